@@ -1,0 +1,171 @@
+"""The command line: `python -m metrics COMMAND …` (see DESIGN.md for the contract).
+
+Exit status: 0 success; 1 the input was refused and nothing was written; 2 usage or environment problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import math
+import sys
+from collections.abc import Sequence
+
+from . import queries, registry, store
+from .db import DatabaseError, default_path, open_database
+from .i18n import SAMPLE_NOTICE, Text, default_lang
+
+EXIT_OK, EXIT_REFUSED, EXIT_ENVIRONMENT = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A command was asked for something that does not exist (exit 2)."""
+
+    def __init__(self, text: Text):
+        super().__init__(text.en)
+        self.text = text
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # usage problems exit 2 with argparse's own message, as documented
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ENVIRONMENT, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every command."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help="database file (default: $PILOT_DB or data/pilot_cities.duckdb)")
+    common.add_argument("--lang", choices=("zh", "en"), help="language of messages (default: from $PILOT_LANG/$LANG)")
+
+    parser = _Parser(prog="python -m metrics", description="Pilot-city innovation dashboard: data tools.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    init = commands.add_parser("init", parents=[common], help="create the database (with the built-in sample)")
+    init.add_argument("--empty", action="store_true", help="create the schema only, without the sample")
+    init.add_argument("--force", action="store_true", help="replace an existing database (deletes its data)")
+
+    indicators = commands.add_parser("indicators", parents=[common], help="list the indicator registry")
+    indicators.add_argument("--json", action="store_true", help="print JSON")
+
+    series = commands.add_parser("series", parents=[common], help="the yearly series of one indicator")
+    series.add_argument("indicator", help="indicator key (see `indicators`)")
+    series.add_argument("--city", action="append", metavar="CODE", help="city code; repeat for several")
+    series.add_argument("--from", dest="from_year", type=int, metavar="YEAR", help="first year shown")
+    series.add_argument("--to", dest="to_year", type=int, metavar="YEAR", help="last year shown")
+    series.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command and return its exit status; user mistakes print a message, never a traceback."""
+    args = build_parser().parse_args(argv)
+    lang = args.lang or default_lang()
+    try:
+        return _COMMANDS[args.command](args, lang)
+    except UsageError as exc:
+        print(exc.text(lang), file=sys.stderr)
+        return EXIT_ENVIRONMENT
+    except DatabaseError as exc:
+        print(exc.text(lang), file=sys.stderr)
+        return EXIT_REFUSED if isinstance(exc, store.AlreadyExists) else EXIT_ENVIRONMENT
+
+
+def _init(args, lang: str) -> int:
+    database = store.initialise(args.db, with_sample=not args.empty, force=args.force)
+    with database.cursor() as cur:
+        cities = len(queries.list_cities(cur))
+    what = Text("含示例数据，{n} 个试点城市和园区", "with the built-in sample, {n} pilot cities and parks").format(
+        n=cities
+    )
+    if args.empty:
+        what = Text("空库", "empty")
+    print(
+        Text("已创建数据库 {path}（{what}）。", "Created the database {path} ({what}).").format(
+            path=database.path, what=what(lang)
+        )(lang)
+    )
+    return EXIT_OK
+
+
+def _indicators(args, lang: str) -> int:
+    if args.json:
+        _print_json([i.model_dump() for i in registry.INDICATORS])
+        return EXIT_OK
+    width = max(len(i.key) for i in registry.INDICATORS)
+    for i in registry.INDICATORS:
+        print(f"{i.key:<{width}}  {i.kind:<10}  {i.label(lang)} ({i.unit(lang)})")
+    return EXIT_OK
+
+
+def _series(args, lang: str) -> int:
+    try:
+        ind = registry.get(args.indicator)
+    except KeyError:
+        close = difflib.get_close_matches(args.indicator, [i.key for i in registry.INDICATORS], n=3, cutoff=0.5)
+        hint = ", ".join(close) if close else "python -m metrics indicators"
+        raise UsageError(
+            Text("未知指标 “{key}”。您是否要找：{hint}", "Unknown indicator '{key}'. Did you mean: {hint}").format(
+                key=args.indicator, hint=hint
+            )
+        ) from None
+    database = open_database(args.db or default_path())
+    with database.cursor() as cur:
+        cities = queries.list_cities(cur).set_index("city_code")
+        unknown = [c for c in args.city or [] if c not in cities.index]
+        if unknown:
+            raise UsageError(
+                Text("未知城市代码：{codes}", "Unknown city code: {codes}").format(codes=", ".join(unknown))
+            )
+        first, last = queries.year_span(cur)
+        years = (args.from_year or first, args.to_year or last)
+        scope = queries.Scope(cities=tuple(args.city)) if args.city else queries.Scope()
+        frame = queries.series(cur, ind.key, scope, per_city=bool(args.city), years=years)
+        sample_data = queries.is_sample(cur)
+
+    points = [
+        {
+            "city_code": row.city_code,
+            "name": None if row.city_code is None else cities.at[row.city_code, f"name_{lang}"],
+            "year": int(row.year),
+            "value": _json_number(row.value, ind.decimals),
+            "cities_reporting": int(row.reporting),
+        }
+        for row in frame.itertuples()
+    ]
+    if args.json:
+        _print_json(
+            {
+                "indicator": ind.key,
+                "label": ind.label(lang),
+                "unit": ind.unit(lang),
+                "scope": "cities" if args.city else "programme",
+                "cities": list(args.city or []),
+                "sample_data": sample_data,
+                "series": points,
+            }
+        )
+        return EXIT_OK
+    if sample_data:
+        print(f"# {SAMPLE_NOTICE(lang)}", file=sys.stderr)
+    print(f"{ind.label(lang)} ({ind.unit(lang)})")
+    for p in points:
+        who = p["name"] or Text("全部试点", "programme")(lang)
+        value = "—" if p["value"] is None else f"{p['value']:,.{ind.decimals}f}"
+        print(f"{who}\t{p['year']}\t{value}")
+    return EXIT_OK
+
+
+def _json_number(value: float, decimals: int):
+    """Counts as integers; other values unrounded but for float noise (displays round to `decimals`)."""
+    if value is None or math.isnan(value):
+        return None
+    return round(float(value)) if decimals == 0 else round(float(value), 9)
+
+
+def _print_json(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+_COMMANDS = {"init": _init, "indicators": _indicators, "series": _series}

@@ -1,0 +1,38 @@
+"""Bilingual text: every user-facing message exists in Chinese and English."""
+
+from __future__ import annotations
+
+import os
+from typing import NamedTuple
+
+LANGS = ("zh", "en")
+
+
+class Text(NamedTuple):
+    """A message in both languages; `format` fills placeholders in both."""
+
+    zh: str
+    en: str
+
+    def __call__(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def format(self, **values) -> Text:
+        """The same message with placeholders filled in both languages."""
+        return Text(self.zh.format(**values), self.en.format(**values))
+
+
+def default_lang() -> str:
+    """The CLI's language: PILOT_LANG, else the locale (zh_* gives Chinese), else English."""
+    for name in ("PILOT_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+SAMPLE_NOTICE = Text(
+    "示例数据：按中国科协公布的2014—2016年项目总数校准的演示数据，各城市数值为示意，并非真实统计。",
+    "Sample data: illustrative figures calibrated to CAST's published 2014–2016 programme totals; "
+    "per-city values are not real statistics.",
+)

@@ -1,0 +1,349 @@
+"""All SQL of the project: the schema and every query, with bound parameters.
+
+Identifiers (table and column names) come only from the indicator registry; values are always bound.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from . import registry
+from .registry import Indicator
+
+SCHEMA_VERSION = 1
+PROGRAMME_START = 2014
+REGIONS = ("east", "central", "west", "northeast")
+KINDS = ("city", "park")
+
+Cursor = duckdb.DuckDBPyConnection
+
+
+# --- schema -----------------------------------------------------------------------------------------------
+
+
+def _value_table_ddl(table: str) -> str:
+    columns = "".join(f"    {i.column} {i.sql_type} CHECK ({i.column} >= 0),\n" for i in registry.columns_of(table))
+    return f"""
+CREATE TABLE {table} (
+    city_code TEXT NOT NULL,
+    year INTEGER NOT NULL CHECK (year >= 2000),
+{columns}    upload_id INTEGER NOT NULL,
+    PRIMARY KEY (city_code, year)
+);"""
+
+
+def schema_ddl() -> str:
+    """The DDL that creates an empty database of the current schema version."""
+    regions = ", ".join(f"'{r}'" for r in REGIONS)
+    kinds = ", ".join(f"'{k}'" for k in KINDS)
+    # Referential integrity (city codes in value tables) is checked by validation, not by FOREIGN KEY:
+    # DuckDB refuses UPDATEs of a referenced row, which would block corrections to the cities table.
+    return f"""
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE SEQUENCE upload_id_seq START 1;
+CREATE TABLE uploads (
+    upload_id INTEGER PRIMARY KEY DEFAULT nextval('upload_id_seq'),
+    file_name TEXT NOT NULL,
+    sha256 TEXT,
+    kind TEXT NOT NULL CHECK (kind IN ('sample', 'cities', 'figures')),
+    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    created_by TEXT,
+    rows_inserted INTEGER NOT NULL DEFAULT 0,
+    rows_updated INTEGER NOT NULL DEFAULT 0,
+    rows_unchanged INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL DEFAULT 'committed' CHECK (status IN ('committed', 'undone'))
+);
+CREATE TABLE cell_history (
+    upload_id INTEGER NOT NULL,
+    table_name TEXT NOT NULL,
+    city_code TEXT NOT NULL,
+    year INTEGER,
+    column_name TEXT NOT NULL,
+    old_value TEXT,
+    new_value TEXT,
+    old_upload_id INTEGER
+);
+CREATE TABLE cities (
+    city_code TEXT PRIMARY KEY,
+    name_zh TEXT NOT NULL UNIQUE,
+    name_en TEXT NOT NULL,
+    province_zh TEXT NOT NULL,
+    province_en TEXT NOT NULL,
+    region TEXT NOT NULL CHECK (region IN ({regions})),
+    kind TEXT NOT NULL CHECK (kind IN ({kinds})),
+    batch INTEGER CHECK (batch >= 1),
+    designated_year INTEGER CHECK (designated_year >= 2000),
+    lat DOUBLE CHECK (lat BETWEEN -90 AND 90),
+    lon DOUBLE CHECK (lon BETWEEN -180 AND 180),
+    upload_id INTEGER
+);""" + "".join(_value_table_ddl(t) for t in registry.VALUE_TABLES)
+
+
+def create_schema(cur: Cursor) -> None:
+    """Create every table in an empty database and record the schema version."""
+    cur.execute("BEGIN TRANSACTION")
+    cur.execute(schema_ddl())
+    set_meta(cur, "schema_version", str(SCHEMA_VERSION))
+    set_meta(cur, "data_version", "0")
+    cur.execute("COMMIT")
+
+
+def drop_everything(cur: Cursor) -> None:
+    """Remove every table and sequence (used by `init --force`)."""
+    for (name,) in cur.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+    ).fetchall():
+        cur.execute(f'DROP TABLE "{name}"')
+    for (name,) in cur.execute(
+        "SELECT sequence_name FROM duckdb_sequences() WHERE database_name = current_database()"
+    ).fetchall():
+        cur.execute(f'DROP SEQUENCE "{name}"')
+
+
+def has_schema(cur: Cursor) -> bool:
+    """Whether the database holds this project's tables."""
+    row = cur.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND table_name = 'meta'"
+    ).fetchone()
+    return bool(row[0])
+
+
+# --- meta ---------------------------------------------------------------------------------------------------
+
+
+def get_meta(cur: Cursor, key: str) -> str | None:
+    """One value of the meta table, or None."""
+    row = cur.execute("SELECT value FROM meta WHERE key = $key", {"key": key}).fetchone()
+    return row[0] if row else None
+
+
+def set_meta(cur: Cursor, key: str, value: str) -> None:
+    """Set one value of the meta table."""
+    cur.execute(
+        "INSERT INTO meta VALUES ($key, $value) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        {"key": key, "value": value},
+    )
+
+
+def is_sample(cur: Cursor) -> bool:
+    """Whether the loaded data is the built-in sample (labelled as such everywhere it is shown)."""
+    return get_meta(cur, "sample_data") == "true"
+
+
+def data_version(cur: Cursor) -> int:
+    """A number that changes whenever committed data changes; caches key on it."""
+    return int(get_meta(cur, "data_version") or 0)
+
+
+def bump_data_version(cur: Cursor) -> int:
+    """Advance the data version (caches key on it); call inside the committing transaction."""
+    version = int(get_meta(cur, "data_version") or 0) + 1
+    set_meta(cur, "data_version", str(version))
+    return version
+
+
+# --- loading --------------------------------------------------------------------------------------------------
+
+
+def record_upload(
+    cur: Cursor, *, file_name: str, kind: str, created_by: str, inserted: int, sha256: str | None = None
+) -> int:
+    """Add a committed upload and return its id."""
+    row = cur.execute(
+        """INSERT INTO uploads (file_name, sha256, kind, created_by, rows_inserted)
+           VALUES ($file_name, $sha256, $kind, $created_by, $inserted) RETURNING upload_id""",
+        {"file_name": file_name, "sha256": sha256, "kind": kind, "created_by": created_by, "inserted": inserted},
+    ).fetchone()
+    return row[0]
+
+
+def insert_cities(cur: Cursor, cities: pd.DataFrame, upload_id: int) -> None:
+    """Insert city rows (columns as the cities table, without upload_id)."""
+    frame = cities.assign(upload_id=upload_id)
+    cur.register("new_cities", frame)
+    try:
+        cols = ", ".join(frame.columns)
+        cur.execute(f"INSERT INTO cities ({cols}) SELECT {cols} FROM new_cities")
+    finally:
+        cur.unregister("new_cities")
+
+
+def insert_values(cur: Cursor, table: str, rows: pd.DataFrame, upload_id: int) -> None:
+    """Insert yearly rows into one value table (city_code, year and that table's value columns)."""
+    cols = ["city_code", "year", *(i.column for i in registry.columns_of(table))]
+    frame = rows[cols].assign(upload_id=upload_id)
+    cur.register("new_values", frame)
+    try:
+        names = ", ".join([*cols, "upload_id"])
+        cur.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM new_values")
+    finally:
+        cur.unregister("new_values")
+
+
+# --- reading --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which cities a query covers; None in a field means no restriction."""
+
+    cities: tuple[str, ...] | None = None
+    regions: tuple[str, ...] | None = None
+    kinds: tuple[str, ...] | None = None
+    batches: tuple[int, ...] | None = None
+
+    def params(self) -> dict:
+        """The bound parameters the scope clause expects."""
+        as_list = lambda v: list(v) if v is not None else None  # noqa: E731
+        return {
+            "cities": as_list(self.cities),
+            "regions": as_list(self.regions),
+            "kinds": as_list(self.kinds),
+            "batches": as_list(self.batches),
+        }
+
+
+_SCOPE_CTES = """
+scope AS (
+    SELECT city_code, designated_year FROM cities
+    WHERE ($cities::VARCHAR[] IS NULL OR list_contains($cities::VARCHAR[], city_code))
+      AND ($regions::VARCHAR[] IS NULL OR list_contains($regions::VARCHAR[], region))
+      AND ($kinds::VARCHAR[] IS NULL OR list_contains($kinds::VARCHAR[], kind))
+      AND ($batches::INTEGER[] IS NULL OR list_contains($batches::INTEGER[], batch))
+),
+grp AS (
+    SELECT CASE WHEN $per_city THEN city_code END AS city_code FROM scope
+    UNION
+    SELECT NULL WHERE NOT $per_city
+),
+grid AS (
+    SELECT grp.city_code, y.range::INTEGER AS year FROM grp CROSS JOIN range($first, $last + 1) AS y
+)"""
+
+_GROUP = "CASE WHEN $per_city THEN {alias}.city_code END"
+
+
+def _vals_sql(ind: Indicator) -> str:
+    """A CTE `vals(city_code, year, value, reporting)` for one indicator, before gaps are filled."""
+    if ind.aggregation == "sum":
+        total = f"sum(t.{ind.column})::{'BIGINT' if ind.sql_type == 'INTEGER' else ind.sql_type}"
+        return f"""
+vals AS (
+    SELECT {_GROUP.format(alias="t")} AS city_code, t.year, {total} AS value, count(*) AS reporting
+    FROM {ind.table} t JOIN scope USING (city_code)
+    WHERE t.{ind.column} IS NOT NULL
+    GROUP BY 1, 2
+)"""
+    if ind.aggregation == "running_sum":
+        return _vals_sql(registry.get(ind.base))  # the window in _series_sql does the running
+    if ind.aggregation == "ratio_of_sums":
+        num, den = registry.get(ind.numerator), registry.get(ind.denominator)
+        return f"""
+vals AS (
+    SELECT {_GROUP.format(alias="n")} AS city_code, n.year,
+           CASE WHEN sum(d.{den.column}) > 0 THEN sum(n.{num.column})::DOUBLE / sum(d.{den.column}) END AS value,
+           count(*) AS reporting
+    FROM {num.table} n
+    JOIN {den.table} d ON d.city_code = n.city_code AND d.year = n.year
+    JOIN scope ON scope.city_code = n.city_code
+    WHERE n.{num.column} IS NOT NULL AND d.{den.column} IS NOT NULL
+    GROUP BY 1, 2
+)"""
+    if ind.aggregation == "like_for_like_growth":
+        base = registry.get(ind.base)
+        return f"""
+vals AS (
+    SELECT {_GROUP.format(alias="cur")} AS city_code, cur.year,
+           CASE WHEN sum(prev.{base.column}) > 0
+                THEN (sum(cur.{base.column})::DOUBLE / sum(prev.{base.column}) - 1) * 100 END AS value,
+           count(*) AS reporting
+    FROM {base.table} cur
+    JOIN {base.table} prev ON prev.city_code = cur.city_code AND prev.year = cur.year - 1
+    JOIN scope ON scope.city_code = cur.city_code
+    WHERE cur.{base.column} IS NOT NULL AND prev.{base.column} IS NOT NULL
+    GROUP BY 1, 2
+)"""
+    if ind.aggregation == "designated_count":
+        return """
+vals AS (
+    SELECT grid.city_code, grid.year, count(scope.city_code) AS value, count(scope.city_code) AS reporting
+    FROM grid LEFT JOIN scope
+      ON scope.designated_year <= grid.year AND (NOT $per_city OR scope.city_code = grid.city_code)
+    GROUP BY 1, 2
+)"""
+    raise ValueError(f"unknown aggregation {ind.aggregation!r}")
+
+
+def _series_sql(ind: Indicator) -> str:
+    value = "vals.value"
+    if ind.aggregation == "running_sum":
+        # Running total since the programme began, whatever the displayed year range.
+        value = "sum(vals.value) OVER (PARTITION BY grid.city_code ORDER BY grid.year ROWS UNBOUNDED PRECEDING)"
+    return f"""
+WITH {_SCOPE_CTES},
+{_vals_sql(ind).lstrip()}
+SELECT * FROM (
+    SELECT grid.city_code, grid.year, {value} AS value, coalesce(vals.reporting, 0) AS reporting
+    FROM grid LEFT JOIN vals ON vals.city_code IS NOT DISTINCT FROM grid.city_code AND vals.year = grid.year
+)
+WHERE year BETWEEN $from_year AND $to_year
+ORDER BY city_code NULLS FIRST, year"""
+
+
+def year_span(cur: Cursor) -> tuple[int, int]:
+    """First and last year the database holds figures for (the programme start year when empty)."""
+    unions = " UNION ALL ".join(f"SELECT min(year) AS lo, max(year) AS hi FROM {t}" for t in registry.VALUE_TABLES)
+    lo, hi = cur.execute(
+        f"SELECT min(lo), max(hi) FROM ({unions} UNION ALL SELECT min(designated_year), NULL FROM cities)"
+    ).fetchone()
+    lo = lo if lo is not None else PROGRAMME_START
+    return lo, hi if hi is not None else lo
+
+
+def series(
+    cur: Cursor,
+    key: str,
+    scope: Scope = Scope(),
+    *,
+    per_city: bool = False,
+    years: tuple[int, int] | None = None,
+) -> pd.DataFrame:
+    """Yearly values of one indicator: the total over the scope, or one series per city when per_city.
+
+    Columns: city_code (None for the total), year, value (NaN where nothing was reported), reporting (how many
+    cities the value is based on). Every year of the range is present, so unreported years stay gaps.
+    """
+    ind = registry.get(key)
+    first, last = year_span(cur)
+    lo, hi = years if years is not None else (first, last)
+    params = {
+        **scope.params(),
+        "per_city": per_city,
+        "first": min(first, lo),
+        "last": max(last, hi),
+        "from_year": lo,
+        "to_year": hi,
+    }
+    frame = cur.execute(_series_sql(ind), params).df()
+    frame["value"] = frame["value"].astype("float64")
+    frame["reporting"] = frame["reporting"].astype("int64")
+    return frame
+
+
+def list_cities(cur: Cursor) -> pd.DataFrame:
+    """Every pilot city and park, ordered by batch and code."""
+    return cur.execute(
+        """SELECT city_code, name_zh, name_en, province_zh, province_en, region, kind, batch,
+                  designated_year, lat, lon
+           FROM cities ORDER BY batch NULLS LAST, city_code"""
+    ).df()
+
+
+def value_rows(cur: Cursor, table: str) -> pd.DataFrame:
+    """Every stored row of one value table."""
+    if table not in registry.VALUE_TABLES:
+        raise ValueError(f"unknown table {table!r}")
+    return cur.execute(f"SELECT * FROM {table} ORDER BY city_code, year").df()
