@@ -60,7 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit status; user mistakes print a message, never a traceback."""
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error (2), already printed by argparse
+        return int(exc.code or 0)
     lang = args.lang or default_lang()
     try:
         return _COMMANDS[args.command](args, lang)
@@ -95,7 +98,7 @@ def _indicators(args, lang: str) -> int:
         return EXIT_OK
     width = max(len(i.key) for i in registry.INDICATORS)
     for i in registry.INDICATORS:
-        print(f"{i.key:<{width}}  {i.kind:<10}  {i.label(lang)} ({i.unit(lang)})")
+        print(f"{i.key:<{width}}  {i.kind:<10}  {i.title(lang)}")
     return EXIT_OK
 
 
@@ -104,11 +107,13 @@ def _series(args, lang: str) -> int:
         ind = registry.get(args.indicator)
     except KeyError:
         close = difflib.get_close_matches(args.indicator, [i.key for i in registry.INDICATORS], n=3, cutoff=0.5)
-        hint = ", ".join(close) if close else "python -m metrics indicators"
+        hint = (
+            Text("您是否要找：{keys}", "Did you mean: {keys}").format(keys=", ".join(close))
+            if close
+            else Text("全部指标见 `python -m metrics indicators`。", "See `python -m metrics indicators` for all.")
+        )
         raise UsageError(
-            Text("未知指标 “{key}”。您是否要找：{hint}", "Unknown indicator '{key}'. Did you mean: {hint}").format(
-                key=args.indicator, hint=hint
-            )
+            Text("未知指标“{key}”。{hint}", "Unknown indicator '{key}'. {hint}").format(key=args.indicator, hint=hint)
         ) from None
     database = open_database(args.db or default_path())
     with database.cursor() as cur:
@@ -149,7 +154,7 @@ def _series(args, lang: str) -> int:
         return EXIT_OK
     if sample_data:
         print(f"# {SAMPLE_NOTICE(lang)}", file=sys.stderr)
-    print(f"{ind.label(lang)} ({ind.unit(lang)})")
+    print(ind.title(lang))
     for p in points:
         who = p["name"] or Text("全部试点", "programme")(lang)
         value = "—" if p["value"] is None else f"{p['value']:,.{ind.decimals}f}"

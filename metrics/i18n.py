@@ -18,8 +18,9 @@ class Text(NamedTuple):
         return self.zh if lang == "zh" else self.en
 
     def format(self, **values) -> Text:
-        """The same message with placeholders filled in both languages."""
-        return Text(self.zh.format(**values), self.en.format(**values))
+        """The same message with placeholders filled in both languages (a Text value fills each in its own)."""
+        pick = lambda lang: {k: v(lang) if isinstance(v, Text) else v for k, v in values.items()}  # noqa: E731
+        return Text(self.zh.format(**pick("zh")), self.en.format(**pick("en")))
 
 
 def default_lang() -> str:
@@ -31,8 +32,22 @@ def default_lang() -> str:
     return "en"
 
 
+REGION_NAMES = {
+    "east": Text("东部", "East"),
+    "central": Text("中部", "Central"),
+    "west": Text("西部", "West"),
+    "northeast": Text("东北", "Northeast"),
+}
+KIND_NAMES = {"city": Text("城市", "City"), "park": Text("园区", "Park")}
+
 SAMPLE_NOTICE = Text(
     "示例数据：按中国科协公布的2014—2016年项目总数校准的演示数据，各城市数值为示意，并非真实统计。",
     "Sample data: illustrative figures calibrated to CAST's published 2014–2016 programme totals; "
     "per-city values are not real statistics.",
+)
+
+SOURCE = Text("来源：中国科协创新驱动助力工程试点城市报送数据", "Source: CAST CONTRID pilot-city reports")
+SAMPLE_SOURCE = Text(
+    "来源：示例数据（按中国科协公布的2014—2016年项目总数校准，各城市数值为示意）",
+    "Source: sample data (calibrated to CAST's published 2014–2016 totals; per-city values illustrative)",
 )

@@ -206,14 +206,17 @@ class Scope:
         }
 
 
-_SCOPE_CTES = """
+_SCOPE_CTE = """
 scope AS (
     SELECT city_code, designated_year FROM cities
     WHERE ($cities::VARCHAR[] IS NULL OR list_contains($cities::VARCHAR[], city_code))
       AND ($regions::VARCHAR[] IS NULL OR list_contains($regions::VARCHAR[], region))
       AND ($kinds::VARCHAR[] IS NULL OR list_contains($kinds::VARCHAR[], kind))
       AND ($batches::INTEGER[] IS NULL OR list_contains($batches::INTEGER[], batch))
-),
+)"""
+
+# The groups (each city, or one programme total) crossed with every year.
+_GRID_CTES = """
 grp AS (
     SELECT CASE WHEN $per_city THEN city_code END AS city_code FROM scope
     UNION
@@ -283,7 +286,7 @@ def _series_sql(ind: Indicator) -> str:
         # Running total since the programme began, whatever the displayed year range.
         value = "sum(vals.value) OVER (PARTITION BY grid.city_code ORDER BY grid.year ROWS UNBOUNDED PRECEDING)"
     return f"""
-WITH {_SCOPE_CTES},
+WITH {_SCOPE_CTE},{_GRID_CTES},
 {_vals_sql(ind).lstrip()}
 SELECT * FROM (
     SELECT grid.city_code, grid.year, {value} AS value, coalesce(vals.reporting, 0) AS reporting
@@ -306,7 +309,7 @@ def year_span(cur: Cursor) -> tuple[int, int]:
 def series(
     cur: Cursor,
     key: str,
-    scope: Scope = Scope(),
+    scope: Scope | None = None,
     *,
     per_city: bool = False,
     years: tuple[int, int] | None = None,
@@ -320,7 +323,7 @@ def series(
     first, last = year_span(cur)
     lo, hi = years if years is not None else (first, last)
     params = {
-        **scope.params(),
+        **(scope or Scope()).params(),
         "per_city": per_city,
         "first": min(first, lo),
         "last": max(last, hi),
@@ -333,12 +336,15 @@ def series(
     return frame
 
 
-def list_cities(cur: Cursor) -> pd.DataFrame:
-    """Every pilot city and park, ordered by batch and code."""
+def list_cities(cur: Cursor, scope: Scope | None = None) -> pd.DataFrame:
+    """The pilot cities and parks in scope (all when None), ordered by batch and code."""
     return cur.execute(
-        """SELECT city_code, name_zh, name_en, province_zh, province_en, region, kind, batch,
-                  designated_year, lat, lon
-           FROM cities ORDER BY batch NULLS LAST, city_code"""
+        f"""WITH {_SCOPE_CTE}
+            SELECT city_code, name_zh, name_en, province_zh, province_en, region, kind, batch, designated_year,
+                   lat, lon
+            FROM cities WHERE city_code IN (SELECT city_code FROM scope)
+            ORDER BY batch NULLS LAST, city_code""",
+        (scope or Scope()).params(),
     ).df()
 
 

@@ -44,6 +44,10 @@ class Indicator(BaseModel):
         """The unit in the given language ('zh' or 'en')."""
         return self.unit_zh if lang == "zh" else self.unit_en
 
+    def title(self, lang: str) -> str:
+        """Label with unit, as a chart or column title: '对接活动（场）', 'Matching activities held (activities)'."""
+        return f"{self.label_zh}（{self.unit_zh}）" if lang == "zh" else f"{self.label_en} ({self.unit_en})"
+
     def description(self, lang: str) -> str:
         """The definition in the given language ('zh' or 'en')."""
         return self.description_zh if lang == "zh" else self.description_en

@@ -1,0 +1,47 @@
+"""About: indicator definitions from the registry, data sources and the sample-data notice."""
+
+import streamlit as st
+
+from metrics import queries, tables
+from metrics.i18n import SAMPLE_NOTICE, Text
+from ui import data, state
+
+v = state.view()
+t, lang = v.t, v.lang
+
+st.title(t(Text("指标说明与数据来源", "Indicators and sources")))
+st.subheader(t(Text("指标定义", "Indicator definitions")))
+st.table(tables.indicator_table(lang), hide_index=True)
+st.markdown(
+    t(
+        Text(
+            "- 比率（如场均签约数）在多城市、多年汇总时，为两项都报送的城市的**合计之比**，不是各城市比值的平均。\n"
+            "- 专家库人数是年末存量：可按城市相加，但不跨年累加。\n"
+            "- 同比增长只比较两年都报送的城市（同口径）。\n"
+            "- 未报送与报送为 0 不同：未报送的年份在图中留空，不画成 0。",
+            "- Ratios such as agreements per activity are, over several cities or years, the **ratio of the sums** "
+            "over the cities that reported both parts, never the mean of per-city ratios.\n"
+            "- The talent pool is a year-end stock: it adds up over cities but never over years.\n"
+            "- Year-on-year growth compares only the cities that reported both years (like for like).\n"
+            "- Not reported is not zero: unreported years are gaps in the charts, never drawn as zero.",
+        )
+    )
+)
+st.subheader(t(Text("数据来源", "Sources")))
+st.markdown(
+    t(
+        Text(
+            "- 各试点城市（园区）向中国科协创新驱动助力工程（“科创中国”）报送的年度数据，经本仪表盘上传导入。\n"
+            "- 项目公布数字：截至2016年底，命名试点城市30个，举办对接活动432场，签订合作协议1984项，"
+            "建立学会服务站1331个、成果转化分中心10个，专家库逾1万人；后续共遴选试点城市和园区65个（中国科协）。",
+            "- Yearly figures reported by each pilot city and park to CAST's CONTRID programme (Innovation China), "
+            "loaded through this dashboard's upload.\n"
+            "- Published programme figures: by the end of 2016, 30 pilot cities designated, 432 matching activities "
+            "held, 1,984 cooperation agreements signed, 1,331 service stations and 10 achievement-transformation "
+            "sub-centres founded, a talent pool of over 10,000 experts; later 65 pilot cities and parks selected "
+            "(CAST).",
+        )
+    )
+)
+if data.get(queries.is_sample):
+    st.warning(SAMPLE_NOTICE(lang))

@@ -1,0 +1,55 @@
+"""City profile: one city's indicators over time against its batch peers, its rank, its growth."""
+
+import streamlit as st
+
+from metrics import analysis, charts, queries, registry, tables
+from metrics.i18n import KIND_NAMES, REGION_NAMES, Text
+from ui import data, show, state
+
+v = state.view()
+t, lang = v.t, v.lang
+first, last = v.years
+source = show.source(lang)
+cities = data.get(queries.list_cities, v.scope)
+if cities.empty:
+    st.warning(t(Text("所选范围内没有试点城市，请调整侧栏筛选。", "No pilots match the sidebar filters.")))
+    st.stop()
+
+codes = cities["city_code"].tolist()
+names = show.city_names(lang)
+state.bind_choice("city", codes[0], codes)
+code = st.selectbox(t(Text("城市或园区", "City or park")), codes, format_func=names.get, key="city")
+city = cities.set_index("city_code").loc[code]
+
+st.title(names[code])
+st.caption(
+    " · ".join(
+        [
+            city[f"province_{lang}"],
+            REGION_NAMES[city["region"]](lang),
+            KIND_NAMES[city["kind"]](lang),
+            t(Text("第{b}批试点，{y}年命名", "Batch {b}, designated {y}").format(
+                b=int(city["batch"]), y=int(city["designated_year"]))),
+        ]
+    )
+)  # fmt: skip
+
+st.subheader(t(Text("{y} 年在全部试点中的位次", "Standing among all pilots, {y}").format(y=last)))
+profile = data.get(analysis.profile, code, last)
+st.dataframe(tables.profile_table(profile, lang), hide_index=True, width="stretch")
+
+st.subheader(
+    t(Text("各指标走势（对比同批次试点中位数）", "Every indicator over time, against the median of its batch"))
+)
+colour = show.city_colours()[code]
+peer_name = t(Text("第{b}批试点中位数", "Batch {b} median").format(b=int(city["batch"])))
+columns = st.columns(2)
+for i, ind in enumerate(registry.BASE_INDICATORS):
+    mine = data.get(queries.series, ind.key, queries.Scope(cities=(code,)), per_city=True, years=v.years)
+    peers = data.get(analysis.peer_median, ind.key, code, v.years)
+    lines = [
+        *charts.city_lines(mine.drop(columns="reporting"), names, {code: colour}),
+        charts.Line.from_frame(peer_name, peers, charts.PEER_COLOUR, dash="dash", width=2.5),
+    ]
+    with columns[i % 2]:
+        show.chart(charts.time_chart(lines, ind, lang, ind.title(lang), source), key=f"city-{ind.key}")

@@ -1,0 +1,35 @@
+"""Data completeness: which pilot reported which indicator for which year, so gaps show before a meeting."""
+
+import streamlit as st
+
+from metrics import analysis, charts, registry, tables
+from metrics.i18n import Text
+from ui import data, show, state
+
+KEYS = tuple(i.key for i in registry.BASE_INDICATORS)
+
+v = state.view()
+t, lang = v.t, v.lang
+first, last = v.years
+
+st.title(t(Text("报送完整性", "Data completeness")))
+st.subheader(t(Text("各指标报送率（%，已命名试点中）", "Share of pilots that reported (%, of those designated)")))
+summary = data.get(analysis.completeness_summary, v.scope, v.years)
+st.dataframe(tables.completeness_table(summary, lang), width="stretch")
+
+state.bind_choice("indicator", KEYS[0], KEYS)
+key = st.selectbox(
+    t(Text("查看指标", "Indicator")), KEYS, format_func=lambda k: registry.get(k).title(lang), key="indicator"
+)
+ind = registry.get(key)
+status = data.get(analysis.completeness, key, v.scope, v.years)
+missing_now = status[(status["year"] == last) & (status["status"] == "missing")]
+names = show.city_names(lang)
+if len(missing_now):
+    who = t(Text("、", ", ")).join(missing_now["city_code"].map(names))
+    st.warning(t(Text("{y} 年尚未报送“{ind}”：{who}", "Not yet reported for {y}, {ind}: {who}")).format(
+        y=last, ind=ind.label(lang), who=who))  # fmt: skip
+else:
+    st.success(t(Text("{y} 年全部试点均已报送。", "Every pilot has reported for {y}.")).format(y=last))
+title = f"{ind.label(lang)} · {t(Text('报送情况', 'who reported'))}"
+show.chart(charts.completeness_chart(status, names, lang, title, show.source(lang)), key="completeness")

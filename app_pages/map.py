@@ -1,0 +1,40 @@
+"""Map: pilot cities as points sized by an indicator (no borders or base map, works offline)."""
+
+import streamlit as st
+
+from metrics import analysis, charts, registry, tables
+from metrics.i18n import Text
+from ui import data, show, state
+
+MAPPABLE = tuple(i.key for i in registry.INDICATORS if i.kind in ("flow", "stock", "cumulative", "ratio"))
+
+v = state.view()
+t, lang = v.t, v.lang
+first, last = v.years
+
+st.title(t(Text("试点分布", "Where the pilots are")))
+left, right = st.columns([3, 1])
+state.bind_choice("indicator", "agreements", MAPPABLE)
+key = left.selectbox(
+    t(Text("点的大小表示", "Point size shows")), MAPPABLE, format_func=lambda k: registry.get(k).title(lang),
+    key="indicator",
+)  # fmt: skip
+years = list(range(first, last + 1))
+state.bind_choice("year", last, years, int)
+year = right.selectbox(t(Text("年份", "Year")), years, key="year")
+ind = registry.get(key)
+
+points = data.get(analysis.map_points, key, year, v.scope, lang)
+title = f"{ind.title(lang)} · {year}"
+show.chart(charts.point_map(points, ind, lang, title, show.source(lang)), key="map")
+st.caption(
+    t(
+        Text(
+            "按经纬度绘制的点位示意图，不含行政区划边界与底图；颜色表示东、中、西、东北地区。",
+            "Points at each pilot's coordinates; no boundaries or base map are drawn. Colour shows the region.",
+        )
+    )
+)
+st.subheader(t(Text("{y} 年排名", "Ranking, {y}").format(y=year)))
+ranking = data.get(analysis.ranks, key, year, v.scope)
+show.ranking(tables.ranking_table(ranking, show.city_names(lang), ind, lang))

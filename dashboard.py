@@ -1,0 +1,44 @@
+"""The dashboard's entry: page config, navigation, the shared sidebar and the sample-data banner."""
+
+import streamlit as st
+
+from metrics import queries
+from metrics.db import DatabaseError
+from metrics.i18n import SAMPLE_NOTICE, Text
+from ui import data, state
+
+APP_NAME = Text("试点城市创新仪表盘", "Pilot-city innovation dashboard")
+st.set_page_config(page_title=APP_NAME.zh, page_icon="📈", layout="wide")
+
+PAGES = (
+    ("app_pages/overview.py", "overview", Text("项目概览", "Overview"), ":material/dashboard:"),
+    ("app_pages/city.py", "city", Text("城市画像", "City profile"), ":material/location_city:"),
+    ("app_pages/compare.py", "compare", Text("城市对比", "Compare"), ":material/compare_arrows:"),
+    ("app_pages/map.py", "map", Text("分布图", "Map"), ":material/scatter_plot:"),
+    ("app_pages/completeness.py", "completeness", Text("报送完整性", "Data completeness"), ":material/fact_check:"),
+    ("app_pages/about.py", "about", Text("指标说明", "About"), ":material/info:"),
+)
+
+lang = state.current_lang()
+try:
+    data.refresh_data_version()
+except DatabaseError as exc:
+    st.error(exc.text(lang))
+    st.stop()
+
+first_year, last_year = data.get(queries.year_span)
+batches = sorted(int(b) for b in data.get(queries.list_cities)["batch"].dropna().unique())
+st.session_state["_view"] = state.sidebar(first_year, last_year, batches)
+lang = st.session_state["_view"].lang
+
+pages = [
+    st.Page(path, title=title(lang), icon=icon, url_path=url, default=(url == "overview"))
+    for path, url, title, icon in PAGES
+]
+page = st.navigation(pages)
+st.set_page_config(page_title=f"{page.title} · {APP_NAME(lang)}")
+st.sidebar.caption(APP_NAME(lang))
+if data.get(queries.is_sample):
+    st.info(SAMPLE_NOTICE(lang), icon=":material/science:")
+page.run()
+state.write_url()

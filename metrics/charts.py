@@ -1,0 +1,391 @@
+"""Plotly figures fit for a projector: one colour per city everywhere, gaps for unreported years,
+labels and numbers in the reader's language, and a source line under every chart."""
+
+from __future__ import annotations
+
+import colorsys
+import math
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from .formatting import axis_ticks, format_value
+from .i18n import Text
+from .registry import Indicator
+
+FONT_FAMILY = '"Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "Source Han Sans SC", Arial, sans-serif'
+PROGRAMME_COLOUR = "#1f3b73"
+PEER_COLOUR = "#8a8f98"
+TEXT_COLOUR = "#1d2530"
+GRID_COLOUR = "#e3e6ea"
+REGION_COLOURS = {"east": "#1f77b4", "central": "#e6842a", "west": "#2ca02c", "northeast": "#8c564b"}
+CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+
+REPORTING = Text("{n} 个城市报送", "{n} cities reporting")
+NOT_REPORTED = Text("未报送", "not reported")
+UNIT = Text("单位：{unit}", "{unit}")
+
+
+def city_colours(codes: Sequence[str]) -> dict[str, str]:
+    """A distinct, stable colour per city, given every city code in a fixed order (the cities table's)."""
+    colours = {}
+    for i, code in enumerate(codes):
+        hue = (i * 137.508) % 360 / 360  # golden angle: neighbours in the list get far-apart hues
+        lightness = (0.38, 0.50, 0.44)[i % 3]
+        r, g, b = colorsys.hls_to_rgb(hue, lightness, 0.72)
+        colours[code] = f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
+    return colours
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line on a time chart: yearly values (NaN = not reported) with a name and a colour."""
+
+    name: str
+    years: tuple[int, ...]
+    values: tuple[float, ...]
+    colour: str
+    reporting: tuple[int, ...] | None = None
+    dash: str = "solid"
+    width: float = 3.0
+
+    @classmethod
+    def from_frame(cls, name: str, frame: pd.DataFrame, colour: str, **style) -> Line:
+        """A line from a frame with columns year, value and optionally reporting."""
+        reporting = tuple(int(r) for r in frame["reporting"]) if "reporting" in frame else None
+        return cls(
+            name,
+            tuple(int(y) for y in frame["year"]),
+            tuple(float(v) for v in frame["value"]),
+            colour,
+            reporting,
+            **style,
+        )
+
+
+def city_lines(
+    frame: pd.DataFrame, names: dict[str, str], colours: dict[str, str], order: Sequence[str] | None = None
+) -> list[Line]:
+    """One line per city from a per-city frame (city_code, year, value), in `order` (default: as they come)."""
+    groups = dict(tuple(frame.groupby("city_code", sort=False)))
+    return [Line.from_frame(names[c], groups[c], colours[c]) for c in (order or groups) if c in groups]
+
+
+# What fits one line of a half-width chart at 1280x720 (about 400 px), in display units (a CJK character is 2).
+TITLE_UNITS, SOURCE_UNITS = 40, 64
+_BREAK_BEFORE = (" · ", "（", " (")
+_BREAK_AFTER = (" ", "，", "、", "；", "：")
+
+
+def _units(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def wrap(text: str, units: int) -> list[str]:
+    """Lines of at most `units` display units, broken before a separator where there is one."""
+    lines = []
+    while _units(text) > units:
+        fits = max(i for i in range(1, len(text) + 1) if _units(text[:i]) <= units)
+        before = [text.rfind(b, 1, fits) for b in _BREAK_BEFORE]
+        after = [i + len(b) for b in _BREAK_AFTER if (i := text.rfind(b, 1, fits - len(b) + 1)) > 0]
+        cut = max([*before, *after, 0])
+        cut = cut if cut > 0 else fits
+        lines.append(text[:cut].rstrip())
+        text = text[cut:].lstrip(" ·")
+    return [*lines, text]
+
+
+def _base_layout(fig: go.Figure, title: str, source: str, height: int, lang: str) -> go.Figure:
+    title_lines = wrap(title, TITLE_UNITS)
+    source_lines = wrap(source, SOURCE_UNITS)
+    legend_entries = sum(1 for trace in fig.data if trace.showlegend is not False and trace.name)
+    legend_rows = 0 if legend_entries < 2 else 1 if legend_entries <= 5 else 2
+    top = 16 + 26 * len(title_lines) + 10 + 24 * legend_rows + 16
+    bottom = 58 + 16 * len(source_lines)
+    fig.update_layout(
+        template="plotly_white",
+        height=height + 26 * (len(title_lines) - 1),
+        title={
+            "text": "<br>".join(title_lines),
+            "x": 0,
+            "xanchor": "left",
+            "y": 1,
+            "yref": "container",
+            "yanchor": "top",
+            "pad": {"t": 16},
+            "font": {"size": 19},
+        },
+        font={"family": FONT_FAMILY, "size": 15, "color": TEXT_COLOUR},
+        margin={"l": 70, "r": 24, "t": top, "b": bottom},
+        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "font": {"size": 14}},
+        hoverlabel={"font": {"family": FONT_FAMILY, "size": 15}},
+        separators=".,",
+        annotations=[
+            {
+                "text": "<br>".join(source_lines),
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": 0,
+                "yshift": -50,
+                "xanchor": "left",
+                "yanchor": "top",
+                "align": "left",
+                "showarrow": False,
+                "font": {"size": 12, "color": "#5f6b7a"},
+            }
+        ],
+    )
+    fig.update_xaxes(gridcolor=GRID_COLOUR)
+    fig.update_yaxes(gridcolor=GRID_COLOUR, zerolinecolor="#b8bfc7")
+    return fig
+
+
+def _value_axis(fig: go.Figure, values: Sequence[float], ind: Indicator, lang: str, *, axis: str = "yaxis") -> None:
+    finite = [v for v in values if v is not None and not math.isnan(v)]
+    if not finite:
+        return
+    low, high = min(finite), max(finite)
+    ticks, labels, unit = axis_ticks(low, high, ind, lang)
+    pad = (high - min(low, 0)) * 0.06 or 1
+    fig.update_layout(
+        {
+            axis: {
+                "tickvals": ticks,
+                "ticktext": labels,
+                "range": [min(low, 0) - (pad if low < 0 else 0), max(high, ticks[-1]) + pad],
+            }
+        }
+    )
+    if unit:  # '单位：项' above the axis, read horizontally (a rotated 项 reads as a glyph, not a word)
+        fig.add_annotation(
+            text=UNIT.format(unit=unit)(lang),
+            xref="paper",
+            yref="paper",
+            x=0,
+            y=1,
+            xanchor="right",
+            yanchor="bottom",
+            yshift=6,
+            showarrow=False,
+            font={"size": 13, "color": "#5f6b7a"},
+        )
+
+
+def time_chart(
+    lines: Sequence[Line], ind: Indicator, lang: str, title: str, source: str, height: int = 430
+) -> go.Figure:
+    """Lines over years; unreported years are gaps, hover shows the exact value and who reported."""
+    fig = go.Figure()
+    all_values: list[float] = []
+    years = sorted({y for line in lines for y in line.years})
+    for line in lines:
+        exact = [
+            format_value(v, ind, lang, compact=False) if not math.isnan(v) else NOT_REPORTED(lang) for v in line.values
+        ]
+        notes = [REPORTING.format(n=n)(lang) for n in line.reporting] if line.reporting else [""] * len(line.values)
+        fig.add_trace(
+            go.Scatter(
+                x=list(line.years),
+                y=[None if math.isnan(v) else v for v in line.values],
+                name=line.name,
+                mode="lines+markers",
+                connectgaps=False,
+                line={"color": line.colour, "width": line.width, "dash": line.dash},
+                marker={"size": 7},
+                customdata=list(zip(exact, notes, strict=True)),
+                hovertemplate="<b>%{fullData.name}</b> %{x}<br>%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
+            )
+        )
+        all_values.extend(line.values)
+    _base_layout(fig, title, source, height, lang)
+    fig.update_xaxes(tickmode="array", tickvals=years, tickformat="d", tickangle=0 if len(years) <= 13 else -45)
+    fig.update_layout(showlegend=len(lines) > 1, hovermode="closest")
+    _value_axis(fig, all_values, ind, lang)
+    return fig
+
+
+def bar_chart(frame: pd.DataFrame, ind: Indicator, lang: str, title: str, source: str, height: int = 430) -> go.Figure:
+    """Bars by year (frame: year, value), labelled with their values."""
+    fig = go.Figure(
+        go.Bar(
+            x=frame["year"].tolist(),
+            y=frame["value"].tolist(),
+            marker_color=PROGRAMME_COLOUR,
+            text=[format_value(v, ind, lang) for v in frame["value"]],
+            textposition="outside",
+            cliponaxis=False,
+            customdata=[format_value(v, ind, lang, compact=False) for v in frame["value"]],
+            hovertemplate="%{x}<br>%{customdata}<extra></extra>",
+        )
+    )
+    _base_layout(fig, title, source, height, lang)
+    fig.update_xaxes(tickmode="array", tickvals=frame["year"].tolist(), tickformat="d")
+    _value_axis(fig, frame["value"].tolist(), ind, lang)
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+def slope_chart(
+    frame: pd.DataFrame,
+    first: int,
+    last: int,
+    names: dict[str, str],
+    colours: dict[str, str],
+    ind: Indicator,
+    lang: str,
+    title: str,
+    source: str,
+    height: int = 430,
+) -> go.Figure:
+    """One segment per city from its first-year to its last-year value (frame: city_code, year, value)."""
+    fig = go.Figure()
+    values: list[float] = []
+    wide = frame.pivot(index="city_code", columns="year", values="value")
+    for code in wide.index:
+        name = names[code]
+        ys = [float(wide.at[code, y]) if y in wide.columns else math.nan for y in (first, last)]
+        fig.add_trace(
+            go.Scatter(
+                x=[str(first), str(last)],
+                y=[None if math.isnan(v) else v for v in ys],
+                name=name,
+                mode="lines+markers+text",
+                line={"color": colours[code], "width": 3},
+                marker={"size": 10},
+                text=["", name],
+                textposition="middle right",
+                customdata=[format_value(v, ind, lang, compact=False) for v in ys],
+                hovertemplate="<b>%{fullData.name}</b> %{x}<br>%{customdata}<extra></extra>",
+            )
+        )
+        values.extend(ys)
+    _base_layout(fig, title, source, height, lang)
+    fig.update_layout(showlegend=False, margin={"r": 150})
+    fig.update_xaxes(type="category")
+    _value_axis(fig, values, ind, lang)
+    return fig
+
+
+def point_map(
+    cities: pd.DataFrame, ind: Indicator, lang: str, title: str, source: str, height: int = 720, labelled: int = 15
+) -> go.Figure:
+    """Pilot cities as points at their coordinates, sized by value, without borders or a base map.
+
+    cities: name, lon, lat, value, region (key), region_label, colour. Drawn on plain longitude/latitude axes
+    (no map tiles, no boundaries), so it works offline and draws no borders that would need the official
+    standard map. Only the `labelled` largest points carry a name; hover shows every one.
+    """
+    shown = cities[cities["value"].notna()]
+    missing = cities[cities["value"].isna()]
+    largest = float(shown["value"].max()) if len(shown) else 0.0
+    named = set(shown.nlargest(labelled, "value")["name"])
+    fig = go.Figure()
+    for region in REGION_COLOURS:
+        group = shown[shown["region"] == region]
+        if group.empty:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=group["lon"],
+                y=group["lat"],
+                mode="markers+text",
+                name=group["region_label"].iloc[0],
+                text=[n if n in named else "" for n in group["name"]],
+                hovertext=group["name"],
+                textposition="middle right",
+                textfont={"size": 12},
+                marker={
+                    "size": [10 + 40 * math.sqrt(max(v, 0) / largest) if largest > 0 else 10 for v in group["value"]],
+                    "color": REGION_COLOURS[region],
+                    "opacity": 0.72,
+                    "line": {"width": 1, "color": "white"},
+                },
+                customdata=[format_value(v, ind, lang, compact=False) for v in group["value"]],
+                hovertemplate="<b>%{hovertext}</b><br>%{customdata}<extra></extra>",
+            )
+        )
+    if len(missing):
+        fig.add_trace(
+            go.Scatter(
+                x=missing["lon"],
+                y=missing["lat"],
+                mode="markers",
+                name=NOT_REPORTED(lang),
+                hovertext=missing["name"],
+                marker={"size": 8, "color": "white", "line": {"width": 1.5, "color": PEER_COLOUR}},
+                hovertemplate="<b>%{hovertext}</b><br>" + NOT_REPORTED(lang) + "<extra></extra>",
+            )
+        )
+    _base_layout(fig, title, source, height, lang)
+    lon_lo, lon_hi = (cities["lon"].min(), cities["lon"].max()) if len(cities) else (73.0, 135.0)
+    lat_lo, lat_hi = (cities["lat"].min(), cities["lat"].max()) if len(cities) else (18.0, 54.0)
+    fig.update_xaxes(range=[lon_lo - 3, lon_hi + 6], showgrid=False, zeroline=False, showticklabels=False)
+    # 1° of latitude is about 1.22° of longitude in length at China's mid latitude (35° N).
+    fig.update_yaxes(
+        range=[lat_lo - 2, lat_hi + 2], showgrid=False, zeroline=False, showticklabels=False,
+        scaleanchor="x", scaleratio=1.22,
+    )  # fmt: skip
+    fig.update_layout(plot_bgcolor="#f4f6f8")
+    return fig
+
+
+COMPLETENESS_LABELS = {
+    "reported": Text("已报送", "reported"),
+    "missing": Text("未报送", "not reported"),
+    "not_designated": Text("尚未命名", "not yet a pilot"),
+}
+_COMPLETENESS_COLOURS = {"reported": "#2e7d5b", "missing": "#d9534f", "not_designated": "#eceff2"}
+
+
+def completeness_chart(status: pd.DataFrame, names: dict[str, str], lang: str, title: str, source: str) -> go.Figure:
+    """A grid of cities (rows) by years (columns) coloured by reporting status (city_code, year, status)."""
+    codes_in_order = list(dict.fromkeys(status["city_code"]))
+    order = [names[c] for c in codes_in_order]
+    years = sorted(status["year"].unique().tolist())
+    codes = {s: i for i, s in enumerate(COMPLETENESS_LABELS)}
+    grid = status.pivot(index="city_code", columns="year", values="status").reindex(index=codes_in_order, columns=years)
+    z = [[codes.get(s, 1) for s in row] for row in grid.itertuples(index=False)]
+    text = [[COMPLETENESS_LABELS[s](lang) for s in row] for row in grid.itertuples(index=False)]
+    n = len(codes)
+    scale = []
+    for i, status in enumerate(COMPLETENESS_LABELS):
+        scale += [[i / n, _COMPLETENESS_COLOURS[status]], [(i + 1) / n, _COMPLETENESS_COLOURS[status]]]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[str(y) for y in years],
+            y=order,
+            text=text,
+            zmin=-0.5,
+            zmax=n - 0.5,
+            colorscale=scale,
+            showscale=False,
+            xgap=2,
+            ygap=2,
+            hovertemplate="<b>%{y}</b> %{x}<br>%{text}<extra></extra>",
+        )
+    )
+    for status in COMPLETENESS_LABELS:  # legend entries for the three colours
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=COMPLETENESS_LABELS[status](lang),
+                marker={"size": 14, "symbol": "square", "color": _COMPLETENESS_COLOURS[status]},
+            )
+        )
+    height = max(360, 22 * len(order) + 190)
+    _base_layout(fig, title, source, height, lang)
+    fig.update_yaxes(autorange="reversed", tickfont={"size": 12}, gridcolor="rgba(0,0,0,0)")
+    fig.update_xaxes(side="top", type="category", gridcolor="rgba(0,0,0,0)", showgrid=False)
+    fig.update_layout(
+        margin={"t": 120},
+        legend={"yref": "container", "y": 0.995, "yanchor": "top", "x": 1, "xanchor": "right"},
+        plot_bgcolor="white",
+    )
+    return fig

@@ -1,0 +1,105 @@
+"""Tables for display and download: localised headers, values formatted for the language."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from . import registry
+from .formatting import format_change, format_value
+from .i18n import Text
+
+KIND_LABELS = {
+    "flow": Text("年度流量", "flow (per year)"),
+    "stock": Text("年末存量", "stock (year end)"),
+    "count": Text("计数", "count"),
+    "cumulative": Text("累计", "cumulative"),
+    "ratio": Text("比率", "ratio"),
+    "growth": Text("增长率", "growth"),
+}
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def rank_move(change) -> str:
+    """'↑2', '↓1', '→' or '' when there is no previous rank."""
+    if _missing(change):
+        return ""
+    return "→" if change == 0 else f"{'↑' if change > 0 else '↓'}{abs(int(change))}"
+
+
+def profile_table(profile: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A city's standing (from analysis.profile) as a display table."""
+
+    def t(text: Text) -> str:
+        return text(lang)
+
+    rows = []
+    for row in profile.itertuples():
+        ind = registry.get(row.key)
+        growth = (
+            "—"
+            if _missing(row.change_pct)
+            else t(
+                Text("{c}（{s}—{e}年，年均 {a}）", "{c} ({s}–{e}, {a} a year)").format(
+                    c=format_change(row.change_pct, lang),
+                    s=int(row.since_year),
+                    e=int(row.until_year),
+                    a=format_change(row.annual_pct, lang),
+                )
+            )
+        )
+        rows.append(
+            {
+                t(Text("指标", "Indicator")): ind.title(lang),
+                t(Text("数值", "Value")): format_value(row.value, ind, lang, compact=False),
+                t(Text("位次", "Rank")): "—" if _missing(row.rank) else f"{int(row.rank)} / {row.ranked}",
+                t(Text("较上年", "Move")): rank_move(row.rank_change),
+                t(Text("命名以来增长", "Growth since designation")): growth,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def ranking_table(ranking: pd.DataFrame, names: dict[str, str], ind: registry.Indicator, lang: str) -> pd.DataFrame:
+    """Cities ranked (from analysis.ranks), values kept numeric so the table sorts correctly."""
+
+    def t(text: Text) -> str:
+        return text(lang)
+
+    return pd.DataFrame(
+        {
+            t(Text("位次", "Rank")): ranking["rank"].astype(int),
+            t(Text("城市", "City")): ranking["city_code"].map(names),
+            t(Text("数值（{u}）", "Value ({u})").format(u=ind.unit(lang))): ranking["value"].round(ind.decimals),
+            t(Text("较上年", "Move")): ranking["rank_change"].map(rank_move),
+        }
+    )
+
+
+def indicator_table(lang: str) -> pd.DataFrame:
+    """The registry as a table of definitions."""
+
+    def t(text: Text) -> str:
+        return text(lang)
+
+    return pd.DataFrame(
+        {
+            t(Text("指标", "Indicator")): [i.label(lang) for i in registry.INDICATORS],
+            t(Text("单位", "Unit")): [i.unit(lang) for i in registry.INDICATORS],
+            t(Text("类型", "Kind")): [KIND_LABELS[i.kind](lang) for i in registry.INDICATORS],
+            t(Text("定义", "Definition")): [i.description(lang) for i in registry.INDICATORS],
+            t(Text("键", "Key")): [i.key for i in registry.INDICATORS],
+        }
+    )
+
+
+def completeness_table(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Share of pilots reporting (from analysis.completeness_summary), indicators titled in the language."""
+    table = summary.round(0)
+    table.index = [registry.get(k).title(lang) for k in summary.index]
+    table.columns = [str(c) for c in summary.columns]
+    return table

@@ -1,0 +1,61 @@
+"""Shared fixtures: databases built in temporary folders."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from metrics import queries, registry, store
+from metrics.db import Database
+
+SAMPLE_END_YEAR = 2025
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory) -> Database:
+    """A database holding the built-in sample (shared, read-only by convention)."""
+    path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
+    database = store.initialise(path, with_sample=False)
+    with database.cursor() as cur:
+        store.load_sample(cur, end_year=SAMPLE_END_YEAR)
+    return database
+
+
+@pytest.fixture()
+def empty_db(tmp_path) -> Database:
+    """A fresh database with the schema and no data."""
+    database = store.initialise(tmp_path / "empty.duckdb", with_sample=False)
+    yield database
+    database.close()
+
+
+def city(code: str, **overrides) -> dict:
+    """One cities row with plausible defaults."""
+    row = {
+        "city_code": code,
+        "name_zh": f"城市{code}",
+        "name_en": f"City {code}",
+        "province_zh": "浙江省",
+        "province_en": "Zhejiang",
+        "region": "east",
+        "kind": "city",
+        "batch": 1,
+        "designated_year": 2014,
+        "lat": 30.0,
+        "lon": 120.0,
+    }
+    return row | overrides
+
+
+def load(database: Database, cities: list[dict], values: dict[str, list[dict]]) -> None:
+    """Insert cities and value rows (per table; missing value columns are NULL) as one upload."""
+    with database.cursor() as cur:
+        upload_id = queries.record_upload(cur, file_name="test", kind="figures", created_by="pytest", inserted=0)
+        queries.insert_cities(cur, pd.DataFrame(cities), upload_id)
+        for table, rows in values.items():
+            frame = pd.DataFrame(rows)
+            for ind in registry.columns_of(table):
+                if ind.column not in frame:
+                    frame[ind.column] = None
+                frame[ind.column] = frame[ind.column].astype("Float64")
+            queries.insert_values(cur, table, frame, upload_id)

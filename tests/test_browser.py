@@ -1,0 +1,163 @@
+"""Real browser tests: Debian's Chromium, driven by Playwright, against a real Streamlit server.
+
+Each page is opened by its direct URL on a fresh server (a known Streamlit pitfall), charts must draw, the
+sidebar must show our navigation titles, and screenshots at 1280x720 and 1920x1080 go to tests/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from metrics import store
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "tests" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+# (url path, zh nav title, en nav title, waits for a chart); the default page lives at the root.
+PAGES = [
+    ("", "项目概览", "Overview", True),
+    ("city", "城市画像", "City profile", True),
+    ("compare", "城市对比", "Compare", True),
+    ("map", "分布图", "Map", True),
+    ("completeness", "报送完整性", "Data completeness", True),
+    ("about", "指标说明", "About", False),
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (see .ci/run)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def streamlit_server(db_path: Path):
+    """A fresh `streamlit run dashboard.py` on a free port, stopped afterwards."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT,
+        env={**os.environ, "PILOT_DB": str(db_path)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.read() == b"ok":
+                        break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"server did not start: {proc.stderr.read().decode()[-2000:]}") from None
+                time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def db_path(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("browser") / "sample.duckdb"
+    store.initialise(path).close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _wait_until_drawn(page, wants_chart: bool) -> None:
+    page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=30_000)
+    if wants_chart:
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
+    else:
+        page.wait_for_selector('[data-testid="stTable"]', timeout=30_000)
+    # Let Streamlit finish the run (the status widget disappears) before looking.
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
+    page.wait_for_timeout(800)
+
+
+@pytest.mark.parametrize(("path", "title_zh", "title_en", "chart"), PAGES, ids=[p[0] or "overview" for p in PAGES])
+def test_direct_url_on_a_fresh_server(browser, db_path, path, title_zh, title_en, chart):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with streamlit_server(db_path) as url:
+        for lang, title in (("zh", title_zh), ("en", title_en)):
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            errors: list[str] = []
+            page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
+            page.goto(f"{url}/{path}?lang={lang}")
+            _wait_until_drawn(page, chart)
+            assert page.title().startswith(title), page.title()
+            nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+            # Our st.navigation titles, in the chosen language, not Streamlit's file-name page list.
+            for _, zh, en, _ in PAGES:
+                assert (zh if lang == "zh" else en) in nav, nav
+            assert page.locator('[data-testid="stSidebarNav"] a').count() == len(PAGES)
+            assert page.locator('[data-testid="stException"]').count() == 0
+            assert not errors, errors
+            if chart:
+                assert page.locator(".js-plotly-plot .main-svg").count() >= 1
+            name = path or "overview"
+            page.screenshot(path=SHOTS / f"{name}-{lang}-1280x720.png")
+            page.set_viewport_size({"width": 1920, "height": 1080})
+            page.wait_for_timeout(800)
+            page.screenshot(path=SHOTS / f"{name}-{lang}-1920x1080.png")
+            # The whole page: Streamlit scrolls inside its main area, so grow the viewport to fit it.
+            height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+            page.set_viewport_size({"width": 1920, "height": min(int(height) + 40, 12000)})
+            page.wait_for_timeout(800)
+            page.screenshot(path=SHOTS / f"{name}-{lang}-full.png")
+            page.close()
+
+
+def test_sidebar_navigation_and_url_state(browser, db_path):
+    with streamlit_server(db_path) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(f"{url}/compare?lang=en&indicator=activities&cities=330100,420100&mode=indexed")
+        _wait_until_drawn(page, True)
+        legend = page.locator(".js-plotly-plot .legend").first.text_content()
+        assert "Hangzhou" in legend and "Wuhan" in legend
+        page.get_by_role("link", name="City profile").click()
+        page.wait_for_url("**/city**")
+        _wait_until_drawn(page, True)
+        assert "lang=en" in page.url
+        page.close()

@@ -1,0 +1,126 @@
+"""The command line: exit codes, JSON output, and plain messages instead of tracebacks."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from metrics import registry
+from metrics.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run `python -m metrics` in a child process, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "metrics", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@pytest.fixture()
+def db_path(tmp_path) -> str:
+    return str(tmp_path / "cli.duckdb")
+
+
+# (arguments after --db, expected exit status) run in order against one fresh database path.
+SEQUENCE = [
+    (["series", "agreements"], 2),  # no database yet
+    (["init", "--empty"], 0),
+    (["init"], 1),  # refuses to overwrite
+    (["init", "--force"], 0),
+    (["series", "agreements"], 0),
+    (["series", "agreements", "--city", "330100", "--json"], 0),
+    (["series", "no_such_indicator"], 2),
+    (["series", "agreements", "--city", "999999"], 2),
+    (["series"], 2),
+    (["indicators"], 0),
+]
+
+
+def test_exit_codes_in_sequence(db_path, capsys):
+    for args, expected in SEQUENCE:
+        assert main([args[0], "--db", db_path, *args[1:]]) == expected, args
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["bogus"], 2),
+        ([], 2),
+        (["series", "agreements", "--from", "abc"], 2),
+    ],
+)
+def test_usage_errors_exit_2(args, expected):
+    assert main(args) == expected
+
+
+def test_series_json_reproduces_published_agreements(db_path):
+    assert run_cli("init", "--db", db_path).returncode == 0
+    done = run_cli("series", "agreements", "--json", "--db", db_path)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["indicator"] == "agreements" and result["scope"] == "programme" and result["sample_data"]
+    assert sum(p["value"] for p in result["series"] if 2014 <= p["year"] <= 2016) == 1984
+    assert all(isinstance(p["value"], int) for p in result["series"] if p["value"] is not None)
+
+
+def test_series_for_cities_gives_one_series_each(db_path, capsys):
+    main(["init", "--db", db_path])
+    capsys.readouterr()
+    assert main(["series", "activities", "--city", "330100", "--city", "P0001", "--json", "--db", db_path]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert {p["city_code"] for p in result["series"]} == {"330100", "P0001"}
+    # P0001 was designated in 2019: earlier years are gaps, never zeros.
+    assert all(p["value"] is None for p in result["series"] if p["city_code"] == "P0001" and p["year"] < 2019)
+
+
+def test_indicators_json_is_the_registry(capsys):
+    assert main(["indicators", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [i["key"] for i in listed] == [i.key for i in registry.INDICATORS]
+
+
+@pytest.mark.parametrize(("lang", "needle"), [("zh", "未知指标"), ("en", "Unknown indicator")])
+def test_messages_follow_the_language(db_path, capsys, lang, needle):
+    main(["init", "--empty", "--db", db_path])
+    assert main(["series", "agreemnts", "--db", db_path, "--lang", lang]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "agreements" in err  # suggests the closest key
+
+
+def test_locked_database_exits_2_naming_the_other_process(db_path):
+    assert run_cli("init", "--empty", "--db", db_path).returncode == 0
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({db_path!r}); print('ready', flush=True); "
+         "time.sleep(60)"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        for lang, words in (("en", "in use by process"), ("zh", "正被进程")):
+            done = run_cli("series", "agreements", "--db", db_path, env={"PILOT_LANG": lang})
+            assert done.returncode == 2
+            assert words in done.stderr and str(holder.pid) in done.stderr
+            assert "Traceback" not in done.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_not_a_database_exits_2(tmp_path):
+    junk = tmp_path / "junk.duckdb"
+    junk.write_bytes(b"this is not a database" * 100)
+    done = run_cli("series", "agreements", "--db", str(junk))
+    assert done.returncode == 2 and "Traceback" not in done.stderr and str(junk) in done.stderr

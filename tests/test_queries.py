@@ -1,0 +1,136 @@
+"""Every indicator's query runs, and aggregation follows the rules in DESIGN.md."""
+
+import math
+
+import pytest
+from conftest import SAMPLE_END_YEAR, city, load
+
+from metrics import queries, registry
+
+BIG, SMALL = "330100", "330300"
+
+
+@pytest.fixture()
+def two_cities(empty_db):
+    """A big city and a small one, with hand-written figures (None = not reported)."""
+    load(
+        empty_db,
+        [city(BIG, designated_year=2014), city(SMALL, designated_year=2015, batch=2, region="west", kind="park")],
+        {
+            "matching_activities": [
+                {"city_code": BIG, "year": 2014, "activities": 100},
+                {"city_code": BIG, "year": 2015, "activities": 200},
+                {"city_code": BIG, "year": 2016, "activities": 300},
+                {"city_code": SMALL, "year": 2015, "activities": 1},
+                {"city_code": SMALL, "year": 2016, "activities": 2},
+            ],
+            "agreements": [
+                {"city_code": BIG, "year": 2014, "agreements": 100, "contract_value_10k_cny": 1000},
+                {"city_code": BIG, "year": 2015, "agreements": 200, "contract_value_10k_cny": None},
+                {"city_code": SMALL, "year": 2015, "agreements": 10, "contract_value_10k_cny": 50.5},
+                {"city_code": SMALL, "year": 2016, "agreements": 20, "contract_value_10k_cny": 99.5},
+            ],
+            "experts": [
+                {"city_code": BIG, "year": 2014, "experts_in_pool": 1000},
+                {"city_code": BIG, "year": 2015, "experts_in_pool": 1100},
+                {"city_code": BIG, "year": 2016, "experts_in_pool": 1200},
+                {"city_code": SMALL, "year": 2015, "experts_in_pool": 10},
+            ],
+        },
+    )
+    return empty_db
+
+
+def values(database, key, scope=None, per_city=False, years=None):
+    with database.cursor() as cur:
+        frame = queries.series(cur, key, scope, per_city=per_city, years=years)
+    return {(row.city_code, row.year): None if math.isnan(row.value) else row.value for row in frame.itertuples()}
+
+
+@pytest.mark.parametrize("ind", registry.INDICATORS, ids=lambda i: i.key)
+@pytest.mark.parametrize("per_city", [False, True])
+def test_every_indicator_query_runs_on_the_sample(sample_db, ind, per_city):
+    with sample_db.cursor() as cur:
+        frame = queries.series(cur, ind.key, queries.Scope(cities=(BIG, "P0001")), per_city=per_city)
+    years = list(range(2014, SAMPLE_END_YEAR + 1))
+    expected_groups = [BIG, "P0001"] if per_city else [None]
+    assert sorted(set(frame.city_code), key=str) == sorted(expected_groups, key=str)
+    for _, group in frame.groupby("city_code", dropna=False):
+        assert group.year.tolist() == years
+    assert frame.value.notna().any()
+    assert list(frame.columns) == ["city_code", "year", "value", "reporting"]
+
+
+# (indicator, city or None for the total, year, expected value; None = a gap)
+CASES = [
+    # Ratios over several cities are ratios of sums over the cities that reported both parts.
+    ("agreements_per_activity", None, 2015, (200 + 10) / (200 + 1)),
+    ("agreements_per_activity", None, 2016, 20 / 2),  # BIG reported activities but no agreements in 2016
+    ("agreements_per_activity", SMALL, 2015, 10.0),
+    ("value_per_agreement_10k_cny", None, 2015, 50.5 / 10),  # BIG reported no value in 2015
+    ("value_per_agreement_10k_cny", None, 2014, 10.0),
+    # Stocks add up over cities within a year and are never summed over years.
+    ("experts_in_pool", None, 2015, 1110),
+    ("experts_in_pool", None, 2016, 1200),
+    # Flows: sums over the cities that reported; a year nobody reported is a gap, not zero.
+    ("activities", None, 2016, 302),
+    ("stations_founded", None, 2016, None),
+    ("agreements", SMALL, 2014, None),
+    # Running totals since the programme began.
+    ("cumulative_activities", None, 2016, 603),
+    ("cumulative_agreements", None, 2016, 330),
+    ("cumulative_agreements", BIG, 2016, 300),
+    # Growth compares like with like: only cities that reported both years.
+    ("growth_activities", None, 2015, 100.0),
+    ("growth_activities", None, 2016, ((300 + 2) / (200 + 1) - 1) * 100),
+    ("growth_experts_in_pool", None, 2016, (1200 / 1100 - 1) * 100),
+    ("growth_activities", None, 2014, None),
+    # Designations.
+    ("pilot_cities", None, 2014, 1),
+    ("pilot_cities", None, 2015, 2),
+    ("pilot_cities", SMALL, 2014, 0),
+]
+
+
+@pytest.mark.parametrize(("key", "code", "year", "expected"), CASES)
+def test_aggregation_rules(two_cities, key, code, year, expected):
+    scope = queries.Scope(cities=(code,)) if code else queries.Scope()
+    got = values(two_cities, key, scope, per_city=bool(code))[(code, year)]
+    assert got == pytest.approx(expected) if expected is not None else got is None
+
+
+def test_ratio_is_not_the_mean_of_city_ratios(two_cities):
+    mean_of_ratios = (200 / 200 + 10 / 1) / 2
+    got = values(two_cities, "agreements_per_activity")[(None, 2015)]
+    assert got != pytest.approx(mean_of_ratios)
+
+
+def test_cumulative_counts_from_the_start_whatever_the_range_shown(two_cities):
+    shown = values(two_cities, "cumulative_activities", years=(2016, 2016))
+    assert shown == {(None, 2016): 603}
+
+
+@pytest.mark.parametrize(
+    ("scope", "expected_2016"),
+    [
+        (queries.Scope(regions=("west",)), 2),
+        (queries.Scope(kinds=("city",)), 300),
+        (queries.Scope(batches=(1, 2)), 302),
+        (queries.Scope(cities=()), None),
+    ],
+)
+def test_scope_filters(two_cities, scope, expected_2016):
+    assert values(two_cities, "activities", scope)[(None, 2016)] == expected_2016
+
+
+def test_reporting_counts_the_cities_behind_each_value(two_cities):
+    with two_cities.cursor() as cur:
+        frame = queries.series(cur, "activities").set_index("year")
+    assert frame.reporting.to_dict() == {2014: 1, 2015: 2, 2016: 2}
+
+
+def test_year_span_of_an_empty_database(empty_db):
+    with empty_db.cursor() as cur:
+        assert queries.year_span(cur) == (queries.PROGRAMME_START, queries.PROGRAMME_START)
+        frame = queries.series(cur, "activities")
+    assert frame.year.tolist() == [queries.PROGRAMME_START] and frame.value.isna().all()

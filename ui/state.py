@@ -1,0 +1,145 @@
+"""The shared sidebar and the view's state in the URL, so a link reproduces what someone is looking at."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import streamlit as st
+
+from metrics.i18n import KIND_NAMES, REGION_NAMES, Text
+from metrics.queries import KINDS, REGIONS, Scope
+
+LANG_NAMES = {"zh": "中文", "en": "English"}
+
+_BOUND = "_url_bound"  # keys bound to the URL during this run
+
+
+@dataclass(frozen=True)
+class View:
+    """What the sidebar selects: language, years and which pilots."""
+
+    lang: str
+    years: tuple[int, int]
+    scope: Scope
+
+    def t(self, text: Text) -> str:
+        """A message in the chosen language."""
+        return text(self.lang)
+
+
+def _split(raw: str) -> list[str]:
+    return [p for p in raw.split(",") if p]
+
+
+def bind(key: str, default, parse: Callable[[str], object] = str, dump: Callable[[object], str] = str):
+    """Seed a widget's state from the URL on first sight (else default) and keep the URL in step with it.
+
+    Call before creating the widget with the same key; the widget must not get its own default.
+    """
+    if key not in st.session_state:
+        raw = st.query_params.get(key)
+        value = default
+        if raw is not None:
+            try:
+                value = parse(raw)
+            except (ValueError, TypeError):
+                value = default  # a hand-edited link with a bad value falls back to the default
+        st.session_state[key] = value
+    st.session_state.setdefault(_BOUND, {})[key] = dump
+    return st.session_state[key]
+
+
+def bind_list(key: str, default: Sequence, options: Sequence, cast: Callable = str) -> list:
+    """bind() for a multiselect: a comma-separated list in the URL, unknown entries dropped."""
+
+    def parse(raw: str) -> list:
+        return [v for v in (cast(p) for p in _split(raw)) if v in options]
+
+    current = bind(key, list(default), parse, lambda v: ",".join(str(x) for x in v))
+    if any(v not in options for v in current):
+        st.session_state[key] = [v for v in current if v in options]
+    return st.session_state[key]
+
+
+def bind_choice(key: str, default, options: Sequence, cast: Callable = str):
+    """bind() for a single choice among options."""
+
+    def parse(raw: str):
+        value = cast(raw)
+        if value not in options:
+            raise ValueError(raw)
+        return value
+
+    bind(key, default, parse)
+    if st.session_state[key] not in options:
+        st.session_state[key] = default
+    return st.session_state[key]
+
+
+def write_url() -> None:
+    """Put every state bound during this run into the URL (and drop keys of other pages)."""
+    bound = st.session_state.pop(_BOUND, {})
+    wanted = {k: dump(st.session_state[k]) for k, dump in bound.items() if k in st.session_state}
+    if dict(st.query_params) != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def current_lang() -> str:
+    """The chosen language (read before the sidebar is drawn, for page titles)."""
+    return bind_choice("lang", "zh", tuple(LANG_NAMES))
+
+
+def sidebar(first_year: int, last_year: int, batches: Sequence[int]) -> View:
+    """Draw the shared sidebar (language, years, region, kind, batch) and return the selection."""
+    lang = current_lang()
+
+    def t(text: Text) -> str:
+        return text(lang)
+
+    with st.sidebar:
+        st.radio(
+            t(Text("语言", "Language")), tuple(LANG_NAMES), format_func=LANG_NAMES.get, key="lang", horizontal=True
+        )
+
+        def parse_years(raw: str) -> tuple[int, int]:
+            lo, hi = (int(p) for p in raw.split("-"))
+            lo, hi = max(first_year, min(lo, hi)), min(last_year, max(lo, hi))
+            if lo > hi:
+                raise ValueError(raw)
+            return lo, hi
+
+        bind("years", (first_year, last_year), parse_years, lambda v: f"{v[0]}-{v[1]}")
+        lo, hi = st.session_state["years"]
+        st.session_state["years"] = (max(first_year, lo), min(last_year, hi))
+        if first_year < last_year:
+            years = st.slider(t(Text("年份", "Years")), first_year, last_year, key="years")
+        else:
+            years = (first_year, last_year)
+        bind_list("region", [], REGIONS)
+        regions = st.multiselect(
+            t(Text("地区", "Region")), REGIONS, format_func=lambda r: REGION_NAMES[r](lang), key="region",
+            placeholder=t(Text("全部地区", "All regions")),
+        )  # fmt: skip
+        bind_list("kind", [], KINDS)
+        kinds = st.multiselect(
+            t(Text("类型", "Kind")), KINDS, format_func=lambda k: KIND_NAMES[k](lang), key="kind",
+            placeholder=t(Text("城市和园区", "Cities and parks")),
+        )  # fmt: skip
+        bind_list("batch", [], list(batches), int)
+        chosen_batches = st.multiselect(
+            t(Text("试点批次", "Pilot batch")), list(batches), key="batch",
+            format_func=lambda b: t(Text("第{b}批", "Batch {b}").format(b=b)),
+            placeholder=t(Text("全部批次", "All batches")),
+        )  # fmt: skip
+    scope = Scope(
+        regions=tuple(regions) or None,
+        kinds=tuple(kinds) or None,
+        batches=tuple(int(b) for b in chosen_batches) or None,
+    )
+    return View(lang, (int(years[0]), int(years[1])), scope)
+
+
+def view() -> View:
+    """The selection made in the sidebar during this run (pages call this)."""
+    return st.session_state["_view"]
