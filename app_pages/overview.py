@@ -3,7 +3,6 @@
 import streamlit as st
 
 from metrics import analysis, charts, queries, registry
-from metrics.formatting import format_change, format_value
 from metrics.i18n import Text
 from ui import data, show, state
 
@@ -17,27 +16,14 @@ st.caption(t(Text("{a}—{b} 年 · 所选试点合计", "{a}–{b} · total of 
 
 st.subheader(t(Text("{y} 年主要指标", "Headline figures, {y}").format(y=last)))
 heads = data.get(analysis.headlines, registry.CORE_KEYS, v.scope, last)
-for column, head in zip(st.columns(len(heads)), heads, strict=True):
-    ind = registry.get(head.key)
-    column.metric(
-        ind.label(lang),
-        format_value(head.value, ind, lang),
-        delta=None if head.growth_pct != head.growth_pct else format_change(head.growth_pct, lang),
-        help=t(
-            Text(
-                "{n}/{m} 个试点报送。增幅按两年都报送的城市同口径计算。上年：{prev}",
-                "{n} of {m} pilots reported. Growth compares the cities that reported both years. "
-                "Previous year: {prev}",
-            ).format(n=head.reporting, m=head.designated, prev=format_value(head.previous, ind, lang, compact=False))
-        ),
-    )
+columns = st.columns(2)
+for i, head in enumerate(heads):
+    with columns[i % 2]:
+        show.headline(head, lang)
 
 st.subheader(t(Text("2014 年以来累计", "Cumulative since 2014")))
-cumulative = [f"cumulative_{k}" for k in ("activities", "agreements", "stations_founded", "subcenters_founded")]
-cum_heads = data.get(analysis.headlines, tuple(cumulative), v.scope, last)
-for column, head in zip(st.columns(len(cum_heads)), cum_heads, strict=True):
-    ind = registry.get(head.key)
-    column.metric(ind.label(lang), format_value(head.value, ind, lang, compact=False))
+cumulative = tuple(f"cumulative_{k}" for k in ("activities", "agreements", "stations_founded", "subcenters_founded"))
+show.cumulative_line(data.get(analysis.headlines, cumulative, v.scope, last), lang)
 
 pilots = registry.get("pilot_cities")
 frame = data.get(queries.series, "pilot_cities", v.scope, years=v.years)

@@ -34,12 +34,7 @@ def headlines(cur: Cursor, keys: tuple[str, ...], scope: Scope, year: int) -> li
     result = []
     for key in keys:
         frame = queries.series(cur, key, scope, years=(year - 1, year)).set_index("year")
-        growth_key = f"growth_{key}"
-        growth = (
-            queries.series(cur, growth_key, scope, years=(year, year))["value"].iloc[0]
-            if any(i.key == growth_key for i in registry.INDICATORS)
-            else math.nan
-        )
+        growth = _value_in(cur, f"growth_{key}", scope, year)
         result.append(
             Headline(
                 key=key,
@@ -52,6 +47,13 @@ def headlines(cur: Cursor, keys: tuple[str, ...], scope: Scope, year: int) -> li
             )
         )
     return result
+
+
+def _value_in(cur: Cursor, key: str, scope: Scope, year: int) -> float:
+    """One indicator's total in one year, NaN when the registry has no such indicator."""
+    if key not in registry.KEYS:
+        return math.nan
+    return float(queries.series(cur, key, scope, years=(year, year))["value"].iloc[0])
 
 
 def peer_median(cur: Cursor, key: str, city_code: str, years: tuple[int, int]) -> pd.DataFrame:

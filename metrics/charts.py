@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
-from .formatting import axis_ticks, format_value
+from .formatting import axis_ticks, format_number, format_value
 from .i18n import Text
 from .registry import Indicator
 
@@ -75,7 +75,7 @@ def city_lines(
 
 
 # What fits one line of a half-width chart at 1280x720 (about 400 px), in display units (a CJK character is 2).
-TITLE_UNITS, SOURCE_UNITS = 40, 64
+TITLE_UNITS, SOURCE_UNITS = 40, 52
 _BREAK_BEFORE = (" · ", "（", " (")
 _BREAK_AFTER = (" ", "，", "、", "；", "：")
 
@@ -98,16 +98,52 @@ def wrap(text: str, units: int) -> list[str]:
     return [*lines, text]
 
 
-def _base_layout(fig: go.Figure, title: str, source: str, height: int, lang: str) -> go.Figure:
+def _base_layout(fig: go.Figure, title: str, source: str, height: int, lang: str, unit: str = "") -> go.Figure:
+    """Title (wrapped), legend, unit label above the value axis and source line under the chart."""
     title_lines = wrap(title, TITLE_UNITS)
     source_lines = wrap(source, SOURCE_UNITS)
-    legend_entries = sum(1 for trace in fig.data if trace.showlegend is not False and trace.name)
+    shown = fig.layout.showlegend is not False
+    legend_entries = sum(1 for trace in fig.data if shown and trace.showlegend is not False and trace.name)
     legend_rows = 0 if legend_entries < 2 else 1 if legend_entries <= 5 else 2
-    top = 16 + 26 * len(title_lines) + 10 + 24 * legend_rows + 16
+    unit_row = 22 if unit else 0
+    top = 16 + 26 * len(title_lines) + 8 + 26 * legend_rows + unit_row + 6
     bottom = 58 + 16 * len(source_lines)
+    total = height + 26 * (len(title_lines) - 1)
+    plot_height = max(total - top - bottom, 100)
+    annotations = [
+        {
+            "text": "<br>".join(source_lines),
+            "xref": "paper",
+            "yref": "paper",
+            "x": 0,
+            "y": 0,
+            "yshift": -50,
+            "xanchor": "left",
+            "yanchor": "top",
+            "align": "left",
+            "showarrow": False,
+            "font": {"size": 12, "color": "#5f6b7a"},
+        }
+    ]
+    if unit:  # '单位：项' read horizontally above the axis (a rotated 项 reads as a glyph, not a word)
+        annotations.append(
+            {
+                "text": UNIT.format(unit=unit)(lang),
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": 1,
+                "xshift": -62,
+                "yshift": 4,
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 13, "color": "#5f6b7a"},
+            }
+        )
     fig.update_layout(
         template="plotly_white",
-        height=height + 26 * (len(title_lines) - 1),
+        height=total,
         title={
             "text": "<br>".join(title_lines),
             "x": 0,
@@ -120,59 +156,42 @@ def _base_layout(fig: go.Figure, title: str, source: str, height: int, lang: str
         },
         font={"family": FONT_FAMILY, "size": 15, "color": TEXT_COLOUR},
         margin={"l": 70, "r": 24, "t": top, "b": bottom},
-        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "font": {"size": 14}},
+        legend={
+            "orientation": "h",
+            "x": 0,
+            "y": 1 + (unit_row + 4) / plot_height,
+            "yanchor": "bottom",
+            "font": {"size": 14},
+        },
         hoverlabel={"font": {"family": FONT_FAMILY, "size": 15}},
         separators=".,",
-        annotations=[
-            {
-                "text": "<br>".join(source_lines),
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0,
-                "y": 0,
-                "yshift": -50,
-                "xanchor": "left",
-                "yanchor": "top",
-                "align": "left",
-                "showarrow": False,
-                "font": {"size": 12, "color": "#5f6b7a"},
-            }
-        ],
+        annotations=annotations,
     )
     fig.update_xaxes(gridcolor=GRID_COLOUR)
     fig.update_yaxes(gridcolor=GRID_COLOUR, zerolinecolor="#b8bfc7")
     return fig
 
 
-def _value_axis(fig: go.Figure, values: Sequence[float], ind: Indicator, lang: str, *, axis: str = "yaxis") -> None:
+def _value_axis(fig: go.Figure, values: Sequence[float], ind: Indicator, lang: str) -> str:
+    """Ticks and range of the value axis in the language's number style; returns the unit to label it with."""
     finite = [v for v in values if v is not None and not math.isnan(v)]
     if not finite:
-        return
+        return ""
     low, high = min(finite), max(finite)
     ticks, labels, unit = axis_ticks(low, high, ind, lang)
     pad = (high - min(low, 0)) * 0.06 or 1
-    fig.update_layout(
-        {
-            axis: {
-                "tickvals": ticks,
-                "ticktext": labels,
-                "range": [min(low, 0) - (pad if low < 0 else 0), max(high, ticks[-1]) + pad],
-            }
-        }
+    fig.update_yaxes(
+        tickvals=ticks, ticktext=labels, range=[min(low, 0) - (pad if low < 0 else 0), max(high, ticks[-1]) + pad]
     )
-    if unit:  # '单位：项' above the axis, read horizontally (a rotated 项 reads as a glyph, not a word)
-        fig.add_annotation(
-            text=UNIT.format(unit=unit)(lang),
-            xref="paper",
-            yref="paper",
-            x=0,
-            y=1,
-            xanchor="right",
-            yanchor="bottom",
-            yshift=6,
-            showarrow=False,
-            font={"size": 13, "color": "#5f6b7a"},
-        )
+    return unit
+
+
+def _year_axis(fig: go.Figure, years: Sequence[int]) -> None:
+    """Whole years only; with many years Plotly thins the labels to fit a narrow chart."""
+    if len(years) <= 6:
+        fig.update_xaxes(tickmode="array", tickvals=list(years), tickformat="d")
+    else:
+        fig.update_xaxes(tickmode="auto", tickformat="d", nticks=len(years))
 
 
 def time_chart(
@@ -201,10 +220,9 @@ def time_chart(
             )
         )
         all_values.extend(line.values)
-    _base_layout(fig, title, source, height, lang)
-    fig.update_xaxes(tickmode="array", tickvals=years, tickformat="d", tickangle=0 if len(years) <= 13 else -45)
     fig.update_layout(showlegend=len(lines) > 1, hovermode="closest")
-    _value_axis(fig, all_values, ind, lang)
+    _base_layout(fig, title, source, height, lang, unit=_value_axis(fig, all_values, ind, lang))
+    _year_axis(fig, years)
     return fig
 
 
@@ -215,17 +233,16 @@ def bar_chart(frame: pd.DataFrame, ind: Indicator, lang: str, title: str, source
             x=frame["year"].tolist(),
             y=frame["value"].tolist(),
             marker_color=PROGRAMME_COLOUR,
-            text=[format_value(v, ind, lang) for v in frame["value"]],
+            text=[format_number(v, lang, ind.decimals) for v in frame["value"]],
             textposition="outside",
             cliponaxis=False,
             customdata=[format_value(v, ind, lang, compact=False) for v in frame["value"]],
             hovertemplate="%{x}<br>%{customdata}<extra></extra>",
         )
     )
-    _base_layout(fig, title, source, height, lang)
-    fig.update_xaxes(tickmode="array", tickvals=frame["year"].tolist(), tickformat="d")
-    _value_axis(fig, frame["value"].tolist(), ind, lang)
     fig.update_layout(showlegend=False)
+    _base_layout(fig, title, source, height, lang, unit=_value_axis(fig, frame["value"].tolist(), ind, lang))
+    _year_axis(fig, frame["year"].tolist())
     return fig
 
 
@@ -263,10 +280,10 @@ def slope_chart(
             )
         )
         values.extend(ys)
-    _base_layout(fig, title, source, height, lang)
-    fig.update_layout(showlegend=False, margin={"r": 150})
+    fig.update_layout(showlegend=False)
+    _base_layout(fig, title, source, height, lang, unit=_value_axis(fig, values, ind, lang))
+    fig.update_layout(margin={"r": 150})
     fig.update_xaxes(type="category")
-    _value_axis(fig, values, ind, lang)
     return fig
 
 

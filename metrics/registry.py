@@ -221,6 +221,7 @@ DERIVED_INDICATORS: tuple[Indicator, ...] = (
 
 INDICATORS: tuple[Indicator, ...] = BASE_INDICATORS + DERIVED_INDICATORS
 _BY_KEY = {i.key: i for i in INDICATORS}
+KEYS: frozenset[str] = frozenset(_BY_KEY)
 
 # The indicators the overview leads with, in order.
 CORE_KEYS: tuple[str, ...] = ("activities", "agreements", "stations_founded", "experts_in_pool")

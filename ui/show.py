@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import math
+
 import plotly.graph_objects as go
 import streamlit as st
 
-from metrics import charts, queries
-from metrics.i18n import SAMPLE_SOURCE, SOURCE
+from metrics import charts, queries, registry
+from metrics.formatting import format_change, format_value
+from metrics.i18n import SAMPLE_SOURCE, SOURCE, Text
 
 from . import data
+
+HEADLINE_HELP = Text(
+    "增幅按两年都报送的城市同口径计算，因此不受个别城市未报送影响。",
+    "Growth compares the cities that reported both years, so a city that has not reported yet does not distort it.",
+)
+REPORTED = Text("{n}/{m} 个试点已报送", "{n} of {m} pilots reported")
+PREVIOUS = Text("上年 {value}", "previous year {value}")
 
 
 def chart(fig: go.Figure, key: str | None = None) -> None:
@@ -42,3 +52,28 @@ def ranking(table, height: int = 440) -> None:
         height=height,
         column_config={rank: st.column_config.Column(width=60), move: st.column_config.Column(width=70)},
     )
+
+
+def headline(head, lang: str) -> None:
+    """One headline card: the year's value, like-for-like change, who reported, last year's value."""
+    ind = registry.get(head.key)
+    with st.container(border=True):
+        st.metric(
+            ind.label(lang),
+            format_value(head.value, ind, lang),
+            delta=None if math.isnan(head.growth_pct) else format_change(head.growth_pct, lang),
+            help=HEADLINE_HELP(lang),
+        )
+        reported = REPORTED.format(n=head.reporting, m=head.designated)(lang)
+        previous = PREVIOUS.format(value=format_value(head.previous, ind, lang, compact=False))(lang)
+        st.caption(f"{reported} · {previous}")
+
+
+def cumulative_line(heads, lang: str) -> None:
+    """The running totals since 2014 of several flows, on one line that wraps as needed."""
+    parts = []
+    for head in heads:
+        ind = registry.get(head.key)
+        label = registry.get(ind.base).label(lang) if ind.base else ind.label(lang)
+        parts.append(f"{label} **{format_value(head.value, ind, lang, compact=False)}**")
+    st.markdown(" · ".join(parts))
