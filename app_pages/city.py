@@ -52,4 +52,4 @@ for i, ind in enumerate(registry.BASE_INDICATORS):
         charts.Line.from_frame(peer_name, peers, charts.PEER_COLOUR, dash="dash", width=2.5),
     ]
     with columns[i % 2]:
-        show.chart(charts.time_chart(lines, ind, lang, ind.title(lang), source), key=f"city-{ind.key}")
+        show.chart(charts.time_chart, lines, ind, lang, ind.title(lang), source, key=f"city-{ind.key}")

@@ -61,12 +61,12 @@ shown = ind if mode in ("absolute", "change") else ind.model_copy(
 )  # fmt: skip
 title = f"{ind.label(lang)} · {MODE_NAMES[mode](lang)}" + (f" · {base_year}" if mode == "indexed" else "")
 lines = charts.city_lines(frame.drop(columns="reporting"), names, colours, order=chosen)
-show.chart(charts.time_chart(lines, shown, lang, title, source), key="compare-lines")
+show.chart(charts.time_chart, lines, shown, lang, title, source, key="compare-lines")
 
 left, right = st.columns([3, 2])
 with left:
     slope_title = f"{ind.label(lang)} · {t(Text('{a} 年与 {b} 年', '{a} against {b}').format(a=first, b=last))}"
-    show.chart(charts.slope_chart(frame, first, last, names, colours, shown, lang, slope_title, source))
+    show.chart(charts.slope_chart, frame, first, last, names, colours, shown, lang, slope_title, source)
 with right:
     st.subheader(t(Text("{y} 年排名", "Ranking, {y}").format(y=last)))
     show.ranking(tables.ranking_table(ranking, names, ind, lang))

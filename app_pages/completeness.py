@@ -32,4 +32,4 @@ if len(missing_now):
 else:
     st.success(t(Text("{y} 年全部试点均已报送。", "Every pilot has reported for {y}.")).format(y=last))
 title = f"{ind.label(lang)} · {t(Text('报送情况', 'who reported'))}"
-show.chart(charts.completeness_chart(status, names, lang, title, show.source(lang)), key="completeness")
+show.chart(charts.completeness_chart, status, names, lang, title, show.source(lang), key="completeness")

@@ -26,7 +26,7 @@ ind = registry.get(key)
 
 points = data.get(analysis.map_points, key, year, v.scope, lang)
 title = f"{ind.title(lang)} · {year}"
-show.chart(charts.point_map(points, ind, lang, title, show.source(lang)), key="map")
+show.chart(charts.point_map, points, ind, lang, title, show.source(lang), key="map")
 st.caption(
     t(
         Text(

@@ -27,7 +27,7 @@ show.cumulative_line(data.get(analysis.headlines, cumulative, v.scope, last), la
 
 pilots = registry.get("pilot_cities")
 frame = data.get(queries.series, "pilot_cities", v.scope, years=v.years)
-show.chart(charts.bar_chart(frame, pilots, lang, pilots.label(lang), source))
+show.chart(charts.bar_chart, frame, pilots, lang, pilots.label(lang), source)
 
 st.subheader(t(Text("主要指标趋势", "Trends of the core indicators")))
 columns = st.columns(2)
@@ -36,4 +36,4 @@ for i, key in enumerate(registry.CORE_KEYS):
     frame = data.get(queries.series, key, v.scope, years=v.years)
     line = charts.Line.from_frame(t(Text("所选试点合计", "Selected pilots")), frame, charts.PROGRAMME_COLOUR)
     with columns[i % 2]:
-        show.chart(charts.time_chart([line], ind, lang, ind.title(lang), source))
+        show.chart(charts.time_chart, [line], ind, lang, ind.title(lang), source)

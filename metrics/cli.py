@@ -12,7 +12,7 @@ import math
 import sys
 from collections.abc import Sequence
 
-from . import queries, registry, store
+from . import queries, registry, store, tables
 from .db import DatabaseError, default_path, open_database
 from .i18n import SAMPLE_NOTICE, Text, default_lang
 
@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     indicators = commands.add_parser("indicators", parents=[common], help="list the indicator registry")
     indicators.add_argument("--json", action="store_true", help="print JSON")
+    indicators.add_argument("--markdown", action="store_true", help="print the README's Markdown table")
 
     series = commands.add_parser("series", parents=[common], help="the yearly series of one indicator")
     series.add_argument("indicator", help="indicator key (see `indicators`)")
@@ -95,6 +96,9 @@ def _init(args, lang: str) -> int:
 def _indicators(args, lang: str) -> int:
     if args.json:
         _print_json([i.model_dump() for i in registry.INDICATORS])
+        return EXIT_OK
+    if args.markdown:
+        print(tables.indicator_markdown())
         return EXIT_OK
     width = max(len(i.key) for i in registry.INDICATORS)
     for i in registry.INDICATORS:

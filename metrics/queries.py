@@ -5,6 +5,7 @@ Identifiers (table and column names) come only from the indicator registry; valu
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 import duckdb
@@ -87,6 +88,7 @@ def create_schema(cur: Cursor) -> None:
     cur.execute("BEGIN TRANSACTION")
     cur.execute(schema_ddl())
     set_meta(cur, "schema_version", str(SCHEMA_VERSION))
+    set_meta(cur, "database_id", str(uuid.uuid4()))
     set_meta(cur, "data_version", "0")
     cur.execute("COMMIT")
 
@@ -136,6 +138,11 @@ def is_sample(cur: Cursor) -> bool:
 def data_version(cur: Cursor) -> int:
     """A number that changes whenever committed data changes; caches key on it."""
     return int(get_meta(cur, "data_version") or 0)
+
+
+def data_identity(cur: Cursor) -> tuple[str, int]:
+    """(database id, data version): equal only for the same data, even across a rebuilt database file."""
+    return get_meta(cur, "database_id") or "", data_version(cur)
 
 
 def bump_data_version(cur: Cursor) -> int:

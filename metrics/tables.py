@@ -103,3 +103,26 @@ def completeness_table(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
     table.index = [registry.get(k).title(lang) for k in summary.index]
     table.columns = [str(c) for c in summary.columns]
     return table
+
+
+AGGREGATION_NOTES = {
+    "sum": "sum over cities that reported",
+    "designated_count": "count of pilots designated by the year",
+    "running_sum": "running total of yearly sums since 2014",
+    "ratio_of_sums": "ratio of sums over cities that reported both parts",
+    "like_for_like_growth": "growth over cities that reported both years",
+}
+
+
+def indicator_markdown() -> str:
+    """The registry as the Markdown table in the README (a test keeps the two equal)."""
+    lines = [
+        "| key | English | 中文 | unit | kind | over cities and years |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for i in registry.INDICATORS:
+        lines.append(
+            f"| `{i.key}` | {i.label_en} | {i.label_zh} | {i.unit_en} / {i.unit_zh} | {i.kind} "
+            f"| {AGGREGATION_NOTES[i.aggregation]} |"
+        )
+    return "\n".join(lines)

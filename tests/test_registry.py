@@ -94,3 +94,13 @@ def test_registry_entries_are_frozen():
 def test_unknown_key_raises_key_error():
     with pytest.raises(KeyError):
         registry.get("no_such_indicator")
+
+
+def test_readme_indicator_table_is_the_registry():
+    from pathlib import Path
+
+    from metrics import tables
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    between = readme.split("<!-- indicators:start -->")[1].split("<!-- indicators:end -->")[0]
+    assert between.strip() == tables.indicator_markdown()

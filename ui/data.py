@@ -18,29 +18,27 @@ _FUNCTIONS: dict[str, Callable] = {
 }
 
 
-@st.cache_resource(show_spinner=False)
 def database() -> Database:
-    """The process's read-write connection, opened once for all sessions."""
+    """The process's read-write connection (opened once, shared by all sessions)."""
     return open_database()
 
 
-def refresh_data_version() -> int:
-    """Read the data version once at the start of a run; `get` keys its cache on it."""
-    with database().cursor() as cur:
-        st.session_state["_data_version"] = queries.data_version(cur)
-    return st.session_state["_data_version"]
+def refresh_data_version() -> tuple:
+    """Read which data is loaded once at the start of a run; `get` keys its cache on it."""
+    database_ = database()
+    with database_.cursor() as cur:
+        st.session_state["_data_key"] = (str(database_.path), *queries.data_identity(cur))
+    return st.session_state["_data_key"]
 
 
 @st.cache_data(show_spinner=False, max_entries=2048)
-def _cached(version: int, name: str, args: tuple, kwargs: tuple):
-    with database().cursor() as cur:
+def _cached(data_key: tuple, name: str, args: tuple, kwargs: tuple):
+    with open_database(data_key[0]).cursor() as cur:
         return _FUNCTIONS[name](cur, *args, **dict(kwargs))
 
 
 def get(function: Callable, *args, **kwargs):
-    """function(cursor, *args, **kwargs), cached until the data changes."""
+    """function(cursor, *args, **kwargs), cached until the data changes (a new data version)."""
     name = f"{function.__module__}.{function.__name__}"
-    version = st.session_state.get("_data_version")
-    if version is None:
-        version = refresh_data_version()
-    return _cached(version, name, args, tuple(sorted(kwargs.items())))
+    data_key = st.session_state.get("_data_key") or refresh_data_version()
+    return _cached(data_key, name, args, tuple(sorted(kwargs.items())))

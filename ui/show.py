@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -21,8 +22,18 @@ REPORTED = Text("{n}/{m} 个试点已报送", "{n} of {m} pilots reported")
 PREVIOUS = Text("上年 {value}", "previous year {value}")
 
 
-def chart(fig: go.Figure, key: str | None = None) -> None:
-    """Draw a Plotly figure full width, in our own style (not Streamlit's theme)."""
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _figure(builder: str, args: tuple, kwargs: tuple) -> go.Figure:
+    # cache_resource hands back the same object without copying it; figures are never changed once built.
+    return getattr(charts, builder)(*args, **dict(kwargs))
+
+
+def chart(builder: Callable[..., go.Figure], *args, key: str | None = None, **kwargs) -> None:
+    """Draw builder(*args, **kwargs), a figure from metrics.charts, full width and in our own style.
+
+    The figure is built once per distinct input, so a rerun that changes nothing it depends on builds nothing.
+    """
+    fig = _figure(builder.__name__, args, tuple(sorted(kwargs.items())))
     st.plotly_chart(fig, theme=None, config=charts.CONFIG, width="stretch", key=key)
 
 

@@ -1,0 +1,82 @@
+"""Charts: gaps stay gaps, colours are stable per city, every chart has its source line."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from metrics import charts, registry
+
+ACT = registry.get("activities")
+FRAME = pd.DataFrame(
+    {"year": [2014, 2015, 2016, 2017], "value": [10.0, math.nan, 30.0, 40.0], "reporting": [1, 0, 2, 2]}
+)
+
+
+def annotation_texts(fig) -> list[str]:
+    return [a.text for a in fig.layout.annotations]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_time_chart_keeps_gaps_and_labels_source_and_unit(lang):
+    line = charts.Line.from_frame("杭州市", FRAME, "#123456")
+    fig = charts.time_chart([line], ACT, lang, ACT.title(lang), "来源：测试")
+    trace = fig.data[0]
+    assert list(trace.y) == [10.0, None, 30.0, 40.0] and trace.connectgaps is False
+    assert "来源：测试" in annotation_texts(fig)
+    assert ("单位：场" if lang == "zh" else "activities") in annotation_texts(fig)
+    # Hover shows the exact value, and says when a year was not reported.
+    assert trace.customdata[1][0] == ("未报送" if lang == "zh" else "not reported")
+
+
+def test_city_colours_are_distinct_and_stable():
+    codes = [f"{i:06d}" for i in range(65)]
+    colours = charts.city_colours(codes)
+    assert len(set(colours.values())) == 65
+    assert charts.city_colours(codes) == colours
+    assert charts.city_colours([*codes, "999999"])["000007"] == colours["000007"]
+
+
+@pytest.mark.parametrize(
+    ("text", "units", "lines"),
+    [
+        (
+            "Transformation sub-centres founded (sub-centres)",
+            40,
+            ["Transformation sub-centres founded", "(sub-centres)"],
+        ),
+        ("新建成果转化分中心（个）", 40, ["新建成果转化分中心（个）"]),
+        (
+            "来源：示例数据（按中国科协公布的总数校准，各城市数值为示意）",
+            40,
+            ["来源：示例数据", "（按中国科协公布的总数校准，", "各城市数值为示意）"],
+        ),
+        ("x" * 50, 20, ["x" * 20, "x" * 20, "x" * 10]),
+    ],
+)
+def test_long_titles_wrap_at_natural_breaks(text, units, lines):
+    assert charts.wrap(text, units) == lines
+
+
+def test_bar_chart_labels_each_bar():
+    frame = pd.DataFrame({"year": [2014, 2015], "value": [10.0, 20.0]})
+    fig = charts.bar_chart(frame, registry.get("pilot_cities"), "zh", "试点", "来源")
+    assert list(fig.data[0].text) == ["10", "20"]
+
+
+def test_point_map_draws_no_base_map_and_marks_non_reporters():
+    cities = pd.DataFrame(
+        {
+            "name": ["A", "B", "C"],
+            "lon": [120.0, 114.0, 104.0],
+            "lat": [30.0, 30.5, 30.6],
+            "value": [100.0, math.nan, 25.0],
+            "region": ["east", "central", "west"],
+            "region_label": ["East", "Central", "West"],
+        }
+    )
+    fig = charts.point_map(cities, registry.get("agreements"), "en", "Agreements", "Source")
+    assert all(t.type == "scatter" for t in fig.data)  # plain axes: no geo, no tiles to fetch
+    assert [t.name for t in fig.data] == ["East", "West", "not reported"]
+    sizes = {t.name: t.marker.size[0] for t in fig.data if t.name != "not reported"}
+    assert sizes["East"] > sizes["West"]

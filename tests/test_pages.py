@@ -1,0 +1,168 @@
+"""The dashboard through Streamlit's AppTest: every page in both languages, and the numbers it shows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from metrics import queries, registry, store
+from metrics.cli import main
+from metrics.formatting import format_value
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ["overview", "city", "compare", "map", "completeness", "about"]
+TIMEOUT = 60
+
+
+@pytest.fixture()
+def app_db(tmp_path, monkeypatch) -> Path:
+    """A sample database of its own, which the app opens through PILOT_DB."""
+    path = tmp_path / "app.duckdb"
+    store.initialise(path)
+    monkeypatch.setenv("PILOT_DB", str(path))
+    return path
+
+
+def open_app(page: str = "overview", **params) -> AppTest:
+    """The app run once on `page`, with URL query parameters."""
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
+    at.query_params.update(params)
+    at.run()
+    if page != "overview":
+        # As a link straight to the page would: its own parameters are there when it first runs.
+        at.query_params.update(params)
+        at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def cli_series(capsys, key: str, *codes: str) -> dict:
+    """`python -m metrics series KEY [--city …] --json`, as {(city_code, year): value}."""
+    args = ["series", key, "--json"] + [a for c in codes for a in ("--city", c)]
+    assert main(args) == 0
+    result = json.loads(capsys.readouterr().out)
+    return {(p["city_code"], p["year"]): p["value"] for p in result["series"]}
+
+
+def metric_values(at: AppTest) -> dict[str, str]:
+    """Metric label -> value shown."""
+    return {m.label: m.value for m in at.metric}
+
+
+def chart_traces(at: AppTest, index: int) -> dict[str, dict[int, float | None]]:
+    """Trace name -> {year: y} of the index-th Plotly chart on the page."""
+    spec = json.loads(at.get("plotly_chart")[index].proto.spec)
+    return {t["name"]: dict(zip(t["x"], t["y"], strict=True)) for t in spec["data"] if t.get("x")}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_in_both_languages(app_db, page, lang):
+    at = open_app(page, lang=lang)
+    assert not at.error, [e.value for e in at.error]
+    assert at.title, "every page has a title"
+    if page != "about":
+        assert at.get("plotly_chart"), "charts are drawn"
+    # The sample-data banner is shown while the sample is loaded.
+    assert any(("示例数据" if lang == "zh" else "Sample data") in i.value for i in at.info)
+
+
+def test_headlines_equal_the_cli(app_db, capsys):
+    at = open_app("overview", lang="en")
+    shown = metric_values(at)
+    for key in registry.CORE_KEYS:
+        ind = registry.get(key)
+        expected = cli_series(capsys, key)[(None, 2025)]
+        assert shown[ind.label_en] == format_value(expected, ind, "en")
+
+
+def test_changing_the_year_range_moves_the_headline_year(app_db, capsys):
+    at = open_app("overview", lang="zh")
+    at.sidebar.slider[0].set_value((2015, 2019)).run()
+    assert any("2019 年主要指标" in h.value for h in at.subheader)
+    expected = cli_series(capsys, "agreements")[(None, 2019)]
+    assert metric_values(at)["签订合作协议"] == format_value(expected, registry.get("agreements"), "zh")
+    trend = chart_traces(at, 2)  # the matching activities trend, after the pilots bar chart
+    assert sorted(next(iter(trend.values()))) == [2015, 2016, 2017, 2018, 2019]
+    assert at.query_params["years"] == "2015-2019"
+
+
+def test_city_profile_lines_equal_the_cli(app_db, capsys):
+    at = open_app("city", lang="en")
+    at.selectbox(key="city").set_value("330100").run()
+    assert at.title[0].value == "Hangzhou"
+    expected = cli_series(capsys, "activities", "330100")
+    line = chart_traces(at, 0)["Hangzhou"]
+    assert {y: v for y, v in line.items()} == {y: v for (_, y), v in expected.items()}
+    assert at.query_params["city"] == "330100"
+
+
+def test_switching_language_relabels_everything(app_db):
+    at = open_app("overview", lang="zh")
+    assert at.metric[0].label == "对接活动"
+    at.sidebar.radio(key="lang").set_value("en").run()
+    assert at.metric[0].label == "Matching activities held"
+    assert at.title[0].value == "Programme overview"
+
+
+@pytest.mark.parametrize("mode", ["absolute", "change", "indexed", "share"])
+def test_compare_modes(app_db, capsys, mode):
+    at = open_app("compare", lang="en", indicator="activities", cities="330100,420100", mode=mode)
+    traces = chart_traces(at, 0)
+    assert set(traces) == {"Hangzhou", "Wuhan"}
+    raw = cli_series(capsys, "activities", "330100", "420100")
+    total = cli_series(capsys, "activities")
+    hz = traces["Hangzhou"]
+    if mode == "absolute":
+        assert hz[2020] == raw[("330100", 2020)]
+    elif mode == "change":
+        assert hz[2020] == raw[("330100", 2020)] - raw[("330100", 2019)]
+    elif mode == "indexed":
+        assert hz[2014] == pytest.approx(100) and hz[2020] == pytest.approx(
+            raw[("330100", 2020)] / raw[("330100", 2014)] * 100
+        )
+    else:
+        assert hz[2020] == pytest.approx(raw[("330100", 2020)] / total[(None, 2020)] * 100)
+
+
+def test_url_reproduces_the_view(app_db):
+    at = open_app("compare", lang="en", indicator="stations_founded", cities="P0001", region="east", years="2018-2024")
+    assert at.selectbox(key="indicator").value == "stations_founded"
+    assert at.multiselect(key="cities").value == ["P0001"]
+    assert at.sidebar.slider[0].value == (2018, 2024)
+    assert at.sidebar.multiselect(key="region").value == ["east"]
+
+
+def test_bad_url_parameters_fall_back_to_defaults(app_db):
+    at = open_app("compare", lang="xx", indicator="nope", years="abc", cities="999999,330100", batch="x")
+    assert at.sidebar.radio(key="lang").value == "zh"
+    assert at.multiselect(key="cities").value == ["330100"]
+    assert not at.error
+
+
+def test_filters_narrow_the_totals(app_db, capsys):
+    at = open_app("overview", lang="en", region="west")
+    with store.open_database(app_db).cursor() as cur:
+        expected = queries.series(cur, "activities", queries.Scope(regions=("west",)), years=(2025, 2025))
+    assert at.metric[0].value == format_value(expected["value"].iloc[0], registry.get("activities"), "en")
+
+
+def test_a_commit_shows_at_once(app_db):
+    at = open_app("overview", lang="en")
+    before = at.metric[0].value
+    database = store.open_database(app_db)
+    with database.cursor() as cur:
+        cur.execute("UPDATE matching_activities SET activities = activities + 1000 WHERE year = 2025")
+        queries.bump_data_version(cur)
+    at.run()
+    assert at.metric[0].value != before
+
+
+def test_a_missing_database_is_a_message_not_a_traceback(tmp_path, monkeypatch):
+    monkeypatch.setenv("PILOT_DB", str(tmp_path / "missing.duckdb"))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert "python -m metrics init" in at.error[0].value
