@@ -142,17 +142,20 @@ def compare(
 
 
 def completeness(cur: Cursor, key: str, scope: Scope, years: tuple[int, int]) -> pd.DataFrame:
-    """Reporting status of every city in scope for every year (columns city_code, year, status).
+    """Reporting status of every city in scope for every year (columns city_code, year, status), cities in batch order.
 
     status: 'reported', 'missing' (a pilot that year but no figure) or 'not_designated'.
     """
     frame = queries.series(cur, key, scope, per_city=True, years=years)
-    designated = queries.list_cities(cur).set_index("city_code")["designated_year"]
-    before = frame["year"] < frame["city_code"].map(designated)
+    cities = queries.list_cities(cur, scope).reset_index(names="order").set_index("city_code")
+    before = frame["year"] < frame["city_code"].map(cities["designated_year"])
     frame["status"] = "missing"
     frame.loc[frame["value"].notna(), "status"] = "reported"
     frame.loc[before, "status"] = "not_designated"
-    return frame[["city_code", "year", "status"]]
+    frame = frame.sort_values(
+        ["city_code", "year"], key=lambda c: c.map(cities["order"]) if c.name == "city_code" else c
+    )
+    return frame[["city_code", "year", "status"]].reset_index(drop=True)
 
 
 def completeness_summary(cur: Cursor, scope: Scope, years: tuple[int, int]) -> pd.DataFrame:

@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import colorcet
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -30,14 +31,18 @@ UNIT = Text("单位：{unit}", "{unit}")
 
 
 def city_colours(codes: Sequence[str]) -> dict[str, str]:
-    """A distinct, stable colour per city, given every city code in a fixed order (the cities table's)."""
-    colours = {}
-    for i, code in enumerate(codes):
-        hue = (i * 137.508) % 360 / 360  # golden angle: neighbours in the list get far-apart hues
-        lightness = (0.38, 0.50, 0.44)[i % 3]
-        r, g, b = colorsys.hls_to_rgb(hue, lightness, 0.72)
-        colours[code] = f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
-    return colours
+    """A distinct, stable colour per city, given every city code in a fixed order (the cities table's).
+
+    Colours come from colorcet's Glasbey palette for white backgrounds (each colour chosen to be as different as
+    possible from all before it), without its greys, which mean "peers" and "not reported" here.
+    """
+    palette = [c for c in colorcet.palette["glasbey_dark"] if _saturation(c) > 0.25]
+    return {code: palette[i % len(palette)] for i, code in enumerate(codes)}
+
+
+def _saturation(hex_colour: str) -> float:
+    r, g, b = (int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return colorsys.rgb_to_hls(r, g, b)[2]
 
 
 @dataclass(frozen=True)
@@ -275,6 +280,7 @@ def slope_chart(
                 marker={"size": 10},
                 text=["", name],
                 textposition="middle right",
+                cliponaxis=False,
                 customdata=[format_value(v, ind, lang, compact=False) for v in ys],
                 hovertemplate="<b>%{fullData.name}</b> %{x}<br>%{customdata}<extra></extra>",
             )

@@ -58,14 +58,14 @@ def format_change(value, lang: str, decimals: int = 1) -> str:
     return f"{value:+.{decimals}f}%"
 
 
-def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+def nice_ticks(low: float, high: float, count: int = 5, min_step: float = 0) -> list[float]:
     """Round tick values covering [low, high] (about `count` of them), as a chart axis would place them."""
     if _is_missing(low) or _is_missing(high):
         return []
     low, high = min(low, 0.0), max(high, 0.0)
     if high == low:
         high = low + 1
-    raw_step = (high - low) / max(count - 1, 1)
+    raw_step = max((high - low) / max(count - 1, 1), min_step)
     magnitude = 10 ** math.floor(math.log10(raw_step))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw_step)
     start = math.floor(low / step) * step
@@ -81,9 +81,10 @@ def axis_ticks(low: float, high: float, ind: Indicator, lang: str) -> tuple[list
 
     Chinese amounts in 万元 carry their unit on each tick ('50亿元'), so the axis title then has none.
     """
-    values = nice_ticks(low, high)
+    values = nice_ticks(low, high, min_step=1 if ind.decimals == 0 and ind.unit_en != "%" else 0)
     step = values[1] - values[0] if len(values) > 1 else 1
     decimals = 0 if step >= 1 else min(3, -math.floor(math.log10(step)))
     if lang == "zh" and ind.unit_zh.startswith("万元"):
-        return values, [format_value(v, ind, lang, decimals=decimals).replace(" ", "") for v in values], ""
+        labels = [format_value(v, ind, lang, decimals=decimals).replace(" ", "") if v else "0" for v in values]
+        return values, labels, ""
     return values, [format_number(v, lang, decimals) for v in values], ind.unit(lang)

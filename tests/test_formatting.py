@@ -67,6 +67,11 @@ def test_nice_ticks_start_at_zero_with_round_steps(low, high, expected):
     assert nice_ticks(low, high) == expected
 
 
+def test_counts_get_whole_number_ticks():
+    values, labels, _ = axis_ticks(0, 1, registry.get("subcenters_founded"), "en")
+    assert values == [0, 1] and labels == ["0", "1"]
+
+
 def test_axis_ticks_speak_the_language():
     _, labels, unit = axis_ticks(0, 59294, POOL, "zh")
     assert labels[1:] == ["2万", "4万", "6万"] and unit == "人"
