@@ -10,10 +10,7 @@ v = state.view()
 t, lang = v.t, v.lang
 first, last = v.years
 source = show.source(lang)
-cities = data.get(queries.list_cities, v.scope)
-if cities.empty:
-    st.warning(t(Text("所选范围内没有试点城市，请调整侧栏筛选。", "No pilots match the sidebar filters.")))
-    st.stop()
+cities = show.cities_in_scope(v)
 
 codes = cities["city_code"].tolist()
 names = show.city_names(lang)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from metrics import analysis, charts, queries, registry, tables
+from metrics import analysis, charts, registry, tables
 from metrics.i18n import Text
 from ui import data, show, state
 
@@ -19,10 +19,7 @@ v = state.view()
 t, lang = v.t, v.lang
 first, last = v.years
 source = show.source(lang)
-cities = data.get(queries.list_cities, v.scope)
-if cities.empty:
-    st.warning(t(Text("所选范围内没有试点城市，请调整侧栏筛选。", "No pilots match the sidebar filters.")))
-    st.stop()
+cities = show.cities_in_scope(v)
 names = show.city_names(lang)
 colours = show.city_colours()
 

@@ -33,16 +33,19 @@ UNIT = Text("单位：{unit}", "{unit}")
 def city_colours(codes: Sequence[str]) -> dict[str, str]:
     """A distinct, stable colour per city, given every city code in a fixed order (the cities table's).
 
-    Colours come from colorcet's Glasbey palette for white backgrounds (each colour chosen to be as different as
-    possible from all before it), without its greys, which mean "peers" and "not reported" here.
+    Colours come from colorcet's Glasbey palette that starts with the ten Tableau colours (each next colour is
+    as different as possible from all before it), keeping those that read well on white: no greys (they mean
+    "peers" and "not reported" here), nothing too pale or too dark.
     """
-    palette = [c for c in colorcet.palette["glasbey_dark"] if _saturation(c) > 0.25]
+    palette = [c for c in colorcet.palette["glasbey_category10"] if _readable(c)]
     return {code: palette[i % len(palette)] for i, code in enumerate(codes)}
 
 
-def _saturation(hex_colour: str) -> float:
+def _readable(hex_colour: str) -> bool:
     r, g, b = (int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
-    return colorsys.rgb_to_hls(r, g, b)[2]
+    _, lightness, saturation = colorsys.rgb_to_hls(r, g, b)
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return saturation > 0.3 and lightness > 0.18 and luminance < 0.6
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,12 @@
-"""Shared fixtures: databases built in temporary folders."""
+"""Shared fixtures: databases built in temporary folders, and a process that holds one."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -59,3 +65,16 @@ def load(database: Database, cities: list[dict], values: dict[str, list[dict]]) 
                     frame[ind.column] = None
                 frame[ind.column] = frame[ind.column].astype("Float64")
             queries.insert_values(cur, table, frame, upload_id)
+
+
+@contextmanager
+def lock_holder(path: Path | str) -> Iterator[subprocess.Popen]:
+    """Another process holding the database at path open (as a running app would), until the block ends."""
+    code = f"import duckdb, time; c = duckdb.connect({str(path)!r}); print('ready', flush=True); time.sleep(60)"
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()

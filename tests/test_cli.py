@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import lock_holder
 
 from metrics import registry
 from metrics.cli import main
@@ -101,22 +102,12 @@ def test_messages_follow_the_language(db_path, capsys, lang, needle):
 
 def test_locked_database_exits_2_naming_the_other_process(db_path):
     assert run_cli("init", "--empty", "--db", db_path).returncode == 0
-    holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({db_path!r}); print('ready', flush=True); "
-         "time.sleep(60)"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
-    try:
-        assert holder.stdout.readline().strip() == "ready"
+    with lock_holder(db_path) as holder:
         for lang, words in (("en", "in use by process"), ("zh", "正被进程")):
             done = run_cli("series", "agreements", "--db", db_path, env={"PILOT_LANG": lang})
             assert done.returncode == 2
             assert words in done.stderr and str(holder.pid) in done.stderr
             assert "Traceback" not in done.stderr
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def test_not_a_database_exits_2(tmp_path):

@@ -1,10 +1,9 @@
 """Opening the database: one connection per process, a cursor per thread, clear errors."""
 
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from conftest import lock_holder
 
 from metrics import queries, store
 from metrics.db import DatabaseError, DatabaseLocked, open_database
@@ -26,22 +25,12 @@ def test_threads_read_with_their_own_cursors(sample_db):
 def test_locked_file_names_the_holder(tmp_path):
     path = tmp_path / "locked.duckdb"
     store.initialise(path, with_sample=False).close()
-    holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(path)!r}); print('ready', flush=True); "
-         "time.sleep(60)"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
-    try:
-        assert holder.stdout.readline().strip() == "ready"
+    with lock_holder(path) as holder:
         with pytest.raises(DatabaseLocked) as exc:
             open_database(path)
         assert exc.value.pid == holder.pid
         assert "python" in exc.value.program
         assert str(holder.pid) in exc.value.text("zh") and str(holder.pid) in exc.value.text("en")
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def test_missing_file_is_not_created_by_readers(tmp_path):

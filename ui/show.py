@@ -88,3 +88,15 @@ def cumulative_line(heads, lang: str) -> None:
         label = registry.get(ind.base).label(lang) if ind.base else ind.label(lang)
         parts.append(f"{label} **{format_value(head.value, ind, lang, compact=False)}**")
     st.markdown(" · ".join(parts))
+
+
+NO_PILOTS = Text("所选范围内没有试点城市，请调整侧栏筛选。", "No pilots match the sidebar filters.")
+
+
+def cities_in_scope(view):
+    """The pilots the sidebar selects; on an empty selection, say so and end the page."""
+    cities = data.get(queries.list_cities, view.scope)
+    if cities.empty:
+        st.warning(NO_PILOTS(view.lang))
+        st.stop()
+    return cities
