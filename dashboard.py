@@ -1,11 +1,13 @@
 """The dashboard's entry: page config, navigation, the shared sidebar and the sample-data banner."""
 
+import contextlib
+
 import streamlit as st
 
 from metrics import queries
 from metrics.db import DatabaseError
 from metrics.i18n import SAMPLE_NOTICE, Text
-from ui import data, state
+from ui import data, show, state
 
 APP_NAME = Text("试点城市创新仪表盘", "Pilot-city innovation dashboard")
 st.set_page_config(page_title=APP_NAME.zh, page_icon="📈", layout="wide")
@@ -40,5 +42,6 @@ st.set_page_config(page_title=f"{page.title} · {APP_NAME(lang)}")
 st.sidebar.caption(APP_NAME(lang))
 if data.get(queries.is_sample):
     st.info(SAMPLE_NOTICE(lang), icon=":material/science:")
-page.run()
+with contextlib.suppress(show.EndOfPage):  # a page with nothing more to show
+    page.run()
 state.write_url()

@@ -13,7 +13,7 @@ MODE_NAMES = {
     "share": Text("占全部试点比重", "Share of programme total"),
 }
 MODE_UNITS = {"indexed": Text("指数", "index"), "share": Text("%", "%")}
-COMPARABLE = tuple(i.key for i in registry.INDICATORS if i.kind in ("flow", "stock", "cumulative", "ratio"))
+MAX_CITIES = 12  # more lines than this cannot be told apart
 
 v = state.view()
 t, lang = v.t, v.lang
@@ -25,9 +25,12 @@ colours = show.city_colours()
 
 st.title(t(Text("城市对比", "Compare cities")))
 left, middle, right = st.columns([2, 2, 1])
-state.bind_choice("indicator", "agreements", COMPARABLE)
+state.bind_choice("compare_indicator", "agreements", registry.COMPARABLE_KEYS, name="indicator")
 key = left.selectbox(
-    t(Text("指标", "Indicator")), COMPARABLE, format_func=lambda k: registry.get(k).title(lang), key="indicator"
+    t(Text("指标", "Indicator")),
+    registry.COMPARABLE_KEYS,
+    format_func=lambda k: registry.get(k).title(lang),
+    key="compare_indicator",
 )
 ind = registry.get(key)
 modes = [m for m in analysis.COMPARE_MODES if not (m == "share" and ind.kind == "ratio")]
@@ -35,7 +38,7 @@ state.bind_choice("mode", "absolute", modes)
 mode = middle.radio(
     t(Text("显示方式", "Show as")), modes, format_func=lambda m: MODE_NAMES[m](lang), key="mode", horizontal=True
 )
-base_year = first
+base_year = None
 if mode == "indexed":
     years = list(range(first, last + 1))
     state.bind_choice("base", first, years, int)
@@ -43,14 +46,13 @@ if mode == "indexed":
 
 codes = cities["city_code"].tolist()
 ranking = data.get(analysis.ranks, key, last, v.scope)
-state.bind_list("cities", ranking["city_code"].head(5).tolist(), codes)
+state.bind_list("cities", ranking["city_code"].head(5).tolist(), codes, limit=MAX_CITIES)
 chosen = st.multiselect(
-    t(Text("城市或园区", "Cities and parks")), codes, format_func=names.get, key="cities", max_selections=12,
+    t(Text("城市或园区", "Cities and parks")), codes, format_func=names.get, key="cities", max_selections=MAX_CITIES,
     placeholder=t(Text("选择要对比的城市", "Choose cities to compare")),
 )  # fmt: skip
 if not chosen:
-    st.info(t(Text("请至少选择一个城市。", "Choose at least one city.")))
-    st.stop()
+    show.end_page(t(Text("请至少选择一个城市。", "Choose at least one city.")))
 
 frame = data.get(analysis.compare, key, tuple(chosen), v.years, mode, base_year)
 shown = ind if mode in ("absolute", "change") else ind.model_copy(

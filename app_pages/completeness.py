@@ -17,9 +17,12 @@ st.subheader(t(Text("各指标报送率（%，已命名试点中）", "Share of 
 summary = data.get(analysis.completeness_summary, v.scope, v.years)
 st.dataframe(tables.completeness_table(summary, lang), width="stretch")
 
-state.bind_choice("indicator", KEYS[0], KEYS)
+state.bind_choice("completeness_indicator", KEYS[0], KEYS, name="indicator")
 key = st.selectbox(
-    t(Text("查看指标", "Indicator")), KEYS, format_func=lambda k: registry.get(k).title(lang), key="indicator"
+    t(Text("查看指标", "Indicator")),
+    KEYS,
+    format_func=lambda k: registry.get(k).title(lang),
+    key="completeness_indicator",
 )
 ind = registry.get(key)
 status = data.get(analysis.completeness, key, v.scope, v.years)

@@ -6,18 +6,16 @@ from metrics import analysis, charts, registry, tables
 from metrics.i18n import Text
 from ui import data, show, state
 
-MAPPABLE = tuple(i.key for i in registry.INDICATORS if i.kind in ("flow", "stock", "cumulative", "ratio"))
-
 v = state.view()
 t, lang = v.t, v.lang
 first, last = v.years
 
 st.title(t(Text("试点分布", "Where the pilots are")))
 left, right = st.columns([3, 1])
-state.bind_choice("indicator", "agreements", MAPPABLE)
+state.bind_choice("map_indicator", "agreements", registry.COMPARABLE_KEYS, name="indicator")
 key = left.selectbox(
-    t(Text("点的大小表示", "Point size shows")), MAPPABLE, format_func=lambda k: registry.get(k).title(lang),
-    key="indicator",
+    t(Text("点的大小表示", "Point size shows")), registry.COMPARABLE_KEYS,
+    format_func=lambda k: registry.get(k).title(lang), key="map_indicator",
 )  # fmt: skip
 years = list(range(first, last + 1))
 state.bind_choice("year", last, years, int)

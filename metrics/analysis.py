@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import queries, registry
-from .charts import REGION_COLOURS
 from .i18n import REGION_NAMES
 from .queries import Cursor, Scope
 
@@ -34,7 +33,7 @@ def headlines(cur: Cursor, keys: tuple[str, ...], scope: Scope, year: int) -> li
     result = []
     for key in keys:
         frame = queries.series(cur, key, scope, years=(year - 1, year)).set_index("year")
-        growth = _value_in(cur, f"growth_{key}", scope, year)
+        growth = _value_in(cur, f"growth_{key}", scope, year)  # NaN where there is none (cumulative totals)
         result.append(
             Headline(
                 key=key,
@@ -197,7 +196,7 @@ def profile(cur: Cursor, city_code: str, year: int) -> pd.DataFrame:
 def map_points(cur: Cursor, key: str, year: int, scope: Scope | None, lang: str) -> pd.DataFrame:
     """Every pilot designated by `year` with its coordinates, value and region (for charts.point_map).
 
-    Columns: city_code, name, lon, lat, value (NaN = not reported), region, region_label, colour.
+    Columns: city_code, name, lon, lat, value (NaN = not reported), region, region_label.
     """
     cities = queries.list_cities(cur, scope)
     cities = cities[cities["designated_year"] <= year]
@@ -205,5 +204,4 @@ def map_points(cur: Cursor, key: str, year: int, scope: Scope | None, lang: str)
     out = cities.merge(values[["city_code", "value"]], on="city_code", how="left")
     out["name"] = out[f"name_{lang}"]
     out["region_label"] = out["region"].map(lambda r: REGION_NAMES[r](lang))
-    out["colour"] = out["region"].map(REGION_COLOURS)
-    return out[["city_code", "name", "lon", "lat", "value", "region", "region_label", "colour"]]
+    return out[["city_code", "name", "lon", "lat", "value", "region", "region_label"]]

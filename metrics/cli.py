@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from . import queries, registry, store, tables
-from .db import DatabaseError, default_path, open_database
+from .db import DatabaseError, open_database
 from .i18n import SAMPLE_NOTICE, Text, default_lang
 
 EXIT_OK, EXIT_REFUSED, EXIT_ENVIRONMENT = 0, 1, 2
@@ -68,6 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     lang = args.lang or default_lang()
     try:
         return _COMMANDS[args.command](args, lang)
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return EXIT_OK
     except UsageError as exc:
         print(exc.text(lang), file=sys.stderr)
         return EXIT_ENVIRONMENT
@@ -119,7 +122,7 @@ def _series(args, lang: str) -> int:
         raise UsageError(
             Text("未知指标“{key}”。{hint}", "Unknown indicator '{key}'. {hint}").format(key=args.indicator, hint=hint)
         ) from None
-    database = open_database(args.db or default_path())
+    database = open_database(args.db)
     with database.cursor() as cur:
         cities = queries.list_cities(cur).set_index("city_code")
         unknown = [c for c in args.city or [] if c not in cities.index]
@@ -128,7 +131,14 @@ def _series(args, lang: str) -> int:
                 Text("未知城市代码：{codes}", "Unknown city code: {codes}").format(codes=", ".join(unknown))
             )
         first, last = queries.year_span(cur)
-        years = (args.from_year or first, args.to_year or last)
+        years = (first if args.from_year is None else args.from_year, last if args.to_year is None else args.to_year)
+        if not queries.MIN_YEAR <= years[0] <= years[1] <= queries.max_year():
+            raise UsageError(
+                Text(
+                    "年份范围 {a}—{b} 无效：应在 {lo} 至 {hi} 之间，且起始年不晚于截止年。",
+                    "Invalid years {a}-{b}: they must lie between {lo} and {hi}, the first not after the last.",
+                ).format(a=years[0], b=years[1], lo=queries.MIN_YEAR, hi=queries.max_year())
+            )
         scope = queries.Scope(cities=tuple(args.city)) if args.city else queries.Scope()
         frame = queries.series(cur, ind.key, scope, per_city=bool(args.city), years=years)
         sample_data = queries.is_sample(cur)

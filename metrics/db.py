@@ -124,10 +124,26 @@ def open_database(path: Path | str | None = None, *, create: bool = False) -> Da
                 )
             )
         if create:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseError(
+                    Text(
+                        f"无法在 {path.parent} 创建数据库：{exc}", f"Cannot create the database in {path.parent}: {exc}"
+                    )
+                ) from None
         database = Database(path, _connect(path))
         _OPEN[path] = database
     with database.cursor() as cur:
+        if not create and not queries.has_schema(cur):
+            database.close()
+            raise DatabaseError(
+                Text(
+                    f"{path} 不是试点城市数据库（没有所需的数据表）。请用 `python -m metrics init --force` 重建。",
+                    f"{path} is not a pilot-city database (its tables are missing). "
+                    "Rebuild it with `python -m metrics init --force`.",
+                )
+            )
         if queries.has_schema(cur):
             version = int(queries.get_meta(cur, "schema_version") or 0)
             if version > queries.SCHEMA_VERSION:

@@ -6,7 +6,10 @@ Identifiers (table and column names) come only from the indicator registry; valu
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 
 import duckdb
 import pandas as pd
@@ -16,6 +19,7 @@ from .registry import Indicator
 
 SCHEMA_VERSION = 1
 PROGRAMME_START = 2014
+MIN_YEAR = 2000  # valid years run from here to the current calendar year
 REGIONS = ("east", "central", "west", "northeast")
 KINDS = ("city", "park")
 
@@ -75,22 +79,32 @@ CREATE TABLE cities (
     province_en TEXT NOT NULL,
     region TEXT NOT NULL CHECK (region IN ({regions})),
     kind TEXT NOT NULL CHECK (kind IN ({kinds})),
-    batch INTEGER CHECK (batch >= 1),
-    designated_year INTEGER CHECK (designated_year >= 2000),
+    batch INTEGER NOT NULL CHECK (batch >= 1),
+    designated_year INTEGER NOT NULL CHECK (designated_year >= 2000),
     lat DOUBLE CHECK (lat BETWEEN -90 AND 90),
     lon DOUBLE CHECK (lon BETWEEN -180 AND 180),
     upload_id INTEGER
 );""" + "".join(_value_table_ddl(t) for t in registry.VALUE_TABLES)
 
 
-def create_schema(cur: Cursor) -> None:
-    """Create every table in an empty database and record the schema version."""
+@contextmanager
+def transaction(cur: Cursor) -> Iterator[None]:
+    """One transaction: committed when the block ends, rolled back if it raises."""
     cur.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
+    cur.execute("COMMIT")
+
+
+def create_schema(cur: Cursor) -> None:
+    """Create every table in an empty database and record the schema version (inside the caller's transaction)."""
     cur.execute(schema_ddl())
     set_meta(cur, "schema_version", str(SCHEMA_VERSION))
     set_meta(cur, "database_id", str(uuid.uuid4()))
     set_meta(cur, "data_version", "0")
-    cur.execute("COMMIT")
 
 
 def drop_everything(cur: Cursor) -> None:
@@ -103,6 +117,12 @@ def drop_everything(cur: Cursor) -> None:
         "SELECT sequence_name FROM duckdb_sequences() WHERE database_name = current_database()"
     ).fetchall():
         cur.execute(f'DROP SEQUENCE "{name}"')
+
+
+def has_tables(cur: Cursor) -> bool:
+    """Whether the database holds any table at all (ours or anyone else's)."""
+    row = cur.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()").fetchone()
+    return bool(row[0])
 
 
 def has_schema(cur: Cursor) -> bool:
@@ -303,12 +323,16 @@ WHERE year BETWEEN $from_year AND $to_year
 ORDER BY city_code NULLS FIRST, year"""
 
 
+def max_year() -> int:
+    """The last valid year: the current calendar year."""
+    return date.today().year
+
+
 def year_span(cur: Cursor) -> tuple[int, int]:
     """First and last year the database holds figures for (the programme start year when empty)."""
-    unions = " UNION ALL ".join(f"SELECT min(year) AS lo, max(year) AS hi FROM {t}" for t in registry.VALUE_TABLES)
-    lo, hi = cur.execute(
-        f"SELECT min(lo), max(hi) FROM ({unions} UNION ALL SELECT min(designated_year), NULL FROM cities)"
-    ).fetchone()
+    spans = [f"SELECT min(year) AS lo, max(year) AS hi FROM {t}" for t in registry.VALUE_TABLES]
+    spans.append("SELECT min(designated_year), max(designated_year) FROM cities")
+    lo, hi = cur.execute(f"SELECT min(lo), max(hi) FROM ({' UNION ALL '.join(spans)})").fetchone()
     lo = lo if lo is not None else PROGRAMME_START
     return lo, hi if hi is not None else lo
 
@@ -329,6 +353,8 @@ def series(
     ind = registry.get(key)
     first, last = year_span(cur)
     lo, hi = years if years is not None else (first, last)
+    if not MIN_YEAR <= lo <= hi <= max_year():
+        raise ValueError(f"years must satisfy {MIN_YEAR} <= from <= to <= {max_year()}, not {lo}-{hi}")
     params = {
         **(scope or Scope()).params(),
         "per_city": per_city,
@@ -353,10 +379,3 @@ def list_cities(cur: Cursor, scope: Scope | None = None) -> pd.DataFrame:
             ORDER BY batch NULLS LAST, city_code""",
         (scope or Scope()).params(),
     ).df()
-
-
-def value_rows(cur: Cursor, table: str) -> pd.DataFrame:
-    """Every stored row of one value table."""
-    if table not in registry.VALUE_TABLES:
-        raise ValueError(f"unknown table {table!r}")
-    return cur.execute(f"SELECT * FROM {table} ORDER BY city_code, year").df()

@@ -223,6 +223,11 @@ INDICATORS: tuple[Indicator, ...] = BASE_INDICATORS + DERIVED_INDICATORS
 _BY_KEY = {i.key: i for i in INDICATORS}
 KEYS: frozenset[str] = frozenset(_BY_KEY)
 
+# Indicators whose values can be set side by side across cities (growth rates are changes already).
+COMPARABLE_KEYS: tuple[str, ...] = tuple(
+    i.key for i in INDICATORS if i.kind in ("flow", "stock", "cumulative", "ratio")
+)
+
 # The indicators the overview leads with, in order.
 CORE_KEYS: tuple[str, ...] = ("activities", "agreements", "stations_founded", "experts_in_pool")
 

@@ -13,14 +13,18 @@ class AlreadyExists(DatabaseError):
     """init was asked to create a database where one already is."""
 
 
-def initialise(path: Path | str | None = None, *, with_sample: bool = True, force: bool = False) -> Database:
-    """Create the schema at path and load the built-in sample unless with_sample is False.
+def initialise(
+    path: Path | str | None = None, *, with_sample: bool = True, force: bool = False, end_year: int | None = None
+) -> Database:
+    """Create the schema at path and load the built-in sample (to end_year) unless with_sample is False.
 
-    Refuses (AlreadyExists) to touch a database that holds data unless force; with force, replaces it.
+    Refuses (AlreadyExists) to touch a database that holds data unless force; with force, replaces it in the same
+    transaction that builds the new one, so a failure leaves the old data in place.
     """
     database = open_database(path, create=True)
-    with database.cursor() as cur:
-        if queries.has_schema(cur):
+    frames = sample.generate(end_year) if with_sample else None
+    with database.cursor() as cur, queries.transaction(cur):
+        if queries.has_tables(cur):
             if not force:
                 raise AlreadyExists(
                     Text(
@@ -29,31 +33,20 @@ def initialise(path: Path | str | None = None, *, with_sample: bool = True, forc
                         "Add --force to rebuild it (this deletes its data).",
                     )
                 )
-            cur.execute("BEGIN TRANSACTION")
             queries.drop_everything(cur)
-            cur.execute("COMMIT")
         queries.create_schema(cur)
-        if with_sample:
-            load_sample(cur)
+        if frames is not None:
+            _load_sample(cur, frames)
     return database
 
 
-def load_sample(cur: queries.Cursor, end_year: int | None = None) -> int:
-    """Load the generated sample in one transaction, as an upload of kind 'sample'; returns its id."""
-    frames = sample.generate(end_year)
-    cur.execute("BEGIN TRANSACTION")
-    try:
-        rows = sum(len(f) for f in frames.values())
-        upload_id = queries.record_upload(
-            cur, file_name="built-in sample", kind="sample", created_by="init", inserted=rows
-        )
-        queries.insert_cities(cur, frames["cities"], upload_id)
-        for table in registry.VALUE_TABLES:
-            queries.insert_values(cur, table, frames[table], upload_id)
-        queries.set_meta(cur, "sample_data", "true")
-        queries.bump_data_version(cur)
-        cur.execute("COMMIT")
-    except BaseException:
-        cur.execute("ROLLBACK")
-        raise
+def _load_sample(cur: queries.Cursor, frames: dict) -> int:
+    """Insert the generated sample as an upload of kind 'sample' (inside the caller's transaction)."""
+    rows = sum(len(f) for f in frames.values())
+    upload_id = queries.record_upload(cur, file_name="built-in sample", kind="sample", created_by="init", inserted=rows)
+    queries.insert_cities(cur, frames["cities"], upload_id)
+    for table in registry.VALUE_TABLES:
+        queries.insert_values(cur, table, frames[table], upload_id)
+    queries.set_meta(cur, "sample_data", "true")
+    queries.bump_data_version(cur)
     return upload_id

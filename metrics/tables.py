@@ -34,31 +34,24 @@ def rank_move(change) -> str:
 def profile_table(profile: pd.DataFrame, lang: str) -> pd.DataFrame:
     """A city's standing (from analysis.profile) as a display table."""
 
-    def t(text: Text) -> str:
-        return text(lang)
-
     rows = []
     for row in profile.itertuples():
         ind = registry.get(row.key)
-        growth = (
-            "—"
-            if _missing(row.change_pct)
-            else t(
-                Text("{c}（{s}—{e}年，年均 {a}）", "{c} ({s}–{e}, {a} a year)").format(
-                    c=format_change(row.change_pct, lang),
-                    s=int(row.since_year),
-                    e=int(row.until_year),
-                    a=format_change(row.annual_pct, lang),
-                )
-            )
-        )
+        growth = "—"
+        if not _missing(row.change_pct):
+            growth = Text("{c}（{s}—{e}年，年均 {a}）", "{c} ({s}–{e}, {a} a year)").format(
+                c=format_change(row.change_pct, lang),
+                s=int(row.since_year),
+                e=int(row.until_year),
+                a=format_change(row.annual_pct, lang),
+            )(lang)
         rows.append(
             {
-                t(Text("指标", "Indicator")): ind.title(lang),
-                t(Text("数值", "Value")): format_value(row.value, ind, lang, compact=False),
-                t(Text("位次", "Rank")): "—" if _missing(row.rank) else f"{int(row.rank)} / {row.ranked}",
-                t(Text("较上年", "Move")): rank_move(row.rank_change),
-                t(Text("命名以来增长", "Growth since designation")): growth,
+                Text("指标", "Indicator")(lang): ind.title(lang),
+                Text("数值", "Value")(lang): format_value(row.value, ind, lang, compact=False),
+                Text("位次", "Rank")(lang): "—" if _missing(row.rank) else f"{int(row.rank)} / {row.ranked}",
+                Text("较上年", "Move")(lang): rank_move(row.rank_change),
+                Text("命名以来增长", "Growth since designation")(lang): growth,
             }
         )
     return pd.DataFrame(rows)
@@ -67,15 +60,12 @@ def profile_table(profile: pd.DataFrame, lang: str) -> pd.DataFrame:
 def ranking_table(ranking: pd.DataFrame, names: dict[str, str], ind: registry.Indicator, lang: str) -> pd.DataFrame:
     """Cities ranked (from analysis.ranks), values kept numeric so the table sorts correctly."""
 
-    def t(text: Text) -> str:
-        return text(lang)
-
     return pd.DataFrame(
         {
-            t(Text("位次", "Rank")): ranking["rank"].astype(int),
-            t(Text("城市", "City")): ranking["city_code"].map(names),
-            t(Text("数值（{u}）", "Value ({u})").format(u=ind.unit(lang))): ranking["value"].round(ind.decimals),
-            t(Text("较上年", "Move")): ranking["rank_change"].map(rank_move),
+            Text("位次", "Rank")(lang): ranking["rank"].astype(int),
+            Text("城市", "City")(lang): ranking["city_code"].map(names),
+            Text("数值（{u}）", "Value ({u})").format(u=ind.unit(lang))(lang): ranking["value"].round(ind.decimals),
+            Text("较上年", "Move")(lang): ranking["rank_change"].map(rank_move),
         }
     )
 
@@ -83,16 +73,13 @@ def ranking_table(ranking: pd.DataFrame, names: dict[str, str], ind: registry.In
 def indicator_table(lang: str) -> pd.DataFrame:
     """The registry as a table of definitions."""
 
-    def t(text: Text) -> str:
-        return text(lang)
-
     return pd.DataFrame(
         {
-            t(Text("指标", "Indicator")): [i.label(lang) for i in registry.INDICATORS],
-            t(Text("单位", "Unit")): [i.unit(lang) for i in registry.INDICATORS],
-            t(Text("类型", "Kind")): [KIND_LABELS[i.kind](lang) for i in registry.INDICATORS],
-            t(Text("定义", "Definition")): [i.description(lang) for i in registry.INDICATORS],
-            t(Text("键", "Key")): [i.key for i in registry.INDICATORS],
+            Text("指标", "Indicator")(lang): [i.label(lang) for i in registry.INDICATORS],
+            Text("单位", "Unit")(lang): [i.unit(lang) for i in registry.INDICATORS],
+            Text("类型", "Kind")(lang): [KIND_LABELS[i.kind](lang) for i in registry.INDICATORS],
+            Text("定义", "Definition")(lang): [i.description(lang) for i in registry.INDICATORS],
+            Text("键", "Key")(lang): [i.key for i in registry.INDICATORS],
         }
     )
 

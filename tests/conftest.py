@@ -20,11 +20,7 @@ SAMPLE_END_YEAR = 2025
 @pytest.fixture(scope="session")
 def sample_db(tmp_path_factory) -> Database:
     """A database holding the built-in sample (shared, read-only by convention)."""
-    path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
-    database = store.initialise(path, with_sample=False)
-    with database.cursor() as cur:
-        store.load_sample(cur, end_year=SAMPLE_END_YEAR)
-    return database
+    return store.initialise(tmp_path_factory.mktemp("sample") / "sample.duckdb", end_year=SAMPLE_END_YEAR)
 
 
 @pytest.fixture()

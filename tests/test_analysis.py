@@ -105,3 +105,16 @@ def test_map_points_only_pilots_designated_by_the_year(three):
     points = run(three, analysis.map_points, "activities", 2014, queries.Scope(), "zh")
     assert set(points.city_code) == {A, B}
     assert points.set_index("city_code").at[A, "region_label"] == "东部"
+
+
+@pytest.mark.parametrize(
+    ("lang", "growth"), [("zh", "+300.0%（2014—2016年，年均 +100.0%）"), ("en", "+300.0% (2014–2016, +100.0% a year)")]
+)
+def test_profile_table_reads_in_the_language(three, lang, growth):
+    from metrics import tables
+
+    table = tables.profile_table(run(three, analysis.profile, A, 2016), lang)
+    assert table.map(lambda cell: isinstance(cell, str)).all().all()
+    first = table.iloc[0].tolist()
+    assert first[0] == ("对接活动（场）" if lang == "zh" else "Matching activities held (activities)")
+    assert first[2:] == ["2 / 2", "→", growth]  # second in 2015 and in 2016

@@ -42,16 +42,18 @@ SEQUENCE = [
     (["series", "agreements", "--city", "330100", "--json"], 0),
     (["series", "no_such_indicator"], 2),
     (["series", "agreements", "--city", "999999"], 2),
+    (["series", "agreements", "--from", "2020", "--to", "2015"], 2),
+    (["series", "agreements", "--from", "0"], 2),
+    (["series", "agreements", "--to", "99999999"], 2),
+    (["series", "agreements", "--from", "2015", "--to", "2016"], 0),
     (["series"], 2),
     (["indicators"], 0),
 ]
 
 
-def test_exit_codes_in_sequence(db_path, capsys):
+def test_exit_codes_in_sequence(db_path):
     for args, expected in SEQUENCE:
         assert main([args[0], "--db", db_path, *args[1:]]) == expected, args
-    out = capsys.readouterr()
-    assert "Traceback" not in out.err
 
 
 @pytest.mark.parametrize(
@@ -108,6 +110,29 @@ def test_locked_database_exits_2_naming_the_other_process(db_path):
             assert done.returncode == 2
             assert words in done.stderr and str(holder.pid) in done.stderr
             assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["series", "agreements", "--from", "-5000000"], "Invalid years"),
+        (["init", "--db", "/proc/no/such/place.duckdb"], "Cannot create the database"),
+    ],
+)
+def test_user_mistakes_give_a_message_not_a_traceback(args, message):
+    done = run_cli(*args, env={"PILOT_LANG": "en"})
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_foreign_duckdb_file_is_neither_read_nor_overwritten(tmp_path):
+    import duckdb
+
+    path = str(tmp_path / "foreign.duckdb")
+    duckdb.connect(path).execute("CREATE TABLE t (a INTEGER)").close()
+    done = run_cli("series", "agreements", "--db", path, env={"PILOT_LANG": "en"})
+    assert done.returncode == 2 and "not a pilot-city database" in done.stderr and "Traceback" not in done.stderr
+    assert run_cli("init", "--db", path).returncode == 1
+    assert duckdb.connect(path).execute("SELECT count(*) FROM t").fetchone() == (0,)
 
 
 def test_not_a_database_exits_2(tmp_path):

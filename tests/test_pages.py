@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLE_END_YEAR
 from streamlit.testing.v1 import AppTest
 
 from metrics import queries, registry, store
@@ -21,7 +22,7 @@ TIMEOUT = 60
 def app_db(tmp_path, monkeypatch) -> Path:
     """A sample database of its own, which the app opens through PILOT_DB."""
     path = tmp_path / "app.duckdb"
-    store.initialise(path)
+    store.initialise(path, end_year=SAMPLE_END_YEAR)
     monkeypatch.setenv("PILOT_DB", str(path))
     return path
 
@@ -75,7 +76,7 @@ def test_headlines_equal_the_cli(app_db, capsys):
     shown = metric_values(at)
     for key in registry.CORE_KEYS:
         ind = registry.get(key)
-        expected = cli_series(capsys, key)[(None, 2025)]
+        expected = cli_series(capsys, key)[(None, SAMPLE_END_YEAR)]
         assert shown[ind.label_en] == format_value(expected, ind, "en")
 
 
@@ -130,7 +131,7 @@ def test_compare_modes(app_db, capsys, mode):
 
 def test_url_reproduces_the_view(app_db):
     at = open_app("compare", lang="en", indicator="stations_founded", cities="P0001", region="east", years="2018-2024")
-    assert at.selectbox(key="indicator").value == "stations_founded"
+    assert at.selectbox(key="compare_indicator").value == "stations_founded"
     assert at.multiselect(key="cities").value == ["P0001"]
     assert at.sidebar.slider[0].value == (2018, 2024)
     assert at.sidebar.multiselect(key="region").value == ["east"]
@@ -146,7 +147,8 @@ def test_bad_url_parameters_fall_back_to_defaults(app_db):
 def test_filters_narrow_the_totals(app_db, capsys):
     at = open_app("overview", lang="en", region="west")
     with store.open_database(app_db).cursor() as cur:
-        expected = queries.series(cur, "activities", queries.Scope(regions=("west",)), years=(2025, 2025))
+        scope = queries.Scope(regions=("west",))
+        expected = queries.series(cur, "activities", scope, years=(SAMPLE_END_YEAR, SAMPLE_END_YEAR))
     assert at.metric[0].value == format_value(expected["value"].iloc[0], registry.get("activities"), "en")
 
 
@@ -155,7 +157,9 @@ def test_a_commit_shows_at_once(app_db):
     before = at.metric[0].value
     database = store.open_database(app_db)
     with database.cursor() as cur:
-        cur.execute("UPDATE matching_activities SET activities = activities + 1000 WHERE year = 2025")
+        cur.execute(
+            "UPDATE matching_activities SET activities = activities + 1000 WHERE year = $y", {"y": SAMPLE_END_YEAR}
+        )
         queries.bump_data_version(cur)
     at.run()
     assert at.metric[0].value != before
@@ -166,3 +170,36 @@ def test_a_missing_database_is_a_message_not_a_traceback(tmp_path, monkeypatch):
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT).run()
     assert not at.exception
     assert "python -m metrics init" in at.error[0].value
+
+
+def test_a_link_with_too_many_cities_keeps_the_first_twelve(app_db):
+    codes = ["330100", "420100", "510100", "610100", "320100", "370200", "430100", "210100", "340100", "410100",
+             "330200", "320500", "440100", "440300"]  # fmt: skip
+    at = open_app("compare", lang="en", cities=",".join(codes))
+    assert at.multiselect(key="cities").value == codes[:12]
+
+
+def test_the_year_range_follows_the_data_when_it_shrinks(app_db):
+    at = open_app("overview", lang="en", years=f"{SAMPLE_END_YEAR}-{SAMPLE_END_YEAR}")
+    with store.open_database(app_db).cursor() as cur:
+        for table in ("matching_activities", "agreements", "service_stations", "experts"):
+            cur.execute(f"DELETE FROM {table} WHERE year = $y", {"y": SAMPLE_END_YEAR})
+        queries.bump_data_version(cur)
+    at.run()
+    assert not at.exception
+    # The officer was looking at the latest year; now that is the year before.
+    assert at.sidebar.slider[0].value == (SAMPLE_END_YEAR - 1, SAMPLE_END_YEAR - 1)
+
+
+def test_the_url_is_written_even_when_a_page_stops_early(app_db):
+    at = open_app("compare", lang="en", cities="330100")
+    at.multiselect(key="cities").set_value([]).run()
+    assert "cities" not in at.query_params and "indicator" in at.query_params
+
+
+def test_choices_follow_the_officer_from_page_to_page(app_db):
+    at = open_app("compare", lang="en")
+    at.selectbox(key="compare_indicator").set_value("stations_founded").run()
+    at.switch_page("app_pages/map.py").run()
+    assert at.selectbox(key="map_indicator").value == "stations_founded"
+    assert at.query_params["indicator"] == "stations_founded" and "cities" not in at.query_params

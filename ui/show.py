@@ -93,10 +93,22 @@ def cumulative_line(heads, lang: str) -> None:
 NO_PILOTS = Text("所选范围内没有试点城市，请调整侧栏筛选。", "No pilots match the sidebar filters.")
 
 
+class EndOfPage(Exception):
+    """Raised by a page that has nothing more to show; dashboard.py catches it.
+
+    Unlike st.stop(), the run then still finishes normally, so the URL is brought up to date.
+    """
+
+
+def end_page(message: str) -> None:
+    """Show why the page has nothing more to show, and end it."""
+    st.info(message)
+    raise EndOfPage
+
+
 def cities_in_scope(view):
     """The pilots the sidebar selects; on an empty selection, say so and end the page."""
     cities = data.get(queries.list_cities, view.scope)
     if cities.empty:
-        st.warning(NO_PILOTS(view.lang))
-        st.stop()
+        end_page(NO_PILOTS(view.lang))
     return cities

@@ -32,55 +32,83 @@ def _split(raw: str) -> list[str]:
     return [p for p in raw.split(",") if p]
 
 
-def bind(key: str, default, parse: Callable[[str], object] = str, dump: Callable[[object], str] = str):
-    """Seed a widget's state from the URL on first sight (else default) and keep the URL in step with it.
+def _kept(name: str) -> str:
+    # Streamlit forgets a widget's state on a run that does not draw it (another page); this copy survives.
+    return f"_kept_{name}"
 
-    Call before creating the widget with the same key; the widget must not get its own default.
+
+def bind(key: str, default, parse: Callable[[str], object] = str, dump: Callable[[object], str] = str, *,
+         name: str | None = None):  # fmt: skip
+    """Seed the state of the widget `key` and keep the URL parameter `name` (default: the key) in step with it.
+
+    The seed is the choice made under that name earlier in this session (on any page), else the URL's, else
+    default. Call before creating the widget; the widget must not get its own default. Pages that offer the same
+    choice (an indicator, say) share a name but each needs its own key: Streamlit ties a key to one widget.
     """
+    name = name or key
     if key not in st.session_state:
-        raw = st.query_params.get(key)
-        value = default
-        if raw is not None:
+        value = st.session_state.get(_kept(name), default)
+        raw = st.query_params.get(name)
+        if _kept(name) not in st.session_state and raw is not None:
             try:
                 value = parse(raw)
             except (ValueError, TypeError):
                 value = default  # a hand-edited link with a bad value falls back to the default
         st.session_state[key] = value
-    st.session_state.setdefault(_BOUND, {})[key] = dump
+    st.session_state.setdefault(_BOUND, {})[name] = (key, dump)
     return st.session_state[key]
 
 
-def bind_list(key: str, default: Sequence, options: Sequence, cast: Callable = str) -> list:
-    """bind() for a multiselect: a comma-separated list in the URL, unknown entries dropped."""
+def bind_list(
+    key: str, default: Sequence, options: Sequence, cast: Callable = str, limit: int | None = None, **name
+) -> list:
+    """bind() for a multiselect: a comma-separated list in the URL; unknown and repeated entries dropped, at most
+    `limit` kept."""
+
+    def clean(values) -> list:
+        return [v for v in dict.fromkeys(values) if v in options][:limit]
 
     def parse(raw: str) -> list:
-        return [v for v in (cast(p) for p in _split(raw)) if v in options]
+        return [cast(p) for p in _split(raw)]
 
-    current = bind(key, list(default), parse, lambda v: ",".join(str(x) for x in v))
-    if any(v not in options for v in current):
-        st.session_state[key] = [v for v in current if v in options]
+    current = bind(key, list(default), parse, lambda v: ",".join(str(x) for x in v), **name)
+    if clean(current) != list(current):
+        st.session_state[key] = clean(current)
     return st.session_state[key]
 
 
-def bind_choice(key: str, default, options: Sequence, cast: Callable = str):
+def bind_choice(key: str, default, options: Sequence, cast: Callable = str, **name):
     """bind() for a single choice among options."""
-
-    def parse(raw: str):
-        value = cast(raw)
-        if value not in options:
-            raise ValueError(raw)
-        return value
-
-    bind(key, default, parse)
+    bind(key, default, cast, **name)
     if st.session_state[key] not in options:
         st.session_state[key] = default
     return st.session_state[key]
 
 
+def bind_range(key: str, first: int, last: int) -> tuple[int, int]:
+    """bind() for a year range 'FROM-TO' within [first, last]; anything else gives the whole range."""
+
+    def parse(raw: str) -> tuple[int, int]:
+        lo, hi = (int(p) for p in raw.split("-"))
+        return lo, hi
+
+    lo, hi = bind(key, (first, last), parse, lambda v: f"{v[0]}-{v[1]}")
+    lo, hi = min(max(lo, first), last), min(max(hi, first), last)
+    st.session_state[key] = (lo, hi) if lo <= hi else (first, last)
+    return st.session_state[key]
+
+
 def write_url() -> None:
-    """Put every state bound during this run into the URL (and drop keys of other pages)."""
+    """Put every state bound during this run into the URL (dropping empty ones and other pages' keys), and keep a
+    copy of each so that it survives a visit to another page."""
     bound = st.session_state.pop(_BOUND, {})
-    wanted = {k: dump(st.session_state[k]) for k, dump in bound.items() if k in st.session_state}
+    wanted = {}
+    for name, (key, dump) in bound.items():
+        if key in st.session_state:
+            st.session_state[_kept(name)] = st.session_state[key]
+            text = dump(st.session_state[key])
+            if text:
+                wanted[name] = text
     if dict(st.query_params) != wanted:
         st.query_params.from_dict(wanted)
 
@@ -102,16 +130,7 @@ def sidebar(first_year: int, last_year: int, batches: Sequence[int]) -> View:
             t(Text("语言", "Language")), tuple(LANG_NAMES), format_func=LANG_NAMES.get, key="lang", horizontal=True
         )
 
-        def parse_years(raw: str) -> tuple[int, int]:
-            lo, hi = (int(p) for p in raw.split("-"))
-            lo, hi = max(first_year, min(lo, hi)), min(last_year, max(lo, hi))
-            if lo > hi:
-                raise ValueError(raw)
-            return lo, hi
-
-        bind("years", (first_year, last_year), parse_years, lambda v: f"{v[0]}-{v[1]}")
-        lo, hi = st.session_state["years"]
-        st.session_state["years"] = (max(first_year, lo), min(last_year, hi))
+        bind_range("years", first_year, last_year)
         if first_year < last_year:
             years = st.slider(t(Text("年份", "Years")), first_year, last_year, key="years")
         else:
