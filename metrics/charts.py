@@ -266,34 +266,56 @@ def slope_chart(
     source: str,
     height: int = 430,
 ) -> go.Figure:
-    """One segment per city from its first-year to its last-year value (frame: city_code, year, value)."""
+    """One segment per city from its first-year to its last-year value (frame: city_code, year, value).
+
+    Names stand at the right end, nudged apart vertically so that close values stay readable.
+    """
     fig = go.Figure()
     values: list[float] = []
+    ends: list[tuple[float, str, str]] = []
     wide = frame.pivot(index="city_code", columns="year", values="value")
     for code in wide.index:
         name = names[code]
         ys = [float(wide.at[code, y]) if y in wide.columns else math.nan for y in (first, last)]
         fig.add_trace(
             go.Scatter(
-                x=[str(first), str(last)],
+                x=[0, 1],
                 y=[None if math.isnan(v) else v for v in ys],
                 name=name,
-                mode="lines+markers+text",
+                mode="lines+markers",
                 line={"color": colours[code], "width": 3},
                 marker={"size": 10},
-                text=["", name],
-                textposition="middle right",
-                cliponaxis=False,
                 customdata=[format_value(v, ind, lang, compact=False) for v in ys],
-                hovertemplate="<b>%{fullData.name}</b> %{x}<br>%{customdata}<extra></extra>",
+                text=[str(first), str(last)],
+                hovertemplate="<b>%{fullData.name}</b> %{text}<br>%{customdata}<extra></extra>",
             )
         )
         values.extend(ys)
+        if not math.isnan(ys[1]):
+            ends.append((ys[1], name, colours[code]))
     fig.update_layout(showlegend=False)
     _base_layout(fig, title, source, height, lang, unit=_value_axis(fig, values, ind, lang))
+    low, high = fig.layout.yaxis.range or (0, 1)
+    plot_px = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+    positions = _spread([y for y, _, _ in ends], (high - low) * 20 / plot_px)
+    for (_, name, colour), y in zip(ends, positions, strict=True):
+        fig.add_annotation(
+            x=1, y=y, text=name, xanchor="left", xshift=12, showarrow=False, font={"color": colour, "size": 14}
+        )
     fig.update_layout(margin={"r": 150})
-    fig.update_xaxes(type="category")
+    fig.update_xaxes(tickmode="array", tickvals=[0, 1], ticktext=[str(first), str(last)], range=[-0.08, 1.08])
     return fig
+
+
+def _spread(values: Sequence[float], gap: float) -> list[float]:
+    """Label positions near `values` (same order) with at least `gap` between neighbours."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    placed: dict[int, float] = {}
+    previous = -math.inf
+    for i in order:
+        placed[i] = max(values[i], previous + gap)
+        previous = placed[i]
+    return [placed[i] for i in range(len(values))]
 
 
 def point_map(

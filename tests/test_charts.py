@@ -80,3 +80,18 @@ def test_point_map_draws_no_base_map_and_marks_non_reporters():
     assert [t.name for t in fig.data] == ["East", "West", "not reported"]
     sizes = {t.name: t.marker.size[0] for t in fig.data if t.name != "not reported"}
     assert sizes["East"] > sizes["West"]
+
+
+@pytest.mark.parametrize(
+    ("values", "gap", "expected"),
+    [([10, 11, 30], 5, [10, 15, 30]), ([30, 10, 11], 5, [30, 10, 15]), ([1, 1, 1], 2, [1, 3, 5]), ([], 1, [])],
+)
+def test_slope_labels_are_spread_apart(values, gap, expected):
+    assert charts._spread(values, gap) == expected
+
+
+def test_slope_chart_names_each_city_at_its_last_value():
+    frame = pd.DataFrame({"city_code": ["A", "A", "B", "B"], "year": [2014, 2025] * 2, "value": [1.0, 300, 2, 301]})
+    fig = charts.slope_chart(frame, 2014, 2025, {"A": "甲", "B": "乙"}, {"A": "#111", "B": "#222"}, ACT, "zh", "t", "s")
+    labels = {a.text: a.y for a in fig.layout.annotations if a.text in ("甲", "乙")}
+    assert labels["乙"] - labels["甲"] > 1  # 300 and 301 are too close to print on top of each other
