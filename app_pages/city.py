@@ -14,7 +14,8 @@ cities = show.cities_in_scope(v)
 
 codes = cities["city_code"].tolist()
 names = show.city_names(lang)
-state.bind_choice("city", codes[0], codes)
+leader = data.get(analysis.ranks, "agreements", last, v.scope)["city_code"]  # open on the busiest pilot
+state.bind_choice("city", leader.iloc[0] if len(leader) else codes[0], codes)
 code = st.selectbox(t(Text("城市或园区", "City or park")), codes, format_func=names.get, key="city")
 city = cities.set_index("city_code").loc[code]
 
