@@ -119,8 +119,9 @@ def test_locked_database_exits_2_naming_the_other_process(db_path):
         (["init", "--db", "/proc/no/such/place.duckdb"], "Cannot create the database"),
     ],
 )
-def test_user_mistakes_give_a_message_not_a_traceback(args, message):
-    done = run_cli(*args, env={"PILOT_LANG": "en"})
+def test_user_mistakes_give_a_message_not_a_traceback(db_path, args, message):
+    assert run_cli("init", "--empty", "--db", db_path).returncode == 0
+    done = run_cli(*args, env={"PILOT_LANG": "en", "PILOT_DB": db_path})
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
 
 
