@@ -9,10 +9,14 @@ import argparse
 import difflib
 import json
 import math
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from . import queries, registry, store, tables
+import pandas as pd
+
+from . import queries, registry, store, tables, uploads
 from .db import DatabaseError, open_database
 from .i18n import SAMPLE_NOTICE, Text, default_lang
 
@@ -56,6 +60,18 @@ def build_parser() -> argparse.ArgumentParser:
     series.add_argument("--from", dest="from_year", type=int, metavar="YEAR", help="first year shown")
     series.add_argument("--to", dest="to_year", type=int, metavar="YEAR", help="last year shown")
     series.add_argument("--json", action="store_true", help="print JSON")
+    imp = commands.add_parser("import", parents=[common], help="validate and load a yearly-figures or cities file")
+    imp.add_argument("file", help="CSV/TXT or XLSX file")
+    imp.add_argument("--dry-run", action="store_true", help="validate and show what would change; write nothing")
+    imp.add_argument("--json", action="store_true", help="print one JSON object")
+    imp.add_argument("--by", default=None, help="who is loading it (default: $USER)")
+
+    history = commands.add_parser("history", parents=[common], help="committed uploads, newest first")
+    history.add_argument("--json", action="store_true", help="print JSON")
+
+    undo = commands.add_parser("undo", parents=[common], help="restore every cell an upload changed")
+    undo.add_argument("upload_id", type=int, help="the upload's id (see `history`)")
+    undo.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
 
@@ -187,4 +203,98 @@ def _print_json(obj) -> None:
     print(json.dumps(obj, ensure_ascii=False, indent=2))
 
 
-_COMMANDS = {"init": _init, "indicators": _indicators, "series": _series}
+def _import(args, lang: str) -> int:
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(
+            Text("无法读取文件 {f}：{e}", "Cannot read the file {f}: {e}").format(f=path, e=exc.strerror)
+        ) from None
+    database = open_database(args.db)
+    prepared = uploads.prepare(database, data, path.name)
+    report = prepared.report
+    upload_id = None
+    if report.ok and not args.dry_run:
+        upload_id = uploads.commit(database, prepared, data, args.by or os.environ.get("USER") or "cli")
+    counts = prepared.counts if report.ok else {"inserted": 0, "updated": 0, "unchanged": 0}
+    issues = [i.as_dict(lang) for i in report.sorted_issues()]
+    result = {
+        "ok": report.ok,
+        "kind": report.kind,
+        "errors": [i for i in issues if i["level"] == "error"],
+        "warnings": [i for i in issues if i["level"] == "warning"],
+        **counts,
+        "upload_id": upload_id,
+        "dry_run": args.dry_run,
+    }
+    if args.json:
+        _print_json(result)
+    else:
+        for issue in issues:
+            where = Text("第 {r} 行", "row {r}").format(r=issue["row"])(lang) if issue["row"] else ""
+            column = f" [{issue['column']}]" if issue["column"] else ""
+            print(f"{issue['level'].upper()} {where}{column}: {issue['message']}", file=sys.stderr)
+        if report.ok:
+            done = (
+                Text("未写入（试运行）", "Not written (dry run)")
+                if args.dry_run
+                else Text("已导入，上传编号 {i}", "Loaded as upload {i}").format(i=upload_id)
+            )
+            print(
+                Text(
+                    "{d}：新增 {a} 行，修改 {b} 行，未变 {c} 行。", "{d}: {a} new, {b} changed, {c} unchanged rows."
+                ).format(d=done, a=counts["inserted"], b=counts["updated"], c=counts["unchanged"])(lang)
+            )
+        else:
+            print(
+                Text("文件被拒绝，未写入任何数据。", "The file was refused; nothing was written.")(lang),
+                file=sys.stderr,
+            )
+    return EXIT_OK if report.ok else EXIT_REFUSED
+
+
+def _history(args, lang: str) -> int:
+    with open_database(args.db).cursor() as cur:
+        frame = queries.upload_history(cur)
+    records = [
+        {k: (v.isoformat() if hasattr(v, "isoformat") else None if pd.isna(v) else v) for k, v in r.items()}
+        for r in frame.to_dict("records")
+    ]
+    if args.json:
+        _print_json(records)
+        return EXIT_OK
+    for r in records:
+        print(
+            f"{r['upload_id']:>5}  {r['created_at'][:19]}  {r['status']:<9}  {r['kind']:<7}  "
+            f"{r['created_by'] or '':<10}  +{r['rows_inserted']} ~{r['rows_updated']} ={r['rows_unchanged']}  "
+            f"{r['file_name']}"
+        )
+    return EXIT_OK
+
+
+def _undo(args, lang: str) -> int:
+    database = open_database(args.db)
+    try:
+        cells = uploads.undo(database, args.upload_id)
+    except uploads.Refused as exc:
+        if args.json:
+            _print_json({"ok": False, "upload_id": args.upload_id, "message": exc.text(lang)})
+        print(exc.text(lang), file=sys.stderr)
+        return EXIT_REFUSED
+    if args.json:
+        _print_json({"ok": True, "upload_id": args.upload_id, "cells_restored": cells})
+    else:
+        print(Text("已撤销上传 {i}，恢复了 {n} 个单元格。", "Undid upload {i}; {n} cells restored.").format(
+            i=args.upload_id, n=cells)(lang))  # fmt: skip
+    return EXIT_OK
+
+
+_COMMANDS = {
+    "init": _init,
+    "indicators": _indicators,
+    "series": _series,
+    "import": _import,
+    "history": _history,
+    "undo": _undo,
+}

@@ -145,6 +145,7 @@ def open_database(path: Path | str | None = None, *, create: bool = False) -> Da
                 )
             )
         if queries.has_schema(cur):
+            queries.migrate(cur)
             version = int(queries.get_meta(cur, "schema_version") or 0)
             if version > queries.SCHEMA_VERSION:
                 database.close()

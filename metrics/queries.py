@@ -17,7 +17,7 @@ import pandas as pd
 from . import registry
 from .registry import Indicator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 PROGRAMME_START = 2014
 MIN_YEAR = 2000  # valid years run from here to the current calendar year
 REGIONS = ("east", "central", "west", "northeast")
@@ -59,7 +59,8 @@ CREATE TABLE uploads (
     rows_inserted INTEGER NOT NULL DEFAULT 0,
     rows_updated INTEGER NOT NULL DEFAULT 0,
     rows_unchanged INTEGER NOT NULL DEFAULT 0,
-    status TEXT NOT NULL DEFAULT 'committed' CHECK (status IN ('committed', 'undone'))
+    status TEXT NOT NULL DEFAULT 'committed' CHECK (status IN ('committed', 'undone')),
+    undone_at TIMESTAMP
 );
 CREATE TABLE cell_history (
     upload_id INTEGER NOT NULL,
@@ -69,7 +70,8 @@ CREATE TABLE cell_history (
     column_name TEXT NOT NULL,
     old_value TEXT,
     new_value TEXT,
-    old_upload_id INTEGER
+    old_upload_id INTEGER,
+    row_created BOOLEAN NOT NULL DEFAULT false
 );
 CREATE TABLE cities (
     city_code TEXT PRIMARY KEY,
@@ -117,6 +119,26 @@ def drop_everything(cur: Cursor) -> None:
         "SELECT sequence_name FROM duckdb_sequences() WHERE database_name = current_database()"
     ).fetchall():
         cur.execute(f'DROP SEQUENCE "{name}"')
+
+
+# Each entry brings a database of the version before it up to that version.
+MIGRATIONS = {
+    2: (
+        "ALTER TABLE uploads ADD COLUMN undone_at TIMESTAMP",
+        "ALTER TABLE cell_history ADD COLUMN row_created BOOLEAN DEFAULT false",
+    ),
+}
+
+
+def migrate(cur: Cursor) -> None:
+    """Bring an older database up to the current schema version, one version at a time."""
+    version = int(get_meta(cur, "schema_version") or 0)
+    while version < SCHEMA_VERSION:
+        version += 1
+        with transaction(cur):
+            for statement in MIGRATIONS[version]:
+                cur.execute(statement)
+            set_meta(cur, "schema_version", str(version))
 
 
 def has_tables(cur: Cursor) -> bool:
@@ -378,4 +400,172 @@ def list_cities(cur: Cursor, scope: Scope | None = None) -> pd.DataFrame:
             FROM cities WHERE city_code IN (SELECT city_code FROM scope)
             ORDER BY batch NULLS LAST, city_code""",
         (scope or Scope()).params(),
+    ).df()
+
+
+def stored_values(cur: Cursor, table: str, column: str, codes: tuple[str, ...]) -> pd.DataFrame:
+    """Stored values of one column for some cities (columns city_code, year, value)."""
+    ind = registry.get(column)
+    if ind.table != table:
+        raise ValueError(f"{column} is not stored in {table}")
+    return cur.execute(
+        f"SELECT city_code, year, {ind.column} AS value FROM {ind.table} "
+        "WHERE list_contains($codes::VARCHAR[], city_code) AND value IS NOT NULL",
+        {"codes": list(codes)},
+    ).df()
+
+
+# --- uploads ------------------------------------------------------------------------------------------------------
+
+CITY_TYPES = {"batch": "INTEGER", "designated_year": "INTEGER", "lat": "DOUBLE", "lon": "DOUBLE"}
+
+
+def _column_type(table: str, column: str) -> str:
+    if table == "cities":
+        return CITY_TYPES.get(column, "TEXT")
+    ind = registry.get(column)
+    if ind.table != table:
+        raise ValueError(f"{column} is not stored in {table}")
+    return ind.sql_type
+
+
+def _columns_of(table: str) -> tuple[str, ...]:
+    if table == "cities":
+        return ("name_zh", "name_en", "province_zh", "province_en", "region", "kind", "batch", "designated_year",
+                "lat", "lon")  # fmt: skip
+    return tuple(i.column for i in registry.columns_of(table))
+
+
+def _key_match(alias: str, table: str) -> str:
+    """The condition joining a table's rows to cell_history rows (cities have no year)."""
+    year = "" if table == "cities" else f" AND {alias}.year = h.year"
+    return f"{alias}.city_code = h.city_code{year}"
+
+
+def stored_rows(cur: Cursor, table: str, keys: pd.DataFrame) -> pd.DataFrame:
+    """The stored rows of a value table for some (city_code, year) pairs."""
+    if table not in registry.VALUE_TABLES:
+        raise ValueError(f"unknown table {table!r}")
+    cur.register("wanted_keys", keys[["city_code", "year"]].drop_duplicates())
+    try:
+        return cur.execute(f"SELECT t.* FROM {table} t JOIN wanted_keys k USING (city_code, year)").df()
+    finally:
+        cur.unregister("wanted_keys")
+
+
+def set_upload_counts(cur: Cursor, upload_id: int, updated: int, unchanged: int) -> None:
+    """Record how many rows an upload changed and left unchanged."""
+    cur.execute(
+        "UPDATE uploads SET rows_updated = $u, rows_unchanged = $n WHERE upload_id = $id",
+        {"u": updated, "n": unchanged, "id": upload_id},
+    )
+
+
+def insert_history(cur: Cursor, changes: pd.DataFrame) -> None:
+    """Record the cells an upload changes (columns as uploads.Prepared.changes, plus upload_id)."""
+    frame = changes.rename(columns={"table": "table_name", "column": "column_name", "old": "old_value",
+                                    "new": "new_value"})  # fmt: skip
+    frame = frame[["upload_id", "table_name", "city_code", "year", "column_name", "old_value", "new_value",
+                   "old_upload_id", "row_created"]].astype({"year": "Int64", "old_upload_id": "Int64"})  # fmt: skip
+    cur.register("new_history", frame)
+    try:
+        cur.execute(
+            """INSERT INTO cell_history (upload_id, table_name, city_code, year, column_name, old_value, new_value,
+                                         old_upload_id, row_created)
+               SELECT upload_id, table_name, city_code, year, column_name, old_value, new_value, old_upload_id,
+                      row_created FROM new_history"""
+        )
+    finally:
+        cur.unregister("new_history")
+
+
+def _tables_in_history(cur: Cursor, upload_id: int) -> list[str]:
+    known = set(registry.VALUE_TABLES) | {"cities"}
+    rows = cur.execute("SELECT DISTINCT table_name FROM cell_history WHERE upload_id = $id", {"id": upload_id})
+    return [t for (t,) in rows.fetchall() if t in known]
+
+
+def apply_history(cur: Cursor, upload_id: int) -> None:
+    """Write the new values an upload's history records: new rows inserted, changed cells updated."""
+    for table in _tables_in_history(cur, upload_id):
+        columns = _columns_of(table)
+        keys = "city_code" if table == "cities" else "city_code, year"
+        pivot = ", ".join(
+            f"CAST(max(new_value) FILTER (WHERE column_name = '{c}') AS {_column_type(table, c)}) AS {c}"
+            for c in columns
+        )
+        cur.execute(
+            f"""INSERT INTO {table} ({keys}, {", ".join(columns)}, upload_id)
+                SELECT {keys}, {pivot}, $id FROM cell_history
+                WHERE upload_id = $id AND table_name = $table AND row_created
+                GROUP BY {keys}""",
+            {"id": upload_id, "table": table},
+        )
+        for column in columns:
+            cur.execute(
+                f"""UPDATE {table} AS t
+                    SET {column} = CAST(h.new_value AS {_column_type(table, column)}), upload_id = $id
+                    FROM cell_history h
+                    WHERE h.upload_id = $id AND h.table_name = $table AND h.column_name = $column
+                      AND NOT h.row_created AND {_key_match("t", table)}""",
+                {"id": upload_id, "table": table, "column": column},
+            )
+
+
+def revert_history(cur: Cursor, upload_id: int) -> int:
+    """Put back the old values of every cell an upload changed, and remove the rows it created."""
+    for table in _tables_in_history(cur, upload_id):
+        cur.execute(
+            f"""DELETE FROM {table} AS t WHERE EXISTS (
+                    SELECT 1 FROM cell_history h
+                    WHERE h.upload_id = $id AND h.table_name = $table AND h.row_created
+                      AND {_key_match("t", table)})""",
+            {"id": upload_id, "table": table},
+        )
+        for column in _columns_of(table):
+            cur.execute(
+                f"""UPDATE {table} AS t
+                    SET {column} = CAST(h.old_value AS {_column_type(table, column)}), upload_id = h.old_upload_id
+                    FROM cell_history h
+                    WHERE h.upload_id = $id AND h.table_name = $table AND h.column_name = $column
+                      AND NOT h.row_created AND {_key_match("t", table)}""",
+                {"id": upload_id, "table": table, "column": column},
+            )
+    return cur.execute("SELECT count(*) FROM cell_history WHERE upload_id = $id", {"id": upload_id}).fetchone()[0]
+
+
+def get_upload(cur: Cursor, upload_id: int) -> dict | None:
+    """One upload's record, or None."""
+    frame = cur.execute("SELECT * FROM uploads WHERE upload_id = $id", {"id": upload_id}).df()
+    return None if frame.empty else frame.iloc[0].to_dict()
+
+
+def later_overlapping_uploads(cur: Cursor, upload_id: int) -> list[int]:
+    """Committed uploads after this one that changed any of the same cells."""
+    rows = cur.execute(
+        """SELECT DISTINCT later.upload_id FROM cell_history mine
+           JOIN cell_history later
+             ON later.table_name = mine.table_name AND later.city_code = mine.city_code
+            AND later.year IS NOT DISTINCT FROM mine.year AND later.column_name = mine.column_name
+            AND later.upload_id > mine.upload_id
+           JOIN uploads u ON u.upload_id = later.upload_id AND u.status = 'committed'
+           WHERE mine.upload_id = $id ORDER BY 1""",
+        {"id": upload_id},
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def mark_undone(cur: Cursor, upload_id: int) -> None:
+    """Record that an upload was undone."""
+    cur.execute(
+        "UPDATE uploads SET status = 'undone', undone_at = current_timestamp WHERE upload_id = $id", {"id": upload_id}
+    )
+
+
+def upload_history(cur: Cursor) -> pd.DataFrame:
+    """Every upload, newest first."""
+    return cur.execute(
+        """SELECT upload_id, file_name, sha256, kind, created_at, created_by, rows_inserted, rows_updated,
+                  rows_unchanged, status, undone_at
+           FROM uploads ORDER BY upload_id DESC"""
     ).df()

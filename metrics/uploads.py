@@ -1,0 +1,206 @@
+"""An upload from file to database: read, validate, preview the changes, commit them whole, undo them exactly."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import queries, registry
+from .db import Database
+from .files import FileError, read_table
+from .i18n import Text
+from .validation import Report, validate
+
+CITY_FIELDS = (
+    "name_zh",
+    "name_en",
+    "province_zh",
+    "province_en",
+    "region",
+    "kind",
+    "batch",
+    "designated_year",
+    "lat",
+    "lon",
+)
+
+
+@dataclass
+class Prepared:
+    """A validated upload and the changes it would make (nothing written yet)."""
+
+    file_name: str
+    sha256: str
+    format: str | None
+    report: Report
+    changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # changes: row, table, city_code, year, column, old, new, old_upload_id, row_created, status
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """File rows that are new, changed or unchanged."""
+        if self.changes.empty:
+            return {"inserted": 0, "updated": 0, "unchanged": 0}
+        per_row = self.changes.groupby("row")["status"].agg(set)
+        new = per_row.map(lambda s: s == {"new"}).sum()
+        changed = per_row.map(lambda s: bool(s & {"new", "changed"}) and s != {"new"}).sum()
+        return {"inserted": int(new), "updated": int(changed), "unchanged": int(len(per_row) - new - changed)}
+
+
+def prepare(database: Database, data: bytes, file_name: str) -> Prepared:
+    """Read and validate a file and work out what committing it would change."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        table = read_table(data)
+    except FileError as exc:
+        report = Report()
+        report.add(None, None, "error", exc.text)
+        return Prepared(file_name, sha256, None, report)
+    with database.cursor() as cur:
+        report = validate(cur, table)
+        prepared = Prepared(file_name, sha256, table.format, report)
+        if report.ok and report.rows is not None:
+            prepared.changes = _changes(cur, report)
+    return prepared
+
+
+def _changes(cur: queries.Cursor, report: Report) -> pd.DataFrame:
+    rows = report.rows
+    out = []
+    if report.kind == "cities":
+        stored = queries.list_cities(cur).set_index("city_code")
+        for r in rows.itertuples():
+            exists = r.city_code in stored.index
+            for column in CITY_FIELDS:
+                new = getattr(r, column)
+                old = stored.at[r.city_code, column] if exists else None
+                out.append(_change(r.row, "cities", r.city_code, None, column, old, new, None, not exists))
+        return pd.DataFrame(out)
+    for table in registry.VALUE_TABLES:
+        columns = [i.column for i in registry.columns_of(table) if i.column in rows.columns]
+        if not columns:
+            continue
+        stored = queries.stored_rows(cur, table, rows[["city_code", "year"]])
+        stored = stored.set_index(["city_code", "year"])
+        for r in rows.itertuples():
+            key = (r.city_code, r.year)
+            exists = key in stored.index
+            for column in columns:
+                new = getattr(r, column)
+                if new is None or pd.isna(new):
+                    continue  # not reported: the stored value stays as it is
+                old = stored.at[key, column] if exists else None
+                old_upload = int(stored.at[key, "upload_id"]) if exists else None
+                out.append(_change(r.row, table, r.city_code, r.year, column, old, new, old_upload, not exists))
+    return pd.DataFrame(out, columns=[*_CHANGE_COLUMNS])
+
+
+_CHANGE_COLUMNS = (
+    "row",
+    "table",
+    "city_code",
+    "year",
+    "column",
+    "old",
+    "new",
+    "old_upload_id",
+    "row_created",
+    "status",
+)
+
+
+def _change(row, table, code, year, column, old, new, old_upload, created) -> dict:
+    old = None if old is None or (not isinstance(old, str) and pd.isna(old)) else old
+    same = old is not None and _text(old) == _text(new)
+    status = "new" if created else "unchanged" if same else "changed"
+    return dict(
+        zip(_CHANGE_COLUMNS, (row, table, code, year, column, old, new, old_upload, created, status), strict=True)
+    )
+
+
+def _text(value) -> str | None:
+    """A value as stored in the change history (numbers normalised so 12.50 and 12.5 compare equal)."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if hasattr(value, "normalize"):  # Decimal
+        value = value.normalize()
+        return format(value, "f")
+    return str(value)
+
+
+class Refused(Exception):
+    """The upload or undo was refused; nothing was written."""
+
+    def __init__(self, text: Text):
+        super().__init__(text.en)
+        self.text = text
+
+
+def commit(database: Database, prepared: Prepared, data: bytes, created_by: str) -> int:
+    """Write a prepared upload in one transaction, keep the raw file, and return the upload id.
+
+    Only cells that change are written; each keeps its old value so the upload can be undone exactly.
+    """
+    if not prepared.report.ok:
+        raise Refused(Text("文件有错误，未写入任何数据。", "The file has errors; nothing was written."))
+    changes = prepared.changes
+    todo = changes[changes["status"] != "unchanged"] if not changes.empty else changes
+    counts = prepared.counts
+    with database.cursor() as cur, queries.transaction(cur):
+        upload_id = queries.record_upload(
+            cur,
+            file_name=prepared.file_name,
+            kind=prepared.report.kind or "figures",
+            created_by=created_by,
+            inserted=counts["inserted"],
+            sha256=prepared.sha256,
+        )
+        queries.set_upload_counts(cur, upload_id, counts["updated"], counts["unchanged"])
+        if not todo.empty:
+            history = todo.assign(upload_id=upload_id, old=todo["old"].map(_text), new=todo["new"].map(_text))
+            queries.insert_history(cur, history)
+            queries.apply_history(cur, upload_id)
+            queries.bump_data_version(cur)
+    _keep_raw_file(database.path, prepared, data)
+    return upload_id
+
+
+def _keep_raw_file(db_path: Path, prepared: Prepared, data: bytes) -> None:
+    # Named by content, never by the uploaded name (which must not become a path).
+    folder = db_path.parent / "uploads"
+    folder.mkdir(exist_ok=True)
+    target = folder / f"{prepared.sha256}.{prepared.format or 'bin'}"
+    if not target.exists():
+        target.write_bytes(data)
+
+
+def undo(database: Database, upload_id: int) -> int:
+    """Restore every cell an upload changed; refused if a later upload changed the same cells since."""
+    with database.cursor() as cur, queries.transaction(cur):
+        upload = queries.get_upload(cur, upload_id)
+        if upload is None:
+            raise Refused(Text("没有编号为 {i} 的上传。", "There is no upload {i}.").format(i=upload_id))
+        if upload["status"] != "committed" or upload["kind"] == "sample":
+            raise Refused(
+                Text(
+                    "上传 {i} 不能撤销（已撤销或为内置示例）。",
+                    "Upload {i} cannot be undone (already undone, or the built-in sample).",
+                ).format(i=upload_id)
+            )
+        later = queries.later_overlapping_uploads(cur, upload_id)
+        if later:
+            raise Refused(
+                Text(
+                    "上传 {i} 修改过的单元格后来又被上传 {l} 修改；请先撤销后者。",
+                    "Cells of upload {i} were changed again by upload {l}; undo that first.",
+                ).format(i=upload_id, l=", ".join(map(str, later)))
+            )
+        restored = queries.revert_history(cur, upload_id)
+        queries.mark_undone(cur, upload_id)
+        queries.bump_data_version(cur)
+    return restored

@@ -1,0 +1,446 @@
+"""Checking an uploaded table: which kind of file it is, its headers, cities, years and numbers.
+
+Validation never raises for bad input: it returns a report of issues (row as the spreadsheet shows it, column,
+level, message in Chinese and English) together with whatever it could parse.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Literal
+
+import pandas as pd
+
+from . import queries, registry
+from .files import Table
+from .i18n import Text
+
+Level = Literal["error", "warning"]
+MAX_VALUE = Decimal(10) ** 12  # no pilot reports a trillion of anything; such a figure is a typo
+JUMP = 10  # a value ten times last year's (or a tenth of it) earns a warning
+
+NOT_REPORTED = {"", "-", "—", "–", "n/a", "na", "无", "/"}
+IGNORED_HEADERS = {"序号", "no", "no.", "备注", "notes", "note", "remarks"}
+CITY_HEADERS = {"city", "城市", "城市名称", "城市代码", "试点城市", "试点城市园区", "城市园区", "city_code", "code"}
+YEAR_HEADERS = {"year", "年份", "年度", "年"}
+CITY_COLUMNS = {
+    "city_code": {"city_code", "code", "城市代码", "代码", "行政区划代码"},
+    "name_zh": {"name_zh", "中文名称", "名称", "城市名称"},
+    "name_en": {"name_en", "英文名称", "englishname"},
+    "province_zh": {"province_zh", "省份", "所属省份"},
+    "province_en": {"province_en", "province", "英文省份"},
+    "region": {"region", "地区", "区域"},
+    "kind": {"kind", "类型"},
+    "batch": {"batch", "批次", "试点批次"},
+    "designated_year": {"designated_year", "命名年份", "命名年度"},
+    "lat": {"lat", "latitude", "纬度"},
+    "lon": {"lon", "longitude", "经度"},
+}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in a file; row and column as the officer sees them (None: the whole file)."""
+
+    row: int | None
+    column: str | None
+    level: Level
+    message: Text
+
+    def as_dict(self, lang: str) -> dict:
+        """The issue as plain data, its message in one language."""
+        return {"row": self.row, "column": self.column, "level": self.level, "message": self.message(lang)}
+
+
+@dataclass
+class Report:
+    """What validation found, and the rows it could parse."""
+
+    kind: Literal["figures", "cities"] | None = None
+    issues: list[Issue] = field(default_factory=list)
+    rows: pd.DataFrame | None = None  # parsed rows, one per data row that had no error
+
+    @property
+    def ok(self) -> bool:
+        """No errors (warnings allowed)."""
+        return not any(i.level == "error" for i in self.issues)
+
+    def add(self, row, column, level: Level, message: Text) -> None:
+        """Record one issue."""
+        self.issues.append(Issue(row, column, level, message))
+
+    def sorted_issues(self) -> list[Issue]:
+        """Errors first, then by row."""
+        return sorted(self.issues, key=lambda i: (i.level != "error", i.row or 0))
+
+
+def normalise(text: str) -> str:
+    """A header or name as compared: NFKC (full width to half width), lower case, no spaces, no trailing unit."""
+    text = unicodedata.normalize("NFKC", text).strip().lower()
+    text = re.sub(r"\([^()]*\)\s*$", "", text)
+    return re.sub(r"\s+", "", text)
+
+
+def _figure_headers() -> dict[str, str]:
+    names = {}
+    for ind in registry.BASE_INDICATORS:
+        for alias in (ind.key, ind.header_zh, ind.header_en, ind.label_zh, ind.label_en):
+            names[normalise(alias)] = ind.column
+    return names
+
+
+FIGURE_HEADERS = _figure_headers()
+
+
+def validate(cur: queries.Cursor, table: Table) -> Report:
+    """Check a table read from an upload against the stored data; the report says what kind it is."""
+    keys = {normalise(h) for h in table.header}
+    if keys & CITY_COLUMNS["city_code"] and keys & CITY_COLUMNS["name_zh"]:
+        return validate_cities(cur, table)
+    return validate_figures(cur, table)
+
+
+# --- yearly figures -----------------------------------------------------------------------------------------------
+
+
+def validate_figures(cur: queries.Cursor, table: Table) -> Report:
+    """Check a yearly-figures table: one row per city and year, the value columns of the data contract."""
+    report = Report(kind="figures")
+    columns = _figure_columns(table, report)
+    if columns is None:
+        return report
+    if not table.rows:
+        report.add(None, None, "error", Text("文件只有表头，没有数据行。", "The file has a header but no data rows."))
+        return report
+    matcher = CityMatcher(queries.list_cities(cur))
+    last_year = queries.max_year()
+    seen: dict[tuple[str, int], int] = {}
+    parsed = []
+    for number, cells in zip(table.row_numbers, table.rows, strict=True):
+        if _ragged(report, number, cells, table):
+            continue
+        errors_before = len(report.issues)
+        cell = dict(zip(columns, cells, strict=False))
+        code = matcher.match(cell.get("city", ""), report, number, table.header[columns.index("city")])
+        year = _year(cell.get("year", ""), report, number, table.header[columns.index("year")], last_year)
+        row = {"row": number, "city_code": code, "year": year}
+        for i, column in enumerate(columns):
+            if column in FIGURE_HEADERS.values():
+                ind = registry.get(column)
+                raw = cells[i] if i < len(cells) else ""
+                row[column] = parse_number(raw, ind, report, number, table.header[i])
+        if code and year and (code, year) in seen:
+            report.add(
+                number,
+                table.header[columns.index("year")],
+                "error",
+                Text(
+                    "{c} {y} 年在第 {r} 行已出现，每个城市每年只能有一行。",
+                    "{c} {y} already appears in row {r}; one row per city and year.",
+                ).format(c=matcher.name_of(code), y=year, r=seen[(code, year)]),
+            )
+        if code and year:
+            seen.setdefault((code, year), number)
+        if len(report.issues) == errors_before or all(i.level == "warning" for i in report.issues[errors_before:]):
+            parsed.append(row)
+    value_columns = [c for c in columns if c in FIGURE_HEADERS.values()]
+    report.rows = pd.DataFrame(parsed, columns=["row", "city_code", "year", *value_columns])
+    if report.ok:
+        headers = {c: table.header[i] for i, c in enumerate(columns) if c in value_columns}
+        _warn_jumps(cur, report, headers)
+    return report
+
+
+def _figure_columns(table: Table, report: Report) -> list[str | None] | None:
+    """The meaning of each header (city, year, a value column, or None when ignored); None if unusable."""
+    columns: list[str | None] = []
+    for header in table.header:
+        key = normalise(header)
+        if key in CITY_HEADERS:
+            columns.append("city")
+        elif key in YEAR_HEADERS:
+            columns.append("year")
+        elif key in FIGURE_HEADERS:
+            columns.append(FIGURE_HEADERS[key])
+        elif key in IGNORED_HEADERS:
+            columns.append(None)
+        else:
+            close = difflib.get_close_matches(key, [*FIGURE_HEADERS, "city", "year"], n=1, cutoff=0.6)
+            hint = Text("（是否应为“{h}”？）", " (did you mean '{h}'?)").format(h=close[0]) if close else Text("", "")
+            report.add(
+                1,
+                header or "—",
+                "error",
+                Text(
+                    "无法识别的列“{c}”{hint}。为免数据被悄悄丢弃，请改正列名或删除该列。",
+                    "Unknown column '{c}'{hint}. Correct the header or remove the column, so that no data is lost "
+                    "silently.",
+                ).format(c=header, hint=hint),
+            )
+            columns.append(None)
+    for needed, label in (("city", Text("城市", "city")), ("year", Text("年份", "year"))):
+        if needed not in columns:
+            report.add(
+                1,
+                None,
+                "error",
+                Text("缺少“{c}”列。", "The '{c}' column is missing.").format(c=label),
+            )
+    for column in {c for c in columns if c} - {None}:
+        if columns.count(column) > 1:
+            report.add(
+                1,
+                column,
+                "error",
+                Text("列“{c}”出现了不止一次。", "Column '{c}' appears more than once.").format(c=column),
+            )
+    if not any(c in FIGURE_HEADERS.values() for c in columns) and "city" in columns:
+        report.add(1, None, "error", Text("没有任何指标列。", "There is no indicator column."))
+    return columns if report.ok else None
+
+
+def _ragged(report: Report, number: int, cells: tuple[str, ...], table: Table) -> bool:
+    """A row with more cells than the header (a value would land under the wrong column) is an error."""
+    header = table.header
+    if len(cells) > table.width or any(cells[len(header) :]):
+        report.add(
+            number,
+            None,
+            "error",
+            Text(
+                "这一行有 {n} 个单元格，但表头只有 {m} 列。",
+                "This row has {n} cells but the header has only {m} columns.",
+            ).format(n=len(cells), m=len(header)),
+        )
+        return True
+    return False
+
+
+def _year(raw: str, report: Report, number: int, column: str, last_year: int) -> int | None:
+    text = unicodedata.normalize("NFKC", raw).strip().removesuffix("年")
+    if not re.fullmatch(r"\d{4}", text) or not queries.MIN_YEAR <= int(text) <= last_year:
+        report.add(
+            number,
+            column,
+            "error",
+            Text(
+                "年份“{v}”无效：应为 {a} 至 {b} 之间的四位数年份。",
+                "Year '{v}' is not valid: it must be a year from {a} to {b}.",
+            ).format(v=raw, a=queries.MIN_YEAR, b=last_year),
+        )
+        return None
+    return int(text)
+
+
+def parse_number(raw: str, ind: registry.Indicator, report: Report, number: int, column: str):
+    """A reported value: None for 'not reported', an int for counts, a Decimal for amounts; errors to report."""
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if text.lower() in NOT_REPORTED:
+        return None
+
+    def error(message: Text) -> None:
+        report.add(number, column, "error", message.format(v=raw))
+
+    if text.startswith(("=", "+", "@")):
+        return error(
+            Text("“{v}”是公式或表达式，不是数值；请填写数值。", "'{v}' is a formula, not a number; enter the value.")
+        )
+    plain = text.replace(",", "")
+    if plain.startswith("-") and re.fullmatch(r"-\d+(\.\d+)?", plain):
+        return error(Text("数值不能为负：“{v}”。", "The value must not be negative: '{v}'."))
+    if not re.fullmatch(r"\d+(\.\d+)?", plain):
+        return error(Text("“{v}”不是数值。", "'{v}' is not a number."))
+    try:
+        value = Decimal(plain)
+    except InvalidOperation:
+        return error(Text("“{v}”不是数值。", "'{v}' is not a number."))
+    if value >= MAX_VALUE:
+        return error(Text("数值“{v}”大得不合理。", "The value '{v}' is implausibly large."))
+    if ind.sql_type == "INTEGER":
+        if value != value.to_integral_value():
+            return error(Text("“{v}”应为整数。", "'{v}' must be a whole number."))
+        return int(value)
+    return value.quantize(Decimal("0.01"))
+
+
+def _warn_jumps(cur: queries.Cursor, report: Report, headers: dict[str, str]) -> None:
+    """Warn about values ten times (or a tenth of) the same city's figure the year before (headers: column ->
+    its header in the file)."""
+    rows = report.rows
+    if rows is None or rows.empty:
+        return
+    for column, header in headers.items():
+        ind = registry.get(column)
+        stored = queries.stored_values(cur, ind.table, column, tuple(rows["city_code"].unique()))
+        previous = {(r.city_code, r.year): r.value for r in stored.itertuples()}
+        for r in rows.itertuples():
+            previous[(r.city_code, r.year)] = (
+                getattr(r, column) if getattr(r, column) is not None else previous.get((r.city_code, r.year))
+            )
+        for r in rows.itertuples():
+            new, old = getattr(r, column), previous.get((r.city_code, r.year - 1))
+            if new is None or old is None or pd.isna(old) or max(float(new), float(old)) < 10:
+                continue
+            if float(new) >= JUMP * float(old) or float(new) * JUMP <= float(old):
+                report.add(
+                    r.row,
+                    header,
+                    "warning",
+                    Text(
+                        "{v} 与上年的 {o} 相差十倍以上，请核对。",
+                        "{v} is more than ten times different from last year's {o}; please check.",
+                    ).format(v=new, o=old),
+                )
+
+
+class CityMatcher:
+    """Finds a city by code, Chinese name (with or without 市/区) or English name."""
+
+    def __init__(self, cities: pd.DataFrame):
+        self._names = dict(zip(cities["city_code"], cities["name_zh"], strict=True))
+        self._index: dict[str, set[str]] = {}
+        for row in cities.itertuples():
+            for key in (row.city_code, row.name_zh, _short(row.name_zh), row.name_en):
+                self._index.setdefault(normalise(key), set()).add(row.city_code)
+
+    def name_of(self, code: str) -> str:
+        """The Chinese name of a code."""
+        return self._names.get(code, code)
+
+    def match(self, raw: str, report: Report, number: int, column: str) -> str | None:
+        """The code the cell names, or None after reporting why not."""
+        key = normalise(raw)
+        found = self._index.get(key) or self._index.get(normalise(_short(raw)))
+        if found and len(found) == 1:
+            return next(iter(found))
+        if found:
+            names = "、".join(f"{self._names[c]}（{c}）" for c in sorted(found))
+            report.add(
+                number,
+                column,
+                "error",
+                Text(
+                    "“{v}”可指多个城市：{n}。请填写城市代码。", "'{v}' could be any of: {n}. Use the city code."
+                ).format(v=raw, n=names),
+            )
+            return None
+        close = difflib.get_close_matches(key, list(self._index), n=3, cutoff=0.5)
+        hint = "、".join(dict.fromkeys(self._names[c] for k in close for c in self._index[k]))
+        message = (
+            Text("未知城市“{v}”。最接近的是：{h}。", "Unknown city '{v}'. The closest are: {h}.")
+            if hint
+            else Text("未知城市“{v}”。", "Unknown city '{v}'.")
+        )
+        report.add(number, column, "error", message.format(v=raw or "—", h=hint))
+        return None
+
+
+def _short(name: str) -> str:
+    name = unicodedata.normalize("NFKC", name).strip()
+    return name[:-1] if len(name) > 2 and name[-1] in "市区" else name
+
+
+# --- cities -----------------------------------------------------------------------------------------------------
+
+
+def validate_cities(cur: queries.Cursor, table: Table) -> Report:
+    """Check a cities table: every column of the data contract, unique codes and names, valid values."""
+    report = Report(kind="cities")
+    lookup = {normalise(a): column for column, aliases in CITY_COLUMNS.items() for a in aliases}
+    columns = []
+    for header in table.header:
+        key = normalise(header)
+        if key in IGNORED_HEADERS:
+            columns.append(None)
+        elif key in lookup:
+            columns.append(lookup[key])
+        else:
+            report.add(1, header, "error", Text("无法识别的列“{c}”。", "Unknown column '{c}'.").format(c=header))
+            columns.append(None)
+    for column in CITY_COLUMNS:
+        if column not in columns:
+            report.add(1, column, "error", Text("缺少“{c}”列。", "The '{c}' column is missing.").format(c=column))
+    if not report.ok:
+        return report
+    if not table.rows:
+        report.add(None, None, "error", Text("文件只有表头，没有数据行。", "The file has a header but no data rows."))
+        return report
+    parsed, codes, names = [], {}, {}
+    for number, cells in zip(table.row_numbers, table.rows, strict=True):
+        if _ragged(report, number, cells, table):
+            continue
+        before = len(report.issues)
+        row = {c: (cells[i] if i < len(cells) else "") for i, c in enumerate(columns) if c}
+        header = {c: table.header[i] for i, c in enumerate(columns) if c}
+        _check_city_row(row, header, report, number)
+        for field_, seen in (("city_code", codes), ("name_zh", names)):
+            if row[field_] in seen:
+                report.add(
+                    number,
+                    header[field_],
+                    "error",
+                    Text("“{v}”与第 {r} 行重复。", "'{v}' repeats row {r}.").format(v=row[field_], r=seen[row[field_]]),
+                )
+            seen.setdefault(row[field_], number)
+        if len(report.issues) == before:
+            parsed.append({"row": number, **row})
+    report.rows = pd.DataFrame(parsed, columns=["row", *CITY_COLUMNS])
+    return report
+
+
+def _check_city_row(row: dict, header: dict, report: Report, number: int) -> None:
+    """Check and convert one cities row in place."""
+
+    def error(column: str, message: Text, **values) -> None:
+        report.add(number, header[column], "error", message.format(v=row[column], **values))
+
+    for column in ("city_code", "name_zh", "name_en", "province_zh", "province_en"):
+        row[column] = unicodedata.normalize("NFKC", row[column]).strip() if column != "name_zh" else row[column].strip()
+        if not row[column]:
+            error(column, Text("不能为空。", "Must not be empty."))
+    if row["city_code"] and not re.fullmatch(r"\d{6}|P\d{4}", row["city_code"]):
+        error(
+            "city_code",
+            Text(
+                "代码“{v}”应为6位行政区划代码或园区代码（如 P0001）。",
+                "Code '{v}' must be 6 digits or a park code such as P0001.",
+            ),
+        )
+    row["region"] = row["region"].strip().lower()
+    if row["region"] not in queries.REGIONS:
+        error(
+            "region",
+            Text(
+                "地区“{v}”应为 east、central、west 或 northeast。",
+                "Region '{v}' must be east, central, west or northeast.",
+            ),
+        )
+    row["kind"] = row["kind"].strip().lower()
+    if row["kind"] not in queries.KINDS:
+        error("kind", Text("类型“{v}”应为 city 或 park。", "Kind '{v}' must be city or park."))
+    for column, low, high in (("batch", 1, 99), ("designated_year", queries.MIN_YEAR, queries.max_year())):
+        text = unicodedata.normalize("NFKC", row[column]).strip()
+        if not re.fullmatch(r"\d+", text) or not low <= int(text) <= high:
+            error(column, Text("“{v}”应为 {a} 至 {b} 之间的整数。", "'{v}' must be a whole number from {a} to {b}."),
+                  a=low, b=high)  # fmt: skip
+        else:
+            row[column] = int(text)
+    for column, low, high in (("lat", -90, 90), ("lon", -180, 180)):
+        text = unicodedata.normalize("NFKC", row[column]).strip()
+        try:
+            value = float(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            error(
+                column,
+                Text("“{v}”应为 {a} 至 {b} 之间的数。", "'{v}' must be a number from {a} to {b}."),
+                a=low,
+                b=high,
+            )
+        else:
+            row[column] = value

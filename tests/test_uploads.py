@@ -1,0 +1,237 @@
+"""Uploads: every file in tests/data read, validated, previewed, committed whole and undone exactly."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import SAMPLE_END_YEAR, city, load
+from test_cli import run_cli
+
+from metrics import queries, registry, store, uploads
+from metrics.cli import main
+
+DATA = Path(__file__).resolve().parent / "data"
+
+# (file, kind, rows new / changed / unchanged) for files that must load.
+GOOD = [
+    ("good-utf8.csv", "figures", (2, 0, 0)),
+    ("good-utf8-bom.csv", "figures", (2, 0, 0)),
+    ("good-utf16.txt", "figures", (2, 0, 0)),
+    ("good-gbk-excel.csv", "figures", (2, 0, 0)),
+    ("good-gb18030-semicolon.csv", "figures", (2, 0, 0)),
+    ("good-english.csv", "figures", (2, 0, 0)),
+    ("good-keys-fullwidth.csv", "figures", (1, 0, 0)),
+    ("good.xlsx", "figures", (2, 0, 0)),
+    ("good-cities.csv", "cities", (1, 0, 1)),
+]
+
+# (file, row, column, words in the English message) for files that must be refused.
+BAD = [
+    ("bad-empty.csv", None, None, "empty"),
+    ("bad-header-only.csv", None, None, "no data rows"),
+    ("bad-junk.csv", None, None, "neither a text table"),
+    ("bad-truncated.xlsx", None, None, "damaged or incomplete"),
+    ("bad-zip-bomb.xlsx", None, None, "expands to more than"),
+    ("bad-ragged.csv", 2, None, "header has only"),
+    ("bad-duplicate-rows.csv", 4, "年份", "already appears in row 2"),
+    ("bad-formula.csv", 2, "对接活动（场）", "is a formula"),
+    ("bad-formula.xlsx", 2, "对接活动（场）", "is a formula"),
+    ("bad-script.csv", 2, "城市", "Unknown city '<script>alert(1)</script>'"),
+    ("bad-huge.csv", 2, "对接活动（场）", "implausibly large"),
+    ("bad-years.csv", 2, "年份", "Year '1999' is not valid"),
+    ("bad-years.csv", 3, "年份", "Year '2100' is not valid"),
+    ("bad-one-row-of-many.csv", 38, "对接活动（场）", "'abc' is not a number"),
+    ("bad-misspelt-header.csv", 1, "签定合作协议", "did you mean '签订合作协议'"),
+    ("bad-negative-and-fraction.csv", 2, "对接活动（场）", "must not be negative"),
+    ("bad-negative-and-fraction.csv", 2, "签订合作协议（项）", "must be a whole number"),
+    ("bad-unknown-city.csv", 2, "城市", "Unknown city '杭洲'. The closest are:"),
+    ("bad-no-city-column.csv", 1, None, "'city' column is missing"),
+    ("bad-cities.csv", 2, "city_code", "must be 6 digits"),
+    ("bad-cities.csv", 2, "region", "must be east, central, west or northeast"),
+    ("bad-cities.csv", 2, "lat", "must be a number from -90 to 90"),
+    ("bad-cities.csv", 3, "name_zh", "repeats row 2"),
+]
+
+
+@pytest.fixture()
+def db(tmp_path):
+    database = store.initialise(tmp_path / "up.duckdb", end_year=SAMPLE_END_YEAR)
+    yield database
+    database.close()
+
+
+def snapshot(database) -> dict[str, pd.DataFrame]:
+    """Every data table, sorted, to compare before and after."""
+    with database.cursor() as cur:
+        return {t: cur.execute(f"SELECT * FROM {t} ORDER BY ALL").df() for t in ("cities", *registry.VALUE_TABLES)}
+
+
+def assert_same(before: dict, after: dict) -> None:
+    for table, frame in before.items():
+        pd.testing.assert_frame_equal(frame, after[table], obj=table)
+
+
+@pytest.mark.parametrize(("name", "kind", "counts"), GOOD)
+def test_good_files_load(db, name, kind, counts):
+    data = (DATA / name).read_bytes()
+    prepared = uploads.prepare(db, data, name)
+    assert prepared.report.ok, [i.as_dict("en") for i in prepared.report.issues]
+    assert prepared.report.kind == kind
+    assert tuple(prepared.counts.values()) == counts
+    uploads.commit(db, prepared, data, "pytest")
+    if kind == "figures":
+        with db.cursor() as cur:
+            hz = queries.series(cur, "activities", queries.Scope(cities=("330100",)), per_city=True, years=(2026, 2026))
+        assert hz["value"].tolist() == [40]
+
+
+def test_gbk_excel_file_values_land_where_they_should(db):
+    data = (DATA / "good-gbk-excel.csv").read_bytes()
+    uploads.commit(db, uploads.prepare(db, data, "x.csv"), data, "pytest")
+    with db.cursor() as cur:
+        rows = cur.execute(
+            "SELECT city_code, agreements, contract_value_10k_cny FROM agreements WHERE year = 2026 ORDER BY 1"
+        ).fetchall()
+        pool = cur.execute("SELECT experts_in_pool FROM experts WHERE city_code = '330100' AND year = 2026").fetchone()
+    # 1,234 with a thousands separator; Wuhan's "—" and blank cell are "not reported": no agreements row at all.
+    assert rows == [("330100", 1234, Decimal("5678.50"))]
+    assert pool == (2000,)  # full-width digits
+
+
+@pytest.mark.parametrize(("name", "row", "column", "words"), BAD)
+def test_bad_files_are_refused_with_row_and_column(db, name, row, column, words):
+    before = snapshot(db)
+    data = (DATA / name).read_bytes()
+    prepared = uploads.prepare(db, data, name)
+    assert not prepared.report.ok
+    matching = [
+        i for i in prepared.report.issues
+        if i.level == "error" and i.row == row and (column is None or i.column == column) and words in i.message.en
+    ]  # fmt: skip
+    assert matching, [i.as_dict("en") for i in prepared.report.issues]
+    assert all(i.message.zh and i.message.en for i in prepared.report.issues)
+    with pytest.raises(uploads.Refused):
+        uploads.commit(db, prepared, data, "pytest")
+    assert_same(before, snapshot(db))
+
+
+def test_a_refused_file_leaves_the_database_file_byte_for_byte_unchanged(tmp_path):
+    path = tmp_path / "bytes.duckdb"
+    assert run_cli("init", "--db", str(path)).returncode == 0
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    done = run_cli("import", str(DATA / "bad-one-row-of-many.csv"), "--db", str(path), "--json")
+    assert done.returncode == 1
+    result = json.loads(done.stdout)
+    assert result["ok"] is False and result["errors"][0]["row"] == 38 and result["upload_id"] is None
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_reuploading_the_same_file_changes_nothing(db):
+    data = (DATA / "good-utf8.csv").read_bytes()
+    uploads.commit(db, uploads.prepare(db, data, "a.csv"), data, "pytest")
+    after_first = snapshot(db)
+    again = uploads.prepare(db, data, "a.csv")
+    assert again.counts == {"inserted": 0, "updated": 0, "unchanged": 2}
+    uploads.commit(db, again, data, "pytest")
+    assert_same(after_first, snapshot(db))
+
+
+def test_not_reported_cells_leave_stored_values_alone(db):
+    with db.cursor() as cur:
+        before = cur.execute("SELECT agreements FROM agreements WHERE city_code = '420100' AND year = 2025").fetchone()
+    data = "城市,年份,对接活动（场）,签订合作协议（项）\n武汉,2025,99,—\n".encode()
+    uploads.commit(db, uploads.prepare(db, data, "w.csv"), data, "pytest")
+    with db.cursor() as cur:
+        after = cur.execute("SELECT agreements FROM agreements WHERE city_code = '420100' AND year = 2025").fetchone()
+        activities = cur.execute(
+            "SELECT activities FROM matching_activities WHERE city_code = '420100' AND year = 2025"
+        ).fetchone()
+    assert after == before and activities == (99,)
+
+
+@pytest.mark.parametrize("name", ["good-utf8.csv", "good.xlsx", "good-cities.csv"])
+def test_undo_restores_exactly(db, name):
+    before = snapshot(db)
+    data = (DATA / name).read_bytes()
+    upload_id = uploads.commit(db, uploads.prepare(db, data, name), data, "pytest")
+    assert not all(frame.equals(snapshot(db)[t]) for t, frame in before.items())
+    uploads.undo(db, upload_id)
+    assert_same(before, snapshot(db))
+    with db.cursor() as cur:
+        assert queries.get_upload(cur, upload_id)["status"] == "undone"
+
+
+def test_undo_of_an_update_restores_old_values_and_their_upload(db):
+    before = snapshot(db)
+    data = "城市,年份,对接活动（场）\n杭州,2025,999\n".encode()
+    first = uploads.commit(db, uploads.prepare(db, data, "u.csv"), data, "pytest")
+    second_data = "城市,年份,对接活动（场）\n杭州,2025,1000\n".encode()
+    second = uploads.commit(db, uploads.prepare(db, second_data, "v.csv"), second_data, "pytest")
+    with pytest.raises(uploads.Refused) as refused:
+        uploads.undo(db, first)  # the later upload changed the same cell
+    assert str(second) in refused.value.text.en
+    uploads.undo(db, second)
+    uploads.undo(db, first)
+    assert_same(before, snapshot(db))
+
+
+def test_an_unknown_city_suggests_the_nearest(db):
+    report = uploads.prepare(db, (DATA / "bad-unknown-city.csv").read_bytes(), "x.csv").report
+    assert "杭州市" in report.issues[0].message.zh
+
+
+def test_an_ambiguous_english_name_lists_the_candidates(empty_db):
+    load(empty_db, [city("320500", name_zh="苏州市", name_en="Suzhou"),
+                    city("341300", name_zh="宿州市", name_en="Suzhou", province_zh="安徽省")], {})  # fmt: skip
+    data = b"city,year,activities\nSuzhou,2020,3\n"
+    report = uploads.prepare(empty_db, data, "s.csv").report
+    (issue,) = report.issues
+    assert (issue.row, issue.column) == (2, "city")
+    assert "苏州市（320500）" in issue.message.zh and "宿州市（341300）" in issue.message.zh
+
+
+def test_implausible_jumps_are_warnings_not_errors(db):
+    data = "城市,年份,对接活动（场）\n杭州,2025,100000\n".encode()
+    prepared = uploads.prepare(db, data, "j.csv")
+    assert prepared.report.ok
+    (warning,) = prepared.report.issues
+    assert (warning.level, warning.row, warning.column) == ("warning", 2, "对接活动（场）")
+
+
+def test_raw_file_is_kept_under_its_hash_not_its_name(db):
+    data = (DATA / "good-utf8.csv").read_bytes()
+    uploads.commit(db, uploads.prepare(db, data, "../../etc/passwd"), data, "pytest")
+    kept = db.path.parent / "uploads" / f"{hashlib.sha256(data).hexdigest()}.csv"
+    assert kept.read_bytes() == data
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_cli_import_history_undo(tmp_path, capsys, lang):
+    path = str(tmp_path / "cli.duckdb")
+    assert main(["init", "--db", path]) == 0
+    capsys.readouterr()
+    assert (
+        main(["import", str(DATA / "good-gbk-excel.csv"), "--db", path, "--json", "--by", "王科员", "--lang", lang])
+        == 0
+    )
+    result = json.loads(capsys.readouterr().out)
+    assert result["ok"] and result["kind"] == "figures" and result["inserted"] == 2 and result["upload_id"] == 2
+    assert main(["history", "--json", "--db", path]) == 0
+    history = json.loads(capsys.readouterr().out)
+    assert history[0]["upload_id"] == 2 and history[0]["created_by"] == "王科员" and history[0]["status"] == "committed"
+    assert main(["undo", "2", "--db", path]) == 0
+    assert main(["undo", "2", "--db", path]) == 1  # already undone
+    assert main(["import", str(DATA / "good-utf8.csv"), "--db", path, "--dry-run"]) == 0
+    capsys.readouterr()
+    assert main(["history", "--json", "--db", path]) == 0
+    assert [h["upload_id"] for h in json.loads(capsys.readouterr().out)] == [2, 1]  # the dry run wrote nothing
+
+
+def test_cli_import_of_a_missing_file_exits_2(tmp_path):
+    done = run_cli("import", str(tmp_path / "nope.csv"), "--db", str(tmp_path / "x.duckdb"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
