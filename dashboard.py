@@ -18,6 +18,7 @@ PAGES = (
     ("app_pages/compare.py", "compare", Text("城市对比", "Compare"), ":material/compare_arrows:"),
     ("app_pages/map.py", "map", Text("分布图", "Map"), ":material/scatter_plot:"),
     ("app_pages/completeness.py", "completeness", Text("报送完整性", "Data completeness"), ":material/fact_check:"),
+    ("app_pages/upload.py", "upload", Text("数据上传", "Upload"), ":material/upload_file:"),
     ("app_pages/about.py", "about", Text("指标说明", "About"), ":material/info:"),
 )
 

@@ -113,3 +113,75 @@ def indicator_markdown() -> str:
             f"| {AGGREGATION_NOTES[i.aggregation]} |"
         )
     return "\n".join(lines)
+
+
+LEVELS = {"error": Text("错误", "error"), "warning": Text("提醒", "warning")}
+STATUSES = {"new": Text("新增", "new"), "changed": Text("修改", "changed"), "unchanged": Text("未变", "unchanged")}
+
+
+def issues_table(report, lang: str) -> pd.DataFrame:
+    """A validation report as a table, errors first, with the row and column as the file shows them."""
+    return pd.DataFrame(
+        [
+            {
+                Text("级别", "Level")(lang): LEVELS[i.level](lang),
+                Text("行", "Row")(lang): "" if i.row is None else str(i.row),
+                Text("列", "Column")(lang): i.column or "",
+                Text("说明", "Message")(lang): i.message(lang),
+            }
+            for i in report.sorted_issues()
+        ]
+    )
+
+
+def changes_table(prepared, names: dict[str, str], lang: str) -> pd.DataFrame:
+    """What an upload would change, cell by cell: new and changed first (old -> new), then unchanged."""
+    changes = prepared.changes
+    if changes.empty:
+        return pd.DataFrame()
+    order = {"changed": 0, "new": 1, "unchanged": 2}
+    changes = changes.sort_values(["status", "row"], key=lambda c: c.map(order) if c.name == "status" else c)
+
+    def label(column: str) -> str:
+        return registry.get(column).title(lang) if column in registry.KEYS else column
+
+    def text(value) -> str:
+        return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+    return pd.DataFrame(
+        {
+            Text("行", "Row")(lang): changes["row"].astype(int),
+            Text("城市", "City")(lang): changes["city_code"].map(lambda c: names.get(c, c)),
+            Text("年份", "Year")(lang): changes["year"].map(lambda y: "" if y is None or pd.isna(y) else str(int(y))),
+            Text("指标", "Field")(lang): changes["column"].map(label),
+            Text("原值", "Old")(lang): changes["old"].map(text),
+            Text("新值", "New")(lang): changes["new"].map(text),
+            Text("变化", "Change")(lang): changes["status"].map(lambda s: STATUSES[s](lang)),
+        }
+    )
+
+
+def history_table(history: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The upload history for display, newest first."""
+    status = {"committed": Text("已导入", "committed"), "undone": Text("已撤销", "undone")}
+    kind = {
+        "sample": Text("内置示例", "sample"),
+        "figures": Text("年度数据", "figures"),
+        "cities": Text("城市名单", "cities"),
+    }
+    return pd.DataFrame(
+        {
+            Text("编号", "ID")(lang): history["upload_id"],
+            Text("时间", "When")(lang): history["created_at"].dt.strftime("%Y-%m-%d %H:%M"),
+            Text("文件", "File")(lang): history["file_name"],
+            Text("类型", "Kind")(lang): history["kind"].map(lambda k: kind[k](lang)),
+            Text("上传人", "By")(lang): history["created_by"],
+            Text("新增/修改/未变", "New/changed/unchanged")(lang): [
+                f"{a} / {b} / {c}"
+                for a, b, c in zip(
+                    history["rows_inserted"], history["rows_updated"], history["rows_unchanged"], strict=True
+                )
+            ],
+            Text("状态", "Status")(lang): history["status"].map(lambda s: status[s](lang)),
+        }
+    )

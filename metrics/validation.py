@@ -152,6 +152,13 @@ def validate_figures(cur: queries.Cursor, table: Table) -> Report:
     if report.ok:
         headers = {c: table.header[i] for i, c in enumerate(columns) if c in value_columns}
         _warn_jumps(cur, report, headers)
+        if report.rows[value_columns].isna().all().all():
+            report.add(
+                None,
+                None,
+                "warning",
+                Text("文件里没有任何数值，不会有改动。", "The file holds no values; nothing would change."),
+            )
     return report
 
 

@@ -33,14 +33,16 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-# (url path, zh nav title, en nav title, waits for a chart); the default page lives at the root.
+CHART = ".js-plotly-plot .main-svg"
+# (url path, zh nav title, en nav title, what shows the page has drawn); the default page lives at the root.
 PAGES = [
-    ("", "项目概览", "Overview", True),
-    ("city", "城市画像", "City profile", True),
-    ("compare", "城市对比", "Compare", True),
-    ("map", "分布图", "Map", True),
-    ("completeness", "报送完整性", "Data completeness", True),
-    ("about", "指标说明", "About", False),
+    ("", "项目概览", "Overview", CHART),
+    ("city", "城市画像", "City profile", CHART),
+    ("compare", "城市对比", "Compare", CHART),
+    ("map", "分布图", "Map", CHART),
+    ("completeness", "报送完整性", "Data completeness", CHART),
+    ("upload", "数据上传", "Upload", '[data-testid="stFileUploader"]'),
+    ("about", "指标说明", "About", '[data-testid="stTable"]'),
 ]
 
 pytestmark = [
@@ -105,19 +107,16 @@ def browser():
         browser.close()
 
 
-def _wait_until_drawn(page, wants_chart: bool) -> None:
+def _wait_until_drawn(page, selector: str = CHART) -> None:
     page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=30_000)
-    if wants_chart:
-        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
-    else:
-        page.wait_for_selector('[data-testid="stTable"]', timeout=30_000)
+    page.wait_for_selector(selector, timeout=30_000)
     # Let Streamlit finish the run (the status widget disappears) before looking.
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
     page.wait_for_timeout(800)
 
 
-@pytest.mark.parametrize(("path", "title_zh", "title_en", "chart"), PAGES, ids=[p[0] or "overview" for p in PAGES])
-def test_direct_url_on_a_fresh_server(browser, db_path, path, title_zh, title_en, chart):
+@pytest.mark.parametrize(("path", "title_zh", "title_en", "drawn"), PAGES, ids=[p[0] or "overview" for p in PAGES])
+def test_direct_url_on_a_fresh_server(browser, db_path, path, title_zh, title_en, drawn):
     SHOTS.mkdir(parents=True, exist_ok=True)
     with streamlit_server(db_path) as url:
         for lang, title in (("zh", title_zh), ("en", title_en)):
@@ -125,7 +124,7 @@ def test_direct_url_on_a_fresh_server(browser, db_path, path, title_zh, title_en
             errors: list[str] = []
             page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
             page.goto(f"{url}/{path}?lang={lang}")
-            _wait_until_drawn(page, chart)
+            _wait_until_drawn(page, drawn)
             assert page.title().startswith(title), page.title()
             nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
             # Our st.navigation titles, in the chosen language, not Streamlit's file-name page list.
@@ -134,8 +133,8 @@ def test_direct_url_on_a_fresh_server(browser, db_path, path, title_zh, title_en
             assert page.locator('[data-testid="stSidebarNav"] a').count() == len(PAGES)
             assert page.locator('[data-testid="stException"]').count() == 0
             assert not errors, errors
-            if chart:
-                assert page.locator(".js-plotly-plot .main-svg").count() >= 1
+            if drawn == CHART:
+                assert page.locator(CHART).count() >= 1
             name = path or "overview"
             page.screenshot(path=SHOTS / f"{name}-{lang}-1280x720.png")
             page.set_viewport_size({"width": 1920, "height": 1080})
@@ -153,11 +152,29 @@ def test_sidebar_navigation_and_url_state(browser, db_path):
     with streamlit_server(db_path) as url:
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         page.goto(f"{url}/compare?lang=en&indicator=activities&cities=330100,420100&mode=indexed")
-        _wait_until_drawn(page, True)
+        _wait_until_drawn(page)
         legend = page.locator(".js-plotly-plot .legend").first.text_content()
         assert "Hangzhou" in legend and "Wuhan" in legend
         page.get_by_role("link", name="City profile").click()
         page.wait_for_url("**/city**")
-        _wait_until_drawn(page, True)
+        _wait_until_drawn(page)
         assert "lang=en" in page.url
+        page.close()
+
+
+def test_upload_through_the_browser(browser, tmp_path):
+    path = tmp_path / "upload.duckdb"
+    store.initialise(path).close()
+    with streamlit_server(path) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(f"{url}/upload?lang=zh")
+        _wait_until_drawn(page, '[data-testid="stFileUploader"]')
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+            str(ROOT / "tests" / "data" / "good-gbk-excel.csv")
+        )
+        page.get_by_role("button", name="确认导入").wait_for(timeout=30_000)
+        page.screenshot(path=SHOTS / "upload-preview-zh-1280x720.png", full_page=True)
+        page.get_by_role("button", name="确认导入").click()
+        page.get_by_text("已导入，上传编号 2").wait_for(timeout=30_000)
+        page.screenshot(path=SHOTS / "upload-done-zh-1280x720.png")
         page.close()

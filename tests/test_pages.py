@@ -203,3 +203,56 @@ def test_choices_follow_the_officer_from_page_to_page(app_db):
     at.switch_page("app_pages/map.py").run()
     assert at.selectbox(key="map_indicator").value == "stations_founded"
     assert at.query_params["indicator"] == "stations_founded" and "cities" not in at.query_params
+
+
+UPLOADS = ROOT / "tests" / "data"
+
+
+def table_with(at: AppTest, column: str):
+    """The first table on the page that has this column."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def upload_file(at: AppTest, name: str) -> AppTest:
+    data = (UPLOADS / name).read_bytes()
+    at.get("file_uploader")[0].set_value((name, data, "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_upload_preview_confirm_and_undo(app_db, capsys):
+    at = open_app("upload", lang="zh")
+    upload_file(at, "good-gbk-excel.csv")
+    counts = metric_values(at)
+    assert (counts["新增行"], counts["修改行"], counts["未变行"]) == ("2", "0", "0")
+    preview = table_with(at, "变化")
+    assert set(preview["变化"]) == {"新增"} and "杭州市" in set(preview["城市"])
+    warnings = table_with(at, "说明")  # 5678.5 万元 is far below Hangzhou's figure the year before
+    assert set(warnings["级别"]) == {"提醒"} and "协议金额（万元）" in set(warnings["列"])
+    at.button(key="upload_confirm").click().run()
+    assert any("已导入，上传编号 2" in s.value for s in at.success)
+    # Every page shows the new data at once, and it equals the CLI.
+    assert cli_series(capsys, "activities", "330100")[("330100", 2026)] == 40
+    at.switch_page("app_pages/city.py").run()
+    at.selectbox(key="city").set_value("330100").run()
+    assert chart_traces(at, 0)["杭州市"][2026] == 40
+    at.switch_page("app_pages/upload.py").run()
+    at.selectbox(key="undo_id").set_value(2)
+    at.button(key="undo_button").click().run()
+    assert any("已撤销上传 2" in s.value for s in at.success)
+    assert max(year for _, year in cli_series(capsys, "activities", "330100")) == SAMPLE_END_YEAR
+
+
+def test_a_bad_upload_shows_row_and_column_and_offers_no_confirm(app_db):
+    at = open_app("upload", lang="en")
+    upload_file(at, "bad-one-row-of-many.csv")
+    assert "nothing was written" in at.error[0].value
+    report = table_with(at, "Message")
+    assert report.iloc[0]["Row"] == "38" and report.iloc[0]["Column"] == "对接活动（场）"
+    assert not [b for b in at.button if b.key == "upload_confirm"]
+
+
+def test_templates_are_offered_in_both_languages_and_formats(app_db):
+    at = open_app("upload", lang="en")
+    keys = {b.proto.id for b in at.get("download_button")}
+    assert len(keys) == 4

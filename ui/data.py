@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 import streamlit as st
@@ -42,3 +43,15 @@ def get(function: Callable, *args, **kwargs):
     name = f"{function.__module__}.{function.__name__}"
     data_key = st.session_state.get("_data_key") or refresh_data_version()
     return _cached(data_key, name, args, tuple(sorted(kwargs.items())))
+
+
+def prepared_upload(content: bytes, file_name: str):
+    """An uploaded file validated and previewed once per content and data version (not again on every rerun)."""
+    from metrics import uploads  # only the upload page needs it
+
+    key = (hashlib.sha256(content).hexdigest(), file_name, st.session_state.get("_data_key"))
+    cached = st.session_state.get("_prepared_upload")
+    if cached is None or cached[0] != key:
+        cached = (key, uploads.prepare(database(), content, file_name))
+        st.session_state["_prepared_upload"] = cached
+    return cached[1]

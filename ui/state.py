@@ -86,13 +86,22 @@ def bind_choice(key: str, default, options: Sequence, cast: Callable = str, **na
 
 
 def bind_range(key: str, first: int, last: int) -> tuple[int, int]:
-    """bind() for a year range 'FROM-TO' within [first, last]; anything else gives the whole range."""
+    """bind() for a year range 'FROM-TO' within [first, last]; anything else gives the whole range.
+
+    A range that reached the first or last year of the data keeps reaching it when the data grows (a new year
+    uploaded shows at once).
+    """
 
     def parse(raw: str) -> tuple[int, int]:
         lo, hi = (int(p) for p in raw.split("-"))
         return lo, hi
 
     lo, hi = bind(key, (first, last), parse, lambda v: f"{v[0]}-{v[1]}")
+    span_key = f"_span_{key}"
+    old_first, old_last = st.session_state.get(span_key, (first, last))
+    lo = first if lo == old_first else lo
+    hi = last if hi == old_last else hi
+    st.session_state[span_key] = (first, last)
     lo, hi = min(max(lo, first), last), min(max(hi, first), last)
     st.session_state[key] = (lo, hi) if lo <= hi else (first, last)
     return st.session_state[key]

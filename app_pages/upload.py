@@ -1,0 +1,105 @@
+"""Upload: templates, a file checked and previewed before anything is written, the history, undo."""
+
+import streamlit as st
+
+from metrics import queries, tables, templates, uploads
+from metrics.i18n import Text
+from ui import data, show, state
+
+v = state.view()
+t, lang = v.t, v.lang
+database = data.database()
+
+st.title(t(Text("数据上传", "Upload figures")))
+
+with st.expander(t(Text("下载空白模板", "Download a blank template")), expanded=False):
+    first, last = data.get(queries.year_span)
+    years = list(range(max(last, queries.max_year() - 1), first - 1, -1))
+    year = st.selectbox(t(Text("模板年份", "Year of the template")), years, key="template_year")
+    columns = st.columns(4)
+    for column, (fmt, template_lang) in zip(columns, [("xlsx", "zh"), ("csv", "zh"), ("xlsx", "en"), ("csv", "en")],
+                                            strict=True):  # fmt: skip
+        with database.cursor() as cur:
+            content = templates.figures_template(cur, template_lang, year, fmt)
+        column.download_button(
+            f"{fmt.upper()} · {'中文表头' if template_lang == 'zh' else 'English headers'}",
+            content,
+            file_name=f"pilot-figures-{year}-{template_lang}.{fmt}",
+            mime="text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key=f"template-{fmt}-{template_lang}",
+        )
+    st.caption(
+        t(
+            Text(
+                "每行一个城市一个年份；空白、“-”、“无”、“N/A”表示未报送，不会覆盖已有数据。"
+                "也可上传城市名单（cities 列）。",
+                "One row per city and year; blank, '-', 'N/A' mean not reported and never overwrite stored figures. "
+                "A cities list (the cities columns) can be uploaded too.",
+            )
+        )
+    )
+
+uploaded = st.file_uploader(
+    t(Text("选择文件（CSV、TXT 或 Excel .xlsx）", "Choose a file (CSV, TXT or Excel .xlsx)")),
+    type=["csv", "txt", "xlsx"],
+    key=f"upload_file_{st.session_state.setdefault('upload_round', 0)}",  # a new key empties it after a commit
+)
+if uploaded is not None:
+    content = uploaded.getvalue()
+    prepared = data.prepared_upload(content, uploaded.name)
+    report = prepared.report
+    issues = tables.issues_table(report, lang)
+    if not report.ok:
+        refused = Text(
+            "文件有错误，未写入任何数据。请改正后重新上传。",
+            "The file has errors; nothing was written. Correct them and upload it again.",
+        )
+        st.error(t(refused))
+    if len(issues):
+        st.dataframe(issues, hide_index=True, width="stretch")
+    if report.ok:
+        counts = prepared.counts
+        st.subheader(t(Text("将要做的改动", "What will change")))
+        a, b, c = st.columns(3)
+        a.metric(t(Text("新增行", "New rows")), counts["inserted"])
+        b.metric(t(Text("修改行", "Changed rows")), counts["updated"])
+        c.metric(t(Text("未变行", "Unchanged rows")), counts["unchanged"])
+        preview = tables.changes_table(prepared, show.city_names(lang), lang)
+        if len(preview):
+            st.dataframe(preview, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(preview)))
+        who = st.text_input(t(Text("上传人", "Uploaded by")), key="upload_by", max_chars=60)
+        nothing = counts["inserted"] + counts["updated"] == 0
+        if st.button(t(Text("确认导入", "Confirm and load")), type="primary", disabled=nothing, key="upload_confirm"):
+            st.session_state["upload_done"] = uploads.commit(database, prepared, content, who.strip() or "app")
+            st.session_state["upload_round"] += 1
+            st.rerun()
+
+if "upload_done" in st.session_state:
+    done = Text("已导入，上传编号 {i}。各页面已显示新数据。", "Loaded as upload {i}; every page shows the new data.")
+    st.success(t(done.format(i=st.session_state.pop("upload_done"))))
+
+st.subheader(t(Text("上传记录", "Upload history")))
+history = data.get(queries.upload_history)
+st.dataframe(tables.history_table(history, lang), hide_index=True, width="stretch")
+undoable = history[(history["status"] == "committed") & (history["kind"] != "sample")]["upload_id"].tolist()
+if undoable:
+    left, right = st.columns([2, 1])
+    chosen = left.selectbox(t(Text("撤销上传", "Undo upload")), undoable, key="undo_id")
+    right.write("")
+    if right.button(t(Text("撤销", "Undo")), key="undo_button"):
+        try:
+            cells = uploads.undo(database, int(chosen))
+        except uploads.Refused as exc:
+            st.error(exc.text(lang))
+        else:
+            st.session_state["undo_done"] = (int(chosen), cells)
+            st.rerun()
+if "undo_done" in st.session_state:
+    upload_id, cells = st.session_state.pop("undo_done")
+    st.success(
+        t(
+            Text("已撤销上传 {i}，恢复了 {n} 个单元格。", "Undid upload {i}; {n} cells restored.").format(
+                i=upload_id, n=cells
+            )
+        )
+    )
