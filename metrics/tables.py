@@ -9,6 +9,7 @@ import pandas as pd
 from . import registry
 from .formatting import format_change, format_value
 from .i18n import Text
+from .uploads import cell_text
 
 KIND_LABELS = {
     "flow": Text("年度流量", "flow (per year)"),
@@ -146,7 +147,7 @@ def changes_table(prepared, names: dict[str, str], lang: str) -> pd.DataFrame:
         return registry.get(column).title(lang) if column in registry.KEYS else column
 
     def text(value) -> str:
-        return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+        return "" if value is None or (isinstance(value, float) and math.isnan(value)) else cell_text(value)
 
     return pd.DataFrame(
         {

@@ -114,14 +114,14 @@ _CHANGE_COLUMNS = (
 
 def _change(row, table, code, year, column, old, new, old_upload, created) -> dict:
     old = None if old is None or (not isinstance(old, str) and pd.isna(old)) else old
-    same = old is not None and _text(old) == _text(new)
+    same = old is not None and cell_text(old) == cell_text(new)
     status = "new" if created else "unchanged" if same else "changed"
     return dict(
         zip(_CHANGE_COLUMNS, (row, table, code, year, column, old, new, old_upload, created, status), strict=True)
     )
 
 
-def _text(value) -> str | None:
+def cell_text(value) -> str | None:
     """A value as stored in the change history (numbers normalised so 12.50 and 12.5 compare equal)."""
     if value is None:
         return None
@@ -162,7 +162,7 @@ def commit(database: Database, prepared: Prepared, data: bytes, created_by: str)
         )
         queries.set_upload_counts(cur, upload_id, counts["updated"], counts["unchanged"])
         if not todo.empty:
-            history = todo.assign(upload_id=upload_id, old=todo["old"].map(_text), new=todo["new"].map(_text))
+            history = todo.assign(upload_id=upload_id, old=todo["old"].map(cell_text), new=todo["new"].map(cell_text))
             queries.insert_history(cur, history)
             queries.apply_history(cur, upload_id)
             queries.bump_data_version(cur)

@@ -377,6 +377,8 @@ def validate_cities(cur: queries.Cursor, table: Table) -> Report:
         report.add(None, None, "error", Text("文件只有表头，没有数据行。", "The file has a header but no data rows."))
         return report
     parsed, codes, names = [], {}, {}
+    stored = queries.list_cities(cur)
+    stored_names = dict(zip(stored["name_zh"], stored["city_code"], strict=True))
     for number, cells in zip(table.row_numbers, table.rows, strict=True):
         if _ragged(report, number, cells, table):
             continue
@@ -393,6 +395,16 @@ def validate_cities(cur: queries.Cursor, table: Table) -> Report:
                     Text("“{v}”与第 {r} 行重复。", "'{v}' repeats row {r}.").format(v=row[field_], r=seen[row[field_]]),
                 )
             seen.setdefault(row[field_], number)
+        owner = stored_names.get(row["name_zh"])
+        if owner not in (None, row["city_code"]):
+            report.add(
+                number,
+                header["name_zh"],
+                "error",
+                Text("名称“{v}”已属于城市 {c}。", "The name '{v}' already belongs to city {c}.").format(
+                    v=row["name_zh"], c=owner
+                ),
+            )
         if len(report.issues) == before:
             parsed.append({"row": number, **row})
     report.rows = pd.DataFrame(parsed, columns=["row", *CITY_COLUMNS])

@@ -176,5 +176,6 @@ def test_upload_through_the_browser(browser, tmp_path):
         page.screenshot(path=SHOTS / "upload-preview-zh-1280x720.png", full_page=True)
         page.get_by_role("button", name="确认导入").click()
         page.get_by_text("已导入，上传编号 2").wait_for(timeout=30_000)
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
         page.screenshot(path=SHOTS / "upload-done-zh-1280x720.png")
         page.close()

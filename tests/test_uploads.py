@@ -180,6 +180,13 @@ def test_undo_of_an_update_restores_old_values_and_their_upload(db):
     assert_same(before, snapshot(db))
 
 
+def test_a_new_city_may_not_take_an_existing_name(db):
+    header = "city_code,name_zh,name_en,province_zh,province_en,region,kind,batch,designated_year,lat,lon\n"
+    data = (header + "330600,杭州市,Shaoxing,浙江省,Zhejiang,east,city,7,2024,30.03,120.58\n").encode()
+    (issue,) = uploads.prepare(db, data, "c.csv").report.issues
+    assert (issue.row, issue.column) == (2, "name_zh") and "330100" in issue.message.en
+
+
 def test_an_unknown_city_suggests_the_nearest(db):
     report = uploads.prepare(db, (DATA / "bad-unknown-city.csv").read_bytes(), "x.csv").report
     assert "杭州市" in report.issues[0].message.zh
