@@ -21,6 +21,9 @@ SCHEMA_VERSION = 2
 PROGRAMME_START = 2014
 MIN_YEAR = 2000  # valid years run from here to the current calendar year
 REGIONS = ("east", "central", "west", "northeast")
+# The cities table's columns after city_code, as uploads read and write them.
+CITY_FIELDS = ("name_zh", "name_en", "province_zh", "province_en", "region", "kind", "batch", "designated_year",
+               "lat", "lon")  # fmt: skip
 KINDS = ("city", "park")
 
 Cursor = duckdb.DuckDBPyConnection
@@ -431,8 +434,7 @@ def _column_type(table: str, column: str) -> str:
 
 def _columns_of(table: str) -> tuple[str, ...]:
     if table == "cities":
-        return ("name_zh", "name_en", "province_zh", "province_en", "region", "kind", "batch", "designated_year",
-                "lat", "lon")  # fmt: skip
+        return CITY_FIELDS
     return tuple(i.column for i in registry.columns_of(table))
 
 

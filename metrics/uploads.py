@@ -14,19 +14,6 @@ from .files import FileError, read_table
 from .i18n import Text
 from .validation import Report, validate
 
-CITY_FIELDS = (
-    "name_zh",
-    "name_en",
-    "province_zh",
-    "province_en",
-    "region",
-    "kind",
-    "batch",
-    "designated_year",
-    "lat",
-    "lon",
-)
-
 
 @dataclass
 class Prepared:
@@ -74,7 +61,7 @@ def _changes(cur: queries.Cursor, report: Report) -> pd.DataFrame:
         stored = queries.list_cities(cur).set_index("city_code")
         for r in rows.itertuples():
             exists = r.city_code in stored.index
-            for column in CITY_FIELDS:
+            for column in queries.CITY_FIELDS:
                 new = getattr(r, column)
                 old = stored.at[r.city_code, column] if exists else None
                 out.append(_change(r.row, "cities", r.city_code, None, column, old, new, None, not exists))
