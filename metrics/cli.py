@@ -258,7 +258,7 @@ def _history(args, lang: str) -> int:
     with open_database(args.db).cursor() as cur:
         frame = queries.upload_history(cur)
     records = [
-        {k: (v.isoformat() if hasattr(v, "isoformat") else None if pd.isna(v) else v) for k, v in r.items()}
+        {k: None if pd.isna(v) else v.isoformat() if hasattr(v, "isoformat") else v for k, v in r.items()}
         for r in frame.to_dict("records")
     ]
     if args.json:

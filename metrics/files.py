@@ -17,7 +17,8 @@ import charset_normalizer
 from .i18n import Text
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_XLSX_EXPANDED_BYTES = 200 * 1024 * 1024  # a zip bomb is refused before it is expanded
+MAX_XLSX_EXPANDED_BYTES = 50 * 1024 * 1024  # a zip bomb is refused before it is expanded
+MAX_COLUMNS = 200
 MAX_ROWS = 500_000
 DELIMITERS = (",", ";", "\t")
 
@@ -35,6 +36,7 @@ class Table:
     """The cells of a file as text: a header and data rows, each with its spreadsheet row number."""
 
     header: tuple[str, ...]  # without trailing blank header cells
+    header_row: int  # the header's row in the file (1 unless blank lines come first)
     width: int  # cells in the header line as written, blank ones included
     rows: tuple[tuple[str, ...], ...]
     row_numbers: tuple[int, ...]  # the header is row 1
@@ -110,8 +112,13 @@ def _read_csv(text: str, encoding: str) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         lines = list(reader)
-    except csv.Error as exc:
-        raise FileError(Text(f"无法解析 CSV：{exc}", f"The CSV cannot be parsed: {exc}")) from None
+    except csv.Error:
+        raise FileError(
+            Text(
+                "无法解析 CSV：引号不配对或单元格过长。",
+                "The CSV cannot be parsed: unbalanced quotes or a cell too long.",
+            )
+        ) from None
     return _table(lines, "csv", encoding=encoding, delimiter=delimiter)
 
 
@@ -131,11 +138,27 @@ def _read_xlsx(data: bytes) -> Table:
     import openpyxl  # imported here: only uploads need it
 
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        sheet = workbook.active
+        if sheet is None or sheet.sheet_state != "visible":
+            sheet = next(s for s in workbook.worksheets if s.sheet_state == "visible")
+        rows, columns = sheet.max_row or 0, sheet.max_column or 0
     except Exception:  # openpyxl raises many kinds of errors for damaged files
         raise _broken_xlsx() from None
-    sheet = workbook.worksheets[0]
-    lines = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    if rows > MAX_ROWS + 1 or columns > MAX_COLUMNS:
+        raise FileError(
+            Text(
+                "工作表“{s}”延伸到第 {r} 行、第 {c} 列，超出上限；请删除多余的行和列后再上传。",
+                "The sheet '{s}' reaches row {r} and column {c}, beyond the limit; delete the unused rows and "
+                "columns and upload it again.",
+            ).format(s=sheet.title, r=rows, c=columns)
+        )
+    try:
+        lines = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    except Exception:
+        raise _broken_xlsx() from None
+    finally:
+        workbook.close()
     return _table(lines, "xlsx")
 
 
@@ -160,12 +183,13 @@ def _table(lines: list[list[str]], format_: str, **how) -> Table:
         raise FileError(Text("文件里没有内容。", "The file has no content."))
     if len(numbered) > MAX_ROWS + 1:
         raise FileError(Text(f"文件超过 {MAX_ROWS:,} 行。", f"The file has more than {MAX_ROWS:,} rows."))
-    (_, header), *body = numbered
+    (header_row, header), *body = numbered
     width = len(header)
     while header and not header[-1]:
         header.pop()
     return Table(
         header=tuple(header),
+        header_row=header_row,
         width=width,
         rows=tuple(tuple(cells) for _, cells in body),
         row_numbers=tuple(n for n, _ in body),

@@ -543,18 +543,36 @@ def get_upload(cur: Cursor, upload_id: int) -> dict | None:
 
 
 def later_overlapping_uploads(cur: Cursor, upload_id: int) -> list[int]:
-    """Committed uploads after this one that changed any of the same cells."""
+    """Committed uploads after this one that changed any of the same cells, or any cell of a row it created."""
     rows = cur.execute(
         """SELECT DISTINCT later.upload_id FROM cell_history mine
            JOIN cell_history later
              ON later.table_name = mine.table_name AND later.city_code = mine.city_code
-            AND later.year IS NOT DISTINCT FROM mine.year AND later.column_name = mine.column_name
+            AND later.year IS NOT DISTINCT FROM mine.year
+            AND (later.column_name = mine.column_name OR mine.row_created)
             AND later.upload_id > mine.upload_id
            JOIN uploads u ON u.upload_id = later.upload_id AND u.status = 'committed'
            WHERE mine.upload_id = $id ORDER BY 1""",
         {"id": upload_id},
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def created_cities_in_use(cur: Cursor, upload_id: int) -> list[str]:
+    """Codes of cities an upload created that yearly figures now refer to."""
+    tables = " UNION ALL ".join(f"SELECT city_code FROM {t}" for t in registry.VALUE_TABLES)
+    rows = cur.execute(
+        f"""SELECT DISTINCT h.city_code FROM cell_history h
+            WHERE h.upload_id = $id AND h.table_name = 'cities' AND h.row_created
+              AND h.city_code IN ({tables}) ORDER BY 1""",
+        {"id": upload_id},
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def city_rows(cur: Cursor) -> pd.DataFrame:
+    """Every stored cities row, with the upload that last set it."""
+    return cur.execute("SELECT * FROM cities ORDER BY city_code").df()
 
 
 def mark_undone(cur: Cursor, upload_id: int) -> None:

@@ -44,6 +44,8 @@ def figures_template(cur: queries.Cursor, lang: str, year: int, file_format: str
             cell.font = Font(bold=True)
         for row in rows:
             sheet.append(row)
+        for cell in sheet["A"][1:]:
+            cell.data_type = "s"  # a name is text, never a formula, whatever it starts with
         for i, title in enumerate(header, start=1):
             sheet.column_dimensions[openpyxl.utils.get_column_letter(i)].width = max(10, len(title) * 2 + 2)
         sheet.freeze_panes = "A2"

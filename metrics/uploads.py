@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from . import queries, registry
@@ -58,14 +61,15 @@ def _changes(cur: queries.Cursor, report: Report) -> pd.DataFrame:
     rows = report.rows
     out = []
     if report.kind == "cities":
-        stored = queries.list_cities(cur).set_index("city_code")
+        stored = queries.city_rows(cur).set_index("city_code")
         for r in rows.itertuples():
             exists = r.city_code in stored.index
+            old_upload = _int_or_none(stored.at[r.city_code, "upload_id"]) if exists else None
             for column in queries.CITY_FIELDS:
                 new = getattr(r, column)
                 old = stored.at[r.city_code, column] if exists else None
-                out.append(_change(r.row, "cities", r.city_code, None, column, old, new, None, not exists))
-        return pd.DataFrame(out)
+                out.append(_change(r.row, "cities", r.city_code, None, column, old, new, old_upload, not exists))
+        return pd.DataFrame(out, columns=[*_CHANGE_COLUMNS], dtype=object)
     for table in registry.VALUE_TABLES:
         columns = [i.column for i in registry.columns_of(table) if i.column in rows.columns]
         if not columns:
@@ -80,9 +84,9 @@ def _changes(cur: queries.Cursor, report: Report) -> pd.DataFrame:
                 if new is None or pd.isna(new):
                     continue  # not reported: the stored value stays as it is
                 old = stored.at[key, column] if exists else None
-                old_upload = int(stored.at[key, "upload_id"]) if exists else None
+                old_upload = _int_or_none(stored.at[key, "upload_id"]) if exists else None
                 out.append(_change(r.row, table, r.city_code, r.year, column, old, new, old_upload, not exists))
-    return pd.DataFrame(out, columns=[*_CHANGE_COLUMNS])
+    return pd.DataFrame(out, columns=[*_CHANGE_COLUMNS], dtype=object)  # object: no NaN for missing old values
 
 
 _CHANGE_COLUMNS = (
@@ -108,9 +112,13 @@ def _change(row, table, code, year, column, old, new, old_upload, created) -> di
     )
 
 
+def _int_or_none(value) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
+
+
 def cell_text(value) -> str | None:
     """A value as stored in the change history (numbers normalised so 12.50 and 12.5 compare equal)."""
-    if value is None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -128,6 +136,19 @@ class Refused(Exception):
         self.text = text
 
 
+@contextmanager
+def _refused_on_database_error() -> Iterator[None]:
+    """A constraint the database enforces, met only here, becomes a refusal (the transaction rolls back)."""
+    try:
+        yield
+    except duckdb.Error as exc:
+        raise Refused(
+            Text(
+                "数据库拒绝了这次修改，未写入任何数据：{e}", "The database refused the change; nothing was written: {e}"
+            ).format(e=str(exc).splitlines()[0])
+        ) from None
+
+
 def commit(database: Database, prepared: Prepared, data: bytes, created_by: str) -> int:
     """Write a prepared upload in one transaction, keep the raw file, and return the upload id.
 
@@ -138,7 +159,7 @@ def commit(database: Database, prepared: Prepared, data: bytes, created_by: str)
     changes = prepared.changes
     todo = changes[changes["status"] != "unchanged"] if not changes.empty else changes
     counts = prepared.counts
-    with database.cursor() as cur, queries.transaction(cur):
+    with _refused_on_database_error(), database.cursor() as cur, queries.transaction(cur):
         upload_id = queries.record_upload(
             cur,
             file_name=prepared.file_name,
@@ -168,7 +189,7 @@ def _keep_raw_file(db_path: Path, prepared: Prepared, data: bytes) -> None:
 
 def undo(database: Database, upload_id: int) -> int:
     """Restore every cell an upload changed; refused if a later upload changed the same cells since."""
-    with database.cursor() as cur, queries.transaction(cur):
+    with _refused_on_database_error(), database.cursor() as cur, queries.transaction(cur):
         upload = queries.get_upload(cur, upload_id)
         if upload is None:
             raise Refused(Text("没有编号为 {i} 的上传。", "There is no upload {i}.").format(i=upload_id))
@@ -178,6 +199,14 @@ def undo(database: Database, upload_id: int) -> int:
                     "上传 {i} 不能撤销（已撤销或为内置示例）。",
                     "Upload {i} cannot be undone (already undone, or the built-in sample).",
                 ).format(i=upload_id)
+            )
+        referenced = queries.created_cities_in_use(cur, upload_id)
+        if referenced:
+            raise Refused(
+                Text(
+                    "上传 {i} 新增的城市 {c} 已有年度数据；请先撤销或删除这些数据。",
+                    "Cities that upload {i} added ({c}) have yearly figures now; undo those uploads first.",
+                ).format(i=upload_id, c=", ".join(referenced))
             )
         later = queries.later_overlapping_uploads(cur, upload_id)
         if later:

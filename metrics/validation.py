@@ -21,6 +21,8 @@ from .i18n import Text
 
 Level = Literal["error", "warning"]
 MAX_VALUE = Decimal(10) ** 12  # no pilot reports a trillion of anything; such a figure is a typo
+MAX_COUNT = 2**31 - 1  # counts are stored as 32-bit integers
+NUMBER = re.compile(r"(\d{1,3}(,\d{3})+|\d+)(\.\d+)?")  # commas only as thousands separators
 JUMP = 10  # a value ten times last year's (or a tenth of it) earns a warning
 
 NOT_REPORTED = {"", "-", "—", "–", "n/a", "na", "无", "/"}
@@ -99,7 +101,8 @@ FIGURE_HEADERS = _figure_headers()
 def validate(cur: queries.Cursor, table: Table) -> Report:
     """Check a table read from an upload against the stored data; the report says what kind it is."""
     keys = {normalise(h) for h in table.header}
-    if keys & CITY_COLUMNS["city_code"] and keys & CITY_COLUMNS["name_zh"]:
+    described = any(keys & CITY_COLUMNS[c] for c in ("province_zh", "region", "kind", "batch", "designated_year"))
+    if keys & CITY_COLUMNS["city_code"] and keys & CITY_COLUMNS["name_zh"] and described:
         return validate_cities(cur, table)
     return validate_figures(cur, table)
 
@@ -179,7 +182,7 @@ def _figure_columns(table: Table, report: Report) -> list[str | None] | None:
             close = difflib.get_close_matches(key, [*FIGURE_HEADERS, "city", "year"], n=1, cutoff=0.6)
             hint = Text("（是否应为“{h}”？）", " (did you mean '{h}'?)").format(h=close[0]) if close else Text("", "")
             report.add(
-                1,
+                table.header_row,
                 header or "—",
                 "error",
                 Text(
@@ -192,22 +195,30 @@ def _figure_columns(table: Table, report: Report) -> list[str | None] | None:
     for needed, label in (("city", Text("城市", "city")), ("year", Text("年份", "year"))):
         if needed not in columns:
             report.add(
-                1,
+                table.header_row,
                 None,
                 "error",
                 Text("缺少“{c}”列。", "The '{c}' column is missing.").format(c=label),
             )
-    for column in {c for c in columns if c} - {None}:
-        if columns.count(column) > 1:
-            report.add(
-                1,
-                column,
-                "error",
-                Text("列“{c}”出现了不止一次。", "Column '{c}' appears more than once.").format(c=column),
-            )
+    _duplicate_columns(table, columns, report)
     if not any(c in FIGURE_HEADERS.values() for c in columns) and "city" in columns:
-        report.add(1, None, "error", Text("没有任何指标列。", "There is no indicator column."))
+        report.add(table.header_row, None, "error", Text("没有任何指标列。", "There is no indicator column."))
     return columns if report.ok else None
+
+
+def _duplicate_columns(table: Table, columns: list[str | None], report: Report) -> None:
+    """Two headers meaning the same column would let one silently win: an error."""
+    for column in dict.fromkeys(c for c in columns if c):
+        headers = [table.header[i] for i, c in enumerate(columns) if c == column]
+        if len(headers) > 1:
+            report.add(
+                table.header_row,
+                headers[-1],
+                "error",
+                Text(
+                    "列“{h}”与“{o}”是同一列，只能出现一次。", "Columns '{h}' and '{o}' are the same column; keep one."
+                ).format(h=headers[-1], o=headers[0]),
+            )
 
 
 def _ragged(report: Report, number: int, cells: tuple[str, ...], table: Table) -> bool:
@@ -256,21 +267,27 @@ def parse_number(raw: str, ind: registry.Indicator, report: Report, number: int,
         return error(
             Text("“{v}”是公式或表达式，不是数值；请填写数值。", "'{v}' is a formula, not a number; enter the value.")
         )
-    plain = text.replace(",", "")
-    if plain.startswith("-") and re.fullmatch(r"-\d+(\.\d+)?", plain):
+    if text.startswith("-") and NUMBER.fullmatch(text[1:]):
         return error(Text("数值不能为负：“{v}”。", "The value must not be negative: '{v}'."))
-    if not re.fullmatch(r"\d+(\.\d+)?", plain):
-        return error(Text("“{v}”不是数值。", "'{v}' is not a number."))
+    if not NUMBER.fullmatch(text):
+        hint = (
+            Text("（小数点请用“.”，千分位用“,”）", " (use '.' for decimals and ',' only between thousands)")
+            if "," in text
+            else Text("", "")
+        )
+        return error(Text("“{v}”不是数值{h}。", "'{v}' is not a number{h}.").format(h=hint, v="{v}"))
     try:
-        value = Decimal(plain)
+        value = Decimal(text.replace(",", ""))
     except InvalidOperation:
         return error(Text("“{v}”不是数值。", "'{v}' is not a number."))
-    if value >= MAX_VALUE:
+    if value >= (MAX_COUNT if ind.sql_type == "INTEGER" else MAX_VALUE):
         return error(Text("数值“{v}”大得不合理。", "The value '{v}' is implausibly large."))
     if ind.sql_type == "INTEGER":
         if value != value.to_integral_value():
             return error(Text("“{v}”应为整数。", "'{v}' must be a whole number."))
         return int(value)
+    if value != value.quantize(Decimal("0.01")):
+        return error(Text("“{v}”最多保留两位小数。", "'{v}' has more than two decimal places."))
     return value.quantize(Decimal("0.01"))
 
 
@@ -321,6 +338,9 @@ class CityMatcher:
     def match(self, raw: str, report: Report, number: int, column: str) -> str | None:
         """The code the cell names, or None after reporting why not."""
         key = normalise(raw)
+        if not key:
+            report.add(number, column, "error", Text("城市不能为空。", "The city is missing."))
+            return None
         found = self._index.get(key) or self._index.get(normalise(_short(raw)))
         if found and len(found) == 1:
             return next(iter(found))
@@ -366,11 +386,19 @@ def validate_cities(cur: queries.Cursor, table: Table) -> Report:
         elif key in lookup:
             columns.append(lookup[key])
         else:
-            report.add(1, header, "error", Text("无法识别的列“{c}”。", "Unknown column '{c}'.").format(c=header))
+            report.add(
+                table.header_row, header, "error", Text("无法识别的列“{c}”。", "Unknown column '{c}'.").format(c=header)
+            )
             columns.append(None)
     for column in CITY_COLUMNS:
         if column not in columns:
-            report.add(1, column, "error", Text("缺少“{c}”列。", "The '{c}' column is missing.").format(c=column))
+            report.add(
+                table.header_row,
+                column,
+                "error",
+                Text("缺少“{c}”列。", "The '{c}' column is missing.").format(c=column),
+            )
+    _duplicate_columns(table, columns, report)
     if not report.ok:
         return report
     if not table.rows:
@@ -421,6 +449,8 @@ def _check_city_row(row: dict, header: dict, report: Report, number: int) -> Non
         row[column] = unicodedata.normalize("NFKC", row[column]).strip() if column != "name_zh" else row[column].strip()
         if not row[column]:
             error(column, Text("不能为空。", "Must not be empty."))
+        elif row[column][0] in "=+-@":
+            error(column, Text("“{v}”像是公式，不能作为名称。", "'{v}' looks like a formula, not a name."))
     if row["city_code"] and not re.fullmatch(r"\d{6}|P\d{4}", row["city_code"]):
         error(
             "city_code",

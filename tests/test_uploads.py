@@ -242,3 +242,96 @@ def test_cli_import_history_undo(tmp_path, capsys, lang):
 def test_cli_import_of_a_missing_file_exits_2(tmp_path):
     done = run_cli("import", str(tmp_path / "nope.csv"), "--db", str(tmp_path / "x.duckdb"))
     assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+def commit_text(database, text: str) -> int:
+    data = text.encode("utf-8")
+    prepared = uploads.prepare(database, data, "t.csv")
+    assert prepared.report.ok, [i.as_dict("en") for i in prepared.report.issues]
+    return uploads.commit(database, prepared, data, "pytest")
+
+
+def test_undo_of_changes_to_stored_and_missing_cells_restores_exactly(db):
+    before = snapshot(db)
+    # Wuhan 2025 has a stored agreement value; Hangzhou 2025's activities are stored too: both get changed.
+    upload_id = commit_text(db, "城市,年份,协议金额（万元）,对接活动（场）\n武汉,2025,5,\n杭州,2025,,40\n")
+    uploads.undo(db, upload_id)
+    assert_same(before, snapshot(db))
+
+
+def test_a_row_another_upload_filled_in_later_blocks_undo(db):
+    first = commit_text(db, "城市,年份,对接活动（场）\n杭州,2005,7\n")
+    second = commit_text(db, "城市,年份,参与专家（人次）\n杭州,2005,300\n")  # the same row of the same table
+    with pytest.raises(uploads.Refused):
+        uploads.undo(db, first)
+    uploads.undo(db, second)
+    uploads.undo(db, first)
+
+
+def test_undo_of_a_cities_upload_restores_who_set_each_row(db):
+    before = snapshot(db)
+    data = (DATA / "good-cities.csv").read_bytes().replace(b"30.2741", b"30.3")
+    upload_id = uploads.commit(db, uploads.prepare(db, data, "c.csv"), data, "pytest")
+    uploads.undo(db, upload_id)
+    assert_same(before, snapshot(db))
+
+
+def test_a_new_city_with_figures_cannot_be_undone_away(db):
+    cities = uploads.commit(db, uploads.prepare(db, (DATA / "good-cities.csv").read_bytes(), "c.csv"),
+                            (DATA / "good-cities.csv").read_bytes(), "pytest")  # fmt: skip
+    commit_text(db, "城市,年份,对接活动（场）\n绍兴,2025,3\n")
+    with pytest.raises(uploads.Refused) as refused:
+        uploads.undo(db, cities)
+    assert "330600" in refused.value.text.en
+
+
+@pytest.mark.parametrize(
+    ("text", "column", "words"),
+    [
+        ("城市,年份,对接活动（场）\n杭州,2025,3000000000\n", "对接活动（场）", "implausibly large"),
+        ('城市,年份,协议金额（万元）\n杭州,2025,"1234,56"\n', "协议金额（万元）", "use '.' for decimals"),
+        ("城市,年份,协议金额（万元）\n杭州,2025,12.345\n", "协议金额（万元）", "more than two decimal places"),
+        ("城市,年份,对接活动（场）\n,2025,3\n", "城市", "The city is missing"),
+        ("城市,年份,对接活动（场）,activities\n杭州,2025,3,4\n", "activities", "are the same column"),
+    ],
+)
+def test_number_and_column_mistakes(db, text, column, words):
+    report = uploads.prepare(db, text.encode(), "t.csv").report
+    assert [i for i in report.issues if i.column == column and words in i.message.en], [
+        i.as_dict("en") for i in report.issues
+    ]
+
+
+def test_thousands_separators_still_read(db):
+    report = uploads.prepare(db, '城市,年份,协议金额（万元）\n杭州,2025,"1,234,567.5"\n'.encode(), "t.csv").report
+    assert report.ok and report.rows.iloc[0]["contract_value_10k_cny"] == Decimal("1234567.50")
+
+
+def test_a_cities_file_with_two_code_columns_is_refused(db):
+    header = "city_code,name_zh,name_en,province_zh,province_en,region,kind,batch,designated_year,lat,lon,code\n"
+    data = (header + "P0099,新园区,New Park,湖北省,Hubei,central,park,7,2024,30.5,114.3,420100\n").encode()
+    report = uploads.prepare(db, data, "c.csv").report
+    assert not report.ok and any("same column" in i.message.en for i in report.issues)
+
+
+def test_a_city_name_that_looks_like_a_formula_is_refused(db):
+    header = "city_code,name_zh,name_en,province_zh,province_en,region,kind,batch,designated_year,lat,lon\n"
+    data = (
+        header + '330600,绍兴市,"=HYPERLINK(""http://x"")",浙江省,Zhejiang,east,city,7,2024,30.03,120.58\n'
+    ).encode()
+    report = uploads.prepare(db, data, "c.csv").report
+    assert [i for i in report.issues if i.column == "name_en" and "formula" in i.message.en]
+
+
+def test_header_errors_name_the_header_row(db):
+    report = uploads.prepare(db, "\n\n城市,年份,签定合作协议\n杭州,2025,3\n".encode(), "t.csv").report
+    assert (report.issues[0].row, report.issues[0].column) == (3, "签定合作协议")
+    assert {i.row for i in report.issues} == {3}
+
+
+def test_history_json_has_null_for_never_undone(tmp_path, capsys):
+    path = str(tmp_path / "h.duckdb")
+    assert main(["init", "--db", path]) == 0
+    capsys.readouterr()
+    assert main(["history", "--json", "--db", path]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["undone_at"] is None
