@@ -480,10 +480,7 @@ def _check_city_row(row: dict, header: dict, report: Report, number: int) -> Non
             row[column] = int(text)
     for column, low, high in (("lat", -90, 90), ("lon", -180, 180)):
         text = unicodedata.normalize("NFKC", row[column]).strip()
-        try:
-            value = float(text)
-        except ValueError:
-            value = None
+        value = float(text) if re.fullmatch(r"-?\d+(\.\d+)?", text) else None
         if value is None or not low <= value <= high:
             error(
                 column,
