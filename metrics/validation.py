@@ -192,18 +192,20 @@ def _figure_columns(table: Table, report: Report) -> list[str | None] | None:
                 ).format(c=header, hint=hint),
             )
             columns.append(None)
-    for needed, label in (("city", Text("城市", "city")), ("year", Text("年份", "year"))):
-        if needed not in columns:
-            report.add(
-                table.header_row,
-                None,
-                "error",
-                Text("缺少“{c}”列。", "The '{c}' column is missing.").format(c=label),
-            )
-    _duplicate_columns(table, columns, report)
+    _check_columns(table, columns, {"city": Text("城市", "city"), "year": Text("年份", "year")}, report)
     if not any(c in FIGURE_HEADERS.values() for c in columns) and "city" in columns:
         report.add(table.header_row, None, "error", Text("没有任何指标列。", "There is no indicator column."))
     return columns if report.ok else None
+
+
+def _check_columns(table: Table, columns: list[str | None], needed: dict[str, Text], report: Report) -> None:
+    """Every needed column present (needed: column -> how to name it), none twice."""
+    for column, label in needed.items():
+        if column not in columns:
+            report.add(
+                table.header_row, None, "error", Text("缺少“{c}”列。", "The '{c}' column is missing.").format(c=label)
+            )
+    _duplicate_columns(table, columns, report)
 
 
 def _duplicate_columns(table: Table, columns: list[str | None], report: Report) -> None:
@@ -390,15 +392,7 @@ def validate_cities(cur: queries.Cursor, table: Table) -> Report:
                 table.header_row, header, "error", Text("无法识别的列“{c}”。", "Unknown column '{c}'.").format(c=header)
             )
             columns.append(None)
-    for column in CITY_COLUMNS:
-        if column not in columns:
-            report.add(
-                table.header_row,
-                column,
-                "error",
-                Text("缺少“{c}”列。", "The '{c}' column is missing.").format(c=column),
-            )
-    _duplicate_columns(table, columns, report)
+    _check_columns(table, columns, {c: Text(c, c) for c in CITY_COLUMNS}, report)
     if not report.ok:
         return report
     if not table.rows:

@@ -17,6 +17,19 @@ EN = [
     "Agreement value (10k CNY)",
     "Experts in the talent pool (experts)",
 ]
+CITIES = [
+    "city_code",
+    "name_zh",
+    "name_en",
+    "province_zh",
+    "province_en",
+    "region",
+    "kind",
+    "batch",
+    "designated_year",
+    "lat",
+    "lon",
+]
 GOOD = [["杭州", "2026", "40", "1,234", "5678.5", "２０００"], ["武汉市", "2026", "35", "—", "", "1500"]]
 
 
@@ -58,19 +71,7 @@ FILES = {
     "good.xlsx": xlsx([ZH, *GOOD]),
     "good-cities.csv": csv_text(
         [
-            [
-                "city_code",
-                "name_zh",
-                "name_en",
-                "province_zh",
-                "province_en",
-                "region",
-                "kind",
-                "batch",
-                "designated_year",
-                "lat",
-                "lon",
-            ],
+            CITIES,
             ["330600", "绍兴市", "Shaoxing", "浙江省", "Zhejiang", "east", "city", "7", "2024", "30.03", "120.58"],
             ["330100", "杭州市", "Hangzhou", "浙江省", "Zhejiang", "east", "city", "1", "2014", "30.2741", "120.1551"],
         ]
@@ -102,19 +103,7 @@ FILES = {
     "bad-no-city-column.csv": csv_text([["年份", "对接活动（场）"], ["2026", "1"]]).encode("utf-8"),
     "bad-cities.csv": csv_text(
         [
-            [
-                "city_code",
-                "name_zh",
-                "name_en",
-                "province_zh",
-                "province_en",
-                "region",
-                "kind",
-                "batch",
-                "designated_year",
-                "lat",
-                "lon",
-            ],
+            CITIES,
             ["33060", "绍兴市", "Shaoxing", "浙江省", "Zhejiang", "south", "town", "0", "1990", "95", "120.58"],
             ["330600", "绍兴市", "Shaoxing", "浙江省", "Zhejiang", "east", "city", "7", "2024", "30.03", "120.58"],
         ]
