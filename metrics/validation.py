@@ -262,8 +262,8 @@ def parse_number(raw: str, ind: registry.Indicator, report: Report, number: int,
     if text.lower() in NOT_REPORTED:
         return None
 
-    def error(message: Text) -> None:
-        report.add(number, column, "error", message.format(v=raw))
+    def error(message: Text, **values) -> None:
+        report.add(number, column, "error", message.format(v=raw, **values))
 
     if text.startswith(("=", "+", "@")):
         return error(
@@ -277,7 +277,7 @@ def parse_number(raw: str, ind: registry.Indicator, report: Report, number: int,
             if "," in text
             else Text("", "")
         )
-        return error(Text("“{v}”不是数值{h}。", "'{v}' is not a number{h}.").format(h=hint, v="{v}"))
+        return error(Text("“{v}”不是数值{h}。", "'{v}' is not a number{h}."), h=hint)
     try:
         value = Decimal(text.replace(",", ""))
     except InvalidOperation:
