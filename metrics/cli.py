@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import queries, registry, store, tables, uploads
+from . import exports, queries, registry, store, tables, uploads
 from .db import DatabaseError, open_database
 from .i18n import SAMPLE_NOTICE, Text, default_lang
 
@@ -56,9 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     series = commands.add_parser("series", parents=[common], help="the yearly series of one indicator")
     series.add_argument("indicator", help="indicator key (see `indicators`)")
-    series.add_argument("--city", action="append", metavar="CODE", help="city code; repeat for several")
-    series.add_argument("--from", dest="from_year", type=int, metavar="YEAR", help="first year shown")
-    series.add_argument("--to", dest="to_year", type=int, metavar="YEAR", help="last year shown")
+    _add_selection(series)
     series.add_argument("--json", action="store_true", help="print JSON")
     imp = commands.add_parser("import", parents=[common], help="validate and load a yearly-figures or cities file")
     imp.add_argument("file", help="CSV/TXT or XLSX file")
@@ -69,10 +67,27 @@ def build_parser() -> argparse.ArgumentParser:
     history = commands.add_parser("history", parents=[common], help="committed uploads, newest first")
     history.add_argument("--json", action="store_true", help="print JSON")
 
+    export = commands.add_parser("export", parents=[common], help="a table or an indicator as CSV or XLSX for Excel")
+    export.add_argument(
+        "name", metavar="TABLE_OR_INDICATOR", help=f"one of {', '.join(queries.EXPORT_TABLES)} or an indicator key"
+    )
+    export.add_argument("--format", choices=exports.FORMATS, help="csv or xlsx (default: from the --out extension)")
+    export.add_argument("--out", required=True, metavar="PATH", help="file to write")
+    export.add_argument(
+        "--indicator", action="store_true", help="read the name as an indicator key (agreements is both)"
+    )
+    _add_selection(export)
+
     undo = commands.add_parser("undo", parents=[common], help="restore every cell an upload changed")
     undo.add_argument("upload_id", type=int, help="the upload's id (see `history`)")
     undo.add_argument("--json", action="store_true", help="print JSON")
     return parser
+
+
+def _add_selection(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--city", action="append", metavar="CODE", help="city code; repeat for several")
+    parser.add_argument("--from", dest="from_year", type=int, metavar="YEAR", help="first year")
+    parser.add_argument("--to", dest="to_year", type=int, metavar="YEAR", help="last year")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -125,38 +140,59 @@ def _indicators(args, lang: str) -> int:
     return EXIT_OK
 
 
-def _series(args, lang: str) -> int:
-    try:
-        ind = registry.get(args.indicator)
-    except KeyError:
-        close = difflib.get_close_matches(args.indicator, [i.key for i in registry.INDICATORS], n=3, cutoff=0.5)
-        hint = (
-            Text("您是否要找：{keys}", "Did you mean: {keys}").format(keys=", ".join(close))
-            if close
-            else Text("全部指标见 `python -m metrics indicators`。", "See `python -m metrics indicators` for all.")
-        )
+def _indicator(key: str) -> registry.Indicator:
+    """The registry entry for key, or a usage error suggesting close keys."""
+    _known(key, registry.KEYS, Text("指标", "indicator"))
+    return registry.get(key)
+
+
+def _known(name: str, choices: Sequence[str], what: Text) -> None:
+    """A usage error for a name not among choices, suggesting the closest ones."""
+    if name in choices:
+        return
+    close = difflib.get_close_matches(name, choices, n=3, cutoff=0.5)
+    hint = (
+        Text("您是否要找：{keys}", "Did you mean: {keys}").format(keys=", ".join(close))
+        if close
+        else Text("全部指标见 `python -m metrics indicators`。", "See `python -m metrics indicators` for all.")
+    )
+    raise UsageError(
+        Text("未知{what}“{key}”。{hint}", "Unknown {what} '{key}'. {hint}").format(what=what, key=name, hint=hint)
+    )
+
+
+def _checked_cities(cur: queries.Cursor, codes: Sequence[str] | None) -> tuple[str, ...]:
+    """The city codes asked for, each known, or a usage error naming the unknown ones."""
+    known = set(queries.list_cities(cur)["city_code"])
+    unknown = [c for c in codes or () if c not in known]
+    if unknown:
+        raise UsageError(Text("未知城市代码：{codes}", "Unknown city code: {codes}").format(codes=", ".join(unknown)))
+    return tuple(dict.fromkeys(codes or ()))
+
+
+def _checked_years(cur: queries.Cursor, args) -> tuple[int, int]:
+    """--from/--to, defaulting to the data's years, or a usage error for an impossible range."""
+    first, last = queries.year_span(cur)
+    years = (first if args.from_year is None else args.from_year, last if args.to_year is None else args.to_year)
+    if not queries.MIN_YEAR <= years[0] <= years[1] <= queries.max_year():
         raise UsageError(
-            Text("未知指标“{key}”。{hint}", "Unknown indicator '{key}'. {hint}").format(key=args.indicator, hint=hint)
-        ) from None
+            Text(
+                "年份范围 {a}—{b} 无效：应在 {lo} 至 {hi} 之间，且起始年不晚于截止年。",
+                "Invalid years {a}-{b}: they must lie between {lo} and {hi}, the first not after the last.",
+            ).format(a=years[0], b=years[1], lo=queries.MIN_YEAR, hi=queries.max_year())
+        )
+    return years
+
+
+def _series(args, lang: str) -> int:
+    ind = _indicator(args.indicator)
     database = open_database(args.db)
     with database.cursor() as cur:
+        codes = _checked_cities(cur, args.city)
+        years = _checked_years(cur, args)
         cities = queries.list_cities(cur).set_index("city_code")
-        unknown = [c for c in args.city or [] if c not in cities.index]
-        if unknown:
-            raise UsageError(
-                Text("未知城市代码：{codes}", "Unknown city code: {codes}").format(codes=", ".join(unknown))
-            )
-        first, last = queries.year_span(cur)
-        years = (first if args.from_year is None else args.from_year, last if args.to_year is None else args.to_year)
-        if not queries.MIN_YEAR <= years[0] <= years[1] <= queries.max_year():
-            raise UsageError(
-                Text(
-                    "年份范围 {a}—{b} 无效：应在 {lo} 至 {hi} 之间，且起始年不晚于截止年。",
-                    "Invalid years {a}-{b}: they must lie between {lo} and {hi}, the first not after the last.",
-                ).format(a=years[0], b=years[1], lo=queries.MIN_YEAR, hi=queries.max_year())
-            )
-        scope = queries.Scope(cities=tuple(args.city)) if args.city else queries.Scope()
-        frame = queries.series(cur, ind.key, scope, per_city=bool(args.city), years=years)
+        scope = queries.Scope(cities=codes) if codes else queries.Scope()
+        frame = queries.series(cur, ind.key, scope, per_city=bool(codes), years=years)
         sample_data = queries.is_sample(cur)
 
     points = [
@@ -273,6 +309,32 @@ def _history(args, lang: str) -> int:
     return EXIT_OK
 
 
+def _export(args, lang: str) -> int:
+    out = Path(args.out)
+    file_format = args.format or out.suffix.lower().lstrip(".")
+    if file_format not in exports.FORMATS:
+        raise UsageError(
+            Text("请用 --format csv 或 xlsx 指定格式。", "Say --format csv or xlsx (or end --out with .csv or .xlsx).")
+        )
+    if args.indicator:
+        _indicator(args.name)
+    else:
+        _known(args.name, exports.export_names(), Text("表或指标", "table or indicator"))
+    as_table = args.name in queries.EXPORT_TABLES and not args.indicator
+    with open_database(args.db).cursor() as cur:
+        codes = _checked_cities(cur, args.city)
+        years = None if as_table else _checked_years(cur, args)
+        frame = exports.export_frame(cur, args.name, codes, years, as_table=as_table)
+    try:
+        exports.write_export(out, frame, file_format, sheet=args.name)
+    except OSError as exc:
+        raise UsageError(
+            Text("无法写入 {f}：{e}", "Cannot write {f}: {e}").format(f=out, e=exc.strerror or exc)
+        ) from None
+    print(Text("已导出 {n} 行到 {f}。", "Wrote {n} rows to {f}.").format(n=len(frame), f=out)(lang))
+    return EXIT_OK
+
+
 def _undo(args, lang: str) -> int:
     database = open_database(args.db)
     try:
@@ -297,4 +359,5 @@ _COMMANDS = {
     "import": _import,
     "history": _history,
     "undo": _undo,
+    "export": _export,
 }
