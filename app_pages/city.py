@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from metrics import analysis, charts, queries, registry, tables
+from metrics import analysis, registry, tables
 from metrics.i18n import KIND_NAMES, REGION_NAMES, Text
+from metrics.specs import ChartSpec
 from ui import data, show, state
 
 v = state.view()
 t, lang = v.t, v.lang
 first, last = v.years
-source = show.source(lang)
 cities = show.cities_in_scope(v)
 
 codes = cities["city_code"].tolist()
@@ -34,20 +34,12 @@ st.caption(
 
 st.subheader(t(Text("{y} 年在全部试点中的位次", "Standing among all pilots, {y}").format(y=last)))
 profile = data.get(analysis.profile, code, last)
-st.dataframe(tables.profile_table(profile, lang), hide_index=True, width="stretch")
+show.table(tables.profile_table(profile, lang), f"profile_{code}_{last}", key="profile")
 
 st.subheader(
     t(Text("各指标走势（对比同批次试点中位数）", "Every indicator over time, against the median of its batch"))
 )
-colour = show.city_colours()[code]
-peer_name = t(Text("第{b}批试点中位数", "Batch {b} median").format(b=int(city["batch"])))
 columns = st.columns(2)
 for i, ind in enumerate(registry.BASE_INDICATORS):
-    mine = data.get(queries.series, ind.key, queries.Scope(cities=(code,)), per_city=True, years=v.years)
-    peers = data.get(analysis.peer_median, ind.key, code, v.years)
-    lines = [
-        *charts.city_lines(mine.drop(columns="reporting"), names, {code: colour}),
-        charts.Line.from_frame(peer_name, peers, charts.PEER_COLOUR, dash="dash", width=2.5),
-    ]
     with columns[i % 2]:
-        show.chart(charts.time_chart, lines, ind, lang, ind.title(lang), source, key=f"city-{ind.key}")
+        show.chart(ChartSpec("city", ind.key, v.years, cities=(code,), events=v.events), lang, key=f"city-{ind.key}")

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from metrics import analysis, charts, registry, tables
+from metrics import analysis, registry, tables
 from metrics.i18n import Text
+from metrics.specs import ChartSpec
 from ui import data, show, state
 
 KEYS = tuple(i.key for i in registry.BASE_INDICATORS)
@@ -15,7 +16,7 @@ first, last = v.years
 st.title(t(Text("报送完整性", "Data completeness")))
 st.subheader(t(Text("各指标报送率（%，已命名试点中）", "Share of pilots that reported (%, of those designated)")))
 summary = data.get(analysis.completeness_summary, v.scope, v.years)
-st.dataframe(tables.completeness_table(summary, lang), width="stretch")
+show.table(tables.completeness_table(summary, lang), f"reporting_{first}-{last}", "summary", hide_index=False)
 
 state.bind_choice("completeness_indicator", KEYS[0], KEYS, name="indicator")
 key = st.selectbox(
@@ -34,5 +35,4 @@ if len(missing_now):
         y=last, ind=ind.label(lang), who=who))  # fmt: skip
 else:
     st.success(t(Text("{y} 年全部试点均已报送。", "Every pilot has reported for {y}.")).format(y=last))
-title = f"{ind.label(lang)} · {t(Text('报送情况', 'who reported'))}"
-show.chart(charts.completeness_chart, status, names, lang, title, show.source(lang), key="completeness")
+show.chart(ChartSpec("completeness", key, v.years, v.scope), lang, key="completeness")

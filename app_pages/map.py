@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from metrics import analysis, charts, registry, tables
+from metrics import analysis, registry, tables
 from metrics.i18n import Text
+from metrics.specs import ChartSpec
 from ui import data, show, state
 
 v = state.view()
@@ -22,9 +23,7 @@ state.bind_choice("year", last, years, int)
 year = right.selectbox(t(Text("年份", "Year")), years, key="year")
 ind = registry.get(key)
 
-points = data.get(analysis.map_points, key, year, v.scope, lang)
-title = f"{ind.title(lang)} · {year}"
-show.chart(charts.point_map, points, ind, lang, title, show.source(lang), key="map")
+show.chart(ChartSpec("map", key, (first, year), v.scope), lang, key="map")
 st.caption(
     t(
         Text(
@@ -35,4 +34,4 @@ st.caption(
 )
 st.subheader(t(Text("{y} 年排名", "Ranking, {y}").format(y=year)))
 ranking = data.get(analysis.ranks, key, year, v.scope)
-show.ranking(tables.ranking_table(ranking, show.city_names(lang), ind, lang))
+show.ranking(tables.ranking_table(ranking, show.city_names(lang), ind, lang), f"ranking_{key}_{year}")

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import colorsys
 import math
+import threading
 import unicodedata
+import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import colorcet
 import pandas as pd
@@ -22,8 +24,27 @@ PROGRAMME_COLOUR = "#1f3b73"
 PEER_COLOUR = "#8a8f98"
 TEXT_COLOUR = "#1d2530"
 GRID_COLOUR = "#e3e6ea"
+EVENT_COLOUR = "#b5542d"
 REGION_COLOURS = {"east": "#1f77b4", "central": "#e6842a", "west": "#2ca02c", "northeast": "#8c564b"}
 CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+
+
+@dataclass(frozen=True)
+class Style:
+    """How big a chart is drawn: in a half-width dashboard column, as a 1280x720 image, or for a projector."""
+
+    scale: float = 1.0  # type and spacing
+    title_units: int = 40  # what fits one title line, in display units (a CJK character is 2)
+    source_units: int = 52
+    height: int | None = None  # None: the chart's own height
+    full_marks: bool = False  # events labelled in full rather than tagged (the full text shows on hover)
+    plot_width: int = 460  # about how wide the plot area is, in px, for placing labels
+
+
+SCREEN = Style()
+IMAGE = Style(title_units=96, source_units=130, height=720, full_marks=True, plot_width=1150)
+PROJECTOR = Style(scale=1.45, title_units=70, source_units=96, height=620, full_marks=True, plot_width=1050)
+MARK_ROW = 17  # px between rows of event labels above a time chart
 
 REPORTING = Text("{n} 个城市报送", "{n} cities reporting")
 NOT_REPORTED = Text("未报送", "not reported")
@@ -82,8 +103,6 @@ def city_lines(
     return [Line.from_frame(names[c], groups[c], colours[c]) for c in (order or groups) if c in groups]
 
 
-# What fits one line of a half-width chart at 1280x720 (about 400 px), in display units (a CJK character is 2).
-TITLE_UNITS, SOURCE_UNITS = 40, 52
 _BREAK_BEFORE = (" · ", "（", " (")
 _BREAK_AFTER = (" ", "，", "、", "；", "：")
 
@@ -106,17 +125,28 @@ def wrap(text: str, units: int) -> list[str]:
     return [*lines, text]
 
 
-def _base_layout(fig: go.Figure, title: str, source: str, height: int, lang: str, unit: str = "") -> go.Figure:
-    """Title (wrapped), legend, unit label above the value axis and source line under the chart."""
-    title_lines = wrap(title, TITLE_UNITS)
-    source_lines = wrap(source, SOURCE_UNITS)
+def _base_layout(
+    fig: go.Figure,
+    title: str,
+    source: str,
+    height: int,
+    lang: str,
+    unit: str = "",
+    style: Style = SCREEN,
+    mark_rows: int = 0,
+) -> go.Figure:
+    """Title (wrapped), legend, unit label above the value axis and source line under the chart; `mark_rows`
+    rows of event labels share the unit's row and stack above it."""
+    k = style.scale
+    title_lines = wrap(title, style.title_units)
+    source_lines = wrap(source, style.source_units)
     shown = fig.layout.showlegend is not False
     legend_entries = sum(1 for trace in fig.data if shown and trace.showlegend is not False and trace.name)
     legend_rows = 0 if legend_entries < 2 else 1 if legend_entries <= 5 else 2
-    unit_row = 22 if unit else 0
-    top = 16 + 26 * len(title_lines) + 8 + 26 * legend_rows + unit_row + 6
-    bottom = 58 + 16 * len(source_lines)
-    total = height + 26 * (len(title_lines) - 1)
+    unit_row = (22 + MARK_ROW * max(mark_rows - 1, 0)) * k if unit or mark_rows else 0
+    top = (16 + 26 * len(title_lines) + 8 + 26 * legend_rows + 6) * k + unit_row
+    bottom = (58 + 16 * len(source_lines)) * k
+    total = (style.height or height) + 26 * k * (len(title_lines) - 1)
     plot_height = max(total - top - bottom, 100)
     annotations = [
         {
@@ -125,12 +155,12 @@ def _base_layout(fig: go.Figure, title: str, source: str, height: int, lang: str
             "yref": "paper",
             "x": 0,
             "y": 0,
-            "yshift": -50,
+            "yshift": -50 * k,
             "xanchor": "left",
             "yanchor": "top",
             "align": "left",
             "showarrow": False,
-            "font": {"size": 12, "color": "#5f6b7a"},
+            "font": {"size": 12 * k, "color": "#5f6b7a"},
         }
     ]
     if unit:  # '单位：项' read horizontally above the axis (a rotated 项 reads as a glyph, not a word)
@@ -141,17 +171,17 @@ def _base_layout(fig: go.Figure, title: str, source: str, height: int, lang: str
                 "yref": "paper",
                 "x": 0,
                 "y": 1,
-                "xshift": -62,
+                "xshift": -62 * k,
                 "yshift": 4,
                 "xanchor": "left",
                 "yanchor": "bottom",
                 "showarrow": False,
-                "font": {"size": 13, "color": "#5f6b7a"},
+                "font": {"size": 13 * k, "color": "#5f6b7a"},
             }
         )
     fig.update_layout(
         template="plotly_white",
-        height=total,
+        height=round(total),
         title={
             "text": "<br>".join(title_lines),
             "x": 0,
@@ -159,25 +189,68 @@ def _base_layout(fig: go.Figure, title: str, source: str, height: int, lang: str
             "y": 1,
             "yref": "container",
             "yanchor": "top",
-            "pad": {"t": 16},
-            "font": {"size": 19},
+            "pad": {"t": 16 * k},
+            "font": {"size": 19 * k},
         },
-        font={"family": FONT_FAMILY, "size": 15, "color": TEXT_COLOUR},
-        margin={"l": 70, "r": 24, "t": top, "b": bottom},
+        font={"family": FONT_FAMILY, "size": 15 * k, "color": TEXT_COLOUR},
+        margin={"l": 70 * k, "r": 24 * k, "t": top, "b": bottom},
         legend={
             "orientation": "h",
             "x": 0,
             "y": 1 + (unit_row + 4) / plot_height,
             "yanchor": "bottom",
-            "font": {"size": 14},
+            "font": {"size": 14 * k},
         },
-        hoverlabel={"font": {"family": FONT_FAMILY, "size": 15}},
+        hoverlabel={"font": {"family": FONT_FAMILY, "size": 15 * k}},
         separators=".,",
         annotations=annotations,
     )
     fig.update_xaxes(gridcolor=GRID_COLOUR)
     fig.update_yaxes(gridcolor=GRID_COLOUR, zerolinecolor="#b8bfc7")
     return fig
+
+
+def _place_marks(marks: Sequence, years: Sequence[int], style: Style) -> list[tuple]:
+    """(mark, text, row, right-anchored) for each mark: labels go into rows above the plot, each in the lowest
+    row where it does not run into a label placed before it (widths estimated from the text)."""
+    if not marks or not years:
+        return []
+    lo, hi = min(years), max(years)
+    font = 11 * style.scale
+    ends: list[float] = []  # per row, the right edge of its last label, in px from the plot's left edge
+    placed = []
+    for mark in marks:
+        text = mark.label if style.full_marks else mark.tag
+        width = _units(text) * font * 0.55 + 8
+        x = (mark.year - lo) / (hi - lo) * style.plot_width if hi > lo else 0
+        right = hi > lo and (mark.year - lo) / (hi - lo) > 0.75
+        left_edge = x - width if right else x
+        row = next((i for i, end in enumerate(ends) if end <= left_edge), len(ends))
+        if row == len(ends):
+            ends.append(0)
+        ends[row] = left_edge + width
+        placed.append((mark, text, row, right))
+    return placed
+
+
+def _draw_marks(fig: go.Figure, placed: list[tuple], style: Style) -> None:
+    """Dotted vertical lines at the marks' years, labels in rows above the plot (full text on hover)."""
+    for mark, text, row, right in placed:
+        colour = PEER_COLOUR if mark.kind == "batch" else EVENT_COLOUR
+        fig.add_vline(x=mark.year, line={"color": colour, "width": 1, "dash": "dot"}, layer="below")
+        fig.add_annotation(
+            x=mark.year,
+            y=1,
+            yref="paper",
+            yanchor="bottom",
+            yshift=(4 + MARK_ROW * row) * style.scale,
+            xanchor="right" if right else "left",
+            xshift=-2 if right else 2,
+            text=text,
+            hovertext=f"{mark.year} {mark.label}",
+            showarrow=False,
+            font={"size": 11 * style.scale, "color": colour},
+        )
 
 
 def _value_axis(fig: go.Figure, values: Sequence[float], ind: Indicator, lang: str) -> str:
@@ -203,7 +276,14 @@ def _year_axis(fig: go.Figure, years: Sequence[int]) -> None:
 
 
 def time_chart(
-    lines: Sequence[Line], ind: Indicator, lang: str, title: str, source: str, height: int = 430
+    lines: Sequence[Line],
+    ind: Indicator,
+    lang: str,
+    title: str,
+    source: str,
+    height: int = 430,
+    marks: Sequence = (),
+    style: Style = SCREEN,
 ) -> go.Figure:
     """Lines over years; unreported years are gaps, hover shows the exact value and who reported."""
     fig = go.Figure()
@@ -221,20 +301,34 @@ def time_chart(
                 name=line.name,
                 mode="lines+markers",
                 connectgaps=False,
-                line={"color": line.colour, "width": line.width, "dash": line.dash},
-                marker={"size": 7},
+                line={"color": line.colour, "width": line.width * style.scale, "dash": line.dash},
+                marker={"size": 7 * style.scale},
                 customdata=list(zip(exact, notes, strict=True)),
                 hovertemplate="<b>%{fullData.name}</b> %{x}<br>%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
             )
         )
         all_values.extend(line.values)
     fig.update_layout(showlegend=len(lines) > 1, hovermode="closest")
-    _base_layout(fig, title, source, height, lang, unit=_value_axis(fig, all_values, ind, lang))
+    placed = _place_marks(marks, years, style)
+    unit = _value_axis(fig, all_values, ind, lang)
+    _base_layout(
+        fig, title, source, height, lang, unit=unit, style=style, mark_rows=1 + max((p[2] for p in placed), default=-1)
+    )
     _year_axis(fig, years)
+    _draw_marks(fig, placed, style)
     return fig
 
 
-def bar_chart(frame: pd.DataFrame, ind: Indicator, lang: str, title: str, source: str, height: int = 430) -> go.Figure:
+def bar_chart(
+    frame: pd.DataFrame,
+    ind: Indicator,
+    lang: str,
+    title: str,
+    source: str,
+    height: int = 430,
+    marks: Sequence = (),
+    style: Style = SCREEN,
+) -> go.Figure:
     """Bars by year (frame: year, value), labelled with their values."""
     fig = go.Figure(
         go.Bar(
@@ -249,8 +343,13 @@ def bar_chart(frame: pd.DataFrame, ind: Indicator, lang: str, title: str, source
         )
     )
     fig.update_layout(showlegend=False)
-    _base_layout(fig, title, source, height, lang, unit=_value_axis(fig, frame["value"].tolist(), ind, lang))
+    unit = _value_axis(fig, frame["value"].tolist(), ind, lang)
+    placed = _place_marks(marks, frame["year"].tolist(), style)
+    _base_layout(
+        fig, title, source, height, lang, unit=unit, style=style, mark_rows=1 + max((p[2] for p in placed), default=-1)
+    )
     _year_axis(fig, frame["year"].tolist())
+    _draw_marks(fig, placed, style)
     return fig
 
 
@@ -265,6 +364,7 @@ def slope_chart(
     title: str,
     source: str,
     height: int = 430,
+    style: Style = SCREEN,
 ) -> go.Figure:
     """One segment per city from its first-year to its last-year value (frame: city_code, year, value).
 
@@ -283,8 +383,8 @@ def slope_chart(
                 y=[None if math.isnan(v) else v for v in ys],
                 name=name,
                 mode="lines+markers",
-                line={"color": colours[code], "width": 3},
-                marker={"size": 10},
+                line={"color": colours[code], "width": 3 * style.scale},
+                marker={"size": 10 * style.scale},
                 customdata=[format_value(v, ind, lang, compact=False) for v in ys],
                 text=[str(first), str(last)],
                 hovertemplate="<b>%{fullData.name}</b> %{text}<br>%{customdata}<extra></extra>",
@@ -294,15 +394,16 @@ def slope_chart(
         if not math.isnan(ys[1]):
             ends.append((ys[1], name, colours[code]))
     fig.update_layout(showlegend=False)
-    _base_layout(fig, title, source, height, lang, unit=_value_axis(fig, values, ind, lang))
+    _base_layout(fig, title, source, height, lang, unit=_value_axis(fig, values, ind, lang), style=style)
     low, high = fig.layout.yaxis.range or (0, 1)
     plot_px = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
-    positions = _spread([y for y, _, _ in ends], (high - low) * 20 / plot_px)
+    positions = _spread([y for y, _, _ in ends], (high - low) * 20 * style.scale / plot_px)
     for (_, name, colour), y in zip(ends, positions, strict=True):
         fig.add_annotation(
-            x=1, y=y, text=name, xanchor="left", xshift=12, showarrow=False, font={"color": colour, "size": 14}
-        )
-    fig.update_layout(margin={"r": 150})
+            x=1, y=y, text=name, xanchor="left", xshift=12, showarrow=False,
+            font={"color": colour, "size": 14 * style.scale},
+        )  # fmt: skip
+    fig.update_layout(margin={"r": 150 * style.scale})
     fig.update_xaxes(tickmode="array", tickvals=[0, 1], ticktext=[str(first), str(last)], range=[-0.08, 1.08])
     return fig
 
@@ -319,7 +420,14 @@ def _spread(values: Sequence[float], gap: float) -> list[float]:
 
 
 def point_map(
-    cities: pd.DataFrame, ind: Indicator, lang: str, title: str, source: str, height: int = 720, labelled: int = 15
+    cities: pd.DataFrame,
+    ind: Indicator,
+    lang: str,
+    title: str,
+    source: str,
+    height: int = 720,
+    labelled: int = 15,
+    style: Style = SCREEN,
 ) -> go.Figure:
     """Pilot cities as points at their coordinates, sized by value, without borders or a base map.
 
@@ -345,9 +453,12 @@ def point_map(
                 text=[n if n in named else "" for n in group["name"]],
                 hovertext=group["name"],
                 textposition="middle right",
-                textfont={"size": 12},
+                textfont={"size": 12 * style.scale},
                 marker={
-                    "size": [10 + 40 * math.sqrt(max(v, 0) / largest) if largest > 0 else 10 for v in group["value"]],
+                    "size": [
+                        (10 + 40 * math.sqrt(max(v, 0) / largest) if largest > 0 else 10) * style.scale
+                        for v in group["value"]
+                    ],
                     "color": REGION_COLOURS[region],
                     "opacity": 0.72,
                     "line": {"width": 1, "color": "white"},
@@ -368,7 +479,7 @@ def point_map(
                 hovertemplate="<b>%{hovertext}</b><br>" + NOT_REPORTED(lang) + "<extra></extra>",
             )
         )
-    _base_layout(fig, title, source, height, lang)
+    _base_layout(fig, title, source, height, lang, style=style)
     lon_lo, lon_hi = (cities["lon"].min(), cities["lon"].max()) if len(cities) else (73.0, 135.0)
     lat_lo, lat_hi = (cities["lat"].min(), cities["lat"].max()) if len(cities) else (18.0, 54.0)
     fig.update_xaxes(range=[lon_lo - 3, lon_hi + 6], showgrid=False, zeroline=False, showticklabels=False)
@@ -389,7 +500,9 @@ COMPLETENESS_LABELS = {
 _COMPLETENESS_COLOURS = {"reported": "#2e7d5b", "missing": "#d9534f", "not_designated": "#eceff2"}
 
 
-def completeness_chart(status: pd.DataFrame, names: dict[str, str], lang: str, title: str, source: str) -> go.Figure:
+def completeness_chart(
+    status: pd.DataFrame, names: dict[str, str], lang: str, title: str, source: str, style: Style = SCREEN
+) -> go.Figure:
     """A grid of cities (rows) by years (columns) coloured by reporting status (city_code, year, status)."""
     codes_in_order = list(dict.fromkeys(status["city_code"]))
     order = [names[c] for c in codes_in_order]
@@ -428,12 +541,49 @@ def completeness_chart(status: pd.DataFrame, names: dict[str, str], lang: str, t
             )
         )
     height = max(360, 22 * len(order) + 190)
-    _base_layout(fig, title, source, height, lang)
-    fig.update_yaxes(autorange="reversed", tickfont={"size": 12}, gridcolor="rgba(0,0,0,0)")
+    _base_layout(fig, title, source, height, lang, style=replace(style, height=None))
+    fig.update_yaxes(autorange="reversed", tickfont={"size": 12 * style.scale}, gridcolor="rgba(0,0,0,0)")
     fig.update_xaxes(side="top", type="category", gridcolor="rgba(0,0,0,0)", showgrid=False)
     fig.update_layout(
-        margin={"t": 120},
+        margin={"t": 120 * style.scale},
         legend={"yref": "container", "y": 0.995, "yanchor": "top", "x": 1, "xanchor": "right"},
         plot_bgcolor="white",
     )
     return fig
+
+
+def figure(data, style: Style = SCREEN) -> go.Figure:
+    """The Plotly figure for resolved chart data (specs.ChartData), in the given style."""
+    args = (data.indicator, data.lang, data.title, data.source)
+    if data.form == "lines":
+        return time_chart(data.lines, *args, marks=data.marks, style=style)
+    if data.form == "bars":
+        return bar_chart(data.frame, *args, marks=data.marks, style=style)
+    if data.form == "slope":
+        first, last = data.spec.years
+        return slope_chart(data.frame, first, last, data.names, data.colours, *args, style=style)
+    if data.form == "points":
+        return point_map(data.frame, *args, style=style)
+    if data.form == "grid":
+        return completeness_chart(data.frame, data.names, data.lang, data.title, data.source, style=style)
+    raise ValueError(f"unknown form {data.form!r}")
+
+
+_images = threading.Lock()  # one Kaleido browser per process, used by one caller at a time
+IMAGE_FORMATS = ("png", "svg")
+
+
+def image(data, file_format: str) -> bytes:
+    """The chart as a 1920x1080 PNG (1280x720 at 1.5x, for slides) or a 1280x720 SVG; needs Chromium."""
+    if file_format not in IMAGE_FORMATS:
+        raise ValueError(f"unknown image format {file_format!r}")
+    import kaleido
+
+    fig = figure(data, IMAGE)
+    with _images, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Kaleido warns that per-call options are ignored by its server
+        if not getattr(image, "started", False):
+            kaleido.start_sync_server(silence_warnings=True)
+            image.started = True
+        scale = 1.5 if file_format == "png" else 1
+        return fig.to_image(format=file_format, width=1280, height=fig.layout.height, scale=scale)

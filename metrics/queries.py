@@ -17,7 +17,7 @@ import pandas as pd
 from . import registry
 from .registry import Indicator
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 PROGRAMME_START = 2014
 MIN_YEAR = 2000  # valid years run from here to the current calendar year
 REGIONS = ("east", "central", "west", "northeast")
@@ -25,6 +25,7 @@ REGIONS = ("east", "central", "west", "northeast")
 CITY_FIELDS = ("name_zh", "name_en", "province_zh", "province_en", "region", "kind", "batch", "designated_year",
                "lat", "lon")  # fmt: skip
 KINDS = ("city", "park")
+UPLOAD_KINDS = ("sample", "cities", "figures", "events")
 
 Cursor = duckdb.DuckDBPyConnection
 
@@ -43,6 +44,43 @@ CREATE TABLE {table} (
 );"""
 
 
+def _uploads_ddl(name: str) -> str:
+    kinds = ", ".join(f"'{k}'" for k in UPLOAD_KINDS)
+    return f"""
+CREATE TABLE {name} (
+    upload_id INTEGER PRIMARY KEY DEFAULT nextval('upload_id_seq'),
+    file_name TEXT NOT NULL,
+    sha256 TEXT,
+    kind TEXT NOT NULL CHECK (kind IN ({kinds})),
+    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    created_by TEXT,
+    rows_inserted INTEGER NOT NULL DEFAULT 0,
+    rows_updated INTEGER NOT NULL DEFAULT 0,
+    rows_unchanged INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL DEFAULT 'committed' CHECK (status IN ('committed', 'undone')),
+    undone_at TIMESTAMP
+);"""
+
+
+# Programme events drawn on time charts. An events upload replaces the whole list; the list it replaced is kept
+# in event_snapshots under that upload's id, so undo puts it back exactly.
+_EVENTS_DDL = """
+CREATE TABLE events (
+    event_date DATE NOT NULL,
+    title_zh TEXT NOT NULL,
+    title_en TEXT NOT NULL,
+    upload_id INTEGER,
+    PRIMARY KEY (event_date, title_zh)
+);
+CREATE TABLE event_snapshots (
+    upload_id INTEGER NOT NULL,
+    event_date DATE NOT NULL,
+    title_zh TEXT NOT NULL,
+    title_en TEXT NOT NULL,
+    old_upload_id INTEGER
+);"""
+
+
 def schema_ddl() -> str:
     """The DDL that creates an empty database of the current schema version."""
     regions = ", ".join(f"'{r}'" for r in REGIONS)
@@ -51,20 +89,7 @@ def schema_ddl() -> str:
     # DuckDB refuses UPDATEs of a referenced row, which would block corrections to the cities table.
     return f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE SEQUENCE upload_id_seq START 1;
-CREATE TABLE uploads (
-    upload_id INTEGER PRIMARY KEY DEFAULT nextval('upload_id_seq'),
-    file_name TEXT NOT NULL,
-    sha256 TEXT,
-    kind TEXT NOT NULL CHECK (kind IN ('sample', 'cities', 'figures')),
-    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
-    created_by TEXT,
-    rows_inserted INTEGER NOT NULL DEFAULT 0,
-    rows_updated INTEGER NOT NULL DEFAULT 0,
-    rows_unchanged INTEGER NOT NULL DEFAULT 0,
-    status TEXT NOT NULL DEFAULT 'committed' CHECK (status IN ('committed', 'undone')),
-    undone_at TIMESTAMP
-);
+CREATE SEQUENCE upload_id_seq START 1;{_uploads_ddl("uploads")}
 CREATE TABLE cell_history (
     upload_id INTEGER NOT NULL,
     table_name TEXT NOT NULL,
@@ -89,7 +114,7 @@ CREATE TABLE cities (
     lat DOUBLE CHECK (lat BETWEEN -90 AND 90),
     lon DOUBLE CHECK (lon BETWEEN -180 AND 180),
     upload_id INTEGER
-);""" + "".join(_value_table_ddl(t) for t in registry.VALUE_TABLES)
+);{_EVENTS_DDL}""" + "".join(_value_table_ddl(t) for t in registry.VALUE_TABLES)
 
 
 @contextmanager
@@ -124,11 +149,21 @@ def drop_everything(cur: Cursor) -> None:
         cur.execute(f'DROP SEQUENCE "{name}"')
 
 
+_UPLOAD_COLUMNS = ("upload_id, file_name, sha256, kind, created_at, created_by, rows_inserted, rows_updated, "
+                   "rows_unchanged, status, undone_at")  # fmt: skip
+
 # Each entry brings a database of the version before it up to that version.
 MIGRATIONS = {
     2: (
         "ALTER TABLE uploads ADD COLUMN undone_at TIMESTAMP",
         "ALTER TABLE cell_history ADD COLUMN row_created BOOLEAN DEFAULT false",
+    ),
+    3: (  # the events tables, and 'events' among the upload kinds (a CHECK can only change with its table)
+        _uploads_ddl("uploads_v3"),
+        f"INSERT INTO uploads_v3 ({_UPLOAD_COLUMNS}) SELECT {_UPLOAD_COLUMNS} FROM uploads",
+        "DROP TABLE uploads",
+        "ALTER TABLE uploads_v3 RENAME TO uploads",
+        _EVENTS_DDL,
     ),
 }
 
@@ -418,6 +453,63 @@ def stored_values(cur: Cursor, table: str, column: str, codes: tuple[str, ...]) 
     ).df()
 
 
+# --- events ---------------------------------------------------------------------------------------------------
+
+
+def events(cur: Cursor) -> pd.DataFrame:
+    """The programme events by date: event_date (pandas datetime64, midnight), year, title_zh, title_en, upload_id."""
+    frame = cur.execute(
+        """SELECT event_date, year(event_date) AS year, title_zh, title_en, upload_id
+           FROM events ORDER BY event_date, title_zh"""
+    ).df()
+    return frame.astype({"event_date": "datetime64[us]", "year": "int64", "upload_id": "Int64"})
+
+
+def insert_events(cur: Cursor, rows: pd.DataFrame) -> None:
+    """Add events to the list (columns event_date as dates, title_zh, title_en, upload_id)."""
+    frame = rows[["event_date", "title_zh", "title_en", "upload_id"]].astype({"upload_id": "Int64"})
+    cur.register("new_events", frame)
+    try:
+        cur.execute(
+            """INSERT INTO events (event_date, title_zh, title_en, upload_id)
+               SELECT CAST(event_date AS DATE), title_zh, title_en, upload_id FROM new_events"""
+        )
+    finally:
+        cur.unregister("new_events")
+
+
+def replace_events(cur: Cursor, rows: pd.DataFrame, upload_id: int) -> None:
+    """Replace the whole list with rows, first keeping the current list as the snapshot that undo restores."""
+    cur.execute(
+        """INSERT INTO event_snapshots (upload_id, event_date, title_zh, title_en, old_upload_id)
+           SELECT $id, event_date, title_zh, title_en, upload_id FROM events""",
+        {"id": upload_id},
+    )
+    cur.execute("DELETE FROM events")
+    insert_events(cur, rows)
+
+
+def restore_events(cur: Cursor, upload_id: int) -> int:
+    """Put back the list as it was before an events upload replaced it; returns how many events it holds."""
+    cur.execute("DELETE FROM events")
+    cur.execute(
+        """INSERT INTO events (event_date, title_zh, title_en, upload_id)
+           SELECT event_date, title_zh, title_en, old_upload_id FROM event_snapshots WHERE upload_id = $id""",
+        {"id": upload_id},
+    )
+    return cur.execute("SELECT count(*) FROM events").fetchone()[0]
+
+
+def later_event_uploads(cur: Cursor, upload_id: int) -> list[int]:
+    """Committed events uploads after this one (each replaced the list this one left)."""
+    rows = cur.execute(
+        """SELECT upload_id FROM uploads
+           WHERE kind = 'events' AND status = 'committed' AND upload_id > $id ORDER BY 1""",
+        {"id": upload_id},
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
 # --- uploads ------------------------------------------------------------------------------------------------------
 
 CITY_TYPES = {"batch": "INTEGER", "designated_year": "INTEGER", "lat": "DOUBLE", "lon": "DOUBLE"}
@@ -588,4 +680,25 @@ def upload_history(cur: Cursor) -> pd.DataFrame:
         """SELECT upload_id, file_name, sha256, kind, created_at, created_by, rows_inserted, rows_updated,
                   rows_unchanged, status, undone_at
            FROM uploads ORDER BY upload_id DESC"""
+    ).df()
+
+
+# --- exports ----------------------------------------------------------------------------------------------
+
+EXPORT_TABLES = ("cities", *registry.VALUE_TABLES, "uploads")
+
+
+def table_rows(cur: Cursor, table: str) -> pd.DataFrame:
+    """Every row of a contract table as stored, yearly tables with the city names beside the code."""
+    if table not in EXPORT_TABLES:
+        raise ValueError(f"unknown table {table!r}")
+    if table == "cities":
+        return cur.execute(f"SELECT city_code, {', '.join(CITY_FIELDS)}, upload_id FROM cities ORDER BY city_code").df()
+    if table == "uploads":
+        return upload_history(cur).sort_values("upload_id").reset_index(drop=True)
+    columns = ", ".join(f"t.{i.column}" for i in registry.columns_of(table))
+    return cur.execute(
+        f"""SELECT t.city_code, c.name_zh, c.name_en, t.year, {columns}, t.upload_id
+            FROM {table} t LEFT JOIN cities c USING (city_code)
+            ORDER BY t.city_code, t.year"""
     ).df()

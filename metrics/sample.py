@@ -17,6 +17,7 @@ import pandas as pd
 from . import registry
 
 CITIES_CSV = Path(__file__).resolve().parent.parent / "data" / "sample_cities.csv"
+EVENTS_CSV = Path(__file__).resolve().parent.parent / "data" / "sample_events.csv"
 SEED = "pilot-cities-sample-v1"
 
 # CAST's published programme figures (seed 004): sums over 2014-2016, and the talent pool at the end of 2016.
@@ -85,6 +86,13 @@ def last_full_year(today: date | None = None) -> int:
 def load_cities() -> pd.DataFrame:
     """The 65 sample pilot cities and parks (real codes, names, provinces and coordinates)."""
     return pd.read_csv(CITIES_CSV, dtype={"city_code": str}, encoding="utf-8")
+
+
+def load_events() -> pd.DataFrame:
+    """The sample programme events (columns event_date as dates, title_zh, title_en), in an events upload's format."""
+    frame = pd.read_csv(EVENTS_CSV, dtype=str, encoding="utf-8")
+    dates = pd.to_datetime(frame["date"], format="%Y-%m-%d").dt.date
+    return pd.DataFrame({"event_date": dates, "title_zh": frame["title_zh"], "title_en": frame["title_en"]})
 
 
 def _rng(*parts) -> random.Random:

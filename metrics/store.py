@@ -41,12 +41,14 @@ def initialise(
 
 
 def _load_sample(cur: queries.Cursor, frames: dict) -> int:
-    """Insert the generated sample as an upload of kind 'sample' (inside the caller's transaction)."""
-    rows = sum(len(f) for f in frames.values())
+    """Insert the generated sample and the sample events as an upload of kind 'sample' (in the caller's transaction)."""
+    events = sample.load_events()
+    rows = sum(len(f) for f in frames.values()) + len(events)
     upload_id = queries.record_upload(cur, file_name="built-in sample", kind="sample", created_by="init", inserted=rows)
     queries.insert_cities(cur, frames["cities"], upload_id)
     for table in registry.VALUE_TABLES:
         queries.insert_values(cur, table, frames[table], upload_id)
+    queries.insert_events(cur, events.assign(upload_id=upload_id))
     queries.set_meta(cur, "sample_data", "true")
     queries.bump_data_version(cur)
     return upload_id

@@ -117,7 +117,12 @@ def indicator_markdown() -> str:
 
 
 LEVELS = {"error": Text("错误", "error"), "warning": Text("提醒", "warning")}
-STATUSES = {"new": Text("新增", "new"), "changed": Text("修改", "changed"), "unchanged": Text("未变", "unchanged")}
+STATUSES = {
+    "new": Text("新增", "new"),
+    "changed": Text("修改", "changed"),
+    "unchanged": Text("未变", "unchanged"),
+    "removed": Text("删除", "removed"),
+}
 
 
 def issues_table(report, lang: str) -> pd.DataFrame:
@@ -140,6 +145,8 @@ def changes_table(prepared, names: dict[str, str], lang: str) -> pd.DataFrame:
     changes = prepared.changes
     if changes.empty:
         return pd.DataFrame()
+    if prepared.report.kind == "events":
+        return _event_changes_table(changes, lang)
     order = {"changed": 0, "new": 1, "unchanged": 2}
     changes = changes.sort_values(["status", "row"], key=lambda c: c.map(order) if c.name == "status" else c)
 
@@ -162,6 +169,22 @@ def changes_table(prepared, names: dict[str, str], lang: str) -> pd.DataFrame:
     )
 
 
+def _event_changes_table(changes: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """An events file against the stored list, event by event: changed, new, removed, then unchanged."""
+    order = {"changed": 0, "new": 1, "removed": 2, "unchanged": 3}
+    changes = changes.assign(order=changes["status"].map(order)).sort_values(["order", "event_date"], kind="stable")
+    return pd.DataFrame(
+        {
+            Text("行", "Row")(lang): changes["row"].map(lambda r: "" if r is None else str(int(r))),
+            Text("日期", "Date")(lang): changes["event_date"].map(lambda d: d.isoformat()),
+            Text("事件", "Event")(lang): changes["title_zh"],
+            Text("原英文标题", "Old English title")(lang): changes["old"].map(lambda v: v or ""),
+            Text("新英文标题", "New English title")(lang): changes["new"].map(lambda v: v or ""),
+            Text("变化", "Change")(lang): changes["status"].map(lambda s: STATUSES[s](lang)),
+        }
+    )
+
+
 def history_table(history: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The upload history for display, newest first."""
     status = {"committed": Text("已导入", "committed"), "undone": Text("已撤销", "undone")}
@@ -169,6 +192,7 @@ def history_table(history: pd.DataFrame, lang: str) -> pd.DataFrame:
         "sample": Text("内置示例", "sample"),
         "figures": Text("年度数据", "figures"),
         "cities": Text("城市名单", "cities"),
+        "events": Text("事件列表", "events"),
     }
     return pd.DataFrame(
         {

@@ -27,11 +27,16 @@ class Prepared:
     format: str | None
     report: Report
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)
-    # changes: row, table, city_code, year, column, old, new, old_upload_id, row_created, status
+    # changes: row, table, city_code, year, column, old, new, old_upload_id, row_created, status; for an events
+    # file one row per event: column 'title_en' (old -> new), plus event_date and title_zh (the event's key), and
+    # status 'removed' (row None) for each stored event the file leaves out
 
     @property
     def counts(self) -> dict[str, int]:
-        """File rows that are new, changed or unchanged."""
+        """File rows that are new, changed or unchanged (and for an events file, stored events it removes)."""
+        if self.report.kind == "events":
+            status = self.changes["status"] if not self.changes.empty else pd.Series(dtype=object)
+            return {k: int((status == s).sum()) for k, s in _EVENT_COUNTS.items()}
         if self.changes.empty:
             return {"inserted": 0, "updated": 0, "unchanged": 0}
         per_row = self.changes.groupby("row")["status"].agg(set)
@@ -57,8 +62,13 @@ def prepare(database: Database, data: bytes, file_name: str) -> Prepared:
     return prepared
 
 
+_EVENT_COUNTS = {"inserted": "new", "updated": "changed", "unchanged": "unchanged", "removed": "removed"}
+
+
 def _changes(cur: queries.Cursor, report: Report) -> pd.DataFrame:
     rows = report.rows
+    if report.kind == "events":
+        return _event_changes(cur, rows)
     out = []
     if report.kind == "cities":
         stored = queries.city_rows(cur).set_index("city_code")
@@ -101,6 +111,27 @@ _CHANGE_COLUMNS = (
     "row_created",
     "status",
 )
+
+
+def _event_changes(cur: queries.Cursor, rows: pd.DataFrame) -> pd.DataFrame:
+    """The file's events against the stored list (keyed by date and Chinese title), then the stored ones it drops."""
+    stored = {
+        (e.event_date.date(), e.title_zh): (e.title_en, _int_or_none(e.upload_id))
+        for e in queries.events(cur).itertuples()
+    }
+    out = []
+
+    def add(row, when, title_zh, old, new, old_upload, status) -> None:
+        values = (row, "events", None, when.year, "title_en", old, new, old_upload, status == "new", status)
+        out.append({**dict(zip(_CHANGE_COLUMNS, values, strict=True)), "event_date": when, "title_zh": title_zh})
+
+    for r in rows.itertuples():
+        old, old_upload = stored.pop((r.event_date, r.title_zh), (None, None))
+        status = "new" if old is None else "unchanged" if old == r.title_en else "changed"
+        add(r.row, r.event_date, r.title_zh, old, r.title_en, old_upload, status)
+    for (when, title_zh), (old, old_upload) in stored.items():  # in date order, as stored
+        add(None, when, title_zh, old, None, old_upload, "removed")
+    return pd.DataFrame(out, columns=[*_CHANGE_COLUMNS, "event_date", "title_zh"], dtype=object)
 
 
 def _change(row, table, code, year, column, old, new, old_upload, created) -> dict:
@@ -152,7 +183,8 @@ def _refused_on_database_error() -> Iterator[None]:
 def commit(database: Database, prepared: Prepared, data: bytes, created_by: str) -> int:
     """Write a prepared upload in one transaction, keep the raw file, and return the upload id.
 
-    Only cells that change are written; each keeps its old value so the upload can be undone exactly.
+    Only cells that change are written; each keeps its old value so the upload can be undone exactly. An events
+    file replaces the whole list of events; the list it replaces is kept so that undo restores it.
     """
     if not prepared.report.ok:
         raise Refused(Text("文件有错误，未写入任何数据。", "The file has errors; nothing was written."))
@@ -169,13 +201,34 @@ def commit(database: Database, prepared: Prepared, data: bytes, created_by: str)
             sha256=prepared.sha256,
         )
         queries.set_upload_counts(cur, upload_id, counts["updated"], counts["unchanged"])
-        if not todo.empty:
+        if prepared.report.kind == "events":
+            _replace_events(cur, changes, upload_id)
+        elif not todo.empty:
             history = todo.assign(upload_id=upload_id, old=todo["old"].map(cell_text), new=todo["new"].map(cell_text))
             queries.insert_history(cur, history)
             queries.apply_history(cur, upload_id)
             queries.bump_data_version(cur)
     _keep_raw_file(database.path, prepared, data)
     return upload_id
+
+
+def _replace_events(cur: queries.Cursor, changes: pd.DataFrame, upload_id: int) -> None:
+    """Replace the list with the file's events; an unchanged event keeps the upload that set it."""
+    kept = changes[changes["status"] != "removed"]
+    queries.replace_events(
+        cur,
+        pd.DataFrame(
+            {
+                "event_date": kept["event_date"],
+                "title_zh": kept["title_zh"],
+                "title_en": kept["new"],
+                "upload_id": kept["old_upload_id"].where(kept["status"] == "unchanged", upload_id),
+            }
+        ),
+        upload_id,
+    )
+    if (changes["status"] != "unchanged").any():
+        queries.bump_data_version(cur)
 
 
 def _keep_raw_file(db_path: Path, prepared: Prepared, data: bytes) -> None:
@@ -188,7 +241,11 @@ def _keep_raw_file(db_path: Path, prepared: Prepared, data: bytes) -> None:
 
 
 def undo(database: Database, upload_id: int) -> int:
-    """Restore every cell an upload changed; refused if a later upload changed the same cells since."""
+    """Restore every cell an upload changed and return how many; refused if a later upload changed them since.
+
+    An events upload puts back the list it replaced (and returns how many events that holds); refused while a
+    later events upload is committed.
+    """
     with _refused_on_database_error(), database.cursor() as cur, queries.transaction(cur):
         upload = queries.get_upload(cur, upload_id)
         if upload is None:
@@ -200,23 +257,39 @@ def undo(database: Database, upload_id: int) -> int:
                     "Upload {i} cannot be undone (already undone, or the built-in sample).",
                 ).format(i=upload_id)
             )
-        referenced = queries.created_cities_in_use(cur, upload_id)
-        if referenced:
-            raise Refused(
-                Text(
-                    "上传 {i} 新增的城市 {c} 已有年度数据；请先撤销或删除这些数据。",
-                    "Cities that upload {i} added ({c}) have yearly figures now; undo those uploads first.",
-                ).format(i=upload_id, c=", ".join(referenced))
-            )
-        later = queries.later_overlapping_uploads(cur, upload_id)
-        if later:
-            raise Refused(
-                Text(
-                    "上传 {i} 修改过的单元格后来又被上传 {l} 修改；请先撤销后者。",
-                    "Cells of upload {i} were changed again by upload {l}; undo that first.",
-                ).format(i=upload_id, l=", ".join(map(str, later)))
-            )
-        restored = queries.revert_history(cur, upload_id)
+        restored = _undo_events(cur, upload_id) if upload["kind"] == "events" else _undo_cells(cur, upload_id)
         queries.mark_undone(cur, upload_id)
         queries.bump_data_version(cur)
     return restored
+
+
+def _undo_cells(cur: queries.Cursor, upload_id: int) -> int:
+    referenced = queries.created_cities_in_use(cur, upload_id)
+    if referenced:
+        raise Refused(
+            Text(
+                "上传 {i} 新增的城市 {c} 已有年度数据；请先撤销或删除这些数据。",
+                "Cities that upload {i} added ({c}) have yearly figures now; undo those uploads first.",
+            ).format(i=upload_id, c=", ".join(referenced))
+        )
+    later = queries.later_overlapping_uploads(cur, upload_id)
+    if later:
+        raise Refused(
+            Text(
+                "上传 {i} 修改过的单元格后来又被上传 {l} 修改；请先撤销后者。",
+                "Cells of upload {i} were changed again by upload {l}; undo that first.",
+            ).format(i=upload_id, l=", ".join(map(str, later)))
+        )
+    return queries.revert_history(cur, upload_id)
+
+
+def _undo_events(cur: queries.Cursor, upload_id: int) -> int:
+    later = queries.later_event_uploads(cur, upload_id)
+    if later:
+        raise Refused(
+            Text(
+                "上传 {i} 之后，事件列表又被上传 {l} 替换；请先撤销后者。",
+                "The list of events was replaced again by upload {l} after upload {i}; undo that first.",
+            ).format(i=upload_id, l=", ".join(map(str, later)))
+        )
+    return queries.restore_events(cur, upload_id)

@@ -1,4 +1,4 @@
-"""Checking an uploaded table: which kind of file it is, its headers, cities, years and numbers.
+"""Checking an uploaded table: which kind of file it is, its headers, cities, years, numbers and event dates.
 
 Validation never raises for bad input: it returns a report of issues (row as the spreadsheet shows it, column,
 level, message in Chinese and English) together with whatever it could parse.
@@ -6,10 +6,12 @@ level, message in Chinese and English) together with whatever it could parse.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
@@ -24,6 +26,8 @@ MAX_VALUE = Decimal(10) ** 12  # no pilot reports a trillion of anything; such a
 MAX_COUNT = 2**31 - 1  # counts are stored as 32-bit integers
 NUMBER = re.compile(r"(\d{1,3}(,\d{3})+|\d+)(\.\d+)?")  # commas only as thousands separators
 JUMP = 10  # a value ten times last year's (or a tenth of it) earns a warning
+MAX_TITLE = 120  # characters in an event title: it is drawn on a chart
+FORMULA_START = ("=", "+", "-", "@")  # text a spreadsheet would run as a formula when the file is opened
 
 NOT_REPORTED = {"", "-", "—", "–", "n/a", "na", "无", "/"}
 IGNORED_HEADERS = {"序号", "no", "no.", "备注", "notes", "note", "remarks"}
@@ -42,6 +46,14 @@ CITY_COLUMNS = {
     "lat": {"lat", "latitude", "纬度"},
     "lon": {"lon", "longitude", "经度"},
 }
+# Matched on the whole header first (so "事件（英文）" is not read as "事件"), then as other headers are.
+EVENT_COLUMNS = {
+    "event_date": {"date", "event_date", "日期", "事件日期"},
+    "title_zh": {"title_zh", "title (chinese)", "事件", "事件（中文）", "中文标题"},
+    "title_en": {"title_en", "title (english)", "事件（英文）", "英文标题"},
+}
+# A date as officers write it: 2016-05-30, 2016/5/30, 2016年5月30日; Excel date cells read as "2016-05-30 00:00:00".
+DATE = re.compile(r"(\d{4})([-/])(\d{1,2})\2(\d{1,2})(?:\s+0?0:00(?::00)?)?|(\d{4})年(\d{1,2})月(\d{1,2})日")
 
 
 @dataclass(frozen=True)
@@ -62,7 +74,7 @@ class Issue:
 class Report:
     """What validation found, and the rows it could parse."""
 
-    kind: Literal["figures", "cities"] | None = None
+    kind: Literal["figures", "cities", "events"] | None = None
     issues: list[Issue] = field(default_factory=list)
     rows: pd.DataFrame | None = None  # parsed rows, one per data row that had no error
 
@@ -100,6 +112,9 @@ FIGURE_HEADERS = _figure_headers()
 
 def validate(cur: queries.Cursor, table: Table) -> Report:
     """Check a table read from an upload against the stored data; the report says what kind it is."""
+    events = {event_column(h) for h in table.header}
+    if "event_date" in events and events & {"title_zh", "title_en"}:
+        return validate_events(cur, table)
     keys = {normalise(h) for h in table.header}
     described = any(keys & CITY_COLUMNS[c] for c in ("province_zh", "region", "kind", "batch", "designated_year"))
     if keys & CITY_COLUMNS["city_code"] and keys & CITY_COLUMNS["name_zh"] and described:
@@ -368,6 +383,11 @@ class CityMatcher:
         return None
 
 
+def looks_like_formula(text: str) -> bool:
+    """Text a spreadsheet would run as a formula (=, +, -, @ first): refused as a name or title."""
+    return text.startswith(FORMULA_START)
+
+
 def _short(name: str) -> str:
     name = unicodedata.normalize("NFKC", name).strip()
     return name[:-1] if len(name) > 2 and name[-1] in "市区" else name
@@ -443,7 +463,7 @@ def _check_city_row(row: dict, header: dict, report: Report, number: int) -> Non
         row[column] = unicodedata.normalize("NFKC", row[column]).strip() if column != "name_zh" else row[column].strip()
         if not row[column]:
             error(column, Text("不能为空。", "Must not be empty."))
-        elif row[column][0] in "=+-@":
+        elif looks_like_formula(row[column]):
             error(column, Text("“{v}”像是公式，不能作为名称。", "'{v}' looks like a formula, not a name."))
     if row["city_code"] and not re.fullmatch(r"\d{6}|P\d{4}", row["city_code"]):
         error(
@@ -484,3 +504,142 @@ def _check_city_row(row: dict, header: dict, report: Report, number: int) -> Non
             )
         else:
             row[column] = value
+
+
+# --- events -----------------------------------------------------------------------------------------------------
+
+
+def _whole_header(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).strip().lower())
+
+
+_EVENT_WHOLE = {_whole_header(a): column for column, aliases in EVENT_COLUMNS.items() for a in aliases}
+_EVENT_SHORT = {normalise(a): column for column, aliases in EVENT_COLUMNS.items() for a in aliases}
+
+
+def event_column(header: str) -> str | None:
+    """The events column a header names (event_date, title_zh, title_en), or None."""
+    return _EVENT_WHOLE.get(_whole_header(header)) or _EVENT_SHORT.get(normalise(header))
+
+
+def validate_events(cur: queries.Cursor, table: Table) -> Report:
+    """Check an events table: a date and both titles per row, one row per date and Chinese title, at least one row."""
+    report = Report(kind="events")
+    columns = []
+    for header in table.header:
+        column = event_column(header)
+        if column is None and normalise(header) not in IGNORED_HEADERS:
+            report.add(
+                table.header_row,
+                header or "—",
+                "error",
+                Text(
+                    "无法识别的列“{c}”。事件文件的列为：日期、事件（中文）、事件（英文）。",
+                    "Unknown column '{c}'. An events file has the columns date, title_zh and title_en.",
+                ).format(c=header),
+            )
+        columns.append(column)
+    needed = {"event_date": Text("日期", "date"), "title_zh": Text("事件（中文）", "title_zh"),
+              "title_en": Text("事件（英文）", "title_en")}  # fmt: skip
+    _check_columns(table, columns, needed, report)
+    if not report.ok:
+        return report
+    if not table.rows:
+        report.add(
+            None,
+            None,
+            "error",
+            Text(
+                "文件只有表头，没有事件。事件文件会替换整个事件列表，为免误删，不接受空文件。",
+                "The file has a header but no data rows. An events file replaces the whole list of events, so an "
+                "empty one is refused rather than wiping the list.",
+            ),
+        )
+        return report
+    last_year = queries.max_year()
+    parsed, seen = [], {}
+    for number, cells in zip(table.row_numbers, table.rows, strict=True):
+        if _ragged(report, number, cells, table):
+            continue
+        before = len(report.issues)
+        cell = {c: (cells[i] if i < len(cells) else "") for i, c in enumerate(columns) if c}
+        header = {c: table.header[i] for i, c in enumerate(columns) if c}
+        when = _event_date(cell["event_date"], report, number, header["event_date"], last_year)
+        title_zh = _event_title(cell["title_zh"].strip(), report, number, header["title_zh"])
+        title_en = _event_title(unicodedata.normalize("NFKC", cell["title_en"]).strip(), report, number,
+                                header["title_en"])  # fmt: skip
+        if when and title_zh:
+            if (when, title_zh) in seen:
+                report.add(
+                    number,
+                    header["title_zh"],
+                    "error",
+                    Text(
+                        "{d}“{t}”与第 {r} 行重复：同一天的同一事件只能有一行。",
+                        "'{t}' on {d} repeats row {r}; one row per event and date.",
+                    ).format(d=when.isoformat(), t=title_zh, r=seen[(when, title_zh)]),
+                )
+            seen.setdefault((when, title_zh), number)
+        if len(report.issues) == before:
+            parsed.append({"row": number, "event_date": when, "title_zh": title_zh, "title_en": title_en})
+    report.rows = pd.DataFrame(parsed, columns=["row", "event_date", "title_zh", "title_en"])
+    return report
+
+
+def _event_date(raw: str, report: Report, number: int, column: str, last_year: int) -> date | None:
+    """The date a cell holds, or None after reporting why not."""
+    text = unicodedata.normalize("NFKC", raw).strip()
+    match = DATE.fullmatch(text)
+    when = None
+    if match:
+        numbered = match.group(1, 3, 4) if match.group(1) else match.group(5, 6, 7)
+        with contextlib.suppress(ValueError):  # no such day, such as 2023-02-30
+            when = date(*map(int, numbered))
+    if when is None:
+        report.add(
+            number,
+            column,
+            "error",
+            Text(
+                "日期“{v}”无效：请写成 2016-05-30 这样的日期。",
+                "Date '{v}' is not valid: write a date such as 2016-05-30.",
+            ).format(v=raw or "—"),
+        )
+        return None
+    if not queries.MIN_YEAR <= when.year <= last_year:
+        report.add(
+            number,
+            column,
+            "error",
+            Text(
+                "日期“{v}”的年份应在 {a} 至 {b} 之间。", "Date '{v}' is not valid: its year must be from {a} to {b}."
+            ).format(v=raw, a=queries.MIN_YEAR, b=last_year),
+        )
+        return None
+    return when
+
+
+def _event_title(text: str, report: Report, number: int, column: str) -> str | None:
+    """A title as stored, or None after reporting why it cannot be."""
+    if not text:
+        report.add(number, column, "error", Text("标题不能为空。", "The title is missing."))
+        return None
+    if looks_like_formula(text):
+        report.add(
+            number,
+            column,
+            "error",
+            Text("“{v}”像是公式，不能作为标题。", "'{v}' looks like a formula, not a title.").format(v=text),
+        )
+        return None
+    if len(text) > MAX_TITLE:
+        report.add(
+            number,
+            column,
+            "error",
+            Text("标题有 {n} 个字，最多 {m} 个。", "The title has {n} characters; at most {m} are allowed.").format(
+                n=len(text), m=MAX_TITLE
+            ),
+        )
+        return None
+    return text

@@ -1,12 +1,17 @@
 """Opening the database: one connection per process, a cursor per thread, clear errors."""
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
+import duckdb
+import pandas as pd
 import pytest
-from conftest import lock_holder
+from conftest import city, lock_holder
 
-from metrics import queries, store
+from metrics import queries, store, uploads
 from metrics.db import DatabaseError, DatabaseLocked, open_database
+
+DATA = Path(__file__).resolve().parent / "data"
 
 
 def test_one_connection_per_process(empty_db):
@@ -60,3 +65,58 @@ def test_force_replaces_and_data_version_advances(tmp_path):
     with database.cursor() as cur:
         assert queries.data_version(cur) == 1 and queries.is_sample(cur)
         assert len(queries.list_cities(cur)) == 65
+
+
+def schema_of(cur) -> dict[str, list]:
+    """Every column and constraint of the database, to compare two schemas."""
+    columns = cur.execute(
+        """SELECT table_name, column_name, data_type, is_nullable, column_default FROM duckdb_columns()
+           WHERE database_name = current_database() ORDER BY ALL"""
+    ).fetchall()
+    constraints = cur.execute(
+        """SELECT table_name, constraint_type, constraint_text FROM duckdb_constraints()
+           WHERE database_name = current_database() ORDER BY ALL"""
+    ).fetchall()
+    return {"columns": columns, "constraints": constraints}
+
+
+def test_a_version_2_database_is_migrated(tmp_path):
+    path = tmp_path / "v2.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute((DATA / "schema-v2.sql").read_text())
+    con.execute("INSERT INTO meta VALUES ('schema_version', '2'), ('database_id', 'v2'), ('data_version', '3')")
+    con.execute(
+        """INSERT INTO uploads (file_name, kind, created_by, rows_inserted)
+           VALUES ('built-in sample', 'sample', 'init', 2), ('a.csv', 'figures', '王科员', 1)"""
+    )
+    con.execute("UPDATE uploads SET status = 'undone', undone_at = current_timestamp WHERE upload_id = 2")
+    queries.insert_cities(con, pd.DataFrame([city("330100")]), 1)
+    con.execute(
+        "INSERT INTO matching_activities (city_code, year, activities, upload_id) VALUES ('330100', 2014, 5, 1)"
+    )
+    uploads_before = con.execute("SELECT * FROM uploads ORDER BY upload_id").df()
+    con.close()
+
+    database = open_database(path)
+    try:
+        with database.cursor() as cur:
+            assert queries.get_meta(cur, "schema_version") == str(queries.SCHEMA_VERSION)
+            pd.testing.assert_frame_equal(uploads_before, cur.execute("SELECT * FROM uploads ORDER BY upload_id").df())
+            assert queries.list_cities(cur)["city_code"].tolist() == ["330100"]
+            assert queries.series(cur, "activities", years=(2014, 2014))["value"].tolist() == [5]
+            assert queries.events(cur).empty
+            migrated = schema_of(cur)
+        data = "date,title_zh,title_en\n2016-05-30,全国科技创新大会召开,National S&T Innovation Conference\n".encode()
+        upload_id = uploads.commit(database, uploads.prepare(database, data, "e.csv"), data, "pytest")
+        assert upload_id == 3  # the upload ids carry on
+        uploads.undo(database, upload_id)
+        with database.cursor() as cur:
+            assert queries.events(cur).empty
+    finally:
+        database.close()
+    fresh = store.initialise(tmp_path / "fresh.duckdb", with_sample=False)
+    try:
+        with fresh.cursor() as cur:
+            assert schema_of(cur) == migrated  # migrating gives the schema a new database has
+    finally:
+        fresh.close()

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from metrics import analysis, queries
+from metrics import analysis, queries, specs
 from metrics.db import Database, open_database
 
 # Functions the pages may call through `get`: the public functions of queries and analysis (cursor first).
@@ -41,8 +41,24 @@ def _cached(data_key: tuple, name: str, args: tuple, kwargs: tuple):
 def get(function: Callable, *args, **kwargs):
     """function(cursor, *args, **kwargs), cached until the data changes (a new data version)."""
     name = f"{function.__module__}.{function.__name__}"
-    data_key = st.session_state.get("_data_key") or refresh_data_version()
-    return _cached(data_key, name, args, tuple(sorted(kwargs.items())))
+    return _cached(data_key(), name, args, tuple(sorted(kwargs.items())))
+
+
+@st.cache_resource(show_spinner=False, max_entries=1024)
+def _chart_data(data_key: tuple, spec: specs.ChartSpec, lang: str) -> specs.ChartData:
+    # cache_resource hands back the same object, not a copy; ChartData is never changed once made.
+    with open_database(data_key[0]).cursor() as cur:
+        return specs.resolve(cur, spec, lang)
+
+
+def chart_data(spec: specs.ChartSpec, lang: str) -> specs.ChartData:
+    """The chart a spec names, resolved in `lang`, cached until the data changes."""
+    return _chart_data(data_key(), spec, lang)
+
+
+def data_key() -> tuple:
+    """(database path, database id, data version) of this run: what every cache here is keyed on."""
+    return st.session_state.get("_data_key") or refresh_data_version()
 
 
 def prepared_upload(content: bytes, file_name: str):

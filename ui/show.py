@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Callable
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from metrics import charts, queries, registry
+from metrics import charts, exports, queries, registry
 from metrics.formatting import format_change, format_value
-from metrics.i18n import SAMPLE_SOURCE, SOURCE, Text
+from metrics.i18n import Text
+from metrics.specs import ChartData, ChartSpec
 
-from . import data
+from . import data, slides, state
 
 HEADLINE_HELP = Text(
     "增幅按两年都报送的城市同口径计算，因此不受个别城市未报送影响。",
@@ -23,23 +25,81 @@ PREVIOUS = Text("上年 {value}", "previous year {value}")
 
 
 @st.cache_resource(show_spinner=False, max_entries=512)
-def _figure(builder: str, args: tuple, kwargs: tuple) -> go.Figure:
+def _figure(data_key: tuple, spec: ChartSpec, lang: str, style: charts.Style) -> go.Figure:
     # cache_resource hands back the same object without copying it; figures are never changed once built.
-    return getattr(charts, builder)(*args, **dict(kwargs))
+    return charts.figure(data.chart_data(spec, lang), style)
 
 
-def chart(builder: Callable[..., go.Figure], *args, key: str | None = None, **kwargs) -> None:
-    """Draw builder(*args, **kwargs), a figure from metrics.charts, full width and in our own style.
+def chart(spec: ChartSpec, lang: str, *, key: str | None = None, style: charts.Style = charts.SCREEN) -> None:
+    """Draw the chart a spec names, with "add to deck" and downloads (PNG, SVG, CSV, XLSX) under it.
 
-    The figure is built once per distinct input, so a rerun that changes nothing it depends on builds nothing.
+    The figure is built once per spec, language and data version, so a rerun that changes nothing builds nothing.
     """
-    fig = _figure(builder.__name__, args, tuple(sorted(kwargs.items())))
-    st.plotly_chart(fig, theme=None, config=charts.CONFIG, width="stretch", key=key)
+    resolved = data.chart_data(spec, lang)
+    fig = _figure(data.data_key(), spec, lang, style)
+    config = {**charts.CONFIG, "toImageButtonOptions": {"filename": resolved.file_stem, "scale": 2}}
+    st.plotly_chart(fig, theme=None, config=config, width="stretch", key=key or f"chart-{spec.id}")
+    if style == charts.SCREEN:
+        events = [f"{m.tag} {m.year} {m.label}" for m in resolved.marks if m.kind == "event"]
+        if events:
+            st.caption(" · ".join(events))
+        _toolbar(resolved, key or spec.id)
 
 
-def source(lang: str) -> str:
-    """The source line under every chart, naming the sample while it is loaded."""
-    return (SAMPLE_SOURCE if data.get(queries.is_sample) else SOURCE)(lang)
+ADD = Text("加入演示文稿", "Add to deck")
+ADDED = Text("已加入演示文稿（点击移除）", "In the deck (click to remove)")
+DOWNLOAD = Text("下载", "Download")
+
+
+def _toolbar(resolved: ChartData, key: str) -> None:
+    lang, spec = resolved.lang, resolved.spec
+    chosen = slides.contains(spec)
+    left, right = st.columns([3, 2], vertical_alignment="center")
+    left.button(
+        (ADDED if chosen else ADD)(lang),
+        key=f"deck-{key}",
+        icon=":material/check_circle:" if chosen else ":material/add_to_queue:",
+        type="tertiary",
+        on_click=slides.toggle,
+        args=(spec,),
+    )
+    with right.popover(DOWNLOAD(lang), icon=":material/download:", width="stretch"):
+        downloads(resolved.table, resolved.file_stem, key, chart=resolved)
+
+
+FORMAT_LABELS = {
+    "png": Text("PNG 图片（1920×1080）", "PNG image (1920×1080)"),
+    "svg": Text("SVG 矢量图", "SVG vector image"),
+    "csv": Text("CSV 数据（Excel 可直接打开）", "CSV data (opens in Excel)"),
+    "xlsx": Text("Excel 工作簿", "Excel workbook"),
+}
+
+
+def downloads(table: pd.DataFrame, stem: str, key: str, chart: ChartData | None = None) -> None:
+    """Download buttons for a table as CSV and XLSX, and for a chart also as PNG and SVG; files made on click."""
+    lang = state.current_lang()
+    formats = (*(charts.IMAGE_FORMATS if chart is not None else ()), *exports.FORMATS)
+    for fmt in formats:
+        if fmt in charts.IMAGE_FORMATS:
+            make = functools.partial(charts.image, chart, fmt)
+        else:
+            make = functools.partial(exports.to_bytes, table, fmt, stem)
+        st.download_button(
+            FORMAT_LABELS[fmt](lang),
+            make,
+            file_name=f"{stem}.{fmt}",
+            mime=exports.MIME[fmt],
+            key=f"download-{key}-{fmt}",
+            on_click="ignore",
+            width="stretch",
+        )
+
+
+def table(frame: pd.DataFrame, stem: str, key: str, **dataframe) -> None:
+    """A table with CSV and XLSX downloads of exactly what it shows."""
+    st.dataframe(frame, **{"hide_index": True, "width": "stretch", **dataframe})
+    with st.popover(DOWNLOAD(state.current_lang()), icon=":material/download:"):
+        downloads(frame, stem, key)
 
 
 def city_names(lang: str) -> dict[str, str]:
@@ -53,13 +113,13 @@ def city_colours() -> dict[str, str]:
     return charts.city_colours(data.get(queries.list_cities)["city_code"].tolist())
 
 
-def ranking(table, height: int = 440) -> None:
-    """A sortable ranking table (from tables.ranking_table) whose narrow columns stay narrow."""
-    rank, _city, _value, move = table.columns
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
+def ranking(frame: pd.DataFrame, stem: str, height: int = 440) -> None:
+    """A sortable ranking table (from tables.ranking_table) whose narrow columns stay narrow, with downloads."""
+    rank, _city, _value, move = frame.columns
+    table(
+        frame,
+        stem,
+        key=f"ranking-{stem}",
         height=height,
         column_config={rank: st.column_config.Column(width=60), move: st.column_config.Column(width=70)},
     )

@@ -11,6 +11,10 @@ from metrics.i18n import KIND_NAMES, REGION_NAMES, Text
 from metrics.queries import KINDS, REGIONS, Scope
 
 LANG_NAMES = {"zh": "中文", "en": "English"}
+EVENTS_HELP = Text(
+    "在趋势图上标出各批试点命名和项目大事（大事表可在“数据上传”页更新）。",
+    "Marks pilot batches and programme events on time charts (the events list is updated on the Upload page).",
+)
 
 _BOUND = "_url_bound"  # keys bound to the URL during this run
 
@@ -22,6 +26,7 @@ class View:
     lang: str
     years: tuple[int, int]
     scope: Scope
+    events: bool = True  # draw batch designations and programme events on time charts
 
     def t(self, text: Text) -> str:
         """A message in the chosen language."""
@@ -160,12 +165,18 @@ def sidebar(first_year: int, last_year: int, batches: Sequence[int]) -> View:
             format_func=lambda b: t(Text("第{b}批", "Batch {b}").format(b=b)),
             placeholder=t(Text("全部批次", "All batches")),
         )  # fmt: skip
+        bind("events", True, lambda raw: raw != "0", lambda on: "" if on else "0")
+        events = st.toggle(
+            t(Text("图中标注批次与大事", "Mark batches and events")),
+            key="events",
+            help=t(EVENTS_HELP),
+        )
     scope = Scope(
         regions=tuple(regions) or None,
         kinds=tuple(kinds) or None,
         batches=tuple(int(b) for b in chosen_batches) or None,
     )
-    return View(lang, (int(years[0]), int(years[1])), scope)
+    return View(lang, (int(years[0]), int(years[1])), scope, events)
 
 
 def view() -> View:

@@ -3,6 +3,7 @@
 import codecs
 import io
 import zipfile
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
@@ -31,6 +32,12 @@ CITIES = [
     "lon",
 ]
 GOOD = [["杭州", "2026", "40", "1,234", "5678.5", "２０００"], ["武汉市", "2026", "35", "—", "", "1500"]]
+# The sample's programme events (data/sample_events.csv); events files are checked against them.
+EVENTS = [
+    ["2014-01-01", "科协“创新驱动助力工程”启动", "CAST launches CONTRID"],
+    ["2016-05-30", "全国科技创新大会召开", "National S&T Innovation Conference"],
+    ["2020-05-01", "“科创中国”启动", "Innovation China launched"],
+]
 
 
 def csv_text(rows, sep=","):
@@ -44,7 +51,7 @@ def xlsx(rows, formula_cell=None):
     book = openpyxl.Workbook()
     sheet = book.active
     for r in rows:
-        sheet.append([int(c) if c.isdigit() else c for c in r])
+        sheet.append([int(c) if isinstance(c, str) and c.isdigit() else c for c in r])
     if formula_cell:
         sheet[formula_cell] = "=1+1"
     out = io.BytesIO()
@@ -76,6 +83,32 @@ FILES = {
             ["330100", "杭州市", "Hangzhou", "浙江省", "Zhejiang", "east", "city", "1", "2014", "30.2741", "120.1551"],
         ]
     ).encode("utf-8"),
+    # Events files: one unchanged, one retitled, one new, the 2020 event left out (removed).
+    "good-events.csv": csv_text(
+        [["date", "title_zh", "title_en"], EVENTS[0], [*EVENTS[1][:2], "National S&T Innovation Conference (Beijing)"],
+         ["2021-06-01", "第六批试点城市公布", "Sixth batch of pilot cities announced"]]
+    ).encode("utf-8"),
+    "good-events-gbk.csv": csv_text(
+        [["序号", "日期", "事件（中文）", "事件（英文）"], ["1", "2014/1/1", *EVENTS[0][1:]],
+         ["2", "2016年5月30日", *EVENTS[1][1:]], ["3", "2020-5-1", *EVENTS[2][1:]]]
+    ).encode("gbk"),
+    "good-events.xlsx": xlsx(
+        [["Date", "Title (Chinese)", "Title (English)"],
+         *[[datetime.fromisoformat(d), zh, en] for d, zh, en in EVENTS],
+         [datetime(2024, 3, 1), "新事件", "A new event"]]
+    ),
+    "bad-events.csv": csv_text(
+        [["日期", "中文标题", "英文标题"],
+         ["2016-02-30", "某事件", "Some event"],
+         ["1999-05-01", "旧事件", "An old event"],
+         ["2017-03-01", "无英文标题", ""],
+         ["2018-01-01", "=HYPERLINK(A1)", "A link"],
+         ["2019-01-01", "长标题", "x" * 121],
+         ["2020-05-01", "科创中国", "Innovation China"],
+         ["2020/5/1", "科创中国", "Innovation China again"],
+         ["5/1/2020", "美式日期", "A US date"]]
+    ).encode("utf-8"),
+    "bad-events-header-only.csv": csv_text([["date", "title_zh", "title_en"]]).encode("utf-8"),
     # Bad files: each refused whole.
     "bad-empty.csv": b"",
     "bad-header-only.csv": csv_text([ZH]).encode("utf-8"),
