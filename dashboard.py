@@ -18,9 +18,12 @@ PAGES = (
     ("app_pages/compare.py", "compare", Text("城市对比", "Compare"), ":material/compare_arrows:"),
     ("app_pages/map.py", "map", Text("分布图", "Map"), ":material/scatter_plot:"),
     ("app_pages/completeness.py", "completeness", Text("报送完整性", "Data completeness"), ":material/fact_check:"),
+    ("app_pages/deck.py", "deck", Text("演示文稿", "Deck"), ":material/slideshow:"),
     ("app_pages/upload.py", "upload", Text("数据上传", "Upload"), ":material/upload_file:"),
     ("app_pages/about.py", "about", Text("指标说明", "About"), ":material/info:"),
+    ("app_pages/present.py", "present", Text("放映", "Present"), ":material/present_to_all:"),
 )
+HIDDEN = {"present"}  # reached from the deck page, not listed
 
 lang = state.current_lang()
 try:
@@ -29,20 +32,20 @@ except DatabaseError as exc:
     st.error(exc.text(lang))
     st.stop()
 
-first_year, last_year = data.get(queries.year_span)
-batches = sorted(int(b) for b in data.get(queries.list_cities)["batch"].dropna().unique())
-st.session_state["_view"] = state.sidebar(first_year, last_year, batches)
-lang = st.session_state["_view"].lang
-
 pages = [
-    st.Page(path, title=title(lang), icon=icon, url_path=url, default=(url == "overview"))
+    st.Page(path, title=title(lang), icon=icon, url_path=url, default=(url == "overview"),
+            visibility="hidden" if url in HIDDEN else "visible")
     for path, url, title, icon in PAGES
-]
+]  # fmt: skip
 page = st.navigation(pages)
+if page.url_path != "present":  # presentation mode has no sidebar and no banner (its charts name the source)
+    first_year, last_year = data.get(queries.year_span)
+    batches = sorted(int(b) for b in data.get(queries.list_cities)["batch"].dropna().unique())
+    st.session_state["_view"] = state.sidebar(first_year, last_year, batches)
+    st.sidebar.caption(APP_NAME(lang))
+    if data.get(queries.is_sample):
+        st.info(SAMPLE_NOTICE(lang), icon=":material/science:")
 st.set_page_config(page_title=f"{page.title} · {APP_NAME(lang)}")
-st.sidebar.caption(APP_NAME(lang))
-if data.get(queries.is_sample):
-    st.info(SAMPLE_NOTICE(lang), icon=":material/science:")
 with contextlib.suppress(show.EndOfPage):  # a page with nothing more to show
     page.run()
 state.write_url()

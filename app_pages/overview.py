@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from metrics import analysis, registry
+from metrics import analysis, highlights, registry
 from metrics.i18n import Text
 from metrics.specs import ChartSpec
 from ui import data, show, state
@@ -20,6 +20,11 @@ columns = st.columns(2)
 for i, head in enumerate(heads):
     with columns[i % 2]:
         show.headline(head, lang)
+
+notes = data.get(highlights.highlights, last, v.scope)
+if notes:
+    st.subheader(t(Text("{y} 年要点", "What changed in {y}").format(y=last)))
+    st.markdown("\n".join(f"- {show.escaped(h.text(lang))}" for h in notes))
 
 st.subheader(t(Text("2014 年以来累计", "Cumulative since 2014")))
 cumulative = tuple(f"cumulative_{k}" for k in ("activities", "agreements", "stations_founded", "subcenters_founded"))

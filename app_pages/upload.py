@@ -1,8 +1,10 @@
 """Upload: templates, a file checked and previewed before anything is written, the history, undo."""
 
+import functools
+
 import streamlit as st
 
-from metrics import queries, tables, templates, uploads
+from metrics import exports, queries, tables, templates, uploads
 from metrics.i18n import Text
 from ui import data, show, state
 
@@ -12,6 +14,17 @@ database = data.database()
 
 st.title(t(Text("数据上传", "Upload figures")))
 
+
+def _template(template_lang: str, year: int, fmt: str) -> bytes:
+    with database.cursor() as cur:
+        return templates.figures_template(cur, template_lang, year, fmt)
+
+
+def _events_list() -> bytes:
+    with database.cursor() as cur:
+        return exports.csv_bytes(exports.export_frame(cur, "events"))
+
+
 with st.expander(t(Text("下载空白模板", "Download a blank template")), expanded=False):
     first, last = data.get(queries.year_span)
     years = list(range(max(last, queries.max_year() - 1), first - 1, -1))
@@ -19,22 +32,31 @@ with st.expander(t(Text("下载空白模板", "Download a blank template")), exp
     columns = st.columns(4)
     for column, (fmt, template_lang) in zip(columns, [("xlsx", "zh"), ("csv", "zh"), ("xlsx", "en"), ("csv", "en")],
                                             strict=True):  # fmt: skip
-        with database.cursor() as cur:
-            content = templates.figures_template(cur, template_lang, year, fmt)
         column.download_button(
             f"{fmt.upper()} · {'中文表头' if template_lang == 'zh' else 'English headers'}",
-            content,
+            functools.partial(_template, template_lang, year, fmt),  # made when clicked
             file_name=f"pilot-figures-{year}-{template_lang}.{fmt}",
-            mime="text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            mime=exports.MIME[fmt],
             key=f"template-{fmt}-{template_lang}",
+            on_click="ignore",
         )
+    st.download_button(
+        t(Text("当前大事列表（CSV，可编辑后重新上传）", "The current events list (CSV, edit it and upload it again)")),
+        functools.partial(_events_list),
+        file_name="pilot-events.csv",
+        mime=exports.MIME["csv"],
+        key="events-list",
+        on_click="ignore",
+        icon=":material/event:",
+    )
     st.caption(
         t(
             Text(
                 "每行一个城市一个年份；空白、“-”、“无”、“N/A”表示未报送，不会覆盖已有数据。"
-                "也可上传城市名单（cities 列）。",
+                "也可上传城市名单（cities 列），或大事列表（date、title_zh、title_en 列，整表替换原列表）。",
                 "One row per city and year; blank, '-', 'N/A' mean not reported and never overwrite stored figures. "
-                "A cities list (the cities columns) can be uploaded too.",
+                "A cities list (the cities columns) can be uploaded too, or an events list (date, title_zh, title_en; "
+                "it replaces the whole list).",
             )
         )
     )
@@ -60,15 +82,17 @@ if uploaded is not None:
     if report.ok:
         counts = prepared.counts
         st.subheader(t(Text("将要做的改动", "What will change")))
-        a, b, c = st.columns(3)
-        a.metric(t(Text("新增行", "New rows")), counts["inserted"])
-        b.metric(t(Text("修改行", "Changed rows")), counts["updated"])
-        c.metric(t(Text("未变行", "Unchanged rows")), counts["unchanged"])
+        columns = iter(st.columns(4 if "removed" in counts else 3))
+        next(columns).metric(t(Text("新增行", "New rows")), counts["inserted"])
+        next(columns).metric(t(Text("修改行", "Changed rows")), counts["updated"])
+        next(columns).metric(t(Text("未变行", "Unchanged rows")), counts["unchanged"])
+        if "removed" in counts:  # an events file replaces the whole list
+            next(columns).metric(t(Text("删除的事件", "Events removed")), counts["removed"])
         preview = tables.changes_table(prepared, show.city_names(lang), lang)
         if len(preview):
             st.dataframe(preview, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(preview)))
         who = st.text_input(t(Text("上传人", "Uploaded by")), key="upload_by", max_chars=60)
-        nothing = counts["inserted"] + counts["updated"] == 0
+        nothing = counts["inserted"] + counts["updated"] + counts.get("removed", 0) == 0
         if st.button(t(Text("确认导入", "Confirm and load")), type="primary", disabled=nothing, key="upload_confirm"):
             st.session_state["upload_done"] = uploads.commit(database, prepared, content, who.strip() or "app")
             st.session_state["upload_round"] += 1

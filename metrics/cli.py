@@ -78,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_selection(export)
 
+    deck = commands.add_parser("deck", parents=[common], help="the meeting deck as an editable PowerPoint file")
+    deck.add_argument("--out", required=True, metavar="FILE.pptx", help="file to write")
+    deck.add_argument("--city", action="append", metavar="CODE", help="add this city's slides; repeat for several")
+    deck.add_argument("--from", dest="from_year", type=int, metavar="YEAR", help="first year")
+    deck.add_argument("--to", dest="to_year", type=int, metavar="YEAR", help="last year")
+
     undo = commands.add_parser("undo", parents=[common], help="restore every cell an upload changed")
     undo.add_argument("upload_id", type=int, help="the upload's id (see `history`)")
     undo.add_argument("--json", action="store_true", help="print JSON")
@@ -282,6 +288,12 @@ def _import(args, lang: str) -> int:
                     "{d}：新增 {a} 行，修改 {b} 行，未变 {c} 行。", "{d}: {a} new, {b} changed, {c} unchanged rows."
                 ).format(d=done, a=counts["inserted"], b=counts["updated"], c=counts["unchanged"])(lang)
             )
+            if "removed" in counts:
+                print(
+                    Text("事件列表中删除 {n} 项。", "{n} events removed from the list.").format(n=counts["removed"])(
+                        lang
+                    )
+                )
         else:
             print(
                 Text("文件被拒绝，未写入任何数据。", "The file was refused; nothing was written.")(lang),
@@ -326,12 +338,33 @@ def _export(args, lang: str) -> int:
         years = None if as_table else _checked_years(cur, args)
         frame = exports.export_frame(cur, args.name, codes, years, as_table=as_table)
     try:
-        exports.write_export(out, frame, file_format, sheet=args.name)
+        exports.write_file(out, exports.to_bytes(frame, file_format, sheet=args.name))
     except OSError as exc:
         raise UsageError(
             Text("无法写入 {f}：{e}", "Cannot write {f}: {e}").format(f=out, e=exc.strerror or exc)
         ) from None
     print(Text("已导出 {n} 行到 {f}。", "Wrote {n} rows to {f}.").format(n=len(frame), f=out)(lang))
+    return EXIT_OK
+
+
+def _deck(args, lang: str) -> int:
+    from . import deck  # python-pptx is needed by this command only
+
+    out = Path(args.out)
+    with open_database(args.db).cursor() as cur:
+        codes = _checked_cities(cur, args.city)
+        years = _checked_years(cur, args)
+        specs = deck.standard_specs(cur, years, codes)
+        content = deck.build(cur, specs, lang)
+    try:
+        exports.write_file(out, content)
+    except OSError as exc:
+        raise UsageError(
+            Text("无法写入 {f}：{e}", "Cannot write {f}: {e}").format(f=out, e=exc.strerror or exc)
+        ) from None
+    print(
+        Text("已生成演示文稿 {f}（{n} 张图表）。", "Wrote the deck {f} ({n} charts).").format(f=out, n=len(specs))(lang)
+    )
     return EXIT_OK
 
 
@@ -360,4 +393,5 @@ _COMMANDS = {
     "history": _history,
     "undo": _undo,
     "export": _export,
+    "deck": _deck,
 }

@@ -151,9 +151,12 @@ def export_frame(
     )
 
 
-def write_export(path: Path, frame: pd.DataFrame, file_format: str, sheet: str) -> None:
-    """Write an export atomically: a reader never sees half a file."""
-    data = to_bytes(frame, file_format, sheet)
+def write_file(path: Path, data: bytes) -> None:
+    """Write a file atomically: a reader never sees half of it, and a failure leaves nothing behind."""
     partial = path.with_name(f".{path.name}.partial")
-    partial.write_bytes(data)
-    partial.replace(path)
+    try:
+        partial.write_bytes(data)
+        partial.replace(path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise

@@ -685,7 +685,7 @@ def upload_history(cur: Cursor) -> pd.DataFrame:
 
 # --- exports ----------------------------------------------------------------------------------------------
 
-EXPORT_TABLES = ("cities", *registry.VALUE_TABLES, "uploads")
+EXPORT_TABLES = ("cities", *registry.VALUE_TABLES, "events", "uploads")
 
 
 def table_rows(cur: Cursor, table: str) -> pd.DataFrame:
@@ -696,6 +696,11 @@ def table_rows(cur: Cursor, table: str) -> pd.DataFrame:
         return cur.execute(f"SELECT city_code, {', '.join(CITY_FIELDS)}, upload_id FROM cities ORDER BY city_code").df()
     if table == "uploads":
         return upload_history(cur).sort_values("upload_id").reset_index(drop=True)
+    if table == "events":  # the events upload format, so the list can be edited and loaded again
+        return cur.execute(
+            """SELECT strftime(event_date, '%Y-%m-%d') AS date, title_zh, title_en
+               FROM events ORDER BY event_date, title_zh"""
+        ).df()
     columns = ", ".join(f"t.{i.column}" for i in registry.columns_of(table))
     return cur.execute(
         f"""SELECT t.city_code, c.name_zh, c.name_en, t.year, {columns}, t.upload_id

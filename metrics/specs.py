@@ -39,6 +39,7 @@ ALL_PILOTS = Text("全部试点", "All pilots")
 SELECTED_PILOTS = Text("所选试点合计", "Selected pilots")
 BATCH_MEDIAN = Text("第{b}批试点中位数", "Batch {b} median")
 BATCH_DESIGNATED = Text("第{b}批试点（{n}个）", "Batch {b} ({n} pilots)")
+BATCH = Text("第{b}批试点", "Batch {b}")
 BATCH_TAG = Text("{b}批", "B{b}")
 YEAR = Text("年份", "Year")
 CITY = Text("城市", "City")
@@ -360,15 +361,16 @@ _RESOLVERS = {
 }
 
 
-def marks(cur: Cursor, scope: Scope, years: tuple[int, int], lang: str) -> tuple[Mark, ...]:
-    """Batch designations of the pilots in scope and programme events within the years, in date order."""
+def marks(cur: Cursor, scope: Scope, years: tuple[int, int], lang: str, counts: bool = True) -> tuple[Mark, ...]:
+    """Batch designations of the pilots in scope (with how many, if counts) and programme events within the years,
+    in date order."""
     lo, hi = years
     cities = queries.list_cities(cur, scope)
     out = []
     for year, group in cities.groupby("designated_year"):
         if lo <= year <= hi:
             batch = int(group["batch"].min())
-            label = BATCH_DESIGNATED.format(b=batch, n=len(group))(lang)
+            label = (BATCH_DESIGNATED if counts else BATCH)(lang).format(b=batch, n=len(group))
             out.append(Mark(int(year), label, BATCH_TAG.format(b=batch)(lang), "batch"))
     events = queries.events(cur)
     events = events[(events["year"] >= lo) & (events["year"] <= hi)]
@@ -384,4 +386,4 @@ def _circled(number: int) -> str:
 def _with_marks(cur: Cursor, data: ChartData) -> ChartData:
     spec = data.spec
     scope = Scope(cities=spec.cities) if spec.cities else spec.scope  # a city's own designation, not every batch
-    return replace(data, marks=marks(cur, scope, spec.years, data.lang))
+    return replace(data, marks=marks(cur, scope, spec.years, data.lang, counts=not spec.cities))

@@ -36,7 +36,7 @@ def test_neutralise(value, expected):
 
 HOSTILE = pd.DataFrame(
     {
-        "city": ["=HYPERLINK(\"http://x\")", "杭州市", "-2+3", "@cmd"],
+        "city": ['=HYPERLINK("http://x")', "杭州市", "-2+3", "@cmd"],
         "count": [1, 2, -3, None],
         "ratio": [1.5, float("nan"), -0.25, 2.0],
     }
@@ -48,7 +48,7 @@ def test_csv_has_a_bom_neutralised_text_and_plain_numbers():
     assert data.startswith(codecs.BOM_UTF8)
     rows = list(csv.reader(io.StringIO(data[3:].decode("utf-8"))))
     assert rows[0] == ["city", "count", "ratio"]
-    assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(\"http://x\")", "杭州市", "'-2+3", "'@cmd"]
+    assert [r[0] for r in rows[1:]] == ['\'=HYPERLINK("http://x")', "杭州市", "'-2+3", "'@cmd"]
     assert [r[1] for r in rows[1:]] == ["1", "2", "-3", ""]  # whole numbers without ".0", missing left blank
     assert [r[2] for r in rows[1:]] == ["1.5", "", "-0.25", "2"]
 
@@ -58,7 +58,7 @@ def test_xlsx_stores_text_as_text_and_numbers_as_numbers():
     ws = book.active
     assert ws.title == "a b c"
     cells = list(ws.iter_rows(min_row=2, values_only=False))
-    assert [c[0].value for c in cells] == ["'=HYPERLINK(\"http://x\")", "杭州市", "'-2+3", "'@cmd"]
+    assert [c[0].value for c in cells] == ['\'=HYPERLINK("http://x")', "杭州市", "'-2+3", "'@cmd"]
     assert all(c[0].data_type == "s" for c in cells)  # never "f" (formula)
     assert [c[1].value for c in cells] == [1, 2, -3, None]
     assert [c[2].value for c in cells] == [1.5, None, -0.25, 2]

@@ -254,5 +254,91 @@ def test_a_bad_upload_shows_row_and_column_and_offers_no_confirm(app_db):
 
 def test_templates_are_offered_in_both_languages_and_formats(app_db):
     at = open_app("upload", lang="en")
-    keys = {b.proto.id for b in at.get("download_button")}
-    assert len(keys) == 4
+    keys = {b.proto.id.rsplit("-", 2)[-2] + "-" + b.proto.id.rsplit("-", 1)[-1] for b in at.get("download_button")}
+    assert {"xlsx-zh", "csv-zh", "xlsx-en", "csv-en", "events-list"} <= keys
+
+
+def test_every_chart_offers_the_deck_and_four_downloads(app_db):
+    at = open_app("overview", lang="en")
+    charts = at.get("plotly_chart")
+    deck_buttons = [b for b in at.button if b.key and b.key.startswith("deck-")]
+    assert len(deck_buttons) == len(charts) == 5
+    labels = [b.proto.label for b in at.get("download_button")]
+    for fmt in ("PNG", "SVG", "CSV", "Excel"):
+        assert sum(label.startswith(fmt) for label in labels) == len(charts)
+
+
+def test_charts_added_from_pages_make_the_deck_in_order(app_db):
+    at = open_app("overview", lang="en")
+    first, second = [b for b in at.button if b.key and b.key.startswith("deck-")][1:3]  # activities, stations
+    second.click().run()
+    next(b for b in at.button if b.key == first.key).click().run()
+    assert [b.proto.label for b in at.button if b.key in (first.key, second.key)] == [
+        "In the deck (click to remove)"
+    ] * 2
+    at.switch_page("app_pages/deck.py").run()
+    assert not at.exception
+    titles = [m.value for m in at.markdown if m.value.startswith("**") and "(" in m.value]
+    assert [t.strip("*").replace("\\", "") for t in titles] == [
+        "Service stations founded (stations)",
+        "Matching activities held (activities)",
+    ]
+    at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("deck-down-"))).click().run()
+    titles = [m.value.strip("*").replace("\\", "") for m in at.markdown if m.value.startswith("**") and "(" in m.value]
+    assert titles == ["Matching activities held (activities)", "Service stations founded (stations)"]
+    at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("deck-drop-"))).click().run()
+    titles = [m.value for m in at.markdown if m.value.startswith("**") and "(" in m.value]
+    assert len(titles) == 1
+    assert at.get("download_button")[0].proto.label == "Download PowerPoint (.pptx)"
+
+
+def test_the_standard_deck_is_offered_when_nothing_was_added(app_db):
+    at = open_app("deck", lang="zh")
+    at.button(key="deck_standard").click().run()
+    assert not at.exception
+    assert len([b for b in at.button if b.key and b.key.startswith("deck-drop-")]) == 7
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_presentation_mode_steps_through_the_charts_without_a_sidebar(app_db, lang):
+    at = open_app("present", lang=lang)
+    assert not at.sidebar.radio and not at.sidebar.slider  # no filters: the sidebar is not drawn
+    assert at.subheader[0].value == "1 / 7"
+    first = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert first["layout"]["font"]["size"] > 20  # large type
+    at.button(key="present_next").click().run()
+    assert at.subheader[0].value == "2 / 7"
+    assert at.query_params["slide"] == "2"
+    second = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert second["layout"]["title"]["text"] != first["layout"]["title"]["text"]
+    at.button(key="present_back").click().run()
+    assert at.subheader[0].value == "1 / 7"
+    assert at.button(key="present_back").disabled
+
+
+def test_presentation_mode_follows_the_chosen_deck_and_a_linked_slide(app_db):
+    at = open_app("compare", lang="en")
+    at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("deck-"))).click().run()
+    at.query_params["slide"] = "5"  # out of range: the last slide
+    at.switch_page("app_pages/present.py").run()
+    assert at.subheader[0].value == "1 / 1"
+    title = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
+    assert title.startswith("Cooperation agreements signed · Values")
+
+
+def test_events_are_marked_on_time_charts_and_can_be_switched_off(app_db):
+    at = open_app("overview", lang="en")
+    annotations = json.loads(at.get("plotly_chart")[1].proto.spec)["layout"]["annotations"]
+    hover = [a.get("hovertext", "") for a in annotations]
+    assert "2014 CAST launches CONTRID" in hover and "2014 Batch 1 (10 pilots)" in hover
+    assert any("① 2014 CAST launches CONTRID" in c.value for c in at.caption)
+    at.toggle(key="events").set_value(False).run()
+    annotations = json.loads(at.get("plotly_chart")[1].proto.spec)["layout"]["annotations"]
+    assert not [a for a in annotations if a.get("hovertext")]
+    assert at.query_params["events"] == "0"
+
+
+def test_the_overview_shows_the_highlights(app_db):
+    at = open_app("overview", lang="en")
+    bullets = [m.value for m in at.markdown if m.value.startswith("- ")]
+    assert bullets and "like for like" in bullets[0]

@@ -7,13 +7,14 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from metrics import analysis, queries, specs
+from metrics import analysis, highlights, queries, specs
 from metrics.db import Database, open_database
 
-# Functions the pages may call through `get`: the public functions of queries and analysis (cursor first).
+# Functions the pages may call through `get`: the public functions of queries, analysis and highlights (cursor
+# first).
 _FUNCTIONS: dict[str, Callable] = {
     f"{module.__name__}.{name}": function
-    for module in (queries, analysis)
+    for module in (queries, analysis, highlights)
     for name, function in vars(module).items()
     if callable(function) and not name.startswith("_") and getattr(function, "__module__", None) == module.__name__
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -172,3 +173,23 @@ def cities_in_scope(view):
     if cities.empty:
         end_page(NO_PILOTS(view.lang))
     return cities
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def escaped(text: str) -> str:
+    """Text from the data, safe to put into Markdown: shown as it is, never read as markup."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def hide_sidebar() -> None:
+    """No sidebar and less padding, for presenting (static style, no data in it)."""
+    st.html(
+        "<style>"
+        "section[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'],"
+        " [data-testid='stExpandSidebarButton'] {display: none !important;}"
+        " .block-container, [data-testid='stMainBlockContainer'] {padding-top: 1.2rem !important;"
+        " padding-bottom: 0 !important;}"
+        "</style>"
+    )

@@ -1,0 +1,34 @@
+"""Presentation mode: one chart at a time, full width, large type, no sidebar; next and previous (arrow keys)."""
+
+import streamlit as st
+
+from metrics import charts, deck
+from metrics.i18n import Text
+from ui import data, show, slides, state
+
+lang = state.current_lang()
+t = lambda text: text(lang)  # noqa: E731
+show.hide_sidebar()
+
+chosen = slides.chosen()
+if not chosen:  # nothing chosen yet: present the standard deck
+    with data.database().cursor() as cur:
+        chosen = deck.standard_specs(cur)
+count = len(chosen)
+number = state.bind("slide", 1, int)
+number = min(max(int(number), 1), count)
+st.session_state["slide"] = number
+
+
+def _go(step: int) -> None:
+    st.session_state["slide"] = min(max(st.session_state["slide"] + step, 1), count)
+
+
+back, where, forward, leave = st.columns([1.2, 5, 1.2, 1.2], vertical_alignment="center")
+back.button(t(Text("上一张", "Previous")), icon=":material/arrow_back:", on_click=_go, args=(-1,), shortcut="Left",
+            disabled=number == 1, key="present_back", width="stretch")  # fmt: skip
+forward.button(t(Text("下一张", "Next")), icon=":material/arrow_forward:", on_click=_go, args=(1,), shortcut="Right",
+               disabled=number == count, key="present_next", width="stretch")  # fmt: skip
+where.subheader(f"{number} / {count}", anchor=False)
+leave.page_link("app_pages/deck.py", label=t(Text("退出放映", "Leave")), icon=":material/close:")
+show.chart(chosen[number - 1], lang, key="present", style=charts.PROJECTOR)

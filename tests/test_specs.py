@@ -1,0 +1,104 @@
+"""Charts as specs: every chart resolves in both languages, draws in every style, and names its files."""
+
+import io
+
+import openpyxl
+import pytest
+from conftest import SAMPLE_END_YEAR
+
+from metrics import charts, exports, queries
+from metrics.queries import Scope
+from metrics.specs import ChartSpec, resolve
+
+YEARS = (2014, SAMPLE_END_YEAR)
+SPECS = {
+    "pilots": ChartSpec("pilots", "pilot_cities", YEARS, events=True),
+    "trend": ChartSpec("trend", "agreements", YEARS, Scope(regions=("east",)), events=True),
+    "city": ChartSpec("city", "experts_in_pool", YEARS, cities=("330100",), events=True),
+    "compare": ChartSpec("compare", "agreements", YEARS, cities=("330100", "440100"), mode="indexed", base_year=2016),
+    "slope": ChartSpec("slope", "activities", YEARS, cities=("330100", "440100"), mode="share"),
+    "map": ChartSpec("map", "agreements", YEARS),
+    "completeness": ChartSpec("completeness", "activities", YEARS),
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("name", SPECS)
+def test_every_chart_resolves_and_draws_in_every_style(sample_db, name, lang):
+    with sample_db.cursor() as cur:
+        data = resolve(cur, SPECS[name], lang)
+    assert data.title and data.source and data.notes
+    assert len(data.table) > 0
+    for style in (charts.SCREEN, charts.IMAGE, charts.PROJECTOR):
+        fig = charts.figure(data, style)
+        assert fig.data, "the figure has traces"
+        assert fig.layout.font.size == pytest.approx(15 * style.scale)
+
+
+@pytest.mark.parametrize(
+    ("name", "stem"),
+    [
+        ("pilots", "pilot_cities_programme_2014-2025"),
+        ("trend", "agreements_programme_2014-2025"),
+        ("city", "experts_in_pool_330100_2014-2025"),
+        ("compare", "agreements_330100-440100_indexed_2014-2025"),
+        ("slope", "activities_330100-440100_share_2014-2025"),
+        ("map", "agreements_map_2025"),
+        ("completeness", "activities_reporting_2014-2025"),
+    ],
+)
+def test_file_names_say_what_the_chart_shows(sample_db, name, stem):
+    with sample_db.cursor() as cur:
+        assert resolve(cur, SPECS[name], "en").file_stem == stem
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (("bubble", "agreements", YEARS), ValueError),
+        (("trend", "agreement", YEARS), KeyError),
+        (("compare", "agreements", YEARS, Scope(), ("330100",), "ratio"), ValueError),
+    ],
+)
+def test_a_spec_that_names_nothing_is_refused(args, error):
+    with pytest.raises(error):
+        ChartSpec(*args)
+
+
+def test_chart_tables_hold_the_values_drawn(sample_db):
+    with sample_db.cursor() as cur:
+        data = resolve(cur, SPECS["trend"], "zh")
+        expected = queries.series(cur, "agreements", Scope(regions=("east",)), years=YEARS)["value"].tolist()
+    assert list(data.table.columns) == ["年份", "所选试点合计（项）"]
+    assert data.table["所选试点合计（项）"].tolist() == expected
+    book = openpyxl.load_workbook(io.BytesIO(exports.xlsx_bytes(data.table)))
+    assert [c.value for c in book.active["B"][1:]] == expected
+
+
+def test_marks_are_the_batches_and_events_in_range(sample_db):
+    with sample_db.cursor() as cur:
+        marks = resolve(cur, SPECS["pilots"], "en").marks
+        city = resolve(cur, SPECS["city"], "zh").marks
+        later = resolve(cur, ChartSpec("trend", "agreements", (2017, 2019), events=True), "en").marks
+    assert [(m.year, m.kind, m.tag) for m in marks][:3] == [
+        (2014, "event", "①"),
+        (2014, "batch", "B1"),
+        (2015, "batch", "B2"),
+    ]
+    assert [m.label for m in marks if m.kind == "event"] == [
+        "CAST launches CONTRID", "National S&T Innovation Conference", "Innovation China launched",
+    ]  # fmt: skip
+    assert [m.label for m in city if m.kind == "batch"] == ["第1批试点"]  # the city's own batch only
+    assert [(m.year, m.kind) for m in later] == [(2018, "batch"), (2019, "batch")]
+
+
+@pytest.mark.browser  # Kaleido draws the images with Chromium
+@pytest.mark.parametrize(("fmt", "start"), [("png", b"\x89PNG"), ("svg", b"<svg")])
+def test_charts_export_as_images(sample_db, fmt, start):
+    with sample_db.cursor() as cur:
+        data = resolve(cur, SPECS["trend"], "zh")
+    image = charts.image(data, fmt)
+    assert image.startswith(start)
+    if fmt == "png":
+        width, height = int.from_bytes(image[16:20], "big"), int.from_bytes(image[20:24], "big")
+        assert (width, height) == (1920, 1080)
