@@ -41,6 +41,7 @@ PAGES = [
     ("compare", "城市对比", "Compare", CHART),
     ("map", "分布图", "Map", CHART),
     ("completeness", "报送完整性", "Data completeness", CHART),
+    ("deck", "演示文稿", "Deck", '[data-testid="stButton"]'),
     ("upload", "数据上传", "Upload", '[data-testid="stFileUploader"]'),
     ("about", "指标说明", "About", '[data-testid="stTable"]'),
 ]
@@ -107,8 +108,9 @@ def browser():
         browser.close()
 
 
-def _wait_until_drawn(page, selector: str = CHART) -> None:
-    page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=30_000)
+def _wait_until_drawn(page, selector: str = CHART, sidebar: bool = True) -> None:
+    if sidebar:
+        page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=30_000)
     page.wait_for_selector(selector, timeout=30_000)
     # Let Streamlit finish the run (the status widget disappears) before looking.
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
@@ -178,4 +180,53 @@ def test_upload_through_the_browser(browser, tmp_path):
         page.get_by_text("已导入，上传编号 2").wait_for(timeout=30_000)
         page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
         page.screenshot(path=SHOTS / "upload-done-zh-1280x720.png")
+        page.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_presentation_mode_fills_the_screen_without_a_sidebar(browser, db_path, lang):
+    with streamlit_server(db_path) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{url}/present?lang={lang}")
+        _wait_until_drawn(page, sidebar=False)
+        assert not page.locator('[data-testid="stSidebar"]').is_visible()
+        chart = page.locator(".js-plotly-plot").first.bounding_box()
+        assert chart["width"] > 1000, "full width"
+        assert chart["y"] + chart["height"] <= 720 + 1, "the whole chart is on the screen"
+        page.screenshot(path=SHOTS / f"present-{lang}-1280x720.png")
+        page.keyboard.press("ArrowRight")  # the next chart, as a presenter's keyboard or clicker would
+        page.get_by_text("2 / 7").wait_for(timeout=30_000)
+        _wait_until_drawn(page, sidebar=False)
+        page.screenshot(path=SHOTS / f"present-2-{lang}-1280x720.png")
+        page.set_viewport_size({"width": 1920, "height": 1080})
+        page.wait_for_timeout(1000)
+        page.screenshot(path=SHOTS / f"present-2-{lang}-1920x1080.png")
+        assert not errors, errors
+        page.close()
+
+
+def test_a_chart_added_to_the_deck_downloads_as_powerpoint(browser, db_path, tmp_path):
+    from pptx import Presentation
+
+    with streamlit_server(db_path) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 720}, accept_downloads=True)
+        page.goto(f"{url}/compare?lang=en&cities=330100,440100")
+        _wait_until_drawn(page)
+        page.get_by_role("button", name="Add to deck").first.click()
+        page.get_by_role("button", name="In the deck (click to remove)").wait_for(timeout=30_000)
+        page.get_by_role("link", name="Deck").click()
+        page.get_by_role("button", name="Download PowerPoint (.pptx)").wait_for(timeout=30_000)
+        page.wait_for_timeout(500)
+        page.screenshot(path=SHOTS / "deck-en-1280x720.png", full_page=True)
+        with page.expect_download(timeout=60_000) as download:
+            page.get_by_role("button", name="Download PowerPoint (.pptx)").click()
+        path = tmp_path / download.value.suggested_filename
+        download.value.save_as(path)
+        assert path.suffix == ".pptx"
+        deck = Presentation(str(path))
+        charts = [sh.chart for slide in deck.slides for sh in slide.shapes if sh.has_chart]
+        assert len(charts) == 1
+        assert [s.name for s in charts[0].plots[0].series] == ["Hangzhou", "Guangzhou"]
         page.close()
