@@ -4,14 +4,17 @@ import streamlit as st
 
 from metrics import queries, tables
 from metrics.i18n import SAMPLE_NOTICE, Text
-from ui import data, state
+from ui import data, show, state
 
 v = state.view()
 t, lang = v.t, v.lang
 
 st.title(t(Text("指标说明与数据来源", "Indicators and sources")))
 st.subheader(t(Text("指标定义", "Indicator definitions")))
-st.table(tables.indicator_table(lang), hide_index=True)
+indicators = tables.indicator_table(lang)
+st.table(indicators, hide_index=True)
+with st.popover(t(show.DOWNLOAD), icon=":material/download:"):
+    show.downloads(indicators, f"indicators_{lang}", key="indicators")
 st.markdown(
     t(
         Text(

@@ -78,7 +78,7 @@ if uploaded is not None:
         )
         st.error(t(refused))
     if len(issues):
-        st.dataframe(issues, hide_index=True, width="stretch")
+        show.table(issues, f"problems_{prepared.sha256[:8]}", key="issues")
     if report.ok:
         counts = prepared.counts
         st.subheader(t(Text("将要做的改动", "What will change")))
@@ -90,7 +90,9 @@ if uploaded is not None:
             next(columns).metric(t(Text("删除的事件", "Events removed")), counts["removed"])
         preview = tables.changes_table(prepared, show.city_names(lang), lang)
         if len(preview):
-            st.dataframe(preview, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(preview)))
+            show.table(
+                preview, f"preview_{prepared.sha256[:8]}", key="preview", height=min(420, 38 + 35 * len(preview))
+            )
         who = st.text_input(t(Text("上传人", "Uploaded by")), key="upload_by", max_chars=60)
         nothing = counts["inserted"] + counts["updated"] + counts.get("removed", 0) == 0
         if st.button(t(Text("确认导入", "Confirm and load")), type="primary", disabled=nothing, key="upload_confirm"):
@@ -104,7 +106,7 @@ if "upload_done" in st.session_state:
 
 st.subheader(t(Text("上传记录", "Upload history")))
 history = data.get(queries.upload_history)
-st.dataframe(tables.history_table(history, lang), hide_index=True, width="stretch")
+show.table(tables.history_table(history, lang), "upload_history", key="history")
 undoable = history[(history["status"] == "committed") & (history["kind"] != "sample")]["upload_id"].tolist()
 if undoable:
     left, right = st.columns([2, 1])

@@ -39,10 +39,11 @@ class Style:
     height: int | None = None  # None: the chart's own height
     full_marks: bool = False  # events labelled in full rather than tagged (the full text shows on hover)
     plot_width: int = 460  # about how wide the plot area is, in px, for placing labels
+    edge: int = 0  # px kept free at the left and right edges (an image has no page around it)
 
 
 SCREEN = Style()
-IMAGE = Style(title_units=96, source_units=130, height=720, full_marks=True, plot_width=1150)
+IMAGE = Style(title_units=96, source_units=130, height=720, full_marks=True, plot_width=1100, edge=32)
 PROJECTOR = Style(scale=1.45, title_units=70, source_units=96, height=620, full_marks=True, plot_width=1050)
 MARK_ROW = 17  # px between rows of event labels above a time chart
 
@@ -189,11 +190,11 @@ def _base_layout(
             "y": 1,
             "yref": "container",
             "yanchor": "top",
-            "pad": {"t": 16 * k},
+            "pad": {"t": 16 * k, "l": style.edge},
             "font": {"size": 19 * k},
         },
         font={"family": FONT_FAMILY, "size": 15 * k, "color": TEXT_COLOUR},
-        margin={"l": 70 * k, "r": 24 * k, "t": top, "b": bottom},
+        margin={"l": 70 * k + style.edge, "r": 24 * k + style.edge, "t": top, "b": bottom},
         legend={
             "orientation": "h",
             "x": 0,
@@ -275,6 +276,17 @@ def _year_axis(fig: go.Figure, years: Sequence[int]) -> None:
         fig.update_xaxes(tickmode="auto", tickformat="d", nticks=len(years))
 
 
+def _over_years(fig, values, years, ind, lang, title, source, height, marks, style) -> go.Figure:
+    """The value axis, layout, year axis and event marks that every chart over years shares."""
+    placed = _place_marks(marks, years, style)
+    unit = _value_axis(fig, values, ind, lang)
+    rows = 1 + max((p[2] for p in placed), default=-1)
+    _base_layout(fig, title, source, height, lang, unit=unit, style=style, mark_rows=rows)
+    _year_axis(fig, years)
+    _draw_marks(fig, placed, style)
+    return fig
+
+
 def time_chart(
     lines: Sequence[Line],
     ind: Indicator,
@@ -309,14 +321,7 @@ def time_chart(
         )
         all_values.extend(line.values)
     fig.update_layout(showlegend=len(lines) > 1, hovermode="closest")
-    placed = _place_marks(marks, years, style)
-    unit = _value_axis(fig, all_values, ind, lang)
-    _base_layout(
-        fig, title, source, height, lang, unit=unit, style=style, mark_rows=1 + max((p[2] for p in placed), default=-1)
-    )
-    _year_axis(fig, years)
-    _draw_marks(fig, placed, style)
-    return fig
+    return _over_years(fig, all_values, years, ind, lang, title, source, height, marks, style)
 
 
 def bar_chart(
@@ -343,14 +348,8 @@ def bar_chart(
         )
     )
     fig.update_layout(showlegend=False)
-    unit = _value_axis(fig, frame["value"].tolist(), ind, lang)
-    placed = _place_marks(marks, frame["year"].tolist(), style)
-    _base_layout(
-        fig, title, source, height, lang, unit=unit, style=style, mark_rows=1 + max((p[2] for p in placed), default=-1)
-    )
-    _year_axis(fig, frame["year"].tolist())
-    _draw_marks(fig, placed, style)
-    return fig
+    values, years = frame["value"].tolist(), frame["year"].tolist()
+    return _over_years(fig, values, years, ind, lang, title, source, height, marks, style)
 
 
 def slope_chart(

@@ -207,13 +207,21 @@ def test_presentation_mode_fills_the_screen_without_a_sidebar(browser, db_path, 
         page.close()
 
 
-def test_a_chart_added_to_the_deck_downloads_as_powerpoint(browser, db_path, tmp_path):
+def test_a_chart_downloads_as_png_and_added_to_the_deck_as_powerpoint(browser, db_path, tmp_path):
     from pptx import Presentation
 
     with streamlit_server(db_path) as url:
         page = browser.new_page(viewport={"width": 1280, "height": 720}, accept_downloads=True)
         page.goto(f"{url}/compare?lang=en&cities=330100,440100")
         _wait_until_drawn(page)
+        page.locator('[data-testid="stPopover"] button').first.click()  # the first chart's downloads
+        with page.expect_download(timeout=60_000) as download:
+            page.get_by_role("button", name="PNG image (1920×1080)").first.click()
+        assert download.value.suggested_filename == "agreements_330100-440100_2014-2025.png"
+        png = tmp_path / "chart.png"
+        download.value.save_as(png)
+        assert png.read_bytes()[:4] == b"\x89PNG"
+        page.keyboard.press("Escape")
         page.get_by_role("button", name="Add to deck").first.click()
         page.get_by_role("button", name="In the deck (click to remove)").wait_for(timeout=30_000)
         page.get_by_role("link", name="Deck").click()

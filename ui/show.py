@@ -109,11 +109,6 @@ def city_names(lang: str) -> dict[str, str]:
     return dict(zip(cities["city_code"], cities[f"name_{lang}"], strict=True))
 
 
-def city_colours() -> dict[str, str]:
-    """City code -> its colour, the same on every chart."""
-    return charts.city_colours(data.get(queries.list_cities)["city_code"].tolist())
-
-
 def ranking(frame: pd.DataFrame, stem: str, height: int = 440) -> None:
     """A sortable ranking table (from tables.ranking_table) whose narrow columns stay narrow, with downloads."""
     rank, _city, _value, move = frame.columns
