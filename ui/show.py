@@ -55,8 +55,8 @@ DOWNLOAD = Text("下载", "Download")
 def _toolbar(resolved: ChartData, key: str) -> None:
     lang, spec = resolved.lang, resolved.spec
     chosen = slides.contains(spec)
-    left, right = st.columns([3, 2], vertical_alignment="center")
-    left.button(
+    bar = st.container(horizontal=True, horizontal_alignment="distribute", vertical_alignment="center")
+    bar.button(
         (ADDED if chosen else ADD)(lang),
         key=f"deck-{key}",
         icon=":material/check_circle:" if chosen else ":material/add_to_queue:",
@@ -64,7 +64,7 @@ def _toolbar(resolved: ChartData, key: str) -> None:
         on_click=slides.toggle,
         args=(spec,),
     )
-    with right.popover(DOWNLOAD(lang), icon=":material/download:", width="stretch"):
+    with bar.popover(DOWNLOAD(lang), icon=":material/download:"):
         downloads(resolved.table, resolved.file_stem, key, chart=resolved)
 
 
