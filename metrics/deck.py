@@ -16,7 +16,7 @@ from lxml import etree
 from pptx import Presentation
 from pptx.chart.data import BubbleChartData, CategoryChartData
 from pptx.dml.color import RGBColor
-from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE
+from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION, XL_MARKER_STYLE
 from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.opc.constants import RELATIONSHIP_TYPE
@@ -84,7 +84,9 @@ def build(cur: Cursor, specs: Sequence[ChartSpec], lang: str, today: date | None
     first = min((s.years[0] for s in specs), default=queries.year_span(cur)[0])
     last = max((s.years[1] for s in specs), default=queries.year_span(cur)[1])
     sample = queries.is_sample(cur)
-    notes = highlights(cur, last, Scope())
+    scopes = {spec.scope for spec in specs}
+    scope = scopes.pop() if len(scopes) == 1 else Scope()  # the pilots the charts show, when they all show the same
+    notes = highlights(cur, last, scope)
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDTH, HEIGHT
     _east_asian_theme_font(prs)
@@ -101,7 +103,7 @@ def build(cur: Cursor, specs: Sequence[ChartSpec], lang: str, today: date | None
         related = [h.text(lang) for h in notes if h.key == data.spec.indicator]
         events = [f"{m.year} {m.label}" for m in data.marks]
         _notes(slide, [NOTES_FIGURES(lang), *data.notes, *related, *([EVENTS(lang), *events] if events else [])])
-    _headline_slide(prs, cur, lang, last, source)
+    _headline_slide(prs, cur, lang, last, source, scope)
     _number_slides(prs)
     out = io.BytesIO()
     prs.save(out)
@@ -192,9 +194,9 @@ def _number_slides(prs) -> None:
                   Inches(0.4), 11, colour=GREY, align=PP_ALIGN.RIGHT)  # fmt: skip
 
 
-def _headline_slide(prs, cur: Cursor, lang: str, year: int, source: str) -> None:
+def _headline_slide(prs, cur: Cursor, lang: str, year: int, source: str, scope: Scope) -> None:
     keys = (*registry.CORE_KEYS, "contract_value_10k_cny", "pilot_cities")
-    heads = analysis.headlines(cur, keys, Scope(), year)
+    heads = analysis.headlines(cur, keys, scope, year)
     slide = _slide(prs, HEADLINES.format(y=year)(lang), source)
     rows, cols = len(heads) + 1, len(COLUMNS)
     shape = slide.shapes.add_table(rows, cols, MARGIN, Inches(1.4), WIDTH - 2 * MARGIN, Inches(0.55) * rows)
@@ -330,7 +332,7 @@ def _slope(slide, data: ChartData) -> None:
             label = series.points[len(line.values) - 1].data_label
             label.has_text_frame = True
             label.text_frame.text = line.name
-            label.position = 2  # XL_LABEL_POSITION.RIGHT
+            label.position = XL_LABEL_POSITION.RIGHT  # valid for line and bubble charts
             label.font.color.rgb = _rgb(line.colour)
 
 
@@ -357,7 +359,7 @@ def _points(slide, data: ChartData) -> None:
                 label = series.points[i].data_label
                 label.has_text_frame = True
                 label.text_frame.text = row.name
-                label.position = 2  # XL_LABEL_POSITION.RIGHT
+                label.position = XL_LABEL_POSITION.RIGHT  # valid for line and bubble charts
                 label.font.size = Pt(11)
     for axis in (chart.value_axis, chart.category_axis):
         axis.visible = False

@@ -37,8 +37,12 @@ def total(key: str, year: int, value: float, growth_pct: float, record: bool) ->
     if _missing(value):
         return None
     shown = {"zh": format_value(value, ind, "zh", compact=False), "en": format_value(value, ind, "en", compact=False)}
+    # A total can be the highest yet only because more pilots reported; a like-for-like fall is then no record.
+    record = record and (_missing(growth_pct) or growth_pct >= 0)
     if _missing(growth_pct):
         text = Text("{y} 年{l}：{v}。", "{l}: {v} in {y}.")
+    elif round(growth_pct, 1) == 0:
+        text = Text("{y} 年{l}：{v}，同口径与上年持平。", "{l}: {v} in {y}, unchanged like for like.")
     elif growth_pct >= 0:
         text = Text("{y} 年{l}：{v}，同口径比上年增长 {c}。", "{l}: {v} in {y}, up {c} like for like.")
     else:
@@ -123,7 +127,7 @@ def designated(year: int, count: int, batch: int | None) -> Highlight | None:
         "pilot_cities",
         Text(
             f"{year} 年命名第{batch}批试点 {count} 个。",
-            f"Batch {batch}: {count} new pilots designated in {year}.",
+            f"Batch {batch}: {count} new pilot{'s' if count != 1 else ''} designated in {year}.",
         ),
     )
 

@@ -39,6 +39,7 @@ ALL_PILOTS = Text("全部试点", "All pilots")
 SELECTED_PILOTS = Text("所选试点合计", "Selected pilots")
 BATCH_MEDIAN = Text("第{b}批试点中位数", "Batch {b} median")
 BATCH_DESIGNATED = Text("第{b}批试点（{n}个）", "Batch {b} ({n} pilots)")
+BATCH_DESIGNATED_ONE = Text("第{b}批试点（{n}个）", "Batch {b} ({n} pilot)")
 BATCH = Text("第{b}批试点", "Batch {b}")
 BATCH_TAG = Text("{b}批", "B{b}")
 YEAR = Text("年份", "Year")
@@ -155,8 +156,9 @@ def _rounded(value, ind: Indicator):
     return round(float(value)) if ind.decimals == 0 else round(float(value), max(ind.decimals, 2))
 
 
-def _line_notes(lines: tuple[Line, ...], ind: Indicator, lang: str) -> tuple[str, ...]:
-    """For each line: its latest reported value and the change on the year before."""
+def _line_notes(lines: tuple[Line, ...], ind: Indicator, lang: str, levels: bool = True) -> tuple[str, ...]:
+    """For each line: its latest reported value and (for levels, not changes, shares or indices) the change on the
+    year before."""
     notes = []
     for line in lines[:8]:
         reported = [(y, v) for y, v in zip(line.years, line.values, strict=True) if not math.isnan(v)]
@@ -168,7 +170,7 @@ def _line_notes(lines: tuple[Line, ...], ind: Indicator, lang: str) -> tuple[str
             n=line.name, y=year, v=format_value(value, ind, lang, compact=False)
         )(lang)
         before = dict(reported).get(year - 1)
-        if before is not None and before > 0 and ind.kind in ("flow", "stock", "count", "cumulative"):
+        if levels and before is not None and before > 0 and ind.kind in ("flow", "stock", "count", "cumulative"):
             change = format_change((value / before - 1) * 100, lang)
             text += Text("，比上年 {c}", ", {c} on the year before").format(c=change)(lang)
         peak_year, peak = max(reported, key=lambda p: p[1])
@@ -256,7 +258,7 @@ def _compare(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData
         indicator=shown,
         lines=lines,
         table=_years_table(lines, shown, lang),
-        notes=_line_notes(lines, shown, lang),
+        notes=_line_notes(lines, shown, lang, levels=spec.mode == "absolute"),
         **common,
     )
 
@@ -290,7 +292,7 @@ def _slope(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
         lines=lines,
         frame=frame.reset_index(drop=True),
         table=table,
-        notes=_line_notes(lines, shown, lang),
+        notes=_line_notes(lines, shown, lang, levels=spec.mode == "absolute"),
         **common,
     )
 
@@ -370,7 +372,8 @@ def marks(cur: Cursor, scope: Scope, years: tuple[int, int], lang: str, counts: 
     for year, group in cities.groupby("designated_year"):
         if lo <= year <= hi:
             batch = int(group["batch"].min())
-            label = (BATCH_DESIGNATED if counts else BATCH)(lang).format(b=batch, n=len(group))
+            named = BATCH_DESIGNATED_ONE if len(group) == 1 else BATCH_DESIGNATED
+            label = (named if counts else BATCH)(lang).format(b=batch, n=len(group))
             out.append(Mark(int(year), label, BATCH_TAG.format(b=batch)(lang), "batch"))
     events = queries.events(cur)
     events = events[(events["year"] >= lo) & (events["year"] <= hi)]

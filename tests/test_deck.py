@@ -105,6 +105,21 @@ def test_charts_are_native_and_editable_with_gaps_for_unreported_years(built):
     assert line._chartSpace.find(qn("c:chart")).find(qn("c:dispBlanksAs")).get("val") == "gap"
 
 
+def test_data_labels_sit_where_their_chart_type_allows(built):
+    """PowerPoint asks to repair a file whose line or bubble chart puts a label 'outside end'."""
+    allowed = {"lineChart": {"r", "l", "t", "b", "ctr"}, "bubbleChart": {"r", "l", "t", "b", "ctr"}}
+    _, decks = built
+    seen = 0
+    for slide in chart_slides(decks["zh"]):
+        space = next(sh.chart for sh in slide.shapes if sh.has_chart)._chartSpace
+        for kind, positions in allowed.items():
+            for plot in space.iter(qn(f"c:{kind}")):
+                for position in plot.iter(qn("c:dLblPos")):
+                    assert position.get("val") in positions, (kind, position.get("val"))
+                    seen += 1
+    assert seen, "the map labels its largest pilots"
+
+
 def test_chinese_text_uses_a_font_chinese_office_has(built):
     _, decks = built
     theme = decks["zh"].slide_master.part.part_related_by(RELATIONSHIP_TYPE.THEME)
@@ -125,6 +140,7 @@ def test_notes_carry_the_key_figures_and_the_highlights(built):
         (["--lang", "zh"], 0, 7),
         (["--lang", "en", "--city", "330100"], 0, 10),
         (["--city", "330100", "--city", "440100", "--from", "2018"], 0, 15),
+        (["--city", "330100", "440100", "--from", "2018"], 0, 15),  # as DESIGN.md writes it
         (["--city", "999999"], 2, None),
         (["--from", "2030"], 2, None),
     ],
@@ -136,3 +152,9 @@ def test_deck_command(sample_db, tmp_path, args, status, charts_expected):
         assert not out.exists()
         return
     assert len(chart_slides(Presentation(str(out)))) == charts_expected
+
+
+def test_an_empty_database_gives_no_deck(empty_db, tmp_path):
+    out = tmp_path / "deck.pptx"
+    assert main(["deck", "--out", str(out), "--db", str(empty_db.path)]) == 1
+    assert not out.exists()

@@ -23,6 +23,10 @@ NAN = math.nan
         ("experts_in_pool", 59294, 15.3, True, "record", "2025 年专家库人数：59,294 人，同口径比上年增长 15.3%，为项目开展以来最高。",
          "Experts in the talent pool: 59,294 experts in 2025, up 15.3% like for like, the highest since the programme began."),
         ("activities", 12, NAN, False, "total", "2025 年对接活动：12 场。", "Matching activities held: 12 activities in 2025."),
+        ("stations_founded", 552, -24.1, True, "total", "2025 年新建学会服务站：552 个，同口径比上年下降 24.1%。",
+         "Service stations founded: 552 stations in 2025, down 24.1% like for like."),  # more reporters, no record
+        ("activities", 300, 0.04, False, "total", "2025 年对接活动：300 场，同口径与上年持平。",
+         "Matching activities held: 300 activities in 2025, unchanged like for like."),
         ("activities", NAN, NAN, False, None, None, None),
     ],
 )  # fmt: skip
@@ -90,12 +94,16 @@ def test_missing(who, due, zh, en):
 
 
 @pytest.mark.parametrize(
-    ("count", "batch", "zh"),
-    [(0, None, None), (10, 6, "2021 年命名第6批试点 10 个。")],
+    ("count", "batch", "zh", "en"),
+    [
+        (0, None, None, None),
+        (10, 6, "2021 年命名第6批试点 10 个。", "Batch 6: 10 new pilots designated in 2021."),
+        (1, 7, "2021 年命名第7批试点 1 个。", "Batch 7: 1 new pilot designated in 2021."),
+    ],
 )
-def test_designated(count, batch, zh):
+def test_designated(count, batch, zh, en):
     result = designated(2021, count, batch)
-    assert (result.text.zh if result else None) == zh
+    assert (result.text.zh, result.text.en) == (zh, en) if result else zh is None
 
 
 def test_highlights_on_the_sample_agree_with_the_series(sample_db):

@@ -102,3 +102,12 @@ def test_charts_export_as_images(sample_db, fmt, start):
     if fmt == "png":
         width, height = int.from_bytes(image[16:20], "big"), int.from_bytes(image[20:24], "big")
         assert (width, height) == (1920, 1080)
+
+
+@pytest.mark.parametrize(("mode", "growth_noted"), [("absolute", True), ("change", False), ("share", False),
+                                                    ("indexed", False)])  # fmt: skip
+def test_notes_give_growth_only_for_levels(sample_db, mode, growth_noted):
+    spec = ChartSpec("compare", "agreements", (2014, 2025), cities=("330100", "420100"), mode=mode)
+    with sample_db.cursor() as cur:
+        notes = resolve(cur, spec, "en").notes
+    assert any("on the year before" in n for n in notes) is growth_noted
