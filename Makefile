@@ -22,7 +22,7 @@ run: setup $(DB)
 test: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2  # two workers: the browser tests mostly wait on servers
 
 lint: setup
 	$(PY) -m ruff check .

@@ -19,11 +19,11 @@ state.bind_choice("city", leader.iloc[0] if len(leader) else codes[0], codes)
 code = st.selectbox(t(Text("城市或园区", "City or park")), codes, format_func=names.get, key="city")
 city = cities.set_index("city_code").loc[code]
 
-st.title(names[code])
+st.title(show.escaped(names[code]))
 st.caption(
     " · ".join(
         [
-            city[f"province_{lang}"],
+            show.escaped(city[f"province_{lang}"]),
             REGION_NAMES[city["region"]](lang),
             KIND_NAMES[city["kind"]](lang),
             t(Text("第{b}批试点，{y}年命名", "Batch {b}, designated {y}").format(

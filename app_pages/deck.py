@@ -34,7 +34,7 @@ if not chosen:
         )
     )
     if st.button(t(Text("使用标准演示文稿", "Start from the standard deck")), type="primary", key="deck_standard"):
-        with data.database().cursor() as cur:
+        with data.reading() as cur:
             slides.replace_all(deck.standard_specs(cur, v.years, scope=v.scope))
         st.rerun()
     show.end_page(t(STANDARD))
@@ -75,7 +75,7 @@ specs_now = tuple(chosen)
 
 
 def _pptx() -> bytes:
-    with data.database().cursor() as cur:
+    with data.reading() as cur:
         return deck.build(cur, specs_now, deck_lang)
 
 

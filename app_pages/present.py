@@ -12,7 +12,7 @@ show.hide_sidebar()
 
 chosen = slides.chosen()
 if not chosen:  # nothing chosen yet: present the standard deck
-    with data.database().cursor() as cur:
+    with data.reading() as cur:
         chosen = deck.standard_specs(cur)
 count = len(chosen)
 number = state.bind("slide", 1, int)

@@ -4,15 +4,19 @@ import functools
 
 import streamlit as st
 
-from metrics import exports, queries, tables, templates, uploads
+from metrics import access, exports, queries, tables, templates, uploads
 from metrics.i18n import Text
-from ui import data, show, state
+from ui import auth, data, show, state
 
 v = state.view()
 t, lang = v.t, v.lang
 database = data.database()
 
 st.title(t(Text("数据上传", "Upload figures")))
+who = auth.actor()
+if who is None or not who.may("edit"):  # not in this person's navigation; refused here too if reached some other way
+    st.error(t(Text("只有编辑和管理员可以上传或撤销数据。", "Only editors and admins may upload or undo figures.")))
+    st.stop()
 
 
 def _template(template_lang: str, year: int, fmt: str) -> bytes:
@@ -93,12 +97,24 @@ if uploaded is not None:
             show.table(
                 preview, f"preview_{prepared.sha256[:8]}", key="preview", height=min(420, 38 + 35 * len(preview))
             )
-        who = st.text_input(t(Text("上传人", "Uploaded by")), key="upload_by", max_chars=60)
+        if who.via == "local":  # no accounts: ask for a name to record
+            by = access.local_actor(st.text_input(t(Text("上传人", "Uploaded by")), key="upload_by", max_chars=60))
+        else:
+            by = who
         nothing = counts["inserted"] + counts["updated"] + counts.get("removed", 0) == 0
         if st.button(t(Text("确认导入", "Confirm and load")), type="primary", disabled=nothing, key="upload_confirm"):
-            st.session_state["upload_done"] = uploads.commit(database, prepared, content, who.strip() or "app")
-            st.session_state["upload_round"] += 1
+            try:
+                st.session_state["upload_done"] = uploads.commit(database, prepared, content, by)
+            except uploads.Stale as exc:  # someone else wrote first: the next run checks the file again
+                st.session_state["upload_stale"] = exc.text
+            except uploads.Refused as exc:
+                st.error(exc.text(lang))
+                st.stop()
+            else:
+                st.session_state["upload_round"] += 1
             st.rerun()
+if "upload_stale" in st.session_state:
+    st.warning(st.session_state.pop("upload_stale")(lang))
 
 if "upload_done" in st.session_state:
     done = Text("已导入，上传编号 {i}。各页面已显示新数据。", "Loaded as upload {i}; every page shows the new data.")
@@ -114,7 +130,8 @@ if undoable:
     right.write("")
     if right.button(t(Text("撤销", "Undo")), key="undo_button"):
         try:
-            cells = uploads.undo(database, int(chosen))
+            by = access.local_actor(st.session_state.get("upload_by", "")) if who.via == "local" else who
+            cells = uploads.undo(database, int(chosen), by)
         except uploads.Refused as exc:
             st.error(exc.text(lang))
         else:

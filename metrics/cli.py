@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import getpass
 import json
 import math
 import os
@@ -16,19 +17,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import exports, queries, registry, store, tables, uploads
+from . import access, backup, exports, files, queries, registry, store, tables, uploads
 from .db import DatabaseError, open_database
-from .i18n import SAMPLE_NOTICE, Text, default_lang
+from .i18n import SAMPLE_NOTICE, Problem, Text, default_lang
 
 EXIT_OK, EXIT_REFUSED, EXIT_ENVIRONMENT = 0, 1, 2
 
 
-class UsageError(Exception):
+class UsageError(Problem):
     """A command was asked for something that does not exist (exit 2)."""
-
-    def __init__(self, text: Text):
-        super().__init__(text.en)
-        self.text = text
 
 
 class _Parser(argparse.ArgumentParser):
@@ -80,18 +77,43 @@ def build_parser() -> argparse.ArgumentParser:
 
     deck = commands.add_parser("deck", parents=[common], help="the meeting deck as an editable PowerPoint file")
     deck.add_argument("--out", required=True, metavar="FILE.pptx", help="file to write")
-    deck.add_argument("--city", action="append", metavar="CODE", help="add this city's slides; repeat for several")
+    deck.add_argument("--city", action="extend", nargs="+", metavar="CODE", help="add these cities' slides")
     deck.add_argument("--from", dest="from_year", type=int, metavar="YEAR", help="first year")
     deck.add_argument("--to", dest="to_year", type=int, metavar="YEAR", help="last year")
 
     undo = commands.add_parser("undo", parents=[common], help="restore every cell an upload changed")
     undo.add_argument("upload_id", type=int, help="the upload's id (see `history`)")
     undo.add_argument("--json", action="store_true", help="print JSON")
+    undo.add_argument("--by", default=None, help="who is undoing it (default: $USER)")
+
+    user = commands.add_parser("user", help="manage the accounts that may sign in to the app")
+    actions = user.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=_Parser)
+    add = actions.add_parser("add", parents=[common], help="add an account")
+    add.add_argument("name", help="account name; with --oidc, the e-mail address the identity provider reports")
+    add.add_argument("--role", required=True, choices=access.ROLES, help="viewer, editor or admin")
+    add.add_argument("--oidc", action="store_true", help="signs in through the identity provider (no password)")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    actions.add_parser("list", parents=[common], help="list the accounts").add_argument(
+        "--json", action="store_true", help="print JSON"
+    )
+    role = actions.add_parser("role", parents=[common], help="change an account's role")
+    role.add_argument("name")
+    role.add_argument("role", choices=access.ROLES)
+    password = actions.add_parser("password", parents=[common], help="set an account's password")
+    password.add_argument("name")
+    password.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    actions.add_parser("remove", parents=[common], help="remove an account").add_argument("name")
+    back = commands.add_parser("backup", parents=[common], help="back up every table and the raw upload files")
+    back.add_argument("--out", required=True, metavar="DIR", help="folder to create (must not exist, or be empty)")
+
+    restore = commands.add_parser("restore", parents=[common], help="replace all data with a backup's")
+    restore.add_argument("dir", metavar="DIR", help="a folder written by `backup`")
+    restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     return parser
 
 
 def _add_selection(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--city", action="append", metavar="CODE", help="city code; repeat for several")
+    parser.add_argument("--city", action="extend", nargs="+", metavar="CODE", help="city codes (--city A B …)")
     parser.add_argument("--from", dest="from_year", type=int, metavar="YEAR", help="first year")
     parser.add_argument("--to", dest="to_year", type=int, metavar="YEAR", help="last year")
 
@@ -248,17 +270,19 @@ def _print_json(obj) -> None:
 def _import(args, lang: str) -> int:
     path = Path(args.file)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:  # one byte past the limit is enough to refuse a file that is too large
+            data = handle.read(files.MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise UsageError(
             Text("无法读取文件 {f}：{e}", "Cannot read the file {f}: {e}").format(f=path, e=exc.strerror)
         ) from None
     database = open_database(args.db)
-    prepared = uploads.prepare(database, data, path.name)
-    report = prepared.report
     upload_id = None
-    if report.ok and not args.dry_run:
-        upload_id = uploads.commit(database, prepared, data, args.by or os.environ.get("USER") or "cli")
+    if args.dry_run:
+        prepared = uploads.prepare(database, data, path.name)
+    else:
+        prepared, upload_id = uploads.load(database, data, path.name, _actor(args))
+    report = prepared.report
     counts = prepared.counts if report.ok else {"inserted": 0, "updated": 0, "unchanged": 0}
     issues = [i.as_dict(lang) for i in report.sorted_issues()]
     result = {
@@ -352,6 +376,10 @@ def _deck(args, lang: str) -> int:
 
     out = Path(args.out)
     with open_database(args.db).cursor() as cur:
+        if queries.list_cities(cur).empty:
+            print(Text("数据库中还没有试点和数据，无法生成演示文稿。", "The database holds no pilots or figures yet; "
+                       "there is nothing to present.")(lang), file=sys.stderr)  # fmt: skip
+            return EXIT_REFUSED
         codes = _checked_cities(cur, args.city)
         years = _checked_years(cur, args)
         specs = deck.standard_specs(cur, years, codes)
@@ -371,7 +399,7 @@ def _deck(args, lang: str) -> int:
 def _undo(args, lang: str) -> int:
     database = open_database(args.db)
     try:
-        cells = uploads.undo(database, args.upload_id)
+        cells = uploads.undo(database, args.upload_id, _actor(args))
     except uploads.Refused as exc:
         if args.json:
             _print_json({"ok": False, "upload_id": args.upload_id, "message": exc.text(lang)})
@@ -385,6 +413,114 @@ def _undo(args, lang: str) -> int:
     return EXIT_OK
 
 
+def _actor(args) -> access.Actor:
+    return access.cli_actor(getattr(args, "by", None) or os.environ.get("USER") or "cli")
+
+
+def _password(args, lang: str) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise UsageError(Text("请用 --password-stdin 从标准输入提供密码。", "Give the password with --password-stdin."))
+    first = getpass.getpass(Text("密码：", "Password: ")(lang))
+    if getpass.getpass(Text("再输入一次：", "Again: ")(lang)) != first:
+        raise UsageError(Text("两次输入的密码不一致。", "The two passwords differ."))
+    return first
+
+
+def _user_list(database, args, lang: str) -> int:
+    with database.cursor() as cur:
+        frame = queries.list_users(cur)
+    if args.json:
+        _print_json([{"name": r.name, "role": r.role, "password": bool(r.has_password)} for r in frame.itertuples()])
+        return EXIT_OK
+    if frame.empty:
+        print(Text("没有账户：应用以本机单用户模式运行。", "No accounts: the app runs in single-user mode.")(lang))
+    for r in frame.itertuples():
+        how = Text("密码", "password") if r.has_password else Text("身份提供方", "identity provider")
+        print(f"{r.name}\t{access.ROLE_NAMES[r.role](lang)}\t{how(lang)}")
+    return EXIT_OK
+
+
+def _user(args, lang: str) -> int:
+    database = open_database(args.db)
+    by = _actor(args)
+    try:
+        if args.action == "list":
+            return _user_list(database, args, lang)
+        if args.action == "add":
+            access.add_user(database, args.name, args.role, None if args.oidc else _password(args, lang), by)
+            done = Text("已添加账户 {n}（{r}）。", "Added the account {n} ({r}).")
+        elif args.action == "role":
+            access.set_role(database, args.name, args.role, by)
+            done = Text("账户 {n} 的角色改为{r}。", "The account {n} is now {r}.")
+        elif args.action == "password":
+            access.set_password(database, args.name, _password(args, lang), by)
+            done = Text("已为账户 {n} 设置新密码。", "Set a new password for {n}.")
+        else:
+            access.remove_user(database, args.name, by)
+            done = Text("已删除账户 {n}。", "Removed the account {n}.")
+    except access.Refused as exc:
+        print(exc.text(lang), file=sys.stderr)
+        return EXIT_REFUSED
+    role = access.ROLE_NAMES.get(getattr(args, "role", None) or "", Text("", ""))
+    print(done.format(n=args.name, r=role)(lang))
+    return EXIT_OK
+
+
+def _backup(args, lang: str) -> int:
+    database = open_database(args.db)
+    try:
+        manifest = backup.create(database, args.out)
+    except backup.BackupError as exc:
+        return _backup_failed(exc, lang)
+    done = Text(
+        "已备份到 {d}：{t} 张表（{r} 行，数据版本 {v}）和 {f} 个上传原始文件。",
+        "Backed up {t} tables ({r} rows, data version {v}) and {f} raw upload files to {d}.",
+    )
+    tables_, files = len(manifest.tables), len(manifest.raw_files)
+    print(done.format(d=args.out, t=tables_, r=manifest.rows, v=manifest.data_version, f=files)(lang))
+    return EXIT_OK
+
+
+def _restore(args, lang: str) -> int:
+    database = open_database(args.db)
+    try:
+        manifest = backup.verify(database, args.dir)  # a bad backup is refused before anyone is asked
+        if not args.yes and not _restore_confirmed(database, manifest, lang):
+            print(Text("未恢复，未写入任何数据。", "Not restored; nothing was written.")(lang), file=sys.stderr)
+            return EXIT_REFUSED
+        manifest = backup.restore(database, args.dir, _actor(args))
+    except backup.BackupError as exc:
+        return _backup_failed(exc, lang)
+    done = Text(
+        "已从 {d} 恢复 {c} 的备份：{t} 张表，{r} 行。", "Restored the backup of {c} from {d}: {t} tables, {r} rows."
+    )
+    print(done.format(d=args.dir, c=manifest.created_at, t=len(manifest.tables), r=manifest.rows)(lang))
+    return EXIT_OK
+
+
+def _restore_confirmed(database, manifest: backup.Manifest, lang: str) -> bool:
+    if not sys.stdin.isatty():
+        refusal = Text("恢复会替换全部数据：请加 --yes 确认。", "A restore replaces all data: add --yes to confirm.")
+        print(refusal(lang), file=sys.stderr)
+        return False
+    uploads_table = manifest.tables.get("uploads")
+    question = Text(
+        "这将用 {c} 的备份（{u} 次上传，共 {r} 行）替换 {db} 中的全部数据。继续吗？[y/N] ",
+        "This replaces all data in {db} with the backup of {c} ({u} uploads, {r} rows in all). Continue? [y/N] ",
+    ).format(db=database.path, c=manifest.created_at, u=uploads_table.rows if uploads_table else 0, r=manifest.rows)
+    try:
+        return input(question(lang)).strip().lower() in ("y", "yes", "是")
+    except EOFError:
+        return False
+
+
+def _backup_failed(exc: backup.BackupError, lang: str) -> int:
+    print(exc.text(lang), file=sys.stderr)
+    return EXIT_REFUSED if isinstance(exc, backup.Refused) else EXIT_ENVIRONMENT
+
+
 _COMMANDS = {
     "init": _init,
     "indicators": _indicators,
@@ -394,4 +530,7 @@ _COMMANDS = {
     "undo": _undo,
     "export": _export,
     "deck": _deck,
+    "user": _user,
+    "backup": _backup,
+    "restore": _restore,
 }

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from . import queries
-from .i18n import Text
+from .i18n import Problem, Text
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "pilot_cities.duckdb"
 
@@ -22,12 +22,8 @@ def default_path() -> Path:
     return Path(os.environ.get("PILOT_DB") or DEFAULT_PATH)
 
 
-class DatabaseError(Exception):
+class DatabaseError(Problem):
     """A database that cannot be used as it is; carries a bilingual message for the user."""
-
-    def __init__(self, text: Text):
-        super().__init__(text.en)
-        self.text = text
 
 
 class DatabaseLocked(DatabaseError):
@@ -86,6 +82,8 @@ class Database:
     def __init__(self, path: Path, connection: duckdb.DuckDBPyConnection):
         self.path = path
         self._connection = connection
+        # Writers take turns: an upload is checked against the data it will change while no other write runs.
+        self.write_lock = threading.RLock()
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -95,6 +93,16 @@ class Database:
             yield cur
         finally:
             cur.close()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor inside one read transaction: all its queries see the same committed data, never half a commit."""
+        with self.cursor() as cur:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            finally:
+                cur.execute("ROLLBACK")
 
     def close(self) -> None:
         """Close the connection and forget it."""

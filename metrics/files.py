@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import charset_normalizer
 
-from .i18n import Text
+from .i18n import Problem, Text
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_XLSX_EXPANDED_BYTES = 50 * 1024 * 1024  # a zip bomb is refused before it is expanded
@@ -23,12 +23,8 @@ MAX_ROWS = 500_000
 DELIMITERS = (",", ";", "\t")
 
 
-class FileError(Exception):
+class FileError(Problem):
     """The file cannot be read as a table at all (the whole file is refused)."""
-
-    def __init__(self, text: Text):
-        super().__init__(text.en)
-        self.text = text
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,14 @@ class Text(NamedTuple):
         return Text(self.zh.format(**pick("zh")), self.en.format(**pick("en")))
 
 
+class Problem(Exception):
+    """An error meant for the user: its message, in both languages, is in `text`."""
+
+    def __init__(self, text: Text):
+        super().__init__(text.en)
+        self.text = text
+
+
 def default_lang() -> str:
     """The CLI's language: PILOT_LANG, else the locale (zh_* gives Chinese), else English."""
     for name in ("PILOT_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
@@ -39,6 +47,7 @@ REGION_NAMES = {
     "northeast": Text("东北", "Northeast"),
 }
 KIND_NAMES = {"city": Text("城市", "City"), "park": Text("园区", "Park")}
+ROLE_NAMES = {"viewer": Text("查看者", "viewer"), "editor": Text("编辑", "editor"), "admin": Text("管理员", "admin")}
 
 SAMPLE_NOTICE = Text(
     "示例数据：按中国科协公布的2014—2016年项目总数校准的演示数据，各城市数值为示意，并非真实统计。",

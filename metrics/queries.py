@@ -17,7 +17,7 @@ import pandas as pd
 from . import registry
 from .registry import Indicator
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 PROGRAMME_START = 2014
 MIN_YEAR = 2000  # valid years run from here to the current calendar year
 REGIONS = ("east", "central", "west", "northeast")
@@ -26,6 +26,7 @@ CITY_FIELDS = ("name_zh", "name_en", "province_zh", "province_en", "region", "ki
                "lat", "lon")  # fmt: skip
 KINDS = ("city", "park")
 UPLOAD_KINDS = ("sample", "cities", "figures", "events")
+ROLES = ("viewer", "editor", "admin")  # who may look, who may change figures, who manages accounts
 
 Cursor = duckdb.DuckDBPyConnection
 
@@ -58,7 +59,8 @@ CREATE TABLE {name} (
     rows_updated INTEGER NOT NULL DEFAULT 0,
     rows_unchanged INTEGER NOT NULL DEFAULT 0,
     status TEXT NOT NULL DEFAULT 'committed' CHECK (status IN ('committed', 'undone')),
-    undone_at TIMESTAMP
+    undone_at TIMESTAMP,
+    undone_by TEXT
 );"""
 
 
@@ -78,6 +80,19 @@ CREATE TABLE event_snapshots (
     title_zh TEXT NOT NULL,
     title_en TEXT NOT NULL,
     old_upload_id INTEGER
+);"""
+
+# Accounts for sign-in. No row at all means local single-user mode. A password-less row is an identity that signs
+# in through the configured identity provider (st.login), matched on its e-mail address.
+_USERS_DDL = f"""
+CREATE TABLE users (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ({", ".join(f"'{r}'" for r in ROLES)})),
+    password_hash TEXT,
+    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    created_by TEXT,
+    changed_at TIMESTAMP,
+    changed_by TEXT
 );"""
 
 
@@ -114,7 +129,7 @@ CREATE TABLE cities (
     lat DOUBLE CHECK (lat BETWEEN -90 AND 90),
     lon DOUBLE CHECK (lon BETWEEN -180 AND 180),
     upload_id INTEGER
-);{_EVENTS_DDL}""" + "".join(_value_table_ddl(t) for t in registry.VALUE_TABLES)
+);{_EVENTS_DDL}{_USERS_DDL}""" + "".join(_value_table_ddl(t) for t in registry.VALUE_TABLES)
 
 
 @contextmanager
@@ -165,6 +180,7 @@ MIGRATIONS = {
         "ALTER TABLE uploads_v3 RENAME TO uploads",
         _EVENTS_DDL,
     ),
+    4: ("ALTER TABLE uploads ADD COLUMN IF NOT EXISTS undone_by TEXT", _USERS_DDL),  # v3 tables made here have it
 }
 
 
@@ -198,8 +214,9 @@ def has_schema(cur: Cursor) -> bool:
 
 def get_meta(cur: Cursor, key: str) -> str | None:
     """One value of the meta table, or None."""
-    row = cur.execute("SELECT value FROM meta WHERE key = $key", {"key": key}).fetchone()
-    return row[0] if row else None
+    # fetchall, not fetchone: DuckDB refuses to register a frame on a cursor with a result left unfinished
+    rows = cur.execute("SELECT value FROM meta WHERE key = $key", {"key": key}).fetchall()
+    return rows[0][0] if rows else None
 
 
 def set_meta(cur: Cursor, key: str, value: str) -> None:
@@ -667,20 +684,77 @@ def city_rows(cur: Cursor) -> pd.DataFrame:
     return cur.execute("SELECT * FROM cities ORDER BY city_code").df()
 
 
-def mark_undone(cur: Cursor, upload_id: int) -> None:
-    """Record that an upload was undone."""
+def mark_undone(cur: Cursor, upload_id: int, undone_by: str) -> None:
+    """Record that an upload was undone, and by whom."""
     cur.execute(
-        "UPDATE uploads SET status = 'undone', undone_at = current_timestamp WHERE upload_id = $id", {"id": upload_id}
+        """UPDATE uploads SET status = 'undone', undone_at = current_timestamp, undone_by = $by
+           WHERE upload_id = $id""",
+        {"id": upload_id, "by": undone_by},
     )
+
+
+def last_change(cur: Cursor) -> tuple[int, str]:
+    """(upload id, who) of the latest upload or undo."""
+    return cur.execute(
+        """SELECT upload_id, coalesce(CASE WHEN undone_at IS NOT NULL THEN undone_by ELSE created_by END, '?')
+           FROM uploads ORDER BY coalesce(undone_at, created_at) DESC, upload_id DESC LIMIT 1"""
+    ).fetchone()
 
 
 def upload_history(cur: Cursor) -> pd.DataFrame:
     """Every upload, newest first."""
     return cur.execute(
         """SELECT upload_id, file_name, sha256, kind, created_at, created_by, rows_inserted, rows_updated,
-                  rows_unchanged, status, undone_at
+                  rows_unchanged, status, undone_at, undone_by
            FROM uploads ORDER BY upload_id DESC"""
     ).df()
+
+
+# --- accounts ---------------------------------------------------------------------------------------------
+
+
+def user_count(cur: Cursor) -> int:
+    """How many accounts there are (none: local single-user mode)."""
+    return cur.execute("SELECT count(*) FROM users").fetchone()[0]
+
+
+def get_user(cur: Cursor, name: str) -> dict | None:
+    """One account (name, role, password_hash), or None."""
+    row = cur.execute("SELECT name, role, password_hash FROM users WHERE name = $name", {"name": name}).fetchone()
+    return dict(zip(("name", "role", "password_hash"), row, strict=True)) if row else None
+
+
+def list_users(cur: Cursor) -> pd.DataFrame:
+    """Every account without its password hash, by name."""
+    return cur.execute(
+        """SELECT name, role, password_hash IS NOT NULL AS has_password, created_at, created_by, changed_at,
+                  changed_by
+           FROM users ORDER BY name"""
+    ).df()
+
+
+def insert_user(cur: Cursor, name: str, role: str, password_hash: str | None, by: str) -> None:
+    """Add an account."""
+    cur.execute(
+        "INSERT INTO users (name, role, password_hash, created_by) VALUES ($name, $role, $hash, $by)",
+        {"name": name, "role": role, "hash": password_hash, "by": by},
+    )
+
+
+def update_user(cur: Cursor, name: str, by: str, *, role: str | None = None, password_hash: str | None = None) -> int:
+    """Change an account's role and/or password hash (None leaves it); returns how many accounts changed (0 or 1)."""
+    row = cur.execute(
+        """UPDATE users SET role = coalesce($role, role), password_hash = coalesce($hash, password_hash),
+                  changed_at = current_timestamp, changed_by = $by
+           WHERE name = $name RETURNING name""",
+        {"name": name, "role": role, "hash": password_hash, "by": by},
+    ).fetchall()
+    return len(row)
+
+
+def delete_user(cur: Cursor, name: str) -> int:
+    """Remove an account; returns how many were removed (0 or 1)."""
+    return len(cur.execute("DELETE FROM users WHERE name = $name RETURNING name", {"name": name}).fetchall())
 
 
 # --- exports ----------------------------------------------------------------------------------------------
@@ -707,3 +781,60 @@ def table_rows(cur: Cursor, table: str) -> pd.DataFrame:
             FROM {table} t LEFT JOIN cities c USING (city_code)
             ORDER BY t.city_code, t.year"""
     ).df()
+
+
+# --- backup -----------------------------------------------------------------------------------------------
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _catalogue_table(cur: Cursor, table: str) -> str:
+    """The table's name quoted for SQL, if the catalogue holds such a table."""
+    if table not in table_names(cur):
+        raise ValueError(f"unknown table {table!r}")
+    return _quoted(table)
+
+
+def table_names(cur: Cursor) -> list[str]:
+    """Every table of the database, by name, read from the catalogue (so tables added later are included)."""
+    rows = cur.execute(
+        """SELECT table_name FROM duckdb_tables()
+           WHERE database_name = current_database() AND schema_name = 'main' AND NOT temporary ORDER BY 1"""
+    ).fetchall()
+    return [name for (name,) in rows]
+
+
+def sequence_values(cur: Cursor) -> dict[str, int | None]:
+    """Each sequence's last value handed out (None before its first use)."""
+    rows = cur.execute(
+        """SELECT sequence_name, last_value FROM duckdb_sequences()
+           WHERE database_name = current_database() AND schema_name = 'main' AND NOT temporary ORDER BY 1"""
+    ).fetchall()
+    return dict(rows)
+
+
+def raise_sequence(cur: Cursor, name: str, value: int) -> None:
+    """Make a sequence hand out numbers above value; never lowers it (setval is not undone by a rollback)."""
+    current = sequence_values(cur)[name]
+    if current is None or current < value:
+        cur.execute("SELECT setval($name, $value)", {"name": name, "value": value})
+
+
+def row_count(cur: Cursor, table: str) -> int:
+    """How many rows a table holds."""
+    return cur.execute(f"SELECT count(*) FROM {_catalogue_table(cur, table)}").fetchone()[0]
+
+
+def copy_to_parquet(cur: Cursor, table: str, path: str) -> int:
+    """Write every row of a table to a Parquet file; returns how many."""
+    return cur.execute(f"COPY {_catalogue_table(cur, table)} TO $path (FORMAT parquet)", {"path": path}).fetchone()[0]
+
+
+def replace_from_parquet(cur: Cursor, table: str, path: str) -> int:
+    """Replace every row of a table with the rows of a Parquet file (columns matched by name); returns how many."""
+    name = _catalogue_table(cur, table)
+    cur.execute(f"DELETE FROM {name}")
+    cur.execute(f"INSERT INTO {name} BY NAME SELECT * FROM read_parquet($path)", {"path": path})
+    return row_count(cur, table)

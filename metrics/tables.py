@@ -8,7 +8,7 @@ import pandas as pd
 
 from . import registry
 from .formatting import format_change, format_value
-from .i18n import Text
+from .i18n import ROLE_NAMES, Text
 from .uploads import cell_text
 
 KIND_LABELS = {
@@ -185,6 +185,36 @@ def _event_changes_table(changes: pd.DataFrame, lang: str) -> pd.DataFrame:
     )
 
 
+def users_table(users: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The accounts for display (never their password hashes)."""
+    how = {True: Text("密码", "password"), False: Text("身份提供方", "identity provider")}
+    return pd.DataFrame(
+        {
+            Text("账户", "Account")(lang): users["name"],
+            Text("角色", "Role")(lang): users["role"].map(lambda r: ROLE_NAMES[r](lang)),
+            Text("登录方式", "Signs in with")(lang): users["has_password"].map(lambda p: how[bool(p)](lang)),
+            Text("创建", "Created")(lang): users["created_at"].dt.strftime("%Y-%m-%d %H:%M"),
+            Text("创建人", "Created by")(lang): users["created_by"],
+            Text("修改", "Changed")(lang): users["changed_at"].dt.strftime("%Y-%m-%d %H:%M"),
+            Text("修改人", "Changed by")(lang): users["changed_by"],
+        }
+    )
+
+
+def backups_table(kept: list, lang: str) -> pd.DataFrame:
+    """Kept backups for display: (folder, manifest) pairs, newest first."""
+    return pd.DataFrame(
+        {
+            Text("备份", "Backup")(lang): [path.name for path, _ in kept],
+            Text("时间（UTC）", "Taken (UTC)")(lang): [m.created_at[:19].replace("T", " ") for _, m in kept],
+            Text("数据表", "Tables")(lang): [len(m.tables) for _, m in kept],
+            Text("行数", "Rows")(lang): [m.rows for _, m in kept],
+            Text("原始文件", "Raw files")(lang): [len(m.raw_files) for _, m in kept],
+            Text("数据版本", "Data version")(lang): [m.data_version for _, m in kept],
+        }
+    )
+
+
 def history_table(history: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The upload history for display, newest first."""
     status = {"committed": Text("已导入", "committed"), "undone": Text("已撤销", "undone")}
@@ -208,5 +238,6 @@ def history_table(history: pd.DataFrame, lang: str) -> pd.DataFrame:
                 )
             ],
             Text("状态", "Status")(lang): history["status"].map(lambda s: status[s](lang)),
+            Text("撤销人", "Undone by")(lang): history["undone_by"],
         }
     )

@@ -11,7 +11,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import queries, registry
+from . import queries, raw_files, registry
+from .access import Actor, Refused, require
 from .db import Database
 from .files import FileError, read_table
 from .i18n import Text
@@ -27,6 +28,7 @@ class Prepared:
     format: str | None
     report: Report
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    data_identity: tuple = ()  # the data it was checked against; commit refuses if that has changed since
     # changes: row, table, city_code, year, column, old, new, old_upload_id, row_created, status; for an events
     # file one row per event: column 'title_en' (old -> new), plus event_date and title_zh (the event's key), and
     # status 'removed' (row None) for each stored event the file leaves out
@@ -54,9 +56,9 @@ def prepare(database: Database, data: bytes, file_name: str) -> Prepared:
         report = Report()
         report.add(None, None, "error", exc.text)
         return Prepared(file_name, sha256, None, report)
-    with database.cursor() as cur:
+    with database.snapshot() as cur:
         report = validate(cur, table)
-        prepared = Prepared(file_name, sha256, table.format, report)
+        prepared = Prepared(file_name, sha256, table.format, report, data_identity=queries.data_identity(cur))
         if report.ok and report.rows is not None:
             prepared.changes = _changes(cur, report)
     return prepared
@@ -159,12 +161,8 @@ def cell_text(value) -> str | None:
     return str(value)
 
 
-class Refused(Exception):
-    """The upload or undo was refused; nothing was written."""
-
-    def __init__(self, text: Text):
-        super().__init__(text.en)
-        self.text = text
+class Stale(Refused):
+    """The data changed between checking a file and committing it; check it again against the new data."""
 
 
 @contextmanager
@@ -180,36 +178,65 @@ def _refused_on_database_error() -> Iterator[None]:
         ) from None
 
 
-def commit(database: Database, prepared: Prepared, data: bytes, created_by: str) -> int:
+def commit(database: Database, prepared: Prepared, data: bytes, by: Actor) -> int:
     """Write a prepared upload in one transaction, keep the raw file, and return the upload id.
 
     Only cells that change are written; each keeps its old value so the upload can be undone exactly. An events
-    file replaces the whole list of events; the list it replaces is kept so that undo restores it.
+    file replaces the whole list of events; the list it replaces is kept so that undo restores it. Refused unless
+    `by` may edit, and (Stale) when another write has changed the data since the file was checked.
     """
+    require(by, "edit")
     if not prepared.report.ok:
         raise Refused(Text("文件有错误，未写入任何数据。", "The file has errors; nothing was written."))
     changes = prepared.changes
     todo = changes[changes["status"] != "unchanged"] if not changes.empty else changes
     counts = prepared.counts
-    with _refused_on_database_error(), database.cursor() as cur, queries.transaction(cur):
-        upload_id = queries.record_upload(
-            cur,
-            file_name=prepared.file_name,
-            kind=prepared.report.kind or "figures",
-            created_by=created_by,
-            inserted=counts["inserted"],
-            sha256=prepared.sha256,
-        )
-        queries.set_upload_counts(cur, upload_id, counts["updated"], counts["unchanged"])
-        if prepared.report.kind == "events":
-            _replace_events(cur, changes, upload_id)
-        elif not todo.empty:
-            history = todo.assign(upload_id=upload_id, old=todo["old"].map(cell_text), new=todo["new"].map(cell_text))
-            queries.insert_history(cur, history)
-            queries.apply_history(cur, upload_id)
-            queries.bump_data_version(cur)
-    _keep_raw_file(database.path, prepared, data)
+    with database.write_lock:
+        _check_fresh(database, prepared)
+        _keep_raw_file(database.path, prepared, data)  # before the commit, so every committed upload has its file
+        with _refused_on_database_error(), database.cursor() as cur, queries.transaction(cur):
+            upload_id = queries.record_upload(
+                cur,
+                file_name=prepared.file_name,
+                kind=prepared.report.kind or "figures",
+                created_by=by.name,
+                inserted=counts["inserted"],
+                sha256=prepared.sha256,
+            )
+            queries.set_upload_counts(cur, upload_id, counts["updated"], counts["unchanged"])
+            if prepared.report.kind == "events":
+                _replace_events(cur, changes, upload_id)
+            elif not todo.empty:
+                history = todo.assign(
+                    upload_id=upload_id, old=todo["old"].map(cell_text), new=todo["new"].map(cell_text)
+                )
+                queries.insert_history(cur, history)
+                queries.apply_history(cur, upload_id)
+                queries.bump_data_version(cur)
     return upload_id
+
+
+def load(database: Database, data: bytes, file_name: str, by: Actor) -> tuple[Prepared, int | None]:
+    """Check a file and, if it has no errors, commit it, with no other write in between; (prepared, upload id)."""
+    require(by, "edit")
+    with database.write_lock:
+        prepared = prepare(database, data, file_name)
+        upload_id = commit(database, prepared, data, by) if prepared.report.ok else None
+    return prepared, upload_id
+
+
+def _check_fresh(database: Database, prepared: Prepared) -> None:
+    with database.cursor() as cur:
+        if queries.data_identity(cur) == prepared.data_identity:
+            return
+        upload_id, who = queries.last_change(cur)
+    raise Stale(
+        Text(
+            "检查此文件后，{b} 更改了数据（上传 {i}），未写入任何数据。已按最新数据重新检查，请核对改动后再确认。",
+            "{b} changed the data (upload {i}) after this file was checked; nothing was written. It has been "
+            "checked again against the new data: review the changes and confirm again.",
+        ).format(i=upload_id, b=who)
+    )
 
 
 def _replace_events(cur: queries.Cursor, changes: pd.DataFrame, upload_id: int) -> None:
@@ -232,21 +259,19 @@ def _replace_events(cur: queries.Cursor, changes: pd.DataFrame, upload_id: int) 
 
 
 def _keep_raw_file(db_path: Path, prepared: Prepared, data: bytes) -> None:
-    # Named by content, never by the uploaded name (which must not become a path).
-    folder = db_path.parent / "uploads"
-    folder.mkdir(exist_ok=True)
-    target = folder / f"{prepared.sha256}.{prepared.format or 'bin'}"
-    if not target.exists():
-        target.write_bytes(data)
+    # Written whole or not at all, and rewritten if a copy there is torn; a file whose commit never happens is
+    # harmless.
+    raw_files.keep(raw_files.folder_of(db_path), raw_files.name_for(prepared.sha256, prepared.format), data)
 
 
-def undo(database: Database, upload_id: int) -> int:
+def undo(database: Database, upload_id: int, by: Actor) -> int:
     """Restore every cell an upload changed and return how many; refused if a later upload changed them since.
 
     An events upload puts back the list it replaced (and returns how many events that holds); refused while a
-    later events upload is committed.
+    later events upload is committed. Refused unless `by` may edit; records who undid it.
     """
-    with _refused_on_database_error(), database.cursor() as cur, queries.transaction(cur):
+    require(by, "edit")
+    with database.write_lock, _refused_on_database_error(), database.cursor() as cur, queries.transaction(cur):
         upload = queries.get_upload(cur, upload_id)
         if upload is None:
             raise Refused(Text("没有编号为 {i} 的上传。", "There is no upload {i}.").format(i=upload_id))
@@ -258,7 +283,7 @@ def undo(database: Database, upload_id: int) -> int:
                 ).format(i=upload_id)
             )
         restored = _undo_events(cur, upload_id) if upload["kind"] == "events" else _undo_cells(cur, upload_id)
-        queries.mark_undone(cur, upload_id)
+        queries.mark_undone(cur, upload_id, by.name)
         queries.bump_data_version(cur)
     return restored
 

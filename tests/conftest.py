@@ -11,10 +11,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from metrics import queries, registry, store
+from metrics import access, queries, registry, store
 from metrics.db import Database
 
 SAMPLE_END_YEAR = 2025
+EDITOR = access.Actor("pytest", "editor", "password")  # who commits and undoes in tests
+ADMIN = access.cli_actor("pytest")  # who manages accounts and restores backups in tests
 
 
 @pytest.fixture(scope="session")

@@ -44,6 +44,7 @@ PAGES = [
     ("completeness", "报送完整性", "Data completeness", CHART),
     ("deck", "演示文稿", "Deck", '[data-testid="stButton"]'),
     ("upload", "数据上传", "Upload", '[data-testid="stFileUploader"]'),
+    ("admin", "账户与备份", "Accounts and backups", '[data-testid="stExpander"]'),
     ("about", "指标说明", "About", '[data-testid="stTable"]'),
 ]
 
@@ -239,3 +240,47 @@ def test_a_chart_downloads_as_png_and_added_to_the_deck_as_powerpoint(browser, d
         assert len(charts) == 1
         assert [s.name for s in charts[0].plots[0].series] == ["Hangzhou", "Guangzhou"]
         page.close()
+
+
+def _sign_in(page, name: str, password: str) -> None:
+    page.get_by_label("Account name").wait_for(timeout=30_000)
+    page.get_by_label("Account name").fill(name)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=30_000)
+
+
+def test_roles_in_the_browser_and_two_officers_at_once(browser, tmp_path):
+    from metrics import access
+
+    path = tmp_path / "accounts.duckdb"
+    database = store.initialise(path)
+    for name, role in (("root", "admin"), ("ed", "editor"), ("viewer", "viewer")):
+        access.add_user(database, name, role, "correct horse", access.cli_actor("pytest"))
+    database.close()
+    with streamlit_server(path) as url:
+        viewer = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+        viewer.goto(f"{url}/upload?lang=en")  # straight to the upload page's address
+        _sign_in(viewer, "viewer", "correct horse")
+        _wait_until_drawn(viewer)  # the overview runs instead
+        viewer.screenshot(path=SHOTS / "viewer-en-1280x720.png")
+        nav = viewer.locator('[data-testid="stSidebarNav"]').inner_text()
+        assert "Overview" in nav and "Upload" not in nav and "Accounts" not in nav
+        assert not viewer.locator('[data-testid="stFileUploader"]').count(), "a viewer gets no upload page"
+        assert "Signed in as viewer (viewer)" in viewer.locator('[data-testid="stSidebar"]').inner_text()
+
+        editor = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+        editor.goto(f"{url}/upload?lang=en")
+        _sign_in(editor, "ed", "correct horse")
+        editor.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+            str(ROOT / "tests" / "data" / "good-utf8.csv")
+        )
+        editor.get_by_role("button", name="Confirm and load").click()
+        editor.get_by_text("Loaded as upload 2").wait_for(timeout=30_000)
+
+        # The viewer's open session shows the new year at its next run, whole.
+        viewer.get_by_role("link", name="Compare").click()
+        viewer.get_by_role("link", name="Overview").click()
+        viewer.get_by_text("Headline figures, 2026").wait_for(timeout=30_000)
+        viewer.close()
+        editor.close()

@@ -102,14 +102,27 @@ def test_messages_follow_the_language(db_path, capsys, lang, needle):
     assert needle in err and "agreements" in err  # suggests the closest key
 
 
-def test_locked_database_exits_2_naming_the_other_process(db_path):
+def test_locked_database_exits_2_naming_the_other_process(db_path, tmp_path):
     assert run_cli("init", "--empty", "--db", db_path).returncode == 0
+    good = str(Path(__file__).parent / "data" / "good-utf8.csv")
+    commands = [
+        ("series", "agreements"),
+        ("import", good),
+        ("history",),
+        ("undo", "2"),
+        ("export", "cities", "--out", str(tmp_path / "c.csv")),
+        ("deck", "--out", str(tmp_path / "d.pptx")),
+        ("user", "list"),
+        ("backup", "--out", str(tmp_path / "backup")),
+        ("restore", str(tmp_path), "--yes"),
+    ]
     with lock_holder(db_path) as holder:
         for lang, words in (("en", "in use by process"), ("zh", "正被进程")):
-            done = run_cli("series", "agreements", "--db", db_path, env={"PILOT_LANG": lang})
-            assert done.returncode == 2
-            assert words in done.stderr and str(holder.pid) in done.stderr
-            assert "Traceback" not in done.stderr
+            for command in commands if lang == "en" else commands[:1]:
+                done = run_cli(*command, "--db", db_path, env={"PILOT_LANG": lang})
+                assert done.returncode == 2, command
+                assert words in done.stderr and str(holder.pid) in done.stderr, command
+                assert "Traceback" not in done.stderr
 
 
 @pytest.mark.parametrize(

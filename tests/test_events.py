@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import SAMPLE_END_YEAR
+from conftest import EDITOR, SAMPLE_END_YEAR
 from test_uploads import assert_same, snapshot
 
 from metrics import queries, store, tables, uploads
@@ -64,7 +64,7 @@ def commit_text(database, text: str) -> int:
     data = text.encode("utf-8")
     prepared = uploads.prepare(database, data, "events.csv")
     assert prepared.report.ok, [i.as_dict("en") for i in prepared.report.issues]
-    return uploads.commit(database, prepared, data, "pytest")
+    return uploads.commit(database, prepared, data, EDITOR)
 
 
 def test_init_loads_the_sample_events(sample_db):
@@ -88,7 +88,7 @@ def test_good_events_files_replace_the_list(db, name, counts):
     assert prepared.report.ok, [i.as_dict("en") for i in prepared.report.issues]
     assert prepared.report.kind == "events"
     assert prepared.counts == dict(zip(("inserted", "updated", "unchanged", "removed"), counts, strict=True))
-    upload_id = uploads.commit(db, prepared, data, "pytest")
+    upload_id = uploads.commit(db, prepared, data, EDITOR)
     file_rows = prepared.report.rows
     assert listed(db) == sorted(file_rows[["event_date", "title_zh", "title_en"]].itertuples(index=False, name=None))
     assert_same(before, snapshot(db))  # cities and figures untouched
@@ -101,7 +101,7 @@ def test_commit_keeps_who_set_unchanged_events_and_advances_the_data_version(db)
     with db.cursor() as cur:
         version = queries.data_version(cur)
     data = (DATA / "good-events.csv").read_bytes()
-    upload_id = uploads.commit(db, uploads.prepare(db, data, "e.csv"), data, "pytest")
+    upload_id = uploads.commit(db, uploads.prepare(db, data, "e.csv"), data, EDITOR)
     frame = stored_events(db).set_index("title_zh")["upload_id"].to_dict()
     assert frame == {
         "科协“创新驱动助力工程”启动": 1,
@@ -117,7 +117,7 @@ def test_reuploading_the_same_list_changes_nothing(db):
     before = stored_events(db)
     with db.cursor() as cur:
         version = queries.data_version(cur)
-    uploads.commit(db, uploads.prepare(db, data, "e.csv"), data, "pytest")
+    uploads.commit(db, uploads.prepare(db, data, "e.csv"), data, EDITOR)
     pd.testing.assert_frame_equal(before, stored_events(db))
     with db.cursor() as cur:
         assert queries.data_version(cur) == version
@@ -136,7 +136,7 @@ def test_bad_events_files_are_refused_with_row_and_column(db, name, row, column,
     assert matching, [i.as_dict("en") for i in prepared.report.issues]
     assert all(i.message.zh and i.message.en for i in prepared.report.issues)
     with pytest.raises(uploads.Refused):
-        uploads.commit(db, prepared, data, "pytest")
+        uploads.commit(db, prepared, data, EDITOR)
     pd.testing.assert_frame_equal(before, stored_events(db))
 
 
@@ -246,7 +246,7 @@ def test_the_preview_shows_removed_events(db):
     assert shown["Change"].tolist() == ["changed", "removed", "removed"]
     assert shown["Row"].tolist() == ["2", "", ""]
     assert tables.changes_table(prepared, {}, "zh")["变化"].tolist() == ["修改", "删除", "删除"]
-    uploads.commit(db, prepared, data, "pytest")
+    uploads.commit(db, prepared, data, EDITOR)
     assert listed(db) == [(date(2016, 5, 30), "全国科技创新大会召开", "Conference renamed")]
 
 
@@ -256,8 +256,8 @@ def test_undo_restores_the_list_exactly(db, name):
     with db.cursor() as cur:
         version = queries.data_version(cur)
     data = (DATA / name).read_bytes()
-    upload_id = uploads.commit(db, uploads.prepare(db, data, name), data, "pytest")
-    assert uploads.undo(db, upload_id) == 3
+    upload_id = uploads.commit(db, uploads.prepare(db, data, name), data, EDITOR)
+    assert uploads.undo(db, upload_id, EDITOR) == 3
     pd.testing.assert_frame_equal(before, stored_events(db))
     with db.cursor() as cur:
         assert queries.get_upload(cur, upload_id)["status"] == "undone"
@@ -270,28 +270,28 @@ def test_undo_is_refused_while_a_later_events_upload_stands(db):
     after_first = stored_events(db)
     second = commit_text(db, "date,title_zh,title_en\n2022-01-01,第七批,Seventh batch\n")
     with pytest.raises(uploads.Refused) as refused:
-        uploads.undo(db, first)
+        uploads.undo(db, first, EDITOR)
     assert str(second) in refused.value.text.en and str(second) in refused.value.text.zh
     assert listed(db) == [(date(2022, 1, 1), "第七批", "Seventh batch")]  # the refused undo wrote nothing
-    uploads.undo(db, second)
+    uploads.undo(db, second, EDITOR)
     pd.testing.assert_frame_equal(after_first, stored_events(db))
-    uploads.undo(db, first)
+    uploads.undo(db, first, EDITOR)
     pd.testing.assert_frame_equal(before, stored_events(db))
 
 
 def test_events_and_figures_uploads_undo_independently(db):
     figures = (DATA / "good-utf8.csv").read_bytes()
     before = snapshot(db)
-    figures_id = uploads.commit(db, uploads.prepare(db, figures, "f.csv"), figures, "pytest")
+    figures_id = uploads.commit(db, uploads.prepare(db, figures, "f.csv"), figures, EDITOR)
     commit_text(db, "date,title_zh,title_en\n2021-06-01,第六批,Sixth batch\n")
-    uploads.undo(db, figures_id)  # a later events upload does not block a figures undo
+    uploads.undo(db, figures_id, EDITOR)  # a later events upload does not block a figures undo
     assert_same(before, snapshot(db))
     assert listed(db) == [(date(2021, 6, 1), "第六批", "Sixth batch")]
 
 
 def test_an_empty_list_before_an_upload_is_restored_as_empty(empty_db):
     upload_id = commit_text(empty_db, "date,title_zh,title_en\n2021-06-01,第六批,Sixth batch\n")
-    uploads.undo(empty_db, upload_id)
+    uploads.undo(empty_db, upload_id, EDITOR)
     assert stored_events(empty_db).empty
 
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_END_YEAR
+from conftest import SAMPLE_END_YEAR, lock_holder
 from streamlit.testing.v1 import AppTest
 
 from metrics import queries, registry, store
@@ -342,3 +342,15 @@ def test_the_overview_shows_the_highlights(app_db):
     at = open_app("overview", lang="en")
     bullets = [m.value for m in at.markdown if m.value.startswith("- ")]
     assert bullets and "like for like" in bullets[0]
+
+
+def test_a_database_held_by_another_process_is_named_in_a_banner(tmp_path, monkeypatch):
+    path = tmp_path / "held.duckdb"
+    store.initialise(path, end_year=SAMPLE_END_YEAR).close()
+    monkeypatch.setenv("PILOT_DB", str(path))
+    with lock_holder(path) as holder:
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
+        at.query_params["lang"] = "en"
+        at.run()
+    assert not at.exception
+    assert f"in use by process {holder.pid}" in at.error[0].value and "Load files through the app" in at.error[0].value

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import SAMPLE_END_YEAR, city, load
+from conftest import EDITOR, SAMPLE_END_YEAR, city, load
 from test_cli import run_cli
 
 from metrics import queries, registry, store, uploads
@@ -83,7 +83,7 @@ def test_good_files_load(db, name, kind, counts):
     assert prepared.report.ok, [i.as_dict("en") for i in prepared.report.issues]
     assert prepared.report.kind == kind
     assert tuple(prepared.counts.values()) == counts
-    uploads.commit(db, prepared, data, "pytest")
+    uploads.commit(db, prepared, data, EDITOR)
     if kind == "figures":
         with db.cursor() as cur:
             hz = queries.series(cur, "activities", queries.Scope(cities=("330100",)), per_city=True, years=(2026, 2026))
@@ -92,7 +92,7 @@ def test_good_files_load(db, name, kind, counts):
 
 def test_gbk_excel_file_values_land_where_they_should(db):
     data = (DATA / "good-gbk-excel.csv").read_bytes()
-    uploads.commit(db, uploads.prepare(db, data, "x.csv"), data, "pytest")
+    uploads.commit(db, uploads.prepare(db, data, "x.csv"), data, EDITOR)
     with db.cursor() as cur:
         rows = cur.execute(
             "SELECT city_code, agreements, contract_value_10k_cny FROM agreements WHERE year = 2026 ORDER BY 1"
@@ -116,7 +116,7 @@ def test_bad_files_are_refused_with_row_and_column(db, name, row, column, words)
     assert matching, [i.as_dict("en") for i in prepared.report.issues]
     assert all(i.message.zh and i.message.en for i in prepared.report.issues)
     with pytest.raises(uploads.Refused):
-        uploads.commit(db, prepared, data, "pytest")
+        uploads.commit(db, prepared, data, EDITOR)
     assert_same(before, snapshot(db))
 
 
@@ -133,11 +133,11 @@ def test_a_refused_file_leaves_the_database_file_byte_for_byte_unchanged(tmp_pat
 
 def test_reuploading_the_same_file_changes_nothing(db):
     data = (DATA / "good-utf8.csv").read_bytes()
-    uploads.commit(db, uploads.prepare(db, data, "a.csv"), data, "pytest")
+    uploads.commit(db, uploads.prepare(db, data, "a.csv"), data, EDITOR)
     after_first = snapshot(db)
     again = uploads.prepare(db, data, "a.csv")
     assert again.counts == {"inserted": 0, "updated": 0, "unchanged": 2}
-    uploads.commit(db, again, data, "pytest")
+    uploads.commit(db, again, data, EDITOR)
     assert_same(after_first, snapshot(db))
 
 
@@ -145,7 +145,7 @@ def test_not_reported_cells_leave_stored_values_alone(db):
     with db.cursor() as cur:
         before = cur.execute("SELECT agreements FROM agreements WHERE city_code = '420100' AND year = 2025").fetchone()
     data = "城市,年份,对接活动（场）,签订合作协议（项）\n武汉,2025,99,—\n".encode()
-    uploads.commit(db, uploads.prepare(db, data, "w.csv"), data, "pytest")
+    uploads.commit(db, uploads.prepare(db, data, "w.csv"), data, EDITOR)
     with db.cursor() as cur:
         after = cur.execute("SELECT agreements FROM agreements WHERE city_code = '420100' AND year = 2025").fetchone()
         activities = cur.execute(
@@ -158,9 +158,9 @@ def test_not_reported_cells_leave_stored_values_alone(db):
 def test_undo_restores_exactly(db, name):
     before = snapshot(db)
     data = (DATA / name).read_bytes()
-    upload_id = uploads.commit(db, uploads.prepare(db, data, name), data, "pytest")
+    upload_id = uploads.commit(db, uploads.prepare(db, data, name), data, EDITOR)
     assert not all(frame.equals(snapshot(db)[t]) for t, frame in before.items())
-    uploads.undo(db, upload_id)
+    uploads.undo(db, upload_id, EDITOR)
     assert_same(before, snapshot(db))
     with db.cursor() as cur:
         assert queries.get_upload(cur, upload_id)["status"] == "undone"
@@ -169,14 +169,14 @@ def test_undo_restores_exactly(db, name):
 def test_undo_of_an_update_restores_old_values_and_their_upload(db):
     before = snapshot(db)
     data = "城市,年份,对接活动（场）\n杭州,2025,999\n".encode()
-    first = uploads.commit(db, uploads.prepare(db, data, "u.csv"), data, "pytest")
+    first = uploads.commit(db, uploads.prepare(db, data, "u.csv"), data, EDITOR)
     second_data = "城市,年份,对接活动（场）\n杭州,2025,1000\n".encode()
-    second = uploads.commit(db, uploads.prepare(db, second_data, "v.csv"), second_data, "pytest")
+    second = uploads.commit(db, uploads.prepare(db, second_data, "v.csv"), second_data, EDITOR)
     with pytest.raises(uploads.Refused) as refused:
-        uploads.undo(db, first)  # the later upload changed the same cell
+        uploads.undo(db, first, EDITOR)  # the later upload changed the same cell
     assert str(second) in refused.value.text.en
-    uploads.undo(db, second)
-    uploads.undo(db, first)
+    uploads.undo(db, second, EDITOR)
+    uploads.undo(db, first, EDITOR)
     assert_same(before, snapshot(db))
 
 
@@ -212,7 +212,7 @@ def test_implausible_jumps_are_warnings_not_errors(db):
 
 def test_raw_file_is_kept_under_its_hash_not_its_name(db):
     data = (DATA / "good-utf8.csv").read_bytes()
-    uploads.commit(db, uploads.prepare(db, data, "../../etc/passwd"), data, "pytest")
+    uploads.commit(db, uploads.prepare(db, data, "../../etc/passwd"), data, EDITOR)
     kept = db.path.parent / "uploads" / f"{hashlib.sha256(data).hexdigest()}.csv"
     assert kept.read_bytes() == data
 
@@ -248,14 +248,14 @@ def commit_text(database, text: str) -> int:
     data = text.encode("utf-8")
     prepared = uploads.prepare(database, data, "t.csv")
     assert prepared.report.ok, [i.as_dict("en") for i in prepared.report.issues]
-    return uploads.commit(database, prepared, data, "pytest")
+    return uploads.commit(database, prepared, data, EDITOR)
 
 
 def test_undo_of_changes_to_stored_and_missing_cells_restores_exactly(db):
     before = snapshot(db)
     # Wuhan 2025 has a stored agreement value; Hangzhou 2025's activities are stored too: both get changed.
     upload_id = commit_text(db, "城市,年份,协议金额（万元）,对接活动（场）\n武汉,2025,5,\n杭州,2025,,40\n")
-    uploads.undo(db, upload_id)
+    uploads.undo(db, upload_id, EDITOR)
     assert_same(before, snapshot(db))
 
 
@@ -263,25 +263,25 @@ def test_a_row_another_upload_filled_in_later_blocks_undo(db):
     first = commit_text(db, "城市,年份,对接活动（场）\n杭州,2005,7\n")
     second = commit_text(db, "城市,年份,参与专家（人次）\n杭州,2005,300\n")  # the same row of the same table
     with pytest.raises(uploads.Refused):
-        uploads.undo(db, first)
-    uploads.undo(db, second)
-    uploads.undo(db, first)
+        uploads.undo(db, first, EDITOR)
+    uploads.undo(db, second, EDITOR)
+    uploads.undo(db, first, EDITOR)
 
 
 def test_undo_of_a_cities_upload_restores_who_set_each_row(db):
     before = snapshot(db)
     data = (DATA / "good-cities.csv").read_bytes().replace(b"30.2741", b"30.3")
-    upload_id = uploads.commit(db, uploads.prepare(db, data, "c.csv"), data, "pytest")
-    uploads.undo(db, upload_id)
+    upload_id = uploads.commit(db, uploads.prepare(db, data, "c.csv"), data, EDITOR)
+    uploads.undo(db, upload_id, EDITOR)
     assert_same(before, snapshot(db))
 
 
 def test_a_new_city_with_figures_cannot_be_undone_away(db):
     cities = uploads.commit(db, uploads.prepare(db, (DATA / "good-cities.csv").read_bytes(), "c.csv"),
-                            (DATA / "good-cities.csv").read_bytes(), "pytest")  # fmt: skip
+                            (DATA / "good-cities.csv").read_bytes(), EDITOR)  # fmt: skip
     commit_text(db, "城市,年份,对接活动（场）\n绍兴,2025,3\n")
     with pytest.raises(uploads.Refused) as refused:
-        uploads.undo(db, cities)
+        uploads.undo(db, cities, EDITOR)
     assert "330600" in refused.value.text.en
 
 
@@ -335,3 +335,15 @@ def test_history_json_has_null_for_never_undone(tmp_path, capsys):
     capsys.readouterr()
     assert main(["history", "--json", "--db", path]) == 0
     assert json.loads(capsys.readouterr().out)[0]["undone_at"] is None
+
+
+def test_an_oversized_file_is_refused_before_it_is_read_whole(db, tmp_path, capsys, monkeypatch):
+    big = tmp_path / "big.csv"
+    with big.open("wb") as handle:
+        handle.truncate(50 * 2**20)  # 50 MB of nothing, past the 20 MB limit
+    read = []
+    original = Path.open
+    monkeypatch.setattr(Path, "open", lambda self, *a, **k: read.append(self) or original(self, *a, **k))
+    assert main(["import", str(big), "--db", str(db.path), "--json", "--lang", "en"]) == 1
+    result = json.loads(capsys.readouterr().out)
+    assert result["errors"][0]["message"] == "The file is larger than 20 MB." and big in read

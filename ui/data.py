@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import streamlit as st
 
-from metrics import analysis, highlights, queries, specs
+from metrics import analysis, backup, highlights, queries, specs
 from metrics.db import Database, open_database
 
 # Functions the pages may call through `get`: the public functions of queries, analysis and highlights (cursor
@@ -25,8 +27,49 @@ def database() -> Database:
     return open_database()
 
 
+_RUN = threading.local()  # the snapshot of the script run on this thread (Streamlit runs each session's script
+# on a thread of its own)
+
+
+@contextmanager
+def run_snapshot() -> Iterator[tuple]:
+    """Hold one read snapshot for a whole script run and yield its data key: every query of the run sees the same
+    committed data (an upload committing meanwhile shows on the next run, never half of it on this one)."""
+    database_ = database()
+    with database_.snapshot() as cur:
+        st.session_state["_data_key"] = (str(database_.path), *queries.data_identity(cur))
+        _RUN.cursor, _RUN.key = cur, st.session_state["_data_key"]
+        try:
+            yield st.session_state["_data_key"]
+        finally:
+            _RUN.cursor = _RUN.key = None
+
+
+@contextmanager
+def reading(data_key: tuple | None = None) -> Iterator:
+    """A cursor for reading: this run's snapshot when it shows the data `data_key` names, else a fresh one."""
+    if getattr(_RUN, "cursor", None) is not None and (data_key is None or data_key == _RUN.key):
+        yield _RUN.cursor
+        return
+    with open_database(data_key[0] if data_key else None).cursor() as cur:
+        yield cur
+
+
+@st.cache_resource(show_spinner=False)
+def start_backup_schedule(db_path: str) -> threading.Event | None:
+    """Back the database up every $PILOT_BACKUP_HOURS hours from this process (started once); None when unset."""
+    hours, keep = backup.schedule_from_env()
+    if hours <= 0:
+        return None
+    database_ = open_database(db_path)
+    stop = threading.Event()
+    args = (database_, backup.default_folder(database_.path), hours, keep, stop)
+    threading.Thread(target=backup.run_schedule, args=args, name="scheduled-backups", daemon=True).start()
+    return stop
+
+
 def refresh_data_version() -> tuple:
-    """Read which data is loaded once at the start of a run; `get` keys its cache on it."""
+    """Read which data is loaded (outside a run's snapshot); `get` keys its cache on it."""
     database_ = database()
     with database_.cursor() as cur:
         st.session_state["_data_key"] = (str(database_.path), *queries.data_identity(cur))
@@ -35,7 +78,7 @@ def refresh_data_version() -> tuple:
 
 @st.cache_data(show_spinner=False, max_entries=2048)
 def _cached(data_key: tuple, name: str, args: tuple, kwargs: tuple):
-    with open_database(data_key[0]).cursor() as cur:
+    with reading(data_key) as cur:
         return _FUNCTIONS[name](cur, *args, **dict(kwargs))
 
 
@@ -48,7 +91,7 @@ def get(function: Callable, *args, **kwargs):
 @st.cache_resource(show_spinner=False, max_entries=1024)
 def _chart_data(data_key: tuple, spec: specs.ChartSpec, lang: str) -> specs.ChartData:
     # cache_resource hands back the same object, not a copy; ChartData is never changed once made.
-    with open_database(data_key[0]).cursor() as cur:
+    with reading(data_key) as cur:
         return specs.resolve(cur, spec, lang)
 
 

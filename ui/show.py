@@ -43,7 +43,7 @@ def chart(spec: ChartSpec, lang: str, *, key: str | None = None, style: charts.S
     if style == charts.SCREEN:
         events = [f"{m.tag} {m.year} {m.label}" for m in resolved.marks if m.kind == "event"]
         if events:
-            st.caption(" · ".join(events))
+            st.caption(escaped(" · ".join(events)))
         _toolbar(resolved, key or spec.id)
 
 
@@ -98,9 +98,10 @@ def downloads(table: pd.DataFrame, stem: str, key: str, chart: ChartData | None 
 
 def table(frame: pd.DataFrame, stem: str, key: str, **dataframe) -> None:
     """A table with CSV and XLSX downloads of exactly what it shows."""
-    st.dataframe(frame, **{"hide_index": True, "width": "stretch", **dataframe})
+    options = {"hide_index": True, "width": "stretch", **dataframe}
+    st.dataframe(frame, **options)
     with st.popover(DOWNLOAD(state.current_lang()), icon=":material/download:"):
-        downloads(frame, stem, key)
+        downloads(frame if options["hide_index"] else frame.reset_index(), stem, key)  # the row labels too
 
 
 def city_names(lang: str) -> dict[str, str]:

@@ -132,6 +132,15 @@ def current_lang() -> str:
     return bind_choice("lang", "zh", tuple(LANG_NAMES))
 
 
+def language_choice() -> str:
+    """The language radio at the top of the sidebar (the same widget on every page, so the choice carries over)."""
+    lang = current_lang()
+    with st.sidebar:
+        return st.radio(
+            Text("语言", "Language")(lang), tuple(LANG_NAMES), format_func=LANG_NAMES.get, key="lang", horizontal=True
+        )
+
+
 def sidebar(first_year: int, last_year: int, batches: Sequence[int]) -> View:
     """Draw the shared sidebar (language, years, region, kind, batch) and return the selection."""
     lang = current_lang()
@@ -140,9 +149,7 @@ def sidebar(first_year: int, last_year: int, batches: Sequence[int]) -> View:
         return text(lang)
 
     with st.sidebar:
-        st.radio(
-            t(Text("语言", "Language")), tuple(LANG_NAMES), format_func=LANG_NAMES.get, key="lang", horizontal=True
-        )
+        language_choice()
 
         bind_range("years", first_year, last_year)
         if first_year < last_year:

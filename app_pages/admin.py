@@ -1,0 +1,149 @@
+"""Accounts and backups (admins only): who may sign in with which role; back up and restore the database."""
+
+import streamlit as st
+
+from metrics import access, backup, queries, tables
+from metrics.i18n import ROLE_NAMES, Text
+from ui import auth, data, show, state
+
+HOURS, KEEP = backup.schedule_from_env()
+
+v = state.view()
+t, lang = v.t, v.lang
+database = data.database()
+
+st.title(t(Text("账户与备份", "Accounts and backups")))
+who = auth.actor()
+if who is None or not who.may("admin"):  # not in this person's navigation; refused here too if reached some other way
+    st.error(t(Text("只有管理员可以管理账户和备份。", "Only admins may manage accounts and backups.")))
+    st.stop()
+
+
+def _done(message: Text) -> None:
+    st.session_state["admin_done"] = message
+    st.rerun()
+
+
+def _attempt(action, *args, done: Text) -> None:
+    try:
+        action(database, *args, who)
+    except access.Refused as exc:
+        st.error(exc.text(lang))
+    else:
+        _done(done)
+
+
+if "admin_done" in st.session_state:
+    st.success(show.escaped(t(st.session_state.pop("admin_done"))))  # it names accounts
+
+st.subheader(t(Text("账户", "Accounts")))
+with data.reading() as cur:  # read afresh each run: account changes do not advance the data version
+    users = queries.list_users(cur)
+if users.empty:
+    st.info(
+        t(
+            Text(
+                "尚无账户，应用以本机单用户模式运行。添加第一个账户（须为管理员）后，所有人都需登录。",
+                "No accounts yet: the app runs in local single-user mode. Once the first account (an admin) is added, "
+                "everyone must sign in.",
+            )
+        )
+    )
+else:
+    show.table(tables.users_table(users, lang), "accounts", key="accounts")
+
+role_label = lambda r: ROLE_NAMES[r](lang)  # noqa: E731
+PROVIDER = Text(
+    "通过单位身份提供方登录（无密码）", "Signs in through the organisation's identity provider (no password)"
+)
+with (
+    st.expander(t(Text("添加账户", "Add an account")), expanded=users.empty),
+    st.form("add_account", clear_on_submit=True),
+):
+    name = st.text_input(t(Text("账户名（或电子邮件）", "Account name (or e-mail)")), max_chars=64)
+    first_admin = 2 if users.empty else 0  # the first account must be an admin
+    role = st.selectbox(t(Text("角色", "Role")), access.ROLES, format_func=role_label, index=first_admin)
+    provider = st.checkbox(t(PROVIDER), disabled=not auth.provider_configured())
+    password = st.text_input(t(Text("密码（至少 8 个字符）", "Password (8 characters or more)")), type="password")
+    again = st.text_input(t(Text("再输入一次密码", "Password again")), type="password")
+    if st.form_submit_button(t(Text("添加", "Add")), type="primary"):
+        if not provider and password != again:
+            st.error(t(Text("两次输入的密码不一致。", "The two passwords differ.")))
+        else:
+            _attempt(access.add_user, name, role, None if provider else password,
+                         done=Text("已添加账户 {n}。", "Added the account {n}.").format(n=name.strip()))  # fmt: skip
+
+if not users.empty:
+    with st.expander(t(Text("修改或删除账户", "Change or remove an account"))):
+        chosen = st.selectbox(t(Text("账户", "Account")), users["name"].tolist(), key="admin_account")
+        current = users.set_index("name").at[chosen, "role"]
+        left, right = st.columns(2)
+        new_role = left.selectbox(t(Text("新角色", "New role")), access.ROLES, format_func=role_label,
+                                  index=access.ROLES.index(current), key="admin_role")  # fmt: skip
+        if left.button(t(Text("更改角色", "Change role")), key="admin_set_role"):
+            done = Text("{n} 的角色已改为{r}。", "{n} is now {r}.").format(n=chosen, r=ROLE_NAMES[new_role])
+            _attempt(access.set_role, chosen, new_role, done=done)
+        new_password = right.text_input(t(Text("新密码", "New password")), type="password", key="admin_password")
+        if right.button(t(Text("设置密码", "Set password")), key="admin_set_password"):
+            _attempt(access.set_password, chosen, new_password,
+                     done=Text("已为 {n} 设置新密码。", "Set a new password for {n}.").format(n=chosen))  # fmt: skip
+        sure = st.checkbox(t(Text("确认删除此账户", "Yes, remove this account")), key="admin_remove_sure")
+        if st.button(t(Text("删除账户", "Remove account")), disabled=not sure, key="admin_remove"):
+            done = Text("已删除账户 {n}。", "Removed the account {n}.").format(n=chosen)
+            _attempt(access.remove_user, chosen, done=done)
+
+st.subheader(t(Text("备份", "Backups")))
+folder = backup.default_folder(database.path)
+st.caption(
+    t(
+        Text(
+            "备份保存在 {d}；{s}每次备份包含全部数据表、账户和原始上传文件。",
+            "Backups are kept in {d}; {s}each holds every table, the accounts and the raw uploaded files.",
+        ).format(
+            d=show.escaped(str(folder)),
+            s=Text(
+                "每 {h} 小时自动备份一次，保留最近 {k} 份；", "one is taken every {h} hours and the newest {k} kept; "
+            ).format(h=f"{HOURS:g}", k=KEEP)
+            if HOURS > 0
+            else Text("未设置自动备份（PILOT_BACKUP_HOURS）；", "no scheduled backups (set PILOT_BACKUP_HOURS); "),
+        )
+    )
+)
+if st.button(t(Text("立即备份", "Back up now")), icon=":material/backup:", key="backup_now"):
+    try:
+        path, manifest = backup.create_kept(database, folder, KEEP)
+    except backup.BackupError as exc:
+        st.error(exc.text(lang))
+    else:
+        _done(Text("已备份到 {p}（{r} 行）。", "Backed up to {p} ({r} rows).").format(p=path, r=manifest.rows))
+
+kept = backup.kept(folder)
+if kept:
+    show.table(tables.backups_table(kept, lang), "backups", key="backups")
+    with st.expander(t(Text("从备份恢复", "Restore from a backup"))):
+        st.warning(
+            t(
+                Text(
+                    "恢复会用备份替换全部数据、上传记录和账户。恢复前会先自动备份当前数据，以便需要时找回。",
+                    "Restoring replaces all figures, the upload history and the accounts with the backup's. The "
+                    "current data is backed up first, so it can be brought back if needed.",
+                )
+            )
+        )
+        names = [path.name for path, _ in kept]
+        chosen_backup = st.selectbox(t(Text("备份", "Backup")), names, key="restore_choice")
+        sure = st.checkbox(t(Text("确认用此备份替换当前数据", "Yes, replace the current data with this backup")),
+                           key="restore_sure")  # fmt: skip
+        if st.button(t(Text("恢复", "Restore")), disabled=not sure, type="primary", key="restore_button"):
+            try:
+                safety, _ = backup.create_kept(database, folder, KEEP + 1)  # the one restored from is kept too
+                manifest = backup.restore(database, folder / chosen_backup, who)
+            except backup.BackupError as exc:
+                st.error(exc.text(lang))
+            else:
+                _done(
+                    Text(
+                        "已恢复 {b} 的备份（{r} 行）；恢复前的数据已备份为 {s}。",
+                        "Restored the backup of {b} ({r} rows); the data before it is backed up as {s}.",
+                    ).format(b=chosen_backup, r=manifest.rows, s=safety.name)
+                )

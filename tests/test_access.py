@@ -1,0 +1,318 @@
+"""Access: roles, accounts, sign-in, and that no route lets a viewer change anything."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLE_END_YEAR
+from streamlit.testing.v1 import AppTest
+
+from metrics import access, queries, store, uploads
+from metrics.access import Actor
+from metrics.cli import main
+from metrics.db import open_database
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+ADMIN = access.cli_actor("pytest")
+PASSWORD = "correct horse"
+
+
+# (role, ability, allowed)
+ABILITIES = [
+    ("viewer", "view", True),
+    ("viewer", "edit", False),
+    ("viewer", "admin", False),
+    ("editor", "view", True),
+    ("editor", "edit", True),
+    ("editor", "admin", False),
+    ("admin", "view", True),
+    ("admin", "edit", True),
+    ("admin", "admin", True),
+]
+
+
+@pytest.mark.parametrize(("role", "ability", "allowed"), ABILITIES)
+def test_roles_and_abilities(role, ability, allowed):
+    actor = Actor("x", role, "password")
+    assert actor.may(ability) is allowed
+    if allowed:
+        assert access.require(actor, ability) is actor
+    else:
+        with pytest.raises(access.Forbidden):
+            access.require(actor, ability)
+
+
+def test_nobody_signed_in_may_do_nothing():
+    with pytest.raises(access.Forbidden) as exc:
+        access.require(None, "view")
+    assert "not signed in" in exc.value.text("en") and "未登录" in exc.value.text("zh")
+
+
+@pytest.fixture()
+def accounts(empty_db):
+    """A database with an admin, an editor, a viewer and an identity-provider account."""
+    access.add_user(empty_db, "root", "admin", PASSWORD, ADMIN)
+    access.add_user(empty_db, "王科员", "editor", PASSWORD, ADMIN)
+    access.add_user(empty_db, "viewer", "viewer", PASSWORD, ADMIN)
+    access.add_user(empty_db, "Officer@Example.org", "editor", None, ADMIN)
+    return empty_db
+
+
+# (name, password, who signs in)
+SIGN_INS = [
+    ("root", PASSWORD, ("root", "admin")),
+    ("王科员", PASSWORD, ("王科员", "editor")),
+    (" viewer ", PASSWORD, ("viewer", "viewer")),
+    ("viewer", "wrong password", None),
+    ("nobody", PASSWORD, None),
+    ("officer@example.org", "", None),  # an identity-provider account has no password to sign in with
+]
+
+
+@pytest.mark.parametrize(("name", "password", "expected"), SIGN_INS)
+def test_sign_in(accounts, name, password, expected):
+    actor = access.sign_in(accounts, name, password)
+    assert (actor and (actor.name, actor.role)) == expected or (actor is None and expected is None)
+
+
+def test_passwords_are_stored_as_argon2_hashes(accounts):
+    with accounts.cursor() as cur:
+        stored = queries.get_user(cur, "root")["password_hash"]
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+
+
+def test_identity_provider_accounts_match_on_email(accounts):
+    assert access.identity_actor(accounts, "OFFICER@example.org") == Actor("officer@example.org", "editor", "oidc")
+    assert access.identity_actor(accounts, "stranger@example.org") is None
+    assert access.identity_actor(accounts, None) is None
+
+
+# (action, arguments, words in the English refusal)
+REFUSALS = [
+    (access.add_user, ("root", "viewer", PASSWORD), "already exists"),
+    (access.add_user, ("new", "viewer", "short"), "at least 8"),
+    (access.add_user, ("bad name", "viewer", PASSWORD), "not valid"),
+    (access.add_user, ("no-email", "viewer", None), "e-mail address"),
+    (access.add_user, ("new", "superuser", PASSWORD), "must be one of"),
+    (access.set_role, ("root", "viewer"), "only admin"),
+    (access.set_role, ("nobody", "viewer"), "no account named"),
+    (access.remove_user, ("root",), "only admin"),
+    (access.set_password, ("nobody", PASSWORD), "no account named"),
+]
+
+
+@pytest.mark.parametrize(("action", "arguments", "words"), REFUSALS)
+def test_account_changes_refused(accounts, action, arguments, words):
+    with accounts.cursor() as cur:
+        before = queries.list_users(cur)
+    with pytest.raises(access.Refused) as exc:
+        action(accounts, *arguments, ADMIN)
+    assert words in exc.value.text("en")
+    with accounts.cursor() as cur:
+        assert queries.list_users(cur).equals(before)
+
+
+def test_the_first_account_must_be_an_admin(empty_db):
+    with pytest.raises(access.Refused, match="must be an admin"):
+        access.add_user(empty_db, "ed", "editor", PASSWORD, ADMIN)
+    assert not access.accounts_configured(empty_db)
+
+
+@pytest.mark.parametrize("role", ["viewer", "editor"])
+def test_only_admins_manage_accounts(accounts, role):
+    with pytest.raises(access.Forbidden):
+        access.add_user(accounts, "new", "viewer", PASSWORD, Actor("x", role, "password"))
+
+
+def test_people_change_their_own_password_only(accounts):
+    viewer = Actor("viewer", "viewer", "password")
+    access.set_password(accounts, "viewer", "a new password", viewer)
+    assert access.sign_in(accounts, "viewer", "a new password")
+    with pytest.raises(access.Forbidden):
+        access.set_password(accounts, "root", "a new password", viewer)
+
+
+def test_a_role_change_counts_at_once(accounts):
+    signed_in = access.sign_in(accounts, "王科员", PASSWORD)
+    access.set_role(accounts, "王科员", "viewer", ADMIN)
+    assert access.current(accounts, signed_in).role == "viewer"
+    access.remove_user(accounts, "王科员", ADMIN)
+    assert access.current(accounts, signed_in) is None
+
+
+def test_a_viewer_cannot_upload_or_undo(sample_copy):
+    data = (DATA / "good-utf8.csv").read_bytes()
+    viewer = Actor("viewer", "viewer", "password")
+    with sample_copy.cursor() as cur:
+        version, count = queries.data_version(cur), len(queries.upload_history(cur))
+    with pytest.raises(access.Forbidden):
+        uploads.commit(sample_copy, uploads.prepare(sample_copy, data, "a.csv"), data, viewer)
+    with pytest.raises(access.Forbidden):
+        uploads.load(sample_copy, data, "a.csv", viewer)
+    _, upload_id = uploads.load(sample_copy, data, "a.csv", Actor("ed", "editor", "password"))
+    with pytest.raises(access.Forbidden):
+        uploads.undo(sample_copy, upload_id, viewer)
+    uploads.undo(sample_copy, upload_id, Actor("ed2", "editor", "password"))
+    with sample_copy.cursor() as cur:
+        history = queries.upload_history(cur)
+        assert len(history) == count + 1 and queries.data_version(cur) == version + 2
+    assert history.iloc[0][["created_by", "undone_by", "status"]].tolist() == ["ed", "ed2", "undone"]
+
+
+@pytest.fixture()
+def sample_copy(tmp_path):
+    """A sample database of this test's own, to write to."""
+    database = store.initialise(tmp_path / "sample.duckdb", end_year=SAMPLE_END_YEAR)
+    yield database
+    database.close()
+
+
+# --- the CLI ---------------------------------------------------------------------------------------------
+
+
+def run(capsys, monkeypatch, args: list[str], stdin: str = "") -> tuple[int, str, str]:
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code = main([*args, "--lang", "en"])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cli_manages_accounts(tmp_path, capsys, monkeypatch):
+    db = str(tmp_path / "cli.duckdb")
+    store.initialise(db, with_sample=False).close()
+    assert run(capsys, monkeypatch, ["user", "list", "--db", db])[1].startswith("No accounts")
+    assert run(capsys, monkeypatch, ["user", "add", "ed", "--role", "editor", "--password-stdin", "--db", db],
+               PASSWORD + "\n")[0] == 1  # fmt: skip  # the first must be an admin
+    assert run(capsys, monkeypatch, ["user", "add", "root", "--role", "admin", "--password-stdin", "--db", db],
+               PASSWORD + "\n")[:2] == (0, "Added the account root (admin).\n")  # fmt: skip
+    assert run(capsys, monkeypatch, ["user", "add", "a@b.org", "--role", "viewer", "--oidc", "--db", db])[0] == 0
+    assert run(capsys, monkeypatch, ["user", "role", "a@b.org", "editor", "--db", db])[0] == 0
+    code, out, _ = run(capsys, monkeypatch, ["user", "list", "--json", "--db", db])
+    assert json.loads(out) == [{"name": "a@b.org", "role": "editor", "password": False},
+                               {"name": "root", "role": "admin", "password": True}]  # fmt: skip
+    assert run(capsys, monkeypatch, ["user", "password", "root", "--db", db])[0] == 2  # no terminal, no stdin flag
+    code, _, err = run(capsys, monkeypatch, ["user", "remove", "root", "--db", db])
+    assert code == 1 and "only admin" in err
+    assert run(capsys, monkeypatch, ["user", "remove", "a@b.org", "--db", db])[0] == 0
+    assert run(capsys, monkeypatch, ["user", "add", "x", "--role", "boss", "--db", db])[0] == 2  # usage
+
+
+# --- the app --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def app_accounts(tmp_path, monkeypatch) -> Path:
+    """A sample database with accounts, which the app opens through PILOT_DB."""
+    path = tmp_path / "app.duckdb"
+    database = store.initialise(path, end_year=SAMPLE_END_YEAR)
+    access.add_user(database, "root", "admin", PASSWORD, ADMIN)
+    access.add_user(database, "ed", "editor", PASSWORD, ADMIN)
+    access.add_user(database, "viewer", "viewer", PASSWORD, ADMIN)
+    monkeypatch.setenv("PILOT_DB", str(path))
+    return path
+
+
+def signed_in(name: str | None, password: str = PASSWORD) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+    if name is not None:
+        at.text_input(key="sign_in_name").input(name)
+        at.text_input(key="sign_in_password").input(password)
+        at.button[-1].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def nav_titles(at: AppTest) -> set[str]:
+    return {p["page_name"] for p in at._registered_pages.values()}  # the pages st.navigation offered this run
+
+
+# (who signs in, pages they get, pages they do not)
+NAVIGATION = [
+    (None, {"Sign in"}, {"Overview", "Upload", "Accounts and backups"}),
+    ("viewer", {"Overview", "Compare", "Deck", "About"}, {"Upload", "Accounts and backups", "Sign in"}),
+    ("ed", {"Overview", "Upload"}, {"Accounts and backups"}),
+    ("root", {"Overview", "Upload", "Accounts and backups"}, set()),
+]
+
+
+@pytest.mark.parametrize(("name", "present", "absent"), NAVIGATION)
+def test_navigation_offers_only_what_the_role_may_use(app_accounts, name, present, absent):
+    at = signed_in(name)
+    titles = nav_titles(at)
+    assert present <= titles and not absent & titles, titles
+
+
+def test_a_wrong_password_signs_nobody_in(app_accounts):
+    at = signed_in("root", "not the password")
+    assert [e.value for e in at.error] == ["Wrong account name or password."]
+    assert nav_titles(at) == {"Sign in"}
+
+
+@pytest.mark.parametrize("page", ["upload", "admin"])
+def test_a_viewer_has_no_write_page_to_switch_to(app_accounts, page):
+    at = signed_in("viewer")  # a direct URL falls back to the overview: tests/test_browser.py opens one
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(f"app_pages/{page}.py")
+
+
+def test_signed_in_editor_uploads_under_their_name(app_accounts):
+    at = signed_in("ed")
+    at.switch_page("app_pages/upload.py").run()
+    at.radio(key="lang").set_value("en").run()
+    assert "Signed in as ed (editor)" in [c.value for c in at.sidebar.caption]
+    assert not at.text_input  # the name is the account's, not typed
+    at.get("file_uploader")[0].set_value(("a.csv", (DATA / "good-utf8.csv").read_bytes(), "text/csv")).run()
+    at.button(key="upload_confirm").click().run()
+    assert not at.exception
+    database = open_database(app_accounts)
+    with database.cursor() as cur:
+        assert queries.upload_history(cur).iloc[0]["created_by"] == "ed"
+
+
+def test_local_mode_says_so(tmp_path, monkeypatch):
+    path = tmp_path / "local.duckdb"
+    store.initialise(path, end_year=SAMPLE_END_YEAR)
+    monkeypatch.setenv("PILOT_DB", str(path))
+    at = signed_in(None)
+    assert any("Local single-user mode" in c.value for c in at.sidebar.caption)
+    assert "Accounts and backups" in nav_titles(at) and "Upload" in nav_titles(at)
+
+
+def test_identity_provider_sign_in_maps_to_the_role(app_accounts):
+    database = open_database(app_accounts)
+    access.add_user(database, "officer@example.org", "viewer", None, ADMIN)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32}
+    at.query_params["lang"] = "en"
+    at.user = {"is_logged_in": True, "email": "Officer@example.org"}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Upload" not in nav_titles(at) and "Overview" in nav_titles(at)
+    at.user = {"is_logged_in": True, "email": "stranger@example.org"}
+    at.run()
+    assert nav_titles(at) == {"Sign in"}
+    assert any("stranger@example" in w.value for w in at.warning)  # shown escaped: stranger@example\\.org
+
+
+def test_admin_backs_up_and_restores_in_the_app(app_accounts, tmp_path, monkeypatch):
+    monkeypatch.setenv("PILOT_BACKUP_DIR", str(tmp_path / "kept"))
+    at = signed_in("root")
+    at.switch_page("app_pages/admin.py").run()
+    at.radio(key="lang").set_value("en").run()
+    assert {"ed", "root", "viewer"} <= set(at.dataframe[0].value.iloc[:, 0])  # the accounts, never their hashes
+    at.button(key="backup_now").click().run()
+    assert at.success and "Backed up to" in at.success[0].value
+    database = open_database(app_accounts)
+    access.remove_user(database, "viewer", ADMIN)  # a change made after the backup
+    at.checkbox(key="restore_sure").check().run()
+    at.button(key="restore_button").click().run()
+    assert not at.exception and "Restored the backup" in at.success[0].value
+    with database.cursor() as cur:
+        assert queries.get_user(cur, "viewer") is not None  # the account is back
+    assert len(list((tmp_path / "kept").iterdir())) == 2  # the backup, and the one taken before restoring

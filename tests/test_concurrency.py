@@ -1,0 +1,111 @@
+"""Many officers at once: readers never see half a commit, uploads take turns, and none is lost."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from conftest import EDITOR, SAMPLE_END_YEAR
+
+from metrics import queries, store, uploads
+
+CITY, YEAR = "330100", 2020
+
+
+def figures(activities: int, agreements: int | None = None) -> bytes:
+    """A yearly-figures file setting Hangzhou's 2020 activities (and agreements) to the values given."""
+    agreements = activities if agreements is None else agreements
+    return f"city,year,activities,agreements\n{CITY},{YEAR},{activities},{agreements}\n".encode()
+
+
+@pytest.fixture()
+def db(tmp_path):
+    database = store.initialise(tmp_path / "busy.duckdb", end_year=SAMPLE_END_YEAR)
+    yield database
+    database.close()
+
+
+def cell(cur, table: str, column: str) -> int:
+    return cur.execute(
+        f"SELECT {column} FROM {table} WHERE city_code = $c AND year = $y", {"c": CITY, "y": YEAR}
+    ).fetchall()[0][0]
+
+
+def test_readers_never_see_half_a_commit(db):
+    """Each upload sets two cells in two tables to one value; a reader must always see both equal."""
+    commits, stop, seen = 40, threading.Event(), []
+    versions: dict[int, int] = {}  # data version -> the value committed with it
+
+    def write() -> None:
+        try:
+            for value in range(1000, 1000 + commits):
+                _, upload_id = uploads.load(db, figures(value), f"{value}.csv", EDITOR)
+                with db.cursor() as cur:
+                    versions[queries.data_version(cur)] = value
+                assert upload_id
+        finally:
+            stop.set()
+
+    def read() -> None:
+        while not stop.is_set():
+            with db.snapshot() as cur:
+                version = queries.data_version(cur)
+                activities = cell(cur, "matching_activities", "activities")
+                time.sleep(0.001)  # a commit may land here; the snapshot must not see it
+                agreements = cell(cur, "agreements", "agreements")
+            seen.append((version, activities, agreements))
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        futures = [pool.submit(read) for _ in range(4)] + [pool.submit(write)]
+        for future in futures:
+            future.result()
+    checked = [(v, a, b) for v, a, b in seen if v in versions]  # from the first commit on (the sample differs)
+    assert len(checked) > commits, "the readers ran alongside the writer"
+    assert all(activities == agreements for _, activities, agreements in checked)
+    assert all(versions[v] == a for v, a, _ in checked)  # each version shows exactly its data
+
+
+def test_two_uploads_at_once_take_turns_and_none_is_lost(db):
+    with db.cursor() as cur:
+        original = cell(cur, "matching_activities", "activities")
+    start = threading.Barrier(2)
+
+    def upload(value: int):
+        start.wait()
+        return uploads.load(db, figures(value, 0), f"{value}.csv", EDITOR)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(upload, (111, 222)))
+    assert all(prepared.report.ok and upload_id for prepared, upload_id in results)
+    first, second = sorted(results, key=lambda r: r[1])
+    first_value = int(first[0].changes.query("column == 'activities'")["new"].iloc[0])
+    # The second was checked against the first's result: its old value is the first's new one.
+    old = second[0].changes.query("column == 'activities'")["old"].iloc[0]
+    assert int(old) == first_value
+    with db.cursor() as cur:
+        assert cell(cur, "matching_activities", "activities") == 333 - first_value
+    uploads.undo(db, second[1], EDITOR)
+    with db.cursor() as cur:
+        assert cell(cur, "matching_activities", "activities") == first_value
+    uploads.undo(db, first[1], EDITOR)
+    with db.cursor() as cur:
+        assert cell(cur, "matching_activities", "activities") == original
+
+
+def test_a_file_checked_before_another_commit_is_checked_again(db):
+    early = uploads.prepare(db, figures(500), "early.csv")
+    late = uploads.prepare(db, figures(600), "late.csv")
+    first = uploads.commit(db, late, figures(600), EDITOR)
+    with db.cursor() as cur:
+        count = len(queries.upload_history(cur))
+    with pytest.raises(uploads.Stale) as exc:
+        uploads.commit(db, early, figures(500), EDITOR)
+    assert f"upload {first}" in exc.value.text("en") and "pytest" in exc.value.text("en")
+    with db.cursor() as cur:
+        assert len(queries.upload_history(cur)) == count  # nothing written
+        assert cell(cur, "matching_activities", "activities") == 600
+    again = uploads.prepare(db, figures(500), "early.csv")
+    assert again.changes.query("column == 'activities'")["old"].iloc[0] == 600
+    uploads.commit(db, again, figures(500), EDITOR)

@@ -1,0 +1,266 @@
+"""Crash safety: an importing process killed (SIGKILL) at a random moment, again and again.
+
+After every kill the database must open cleanly; each file's upload must be there wholly (its row committed, every
+cell it sets holding its value) or not at all (no row, every cell as before); and every committed upload's raw file
+must be kept beside the database, intact. KILL_ROUNDS sets the number of kills (default 20, about 45 s on two
+cores), KILL_SEED the random seed. Run with -s to see where the kills landed.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import queue
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from metrics import db, queries, raw_files, store
+
+ROUNDS = int(os.environ.get("KILL_ROUNDS", "20"))
+SEED = int(os.environ.get("KILL_SEED", "20261122"))
+PROJECT = Path(__file__).resolve().parents[1]
+FILES, ROWS_PER_FILE = 8, 3
+TEMPLATE_END_YEAR = 2024  # the sample runs to here, so rows for the year after are new rows
+COLUMNS = {  # one column of each value table, the decimal one among them
+    "activities": "matching_activities",
+    "agreements": "agreements",
+    "contract_value_10k_cny": "agreements",
+    "stations_founded": "service_stations",
+    "experts_in_pool": "experts",
+}
+
+# The importer: loads the files named on its command line one after another through uploads.prepare and
+# uploads.commit (as the CLI does), saying on stdout what it is about to do. In mode "checkpoint" DuckDB writes a
+# checkpoint after every commit, so kills also land inside checkpoints.
+IMPORTER = """
+import sys
+from pathlib import Path
+from metrics import access, db, uploads
+
+database = db.open_database(sys.argv[1])
+if sys.argv[2] == "checkpoint":
+    with database.cursor() as cur:
+        cur.execute("SET checkpoint_threshold = '1B'")
+print("ready", flush=True)
+for path in map(Path, sys.argv[3:]):
+    data = path.read_bytes()
+    prepared = uploads.prepare(database, data, path.name)
+    assert prepared.report.ok, prepared.report.sorted_issues()
+    print("committing", path.name, flush=True)
+    uploads.commit(database, prepared, data, access.cli_actor("crash-test"))
+    print("committed", path.name, flush=True)
+print("done", flush=True)
+"""
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One value a file sets."""
+
+    table: str
+    city_code: str
+    year: int
+    column: str
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class UploadFile:
+    """A yearly-figures file and the cells it sets (no two files share a cell)."""
+
+    path: Path
+    sha256: str
+    cells: tuple[Cell, ...]
+
+
+def _city_codes() -> list[str]:
+    with (PROJECT / "data" / "sample_cities.csv").open(encoding="utf-8") as f:
+        return [r["city_code"] for r in csv.DictReader(f) if int(r["designated_year"]) <= 2016]
+
+
+def _write_files(folder: Path) -> list[UploadFile]:
+    """Files whose rows each have a (city, year) of their own: updates in 2020, new rows after the sample's years."""
+    codes = _city_codes()
+    files = []
+    for f in range(FILES):
+        lines, cells = ["city,year," + ",".join(COLUMNS)], []
+        for r in range(ROWS_PER_FILE):
+            code, year = codes[f * ROWS_PER_FILE + r], 2020 if r < 2 else TEMPLATE_END_YEAR + 1
+            values = [Decimal(700000 + f * 1000 + r * 100 + k) for k in range(len(COLUMNS))]
+            values[2] += Decimal("0.25")  # the decimal column keeps its fraction
+            lines.append(f"{code},{year}," + ",".join(str(v) for v in values))
+            cells += [Cell(COLUMNS[c], code, year, c, v) for c, v in zip(COLUMNS, values, strict=True)]
+        path = folder / f"figures-{f}.csv"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        files.append(UploadFile(path, hashlib.sha256(path.read_bytes()).hexdigest(), tuple(cells)))
+    return files
+
+
+def _cell_value(cur: queries.Cursor, cell: Cell) -> Decimal | None:
+    row = cur.execute(
+        f"SELECT {cell.column} FROM {cell.table} WHERE city_code = $code AND year = $year",
+        {"code": cell.city_code, "year": cell.year},
+    ).fetchone()
+    return None if row is None or row[0] is None else Decimal(str(row[0]))
+
+
+def _original_values(path: Path, files: list[UploadFile]) -> dict[Cell, Decimal | None]:
+    database = db.open_database(path)
+    try:
+        with database.cursor() as cur:
+            return {cell: _cell_value(cur, cell) for f in files for cell in f.cells}
+    finally:
+        database.close()
+
+
+class Importer:
+    """One importing child process, its output read line by line as it comes (with the time it came)."""
+
+    def __init__(self, db_path: Path, mode: str, files: list[UploadFile]):
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", IMPORTER, str(db_path), mode, *(str(f.path) for f in files)],
+            cwd=PROJECT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.lines: queue.Queue[tuple[float, str]] = queue.Queue()
+        self.stderr: list[str] = []
+        self.readers = [threading.Thread(target=self._read, daemon=True), threading.Thread(target=self._errors)]
+        for reader in self.readers:
+            reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.put((time.monotonic(), line.strip()))
+
+    def _errors(self) -> None:
+        self.stderr.append(self.process.stderr.read())
+
+    def wait_ready(self) -> float:
+        """Block until the importer has opened the database; the time it said so."""
+        try:
+            when, line = self.lines.get(timeout=60)
+        except queue.Empty:
+            when, line = 0.0, "(nothing)"
+        if line != "ready":
+            self.kill()
+            pytest.fail(f"the importer did not start: {line}\n{self.errors()}")
+        return when
+
+    def kill(self) -> list[tuple[float, str]]:
+        """SIGKILL it (unless it has finished) and return every line it wrote after 'ready'."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+        for reader in self.readers:
+            reader.join()
+        self.process.stdout.close()
+        self.process.stderr.close()
+        out = []
+        while not self.lines.empty():
+            out.append(self.lines.get())
+        return out
+
+    def errors(self) -> str:
+        """What the importer wrote on stderr (once it has ended)."""
+        return "".join(self.stderr)[-3000:]
+
+
+def _phase(lines: list[tuple[float, str]]) -> str:
+    """Where the importer was when it was killed, from the last thing it said."""
+    last = lines[-1][1] if lines else "ready"
+    return {"ready": "checking a file", "committing": "inside commit", "committed": "checking a file",
+            "done": "after the last commit"}[last.split()[0]]  # fmt: skip
+
+
+def _check(path: Path, files: list[UploadFile], original: dict[Cell, Decimal | None], context: str) -> set[str]:
+    """Check the database after a kill; return the names of the files it holds."""
+    try:
+        database = db.open_database(path)
+    except db.DatabaseError as exc:
+        pytest.fail(f"{context}: the database does not open: {exc}")
+    try:
+        with database.cursor() as cur:
+            for table in queries.table_names(cur):  # read every block of every table: damage shows as an error
+                cur.execute(f'SELECT * FROM "{table}"').fetchall()
+            uploads = cur.execute("SELECT sha256, status, upload_id FROM uploads WHERE kind = 'figures'").fetchall()
+            by_sha = Counter(sha for sha, _, _ in uploads)
+            assert all(n == 1 for n in by_sha.values()), f"{context}: an upload was recorded twice: {uploads}"
+            statuses = {sha: status for sha, status, _ in uploads}
+            held = set()
+            for f in files:
+                values = {cell: _cell_value(cur, cell) for cell in f.cells}
+                if f.sha256 in statuses:
+                    assert statuses[f.sha256] == "committed", f"{context}: {f.path.name} is {statuses[f.sha256]}"
+                    wrong = {c: v for c, v in values.items() if v != c.value}
+                    assert not wrong, f"{context}: {f.path.name} is committed but cells lack its values: {wrong}"
+                    raw = raw_files.folder_of(path) / raw_files.name_for(f.sha256, "csv")
+                    assert raw_files.is_intact(raw), f"{context}: the raw file of committed {f.path.name} is not kept"
+                    held.add(f.path.name)
+                else:
+                    changed = {c: v for c, v in values.items() if v != original[c]}
+                    assert not changed, f"{context}: {f.path.name} has no upload row but changed cells: {changed}"
+    finally:
+        database.close()
+    return held
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    """A closed database holding the sample, copied afresh whenever every file has been imported."""
+    path = tmp_path_factory.mktemp("template") / "template.duckdb"
+    store.initialise(path, end_year=TEMPLATE_END_YEAR).close()
+    return path
+
+
+def _fresh_copy(template: Path, path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    shutil.rmtree(raw_files.folder_of(path), ignore_errors=True)
+    shutil.copyfile(template, path)
+
+
+def test_killed_imports_leave_each_upload_whole_or_absent(template, tmp_path):
+    rng = random.Random(SEED)
+    files = _write_files(tmp_path)
+    work = tmp_path / "db" / "pilot.duckdb"
+    work.parent.mkdir()
+    original = _original_values(template, files)
+    per_file, held, phases, started = 0.25, set(), Counter(), time.monotonic()
+    for round_ in range(ROUNDS):
+        if round_ == 0 or len(held) == FILES:
+            _fresh_copy(template, work)
+            held = set()
+        todo = [f for f in files if f.path.name not in held]
+        mode = "checkpoint" if round_ % 2 else "plain"
+        importer = Importer(work, mode, todo)
+        ready = importer.wait_ready()
+        time.sleep(rng.uniform(0, per_file * len(todo) * 1.1))  # somewhere in the stretch where commits happen
+        lines = importer.kill()
+        if importer.process.returncode not in (0, -signal.SIGKILL):
+            pytest.fail(f"seed {SEED}, round {round_}: the importer failed:\n{importer.errors()}")
+        done = [when for when, line in lines if line.startswith("committed")]
+        if done:  # learn how long one file takes, so the kills keep falling among the commits
+            per_file = 0.7 * per_file + 0.3 * (done[-1] - ready) / len(done)
+        phase = _phase(lines)
+        phases[phase, mode] += 1
+        context = f"seed {SEED}, round {round_} ({mode}, killed {phase}; said {[line for _, line in lines]})"
+        now_held = _check(work, files, original, context)
+        assert held <= now_held, f"{context}: committed uploads were lost: {held - now_held}"
+        held = now_held
+    elapsed = time.monotonic() - started
+    print(f"\n{ROUNDS} kills in {elapsed:.0f} s (seed {SEED}):")
+    for (phase, mode), n in sorted(phases.items()):
+        print(f"  {n:4d} {phase} ({mode})")

@@ -1,0 +1,95 @@
+"""Who is using the app in this session: local single-user mode, or someone signed in (password or st.login)."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
+
+from metrics import access
+from metrics.i18n import Text
+
+from . import data, show, state
+
+_KEY = "_actor"  # the signed-in account; session state lives on the server, so a browser cannot set it
+WRONG = Text("账户名或密码不正确。", "Wrong account name or password.")
+LOCAL_MODE = Text(
+    "本机单用户模式：尚未设置账户，能打开本页面的人都可修改数据。用 `python -m metrics user add` 添加账户。",
+    "Local single-user mode: no accounts are set up, so anyone who can open this page may change data. "
+    "Add accounts with `python -m metrics user add`.",
+)
+
+
+def provider_configured() -> bool:
+    """Whether an identity provider is configured for st.login ([auth] in .streamlit/secrets.toml)."""
+    try:
+        return bool(st.secrets.get("auth"))
+    except (FileNotFoundError, StreamlitSecretNotFoundError):
+        return False
+
+
+def actor() -> access.Actor | None:
+    """Who is using this session now, with their current role; None until someone signs in."""
+    database = data.database()
+    if not provider_configured() and not access.accounts_configured(database):
+        return access.local_actor()
+    if provider_configured() and st.user.is_logged_in:
+        return access.identity_actor(database, st.user.get("email"))
+    kept = st.session_state.get(_KEY)
+    now = access.current(database, kept) if kept else None  # a changed role or a removed account counts at once
+    st.session_state[_KEY] = now
+    return now
+
+
+def sign_in_page() -> None:
+    """The only page for someone not signed in: a password form, and the identity provider's button if configured."""
+    lang = state.current_lang()
+    t = lambda text: text(lang)  # noqa: E731
+    st.title(t(Text("登录", "Sign in")))
+    if provider_configured():
+        if st.user.is_logged_in:  # signed in with the provider, but no account has that address
+            st.warning(
+                t(
+                    Text(
+                        "{e} 没有账户，请联系管理员添加。",
+                        "{e} has no account here; ask an admin to add it.",
+                    ).format(e=show.escaped(st.user.get("email") or "?"))
+                )
+            )
+            st.button(t(Text("退出登录", "Sign out")), on_click=st.logout, key="provider_logout")
+        else:
+            st.button(t(Text("通过单位账号登录", "Sign in with your organisation")), on_click=st.login,
+                      type="primary", key="provider_login")  # fmt: skip
+    if not access.accounts_configured(data.database()):
+        return
+    with st.form("sign_in", enter_to_submit=True):
+        name = st.text_input(t(Text("账户名", "Account name")), key="sign_in_name", max_chars=64)
+        password = st.text_input(t(Text("密码", "Password")), type="password", key="sign_in_password")
+        submitted = st.form_submit_button(t(Text("登录", "Sign in")), type="primary")
+    if submitted:
+        signed_in = access.sign_in(data.database(), name, password)
+        if signed_in is None:
+            time.sleep(1)  # slows guessing; argon2 already makes each try costly
+            st.error(t(WRONG))
+        else:
+            st.session_state[_KEY] = signed_in
+            st.rerun()
+
+
+def sidebar(who: access.Actor, lang: str) -> None:
+    """Who is signed in and a sign-out button, or the local-mode notice."""
+    if who.via == "local":
+        st.sidebar.caption(LOCAL_MODE(lang))
+        return
+    role = access.ROLE_NAMES[who.role](lang)
+    signed_in = Text("已登录：{n}（{r}）", "Signed in as {n} ({r})").format(n=show.escaped(who.name), r=role)
+    st.sidebar.caption(signed_in(lang))
+    st.sidebar.button(Text("退出登录", "Sign out")(lang), on_click=_sign_out, args=(who,), key="sign_out",
+                      type="tertiary", icon=":material/logout:")  # fmt: skip
+
+
+def _sign_out(who: access.Actor) -> None:
+    st.session_state.pop(_KEY, None)
+    if who.via == "oidc":
+        st.logout()
