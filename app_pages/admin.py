@@ -13,10 +13,7 @@ t, lang = v.t, v.lang
 database = data.database()
 
 st.title(t(Text("账户与备份", "Accounts and backups")))
-who = auth.actor()
-if who is None or not who.may("admin"):  # not in this person's navigation; refused here too if reached some other way
-    st.error(t(Text("只有管理员可以管理账户和备份。", "Only admins may manage accounts and backups.")))
-    st.stop()
+who = auth.require("admin", Text("只有管理员可以管理账户和备份。", "Only admins may manage accounts and backups."))
 
 
 def _done(message: Text) -> None:

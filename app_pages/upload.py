@@ -13,10 +13,9 @@ t, lang = v.t, v.lang
 database = data.database()
 
 st.title(t(Text("数据上传", "Upload figures")))
-who = auth.actor()
-if who is None or not who.may("edit"):  # not in this person's navigation; refused here too if reached some other way
-    st.error(t(Text("只有编辑和管理员可以上传或撤销数据。", "Only editors and admins may upload or undo figures.")))
-    st.stop()
+who = auth.require(
+    "edit", Text("只有编辑和管理员可以上传或撤销数据。", "Only editors and admins may upload or undo figures.")
+)
 
 
 def _template(template_lang: str, year: int, fmt: str) -> bytes:

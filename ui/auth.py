@@ -42,6 +42,18 @@ def actor() -> access.Actor | None:
     return now
 
 
+def require(ability: str, refusal: Text) -> access.Actor:
+    """The person using this session, if they have the ability; otherwise the page shows `refusal` and stops.
+
+    Pages a role may not use are not in its navigation; this refuses them too if reached some other way.
+    """
+    who = actor()
+    if who is None or not who.may(ability):
+        st.error(refusal(state.current_lang()))
+        st.stop()
+    return who
+
+
 def sign_in_page() -> None:
     """The only page for someone not signed in: a password form, and the identity provider's button if configured."""
     lang = state.current_lang()
