@@ -6,7 +6,7 @@ import streamlit as st
 
 from metrics import queries
 from metrics.db import DatabaseError
-from metrics.i18n import SAMPLE_NOTICE, Text
+from metrics.i18n import SAMPLE_NOTICE, Problem, Text
 from ui import auth, data, show, state
 
 APP_NAME = Text("试点城市创新仪表盘", "Pilot-city innovation dashboard")
@@ -68,6 +68,9 @@ with contextlib.ExitStack() as this_run:
     except DatabaseError as exc:  # missing, locked by another process (named), or not ours
         st.error(exc.text(lang))
         st.stop()
-    data.start_backup_schedule(str(data.database().path))  # once per process, if $PILOT_BACKUP_HOURS is set
+    try:
+        data.start_backup_schedule(str(data.database().path))  # once per process, if $PILOT_BACKUP_HOURS is set
+    except Problem as exc:  # a setting that is not a number: say so, and serve the pages all the same
+        st.warning(show.escaped(exc.text(lang)))
     run(lang)
 state.write_url()

@@ -3,10 +3,13 @@
 import streamlit as st
 
 from metrics import access, backup, queries, tables
-from metrics.i18n import ROLE_NAMES, Text
+from metrics.i18n import ROLE_NAMES, Problem, Text
 from ui import auth, data, show, state
 
-HOURS, KEEP = backup.schedule_from_env()
+try:
+    HOURS, KEEP = backup.schedule_from_env()
+except backup.BackupError:  # the banner above every page says which setting is wrong
+    HOURS, KEEP = 0.0, backup.DEFAULT_KEEP
 
 v = state.view()
 t, lang = v.t, v.lang
@@ -25,7 +28,7 @@ def _attempt(action, *args, done: Text) -> None:
     try:
         action(database, *args, who)
     except access.Refused as exc:
-        st.error(exc.text(lang))
+        st.error(show.escaped(exc.text(lang)))
     else:
         _done(done)
 
@@ -129,14 +132,24 @@ if kept:
         )
         names = [path.name for path, _ in kept]
         chosen_backup = st.selectbox(t(Text("备份", "Backup")), names, key="restore_choice")
+        accounts_there = dict(kept)[folder / chosen_backup].tables.get("users")
+        if not users.empty and (accounts_there is None or accounts_there.rows == 0):
+            st.error(
+                t(
+                    Text(
+                        "此备份中没有账户：恢复后应用将以本机单用户模式运行，任何能打开页面的人都可修改数据。",
+                        "This backup has no accounts: once restored, the app runs in local single-user mode and "
+                        "anyone who can open it may change data.",
+                    )
+                )
+            )
         sure = st.checkbox(t(Text("确认用此备份替换当前数据", "Yes, replace the current data with this backup")),
                            key="restore_sure")  # fmt: skip
         if st.button(t(Text("恢复", "Restore")), disabled=not sure, type="primary", key="restore_button"):
             try:
-                safety, _ = backup.create_kept(database, folder, KEEP + 1)  # the one restored from is kept too
-                manifest = backup.restore(database, folder / chosen_backup, who)
-            except backup.BackupError as exc:
-                st.error(exc.text(lang))
+                safety, manifest = backup.restore_kept(database, folder, chosen_backup, KEEP, who)
+            except Problem as exc:
+                st.error(show.escaped(exc.text(lang)))
             else:
                 _done(
                     Text(

@@ -5,7 +5,7 @@ import functools
 import streamlit as st
 
 from metrics import access, exports, queries, tables, templates, uploads
-from metrics.i18n import Text
+from metrics.i18n import Problem, Text
 from ui import auth, data, show, state
 
 v = state.view()
@@ -64,6 +64,25 @@ with st.expander(t(Text("下载空白模板", "Download a blank template")), exp
         )
     )
 
+
+def _by() -> access.Actor | None:
+    """Who is writing: the signed-in account, or in local mode the name typed in."""
+    now = auth.actor()
+    return access.local_actor(st.session_state.get("upload_by", "")) if now and now.via == "local" else now
+
+
+def _confirm(shown: uploads.Prepared, content: bytes) -> None:
+    # A callback, run before the page: it commits exactly the preview the officer saw, so a commit by someone
+    # else since then is refused (Stale) and the page then shows the file checked again.
+    try:
+        st.session_state["upload_done"] = uploads.commit(database, shown, content, _by())
+        st.session_state["upload_round"] += 1
+    except uploads.Stale as exc:
+        st.session_state["upload_stale"] = exc.text
+    except Problem as exc:  # refused, forbidden, or the raw file could not be kept
+        st.session_state["upload_refused"] = exc.text
+
+
 uploaded = st.file_uploader(
     t(Text("选择文件（CSV、TXT 或 Excel .xlsx）", "Choose a file (CSV, TXT or Excel .xlsx)")),
     type=["csv", "txt", "xlsx"],
@@ -97,23 +116,13 @@ if uploaded is not None:
                 preview, f"preview_{prepared.sha256[:8]}", key="preview", height=min(420, 38 + 35 * len(preview))
             )
         if who.via == "local":  # no accounts: ask for a name to record
-            by = access.local_actor(st.text_input(t(Text("上传人", "Uploaded by")), key="upload_by", max_chars=60))
-        else:
-            by = who
+            st.text_input(t(Text("上传人", "Uploaded by")), key="upload_by", max_chars=60)
         nothing = counts["inserted"] + counts["updated"] + counts.get("removed", 0) == 0
-        if st.button(t(Text("确认导入", "Confirm and load")), type="primary", disabled=nothing, key="upload_confirm"):
-            try:
-                st.session_state["upload_done"] = uploads.commit(database, prepared, content, by)
-            except uploads.Stale as exc:  # someone else wrote first: the next run checks the file again
-                st.session_state["upload_stale"] = exc.text
-            except uploads.Refused as exc:
-                st.error(exc.text(lang))
-                st.stop()
-            else:
-                st.session_state["upload_round"] += 1
-            st.rerun()
-if "upload_stale" in st.session_state:
-    st.warning(st.session_state.pop("upload_stale")(lang))
+        st.button(t(Text("确认导入", "Confirm and load")), type="primary", disabled=nothing, key="upload_confirm",
+                  on_click=_confirm, args=(prepared, content))  # fmt: skip
+for name, show_message in (("upload_stale", st.warning), ("upload_refused", st.error)):
+    if name in st.session_state:
+        show_message(show.escaped(st.session_state.pop(name)(lang)))
 
 if "upload_done" in st.session_state:
     done = Text("已导入，上传编号 {i}。各页面已显示新数据。", "Loaded as upload {i}; every page shows the new data.")
@@ -129,10 +138,9 @@ if undoable:
     right.write("")
     if right.button(t(Text("撤销", "Undo")), key="undo_button"):
         try:
-            by = access.local_actor(st.session_state.get("upload_by", "")) if who.via == "local" else who
-            cells = uploads.undo(database, int(chosen), by)
-        except uploads.Refused as exc:
-            st.error(exc.text(lang))
+            cells = uploads.undo(database, int(chosen), _by())
+        except Problem as exc:
+            st.error(show.escaped(exc.text(lang)))
         else:
             st.session_state["undo_done"] = (int(chosen), cells)
             st.rerun()

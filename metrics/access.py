@@ -7,7 +7,10 @@ manages accounts. The CLI runs with the rights of whoever can open the database 
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
+import time
 from dataclasses import dataclass
 
 import argon2
@@ -29,6 +32,7 @@ class Actor:
     name: str
     role: str
     via: str  # "local" (no accounts), "password", "oidc" (the identity provider) or "cli"
+    stamp: str = ""  # the account's credentials when signed in: a new password or a re-made account ends the session
 
     def may(self, ability: str) -> bool:
         """Whether this role has the ability ('view', 'edit' or 'admin')."""
@@ -70,6 +74,10 @@ def _who(actor: Actor) -> Text:
 _HASHER = argon2.PasswordHasher()
 # Verified against when the name is unknown, so a wrong name takes as long as a wrong password.
 _DUMMY_HASH = _HASHER.hash("not a password of anyone")
+_CHECKING = threading.BoundedSemaphore(2)  # each check takes 64 MiB and ~0.2 s: at most two at once
+MAX_FAILURES, FAILURE_WINDOW_S = 5, 15 * 60  # then that name is refused until the window has passed
+_FAILURES: dict[str, list[float]] = {}
+_FAILURES_LOCK = threading.Lock()
 
 
 def accounts_configured(database: Database) -> bool:
@@ -79,35 +87,62 @@ def accounts_configured(database: Database) -> bool:
 
 
 def sign_in(database: Database, name: str, password: str) -> Actor | None:
-    """The account's actor if the name and password match, else None."""
+    """The account's actor if the name and password match, else None (also after too many recent failures)."""
+    name = name.strip()
+    if _recent_failures(name) >= MAX_FAILURES:
+        return None
     with database.cursor() as cur:
-        user = queries.get_user(cur, name.strip())
+        user = queries.get_user(cur, name)
     stored = user["password_hash"] if user and user["password_hash"] else _DUMMY_HASH
     try:
-        _HASHER.verify(stored, password)
+        with _CHECKING:
+            _HASHER.verify(stored, password)
     except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
+        _note_failure(name)
         return None
     if user is None or not user["password_hash"]:
         return None
-    return Actor(user["name"], user["role"], "password")
+    return Actor(user["name"], user["role"], "password", _stamp(user))
 
 
-def identity_actor(database: Database, email: str | None) -> Actor | None:
-    """The actor for someone the identity provider signed in, matched on e-mail; None if they have no account."""
-    if not email:
+def _recent_failures(name: str) -> int:
+    with _FAILURES_LOCK:
+        now = time.monotonic()
+        _FAILURES[name] = [t for t in _FAILURES.get(name, []) if now - t < FAILURE_WINDOW_S]
+        return len(_FAILURES[name])
+
+
+def _note_failure(name: str) -> None:
+    with _FAILURES_LOCK:
+        _FAILURES.setdefault(name, []).append(time.monotonic())
+
+
+def identity_actor(database: Database, email: str | None, verified: bool | None = None) -> Actor | None:
+    """The actor for someone the identity provider signed in, matched on e-mail to an account without a password;
+    None if there is none, or if the provider says the address is not verified."""
+    if not email or verified is False:
         return None
     with database.cursor() as cur:
         user = queries.get_user(cur, email.strip().lower())
-    return Actor(user["name"], user["role"], "oidc") if user else None
+    if user is None or user["password_hash"]:  # a password account is never entered without its password
+        return None
+    return Actor(user["name"], user["role"], "oidc", _stamp(user))
 
 
 def current(database: Database, actor: Actor) -> Actor | None:
-    """The actor with the role their account has now (None once it is removed); local and CLI actors as they are."""
+    """The actor with the role their account has now; None once the account is removed, re-made or its password
+    changed. Local and CLI actors as they are."""
     if actor.via in ("local", "cli"):
         return actor
     with database.cursor() as cur:
         user = queries.get_user(cur, actor.name)
-    return Actor(user["name"], user["role"], actor.via) if user else None
+    if user is None or _stamp(user) != actor.stamp:
+        return None
+    return Actor(user["name"], user["role"], actor.via, actor.stamp)
+
+
+def _stamp(user: dict) -> str:
+    return hashlib.sha256(f"{user['password_hash']}|{user['created_at']}".encode()).hexdigest()[:16]
 
 
 def add_user(database: Database, name: str, role: str, password: str | None, by: Actor) -> None:
@@ -116,7 +151,7 @@ def add_user(database: Database, name: str, role: str, password: str | None, by:
     name = _checked_name(name, identity=password is None)
     _check_role(role)
     hashed = _hashed(password) if password is not None else None
-    with database.cursor() as cur, queries.transaction(cur):
+    with database.write_lock, database.cursor() as cur, queries.transaction(cur):
         if queries.get_user(cur, name):
             raise Refused(Text("账户 {n} 已存在。", "The account {n} already exists.").format(n=name))
         if queries.user_count(cur) == 0 and role != "admin":
@@ -133,7 +168,7 @@ def set_role(database: Database, name: str, role: str, by: Actor) -> None:
     """Give an account another role (the last admin keeps theirs)."""
     require(by, "admin")
     _check_role(role)
-    with database.cursor() as cur, queries.transaction(cur):
+    with database.write_lock, database.cursor() as cur, queries.transaction(cur):
         _check_not_last_admin(cur, name, losing=role != "admin")
         if not queries.update_user(cur, name, by.name, role=role):
             raise _unknown(name)
@@ -144,7 +179,7 @@ def set_password(database: Database, name: str, password: str, by: Actor) -> Non
     if by.name != name or by.via != "password":
         require(by, "admin")
     hashed = _hashed(password)
-    with database.cursor() as cur, queries.transaction(cur):
+    with database.write_lock, database.cursor() as cur, queries.transaction(cur):
         if not queries.update_user(cur, name, by.name, password_hash=hashed):
             raise _unknown(name)
 
@@ -152,7 +187,7 @@ def set_password(database: Database, name: str, password: str, by: Actor) -> Non
 def remove_user(database: Database, name: str, by: Actor) -> None:
     """Remove an account (never the last admin while other accounts remain)."""
     require(by, "admin")
-    with database.cursor() as cur, queries.transaction(cur):
+    with database.write_lock, database.cursor() as cur, queries.transaction(cur):
         _check_not_last_admin(cur, name, losing=True)
         if not queries.delete_user(cur, name):
             raise _unknown(name)
@@ -161,7 +196,8 @@ def remove_user(database: Database, name: str, by: Actor) -> None:
 def _check_not_last_admin(cur: queries.Cursor, name: str, *, losing: bool) -> None:
     users = queries.list_users(cur)
     admins = set(users.loc[users["role"] == "admin", "name"])
-    if losing and admins == {name} and len(users) > 1:
+    if losing and admins == {name}:  # without an admin nobody could manage accounts; without any account the app
+        # would silently open to everyone
         raise Refused(
             Text(
                 "{n} 是唯一的管理员，不能移除或降级；请先指定另一位管理员。",

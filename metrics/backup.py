@@ -27,6 +27,7 @@ from .i18n import Problem, Text
 
 _LOG = logging.getLogger(__name__)
 FORMAT_VERSION = 1
+DEFAULT_KEEP = 14  # kept backups, unless $PILOT_BACKUP_KEEP says otherwise
 MANIFEST = "manifest.json"
 TABLES = "tables"
 
@@ -176,8 +177,21 @@ def default_folder(db_path: Path) -> Path:
 
 
 def schedule_from_env() -> tuple[float, int]:
-    """(every_hours, keep): $PILOT_BACKUP_HOURS (unset or 0: no scheduled backups) and $PILOT_BACKUP_KEEP (14)."""
-    return float(os.environ.get("PILOT_BACKUP_HOURS") or 0), int(os.environ.get("PILOT_BACKUP_KEEP") or 14)
+    """(every_hours, keep): $PILOT_BACKUP_HOURS (unset or 0: no scheduled backups) and $PILOT_BACKUP_KEEP (14).
+
+    BackupError names a setting that is not a number.
+    """
+    hours, keep = os.environ.get("PILOT_BACKUP_HOURS") or "0", os.environ.get("PILOT_BACKUP_KEEP") or str(DEFAULT_KEEP)
+    try:
+        return max(float(hours), 0.0), max(int(keep), 1)
+    except ValueError:
+        raise BackupError(
+            Text(
+                "自动备份设置无效（PILOT_BACKUP_HOURS={h}，PILOT_BACKUP_KEEP={k}），自动备份未启动。",
+                "The backup settings are not numbers (PILOT_BACKUP_HOURS={h}, PILOT_BACKUP_KEEP={k}); "
+                "scheduled backups are off.",
+            ).format(h=hours, k=keep)
+        ) from None
 
 
 def kept(folder: Path) -> list[tuple[Path, Manifest]]:
@@ -192,16 +206,33 @@ def kept(folder: Path) -> list[tuple[Path, Manifest]]:
     return found
 
 
-def create_kept(database: Database, folder: Path, keep: int) -> tuple[Path, Manifest]:
-    """Back up into folder/<UTC time>, then remove all but the newest `keep` backups there."""
-    stamp = datetime.now(UTC).strftime(_STAMP)
-    target = next(
-        folder / name for n in range(1, 100) if not (folder / (name := stamp + (f"-{n}" if n > 1 else ""))).exists()
-    )
-    manifest = create(database, target)
-    for old, _ in kept(folder)[max(keep, 1) :]:
-        shutil.rmtree(old, ignore_errors=True)
+def create_kept(database: Database, folder: Path, keep: int, spare: str = "") -> tuple[Path, Manifest]:
+    """Back up into folder/<UTC time>, then remove all but the newest `keep` backups there (never `spare`).
+
+    Holds the write lock, so kept backups (the app's, its schedule's) are made and pruned one at a time.
+    """
+    with database.write_lock:
+        stamp = datetime.now(UTC).strftime(_STAMP)
+        names = (stamp + (f"-{n}" if n > 1 else "") for n in range(1, 1000))
+        target = next(folder / name for name in names if not (folder / name).exists())
+        manifest = create(database, target)
+        for old, _ in kept(folder)[max(keep, 1) :]:
+            if old.name != spare:
+                shutil.rmtree(old, ignore_errors=True)
     return target, manifest
+
+
+def restore_kept(database: Database, folder: Path, name: str, keep: int, by: Actor) -> tuple[Path, Manifest]:
+    """Restore the kept backup `name`, backing the current data up first, with no write in between.
+
+    Returns the backup of the data as it was, and the restored backup's manifest.
+    """
+    require(by, "admin")
+    if name not in {path.name for path, _ in kept(folder)}:
+        raise Refused(Text("没有名为 {n} 的备份。", "There is no kept backup named {n}.").format(n=name))
+    with database.write_lock:
+        safety, _ = create_kept(database, folder, keep, spare=name)
+        return safety, restore(database, folder / name, by)
 
 
 def due(folder: Path, every_hours: float) -> bool:

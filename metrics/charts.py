@@ -4,6 +4,8 @@ labels and numbers in the reader's language, and a source line under every chart
 from __future__ import annotations
 
 import colorsys
+import functools
+import html
 import math
 import threading
 import unicodedata
@@ -553,6 +555,7 @@ def completeness_chart(
 
 def figure(data, style: Style = SCREEN) -> go.Figure:
     """The Plotly figure for resolved chart data (specs.ChartData), in the given style."""
+    data = _escaped(data)
     args = (data.indicator, data.lang, data.title, data.source)
     if data.form == "lines":
         return time_chart(data.lines, *args, marks=data.marks, style=style)
@@ -566,6 +569,23 @@ def figure(data, style: Style = SCREEN) -> go.Figure:
     if data.form == "grid":
         return completeness_chart(data.frame, data.names, data.lang, data.title, data.source, style=style)
     raise ValueError(f"unknown form {data.form!r}")
+
+
+def _escaped(data):
+    """The chart data with every text from the data escaped: Plotly reads tags such as <a href> in names and labels
+    as markup, and a city name must never become a link."""
+    esc = functools.partial(html.escape, quote=False)
+    frame = data.frame
+    if frame is not None:
+        frame = frame.assign(**{c: frame[c].map(esc) for c in ("name", "region_label") if c in frame})
+    return replace(
+        data,
+        title=esc(data.title),
+        lines=tuple(replace(line, name=esc(line.name)) for line in data.lines),
+        names={code: esc(name) for code, name in data.names.items()},
+        marks=tuple(replace(mark, label=esc(mark.label), tag=esc(mark.tag)) for mark in data.marks),
+        frame=frame,
+    )
 
 
 _images = threading.Lock()  # one Kaleido browser per process, used by one caller at a time

@@ -719,9 +719,11 @@ def user_count(cur: Cursor) -> int:
 
 
 def get_user(cur: Cursor, name: str) -> dict | None:
-    """One account (name, role, password_hash), or None."""
-    row = cur.execute("SELECT name, role, password_hash FROM users WHERE name = $name", {"name": name}).fetchone()
-    return dict(zip(("name", "role", "password_hash"), row, strict=True)) if row else None
+    """One account (name, role, password_hash, created_at), or None."""
+    rows = cur.execute(
+        "SELECT name, role, password_hash, created_at FROM users WHERE name = $name", {"name": name}
+    ).fetchall()
+    return dict(zip(("name", "role", "password_hash", "created_at"), rows[0], strict=True)) if rows else None
 
 
 def list_users(cur: Cursor) -> pd.DataFrame:

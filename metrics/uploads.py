@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import queries, raw_files, registry
 from .access import Actor, Refused, require
-from .db import Database
+from .db import Database, DatabaseError
 from .files import FileError, read_table
 from .i18n import Text
 from .validation import Report, validate
@@ -260,8 +260,17 @@ def _replace_events(cur: queries.Cursor, changes: pd.DataFrame, upload_id: int) 
 
 def _keep_raw_file(db_path: Path, prepared: Prepared, data: bytes) -> None:
     # Written whole or not at all, and rewritten if a copy there is torn; a file whose commit never happens is
-    # harmless.
-    raw_files.keep(raw_files.folder_of(db_path), raw_files.name_for(prepared.sha256, prepared.format), data)
+    # harmless. A disk that refuses it stops the upload before anything is written.
+    folder = raw_files.folder_of(db_path)
+    try:
+        raw_files.keep(folder, raw_files.name_for(prepared.sha256, prepared.format), data)
+    except OSError as exc:
+        raise DatabaseError(
+            Text(
+                "无法在 {d} 保存上传的原始文件（{e}），未写入任何数据。",
+                "Cannot keep the uploaded file in {d} ({e}); nothing was written.",
+            ).format(d=folder, e=exc.strerror or exc)
+        ) from None
 
 
 def undo(database: Database, upload_id: int, by: Actor) -> int:

@@ -86,7 +86,8 @@ def test_passwords_are_stored_as_argon2_hashes(accounts):
 
 
 def test_identity_provider_accounts_match_on_email(accounts):
-    assert access.identity_actor(accounts, "OFFICER@example.org") == Actor("officer@example.org", "editor", "oidc")
+    actor = access.identity_actor(accounts, "OFFICER@example.org")
+    assert (actor.name, actor.role, actor.via) == ("officer@example.org", "editor", "oidc")
     assert access.identity_actor(accounts, "stranger@example.org") is None
     assert access.identity_actor(accounts, None) is None
 
@@ -316,3 +317,37 @@ def test_admin_backs_up_and_restores_in_the_app(app_accounts, tmp_path, monkeypa
     with database.cursor() as cur:
         assert queries.get_user(cur, "viewer") is not None  # the account is back
     assert len(list((tmp_path / "kept").iterdir())) == 2  # the backup, and the one taken before restoring
+
+
+def test_a_new_password_ends_the_sessions_signed_in_with_the_old_one(accounts):
+    signed_in = access.sign_in(accounts, "viewer", PASSWORD)
+    access.set_password(accounts, "viewer", "another password", ADMIN)
+    assert access.current(accounts, signed_in) is None
+    access.remove_user(accounts, "viewer", ADMIN)
+    access.add_user(accounts, "viewer", "admin", PASSWORD, ADMIN)  # the same name, someone else
+    assert access.current(accounts, signed_in) is None
+
+
+def test_guessing_a_password_is_cut_short(accounts, monkeypatch):
+    monkeypatch.setattr(access, "_FAILURES", {})
+    for _ in range(access.MAX_FAILURES):
+        assert access.sign_in(accounts, "root", "a guess") is None
+    assert access.sign_in(accounts, "root", PASSWORD) is None  # refused for a while, even with the password
+    assert access.sign_in(accounts, "王科员", PASSWORD)  # other accounts are not affected
+
+
+# (what the provider reports, who signs in)
+IDENTITIES = [
+    (("officer@example.org", True), ("officer@example.org", "editor")),
+    (("officer@example.org", None), ("officer@example.org", "editor")),  # providers that do not say
+    (("officer@example.org", False), None),  # an address the provider has not verified
+    (("root@example.org", True), None),  # no such account
+]
+
+
+@pytest.mark.parametrize(("reported", "expected"), IDENTITIES)
+def test_identity_provider_accounts_only(accounts, reported, expected):
+    access.add_user(accounts, "has.password@example.org", "admin", PASSWORD, ADMIN)
+    actor = access.identity_actor(accounts, *reported)
+    assert (actor.name, actor.role) == expected if expected else actor is None
+    assert access.identity_actor(accounts, "has.password@example.org", True) is None  # needs its password

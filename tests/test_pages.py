@@ -6,11 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_END_YEAR, lock_holder
+from conftest import EDITOR, SAMPLE_END_YEAR, lock_holder
 from streamlit.testing.v1 import AppTest
 
-from metrics import queries, registry, store
+from metrics import queries, registry, store, uploads
 from metrics.cli import main
+from metrics.db import open_database
 from metrics.formatting import format_value
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -354,3 +355,16 @@ def test_a_database_held_by_another_process_is_named_in_a_banner(tmp_path, monke
         at.run()
     assert not at.exception
     assert f"in use by process {holder.pid}" in at.error[0].value and "Load files through the app" in at.error[0].value
+
+
+def test_a_preview_overtaken_by_another_officer_is_not_committed(app_db):
+    at = open_app("upload", lang="en")
+    upload_file(at, "good-gbk-excel.csv")  # Hangzhou 2026: 40 activities, new
+    other = b"city,year,activities\n330100,2026,99\n"
+    _, theirs = uploads.load(open_database(app_db), other, "other.csv", EDITOR)  # another officer, meanwhile
+    at.button(key="upload_confirm").click().run()
+    assert not at.success and f"changed the data (upload {theirs})" in at.warning[0].value.replace("\\", "")
+    preview = table_with(at, "Change")
+    assert "changed" in set(preview["Change"])  # checked again: 99 -> 40 now, not new
+    at.button(key="upload_confirm").click().run()
+    assert any(f"Loaded as upload {theirs + 1}" in s.value for s in at.success)

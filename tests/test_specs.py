@@ -1,6 +1,8 @@
 """Charts as specs: every chart resolves in both languages, draws in every style, and names its files."""
 
+import dataclasses
 import io
+import json
 
 import openpyxl
 import pytest
@@ -111,3 +113,22 @@ def test_notes_give_growth_only_for_levels(sample_db, mode, growth_noted):
     with sample_db.cursor() as cur:
         notes = resolve(cur, spec, "en").notes
     assert any("on the year before" in n for n in notes) is growth_noted
+
+
+@pytest.mark.parametrize("chart", ["city", "compare", "slope", "map", "completeness", "trend"])
+def test_text_from_the_data_never_becomes_markup_in_a_chart(sample_db, chart):
+    evil = '<a href="https://example.org/x">Hangzhou</a>'
+    cities = ("330100", "420100")
+    spec = ChartSpec(chart, "agreements", (2014, 2025), cities=cities[: 1 if chart == "city" else 2], events=True)
+    with sample_db.cursor() as cur:
+        data = resolve(cur, spec, "en")
+    frame = data.frame.assign(name=evil) if data.frame is not None and "name" in data.frame else data.frame
+    data = dataclasses.replace(
+        data,
+        lines=tuple(dataclasses.replace(line, name=evil) for line in data.lines),
+        names=dict.fromkeys(data.names, evil),
+        marks=tuple(dataclasses.replace(mark, label=evil) for mark in data.marks),
+        frame=frame,
+    )
+    drawn = json.dumps(charts.figure(data).to_plotly_json(), default=str)
+    assert "<a href" not in drawn and "&lt;a href" in drawn

@@ -347,3 +347,14 @@ def test_an_oversized_file_is_refused_before_it_is_read_whole(db, tmp_path, caps
     assert main(["import", str(big), "--db", str(db.path), "--json", "--lang", "en"]) == 1
     result = json.loads(capsys.readouterr().out)
     assert result["errors"][0]["message"] == "The file is larger than 20 MB." and big in read
+
+
+def test_a_raw_file_that_cannot_be_kept_stops_the_upload(tmp_path, capsys):
+    path = tmp_path / "db.duckdb"
+    store.initialise(path, end_year=SAMPLE_END_YEAR).close()
+    (tmp_path / "uploads").write_text("a file where the folder should be")
+    assert main(["import", str(DATA / "good-utf8.csv"), "--db", str(path), "--lang", "en"]) == 2
+    out = capsys.readouterr()
+    assert "Cannot keep the uploaded file" in out.err and "Traceback" not in out.err
+    assert main(["history", "--json", "--db", str(path)]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 1  # only the sample

@@ -35,7 +35,7 @@ def actor() -> access.Actor | None:
     if not provider_configured() and not access.accounts_configured(database):
         return access.local_actor()
     if provider_configured() and st.user.is_logged_in:
-        return access.identity_actor(database, st.user.get("email"))
+        return access.identity_actor(database, st.user.get("email"), st.user.get("email_verified"))
     kept = st.session_state.get(_KEY)
     now = access.current(database, kept) if kept else None  # a changed role or a removed account counts at once
     st.session_state[_KEY] = now

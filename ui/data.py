@@ -55,17 +55,25 @@ def reading(data_key: tuple | None = None) -> Iterator:
         yield cur
 
 
-@st.cache_resource(show_spinner=False)
+_SCHEDULES: dict[str, threading.Event] = {}  # one backup schedule per database in this process
+_SCHEDULES_LOCK = threading.Lock()
+
+
 def start_backup_schedule(db_path: str) -> threading.Event | None:
-    """Back the database up every $PILOT_BACKUP_HOURS hours from this process (started once); None when unset."""
+    """Back the database up every $PILOT_BACKUP_HOURS hours from this process (started once); None when unset.
+
+    A plain process-wide registry, not st.cache_resource: any client may ask Streamlit to clear its caches.
+    """
     hours, keep = backup.schedule_from_env()
     if hours <= 0:
         return None
-    database_ = open_database(db_path)
-    stop = threading.Event()
-    args = (database_, backup.default_folder(database_.path), hours, keep, stop)
-    threading.Thread(target=backup.run_schedule, args=args, name="scheduled-backups", daemon=True).start()
-    return stop
+    with _SCHEDULES_LOCK:
+        if db_path not in _SCHEDULES:
+            database_ = open_database(db_path)
+            stop = _SCHEDULES[db_path] = threading.Event()
+            args = (database_, backup.default_folder(database_.path), hours, keep, stop)
+            threading.Thread(target=backup.run_schedule, args=args, name="scheduled-backups", daemon=True).start()
+        return _SCHEDULES[db_path]
 
 
 def refresh_data_version() -> tuple:
