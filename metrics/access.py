@@ -230,7 +230,7 @@ def _checked_name(name: str, *, identity: bool) -> str:
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
-        raise Refused(Text("角色须为 {r} 之一。", "The role must be one of {r}.").format(r=", ".join(ROLES), n=role))
+        raise Refused(Text("角色须为 {r} 之一。", "The role must be one of {r}.").format(r=", ".join(ROLES)))
 
 
 def _hashed(password: str) -> str:

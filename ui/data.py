@@ -37,10 +37,9 @@ def run_snapshot() -> Iterator[tuple]:
     committed data (an upload committing meanwhile shows on the next run, never half of it on this one)."""
     database_ = database()
     with database_.snapshot() as cur:
-        st.session_state["_data_key"] = (str(database_.path), *queries.data_identity(cur))
-        _RUN.cursor, _RUN.key = cur, st.session_state["_data_key"]
+        _RUN.cursor, _RUN.key = cur, _remember_key(database_, cur)
         try:
-            yield st.session_state["_data_key"]
+            yield _RUN.key
         finally:
             _RUN.cursor = _RUN.key = None
 
@@ -80,7 +79,11 @@ def refresh_data_version() -> tuple:
     """Read which data is loaded (outside a run's snapshot); `get` keys its cache on it."""
     database_ = database()
     with database_.cursor() as cur:
-        st.session_state["_data_key"] = (str(database_.path), *queries.data_identity(cur))
+        return _remember_key(database_, cur)
+
+
+def _remember_key(database_: Database, cur) -> tuple:
+    st.session_state["_data_key"] = (str(database_.path), *queries.data_identity(cur))
     return st.session_state["_data_key"]
 
 
