@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import access, backup, exports, files, queries, registry, store, tables, uploads
+from . import access, backup, exports, files, queries, registry, sample, store, tables, uploads
 from .db import DatabaseError, open_database
 from .i18n import SAMPLE_NOTICE, Problem, Text, default_lang
 
@@ -46,6 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
     init = commands.add_parser("init", parents=[common], help="create the database (with the built-in sample)")
     init.add_argument("--empty", action="store_true", help="create the schema only, without the sample")
     init.add_argument("--force", action="store_true", help="replace an existing database (deletes its data)")
+    init.add_argument(
+        "--scale",
+        type=int,
+        default=1,
+        metavar="N",
+        help=f"a sample N times the size: N x 65 units, synthetic copies after the first (1-{sample.MAX_SCALE})",
+    )
 
     indicators = commands.add_parser("indicators", parents=[common], help="list the indicator registry")
     indicators.add_argument("--json", action="store_true", help="print JSON")
@@ -139,7 +146,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _init(args, lang: str) -> int:
-    database = store.initialise(args.db, with_sample=not args.empty, force=args.force)
+    if not 1 <= args.scale <= sample.MAX_SCALE or (args.empty and args.scale != 1):
+        raise UsageError(
+            Text(
+                "--scale 应为 1 至 {m} 的整数，且不能与 --empty 同用。",
+                "--scale must be from 1 to {m}, without --empty.",
+            ).format(m=sample.MAX_SCALE)
+        )
+    database = store.initialise(args.db, with_sample=not args.empty, force=args.force, scale=args.scale)
     with database.cursor() as cur:
         cities = len(queries.list_cities(cur))
     what = Text("含示例数据，{n} 个试点城市和园区", "with the built-in sample, {n} pilot cities and parks").format(

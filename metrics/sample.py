@@ -12,6 +12,7 @@ import random
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import registry
@@ -19,6 +20,7 @@ from . import registry
 CITIES_CSV = Path(__file__).resolve().parent.parent / "data" / "sample_cities.csv"
 EVENTS_CSV = Path(__file__).resolve().parent.parent / "data" / "sample_events.csv"
 SEED = "pilot-cities-sample-v1"
+MAX_SCALE = 100  # copies of each unit the scale generator can name (two-digit suffixes of the codes)
 
 # CAST's published programme figures (seed 004): sums over 2014-2016, and the talent pool at the end of 2016.
 CALIBRATION_YEARS = (2014, 2015, 2016)
@@ -138,9 +140,18 @@ def _calibrated(raw: dict, reported: set, target: int | None, *, key: str, stoch
     return out
 
 
-def generate(end_year: int | None = None) -> dict[str, pd.DataFrame]:
-    """The sample as frames: 'cities' and one frame per value table, years 2014 to end_year."""
-    end_year = end_year or last_full_year()
+def generate(end_year: int | None = None, scale: int = 1) -> dict[str, pd.DataFrame]:
+    """The sample as frames: 'cities' and one frame per value table, years 2014 to end_year.
+
+    With scale N > 1, N x 65 units: the sample itself plus N - 1 synthetic copies of every unit (see `scaled`).
+    """
+    if not 1 <= scale <= MAX_SCALE:
+        raise ValueError(f"scale must be from 1 to {MAX_SCALE}, not {scale}")
+    frames = _generate(end_year or last_full_year())
+    return scaled(frames, scale) if scale > 1 else frames
+
+
+def _generate(end_year: int) -> dict[str, pd.DataFrame]:
     cities = load_cities()
     cells = [
         (code, year)
@@ -268,3 +279,46 @@ def _profile(code: str) -> dict:
         "pool": _TIER_SIZE[tier] * r.lognormvariate(0, 0.3),
         "pool_growth": r.uniform(0.06, 0.22),
     }
+
+
+def copy_code(code: str, copy: int) -> str:
+    """The code of copy `copy` of a unit: 330100 -> 3301kk (a district-like code), P0003 -> Pkk03; copy 0 is the
+    unit itself."""
+    return f"P{copy:02d}{int(code[1:]):02d}" if code.startswith("P") else f"{code[:4]}{copy:02d}"
+
+
+def scaled(frames: dict[str, pd.DataFrame], scale: int) -> dict[str, pd.DataFrame]:
+    """The sample and scale - 1 synthetic copies of every unit, for measuring the dashboard as the programme grows.
+
+    A copy keeps its unit's province, region, kind, batch, designation year and gaps (not-reported cells); it gets
+    its own code and name (杭州市07, Hangzhou 07), coordinates moved by up to half a degree, and figures scaled by a
+    size of its own with noise on every cell. Deterministic: one seeded generator, drawn in a fixed order.
+    """
+    rng = np.random.default_rng(20140101)
+    copies = range(1, scale)
+    cities = frames["cities"]
+    out_cities = [cities]
+    for k in copies:
+        copy = cities.copy()
+        copy["city_code"] = [copy_code(c, k) for c in cities["city_code"]]
+        copy["name_zh"] = cities["name_zh"] + f"{k:02d}"
+        copy["name_en"] = cities["name_en"] + f" {k:02d}"
+        copy["lat"] = (cities["lat"] + rng.uniform(-0.5, 0.5, len(cities))).round(4)
+        copy["lon"] = (cities["lon"] + rng.uniform(-0.5, 0.5, len(cities))).round(4)
+        out_cities.append(copy)
+    out = {"cities": pd.concat(out_cities, ignore_index=True)}
+    size = {(c, k): s for k in copies for c, s in zip(cities["city_code"], rng.lognormal(0, 0.35, len(cities)),
+                                                      strict=True)}  # fmt: skip
+    for table in registry.VALUE_TABLES:
+        base = frames[table]
+        parts = [base]
+        for k in copies:
+            copy = base.copy()
+            factor = np.array([size[(c, k)] for c in base["city_code"]])
+            for ind in registry.columns_of(table):
+                values = copy[ind.column].astype("Float64") * factor * rng.lognormal(0, 0.1, len(copy))
+                copy[ind.column] = values.round(0 if ind.sql_type == "INTEGER" else 2).astype(copy[ind.column].dtype)
+            copy["city_code"] = [copy_code(c, k) for c in base["city_code"]]
+            parts.append(copy)
+        out[table] = pd.concat(parts, ignore_index=True)
+    return out

@@ -14,15 +14,22 @@ class AlreadyExists(DatabaseError):
 
 
 def initialise(
-    path: Path | str | None = None, *, with_sample: bool = True, force: bool = False, end_year: int | None = None
+    path: Path | str | None = None,
+    *,
+    with_sample: bool = True,
+    force: bool = False,
+    end_year: int | None = None,
+    scale: int = 1,
 ) -> Database:
     """Create the schema at path and load the built-in sample (to end_year) unless with_sample is False.
+
+    With scale N, the sample holds N x 65 units (sample.scaled), for measuring the dashboard as the programme grows.
 
     Refuses (AlreadyExists) to touch a database that holds data unless force; with force, replaces it in the same
     transaction that builds the new one, so a failure leaves the old data in place.
     """
     database = open_database(path, create=True)
-    frames = sample.generate(end_year) if with_sample else None
+    frames = sample.generate(end_year, scale) if with_sample else None
     with database.cursor() as cur, queries.transaction(cur):
         if queries.has_tables(cur):
             if not force:

@@ -1,15 +1,23 @@
-"""Cached access to metrics from the app: results are keyed on the data version, so a commit invalidates them."""
+"""Cached access to metrics from the app: results are keyed on the data version, so a commit invalidates them.
+
+The caches are plain in-process LRU maps (functools.lru_cache) rather than st.cache_data/st.cache_resource: a
+warm rerun looks up a dozen results, and Streamlit's caches hash every argument with their own hasher and
+unpickle a copy of every hit, which made lookups most of a warm rerun (measured with benchmarks/run.py). The
+results are shared, not copied: callers never change them.
+"""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import plotly.graph_objects as go
 import streamlit as st
 
-from metrics import analysis, backup, highlights, queries, specs
+from metrics import analysis, backup, charts, highlights, queries, specs
 from metrics.db import Database, open_database
 
 # Functions the pages may call through `get`: the public functions of queries, analysis and highlights (cursor
@@ -87,7 +95,7 @@ def _remember_key(database_: Database, cur) -> tuple:
     return st.session_state["_data_key"]
 
 
-@st.cache_data(show_spinner=False, max_entries=2048)
+@functools.lru_cache(maxsize=2048)
 def _cached(data_key: tuple, name: str, args: tuple, kwargs: tuple):
     with reading(data_key) as cur:
         return _FUNCTIONS[name](cur, *args, **dict(kwargs))
@@ -99,9 +107,8 @@ def get(function: Callable, *args, **kwargs):
     return _cached(data_key(), name, args, tuple(sorted(kwargs.items())))
 
 
-@st.cache_resource(show_spinner=False, max_entries=1024)
+@functools.lru_cache(maxsize=1024)
 def _chart_data(data_key: tuple, spec: specs.ChartSpec, lang: str) -> specs.ChartData:
-    # cache_resource hands back the same object, not a copy; ChartData is never changed once made.
     with reading(data_key) as cur:
         return specs.resolve(cur, spec, lang)
 
@@ -109,6 +116,22 @@ def _chart_data(data_key: tuple, spec: specs.ChartSpec, lang: str) -> specs.Char
 def chart_data(spec: specs.ChartSpec, lang: str) -> specs.ChartData:
     """The chart a spec names, resolved in `lang`, cached until the data changes."""
     return _chart_data(data_key(), spec, lang)
+
+
+@functools.lru_cache(maxsize=512)
+def _figure(data_key: tuple, spec: specs.ChartSpec, lang: str, style: charts.Style) -> go.Figure:
+    return charts.figure(_chart_data(data_key, spec, lang), style)
+
+
+def figure(spec: specs.ChartSpec, lang: str, style: charts.Style) -> go.Figure:
+    """The Plotly figure of a spec in a style, built once per data version (never changed once built)."""
+    return _figure(data_key(), spec, lang, style)
+
+
+def clear_caches() -> None:
+    """Forget every cached result and figure (the benchmark's cold runs start from here)."""
+    for cache in (_cached, _chart_data, _figure):
+        cache.cache_clear()
 
 
 def data_key() -> tuple:

@@ -7,7 +7,6 @@ import math
 import re
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from metrics import charts, exports, queries, registry
@@ -25,19 +24,13 @@ REPORTED = Text("{n}/{m} 个试点已报送", "{n} of {m} pilots reported")
 PREVIOUS = Text("上年 {value}", "previous year {value}")
 
 
-@st.cache_resource(show_spinner=False, max_entries=512)
-def _figure(data_key: tuple, spec: ChartSpec, lang: str, style: charts.Style) -> go.Figure:
-    # cache_resource hands back the same object without copying it; figures are never changed once built.
-    return charts.figure(data.chart_data(spec, lang), style)
-
-
 def chart(spec: ChartSpec, lang: str, *, key: str | None = None, style: charts.Style = charts.SCREEN) -> None:
     """Draw the chart a spec names, with "add to deck" and downloads (PNG, SVG, CSV, XLSX) under it.
 
     The figure is built once per spec, language and data version, so a rerun that changes nothing builds nothing.
     """
     resolved = data.chart_data(spec, lang)
-    fig = _figure(data.data_key(), spec, lang, style)
+    fig = data.figure(spec, lang, style)
     config = {**charts.CONFIG, "toImageButtonOptions": {"filename": resolved.file_stem, "scale": 2}}
     st.plotly_chart(fig, theme=None, config=config, width="stretch", key=key or f"chart-{spec.id}")
     if style == charts.SCREEN:

@@ -1,0 +1,236 @@
+"""Page times at one scale, through AppTest: cold first run, warm rerun after a widget change, and the floor.
+
+    python -m benchmarks.pages --db PATH --scale N [--repeats R]   (prints one JSON object)
+
+Run in a process of its own per scale, so that its peak memory is that scale's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DASHBOARD = str(ROOT / "dashboard.py")
+FLOOR_APP = str(ROOT / "benchmarks" / "floor_app.py")
+TIMEOUT = 300
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page and the widget change its warm rerun makes: flip(at, to_b) sets state B (True) or back to A."""
+
+    name: str
+    flip: Callable
+
+
+def _toggle_events(at, to_b: bool) -> None:
+    at.toggle(key="events").set_value(not to_b)
+
+
+def _year_back(at, to_b: bool) -> None:
+    element = at.selectbox(key="year")
+    last = max(int(o) for o in element.options)
+    element.set_value(last - 1 if to_b else last)
+
+
+def _mode(at, to_b: bool) -> None:
+    at.radio(key="mode").set_value("change" if to_b else "absolute")
+
+
+def _completeness(at, to_b: bool) -> None:
+    at.selectbox(key="completeness_indicator").set_value("agreements" if to_b else "activities")
+
+
+def _deck_lang(at, to_b: bool) -> None:
+    at.radio(key="deck_lang").set_value("en" if to_b else "zh")
+
+
+def _slide(at, to_b: bool) -> None:
+    at.button(key="present_next" if to_b else "present_back").click()
+
+
+def _city(at, to_b: bool) -> None:
+    first, second = _CITIES[id(at)]
+    at.selectbox(key="city").set_value(second if to_b else first)
+
+
+_CITIES: dict[int, tuple[str, str]] = {}
+
+PAGES = (
+    Page("overview", _toggle_events),
+    Page("city", _city),
+    Page("compare", _mode),
+    Page("map", _year_back),
+    Page("completeness", _completeness),
+    Page("deck", _deck_lang),
+    Page("present", _slide),
+    Page("upload", _toggle_events),
+    Page("admin", _toggle_events),
+    Page("about", _toggle_events),
+)
+
+
+_SCRIPTS: list = []  # the one script cache of this process, as a server has (see _share_script_cache)
+
+
+def _share_script_cache() -> None:
+    """Make AppTest keep compiled scripts between runs, as a server does.
+
+    AppTest makes a new ScriptCache for every run, so it would compile dashboard.py and the page file again on
+    each rerun; a server compiles each script once. Cold runs clear it (see _clear_caches).
+    """
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test, local_script_runner
+
+    _SCRIPTS.append(ScriptCache())
+    app_test.ScriptCache = local_script_runner.ScriptCache = lambda: _SCRIPTS[0]
+
+
+def _clear_caches() -> None:
+    import streamlit as st
+
+    from ui import data
+
+    if _SCRIPTS:
+        _SCRIPTS[0].clear()
+    data.clear_caches()
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def _app(page: str, file: str = DASHBOARD):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(file, default_timeout=TIMEOUT)
+    if file == DASHBOARD:
+        if page != "overview":
+            at.switch_page(f"app_pages/{page}.py")
+        if page == "deck":
+            at.session_state["_deck"] = _standard_deck()
+    return at
+
+
+def _standard_deck() -> list:
+    from metrics import deck
+    from metrics.db import open_database
+
+    with open_database().cursor() as cur:
+        return deck.standard_specs(cur)
+
+
+def _timed_run(at) -> float:
+    start = time.perf_counter()
+    at.run()
+    seconds = time.perf_counter() - start
+    if at.exception:
+        raise RuntimeError(f"the page failed: {at.exception[0].value}")
+    return seconds
+
+
+def _prepare_city(at) -> None:
+    from metrics import queries
+    from metrics.db import open_database
+
+    with open_database().cursor() as cur:
+        codes = queries.list_cities(cur)["city_code"].tolist()
+    current = at.selectbox(key="city").value
+    _CITIES[id(at)] = (current, next(c for c in codes if c != current))
+
+
+def measure_page(page: Page, repeats: int) -> dict:
+    """Cold first runs (caches empty), the first rerun on a new widget value, warm reruns, and the floor's reruns."""
+    from benchmarks import floor
+
+    cold = []
+    for _ in range(repeats):
+        _clear_caches()
+        at = _app(page.name)
+        cold.append(_timed_run(at))
+    if page.name == "city":
+        _prepare_city(at)
+    scene_a = floor.capture(at)
+    page.flip(at, True)
+    change = _timed_run(at)
+    scene_b = floor.capture(at)
+
+    floor.SCENES.clear()
+    floor.SCENES.update({"A": scene_a, "B": scene_b})
+    bare = _app(page.name, FLOOR_APP)
+    _timed_run(bare)
+    bare.radio(key="floor_state").set_value("B")
+    _timed_run(bare)
+
+    warm, floor_times = [], []
+    for i in range(2 * repeats):  # interleaved, so that a noisy moment touches both alike
+        to_b = i % 2 == 1
+        page.flip(at, to_b)
+        warm.append(_timed_run(at))
+        bare.radio(key="floor_state").set_value("B" if to_b else "A")
+        floor_times.append(_timed_run(bare))
+    return {
+        "page": page.name,
+        "cold_s": statistics.median(cold),
+        "change_s": change,
+        "warm_s": statistics.median(warm),
+        "floor_s": statistics.median(floor_times),
+        "elements": len(scene_a),
+    }
+
+
+def measure_deck(repeats: int) -> float:
+    """Median time to build the standard deck (every chart resolved afresh)."""
+    from metrics import deck
+    from metrics.db import open_database
+
+    times = []
+    with open_database().cursor() as cur:
+        specs = deck.standard_specs(cur)
+        for _ in range(repeats):
+            start = time.perf_counter()
+            deck.build(cur, specs, "zh")
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main(argv=None) -> int:
+    """Measure every page (and the deck) at one scale and print the figures as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--scale", type=int, required=True)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--pages", nargs="*", help="only these pages")
+    args = parser.parse_args(argv)
+    os.environ["PILOT_DB"] = args.db
+    os.environ.pop("PILOT_BACKUP_HOURS", None)
+    sys.path.insert(0, str(ROOT))
+    chosen = [p for p in PAGES if not args.pages or p.name in args.pages]
+    _share_script_cache()
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    for page in chosen:  # once each first: imports and the process's one-off set-up are not what we measure
+        _clear_caches()
+        at = _app(page.name)
+        _timed_run(at)
+    pages = [{**measure_page(page, args.repeats), "scale": args.scale} for page in chosen]
+    result = {"scale": args.scale, "pages": pages, "deck_s": measure_deck(max(2, args.repeats // 2))}
+    result["peak_rss_mb"] = peak_rss_mb()
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
