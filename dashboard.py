@@ -8,32 +8,18 @@ from metrics import queries
 from metrics.db import DatabaseError
 from metrics.i18n import SAMPLE_NOTICE, Problem, Text
 from ui import auth, data, show, state
+from ui.nav import HIDDEN, PAGES
 
 APP_NAME = Text("试点城市创新仪表盘", "Pilot-city innovation dashboard")
 st.set_page_config(page_title=APP_NAME.zh, page_icon="📈", layout="wide")
 
-# (file, URL, title, icon, who may open it: an ability of metrics.access)
-PAGES = (
-    ("app_pages/overview.py", "overview", Text("项目概览", "Overview"), ":material/dashboard:", "view"),
-    ("app_pages/city.py", "city", Text("城市画像", "City profile"), ":material/location_city:", "view"),
-    ("app_pages/compare.py", "compare", Text("城市对比", "Compare"), ":material/compare_arrows:", "view"),
-    ("app_pages/map.py", "map", Text("分布图", "Map"), ":material/scatter_plot:", "view"),
-    ("app_pages/completeness.py", "completeness", Text("报送完整性", "Data completeness"), ":material/fact_check:",
-     "view"),
-    ("app_pages/deck.py", "deck", Text("演示文稿", "Deck"), ":material/slideshow:", "view"),
-    ("app_pages/upload.py", "upload", Text("数据上传", "Upload"), ":material/upload_file:", "edit"),
-    ("app_pages/admin.py", "admin", Text("账户与备份", "Accounts and backups"), ":material/admin_panel_settings:",
-     "admin"),
-    ("app_pages/about.py", "about", Text("指标说明", "About"), ":material/info:", "view"),
-    ("app_pages/present.py", "present", Text("放映", "Present"), ":material/present_to_all:", "view"),
-)  # fmt: skip
-HIDDEN = {"present"}  # reached from the deck page, not listed
 SIGN_IN = Text("登录", "Sign in")
 
 
 def run(lang: str) -> None:
     """Sign-in, navigation over the pages this person may use, the sidebar, then the page."""
-    who = auth.actor()
+    # Whether accounts exist was read with this run's data key; a page's own role check reuses who this is.
+    who = st.session_state[auth.RUN_ACTOR] = auth.actor(st.session_state[data.RUN_ACCOUNTS])
     if who is None:  # accounts are set up and nobody has signed in: every address shows the sign-in form, so a
         # link to a page still leads there once signed in
         sign_in = [st.Page(auth.sign_in_page, title=SIGN_IN(lang), icon=":material/login:", url_path=url,

@@ -12,8 +12,7 @@ show.hide_sidebar()
 
 chosen = slides.chosen()
 if not chosen:  # nothing chosen yet: present the standard deck
-    with data.reading() as cur:
-        chosen = deck.standard_specs(cur)
+    chosen = data.get(deck.standard_specs)
 count = len(chosen)
 number = state.bind("slide", 1, int)
 number = min(max(int(number), 1), count)

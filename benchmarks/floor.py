@@ -9,10 +9,10 @@ itself costs to serialise and send the same elements is in both.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
+from streamlit.proto.Block_pb2 import Block
 
 TEXT = ("title", "header", "subheader", "caption", "markdown", "info", "warning", "success", "error")
 SKIPPED = {"event", "html"}  # navigation bookkeeping; static style
@@ -20,38 +20,59 @@ SKIPPED = {"event", "html"}  # navigation bookkeeping; static style
 
 @dataclass
 class Step:
-    """One element to draw: the st function's name, its arguments, and whether it goes in the sidebar."""
+    """One element to draw: the st function's name and arguments; a container also has the steps inside it (for
+    columns, one list per column)."""
 
     function: str
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
-    sidebar: bool = False
+    children: list[list[Step]] | None = None
 
 
 SCENES: dict[str, list[Step]] = {}  # state name -> steps; set by the benchmark before the floor app runs
+PAGE = ["overview"]  # the URL of the page the floor stands in for (its navigation entry is the one drawn)
 
 
 def capture(at) -> list[Step]:
-    """The steps that draw what an AppTest run of a page showed, containers flattened."""
-    steps: list[Step] = []
-    _walk(at._tree, steps, sidebar=False)
+    """The steps that draw what an AppTest run of a page showed, in the same containers (sidebar first)."""
+    sidebar = [Step("sidebar", children=[_steps(at.sidebar)])]
+    return sidebar + _steps(at.main)
+
+
+def _steps(block) -> list[Step]:
+    steps = []
+    for node in block.children.values():
+        step = _step(node, node.type, f"{id(block)}-{len(steps)}")
+        if step is not None:
+            steps.append(step)
     return steps
 
 
-def _walk(node, steps: list[Step], sidebar: bool) -> None:
-    kind = node.type
-    children = getattr(node, "children", None)
-    if children is not None and kind not in ("plotly_chart",):
-        for child in children.values():
-            _walk(child, steps, sidebar or kind == "sidebar")
-        return
-    step = _step(node, kind, len(steps))
-    if step is not None:
-        step.sidebar = sidebar
-        steps.append(step)
+def _container(node, kind: str) -> Step:
+    proto = node.proto
+    if kind == "flex_container":
+        kids = list(node.children.values())
+        if kids and all(k.type == "column" for k in kids):
+            weights = [k.weight or 1 for k in kids]
+            return Step("columns", (weights,), children=[_steps(k) for k in kids])
+        flex = proto.flex_container
+        horizontal = flex.direction == Block.FlexContainer.HORIZONTAL
+        border = bool(getattr(flex, "border", False))
+        return Step("container", (), {"horizontal": horizontal, "border": border}, [_steps(node)])
+    if kind == "popover":
+        return Step("popover", (proto.popover.label,), children=[_steps(node)])
+    if kind == "expander":
+        return Step("expander", (node.label,), children=[_steps(node)])
+    if kind == "form":
+        return Step("form", (f"floor-{proto.form.form_id}",), {"border": proto.form.border}, [_steps(node)])
+    raise ValueError(f"the floor cannot draw a {kind!r} block yet")
 
 
-def _step(node, kind: str, i: int) -> Step | None:
+def _step(node, kind: str, i: str) -> Step | None:
+    if kind in SKIPPED:
+        return None
+    if kind in ("flex_container", "popover", "expander", "form"):
+        return _container(node, kind)
     key = {"key": f"floor-{i}"}
     proto = node.proto
     if kind in TEXT:
@@ -73,7 +94,7 @@ def _step(node, kind: str, i: int) -> Step | None:
     if kind in ("toggle", "checkbox"):
         return Step(kind, (proto.label,), {"value": bool(node.value), **key})
     if kind == "button":
-        return Step("button", (proto.label,), key)
+        return Step("form_submit_button" if proto.is_form_submitter else "button", (proto.label,), key)
     if kind == "download_button":
         return Step("download_button", (proto.label, b""), key)
     if kind == "text_input":
@@ -82,14 +103,16 @@ def _step(node, kind: str, i: int) -> Step | None:
         return Step("file_uploader", (proto.label,), key)
     if kind == "page_link":
         return Step("markdown", (proto.label,))
-    if kind in SKIPPED:
-        return None
     raise ValueError(f"the floor cannot draw a {kind!r} element yet")
 
 
-def draw(st, steps: list[Step]) -> None:
-    """Replay steps with the Streamlit module `st`."""
+def draw(parent, steps: list[Step]) -> None:
+    """Replay steps into `parent` (the streamlit module, or a container)."""
     for step in steps:
-        target = st.sidebar if step.sidebar else st
-        function: Callable = getattr(target, step.function)
-        function(*step.args, **step.kwargs)
+        made = getattr(parent, step.function)
+        if step.function != "sidebar":  # st.sidebar is a container already, not a function
+            made = made(*step.args, **step.kwargs)
+        if step.children is not None:
+            blocks = made if step.function == "columns" else [made]
+            for block, inner in zip(blocks, step.children, strict=True):
+                draw(block, inner)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import resource
 import statistics
@@ -165,6 +164,7 @@ def measure_page(page: Page, repeats: int) -> dict:
 
     floor.SCENES.clear()
     floor.SCENES.update({"A": scene_a, "B": scene_b})
+    floor.PAGE[0] = page.name
     bare = _app(page.name, FLOOR_APP)
     _timed_run(bare)
     bare.radio(key="floor_state").set_value("B")
@@ -219,8 +219,10 @@ def main(argv=None) -> int:
     os.environ.pop("PILOT_BACKUP_HOURS", None)
     sys.path.insert(0, str(ROOT))
     chosen = [p for p in PAGES if not args.pages or p.name in args.pages]
+    import streamlit.logger
+
     _share_script_cache()
-    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    streamlit.logger.set_log_level("error")  # AppTest outside a server warns on every run
     for page in chosen:  # once each first: imports and the process's one-off set-up are not what we measure
         _clear_caches()
         at = _app(page.name)

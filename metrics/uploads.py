@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import queries, raw_files, registry
+from . import queries, raw_files
 from .access import Actor, Refused, require
 from .db import Database, DatabaseError
 from .files import FileError, read_table
@@ -33,7 +34,7 @@ class Prepared:
     # file one row per event: column 'title_en' (old -> new), plus event_date and title_zh (the event's key), and
     # status 'removed' (row None) for each stored event the file leaves out
 
-    @property
+    @functools.cached_property
     def counts(self) -> dict[str, int]:
         """File rows that are new, changed or unchanged (and for an events file, stored events it removes)."""
         if self.report.kind == "events":
@@ -41,10 +42,18 @@ class Prepared:
             return {k: int((status == s).sum()) for k, s in _EVENT_COUNTS.items()}
         if self.changes.empty:
             return {"inserted": 0, "updated": 0, "unchanged": 0}
-        per_row = self.changes.groupby("row")["status"].agg(set)
-        new = per_row.map(lambda s: s == {"new"}).sum()
-        changed = per_row.map(lambda s: bool(s & {"new", "changed"}) and s != {"new"}).sum()
-        return {"inserted": int(new), "updated": int(changed), "unchanged": int(len(per_row) - new - changed)}
+        status = self.changes["status"]
+        flags = pd.DataFrame(  # plain NumPy columns: grouping them is quicker than grouping Arrow ones
+            {
+                "row": self.changes["row"].to_numpy(dtype="int64"),
+                "new": (status == "new").to_numpy(dtype=bool),
+                "changes": (status != "unchanged").to_numpy(dtype=bool),
+            }
+        )
+        per_row = flags.groupby("row").agg(cells=("new", "size"), new=("new", "sum"), changes=("changes", "sum"))
+        new = int((per_row["new"] == per_row["cells"]).sum())  # every cell of the row is new
+        changed = int(((per_row["changes"] > 0) & (per_row["new"] < per_row["cells"])).sum())
+        return {"inserted": new, "updated": changed, "unchanged": len(per_row) - new - changed}
 
 
 def prepare(database: Database, data: bytes, file_name: str) -> Prepared:
@@ -81,38 +90,8 @@ def _changes(cur: queries.Cursor, report: Report) -> pd.DataFrame:
                 new = getattr(r, column)
                 old = stored.at[r.city_code, column] if exists else None
                 out.append(_change(r.row, "cities", r.city_code, None, column, old, new, old_upload, not exists))
-        return pd.DataFrame(out, columns=[*_CHANGE_COLUMNS], dtype=object)
-    for table in registry.VALUE_TABLES:
-        columns = [i.column for i in registry.columns_of(table) if i.column in rows.columns]
-        if not columns:
-            continue
-        stored = queries.stored_rows(cur, table, rows[["city_code", "year"]])
-        stored = stored.set_index(["city_code", "year"])
-        for r in rows.itertuples():
-            key = (r.city_code, r.year)
-            exists = key in stored.index
-            for column in columns:
-                new = getattr(r, column)
-                if new is None or pd.isna(new):
-                    continue  # not reported: the stored value stays as it is
-                old = stored.at[key, column] if exists else None
-                old_upload = _int_or_none(stored.at[key, "upload_id"]) if exists else None
-                out.append(_change(r.row, table, r.city_code, r.year, column, old, new, old_upload, not exists))
-    return pd.DataFrame(out, columns=[*_CHANGE_COLUMNS], dtype=object)  # object: no NaN for missing old values
-
-
-_CHANGE_COLUMNS = (
-    "row",
-    "table",
-    "city_code",
-    "year",
-    "column",
-    "old",
-    "new",
-    "old_upload_id",
-    "row_created",
-    "status",
-)
+        return pd.DataFrame(out, columns=[*queries.CHANGE_COLUMNS], dtype=object)
+    return queries.figure_changes(cur, rows)
 
 
 def _event_changes(cur: queries.Cursor, rows: pd.DataFrame) -> pd.DataFrame:
@@ -125,7 +104,7 @@ def _event_changes(cur: queries.Cursor, rows: pd.DataFrame) -> pd.DataFrame:
 
     def add(row, when, title_zh, old, new, old_upload, status) -> None:
         values = (row, "events", None, when.year, "title_en", old, new, old_upload, status == "new", status)
-        out.append({**dict(zip(_CHANGE_COLUMNS, values, strict=True)), "event_date": when, "title_zh": title_zh})
+        out.append({**dict(zip(queries.CHANGE_COLUMNS, values, strict=True)), "event_date": when, "title_zh": title_zh})
 
     for r in rows.itertuples():
         old, old_upload = stored.pop((r.event_date, r.title_zh), (None, None))
@@ -133,16 +112,14 @@ def _event_changes(cur: queries.Cursor, rows: pd.DataFrame) -> pd.DataFrame:
         add(r.row, r.event_date, r.title_zh, old, r.title_en, old_upload, status)
     for (when, title_zh), (old, old_upload) in stored.items():  # in date order, as stored
         add(None, when, title_zh, old, None, old_upload, "removed")
-    return pd.DataFrame(out, columns=[*_CHANGE_COLUMNS, "event_date", "title_zh"], dtype=object)
+    return pd.DataFrame(out, columns=[*queries.CHANGE_COLUMNS, "event_date", "title_zh"], dtype=object)
 
 
 def _change(row, table, code, year, column, old, new, old_upload, created) -> dict:
-    old = None if old is None or (not isinstance(old, str) and pd.isna(old)) else old
-    same = old is not None and cell_text(old) == cell_text(new)
-    status = "new" if created else "unchanged" if same else "changed"
-    return dict(
-        zip(_CHANGE_COLUMNS, (row, table, code, year, column, old, new, old_upload, created, status), strict=True)
-    )
+    old, new = cell_text(old), cell_text(new)  # as the history keeps them
+    status = "new" if created else "unchanged" if old is not None and old == new else "changed"
+    values = (row, table, code, year, column, old, new, old_upload, created, status)
+    return dict(zip(queries.CHANGE_COLUMNS, values, strict=True))
 
 
 def _int_or_none(value) -> int | None:
@@ -189,7 +166,7 @@ def commit(database: Database, prepared: Prepared, data: bytes, by: Actor) -> in
     if not prepared.report.ok:
         raise Refused(Text("文件有错误，未写入任何数据。", "The file has errors; nothing was written."))
     changes = prepared.changes
-    todo = changes[changes["status"] != "unchanged"] if not changes.empty else changes
+    changing = not changes.empty and bool((changes["status"] != "unchanged").any())
     counts = prepared.counts
     with database.write_lock:
         _check_fresh(database, prepared)
@@ -206,11 +183,8 @@ def commit(database: Database, prepared: Prepared, data: bytes, by: Actor) -> in
             queries.set_upload_counts(cur, upload_id, counts["updated"], counts["unchanged"])
             if prepared.report.kind == "events":
                 _replace_events(cur, changes, upload_id)
-            elif not todo.empty:
-                history = todo.assign(
-                    upload_id=upload_id, old=todo["old"].map(cell_text), new=todo["new"].map(cell_text)
-                )
-                queries.insert_history(cur, history)
+            elif changing:
+                queries.insert_history(cur, changes, upload_id)
                 queries.apply_history(cur, upload_id)
                 queries.bump_data_version(cur)
     return upload_id

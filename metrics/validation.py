@@ -15,7 +15,10 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import queries, registry
 from .files import Table
@@ -95,8 +98,11 @@ class Report:
 def normalise(text: str) -> str:
     """A header or name as compared: NFKC (full width to half width), lower case, no spaces, no trailing unit."""
     text = unicodedata.normalize("NFKC", text).strip().lower()
-    text = re.sub(r"\([^()]*\)\s*$", "", text)
-    return re.sub(r"\s+", "", text)
+    return _SPACES.sub("", _TRAILING_UNIT.sub("", text))
+
+
+_TRAILING_UNIT = re.compile(r"\([^()]*\)\s*$")
+_SPACES = re.compile(r"\s+")
 
 
 def _figure_headers() -> dict[str, str]:
@@ -126,51 +132,39 @@ def validate(cur: queries.Cursor, table: Table) -> Report:
 
 
 def validate_figures(cur: queries.Cursor, table: Table) -> Report:
-    """Check a yearly-figures table: one row per city and year, the value columns of the data contract."""
+    """Check a yearly-figures table: one row per city and year, the value columns of the data contract.
+
+    Column by column rather than row by row (a file may have 100,000 rows): each distinct city and year is looked
+    up once, numbers in the plain forms are parsed by Arrow, and only the other cells go through `parse_number`,
+    which says what is wrong with them.
+    """
     report = Report(kind="figures")
     columns = _figure_columns(table, report)
     if columns is None:
         return report
-    if not table.rows:
+    if not len(table):
         report.add(None, None, "error", Text("文件只有表头，没有数据行。", "The file has a header but no data rows."))
         return report
     matcher = CityMatcher(queries.list_cities(cur))
     last_year = queries.max_year()
-    seen: dict[tuple[str, int], int] = {}
-    parsed = []
-    for number, cells in zip(table.row_numbers, table.rows, strict=True):
-        if _ragged(report, number, cells, table):
-            continue
-        errors_before = len(report.issues)
-        cell = dict(zip(columns, cells, strict=False))
-        code = matcher.match(cell.get("city", ""), report, number, table.header[columns.index("city")])
-        year = _year(cell.get("year", ""), report, number, table.header[columns.index("year")], last_year)
-        row = {"row": number, "city_code": code, "year": year}
-        for i, column in enumerate(columns):
-            if column in FIGURE_HEADERS.values():
-                ind = registry.get(column)
-                raw = cells[i] if i < len(cells) else ""
-                row[column] = parse_number(raw, ind, report, number, table.header[i])
-        if code and year and (code, year) in seen:
-            report.add(
-                number,
-                table.header[columns.index("year")],
-                "error",
-                Text(
-                    "{c} {y} 年在第 {r} 行已出现，每个城市每年只能有一行。",
-                    "{c} {y} already appears in row {r}; one row per city and year.",
-                ).format(c=matcher.name_of(code), y=year, r=seen[(code, year)]),
-            )
-        if code and year:
-            seen.setdefault((code, year), number)
-        if len(report.issues) == errors_before or all(i.level == "warning" for i in report.issues[errors_before:]):
-            parsed.append(row)
-    value_columns = [c for c in columns if c in FIGURE_HEADERS.values()]
-    report.rows = pd.DataFrame(parsed, columns=["row", "city_code", "year", *value_columns])
+    bad = _ragged_rows(report, table)  # rows with an error, so far
+    city, year = columns.index("city"), columns.index("year")
+    codes = _each_distinct(table, city, matcher.resolve, report, bad)
+    years = _each_distinct(table, year, lambda raw: _year_value(raw, last_year), report, bad)
+    _duplicate_rows(table, codes, years, matcher, report, table.header[year])
+    values = {}
+    for i, column in enumerate(columns):
+        if column in FIGURE_HEADERS.values():
+            values[column] = _numbers(table, i, registry.get(column), report, bad)
+    parsed = pa.table(
+        {"row": table.row_numbers, "city_code": pa.array(codes, pa.string()), "year": pa.array(years, pa.int32()),
+         **values}
+    ).filter(pa.array(~bad))  # fmt: skip
+    report.rows = parsed.to_pandas(types_mapper=pd.ArrowDtype)
     if report.ok:
-        headers = {c: table.header[i] for i, c in enumerate(columns) if c in value_columns}
+        headers = {c: table.header[i] for i, c in enumerate(columns) if c in values}
         _warn_jumps(cur, report, headers)
-        if report.rows[value_columns].isna().all().all():
+        if all(parsed[c].null_count == len(parsed) for c in values):
             report.add(
                 None,
                 None,
@@ -178,6 +172,78 @@ def validate_figures(cur: queries.Cursor, table: Table) -> Report:
                 Text("文件里没有任何数值，不会有改动。", "The file holds no values; nothing would change."),
             )
     return report
+
+
+def _each_distinct(table: Table, index: int, resolve, report: Report, bad: np.ndarray) -> np.ndarray:
+    """A column's cells resolved by `resolve(raw) -> (value, error Text | None)`, called once per distinct cell.
+
+    Rows whose cell is an error get it reported and are marked in `bad`; their value is None.
+    """
+    cells = table.column(index)
+    distinct = pc.unique(cells)
+    resolved = [resolve(raw) for raw in distinct.to_pylist()]
+    position = pc.index_in(cells, distinct).to_numpy()
+    values = np.array([value for value, _ in resolved], dtype=object)[position]
+    header = table.header[index]
+    for k, (_, error) in enumerate(resolved):
+        if error is not None:
+            for i in np.flatnonzero(position == k):
+                report.add(int(table.row_numbers[i]), header, "error", error)
+                bad[i] = True
+    return values
+
+
+def _duplicate_rows(table: Table, codes, years, matcher: CityMatcher, report: Report, header: str) -> None:
+    """A city and year on a second row is an error naming the first (rows whose city or year is bad aside)."""
+    frame = pd.DataFrame({"code": codes, "year": years, "row": table.row_numbers}).dropna()
+    first = frame.groupby(["code", "year"], sort=False)["row"].transform("first")
+    again = frame["row"] != first
+    for code, year, row, first_row in zip(frame["code"][again], frame["year"][again], frame["row"][again],
+                                          first[again], strict=True):  # fmt: skip
+        report.add(
+            int(row),
+            header,
+            "error",
+            Text(
+                "{c} {y} 年在第 {r} 行已出现，每个城市每年只能有一行。",
+                "{c} {y} already appears in row {r}; one row per city and year.",
+            ).format(c=matcher.name_of(code), y=year, r=int(first_row)),
+        )
+
+
+# The plain forms of a number, which Arrow parses directly; anything else goes through parse_number. Their
+# lengths keep them within int64 and DECIMAL(18,2) before the range checks.
+_PLAIN = {
+    "INTEGER": (r"^(\d{1,3}(,\d{3})+|\d+)$", 13, pa.int64()),
+    "DECIMAL(18,2)": (r"^(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$", 20, pa.decimal128(18, 2)),
+}
+_NOT_REPORTED = pa.array(sorted(NOT_REPORTED))
+
+
+def _numbers(table: Table, index: int, ind: registry.Indicator, report: Report, bad: np.ndarray) -> pa.Array:
+    """One value column parsed: nulls where not reported (or in error, reported and marked in `bad`)."""
+    raw = table.column(index)
+    text = raw
+    if not pc.all(pc.string_is_ascii(raw)).as_py():  # NFKC (full-width digits) changes nothing in ASCII
+        text = pa.array([unicodedata.normalize("NFKC", v).strip() for v in raw.to_pylist()], pa.string())
+    pattern, longest, arrow_type = _PLAIN[ind.sql_type]
+    missing = pc.is_in(pc.utf8_lower(text), _NOT_REPORTED).to_numpy(zero_copy_only=False)
+    plain = pc.and_(pc.match_substring_regex(text, pattern), pc.less_equal(pc.utf8_length(text), longest))
+    plain = plain.to_numpy(zero_copy_only=False) & ~missing
+    parsed = pc.cast(pc.replace_substring(pc.if_else(plain, text, None), ",", ""), arrow_type)
+    limit = MAX_COUNT if ind.sql_type == "INTEGER" else MAX_VALUE
+    in_range = pc.fill_null(pc.less(parsed, pa.scalar(limit, arrow_type)), False).to_numpy(zero_copy_only=False)
+    values = pc.if_else(in_range, parsed, None)
+    others = np.flatnonzero(~missing & ~in_range)
+    if len(others):  # what parse_number makes of the rest: an error, or a value in another form ("12.0", "12.500")
+        cells, numbers, header = raw.to_pylist(), table.row_numbers, table.header[index]
+        patched = values.to_pylist()
+        for i in others:
+            before = len(report.issues)
+            patched[i] = parse_number(cells[i], ind, report, int(numbers[i]), header)
+            bad[i] |= len(report.issues) > before
+        values = pa.array(patched, arrow_type)
+    return values
 
 
 def _figure_columns(table: Table, report: Report) -> list[str | None] | None:
@@ -238,10 +304,17 @@ def _duplicate_columns(table: Table, columns: list[str | None], report: Report) 
             )
 
 
-def _ragged(report: Report, number: int, cells: tuple[str, ...], table: Table) -> bool:
-    """A row with more cells than the header (a value would land under the wrong column) is an error."""
+def _ragged_rows(report: Report, table: Table) -> np.ndarray:
+    """Rows with more cells than the header (a value would land under the wrong column), reported as errors; a
+    boolean mask over the rows."""
     header = table.header
-    if len(cells) > table.width or any(cells[len(header) :]):
+    ragged = np.zeros(len(table), dtype=bool)
+    for column in table.columns[len(header) :]:
+        ragged |= pc.not_equal(column, "").to_numpy(zero_copy_only=False)
+    if table.too_long:
+        ragged |= np.isin(table.row_numbers, list(table.too_long))
+    for i in np.flatnonzero(ragged):
+        number = int(table.row_numbers[i])
         report.add(
             number,
             None,
@@ -249,26 +322,20 @@ def _ragged(report: Report, number: int, cells: tuple[str, ...], table: Table) -
             Text(
                 "这一行有 {n} 个单元格，但表头只有 {m} 列。",
                 "This row has {n} cells but the header has only {m} columns.",
-            ).format(n=len(cells), m=len(header)),
+            ).format(n=table.too_long.get(number, len(table.columns)), m=len(header)),
         )
-        return True
-    return False
+    return ragged
 
 
-def _year(raw: str, report: Report, number: int, column: str, last_year: int) -> int | None:
+def _year_value(raw: str, last_year: int) -> tuple[int | None, Text | None]:
+    """The year a cell holds, or the error saying why it holds none."""
     text = unicodedata.normalize("NFKC", raw).strip().removesuffix("年")
     if not re.fullmatch(r"\d{4}", text) or not queries.MIN_YEAR <= int(text) <= last_year:
-        report.add(
-            number,
-            column,
-            "error",
-            Text(
-                "年份“{v}”无效：应为 {a} 至 {b} 之间的四位数年份。",
-                "Year '{v}' is not valid: it must be a year from {a} to {b}.",
-            ).format(v=raw, a=queries.MIN_YEAR, b=last_year),
-        )
-        return None
-    return int(text)
+        return None, Text(
+            "年份“{v}”无效：应为 {a} 至 {b} 之间的四位数年份。",
+            "Year '{v}' is not valid: it must be a year from {a} to {b}.",
+        ).format(v=raw, a=queries.MIN_YEAR, b=last_year)
+    return int(text), None
 
 
 def parse_number(raw: str, ind: registry.Indicator, report: Report, number: int, column: str):
@@ -309,33 +376,21 @@ def parse_number(raw: str, ind: registry.Indicator, report: Report, number: int,
 
 
 def _warn_jumps(cur: queries.Cursor, report: Report, headers: dict[str, str]) -> None:
-    """Warn about values ten times (or a tenth of) the same city's figure the year before (headers: column ->
-    its header in the file)."""
+    """Warn about values ten times (or a tenth of) the same city's figure the year before, as the file or else the
+    database has it (headers: column -> its header in the file)."""
     rows = report.rows
     if rows is None or rows.empty:
         return
-    for column, header in headers.items():
-        ind = registry.get(column)
-        stored = queries.stored_values(cur, ind.table, column, tuple(rows["city_code"].unique()))
-        previous = {(r.city_code, r.year): r.value for r in stored.itertuples()}
-        for r in rows.itertuples():
-            previous[(r.city_code, r.year)] = (
-                getattr(r, column) if getattr(r, column) is not None else previous.get((r.city_code, r.year))
-            )
-        for r in rows.itertuples():
-            new, old = getattr(r, column), previous.get((r.city_code, r.year - 1))
-            if new is None or old is None or pd.isna(old) or max(float(new), float(old)) < 10:
-                continue
-            if float(new) >= JUMP * float(old) or float(new) * JUMP <= float(old):
-                report.add(
-                    r.row,
-                    header,
-                    "warning",
-                    Text(
-                        "{v} 与上年的 {o} 相差十倍以上，请核对。",
-                        "{v} is more than ten times different from last year's {o}; please check.",
-                    ).format(v=new, o=old),
-                )
+    for column, row, new, old in queries.jumps(cur, rows, list(headers), JUMP):
+        report.add(
+            row,
+            headers[column],
+            "warning",
+            Text(
+                "{v} 与上年的 {o} 相差十倍以上，请核对。",
+                "{v} is more than ten times different from last year's {o}; please check.",
+            ).format(v=new, o=old),
+        )
 
 
 class CityMatcher:
@@ -344,9 +399,11 @@ class CityMatcher:
     def __init__(self, cities: pd.DataFrame):
         self._names = dict(zip(cities["city_code"], cities["name_zh"], strict=True))
         self._index: dict[str, set[str]] = {}
-        for row in cities.itertuples():
-            for key in (row.city_code, row.name_zh, _short(row.name_zh), row.name_en):
-                self._index.setdefault(normalise(key), set()).add(row.city_code)
+        for code, zh, en in zip(cities["city_code"].tolist(), cities["name_zh"].tolist(), cities["name_en"].tolist(),
+                                strict=True):  # fmt: skip
+            name = normalise(zh)
+            for key in {normalise(code), name, normalise(_short(zh)), normalise(en)}:
+                self._index.setdefault(key, set()).add(code)
 
     def name_of(self, code: str) -> str:
         """The Chinese name of a code."""
@@ -354,24 +411,25 @@ class CityMatcher:
 
     def match(self, raw: str, report: Report, number: int, column: str) -> str | None:
         """The code the cell names, or None after reporting why not."""
+        code, error = self.resolve(raw)
+        if error is not None:
+            report.add(number, column, "error", error)
+        return code
+
+    def resolve(self, raw: str) -> tuple[str | None, Text | None]:
+        """The code the cell names, or the error saying why it names none (ambiguous: the candidates; unknown:
+        the closest names)."""
         key = normalise(raw)
         if not key:
-            report.add(number, column, "error", Text("城市不能为空。", "The city is missing."))
-            return None
+            return None, Text("城市不能为空。", "The city is missing.")
         found = self._index.get(key) or self._index.get(normalise(_short(raw)))
         if found and len(found) == 1:
-            return next(iter(found))
+            return next(iter(found)), None
         if found:
             names = "、".join(f"{self._names[c]}（{c}）" for c in sorted(found))
-            report.add(
-                number,
-                column,
-                "error",
-                Text(
-                    "“{v}”可指多个城市：{n}。请填写城市代码。", "'{v}' could be any of: {n}. Use the city code."
-                ).format(v=raw, n=names),
-            )
-            return None
+            return None, Text(
+                "“{v}”可指多个城市：{n}。请填写城市代码。", "'{v}' could be any of: {n}. Use the city code."
+            ).format(v=raw, n=names)
         close = difflib.get_close_matches(key, list(self._index), n=3, cutoff=0.5)
         hint = "、".join(dict.fromkeys(self._names[c] for k in close for c in self._index[k]))
         message = (
@@ -379,8 +437,7 @@ class CityMatcher:
             if hint
             else Text("未知城市“{v}”。", "Unknown city '{v}'.")
         )
-        report.add(number, column, "error", message.format(v=raw or "—", h=hint))
-        return None
+        return None, message.format(v=raw or "—", h=hint)
 
 
 def looks_like_formula(text: str) -> bool:
@@ -415,14 +472,15 @@ def validate_cities(cur: queries.Cursor, table: Table) -> Report:
     _check_columns(table, columns, {c: Text(c, c) for c in CITY_COLUMNS}, report)
     if not report.ok:
         return report
-    if not table.rows:
+    if not len(table):
         report.add(None, None, "error", Text("文件只有表头，没有数据行。", "The file has a header but no data rows."))
         return report
     parsed, codes, names = [], {}, {}
     stored = queries.list_cities(cur)
     stored_names = dict(zip(stored["name_zh"], stored["city_code"], strict=True))
-    for number, cells in zip(table.row_numbers, table.rows, strict=True):
-        if _ragged(report, number, cells, table):
+    ragged = _ragged_rows(report, table)
+    for number, cells, skip in zip(table.row_numbers.tolist(), table.rows, ragged, strict=True):
+        if skip:
             continue
         before = len(report.issues)
         row = {c: (cells[i] if i < len(cells) else "") for i, c in enumerate(columns) if c}
@@ -544,7 +602,7 @@ def validate_events(cur: queries.Cursor, table: Table) -> Report:
     _check_columns(table, columns, needed, report)
     if not report.ok:
         return report
-    if not table.rows:
+    if not len(table):
         report.add(
             None,
             None,
@@ -558,8 +616,9 @@ def validate_events(cur: queries.Cursor, table: Table) -> Report:
         return report
     last_year = queries.max_year()
     parsed, seen = [], {}
-    for number, cells in zip(table.row_numbers, table.rows, strict=True):
-        if _ragged(report, number, cells, table):
+    ragged = _ragged_rows(report, table)
+    for number, cells, skip in zip(table.row_numbers.tolist(), table.rows, ragged, strict=True):
+        if skip:
             continue
         before = len(report.issues)
         cell = {c: (cells[i] if i < len(cells) else "") for i, c in enumerate(columns) if c}

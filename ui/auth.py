@@ -13,6 +13,7 @@ from metrics.i18n import Text
 from . import data, show, state
 
 _KEY = "_actor"  # the signed-in account; session state lives on the server, so a browser cannot set it
+RUN_ACTOR = "_run_actor"  # who dashboard.py found at the start of this run (set before every page runs)
 WRONG = Text("账户名或密码不正确。", "Wrong account name or password.")
 LOCAL_MODE = Text(
     "本机单用户模式：尚未设置账户，能打开本页面的人都可修改数据。用 `python -m metrics user add` 添加账户。",
@@ -29,10 +30,16 @@ def provider_configured() -> bool:
         return False
 
 
-def actor() -> access.Actor | None:
-    """Who is using this session now, with their current role; None until someone signs in."""
+def actor(accounts: bool | None = None) -> access.Actor | None:
+    """Who is using this session now, with their current role; None until someone signs in.
+
+    `accounts` is whether any account exists, when the caller has just read it (dashboard.py, from the run's
+    snapshot); anything else, such as a callback that writes, asks the database afresh.
+    """
     database = data.database()
-    if not provider_configured() and not access.accounts_configured(database):
+    if accounts is None:
+        accounts = access.accounts_configured(database)
+    if not provider_configured() and not accounts:
         return access.local_actor()
     if provider_configured() and st.user.is_logged_in:
         return access.identity_actor(database, st.user.get("email"), st.user.get("email_verified"))
@@ -47,7 +54,7 @@ def require(ability: str, refusal: Text) -> access.Actor:
 
     Pages a role may not use are not in its navigation; this refuses them too if reached some other way.
     """
-    who = actor()
+    who = st.session_state.get(RUN_ACTOR) or actor()
     if who is None or not who.may(ability):
         st.error(refusal(state.current_lang()))
         st.stop()

@@ -17,17 +17,8 @@ from contextlib import contextmanager
 import plotly.graph_objects as go
 import streamlit as st
 
-from metrics import analysis, backup, charts, highlights, queries, specs
+from metrics import backup, charts, queries, specs
 from metrics.db import Database, open_database
-
-# Functions the pages may call through `get`: the public functions of queries, analysis and highlights (cursor
-# first).
-_FUNCTIONS: dict[str, Callable] = {
-    f"{module.__name__}.{name}": function
-    for module in (queries, analysis, highlights)
-    for name, function in vars(module).items()
-    if callable(function) and not name.startswith("_") and getattr(function, "__module__", None) == module.__name__
-}
 
 
 def database() -> Database:
@@ -91,20 +82,28 @@ def refresh_data_version() -> tuple:
 
 
 def _remember_key(database_: Database, cur) -> tuple:
-    st.session_state["_data_key"] = (str(database_.path), *queries.data_identity(cur))
+    database_id, version, accounts = queries.run_state(cur)
+    st.session_state["_data_key"] = (str(database_.path), database_id, version)
+    st.session_state[RUN_ACCOUNTS] = accounts
     return st.session_state["_data_key"]
 
 
+RUN_ACCOUNTS = "_run_accounts"  # whether accounts exist, as this run's snapshot saw it (read with the data key)
+
+
 @functools.lru_cache(maxsize=2048)
-def _cached(data_key: tuple, name: str, args: tuple, kwargs: tuple):
+def _cached(data_key: tuple, function: Callable, args: tuple, kwargs: tuple):
     with reading(data_key) as cur:
-        return _FUNCTIONS[name](cur, *args, **dict(kwargs))
+        return function(cur, *args, **dict(kwargs))
 
 
 def get(function: Callable, *args, **kwargs):
-    """function(cursor, *args, **kwargs), cached until the data changes (a new data version)."""
-    name = f"{function.__module__}.{function.__name__}"
-    return _cached(data_key(), name, args, tuple(sorted(kwargs.items())))
+    """function(cursor, *args, **kwargs) of metrics, cached until the data changes (a new data version).
+
+    The arguments must be hashable (tuples, not lists); the result is shared with every later caller, so it is
+    never changed.
+    """
+    return _cached(data_key(), function, args, tuple(sorted(kwargs.items())))
 
 
 @functools.lru_cache(maxsize=1024)

@@ -1,0 +1,165 @@
+"""Import times: a 10,000- and a 100,000-row yearly-figures file checked and committed, against DuckDB's own read.
+
+    python -m benchmarks.imports --db SCALE_100_DB --work DIR [--rows 10000 100000] [--repeats R]
+
+Each import goes into a fresh copy of the database. The file is what an officer's spreadsheet saves: Chinese
+headers, a 序号 column, cities by Chinese name, thousands separators, and some cells not reported ("-" or blank).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+FIRST_YEAR = 2000
+
+
+def figures_file(levels: pd.DataFrame, rows: int, seed: int = 7) -> bytes:
+    """A yearly-figures CSV (UTF-8 with BOM, as Excel saves it) of `rows` rows, newest year first.
+
+    `levels` holds each city's typical value of every column (indexed by Chinese name); each cell is that level
+    times a factor from 0.7 to 1.4, so that the file is plausible (few "ten times last year" warnings).
+    """
+    from metrics import registry, sample
+
+    rng = random.Random(seed)
+    columns = registry.BASE_INDICATORS
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["序号", "城市", "年份", *(i.header_zh for i in columns), "备注"])
+    last = sample.last_full_year()
+    cities = levels.index.tolist()
+    pairs = ((name, year) for year in range(last, FIRST_YEAR - 1, -1) for name in cities)
+    typical = levels.to_dict("index")
+    for n, (name, year) in enumerate(pairs, start=1):
+        if n > rows:
+            break
+        cells = []
+        for ind in columns:
+            draw = rng.random()
+            value = typical[name][ind.column] * rng.uniform(0.7, 1.4)
+            if draw < 0.03:
+                cells.append("-")
+            elif draw < 0.05:
+                cells.append("")
+            elif ind.sql_type == "INTEGER":
+                cells.append(f"{round(value):,}")
+            else:
+                cells.append(f"{value:.2f}")
+        writer.writerow([n, name, year, *cells, ""])
+    else:
+        raise ValueError(f"{len(cities)} cities give fewer than {rows} city-years")
+    return out.getvalue().encode("utf-8-sig")
+
+
+def typical_levels(db: Path) -> pd.DataFrame:
+    """Each city's median of every value column, indexed by its Chinese name (1 where it never reported)."""
+    from metrics import queries, registry
+    from metrics.db import open_database
+
+    database = open_database(db)
+    with database.cursor() as cur:
+        cities = queries.list_cities(cur)[["city_code", "name_zh"]]
+        for table in registry.VALUE_TABLES:
+            columns = [i.column for i in registry.columns_of(table)]
+            medians = queries.table_rows(cur, table).groupby("city_code")[columns].median()
+            cities = cities.merge(medians, left_on="city_code", right_index=True, how="left")
+    database.close()
+    return cities.set_index("name_zh").drop(columns="city_code").astype(float).fillna(1.0)
+
+
+def duckdb_read_seconds(path: Path) -> float:
+    """How long DuckDB alone takes to read the file into a table (its own CSV reader, types detected)."""
+    import duckdb
+
+    con = duckdb.connect()
+    start = time.perf_counter()
+    con.execute("CREATE TABLE t AS SELECT * FROM read_csv($path)", {"path": str(path)})
+    seconds = time.perf_counter() - start
+    con.close()
+    return seconds
+
+
+def import_seconds(db: Path, path: Path, work: Path) -> tuple[float, dict, int]:
+    """How long checking and committing the file takes in-process, on a fresh copy of the database."""
+    from metrics import access, uploads
+    from metrics.db import open_database
+
+    copy = work / "import-copy.duckdb"
+    shutil.copyfile(db, copy)
+    database = open_database(copy)
+    try:
+        start = time.perf_counter()
+        prepared, upload_id = uploads.load(database, path.read_bytes(), path.name, access.cli_actor("benchmark"))
+        seconds = time.perf_counter() - start
+    finally:
+        database.close()
+        copy.unlink()
+        shutil.rmtree(work / "uploads", ignore_errors=True)
+    if upload_id is None:
+        raise RuntimeError(f"the benchmark file was refused: {prepared.report.sorted_issues()[:3]}")
+    return seconds, prepared.counts, len(prepared.report.issues)
+
+
+def cli_seconds(db: Path, path: Path, work: Path) -> float:
+    """Wall time of `python -m metrics import FILE` (a whole new process: interpreter, imports, check, commit)."""
+    copy = work / "cli-copy.duckdb"
+    shutil.copyfile(db, copy)
+    try:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "metrics", "import", str(path), "--db", str(copy)], cwd=ROOT,
+                       check=True, capture_output=True)  # fmt: skip
+        return time.perf_counter() - start
+    finally:
+        copy.unlink()
+        shutil.rmtree(work / "uploads", ignore_errors=True)
+
+
+def measure(db: Path, work: Path, rows: int, repeats: int) -> dict:
+    """Medians for one file size."""
+    path = work / f"figures-{rows}.csv"
+    path.write_bytes(figures_file(typical_levels(db), rows))
+    totals, reads = [], []
+    for _ in range(repeats):  # interleaved, so that a noisy moment touches both alike
+        seconds, counts, warnings = import_seconds(db, path, work)
+        totals.append(seconds)
+        reads.append(duckdb_read_seconds(path))
+    return {
+        "rows": rows,
+        "total_s": statistics.median(totals),
+        "duckdb_read_s": statistics.median(reads),
+        "cli_s": cli_seconds(db, path, work),
+        "file_mb": path.stat().st_size / 2**20,
+        "warnings": warnings,
+        **counts,
+    }
+
+
+def main(argv=None) -> int:
+    """Measure the imports and print the figures as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True, type=Path)
+    parser.add_argument("--work", required=True, type=Path)
+    parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    args.work.mkdir(parents=True, exist_ok=True)
+    print(json.dumps([measure(args.db, args.work, rows, args.repeats) for rows in args.rows]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
