@@ -8,6 +8,7 @@ from metrics.specs import ChartSpec
 from ui import data, show, state
 
 KEYS = tuple(i.key for i in registry.BASE_INDICATORS)
+NAMED = 30  # pilots named in the warning; beyond that, how many more
 
 v = state.view()
 t, lang = v.t, v.lang
@@ -30,7 +31,9 @@ status = data.get(analysis.completeness, key, v.scope, v.years)
 missing_now = status[(status["year"] == last) & (status["status"] == "missing")]
 names = show.city_names(lang)
 if len(missing_now):
-    who = t(Text("、", ", ")).join(missing_now["city_code"].map(names))
+    who = t(Text("、", ", ")).join(missing_now["city_code"].head(NAMED).map(names))
+    if len(missing_now) > NAMED:
+        who += t(Text("等 {n} 个", " and {n} more")).format(n=f"{len(missing_now) - NAMED:,}")
     st.warning(t(Text("{y} 年尚未报送“{ind}”：{who}", "Not yet reported for {y}, {ind}: {who}")).format(
         y=last, ind=ind.label(lang), who=who))  # fmt: skip
 else:

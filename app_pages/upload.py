@@ -8,6 +8,8 @@ from metrics import access, exports, queries, tables, templates, uploads
 from metrics.i18n import Problem, Text
 from ui import auth, data, show, state
 
+PREVIEW_CELLS = 2000  # listed cell by cell; a 100,000-row file changes most of a million cells
+
 v = state.view()
 t, lang = v.t, v.lang
 database = data.database()
@@ -110,7 +112,11 @@ if uploaded is not None:
         next(columns).metric(t(Text("未变行", "Unchanged rows")), counts["unchanged"])
         if "removed" in counts:  # an events file replaces the whole list
             next(columns).metric(t(Text("删除的事件", "Events removed")), counts["removed"])
-        preview = tables.changes_table(prepared, show.city_names(lang), lang)
+        preview = tables.changes_table(prepared, show.city_names(lang), lang, limit=PREVIEW_CELLS)
+        if len(prepared.changes) > len(preview):
+            st.caption(t(Text("共 {n:,} 个单元格，下表列出前 {m:,} 个（先列修改，再列新增）。",
+                              "{n:,} cells in all; the first {m:,} are listed (changed first, then new).")).format(
+                n=len(prepared.changes), m=len(preview)))  # fmt: skip
         if len(preview):
             show.table(
                 preview, f"preview_{prepared.sha256[:8]}", key="preview", height=min(420, 38 + 35 * len(preview))

@@ -145,26 +145,14 @@ def completeness(cur: Cursor, key: str, scope: Scope, years: tuple[int, int]) ->
 
     status: 'reported', 'missing' (a pilot that year but no figure) or 'not_designated'.
     """
-    frame = queries.series(cur, key, scope, per_city=True, years=years)
-    cities = queries.list_cities(cur, scope).reset_index(names="order").set_index("city_code")
-    before = frame["year"] < frame["city_code"].map(cities["designated_year"])
-    frame["status"] = "missing"
-    frame.loc[frame["value"].notna(), "status"] = "reported"
-    frame.loc[before, "status"] = "not_designated"
-    frame = frame.sort_values(
-        ["city_code", "year"], key=lambda c: c.map(cities["order"]) if c.name == "city_code" else c
-    )
-    return frame[["city_code", "year", "status"]].reset_index(drop=True)
+    return queries.reporting_status(cur, key, scope, years)
 
 
 def completeness_summary(cur: Cursor, scope: Scope, years: tuple[int, int]) -> pd.DataFrame:
     """Share of pilots that reported each base indicator, per year (rows indicator keys, columns years, 0-100)."""
-    rows = {}
-    for ind in registry.BASE_INDICATORS:
-        status = completeness(cur, ind.key, scope, years)
-        due = status[status["status"] != "not_designated"]
-        rows[ind.key] = due.groupby("year")["status"].apply(lambda s: (s == "reported").mean() * 100)
-    return pd.DataFrame(rows).T
+    rates = queries.reporting_rates(cur, scope, years).set_index("year")
+    rates.index.name = None
+    return rates.T.astype(float)
 
 
 def profile(cur: Cursor, city_code: str, year: int) -> pd.DataFrame:

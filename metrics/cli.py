@@ -159,6 +159,12 @@ def _init(args, lang: str) -> int:
     what = Text("含示例数据，{n} 个试点城市和园区", "with the built-in sample, {n} pilot cities and parks").format(
         n=cities
     )
+    if args.scale > 1:
+        what = Text(
+            "含 {s} 倍示例数据，{n} 个试点单位（原样本之外为合成副本，用于性能测试）",
+            "with the built-in sample {s} times over, {n} pilot units (synthetic copies beyond the first, for "
+            "benchmarks)",
+        ).format(s=args.scale, n=cities)
     if args.empty:
         what = Text("空库", "empty")
     print(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from . import registry
@@ -140,15 +141,17 @@ def issues_table(report, lang: str) -> pd.DataFrame:
     )
 
 
-def changes_table(prepared, names: dict[str, str], lang: str) -> pd.DataFrame:
-    """What an upload would change, cell by cell: new and changed first (old -> new), then unchanged."""
+def changes_table(prepared, names: dict[str, str], lang: str, limit: int | None = None) -> pd.DataFrame:
+    """What an upload would change, cell by cell: changed first (old -> new), then new, then unchanged; the first
+    `limit` cells of that order when given (a 100,000-row file changes most of a million cells)."""
     changes = prepared.changes
     if changes.empty:
         return pd.DataFrame()
     if prepared.report.kind == "events":
         return _event_changes_table(changes, lang)
-    order = {"changed": 0, "new": 1, "unchanged": 2}
-    changes = changes.sort_values(["status", "row"], key=lambda c: c.map(order) if c.name == "status" else c)
+    status = changes["status"].to_numpy(dtype=object)
+    rank = np.select([status == "changed", status == "new"], [0, 1], 2)
+    changes = changes.iloc[np.lexsort((changes["row"].to_numpy(dtype="int64"), rank))[:limit]]
 
     def label(column: str) -> str:
         return registry.get(column).title(lang) if column in registry.KEYS else column

@@ -211,11 +211,12 @@ def _duplicate_rows(table: Table, codes, years, matcher: CityMatcher, report: Re
         )
 
 
-# The plain forms of a number, which Arrow parses directly; anything else goes through parse_number. Their
-# lengths keep them within int64 and DECIMAL(18,2) before the range checks.
+# The plain forms of a number, which Arrow parses directly; anything else goes through parse_number. The length
+# limits keep them within int64 (13 characters: at most 13 digits) and DECIMAL(18,2) (16: at most 16 whole digits)
+# before the range checks; a longer plain number takes the slow path, which says it is too large.
 _PLAIN = {
     "INTEGER": (r"^(\d{1,3}(,\d{3})+|\d+)$", 13, pa.int64()),
-    "DECIMAL(18,2)": (r"^(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$", 20, pa.decimal128(18, 2)),
+    "DECIMAL(18,2)": (r"^(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$", 16, pa.decimal128(18, 2)),
 }
 _NOT_REPORTED = pa.array(sorted(NOT_REPORTED))
 

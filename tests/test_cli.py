@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import lock_holder
 
-from metrics import registry
+from metrics import queries, registry
 from metrics.cli import main
+from metrics.db import open_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,10 +63,20 @@ def test_exit_codes_in_sequence(db_path):
         (["bogus"], 2),
         ([], 2),
         (["series", "agreements", "--from", "abc"], 2),
+        (["init", "--scale", "0"], 2),
+        (["init", "--scale", "101"], 2),
+        (["init", "--empty", "--scale", "10"], 2),
     ],
 )
 def test_usage_errors_exit_2(args, expected):
     assert main(args) == expected
+
+
+def test_init_scale_builds_n_times_the_sample(db_path, capsys):
+    assert main(["init", "--db", db_path, "--scale", "2", "--lang", "en"]) == 0
+    assert "130 pilot units" in capsys.readouterr().out
+    with open_database(db_path).cursor() as cur:
+        assert len(queries.list_cities(cur)) == 130
 
 
 def test_series_json_reproduces_published_agreements(db_path):

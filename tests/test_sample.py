@@ -112,3 +112,55 @@ def test_pandemic_dip_and_growth(sample_db):
         acts = queries.series(cur, "activities").set_index("year").value
     assert acts[2020] < 0.7 * acts[2019]
     assert acts[SAMPLE_END_YEAR] > acts[2016]
+
+
+# --- the scale generator (benchmarks build databases 10 and 100 times the sample) ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def scaled():
+    return sample.generate(SAMPLE_END_YEAR, scale=3)
+
+
+def test_scale_one_is_the_sample_itself(frames):
+    again = sample.generate(SAMPLE_END_YEAR, scale=1)
+    for name, frame in frames.items():
+        pd.testing.assert_frame_equal(again[name], frame)
+
+
+def test_a_scaled_sample_has_n_copies_of_every_unit_with_codes_and_names_of_their_own(frames, scaled):
+    cities = scaled["cities"]
+    assert len(cities) == 3 * len(frames["cities"])
+    assert cities["city_code"].is_unique and cities["name_zh"].is_unique and cities["name_en"].is_unique
+    assert cities["city_code"].str.fullmatch(r"\d{6}|P\d{4}").all()  # what a cities upload accepts
+    first = cities.iloc[len(frames["cities"])]  # copy 1 of the first unit
+    original = frames["cities"].iloc[0]
+    assert first["city_code"] == sample.copy_code(original["city_code"], 1)
+    assert first["name_zh"] == f"{original['name_zh']}01"
+    for column in ("province_zh", "region", "kind", "batch", "designated_year"):
+        assert first[column] == original[column]
+    assert abs(first["lat"] - original["lat"]) <= 0.5 and abs(first["lon"] - original["lon"]) <= 0.5
+
+
+@pytest.mark.parametrize("table", ["matching_activities", "agreements", "service_stations", "experts"])
+def test_a_scaled_sample_keeps_gaps_and_gives_plausible_figures(frames, scaled, table):
+    base, grown = frames[table], scaled[table]
+    assert len(grown) == 3 * len(base)
+    assert not grown.duplicated(["city_code", "year"]).any()
+    for column in grown.columns.drop(["city_code", "year"]):
+        assert grown[column].isna().sum() == 3 * base[column].isna().sum()  # the same cells are not reported
+        assert (grown[column].dropna() >= 0).all()
+        copies = grown[column].iloc[len(base) :].astype(float).sum()
+        assert 0.5 < copies / (2 * base[column].astype(float).sum()) < 2  # each copy near its unit's size
+
+
+def test_scaling_is_deterministic(scaled):
+    again = sample.generate(SAMPLE_END_YEAR, scale=3)
+    for name, frame in scaled.items():
+        pd.testing.assert_frame_equal(again[name], frame)
+
+
+@pytest.mark.parametrize("scale", [0, sample.MAX_SCALE + 1])
+def test_scales_outside_the_range_are_refused(scale):
+    with pytest.raises(ValueError, match="scale"):
+        sample.generate(SAMPLE_END_YEAR, scale=scale)

@@ -1,0 +1,226 @@
+"""The benchmark: page times, imports, the deck, memory and time to first chart, as the programme grows.
+
+    .venv/bin/python benchmarks/run.py [--json] [--scales 1 10 100] [--repeats 5] [--no-browser]
+
+Builds sample databases 1, 10 and 100 times the size (`python -m metrics init --scale N`: 65, 650 and 6,500
+pilots over the same years) in a temporary folder, then measures, each part in a process of its own:
+- every page through AppTest (benchmarks/pages.py): the cold first run, the warm rerun after a widget change, and
+  the floor, a bare Streamlit script drawing the same elements from precomputed data (benchmarks/floor.py);
+- a 10,000- and a 100,000-row import against DuckDB's own read of the same file (benchmarks/imports.py);
+- the standard deck; the peak memory of each scale's process;
+- the time to the first drawn chart of the overview in Chromium, on a fresh server (benchmarks/browser.py).
+Prints a report with the targets of issue 7, or with --json one object holding every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
+
+# (what, how it is checked): the targets of issue 7.
+TARGETS = (
+    ("warm rerun <= 1.5x floor at scale 1", lambda r: _worst_ratio(r, 1) <= 1.5),
+    ("warm rerun <= 2x floor at scale 100", lambda r: _worst_ratio(r, 100) <= 2.0),
+    ("cold first run < 1.5 s at scale 100", lambda r: _worst_cold(r, 100) < 1.5),
+    ("100,000-row import < 2 s", lambda r: _import(r, 100_000)["total_s"] < 2.0),
+    ("100,000-row import <= 10x DuckDB's read", lambda r: _import_ratio(r, 100_000) <= 10),
+    ("first chart in the browser < 3 s at scale 100", lambda r: r["browser_first_chart_s"].get("100", 0) < 3.0),
+    ("memory sub-linear in scale", lambda r: r["memory_growth_exponent"] < 1.0),
+)
+
+
+def _pages_at(result: dict, scale: int) -> list[dict]:
+    return [p for p in result["pages"] if p["scale"] == scale]
+
+
+def _worst_ratio(result: dict, scale: int) -> float:
+    return max((p["warm_s"] / p["floor_s"] for p in _pages_at(result, scale)), default=math.nan)
+
+
+def _worst_cold(result: dict, scale: int) -> float:
+    return max((p["cold_s"] for p in _pages_at(result, scale)), default=math.nan)
+
+
+def _import(result: dict, rows: int) -> dict:
+    return next(i for i in result["imports"] if i["rows"] == rows)
+
+
+def _import_ratio(result: dict, rows: int) -> float:
+    found = _import(result, rows)
+    return found["total_s"] / found["duckdb_read_s"]
+
+
+def _run_json(args: list[str]) -> object:
+    """Run `python -m <args>` from the project folder and return what it printed as JSON."""
+    done = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def build_database(folder: Path, scale: int) -> tuple[Path, float]:
+    """A sample database of the scale, and the seconds `init --scale` took."""
+    path = folder / f"scale-{scale}.duckdb"
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "metrics", "init", "--db", str(path), "--scale", str(scale), "--force"],
+                   cwd=ROOT, check=True, capture_output=True)  # fmt: skip
+    return path, time.perf_counter() - start
+
+
+def browser_times(databases: dict[int, Path], repeats: int) -> tuple[dict, dict]:
+    """Median seconds to the overview's first chart on a fresh server (cold) and on a second visit (warm)."""
+    from benchmarks.browser import chromium, first_chart_seconds, streamlit_server
+
+    cold, warm = {}, {}
+    with chromium() as browser:
+        for scale, path in databases.items():
+            firsts, seconds = [], []
+            for _ in range(repeats):
+                with streamlit_server(path) as url:
+                    firsts.append(first_chart_seconds(browser, url))
+                    seconds.append(first_chart_seconds(browser, url))
+            cold[str(scale)], warm[str(scale)] = statistics.median(firsts), statistics.median(seconds)
+    return cold, warm
+
+
+def measure(scales: list[int], repeats: int, browser: bool, import_rows: list[int]) -> dict:
+    """Every figure of the benchmark, as one object."""
+    result: dict = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "repeats": repeats,
+        "pages": [],
+        "init_s": {},
+        "deck_s_by_scale": {},
+        "peak_rss_mb": {},
+    }
+    with tempfile.TemporaryDirectory(prefix="pilot-bench-") as tmp:
+        folder = Path(tmp)
+        databases = {}
+        for scale in scales:
+            databases[scale], result["init_s"][str(scale)] = build_database(folder, scale)
+            _say(f"scale {scale}: pages")
+            pages = _run_json(["benchmarks.pages", "--db", str(databases[scale]), "--scale", str(scale),
+                               "--repeats", str(repeats)])  # fmt: skip
+            result["pages"] += pages["pages"]
+            result["deck_s_by_scale"][str(scale)] = pages["deck_s"]
+            result["peak_rss_mb"][str(scale)] = pages["peak_rss_mb"]
+        largest = max(scales)
+        _say(f"imports (into the scale-{largest} database)")
+        result["imports"] = _run_json(["benchmarks.imports", "--db", str(databases[largest]), "--work",
+                                       str(folder / "imports"), "--repeats", str(max(3, repeats)),
+                                       "--rows", *map(str, import_rows)])  # fmt: skip
+        result["imports_scale"] = largest
+        result["browser_first_chart_s"], result["browser_second_visit_s"] = {}, {}
+        if browser:
+            _say("browser")
+            ends = {s: databases[s] for s in dict.fromkeys([min(scales), largest])}
+            cold, warm = browser_times(ends, max(1, repeats // 2))
+            result["browser_first_chart_s"], result["browser_second_visit_s"] = cold, warm
+    result["deck_s"] = result["deck_s_by_scale"][str(min(scales))]
+    rss = result["peak_rss_mb"]
+    lo, hi = str(min(scales)), str(largest)
+    # peak memory ~ scale ** exponent; 1 would be linear in the data
+    result["memory_growth_exponent"] = (
+        math.log(rss[hi] / rss[lo]) / math.log(largest / min(scales)) if largest > min(scales) else 0.0
+    )
+    result["targets"] = [{"target": name, "met": bool(check(result))} for name, check in TARGETS if _checkable(
+        name, result)]  # fmt: skip
+    return result
+
+
+def _checkable(name: str, result: dict) -> bool:
+    if "100,000-row" in name and not any(i["rows"] == 100_000 for i in result["imports"]):
+        return False
+    needs_scale_100 = "scale 100" in name and not _pages_at(result, 100) and "browser" not in name
+    needs_browser = "browser" in name and not result["browser_first_chart_s"]
+    needs_scale_1 = "scale 1" in name and not _pages_at(result, 1)
+    return not (needs_scale_100 or needs_browser or needs_scale_1)
+
+
+def _say(message: str) -> None:
+    print(f"[benchmark] {message}", file=sys.stderr, flush=True)
+
+
+def report(result: dict) -> str:
+    """The figures as Markdown tables, as the README quotes them."""
+    lines = [f"Measured {result['when']} on {result['machine']['cpus']} CPUs, Python {result['machine']['python']}; "
+             f"medians of {result['repeats']} runs.", ""]  # fmt: skip
+    scales = sorted({p["scale"] for p in result["pages"]})
+    lines += ["Page times through AppTest, in milliseconds: cold first run / warm rerun after a widget change / "
+              "floor (ratio warm / floor).", ""]  # fmt: skip
+    lines += ["| page | " + " | ".join(f"scale {s}" for s in scales) + " |", "| --- |" + " --- |" * len(scales)]
+    for name in dict.fromkeys(p["page"] for p in result["pages"]):
+        cells = []
+        for s in scales:
+            p = next(x for x in result["pages"] if x["page"] == name and x["scale"] == s)
+            cells.append(f"{p['cold_s'] * 1000:.0f} / {p['warm_s'] * 1000:.1f} / {p['floor_s'] * 1000:.1f} "
+                         f"({p['warm_s'] / p['floor_s']:.2f}x)")  # fmt: skip
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        f"Imports into the scale-{result['imports_scale']} database (check and commit, in-process; the CLI "
+        "includes starting Python):",
+        "",
+        "| rows | import | DuckDB's read | ratio | `metrics import` CLI | new / changed rows |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for i in result["imports"]:
+        lines.append(f"| {i['rows']:,} | {i['total_s']:.2f} s | {i['duckdb_read_s']:.3f} s | "
+                     f"{i['total_s'] / i['duckdb_read_s']:.1f}x | {i['cli_s']:.2f} s | "
+                     f"{i['inserted']:,} / {i['updated']:,} |")  # fmt: skip
+    rss = result["peak_rss_mb"]
+    lines += ["", "| | " + " | ".join(f"scale {s}" for s in rss) + " |", "| --- |" + " --- |" * len(rss),
+              "| peak memory of the page process | " + " | ".join(f"{v:.0f} MB" for v in rss.values()) + " |",
+              "| standard deck | " + " | ".join(f"{v:.2f} s" for v in result["deck_s_by_scale"].values()) + " |",
+              "| `init --scale` | " + " | ".join(f"{v:.1f} s" for v in result["init_s"].values()) + " |"]  # fmt: skip
+    if result["browser_first_chart_s"]:
+        cold, warm = result["browser_first_chart_s"], result["browser_second_visit_s"]
+        lines += ["", "Overview in Chromium, seconds to the first drawn chart: "
+                  + "; ".join(f"scale {s}: {cold[s]:.2f} s on a fresh server, {warm[s]:.2f} s on a second visit"
+                              for s in cold) + "."]  # fmt: skip
+    lines += ["", f"Memory grows as scale^{result['memory_growth_exponent']:.2f} (1 would be linear).", ""]
+    lines += [f"- {'met' if t['met'] else 'NOT met'}: {t['target']}" for t in result["targets"]]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    """Run the benchmark and print its report (or --json)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
+    parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
+    parser.add_argument("--repeats", type=int, default=5, help="runs per figure (medians are reported)")
+    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium measurement")
+    parser.add_argument("--import-rows", type=int, nargs="+", default=[10_000, 100_000], metavar="ROWS",
+                        help="sizes of the imported files (into the largest scale's database)")  # fmt: skip
+    args = parser.parse_args(argv)
+    result = measure(sorted(set(args.scales)), args.repeats, not args.no_browser, args.import_rows)
+    print(json.dumps(result, indent=1) if args.json else report(result))
+    return 0
+
+
+if __name__ == "__main__":
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    try:
+        import streamlit  # noqa: F401
+    except ImportError:  # run with a Python that lacks the project's packages: use the project's own
+        if VENV_PYTHON.exists() and Path(sys.executable) != VENV_PYTHON:
+            os.execv(VENV_PYTHON, [str(VENV_PYTHON), *sys.argv])
+        raise SystemExit(
+            "Run `make test` (or `make setup`) first: the benchmark needs the project's packages."
+        ) from None
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Reading uploaded files: the vectorised CSV reader gives exactly what the row-by-row reader gives, or declines."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from metrics import files
+
+# (what, CSV text, whether the fast reader takes it). Those it declines go to the exact reader.
+TEXTS = [
+    ("plain", "city,year,activities\n杭州市,2020,12\n武汉市,2020,7\n", True),
+    ("CRLF and a last line without end", "city,year\r\n杭州市,2020\r\n武汉市,2021", True),
+    ("quoted thousands", 'city,year,activities\n杭州市,2020,"1,234"\n', True),
+    ("doubled quotes", 'city,year,notes\n杭州市,2020,"say ""hi"""\n', True),
+    ("blank lines keep the numbering", "\n\ncity,year\n\n杭州市,2020\n\n\n武汉市,2021\n", True),
+    ("rows of empty cells are blank", "city,year,activities\n,,\n杭州市,2020,1\n , ,\n", True),
+    ("cells are stripped", "city , year\n 杭州市 ,\u30002020\u3000\n", True),
+    ("trailing blank headers", "city,year,,\n杭州市,2020,,\n", True),
+    ("cells under blank headers", "city,year,\n杭州市,2020,oops\n", True),
+    ("semicolons", "city;year;activities\n杭州市;2020;5\n", True),
+    ("tabs", "city\tyear\n杭州市\t2020\n", True),
+    ("a quoted line break", 'city,year,notes\n杭州市,2020,"two\nlines"\n武汉市,2021,x\n', False),
+    ("a longer row", "city,year\n杭州市,2020,extra\n", False),
+    ("a shorter row", "city,year,activities\n杭州市,2020\n", False),
+    ("a lone CR ends a line", "city,year\r杭州市,2020\r", False),
+]
+
+
+def _exact(text: str) -> files.Table:
+    delimiter = files._delimiter(text)
+    return files._table(list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)), "csv",
+                        encoding="utf-8", delimiter=delimiter)  # fmt: skip
+
+
+def _view(table: files.Table) -> tuple:
+    return (table.header, table.header_row, table.width, table.row_numbers.tolist(), table.rows, table.too_long)
+
+
+@pytest.mark.parametrize(("what", "text", "fast"), TEXTS, ids=[t[0] for t in TEXTS])
+def test_the_fast_reader_agrees_with_the_exact_one_or_declines(what, text, fast):
+    got = files._read_csv_fast(text, "utf-8", files._delimiter(text))
+    assert (got is not None) == fast, what
+    if got is not None:
+        assert _view(got) == _view(_exact(text))
+    assert _view(files.read_table(text.encode())) == _view(_exact(text))  # whichever reads it
+
+
+def test_rows_longer_than_the_header_are_recorded():
+    table = files.read_table("city,year\n杭州市,2020,1,2\n武汉市,2021\n".encode())
+    assert table.too_long == {2: 4} and table.rows[1] == ("武汉市", "2021", "", "")
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        ("city,year\n杭州市,2020\n".encode("utf-8-sig"), "utf-8-sig"),
+        ("city,year\n杭州市,2020\n".encode("gb18030"), "gb18030"),
+        ("city,year\n杭州市,2020\n".encode("utf-16"), "utf-16"),
+    ],
+)
+def test_encodings_are_told_from_the_content(data, encoding):
+    table = files.read_table(data)
+    assert table.encoding == encoding and table.rows == [("杭州市", "2020")]
+
+
+@pytest.mark.parametrize("data", [b"city,year\n\x01,2020\n", "city,year\n\x85,2020\n".encode()])
+def test_control_characters_mean_it_is_not_text(data):
+    with pytest.raises(files.FileError):
+        files.read_table(data)

@@ -1,0 +1,32 @@
+"""Checking figures column by column gives what checking each cell with parse_number gives."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pytest
+
+from metrics import files, registry, validation
+
+CELLS = ["12", "1,234", "0", "007", "12.0", "12.50", "12.500", "１２", " 7 ", "2,147,483,646", "2147483647",
+         "99999999999999999999", "1,23", "12,34.5", "-", "—", "N/A", "na", "无", "/", "", "-3", "=1+1", "+1", "@x",
+         "abc", "1.2.3", "1e5", "999999999999.99", "1000000000000", "0.001", "3.14159"]  # fmt: skip
+
+
+@pytest.mark.parametrize("column", ["activities", "contract_value_10k_cny"])
+def test_numbers_by_column_equal_numbers_cell_by_cell(column):
+    ind = registry.get(column)
+    text = "city,year,value\n" + "".join(f'x,2020,"{cell}"\n' for cell in CELLS)
+    table = files.read_table(text.encode())
+    by_column = validation.Report()
+    bad = np.zeros(len(table), dtype=bool)
+    values = validation._numbers(table, 2, ind, by_column, bad).to_pylist()
+    for i, cell in enumerate(CELLS):
+        by_cell = validation.Report()
+        expected = validation.parse_number(cell.strip(), ind, by_cell, i + 2, "value")
+        assert values[i] == expected, cell
+        assert bool(bad[i]) == (not by_cell.ok), cell
+        assert [x.message for x in by_column.issues if x.row == i + 2] == [x.message for x in by_cell.issues], cell
+    if column == "contract_value_10k_cny":
+        assert values[CELLS.index("12.500")] == Decimal("12.50")
