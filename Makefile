@@ -17,7 +17,7 @@ $(DB): | $(VENV)/.installed
 	$(PY) -m metrics init --db $(DB)
 
 run: setup $(DB)
-	$(PY) -m streamlit run dashboard.py
+	$(PY) -m ui.serve  # streamlit run dashboard.py, with the app's modules loaded before the first visit
 
 test: setup
 	$(PY) -m ruff check .

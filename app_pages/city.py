@@ -33,8 +33,7 @@ st.caption(
 )  # fmt: skip
 
 st.subheader(t(Text("{y} 年在全部试点中的位次", "Standing among all pilots, {y}").format(y=last)))
-profile = data.get(analysis.profile, code, last)
-show.table(tables.profile_table(profile, lang), f"profile_{code}_{last}", key="profile")
+show.table(data.get(tables.profile, code, last, lang), f"profile_{code}_{last}", key="profile")
 
 st.subheader(
     t(Text("各指标走势（对比同批次试点中位数）", "Every indicator over time, against the median of its batch"))

@@ -54,4 +54,4 @@ with left:
     show.chart(ChartSpec("slope", key, v.years, cities=tuple(chosen), mode=mode, base_year=base_year), lang)
 with right:
     st.subheader(t(Text("{y} 年排名", "Ranking, {y}").format(y=last)))
-    show.ranking(tables.ranking_table(ranking, names, ind, lang), f"ranking_{key}_{last}")
+    show.ranking(data.get(tables.ranking, key, last, v.scope, lang), f"ranking_{key}_{last}")

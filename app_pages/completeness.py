@@ -16,8 +16,8 @@ first, last = v.years
 
 st.title(t(Text("报送完整性", "Data completeness")))
 st.subheader(t(Text("各指标报送率（%，已命名试点中）", "Share of pilots that reported (%, of those designated)")))
-summary = data.get(analysis.completeness_summary, v.scope, v.years)
-show.table(tables.completeness_table(summary, lang), f"reporting_{first}-{last}", "summary", hide_index=False)
+show.table(data.get(tables.completeness, v.scope, v.years, lang), f"reporting_{first}-{last}", "summary",
+           hide_index=False)  # fmt: skip
 
 state.bind_choice("completeness_indicator", KEYS[0], KEYS, name="indicator")
 key = st.selectbox(
@@ -27,11 +27,10 @@ key = st.selectbox(
     key="completeness_indicator",
 )
 ind = registry.get(key)
-status = data.get(analysis.completeness, key, v.scope, v.years)
-missing_now = status[(status["year"] == last) & (status["status"] == "missing")]
+missing_now = data.get(analysis.not_reported, key, v.scope, last)
 names = show.city_names(lang)
-if len(missing_now):
-    who = t(Text("、", ", ")).join(missing_now["city_code"].head(NAMED).map(names))
+if missing_now:
+    who = t(Text("、", ", ")).join(names[c] for c in missing_now[:NAMED])
     if len(missing_now) > NAMED:
         who += t(Text("等 {n} 个", " and {n} more")).format(n=f"{len(missing_now) - NAMED:,}")
     st.warning(t(Text("{y} 年尚未报送“{ind}”：{who}", "Not yet reported for {y}, {ind}: {who}")).format(

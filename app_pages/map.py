@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from metrics import analysis, registry, tables
+from metrics import registry, tables
 from metrics.i18n import Text
 from metrics.specs import ChartSpec
 from ui import data, show, state
@@ -21,7 +21,6 @@ key = left.selectbox(
 years = list(range(first, last + 1))
 state.bind_choice("year", last, years, int)
 year = right.selectbox(t(Text("年份", "Year")), years, key="year")
-ind = registry.get(key)
 
 show.chart(ChartSpec("map", key, (first, year), v.scope), lang, key="map")
 st.caption(
@@ -33,5 +32,4 @@ st.caption(
     )
 )
 st.subheader(t(Text("{y} 年排名", "Ranking, {y}").format(y=year)))
-ranking = data.get(analysis.ranks, key, year, v.scope)
-show.ranking(tables.ranking_table(ranking, show.city_names(lang), ind, lang), f"ranking_{key}_{year}")
+show.ranking(data.get(tables.ranking, key, year, v.scope, lang), f"ranking_{key}_{year}")

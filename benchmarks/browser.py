@@ -39,10 +39,11 @@ def _free_port() -> int:
 
 @contextmanager
 def streamlit_server(db_path: Path, env: dict | None = None) -> Iterator[str]:
-    """A fresh `streamlit run dashboard.py` on a free port, serving the database at db_path; yields its URL."""
+    """A fresh dashboard server (`python -m ui.serve`, as `make run` starts it) on a free port, serving the database
+    at db_path; yields its URL."""
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+        [sys.executable, "-m", "ui.serve", "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT,
         env={**os.environ, "PILOT_DB": str(db_path), **(env or {})},

@@ -143,6 +143,8 @@ def measure(scales: list[int], repeats: int, browser: bool, import_rows: list[in
 
 
 def _checkable(name: str, result: dict) -> bool:
+    if "memory" in name and len(result["peak_rss_mb"]) < 2:
+        return False
     if "100,000-row" in name and not any(i["rows"] == 100_000 for i in result["imports"]):
         return False
     needs_scale_100 = "scale 100" in name and not _pages_at(result, 100) and "browser" not in name

@@ -148,6 +148,13 @@ def completeness(cur: Cursor, key: str, scope: Scope, years: tuple[int, int]) ->
     return queries.reporting_status(cur, key, scope, years)
 
 
+def not_reported(cur: Cursor, key: str, scope: Scope, year: int) -> tuple[str, ...]:
+    """Codes of the pilots in scope, designated by `year`, that have not reported the indicator for it (batch
+    order)."""
+    status = queries.reporting_status(cur, key, scope, (year, year))
+    return tuple(status.loc[status["status"] == "missing", "city_code"])
+
+
 def completeness_summary(cur: Cursor, scope: Scope, years: tuple[int, int]) -> pd.DataFrame:
     """Share of pilots that reported each base indicator, per year (rows indicator keys, columns years, 0-100)."""
     rates = queries.reporting_rates(cur, scope, years).set_index("year")

@@ -456,6 +456,12 @@ def series(
     return frame
 
 
+def city_names(cur: Cursor, lang: str) -> dict[str, str]:
+    """City code -> name in the language, for every pilot."""
+    column = {"zh": "name_zh", "en": "name_en"}[lang]
+    return dict(cur.execute(f"SELECT city_code, {column} FROM cities").fetchall())
+
+
 def reporting_status(cur: Cursor, column: str, scope: Scope | None, years: tuple[int, int]) -> pd.DataFrame:
     """Whether each pilot in scope reported a value column each year: city_code, year, status ('reported',
     'missing', or 'not_designated' before its designation year); pilots in batch order, as list_cities."""

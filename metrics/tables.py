@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 import pandas as pd
 
-from . import registry
+from . import analysis, queries, registry
 from .formatting import format_change, format_value
 from .i18n import ROLE_NAMES, Text
 from .uploads import cell_text
@@ -72,6 +73,22 @@ def ranking_table(ranking: pd.DataFrame, names: dict[str, str], ind: registry.In
     )
 
 
+def ranking(cur, key: str, year: int, scope, lang: str) -> pd.DataFrame:
+    """The ranking table of an indicator in a year over the pilots in scope, straight from the database."""
+    return ranking_table(analysis.ranks(cur, key, year, scope), queries.city_names(cur, lang), registry.get(key), lang)
+
+
+def profile(cur, city_code: str, year: int, lang: str) -> pd.DataFrame:
+    """A city's standing table in a year, straight from the database."""
+    return profile_table(analysis.profile(cur, city_code, year), lang)
+
+
+def completeness(cur, scope, years: tuple[int, int], lang: str) -> pd.DataFrame:
+    """The share-reporting table over the pilots in scope, straight from the database."""
+    return completeness_table(analysis.completeness_summary(cur, scope, years), lang)
+
+
+@functools.lru_cache(maxsize=2)
 def indicator_table(lang: str) -> pd.DataFrame:
     """The registry as a table of definitions."""
 

@@ -186,7 +186,7 @@ def commit(database: Database, prepared: Prepared, data: bytes, by: Actor) -> in
             elif changing:
                 queries.insert_history(cur, changes, upload_id)
                 queries.apply_history(cur, upload_id)
-                queries.bump_data_version(cur)
+            queries.bump_data_version(cur)  # even with no cell changed, the upload history has a new row
     return upload_id
 
 
@@ -228,8 +228,6 @@ def _replace_events(cur: queries.Cursor, changes: pd.DataFrame, upload_id: int) 
         ),
         upload_id,
     )
-    if (changes["status"] != "unchanged").any():
-        queries.bump_data_version(cur)
 
 
 def _keep_raw_file(db_path: Path, prepared: Prepared, data: bytes) -> None:

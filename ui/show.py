@@ -98,9 +98,8 @@ def table(frame: pd.DataFrame, stem: str, key: str, **dataframe) -> None:
 
 
 def city_names(lang: str) -> dict[str, str]:
-    """City code -> name in the language."""
-    cities = data.get(queries.list_cities)
-    return dict(zip(cities["city_code"], cities[f"name_{lang}"], strict=True))
+    """City code -> name in the language (cached until the data changes)."""
+    return data.get(queries.city_names, lang)
 
 
 def ranking(frame: pd.DataFrame, stem: str, height: int = 440) -> None:
