@@ -18,8 +18,8 @@ SIGN_IN = Text("登录", "Sign in")
 
 def run(lang: str) -> None:
     """Sign-in, navigation over the pages this person may use, the sidebar, then the page."""
-    # Whether accounts exist was read with this run's data key; a page's own role check reuses who this is.
-    who = st.session_state[auth.RUN_ACTOR] = auth.actor(st.session_state[data.RUN_ACCOUNTS])
+    # Whether accounts exist is cached with this run's data key; a page's own role check reuses who this is.
+    who = st.session_state[auth.RUN_ACTOR] = auth.actor(data.get(queries.user_count) > 0)
     if who is None:  # accounts are set up and nobody has signed in: every address shows the sign-in form, so a
         # link to a page still leads there once signed in
         sign_in = [st.Page(auth.sign_in_page, title=SIGN_IN(lang), icon=":material/login:", url_path=url,

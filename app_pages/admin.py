@@ -37,8 +37,7 @@ if "admin_done" in st.session_state:
     st.success(show.escaped(t(st.session_state.pop("admin_done"))))  # it names accounts
 
 st.subheader(t(Text("账户", "Accounts")))
-with data.reading() as cur:  # read afresh each run: account changes do not advance the data version
-    users = queries.list_users(cur)
+users = data.get(queries.list_users)  # cached until the data or the accounts change
 if users.empty:
     st.info(
         t(
@@ -50,7 +49,7 @@ if users.empty:
         )
     )
 else:
-    show.table(tables.users_table(users, lang), "accounts", key="accounts")
+    show.table(data.get(tables.users, lang), "accounts", key="accounts")
 
 role_label = lambda r: ROLE_NAMES[r](lang)  # noqa: E731
 PROVIDER = Text(

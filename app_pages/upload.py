@@ -135,9 +135,8 @@ if "upload_done" in st.session_state:
     st.success(t(done.format(i=st.session_state.pop("upload_done"))))
 
 st.subheader(t(Text("上传记录", "Upload history")))
-history = data.get(queries.upload_history)
-show.table(tables.history_table(history, lang), "upload_history", key="history")
-undoable = history[(history["status"] == "committed") & (history["kind"] != "sample")]["upload_id"].tolist()
+show.table(data.get(tables.history, lang), "upload_history", key="history")
+undoable = data.get(queries.undoable_uploads)
 if undoable:
     left, right = st.columns([2, 1])
     chosen = left.selectbox(t(Text("撤销上传", "Undo upload")), undoable, key="undo_id")

@@ -242,14 +242,17 @@ def data_identity(cur: Cursor) -> tuple[str, int]:
     return run_state(cur)[:2]
 
 
-def run_state(cur: Cursor) -> tuple[str, int, bool]:
-    """(database id, data version, whether any account exists): what every page run asks first, in one statement."""
+def run_state(cur: Cursor) -> tuple[str, int, int]:
+    """(database id, data version, accounts version): what every page run asks first, in one statement.
+
+    The accounts version advances with every change to the accounts (which leaves the data version alone, so that
+    an officer's checked upload does not go stale when an admin adds an account).
+    """
     # One statement without parameters, the whole (tiny) meta table: each DuckDB statement costs a fraction of a
     # millisecond, and this one runs on every click.
-    meta = dict(
-        cur.execute("SELECT key, value FROM meta UNION ALL SELECT '', (count(*) > 0)::VARCHAR FROM users").fetchall()
-    )
-    return meta.get("database_id") or "", int(meta.get("data_version") or 0), meta.get("") == "true"
+    meta = dict(cur.execute("SELECT key, value FROM meta").fetchall())
+    return (meta.get("database_id") or "", int(meta.get("data_version") or 0),
+            int(meta.get("accounts_version") or 0))  # fmt: skip
 
 
 def bump_data_version(cur: Cursor) -> int:
@@ -848,6 +851,14 @@ def upload_history(cur: Cursor) -> pd.DataFrame:
 # --- accounts ---------------------------------------------------------------------------------------------
 
 
+def undoable_uploads(cur: Cursor) -> tuple[int, ...]:
+    """Ids of the committed uploads that may be undone (not the built-in sample), newest first."""
+    rows = cur.execute(
+        "SELECT upload_id FROM uploads WHERE status = 'committed' AND kind <> 'sample' ORDER BY upload_id DESC"
+    ).fetchall()
+    return tuple(r[0] for r in rows)
+
+
 def user_count(cur: Cursor) -> int:
     """How many accounts there are (none: local single-user mode)."""
     return cur.execute("SELECT count(*) FROM users").fetchone()[0]
@@ -870,12 +881,18 @@ def list_users(cur: Cursor) -> pd.DataFrame:
     ).df()
 
 
+def _accounts_changed(cur: Cursor) -> None:
+    """Advance the accounts version (run_state), inside the transaction that changes the accounts."""
+    set_meta(cur, "accounts_version", str(int(get_meta(cur, "accounts_version") or 0) + 1))
+
+
 def insert_user(cur: Cursor, name: str, role: str, password_hash: str | None, by: str) -> None:
     """Add an account."""
     cur.execute(
         "INSERT INTO users (name, role, password_hash, created_by) VALUES ($name, $role, $hash, $by)",
         {"name": name, "role": role, "hash": password_hash, "by": by},
     )
+    _accounts_changed(cur)
 
 
 def update_user(cur: Cursor, name: str, by: str, *, role: str | None = None, password_hash: str | None = None) -> int:
@@ -886,12 +903,17 @@ def update_user(cur: Cursor, name: str, by: str, *, role: str | None = None, pas
            WHERE name = $name RETURNING name""",
         {"name": name, "role": role, "hash": password_hash, "by": by},
     ).fetchall()
+    if row:
+        _accounts_changed(cur)
     return len(row)
 
 
 def delete_user(cur: Cursor, name: str) -> int:
     """Remove an account; returns how many were removed (0 or 1)."""
-    return len(cur.execute("DELETE FROM users WHERE name = $name RETURNING name", {"name": name}).fetchall())
+    removed = len(cur.execute("DELETE FROM users WHERE name = $name RETURNING name", {"name": name}).fetchall())
+    if removed:
+        _accounts_changed(cur)
+    return removed
 
 
 # --- exports ----------------------------------------------------------------------------------------------

@@ -88,6 +88,16 @@ def completeness(cur, scope, years: tuple[int, int], lang: str) -> pd.DataFrame:
     return completeness_table(analysis.completeness_summary(cur, scope, years), lang)
 
 
+def users(cur, lang: str) -> pd.DataFrame:
+    """The accounts table, straight from the database."""
+    return users_table(queries.list_users(cur), lang)
+
+
+def history(cur, lang: str) -> pd.DataFrame:
+    """The upload history table, straight from the database."""
+    return history_table(queries.upload_history(cur), lang)
+
+
 @functools.lru_cache(maxsize=2)
 def indicator_table(lang: str) -> pd.DataFrame:
     """The registry as a table of definitions."""

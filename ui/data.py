@@ -82,13 +82,8 @@ def refresh_data_version() -> tuple:
 
 
 def _remember_key(database_: Database, cur) -> tuple:
-    database_id, version, accounts = queries.run_state(cur)
-    st.session_state["_data_key"] = (str(database_.path), database_id, version)
-    st.session_state[RUN_ACCOUNTS] = accounts
+    st.session_state["_data_key"] = (str(database_.path), *queries.run_state(cur))
     return st.session_state["_data_key"]
-
-
-RUN_ACCOUNTS = "_run_accounts"  # whether accounts exist, as this run's snapshot saw it (read with the data key)
 
 
 @functools.lru_cache(maxsize=2048)
@@ -134,7 +129,8 @@ def clear_caches() -> None:
 
 
 def data_key() -> tuple:
-    """(database path, database id, data version) of this run: what every cache here is keyed on."""
+    """(database path, database id, data version, accounts version) of this run: what every cache here is keyed
+    on."""
     return st.session_state.get("_data_key") or refresh_data_version()
 
 
