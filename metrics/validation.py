@@ -211,12 +211,12 @@ def _duplicate_rows(table: Table, codes, years, matcher: CityMatcher, report: Re
         )
 
 
-# The plain forms of a number, which Arrow parses directly; anything else goes through parse_number. The length
-# limits keep them within int64 (13 characters: at most 13 digits) and DECIMAL(18,2) (16: at most 16 whole digits)
-# before the range checks; a longer plain number takes the slow path, which says it is too large.
+# The plain forms of a number, which Arrow parses directly; anything else goes through parse_number. The digit
+# limits keep them within int64 and DECIMAL(18,2) before the range checks; a longer number takes the slow path,
+# which says it is too large.
 _PLAIN = {
-    "INTEGER": (r"^(\d{1,3}(,\d{3})+|\d+)$", 13, pa.int64()),
-    "DECIMAL(18,2)": (r"^(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$", 16, pa.decimal128(18, 2)),
+    "INTEGER": (r"^(\d{1,3}(,\d{3}){1,4}|\d{1,13})$", pa.int64()),
+    "DECIMAL(18,2)": (r"^(\d{1,3}(,\d{3}){1,4}|\d{1,16})(\.\d{1,2})?$", pa.decimal128(18, 2)),
 }
 _NOT_REPORTED = pa.array(sorted(NOT_REPORTED))
 
@@ -227,10 +227,9 @@ def _numbers(table: Table, index: int, ind: registry.Indicator, report: Report, 
     text = raw
     if not pc.all(pc.string_is_ascii(raw)).as_py():  # NFKC (full-width digits) changes nothing in ASCII
         text = pa.array([unicodedata.normalize("NFKC", v).strip() for v in raw.to_pylist()], pa.string())
-    pattern, longest, arrow_type = _PLAIN[ind.sql_type]
+    pattern, arrow_type = _PLAIN[ind.sql_type]
     missing = pc.is_in(pc.utf8_lower(text), _NOT_REPORTED).to_numpy(zero_copy_only=False)
-    plain = pc.and_(pc.match_substring_regex(text, pattern), pc.less_equal(pc.utf8_length(text), longest))
-    plain = plain.to_numpy(zero_copy_only=False) & ~missing
+    plain = pc.match_substring_regex(text, pattern).to_numpy(zero_copy_only=False) & ~missing
     parsed = pc.cast(pc.replace_substring(pc.if_else(plain, text, None), ",", ""), arrow_type)
     limit = MAX_COUNT if ind.sql_type == "INTEGER" else MAX_VALUE
     in_range = pc.fill_null(pc.less(parsed, pa.scalar(limit, arrow_type)), False).to_numpy(zero_copy_only=False)

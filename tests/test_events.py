@@ -117,10 +117,11 @@ def test_reuploading_the_same_list_changes_nothing(db):
     before = stored_events(db)
     with db.cursor() as cur:
         version = queries.data_version(cur)
-    uploads.commit(db, uploads.prepare(db, data, "e.csv"), data, EDITOR)
+    upload_id = uploads.commit(db, uploads.prepare(db, data, "e.csv"), data, EDITOR)
     pd.testing.assert_frame_equal(before, stored_events(db))
     with db.cursor() as cur:
-        assert queries.data_version(cur) == version
+        assert queries.data_version(cur) == version + 1  # the events are the same; the upload history is not
+        assert queries.upload_history(cur)["upload_id"].iloc[0] == upload_id
 
 
 @pytest.mark.parametrize(("name", "row", "column", "words"), BAD)
