@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DB := $(or $(PILOT_DB),data/pilot_cities.duckdb)
 
-.PHONY: run test lint format setup clean
+.PHONY: run test bench lint format setup clean
 
 setup: $(VENV)/.installed
 
@@ -23,6 +23,9 @@ test: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest -n 2  # two workers: the browser tests mostly wait on servers
+
+bench: setup  # the performance benchmark (a few minutes): scales 1, 10 and 100, imports, the deck, the browser
+	$(PY) benchmarks/run.py
 
 lint: setup
 	$(PY) -m ruff check .

@@ -1,6 +1,6 @@
 """The benchmark: page times, imports, the deck, memory and time to first chart, as the programme grows.
 
-    .venv/bin/python benchmarks/run.py [--json] [--scales 1 10 100] [--repeats 5] [--no-browser]
+    .venv/bin/python benchmarks/run.py [--json] [--save FILE] [--scales 1 10 100] [--repeats 5] [--no-browser]
 
 Builds sample databases 1, 10 and 100 times the size (`python -m metrics init --scale N`: 65, 650 and 6,500
 pilots over the same years) in a temporary folder, then measures, each part in a process of its own:
@@ -206,10 +206,13 @@ def main(argv=None) -> int:
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
     parser.add_argument("--repeats", type=int, default=5, help="runs per figure (medians are reported)")
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium measurement")
+    parser.add_argument("--save", type=Path, metavar="FILE", help="also write every figure as JSON to FILE")
     parser.add_argument("--import-rows", type=int, nargs="+", default=[10_000, 100_000], metavar="ROWS",
                         help="sizes of the imported files (into the largest scale's database)")  # fmt: skip
     args = parser.parse_args(argv)
     result = measure(sorted(set(args.scales)), args.repeats, not args.no_browser, args.import_rows)
+    if args.save:
+        args.save.write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps(result, indent=1) if args.json else report(result))
     return 0
 
