@@ -36,7 +36,7 @@ def run(lang: str) -> None:
     page = st.navigation(pages)
     if page.url_path != "present":  # presentation mode has no sidebar and no banner (its charts name the source)
         first_year, last_year = data.get(queries.year_span)
-        batches = sorted(int(b) for b in data.get(queries.list_cities)["batch"].dropna().unique())
+        batches = data.get(queries.batches)
         st.session_state["_view"] = state.sidebar(first_year, last_year, batches)
         auth.sidebar(who, lang)
         st.sidebar.caption(APP_NAME(lang))

@@ -459,6 +459,11 @@ def series(
     return frame
 
 
+def batches(cur: Cursor) -> tuple[int, ...]:
+    """The pilot batches there are, in order."""
+    return tuple(r[0] for r in cur.execute("SELECT DISTINCT batch FROM cities ORDER BY 1").fetchall())
+
+
 def city_names(cur: Cursor, lang: str) -> dict[str, str]:
     """City code -> name in the language, for every pilot."""
     column = {"zh": "name_zh", "en": "name_en"}[lang]

@@ -5,6 +5,7 @@ so a chart "added to the deck" is the same chart, rebuilt from the data in the d
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from dataclasses import asdict, dataclass, field, replace
@@ -72,7 +73,7 @@ class ChartSpec:
         """How it is drawn: lines, bars, slope, points or grid."""
         return FORMS[self.chart]
 
-    @property
+    @functools.cached_property  # widget keys use it on every rerun; asdict is slow
     def id(self) -> str:
         """A short stable id (the same spec always gives the same id)."""
         return hashlib.sha1(repr(asdict(self)).encode()).hexdigest()[:10]

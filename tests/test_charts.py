@@ -95,3 +95,22 @@ def test_slope_chart_names_each_city_at_its_last_value():
     fig = charts.slope_chart(frame, 2014, 2025, {"A": "甲", "B": "乙"}, {"A": "#111", "B": "#222"}, ACT, "zh", "t", "s")
     labels = {a.text: a.y for a in fig.layout.annotations if a.text in ("甲", "乙")}
     assert labels["乙"] - labels["甲"] > 1  # 300 and 301 are too close to print on top of each other
+
+
+@pytest.mark.parametrize(("pilots", "rows", "note"), [(5, 5, False), (charts.GRID_ROWS, charts.GRID_ROWS, False),
+                                                      (150, charts.GRID_ROWS, True)])  # fmt: skip
+def test_the_reporting_grid_keeps_the_pilots_with_most_gaps_beyond_its_rows(pilots, rows, note):
+    codes = [f"{i:06d}" for i in range(pilots)]
+    gaps = {c: i % 7 for i, c in enumerate(codes)}  # pilot i misses i % 7 of its seven years
+    status = pd.DataFrame(
+        [{"city_code": c, "year": y, "status": "missing" if y - 2014 < gaps[c] else "reported"}
+         for c in codes for y in range(2014, 2021)]
+    )  # fmt: skip
+    fig = charts.completeness_chart(status, {c: f"城市{c}" for c in codes}, "en", "Who reported", "Source")
+    shown = list(fig.data[0].y)
+    assert len(shown) == rows
+    assert ("the 60 with the most gaps (of 150 pilots)" in fig.layout.title.text.replace("<br>", " ")) == note
+    if note:  # the most gaps go in first (all with 6 or 5 of 7 missing, then some with 4), in the pilots' order
+        kept = [gaps[name.removeprefix("城市")] for name in shown]
+        assert min(kept) == 4 and kept.count(6) + kept.count(5) == sum(1 for g in gaps.values() if g >= 5)
+        assert shown == sorted(shown)

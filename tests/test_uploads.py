@@ -12,7 +12,7 @@ import pytest
 from conftest import EDITOR, SAMPLE_END_YEAR, city, load
 from test_cli import run_cli
 
-from metrics import queries, registry, store, uploads
+from metrics import queries, registry, store, tables, uploads
 from metrics.cli import main
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -358,3 +358,13 @@ def test_a_raw_file_that_cannot_be_kept_stops_the_upload(tmp_path, capsys):
     assert "Cannot keep the uploaded file" in out.err and "Traceback" not in out.err
     assert main(["history", "--json", "--db", str(path)]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 1  # only the sample
+
+
+def test_a_big_preview_lists_changed_cells_first_and_stops_at_the_limit(db):
+    # Hangzhou 2020 is stored; 2001-2003 are not, so those rows are new.
+    data = "city,year,activities,agreements\n杭州市,2001,1,2\n杭州市,2002,3,4\n杭州市,2020,999,998\n杭州市,2003,5,6\n"
+    prepared = uploads.prepare(db, data.encode(), "big.csv")
+    assert prepared.counts == {"inserted": 3, "updated": 1, "unchanged": 0}
+    shown = tables.changes_table(prepared, {"330100": "杭州市"}, "en", limit=3)
+    assert shown["Change"].tolist() == ["changed", "changed", "new"]
+    assert shown["Row"].tolist() == [4, 4, 2] and len(tables.changes_table(prepared, {}, "en")) == 8
