@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = str(ROOT / "dashboard.py")
 FLOOR_APP = str(ROOT / "benchmarks" / "floor_app.py")
 TIMEOUT = 300
+WARM_RUNS = 30  # warm reruns and floor reruns each (a few milliseconds apiece): medians steady enough to compare
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,7 @@ def measure_page(page: Page, repeats: int) -> dict:
     _timed_run(bare)
 
     warm, floor_times = [], []
-    for i in range(2 * repeats):  # interleaved, so that a noisy moment touches both alike
+    for i in range(max(2 * repeats, WARM_RUNS)):  # interleaved, so that a noisy moment touches both alike
         to_b = i % 2 == 1
         page.flip(at, to_b)
         warm.append(_timed_run(at))

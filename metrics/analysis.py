@@ -57,9 +57,7 @@ def _value_in(cur: Cursor, key: str, scope: Scope, year: int) -> float:
 
 def peer_median(cur: Cursor, key: str, city_code: str, years: tuple[int, int]) -> pd.DataFrame:
     """Median per year over the other cities of the same pilot batch that reported (columns year, value, reporting)."""
-    cities = queries.list_cities(cur).set_index("city_code")
-    batch = cities.at[city_code, "batch"]
-    peers = tuple(c for c in cities.index[cities["batch"] == batch] if c != city_code)
+    peers = queries.batch_peers(cur, city_code)
     frame = queries.series(cur, key, Scope(cities=peers), per_city=True, years=years)
     grouped = frame.groupby("year")["value"]
     return pd.DataFrame({"value": grouped.median(), "reporting": grouped.count()}).reset_index()
@@ -96,7 +94,7 @@ class Growth:
 
 def growth_since_designation(cur: Cursor, key: str, city_code: str, until: int) -> Growth | None:
     """Growth since the city was designated (its first reported year from then), or None without two points."""
-    designated = queries.list_cities(cur).set_index("city_code").at[city_code, "designated_year"]
+    designated = queries.city(cur, city_code)["designated_year"]
     frame = queries.series(cur, key, Scope(cities=(city_code,)), per_city=True, years=(int(designated), until))
     reported = frame[frame["value"].notna()]
     if len(reported) < 2:

@@ -609,13 +609,15 @@ def _escaped(data):
     as markup, and a city name must never become a link."""
     esc = functools.partial(html.escape, quote=False)
     frame = data.frame
+    shown = set()  # the pilots the chart names (not every pilot there is)
     if frame is not None:
         frame = frame.assign(**{c: frame[c].map(esc) for c in ("name", "region_label") if c in frame})
+        shown = set(frame["city_code"]) if "city_code" in frame else set()
     return replace(
         data,
         title=esc(data.title),
         lines=tuple(replace(line, name=esc(line.name)) for line in data.lines),
-        names={code: esc(name) for code, name in data.names.items()},
+        names={code: esc(data.names[code]) for code in shown if code in data.names},
         marks=tuple(replace(mark, label=esc(mark.label), tag=esc(mark.tag)) for mark in data.marks),
         frame=frame,
     )

@@ -459,6 +459,37 @@ def series(
     return frame
 
 
+def city(cur: Cursor, city_code: str) -> dict:
+    """One pilot's cities row (KeyError if there is none)."""
+    frame = cur.execute(f"SELECT city_code, {', '.join(CITY_FIELDS)} FROM cities WHERE city_code = $code",
+                        {"code": city_code}).df()  # fmt: skip
+    if frame.empty:
+        raise KeyError(city_code)
+    return frame.iloc[0].to_dict()
+
+
+def batch_peers(cur: Cursor, city_code: str) -> tuple[str, ...]:
+    """The other pilots of a pilot's batch, by code."""
+    rows = cur.execute(
+        """SELECT city_code FROM cities
+           WHERE batch = (SELECT batch FROM cities WHERE city_code = $code) AND city_code <> $code
+           ORDER BY city_code""",
+        {"code": city_code},
+    ).fetchall()
+    return tuple(r[0] for r in rows)
+
+
+def designations(cur: Cursor, scope: Scope | None = None) -> pd.DataFrame:
+    """How many pilots in scope were designated each year, and the (first) batch they formed: designated_year,
+    batch, pilots."""
+    return cur.execute(
+        f"""WITH {_SCOPE_CTE}
+            SELECT c.designated_year, min(c.batch) AS batch, count(*) AS pilots
+            FROM cities c JOIN scope USING (city_code) GROUP BY 1 ORDER BY 1""",
+        (scope or Scope()).params(),
+    ).df()
+
+
 def batches(cur: Cursor) -> tuple[int, ...]:
     """The pilot batches there are, in order."""
     return tuple(r[0] for r in cur.execute("SELECT DISTINCT batch FROM cities ORDER BY 1").fetchall())

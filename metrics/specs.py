@@ -124,15 +124,25 @@ class ChartData:
         return f"{spec.indicator}_{who}_{years}"
 
 
-def resolve(cur: Cursor, spec: ChartSpec, lang: str) -> ChartData:
-    """The chart a spec names, read from the database and labelled in `lang`."""
+def pilots(cur: Cursor, lang: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Every pilot's name in `lang` and colour, by code (what every chart labels and colours its cities with)."""
     cities = queries.list_cities(cur)
+    codes = cities["city_code"].tolist()
+    return dict(zip(codes, cities[f"name_{lang}"].tolist(), strict=True)), city_colours(codes)
+
+
+def resolve(
+    cur: Cursor, spec: ChartSpec, lang: str, named: tuple[dict[str, str], dict[str, str]] | None = None
+) -> ChartData:
+    """The chart a spec names, read from the database and labelled in `lang`; `named` is `pilots(cur, lang)` when
+    the caller has it already (the app caches it: with thousands of pilots it costs more than the chart)."""
+    names, colours = named or pilots(cur, lang)
     common = {
         "spec": spec,
         "lang": lang,
         "source": (SAMPLE_SOURCE if queries.is_sample(cur) else SOURCE)(lang),
-        "names": dict(zip(cities["city_code"], cities[f"name_{lang}"], strict=True)),
-        "colours": city_colours(cities["city_code"].tolist()),
+        "names": names,
+        "colours": colours,
     }
     data = _RESOLVERS[spec.chart](cur, spec, lang, common)
     if spec.events and spec.form in ("lines", "bars"):
@@ -219,7 +229,7 @@ def _city(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
     ind = registry.get(spec.indicator)
     code = spec.cities[0]
     names, colours = common["names"], common["colours"]
-    batch = int(queries.list_cities(cur).set_index("city_code").at[code, "batch"])
+    batch = int(queries.city(cur, code)["batch"])
     mine = queries.series(cur, ind.key, Scope(cities=(code,)), per_city=True, years=spec.years)
     peers = analysis.peer_median(cur, ind.key, code, spec.years)
     lines = (
@@ -368,14 +378,12 @@ def marks(cur: Cursor, scope: Scope, years: tuple[int, int], lang: str, counts: 
     """Batch designations of the pilots in scope (with how many, if counts) and programme events within the years,
     in date order."""
     lo, hi = years
-    cities = queries.list_cities(cur, scope)
     out = []
-    for year, group in cities.groupby("designated_year"):
+    for year, batch, pilots_then in queries.designations(cur, scope).itertuples(index=False):
         if lo <= year <= hi:
-            batch = int(group["batch"].min())
-            named = BATCH_DESIGNATED_ONE if len(group) == 1 else BATCH_DESIGNATED
-            label = (named if counts else BATCH)(lang).format(b=batch, n=len(group))
-            out.append(Mark(int(year), label, BATCH_TAG.format(b=batch)(lang), "batch"))
+            named = BATCH_DESIGNATED_ONE if pilots_then == 1 else BATCH_DESIGNATED
+            label = (named if counts else BATCH)(lang).format(b=int(batch), n=int(pilots_then))
+            out.append(Mark(int(year), label, BATCH_TAG.format(b=int(batch))(lang), "batch"))
     events = queries.events(cur)
     events = events[(events["year"] >= lo) & (events["year"] <= hi)]
     for number, e in enumerate(events.itertuples(), start=1):

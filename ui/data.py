@@ -105,8 +105,9 @@ def get(function: Callable, *args, **kwargs):
 
 @functools.lru_cache(maxsize=1024)
 def _chart_data(data_key: tuple, spec: specs.ChartSpec, lang: str) -> specs.ChartData:
+    named = _cached(data_key, specs.pilots, (lang,), ())
     with reading(data_key) as cur:
-        return specs.resolve(cur, spec, lang)
+        return specs.resolve(cur, spec, lang, named)
 
 
 def chart_data(spec: specs.ChartSpec, lang: str) -> specs.ChartData:
