@@ -182,16 +182,13 @@ def _read_csv_fast(text: str, encoding: str, delimiter: str) -> Table | None:
         raise FileError(Text("文件里没有内容。", "The file has no content."))
     if len(kept) > MAX_ROWS + 1:
         raise _too_many_rows()
-    header = [c[int(kept[0])].as_py() for c in columns]
-    width = len(header)
-    while header and not header[-1]:
-        header.pop()
+    header, width = _header([c[int(kept[0])].as_py() for c in columns])
     if kept[0] == 0 and len(kept) == len(numbers):  # no blank rows: the body is the rest, without copying
         body = tuple(c.slice(1) for c in columns)
     else:
         body = tuple(c.take(pa.array(kept[1:])) for c in columns)
     return Table(
-        header=tuple(header),
+        header=header,
         header_row=int(numbers[kept[0]]),
         width=width,
         columns=body,
@@ -200,6 +197,14 @@ def _read_csv_fast(text: str, encoding: str, delimiter: str) -> Table | None:
         encoding=encoding,
         delimiter=delimiter,
     )
+
+
+def _header(cells: list[str]) -> tuple[tuple[str, ...], int]:
+    """The header without its trailing blank cells, and how many cells the line had."""
+    width = len(cells)
+    while cells and not cells[-1]:
+        cells = cells[:-1]
+    return tuple(cells), width
 
 
 def _too_many_rows() -> FileError:
@@ -268,15 +273,13 @@ def _table(lines: list[list[str]], format_: str, **how) -> Table:
         raise FileError(Text("文件里没有内容。", "The file has no content."))
     if len(numbered) > MAX_ROWS + 1:
         raise _too_many_rows()
-    (header_row, header), *body = numbered
-    width = len(header)
-    while header and not header[-1]:
-        header.pop()
+    (header_row, cells), *body = numbered
+    header, width = _header(cells)
     count = max([width, *(len(cells) for _, cells in body)])
     padded = [cells + [""] * (count - len(cells)) for _, cells in body]
     columns = [pa.array(column, type=pa.string()) for column in zip(*padded, strict=True)] if body else []
     return Table(
-        header=tuple(header),
+        header=header,
         header_row=header_row,
         width=width,
         columns=tuple(columns) or tuple(pa.array([], type=pa.string()) for _ in range(width)),

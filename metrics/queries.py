@@ -144,6 +144,16 @@ def transaction(cur: Cursor) -> Iterator[None]:
     cur.execute("COMMIT")
 
 
+@contextmanager
+def _registered(cur: Cursor, name: str, frame) -> Iterator[None]:
+    """A frame readable in SQL under `name` for the block."""
+    cur.register(name, frame)
+    try:
+        yield
+    finally:
+        cur.unregister(name)
+
+
 def create_schema(cur: Cursor) -> None:
     """Create every table in an empty database and record the schema version (inside the caller's transaction)."""
     cur.execute(schema_ddl())
@@ -280,24 +290,18 @@ def record_upload(
 def insert_cities(cur: Cursor, cities: pd.DataFrame, upload_id: int) -> None:
     """Insert city rows (columns as the cities table, without upload_id)."""
     frame = cities.assign(upload_id=upload_id)
-    cur.register("new_cities", frame)
-    try:
-        cols = ", ".join(frame.columns)
+    cols = ", ".join(frame.columns)
+    with _registered(cur, "new_cities", frame):
         cur.execute(f"INSERT INTO cities ({cols}) SELECT {cols} FROM new_cities")
-    finally:
-        cur.unregister("new_cities")
 
 
 def insert_values(cur: Cursor, table: str, rows: pd.DataFrame, upload_id: int) -> None:
     """Insert yearly rows into one value table (city_code, year and that table's value columns)."""
     cols = ["city_code", "year", *(i.column for i in registry.columns_of(table))]
     frame = rows[cols].assign(upload_id=upload_id)
-    cur.register("new_values", frame)
-    try:
-        names = ", ".join([*cols, "upload_id"])
+    names = ", ".join([*cols, "upload_id"])
+    with _registered(cur, "new_values", frame):
         cur.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM new_values")
-    finally:
-        cur.unregister("new_values")
 
 
 # --- reading --------------------------------------------------------------------------------------------------
@@ -548,18 +552,6 @@ def list_cities(cur: Cursor, scope: Scope | None = None) -> pd.DataFrame:
     ).df()
 
 
-def stored_values(cur: Cursor, table: str, column: str, codes: tuple[str, ...]) -> pd.DataFrame:
-    """Stored values of one column for some cities (columns city_code, year, value)."""
-    ind = registry.get(column)
-    if ind.table != table:
-        raise ValueError(f"{column} is not stored in {table}")
-    return cur.execute(
-        f"SELECT city_code, year, {ind.column} AS value FROM {ind.table} "
-        "WHERE list_contains($codes::VARCHAR[], city_code) AND value IS NOT NULL",
-        {"codes": list(codes)},
-    ).df()
-
-
 # --- events ---------------------------------------------------------------------------------------------------
 
 
@@ -575,14 +567,11 @@ def events(cur: Cursor) -> pd.DataFrame:
 def insert_events(cur: Cursor, rows: pd.DataFrame) -> None:
     """Add events to the list (columns event_date as dates, title_zh, title_en, upload_id)."""
     frame = rows[["event_date", "title_zh", "title_en", "upload_id"]].astype({"upload_id": "Int64"})
-    cur.register("new_events", frame)
-    try:
+    with _registered(cur, "new_events", frame):
         cur.execute(
             """INSERT INTO events (event_date, title_zh, title_en, upload_id)
                SELECT CAST(event_date AS DATE), title_zh, title_en, upload_id FROM new_events"""
         )
-    finally:
-        cur.unregister("new_events")
 
 
 def replace_events(cur: Cursor, rows: pd.DataFrame, upload_id: int) -> None:
@@ -641,26 +630,6 @@ def _key_match(alias: str, table: str) -> str:
     """The condition joining a table's rows to cell_history rows (cities have no year)."""
     year = "" if table == "cities" else f" AND {alias}.year = h.year"
     return f"{alias}.city_code = h.city_code{year}"
-
-
-def stored_rows(cur: Cursor, table: str, keys: pd.DataFrame) -> pd.DataFrame:
-    """The stored rows of a value table for some (city_code, year) pairs."""
-    if table not in registry.VALUE_TABLES:
-        raise ValueError(f"unknown table {table!r}")
-    cur.register("wanted_keys", keys[["city_code", "year"]].drop_duplicates())
-    try:
-        return cur.execute(f"SELECT t.* FROM {table} t JOIN wanted_keys k USING (city_code, year)").df()
-    finally:
-        cur.unregister("wanted_keys")
-
-
-@contextmanager
-def _registered(cur: Cursor, name: str, frame) -> Iterator[None]:
-    cur.register(name, frame)
-    try:
-        yield
-    finally:
-        cur.unregister(name)
 
 
 def jumps(cur: Cursor, rows: pd.DataFrame, columns: list[str], factor: float) -> list[tuple[str, int, object, object]]:
