@@ -176,8 +176,9 @@ def changes_table(prepared, names: dict[str, str], lang: str, limit: int | None 
         return pd.DataFrame()
     if prepared.report.kind == "events":
         return _event_changes_table(changes, lang)
-    status = changes["status"].to_numpy(dtype=object)
-    rank = np.select([status == "changed", status == "new"], [0, 1], 2)
+    status = changes["status"]  # compared as it is held (Arrow for figures), not as a million Python strings
+    changed, new = ((status == s).to_numpy(dtype=bool) for s in ("changed", "new"))
+    rank = np.select([changed, new], [0, 1], 2)
     changes = changes.iloc[np.lexsort((changes["row"].to_numpy(dtype="int64"), rank))[:limit]]
 
     def label(column: str) -> str:

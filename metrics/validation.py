@@ -151,7 +151,7 @@ def validate_figures(cur: queries.Cursor, table: Table) -> Report:
     city, year = columns.index("city"), columns.index("year")
     codes = _each_distinct(table, city, matcher.resolve, report, bad)
     years = _each_distinct(table, year, lambda raw: _year_value(raw, last_year), report, bad)
-    _duplicate_rows(table, codes, years, matcher, report, table.header[year])
+    _duplicate_rows(table, codes, years, matcher, report, table.header[year], bad)
     values = {}
     for i, column in enumerate(columns):
         if column in FIGURE_HEADERS.values():
@@ -193,11 +193,14 @@ def _each_distinct(table: Table, index: int, resolve, report: Report, bad: np.nd
     return values
 
 
-def _duplicate_rows(table: Table, codes, years, matcher: CityMatcher, report: Report, header: str) -> None:
-    """A city and year on a second row is an error naming the first (rows whose city or year is bad aside)."""
+def _duplicate_rows(table: Table, codes, years, matcher: CityMatcher, report: Report, header: str,
+                    bad: np.ndarray) -> None:  # fmt: skip
+    """A city and year on a second row is an error naming the first (rows whose city or year is bad aside); the
+    second row is marked in `bad`."""
     frame = pd.DataFrame({"code": codes, "year": years, "row": table.row_numbers}).dropna()
     first = frame.groupby(["code", "year"], sort=False)["row"].transform("first")
     again = frame["row"] != first
+    bad[frame.index[again]] = True  # the frame keeps the rows' positions as its index
     for code, year, row, first_row in zip(frame["code"][again], frame["year"][again], frame["row"][again],
                                           first[again], strict=True):  # fmt: skip
         report.add(
@@ -408,13 +411,6 @@ class CityMatcher:
     def name_of(self, code: str) -> str:
         """The Chinese name of a code."""
         return self._names.get(code, code)
-
-    def match(self, raw: str, report: Report, number: int, column: str) -> str | None:
-        """The code the cell names, or None after reporting why not."""
-        code, error = self.resolve(raw)
-        if error is not None:
-            report.add(number, column, "error", error)
-        return code
 
     def resolve(self, raw: str) -> tuple[str | None, Text | None]:
         """The code the cell names, or the error saying why it names none (ambiguous: the candidates; unknown:
