@@ -5,6 +5,7 @@ Identifiers (table and column names) come only from the indicator registry; valu
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -132,16 +133,42 @@ CREATE TABLE cities (
 );{_EVENTS_DDL}{_USERS_DDL}""" + "".join(_value_table_ddl(t) for t in registry.VALUE_TABLES)
 
 
+# Writes begun and ended in this process: transactions, and changes to meta (where the versions that key every
+# cache live) made outside one. Every write goes through one or the other, and DuckDB lets no other process write a
+# file this one has open: so while the two counts are equal and `begun` has not moved, no data has changed.
+_WRITES = {"begun": 0, "ended": 0}
+_WRITES_LOCK = threading.Lock()
+
+
+@contextmanager
+def _writing() -> Iterator[None]:
+    with _WRITES_LOCK:
+        _WRITES["begun"] += 1  # before the write, so that a reader's mark moves before the data can
+    try:
+        yield
+    finally:
+        with _WRITES_LOCK:
+            _WRITES["ended"] += 1
+
+
+def write_mark() -> int | None:
+    """A mark of the writes made in this process so far, or None while one is under way: two equal marks mean that
+    no write began in between, so every database here holds the same data as at the first."""
+    begun, ended = _WRITES["begun"], _WRITES["ended"]
+    return begun if begun == ended else None
+
+
 @contextmanager
 def transaction(cur: Cursor) -> Iterator[None]:
     """One transaction: committed when the block ends, rolled back if it raises."""
-    cur.execute("BEGIN TRANSACTION")
-    try:
-        yield
-    except BaseException:
-        cur.execute("ROLLBACK")
-        raise
-    cur.execute("COMMIT")
+    with _writing():
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        cur.execute("COMMIT")
 
 
 @contextmanager
@@ -231,10 +258,11 @@ def get_meta(cur: Cursor, key: str) -> str | None:
 
 def set_meta(cur: Cursor, key: str, value: str) -> None:
     """Set one value of the meta table."""
-    cur.execute(
-        "INSERT INTO meta VALUES ($key, $value) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        {"key": key, "value": value},
-    )
+    with _writing():  # counted even outside a transaction: the data and accounts versions live here
+        cur.execute(
+            "INSERT INTO meta VALUES ($key, $value) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            {"key": key, "value": value},
+        )
 
 
 def is_sample(cur: Cursor) -> bool:

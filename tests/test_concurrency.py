@@ -67,6 +67,33 @@ def test_readers_never_see_half_a_commit(db):
     assert all(versions[v] == a for v, a, _ in checked)  # each version shows exactly its data
 
 
+class Again(Exception):
+    """What st.rerun raises here."""
+
+
+def test_a_run_whose_data_changed_before_its_first_query_starts_again(db, monkeypatch):
+    """A run's snapshot begins at its first query (a fully cached run asks DuckDB nothing); an upload committed
+    between the start of the run and that query would mix data under one key, so the run starts again."""
+    from ui import data
+
+    monkeypatch.setenv("PILOT_DB", str(db.path))
+    monkeypatch.setattr(data.st, "rerun", lambda: (_ for _ in ()).throw(Again()))
+    with data.run_snapshot() as key:  # reads the run state once
+        pass
+    with data.run_snapshot() as again:
+        assert again == key and data._RUN.cursor is None  # known, so no transaction was begun
+        with data.reading() as cur:  # nothing written meanwhile: this snapshot shows the key's data
+            assert queries.data_version(cur) == key[2]
+    with data.run_snapshot() as stale:
+        uploads.load(db, figures(777), "777.csv", EDITOR)
+        with pytest.raises(Again), data.reading():
+            pass
+    with data.run_snapshot() as fresh:
+        assert fresh[2] == stale[2] + 1
+        with data.reading() as cur:
+            assert cell(cur, "matching_activities", "activities") == 777
+
+
 def test_two_uploads_at_once_take_turns_and_none_is_lost(db):
     with db.cursor() as cur:
         original = cell(cur, "matching_activities", "activities")

@@ -6,9 +6,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from conftest import EDITOR, city, lock_holder
+from conftest import ADMIN, EDITOR, city, lock_holder
 
-from metrics import queries, store, uploads
+from metrics import access, queries, store, uploads
 from metrics.db import DatabaseError, DatabaseLocked, open_database
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -16,6 +16,46 @@ DATA = Path(__file__).resolve().parent / "data"
 
 def test_one_connection_per_process(empty_db):
     assert open_database(empty_db.path) is empty_db
+
+
+def _rolled_back(database) -> None:
+    with database.cursor() as cur, pytest.raises(RuntimeError), queries.transaction(cur):
+        queries.bump_data_version(cur)
+        raise RuntimeError("rolled back")
+
+
+def _meta_outside_a_transaction(database) -> None:
+    with database.cursor() as cur:
+        queries.bump_data_version(cur)
+
+
+# Every kind of write makes the run state be read again (the app keys its caches on it).
+WRITES = [
+    ("a committed upload", lambda d: uploads.load(d, b"city,year,activities\n330100,2016,99\n", "f.csv", EDITOR)),
+    ("an account added", lambda d: access.add_user(d, "admin@example.org", "admin", "long enough", ADMIN)),
+    ("a rolled-back transaction", _rolled_back),
+    ("a meta change outside any transaction", _meta_outside_a_transaction),
+]
+
+
+@pytest.mark.parametrize("write", [w for _, w in WRITES], ids=[n for n, _ in WRITES])
+def test_the_run_state_is_read_again_after_any_write(sample_db, write):
+    with sample_db.cursor() as cur:
+        before = sample_db.run_state(cur)
+    assert sample_db.known_state() == before  # no statement needed while nothing is written
+    write(sample_db)
+    assert sample_db.known_state() is None
+    with sample_db.cursor() as cur:
+        assert sample_db.run_state(cur) == queries.run_state(cur)
+
+
+def test_nothing_is_known_while_a_write_is_under_way(sample_db):
+    with sample_db.cursor() as cur:
+        sample_db.run_state(cur)
+        with queries.transaction(cur):
+            assert queries.write_mark() is None and sample_db.known_state() is None
+            assert sample_db.run_state(cur) == queries.run_state(cur)
+        assert sample_db.known_state() is None  # read while the write was under way: not kept
 
 
 def test_threads_read_with_their_own_cursors(sample_db):

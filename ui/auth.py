@@ -39,9 +39,10 @@ def actor(accounts: bool | None = None) -> access.Actor | None:
     database = data.database()
     if accounts is None:
         accounts = access.accounts_configured(database)
-    if not provider_configured() and not accounts:
+    provider = provider_configured()
+    if not provider and not accounts:
         return access.local_actor()
-    if provider_configured() and st.user.is_logged_in:
+    if provider and st.user.is_logged_in:
         return access.identity_actor(database, st.user.get("email"), st.user.get("email_verified"))
     kept = st.session_state.get(_KEY)
     now = access.current(database, kept) if kept else None  # a changed role or a removed account counts at once

@@ -13,13 +13,13 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 
-from metrics import backup, charts, queries, specs
+from metrics import backup, charts, specs
 from metrics.db import Database, open_database
 
 
@@ -35,21 +35,37 @@ _RUN = threading.local()  # the snapshot of the script run on this thread (Strea
 @contextmanager
 def run_snapshot() -> Iterator[tuple]:
     """Hold one read snapshot for a whole script run and yield its data key: every query of the run sees the same
-    committed data (an upload committing meanwhile shows on the next run, never half of it on this one)."""
+    committed data (an upload committing meanwhile shows on the next run, never half of it on this one).
+
+    The snapshot's transaction begins at the run's first query, so a run whose results are all cached (most
+    clicks) asks DuckDB nothing at all (see Database.known_state)."""
     database_ = database()
-    with database_.snapshot() as cur:
-        _RUN.cursor, _RUN.key = cur, _remember_key(database_, cur)
+    with ExitStack() as stack:
+        _RUN.stack, _RUN.database, _RUN.cursor = stack, database_, None
         try:
+            state = database_.known_state() or database_.run_state(_run_cursor())
+            _RUN.key = _remember_key(database_, state)
             yield _RUN.key
         finally:
-            _RUN.cursor = _RUN.key = None
+            _RUN.stack = _RUN.database = _RUN.cursor = _RUN.key = None
+
+
+def _run_cursor():
+    """This run's snapshot cursor, its transaction begun on first use."""
+    if _RUN.cursor is None:
+        _RUN.cursor = _RUN.stack.enter_context(_RUN.database.snapshot())
+    return _RUN.cursor
 
 
 @contextmanager
 def reading(data_key: tuple | None = None) -> Iterator:
     """A cursor for reading: this run's snapshot when it shows the data `data_key` names, else a fresh one."""
-    if getattr(_RUN, "cursor", None) is not None and (data_key is None or data_key == _RUN.key):
-        yield _RUN.cursor
+    if getattr(_RUN, "key", None) is not None and (data_key is None or data_key == _RUN.key):
+        begun = _RUN.cursor is not None
+        cur = _run_cursor()
+        if not begun and _RUN.database.run_state(cur) != _RUN.key[1:]:
+            st.rerun()  # a write landed between the start of this run and its first query: run on the new data
+        yield cur
         return
     with open_database(data_key[0] if data_key else None).cursor() as cur:
         yield cur
@@ -80,12 +96,14 @@ def refresh_data_version() -> tuple:
     """Read which data is loaded (outside a run's snapshot); `get` keys its cache on it."""
     database_ = database()
     with database_.cursor() as cur:
-        return _remember_key(database_, cur)
+        return _remember_key(database_, database_.run_state(cur))
 
 
-def _remember_key(database_: Database, cur) -> tuple:
-    st.session_state["_data_key"] = (str(database_.path), *queries.run_state(cur))
-    return st.session_state["_data_key"]
+def _remember_key(database_: Database, state: tuple) -> tuple:
+    key = (str(database_.path), *state)
+    if st.session_state.get("_data_key") != key:  # a write to the session state costs more than a read
+        st.session_state["_data_key"] = key
+    return key
 
 
 @functools.lru_cache(maxsize=2048)
@@ -137,7 +155,7 @@ def clear_caches() -> None:
 def data_key() -> tuple:
     """(database path, database id, data version, accounts version) of this run: what every cache here is keyed
     on."""
-    return st.session_state.get("_data_key") or refresh_data_version()
+    return getattr(_RUN, "key", None) or st.session_state.get("_data_key") or refresh_data_version()
 
 
 def prepared_upload(content: bytes, file_name: str):

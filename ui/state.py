@@ -132,9 +132,10 @@ def current_lang() -> str:
     return bind_choice("lang", "zh", tuple(LANG_NAMES))
 
 
-def language_choice() -> str:
-    """The language radio at the top of the sidebar (the same widget on every page, so the choice carries over)."""
-    lang = current_lang()
+def language_choice(lang: str | None = None) -> str:
+    """The language radio at the top of the sidebar (the same widget on every page, so the choice carries over);
+    `lang` is current_lang() when the caller has just read it."""
+    lang = lang or current_lang()
     with st.sidebar:
         return st.radio(
             Text("语言", "Language")(lang), tuple(LANG_NAMES), format_func=LANG_NAMES.get, key="lang", horizontal=True
@@ -149,7 +150,7 @@ def sidebar(first_year: int, last_year: int, batches: Sequence[int]) -> View:
         return text(lang)
 
     with st.sidebar:
-        language_choice()
+        language_choice(lang)
 
         bind_range("years", first_year, last_year)
         if first_year < last_year:
