@@ -786,7 +786,8 @@ def _set_from_history(cur: Cursor, table: str, upload_id: int, value: str, row_u
 
 
 def apply_history(cur: Cursor, upload_id: int) -> None:
-    """Write the new values an upload's history records: new rows inserted, changed cells updated."""
+    """Write the new values an upload's history records: new rows inserted, changed cells updated (a cities file;
+    a figures file is written from its rows, see write_figures)."""
     for table in _tables_in_history(cur, upload_id):
         columns = _columns_of(table)
         keys = "city_code" if table == "cities" else "city_code, year"
@@ -802,6 +803,35 @@ def apply_history(cur: Cursor, upload_id: int) -> None:
             {"id": upload_id, "table": table},
         )
         _set_from_history(cur, table, upload_id, "new_value", "$id")
+
+
+def write_figures(cur: Cursor, rows: pd.DataFrame, upload_id: int) -> None:
+    """Write a checked figures file's reported cells, as insert_history has just recorded them: stored rows with a
+    changed cell updated, new rows inserted, each marked with the upload. Cells not reported keep their values.
+
+    Straight from the file's rows, in the transaction that records them and with the data they were checked
+    against: pivoting the history back into rows (apply_history) took a fifth of a 100,000-row import.
+    """
+    with _registered(cur, "file_rows", rows):
+        for table in registry.VALUE_TABLES:
+            columns = [i.column for i in registry.columns_of(table) if i.column in rows.columns]
+            if not columns:
+                continue
+            new = {c: f"CAST(f.{c} AS {_column_type(table, c)})" for c in columns}
+            changed = " OR ".join(f"({new[c]} IS NOT NULL AND {new[c]} IS DISTINCT FROM t.{c})" for c in columns)
+            cur.execute(
+                f"""UPDATE {table} AS t SET {", ".join(f"{c} = coalesce({new[c]}, t.{c})" for c in columns)},
+                        upload_id = $id
+                    FROM file_rows f WHERE t.city_code = f.city_code AND t.year = f.year AND ({changed})""",
+                {"id": upload_id},
+            )
+            cur.execute(
+                f"""INSERT INTO {table} (city_code, year, {", ".join(columns)}, upload_id)
+                    SELECT f.city_code, f.year, {", ".join(new.values())}, $id FROM file_rows f
+                    WHERE ({" OR ".join(f"f.{c} IS NOT NULL" for c in columns)})
+                      AND NOT EXISTS (SELECT 1 FROM {table} s WHERE s.city_code = f.city_code AND s.year = f.year)""",
+                {"id": upload_id},
+            )
 
 
 def revert_history(cur: Cursor, upload_id: int) -> int:

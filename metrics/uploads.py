@@ -184,7 +184,10 @@ def commit(database: Database, prepared: Prepared, data: bytes, by: Actor) -> in
                 _replace_events(cur, changes, upload_id)
             elif changing:
                 queries.insert_history(cur, changes, upload_id)
-                queries.apply_history(cur, upload_id)
+                if prepared.report.kind == "cities":
+                    queries.apply_history(cur, upload_id)
+                else:
+                    queries.write_figures(cur, prepared.report.rows, upload_id)
             queries.bump_data_version(cur)  # even with no cell changed, the upload history has a new row
     return upload_id
 

@@ -185,7 +185,7 @@ def _backup_state(folder: Path, data: bytes) -> str:
     return "whole" if recorded else "absent"
 
 
-@pytest.mark.parametrize("pause_after", ["record_upload", "insert_history", "apply_history", "bump_data_version"])
+@pytest.mark.parametrize("pause_after", ["record_upload", "insert_history", "write_figures", "bump_data_version"])
 def test_a_backup_taken_during_a_commit_holds_the_data_before_it(db, tmp_path, monkeypatch, pause_after):
     inside, release = threading.Event(), threading.Event()
     original = getattr(queries, pause_after)

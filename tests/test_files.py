@@ -39,6 +39,21 @@ def _view(table: files.Table) -> tuple:
     return (table.header, table.header_row, table.width, table.row_numbers.tolist(), table.rows, table.too_long)
 
 
+HEAD = files._HEAD  # the delimiter is sniffed from the first line that is not blank, found in the file's head
+DELIMITED = [
+    ("a comma file", "city,year\n杭州市,2020\n", ","),
+    ("a semicolon file longer than the head", "city;year\n" + "杭州市;2020\n" * HEAD, ";"),
+    ("the header after a head of blank lines", "\n" * HEAD + "city\tyear\n杭州市\t2020\n", "\t"),
+    ("a header cut by the head's end", "\n" * (HEAD - 5) + "city;year;x,y\n" + "杭州市;2020;1\n" * 10, ";"),
+    ("no delimiter at all", "city\n杭州市\n", ","),
+]
+
+
+@pytest.mark.parametrize(("what", "text", "delimiter"), DELIMITED, ids=[d[0] for d in DELIMITED])
+def test_the_delimiter_is_the_headers_commonest(what, text, delimiter):
+    assert files._delimiter(text) == delimiter
+
+
 @pytest.mark.parametrize(("what", "text", "fast"), TEXTS, ids=[t[0] for t in TEXTS])
 def test_the_fast_reader_agrees_with_the_exact_one_or_declines(what, text, fast):
     got = files._read_csv_fast(text, "utf-8", files._delimiter(text))

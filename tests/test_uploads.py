@@ -368,3 +368,34 @@ def test_a_big_preview_lists_changed_cells_first_and_stops_at_the_limit(db):
     shown = tables.changes_table(prepared, {"330100": "杭州市"}, "en", limit=3)
     assert shown["Change"].tolist() == ["changed", "changed", "new"]
     assert shown["Row"].tolist() == [4, 4, 2] and len(tables.changes_table(prepared, {}, "en")) == 8
+
+
+# Figures files written from their rows (queries.write_figures) must leave exactly what pivoting their recorded
+# history back into rows (queries.apply_history) leaves: new rows, changed cells, unchanged ones, gaps, amounts.
+WRITTEN = [
+    ("new rows", f"city,year,activities,agreements\n330100,{SAMPLE_END_YEAR + 1},3,4\n420100,2001,5,\n"),
+    (
+        "changed, unchanged and blank cells",
+        "city,year,activities,experts_participating,agreements,experts_in_pool\n330100,2016,999,,,7\n",
+    ),
+    ("one table's columns only", "city,year,contract_value_10k_cny\n330100,2016,12.5\n420100,2002,0.25\n"),
+    ("a row of gaps", "city,year,activities,agreements\n330100,2016,-,\n330100,2001,1,\n"),
+]
+
+
+@pytest.mark.parametrize("text", [t for _, t in WRITTEN], ids=[w for w, _ in WRITTEN])
+def test_a_figures_file_is_written_as_its_history_records(db, text):
+    prepared = uploads.prepare(db, text.encode(), "f.csv")
+    assert prepared.report.ok, prepared.report.sorted_issues()
+    written = {}
+    for write in (queries.apply_history, lambda cur, i: queries.write_figures(cur, prepared.report.rows, i)):
+        with db.cursor() as cur:
+            cur.execute("BEGIN TRANSACTION")
+            queries.insert_history(cur, prepared.changes, 999)
+            write(cur, 999)
+            written[write] = {t: queries.table_rows(cur, t).sort_values(["city_code", "year"], ignore_index=True)
+                              for t in registry.VALUE_TABLES}  # fmt: skip
+            cur.execute("ROLLBACK")
+    by_history, by_rows = written.values()
+    for table, frame in by_history.items():
+        pd.testing.assert_frame_equal(frame, by_rows[table], check_exact=True)
