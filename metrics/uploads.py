@@ -47,7 +47,7 @@ class Prepared:
         row = self.changes["row"].to_numpy(dtype="int64")
         status = self.changes["status"]  # compared as it is held (Arrow), not as a million Python strings
         cells = np.bincount(row)
-        new = np.bincount(row, weights=(status == "new").to_numpy(dtype=bool))
+        new = np.bincount(row, weights=self.changes["row_created"].to_numpy(dtype=bool))  # status "new"
         changes = np.bincount(row, weights=(status != "unchanged").to_numpy(dtype=bool))
         rows = cells > 0
         inserted = int((rows & (new == cells)).sum())  # every cell of the row is new
