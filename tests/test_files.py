@@ -85,3 +85,18 @@ def test_encodings_are_told_from_the_content(data, encoding):
 def test_control_characters_mean_it_is_not_text(data):
     with pytest.raises(files.FileError):
         files.read_table(data)
+
+
+# Text with a control character is binary that happened to decode; tab, CR and LF are ordinary text.
+CONTROL = [("\x00", True), ("\x07", True), ("\x1b", True), ("\x7f", True), ("\x85", True), ("\x9f", True),
+           ("\t", False), ("\r", False), ("\n", False), ("\xa0", False), ("\u3000", False), ("\ufeff", False)]  # fmt: skip
+
+
+@pytest.mark.parametrize(("char", "refused"), CONTROL, ids=[f"U+{ord(c):04X}" for c, _ in CONTROL])
+def test_control_characters_are_refused(char, refused):
+    text = f"city,year\n杭州{char}市,2020\n"
+    if refused:
+        with pytest.raises(files.FileError):
+            files._checked(text)
+    else:
+        assert files._checked(text) == text

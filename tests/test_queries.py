@@ -140,3 +140,26 @@ def test_year_span_reaches_the_latest_designation_before_any_figures(empty_db):
 def test_series_refuses_impossible_year_ranges(two_cities, years):
     with two_cities.cursor() as cur, pytest.raises(ValueError):
         queries.series(cur, "activities", years=years)
+
+
+# Values as the change history keeps them as text (undo casts them back): no trailing zeros, never "12.50".
+AS_TEXT = [
+    ("contract_value_10k_cny", "12.50", "12.5"),
+    ("contract_value_10k_cny", "12.00", "12"),
+    ("contract_value_10k_cny", "100.00", "100"),
+    ("contract_value_10k_cny", "100.05", "100.05"),
+    ("contract_value_10k_cny", "0.00", "0"),
+    ("contract_value_10k_cny", "0.10", "0.1"),
+    ("contract_value_10k_cny", "999999999999.99", "999999999999.99"),
+    ("contract_value_10k_cny", None, None),
+    ("activities", "100", "100"),
+    ("activities", "0", "0"),
+]
+
+
+@pytest.mark.parametrize(("column", "value", "text"), AS_TEXT)
+def test_values_as_the_history_keeps_them(empty_db, column, value, text):
+    sql_type = registry.get(column).sql_type
+    with empty_db.cursor() as cur:
+        got = cur.execute(f"SELECT {queries._as_text(column, f'CAST($v AS {sql_type})')}", {"v": value}).fetchone()
+    assert got[0] == text
