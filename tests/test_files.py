@@ -89,7 +89,8 @@ def test_control_characters_mean_it_is_not_text(data):
 
 # Text with a control character is binary that happened to decode; tab, CR and LF are ordinary text.
 CONTROL = [("\x00", True), ("\x07", True), ("\x1b", True), ("\x7f", True), ("\x85", True), ("\x9f", True),
-           ("\t", False), ("\r", False), ("\n", False), ("\xa0", False), ("\u3000", False), ("\ufeff", False)]  # fmt: skip
+           ("\t", False), ("\r", False), ("\n", False), ("\xa0", False), ("\u3000", False),
+           ("\ufeff", False)]  # fmt: skip
 
 
 @pytest.mark.parametrize(("char", "refused"), CONTROL, ids=[f"U+{ord(c):04X}" for c, _ in CONTROL])
