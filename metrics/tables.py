@@ -269,6 +269,6 @@ def history_table(history: pd.DataFrame, lang: str) -> pd.DataFrame:
                 )
             ],
             Text("状态", "Status")(lang): history["status"].map(lambda s: status[s](lang)),
-            Text("撤销人", "Undone by")(lang): history["undone_by"],
+            Text("撤销人", "Undone by")(lang): history["undone_by"].fillna(""),  # blank, not "None", until undone
         }
     )

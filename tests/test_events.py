@@ -326,3 +326,4 @@ def test_history_table_names_events_uploads(db):
     with db.cursor() as cur:
         history = queries.upload_history(cur)
     assert tables.history_table(history, "zh")["类型"].tolist() == ["事件列表", "内置示例"]
+    assert tables.history_table(history, "en")["Undone by"].tolist() == ["", ""]  # blank until undone
