@@ -83,7 +83,7 @@ def test_export_command_writes_files_excel_opens(sample_db, tmp_path, name, extr
         assert out.read_bytes().startswith(codecs.BOM_UTF8)
         frame = pd.read_csv(out, encoding="utf-8-sig", dtype={"city_code": str})
     else:
-        frame = pd.read_excel(out, dtype={"city_code": str})
+        frame = pd.read_excel(out, dtype={"city_code": str}, engine="openpyxl")
     assert set(columns) <= set(frame.columns)
     if rows is not None:
         assert len(frame) == rows
@@ -95,7 +95,7 @@ def test_indicator_export_equals_the_series_command(sample_db, tmp_path, capsys)
     capsys.readouterr()
     assert main(["series", "agreements", "--json", "--db", str(sample_db.path)]) == 0
     series = {p["year"]: p["value"] for p in json.loads(capsys.readouterr().out)["series"]}
-    frame = pd.read_excel(out, dtype={"city_code": str})
+    frame = pd.read_excel(out, dtype={"city_code": str}, engine="openpyxl")
     totals = frame[frame["city_code"].isna()].set_index("year")["agreements"]
     assert totals.to_dict() == series
     per_city = frame[frame["city_code"].notna()].groupby("year")["agreements"].sum()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
+import re
 
 import pytest
 
@@ -101,3 +103,116 @@ def test_control_characters_are_refused(char, refused):
             files._checked(text)
     else:
         assert files._checked(text) == text
+
+
+def _workbook(fill, active: int | None = None) -> bytes:
+    """A workbook filled by `fill`; `active` sets the active tab even where openpyxl would not (a hidden sheet)."""
+    import zipfile
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    fill(workbook)
+    out = io.BytesIO()
+    workbook.save(out)
+    if active is None:
+        return out.getvalue()
+    patched = io.BytesIO()
+    with zipfile.ZipFile(out) as source, zipfile.ZipFile(patched, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            content = source.read(name)
+            if name == "xl/workbook.xml":
+                content = re.sub(rb' activeTab="\d+"', b"", content)
+                content = content.replace(b"<workbookView ", f'<workbookView activeTab="{active}" '.encode())
+            target.writestr(name, content)
+    return patched.getvalue()
+
+
+def _figures(ws) -> None:
+    ws.append(["城市", "年份", "对接活动（场）", "协议金额（万元）", "备注"])
+    ws.append(["杭州市", 2020, 12, 1234.5, " a note "])
+    ws.append(["Wuhan", 2021.0, None, 0.1 + 0.2, ""])
+    ws.append([])
+    ws.append(["420100", 2022, 12345678901234, 99.99, "12,345"])
+
+
+def _dates(ws) -> None:
+    ws.append(["date", "title_zh", "title_en", "when", "time", "flag"])
+    ws.append([datetime.date(2016, 5, 30), "大会", "Congress", datetime.datetime(2016, 5, 30, 12, 30),
+               datetime.time(9, 15), True])  # fmt: skip
+
+
+def _offset(ws) -> None:
+    ws["B3"], ws["C3"], ws["B4"], ws["C4"], ws["D6"] = "city", "year", "杭州市", 2020, "x"
+    ws.merge_cells("B5:C5")
+    ws["B5"] = "merged"
+
+
+def _hidden_first(workbook) -> None:
+    workbook.active.title, workbook.active.sheet_state = "old", "hidden"
+    workbook.active.append(["not", "this"])
+    _figures(workbook.create_sheet("data"))
+    workbook.active = 1
+
+
+def _active_second(workbook) -> None:
+    workbook.active.append(["first", "sheet"])
+    _dates(workbook.create_sheet("events"))
+    workbook.active = 1
+
+
+def _active_hidden(workbook) -> None:
+    _figures(workbook.active)
+    hidden = workbook.create_sheet("hidden")
+    hidden.append(["hidden", "sheet"])
+    hidden.sheet_state = "hidden"
+
+
+def _formula(ws) -> None:
+    _figures(ws)
+    ws["C3"] = "=C2*2"
+
+
+def _error(ws) -> None:
+    _figures(ws)
+    ws["C3"] = "#N/A"  # openpyxl stores it as an error cell
+
+
+# (what, how the workbook is filled, its active tab if set by hand, whether calamine reads it). Those it does not
+# go to openpyxl.
+WORKBOOKS = [
+    ("figures", lambda wb: _figures(wb.active), None, True),
+    ("dates, times and booleans", lambda wb: _dates(wb.active), None, True),
+    ("data away from A1, merged cells", lambda wb: _offset(wb.active), None, True),
+    ("a hidden first sheet", _hidden_first, None, True),
+    ("the second sheet active", _active_second, None, True),
+    ("the active sheet hidden", _active_hidden, 1, True),
+    ("an active tab beyond the sheets", lambda wb: _figures(wb.active), 5, True),
+    ("a formula", lambda wb: _formula(wb.active), None, False),
+    ("an error cell", lambda wb: _error(wb.active), None, False),
+]
+
+
+@pytest.mark.parametrize(("what", "fill", "active", "fast"), WORKBOOKS, ids=[w[0] for w in WORKBOOKS])
+def test_the_fast_excel_reader_agrees_with_openpyxl_or_declines(what, fill, active, fast):
+    import zipfile
+
+    data = _workbook(fill, active)
+    got = files._read_xlsx_fast(data, zipfile.ZipFile(io.BytesIO(data)))
+    assert (got is not None) == fast, what
+    # openpyxl refuses an active tab that is hidden or missing as damaged; the sheet meant is the first visible,
+    # which it reads when the tab is not set
+    exact = files._read_xlsx_exact(data if active is None else _workbook(fill))
+    if got is not None:
+        assert _view(got) == _view(exact)
+    assert _view(files.read_table(data)) == _view(exact)  # whichever reads it
+
+
+def test_an_excel_file_that_expands_a_hundred_times_is_refused():
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:  # under the cap in all, but a bomb's ratio
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (60 * 2**20))
+    with pytest.raises(files.FileError, match="expands to more than"):
+        files.read_table(out.getvalue())
