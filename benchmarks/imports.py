@@ -3,7 +3,8 @@
     python -m benchmarks.imports --db SCALE_100_DB --work DIR [--rows 10000 100000] [--repeats R]
 
 Each import goes into a fresh copy of the database. The file is what an officer's spreadsheet saves: Chinese
-headers, a 序号 column, cities by Chinese name, thousands separators, and some cells not reported ("-" or blank).
+headers, a 序号 column, cities by Chinese name, thousands separators, and some cells not reported ("-" or blank);
+the same rows are imported as an Excel workbook too.
 """
 
 from __future__ import annotations
@@ -62,6 +63,30 @@ def figures_file(levels: pd.DataFrame, rows: int, seed: int = 7) -> bytes:
     else:
         raise ValueError(f"{len(cities)} cities give fewer than {rows} city-years")
     return out.getvalue().encode("utf-8-sig")
+
+
+def as_xlsx(csv_file: bytes) -> bytes:
+    """The same table as an Excel workbook saves it: numbers as numbers, text as shared strings, gaps empty."""
+    import openpyxl
+
+    def cell(text: str):
+        plain = text.replace(",", "")
+        for kind in (int, float):
+            try:
+                return kind(plain)
+            except ValueError:
+                pass
+        return text or None
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    rows = csv.reader(io.StringIO(csv_file.decode("utf-8-sig")))
+    sheet.append(next(rows))
+    for row in rows:
+        sheet.append([cell(v) for v in row])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
 
 
 def typical_levels(db: Path) -> pd.DataFrame:
@@ -131,15 +156,19 @@ def measure(db: Path, work: Path, rows: int, repeats: int) -> dict:
     """Medians for one file size."""
     path = work / f"figures-{rows}.csv"
     path.write_bytes(figures_file(typical_levels(db), rows))
-    totals, reads = [], []
+    workbook = work / f"figures-{rows}.xlsx"
+    workbook.write_bytes(as_xlsx(path.read_bytes()))
+    totals, reads, excel = [], [], []
     for _ in range(repeats):  # interleaved, so that a noisy moment touches both alike
         seconds, counts, warnings = import_seconds(db, path, work)
         totals.append(seconds)
         reads.append(duckdb_read_seconds(path))
+        excel.append(import_seconds(db, workbook, work)[0])
     return {
         "rows": rows,
         "total_s": statistics.median(totals),
         "duckdb_read_s": statistics.median(reads),
+        "xlsx_s": statistics.median(excel),  # the same rows as an Excel workbook (not a target: no DuckDB baseline)
         "cli_s": cli_seconds(db, path, work),
         "file_mb": path.stat().st_size / 2**20,
         "warnings": warnings,

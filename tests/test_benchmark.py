@@ -35,6 +35,7 @@ def test_the_import_is_timed_against_duckdb(result):
     (only,) = result["imports"]
     assert only["rows"] == 1000 and only["inserted"] + only["updated"] == 1000
     assert 0 < only["duckdb_read_s"] < only["total_s"] < only["cli_s"]
+    assert only["xlsx_s"] > 0  # the same rows as an Excel workbook
 
 
 def test_the_shape_others_check(result):
