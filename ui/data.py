@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 
-from metrics import backup, charts, specs
+from metrics import backup, charts, queries, specs
 from metrics.db import Database, open_database
 
 
@@ -63,8 +63,11 @@ def reading(data_key: tuple | None = None) -> Iterator:
     if getattr(_RUN, "key", None) is not None and (data_key is None or data_key == _RUN.key):
         begun = _RUN.cursor is not None
         cur = _run_cursor()
-        if not begun and _RUN.database.run_state(cur) != _RUN.key[1:]:
-            st.rerun()  # a write landed between the start of this run and its first query: run on the new data
+        # DuckDB takes a transaction's snapshot at its first statement, so this one is a statement (not the known
+        # state): it fixes the snapshot, and checks that no write landed since the run started. If one did, the
+        # run starts again on the new data rather than show some of each.
+        if not begun and queries.run_state(cur) != _RUN.key[1:]:
+            st.rerun()
         yield cur
         return
     with open_database(data_key[0] if data_key else None).cursor() as cur:
