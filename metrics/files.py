@@ -10,6 +10,7 @@ import csv
 import datetime
 import functools
 import io
+import itertools
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -160,6 +161,9 @@ def _read_csv(text: str, encoding: str) -> Table:
     return _table(lines, "csv", encoding=encoding, delimiter=delimiter)
 
 
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
 def _read_csv_fast(text: str, encoding: str, delimiter: str) -> Table | None:
     """The table read by Arrow's CSV reader (vectorised), or None when the file needs the exact row-by-row reader.
 
@@ -168,6 +172,8 @@ def _read_csv_fast(text: str, encoding: str, delimiter: str) -> Table | None:
     numbering comes from the lines themselves.
     """
     lines = pc.split_pattern(pa.array([text], pa.large_string()), "\n").flatten()  # as text.split, in Arrow
+    if _LONE_CR.search(text):
+        return None  # a CR not before a LF ends a line of its own ("\r\r\n" is two lines to a spreadsheet)
     if '"' in text and pc.any(pc.not_equal(pc.bit_wise_and(pc.count_substring(lines, '"'), 1), 0)).as_py():
         return None  # a line with an odd number of quotes: a quoted cell holds a line break
     empty = pc.or_(pc.equal(lines, ""), pc.equal(lines, "\r"))  # skipped by Arrow's reader, counted as rows here
@@ -254,31 +260,40 @@ def _read_xlsx_exact(data: bytes) -> Table:
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         sheet = workbook.active
-        if sheet is None or sheet.sheet_state != "visible":
+        if sheet is None or sheet.sheet_state != "visible" or sheet not in workbook.worksheets:  # or a chartsheet
             sheet = next(s for s in workbook.worksheets if s.sheet_state == "visible")
-        rows, columns = sheet.max_row or 0, sheet.max_column or 0
+        # The cells as they are, not as the sheet's declared extent says: read-only openpyxl drops every row and
+        # column outside it, and some tools write it wrong.
+        sheet.reset_dimensions()
+        lines = [[_cell_text(v) for v in row] for row in itertools.islice(sheet.iter_rows(values_only=True),
+                                                                          MAX_ROWS + 2)]  # fmt: skip
     except Exception:  # openpyxl raises many kinds of errors for damaged files
         raise _broken_xlsx() from None
-    if rows > MAX_ROWS + 1 or columns > MAX_COLUMNS:
+    finally:
+        if "workbook" in locals():
+            workbook.close()
+    columns = max(map(len, lines), default=0)
+    if len(lines) > MAX_ROWS + 1 or columns > MAX_COLUMNS:
         raise FileError(
             Text(
                 "工作表“{s}”延伸到第 {r} 行、第 {c} 列，超出上限；请删除多余的行和列后再上传。",
                 "The sheet '{s}' reaches row {r} and column {c}, beyond the limit; delete the unused rows and "
                 "columns and upload it again.",
-            ).format(s=sheet.title, r=rows, c=columns)
+            ).format(s=sheet.title, r=f"{len(lines):,}+" if len(lines) > MAX_ROWS + 1 else len(lines), c=columns)
         )
-    try:
-        lines = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    except Exception:
-        raise _broken_xlsx() from None
-    finally:
-        workbook.close()
-    return _table(lines, "xlsx")
+    return _table([line + [""] * (columns - len(line)) for line in lines], "xlsx")  # a rectangle, as a sheet is
 
 
-# What only openpyxl reads as we need it: a formula (shown as its text, so that validation refuses it) and an
-# error cell (shown as "#N/A"; calamine gives an empty cell). Namespaced tags ("x:f") are sought too.
-_FORMULA_OR_ERROR = (re.compile(rb"<f[\s>/]"), re.compile(rb":f[\s>/]"), re.compile(rb"""\st=["']e["']"""))
+# What only openpyxl reads as we need it: a formula (shown as its text, so that validation refuses it), an error
+# cell (shown as "#N/A"; calamine gives an empty cell), an escaped character such as _x000D_ (kept as written;
+# calamine decodes it) and a reference to a control character (which XML forbids: openpyxl calls the file damaged).
+# Namespaced tags ("x:f") are sought too.
+_CONTROL_REFERENCE = rb"&#(?:[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]));"
+_OPENPYXL_ONLY = tuple(
+    re.compile(p)
+    for p in (rb"<f[\s>/]", rb":f[\s>/]", rb"""\st=["']e["']""", rb"_x[0-9A-Fa-f]{4}_", _CONTROL_REFERENCE)
+)
+_CONTENT_TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 _ACTIVE_TAB = re.compile(rb"""<(?:\w+:)?workbookView\b[^>]*\sactiveTab=["'](\d+)["']""")
 
 
@@ -288,23 +303,19 @@ def _read_xlsx_fast(data: bytes, archive: zipfile.ZipFile) -> Table | None:
     worksheet, or anything calamine cannot read. The same sheet is chosen: the active one, else the first visible.
     """
     try:
-        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
-        for name in sheets:
+        for name in _cell_parts(archive):
             xml = archive.read(name)
-            if any(pattern.search(xml) for pattern in _FORMULA_OR_ERROR):
+            if any(pattern.search(xml) for pattern in _OPENPYXL_ONLY):
                 return None
         found = _ACTIVE_TAB.search(archive.read("xl/workbook.xml"))
         import python_calamine  # imported here: only uploads need it
 
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         listed = workbook.sheets_metadata
+        usable = [i for i, m in enumerate(listed) if m.visible == python_calamine.SheetVisibleEnum.Visible
+                  and m.typ == python_calamine.SheetTypeEnum.WorkSheet]  # fmt: skip
         active = int(found.group(1)) if found else 0
-        if active >= len(listed) or listed[active].visible != python_calamine.SheetVisibleEnum.Visible:
-            active = next(i for i, m in enumerate(listed) if m.visible == python_calamine.SheetVisibleEnum.Visible
-                          and m.typ == python_calamine.SheetTypeEnum.WorkSheet)  # fmt: skip
-        if listed[active].typ != python_calamine.SheetTypeEnum.WorkSheet:
-            return None
-        sheet = workbook.get_sheet_by_index(active)
+        sheet = workbook.get_sheet_by_index(active if active in usable else usable[0])
         last_row, last_column = sheet.end or (0, 0)  # counted from 0
         if last_row + 1 > MAX_ROWS + 1 or last_column + 1 > MAX_COLUMNS:
             return None  # the exact reader words the refusal
@@ -322,6 +333,19 @@ def _texts(values) -> list[str]:
     of the time."""
     return [v if (t := type(v)) is str else str(int(v)) if t is float and v.is_integer() else _calamine_text(v)
             for v in values]  # fmt: skip
+
+
+def _cell_parts(archive: zipfile.ZipFile) -> list[str]:
+    """The parts that hold cells or their text (worksheets, shared strings), as [Content_Types].xml types them."""
+    from defusedxml import ElementTree  # imported here: only uploads need it
+
+    types = ElementTree.fromstring(archive.read("[Content_Types].xml"))
+    wanted = ("worksheet", "sharedStrings")
+    parts = [o.get("PartName", "").lstrip("/") for o in types.iter(f"{_CONTENT_TYPES}Override")
+             if any(w in o.get("ContentType", "") for w in wanted)]  # fmt: skip
+    typed = {d.get("Extension", "").lower() for d in types.iter(f"{_CONTENT_TYPES}Default")
+             if any(w in d.get("ContentType", "") for w in wanted)}  # fmt: skip
+    return parts + [n for n in archive.namelist() if n.rsplit(".", 1)[-1].lower() in typed]
 
 
 def _calamine_text(value) -> str:

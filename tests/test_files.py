@@ -28,6 +28,7 @@ TEXTS = [
     ("a longer row", "city,year\n杭州市,2020,extra\n", False),
     ("a shorter row", "city,year,activities\n杭州市,2020\n", False),
     ("a lone CR ends a line", "city,year\r杭州市,2020\r", False),
+    ("CR CR LF", "city,year\r\r\n杭州市,2020\r\r\n武汉市,2021\r\r\n", False),
 ]
 
 
@@ -105,8 +106,10 @@ def test_control_characters_are_refused(char, refused):
         assert files._checked(text) == text
 
 
-def _workbook(fill, active: int | None = None) -> bytes:
-    """A workbook filled by `fill`; `active` sets the active tab even where openpyxl would not (a hidden sheet)."""
+def _workbook(fill, active: int | None = None, patch=None) -> bytes:
+    """A workbook filled by `fill`, as openpyxl saves it, then changed as other tools write them: `active` sets the
+    active tab even where openpyxl would not (a hidden sheet); `patch(name, content)` gives each part's new name
+    and content."""
     import zipfile
 
     import openpyxl
@@ -115,17 +118,49 @@ def _workbook(fill, active: int | None = None) -> bytes:
     fill(workbook)
     out = io.BytesIO()
     workbook.save(out)
-    if active is None:
+    if active is None and patch is None:
         return out.getvalue()
     patched = io.BytesIO()
     with zipfile.ZipFile(out) as source, zipfile.ZipFile(patched, "w", zipfile.ZIP_DEFLATED) as target:
         for name in source.namelist():
             content = source.read(name)
-            if name == "xl/workbook.xml":
+            if name == "xl/workbook.xml" and active is not None:
                 content = re.sub(rb' activeTab="\d+"', b"", content)
                 content = content.replace(b"<workbookView ", f'<workbookView activeTab="{active}" '.encode())
+            if patch is not None:
+                name, content = patch(name, content)
             target.writestr(name, content)
     return patched.getvalue()
+
+
+def _small_dimension(name: str, content: bytes) -> tuple[str, bytes]:
+    if name.startswith("xl/worksheets/"):  # declares two rows and columns of a larger sheet
+        content = re.sub(rb'<dimension ref="[^"]+"/>', b'<dimension ref="A1:B2"/>', content)
+    return name, content
+
+
+def _escaped_return(name: str, content: bytes) -> tuple[str, bytes]:
+    # as Excel writes a cell holding a carriage return (openpyxl keeps its strings in the sheet, Excel in
+    # sharedStrings.xml: both are sought)
+    return name, content.replace(b"a note", b"a_x000D_note")
+
+
+def _sheet_elsewhere(name: str, content: bytes) -> tuple[str, bytes]:
+    moved = b"xl/data/figures.xml"  # a valid package may keep a sheet anywhere its relationships say
+    if name == "xl/worksheets/sheet1.xml":
+        return moved.decode(), content
+    return name, content.replace(b"/xl/worksheets/sheet1.xml", b"/" + moved).replace(
+        b"worksheets/sheet1.xml", b"data/figures.xml"
+    )
+
+
+def _chartsheet_active(workbook) -> None:
+    from openpyxl.chart import BarChart, Reference
+
+    _figures(workbook.active)
+    chart = BarChart()
+    chart.add_data(Reference(workbook.active, min_col=3, min_row=1, max_row=3), titles_from_data=True)
+    workbook.create_chartsheet("chart", 0).add_chart(chart)
 
 
 def _figures(ws) -> None:
@@ -188,9 +223,28 @@ WORKBOOKS = [
     ("the second sheet active", _active_second, None, True),
     ("the active sheet hidden", _active_hidden, 1, True),
     ("an active tab beyond the sheets", lambda wb: _figures(wb.active), 5, True),
+    ("a chartsheet the active tab", _chartsheet_active, 0, True),
     ("a formula", lambda wb: _formula(wb.active), None, False),
     ("an error cell", lambda wb: _error(wb.active), None, False),
 ]
+# (what, how the workbook is filled, how its parts are changed, whether calamine reads it)
+PATCHED = [
+    ("a declared extent smaller than the sheet", lambda wb: _figures(wb.active), _small_dimension, True),
+    ("an escaped carriage return", lambda wb: _figures(wb.active), _escaped_return, False),
+    ("a formula in a sheet kept elsewhere", lambda wb: _formula(wb.active), _sheet_elsewhere, False),
+]
+
+
+@pytest.mark.parametrize(("what", "fill", "patch", "fast"), PATCHED, ids=[p[0] for p in PATCHED])
+def test_excel_files_other_tools_write_read_alike(what, fill, patch, fast):
+    import zipfile
+
+    data = _workbook(fill, patch=patch)
+    got = files._read_xlsx_fast(data, zipfile.ZipFile(io.BytesIO(data)))
+    assert (got is not None) == fast, what
+    exact = files._read_xlsx_exact(data)
+    assert _view(exact) == _view(files._read_xlsx_exact(_workbook(fill))) or not fast  # nothing dropped
+    assert _view(files.read_table(data)) == _view(got if got is not None else exact)
 
 
 @pytest.mark.parametrize(("what", "fill", "active", "fast"), WORKBOOKS, ids=[w[0] for w in WORKBOOKS])
