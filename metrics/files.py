@@ -290,8 +290,7 @@ def _read_xlsx_exact(data: bytes) -> Table:
 # Namespaced tags ("x:f") are sought too.
 _CONTROL_REFERENCE = rb"&#(?:[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]));"
 _OPENPYXL_ONLY = tuple(
-    re.compile(p)
-    for p in (rb"<f[\s>/]", rb":f[\s>/]", rb"""t=["']e["']""", rb"_x[0-9A-Fa-f]{4}_", _CONTROL_REFERENCE)
+    re.compile(p) for p in (rb"<f[\s>/]", rb":f[\s>/]", rb"""t=["']e["']""", rb"_x[0-9A-Fa-f]{4}_", _CONTROL_REFERENCE)
 )
 _CONTENT_TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 _ACTIVE_TAB = re.compile(rb"""<(?:\w+:)?workbookView\b[^>]*\sactiveTab=["'](\d+)["']""")
