@@ -94,9 +94,10 @@ class Database:
 
     def run_state(self, cur: duckdb.DuckDBPyConnection) -> tuple[str, int, int]:
         """queries.run_state, read through `cur` (this database's) only when known_state() does not know it."""
-        mark, known = queries.write_mark(), self.known_state()
+        known = self.known_state()
         if known is not None:
             return known
+        mark = queries.write_mark()  # before the read, so that a write beginning during it is seen
         state = queries.run_state(cur)
         if mark is not None and queries.write_mark() == mark:  # no write began while it was read
             self._state = (mark, state)

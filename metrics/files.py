@@ -259,6 +259,9 @@ def _read_xlsx_exact(data: bytes) -> Table:
 
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception:  # openpyxl raises many kinds of errors for damaged files
+        raise _broken_xlsx() from None
+    try:
         sheet = workbook.active
         if sheet is None or sheet.sheet_state != "visible" or sheet not in workbook.worksheets:  # or a chartsheet
             sheet = next(s for s in workbook.worksheets if s.sheet_state == "visible")
@@ -267,11 +270,10 @@ def _read_xlsx_exact(data: bytes) -> Table:
         sheet.reset_dimensions()
         lines = [[_cell_text(v) for v in row] for row in itertools.islice(sheet.iter_rows(values_only=True),
                                                                           MAX_ROWS + 2)]  # fmt: skip
-    except Exception:  # openpyxl raises many kinds of errors for damaged files
+    except Exception:
         raise _broken_xlsx() from None
     finally:
-        if "workbook" in locals():
-            workbook.close()
+        workbook.close()
     columns = max(map(len, lines), default=0)
     if len(lines) > MAX_ROWS + 1 or columns > MAX_COLUMNS:
         raise FileError(
