@@ -171,9 +171,9 @@ def _read_csv_fast(text: str, encoding: str, delimiter: str) -> Table | None:
     cell spans lines, and every line has as many cells as the first. Empty lines are skipped by both readers; the
     numbering comes from the lines themselves.
     """
-    lines = pc.split_pattern(pa.array([text], pa.large_string()), "\n").flatten()  # as text.split, in Arrow
     if _LONE_CR.search(text):
         return None  # a CR not before a LF ends a line of its own ("\r\r\n" is two lines to a spreadsheet)
+    lines = pc.split_pattern(pa.array([text], pa.large_string()), "\n").flatten()  # as text.split, in Arrow
     if '"' in text and pc.any(pc.not_equal(pc.bit_wise_and(pc.count_substring(lines, '"'), 1), 0)).as_py():
         return None  # a line with an odd number of quotes: a quoted cell holds a line break
     empty = pc.or_(pc.equal(lines, ""), pc.equal(lines, "\r"))  # skipped by Arrow's reader, counted as rows here
@@ -204,7 +204,7 @@ def _columnar_table(columns: list[pa.Array], numbers: np.ndarray, format_: str, 
     blank = functools.reduce(pc.and_, (pc.equal(c, "") for c in columns))  # every cell empty: skipped, as a line
     kept = pc.indices_nonzero(pc.invert(blank)).to_numpy()
     if not len(kept):
-        raise FileError(Text("文件里没有内容。", "The file has no content."))
+        raise _no_content()
     if len(kept) > MAX_ROWS + 1:
         raise _too_many_rows()
     header, width = _header([c[int(kept[0])].as_py() for c in columns])
@@ -229,6 +229,10 @@ def _header(cells: list[str]) -> tuple[tuple[str, ...], int]:
     while cells and not cells[-1]:
         cells = cells[:-1]
     return tuple(cells), width
+
+
+def _no_content() -> FileError:
+    return FileError(Text("文件里没有内容。", "The file has no content."))
 
 
 def _too_many_rows() -> FileError:
@@ -300,8 +304,9 @@ _ACTIVE_TAB = re.compile(rb"""<(?:\w+:)?workbookView\b[^>]*\sactiveTab=["'](\d+)
 
 def _read_xlsx_fast(data: bytes, archive: zipfile.ZipFile) -> Table | None:
     """The sheet read by calamine (Rust; openpyxl took 6.7 s for 100,000 rows, this 0.5 s), exactly as the
-    openpyxl reader below reads it, or None when the workbook needs that reader: a formula or an error cell in any
-    worksheet, or anything calamine cannot read. The same sheet is chosen: the active one, else the first visible.
+    openpyxl reader reads it, or None when the workbook needs that reader (_OPENPYXL_ONLY found in a part that
+    holds cells, or anything calamine cannot read). The same sheet is chosen: the active one, else the first
+    visible worksheet.
     """
     try:
         for name in _cell_parts(archive):
@@ -324,7 +329,7 @@ def _read_xlsx_fast(data: bytes, archive: zipfile.ZipFile) -> Table | None:
     except Exception:  # damaged, encrypted, or a form calamine does not read: the exact reader decides
         return None
     if not rows:
-        raise FileError(Text("文件里没有内容。", "The file has no content."))
+        raise _no_content()
     columns = [pa.array(_texts(column), pa.string()) for column in zip(*rows, strict=True)]
     return _columnar_table(columns, np.arange(1, len(rows) + 1, dtype=np.int64), "xlsx")
 
@@ -375,7 +380,7 @@ def _table(lines: list[list[str]], format_: str, **how) -> Table:
     numbered = [(n, [c.strip() for c in line]) for n, line in enumerate(lines, start=1)]
     numbered = [(n, cells) for n, cells in numbered if any(cells)]  # blank lines are skipped, numbering kept
     if not numbered:
-        raise FileError(Text("文件里没有内容。", "The file has no content."))
+        raise _no_content()
     if len(numbered) > MAX_ROWS + 1:
         raise _too_many_rows()
     (header_row, cells), *body = numbered
