@@ -3,14 +3,27 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 DB := $(or $(PILOT_DB),data/pilot_cities.duckdb)
+UV := $(VENV)/bin/uv
+# uv installs the pinned packages far quicker than pip does (see the README's "Dependencies").
+UV_VERSION := 0.13.9
+INSTALL := $(UV) pip install --quiet --python $(PY)
 
-.PHONY: run test bench lint format setup clean
+.PHONY: run test test-fast lint format bench screenshots setup setup-dev clean
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed  # what running needs
 
-$(VENV)/.installed: requirements.txt
+setup-dev: $(VENV)/.installed-dev  # and what the tests, lint and the benchmark need
+
+$(UV):
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.installed: requirements.txt | $(UV)
+	$(INSTALL) -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(INSTALL) -r requirements-dev.txt
 	touch $@
 
 $(DB): | $(VENV)/.installed
@@ -19,21 +32,26 @@ $(DB): | $(VENV)/.installed
 run: setup $(DB)
 	$(PY) -m ui.serve  # streamlit run dashboard.py, with the app's modules loaded before the first visit
 
-test: setup
+test: lint  # everything, as CI runs it
+	$(PY) -m pytest -n 2
+
+test-fast: lint  # the edit loop: no browser, kill or benchmark tests
+	$(PY) -m pytest -n 2 -m "not browser and not kill and not benchmark"
+
+lint: setup-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m pytest -n 2  # two workers: the browser tests mostly wait on servers
+	$(PY) -m mypy
 
-bench: setup  # the performance benchmark (a few minutes): scales 1, 10 and 100, imports, the deck, the browser
-	$(PY) benchmarks/run.py
-
-lint: setup
-	$(PY) -m ruff check .
-	$(PY) -m ruff format --check .
-
-format: setup
+format: setup-dev
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
+bench: setup-dev  # the performance benchmark (a few minutes); `make bench BENCH=--save` writes docs/performance.md
+	$(PY) benchmarks/run.py $(BENCH)
+
+screenshots: setup-dev  # every page at 1280x720 and 1920x1080 in both languages, and the README's images
+	$(PY) tools/screenshots.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

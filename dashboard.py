@@ -4,11 +4,15 @@ import contextlib
 
 import streamlit as st
 
-from metrics import queries
-from metrics.db import DatabaseError
-from metrics.i18n import SAMPLE_NOTICE, Problem, Text
+from metrics.domain.i18n import Problem, Text
+from metrics.domain.programme import SAMPLE_NOTICE
+from metrics.store.accounts import user_count
+from metrics.store.cities import batches
+from metrics.store.database import DatabaseError
+from metrics.store.meta import is_sample
+from metrics.store.series import year_span
 from ui import auth, data, show, state
-from ui.nav import HIDDEN, PAGES
+from ui.nav import DEFAULT, PAGES
 
 APP_NAME = Text("试点城市创新仪表盘", "Pilot-city innovation dashboard")
 st.set_page_config(page_title=APP_NAME.zh, page_icon="📈", layout="wide")
@@ -19,32 +23,31 @@ SIGN_IN = Text("登录", "Sign in")
 def run(lang: str) -> None:
     """Sign-in, navigation over the pages this person may use, the sidebar, then the page."""
     # Whether accounts exist is cached with this run's data key; a page's own role check reuses who this is.
-    who = st.session_state[auth.RUN_ACTOR] = auth.actor(data.get(queries.user_count) > 0)
+    who = st.session_state[auth.RUN_ACTOR] = auth.actor(data.get(user_count) > 0)
     if who is None:  # accounts are set up and nobody has signed in: every address shows the sign-in form, so a
         # link to a page still leads there once signed in
-        sign_in = [st.Page(auth.sign_in_page, title=SIGN_IN(lang), icon=":material/login:", url_path=url,
-                           default=(url == "overview")) for _, url, *_ in PAGES]  # fmt: skip
+        sign_in = [st.Page(auth.sign_in_page, title=SIGN_IN(lang), icon=":material/login:", url_path=page.url,
+                           default=(page.url == DEFAULT)) for page in PAGES]  # fmt: skip
         state.language_choice()  # drawn here, as the sidebar draws it, so the choice carries over after signing in
         st.navigation(sign_in, position="hidden").run()
         return
     pages = [
-        st.Page(path, title=title(lang), icon=icon, url_path=url, default=(url == "overview"),
-                visibility="hidden" if url in HIDDEN else "visible")
-        for path, url, title, icon, ability in PAGES
-        if who.may(ability)
+        st.Page(page.path, title=page.title(lang), icon=page.icon, url_path=page.url, default=(page.url == DEFAULT),
+                visibility="visible" if page.listed else "hidden")
+        for page in PAGES
+        if who.may(page.ability)
     ]  # fmt: skip
-    page = st.navigation(pages)
-    if page.url_path != "present":  # presentation mode has no sidebar and no banner (its charts name the source)
-        first_year, last_year = data.get(queries.year_span)
-        batches = data.get(queries.batches)
-        st.session_state["_view"] = state.sidebar(first_year, last_year, batches)
+    current = st.navigation(pages)
+    if current.url_path != "present":  # presentation mode has no sidebar and no banner (its charts name the source)
+        first_year, last_year = data.get(year_span)
+        st.session_state["_view"] = state.sidebar(first_year, last_year, data.get(batches))
         auth.sidebar(who, lang)
         st.sidebar.caption(APP_NAME(lang))
-        if data.get(queries.is_sample):
+        if data.get(is_sample):
             st.info(SAMPLE_NOTICE(lang), icon=":material/science:")
-    st.set_page_config(page_title=f"{page.title} · {APP_NAME(lang)}")
+    st.set_page_config(page_title=f"{current.title} · {APP_NAME(lang)}")
     with contextlib.suppress(show.EndOfPage):  # a page with nothing more to show
-        page.run()
+        current.run()
 
 
 lang = state.current_lang()

@@ -2,8 +2,10 @@
 
 import streamlit as st
 
-from metrics import queries, tables
-from metrics.i18n import SAMPLE_NOTICE, Text
+from metrics.domain.i18n import Text
+from metrics.domain.programme import SAMPLE_NOTICE
+from metrics.present import definitions
+from metrics.store.meta import is_sample
 from ui import data, show, state
 
 v = state.view()
@@ -11,7 +13,7 @@ t, lang = v.t, v.lang
 
 st.title(t(Text("指标说明与数据来源", "Indicators and sources")))
 st.subheader(t(Text("指标定义", "Indicator definitions")))
-indicators = tables.indicator_table(lang)
+indicators = definitions.indicator_table(lang)
 st.table(indicators, hide_index=True)
 with st.popover(t(show.DOWNLOAD), icon=":material/download:"):
     show.downloads(indicators, f"indicators_{lang}", key="indicators")
@@ -46,5 +48,5 @@ st.markdown(
         )
     )
 )
-if data.get(queries.is_sample):
+if data.get(is_sample):
     st.warning(SAMPLE_NOTICE(lang))

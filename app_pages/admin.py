@@ -2,14 +2,17 @@
 
 import streamlit as st
 
-from metrics import access, backup, queries, tables
-from metrics.i18n import ROLE_NAMES, Problem, Text
+from metrics.domain.i18n import Problem, Refused, Text
+from metrics.domain.roles import ROLE_NAMES, ROLES
+from metrics.present import admin_tables
+from metrics.store import accounts, backups, kept_backups
+from metrics.store.accounts import list_users
 from ui import auth, data, show, state
 
 try:
-    HOURS, KEEP = backup.schedule_from_env()
-except backup.BackupError:  # the banner above every page says which setting is wrong
-    HOURS, KEEP = 0.0, backup.DEFAULT_KEEP
+    HOURS, KEEP = kept_backups.schedule_from_env()
+except backups.BackupError:  # the banner above every page says which setting is wrong
+    HOURS, KEEP = 0.0, kept_backups.DEFAULT_KEEP
 
 v = state.view()
 t, lang = v.t, v.lang
@@ -27,7 +30,7 @@ def _done(message: Text) -> None:
 def _attempt(action, *args, done: Text) -> None:
     try:
         action(database, *args, who)
-    except access.Refused as exc:
+    except Refused as exc:
         st.error(show.escaped(exc.text(lang)))
     else:
         _done(done)
@@ -37,7 +40,7 @@ if "admin_done" in st.session_state:
     st.success(show.escaped(t(st.session_state.pop("admin_done"))))  # it names accounts
 
 st.subheader(t(Text("账户", "Accounts")))
-users = data.get(queries.list_users)  # cached until the data or the accounts change
+users = data.get(list_users)  # cached until the data or the accounts change
 if users.empty:
     st.info(
         t(
@@ -49,7 +52,7 @@ if users.empty:
         )
     )
 else:
-    show.table(data.get(tables.users, lang), "accounts", key="accounts")
+    show.table(data.get(admin_tables.users, lang), "accounts", key="accounts")
 
 role_label = lambda r: ROLE_NAMES[r](lang)  # noqa: E731
 PROVIDER = Text(
@@ -61,7 +64,7 @@ with (
 ):
     name = st.text_input(t(Text("账户名（或电子邮件）", "Account name (or e-mail)")), max_chars=64)
     first_admin = 2 if users.empty else 0  # the first account must be an admin
-    role = st.selectbox(t(Text("角色", "Role")), access.ROLES, format_func=role_label, index=first_admin)
+    role = st.selectbox(t(Text("角色", "Role")), ROLES, format_func=role_label, index=first_admin)
     provider = st.checkbox(t(PROVIDER), disabled=not auth.provider_configured())
     password = st.text_input(t(Text("密码（至少 8 个字符）", "Password (8 characters or more)")), type="password")
     again = st.text_input(t(Text("再输入一次密码", "Password again")), type="password")
@@ -69,7 +72,7 @@ with (
         if not provider and password != again:
             st.error(t(Text("两次输入的密码不一致。", "The two passwords differ.")))
         else:
-            _attempt(access.add_user, name, role, None if provider else password,
+            _attempt(accounts.add_user, name, role, None if provider else password,
                          done=Text("已添加账户 {n}。", "Added the account {n}.").format(n=name.strip()))  # fmt: skip
 
 if not users.empty:
@@ -77,22 +80,22 @@ if not users.empty:
         chosen = st.selectbox(t(Text("账户", "Account")), users["name"].tolist(), key="admin_account")
         current = users.set_index("name").at[chosen, "role"]
         left, right = st.columns(2)
-        new_role = left.selectbox(t(Text("新角色", "New role")), access.ROLES, format_func=role_label,
-                                  index=access.ROLES.index(current), key="admin_role")  # fmt: skip
+        new_role = left.selectbox(t(Text("新角色", "New role")), ROLES, format_func=role_label,
+                                  index=ROLES.index(current), key="admin_role")  # fmt: skip
         if left.button(t(Text("更改角色", "Change role")), key="admin_set_role"):
             done = Text("{n} 的角色已改为{r}。", "{n} is now {r}.").format(n=chosen, r=ROLE_NAMES[new_role])
-            _attempt(access.set_role, chosen, new_role, done=done)
+            _attempt(accounts.set_role, chosen, new_role, done=done)
         new_password = right.text_input(t(Text("新密码", "New password")), type="password", key="admin_password")
         if right.button(t(Text("设置密码", "Set password")), key="admin_set_password"):
-            _attempt(access.set_password, chosen, new_password,
+            _attempt(accounts.set_password, chosen, new_password,
                      done=Text("已为 {n} 设置新密码。", "Set a new password for {n}.").format(n=chosen))  # fmt: skip
         sure = st.checkbox(t(Text("确认删除此账户", "Yes, remove this account")), key="admin_remove_sure")
         if st.button(t(Text("删除账户", "Remove account")), disabled=not sure, key="admin_remove"):
             done = Text("已删除账户 {n}。", "Removed the account {n}.").format(n=chosen)
-            _attempt(access.remove_user, chosen, done=done)
+            _attempt(accounts.remove_user, chosen, done=done)
 
 st.subheader(t(Text("备份", "Backups")))
-folder = backup.default_folder(database.path)
+folder = kept_backups.default_folder(database.path)
 st.caption(
     t(
         Text(
@@ -110,15 +113,15 @@ st.caption(
 )
 if st.button(t(Text("立即备份", "Back up now")), icon=":material/backup:", key="backup_now"):
     try:
-        path, manifest = backup.create_kept(database, folder, KEEP)
-    except backup.BackupError as exc:
+        path, manifest = kept_backups.create_kept(database, folder, KEEP)
+    except backups.BackupError as exc:
         st.error(exc.text(lang))
     else:
         _done(Text("已备份到 {p}（{r} 行）。", "Backed up to {p} ({r} rows).").format(p=path, r=manifest.rows))
 
-kept = backup.kept(folder)
+kept = kept_backups.kept(folder)
 if kept:
-    show.table(tables.backups_table(kept, lang), "backups", key="backups")
+    show.table(admin_tables.backups_table(kept, lang), "backups", key="backups")
     with st.expander(t(Text("从备份恢复", "Restore from a backup"))):
         st.warning(
             t(
@@ -146,7 +149,7 @@ if kept:
                            key="restore_sure")  # fmt: skip
         if st.button(t(Text("恢复", "Restore")), disabled=not sure, type="primary", key="restore_button"):
             try:
-                safety, manifest = backup.restore_kept(database, folder, chosen_backup, KEEP, who)
+                safety, manifest = kept_backups.restore_kept(database, folder, chosen_backup, KEEP, who)
             except Problem as exc:
                 st.error(show.escaped(exc.text(lang)))
             else:

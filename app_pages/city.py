@@ -2,9 +2,12 @@
 
 import streamlit as st
 
-from metrics import analysis, registry, tables
-from metrics.i18n import KIND_NAMES, REGION_NAMES, Text
-from metrics.specs import ChartSpec
+from metrics.analysis import standing
+from metrics.domain import registry
+from metrics.domain.i18n import Text
+from metrics.domain.programme import KIND_NAMES, REGION_NAMES
+from metrics.present import tables
+from metrics.present.specs import ChartSpec
 from ui import data, show, state
 
 v = state.view()
@@ -14,9 +17,9 @@ cities = show.cities_in_scope(v)
 
 codes = cities["city_code"].tolist()
 names = show.city_names(lang)
-leader = data.get(analysis.ranks, "agreements", last, v.scope)["city_code"]  # open on the busiest pilot
+leader = data.get(standing.ranks, "agreements", last, v.scope)["city_code"]  # open on the busiest pilot
 state.bind_choice("city", leader.iloc[0] if len(leader) else codes[0], codes)
-code = st.selectbox(t(Text("城市或园区", "City or park")), codes, format_func=names.get, key="city")
+code = st.selectbox(t(Text("城市或园区", "City or park")), codes, format_func=names.__getitem__, key="city") or codes[0]
 city = cities.set_index("city_code").loc[code]
 
 st.title(show.escaped(names[code]))

@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from metrics import analysis, registry, tables
-from metrics.i18n import Text
-from metrics.specs import MODE_NAMES, ChartSpec
+from metrics.analysis import comparison, standing
+from metrics.domain import registry
+from metrics.domain.i18n import Text
+from metrics.present import tables
+from metrics.present.specs import MODE_NAMES, ChartSpec
 from ui import data, show, state
 
 MAX_CITIES = 12  # more lines than this cannot be told apart
@@ -25,7 +27,7 @@ key = left.selectbox(
     key="compare_indicator",
 )
 ind = registry.get(key)
-modes = [m for m in analysis.COMPARE_MODES if not (m == "share" and ind.kind == "ratio")]
+modes = [m for m in comparison.COMPARE_MODES if not (m == "share" and ind.kind == "ratio")]
 state.bind_choice("mode", "absolute", modes)
 mode = middle.radio(
     t(Text("显示方式", "Show as")), modes, format_func=lambda m: MODE_NAMES[m](lang), key="mode", horizontal=True
@@ -37,11 +39,11 @@ if mode == "indexed":
     base_year = right.selectbox(t(Text("基年", "Base year")), years, key="base")
 
 codes = cities["city_code"].tolist()
-ranking = data.get(analysis.ranks, key, last, v.scope)
+ranking = data.get(standing.ranks, key, last, v.scope)
 state.bind_list("cities", ranking["city_code"].head(5).tolist(), codes, limit=MAX_CITIES)
 chosen = st.multiselect(
-    t(Text("城市或园区", "Cities and parks")), codes, format_func=names.get, key="cities", max_selections=MAX_CITIES,
-    placeholder=t(Text("选择要对比的城市", "Choose cities to compare")),
+    t(Text("城市或园区", "Cities and parks")), codes, format_func=names.__getitem__, key="cities",
+    max_selections=MAX_CITIES, placeholder=t(Text("选择要对比的城市", "Choose cities to compare")),
 )  # fmt: skip
 if not chosen:
     show.end_page(t(Text("请至少选择一个城市。", "Choose at least one city.")))

@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from metrics import analysis, registry, tables
-from metrics.i18n import Text
-from metrics.specs import ChartSpec
+from metrics.analysis import reporting
+from metrics.domain import registry
+from metrics.domain.i18n import Text
+from metrics.present import tables
+from metrics.present.specs import ChartSpec
 from ui import data, show, state
 
 KEYS = tuple(i.key for i in registry.BASE_INDICATORS)
@@ -27,7 +29,7 @@ key = st.selectbox(
     key="completeness_indicator",
 )
 ind = registry.get(key)
-missing_now = data.get(analysis.not_reported, key, v.scope, last)
+missing_now = data.get(reporting.not_reported, key, v.scope, last)
 names = show.city_names(lang)
 if missing_now:
     who = t(Text("、", ", ")).join(names[c] for c in missing_now[:NAMED])

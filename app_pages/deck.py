@@ -4,8 +4,8 @@ from datetime import date
 
 import streamlit as st
 
-from metrics import deck
-from metrics.i18n import Text
+from metrics.domain.i18n import Text
+from metrics.present import deck
 from ui import data, show, slides, state
 
 v = state.view()

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from metrics import registry, tables
-from metrics.i18n import Text
-from metrics.specs import ChartSpec
+from metrics.domain import registry
+from metrics.domain.i18n import Text
+from metrics.present import tables
+from metrics.present.specs import ChartSpec
 from ui import data, show, state
 
 v = state.view()

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from metrics import analysis, highlights, registry
-from metrics.i18n import Text
-from metrics.specs import ChartSpec
+from metrics.analysis import highlights, standing
+from metrics.domain import registry
+from metrics.domain.i18n import Text
+from metrics.present.specs import ChartSpec
 from ui import data, show, state
 
 v = state.view()
@@ -15,7 +16,7 @@ st.title(t(Text("项目概览", "Programme overview")))
 st.caption(t(Text("{a}—{b} 年 · 所选试点合计", "{a}–{b} · total of the selected pilots").format(a=first, b=last)))
 
 st.subheader(t(Text("{y} 年主要指标", "Headline figures, {y}").format(y=last)))
-heads = data.get(analysis.headlines, registry.CORE_KEYS, v.scope, last)
+heads = data.get(standing.headlines, registry.CORE_KEYS, v.scope, last)
 columns = st.columns(2)
 for i, head in enumerate(heads):
     with columns[i % 2]:
@@ -28,7 +29,7 @@ if notes:
 
 st.subheader(t(Text("2014 年以来累计", "Cumulative since 2014")))
 cumulative = tuple(f"cumulative_{k}" for k in ("activities", "agreements", "stations_founded", "subcenters_founded"))
-show.cumulative_line(data.get(analysis.headlines, cumulative, v.scope, last), lang)
+show.cumulative_line(data.get(standing.headlines, cumulative, v.scope, last), lang)
 
 show.chart(ChartSpec("pilots", "pilot_cities", v.years, v.scope, events=v.events), lang)
 

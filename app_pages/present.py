@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from metrics import charts, deck
-from metrics.i18n import Text
+from metrics.domain.i18n import Text
+from metrics.present import deck, plotly_layout
 from ui import data, show, slides, state
 
 lang = state.current_lang()
@@ -30,4 +30,4 @@ forward.button(t(Text("下一张", "Next")), icon=":material/arrow_forward:", on
                disabled=number == count, key="present_next", width="stretch")  # fmt: skip
 where.subheader(f"{number} / {count}", anchor=False)
 leave.page_link("app_pages/deck.py", label=t(Text("退出放映", "Leave")), icon=":material/close:")
-show.chart(chosen[number - 1], lang, key="present", style=charts.PROJECTOR)
+show.chart(chosen[number - 1], lang, key="present", style=plotly_layout.PROJECTOR)

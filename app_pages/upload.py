@@ -4,8 +4,13 @@ import functools
 
 import streamlit as st
 
-from metrics import access, exports, queries, tables, templates, uploads
-from metrics.i18n import Problem, Text
+from metrics.domain.i18n import Problem, Text
+from metrics.domain.programme import max_year
+from metrics.domain.roles import Actor, local_actor
+from metrics.ingest import templates, uploads
+from metrics.present import exports, upload_tables
+from metrics.store.series import year_span
+from metrics.store.uploads import undoable_uploads
 from ui import auth, data, show, state
 
 PREVIEW_CELLS = 2000  # listed cell by cell; a 100,000-row file changes most of a million cells
@@ -31,8 +36,8 @@ def _events_list() -> bytes:
 
 
 with st.expander(t(Text("下载空白模板", "Download a blank template")), expanded=False):
-    first, last = data.get(queries.year_span)
-    years = list(range(max(last, queries.max_year() - 1), first - 1, -1))
+    first, last = data.get(year_span)
+    years = list(range(max(last, max_year() - 1), first - 1, -1))
     year = st.selectbox(t(Text("模板年份", "Year of the template")), years, key="template_year")
     columns = st.columns(4)
     for column, (fmt, template_lang) in zip(columns, [("xlsx", "zh"), ("csv", "zh"), ("xlsx", "en"), ("csv", "en")],
@@ -67,10 +72,10 @@ with st.expander(t(Text("下载空白模板", "Download a blank template")), exp
     )
 
 
-def _by() -> access.Actor | None:
+def _by() -> Actor | None:
     """Who is writing: the signed-in account, or in local mode the name typed in."""
     now = auth.actor()
-    return access.local_actor(st.session_state.get("upload_by", "")) if now and now.via == "local" else now
+    return local_actor(st.session_state.get("upload_by", "")) if now and now.via == "local" else now
 
 
 def _confirm(shown: uploads.Prepared, content: bytes) -> None:
@@ -94,7 +99,7 @@ if uploaded is not None:
     content = uploaded.getvalue()
     prepared = data.prepared_upload(content, uploaded.name)
     report = prepared.report
-    issues = tables.issues_table(report, lang)
+    issues = upload_tables.issues_table(report, lang)
     if not report.ok:
         refused = Text(
             "文件有错误，未写入任何数据。请改正后重新上传。",
@@ -103,16 +108,12 @@ if uploaded is not None:
         st.error(t(refused))
     if len(issues):
         show.table(issues, f"problems_{prepared.sha256[:8]}", key="issues")
-    if report.ok:
-        counts = prepared.counts
+    if report.ok and prepared.kind is not None:
+        counts, labels = prepared.counts, prepared.kind.count_labels
         st.subheader(t(Text("将要做的改动", "What will change")))
-        columns = iter(st.columns(4 if "removed" in counts else 3))
-        next(columns).metric(t(Text("新增行", "New rows")), counts["inserted"])
-        next(columns).metric(t(Text("修改行", "Changed rows")), counts["updated"])
-        next(columns).metric(t(Text("未变行", "Unchanged rows")), counts["unchanged"])
-        if "removed" in counts:  # an events file replaces the whole list
-            next(columns).metric(t(Text("删除的事件", "Events removed")), counts["removed"])
-        preview = tables.changes_table(prepared, show.city_names(lang), lang, limit=PREVIEW_CELLS)
+        for column, (name, label) in zip(st.columns(len(labels)), labels.items(), strict=True):
+            column.metric(t(label), counts[name])
+        preview = upload_tables.changes_table(prepared, show.city_names(lang), lang, limit=PREVIEW_CELLS)
         if len(prepared.changes) > len(preview):
             st.caption(t(Text("共 {n:,} 个单元格，下表列出前 {m:,} 个（先列修改，再列新增）。",
                               "{n:,} cells in all; the first {m:,} are listed (changed first, then new).")).format(
@@ -123,7 +124,7 @@ if uploaded is not None:
             )
         if who.via == "local":  # no accounts: ask for a name to record
             st.text_input(t(Text("上传人", "Uploaded by")), key="upload_by", max_chars=60)
-        nothing = counts["inserted"] + counts["updated"] + counts.get("removed", 0) == 0
+        nothing = not any(n for name, n in counts.items() if name != "unchanged")
         st.button(t(Text("确认导入", "Confirm and load")), type="primary", disabled=nothing, key="upload_confirm",
                   on_click=_confirm, args=(prepared, content))  # fmt: skip
 for name, show_message in (("upload_stale", st.warning), ("upload_refused", st.error)):
@@ -135,8 +136,8 @@ if "upload_done" in st.session_state:
     st.success(t(done.format(i=st.session_state.pop("upload_done"))))
 
 st.subheader(t(Text("上传记录", "Upload history")))
-show.table(data.get(tables.history, lang), "upload_history", key="history")
-undoable = data.get(queries.undoable_uploads)
+show.table(data.get(upload_tables.history, lang), "upload_history", key="history")
+undoable = data.get(undoable_uploads)
 if undoable:
     left, right = st.columns([2, 1])
     chosen = left.selectbox(t(Text("撤销上传", "Undo upload")), undoable, key="undo_id")

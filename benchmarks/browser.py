@@ -38,12 +38,14 @@ def _free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(db_path: Path, env: dict | None = None) -> Iterator[str]:
-    """A fresh dashboard server (`python -m ui.serve`, as `make run` starts it) on a free port, serving the database
-    at db_path; yields its URL."""
+def streamlit_server(db_path: Path, env: dict | None = None, *, warm: bool = True) -> Iterator[str]:
+    """A fresh dashboard server on a free port, serving the database at db_path; yields its URL. Warm, it is
+    `python -m ui.serve`, as `make run` starts it (the overview run once before serving); else plain
+    `streamlit run dashboard.py`, whose first visitor is its very first run."""
     port = _free_port()
+    launcher = ["-m", "ui.serve"] if warm else ["-m", "streamlit", "run", "dashboard.py"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ui.serve", "--server.port", str(port),
+        [sys.executable, *launcher, "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT,
         env={**os.environ, "PILOT_DB": str(db_path), **(env or {})},
@@ -64,11 +66,8 @@ def streamlit_server(db_path: Path, env: dict | None = None) -> Iterator[str]:
                 time.sleep(0.3)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        proc.kill()  # nothing needs its graceful shutdown, which takes a second or two
+        proc.wait()
 
 
 @contextmanager

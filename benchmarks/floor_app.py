@@ -6,7 +6,7 @@ The radio switches between the two captured states as the page's own widget does
 import streamlit as st
 
 from benchmarks import floor
-from ui.nav import HIDDEN, PAGES
+from ui.nav import PAGES
 
 
 def _page() -> None:
@@ -19,8 +19,8 @@ def _other() -> None:
 
 
 menu = [
-    st.Page(_page if url == floor.PAGE[0] else _other, title=title("zh"), icon=icon, url_path=url,
-            default=url == floor.PAGE[0], visibility="hidden" if url in HIDDEN else "visible")
-    for _path, url, title, icon, _ability in PAGES
+    st.Page(_page if page.url == floor.PAGE[0] else _other, title=page.title("zh"), icon=page.icon,
+            url_path=page.url, default=page.url == floor.PAGE[0], visibility="visible" if page.listed else "hidden")
+    for page in PAGES
 ]  # fmt: skip
 st.navigation(menu).run()

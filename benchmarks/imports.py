@@ -33,7 +33,8 @@ def figures_file(levels: pd.DataFrame, rows: int, seed: int = 7) -> bytes:
     `levels` holds each city's typical value of every column (indexed by Chinese name); each cell is that level
     times a factor from 0.7 to 1.4, so that the file is plausible (few "ten times last year" warnings).
     """
-    from metrics import registry, sample
+    from metrics.domain import registry
+    from metrics.store import sample
 
     rng = random.Random(seed)
     columns = registry.BASE_INDICATORS
@@ -91,15 +92,17 @@ def as_xlsx(csv_file: bytes) -> bytes:
 
 def typical_levels(db: Path) -> pd.DataFrame:
     """Each city's median of every value column, indexed by its Chinese name (1 where it never reported)."""
-    from metrics import queries, registry
-    from metrics.db import open_database
+    from metrics.domain import registry
+    from metrics.store.cities import list_cities
+    from metrics.store.database import open_database
+    from metrics.store.exports import table_rows
 
     database = open_database(db)
     with database.cursor() as cur:
-        cities = queries.list_cities(cur)[["city_code", "name_zh"]]
+        cities = list_cities(cur)[["city_code", "name_zh"]]
         for table in registry.VALUE_TABLES:
             columns = [i.column for i in registry.columns_of(table)]
-            medians = queries.table_rows(cur, table).groupby("city_code")[columns].median()
+            medians = table_rows(cur, table).groupby("city_code")[columns].median()
             cities = cities.merge(medians, left_on="city_code", right_index=True, how="left")
     database.close()
     return cities.set_index("name_zh").drop(columns="city_code").astype(float).fillna(1.0)
@@ -119,15 +122,16 @@ def duckdb_read_seconds(path: Path) -> float:
 
 def import_seconds(db: Path, path: Path, work: Path) -> tuple[float, dict, int]:
     """How long checking and committing the file takes in-process, on a fresh copy of the database."""
-    from metrics import access, uploads
-    from metrics.db import open_database
+    from metrics.domain.roles import cli_actor
+    from metrics.ingest import uploads
+    from metrics.store.database import open_database
 
     copy = work / "import-copy.duckdb"
     shutil.copyfile(db, copy)
     database = open_database(copy)
     try:
         start = time.perf_counter()
-        prepared, upload_id = uploads.load(database, path.read_bytes(), path.name, access.cli_actor("benchmark"))
+        prepared, upload_id = uploads.load(database, path.read_bytes(), path.name, cli_actor("benchmark"))
         seconds = time.perf_counter() - start
     finally:
         database.close()

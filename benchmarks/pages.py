@@ -1,6 +1,6 @@
 """Page times at one scale, through AppTest: cold first run, warm rerun after a widget change, and the floor.
 
-    python -m benchmarks.pages --db PATH --scale N [--repeats R]   (prints one JSON object)
+    python -m benchmarks.pages --db PATH --scale N [--repeats R] [--warm-runs W]   (prints one JSON object)
 
 Run in a process of its own per scale, so that its peak memory is that scale's.
 """
@@ -121,8 +121,8 @@ def _app(page: str, file: str = DASHBOARD):
 
 
 def _standard_deck() -> list:
-    from metrics import deck
-    from metrics.db import open_database
+    from metrics.present import deck
+    from metrics.store.database import open_database
 
     with open_database().cursor() as cur:
         return deck.standard_specs(cur)
@@ -138,16 +138,16 @@ def _timed_run(at) -> float:
 
 
 def _prepare_city(at) -> None:
-    from metrics import queries
-    from metrics.db import open_database
+    from metrics.store.cities import list_cities
+    from metrics.store.database import open_database
 
     with open_database().cursor() as cur:
-        codes = queries.list_cities(cur)["city_code"].tolist()
+        codes = list_cities(cur)["city_code"].tolist()
     current = at.selectbox(key="city").value
     _CITIES[id(at)] = (current, next(c for c in codes if c != current))
 
 
-def measure_page(page: Page, repeats: int) -> dict:
+def measure_page(page: Page, repeats: int, warm_runs: int = WARM_RUNS) -> dict:
     """Cold first runs (caches empty), the first rerun on a new widget value, warm reruns, and the floor's reruns."""
     from benchmarks import floor
 
@@ -172,7 +172,7 @@ def measure_page(page: Page, repeats: int) -> dict:
     _timed_run(bare)
 
     warm, floor_times = [], []
-    for i in range(max(2 * repeats, WARM_RUNS)):  # interleaved, so that a noisy moment touches both alike
+    for i in range(max(2 * repeats, warm_runs)):  # interleaved, so that a noisy moment touches both alike
         to_b = i % 2 == 1
         page.flip(at, to_b)
         warm.append(_timed_run(at))
@@ -190,8 +190,8 @@ def measure_page(page: Page, repeats: int) -> dict:
 
 def measure_deck(repeats: int) -> float:
     """Median time to build the standard deck (every chart resolved afresh)."""
-    from metrics import deck
-    from metrics.db import open_database
+    from metrics.present import deck
+    from metrics.store.database import open_database
 
     times = []
     with open_database().cursor() as cur:
@@ -214,6 +214,7 @@ def main(argv=None) -> int:
     parser.add_argument("--db", required=True)
     parser.add_argument("--scale", type=int, required=True)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--warm-runs", type=int, default=WARM_RUNS, help="warm reruns (and floor reruns) per page")
     parser.add_argument("--pages", nargs="*", help="only these pages")
     args = parser.parse_args(argv)
     os.environ["PILOT_DB"] = args.db
@@ -228,7 +229,7 @@ def main(argv=None) -> int:
         _clear_caches()
         at = _app(page.name)
         _timed_run(at)
-    pages = [{**measure_page(page, args.repeats), "scale": args.scale} for page in chosen]
+    pages = [{**measure_page(page, args.repeats, args.warm_runs), "scale": args.scale} for page in chosen]
     result = {"scale": args.scale, "pages": pages, "deck_s": measure_deck(max(2, args.repeats // 2))}
     result["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(result))

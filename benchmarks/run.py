@@ -96,7 +96,7 @@ def browser_times(databases: dict[int, Path], repeats: int) -> tuple[dict, dict]
     return cold, warm
 
 
-def measure(scales: list[int], repeats: int, browser: bool, import_rows: list[int]) -> dict:
+def measure(scales: list[int], repeats: int, browser: bool, import_rows: list[int], warm_runs: int = 30) -> dict:
     """Every figure of the benchmark, as one object."""
     result: dict = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -114,7 +114,7 @@ def measure(scales: list[int], repeats: int, browser: bool, import_rows: list[in
             databases[scale], result["init_s"][str(scale)] = build_database(folder, scale)
             _say(f"scale {scale}: pages")
             pages = _run_json(["benchmarks.pages", "--db", str(databases[scale]), "--scale", str(scale),
-                               "--repeats", str(repeats)])  # fmt: skip
+                               "--repeats", str(repeats), "--warm-runs", str(warm_runs)])  # fmt: skip
             result["pages"] += pages["pages"]
             result["deck_s_by_scale"][str(scale)] = pages["deck_s"]
             result["peak_rss_mb"][str(scale)] = pages["peak_rss_mb"]
@@ -206,11 +206,12 @@ def main(argv=None) -> int:
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
     parser.add_argument("--repeats", type=int, default=5, help="runs per figure (medians are reported)")
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium measurement")
+    parser.add_argument("--warm-runs", type=int, default=30, help="warm reruns (and floor reruns) per page")
     parser.add_argument("--save", type=Path, metavar="FILE", help="also write every figure as JSON to FILE")
     parser.add_argument("--import-rows", type=int, nargs="+", default=[10_000, 100_000], metavar="ROWS",
                         help="sizes of the imported files (into the largest scale's database)")  # fmt: skip
     args = parser.parse_args(argv)
-    result = measure(sorted(set(args.scales)), args.repeats, not args.no_browser, args.import_rows)
+    result = measure(sorted(set(args.scales)), args.repeats, not args.no_browser, args.import_rows, args.warm_runs)
     if args.save:
         args.save.write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps(result, indent=1) if args.json else report(result))

@@ -1,4 +1,10 @@
-"""The dashboard's core library: schema, connection, indicator registry, queries, sample data and CLI.
+"""The dashboard's core, importable and testable without Streamlit (it never imports it):
 
-It never imports Streamlit, so the CLI, tests and benchmarks use it directly.
+- domain/   what the programme is: the indicator registry, its terms (years, regions, kinds, scope), roles,
+            bilingual messages, number formats
+- store/    the database and all SQL: schema and migrations, one module per subject, accounts, backups, the sample
+- ingest/   files coming in: reading them, one module per kind of upload (kinds/), preview, commit and undo
+- analysis/ what the figures say: standings, comparisons, reporting, highlights
+- present/  showing them: chart specs, Plotly charts and the PowerPoint deck in one style, tables, exports
+- cli/      `python -m metrics …`
 """

@@ -1,7 +1,10 @@
-"""Shared fixtures: databases built in temporary folders, and a process that holds one."""
+"""Shared fixtures: the sample built once per session and handed out as copies, empty databases, and a process
+that holds a database open."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,24 +14,85 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from metrics import access, queries, registry, store
-from metrics.db import Database
+# Password hashes in tests take microseconds (argon2's cheapest profile); set before anything hashes, and inherited
+# by the CLI and servers the tests start. Stored hashes carry their parameters, so verifying is unaffected.
+os.environ.setdefault("PILOT_ARGON2_PROFILE", "CHEAPEST")
 
-SAMPLE_END_YEAR = 2025
-EDITOR = access.Actor("pytest", "editor", "password")  # who commits and undoes in tests
-ADMIN = access.cli_actor("pytest")  # who manages accounts and restores backups in tests
+from metrics.domain import registry
+from metrics.domain.roles import Actor, cli_actor
+from metrics.store.cities import insert_cities
+from metrics.store.creation import initialise
+from metrics.store.database import Database, open_database
+from metrics.store.figures import insert_values
+from metrics.store.meta import data_version
+from metrics.store.uploads import record_upload
+
+SAMPLE_END_YEAR = 2025  # the sample's last year in tests: rows for the year after are new rows
+EDITOR = Actor("pytest", "editor", "password")  # who commits and undoes in tests
+ADMIN = cli_actor("pytest")  # who manages accounts and restores backups in tests
 
 
 @pytest.fixture(scope="session")
-def sample_db(tmp_path_factory) -> Database:
-    """A database holding the built-in sample (shared, read-only by convention)."""
-    return store.initialise(tmp_path_factory.mktemp("sample") / "sample.duckdb", end_year=SAMPLE_END_YEAR)
+def sample_file(tmp_path_factory) -> Path:
+    """The built-in sample (to SAMPLE_END_YEAR) in a closed database file, built once per session: never opened,
+    only copied."""
+    path = tmp_path_factory.mktemp("sample-file") / "sample.duckdb"
+    initialise(path, end_year=SAMPLE_END_YEAR).close()
+    return path
+
+
+def copy_sample(sample_file: Path, path: Path) -> Path:
+    """A copy of the sample file at path (its folder made), ready to open."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(sample_file, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_db(sample_file, tmp_path_factory) -> Iterator[Database]:
+    """The sample, open and shared by the whole session: read it only (write to `db`). A test that writes to it
+    anyway fails this fixture's teardown, so that it is found rather than leaking into other tests."""
+    database = open_database(copy_sample(sample_file, tmp_path_factory.mktemp("sample") / "sample.duckdb"))
+    with database.cursor() as cur:
+        before = data_version(cur)
+    yield database
+    with database.cursor() as cur:
+        assert data_version(cur) == before, "a test wrote to the shared sample_db; give it `db` instead"
 
 
 @pytest.fixture()
-def empty_db(tmp_path) -> Database:
+def sample_app(sample_db, monkeypatch) -> Path:
+    """The shared sample, which the app opens through PILOT_DB: for app tests that only read (the app's caches,
+    keyed on the database, then stay warm from test to test, as they do in a server)."""
+    monkeypatch.setenv("PILOT_DB", str(sample_db.path))
+    return sample_db.path
+
+
+@pytest.fixture()
+def sample_path(sample_file, tmp_path) -> Path:
+    """A closed copy of the sample of this test's own (data/pilot.duckdb in its folder), for a process to open."""
+    return copy_sample(sample_file, tmp_path / "data" / "pilot.duckdb")
+
+
+@pytest.fixture()
+def db(sample_path) -> Iterator[Database]:
+    """A copy of the sample of this test's own, open, to write to."""
+    database = open_database(sample_path)
+    yield database
+    database.close()
+
+
+@pytest.fixture()
+def app_db(sample_path, monkeypatch) -> Path:
+    """A copy of the sample of this test's own, which the app opens through PILOT_DB."""
+    monkeypatch.setenv("PILOT_DB", str(sample_path))
+    return sample_path
+
+
+@pytest.fixture()
+def empty_db(tmp_path) -> Iterator[Database]:
     """A fresh database with the schema and no data."""
-    database = store.initialise(tmp_path / "empty.duckdb", with_sample=False)
+    database = initialise(tmp_path / "empty.duckdb", with_sample=False)
     yield database
     database.close()
 
@@ -54,15 +118,15 @@ def city(code: str, **overrides) -> dict:
 def load(database: Database, cities: list[dict], values: dict[str, list[dict]]) -> None:
     """Insert cities and value rows (per table; missing value columns are NULL) as one upload."""
     with database.cursor() as cur:
-        upload_id = queries.record_upload(cur, file_name="test", kind="figures", created_by="pytest", inserted=0)
-        queries.insert_cities(cur, pd.DataFrame(cities), upload_id)
+        upload_id = record_upload(cur, file_name="test", kind="figures", created_by="pytest", inserted=0)
+        insert_cities(cur, pd.DataFrame(cities), upload_id)
         for table, rows in values.items():
             frame = pd.DataFrame(rows)
             for ind in registry.columns_of(table):
                 if ind.column not in frame:
                     frame[ind.column] = None
                 frame[ind.column] = frame[ind.column].astype("Float64")
-            queries.insert_values(cur, table, frame, upload_id)
+            insert_values(cur, table, frame, upload_id)
 
 
 @contextmanager

@@ -7,17 +7,23 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_END_YEAR
+from conftest import copy_sample
 from streamlit.testing.v1 import AppTest
 
-from metrics import access, queries, store, uploads
-from metrics.access import Actor
 from metrics.cli import main
-from metrics.db import open_database
+from metrics.domain.i18n import Refused
+from metrics.domain.roles import Actor, Forbidden, cli_actor, require
+from metrics.ingest import uploads
+from metrics.store import accounts
+from metrics.store.accounts import get_user, list_users
+from metrics.store.creation import initialise
+from metrics.store.database import open_database
+from metrics.store.meta import data_version
+from metrics.store.uploads import upload_history
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
-ADMIN = access.cli_actor("pytest")
+ADMIN = cli_actor("pytest")
 PASSWORD = "correct horse"
 
 
@@ -40,25 +46,25 @@ def test_roles_and_abilities(role, ability, allowed):
     actor = Actor("x", role, "password")
     assert actor.may(ability) is allowed
     if allowed:
-        assert access.require(actor, ability) is actor
+        assert require(actor, ability) is actor
     else:
-        with pytest.raises(access.Forbidden):
-            access.require(actor, ability)
+        with pytest.raises(Forbidden):
+            require(actor, ability)
 
 
 def test_nobody_signed_in_may_do_nothing():
-    with pytest.raises(access.Forbidden) as exc:
-        access.require(None, "view")
+    with pytest.raises(Forbidden) as exc:
+        require(None, "view")
     assert "not signed in" in exc.value.text("en") and "未登录" in exc.value.text("zh")
 
 
 @pytest.fixture()
-def accounts(empty_db):
+def people(empty_db):
     """A database with an admin, an editor, a viewer and an identity-provider account."""
-    access.add_user(empty_db, "root", "admin", PASSWORD, ADMIN)
-    access.add_user(empty_db, "王科员", "editor", PASSWORD, ADMIN)
-    access.add_user(empty_db, "viewer", "viewer", PASSWORD, ADMIN)
-    access.add_user(empty_db, "Officer@Example.org", "editor", None, ADMIN)
+    accounts.add_user(empty_db, "root", "admin", PASSWORD, ADMIN)
+    accounts.add_user(empty_db, "王科员", "editor", PASSWORD, ADMIN)
+    accounts.add_user(empty_db, "viewer", "viewer", PASSWORD, ADMIN)
+    accounts.add_user(empty_db, "Officer@Example.org", "editor", None, ADMIN)
     return empty_db
 
 
@@ -74,102 +80,94 @@ SIGN_INS = [
 
 
 @pytest.mark.parametrize(("name", "password", "expected"), SIGN_INS)
-def test_sign_in(accounts, name, password, expected):
-    actor = access.sign_in(accounts, name, password)
+def test_sign_in(people, name, password, expected):
+    actor = accounts.sign_in(people, name, password)
     assert (actor and (actor.name, actor.role)) == expected or (actor is None and expected is None)
 
 
-def test_passwords_are_stored_as_argon2_hashes(accounts):
-    with accounts.cursor() as cur:
-        stored = queries.get_user(cur, "root")["password_hash"]
+def test_passwords_are_stored_as_argon2_hashes(people):
+    with people.cursor() as cur:
+        stored = get_user(cur, "root")["password_hash"]
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
 
 
-def test_identity_provider_accounts_match_on_email(accounts):
-    actor = access.identity_actor(accounts, "OFFICER@example.org")
+def test_identity_provider_accounts_match_on_email(people):
+    actor = accounts.identity_actor(people, "OFFICER@example.org")
     assert (actor.name, actor.role, actor.via) == ("officer@example.org", "editor", "oidc")
-    assert access.identity_actor(accounts, "stranger@example.org") is None
-    assert access.identity_actor(accounts, None) is None
+    assert accounts.identity_actor(people, "stranger@example.org") is None
+    assert accounts.identity_actor(people, None) is None
 
 
 # (action, arguments, words in the English refusal)
 REFUSALS = [
-    (access.add_user, ("root", "viewer", PASSWORD), "already exists"),
-    (access.add_user, ("new", "viewer", "short"), "at least 8"),
-    (access.add_user, ("bad name", "viewer", PASSWORD), "not valid"),
-    (access.add_user, ("no-email", "viewer", None), "e-mail address"),
-    (access.add_user, ("new", "superuser", PASSWORD), "must be one of"),
-    (access.set_role, ("root", "viewer"), "only admin"),
-    (access.set_role, ("nobody", "viewer"), "no account named"),
-    (access.remove_user, ("root",), "only admin"),
-    (access.set_password, ("nobody", PASSWORD), "no account named"),
+    (accounts.add_user, ("root", "viewer", PASSWORD), "already exists"),
+    (accounts.add_user, ("new", "viewer", "short"), "at least 8"),
+    (accounts.add_user, ("bad name", "viewer", PASSWORD), "not valid"),
+    (accounts.add_user, ("no-email", "viewer", None), "e-mail address"),
+    (accounts.add_user, ("new", "superuser", PASSWORD), "must be one of"),
+    (accounts.set_role, ("root", "viewer"), "only admin"),
+    (accounts.set_role, ("nobody", "viewer"), "no account named"),
+    (accounts.remove_user, ("root",), "only admin"),
+    (accounts.set_password, ("nobody", PASSWORD), "no account named"),
 ]
 
 
 @pytest.mark.parametrize(("action", "arguments", "words"), REFUSALS)
-def test_account_changes_refused(accounts, action, arguments, words):
-    with accounts.cursor() as cur:
-        before = queries.list_users(cur)
-    with pytest.raises(access.Refused) as exc:
-        action(accounts, *arguments, ADMIN)
+def test_account_changes_refused(people, action, arguments, words):
+    with people.cursor() as cur:
+        before = list_users(cur)
+    with pytest.raises(Refused) as exc:
+        action(people, *arguments, ADMIN)
     assert words in exc.value.text("en")
-    with accounts.cursor() as cur:
-        assert queries.list_users(cur).equals(before)
+    with people.cursor() as cur:
+        assert list_users(cur).equals(before)
 
 
 def test_the_first_account_must_be_an_admin(empty_db):
-    with pytest.raises(access.Refused, match="must be an admin"):
-        access.add_user(empty_db, "ed", "editor", PASSWORD, ADMIN)
-    assert not access.accounts_configured(empty_db)
+    with pytest.raises(Refused, match="must be an admin"):
+        accounts.add_user(empty_db, "ed", "editor", PASSWORD, ADMIN)
+    assert not accounts.accounts_configured(empty_db)
 
 
 @pytest.mark.parametrize("role", ["viewer", "editor"])
-def test_only_admins_manage_accounts(accounts, role):
-    with pytest.raises(access.Forbidden):
-        access.add_user(accounts, "new", "viewer", PASSWORD, Actor("x", role, "password"))
+def test_only_admins_manage_accounts(people, role):
+    with pytest.raises(Forbidden):
+        accounts.add_user(people, "new", "viewer", PASSWORD, Actor("x", role, "password"))
 
 
-def test_people_change_their_own_password_only(accounts):
+def test_people_change_their_own_password_only(people):
     viewer = Actor("viewer", "viewer", "password")
-    access.set_password(accounts, "viewer", "a new password", viewer)
-    assert access.sign_in(accounts, "viewer", "a new password")
-    with pytest.raises(access.Forbidden):
-        access.set_password(accounts, "root", "a new password", viewer)
+    accounts.set_password(people, "viewer", "a new password", viewer)
+    assert accounts.sign_in(people, "viewer", "a new password")
+    with pytest.raises(Forbidden):
+        accounts.set_password(people, "root", "a new password", viewer)
 
 
-def test_a_role_change_counts_at_once(accounts):
-    signed_in = access.sign_in(accounts, "王科员", PASSWORD)
-    access.set_role(accounts, "王科员", "viewer", ADMIN)
-    assert access.current(accounts, signed_in).role == "viewer"
-    access.remove_user(accounts, "王科员", ADMIN)
-    assert access.current(accounts, signed_in) is None
+def test_a_role_change_counts_at_once(people):
+    signed_in = accounts.sign_in(people, "王科员", PASSWORD)
+    accounts.set_role(people, "王科员", "viewer", ADMIN)
+    assert accounts.current(people, signed_in).role == "viewer"
+    accounts.remove_user(people, "王科员", ADMIN)
+    assert accounts.current(people, signed_in) is None
 
 
-def test_a_viewer_cannot_upload_or_undo(sample_copy):
+def test_a_viewer_cannot_upload_or_undo(db):
     data = (DATA / "good-utf8.csv").read_bytes()
     viewer = Actor("viewer", "viewer", "password")
-    with sample_copy.cursor() as cur:
-        version, count = queries.data_version(cur), len(queries.upload_history(cur))
-    with pytest.raises(access.Forbidden):
-        uploads.commit(sample_copy, uploads.prepare(sample_copy, data, "a.csv"), data, viewer)
-    with pytest.raises(access.Forbidden):
-        uploads.load(sample_copy, data, "a.csv", viewer)
-    _, upload_id = uploads.load(sample_copy, data, "a.csv", Actor("ed", "editor", "password"))
-    with pytest.raises(access.Forbidden):
-        uploads.undo(sample_copy, upload_id, viewer)
-    uploads.undo(sample_copy, upload_id, Actor("ed2", "editor", "password"))
-    with sample_copy.cursor() as cur:
-        history = queries.upload_history(cur)
-        assert len(history) == count + 1 and queries.data_version(cur) == version + 2
+    with db.cursor() as cur:
+        version, count = data_version(cur), len(upload_history(cur))
+    with pytest.raises(Forbidden):
+        uploads.commit(db, uploads.prepare(db, data, "a.csv"), data, viewer)
+    with pytest.raises(Forbidden):
+        uploads.load(db, data, "a.csv", viewer)
+    _, upload_id = uploads.load(db, data, "a.csv", Actor("ed", "editor", "password"))
+    with pytest.raises(Forbidden):
+        uploads.undo(db, upload_id, viewer)
+    uploads.undo(db, upload_id, Actor("ed2", "editor", "password"))
+    with db.cursor() as cur:
+        history = upload_history(cur)
+        assert len(history) == count + 1 and data_version(cur) == version + 2
     assert history.iloc[0][["created_by", "undone_by", "status"]].tolist() == ["ed", "ed2", "undone"]
-
-
-@pytest.fixture()
-def sample_copy(tmp_path):
-    """A sample database of this test's own, to write to."""
-    database = store.initialise(tmp_path / "sample.duckdb", end_year=SAMPLE_END_YEAR)
-    yield database
-    database.close()
 
 
 # --- the CLI ---------------------------------------------------------------------------------------------
@@ -184,7 +182,7 @@ def run(capsys, monkeypatch, args: list[str], stdin: str = "") -> tuple[int, str
 
 def test_cli_manages_accounts(tmp_path, capsys, monkeypatch):
     db = str(tmp_path / "cli.duckdb")
-    store.initialise(db, with_sample=False).close()
+    initialise(db, with_sample=False).close()
     assert run(capsys, monkeypatch, ["user", "list", "--db", db])[1].startswith("No accounts")
     assert run(capsys, monkeypatch, ["user", "add", "ed", "--role", "editor", "--password-stdin", "--db", db],
                PASSWORD + "\n")[0] == 1  # fmt: skip  # the first must be an admin
@@ -205,16 +203,32 @@ def test_cli_manages_accounts(tmp_path, capsys, monkeypatch):
 # --- the app --------------------------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def accounts_file(sample_file, tmp_path_factory) -> Path:
+    """The sample with an admin, an editor and a viewer, in a closed file, made once for this module."""
+    path = copy_sample(sample_file, tmp_path_factory.mktemp("accounts") / "pilot.duckdb")
+    database = open_database(path)
+    accounts.add_user(database, "root", "admin", PASSWORD, ADMIN)
+    accounts.add_user(database, "ed", "editor", PASSWORD, ADMIN)
+    accounts.add_user(database, "viewer", "viewer", PASSWORD, ADMIN)
+    database.close()
+    return path
+
+
 @pytest.fixture()
-def app_accounts(tmp_path, monkeypatch) -> Path:
-    """A sample database with accounts, which the app opens through PILOT_DB."""
-    path = tmp_path / "app.duckdb"
-    database = store.initialise(path, end_year=SAMPLE_END_YEAR)
-    access.add_user(database, "root", "admin", PASSWORD, ADMIN)
-    access.add_user(database, "ed", "editor", PASSWORD, ADMIN)
-    access.add_user(database, "viewer", "viewer", PASSWORD, ADMIN)
+def app_accounts(accounts_file, tmp_path, monkeypatch) -> Path:
+    """A copy of the sample with accounts of this test's own, which the app opens through PILOT_DB."""
+    path = copy_sample(accounts_file, tmp_path / "data" / "pilot.duckdb")
     monkeypatch.setenv("PILOT_DB", str(path))
     return path
+
+
+@pytest.fixture()
+def shared_accounts(accounts_file, tmp_path_factory, monkeypatch) -> Path:
+    """The module's sample with accounts, shared by the tests that only read it, opened by the app through
+    PILOT_DB (so that the app's caches stay warm from test to test)."""
+    monkeypatch.setenv("PILOT_DB", str(accounts_file))
+    return accounts_file
 
 
 def signed_in(name: str | None, password: str = PASSWORD) -> AppTest:
@@ -243,20 +257,20 @@ NAVIGATION = [
 
 
 @pytest.mark.parametrize(("name", "present", "absent"), NAVIGATION)
-def test_navigation_offers_only_what_the_role_may_use(app_accounts, name, present, absent):
+def test_navigation_offers_only_what_the_role_may_use(shared_accounts, name, present, absent):
     at = signed_in(name)
     titles = nav_titles(at)
     assert present <= titles and not absent & titles, titles
 
 
-def test_a_wrong_password_signs_nobody_in(app_accounts):
+def test_a_wrong_password_signs_nobody_in(shared_accounts):
     at = signed_in("root", "not the password")
     assert [e.value for e in at.error] == ["Wrong account name or password."]
     assert nav_titles(at) == {"Sign in"}
 
 
 @pytest.mark.parametrize("page", ["upload", "admin"])
-def test_a_viewer_has_no_write_page_to_switch_to(app_accounts, page):
+def test_a_viewer_has_no_write_page_to_switch_to(shared_accounts, page):
     at = signed_in("viewer")  # a direct URL falls back to the overview: tests/test_browser.py opens one
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(f"app_pages/{page}.py")
@@ -273,13 +287,10 @@ def test_signed_in_editor_uploads_under_their_name(app_accounts):
     assert not at.exception
     database = open_database(app_accounts)
     with database.cursor() as cur:
-        assert queries.upload_history(cur).iloc[0]["created_by"] == "ed"
+        assert upload_history(cur).iloc[0]["created_by"] == "ed"
 
 
-def test_local_mode_says_so(tmp_path, monkeypatch):
-    path = tmp_path / "local.duckdb"
-    store.initialise(path, end_year=SAMPLE_END_YEAR)
-    monkeypatch.setenv("PILOT_DB", str(path))
+def test_local_mode_says_so(sample_app):
     at = signed_in(None)
     assert any("Local single-user mode" in c.value for c in at.sidebar.caption)
     assert "Accounts and backups" in nav_titles(at) and "Upload" in nav_titles(at)
@@ -287,7 +298,7 @@ def test_local_mode_says_so(tmp_path, monkeypatch):
 
 def test_identity_provider_sign_in_maps_to_the_role(app_accounts):
     database = open_database(app_accounts)
-    access.add_user(database, "officer@example.org", "viewer", None, ADMIN)
+    accounts.add_user(database, "officer@example.org", "viewer", None, ADMIN)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32}
     at.query_params["lang"] = "en"
@@ -306,34 +317,34 @@ def test_admin_backs_up_and_restores_in_the_app(app_accounts, tmp_path, monkeypa
     at = signed_in("root")
     at.switch_page("app_pages/admin.py").run()
     at.radio(key="lang").set_value("en").run()
-    assert {"ed", "root", "viewer"} <= set(at.dataframe[0].value.iloc[:, 0])  # the accounts, never their hashes
+    assert {"ed", "root", "viewer"} <= set(at.dataframe[0].value.iloc[:, 0])  # the people, never their hashes
     at.button(key="backup_now").click().run()
     assert at.success and "Backed up to" in at.success[0].value
     database = open_database(app_accounts)
-    access.remove_user(database, "viewer", ADMIN)  # a change made after the backup
+    accounts.remove_user(database, "viewer", ADMIN)  # a change made after the backup
     at.checkbox(key="restore_sure").check().run()
     at.button(key="restore_button").click().run()
     assert not at.exception and "Restored the backup" in at.success[0].value
     with database.cursor() as cur:
-        assert queries.get_user(cur, "viewer") is not None  # the account is back
+        assert get_user(cur, "viewer") is not None  # the account is back
     assert len(list((tmp_path / "kept").iterdir())) == 2  # the backup, and the one taken before restoring
 
 
-def test_a_new_password_ends_the_sessions_signed_in_with_the_old_one(accounts):
-    signed_in = access.sign_in(accounts, "viewer", PASSWORD)
-    access.set_password(accounts, "viewer", "another password", ADMIN)
-    assert access.current(accounts, signed_in) is None
-    access.remove_user(accounts, "viewer", ADMIN)
-    access.add_user(accounts, "viewer", "admin", PASSWORD, ADMIN)  # the same name, someone else
-    assert access.current(accounts, signed_in) is None
+def test_a_new_password_ends_the_sessions_signed_in_with_the_old_one(people):
+    signed_in = accounts.sign_in(people, "viewer", PASSWORD)
+    accounts.set_password(people, "viewer", "another password", ADMIN)
+    assert accounts.current(people, signed_in) is None
+    accounts.remove_user(people, "viewer", ADMIN)
+    accounts.add_user(people, "viewer", "admin", PASSWORD, ADMIN)  # the same name, someone else
+    assert accounts.current(people, signed_in) is None
 
 
-def test_guessing_a_password_is_cut_short(accounts, monkeypatch):
-    monkeypatch.setattr(access, "_FAILURES", {})
-    for _ in range(access.MAX_FAILURES):
-        assert access.sign_in(accounts, "root", "a guess") is None
-    assert access.sign_in(accounts, "root", PASSWORD) is None  # refused for a while, even with the password
-    assert access.sign_in(accounts, "王科员", PASSWORD)  # other accounts are not affected
+def test_guessing_a_password_is_cut_short(people, monkeypatch):
+    monkeypatch.setattr(accounts, "_FAILURES", {})
+    for _ in range(accounts.MAX_FAILURES):
+        assert accounts.sign_in(people, "root", "a guess") is None
+    assert accounts.sign_in(people, "root", PASSWORD) is None  # refused for a while, even with the password
+    assert accounts.sign_in(people, "王科员", PASSWORD)  # other people are not affected
 
 
 # (what the provider reports, who signs in)
@@ -346,8 +357,8 @@ IDENTITIES = [
 
 
 @pytest.mark.parametrize(("reported", "expected"), IDENTITIES)
-def test_identity_provider_accounts_only(accounts, reported, expected):
-    access.add_user(accounts, "has.password@example.org", "admin", PASSWORD, ADMIN)
-    actor = access.identity_actor(accounts, *reported)
+def test_identity_provider_accounts_only(people, reported, expected):
+    accounts.add_user(people, "has.password@example.org", "admin", PASSWORD, ADMIN)
+    actor = accounts.identity_actor(people, *reported)
     assert (actor.name, actor.role) == expected if expected else actor is None
-    assert access.identity_actor(accounts, "has.password@example.org", True) is None  # needs its password
+    assert accounts.identity_actor(people, "has.password@example.org", True) is None  # needs its password

@@ -5,7 +5,8 @@ import math
 import pytest
 from conftest import city, load
 
-from metrics import analysis, queries
+from metrics.analysis import comparison, reporting, standing
+from metrics.domain.programme import Scope
 
 A, B, C = "330100", "330300", "420100"
 
@@ -36,7 +37,7 @@ def run(database, function, *args, **kwargs):
 
 
 def test_headline_growth_is_like_for_like(three):
-    (head,) = run(three, analysis.headlines, ("activities",), queries.Scope(), 2016)
+    (head,) = run(three, standing.headlines, ("activities",), Scope(), 2016)
     # B did not report 2016: growth compares A and C only, (40 + 50) / (20 + 5).
     assert (head.value, head.previous, head.reporting, head.designated) == (90, 55, 2, 3)
     assert head.growth_pct == pytest.approx((90 / 25 - 1) * 100)
@@ -47,26 +48,26 @@ def test_headline_growth_is_like_for_like(three):
     [(2014, {A: 2, B: 1}), (2015, {B: 1, A: 2, C: 3}), (2016, {C: 1, A: 2})],
 )
 def test_ranks_only_cities_that_reported(three, year, expected):
-    ranking = run(three, analysis.ranks, "activities", year)
+    ranking = run(three, standing.ranks, "activities", year)
     assert dict(zip(ranking.city_code, ranking["rank"].astype(int), strict=True)) == expected
 
 
 def test_rank_change_is_positive_when_moving_up(three):
-    ranking = run(three, analysis.ranks, "activities", 2016).set_index("city_code")
+    ranking = run(three, standing.ranks, "activities", 2016).set_index("city_code")
     assert ranking.at[C, "rank_change"] == 2  # third in 2015, first in 2016
     assert ranking.at[A, "rank_change"] == 0
 
 
 def test_peer_median_uses_the_same_batch_without_the_city(three):
-    peers = run(three, analysis.peer_median, "activities", A, (2014, 2016)).set_index("year")
+    peers = run(three, standing.peer_median, "activities", A, (2014, 2016)).set_index("year")
     assert peers.value.tolist()[:2] == [30, 30] and math.isnan(peers.value[2016])
 
 
 def test_growth_since_designation(three):
-    growth = run(three, analysis.growth_since_designation, "activities", C, 2016)
+    growth = run(three, standing.growth_since_designation, "activities", C, 2016)
     assert (growth.first_year, growth.last_year) == (2015, 2016)
     assert growth.change_pct == pytest.approx(900) and growth.annual_pct == pytest.approx(900)
-    assert run(three, analysis.growth_since_designation, "activities", B, 2016).last_year == 2015
+    assert run(three, standing.growth_since_designation, "activities", B, 2016).last_year == 2015
 
 
 @pytest.mark.parametrize(
@@ -79,30 +80,30 @@ def test_growth_since_designation(three):
     ],
 )
 def test_compare_modes(three, mode, base, expected_a):
-    frame = run(three, analysis.compare, "activities", (A, C), (2014, 2016), mode, base)
+    frame = run(three, comparison.compare, "activities", (A, C), (2014, 2016), mode, base)
     got = frame[frame.city_code == A].set_index("year").value.to_dict()
     for year, value in expected_a.items():
         assert got[year] == pytest.approx(value, nan_ok=True)
 
 
 def test_completeness_tells_missing_from_not_yet_designated(three):
-    status = run(three, analysis.completeness, "activities", queries.Scope(), (2014, 2016))
+    status = run(three, reporting.completeness, "activities", Scope(), (2014, 2016))
     table = status.pivot(index="city_code", columns="year", values="status")
     assert table.loc[C].tolist() == ["not_designated", "reported", "reported"]
     assert table.loc[B].tolist() == ["reported", "reported", "missing"]
-    summary = run(three, analysis.completeness_summary, queries.Scope(), (2014, 2016))
+    summary = run(three, reporting.completeness_summary, Scope(), (2014, 2016))
     assert summary.loc["activities"].tolist() == [100, 100, pytest.approx(200 / 3)]
     assert summary.loc["agreements"].tolist() == [0, 0, 0]
 
 
 def test_profile_ranks_a_city_on_every_base_indicator(three):
-    profile = run(three, analysis.profile, A, 2016).set_index("key")
+    profile = run(three, standing.profile, A, 2016).set_index("key")
     assert profile.at["activities", "rank"] == 2 and profile.at["activities", "ranked"] == 2
     assert math.isnan(profile.at["agreements", "value"])
 
 
 def test_map_points_only_pilots_designated_by_the_year(three):
-    points = run(three, analysis.map_points, "activities", 2014, queries.Scope(), "zh")
+    points = run(three, comparison.map_points, "activities", 2014, Scope(), "zh")
     assert set(points.city_code) == {A, B}
     assert points.set_index("city_code").at[A, "region_label"] == "东部"
 
@@ -111,9 +112,9 @@ def test_map_points_only_pilots_designated_by_the_year(three):
     ("lang", "growth"), [("zh", "+300.0%（2014—2016年，年均 +100.0%）"), ("en", "+300.0% (2014–2016, +100.0% a year)")]
 )
 def test_profile_table_reads_in_the_language(three, lang, growth):
-    from metrics import tables
+    from metrics.present import tables
 
-    table = tables.profile_table(run(three, analysis.profile, A, 2016), lang)
+    table = tables.profile_table(run(three, standing.profile, A, 2016), lang)
     assert table.map(lambda cell: isinstance(cell, str)).all().all()
     first = table.iloc[0].tolist()
     assert first[0] == ("对接活动（场）" if lang == "zh" else "Matching activities held (activities)")

@@ -13,34 +13,25 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from conftest import ADMIN, EDITOR, lock_holder
+from conftest import ADMIN, EDITOR, SAMPLE_END_YEAR, lock_holder
 
-from metrics import access, backup, queries, raw_files, store, uploads
 from metrics.cli import main
-from metrics.db import Database, open_database
+from metrics.domain.i18n import Refused
+from metrics.domain.roles import Forbidden
+from metrics.ingest import uploads
+from metrics.ingest.kinds import figures as figures_kind
+from metrics.store import backups, history, kept_backups, meta, raw_files
+from metrics.store import uploads as store_uploads
+from metrics.store.catalogue import sequence_values, table_names
+from metrics.store.creation import initialise
+from metrics.store.database import Database, open_database
+from metrics.store.meta import data_identity, data_version
+from metrics.store.schema import SCHEMA_VERSION
+from metrics.store.uploads import upload_history
 
-END_YEAR = 2024  # the sample's last year; rows for the year after are new rows
-FILE_A = b"city,year,activities,agreements\n330100,2020,700001,700002\n420100,2025,700003,700004\n"
-FILE_B = b"city,year,activities,contract_value_10k_cny\n510100,2021,800001,800.25\n330100,2025,800002,12.5\n"
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    """A closed database holding the sample."""
-    path = tmp_path_factory.mktemp("template") / "template.duckdb"
-    store.initialise(path, end_year=END_YEAR).close()
-    return path
-
-
-@pytest.fixture()
-def db(template, tmp_path) -> Database:
-    """A copy of the sample database of this test's own."""
-    path = tmp_path / "data" / "pilot.duckdb"
-    path.parent.mkdir()
-    shutil.copyfile(template, path)
-    database = open_database(path)
-    yield database
-    database.close()
+NEW = SAMPLE_END_YEAR + 1  # rows for the year after the sample's last are new rows
+FILE_A = f"city,year,activities,agreements\n330100,2020,700001,700002\n420100,{NEW},700003,700004\n".encode()
+FILE_B = f"city,year,activities,contract_value_10k_cny\n510100,2021,800001,800.25\n330100,{NEW},800002,12.5\n".encode()
 
 
 def _load(database: Database, data: bytes, name: str = "figures.csv") -> int:
@@ -53,7 +44,7 @@ def _tables(database: Database) -> dict[str, pd.DataFrame]:
     """Every table's rows in a fixed order; meta without the data version and database id (restore sets those)."""
     out = {}
     with database.cursor() as cur:
-        for table in queries.table_names(cur):
+        for table in table_names(cur):
             frame = cur.execute(f'SELECT * FROM "{table}"').df()
             if table == "meta":
                 frame = frame[~frame["key"].isin(["data_version", "database_id"])]
@@ -78,12 +69,12 @@ def _assert_same_tables(actual: dict[str, pd.DataFrame], expected: dict[str, pd.
 
 def _version(database: Database) -> int:
     with database.cursor() as cur:
-        return queries.data_version(cur)
+        return data_version(cur)
 
 
 def _max_upload_id(database: Database) -> int:
     with database.cursor() as cur:
-        return int(queries.upload_history(cur)["upload_id"].max())
+        return int(upload_history(cur)["upload_id"].max())
 
 
 def _parquet(sql: str, **params) -> tuple | None:
@@ -115,18 +106,18 @@ CHANGES = {
 def test_round_trip_gives_back_every_table(db, tmp_path, change, into):
     first = _load(db, FILE_A, "a.csv")
     before = _tables(db)
-    manifest = backup.create(db, tmp_path / "backup")
+    manifest = backups.create(db, tmp_path / "backup")
     assert manifest.data_version == _version(db) and manifest.tables["uploads"].rows == len(before["uploads"])
     CHANGES[change](db, first)
     highest_used = _max_upload_id(db)
     target = db
     if into == "a new empty database":
-        target = store.initialise(tmp_path / "elsewhere" / "pilot.duckdb", with_sample=False)
+        target = initialise(tmp_path / "elsewhere" / "pilot.duckdb", with_sample=False)
         highest_used = 0
     shutil.rmtree(raw_files.folder_of(target.path), ignore_errors=True)
     version = _version(target)
 
-    backup.restore(target, tmp_path / "backup", ADMIN)
+    backups.restore(target, tmp_path / "backup", ADMIN)
 
     _assert_same_tables(_tables(target), before)
     assert _version(target) > max(version, manifest.data_version), "caches must see new data"
@@ -140,18 +131,18 @@ def test_round_trip_gives_back_every_table(db, tmp_path, change, into):
 
 def test_a_backup_holds_every_table_and_the_raw_files(db, tmp_path):
     _load(db, FILE_A)
-    manifest = backup.create(db, tmp_path / "backup")
+    manifest = backups.create(db, tmp_path / "backup")
     with db.cursor() as cur:
-        assert set(manifest.tables) == set(queries.table_names(cur))
-        assert manifest.schema_version == queries.SCHEMA_VERSION
-        assert manifest.database_id == queries.data_identity(cur)[0]
-        assert manifest.sequences == queries.sequence_values(cur)
+        assert set(manifest.tables) == set(table_names(cur))
+        assert manifest.schema_version == SCHEMA_VERSION
+        assert manifest.database_id == data_identity(cur)[0]
+        assert manifest.sequences == sequence_values(cur)
     assert manifest.raw_files == [_raw_name(FILE_A)]
     assert (tmp_path / "backup" / "uploads" / _raw_name(FILE_A)).read_bytes() == FILE_A
-    on_disk = json.loads((tmp_path / "backup" / backup.MANIFEST).read_text(encoding="utf-8"))
-    assert backup.Manifest.model_validate(on_disk) == manifest
+    on_disk = json.loads((tmp_path / "backup" / backups.MANIFEST).read_text(encoding="utf-8"))
+    assert backups.Manifest.model_validate(on_disk) == manifest
     for table, entry in manifest.tables.items():
-        path = tmp_path / "backup" / backup.TABLES / f"{table}.parquet"
+        path = tmp_path / "backup" / backups.TABLES / f"{table}.parquet"
         assert hashlib.sha256(path.read_bytes()).hexdigest() == entry.sha256
         assert _parquet("SELECT count(*) FROM read_parquet($path)", path=str(path))[0] == entry.rows
     assert sorted(p.name for p in tmp_path.iterdir()) == ["backup", "data"], "no partial folder is left behind"
@@ -163,7 +154,7 @@ def test_a_backup_holds_every_table_and_the_raw_files(db, tmp_path):
 def _backup_state(folder: Path, data: bytes) -> str:
     """'whole' if the backup holds the upload of data and all its cells, 'absent' if neither; fails on anything else."""
     sha = hashlib.sha256(data).hexdigest()
-    tables = folder / backup.TABLES
+    tables = folder / backups.TABLES
     recorded = _parquet(
         "SELECT count(*) FROM read_parquet($path) WHERE sha256 = $sha", path=str(tables / "uploads.parquet"), sha=sha
     )[0]
@@ -185,10 +176,19 @@ def _backup_state(folder: Path, data: bytes) -> str:
     return "whole" if recorded else "absent"
 
 
-@pytest.mark.parametrize("pause_after", ["record_upload", "insert_history", "write_figures", "bump_data_version"])
+# Each step of a commit, where the code that runs it looks it up.
+COMMIT_STEPS = {
+    "record_upload": store_uploads,
+    "insert_history": history,
+    "write_figures": figures_kind,
+    "bump_data_version": meta,
+}
+
+
+@pytest.mark.parametrize("pause_after", list(COMMIT_STEPS))
 def test_a_backup_taken_during_a_commit_holds_the_data_before_it(db, tmp_path, monkeypatch, pause_after):
     inside, release = threading.Event(), threading.Event()
-    original = getattr(queries, pause_after)
+    original = getattr(COMMIT_STEPS[pause_after], pause_after)
 
     def paused(*args, **kwargs):
         result = original(*args, **kwargs)
@@ -196,16 +196,16 @@ def test_a_backup_taken_during_a_commit_holds_the_data_before_it(db, tmp_path, m
         assert release.wait(20)
         return result
 
-    monkeypatch.setattr(queries, pause_after, paused)
+    monkeypatch.setattr(COMMIT_STEPS[pause_after], pause_after, paused)
     writer = threading.Thread(target=_load, args=(db, FILE_A))
     writer.start()
     try:
         assert inside.wait(20), "the commit reached the pause"
-        during = backup.create(db, tmp_path / "during")
+        during = backups.create(db, tmp_path / "during")
     finally:
         release.set()
         writer.join()
-    after = backup.create(db, tmp_path / "after")
+    after = backups.create(db, tmp_path / "after")
 
     assert _backup_state(tmp_path / "during", FILE_A) == "absent"
     assert _backup_state(tmp_path / "after", FILE_A) == "whole"
@@ -219,7 +219,7 @@ def test_backups_taken_while_uploads_commit_are_each_consistent(db, tmp_path):
     folders = []
     while writer.is_alive() or not folders:
         folders.append(tmp_path / f"backup-{len(folders)}")
-        backup.create(db, folders[-1])
+        backups.create(db, folders[-1])
     writer.join()
     for folder in folders:
         states = [_backup_state(folder, data) for data in files]
@@ -232,7 +232,7 @@ def test_backups_taken_while_uploads_commit_are_each_consistent(db, tmp_path):
 
 def _edit_manifest(change: Callable[[dict], None]) -> Callable[[Path], None]:
     def edit(folder: Path) -> None:
-        path = folder / backup.MANIFEST
+        path = folder / backups.MANIFEST
         manifest = json.loads(path.read_text(encoding="utf-8"))
         change(manifest)
         path.write_text(json.dumps(manifest), encoding="utf-8")
@@ -248,7 +248,7 @@ def _flip_a_byte(path: Path) -> None:
 
 def _break_a_constraint(folder: Path) -> None:
     """Rewrite cities.parquet with a region the schema forbids, and its sha256 in the manifest to match."""
-    path = folder / backup.TABLES / "cities.parquet"
+    path = folder / backups.TABLES / "cities.parquet"
     frame = pd.read_parquet(path)
     frame.loc[0, "region"] = "nowhere"
     frame.to_parquet(path, index=False)
@@ -264,15 +264,15 @@ DAMAGE = {
     "edited raw file": (lambda f: _flip_a_byte(f / "uploads" / _raw_name(FILE_A)), "altered or damaged: uploads/"),
     "wrong schema version": (
         _edit_manifest(lambda m: m.update(schema_version=m["schema_version"] - 1)),
-        f"made from schema version {queries.SCHEMA_VERSION - 1}",
+        f"made from schema version {SCHEMA_VERSION - 1}",
     ),
     "a table missing": (_edit_manifest(lambda m: m["tables"].pop("events")), "lacks the tables events"),
     "a table too many": (
         _edit_manifest(lambda m: m["tables"].update(elsewhere={"rows": 0, "sha256": "0" * 64})),
         "tables this database lacks: elsewhere",
     ),
-    "no manifest": (lambda f: (f / backup.MANIFEST).unlink(), "manifest.json is missing or unreadable"),
-    "broken manifest": (lambda f: (f / backup.MANIFEST).write_text("{", encoding="utf-8"), "missing or unreadable"),
+    "no manifest": (lambda f: (f / backups.MANIFEST).unlink(), "manifest.json is missing or unreadable"),
+    "broken manifest": (lambda f: (f / backups.MANIFEST).write_text("{", encoding="utf-8"), "missing or unreadable"),
     "newer format": (_edit_manifest(lambda m: m.update(format_version=2)), "format version 2"),
     "row count off": (
         _edit_manifest(lambda m: m["tables"]["cities"].update(rows=m["tables"]["cities"]["rows"] - 1)),
@@ -285,7 +285,7 @@ DAMAGE = {
 @pytest.mark.parametrize("damage", list(DAMAGE))
 def test_a_damaged_backup_is_refused_and_nothing_is_written(db, tmp_path, damage):
     first = _load(db, FILE_A)
-    backup.create(db, tmp_path / "backup")
+    backups.create(db, tmp_path / "backup")
     uploads.undo(db, first, EDITOR)
     _load(db, FILE_B)
     spoil, message = DAMAGE[damage]
@@ -293,8 +293,8 @@ def test_a_damaged_backup_is_refused_and_nothing_is_written(db, tmp_path, damage
     before, version = _tables(db), _version(db)
     raw_before = sorted(p.name for p in raw_files.folder_of(db.path).iterdir())
 
-    with pytest.raises(backup.Refused) as refused:
-        backup.restore(db, tmp_path / "backup", ADMIN)
+    with pytest.raises(Refused) as refused:
+        backups.restore(db, tmp_path / "backup", ADMIN)
 
     assert message in refused.value.text.en and refused.value.text.zh
     _assert_same_tables(_tables(db), before)
@@ -317,12 +317,12 @@ def test_a_backup_goes_only_into_a_new_or_empty_folder(db, tmp_path, target, ref
         out.mkdir()
     before = sorted(p.name for p in tmp_path.rglob("*"))
     if refused:
-        with pytest.raises(backup.Refused, match="not an empty folder"):
-            backup.create(db, out)
+        with pytest.raises(Refused, match="not an empty folder"):
+            backups.create(db, out)
         assert sorted(p.name for p in tmp_path.rglob("*")) == before, "nothing written, no partial folder left"
     else:
-        backup.create(db, out)
-        assert (out / backup.MANIFEST).is_file()
+        backups.create(db, out)
+        assert (out / backups.MANIFEST).is_file()
 
 
 # --- the commands ------------------------------------------------------------------------------------------------
@@ -332,7 +332,7 @@ def test_a_backup_goes_only_into_a_new_or_empty_folder(db, tmp_path, target, ref
 def backed_up(db, tmp_path) -> tuple[str, str]:
     """(database path, backup folder) with an upload made after the backup; the database closed again."""
     _load(db, FILE_A)
-    backup.create(db, tmp_path / "backup")
+    backups.create(db, tmp_path / "backup")
     _load(db, FILE_B)
     db.close()
     return str(db.path), str(tmp_path / "backup")
@@ -371,17 +371,17 @@ def test_commands_exit_2_while_another_process_holds_the_database(backed_up, tmp
 
 
 def test_only_admins_restore(db, tmp_path):
-    backup.create(db, tmp_path / "backup")
-    with pytest.raises(access.Forbidden):
-        backup.restore(db, tmp_path / "backup", EDITOR)
+    backups.create(db, tmp_path / "backup")
+    with pytest.raises(Forbidden):
+        backups.restore(db, tmp_path / "backup", EDITOR)
 
 
 def test_kept_backups_are_rotated_and_due_by_age(db, tmp_path):
     folder = tmp_path / "kept"
-    assert backup.due(folder, 24) and backup.kept(folder) == []
+    assert kept_backups.due(folder, 24) and kept_backups.kept(folder) == []
     made = []
     for _ in range(3):  # within a second or two: names by the second, with -2, -3 for more in the same second
-        made.append(backup.create_kept(db, folder, keep=2)[0])
+        made.append(kept_backups.create_kept(db, folder, keep=2)[0])
         (folder / ".partial-leftover").mkdir(exist_ok=True)  # not a backup: never listed or counted
-    assert [path for path, _ in backup.kept(folder)] == made[:0:-1]  # the newest two, newest first
-    assert not backup.due(folder, 24) and backup.due(folder, 0)
+    assert [path for path, _ in kept_backups.kept(folder)] == made[:0:-1]  # the newest two, newest first
+    assert not kept_backups.due(folder, 24) and kept_backups.due(folder, 0)

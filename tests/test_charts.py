@@ -5,7 +5,8 @@ import math
 import pandas as pd
 import pytest
 
-from metrics import charts, registry
+from metrics.domain import registry
+from metrics.present import charts, plotly_layout, specs, style
 
 ACT = registry.get("activities")
 FRAME = pd.DataFrame(
@@ -19,7 +20,7 @@ def annotation_texts(fig) -> list[str]:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_time_chart_keeps_gaps_and_labels_source_and_unit(lang):
-    line = charts.Line.from_frame("杭州市", FRAME, "#123456")
+    line = specs.Line.from_frame("杭州市", FRAME, "#123456")
     fig = charts.time_chart([line], ACT, lang, ACT.title(lang), "来源：测试")
     trace = fig.data[0]
     assert list(trace.y) == [10.0, None, 30.0, 40.0] and trace.connectgaps is False
@@ -31,10 +32,10 @@ def test_time_chart_keeps_gaps_and_labels_source_and_unit(lang):
 
 def test_city_colours_are_distinct_and_stable():
     codes = [f"{i:06d}" for i in range(65)]
-    colours = charts.city_colours(codes)
+    colours = style.city_colours(codes)
     assert len(set(colours.values())) == 65
-    assert charts.city_colours(codes) == colours
-    assert charts.city_colours([*codes, "999999"])["000007"] == colours["000007"]
+    assert style.city_colours(codes) == colours
+    assert style.city_colours([*codes, "999999"])["000007"] == colours["000007"]
 
 
 @pytest.mark.parametrize(
@@ -55,7 +56,7 @@ def test_city_colours_are_distinct_and_stable():
     ],
 )
 def test_long_titles_wrap_at_natural_breaks(text, units, lines):
-    assert charts.wrap(text, units) == lines
+    assert plotly_layout.wrap(text, units) == lines
 
 
 def test_bar_chart_labels_each_bar():

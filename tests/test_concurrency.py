@@ -7,9 +7,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import EDITOR, SAMPLE_END_YEAR
+from conftest import EDITOR
 
-from metrics import queries, store, uploads
+from metrics.ingest import uploads
+from metrics.store.meta import data_version
+from metrics.store.uploads import upload_history
 
 CITY, YEAR = "330100", 2020
 
@@ -18,13 +20,6 @@ def figures(activities: int, agreements: int | None = None) -> bytes:
     """A yearly-figures file setting Hangzhou's 2020 activities (and agreements) to the values given."""
     agreements = activities if agreements is None else agreements
     return f"city,year,activities,agreements\n{CITY},{YEAR},{activities},{agreements}\n".encode()
-
-
-@pytest.fixture()
-def db(tmp_path):
-    database = store.initialise(tmp_path / "busy.duckdb", end_year=SAMPLE_END_YEAR)
-    yield database
-    database.close()
 
 
 def cell(cur, table: str, column: str) -> int:
@@ -43,7 +38,7 @@ def test_readers_never_see_half_a_commit(db):
             for value in range(1000, 1000 + commits):
                 _, upload_id = uploads.load(db, figures(value), f"{value}.csv", EDITOR)
                 with db.cursor() as cur:
-                    versions[queries.data_version(cur)] = value
+                    versions[data_version(cur)] = value
                 assert upload_id
         finally:
             stop.set()
@@ -51,7 +46,7 @@ def test_readers_never_see_half_a_commit(db):
     def read() -> None:
         while not stop.is_set():
             with db.snapshot() as cur:
-                version = queries.data_version(cur)
+                version = data_version(cur)
                 activities = cell(cur, "matching_activities", "activities")
                 time.sleep(0.001)  # a commit may land here; the snapshot must not see it
                 agreements = cell(cur, "agreements", "agreements")
@@ -83,7 +78,7 @@ def test_a_run_whose_data_changed_before_its_first_query_starts_again(db, monkey
     with data.run_snapshot() as again:
         assert again == key and data._RUN.cursor is None  # known, so no transaction was begun
         with data.reading() as cur:  # nothing written meanwhile: this snapshot shows the key's data
-            assert queries.data_version(cur) == key[2]
+            assert data_version(cur) == key[2]
     with data.run_snapshot() as stale:
         uploads.load(db, figures(777), "777.csv", EDITOR)
         with pytest.raises(Again), data.reading():
@@ -100,7 +95,7 @@ def test_a_run_whose_data_changed_before_its_first_query_starts_again(db, monkey
             writer = threading.Thread(target=uploads.load, args=(db, figures(888), "888.csv", EDITOR))
             writer.start()
             writer.join()
-            assert queries.data_version(cur) == known[2] and cell(cur, "matching_activities", "activities") == 777
+            assert data_version(cur) == known[2] and cell(cur, "matching_activities", "activities") == 777
 
 
 def test_two_uploads_at_once_take_turns_and_none_is_lost(db):
@@ -135,12 +130,12 @@ def test_a_file_checked_before_another_commit_is_checked_again(db):
     late = uploads.prepare(db, figures(600), "late.csv")
     first = uploads.commit(db, late, figures(600), EDITOR)
     with db.cursor() as cur:
-        count = len(queries.upload_history(cur))
+        count = len(upload_history(cur))
     with pytest.raises(uploads.Stale) as exc:
         uploads.commit(db, early, figures(500), EDITOR)
     assert f"upload {first}" in exc.value.text("en") and "pytest" in exc.value.text("en")
     with db.cursor() as cur:
-        assert len(queries.upload_history(cur)) == count  # nothing written
+        assert len(upload_history(cur)) == count  # nothing written
         assert cell(cur, "matching_activities", "activities") == 600
     again = uploads.prepare(db, figures(500), "early.csv")
     assert again.changes.query("column == 'activities'")["old"].iloc[0] == "600"  # as the history keeps it

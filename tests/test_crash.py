@@ -25,14 +25,20 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLE_END_YEAR
 
-from metrics import db, queries, raw_files, store
+from metrics.store import raw_files
+from metrics.store.catalogue import table_names
+from metrics.store.database import DatabaseError, open_database
+from metrics.store.transactions import Cursor
+
+pytestmark = pytest.mark.kill  # kills real importing processes: left out of `make test-fast`
 
 ROUNDS = int(os.environ.get("KILL_ROUNDS", "20"))
 SEED = int(os.environ.get("KILL_SEED", "20261122"))
 PROJECT = Path(__file__).resolve().parents[1]
 FILES, ROWS_PER_FILE = 8, 3
-TEMPLATE_END_YEAR = 2024  # the sample runs to here, so rows for the year after are new rows
+
 COLUMNS = {  # one column of each value table, the decimal one among them
     "activities": "matching_activities",
     "agreements": "agreements",
@@ -47,9 +53,11 @@ COLUMNS = {  # one column of each value table, the decimal one among them
 IMPORTER = """
 import sys
 from pathlib import Path
-from metrics import access, db, uploads
+from metrics.domain.roles import cli_actor
+from metrics.ingest import uploads
+from metrics.store.database import open_database
 
-database = db.open_database(sys.argv[1])
+database = open_database(sys.argv[1])
 if sys.argv[2] == "checkpoint":
     with database.cursor() as cur:
         cur.execute("SET checkpoint_threshold = '1B'")
@@ -59,7 +67,7 @@ for path in map(Path, sys.argv[3:]):
     prepared = uploads.prepare(database, data, path.name)
     assert prepared.report.ok, prepared.report.sorted_issues()
     print("committing", path.name, flush=True)
-    uploads.commit(database, prepared, data, access.cli_actor("crash-test"))
+    uploads.commit(database, prepared, data, cli_actor("crash-test"))
     print("committed", path.name, flush=True)
 print("done", flush=True)
 """
@@ -97,7 +105,7 @@ def _write_files(folder: Path) -> list[UploadFile]:
     for f in range(FILES):
         lines, cells = ["city,year," + ",".join(COLUMNS)], []
         for r in range(ROWS_PER_FILE):
-            code, year = codes[f * ROWS_PER_FILE + r], 2020 if r < 2 else TEMPLATE_END_YEAR + 1
+            code, year = codes[f * ROWS_PER_FILE + r], 2020 if r < 2 else SAMPLE_END_YEAR + 1
             values = [Decimal(700000 + f * 1000 + r * 100 + k) for k in range(len(COLUMNS))]
             values[2] += Decimal("0.25")  # the decimal column keeps its fraction
             lines.append(f"{code},{year}," + ",".join(str(v) for v in values))
@@ -108,7 +116,7 @@ def _write_files(folder: Path) -> list[UploadFile]:
     return files
 
 
-def _cell_value(cur: queries.Cursor, cell: Cell) -> Decimal | None:
+def _cell_value(cur: Cursor, cell: Cell) -> Decimal | None:
     row = cur.execute(
         f"SELECT {cell.column} FROM {cell.table} WHERE city_code = $code AND year = $year",
         {"code": cell.city_code, "year": cell.year},
@@ -117,7 +125,7 @@ def _cell_value(cur: queries.Cursor, cell: Cell) -> Decimal | None:
 
 
 def _original_values(path: Path, files: list[UploadFile]) -> dict[Cell, Decimal | None]:
-    database = db.open_database(path)
+    database = open_database(path)
     try:
         with database.cursor() as cur:
             return {cell: _cell_value(cur, cell) for f in files for cell in f.cells}
@@ -188,12 +196,12 @@ def _phase(lines: list[tuple[float, str]]) -> str:
 def _check(path: Path, files: list[UploadFile], original: dict[Cell, Decimal | None], context: str) -> set[str]:
     """Check the database after a kill; return the names of the files it holds."""
     try:
-        database = db.open_database(path)
-    except db.DatabaseError as exc:
+        database = open_database(path)
+    except DatabaseError as exc:
         pytest.fail(f"{context}: the database does not open: {exc}")
     try:
         with database.cursor() as cur:
-            for table in queries.table_names(cur):  # read every block of every table: damage shows as an error
+            for table in table_names(cur):  # read every block of every table: damage shows as an error
                 cur.execute(f'SELECT * FROM "{table}"').fetchall()
             uploads = cur.execute("SELECT sha256, status, upload_id FROM uploads WHERE kind = 'figures'").fetchall()
             by_sha = Counter(sha for sha, _, _ in uploads)
@@ -217,14 +225,6 @@ def _check(path: Path, files: list[UploadFile], original: dict[Cell, Decimal | N
     return held
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    """A closed database holding the sample, copied afresh whenever every file has been imported."""
-    path = tmp_path_factory.mktemp("template") / "template.duckdb"
-    store.initialise(path, end_year=TEMPLATE_END_YEAR).close()
-    return path
-
-
 def _fresh_copy(template: Path, path: Path) -> None:
     for leftover in (path, path.with_name(path.name + ".wal")):
         leftover.unlink(missing_ok=True)
@@ -232,16 +232,16 @@ def _fresh_copy(template: Path, path: Path) -> None:
     shutil.copyfile(template, path)
 
 
-def test_killed_imports_leave_each_upload_whole_or_absent(template, tmp_path):
+def test_killed_imports_leave_each_upload_whole_or_absent(sample_file, tmp_path):
     rng = random.Random(SEED)
     files = _write_files(tmp_path)
     work = tmp_path / "db" / "pilot.duckdb"
     work.parent.mkdir()
-    original = _original_values(template, files)
+    original = _original_values(sample_file, files)
     per_file, held, phases, started = 0.25, set(), Counter(), time.monotonic()
     for round_ in range(ROUNDS):
         if round_ == 0 or len(held) == FILES:
-            _fresh_copy(template, work)
+            _fresh_copy(sample_file, work)
             held = set()
         todo = [f for f in files if f.path.name not in held]
         mode = "checkpoint" if round_ % 2 else "plain"

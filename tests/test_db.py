@@ -8,8 +8,17 @@ import pandas as pd
 import pytest
 from conftest import ADMIN, EDITOR, city, lock_holder
 
-from metrics import access, queries, store, uploads
-from metrics.db import DatabaseError, DatabaseLocked, open_database
+from metrics.ingest import uploads
+from metrics.store import accounts
+from metrics.store.accounts import user_count
+from metrics.store.cities import insert_cities, list_cities
+from metrics.store.creation import initialise
+from metrics.store.database import DatabaseError, DatabaseLocked, open_database
+from metrics.store.events import events
+from metrics.store.meta import bump_data_version, data_version, get_meta, is_sample, run_state, set_meta
+from metrics.store.schema import SCHEMA_VERSION
+from metrics.store.series import series
+from metrics.store.transactions import transaction, write_mark
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -19,49 +28,49 @@ def test_one_connection_per_process(empty_db):
 
 
 def _rolled_back(database) -> None:
-    with database.cursor() as cur, pytest.raises(RuntimeError), queries.transaction(cur):
-        queries.bump_data_version(cur)
+    with database.cursor() as cur, pytest.raises(RuntimeError), transaction(cur):
+        bump_data_version(cur)
         raise RuntimeError("rolled back")
 
 
 def _meta_outside_a_transaction(database) -> None:
     with database.cursor() as cur:
-        queries.bump_data_version(cur)
+        bump_data_version(cur)
 
 
 # Every kind of write makes the run state be read again (the app keys its caches on it).
 WRITES = [
     ("a committed upload", lambda d: uploads.load(d, b"city,year,activities\n330100,2016,99\n", "f.csv", EDITOR)),
-    ("an account added", lambda d: access.add_user(d, "admin@example.org", "admin", "long enough", ADMIN)),
+    ("an account added", lambda d: accounts.add_user(d, "admin@example.org", "admin", "long enough", ADMIN)),
     ("a rolled-back transaction", _rolled_back),
     ("a meta change outside any transaction", _meta_outside_a_transaction),
 ]
 
 
 @pytest.mark.parametrize("write", [w for _, w in WRITES], ids=[n for n, _ in WRITES])
-def test_the_run_state_is_read_again_after_any_write(sample_db, write):
-    with sample_db.cursor() as cur:
-        before = sample_db.run_state(cur)
-    assert sample_db.known_state() == before  # no statement needed while nothing is written
-    write(sample_db)
-    assert sample_db.known_state() is None
-    with sample_db.cursor() as cur:
-        assert sample_db.run_state(cur) == queries.run_state(cur)
+def test_the_run_state_is_read_again_after_any_write(db, write):
+    with db.cursor() as cur:
+        before = db.run_state(cur)
+    assert db.known_state() == before  # no statement needed while nothing is written
+    write(db)
+    assert db.known_state() is None
+    with db.cursor() as cur:
+        assert db.run_state(cur) == run_state(cur)
 
 
-def test_nothing_is_known_while_a_write_is_under_way(sample_db):
-    with sample_db.cursor() as cur:
-        sample_db.run_state(cur)
-        with queries.transaction(cur):
-            assert queries.write_mark() is None and sample_db.known_state() is None
-            assert sample_db.run_state(cur) == queries.run_state(cur)
-        assert sample_db.known_state() is None  # read while the write was under way: not kept
+def test_nothing_is_known_while_a_write_is_under_way(db):
+    with db.cursor() as cur:
+        db.run_state(cur)
+        with transaction(cur):
+            assert write_mark() is None and db.known_state() is None
+            assert db.run_state(cur) == run_state(cur)
+        assert db.known_state() is None  # read while the write was under way: not kept
 
 
 def test_threads_read_with_their_own_cursors(sample_db):
     def total(_):
         with sample_db.cursor() as cur:
-            return queries.series(cur, "agreements", years=(2014, 2016)).value.sum()
+            return series(cur, "agreements", years=(2014, 2016)).value.sum()
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert set(pool.map(total, range(32))) == {1984}
@@ -69,7 +78,7 @@ def test_threads_read_with_their_own_cursors(sample_db):
 
 def test_locked_file_names_the_holder(tmp_path):
     path = tmp_path / "locked.duckdb"
-    store.initialise(path, with_sample=False).close()
+    initialise(path, with_sample=False).close()
     with lock_holder(path) as holder:
         with pytest.raises(DatabaseLocked) as exc:
             open_database(path)
@@ -87,9 +96,9 @@ def test_missing_file_is_not_created_by_readers(tmp_path):
 
 def test_newer_schema_is_refused(tmp_path):
     path = tmp_path / "future.duckdb"
-    database = store.initialise(path, with_sample=False)
+    database = initialise(path, with_sample=False)
     with database.cursor() as cur:
-        queries.set_meta(cur, "schema_version", str(queries.SCHEMA_VERSION + 1))
+        set_meta(cur, "schema_version", str(SCHEMA_VERSION + 1))
     database.close()
     with pytest.raises(DatabaseError) as exc:
         open_database(path)
@@ -98,13 +107,13 @@ def test_newer_schema_is_refused(tmp_path):
 
 def test_force_replaces_and_data_version_advances(tmp_path):
     path = tmp_path / "force.duckdb"
-    database = store.initialise(path, with_sample=False)
+    database = initialise(path, with_sample=False)
     with database.cursor() as cur:
-        assert queries.data_version(cur) == 0 and not queries.is_sample(cur)
-    database = store.initialise(path, force=True)
+        assert data_version(cur) == 0 and not is_sample(cur)
+    database = initialise(path, force=True)
     with database.cursor() as cur:
-        assert queries.data_version(cur) == 1 and queries.is_sample(cur)
-        assert len(queries.list_cities(cur)) == 65
+        assert data_version(cur) == 1 and is_sample(cur)
+        assert len(list_cities(cur)) == 65
 
 
 def schema_of(cur) -> dict[str, list]:
@@ -130,7 +139,7 @@ def test_a_version_2_database_is_migrated(tmp_path):
            VALUES ('built-in sample', 'sample', 'init', 2), ('a.csv', 'figures', '王科员', 1)"""
     )
     con.execute("UPDATE uploads SET status = 'undone', undone_at = current_timestamp WHERE upload_id = 2")
-    queries.insert_cities(con, pd.DataFrame([city("330100")]), 1)
+    insert_cities(con, pd.DataFrame([city("330100")]), 1)
     con.execute(
         "INSERT INTO matching_activities (city_code, year, activities, upload_id) VALUES ('330100', 2014, 5, 1)"
     )
@@ -140,24 +149,24 @@ def test_a_version_2_database_is_migrated(tmp_path):
     database = open_database(path)
     try:
         with database.cursor() as cur:
-            assert queries.get_meta(cur, "schema_version") == str(queries.SCHEMA_VERSION)
+            assert get_meta(cur, "schema_version") == str(SCHEMA_VERSION)
             after = cur.execute("SELECT * FROM uploads ORDER BY upload_id").df()
             pd.testing.assert_frame_equal(uploads_before, after.drop(columns="undone_by"))
             assert after["undone_by"].isna().all()  # added by version 4
-            assert queries.user_count(cur) == 0  # no accounts: local single-user mode
-            assert queries.list_cities(cur)["city_code"].tolist() == ["330100"]
-            assert queries.series(cur, "activities", years=(2014, 2014))["value"].tolist() == [5]
-            assert queries.events(cur).empty
+            assert user_count(cur) == 0  # no accounts: local single-user mode
+            assert list_cities(cur)["city_code"].tolist() == ["330100"]
+            assert series(cur, "activities", years=(2014, 2014))["value"].tolist() == [5]
+            assert events(cur).empty
             migrated = schema_of(cur)
         data = "date,title_zh,title_en\n2016-05-30,全国科技创新大会召开,National S&T Innovation Conference\n".encode()
         upload_id = uploads.commit(database, uploads.prepare(database, data, "e.csv"), data, EDITOR)
         assert upload_id == 3  # the upload ids carry on
         uploads.undo(database, upload_id, EDITOR)
         with database.cursor() as cur:
-            assert queries.events(cur).empty
+            assert events(cur).empty
     finally:
         database.close()
-    fresh = store.initialise(tmp_path / "fresh.duckdb", with_sample=False)
+    fresh = initialise(tmp_path / "fresh.duckdb", with_sample=False)
     try:
         with fresh.cursor() as cur:
             assert schema_of(cur) == migrated  # migrating gives the schema a new database has

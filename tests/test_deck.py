@@ -12,9 +12,11 @@ from pptx.opc.constants import RELATIONSHIP_TYPE
 from pptx.oxml.ns import qn
 from pptx.util import Inches
 
-from metrics import charts, deck, queries, registry
 from metrics.cli import main
-from metrics.i18n import SAMPLE_NOTICE
+from metrics.domain import registry
+from metrics.domain.programme import SAMPLE_NOTICE
+from metrics.present import deck, style
+from metrics.store.cities import list_cities
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +83,7 @@ def test_city_slides_compare_with_the_batch_median_and_keep_the_dashboard_colour
     with sample_db.cursor() as cur:
         specs = deck.standard_specs(cur, cities=("330100", "440100"))
         prs = Presentation(io.BytesIO(deck.build(cur, specs, "zh")))
-        colours = charts.city_colours(queries.list_cities(cur)["city_code"].tolist())
+        colours = style.city_colours(list_cities(cur)["city_code"].tolist())
     city_slides = [s for s in chart_slides(prs) if texts(s)[0].startswith("杭州市")]
     assert len(city_slides) == len(registry.CORE_KEYS)
     chart = next(sh.chart for sh in city_slides[1].shapes if sh.has_chart)

@@ -8,12 +8,18 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import EDITOR, SAMPLE_END_YEAR
+from conftest import EDITOR
 from test_uploads import assert_same, snapshot
 
-from metrics import queries, store, tables, uploads
 from metrics.cli import main
-from metrics.db import open_database
+from metrics.domain.i18n import Refused
+from metrics.domain.programme import max_year
+from metrics.ingest import uploads
+from metrics.present import upload_tables
+from metrics.store.database import open_database
+from metrics.store.events import events
+from metrics.store.meta import data_version
+from metrics.store.uploads import get_upload, upload_history
 
 DATA = Path(__file__).resolve().parent / "data"
 SAMPLE_EVENTS = [
@@ -43,16 +49,9 @@ BAD = [
 ]
 
 
-@pytest.fixture()
-def db(tmp_path):
-    database = store.initialise(tmp_path / "events.duckdb", end_year=SAMPLE_END_YEAR)
-    yield database
-    database.close()
-
-
 def stored_events(database) -> pd.DataFrame:
     with database.cursor() as cur:
-        return queries.events(cur)
+        return events(cur)
 
 
 def listed(database) -> list[tuple]:
@@ -69,7 +68,7 @@ def commit_text(database, text: str) -> int:
 
 def test_init_loads_the_sample_events(sample_db):
     with sample_db.cursor() as cur:
-        frame = queries.events(cur)
+        frame = events(cur)
     assert [(e.event_date.date(), e.title_zh, e.title_en) for e in frame.itertuples()] == SAMPLE_EVENTS
     assert frame["year"].tolist() == [2014, 2016, 2020]
     assert frame["upload_id"].tolist() == [1, 1, 1]  # the sample upload, which cannot be undone
@@ -93,13 +92,13 @@ def test_good_events_files_replace_the_list(db, name, counts):
     assert listed(db) == sorted(file_rows[["event_date", "title_zh", "title_en"]].itertuples(index=False, name=None))
     assert_same(before, snapshot(db))  # cities and figures untouched
     with db.cursor() as cur:
-        assert queries.get_upload(cur, upload_id)["kind"] == "events"
+        assert get_upload(cur, upload_id)["kind"] == "events"
     assert (db.path.parent / "uploads" / f"{prepared.sha256}.{prepared.format}").read_bytes() == data
 
 
 def test_commit_keeps_who_set_unchanged_events_and_advances_the_data_version(db):
     with db.cursor() as cur:
-        version = queries.data_version(cur)
+        version = data_version(cur)
     data = (DATA / "good-events.csv").read_bytes()
     upload_id = uploads.commit(db, uploads.prepare(db, data, "e.csv"), data, EDITOR)
     frame = stored_events(db).set_index("title_zh")["upload_id"].to_dict()
@@ -109,19 +108,19 @@ def test_commit_keeps_who_set_unchanged_events_and_advances_the_data_version(db)
         "第六批试点城市公布": upload_id,
     }
     with db.cursor() as cur:
-        assert queries.data_version(cur) == version + 1
+        assert data_version(cur) == version + 1
 
 
 def test_reuploading_the_same_list_changes_nothing(db):
     data = (DATA / "good-events-gbk.csv").read_bytes()
     before = stored_events(db)
     with db.cursor() as cur:
-        version = queries.data_version(cur)
+        version = data_version(cur)
     upload_id = uploads.commit(db, uploads.prepare(db, data, "e.csv"), data, EDITOR)
     pd.testing.assert_frame_equal(before, stored_events(db))
     with db.cursor() as cur:
-        assert queries.data_version(cur) == version + 1  # the events are the same; the upload history is not
-        assert queries.upload_history(cur)["upload_id"].iloc[0] == upload_id
+        assert data_version(cur) == version + 1  # the events are the same; the upload history is not
+        assert upload_history(cur)["upload_id"].iloc[0] == upload_id
 
 
 @pytest.mark.parametrize(("name", "row", "column", "words"), BAD)
@@ -136,7 +135,7 @@ def test_bad_events_files_are_refused_with_row_and_column(db, name, row, column,
     ]  # fmt: skip
     assert matching, [i.as_dict("en") for i in prepared.report.issues]
     assert all(i.message.zh and i.message.en for i in prepared.report.issues)
-    with pytest.raises(uploads.Refused):
+    with pytest.raises(Refused):
         uploads.commit(db, prepared, data, EDITOR)
     pd.testing.assert_frame_equal(before, stored_events(db))
 
@@ -195,7 +194,7 @@ def test_dates_as_officers_write_them(db, cell):
         ("2016-13-01", "not valid"),
         ("2016-5", "not valid"),
         ("", "Date '—' is not valid"),
-        (f"{queries.max_year() + 1}-01-01", "its year must be from 2000"),
+        (f"{max_year() + 1}-01-01", "its year must be from 2000"),
     ],
 )
 def test_dates_that_are_refused(db, cell, words):
@@ -243,10 +242,10 @@ def test_the_preview_shows_removed_events(db):
         [None, date(2020, 5, 1), "“科创中国”启动", "Innovation China launched", None, "removed"],
     ]  # fmt: skip
     assert set(changes["table"]) == {"events"} and changes["year"].tolist() == [2016, 2014, 2020]
-    shown = tables.changes_table(prepared, {}, "en")
+    shown = upload_tables.changes_table(prepared, {}, "en")
     assert shown["Change"].tolist() == ["changed", "removed", "removed"]
     assert shown["Row"].tolist() == ["2", "", ""]
-    assert tables.changes_table(prepared, {}, "zh")["变化"].tolist() == ["修改", "删除", "删除"]
+    assert upload_tables.changes_table(prepared, {}, "zh")["变化"].tolist() == ["修改", "删除", "删除"]
     uploads.commit(db, prepared, data, EDITOR)
     assert listed(db) == [(date(2016, 5, 30), "全国科技创新大会召开", "Conference renamed")]
 
@@ -255,14 +254,14 @@ def test_the_preview_shows_removed_events(db):
 def test_undo_restores_the_list_exactly(db, name):
     before = stored_events(db)
     with db.cursor() as cur:
-        version = queries.data_version(cur)
+        version = data_version(cur)
     data = (DATA / name).read_bytes()
     upload_id = uploads.commit(db, uploads.prepare(db, data, name), data, EDITOR)
     assert uploads.undo(db, upload_id, EDITOR) == 3
     pd.testing.assert_frame_equal(before, stored_events(db))
     with db.cursor() as cur:
-        assert queries.get_upload(cur, upload_id)["status"] == "undone"
-        assert queries.data_version(cur) > version
+        assert get_upload(cur, upload_id)["status"] == "undone"
+        assert data_version(cur) > version
 
 
 def test_undo_is_refused_while_a_later_events_upload_stands(db):
@@ -270,7 +269,7 @@ def test_undo_is_refused_while_a_later_events_upload_stands(db):
     first = commit_text(db, "date,title_zh,title_en\n2021-06-01,第六批,Sixth batch\n")
     after_first = stored_events(db)
     second = commit_text(db, "date,title_zh,title_en\n2022-01-01,第七批,Seventh batch\n")
-    with pytest.raises(uploads.Refused) as refused:
+    with pytest.raises(Refused) as refused:
         uploads.undo(db, first, EDITOR)
     assert str(second) in refused.value.text.en and str(second) in refused.value.text.zh
     assert listed(db) == [(date(2022, 1, 1), "第七批", "Seventh batch")]  # the refused undo wrote nothing
@@ -324,6 +323,6 @@ def test_cli_import_history_and_undo_of_an_events_file(tmp_path, capsys):
 def test_history_table_names_events_uploads(db):
     commit_text(db, "date,title_zh,title_en\n2021-06-01,第六批,Sixth batch\n")
     with db.cursor() as cur:
-        history = queries.upload_history(cur)
-    assert tables.history_table(history, "zh")["类型"].tolist() == ["事件列表", "内置示例"]
-    assert tables.history_table(history, "en")["Undone by"].tolist() == ["", ""]  # blank until undone
+        history = upload_history(cur)
+    assert upload_tables.history_table(history, "zh")["类型"].tolist() == ["事件列表", "内置示例"]
+    assert upload_tables.history_table(history, "en")["Undone by"].tolist() == ["", ""]  # blank until undone

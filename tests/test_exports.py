@@ -9,8 +9,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from metrics import exports
 from metrics.cli import main
+from metrics.present import exports
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from metrics import files
+from metrics.ingest import reader, table, text_files, workbooks
 
 # (what, CSV text, whether the fast reader takes it). Those it declines go to the exact reader.
 TEXTS = [
@@ -32,17 +32,17 @@ TEXTS = [
 ]
 
 
-def _exact(text: str) -> files.Table:
-    delimiter = files._delimiter(text)
-    return files._table(list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)), "csv",
+def _exact(text: str) -> table.Table:
+    delimiter = text_files._delimiter(text)
+    return table.table_from_lines(list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)), "csv",
                         encoding="utf-8", delimiter=delimiter)  # fmt: skip
 
 
-def _view(table: files.Table) -> tuple:
+def _view(table: table.Table) -> tuple:
     return (table.header, table.header_row, table.width, table.row_numbers.tolist(), table.rows, table.too_long)
 
 
-HEAD = files._HEAD  # the delimiter is sniffed from the first line that is not blank, found in the file's head
+HEAD = text_files._HEAD  # the delimiter is sniffed from the first line that is not blank, found in the file's head
 DELIMITED = [
     ("a comma file", "city,year\n杭州市,2020\n", ","),
     ("a semicolon file longer than the head", "city;year\n" + "杭州市;2020\n" * HEAD, ";"),
@@ -54,20 +54,20 @@ DELIMITED = [
 
 @pytest.mark.parametrize(("what", "text", "delimiter"), DELIMITED, ids=[d[0] for d in DELIMITED])
 def test_the_delimiter_is_the_headers_commonest(what, text, delimiter):
-    assert files._delimiter(text) == delimiter
+    assert text_files._delimiter(text) == delimiter
 
 
 @pytest.mark.parametrize(("what", "text", "fast"), TEXTS, ids=[t[0] for t in TEXTS])
 def test_the_fast_reader_agrees_with_the_exact_one_or_declines(what, text, fast):
-    got = files._read_csv_fast(text, "utf-8", files._delimiter(text))
+    got = text_files._read_csv_fast(text, "utf-8", text_files._delimiter(text))
     assert (got is not None) == fast, what
     if got is not None:
         assert _view(got) == _view(_exact(text))
-    assert _view(files.read_table(text.encode())) == _view(_exact(text))  # whichever reads it
+    assert _view(reader.read_table(text.encode())) == _view(_exact(text))  # whichever reads it
 
 
 def test_rows_longer_than_the_header_are_recorded():
-    table = files.read_table("city,year\n杭州市,2020,1,2\n武汉市,2021\n".encode())
+    table = reader.read_table("city,year\n杭州市,2020,1,2\n武汉市,2021\n".encode())
     assert table.too_long == {2: 4} and table.rows[1] == ("武汉市", "2021", "", "")
 
 
@@ -80,14 +80,14 @@ def test_rows_longer_than_the_header_are_recorded():
     ],
 )
 def test_encodings_are_told_from_the_content(data, encoding):
-    table = files.read_table(data)
+    table = reader.read_table(data)
     assert table.encoding == encoding and table.rows == [("杭州市", "2020")]
 
 
 @pytest.mark.parametrize("data", [b"city,year\n\x01,2020\n", "city,year\n\x85,2020\n".encode()])
 def test_control_characters_mean_it_is_not_text(data):
-    with pytest.raises(files.FileError):
-        files.read_table(data)
+    with pytest.raises(table.FileError):
+        reader.read_table(data)
 
 
 # Text with a control character is binary that happened to decode; tab, CR and LF are ordinary text.
@@ -100,10 +100,10 @@ CONTROL = [("\x00", True), ("\x07", True), ("\x1b", True), ("\x7f", True), ("\x8
 def test_control_characters_are_refused(char, refused):
     text = f"city,year\n杭州{char}市,2020\n"
     if refused:
-        with pytest.raises(files.FileError):
-            files._checked(text)
+        with pytest.raises(table.FileError):
+            text_files._checked(text)
     else:
-        assert files._checked(text) == text
+        assert text_files._checked(text) == text
 
 
 def _workbook(fill, active: int | None = None, patch=None) -> bytes:
@@ -240,11 +240,11 @@ def test_excel_files_other_tools_write_read_alike(what, fill, patch, fast):
     import zipfile
 
     data = _workbook(fill, patch=patch)
-    got = files._read_xlsx_fast(data, zipfile.ZipFile(io.BytesIO(data)))
+    got = workbooks._read_xlsx_fast(data, zipfile.ZipFile(io.BytesIO(data)))
     assert (got is not None) == fast, what
-    exact = files._read_xlsx_exact(data)
-    assert _view(exact) == _view(files._read_xlsx_exact(_workbook(fill))) or not fast  # nothing dropped
-    assert _view(files.read_table(data)) == _view(got if got is not None else exact)
+    exact = workbooks._read_xlsx_exact(data)
+    assert _view(exact) == _view(workbooks._read_xlsx_exact(_workbook(fill))) or not fast  # nothing dropped
+    assert _view(reader.read_table(data)) == _view(got if got is not None else exact)
 
 
 @pytest.mark.parametrize(("what", "fill", "active", "fast"), WORKBOOKS, ids=[w[0] for w in WORKBOOKS])
@@ -252,14 +252,14 @@ def test_the_fast_excel_reader_agrees_with_openpyxl_or_declines(what, fill, acti
     import zipfile
 
     data = _workbook(fill, active)
-    got = files._read_xlsx_fast(data, zipfile.ZipFile(io.BytesIO(data)))
+    got = workbooks._read_xlsx_fast(data, zipfile.ZipFile(io.BytesIO(data)))
     assert (got is not None) == fast, what
     # openpyxl refuses an active tab that is hidden or missing as damaged; the sheet meant is the first visible,
     # which it reads when the tab is not set
-    exact = files._read_xlsx_exact(data if active is None else _workbook(fill))
+    exact = workbooks._read_xlsx_exact(data if active is None else _workbook(fill))
     if got is not None:
         assert _view(got) == _view(exact)
-    assert _view(files.read_table(data)) == _view(exact)  # whichever reads it
+    assert _view(reader.read_table(data)) == _view(exact)  # whichever reads it
 
 
 def test_an_excel_file_that_expands_a_hundred_times_is_refused():
@@ -268,5 +268,5 @@ def test_an_excel_file_that_expands_a_hundred_times_is_refused():
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:  # under the cap in all, but a bomb's ratio
         archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (60 * 2**20))
-    with pytest.raises(files.FileError, match="expands to more than"):
-        files.read_table(out.getvalue())
+    with pytest.raises(table.FileError, match="expands to more than"):
+        reader.read_table(out.getvalue())

@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from metrics import registry
-from metrics.formatting import axis_ticks, format_change, format_number, format_value, nice_ticks
+from metrics.domain import registry
+from metrics.domain.formatting import axis_ticks, format_change, format_number, format_value, nice_ticks
 
 CV, POOL, RATIO, GROWTH = (registry.get(k) for k in (
     "contract_value_10k_cny", "experts_in_pool", "agreements_per_activity", "growth_activities"))  # fmt: skip

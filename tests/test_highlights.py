@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from conftest import SAMPLE_END_YEAR
 
-from metrics import highlights as hl
-from metrics import queries
-from metrics.highlights import designated, is_record, missing, movers, total
+from metrics.analysis import highlights
+from metrics.analysis.highlights import designated, is_record, missing, movers, total
+from metrics.store.series import series
 
 NAN = math.nan
 
@@ -108,9 +108,9 @@ def test_designated(count, batch, zh, en):
 
 def test_highlights_on_the_sample_agree_with_the_series(sample_db):
     with sample_db.cursor() as cur:
-        found = hl.highlights(cur, SAMPLE_END_YEAR)
-        agreements = queries.series(cur, "agreements", years=(SAMPLE_END_YEAR, SAMPLE_END_YEAR))["value"].iloc[0]
-        designated_2021 = hl.highlights(cur, 2021)
+        found = highlights.highlights(cur, SAMPLE_END_YEAR)
+        agreements = series(cur, "agreements", years=(SAMPLE_END_YEAR, SAMPLE_END_YEAR))["value"].iloc[0]
+        designated_2021 = highlights.highlights(cur, 2021)
     kinds = [h.kind for h in found]
     assert kinds[:4] == ["record", "record", "total", "record"]  # the four core indicators first
     assert {"rise", "fall", "missing"} <= set(kinds)

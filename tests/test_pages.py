@@ -9,23 +9,19 @@ import pytest
 from conftest import EDITOR, SAMPLE_END_YEAR, lock_holder
 from streamlit.testing.v1 import AppTest
 
-from metrics import queries, registry, store, uploads
 from metrics.cli import main
-from metrics.db import open_database
-from metrics.formatting import format_value
+from metrics.domain import registry
+from metrics.domain.formatting import format_value
+from metrics.domain.programme import Scope
+from metrics.ingest import uploads
+from metrics.store.database import open_database
+from metrics.store.meta import bump_data_version
+from metrics.store.series import series
+from ui.nav import PAGES as NAV_PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["overview", "city", "compare", "map", "completeness", "about"]
 TIMEOUT = 60
-
-
-@pytest.fixture()
-def app_db(tmp_path, monkeypatch) -> Path:
-    """A sample database of its own, which the app opens through PILOT_DB."""
-    path = tmp_path / "app.duckdb"
-    store.initialise(path, end_year=SAMPLE_END_YEAR)
-    monkeypatch.setenv("PILOT_DB", str(path))
-    return path
 
 
 def open_app(page: str = "overview", **params) -> AppTest:
@@ -62,7 +58,7 @@ def chart_traces(at: AppTest, index: int) -> dict[str, dict[int, float | None]]:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("page", PAGES)
-def test_every_page_runs_in_both_languages(app_db, page, lang):
+def test_every_page_runs_in_both_languages(sample_app, page, lang):
     at = open_app(page, lang=lang)
     assert not at.error, [e.value for e in at.error]
     assert at.title, "every page has a title"
@@ -72,7 +68,14 @@ def test_every_page_runs_in_both_languages(app_db, page, lang):
     assert any(("示例数据" if lang == "zh" else "Sample data") in i.value for i in at.info)
 
 
-def test_headlines_equal_the_cli(app_db, capsys):
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_navigation_is_titled_in_the_language(sample_app, lang):
+    at = open_app("overview", lang=lang)
+    titles = {p["page_name"] for p in at._registered_pages.values()}  # the pages st.navigation offered this run
+    assert titles == {page.title(lang) for page in NAV_PAGES}  # every page in local mode
+
+
+def test_headlines_equal_the_cli(sample_app, capsys):
     at = open_app("overview", lang="en")
     shown = metric_values(at)
     for key in registry.CORE_KEYS:
@@ -81,7 +84,7 @@ def test_headlines_equal_the_cli(app_db, capsys):
         assert shown[ind.label_en] == format_value(expected, ind, "en")
 
 
-def test_changing_the_year_range_moves_the_headline_year(app_db, capsys):
+def test_changing_the_year_range_moves_the_headline_year(sample_app, capsys):
     at = open_app("overview", lang="zh")
     at.sidebar.slider[0].set_value((2015, 2019)).run()
     assert any("2019 年主要指标" in h.value for h in at.subheader)
@@ -92,7 +95,7 @@ def test_changing_the_year_range_moves_the_headline_year(app_db, capsys):
     assert at.query_params["years"] == "2015-2019"
 
 
-def test_city_profile_lines_equal_the_cli(app_db, capsys):
+def test_city_profile_lines_equal_the_cli(sample_app, capsys):
     at = open_app("city", lang="en")
     at.selectbox(key="city").set_value("330100").run()
     assert at.title[0].value == "Hangzhou"
@@ -102,7 +105,7 @@ def test_city_profile_lines_equal_the_cli(app_db, capsys):
     assert at.query_params["city"] == "330100"
 
 
-def test_switching_language_relabels_everything(app_db):
+def test_switching_language_relabels_everything(sample_app):
     at = open_app("overview", lang="zh")
     assert at.metric[0].label == "对接活动"
     at.sidebar.radio(key="lang").set_value("en").run()
@@ -111,7 +114,7 @@ def test_switching_language_relabels_everything(app_db):
 
 
 @pytest.mark.parametrize("mode", ["absolute", "change", "indexed", "share"])
-def test_compare_modes(app_db, capsys, mode):
+def test_compare_modes(sample_app, capsys, mode):
     at = open_app("compare", lang="en", indicator="activities", cities="330100,420100", mode=mode)
     traces = chart_traces(at, 0)
     assert set(traces) == {"Hangzhou", "Wuhan"}
@@ -130,7 +133,7 @@ def test_compare_modes(app_db, capsys, mode):
         assert hz[2020] == pytest.approx(raw[("330100", 2020)] / total[(None, 2020)] * 100)
 
 
-def test_url_reproduces_the_view(app_db):
+def test_url_reproduces_the_view(sample_app):
     at = open_app("compare", lang="en", indicator="stations_founded", cities="P0001", region="east", years="2018-2024")
     assert at.selectbox(key="compare_indicator").value == "stations_founded"
     assert at.multiselect(key="cities").value == ["P0001"]
@@ -138,30 +141,30 @@ def test_url_reproduces_the_view(app_db):
     assert at.sidebar.multiselect(key="region").value == ["east"]
 
 
-def test_bad_url_parameters_fall_back_to_defaults(app_db):
+def test_bad_url_parameters_fall_back_to_defaults(sample_app):
     at = open_app("compare", lang="xx", indicator="nope", years="abc", cities="999999,330100", batch="x")
     assert at.sidebar.radio(key="lang").value == "zh"
     assert at.multiselect(key="cities").value == ["330100"]
     assert not at.error
 
 
-def test_filters_narrow_the_totals(app_db, capsys):
+def test_filters_narrow_the_totals(sample_app, capsys):
     at = open_app("overview", lang="en", region="west")
-    with store.open_database(app_db).cursor() as cur:
-        scope = queries.Scope(regions=("west",))
-        expected = queries.series(cur, "activities", scope, years=(SAMPLE_END_YEAR, SAMPLE_END_YEAR))
+    with open_database(sample_app).cursor() as cur:
+        scope = Scope(regions=("west",))
+        expected = series(cur, "activities", scope, years=(SAMPLE_END_YEAR, SAMPLE_END_YEAR))
     assert at.metric[0].value == format_value(expected["value"].iloc[0], registry.get("activities"), "en")
 
 
 def test_a_commit_shows_at_once(app_db):
     at = open_app("overview", lang="en")
     before = at.metric[0].value
-    database = store.open_database(app_db)
+    database = open_database(app_db)
     with database.cursor() as cur:
         cur.execute(
             "UPDATE matching_activities SET activities = activities + 1000 WHERE year = $y", {"y": SAMPLE_END_YEAR}
         )
-        queries.bump_data_version(cur)
+        bump_data_version(cur)
     at.run()
     assert at.metric[0].value != before
 
@@ -173,7 +176,7 @@ def test_a_missing_database_is_a_message_not_a_traceback(tmp_path, monkeypatch):
     assert "python -m metrics init" in at.error[0].value
 
 
-def test_a_link_with_too_many_cities_keeps_the_first_twelve(app_db):
+def test_a_link_with_too_many_cities_keeps_the_first_twelve(sample_app):
     codes = ["330100", "420100", "510100", "610100", "320100", "370200", "430100", "210100", "340100", "410100",
              "330200", "320500", "440100", "440300"]  # fmt: skip
     at = open_app("compare", lang="en", cities=",".join(codes))
@@ -182,23 +185,23 @@ def test_a_link_with_too_many_cities_keeps_the_first_twelve(app_db):
 
 def test_the_year_range_follows_the_data_when_it_shrinks(app_db):
     at = open_app("overview", lang="en", years=f"{SAMPLE_END_YEAR}-{SAMPLE_END_YEAR}")
-    with store.open_database(app_db).cursor() as cur:
+    with open_database(app_db).cursor() as cur:
         for table in ("matching_activities", "agreements", "service_stations", "experts"):
             cur.execute(f"DELETE FROM {table} WHERE year = $y", {"y": SAMPLE_END_YEAR})
-        queries.bump_data_version(cur)
+        bump_data_version(cur)
     at.run()
     assert not at.exception
     # The officer was looking at the latest year; now that is the year before.
     assert at.sidebar.slider[0].value == (SAMPLE_END_YEAR - 1, SAMPLE_END_YEAR - 1)
 
 
-def test_the_url_is_written_even_when_a_page_stops_early(app_db):
+def test_the_url_is_written_even_when_a_page_stops_early(sample_app):
     at = open_app("compare", lang="en", cities="330100")
     at.multiselect(key="cities").set_value([]).run()
     assert "cities" not in at.query_params and "indicator" in at.query_params
 
 
-def test_choices_follow_the_officer_from_page_to_page(app_db):
+def test_choices_follow_the_officer_from_page_to_page(sample_app):
     at = open_app("compare", lang="en")
     at.selectbox(key="compare_indicator").set_value("stations_founded").run()
     at.switch_page("app_pages/map.py").run()
@@ -244,7 +247,7 @@ def test_upload_preview_confirm_and_undo(app_db, capsys):
     assert max(year for _, year in cli_series(capsys, "activities", "330100")) == SAMPLE_END_YEAR
 
 
-def test_a_bad_upload_shows_row_and_column_and_offers_no_confirm(app_db):
+def test_a_bad_upload_shows_row_and_column_and_offers_no_confirm(sample_app):
     at = open_app("upload", lang="en")
     upload_file(at, "bad-one-row-of-many.csv")
     assert "nothing was written" in at.error[0].value
@@ -253,13 +256,13 @@ def test_a_bad_upload_shows_row_and_column_and_offers_no_confirm(app_db):
     assert not [b for b in at.button if b.key == "upload_confirm"]
 
 
-def test_templates_are_offered_in_both_languages_and_formats(app_db):
+def test_templates_are_offered_in_both_languages_and_formats(sample_app):
     at = open_app("upload", lang="en")
     keys = {b.proto.id.rsplit("-", 2)[-2] + "-" + b.proto.id.rsplit("-", 1)[-1] for b in at.get("download_button")}
     assert {"xlsx-zh", "csv-zh", "xlsx-en", "csv-en", "events-list"} <= keys
 
 
-def test_every_chart_offers_the_deck_and_four_downloads(app_db):
+def test_every_chart_offers_the_deck_and_four_downloads(sample_app):
     at = open_app("overview", lang="en")
     charts = at.get("plotly_chart")
     deck_buttons = [b for b in at.button if b.key and b.key.startswith("deck-")]
@@ -269,7 +272,7 @@ def test_every_chart_offers_the_deck_and_four_downloads(app_db):
         assert sum(label.startswith(fmt) for label in labels) == len(charts)
 
 
-def test_charts_added_from_pages_make_the_deck_in_order(app_db):
+def test_charts_added_from_pages_make_the_deck_in_order(sample_app):
     at = open_app("overview", lang="en")
     first, second = [b for b in at.button if b.key and b.key.startswith("deck-")][1:3]  # activities, stations
     second.click().run()
@@ -293,7 +296,7 @@ def test_charts_added_from_pages_make_the_deck_in_order(app_db):
     assert at.get("download_button")[0].proto.label == "Download PowerPoint (.pptx)"
 
 
-def test_the_standard_deck_is_offered_when_nothing_was_added(app_db):
+def test_the_standard_deck_is_offered_when_nothing_was_added(sample_app):
     at = open_app("deck", lang="zh")
     at.button(key="deck_standard").click().run()
     assert not at.exception
@@ -301,7 +304,7 @@ def test_the_standard_deck_is_offered_when_nothing_was_added(app_db):
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_presentation_mode_steps_through_the_charts_without_a_sidebar(app_db, lang):
+def test_presentation_mode_steps_through_the_charts_without_a_sidebar(sample_app, lang):
     at = open_app("present", lang=lang)
     assert not at.sidebar.radio and not at.sidebar.slider  # no filters: the sidebar is not drawn
     assert at.subheader[0].value == "1 / 7"
@@ -317,7 +320,7 @@ def test_presentation_mode_steps_through_the_charts_without_a_sidebar(app_db, la
     assert at.button(key="present_back").disabled
 
 
-def test_presentation_mode_follows_the_chosen_deck_and_a_linked_slide(app_db):
+def test_presentation_mode_follows_the_chosen_deck_and_a_linked_slide(sample_app):
     at = open_app("compare", lang="en")
     at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("deck-"))).click().run()
     at.query_params["slide"] = "5"  # out of range: the last slide
@@ -327,7 +330,7 @@ def test_presentation_mode_follows_the_chosen_deck_and_a_linked_slide(app_db):
     assert title.startswith("Cooperation agreements signed · Values")
 
 
-def test_events_are_marked_on_time_charts_and_can_be_switched_off(app_db):
+def test_events_are_marked_on_time_charts_and_can_be_switched_off(sample_app):
     at = open_app("overview", lang="en")
     annotations = json.loads(at.get("plotly_chart")[1].proto.spec)["layout"]["annotations"]
     hover = [a.get("hovertext", "") for a in annotations]
@@ -339,17 +342,14 @@ def test_events_are_marked_on_time_charts_and_can_be_switched_off(app_db):
     assert at.query_params["events"] == "0"
 
 
-def test_the_overview_shows_the_highlights(app_db):
+def test_the_overview_shows_the_highlights(sample_app):
     at = open_app("overview", lang="en")
     bullets = [m.value for m in at.markdown if m.value.startswith("- ")]
     assert bullets and "like for like" in bullets[0]
 
 
-def test_a_database_held_by_another_process_is_named_in_a_banner(tmp_path, monkeypatch):
-    path = tmp_path / "held.duckdb"
-    store.initialise(path, end_year=SAMPLE_END_YEAR).close()
-    monkeypatch.setenv("PILOT_DB", str(path))
-    with lock_holder(path) as holder:
+def test_a_database_held_by_another_process_is_named_in_a_banner(app_db):
+    with lock_holder(app_db) as holder:
         at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
         at.query_params["lang"] = "en"
         at.run()

@@ -5,7 +5,10 @@ import math
 import pytest
 from conftest import SAMPLE_END_YEAR, city, load
 
-from metrics import queries, registry
+from metrics.domain import registry
+from metrics.domain.programme import PROGRAMME_START, Scope
+from metrics.store.figures import _as_text
+from metrics.store.series import series, year_span
 
 BIG, SMALL = "330100", "330300"
 
@@ -43,7 +46,7 @@ def two_cities(empty_db):
 
 def values(database, key, scope=None, per_city=False, years=None):
     with database.cursor() as cur:
-        frame = queries.series(cur, key, scope, per_city=per_city, years=years)
+        frame = series(cur, key, scope, per_city=per_city, years=years)
     return {(row.city_code, row.year): None if math.isnan(row.value) else row.value for row in frame.itertuples()}
 
 
@@ -51,7 +54,7 @@ def values(database, key, scope=None, per_city=False, years=None):
 @pytest.mark.parametrize("per_city", [False, True])
 def test_every_indicator_query_runs_on_the_sample(sample_db, ind, per_city):
     with sample_db.cursor() as cur:
-        frame = queries.series(cur, ind.key, queries.Scope(cities=(BIG, "P0001")), per_city=per_city)
+        frame = series(cur, ind.key, Scope(cities=(BIG, "P0001")), per_city=per_city)
     years = list(range(2014, SAMPLE_END_YEAR + 1))
     expected_groups = [BIG, "P0001"] if per_city else [None]
     assert sorted(set(frame.city_code), key=str) == sorted(expected_groups, key=str)
@@ -94,7 +97,7 @@ CASES = [
 
 @pytest.mark.parametrize(("key", "code", "year", "expected"), CASES)
 def test_aggregation_rules(two_cities, key, code, year, expected):
-    scope = queries.Scope(cities=(code,)) if code else queries.Scope()
+    scope = Scope(cities=(code,)) if code else Scope()
     got = values(two_cities, key, scope, per_city=bool(code))[(code, year)]
     assert got == pytest.approx(expected) if expected is not None else got is None
 
@@ -107,10 +110,10 @@ def test_cumulative_counts_from_the_start_whatever_the_range_shown(two_cities):
 @pytest.mark.parametrize(
     ("scope", "expected_2016"),
     [
-        (queries.Scope(regions=("west",)), 2),
-        (queries.Scope(kinds=("city",)), 300),
-        (queries.Scope(batches=(1, 2)), 302),
-        (queries.Scope(cities=()), None),
+        (Scope(regions=("west",)), 2),
+        (Scope(kinds=("city",)), 300),
+        (Scope(batches=(1, 2)), 302),
+        (Scope(cities=()), None),
     ],
 )
 def test_scope_filters(two_cities, scope, expected_2016):
@@ -119,27 +122,27 @@ def test_scope_filters(two_cities, scope, expected_2016):
 
 def test_reporting_counts_the_cities_behind_each_value(two_cities):
     with two_cities.cursor() as cur:
-        frame = queries.series(cur, "activities").set_index("year")
+        frame = series(cur, "activities").set_index("year")
     assert frame.reporting.to_dict() == {2014: 1, 2015: 2, 2016: 2}
 
 
 def test_year_span_of_an_empty_database(empty_db):
     with empty_db.cursor() as cur:
-        assert queries.year_span(cur) == (queries.PROGRAMME_START, queries.PROGRAMME_START)
-        frame = queries.series(cur, "activities")
-    assert frame.year.tolist() == [queries.PROGRAMME_START] and frame.value.isna().all()
+        assert year_span(cur) == (PROGRAMME_START, PROGRAMME_START)
+        frame = series(cur, "activities")
+    assert frame.year.tolist() == [PROGRAMME_START] and frame.value.isna().all()
 
 
 def test_year_span_reaches_the_latest_designation_before_any_figures(empty_db):
     load(empty_db, [city(BIG, designated_year=2014), city(SMALL, designated_year=2019, batch=2)], {})
     with empty_db.cursor() as cur:
-        assert queries.year_span(cur) == (2014, 2019)
+        assert year_span(cur) == (2014, 2019)
 
 
 @pytest.mark.parametrize("years", [(2016, 2015), (1999, 2016), (2014, 99999)])
 def test_series_refuses_impossible_year_ranges(two_cities, years):
     with two_cities.cursor() as cur, pytest.raises(ValueError):
-        queries.series(cur, "activities", years=years)
+        series(cur, "activities", years=years)
 
 
 # Values as the change history keeps them as text (undo casts them back): no trailing zeros, never "12.50".
@@ -161,5 +164,5 @@ AS_TEXT = [
 def test_values_as_the_history_keeps_them(empty_db, column, value, text):
     sql_type = registry.get(column).sql_type
     with empty_db.cursor() as cur:
-        got = cur.execute(f"SELECT {queries._as_text(column, f'CAST($v AS {sql_type})')}", {"v": value}).fetchone()
+        got = cur.execute(f"SELECT {_as_text(column, f'CAST($v AS {sql_type})')}", {"v": value}).fetchone()
     assert got[0] == text

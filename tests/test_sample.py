@@ -4,7 +4,8 @@ import pandas as pd
 import pytest
 from conftest import SAMPLE_END_YEAR
 
-from metrics import queries, sample
+from metrics.store import sample
+from metrics.store.series import series
 
 # Published by CAST (DESIGN.md, seed 004): indicator, years summed, total.
 PUBLISHED = [
@@ -37,20 +38,20 @@ def frames():
 @pytest.mark.parametrize(("key", "years", "total"), PUBLISHED)
 def test_programme_totals_equal_published_figures(sample_db, key, years, total):
     with sample_db.cursor() as cur:
-        frame = queries.series(cur, key, years=years)
+        frame = series(cur, key, years=years)
     assert frame["value"].sum() == total
 
 
 @pytest.mark.parametrize(("year", "count"), [(2016, 30), (2021, 65), (SAMPLE_END_YEAR, 65)])
 def test_pilot_cities_designated(sample_db, year, count):
     with sample_db.cursor() as cur:
-        frame = queries.series(cur, "pilot_cities", years=(year, year))
+        frame = series(cur, "pilot_cities", years=(year, year))
     assert frame["value"].tolist() == [count]
 
 
 def test_talent_pool_over_ten_thousand_in_2016(sample_db):
     with sample_db.cursor() as cur:
-        frame = queries.series(cur, "experts_in_pool", years=(2016, 2016))
+        frame = series(cur, "experts_in_pool", years=(2016, 2016))
     assert frame["value"].iloc[0] >= 10_000
 
 
@@ -109,7 +110,7 @@ def test_cities_differ_in_size_and_trend(frames):
 
 def test_pandemic_dip_and_growth(sample_db):
     with sample_db.cursor() as cur:
-        acts = queries.series(cur, "activities").set_index("year").value
+        acts = series(cur, "activities").set_index("year").value
     assert acts[2020] < 0.7 * acts[2019]
     assert acts[SAMPLE_END_YEAR] > acts[2016]
 

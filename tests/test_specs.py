@@ -8,9 +8,10 @@ import openpyxl
 import pytest
 from conftest import SAMPLE_END_YEAR
 
-from metrics import charts, exports, queries
-from metrics.queries import Scope
-from metrics.specs import ChartSpec, resolve
+from metrics.domain.programme import Scope
+from metrics.present import charts, exports, plotly_layout
+from metrics.present.specs import ChartSpec, resolve
+from metrics.store.series import series
 
 YEARS = (2014, SAMPLE_END_YEAR)
 SPECS = {
@@ -31,7 +32,7 @@ def test_every_chart_resolves_and_draws_in_every_style(sample_db, name, lang):
         data = resolve(cur, SPECS[name], lang)
     assert data.title and data.source and data.notes
     assert len(data.table) > 0
-    for style in (charts.SCREEN, charts.IMAGE, charts.PROJECTOR):
+    for style in (plotly_layout.SCREEN, plotly_layout.IMAGE, plotly_layout.PROJECTOR):
         fig = charts.figure(data, style)
         assert fig.data, "the figure has traces"
         assert fig.layout.font.size == pytest.approx(15 * style.scale)
@@ -70,7 +71,7 @@ def test_a_spec_that_names_nothing_is_refused(args, error):
 def test_chart_tables_hold_the_values_drawn(sample_db):
     with sample_db.cursor() as cur:
         data = resolve(cur, SPECS["trend"], "zh")
-        expected = queries.series(cur, "agreements", Scope(regions=("east",)), years=YEARS)["value"].tolist()
+        expected = series(cur, "agreements", Scope(regions=("east",)), years=YEARS)["value"].tolist()
     assert list(data.table.columns) == ["年份", "所选试点合计（项）"]
     assert data.table["所选试点合计（项）"].tolist() == expected
     book = openpyxl.load_workbook(io.BytesIO(exports.xlsx_bytes(data.table)))

@@ -12,8 +12,17 @@ import pytest
 from conftest import EDITOR, SAMPLE_END_YEAR, city, load
 from test_cli import run_cli
 
-from metrics import queries, registry, store, tables, uploads
 from metrics.cli import main
+from metrics.domain import registry
+from metrics.domain.i18n import Refused
+from metrics.domain.programme import Scope
+from metrics.ingest import uploads
+from metrics.present import upload_tables
+from metrics.store.exports import table_rows
+from metrics.store.figures import write_figures
+from metrics.store.history import apply_history, insert_history
+from metrics.store.series import series
+from metrics.store.uploads import get_upload
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -58,13 +67,6 @@ BAD = [
 ]
 
 
-@pytest.fixture()
-def db(tmp_path):
-    database = store.initialise(tmp_path / "up.duckdb", end_year=SAMPLE_END_YEAR)
-    yield database
-    database.close()
-
-
 def snapshot(database) -> dict[str, pd.DataFrame]:
     """Every data table, sorted, to compare before and after."""
     with database.cursor() as cur:
@@ -86,7 +88,7 @@ def test_good_files_load(db, name, kind, counts):
     uploads.commit(db, prepared, data, EDITOR)
     if kind == "figures":
         with db.cursor() as cur:
-            hz = queries.series(cur, "activities", queries.Scope(cities=("330100",)), per_city=True, years=(2026, 2026))
+            hz = series(cur, "activities", Scope(cities=("330100",)), per_city=True, years=(2026, 2026))
         assert hz["value"].tolist() == [40]
 
 
@@ -115,7 +117,7 @@ def test_bad_files_are_refused_with_row_and_column(db, name, row, column, words)
     ]  # fmt: skip
     assert matching, [i.as_dict("en") for i in prepared.report.issues]
     assert all(i.message.zh and i.message.en for i in prepared.report.issues)
-    with pytest.raises(uploads.Refused):
+    with pytest.raises(Refused):
         uploads.commit(db, prepared, data, EDITOR)
     assert_same(before, snapshot(db))
 
@@ -163,7 +165,7 @@ def test_undo_restores_exactly(db, name):
     uploads.undo(db, upload_id, EDITOR)
     assert_same(before, snapshot(db))
     with db.cursor() as cur:
-        assert queries.get_upload(cur, upload_id)["status"] == "undone"
+        assert get_upload(cur, upload_id)["status"] == "undone"
 
 
 def test_undo_of_an_update_restores_old_values_and_their_upload(db):
@@ -172,7 +174,7 @@ def test_undo_of_an_update_restores_old_values_and_their_upload(db):
     first = uploads.commit(db, uploads.prepare(db, data, "u.csv"), data, EDITOR)
     second_data = "城市,年份,对接活动（场）\n杭州,2025,1000\n".encode()
     second = uploads.commit(db, uploads.prepare(db, second_data, "v.csv"), second_data, EDITOR)
-    with pytest.raises(uploads.Refused) as refused:
+    with pytest.raises(Refused) as refused:
         uploads.undo(db, first, EDITOR)  # the later upload changed the same cell
     assert str(second) in refused.value.text.en
     uploads.undo(db, second, EDITOR)
@@ -262,7 +264,7 @@ def test_undo_of_changes_to_stored_and_missing_cells_restores_exactly(db):
 def test_a_row_another_upload_filled_in_later_blocks_undo(db):
     first = commit_text(db, "城市,年份,对接活动（场）\n杭州,2005,7\n")
     second = commit_text(db, "城市,年份,参与专家（人次）\n杭州,2005,300\n")  # the same row of the same table
-    with pytest.raises(uploads.Refused):
+    with pytest.raises(Refused):
         uploads.undo(db, first, EDITOR)
     uploads.undo(db, second, EDITOR)
     uploads.undo(db, first, EDITOR)
@@ -280,7 +282,7 @@ def test_a_new_city_with_figures_cannot_be_undone_away(db):
     cities = uploads.commit(db, uploads.prepare(db, (DATA / "good-cities.csv").read_bytes(), "c.csv"),
                             (DATA / "good-cities.csv").read_bytes(), EDITOR)  # fmt: skip
     commit_text(db, "城市,年份,对接活动（场）\n绍兴,2025,3\n")
-    with pytest.raises(uploads.Refused) as refused:
+    with pytest.raises(Refused) as refused:
         uploads.undo(db, cities, EDITOR)
     assert "330600" in refused.value.text.en
 
@@ -349,10 +351,9 @@ def test_an_oversized_file_is_refused_before_it_is_read_whole(db, tmp_path, caps
     assert result["errors"][0]["message"] == "The file is larger than 20 MB." and big in read
 
 
-def test_a_raw_file_that_cannot_be_kept_stops_the_upload(tmp_path, capsys):
-    path = tmp_path / "db.duckdb"
-    store.initialise(path, end_year=SAMPLE_END_YEAR).close()
-    (tmp_path / "uploads").write_text("a file where the folder should be")
+def test_a_raw_file_that_cannot_be_kept_stops_the_upload(sample_path, capsys):
+    path = sample_path
+    (path.parent / "uploads").write_text("a file where the folder should be")
     assert main(["import", str(DATA / "good-utf8.csv"), "--db", str(path), "--lang", "en"]) == 2
     out = capsys.readouterr()
     assert "Cannot keep the uploaded file" in out.err and "Traceback" not in out.err
@@ -365,13 +366,13 @@ def test_a_big_preview_lists_changed_cells_first_and_stops_at_the_limit(db):
     data = "city,year,activities,agreements\n杭州市,2001,1,2\n杭州市,2002,3,4\n杭州市,2020,999,998\n杭州市,2003,5,6\n"
     prepared = uploads.prepare(db, data.encode(), "big.csv")
     assert prepared.counts == {"inserted": 3, "updated": 1, "unchanged": 0}
-    shown = tables.changes_table(prepared, {"330100": "杭州市"}, "en", limit=3)
+    shown = upload_tables.changes_table(prepared, {"330100": "杭州市"}, "en", limit=3)
     assert shown["Change"].tolist() == ["changed", "changed", "new"]
-    assert shown["Row"].tolist() == [4, 4, 2] and len(tables.changes_table(prepared, {}, "en")) == 8
+    assert shown["Row"].tolist() == [4, 4, 2] and len(upload_tables.changes_table(prepared, {}, "en")) == 8
 
 
-# Figures files written from their rows (queries.write_figures) must leave exactly what pivoting their recorded
-# history back into rows (queries.apply_history) leaves: new rows, changed cells, unchanged ones, gaps, amounts.
+# Figures files written from their rows (write_figures) must leave exactly what pivoting their recorded
+# history back into rows (apply_history) leaves: new rows, changed cells, unchanged ones, gaps, amounts.
 WRITTEN = [
     ("new rows", f"city,year,activities,agreements\n330100,{SAMPLE_END_YEAR + 1},3,4\n420100,2001,5,\n"),
     (
@@ -388,12 +389,12 @@ def test_a_figures_file_is_written_as_its_history_records(db, text):
     prepared = uploads.prepare(db, text.encode(), "f.csv")
     assert prepared.report.ok, prepared.report.sorted_issues()
     written = {}
-    for write in (queries.apply_history, lambda cur, i: queries.write_figures(cur, prepared.report.rows, i)):
+    for write in (apply_history, lambda cur, i: write_figures(cur, prepared.report.rows, i)):
         with db.cursor() as cur:
             cur.execute("BEGIN TRANSACTION")
-            queries.insert_history(cur, prepared.changes, 999)
+            insert_history(cur, prepared.changes, 999)
             write(cur, 999)
-            written[write] = {t: queries.table_rows(cur, t).sort_values(["city_code", "year"], ignore_index=True)
+            written[write] = {t: table_rows(cur, t).sort_values(["city_code", "year"], ignore_index=True)
                               for t in registry.VALUE_TABLES}  # fmt: skip
             cur.execute("ROLLBACK")
     by_history, by_rows = written.values()

@@ -7,7 +7,9 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from metrics import files, registry, validation
+from metrics.domain import registry
+from metrics.ingest import checks, reader
+from metrics.ingest.report import Report
 
 CELLS = ["12", "1,234", "0", "007", "12.0", "12.50", "12.500", "１２", " 7 ", "2,147,483,646", "2147483647",
          "99999999999999999999", "1,23", "12,34.5", "-", "—", "N/A", "na", "无", "/", "", "-3", "=1+1", "+1", "@x",
@@ -20,13 +22,13 @@ CELLS = ["12", "1,234", "0", "007", "12.0", "12.50", "12.500", "１２", " 7 ", 
 def test_numbers_by_column_equal_numbers_cell_by_cell(column):
     ind = registry.get(column)
     text = "city,year,value\n" + "".join(f'x,2020,"{cell}"\n' for cell in CELLS)
-    table = files.read_table(text.encode())
-    by_column = validation.Report()
+    table = reader.read_table(text.encode())
+    by_column = Report()
     bad = np.zeros(len(table), dtype=bool)
-    values = validation._numbers(table, 2, ind, by_column, bad).to_pylist()
+    values = checks.numbers(table, 2, ind, by_column, bad).to_pylist()
     for i, cell in enumerate(CELLS):
-        by_cell = validation.Report()
-        expected = validation.parse_number(cell.strip(), ind, by_cell, i + 2, "value")
+        by_cell = Report()
+        expected = checks.parse_number(cell.strip(), ind, by_cell, i + 2, "value")
         assert values[i] == expected, cell
         assert bool(bad[i]) == (not by_cell.ok), cell
         assert [x.message for x in by_column.issues if x.row == i + 2] == [x.message for x in by_cell.issues], cell

@@ -7,8 +7,9 @@ import time
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from metrics import access
-from metrics.i18n import Text
+from metrics.domain.i18n import Text
+from metrics.domain.roles import ROLE_NAMES, Actor, local_actor
+from metrics.store import accounts
 
 from . import data, show, state
 
@@ -30,27 +31,29 @@ def provider_configured() -> bool:
         return False
 
 
-def actor(accounts: bool | None = None) -> access.Actor | None:
+def actor(any_accounts: bool | None = None) -> Actor | None:
     """Who is using this session now, with their current role; None until someone signs in.
 
-    `accounts` is whether any account exists, when the caller has just read it (dashboard.py, from the run's
+    `any_accounts` is whether any account exists, when the caller has just read it (dashboard.py, from the run's
     snapshot); anything else, such as a callback that writes, asks the database afresh.
     """
     database = data.database()
-    if accounts is None:
-        accounts = access.accounts_configured(database)
+    if any_accounts is None:
+        any_accounts = accounts.accounts_configured(database)
     provider = provider_configured()
-    if not provider and not accounts:
-        return access.local_actor()
+    if not provider and not any_accounts:
+        return local_actor()
     if provider and st.user.is_logged_in:
-        return access.identity_actor(database, st.user.get("email"), st.user.get("email_verified"))
+        email, verified = st.user.get("email"), st.user.get("email_verified")
+        return accounts.identity_actor(database, str(email) if email else None, verified if verified is None else
+                                       bool(verified))  # fmt: skip
     kept = st.session_state.get(_KEY)
-    now = access.current(database, kept) if kept else None  # a changed role or a removed account counts at once
+    now = accounts.current(database, kept) if kept else None  # a changed role or a removed account counts at once
     st.session_state[_KEY] = now
     return now
 
 
-def require(ability: str, refusal: Text) -> access.Actor:
+def require(ability: str, refusal: Text) -> Actor:
     """The person using this session, if they have the ability; otherwise the page shows `refusal` and stops.
 
     Pages a role may not use are not in its navigation; this refuses them too if reached some other way.
@@ -74,21 +77,21 @@ def sign_in_page() -> None:
                     Text(
                         "{e} 没有账户，请联系管理员添加。",
                         "{e} has no account here; ask an admin to add it.",
-                    ).format(e=show.escaped(st.user.get("email") or "?"))
+                    ).format(e=show.escaped(str(st.user.get("email") or "?")))
                 )
             )
             st.button(t(Text("退出登录", "Sign out")), on_click=st.logout, key="provider_logout")
         else:
             st.button(t(Text("通过单位账号登录", "Sign in with your organisation")), on_click=st.login,
                       type="primary", key="provider_login")  # fmt: skip
-    if not access.accounts_configured(data.database()):
+    if not accounts.accounts_configured(data.database()):
         return
     with st.form("sign_in", enter_to_submit=True):
         name = st.text_input(t(Text("账户名", "Account name")), key="sign_in_name", max_chars=64)
         password = st.text_input(t(Text("密码", "Password")), type="password", key="sign_in_password")
         submitted = st.form_submit_button(t(Text("登录", "Sign in")), type="primary")
     if submitted:
-        signed_in = access.sign_in(data.database(), name, password)
+        signed_in = accounts.sign_in(data.database(), name, password)
         if signed_in is None:
             time.sleep(1)  # slows guessing; argon2 already makes each try costly
             st.error(t(WRONG))
@@ -97,19 +100,19 @@ def sign_in_page() -> None:
             st.rerun()
 
 
-def sidebar(who: access.Actor, lang: str) -> None:
+def sidebar(who: Actor, lang: str) -> None:
     """Who is signed in and a sign-out button, or the local-mode notice."""
     if who.via == "local":
         st.sidebar.caption(LOCAL_MODE(lang))
         return
-    role = access.ROLE_NAMES[who.role](lang)
+    role = ROLE_NAMES[who.role](lang)
     signed_in = Text("已登录：{n}（{r}）", "Signed in as {n} ({r})").format(n=show.escaped(who.name), r=role)
     st.sidebar.caption(signed_in(lang))
     st.sidebar.button(Text("退出登录", "Sign out")(lang), on_click=_sign_out, args=(who,), key="sign_out",
                       type="tertiary", icon=":material/logout:")  # fmt: skip
 
 
-def _sign_out(who: access.Actor) -> None:
+def _sign_out(who: Actor) -> None:
     st.session_state.pop(_KEY, None)
     if who.via == "oidc":
         st.logout()

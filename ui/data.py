@@ -19,8 +19,11 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 
-from metrics import backup, charts, queries, specs
-from metrics.db import Database, open_database
+from metrics.present import charts, specs
+from metrics.present.plotly_layout import Style
+from metrics.store import kept_backups
+from metrics.store.database import Database, open_database
+from metrics.store.meta import run_state
 
 
 def database() -> Database:
@@ -66,7 +69,7 @@ def reading(data_key: tuple | None = None) -> Iterator:
         # DuckDB takes a transaction's snapshot at its first statement, so this one is a statement (not the known
         # state): it fixes the snapshot, and checks that no write landed since the run started. If one did, the
         # run starts again on the new data rather than show some of each.
-        if not begun and queries.run_state(cur) != _RUN.key[1:]:
+        if not begun and run_state(cur) != _RUN.key[1:]:
             st.rerun()
         yield cur
         return
@@ -83,15 +86,15 @@ def start_backup_schedule(db_path: str) -> threading.Event | None:
 
     A plain process-wide registry, not st.cache_resource: any client may ask Streamlit to clear its caches.
     """
-    hours, keep = backup.schedule_from_env()
+    hours, keep = kept_backups.schedule_from_env()
     if hours <= 0:
         return None
     with _SCHEDULES_LOCK:
         if db_path not in _SCHEDULES:
             database_ = open_database(db_path)
             stop = _SCHEDULES[db_path] = threading.Event()
-            args = (database_, backup.default_folder(database_.path), hours, keep, stop)
-            threading.Thread(target=backup.run_schedule, args=args, name="scheduled-backups", daemon=True).start()
+            args = (database_, kept_backups.default_folder(database_.path), hours, keep, stop)
+            threading.Thread(target=kept_backups.run_schedule, args=args, name="scheduled-backups", daemon=True).start()
         return _SCHEDULES[db_path]
 
 
@@ -137,14 +140,14 @@ def chart_data(spec: specs.ChartSpec, lang: str) -> specs.ChartData:
 
 
 @functools.lru_cache(maxsize=512)
-def _figure(data_key: tuple, spec: specs.ChartSpec, lang: str, style: charts.Style) -> go.Figure:
+def _figure(data_key: tuple, spec: specs.ChartSpec, lang: str, style: Style) -> go.Figure:
     figure = charts.figure(_chart_data(data_key, spec, lang), style)
     # Kept in Plotly's JSON form, arrays already encoded (and not validated again: it was, when built). Streamlit
     # serialises the figure on every rerun, and encoding the map's arrays took 40% of that.
     return go.Figure(json.loads(pio.to_json(figure, validate=False)), _validate=False)
 
 
-def figure(spec: specs.ChartSpec, lang: str, style: charts.Style) -> go.Figure:
+def figure(spec: specs.ChartSpec, lang: str, style: Style) -> go.Figure:
     """The Plotly figure of a spec in a style, built once per data version (never changed once built)."""
     return _figure(data_key(), spec, lang, style)
 
@@ -163,7 +166,7 @@ def data_key() -> tuple:
 
 def prepared_upload(content: bytes, file_name: str):
     """An uploaded file validated and previewed once per content and data version (not again on every rerun)."""
-    from metrics import uploads  # only the upload page needs it
+    from metrics.ingest import uploads  # only the upload page needs it
 
     key = (hashlib.sha256(content).hexdigest(), file_name, st.session_state.get("_data_key"))
     cached = st.session_state.get("_prepared_upload")

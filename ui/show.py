@@ -5,14 +5,20 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 import streamlit as st
 
-from metrics import charts, exports, queries, registry
-from metrics.formatting import format_change, format_value
-from metrics.i18n import Text
-from metrics.specs import ChartData, ChartSpec
+from metrics.analysis.standing import Headline
+from metrics.domain import registry
+from metrics.domain.formatting import format_change, format_value
+from metrics.domain.i18n import Text
+from metrics.domain.registry import RunningTotal
+from metrics.present import charts, exports, plotly_layout
+from metrics.present.specs import ChartData, ChartSpec
+from metrics.store.cities import city_names as names_by_code
+from metrics.store.cities import list_cities
 
 from . import data, slides, state
 
@@ -24,7 +30,9 @@ REPORTED = Text("{n}/{m} 个试点已报送", "{n} of {m} pilots reported")
 PREVIOUS = Text("上年 {value}", "previous year {value}")
 
 
-def chart(spec: ChartSpec, lang: str, *, key: str | None = None, style: charts.Style = charts.SCREEN) -> None:
+def chart(
+    spec: ChartSpec, lang: str, *, key: str | None = None, style: plotly_layout.Style = plotly_layout.SCREEN
+) -> None:
     """Draw the chart a spec names, with "add to deck" and downloads (PNG, SVG, CSV, XLSX) under it.
 
     The figure is built once per spec, language and data version, so a rerun that changes nothing builds nothing.
@@ -33,7 +41,7 @@ def chart(spec: ChartSpec, lang: str, *, key: str | None = None, style: charts.S
     fig = data.figure(spec, lang, style)
     config = {**charts.CONFIG, "toImageButtonOptions": {"filename": resolved.file_stem, "scale": 2}}
     st.plotly_chart(fig, theme=None, config=config, width="stretch", key=key or f"chart-{spec.id}")
-    if style == charts.SCREEN:
+    if style == plotly_layout.SCREEN:
         events = [f"{m.tag} {m.year} {m.label}" for m in resolved.marks if m.kind == "event"]
         if events:
             st.caption(escaped(" · ".join(events)))
@@ -72,12 +80,11 @@ FORMAT_LABELS = {
 def downloads(table: pd.DataFrame, stem: str, key: str, chart: ChartData | None = None) -> None:
     """Download buttons for a table as CSV and XLSX, and for a chart also as PNG and SVG; files made on click."""
     lang = state.current_lang()
-    formats = (*(charts.IMAGE_FORMATS if chart is not None else ()), *exports.FORMATS)
-    for fmt in formats:
-        if fmt in charts.IMAGE_FORMATS:
-            make = functools.partial(charts.image, chart, fmt)
-        else:
-            make = functools.partial(exports.to_bytes, table, fmt, stem)
+    makers: list[tuple[str, Callable[[], bytes]]] = []
+    if chart is not None:
+        makers += [(fmt, functools.partial(charts.image, chart, fmt)) for fmt in charts.IMAGE_FORMATS]
+    makers += [(fmt, functools.partial(exports.to_bytes, table, fmt, stem)) for fmt in exports.FORMATS]
+    for fmt, make in makers:
         st.download_button(
             FORMAT_LABELS[fmt](lang),
             make,
@@ -99,7 +106,7 @@ def table(frame: pd.DataFrame, stem: str, key: str, **dataframe) -> None:
 
 def city_names(lang: str) -> dict[str, str]:
     """City code -> name in the language (cached until the data changes)."""
-    return data.get(queries.city_names, lang)
+    return data.get(names_by_code, lang)
 
 
 def ranking(frame: pd.DataFrame, stem: str, height: int = 440) -> None:
@@ -114,7 +121,7 @@ def ranking(frame: pd.DataFrame, stem: str, height: int = 440) -> None:
     )
 
 
-def headline(head, lang: str) -> None:
+def headline(head: Headline, lang: str) -> None:
     """One headline card: the year's value, like-for-like change, who reported, last year's value."""
     ind = registry.get(head.key)
     with st.container(border=True):
@@ -129,12 +136,12 @@ def headline(head, lang: str) -> None:
         st.caption(f"{reported} · {previous}")
 
 
-def cumulative_line(heads, lang: str) -> None:
+def cumulative_line(heads: Sequence[Headline], lang: str) -> None:
     """The running totals since 2014 of several flows, on one line that wraps as needed."""
     parts = []
     for head in heads:
         ind = registry.get(head.key)
-        label = registry.get(ind.base).label(lang) if ind.base else ind.label(lang)
+        label = registry.get(ind.base).label(lang) if isinstance(ind, RunningTotal) else ind.label(lang)
         parts.append(f"{label} **{format_value(head.value, ind, lang, compact=False)}**")
     st.markdown(" · ".join(parts))
 
@@ -157,7 +164,7 @@ def end_page(message: str) -> None:
 
 def cities_in_scope(view):
     """The pilots the sidebar selects; on an empty selection, say so and end the page."""
-    cities = data.get(queries.list_cities, view.scope)
+    cities = data.get(list_cities, view.scope)
     if cities.empty:
         end_page(NO_PILOTS(view.lang))
     return cities

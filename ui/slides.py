@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics.specs import ChartSpec
+from metrics.present.specs import ChartSpec
 
 _KEY = "_deck"
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
-from metrics.i18n import KIND_NAMES, REGION_NAMES, Text
-from metrics.queries import KINDS, REGIONS, Scope
+from metrics.domain.i18n import Text
+from metrics.domain.programme import KIND_NAMES, KINDS, REGION_NAMES, REGIONS, Scope
 
 LANG_NAMES = {"zh": "中文", "en": "English"}
 EVENTS_HELP = Text(
@@ -42,8 +43,8 @@ def _kept(name: str) -> str:
     return f"_kept_{name}"
 
 
-def bind(key: str, default, parse: Callable[[str], object] = str, dump: Callable[[object], str] = str, *,
-         name: str | None = None):  # fmt: skip
+def bind(key: str, default: Any, parse: Callable[[str], Any] = str, dump: Callable[[Any], str] = str, *,
+         name: str | None = None) -> Any:  # fmt: skip
     """Seed the state of the widget `key` and keep the URL parameter `name` (default: the key) in step with it.
 
     The seed is the choice made under that name earlier in this session (on any page), else the URL's, else
@@ -65,26 +66,34 @@ def bind(key: str, default, parse: Callable[[str], object] = str, dump: Callable
 
 
 def bind_list(
-    key: str, default: Sequence, options: Sequence, cast: Callable = str, limit: int | None = None, **name
+    key: str,
+    default: Sequence,
+    options: Sequence,
+    cast: Callable[[str], Any] = str,
+    limit: int | None = None,
+    *,
+    name: str | None = None,
 ) -> list:
     """bind() for a multiselect: a comma-separated list in the URL; unknown and repeated entries dropped, at most
     `limit` kept."""
 
-    def clean(values) -> list:
+    def clean(values: Sequence) -> list:
         return [v for v in dict.fromkeys(values) if v in options][:limit]
 
     def parse(raw: str) -> list:
         return [cast(p) for p in _split(raw)]
 
-    current = bind(key, list(default), parse, lambda v: ",".join(str(x) for x in v), **name)
+    current = bind(key, list(default), parse, lambda v: ",".join(str(x) for x in v), name=name)
     if clean(current) != list(current):
         st.session_state[key] = clean(current)
     return st.session_state[key]
 
 
-def bind_choice(key: str, default, options: Sequence, cast: Callable = str, **name):
+def bind_choice(
+    key: str, default: Any, options: Sequence, cast: Callable[[str], Any] = str, *, name: str | None = None
+) -> Any:
     """bind() for a single choice among options."""
-    bind(key, default, cast, **name)
+    bind(key, default, cast, name=name)
     if st.session_state[key] not in options:
         st.session_state[key] = default
     return st.session_state[key]
@@ -152,11 +161,10 @@ def sidebar(first_year: int, last_year: int, batches: Sequence[int]) -> View:
     with st.sidebar:
         language_choice(lang)
 
-        bind_range("years", first_year, last_year)
+        years = bind_range("years", first_year, last_year)
         if first_year < last_year:
-            years = st.slider(t(Text("年份", "Years")), first_year, last_year, key="years")
-        else:
-            years = (first_year, last_year)
+            picked: Any = st.slider(t(Text("年份", "Years")), first_year, last_year, key="years")  # a (from, to) range
+            years = (int(picked[0]), int(picked[1]))
         bind_list("region", [], REGIONS)
         regions = st.multiselect(
             t(Text("地区", "Region")), REGIONS, format_func=lambda r: REGION_NAMES[r](lang), key="region",
@@ -184,7 +192,7 @@ def sidebar(first_year: int, last_year: int, batches: Sequence[int]) -> View:
         kinds=tuple(kinds) or None,
         batches=tuple(int(b) for b in chosen_batches) or None,
     )
-    return View(lang, (int(years[0]), int(years[1])), scope, events)
+    return View(lang, years, scope, events)
 
 
 def view() -> View:

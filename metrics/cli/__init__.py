@@ -1,0 +1,51 @@
+"""The command line: `python -m metrics COMMAND …`; each module here registers its commands and runs them.
+
+Exit status: 0 success; 1 the input was refused and nothing was written; 2 usage or environment problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ..domain.i18n import default_lang
+from ..store.creation import AlreadyExists
+from ..store.database import DatabaseError
+from . import accounts, data, uploads
+from .common import EXIT_ENVIRONMENT, EXIT_OK, EXIT_REFUSED, Parser, UsageError
+
+COMMAND_MODULES = (data, uploads, accounts)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every command."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help="database file (default: $PILOT_DB or data/pilot_cities.duckdb)")
+    common.add_argument("--lang", choices=("zh", "en"), help="language of messages (default: from $PILOT_LANG/$LANG)")
+
+    parser = Parser(prog="python -m metrics", description="Pilot-city innovation dashboard: data tools.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
+    for module in COMMAND_MODULES:
+        module.add_commands(commands, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command and return its exit status; user mistakes print a message, never a traceback."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error (2), already printed by argparse
+        return int(exc.code or 0)
+    lang = args.lang or default_lang()
+    try:
+        return int(args.run(args, lang))
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return EXIT_OK
+    except UsageError as exc:
+        print(exc.text(lang), file=sys.stderr)
+        return EXIT_ENVIRONMENT
+    except DatabaseError as exc:
+        print(exc.text(lang), file=sys.stderr)
+        return EXIT_REFUSED if isinstance(exc, AlreadyExists) else EXIT_ENVIRONMENT

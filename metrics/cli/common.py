@@ -1,0 +1,130 @@
+"""What every command shares: exit statuses, usage errors, checking names, cities and years, printing JSON, writing
+files out, and who the CLI acts as."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import math
+import os
+import sys
+from collections.abc import Collection, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from ..domain import registry
+from ..domain.i18n import Problem, Text
+from ..domain.programme import MIN_YEAR, max_year
+from ..domain.roles import Actor, cli_actor
+from ..store.cities import list_cities
+from ..store.durable import write_durably
+from ..store.series import year_span
+from ..store.transactions import Cursor
+
+EXIT_OK, EXIT_REFUSED, EXIT_ENVIRONMENT = 0, 1, 2
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # usage problems exit 2, with argparse's own message
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ENVIRONMENT, f"{self.prog}: error: {message}\n")
+
+
+class UsageError(Problem):
+    """A command was asked for something that does not exist, or cannot read or write a file (exit 2)."""
+
+
+def add_selection(parser: argparse.ArgumentParser) -> None:
+    """--city, --from and --to, as the series, export and deck commands take them."""
+    parser.add_argument("--city", action="extend", nargs="+", metavar="CODE", help="city codes (--city A B …)")
+    parser.add_argument("--from", dest="from_year", type=int, metavar="YEAR", help="first year")
+    parser.add_argument("--to", dest="to_year", type=int, metavar="YEAR", help="last year")
+
+
+def known(name: str, choices: Collection[str], what: Text) -> None:
+    """A usage error for a name not among choices, suggesting the closest ones."""
+    if name in choices:
+        return
+    close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.5)
+    hint = (
+        Text("您是否要找：{keys}", "Did you mean: {keys}").format(keys=", ".join(close))
+        if close
+        else Text("全部指标见 `python -m metrics indicators`。", "See `python -m metrics indicators` for all.")
+    )
+    raise UsageError(
+        Text("未知{what}“{key}”。{hint}", "Unknown {what} '{key}'. {hint}").format(what=what, key=name, hint=hint)
+    )
+
+
+def indicator(key: str) -> registry.Indicator:
+    """The registry entry for key, or a usage error suggesting close keys."""
+    known(key, registry.KEYS, Text("指标", "indicator"))
+    return registry.get(key)
+
+
+def checked_cities(cur: Cursor, codes: Sequence[str] | None) -> tuple[str, ...]:
+    """The city codes asked for, each known, or a usage error naming the unknown ones."""
+    stored = set(list_cities(cur)["city_code"])
+    unknown = [c for c in codes or () if c not in stored]
+    if unknown:
+        raise UsageError(Text("未知城市代码：{codes}", "Unknown city code: {codes}").format(codes=", ".join(unknown)))
+    return tuple(dict.fromkeys(codes or ()))
+
+
+def checked_years(cur: Cursor, args: argparse.Namespace) -> tuple[int, int]:
+    """--from/--to, defaulting to the data's years, or a usage error for an impossible range."""
+    first, last = year_span(cur)
+    years = (first if args.from_year is None else args.from_year, last if args.to_year is None else args.to_year)
+    if not MIN_YEAR <= years[0] <= years[1] <= max_year():
+        raise UsageError(
+            Text(
+                "年份范围 {a}—{b} 无效：应在 {lo} 至 {hi} 之间，且起始年不晚于截止年。",
+                "Invalid years {a}-{b}: they must lie between {lo} and {hi}, the first not after the last.",
+            ).format(a=years[0], b=years[1], lo=MIN_YEAR, hi=max_year())
+        )
+    return years
+
+
+def json_number(value: float | None, decimals: int) -> float | int | None:
+    """Counts as integers; other values unrounded but for float noise (displays round to `decimals`)."""
+    if value is None or math.isnan(value):
+        return None
+    return round(float(value)) if decimals == 0 else round(float(value), 9)
+
+
+def print_json(obj: object) -> None:
+    """One JSON document on standard output, Chinese as it is."""
+    print(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+def write_out(path: Path, data: bytes) -> None:
+    """Write a file the command made, whole or not at all; a usage error if it cannot be written."""
+    try:
+        write_durably(path, data)
+    except OSError as exc:
+        raise UsageError(
+            Text("无法写入 {f}：{e}", "Cannot write {f}: {e}").format(f=path, e=exc.strerror or exc)
+        ) from None
+
+
+def read_in(path: Path, limit: int) -> bytes:
+    """A file given to a command, at most one byte past `limit` (enough to refuse one that is too large)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(limit + 1)
+    except OSError as exc:
+        raise UsageError(
+            Text("无法读取文件 {f}：{e}", "Cannot read the file {f}: {e}").format(f=path, e=exc.strerror)
+        ) from None
+
+
+def actor(args: argparse.Namespace) -> Actor:
+    """Who the command acts as: --by, else $USER (the CLI may do anything its user can do to the file)."""
+    return cli_actor(getattr(args, "by", None) or os.environ.get("USER") or "cli")
+
+
+def fail(message: Text, lang: str) -> int:
+    """Say why the command refused, on standard error, and return the exit status for a refusal."""
+    print(message(lang), file=sys.stderr)
+    return EXIT_REFUSED

@@ -1,0 +1,122 @@
+"""Commands about uploads: import a file of any kind, the history of uploads, undo one."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from ..domain.i18n import Refused, Text
+from ..ingest import kinds, uploads
+from ..ingest.table import MAX_FILE_BYTES
+from ..store.database import open_database
+from ..store.uploads import upload_history
+from .common import EXIT_OK, EXIT_REFUSED, actor, print_json, read_in
+
+
+def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Register import, history and undo."""
+    what = ", ".join(kind.what.en for kind in reversed(kinds.KINDS))
+    imp = commands.add_parser("import", parents=[common], help=f"validate and load a file: {what}")
+    imp.add_argument("file", help="CSV/TXT or XLSX file (its kind is told from its headers)")
+    imp.add_argument("--dry-run", action="store_true", help="validate and show what would change; write nothing")
+    imp.add_argument("--json", action="store_true", help="print one JSON object")
+    imp.add_argument("--by", default=None, help="who is loading it (default: $USER)")
+    imp.set_defaults(run=run_import)
+
+    history = commands.add_parser("history", parents=[common], help="committed uploads, newest first")
+    history.add_argument("--json", action="store_true", help="print JSON")
+    history.set_defaults(run=run_history)
+
+    undo = commands.add_parser("undo", parents=[common], help="restore every cell an upload changed")
+    undo.add_argument("upload_id", type=int, help="the upload's id (see `history`)")
+    undo.add_argument("--json", action="store_true", help="print JSON")
+    undo.add_argument("--by", default=None, help="who is undoing it (default: $USER)")
+    undo.set_defaults(run=run_undo)
+
+
+def run_import(args: argparse.Namespace, lang: str) -> int:
+    """import: check a file and load it whole, or refuse it whole (exit 1) saying where and why."""
+    path = Path(args.file)
+    data = read_in(path, MAX_FILE_BYTES)
+    database = open_database(args.db)
+    upload_id = None
+    if args.dry_run:
+        prepared = uploads.prepare(database, data, path.name)
+    else:
+        prepared, upload_id = uploads.load(database, data, path.name, actor(args))
+    report = prepared.report
+    counts = prepared.counts if report.ok else {"inserted": 0, "updated": 0, "unchanged": 0}
+    issues = [i.as_dict(lang) for i in report.sorted_issues()]
+    result = {
+        "ok": report.ok,
+        "kind": report.kind,
+        "errors": [i for i in issues if i["level"] == "error"],
+        "warnings": [i for i in issues if i["level"] == "warning"],
+        **counts,
+        "upload_id": upload_id,
+        "dry_run": args.dry_run,
+    }
+    if args.json:
+        print_json(result)
+        return EXIT_OK if report.ok else EXIT_REFUSED
+    for issue in issues:
+        where = Text("第 {r} 行", "row {r}").format(r=issue["row"])(lang) if issue["row"] else ""
+        column = f" [{issue['column']}]" if issue["column"] else ""
+        print(f"{str(issue['level']).upper()} {where}{column}: {issue['message']}", file=sys.stderr)
+    if not report.ok:
+        print(Text("文件被拒绝，未写入任何数据。", "The file was refused; nothing was written.")(lang), file=sys.stderr)
+        return EXIT_REFUSED
+    done = (
+        Text("未写入（试运行）", "Not written (dry run)")
+        if args.dry_run
+        else Text("已导入，上传编号 {i}", "Loaded as upload {i}").format(i=upload_id)
+    )
+    print(
+        Text("{d}：新增 {a} 行，修改 {b} 行，未变 {c} 行。", "{d}: {a} new, {b} changed, {c} unchanged rows.").format(
+            d=done, a=counts["inserted"], b=counts["updated"], c=counts["unchanged"]
+        )(lang)
+    )
+    if "removed" in counts:
+        print(Text("事件列表中删除 {n} 项。", "{n} events removed from the list.").format(n=counts["removed"])(lang))
+    return EXIT_OK
+
+
+def run_history(args: argparse.Namespace, lang: str) -> int:
+    """history: every upload, newest first."""
+    with open_database(args.db).cursor() as cur:
+        frame = upload_history(cur)
+    records = [
+        {k: None if pd.isna(v) else v.isoformat() if hasattr(v, "isoformat") else v for k, v in r.items()}
+        for r in frame.to_dict("records")
+    ]
+    if args.json:
+        print_json(records)
+        return EXIT_OK
+    for r in records:
+        print(
+            f"{r['upload_id']:>5}  {str(r['created_at'])[:19]}  {r['status']:<9}  {r['kind']:<7}  "
+            f"{r['created_by'] or '':<10}  +{r['rows_inserted']} ~{r['rows_updated']} ={r['rows_unchanged']}  "
+            f"{r['file_name']}"
+        )
+    return EXIT_OK
+
+
+def run_undo(args: argparse.Namespace, lang: str) -> int:
+    """undo: put back what an upload changed (exit 1 when it cannot be undone)."""
+    database = open_database(args.db)
+    try:
+        restored = uploads.undo(database, args.upload_id, actor(args))
+    except Refused as exc:
+        if args.json:
+            print_json({"ok": False, "upload_id": args.upload_id, "message": exc.text(lang)})
+        print(exc.text(lang), file=sys.stderr)
+        return EXIT_REFUSED
+    if args.json:
+        print_json({"ok": True, "upload_id": args.upload_id, "cells_restored": restored})
+    else:
+        print(Text("已撤销上传 {i}，恢复了 {n} 个单元格。", "Undid upload {i}; {n} cells restored.").format(
+            i=args.upload_id, n=restored)(lang))  # fmt: skip
+    return EXIT_OK

@@ -1,0 +1,1 @@
+"""What the programme is, independent of storage and display: indicators, terms, roles, messages, numbers."""

@@ -1,0 +1,47 @@
+"""Bilingual text: every user-facing message exists in Chinese and English, and so does every error for the user."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, NamedTuple
+
+LANGS = ("zh", "en")
+
+
+class Text(NamedTuple):
+    """A message in both languages; `format` fills placeholders in both."""
+
+    zh: str
+    en: str
+
+    def __call__(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def format(self, *_: Any, **values: Any) -> Text:
+        """The same message with placeholders filled in both languages (a Text value fills each in its own)."""
+
+        def pick(lang: str) -> dict[str, Any]:
+            return {k: v(lang) if isinstance(v, Text) else v for k, v in values.items()}
+
+        return Text(self.zh.format(**pick("zh")), self.en.format(**pick("en")))
+
+
+class Problem(Exception):
+    """An error meant for the user: its message, in both languages, is in `text`."""
+
+    def __init__(self, text: Text):
+        super().__init__(text.en)
+        self.text = text
+
+
+class Refused(Problem):
+    """An action or an input was refused; nothing was written."""
+
+
+def default_lang() -> str:
+    """The CLI's language: PILOT_LANG, else the locale (zh_* gives Chinese), else English."""
+    for name in ("PILOT_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"

@@ -1,0 +1,200 @@
+"""The checks every upload kind shares: headers compared as officers write them, columns present once, rows no wider
+than the header, and cells read as cities' years and numbers, column by column."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..domain.cells import looks_like_formula
+from ..domain.i18n import Text
+from ..domain.programme import MIN_YEAR
+from ..domain.registry import BaseIndicator
+from .report import Report
+from .table import Table
+
+MAX_VALUE = Decimal(10) ** 12  # no pilot reports a trillion of anything; such a figure is a typo
+MAX_COUNT = 2**31 - 1  # counts are stored as 32-bit integers
+NUMBER = re.compile(r"(\d{1,3}(,\d{3})+|\d+)(\.\d+)?")  # commas only as thousands separators
+NOT_REPORTED = {"", "-", "—", "–", "n/a", "na", "无", "/"}
+IGNORED_HEADERS = {"序号", "no", "no.", "备注", "notes", "note", "remarks"}
+
+
+def normalise(text: str) -> str:
+    """A header or name as compared: NFKC (full width to half width), lower case, no spaces, no trailing unit."""
+    text = unicodedata.normalize("NFKC", text).strip().lower()
+    if "(" in text:  # checked first: a city list builds thousands of these
+        text = _TRAILING_UNIT.sub("", text)
+    return "".join(text.split())  # str.split() splits at what the regex \s matches (str.isspace), but faster
+
+
+_TRAILING_UNIT = re.compile(r"\([^()]*\)\s*$")
+
+
+def check_columns(table: Table, columns: list[str | None], needed: dict[str, Text], report: Report) -> None:
+    """Every needed column present (needed: column -> how to name it), none twice."""
+    for column, label in needed.items():
+        if column not in columns:
+            report.add(
+                table.header_row, None, "error", Text("缺少“{c}”列。", "The '{c}' column is missing.").format(c=label)
+            )
+    duplicate_columns(table, columns, report)
+
+
+def duplicate_columns(table: Table, columns: list[str | None], report: Report) -> None:
+    """Two headers meaning the same column would let one silently win: an error."""
+    for column in dict.fromkeys(c for c in columns if c):
+        headers = [table.header[i] for i, c in enumerate(columns) if c == column]
+        if len(headers) > 1:
+            report.add(
+                table.header_row,
+                headers[-1],
+                "error",
+                Text(
+                    "列“{h}”与“{o}”是同一列，只能出现一次。", "Columns '{h}' and '{o}' are the same column; keep one."
+                ).format(h=headers[-1], o=headers[0]),
+            )
+
+
+def ragged_rows(report: Report, table: Table) -> np.ndarray:
+    """Rows with more cells than the header (a value would land under the wrong column), reported as errors; a
+    boolean mask over the rows."""
+    header = table.header
+    ragged = np.zeros(len(table), dtype=bool)
+    for column in table.columns[len(header) :]:
+        ragged |= pc.not_equal(column, "").to_numpy(zero_copy_only=False)
+    if table.too_long:
+        ragged |= np.isin(table.row_numbers, list(table.too_long))
+    for i in np.flatnonzero(ragged):
+        number = int(table.row_numbers[i])
+        report.add(
+            number,
+            None,
+            "error",
+            Text(
+                "这一行有 {n} 个单元格，但表头只有 {m} 列。",
+                "This row has {n} cells but the header has only {m} columns.",
+            ).format(n=table.too_long.get(number, len(table.columns)), m=len(header)),
+        )
+    return ragged
+
+
+def each_distinct(table: Table, index: int, resolve, report: Report, bad: np.ndarray) -> np.ndarray:
+    """A column's cells resolved by `resolve(raw) -> (value, error Text | None)`, called once per distinct cell.
+
+    Rows whose cell is an error get it reported and are marked in `bad`; their value is None.
+    """
+    cells = table.column(index)
+    distinct = pc.unique(cells)
+    resolved = [resolve(raw) for raw in distinct.to_pylist()]
+    position = pc.index_in(cells, distinct).to_numpy()
+    values = np.array([value for value, _ in resolved], dtype=object)[position]
+    header = table.header[index]
+    for k, (_, error) in enumerate(resolved):
+        if error is not None:
+            for i in np.flatnonzero(position == k):
+                report.add(int(table.row_numbers[i]), header, "error", error)
+                bad[i] = True
+    return values
+
+
+def year_value(raw: str, last_year: int) -> tuple[int | None, Text | None]:
+    """The year a cell holds, or the error saying why it holds none."""
+    text = unicodedata.normalize("NFKC", raw).strip().removesuffix("年")
+    if not re.fullmatch(r"\d{4}", text) or not MIN_YEAR <= int(text) <= last_year:
+        return None, Text(
+            "年份“{v}”无效：应为 {a} 至 {b} 之间的四位数年份。",
+            "Year '{v}' is not valid: it must be a year from {a} to {b}.",
+        ).format(v=raw, a=MIN_YEAR, b=last_year)
+    return int(text), None
+
+
+# The plain forms of a number, which Arrow parses directly; anything else goes through parse_number. The digit
+# limits keep them within int64 and DECIMAL(18,2) before the range checks; a longer number takes the slow path,
+# which says it is too large.
+_PLAIN = {
+    "INTEGER": (r"^(\d{1,3}(,\d{3}){1,4}|\d{1,13})$", pa.int64()),
+    "DECIMAL(18,2)": (r"^(\d{1,3}(,\d{3}){1,4}|\d{1,16})(\.\d{1,2})?$", pa.decimal128(18, 2)),
+}
+_DIGITS = {"INTEGER": 13, "DECIMAL(18,2)": 16}  # the most digits each form takes without separators
+_NOT_REPORTED = pa.array(sorted(NOT_REPORTED))
+
+
+def numbers(table: Table, index: int, ind: BaseIndicator, report: Report, bad: np.ndarray) -> pa.Array:
+    """One value column parsed: nulls where not reported (or in error, reported and marked in `bad`)."""
+    raw = table.column(index)
+    text = raw
+    if not pc.all(pc.string_is_ascii(raw)).as_py():  # NFKC (full-width digits) changes nothing in ASCII
+        text = pa.array([unicodedata.normalize("NFKC", v).strip() for v in raw.to_pylist()], pa.string())
+    pattern, arrow_type = _PLAIN[ind.sql_type]
+    # Digits alone are plain (and never "not reported"); only the other cells are asked the regex, which took
+    # half the column's time when every cell was.
+    plain = pc.and_(pc.ascii_is_decimal(text), pc.less_equal(pc.utf8_length(text), _DIGITS[ind.sql_type]))
+    plain = plain.to_numpy(zero_copy_only=False).copy()
+    missing = np.zeros(len(text), dtype=bool)
+    rest = np.flatnonzero(~plain)
+    if len(rest):
+        others = text.take(pa.array(rest))
+        missing[rest] = pc.is_in(pc.utf8_lower(others), _NOT_REPORTED).to_numpy(zero_copy_only=False)
+        plain[rest] = pc.match_substring_regex(others, pattern).to_numpy(zero_copy_only=False) & ~missing[rest]
+    parsed = pc.cast(pc.replace_substring(pc.if_else(plain, text, None), ",", ""), arrow_type)
+    limit = MAX_COUNT if ind.sql_type == "INTEGER" else MAX_VALUE
+    in_range = pc.fill_null(pc.less(parsed, pa.scalar(limit, arrow_type)), False).to_numpy(zero_copy_only=False)
+    values = pc.if_else(in_range, parsed, None)
+    others = np.flatnonzero(~missing & ~in_range)
+    if len(others):  # what parse_number makes of the rest: an error, or a value in another form ("12.0", "12.500")
+        cells, numbers, header = raw.to_pylist(), table.row_numbers, table.header[index]
+        patched = values.to_pylist()
+        for i in others:
+            before = len(report.issues)
+            patched[i] = parse_number(cells[i], ind, report, int(numbers[i]), header)
+            bad[i] |= len(report.issues) > before
+        values = pa.array(patched, arrow_type)
+    return values
+
+
+def parse_number(raw: str, ind: BaseIndicator, report: Report, number: int, column: str) -> int | Decimal | None:
+    """A reported value: None for 'not reported', an int for counts, a Decimal for amounts; errors to report."""
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if text.lower() in NOT_REPORTED:
+        return None
+    value, problem = _number(text, ind)
+    if problem is not None:
+        report.add(number, column, "error", problem.format(v=raw))
+        return None
+    return value
+
+
+def _number(text: str, ind: BaseIndicator) -> tuple[int | Decimal | None, Text | None]:
+    """The value a cell's text holds, or the message (with {v} for the cell as written) saying why it holds none."""
+    if text.startswith("-") and NUMBER.fullmatch(text[1:]):
+        return None, Text("数值不能为负：“{v}”。", "The value must not be negative: '{v}'.")
+    if looks_like_formula(text):
+        return None, Text(
+            "“{v}”是公式或表达式，不是数值；请填写数值。", "'{v}' is a formula, not a number; enter the value."
+        )
+    if not NUMBER.fullmatch(text):
+        if "," in text:
+            return None, Text(
+                "“{v}”不是数值（小数点请用“.”，千分位用“,”）。",
+                "'{v}' is not a number (use '.' for decimals and ',' only between thousands).",
+            )
+        return None, Text("“{v}”不是数值。", "'{v}' is not a number.")
+    try:
+        value = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return None, Text("“{v}”不是数值。", "'{v}' is not a number.")
+    if value >= (MAX_COUNT if ind.sql_type == "INTEGER" else MAX_VALUE):
+        return None, Text("数值“{v}”大得不合理。", "The value '{v}' is implausibly large.")
+    if ind.sql_type == "INTEGER":
+        if value != value.to_integral_value():
+            return None, Text("“{v}”应为整数。", "'{v}' must be a whole number.")
+        return int(value), None
+    if value != value.quantize(Decimal("0.01")):
+        return None, Text("“{v}”最多保留两位小数。", "'{v}' has more than two decimal places.")
+    return value.quantize(Decimal("0.01")), None

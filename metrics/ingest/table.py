@@ -1,0 +1,123 @@
+"""A file read as a table of text: a header and data rows, each with its spreadsheet row number, held by column.
+
+Built by the readers (text_files, workbooks); nothing here interprets values, the upload kinds do.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..domain.i18n import Problem, Text
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_COLUMNS = 200
+MAX_ROWS = 500_000
+
+
+class FileError(Problem):
+    """The file cannot be read as a table at all (the whole file is refused)."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """The cells of a file as text (stripped): a header and data rows, each with its spreadsheet row number.
+
+    The body is held by column, as Arrow string arrays, so that a 100,000-row file is checked with vectorised
+    operations; `rows` gives the row-by-row view that small files (cities, events) are checked with.
+    """
+
+    header: tuple[str, ...]  # without trailing blank header cells
+    header_row: int  # the header's row in the file (1 unless blank lines come first)
+    width: int  # cells in the header line as written, blank ones included
+    columns: tuple[pa.Array, ...]  # at least `width` of them, one per cell position, "" where a row is shorter
+    row_numbers: np.ndarray  # of each body row; the header is row 1
+    format: str  # 'csv' or 'xlsx'
+    encoding: str | None = None
+    delimiter: str | None = None
+    too_long: dict[int, int] = field(default_factory=dict)  # rows with more cells than the header line: row -> cells
+
+    def __len__(self) -> int:
+        return len(self.row_numbers)
+
+    @property
+    def rows(self) -> list[tuple[str, ...]]:
+        """The body row by row, each as many cells as there are columns."""
+        return list(zip(*(c.to_pylist() for c in self.columns), strict=True)) if self.columns else []
+
+    def column(self, index: int) -> pa.Array:
+        """The cells of one column ("" for every row when the file has no such column)."""
+        if index < len(self.columns):
+            return self.columns[index]
+        return pa.array([""] * len(self), type=pa.string())
+
+
+def columnar_table(columns: list[pa.Array], numbers: np.ndarray, format_: str, **how) -> Table:
+    """What table_from_lines makes of the same records, from their columns (each record a line of the same width): cells
+    stripped, rows of empty cells skipped, numbering kept (`numbers`: each record's line)."""
+    columns = [pc.utf8_trim_whitespace(c) for c in columns]  # as str.strip (a test checks every code point)
+    blank = functools.reduce(pc.and_, (pc.equal(c, "") for c in columns))  # every cell empty: skipped, as a line
+    kept = pc.indices_nonzero(pc.invert(blank)).to_numpy()
+    if not len(kept):
+        raise no_content()
+    if len(kept) > MAX_ROWS + 1:
+        raise too_many_rows()
+    header, width = header_of([c[int(kept[0])].as_py() for c in columns])
+    if kept[0] == 0 and len(kept) == len(numbers):  # no blank rows: the body is the rest, without copying
+        body = tuple(c.slice(1) for c in columns)
+    else:
+        body = tuple(c.take(pa.array(kept[1:])) for c in columns)
+    return Table(
+        header=header,
+        header_row=int(numbers[kept[0]]),
+        width=width,
+        columns=body,
+        row_numbers=numbers[kept[1:]],
+        format=format_,
+        **how,
+    )
+
+
+def table_from_lines(lines: list[list[str]], format_: str, **how) -> Table:
+    """The table from records read one by one (the exact reader: XLSX, and CSV that the fast reader declines)."""
+    numbered = [(n, [c.strip() for c in line]) for n, line in enumerate(lines, start=1)]
+    numbered = [(n, cells) for n, cells in numbered if any(cells)]  # blank lines are skipped, numbering kept
+    if not numbered:
+        raise no_content()
+    if len(numbered) > MAX_ROWS + 1:
+        raise too_many_rows()
+    (header_row, cells), *body = numbered
+    header, width = header_of(cells)
+    count = max([width, *(len(cells) for _, cells in body)])
+    padded = [cells + [""] * (count - len(cells)) for _, cells in body]
+    columns = [pa.array(column, type=pa.string()) for column in zip(*padded, strict=True)] if body else []
+    return Table(
+        header=header,
+        header_row=header_row,
+        width=width,
+        columns=tuple(columns) or tuple(pa.array([], type=pa.string()) for _ in range(width)),
+        row_numbers=np.array([n for n, _ in body], dtype=np.int64),
+        format=format_,
+        too_long={n: len(cells) for n, cells in body if len(cells) > width},
+        **how,
+    )
+
+
+def header_of(cells: list[str]) -> tuple[tuple[str, ...], int]:
+    """The header without its trailing blank cells, and how many cells the line had."""
+    width = len(cells)
+    while cells and not cells[-1]:
+        cells = cells[:-1]
+    return tuple(cells), width
+
+
+def no_content() -> FileError:
+    return FileError(Text("文件里没有内容。", "The file has no content."))
+
+
+def too_many_rows() -> FileError:
+    return FileError(Text(f"文件超过 {MAX_ROWS:,} 行。", f"The file has more than {MAX_ROWS:,} rows."))

@@ -1,0 +1,173 @@
+"""An upload of any kind from file to database: read, check, preview the changes, commit them whole, undo them.
+
+What differs between kinds (their headers, checks, changes, writing and undo) is each kind's own (kinds/); this
+module is the same for all of them: the file read once, checked against one snapshot, committed in one transaction
+after its raw file is kept, refused if the data changed since it was checked.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ..domain.i18n import Refused, Text
+from ..domain.roles import Actor, require
+from ..store import meta, raw_files
+from ..store import uploads as records
+from ..store.database import Database, DatabaseError
+from ..store.transactions import transaction
+from . import kinds
+from .kind import NO_COUNTS, UploadKind
+from .reader import read_table
+from .report import Report
+from .table import FileError
+
+
+@dataclass
+class Prepared:
+    """A checked upload and the changes it would make (nothing written yet)."""
+
+    file_name: str
+    sha256: str
+    format: str | None
+    report: Report
+    kind: UploadKind | None = None  # None when the file could not be read at all
+    changes: pd.DataFrame = field(default_factory=pd.DataFrame)  # as the kind's `changes` gives them
+    data_identity: tuple = ()  # the data it was checked against; commit refuses if that has changed since
+
+    @functools.cached_property
+    def counts(self) -> dict[str, int]:
+        """What the upload would insert, update and leave unchanged (and whatever else its kind counts)."""
+        return self.kind.counts(self.changes) if self.kind is not None else dict(NO_COUNTS)
+
+
+def prepare(database: Database, data: bytes, file_name: str) -> Prepared:
+    """Read and check a file and work out what committing it would change."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        table = read_table(data)
+    except FileError as exc:
+        report = Report()
+        report.add(None, None, "error", exc.text)
+        return Prepared(file_name, sha256, None, report)
+    kind = kinds.detect(table.header)
+    with database.snapshot() as cur:
+        report = kind.check(cur, table)
+        prepared = Prepared(file_name, sha256, table.format, report, kind, data_identity=meta.data_identity(cur))
+        if report.ok and report.rows is not None:
+            prepared.changes = kind.changes(cur, report)
+    return prepared
+
+
+class Stale(Refused):
+    """The data changed between checking a file and committing it; check it again against the new data."""
+
+
+@contextmanager
+def _refused_on_database_error() -> Iterator[None]:
+    """A constraint the database enforces, met only here, becomes a refusal (the transaction rolls back)."""
+    try:
+        yield
+    except duckdb.Error as exc:
+        raise Refused(
+            Text(
+                "数据库拒绝了这次修改，未写入任何数据：{e}", "The database refused the change; nothing was written: {e}"
+            ).format(e=str(exc).splitlines()[0])
+        ) from None
+
+
+def commit(database: Database, prepared: Prepared, data: bytes, by: Actor | None) -> int:
+    """Write a prepared upload in one transaction, keep the raw file, and return the upload id.
+
+    What is written, and what is kept for undo, is the kind's to say (only changed cells, each with its old value;
+    an events file's replaced list). Refused unless `by` may edit, and (Stale) when another write has changed the
+    data since the file was checked.
+    """
+    actor = require(by, "edit")
+    kind = prepared.kind
+    if kind is None or not prepared.report.ok:
+        raise Refused(Text("文件有错误，未写入任何数据。", "The file has errors; nothing was written."))
+    counts = prepared.counts
+    with database.write_lock:
+        _check_fresh(database, prepared)
+        _keep_raw_file(database.path, prepared, data)  # before the commit, so every committed upload has its file
+        with _refused_on_database_error(), database.cursor() as cur, transaction(cur):
+            upload_id = records.record_upload(
+                cur,
+                file_name=prepared.file_name,
+                kind=kind.name,
+                created_by=actor.name,
+                inserted=counts["inserted"],
+                sha256=prepared.sha256,
+            )
+            records.set_upload_counts(cur, upload_id, counts["updated"], counts["unchanged"])
+            kind.write(cur, prepared.report, prepared.changes, upload_id)
+            meta.bump_data_version(cur)  # even with no cell changed, the upload history has a new row
+    return upload_id
+
+
+def load(database: Database, data: bytes, file_name: str, by: Actor | None) -> tuple[Prepared, int | None]:
+    """Check a file and, if it has no errors, commit it, with no other write in between; (prepared, upload id)."""
+    require(by, "edit")
+    with database.write_lock:
+        prepared = prepare(database, data, file_name)
+        upload_id = commit(database, prepared, data, by) if prepared.report.ok else None
+    return prepared, upload_id
+
+
+def _check_fresh(database: Database, prepared: Prepared) -> None:
+    with database.cursor() as cur:
+        if meta.data_identity(cur) == prepared.data_identity:
+            return
+        upload_id, who = records.last_change(cur)
+    raise Stale(
+        Text(
+            "检查此文件后，{b} 更改了数据（上传 {i}），未写入任何数据。已按最新数据重新检查，请核对改动后再确认。",
+            "{b} changed the data (upload {i}) after this file was checked; nothing was written. It has been "
+            "checked again against the new data: review the changes and confirm again.",
+        ).format(i=upload_id, b=who)
+    )
+
+
+def _keep_raw_file(db_path: Path, prepared: Prepared, data: bytes) -> None:
+    # Written whole or not at all, and rewritten if a copy there is torn; a file whose commit never happens is
+    # harmless. A disk that refuses it stops the upload before anything is written.
+    folder = raw_files.folder_of(db_path)
+    try:
+        raw_files.keep(folder, raw_files.name_for(prepared.sha256, prepared.format), data)
+    except OSError as exc:
+        raise DatabaseError(
+            Text(
+                "无法在 {d} 保存上传的原始文件（{e}），未写入任何数据。",
+                "Cannot keep the uploaded file in {d} ({e}); nothing was written.",
+            ).format(d=folder, e=exc.strerror or exc)
+        ) from None
+
+
+def undo(database: Database, upload_id: int, by: Actor | None) -> int:
+    """Put back what an upload changed and return how much (cells, or for an events upload the events of the list
+    it replaced); refused when a later upload stands in the way, unless `by` may edit; records who undid it."""
+    actor = require(by, "edit")
+    with database.write_lock, _refused_on_database_error(), database.cursor() as cur, transaction(cur):
+        upload = records.get_upload(cur, upload_id)
+        if upload is None:
+            raise Refused(Text("没有编号为 {i} 的上传。", "There is no upload {i}.").format(i=upload_id))
+        kind = kinds.by_name(upload["kind"])
+        if upload["status"] != "committed" or kind is None:
+            raise Refused(
+                Text(
+                    "上传 {i} 不能撤销（已撤销或为内置示例）。",
+                    "Upload {i} cannot be undone (already undone, or the built-in sample).",
+                ).format(i=upload_id)
+            )
+        restored = kind.undo(cur, upload_id)
+        records.mark_undone(cur, upload_id, actor.name)
+        meta.bump_data_version(cur)
+    return restored

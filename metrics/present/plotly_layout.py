@@ -1,0 +1,230 @@
+"""The frame every Plotly chart shares: its size for the screen, an image or a projector, the title wrapped to fit,
+the legend, the unit above the value axis, the source line under the chart, and the marks of batches and events."""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from ..domain.formatting import axis_ticks
+from ..domain.i18n import Text
+from ..domain.registry import Indicator
+from .style import EVENT_COLOUR, FONT_FAMILY, GRID_COLOUR, PEER_COLOUR, TEXT_COLOUR
+
+# Every figure is drawn on plotly_white. Set as the default, a new figure starts from it; naming it in each figure's
+# layout makes Plotly validate and copy the whole template again for every figure.
+pio.templates.default = "plotly_white"
+
+
+@dataclass(frozen=True)
+class Style:
+    """How big a chart is drawn: in a half-width dashboard column, as a 1280x720 image, or for a projector."""
+
+    scale: float = 1.0  # type and spacing
+    title_units: int = 40  # what fits one title line, in display units (a CJK character is 2)
+    source_units: int = 52
+    height: int | None = None  # None: the chart's own height
+    full_marks: bool = False  # events labelled in full rather than tagged (the full text shows on hover)
+    plot_width: int = 460  # about how wide the plot area is, in px, for placing labels
+    edge: int = 0  # px kept free at the left and right edges (an image has no page around it)
+
+
+SCREEN = Style()
+IMAGE = Style(title_units=96, source_units=130, height=720, full_marks=True, plot_width=1100, edge=32)
+PROJECTOR = Style(scale=1.45, title_units=70, source_units=96, height=620, full_marks=True, plot_width=1050)
+MARK_ROW = 17  # px between rows of event labels above a time chart
+UNIT = Text("单位：{unit}", "{unit}")
+_BREAK_BEFORE = (" · ", "（", " (")
+_BREAK_AFTER = (" ", "，", "、", "；", "：")
+
+
+def display_units(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def wrap(text: str, units: int) -> list[str]:
+    """Lines of at most `units` display units, broken before a separator where there is one."""
+    lines = []
+    while display_units(text) > units:
+        fits = max(i for i in range(1, len(text) + 1) if display_units(text[:i]) <= units)
+        before = [text.rfind(b, 1, fits) for b in _BREAK_BEFORE]
+        after = [i + len(b) for b in _BREAK_AFTER if (i := text.rfind(b, 1, fits - len(b) + 1)) > 0]
+        cut = max([*before, *after, 0])
+        cut = cut if cut > 0 else fits
+        lines.append(text[:cut].rstrip())
+        text = text[cut:].lstrip(" ·")
+    return [*lines, text]
+
+
+def base_layout(
+    fig: go.Figure,
+    title: str,
+    source: str,
+    height: int,
+    lang: str,
+    unit: str = "",
+    style: Style = SCREEN,
+    mark_rows: int = 0,
+    marks: tuple[list, list] = ([], []),
+) -> go.Figure:
+    """Title (wrapped), legend, unit label above the value axis and source line under the chart; `mark_rows`
+    rows of event labels share the unit's row and stack above it, and `marks` holds their (shapes, annotations)."""
+    k = style.scale
+    title_lines = wrap(title, style.title_units)
+    source_lines = wrap(source, style.source_units)
+    shown = fig.layout.showlegend is not False
+    legend_entries = sum(1 for trace in fig.data if shown and trace.showlegend is not False and trace.name)
+    legend_rows = 0 if legend_entries < 2 else 1 if legend_entries <= 5 else 2
+    unit_row = (22 + MARK_ROW * max(mark_rows - 1, 0)) * k if unit or mark_rows else 0
+    top = (16 + 26 * len(title_lines) + 8 + 26 * legend_rows + 6) * k + unit_row
+    bottom = (58 + 16 * len(source_lines)) * k
+    total = (style.height or height) + 26 * k * (len(title_lines) - 1)
+    plot_height = max(total - top - bottom, 100)
+    annotations = [
+        {
+            "text": "<br>".join(source_lines),
+            "xref": "paper",
+            "yref": "paper",
+            "x": 0,
+            "y": 0,
+            "yshift": -50 * k,
+            "xanchor": "left",
+            "yanchor": "top",
+            "align": "left",
+            "showarrow": False,
+            "font": {"size": 12 * k, "color": "#5f6b7a"},
+        }
+    ]
+    if unit:  # '单位：项' read horizontally above the axis (a rotated 项 reads as a glyph, not a word)
+        annotations.append(
+            {
+                "text": UNIT.format(unit=unit)(lang),
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": 1,
+                "xshift": -62 * k,
+                "yshift": 4,
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 13 * k, "color": "#5f6b7a"},
+            }
+        )
+    fig.update_layout(
+        height=round(total),
+        title={
+            "text": "<br>".join(title_lines),
+            "x": 0,
+            "xanchor": "left",
+            "y": 1,
+            "yref": "container",
+            "yanchor": "top",
+            "pad": {"t": 16 * k, "l": style.edge},
+            "font": {"size": 19 * k},
+        },
+        font={"family": FONT_FAMILY, "size": 15 * k, "color": TEXT_COLOUR},
+        margin={"l": 70 * k + style.edge, "r": 24 * k + style.edge, "t": top, "b": bottom},
+        legend={
+            "orientation": "h",
+            "x": 0,
+            "y": 1 + (unit_row + 4) / plot_height,
+            "yanchor": "bottom",
+            "font": {"size": 14 * k},
+        },
+        hoverlabel={"font": {"family": FONT_FAMILY, "size": 15 * k}},
+        separators=".,",
+        annotations=[*annotations, *marks[1]],
+        shapes=marks[0],
+    )
+    fig.update_xaxes(gridcolor=GRID_COLOUR)
+    fig.update_yaxes(gridcolor=GRID_COLOUR, zerolinecolor="#b8bfc7")
+    return fig
+
+
+def _place_marks(marks: Sequence, years: Sequence[int], style: Style) -> list[tuple]:
+    """(mark, text, row, right-anchored) for each mark: labels go into rows above the plot, each in the lowest
+    row where it does not run into a label placed before it (widths estimated from the text)."""
+    if not marks or not years:
+        return []
+    lo, hi = min(years), max(years)
+    font = 11 * style.scale
+    ends: list[float] = []  # per row, the right edge of its last label, in px from the plot's left edge
+    placed = []
+    for mark in marks:
+        text = mark.label if style.full_marks else mark.tag
+        width = display_units(text) * font * 0.55 + 8
+        x = (mark.year - lo) / (hi - lo) * style.plot_width if hi > lo else 0
+        right = hi > lo and (mark.year - lo) / (hi - lo) > 0.75
+        left_edge = x - width if right else x
+        row = next((i for i, end in enumerate(ends) if end <= left_edge), len(ends))
+        if row == len(ends):
+            ends.append(0)
+        ends[row] = left_edge + width
+        placed.append((mark, text, row, right))
+    return placed
+
+
+def _mark_layout(placed: list[tuple], style: Style) -> tuple[list, list]:
+    """(shapes, annotations): dotted vertical lines at the marks' years, labels in rows above the plot (full text
+    on hover). Given to the layout all at once: Plotly's add_vline takes 2.6 ms a line."""
+    shapes, annotations = [], []
+    for mark, text, row, right in placed:
+        colour = PEER_COLOUR if mark.kind == "batch" else EVENT_COLOUR
+        line = {"color": colour, "width": 1, "dash": "dot"}
+        shapes.append({"type": "line", "x0": mark.year, "x1": mark.year, "xref": "x", "y0": 0, "y1": 1,
+                       "yref": "y domain", "line": line, "layer": "below"})  # fmt: skip
+        annotations.append(
+            {
+                "x": mark.year,
+                "y": 1,
+                "yref": "paper",
+                "yanchor": "bottom",
+                "yshift": (4 + MARK_ROW * row) * style.scale,
+                "xanchor": "right" if right else "left",
+                "xshift": -2 if right else 2,
+                "text": text,
+                "hovertext": f"{mark.year} {mark.label}",
+                "showarrow": False,
+                "font": {"size": 11 * style.scale, "color": colour},
+            }
+        )
+    return shapes, annotations
+
+
+def value_axis(fig: go.Figure, values: Sequence[float], ind: Indicator, lang: str) -> str:
+    """Ticks and range of the value axis in the language's number style; returns the unit to label it with."""
+    finite = [v for v in values if v is not None and not math.isnan(v)]
+    if not finite:
+        return ""
+    low, high = min(finite), max(finite)
+    ticks, labels, unit = axis_ticks(low, high, ind, lang)
+    pad = (high - min(low, 0)) * 0.06 or 1
+    fig.update_yaxes(
+        tickvals=ticks, ticktext=labels, range=[min(low, 0) - (pad if low < 0 else 0), max(high, ticks[-1]) + pad]
+    )
+    return unit
+
+
+def _year_axis(fig: go.Figure, years: Sequence[int]) -> None:
+    """Whole years only; with many years Plotly thins the labels to fit a narrow chart."""
+    if len(years) <= 6:
+        fig.update_xaxes(tickmode="array", tickvals=list(years), tickformat="d")
+    else:
+        fig.update_xaxes(tickmode="auto", tickformat="d", nticks=len(years))
+
+
+def over_years(fig, values, years, ind, lang, title, source, height, marks, style) -> go.Figure:
+    """The value axis, layout, year axis and event marks that every chart over years shares."""
+    placed = _place_marks(marks, years, style)
+    unit = value_axis(fig, values, ind, lang)
+    rows = 1 + max((p[2] for p in placed), default=-1)
+    base_layout(fig, title, source, height, lang, unit=unit, style=style, mark_rows=rows,
+                 marks=_mark_layout(placed, style))  # fmt: skip
+    _year_axis(fig, years)
+    return fig

@@ -1,0 +1,455 @@
+"""Charts as data. A ChartSpec names a chart by what it shows, in no language; resolve() reads the database and
+turns it into ChartData: title, series, download table and key figures in one language. The dashboard's Plotly
+figures (charts.figure), the slide deck's native charts (deck.py) and presentation mode all draw from ChartData,
+so a chart "added to the deck" is the same chart, rebuilt from the data in the deck's language."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+
+import pandas as pd
+
+from ..analysis import comparison, reporting, standing
+from ..domain import registry
+from ..domain.formatting import format_change, format_value
+from ..domain.i18n import Text
+from ..domain.programme import SAMPLE_SOURCE, SOURCE, Scope
+from ..domain.registry import Indicator
+from ..store.cities import city, designations, list_cities
+from ..store.events import events
+from ..store.meta import is_sample
+from ..store.series import series
+from ..store.transactions import Cursor
+from .style import PEER_COLOUR, PROGRAMME_COLOUR, city_colours
+
+# What each chart is: lines over years, bars over years, a slope between two years, points, a reporting grid.
+FORMS = {
+    "trend": "lines",  # one indicator's total over the pilots in scope
+    "pilots": "bars",  # pilots designated by each year
+    "city": "lines",  # one city against the median of its batch
+    "compare": "lines",  # several cities, as values, changes, an index or shares
+    "slope": "slope",  # several cities, first year against last
+    "map": "points",  # every pilot at its coordinates in the last year
+    "completeness": "grid",  # who reported which year
+}
+MODE_NAMES = {
+    "absolute": Text("数值", "Values"),
+    "change": Text("逐年变化", "Change on previous year"),
+    "indexed": Text("指数（基年=100）", "Index (base year = 100)"),
+    "share": Text("占全部试点比重", "Share of programme total"),
+}
+MODE_UNITS = {"indexed": Text("指数", "index"), "share": Text("%", "%")}
+ALL_PILOTS = Text("全部试点", "All pilots")
+SELECTED_PILOTS = Text("所选试点合计", "Selected pilots")
+BATCH_MEDIAN = Text("第{b}批试点中位数", "Batch {b} median")
+BATCH_DESIGNATED = Text("第{b}批试点（{n}个）", "Batch {b} ({n} pilots)")
+BATCH_DESIGNATED_ONE = Text("第{b}批试点（{n}个）", "Batch {b} ({n} pilot)")
+BATCH = Text("第{b}批试点", "Batch {b}")
+BATCH_TAG = Text("{b}批", "B{b}")
+YEAR = Text("年份", "Year")
+CITY = Text("城市", "City")
+REGION = Text("地区", "Region")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line on a time chart: yearly values (NaN = not reported) with a name and a colour."""
+
+    name: str
+    years: tuple[int, ...]
+    values: tuple[float, ...]
+    colour: str
+    reporting: tuple[int, ...] | None = None
+    dash: str = "solid"
+    width: float = 3.0
+
+    @classmethod
+    def from_frame(cls, name: str, frame: pd.DataFrame, colour: str, **style) -> Line:
+        """A line from a frame with columns year, value and optionally reporting."""
+        reporting = tuple(int(r) for r in frame["reporting"]) if "reporting" in frame else None
+        return cls(
+            name,
+            tuple(int(y) for y in frame["year"]),
+            tuple(float(v) for v in frame["value"]),
+            colour,
+            reporting,
+            **style,
+        )
+
+
+def city_lines(
+    frame: pd.DataFrame, names: dict[str, str], colours: dict[str, str], order: Sequence[str] | None = None
+) -> list[Line]:
+    """One line per city from a per-city frame (city_code, year, value), in `order` (default: as they come)."""
+    groups = dict(tuple(frame.groupby("city_code", sort=False)))
+    return [Line.from_frame(names[c], groups[c], colours[c]) for c in (order or groups) if c in groups]
+
+
+COMPLETENESS_LABELS = {
+    "reported": Text("已报送", "reported"),
+    "missing": Text("未报送", "not reported"),
+    "not_designated": Text("尚未命名", "not yet a pilot"),
+}
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """One chart, independent of language: which chart, indicator, years, pilots and options."""
+
+    chart: str
+    indicator: str
+    years: tuple[int, int]
+    scope: Scope = field(default_factory=Scope)
+    cities: tuple[str, ...] = ()
+    mode: str = "absolute"
+    base_year: int | None = None
+    events: bool = False
+
+    def __post_init__(self):
+        if self.chart not in FORMS:
+            raise ValueError(f"unknown chart {self.chart!r}")
+        registry.get(self.indicator)  # KeyError for an unknown indicator
+        if self.mode not in comparison.COMPARE_MODES:
+            raise ValueError(f"unknown mode {self.mode!r}")
+
+    @property
+    def form(self) -> str:
+        """How it is drawn: lines, bars, slope, points or grid."""
+        return FORMS[self.chart]
+
+    @functools.cached_property  # widget keys use it on every rerun; asdict is slow
+    def id(self) -> str:
+        """A short stable id (the same spec always gives the same id)."""
+        return hashlib.sha1(repr(asdict(self)).encode()).hexdigest()[:10]
+
+
+@dataclass(frozen=True)
+class Mark:
+    """An event drawn on a time chart: a batch designated or a programme event."""
+
+    year: int
+    label: str
+    tag: str  # a short form for small charts: '1批', '①'
+    kind: str  # 'batch' or 'event'
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """A chart resolved in one language: everything needed to draw it, download its data or present it."""
+
+    spec: ChartSpec
+    lang: str
+    title: str
+    source: str
+    indicator: Indicator  # as shown (an index or share has its own unit)
+    lines: tuple[Line, ...] = ()
+    frame: pd.DataFrame | None = None  # bars: year, value; slope: city_code, year, value; points; grid
+    names: dict[str, str] = field(default_factory=dict)
+    colours: dict[str, str] = field(default_factory=dict)
+    marks: tuple[Mark, ...] = ()
+    table: pd.DataFrame = field(default_factory=pd.DataFrame)  # the data behind the chart, headed in the language
+    notes: tuple[str, ...] = ()  # key figures, for speaker notes
+
+    @property
+    def form(self) -> str:
+        """How it is drawn: lines, bars, slope, points or grid."""
+        return self.spec.form
+
+    def drawn(self) -> pd.DataFrame:
+        """The frame a bar, slope, point or grid chart draws (a chart of lines has none)."""
+        if self.frame is None:
+            raise ValueError(f"a chart of {self.form} has no frame")
+        return self.frame
+
+    @property
+    def file_stem(self) -> str:
+        """A file name (without extension) saying what the chart shows, e.g. agreements_programme_2014-2025."""
+        spec = self.spec
+        who = {"trend": "programme", "pilots": "programme", "map": "map", "completeness": "reporting"}.get(spec.chart)
+        if who is None:
+            who = "-".join(spec.cities[:4]) + ("-etc" if len(spec.cities) > 4 else "")
+            if spec.chart in ("compare", "slope") and spec.mode != "absolute":
+                who += f"_{spec.mode}"
+        years = f"{spec.years[1]}" if spec.chart == "map" else f"{spec.years[0]}-{spec.years[1]}"
+        return f"{spec.indicator}_{who}_{years}"
+
+
+def pilots(cur: Cursor, lang: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Every pilot's name in `lang` and colour, by code (what every chart labels and colours its cities with)."""
+    cities = list_cities(cur)
+    codes = cities["city_code"].tolist()
+    return dict(zip(codes, cities[f"name_{lang}"].tolist(), strict=True)), city_colours(codes)
+
+
+def resolve(
+    cur: Cursor, spec: ChartSpec, lang: str, named: tuple[dict[str, str], dict[str, str]] | None = None
+) -> ChartData:
+    """The chart a spec names, read from the database and labelled in `lang`; `named` is `pilots(cur, lang)` when
+    the caller has it already (the app caches it: with thousands of pilots it costs more than the chart)."""
+    names, colours = named or pilots(cur, lang)
+    common = {
+        "spec": spec,
+        "lang": lang,
+        "source": (SAMPLE_SOURCE if is_sample(cur) else SOURCE)(lang),
+        "names": names,
+        "colours": colours,
+    }
+    data = _RESOLVERS[spec.chart](cur, spec, lang, common)
+    if spec.events and spec.form in ("lines", "bars"):
+        data = _with_marks(cur, data)
+    return data
+
+
+def _years_table(lines: tuple[Line, ...], ind: Indicator, lang: str) -> pd.DataFrame:
+    """Year down the side, one column per line: what an officer pastes into a report."""
+    table = pd.DataFrame({YEAR(lang): sorted({y for line in lines for y in line.years})})
+    for line in lines:
+        values = dict(zip(line.years, line.values, strict=True))
+        table[f"{line.name}（{ind.unit(lang)}）" if lang == "zh" else f"{line.name} ({ind.unit(lang)})"] = [
+            _rounded(values.get(y), ind) for y in table[YEAR(lang)]
+        ]
+    return table
+
+
+def _rounded(value, ind: Indicator):
+    if value is None or math.isnan(value):
+        return None
+    return round(float(value)) if ind.decimals == 0 else round(float(value), max(ind.decimals, 2))
+
+
+def _line_notes(lines: tuple[Line, ...], ind: Indicator, lang: str, levels: bool = True) -> tuple[str, ...]:
+    """For each line: its latest reported value and (for levels, not changes, shares or indices) the change on the
+    year before."""
+    notes = []
+    for line in lines[:8]:
+        reported = [(y, v) for y, v in zip(line.years, line.values, strict=True) if not math.isnan(v)]
+        if not reported:
+            notes.append(Text("{n}：所选年份未报送", "{n}: not reported in these years").format(n=line.name)(lang))
+            continue
+        year, value = reported[-1]
+        text = Text("{n}：{y} 年 {v}", "{n}: {v} in {y}").format(
+            n=line.name, y=year, v=format_value(value, ind, lang, compact=False)
+        )(lang)
+        before = dict(reported).get(year - 1)
+        if levels and before is not None and before > 0 and ind.kind in ("flow", "stock", "count", "cumulative"):
+            change = format_change((value / before - 1) * 100, lang)
+            text += Text("，比上年 {c}", ", {c} on the year before").format(c=change)(lang)
+        peak_year, peak = max(reported, key=lambda p: p[1])
+        if peak_year != year and len(reported) > 2:
+            text += Text("（峰值 {y} 年 {v}）", " (peak {v} in {y})").format(
+                y=peak_year, v=format_value(peak, ind, lang, compact=False)
+            )(lang)
+        notes.append(text)
+    return tuple(notes)
+
+
+def _trend(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
+    ind = registry.get(spec.indicator)
+    frame = series(cur, ind.key, spec.scope, years=spec.years)
+    name = (ALL_PILOTS if spec.scope == Scope() else SELECTED_PILOTS)(lang)
+    lines = (Line.from_frame(name, frame, PROGRAMME_COLOUR),)
+    return ChartData(
+        title=ind.title(lang),
+        indicator=ind,
+        lines=lines,
+        table=_years_table(lines, ind, lang),
+        notes=_line_notes(lines, ind, lang),
+        **common,
+    )
+
+
+def _pilots(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
+    ind = registry.get(spec.indicator)
+    frame = series(cur, ind.key, spec.scope, years=spec.years)
+    lines = (
+        Line.from_frame((ALL_PILOTS if spec.scope == Scope() else SELECTED_PILOTS)(lang), frame, PROGRAMME_COLOUR),
+    )
+    return ChartData(
+        title=ind.label(lang),
+        indicator=ind,
+        lines=lines,
+        frame=frame[["year", "value"]],
+        table=_years_table(lines, ind, lang),
+        notes=_line_notes(lines, ind, lang),
+        **common,
+    )
+
+
+def _city(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
+    ind = registry.get(spec.indicator)
+    code = spec.cities[0]
+    names, colours = common["names"], common["colours"]
+    batch = int(city(cur, code)["batch"])
+    mine = series(cur, ind.key, Scope(cities=(code,)), per_city=True, years=spec.years)
+    peers = standing.peer_median(cur, ind.key, code, spec.years)
+    lines = (
+        *city_lines(mine.drop(columns="reporting"), names, {code: colours[code]}),
+        Line.from_frame(BATCH_MEDIAN.format(b=batch)(lang), peers, PEER_COLOUR, dash="dash", width=2.5),
+    )
+    return ChartData(
+        title=f"{names[code]} · {ind.title(lang)}",
+        indicator=ind,
+        lines=lines,
+        table=_years_table(lines, ind, lang),
+        notes=_line_notes(lines, ind, lang),
+        **common,
+    )
+
+
+def _shown(spec: ChartSpec) -> Indicator:
+    """The indicator as a comparison shows it: an index or share has its own unit and one decimal."""
+    ind = registry.get(spec.indicator)
+    if spec.mode in ("absolute", "change"):
+        return ind
+    unit = MODE_UNITS[spec.mode]
+    return ind.model_copy(update={"unit_zh": unit.zh, "unit_en": unit.en, "decimals": 1})
+
+
+def _compare_title(spec: ChartSpec, lang: str) -> str:
+    title = f"{registry.get(spec.indicator).label(lang)} · {MODE_NAMES[spec.mode](lang)}"
+    return title + (f" · {spec.base_year or spec.years[0]}" if spec.mode == "indexed" else "")
+
+
+def _compare(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
+    shown = _shown(spec)
+    frame = comparison.compare(cur, spec.indicator, spec.cities, spec.years, spec.mode, spec.base_year)
+    lines = tuple(city_lines(frame.drop(columns="reporting"), common["names"], common["colours"], order=spec.cities))
+    return ChartData(
+        title=_compare_title(spec, lang),
+        indicator=shown,
+        lines=lines,
+        table=_years_table(lines, shown, lang),
+        notes=_line_notes(lines, shown, lang, levels=spec.mode == "absolute"),
+        **common,
+    )
+
+
+def _slope(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
+    shown = _shown(spec)
+    first, last = spec.years
+    frame = comparison.compare(cur, spec.indicator, spec.cities, spec.years, spec.mode, spec.base_year)
+    frame = frame[frame["year"].isin((first, last))]
+    wide = frame.pivot(index="city_code", columns="year", values="value").reindex(
+        index=list(spec.cities), columns=[first, last]
+    )
+    names = common["names"]
+    table = pd.DataFrame(
+        {
+            CITY(lang): [names[c] for c in wide.index],
+            str(first): [_rounded(v, shown) for v in wide[first]],
+            str(last): [_rounded(v, shown) for v in wide[last]],
+        }
+    )
+    lines = tuple(
+        Line(names[c], (first, last), (float(wide.at[c, first]), float(wide.at[c, last])), common["colours"][c])
+        for c in wide.index
+    )
+    title = f"{registry.get(spec.indicator).label(lang)} · " + Text("{a} 年与 {b} 年", "{a} against {b}").format(
+        a=first, b=last
+    )(lang)
+    return ChartData(
+        title=title,
+        indicator=shown,
+        lines=lines,
+        frame=frame.reset_index(drop=True),
+        table=table,
+        notes=_line_notes(lines, shown, lang, levels=spec.mode == "absolute"),
+        **common,
+    )
+
+
+def _map(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
+    ind = registry.get(spec.indicator)
+    year = spec.years[1]
+    points = comparison.map_points(cur, ind.key, year, spec.scope, lang)
+    table = pd.DataFrame(
+        {
+            CITY(lang): points["name"],
+            REGION(lang): points["region_label"],
+            ind.title(lang): [_rounded(v, ind) for v in points["value"]],
+        }
+    ).sort_values(ind.title(lang), ascending=False, na_position="last")
+    reported = points[points["value"].notna()].nlargest(3, "value")
+    leaders = Text("、", ", ")(lang).join(
+        f"{r.name} {format_value(r.value, ind, lang, compact=False)}" for r in reported.itertuples()
+    )
+    notes = [Text("{y} 年最多：{who}", "Highest in {y}: {who}").format(y=year, who=leaders)(lang)]
+    missing = int(points["value"].isna().sum())
+    if missing:
+        notes.append(Text("{n} 个试点未报送", "{n} pilots did not report").format(n=missing)(lang))
+    return ChartData(
+        title=f"{ind.title(lang)} · {year}",
+        indicator=ind,
+        frame=points,
+        table=table.reset_index(drop=True),
+        notes=tuple(notes),
+        **common,
+    )
+
+
+def _completeness(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
+    ind = registry.get(spec.indicator)
+    status = reporting.completeness(cur, ind.key, spec.scope, spec.years)
+    names = common["names"]
+    labels = {s: t(lang) for s, t in COMPLETENESS_LABELS.items()}
+    grid = status.pivot(index="city_code", columns="year", values="status")
+    grid = grid.reindex(index=list(dict.fromkeys(status["city_code"])))
+    table = grid.apply(lambda col: col.map(labels)).rename(index=names, columns=str).reset_index(names=CITY(lang))
+    last = spec.years[1]
+    missing = status[(status["year"] == last) & (status["status"] == "missing")]["city_code"].map(names).tolist()
+    due = status[(status["status"] != "not_designated")]
+    rate = due.groupby("year")["status"].apply(lambda s: (s == "reported").mean() * 100)
+    notes = [
+        Text("{y} 年报送率 {r:.0f}%", "{r:.0f}% reported for {y}").format(y=last, r=rate.get(last, math.nan))(lang),
+        Text("未报送：{who}", "Not reported: {who}").format(who=Text("、", ", ")(lang).join(missing) or "—")(lang),
+    ]
+    return ChartData(
+        title=f"{ind.label(lang)} · {Text('报送情况', 'who reported')(lang)}",
+        indicator=ind,
+        frame=status,
+        table=table,
+        notes=tuple(notes),
+        **common,
+    )
+
+
+_RESOLVERS = {
+    "trend": _trend,
+    "pilots": _pilots,
+    "city": _city,
+    "compare": _compare,
+    "slope": _slope,
+    "map": _map,
+    "completeness": _completeness,
+}
+
+
+def marks(cur: Cursor, scope: Scope, years: tuple[int, int], lang: str, counts: bool = True) -> tuple[Mark, ...]:
+    """Batch designations of the pilots in scope (with how many, if counts) and programme events within the years,
+    in date order."""
+    lo, hi = years
+    out = []
+    for year, batch, pilots_then in designations(cur, scope).itertuples(index=False):
+        if lo <= year <= hi:
+            named = BATCH_DESIGNATED_ONE if pilots_then == 1 else BATCH_DESIGNATED
+            label = (named if counts else BATCH)(lang).format(b=int(batch), n=int(pilots_then))
+            out.append(Mark(int(year), label, BATCH_TAG.format(b=int(batch))(lang), "batch"))
+    listed = events(cur)
+    listed = listed[(listed["year"] >= lo) & (listed["year"] <= hi)]
+    for number, e in enumerate(listed.itertuples(), start=1):
+        out.append(Mark(int(e.year), e.title_zh if lang == "zh" else e.title_en, _circled(number), "event"))
+    return tuple(sorted(out, key=lambda m: (m.year, m.kind != "event")))
+
+
+def _circled(number: int) -> str:
+    return chr(0x2460 + number - 1) if 1 <= number <= 20 else f"({number})"
+
+
+def _with_marks(cur: Cursor, data: ChartData) -> ChartData:
+    spec = data.spec
+    scope = Scope(cities=spec.cities) if spec.cities else spec.scope  # a city's own designation, not every batch
+    return replace(data, marks=marks(cur, scope, spec.years, data.lang, counts=not spec.cities))

@@ -1,0 +1,63 @@
+"""Uploads for display: a check's issues, the changes an upload would make, the history of uploads."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..domain.i18n import Text
+from ..ingest import kinds
+from ..ingest.report import Report
+from ..ingest.uploads import Prepared
+from ..store.transactions import Cursor
+from ..store.uploads import upload_history
+
+LEVELS = {"error": Text("错误", "error"), "warning": Text("提醒", "warning")}
+
+
+def issues_table(report: Report, lang: str) -> pd.DataFrame:
+    """A validation report as a table, errors first, with the row and column as the file shows them."""
+    return pd.DataFrame(
+        [
+            {
+                Text("级别", "Level")(lang): LEVELS[i.level](lang),
+                Text("行", "Row")(lang): "" if i.row is None else str(i.row),
+                Text("列", "Column")(lang): i.column or "",
+                Text("说明", "Message")(lang): i.message(lang),
+            }
+            for i in report.sorted_issues()
+        ]
+    )
+
+
+def changes_table(prepared: Prepared, names: dict[str, str], lang: str, limit: int | None = None) -> pd.DataFrame:
+    """What an upload would change, as its kind previews it (the first `limit` rows of that preview when given)."""
+    if prepared.kind is None:
+        return pd.DataFrame()
+    return prepared.kind.preview(prepared.changes, names, lang, limit)
+
+
+def history(cur: Cursor, lang: str) -> pd.DataFrame:
+    """The upload history table, straight from the database."""
+    return history_table(upload_history(cur), lang)
+
+
+def history_table(history: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The upload history for display, newest first."""
+    status = {"committed": Text("已导入", "committed"), "undone": Text("已撤销", "undone")}
+    return pd.DataFrame(
+        {
+            Text("编号", "ID")(lang): history["upload_id"],
+            Text("时间", "When")(lang): history["created_at"].dt.strftime("%Y-%m-%d %H:%M"),
+            Text("文件", "File")(lang): history["file_name"],
+            Text("类型", "Kind")(lang): history["kind"].map(lambda k: kinds.label(k)(lang)),
+            Text("上传人", "By")(lang): history["created_by"],
+            Text("新增/修改/未变", "New/changed/unchanged")(lang): [
+                f"{a} / {b} / {c}"
+                for a, b, c in zip(
+                    history["rows_inserted"], history["rows_updated"], history["rows_unchanged"], strict=True
+                )
+            ],
+            Text("状态", "Status")(lang): history["status"].map(lambda s: status[s](lang)),
+            Text("撤销人", "Undone by")(lang): history["undone_by"].fillna(""),  # blank, not "None", until undone
+        }
+    )

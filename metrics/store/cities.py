@@ -1,0 +1,84 @@
+"""The cities table: the pilot cities and parks, and the clause that limits a query to the pilots in a scope."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..domain.programme import CITY_FIELDS, Scope
+from .transactions import Cursor, registered
+
+SCOPE_CTE = """
+scope AS (
+    SELECT city_code, designated_year FROM cities
+    WHERE ($cities::VARCHAR[] IS NULL OR list_contains($cities::VARCHAR[], city_code))
+      AND ($regions::VARCHAR[] IS NULL OR list_contains($regions::VARCHAR[], region))
+      AND ($kinds::VARCHAR[] IS NULL OR list_contains($kinds::VARCHAR[], kind))
+      AND ($batches::INTEGER[] IS NULL OR list_contains($batches::INTEGER[], batch))
+)"""
+
+
+def insert_cities(cur: Cursor, cities: pd.DataFrame, upload_id: int) -> None:
+    """Insert city rows (columns as the cities table, without upload_id)."""
+    frame = cities.assign(upload_id=upload_id)
+    cols = ", ".join(frame.columns)
+    with registered(cur, "new_cities", frame):
+        cur.execute(f"INSERT INTO cities ({cols}) SELECT {cols} FROM new_cities")
+
+
+def list_cities(cur: Cursor, scope: Scope | None = None) -> pd.DataFrame:
+    """The pilot cities and parks in scope (all when None), ordered by batch and code."""
+    return cur.execute(
+        f"""WITH {SCOPE_CTE}
+            SELECT city_code, name_zh, name_en, province_zh, province_en, region, kind, batch, designated_year,
+                   lat, lon
+            FROM cities WHERE city_code IN (SELECT city_code FROM scope)
+            ORDER BY batch NULLS LAST, city_code""",
+        (scope or Scope()).params(),
+    ).df()
+
+
+def city(cur: Cursor, city_code: str) -> dict:
+    """One pilot's cities row (KeyError if there is none)."""
+    frame = cur.execute(f"SELECT city_code, {', '.join(CITY_FIELDS)} FROM cities WHERE city_code = $code",
+                        {"code": city_code}).df()  # fmt: skip
+    if frame.empty:
+        raise KeyError(city_code)
+    return frame.iloc[0].to_dict()
+
+
+def city_rows(cur: Cursor) -> pd.DataFrame:
+    """Every stored cities row, with the upload that last set it."""
+    return cur.execute("SELECT * FROM cities ORDER BY city_code").df()
+
+
+def batch_peers(cur: Cursor, city_code: str) -> tuple[str, ...]:
+    """The other pilots of a pilot's batch, by code."""
+    rows = cur.execute(
+        """SELECT city_code FROM cities
+           WHERE batch = (SELECT batch FROM cities WHERE city_code = $code) AND city_code <> $code
+           ORDER BY city_code""",
+        {"code": city_code},
+    ).fetchall()
+    return tuple(r[0] for r in rows)
+
+
+def designations(cur: Cursor, scope: Scope | None = None) -> pd.DataFrame:
+    """How many pilots in scope were designated each year, and the (first) batch they formed: designated_year,
+    batch, pilots."""
+    return cur.execute(
+        f"""WITH {SCOPE_CTE}
+            SELECT c.designated_year, min(c.batch) AS batch, count(*) AS pilots
+            FROM cities c JOIN scope USING (city_code) GROUP BY 1 ORDER BY 1""",
+        (scope or Scope()).params(),
+    ).df()
+
+
+def batches(cur: Cursor) -> tuple[int, ...]:
+    """The pilot batches there are, in order."""
+    return tuple(r[0] for r in cur.execute("SELECT DISTINCT batch FROM cities ORDER BY 1").fetchall())
+
+
+def city_names(cur: Cursor, lang: str) -> dict[str, str]:
+    """City code -> name in the language, for every pilot."""
+    column = {"zh": "name_zh", "en": "name_en"}[lang]
+    return dict(cur.execute(f"SELECT city_code, {column} FROM cities").fetchall())

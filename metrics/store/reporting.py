@@ -1,0 +1,45 @@
+"""Who reported what: each pilot's reporting status per year, and the share of pilots that reported."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..domain import registry
+from ..domain.programme import Scope
+from .cities import SCOPE_CTE
+from .transactions import Cursor
+
+
+def reporting_status(cur: Cursor, column: str, scope: Scope | None, years: tuple[int, int]) -> pd.DataFrame:
+    """Whether each pilot in scope reported a value column each year: city_code, year, status ('reported',
+    'missing', or 'not_designated' before its designation year); pilots in batch order, as list_cities."""
+    if column not in registry.BASE_KEYS:
+        raise ValueError(f"{column} is not a value column")
+    ind = registry.base(column)
+    return cur.execute(
+        f"""WITH {SCOPE_CTE}
+            SELECT c.city_code, y.range::INTEGER AS year,
+                   CASE WHEN y.range < c.designated_year THEN 'not_designated'
+                        WHEN v.{ind.column} IS NOT NULL THEN 'reported' ELSE 'missing' END AS status
+            FROM cities c JOIN scope USING (city_code) CROSS JOIN range($lo, $hi + 1) AS y
+            LEFT JOIN {ind.table} v ON v.city_code = c.city_code AND v.year = y.range
+            ORDER BY c.batch NULLS LAST, c.city_code, year""",
+        {**(scope or Scope()).params(), "lo": years[0], "hi": years[1]},
+    ).df()
+
+
+def reporting_rates(cur: Cursor, scope: Scope | None, years: tuple[int, int]) -> pd.DataFrame:
+    """Share of the designated pilots in scope that reported each value column, per year: one row per year that
+    has designated pilots, one column per value column (0-100)."""
+    tables = registry.VALUE_TABLES
+    joins = "".join(f" LEFT JOIN {t} USING (city_code, year)" for t in tables)
+    shares = ", ".join(f"avg(({i.column} IS NOT NULL)::INTEGER) * 100 AS {i.column}" for i in registry.BASE_INDICATORS)
+    return cur.execute(
+        f"""WITH {SCOPE_CTE},
+            due AS (  -- each pilot in scope, each year from its designation
+                SELECT scope.city_code, y.range::INTEGER AS year FROM scope CROSS JOIN range($lo, $hi + 1) AS y
+                WHERE y.range >= scope.designated_year
+            )
+            SELECT year, {shares} FROM due{joins} GROUP BY year ORDER BY year""",
+        {**(scope or Scope()).params(), "lo": years[0], "hi": years[1]},
+    ).df()

@@ -1,0 +1,165 @@
+"""The schema: the DDL of an empty database at the current version, and the migrations that bring older ones up to it.
+
+Each upload kind's tables are here (the yearly tables come from the indicator registry); a new kind adds its tables
+as a migration.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from ..domain import registry
+from ..domain.programme import KINDS, REGIONS
+from ..domain.roles import ROLES
+from .meta import get_meta, set_meta
+from .transactions import Cursor, transaction
+
+SCHEMA_VERSION = 5
+
+
+def _value_table_ddl(table: str) -> str:
+    columns = "".join(f"    {i.column} {i.sql_type} CHECK ({i.column} >= 0),\n" for i in registry.columns_of(table))
+    return f"""
+CREATE TABLE {table} (
+    city_code TEXT NOT NULL,
+    year INTEGER NOT NULL CHECK (year >= 2000),
+{columns}    upload_id INTEGER NOT NULL,
+    PRIMARY KEY (city_code, year)
+);"""
+
+
+def _uploads_ddl(name: str, kinds_check: str = "") -> str:
+    return f"""
+CREATE TABLE {name} (
+    upload_id INTEGER PRIMARY KEY DEFAULT nextval('upload_id_seq'),
+    file_name TEXT NOT NULL,
+    sha256 TEXT,
+    kind TEXT NOT NULL{kinds_check},
+    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    created_by TEXT,
+    rows_inserted INTEGER NOT NULL DEFAULT 0,
+    rows_updated INTEGER NOT NULL DEFAULT 0,
+    rows_unchanged INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL DEFAULT 'committed' CHECK (status IN ('committed', 'undone')),
+    undone_at TIMESTAMP,
+    undone_by TEXT
+);"""
+
+
+# Programme events drawn on time charts. An events upload replaces the whole list; the list it replaced is kept
+# in event_snapshots under that upload's id, so undo puts it back exactly.
+_EVENTS_DDL = """
+CREATE TABLE events (
+    event_date DATE NOT NULL,
+    title_zh TEXT NOT NULL,
+    title_en TEXT NOT NULL,
+    upload_id INTEGER,
+    PRIMARY KEY (event_date, title_zh)
+);
+CREATE TABLE event_snapshots (
+    upload_id INTEGER NOT NULL,
+    event_date DATE NOT NULL,
+    title_zh TEXT NOT NULL,
+    title_en TEXT NOT NULL,
+    old_upload_id INTEGER
+);"""
+
+# Accounts for sign-in. No row at all means local single-user mode. A password-less row is an identity that signs
+# in through the configured identity provider (st.login), matched on its e-mail address.
+_USERS_DDL = f"""
+CREATE TABLE users (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ({", ".join(f"'{r}'" for r in ROLES)})),
+    password_hash TEXT,
+    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    created_by TEXT,
+    changed_at TIMESTAMP,
+    changed_by TEXT
+);"""
+
+
+def schema_ddl() -> str:
+    """The DDL that creates an empty database of the current schema version."""
+    regions = ", ".join(f"'{r}'" for r in REGIONS)
+    kinds = ", ".join(f"'{k}'" for k in KINDS)
+    # Referential integrity (city codes in value tables) is checked by validation, not by FOREIGN KEY:
+    # DuckDB refuses UPDATEs of a referenced row, which would block corrections to the cities table.
+    return f"""
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE SEQUENCE upload_id_seq START 1;{_uploads_ddl("uploads")}
+CREATE TABLE cell_history (
+    upload_id INTEGER NOT NULL,
+    table_name TEXT NOT NULL,
+    city_code TEXT NOT NULL,
+    year INTEGER,
+    column_name TEXT NOT NULL,
+    old_value TEXT,
+    new_value TEXT,
+    old_upload_id INTEGER,
+    row_created BOOLEAN NOT NULL DEFAULT false
+);
+CREATE TABLE cities (
+    city_code TEXT PRIMARY KEY,
+    name_zh TEXT NOT NULL UNIQUE,
+    name_en TEXT NOT NULL,
+    province_zh TEXT NOT NULL,
+    province_en TEXT NOT NULL,
+    region TEXT NOT NULL CHECK (region IN ({regions})),
+    kind TEXT NOT NULL CHECK (kind IN ({kinds})),
+    batch INTEGER NOT NULL CHECK (batch >= 1),
+    designated_year INTEGER NOT NULL CHECK (designated_year >= 2000),
+    lat DOUBLE CHECK (lat BETWEEN -90 AND 90),
+    lon DOUBLE CHECK (lon BETWEEN -180 AND 180),
+    upload_id INTEGER
+);{_EVENTS_DDL}{_USERS_DDL}""" + "".join(_value_table_ddl(t) for t in registry.VALUE_TABLES)
+
+
+def create_schema(cur: Cursor) -> None:
+    """Create every table in an empty database and record the schema version (inside the caller's transaction)."""
+    cur.execute(schema_ddl())
+    set_meta(cur, "schema_version", str(SCHEMA_VERSION))
+    set_meta(cur, "database_id", str(uuid.uuid4()))
+    set_meta(cur, "data_version", "0")
+
+
+# The uploads table's columns at version 3 (version 4 added undone_by).
+_UPLOAD_COLUMNS = ("upload_id, file_name, sha256, kind, created_at, created_by, rows_inserted, rows_updated, "
+                   "rows_unchanged, status, undone_at")  # fmt: skip
+
+
+def _rebuilt_uploads(name: str, kinds_check: str, columns: str = _UPLOAD_COLUMNS) -> tuple[str, ...]:
+    """Statements that rebuild the uploads table as `name`, keeping `columns` (a CHECK can only change with its
+    table)."""
+    return (
+        _uploads_ddl(name, kinds_check),
+        f"INSERT INTO {name} ({columns}) SELECT {columns} FROM uploads",
+        "DROP TABLE uploads",
+        f"ALTER TABLE {name} RENAME TO uploads",
+    )
+
+
+# Each entry brings a database of the version before it up to that version.
+MIGRATIONS = {
+    2: (
+        "ALTER TABLE uploads ADD COLUMN undone_at TIMESTAMP",
+        "ALTER TABLE cell_history ADD COLUMN row_created BOOLEAN DEFAULT false",
+    ),
+    3: (  # the events tables, and 'events' among the upload kinds (a CHECK can only change with its table)
+        *_rebuilt_uploads("uploads_v3", " CHECK (kind IN ('sample', 'cities', 'figures', 'events'))"),
+        _EVENTS_DDL,
+    ),
+    4: ("ALTER TABLE uploads ADD COLUMN IF NOT EXISTS undone_by TEXT", _USERS_DDL),  # v3 tables made here have it
+    # Upload kinds are the ingest package's to know (a new kind is a module there): no CHECK names them any more.
+    5: _rebuilt_uploads("uploads_v5", "", f"{_UPLOAD_COLUMNS}, undone_by"),
+}
+
+
+def migrate(cur: Cursor) -> None:
+    """Bring an older database up to the current schema version, one version at a time."""
+    version = int(get_meta(cur, "schema_version") or 0)
+    while version < SCHEMA_VERSION:
+        version += 1
+        with transaction(cur):
+            for statement in MIGRATIONS[version]:
+                cur.execute(statement)
+            set_meta(cur, "schema_version", str(version))

@@ -1,0 +1,131 @@
+"""The yearly series of any indicator, aggregated in SQL as the registry says, and the years the data spans."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..domain import registry
+from ..domain.programme import MIN_YEAR, PROGRAMME_START, Scope, max_year
+from ..domain.registry import BaseIndicator, Growth, Indicator, PilotCount, Ratio, RunningTotal
+from .cities import SCOPE_CTE
+from .transactions import Cursor, one_row
+
+# The groups (each city, or one programme total) crossed with every year.
+_GRID_CTES = """
+grp AS (
+    SELECT CASE WHEN $per_city THEN city_code END AS city_code FROM scope
+    UNION
+    SELECT NULL WHERE NOT $per_city
+),
+grid AS (
+    SELECT grp.city_code, y.range::INTEGER AS year FROM grp CROSS JOIN range($first, $last + 1) AS y
+)"""
+_GROUP = "CASE WHEN $per_city THEN {alias}.city_code END"
+
+
+def _vals_sql(ind: Indicator) -> str:
+    """A CTE `vals(city_code, year, value, reporting)` for one indicator, before gaps are filled."""
+    if isinstance(ind, BaseIndicator):
+        total = f"sum(t.{ind.column})::{'BIGINT' if ind.sql_type == 'INTEGER' else ind.sql_type}"
+        return f"""
+vals AS (
+    SELECT {_GROUP.format(alias="t")} AS city_code, t.year, {total} AS value, count(*) AS reporting
+    FROM {ind.table} t JOIN scope USING (city_code)
+    WHERE t.{ind.column} IS NOT NULL
+    GROUP BY 1, 2
+)"""
+    if isinstance(ind, RunningTotal):
+        return _vals_sql(registry.base(ind.base))  # the window in _series_sql does the running
+    if isinstance(ind, Ratio):
+        num, den = registry.base(ind.numerator), registry.base(ind.denominator)
+        return f"""
+vals AS (
+    SELECT {_GROUP.format(alias="n")} AS city_code, n.year,
+           CASE WHEN sum(d.{den.column}) > 0 THEN sum(n.{num.column})::DOUBLE / sum(d.{den.column}) END AS value,
+           count(*) AS reporting
+    FROM {num.table} n
+    JOIN {den.table} d ON d.city_code = n.city_code AND d.year = n.year
+    JOIN scope ON scope.city_code = n.city_code
+    WHERE n.{num.column} IS NOT NULL AND d.{den.column} IS NOT NULL
+    GROUP BY 1, 2
+)"""
+    if isinstance(ind, Growth):
+        base = registry.base(ind.base)
+        return f"""
+vals AS (
+    SELECT {_GROUP.format(alias="cur")} AS city_code, cur.year,
+           CASE WHEN sum(prev.{base.column}) > 0
+                THEN (sum(cur.{base.column})::DOUBLE / sum(prev.{base.column}) - 1) * 100 END AS value,
+           count(*) AS reporting
+    FROM {base.table} cur
+    JOIN {base.table} prev ON prev.city_code = cur.city_code AND prev.year = cur.year - 1
+    JOIN scope ON scope.city_code = cur.city_code
+    WHERE cur.{base.column} IS NOT NULL AND prev.{base.column} IS NOT NULL
+    GROUP BY 1, 2
+)"""
+    if isinstance(ind, PilotCount):
+        return """
+vals AS (
+    SELECT grid.city_code, grid.year, count(scope.city_code) AS value, count(scope.city_code) AS reporting
+    FROM grid LEFT JOIN scope
+      ON scope.designated_year <= grid.year AND (NOT $per_city OR scope.city_code = grid.city_code)
+    GROUP BY 1, 2
+)"""
+    raise ValueError(f"unknown aggregation {ind.aggregation!r}")
+
+
+def _series_sql(ind: Indicator) -> str:
+    value = "vals.value"
+    if ind.aggregation == "running_sum":
+        # Running total since the programme began, whatever the displayed year range.
+        value = "sum(vals.value) OVER (PARTITION BY grid.city_code ORDER BY grid.year ROWS UNBOUNDED PRECEDING)"
+    return f"""
+WITH {SCOPE_CTE},{_GRID_CTES},
+{_vals_sql(ind).lstrip()}
+SELECT * FROM (
+    SELECT grid.city_code, grid.year, {value} AS value, coalesce(vals.reporting, 0) AS reporting
+    FROM grid LEFT JOIN vals ON vals.city_code IS NOT DISTINCT FROM grid.city_code AND vals.year = grid.year
+)
+WHERE year BETWEEN $from_year AND $to_year
+ORDER BY city_code NULLS FIRST, year"""
+
+
+def year_span(cur: Cursor) -> tuple[int, int]:
+    """First and last year the database holds figures for (the programme start year when empty)."""
+    spans = [f"SELECT min(year) AS lo, max(year) AS hi FROM {t}" for t in registry.VALUE_TABLES]
+    spans.append("SELECT min(designated_year), max(designated_year) FROM cities")
+    lo, hi = one_row(cur, f"SELECT min(lo), max(hi) FROM ({' UNION ALL '.join(spans)})")
+    lo = lo if lo is not None else PROGRAMME_START
+    return lo, hi if hi is not None else lo
+
+
+def series(
+    cur: Cursor,
+    key: str,
+    scope: Scope | None = None,
+    *,
+    per_city: bool = False,
+    years: tuple[int, int] | None = None,
+) -> pd.DataFrame:
+    """Yearly values of one indicator: the total over the scope, or one series per city when per_city.
+
+    Columns: city_code (None for the total), year, value (NaN where nothing was reported), reporting (how many
+    cities the value is based on). Every year of the range is present, so unreported years stay gaps.
+    """
+    ind = registry.get(key)
+    first, last = year_span(cur)
+    lo, hi = years if years is not None else (first, last)
+    if not MIN_YEAR <= lo <= hi <= max_year():
+        raise ValueError(f"years must satisfy {MIN_YEAR} <= from <= to <= {max_year()}, not {lo}-{hi}")
+    params = {
+        **(scope or Scope()).params(),
+        "per_city": per_city,
+        "first": min(first, lo),
+        "last": max(last, hi),
+        "from_year": lo,
+        "to_year": hi,
+    }
+    frame = cur.execute(_series_sql(ind), params).df()
+    frame["value"] = frame["value"].astype("float64")
+    frame["reporting"] = frame["reporting"].astype("int64")
+    return frame
