@@ -6,7 +6,7 @@ DB := $(or $(PILOT_DB),data/pilot_cities.duckdb)
 UV := $(VENV)/bin/uv
 # uv installs the pinned packages far quicker than pip does (see the README's "Dependencies").
 UV_VERSION := 0.13.9
-INSTALL := $(UV) pip install --quiet --python $(PY)
+INSTALL := $(UV) pip install --quiet --compile-bytecode --python $(PY)
 
 .PHONY: run test test-fast lint format bench screenshots setup setup-dev clean
 

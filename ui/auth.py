@@ -59,10 +59,11 @@ def require(ability: str, refusal: Text) -> Actor:
     Pages a role may not use are not in its navigation; this refuses them too if reached some other way.
     """
     who = st.session_state.get(RUN_ACTOR) or actor()
-    if who is None or not who.may(ability):
-        st.error(refusal(state.current_lang()))
-        st.stop()
-    return who
+    if who is not None and who.may(ability):
+        return who
+    st.error(refusal(state.current_lang()))
+    st.stop()  # ends the run by raising
+    raise AssertionError("st.stop() returned")
 
 
 def sign_in_page() -> None:
