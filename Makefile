@@ -33,10 +33,10 @@ run: setup $(DB)
 	$(PY) -m ui.serve  # streamlit run dashboard.py, with the app's modules loaded before the first visit
 
 test: lint  # everything, as CI runs it
-	$(PY) -m pytest -n 2
+	$(PY) -m pytest -n 2 --dist worksteal
 
 test-fast: lint  # the edit loop: no browser, kill or benchmark tests
-	$(PY) -m pytest -n 2 -m "not browser and not kill and not benchmark"
+	$(PY) -m pytest -n 2 --dist worksteal -m "not browser and not kill and not benchmark"
 
 lint: setup-dev
 	$(PY) -m ruff check .

@@ -66,8 +66,8 @@ def _wait_until_drawn(page, selector: str | None = CHART, sidebar: bool = True) 
 
 @pytest.mark.parametrize(("path", "title_zh", "title_en", "drawn"), PAGES, ids=[p[0] or "overview" for p in PAGES])
 def test_direct_url_on_a_fresh_server(browser, db_path, path, title_zh, title_en, drawn):
-    # The first visit is what a fresh server gets wrong. In one language, alternating from page to page (the
-    # navigation's titles in both languages are tests/test_pages.py's, which is much quicker).
+    # The first visit is what a fresh server gets wrong: the page must draw, in one language, alternating from page to
+    # page (the navigation's titles in both languages are tests/test_pages.py's, which is much quicker).
     lang, title = ("zh", title_zh) if PAGES.index((path, title_zh, title_en, drawn)) % 2 == 0 else ("en", title_en)
     with streamlit_server(db_path) as url:
         page = browser.new_page(viewport={"width": 1280, "height": 720})

@@ -122,9 +122,8 @@ def test_bad_files_are_refused_with_row_and_column(db, name, row, column, words)
     assert_same(before, snapshot(db))
 
 
-def test_a_refused_file_leaves_the_database_file_byte_for_byte_unchanged(tmp_path):
-    path = tmp_path / "bytes.duckdb"
-    assert run_cli("init", "--db", str(path)).returncode == 0
+def test_a_refused_file_leaves_the_database_file_byte_for_byte_unchanged(sample_path):
+    path = sample_path
     before = hashlib.sha256(path.read_bytes()).hexdigest()
     done = run_cli("import", str(DATA / "bad-one-row-of-many.csv"), "--db", str(path), "--json")
     assert done.returncode == 1
