@@ -2,14 +2,16 @@
 
 After every kill the database must open cleanly; each file's upload must be there wholly (its row committed, every
 cell it sets holding its value) or not at all (no row, every cell as before); and every committed upload's raw file
-must be kept beside the database, intact. KILL_ROUNDS sets the number of kills (default 20, about 45 s on two
-cores), KILL_SEED the random seed. Run with -s to see where the kills landed.
+must be kept beside the database, intact. KILL_ROUNDS sets the number of kills (default 20), KILL_SEED the random
+seed. Run with -s to see where the kills landed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
+import json
 import os
 import queue
 import random
@@ -47,29 +49,52 @@ COLUMNS = {  # one column of each value table, the decimal one among them
     "experts_in_pool": "experts",
 }
 
-# The importer: loads the files named on its command line one after another through uploads.prepare and
-# uploads.commit (as the CLI does), saying on stdout what it is about to do. In mode "checkpoint" DuckDB writes a
-# checkpoint after every commit, so kills also land inside checkpoints.
-IMPORTER = """
-import sys
+# The importer: loads the files it is given one after another through uploads.prepare and uploads.commit (as the
+# CLI does), saying on stdout what it is about to do. In mode "checkpoint" DuckDB writes a checkpoint after every
+# commit, so kills also land inside checkpoints. A zygote process imports the project once and forks an importer
+# for each round (an interpreter's start and imports took most of a round's time); the test kills the importer,
+# never the zygote, which reports how its child ended.
+ZYGOTE = """
+import json, os, sys, traceback
 from pathlib import Path
 from metrics.domain.roles import cli_actor
 from metrics.ingest import uploads
 from metrics.store.database import open_database
 
-database = open_database(sys.argv[1])
-if sys.argv[2] == "checkpoint":
-    with database.cursor() as cur:
-        cur.execute("SET checkpoint_threshold = '1B'")
-print("ready", flush=True)
-for path in map(Path, sys.argv[3:]):
-    data = path.read_bytes()
-    prepared = uploads.prepare(database, data, path.name)
-    assert prepared.report.ok, prepared.report.sorted_issues()
-    print("committing", path.name, flush=True)
-    uploads.commit(database, prepared, data, cli_actor("crash-test"))
-    print("committed", path.name, flush=True)
-print("done", flush=True)
+
+def run(db_path, mode, files):
+    database = open_database(db_path)
+    if mode == "checkpoint":
+        with database.cursor() as cur:
+            cur.execute("SET checkpoint_threshold = '1B'")
+    print("ready", flush=True)
+    for path in map(Path, files):
+        data = path.read_bytes()
+        prepared = uploads.prepare(database, data, path.name)
+        assert prepared.report.ok, prepared.report.sorted_issues()
+        print("committing", path.name, flush=True)
+        uploads.commit(database, prepared, data, cli_actor("crash-test"))
+        print("committed", path.name, flush=True)
+    print("done", flush=True)
+
+
+print("zygote", flush=True)
+for request in sys.stdin:
+    db_path, mode, files = json.loads(request)
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            run(db_path, mode, files)
+        except BaseException:
+            traceback.print_exc()
+            code = 1
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    print("child", pid, flush=True)
+    _, status = os.waitpid(pid, 0)
+    print("ended", os.waitstatus_to_exitcode(status), flush=True)
 """
 
 
@@ -133,13 +158,15 @@ def _original_values(path: Path, files: list[UploadFile]) -> dict[Cell, Decimal 
         database.close()
 
 
-class Importer:
-    """One importing child process, its output read line by line as it comes (with the time it came)."""
+class Zygote:
+    """The process that forks importers; its output (and its children's) read line by line as it comes, with the
+    time it came."""
 
-    def __init__(self, db_path: Path, mode: str, files: list[UploadFile]):
+    def __init__(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-c", IMPORTER, str(db_path), mode, *(str(f.path) for f in files)],
+            [sys.executable, "-c", ZYGOTE],
             cwd=PROJECT,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -149,40 +176,58 @@ class Importer:
         self.readers = [threading.Thread(target=self._read, daemon=True), threading.Thread(target=self._errors)]
         for reader in self.readers:
             reader.start()
+        self._expect("zygote")
 
     def _read(self) -> None:
+        assert self.process.stdout
         for line in self.process.stdout:
             self.lines.put((time.monotonic(), line.strip()))
 
     def _errors(self) -> None:
+        assert self.process.stderr
         self.stderr.append(self.process.stderr.read())
 
-    def wait_ready(self) -> float:
-        """Block until the importer has opened the database; the time it said so."""
+    def _next(self) -> tuple[float, str]:
         try:
-            when, line = self.lines.get(timeout=60)
+            return self.lines.get(timeout=60)
         except queue.Empty:
-            when, line = 0.0, "(nothing)"
-        if line != "ready":
-            self.kill()
-            pytest.fail(f"the importer did not start: {line}\n{self.errors()}")
-        return when
+            return 0.0, "(nothing)"
 
-    def kill(self) -> list[tuple[float, str]]:
-        """SIGKILL it (unless it has finished) and return every line it wrote after 'ready'."""
-        self.process.send_signal(signal.SIGKILL)
+    def _expect(self, word: str) -> tuple[float, str]:
+        when, line = self._next()
+        if line.split()[:1] != [word]:
+            self.close()
+            pytest.fail(f"the importer said {line!r}, not {word!r}:\n{self.errors()}")
+        return when, line
+
+    def start(self, db_path: Path, mode: str, files: list[UploadFile]) -> tuple[int, float]:
+        """Fork an importer and block until it has opened the database: (its pid, the time it said so)."""
+        assert self.process.stdin
+        self.process.stdin.write(json.dumps([str(db_path), mode, [str(f.path) for f in files]]) + "\n")
+        self.process.stdin.flush()
+        pid = int(self._expect("child")[1].split()[1])
+        return pid, self._expect("ready")[0]
+
+    def kill(self, pid: int) -> tuple[list[tuple[float, str]], int]:
+        """SIGKILL the importer (unless it has finished): every line it wrote after 'ready', and how it ended."""
+        with contextlib.suppress(ProcessLookupError):  # it has finished and been reaped
+            os.kill(pid, signal.SIGKILL)
+        out = []
+        while True:
+            when, line = self._next()
+            if line.startswith("ended") or line == "(nothing)":
+                return out, int(line.split()[1]) if line.startswith("ended") else 0
+            out.append((when, line))
+
+    def close(self) -> None:
+        """End the zygote."""
+        self.process.kill()
         self.process.wait()
         for reader in self.readers:
             reader.join()
-        self.process.stdout.close()
-        self.process.stderr.close()
-        out = []
-        while not self.lines.empty():
-            out.append(self.lines.get())
-        return out
 
     def errors(self) -> str:
-        """What the importer wrote on stderr (once it has ended)."""
+        """What the zygote and its importers wrote on stderr (once it has ended)."""
         return "".join(self.stderr)[-3000:]
 
 
@@ -239,18 +284,19 @@ def test_killed_imports_leave_each_upload_whole_or_absent(sample_file, tmp_path)
     work.parent.mkdir()
     original = _original_values(sample_file, files)
     per_file, held, phases, started = 0.25, set(), Counter(), time.monotonic()
+    zygote = Zygote()
     for round_ in range(ROUNDS):
         if round_ == 0 or len(held) == FILES:
             _fresh_copy(sample_file, work)
             held = set()
         todo = [f for f in files if f.path.name not in held]
         mode = "checkpoint" if round_ % 2 else "plain"
-        importer = Importer(work, mode, todo)
-        ready = importer.wait_ready()
+        pid, ready = zygote.start(work, mode, todo)
         time.sleep(rng.uniform(0, per_file * len(todo) * 1.1))  # somewhere in the stretch where commits happen
-        lines = importer.kill()
-        if importer.process.returncode not in (0, -signal.SIGKILL):
-            pytest.fail(f"seed {SEED}, round {round_}: the importer failed:\n{importer.errors()}")
+        lines, ended = zygote.kill(pid)
+        if ended not in (0, -signal.SIGKILL):
+            zygote.close()
+            pytest.fail(f"seed {SEED}, round {round_}: the importer failed ({ended}):\n{zygote.errors()}")
         done = [when for when, line in lines if line.startswith("committed")]
         if done:  # learn how long one file takes, so the kills keep falling among the commits
             per_file = 0.7 * per_file + 0.3 * (done[-1] - ready) / len(done)
@@ -260,6 +306,7 @@ def test_killed_imports_leave_each_upload_whole_or_absent(sample_file, tmp_path)
         now_held = _check(work, files, original, context)
         assert held <= now_held, f"{context}: committed uploads were lost: {held - now_held}"
         held = now_held
+    zygote.close()
     elapsed = time.monotonic() - started
     print(f"\n{ROUNDS} kills in {elapsed:.0f} s (seed {SEED}):")
     for (phase, mode), n in sorted(phases.items()):
