@@ -14,6 +14,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,14 +38,39 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@contextmanager
-def streamlit_server(db_path: Path, env: dict | None = None, *, warm: bool = True) -> Iterator[str]:
-    """A fresh dashboard server on a free port, serving the database at db_path; yields its URL. Warm, it is
-    `python -m ui.serve`, as `make run` starts it (the overview run once before serving); else plain
+@dataclass
+class Server:
+    """A dashboard server process, started by `launch`."""
+
+    process: subprocess.Popen
+    url: str
+
+    def wait_until_up(self, timeout: float = 60) -> None:
+        """Block until the server answers its health check; RuntimeError (with its output) if it never does."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
+                    if response.read() == b"ok":
+                        return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"server did not start: {self.process.stderr.read().decode()[-2000:]}") from None
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        """Kill it: nothing needs its graceful shutdown, which takes a second or two."""
+        self.process.kill()
+        self.process.wait()
+
+
+def launch(db_path: Path, env: dict | None = None, *, warm: bool = True) -> Server:
+    """Start a fresh dashboard server on a free port, serving the database at db_path (without waiting for it). Warm,
+    it is `python -m ui.serve`, as `make run` starts it (the overview run once before serving); else plain
     `streamlit run dashboard.py`, whose first visitor is its very first run."""
     port = _free_port()
     launcher = ["-m", "ui.serve"] if warm else ["-m", "streamlit", "run", "dashboard.py"]
-    proc = subprocess.Popen(
+    process = subprocess.Popen(
         [sys.executable, *launcher, "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT,
@@ -52,22 +78,18 @@ def streamlit_server(db_path: Path, env: dict | None = None, *, warm: bool = Tru
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    return Server(process, f"http://127.0.0.1:{port}")
+
+
+@contextmanager
+def streamlit_server(db_path: Path, env: dict | None = None, *, warm: bool = True) -> Iterator[str]:
+    """A fresh dashboard server (see `launch`) serving the database at db_path; yields its URL once it is up."""
+    server = launch(db_path, env, warm=warm)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read() == b"ok":
-                        break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"server did not start: {proc.stderr.read().decode()[-2000:]}") from None
-                time.sleep(0.3)
-        yield url
+        server.wait_until_up()
+        yield server.url
     finally:
-        proc.kill()  # nothing needs its graceful shutdown, which takes a second or two
-        proc.wait()
+        server.stop()
 
 
 @contextmanager

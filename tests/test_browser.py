@@ -55,21 +55,22 @@ def browser():
         yield browser
 
 
-def _wait_until_drawn(page, selector: str | None = CHART, sidebar: bool = True) -> None:
+def _wait_until_drawn(page, selector: str | None = CHART, sidebar: bool = True, timeout: int = 30_000) -> None:
     if sidebar:
-        page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=30_000)
+        page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=timeout)
     if selector:
-        page.wait_for_selector(selector, timeout=30_000)
+        page.wait_for_selector(selector, timeout=timeout)
     # Let Streamlit finish the run (the status widget disappears) before looking.
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
 
 
 @pytest.mark.parametrize(("path", "title_zh", "title_en", "drawn"), PAGES, ids=[p[0] or "overview" for p in PAGES])
 def test_direct_url_on_a_fresh_server(browser, db_path, path, title_zh, title_en, drawn):
-    # The first visit is what a fresh server gets wrong: the page must draw, in one language, alternating from page to
-    # page (the navigation's titles in both languages are tests/test_pages.py's, which is much quicker).
+    # The first visit is what a fresh server gets wrong: on a server that has served nobody (not even warmed), the
+    # page must draw, in one language, alternating from page to page (the navigation's titles in both languages are
+    # tests/test_pages.py's, which is much quicker).
     lang, title = ("zh", title_zh) if PAGES.index((path, title_zh, title_en, drawn)) % 2 == 0 else ("en", title_en)
-    with streamlit_server(db_path) as url:
+    with streamlit_server(db_path, warm=False) as url:
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         errors: list[str] = []
         page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
