@@ -6,9 +6,11 @@ DB := $(or $(PILOT_DB),data/pilot_cities.duckdb)
 UV := $(VENV)/bin/uv
 # uv installs the pinned packages far quicker than pip does (see the README's "Dependencies").
 UV_VERSION := 0.13.9
-INSTALL := $(UV) pip install --quiet --compile-bytecode --python $(PY)
+INSTALL := $(UV) pip install --quiet --python $(PY)
+# Python keeps the modules it compiles (where the environment says not to, every process would compile them again).
+unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run test test-fast lint format bench screenshots setup setup-dev clean
+.PHONY: run test test-fast pytest lint format bench screenshots setup setup-dev clean
 
 setup: $(VENV)/.installed  # what running needs
 
@@ -32,11 +34,14 @@ $(DB): | $(VENV)/.installed
 run: setup $(DB)
 	$(PY) -m ui.serve  # streamlit run dashboard.py, with the app's modules loaded before the first visit
 
-test: lint  # everything, as CI runs it
-	$(PY) -m pytest -n 2 --dist worksteal
+test: setup-dev  # everything, as CI runs it: lint and the type check beside the tests
+	$(MAKE) --no-print-directory -j2 lint pytest
 
-test-fast: lint  # the edit loop: no browser, kill or benchmark tests
-	$(PY) -m pytest -n 2 --dist worksteal -m "not browser and not kill and not benchmark"
+test-fast: setup-dev  # the edit loop: no browser, kill or benchmark tests
+	$(MAKE) --no-print-directory -j2 lint pytest PYTEST_ARGS='-m "not browser and not kill and not benchmark"'
+
+pytest: setup-dev
+	$(PY) -m pytest -n 2 --dist worksteal $(PYTEST_ARGS)
 
 lint: setup-dev
 	$(PY) -m ruff check .

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.apptest import scan_components_once
+
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = str(ROOT / "dashboard.py")
 FLOOR_APP = str(ROOT / "benchmarks" / "floor_app.py")
@@ -224,6 +226,7 @@ def main(argv=None) -> int:
     import streamlit.logger
 
     _share_script_cache()
+    scan_components_once()
     streamlit.logger.set_log_level("error")  # AppTest outside a server warns on every run
     for page in chosen:  # once each first: imports and the process's one-off set-up are not what we measure
         _clear_caches()

@@ -1,6 +1,6 @@
 """The benchmark: page times, imports, the deck, memory and time to first chart, as the programme grows.
 
-    .venv/bin/python benchmarks/run.py [--json] [--save FILE] [--scales 1 10 100] [--repeats 5] [--no-browser]
+    .venv/bin/python benchmarks/run.py [--json] [--save] [--scales 1 10 100] [--repeats 5] [--no-browser]
 
 Builds sample databases 1, 10 and 100 times the size (`python -m metrics init --scale N`: 65, 650 and 6,500
 pilots over the same years) in a temporary folder, then measures, each part in a process of its own:
@@ -9,7 +9,8 @@ pilots over the same years) in a temporary folder, then measures, each part in a
 - a 10,000- and a 100,000-row import against DuckDB's own read of the same file (benchmarks/imports.py);
 - the standard deck; the peak memory of each scale's process;
 - the time to the first drawn chart of the overview in Chromium, on a fresh server (benchmarks/browser.py).
-Prints a report with the targets of issue 7, or with --json one object holding every figure.
+Prints a report with the performance targets, or with --json one object holding every figure; --save also writes the
+report into docs/performance.md (between its bench markers) and every figure into docs/performance.json.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 
-# (what, how it is checked): the targets of issue 7.
+# (what, how it is checked): the performance targets.
 TARGETS = (
     ("warm rerun <= 1.5x floor at scale 1", lambda r: _worst_ratio(r, 1) <= 1.5),
     ("warm rerun <= 2x floor at scale 100", lambda r: _worst_ratio(r, 100) <= 2.0),
@@ -207,15 +208,30 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="runs per figure (medians are reported)")
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium measurement")
     parser.add_argument("--warm-runs", type=int, default=30, help="warm reruns (and floor reruns) per page")
-    parser.add_argument("--save", type=Path, metavar="FILE", help="also write every figure as JSON to FILE")
+    parser.add_argument("--save", action="store_true", help="also write the report into docs/performance.md")
     parser.add_argument("--import-rows", type=int, nargs="+", default=[10_000, 100_000], metavar="ROWS",
                         help="sizes of the imported files (into the largest scale's database)")  # fmt: skip
     args = parser.parse_args(argv)
     result = measure(sorted(set(args.scales)), args.repeats, not args.no_browser, args.import_rows, args.warm_runs)
     if args.save:
-        args.save.write_text(json.dumps(result, indent=1) + "\n")
+        save(result)
     print(json.dumps(result, indent=1) if args.json else report(result))
     return 0
+
+
+DOC = ROOT / "docs" / "performance.md"
+MARKERS = ("<!-- bench:start -->", "<!-- bench:end -->")
+
+
+def save(result: dict) -> None:
+    """The report into docs/performance.md between its markers (the prose around them is kept), and every figure
+    into docs/performance.json beside it."""
+    text = DOC.read_text(encoding="utf-8")
+    start, end = MARKERS
+    before, rest = text.split(start, 1)
+    _, after = rest.split(end, 1)
+    DOC.write_text(f"{before}{start}\n{report(result)}\n{end}{after}", encoding="utf-8")
+    DOC.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -14,10 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-# Password hashes in tests take microseconds (argon2's cheapest profile); set before anything hashes, and inherited
-# by the CLI and servers the tests start. Stored hashes carry their parameters, so verifying is unaffected.
-os.environ.setdefault("PILOT_ARGON2_PROFILE", "CHEAPEST")
-
+from benchmarks.apptest import scan_components_once
 from metrics.domain import registry
 from metrics.domain.roles import Actor, cli_actor
 from metrics.store.cities import insert_cities
@@ -26,6 +23,11 @@ from metrics.store.database import Database, open_database
 from metrics.store.figures import insert_values
 from metrics.store.meta import data_version
 from metrics.store.uploads import record_upload
+
+# Password hashes in tests take microseconds (argon2's cheapest profile): set before anything hashes (the hasher is
+# made at the first), and inherited by the CLI and servers the tests start. A stored hash carries its parameters.
+os.environ.setdefault("PILOT_ARGON2_PROFILE", "CHEAPEST")
+scan_components_once()
 
 SAMPLE_END_YEAR = 2025  # the sample's last year in tests: rows for the year after are new rows
 EDITOR = Actor("pytest", "editor", "password")  # who commits and undoes in tests

@@ -1,4 +1,4 @@
-"""Every indicator's query runs, and aggregation follows the rules in DESIGN.md."""
+"""Every indicator's query runs, and aggregation follows the rules the README states."""
 
 import math
 

@@ -5,7 +5,7 @@ import pytest
 
 from metrics.domain import registry
 
-# The data contract, copied from DESIGN.md: table, column, zh header, en label, kind.
+# The data contract (the README's data section): table, column, zh header, en label, kind.
 CONTRACT = [
     ("matching_activities", "activities", "对接活动（场）", "Matching activities held", "flow"),
     ("matching_activities", "experts_participating", "参与专家（人次）", "Expert participations", "flow"),

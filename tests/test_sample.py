@@ -7,7 +7,7 @@ from conftest import SAMPLE_END_YEAR
 from metrics.store import sample
 from metrics.store.series import series
 
-# Published by CAST (DESIGN.md, seed 004): indicator, years summed, total.
+# Published by CAST (data/README.md): indicator, years summed, total.
 PUBLISHED = [
     ("activities", (2014, 2016), 432),
     ("agreements", (2014, 2016), 1984),

@@ -143,7 +143,7 @@ def chart_data(spec: specs.ChartSpec, lang: str) -> specs.ChartData:
 def _figure(data_key: tuple, spec: specs.ChartSpec, lang: str, style: Style) -> go.Figure:
     figure = charts.figure(_chart_data(data_key, spec, lang), style)
     # Kept in Plotly's JSON form, arrays already encoded (and not validated again: it was, when built). Streamlit
-    # serialises the figure on every rerun, and encoding the map's arrays took 40% of that.
+    # serialises the figure on every rerun, and encoding the map's arrays was much of that.
     return go.Figure(json.loads(pio.to_json(figure, validate=False)), _validate=False)
 
 

@@ -132,8 +132,7 @@ def numbers(table: Table, index: int, ind: BaseIndicator, report: Report, bad: n
     if not pc.all(pc.string_is_ascii(raw)).as_py():  # NFKC (full-width digits) changes nothing in ASCII
         text = pa.array([unicodedata.normalize("NFKC", v).strip() for v in raw.to_pylist()], pa.string())
     pattern, arrow_type = _PLAIN[ind.sql_type]
-    # Digits alone are plain (and never "not reported"); only the other cells are asked the regex, which took
-    # half the column's time when every cell was.
+    # Digits alone are plain (and never "not reported"); only the other cells are asked the regex, which is slow.
     plain = pc.and_(pc.ascii_is_decimal(text), pc.less_equal(pc.utf8_length(text), _DIGITS[ind.sql_type]))
     plain = plain.to_numpy(zero_copy_only=False).copy()
     missing = np.zeros(len(text), dtype=bool)

@@ -93,7 +93,7 @@ class CellKind(UploadKind):
         """File rows all of whose cells are new (inserted), with a changed cell (updated), or neither."""
         if changes.empty:
             return dict(NO_COUNTS)
-        # Per file row, by counting into arrays indexed by row number (grouping a million cells took 60 ms).
+        # Per file row, by counting into arrays indexed by row number (far quicker than grouping a million cells).
         row = changes["row"].to_numpy(dtype="int64")
         status = changes["status"]  # compared as it is held (Arrow), not as a million Python strings
         cells = np.bincount(row)

@@ -59,7 +59,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # Unicode categ
 
 def _checked(text: str) -> str:
     """Refuse text with control characters (binary data that happened to decode)."""
-    # Arrow's regex engine scans a large file in half the time Python's takes.
+    # Arrow's regex engine scans a large file quicker than Python's.
     if pc.any(pc.match_substring_regex(pa.array([text], pa.large_string()), _CONTROL.pattern)).as_py():
         raise not_text()
     return text

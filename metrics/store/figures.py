@@ -24,7 +24,7 @@ def figure_changes(cur: Cursor, rows: pd.DataFrame) -> pd.DataFrame:
     """Every reported cell of a checked figures file against the database, one row per cell: file row, table,
     city_code, year, column, old and new (as text), old_upload_id, row_created and status (new, changed,
     unchanged). Cells not reported are not changes. Grouped by table and column, in no order within a group: so
-    grouped, they go into cell_history in half the time (DuckDB compresses runs of the same names)."""
+    grouped, they go into cell_history much quicker (DuckDB compresses runs of the same names)."""
     joined: list[str] = []
     cells: list[str] = []
     for table in registry.VALUE_TABLES:
@@ -61,7 +61,7 @@ def _as_text(column: str, alias: str) -> str:
         return text
     if sql_type != "DECIMAL(18,2)":
         raise ValueError(f"no text form for {sql_type}")
-    # DuckDB writes two decimals ("12.50", "12.00"); trimmed by suffix, as rtrim(.., '0') took six times as long.
+    # DuckDB writes two decimals ("12.50", "12.00"); trimmed by suffix, as rtrim(.., '0') is much slower.
     return (f"CASE WHEN suffix({text}, '.00') THEN left({text}, -3) WHEN suffix({text}, '0') THEN left({text}, -1) "
             f"ELSE {text} END")  # fmt: skip
 
@@ -101,7 +101,7 @@ def write_figures(cur: Cursor, rows: pd.DataFrame, upload_id: int) -> None:
     changed cell updated, new rows inserted, each marked with the upload. Cells not reported keep their values.
 
     Straight from the file's rows, in the transaction that records them and with the data they were checked
-    against: pivoting the history back into rows (apply_history) took a fifth of a 100,000-row import.
+    against: pivoting the history back into rows (apply_history) was a large part of a big import.
     """
     with registered(cur, "file_rows", rows):
         for table in registry.VALUE_TABLES:

@@ -22,7 +22,7 @@ EVENTS_CSV = Path(__file__).resolve().parents[2] / "data" / "sample_events.csv"
 SEED = "pilot-cities-sample-v1"
 MAX_SCALE = 100  # copies of each unit the scale generator can name (two-digit suffixes of the codes)
 
-# CAST's published programme figures (seed 004): sums over 2014-2016, and the talent pool at the end of 2016.
+# CAST's published programme figures (data/README.md): sums over 2014-2016, and the talent pool at the end of 2016.
 CALIBRATION_YEARS = (2014, 2015, 2016)
 PUBLISHED_TOTALS = {"activities": 432, "agreements": 1984, "stations_founded": 1331, "subcenters_founded": 10}
 TALENT_POOL_2016 = 10_268  # "a talent tank of over 10,000 experts"

@@ -14,7 +14,10 @@ from ..domain.roles import ROLES
 from .meta import get_meta, set_meta
 from .transactions import Cursor, transaction
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 4
+# The kinds of upload the uploads table accepts (ingest/kinds/ holds each one's code). A new kind's migration
+# rebuilds the table with its name added (see _rebuilt_uploads), beside creating its own tables.
+UPLOAD_KINDS = ("sample", "cities", "figures", "events")
 
 
 def _value_table_ddl(table: str) -> str:
@@ -28,7 +31,11 @@ CREATE TABLE {table} (
 );"""
 
 
-def _uploads_ddl(name: str, kinds_check: str = "") -> str:
+def _kinds_check(kinds: tuple[str, ...]) -> str:
+    return f" CHECK (kind IN ({', '.join(repr(k) for k in kinds)}))"
+
+
+def _uploads_ddl(name: str, kinds_check: str) -> str:
     return f"""
 CREATE TABLE {name} (
     upload_id INTEGER PRIMARY KEY DEFAULT nextval('upload_id_seq'),
@@ -86,7 +93,7 @@ def schema_ddl() -> str:
     # DuckDB refuses UPDATEs of a referenced row, which would block corrections to the cities table.
     return f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE SEQUENCE upload_id_seq START 1;{_uploads_ddl("uploads")}
+CREATE SEQUENCE upload_id_seq START 1;{_uploads_ddl("uploads", _kinds_check(UPLOAD_KINDS))}
 CREATE TABLE cell_history (
     upload_id INTEGER NOT NULL,
     table_name TEXT NOT NULL,
@@ -122,17 +129,17 @@ def create_schema(cur: Cursor) -> None:
     set_meta(cur, "data_version", "0")
 
 
-# The uploads table's columns at version 3 (version 4 added undone_by).
+# The uploads table's columns at version 3 (version 4 added undone_by: a rebuild from then on copies it too).
 _UPLOAD_COLUMNS = ("upload_id, file_name, sha256, kind, created_at, created_by, rows_inserted, rows_updated, "
                    "rows_unchanged, status, undone_at")  # fmt: skip
 
 
-def _rebuilt_uploads(name: str, kinds_check: str, columns: str = _UPLOAD_COLUMNS) -> tuple[str, ...]:
-    """Statements that rebuild the uploads table as `name`, keeping `columns` (a CHECK can only change with its
-    table)."""
+def _rebuilt_uploads(name: str, kinds_check: str) -> tuple[str, ...]:
+    """Statements that rebuild the uploads table as `name` with another CHECK on its kinds (a CHECK can only change
+    with its table)."""
     return (
         _uploads_ddl(name, kinds_check),
-        f"INSERT INTO {name} ({columns}) SELECT {columns} FROM uploads",
+        f"INSERT INTO {name} ({_UPLOAD_COLUMNS}) SELECT {_UPLOAD_COLUMNS} FROM uploads",
         "DROP TABLE uploads",
         f"ALTER TABLE {name} RENAME TO uploads",
     )
@@ -145,12 +152,10 @@ MIGRATIONS = {
         "ALTER TABLE cell_history ADD COLUMN row_created BOOLEAN DEFAULT false",
     ),
     3: (  # the events tables, and 'events' among the upload kinds (a CHECK can only change with its table)
-        *_rebuilt_uploads("uploads_v3", " CHECK (kind IN ('sample', 'cities', 'figures', 'events'))"),
+        *_rebuilt_uploads("uploads_v3", _kinds_check(("sample", "cities", "figures", "events"))),
         _EVENTS_DDL,
     ),
     4: ("ALTER TABLE uploads ADD COLUMN IF NOT EXISTS undone_by TEXT", _USERS_DDL),  # v3 tables made here have it
-    # Upload kinds are the ingest package's to know (a new kind is a module there): no CHECK names them any more.
-    5: _rebuilt_uploads("uploads_v5", "", f"{_UPLOAD_COLUMNS}, undone_by"),
 }
 
 
