@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 
 import numpy as np
@@ -59,6 +60,18 @@ def duplicate_columns(table: Table, columns: list[str | None], report: Report) -
                     "列“{h}”与“{o}”是同一列，只能出现一次。", "Columns '{h}' and '{o}' are the same column; keep one."
                 ).format(h=headers[-1], o=headers[0]),
             )
+
+
+def keyed_rows(
+    report: Report, table: Table, columns: Sequence[str | None]
+) -> Iterator[tuple[int, dict[str, str], dict[str, str]]]:
+    """Each row that is not ragged, as (row number, cells by column key, header by column key); a short row's
+    missing cells are blank."""
+    headers = {c: table.header[i] for i, c in enumerate(columns) if c}
+    ragged = ragged_rows(report, table)
+    for number, cells, skip in zip(table.row_numbers.tolist(), table.rows, ragged, strict=True):
+        if not skip:
+            yield number, {c: (cells[i] if i < len(cells) else "") for i, c in enumerate(columns) if c}, headers
 
 
 def ragged_rows(report: Report, table: Table) -> np.ndarray:

@@ -14,7 +14,7 @@ from ...domain.programme import CITY_FIELDS, KINDS, MIN_YEAR, REGIONS, max_year
 from ...store.cities import city_rows, list_cities
 from ...store.history import CHANGE_COLUMNS, apply_history
 from ...store.transactions import Cursor
-from ..checks import IGNORED_HEADERS, check_columns, normalise, ragged_rows
+from ..checks import IGNORED_HEADERS, check_columns, keyed_rows, normalise
 from ..kind import CellKind, cell_change
 from ..report import Report
 from ..table import Table
@@ -61,13 +61,8 @@ def check_cities(cur: Cursor, table: Table) -> Report:
     names: dict[str, int] = {}
     stored = list_cities(cur)
     stored_names = dict(zip(stored["name_zh"], stored["city_code"], strict=True))
-    ragged = ragged_rows(report, table)
-    for number, cells, skip in zip(table.row_numbers.tolist(), table.rows, ragged, strict=True):
-        if skip:
-            continue
+    for number, row, headers in keyed_rows(report, table, columns):
         before = len(report.issues)
-        row = {c: (cells[i] if i < len(cells) else "") for i, c in enumerate(columns) if c}
-        headers = {c: table.header[i] for i, c in enumerate(columns) if c}
         _check_city_row(row, headers, report, number)
         for field_, seen in (("city_code", codes), ("name_zh", names)):
             if row[field_] in seen:

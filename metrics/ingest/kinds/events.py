@@ -18,7 +18,7 @@ from ...domain.programme import MIN_YEAR, max_year
 from ...store import events
 from ...store.history import CHANGE_COLUMNS
 from ...store.transactions import Cursor
-from ..checks import IGNORED_HEADERS, check_columns, normalise, ragged_rows
+from ..checks import IGNORED_HEADERS, check_columns, keyed_rows, normalise
 from ..kind import STATUSES, UploadKind
 from ..report import Report
 from ..table import Table
@@ -84,13 +84,8 @@ def check_events(cur: Cursor, table: Table) -> Report:
     last_year = max_year()
     parsed: list[dict] = []
     seen: dict[tuple[date, str], int] = {}
-    ragged = ragged_rows(report, table)
-    for number, cells, skip in zip(table.row_numbers.tolist(), table.rows, ragged, strict=True):
-        if skip:
-            continue
+    for number, cell, headers in keyed_rows(report, table, columns):
         before = len(report.issues)
-        cell = {c: (cells[i] if i < len(cells) else "") for i, c in enumerate(columns) if c}
-        headers = {c: table.header[i] for i, c in enumerate(columns) if c}
         when = _event_date(cell["event_date"], report, number, headers["event_date"], last_year)
         title_zh = _event_title(cell["title_zh"].strip(), report, number, headers["title_zh"])
         title_en = _event_title(unicodedata.normalize("NFKC", cell["title_en"]).strip(), report, number,
