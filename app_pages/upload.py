@@ -1,6 +1,7 @@
 """Upload: templates, a file checked and previewed before anything is written, the history, undo."""
 
 import functools
+import hashlib
 
 import streamlit as st
 
@@ -13,7 +14,15 @@ from metrics.store.series import year_span
 from metrics.store.uploads import undoable_uploads
 from ui import auth, data, show, state
 
-PREVIEW_CELLS = 2000  # listed cell by cell; a 100,000-row file changes most of a million cells
+PREVIEW_CELLS = 2000
+UPLOAD_TYPES = (
+    "csv",
+    "txt",
+    "xlsx",
+    "xls",
+    "xlsb",
+    "ods",
+)  # listed cell by cell; a 100,000-row file changes most of a million cells
 
 v = state.view()
 t, lang = v.t, v.lang
@@ -91,14 +100,27 @@ def _confirm(shown: uploads.Prepared, content: bytes) -> None:
 
 
 uploaded = st.file_uploader(
-    t(Text("选择文件（CSV、TXT 或 Excel .xlsx）", "Choose a file (CSV, TXT or Excel .xlsx)")),
-    type=["csv", "txt", "xlsx"],
+    t(Text("选择文件（CSV、TXT，或 Excel .xlsx/.xls/.xlsb、WPS/LibreOffice .ods 工作簿）",
+           "Choose a file (CSV, TXT, or an Excel .xlsx/.xls/.xlsb or .ods workbook)")),
+    type=list(UPLOAD_TYPES),
     key=f"upload_file_{st.session_state.setdefault('upload_round', 0)}",  # a new key empties it after a commit
-)
+)  # fmt: skip
 if uploaded is not None:
     content = uploaded.getvalue()
-    prepared = data.prepared_upload(content, uploaded.name)
+    # The officer picks the sheet when several hold tables; the choice is the file's own (keyed by its content).
+    sheet_key = f"upload_sheet_{hashlib.sha256(content).hexdigest()[:16]}"
+    prepared = data.prepared_upload(content, uploaded.name, st.session_state.get(sheet_key))
+    if len(prepared.sheets) > 1:
+        st.selectbox(
+            t(Text("要读取的工作表", "Sheet to read")),
+            prepared.sheets,
+            index=None,
+            placeholder=t(Text("请选择一个工作表", "Choose a sheet")),
+            key=sheet_key,
+        )
     report = prepared.report
+    for note in report.read:
+        st.info(show.escaped(note(lang)), icon=":material/table_view:")
     issues = upload_tables.issues_table(report, lang)
     if not report.ok:
         refused = Text(

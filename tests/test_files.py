@@ -38,8 +38,11 @@ def _exact(text: str) -> table.Table:
                         encoding="utf-8", delimiter=delimiter)  # fmt: skip
 
 
-def _view(table: table.Table) -> tuple:
-    return (table.header, table.header_row, table.width, table.row_numbers.tolist(), table.rows, table.too_long)
+def _view(read: table.Table | list[table.Table]) -> tuple:
+    """What a reader made of a file (of a workbook, every sheet), to compare readers."""
+    if isinstance(read, list):
+        return tuple(_view(t) for t in read)
+    return (read.sheet, read.header, read.header_row, read.width, read.row_numbers.tolist(), read.rows, read.too_long)
 
 
 HEAD = text_files._HEAD  # the delimiter is sniffed from the first line that is not blank, found in the file's head
@@ -244,7 +247,7 @@ def test_excel_files_other_tools_write_read_alike(what, fill, patch, fast):
     assert (got is not None) == fast, what
     exact = workbooks._read_xlsx_exact(data)
     assert _view(exact) == _view(workbooks._read_xlsx_exact(_workbook(fill))) or not fast  # nothing dropped
-    assert _view(reader.read_table(data)) == _view(got if got is not None else exact)
+    assert _view(reader.read_tables(data)) == _view(got if got is not None else exact)
 
 
 @pytest.mark.parametrize(("what", "fill", "active", "fast"), WORKBOOKS, ids=[w[0] for w in WORKBOOKS])
@@ -259,7 +262,7 @@ def test_the_fast_excel_reader_agrees_with_openpyxl_or_declines(what, fill, acti
     exact = workbooks._read_xlsx_exact(data if active is None else _workbook(fill))
     if got is not None:
         assert _view(got) == _view(exact)
-    assert _view(reader.read_table(data)) == _view(exact)  # whichever reads it
+    assert _view(reader.read_tables(data)) == _view(exact)  # whichever reads it
 
 
 def test_an_excel_file_that_expands_a_hundred_times_is_refused():

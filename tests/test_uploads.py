@@ -55,7 +55,7 @@ BAD = [
     ("bad-years.csv", 2, "年份", "Year '1999' is not valid"),
     ("bad-years.csv", 3, "年份", "Year '2100' is not valid"),
     ("bad-one-row-of-many.csv", 38, "对接活动（场）", "'abc' is not a number"),
-    ("bad-misspelt-header.csv", 1, "签定合作协议", "did you mean '签订合作协议'"),
+    ("bad-misspelt-header.csv", 1, "签定合作协议", "did you mean '签订合作协议（项）'"),
     ("bad-negative-and-fraction.csv", 2, "对接活动（场）", "must not be negative"),
     ("bad-negative-and-fraction.csv", 2, "签订合作协议（项）", "must be a whole number"),
     ("bad-unknown-city.csv", 2, "城市", "Unknown city '杭洲'. The closest are:"),

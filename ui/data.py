@@ -164,13 +164,14 @@ def data_key() -> tuple:
     return getattr(_RUN, "key", None) or st.session_state.get("_data_key") or refresh_data_version()
 
 
-def prepared_upload(content: bytes, file_name: str):
-    """An uploaded file validated and previewed once per content and data version (not again on every rerun)."""
+def prepared_upload(content: bytes, file_name: str, sheet: str | None = None):
+    """An uploaded file validated and previewed once per content, sheet and data version (not again on every
+    rerun)."""
     from metrics.ingest import uploads  # only the upload page needs it
 
-    key = (hashlib.sha256(content).hexdigest(), file_name, st.session_state.get("_data_key"))
+    key = (hashlib.sha256(content).hexdigest(), file_name, sheet, st.session_state.get("_data_key"))
     cached = st.session_state.get("_prepared_upload")
     if cached is None or cached[0] != key:
-        cached = (key, uploads.prepare(database(), content, file_name))
+        cached = (key, uploads.prepare(database(), content, file_name, sheet))
         st.session_state["_prepared_upload"] = cached
     return cached[1]

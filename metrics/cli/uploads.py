@@ -20,7 +20,10 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     """Register import, history and undo."""
     what = ", ".join(kind.what.en for kind in reversed(kinds.KINDS))
     imp = commands.add_parser("import", parents=[common], help=f"validate and load a file: {what}")
-    imp.add_argument("file", help="CSV/TXT or XLSX file (its kind is told from its headers)")
+    imp.add_argument(
+        "file", help="CSV/TXT, or an .xlsx, .xls, .xlsb or .ods workbook (its kind is told from its headers)"
+    )
+    imp.add_argument("--sheet", default=None, help="the workbook sheet to read (default: the one that holds a table)")
     imp.add_argument("--dry-run", action="store_true", help="validate and show what would change; write nothing")
     imp.add_argument("--json", action="store_true", help="print one JSON object")
     imp.add_argument("--by", default=None, help="who is loading it (default: $USER)")
@@ -44,15 +47,17 @@ def run_import(args: argparse.Namespace, lang: str) -> int:
     database = open_database(args.db)
     upload_id = None
     if args.dry_run:
-        prepared = uploads.prepare(database, data, path.name)
+        prepared = uploads.prepare(database, data, path.name, args.sheet)
     else:
-        prepared, upload_id = uploads.load(database, data, path.name, actor(args))
+        prepared, upload_id = uploads.load(database, data, path.name, actor(args), args.sheet)
     report = prepared.report
     counts = prepared.counts if report.ok else {"inserted": 0, "updated": 0, "unchanged": 0}
     issues = [i.as_dict(lang) for i in report.sorted_issues()]
     result = {
         "ok": report.ok,
         "kind": report.kind,
+        "sheet": prepared.sheet,
+        "read": [note(lang) for note in report.read],
         "errors": [i for i in issues if i["level"] == "error"],
         "warnings": [i for i in issues if i["level"] == "warning"],
         **counts,
@@ -62,10 +67,15 @@ def run_import(args: argparse.Namespace, lang: str) -> int:
     if args.json:
         print_json(result)
         return EXIT_OK if report.ok else EXIT_REFUSED
+    for note in report.read:
+        print(note(lang), file=sys.stderr)
     for issue in issues:
         where = Text("第 {r} 行", "row {r}").format(r=issue["row"])(lang) if issue["row"] else ""
+        if issue["sheet"]:
+            where = Text("工作表“{s}”{w}", "sheet '{s}' {w}").format(s=issue["sheet"], w=where)(lang).strip()
         column = f" [{issue['column']}]" if issue["column"] else ""
-        print(f"{str(issue['level']).upper()} {where}{column}: {issue['message']}", file=sys.stderr)
+        place = f" {where}{column}" if where or column else ""
+        print(f"{str(issue['level']).upper()}{place}: {issue['message']}", file=sys.stderr)
     if not report.ok:
         print(Text("文件被拒绝，未写入任何数据。", "The file was refused; nothing was written.")(lang), file=sys.stderr)
         return EXIT_REFUSED

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 
 import numpy as np
@@ -24,17 +24,48 @@ MAX_COUNT = 2**31 - 1  # counts are stored as 32-bit integers
 NUMBER = re.compile(r"(\d{1,3}(,\d{3})+|\d+)(\.\d+)?")  # commas only as thousands separators
 NOT_REPORTED = {"", "-", "—", "–", "n/a", "na", "无", "/"}
 IGNORED_HEADERS = {"序号", "no", "no.", "备注", "notes", "note", "remarks"}
+# What a total row's city (or 序号) cell says, as normalise gives it: such a row is never read as a city.
+TOTAL_WORDS = {"合计", "总计", "小计", "共计", "总合计", "全市", "全省", "全国", "汇总", "总数", "合计数", "全部",
+               "全部试点", "total", "totals", "subtotal", "grandtotal", "sum", "all"}  # fmt: skip
+
+
+def is_total(cell: str) -> bool:
+    """Whether a cell names a total row (合计, 总计, 小计, Total …), whatever its spaces and punctuation."""
+    return normalise(cell).strip(":：.。") in TOTAL_WORDS
 
 
 def normalise(text: str) -> str:
     """A header or name as compared: NFKC (full width to half width), lower case, no spaces, no trailing unit."""
-    text = unicodedata.normalize("NFKC", text).strip().lower()
+    text = without_invisible(unicodedata.normalize("NFKC", text)).strip().lower()
     if "(" in text:  # checked first: a city list builds thousands of these
         text = _TRAILING_UNIT.sub("", text)
     return "".join(text.split())  # str.split() splits at what the regex \s matches (str.isspace), but faster
 
 
 _TRAILING_UNIT = re.compile(r"\([^()]*\)\s*$")
+
+
+_INVISIBLE = re.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+
+
+def without_invisible(text: str) -> str:
+    """The text without zero-width and direction characters (which no one means to type)."""
+    return _INVISIBLE.sub("", text) if not text.isascii() else text
+
+
+def shown(text: str) -> str:
+    """The text with its invisible characters made visible, as 杭州市<U+200B>, for messages."""
+    return _INVISIBLE.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
+
+
+def column_letter(index: int) -> str:
+    """A column's letter as a spreadsheet shows it (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def check_columns(table: Table, columns: list[str | None], needed: dict[str, Text], report: Report) -> None:
@@ -97,29 +128,40 @@ def ragged_rows(report: Report, table: Table) -> np.ndarray:
     return ragged
 
 
-def each_distinct(table: Table, index: int, resolve, report: Report, bad: np.ndarray) -> np.ndarray:
-    """A column's cells resolved by `resolve(raw) -> (value, error Text | None)`, called once per distinct cell.
+def each_distinct(
+    table: Table, index: int, resolve: Callable[[str], tuple[object, Text | None, Text | None]], report: Report,
+    bad: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """A column's cells resolved by `resolve(raw) -> (value, error, warning)`, called once per distinct cell.
 
-    Rows whose cell is an error get it reported and are marked in `bad`; their value is None.
+    Rows whose cell is an error get it reported and are marked in `bad`; their value is None. A warning (a city
+    read from a former name) is reported on each row it concerns.
     """
     cells = table.column(index)
     distinct = pc.unique(cells)
     resolved = [resolve(raw) for raw in distinct.to_pylist()]
     position = pc.index_in(cells, distinct).to_numpy()
-    values = np.array([value for value, _ in resolved], dtype=object)[position]
+    values = np.array([value for value, _, _ in resolved], dtype=object)[position]
     header = table.header[index]
-    for k, (_, error) in enumerate(resolved):
-        if error is not None:
+    for k, (_, error, warning) in enumerate(resolved):
+        if error is not None or warning is not None:
             for i in np.flatnonzero(position == k):
-                report.add(int(table.row_numbers[i]), header, "error", error)
-                bad[i] = True
+                if error is not None:
+                    report.add(int(table.row_numbers[i]), header, "error", error)
+                    bad[i] = True
+                else:
+                    report.add(int(table.row_numbers[i]), header, "warning", warning)  # type: ignore[arg-type]
     return values
+
+
+_YEAR = re.compile(r"(\d{4})(?:\.0+)?\s*(?:年度?)?")  # 2025, 2025.0, 2025 年, 2025年度
 
 
 def year_value(raw: str, last_year: int) -> tuple[int | None, Text | None]:
     """The year a cell holds, or the error saying why it holds none."""
-    text = unicodedata.normalize("NFKC", raw).strip().removesuffix("年")
-    if not re.fullmatch(r"\d{4}", text) or not MIN_YEAR <= int(text) <= last_year:
+    found = _YEAR.fullmatch(unicodedata.normalize("NFKC", raw).strip())
+    text = found.group(1) if found else ""
+    if not text or not MIN_YEAR <= int(text) <= last_year:
         return None, Text(
             "年份“{v}”无效：应为 {a} 至 {b} 之间的四位数年份。",
             "Year '{v}' is not valid: it must be a year from {a} to {b}.",
@@ -163,27 +205,89 @@ def numbers(table: Table, index: int, ind: BaseIndicator, report: Report, bad: n
         cells, numbers, header = raw.to_pylist(), table.row_numbers, table.header[index]
         patched = values.to_pylist()
         for i in others:
-            before = len(report.issues)
+            before = report.errors
             patched[i] = parse_number(cells[i], ind, report, int(numbers[i]), header)
-            bad[i] |= len(report.issues) > before
+            bad[i] |= report.errors > before
         values = pa.array(patched, arrow_type)
     return values
 
 
 def parse_number(raw: str, ind: BaseIndicator, report: Report, number: int, column: str) -> int | Decimal | None:
-    """A reported value: None for 'not reported', an int for counts, a Decimal for amounts; errors to report."""
+    """A reported value: None for 'not reported', an int for counts, a Decimal for amounts; errors to report, and
+    a warning for a value read from a cell with its unit (37场, 15.37亿)."""
     text = unicodedata.normalize("NFKC", raw).strip()
     if text.lower() in NOT_REPORTED:
         return None
-    value, problem = _number(text, ind)
+    value, problem, scaled = _with_unit(text, ind)
     if problem is not None:
         report.add(number, column, "error", problem.format(v=raw))
         return None
+    if scaled:
+        report.add(
+            number,
+            column,
+            "warning",
+            Text("“{v}”按 {n} {u} 读取。", "'{v}' read as {n} {u}.").format(
+                v=raw, n=f"{value:,}", u=Text(ind.unit_zh, ind.unit_en)
+            ),
+        )
     return value
 
 
-def _number(text: str, ind: BaseIndicator) -> tuple[int | Decimal | None, Text | None]:
-    """The value a cell's text holds, or the message (with {v} for the cell as written) saying why it holds none."""
+def quiet_number(raw: str, ind: BaseIndicator) -> int | Decimal | None:
+    """The value a cell holds as parse_number reads it, None where it holds none (nothing reported)."""
+    text = unicodedata.normalize("NFKC", raw).strip()
+    return None if text.lower() in NOT_REPORTED else _with_unit(text, ind)[0]
+
+
+# Units written in a cell after the number: the column's own unit (and what officers write for it) is dropped;
+# 万 and 亿 multiply. In a 万元 column a bare 万 is refused: 1.2万 could mean 1.2 万元 or 12,000 万元.
+SAME_UNIT = {
+    "场": {"场", "次", "场次"}, "人次": {"人次", "人", "名"}, "家": {"家", "个"}, "项": {"项", "个", "份"},
+    "个": {"个", "家", "处", "所"}, "人": {"人", "名"}, "万元": {"万元"},
+}  # fmt: skip
+_WITH_UNIT = re.compile(r"(?P<number>[\d,]+(\.\d+)?)\s*(?P<unit>[^\d\s,.]+)")
+
+
+def _with_unit(text: str, ind: BaseIndicator) -> tuple[int | Decimal | None, Text | None, bool]:
+    """_number, also for a number followed by its unit: (value, problem, whether a unit was read)."""
+    found = _WITH_UNIT.fullmatch(text)
+    if found is None:
+        return (*_number(text, ind), False)
+    unit = found.group("unit")
+    same = SAME_UNIT.get(ind.unit_zh, {ind.unit_zh})
+    money = ind.unit_zh == "万元"
+    if unit in same:
+        factor = Decimal(1)
+    elif money and unit in {"元", "亿元", "亿"}:
+        factor = {"元": Decimal("0.0001"), "亿元": Decimal(10_000), "亿": Decimal(10_000)}[unit]
+    elif not money and unit[:1] in {"万", "亿"} and (unit[1:] in same or not unit[1:]):
+        factor = Decimal(10_000) if unit[0] == "万" else Decimal(100_000_000)
+    elif money and unit == "万":
+        return (
+            None,
+            Text(
+                "“{v}”含义不明：在以万元为单位的列中，应写作万元数（如 1.2 表示 1.2 万元）。",
+                "'{v}' is ambiguous in a column of 10k CNY: write the amount in 10k CNY (1.2 for 1.2 万元).",
+            ),
+            False,
+        )
+    else:
+        return (
+            None,
+            Text(
+                "“{v}”的单位“{u}”与该列（{c}）不符；请只填写数值。",
+                "'{v}' has the unit '{u}', which is not this column's ({c}); enter the number alone.",
+            ).format(u=unit, c=ind.unit_zh),
+            False,
+        )
+    value, problem = _number(found.group("number"), ind, scale=factor)
+    return value, problem, True
+
+
+def _number(text: str, ind: BaseIndicator, scale: Decimal = Decimal(1)) -> tuple[int | Decimal | None, Text | None]:
+    """The value a cell's text holds (times `scale`), or the message (with {v} for the cell as written) saying why
+    it holds none."""
     if text.startswith("-") and NUMBER.fullmatch(text[1:]):
         return None, Text("数值不能为负：“{v}”。", "The value must not be negative: '{v}'.")
     if looks_like_formula(text):
@@ -198,7 +302,7 @@ def _number(text: str, ind: BaseIndicator) -> tuple[int | Decimal | None, Text |
             )
         return None, Text("“{v}”不是数值。", "'{v}' is not a number.")
     try:
-        value = Decimal(text.replace(",", ""))
+        value = Decimal(text.replace(",", "")) * scale
     except InvalidOperation:
         return None, Text("“{v}”不是数值。", "'{v}' is not a number.")
     if value >= (MAX_COUNT if ind.sql_type == "INTEGER" else MAX_VALUE):

@@ -58,6 +58,10 @@ class UploadKind(ABC):
         """Whether a file with this header is of this kind (kinds.detect asks each kind in turn)."""
 
     @abstractmethod
+    def knows(self, cell: str) -> bool:
+        """Whether one cell is a header of this kind's files (how layout.locate finds the header row)."""
+
+    @abstractmethod
     def check(self, cur: Cursor, table: Table) -> Report:
         """The file checked whole against the stored data: its issues and, when it has none, its parsed rows."""
 

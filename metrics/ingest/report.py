@@ -21,10 +21,12 @@ class Issue:
     column: str | None
     level: Level
     message: Text
+    sheet: str | None = None  # the workbook sheet it is on
 
     def as_dict(self, lang: str) -> dict[str, object]:
         """The issue as plain data, its message in one language."""
-        return {"row": self.row, "column": self.column, "level": self.level, "message": self.message(lang)}
+        return {"sheet": self.sheet, "row": self.row, "column": self.column, "level": self.level,
+                "message": self.message(lang)}  # fmt: skip
 
 
 @dataclass
@@ -34,6 +36,9 @@ class Report:
     kind: str | None = None  # the upload kind's name, once the file was recognised as one
     issues: list[Issue] = field(default_factory=list)
     rows: pd.DataFrame | None = None  # parsed rows, one per data row that had no error
+    sheet: str | None = None  # the sheet being checked: the issues added are on it
+    read: list[Text] = field(default_factory=list)  # where the table was found: which sheet, which header row
+    errors: int = 0  # how many of the issues are errors
 
     def parsed(self) -> pd.DataFrame:
         """The parsed rows, for the steps after a check that found no error."""
@@ -44,12 +49,13 @@ class Report:
     @property
     def ok(self) -> bool:
         """No errors (warnings allowed)."""
-        return not any(i.level == "error" for i in self.issues)
+        return not self.errors
 
     def add(self, row: int | None, column: str | None, level: Level, message: Text) -> None:
         """Record one issue."""
-        self.issues.append(Issue(row, column, level, message))
+        self.issues.append(Issue(row, column, level, message, self.sheet))
+        self.errors += level == "error"
 
     def sorted_issues(self) -> list[Issue]:
         """Errors first, then by row."""
-        return sorted(self.issues, key=lambda i: (i.level != "error", i.row or 0))
+        return sorted(self.issues, key=lambda i: (i.level != "error", i.sheet or "", i.row or 0))

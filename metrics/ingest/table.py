@@ -5,6 +5,7 @@ Built by the readers (text_files, workbooks); nothing here interprets values, th
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass, field
 
@@ -17,6 +18,16 @@ from ..domain.i18n import Problem, Text
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_COLUMNS = 200
 MAX_ROWS = 500_000
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Which rows of a sheet were read as the header and which were set aside (titles, units, footer lines)."""
+
+    header_rows: tuple[int, ...]  # one, or two for a two-row header
+    above: tuple[int, ...] = ()  # title and 填报单位 lines above the header
+    units: int | None = None  # a unit row under the header
+    footer: tuple[int, ...] = ()  # 填表人, 联系电话, 备注 lines after the data
 
 
 class FileError(Problem):
@@ -40,6 +51,9 @@ class Table:
     encoding: str | None = None
     delimiter: str | None = None
     too_long: dict[int, int] = field(default_factory=dict)  # rows with more cells than the header line: row -> cells
+    sheet: str | None = None  # the workbook sheet it was read from
+    sheets: tuple[str, ...] = ()  # every worksheet of its workbook, in order
+    layout: Layout | None = None  # where layout.locate found the table on its sheet, when not simply at the top
 
     def __len__(self) -> int:
         return len(self.row_numbers)
@@ -48,6 +62,18 @@ class Table:
     def rows(self) -> list[tuple[str, ...]]:
         """The body row by row, each as many cells as there are columns."""
         return list(zip(*(c.to_pylist() for c in self.columns), strict=True)) if self.columns else []
+
+    def only(self, keep: np.ndarray) -> Table:
+        """The table with only the body rows where `keep` (a boolean mask) is true."""
+        taken = pa.array(np.flatnonzero(keep))
+        numbers = self.row_numbers[keep]
+        kept = set(numbers.tolist()) if self.too_long else set()
+        return dataclasses.replace(
+            self,
+            columns=tuple(c.take(taken) for c in self.columns),
+            row_numbers=numbers,
+            too_long={n: c for n, c in self.too_long.items() if n in kept},
+        )
 
     def column(self, index: int) -> pa.Array:
         """The cells of one column ("" for every row when the file has no such column)."""

@@ -17,7 +17,7 @@ import pyarrow.csv as pa_csv
 from ..domain.i18n import Text
 from .table import MAX_COLUMNS, FileError, Table, columnar_table, table_from_lines
 
-DELIMITERS = (",", ";", "\t")
+DELIMITERS = (",", ";", "\t", "|")
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -90,11 +90,28 @@ def read_csv(text: str, encoding: str) -> Table:
     except csv.Error:
         raise FileError(
             Text(
-                "无法解析 CSV：引号不配对或单元格过长。",
-                "The CSV cannot be parsed: unbalanced quotes or a cell too long.",
-            )
+                "无法解析 CSV：第 {r} 行附近引号不配对或单元格过长。",
+                "The CSV cannot be parsed near line {r}: unbalanced quotes or a cell too long.",
+            ).format(r=reader.line_num)
         ) from None
+    _check_quotes(lines, delimiter)
     return table_from_lines(lines, "csv", encoding=encoding, delimiter=delimiter)
+
+
+def _check_quotes(records: list[list[str]], delimiter: str) -> None:
+    """A quote that is never closed swallows the lines after it into one cell: refused, naming the row where it
+    opens (a cell holding both a line break and the delimiter is one)."""
+    for number, record in enumerate(records, start=1):
+        for cell in record:
+            if "\n" in cell and delimiter in cell:
+                start = cell.split("\n", 1)[0]
+                raise FileError(
+                    Text(
+                        '第 {r} 行的引号（"）没有闭合：“{c}”之后的各行都被读进了同一个单元格。请补上或删去这个引号。',
+                        "The quote (\") in row {r} is never closed: the lines after '{c}' were all read into one "
+                        "cell. Close the quote or remove it.",
+                    ).format(r=number, c=start[:40])
+                )
 
 
 _LONE_CR = re.compile(r"\r(?!\n)")

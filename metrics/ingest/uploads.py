@@ -23,9 +23,9 @@ from ..store import meta, raw_files
 from ..store import uploads as records
 from ..store.database import Database, DatabaseError
 from ..store.transactions import transaction
-from . import kinds
+from . import kinds, layout
 from .kind import NO_COUNTS, UploadKind
-from .reader import read_table
+from .reader import read_tables
 from .report import Report
 from .table import FileError
 
@@ -41,6 +41,8 @@ class Prepared:
     kind: UploadKind | None = None  # None when the file could not be read at all
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)  # as the kind's `changes` gives them
     data_identity: tuple = ()  # the data it was checked against; commit refuses if that has changed since
+    sheets: tuple[str, ...] = ()  # a workbook's sheets that hold a table, for the officer to pick from
+    sheet: str | None = None  # the sheet that was read
 
     @functools.cached_property
     def counts(self) -> dict[str, int]:
@@ -48,19 +50,27 @@ class Prepared:
         return self.kind.counts(self.changes) if self.kind is not None else dict(NO_COUNTS)
 
 
-def prepare(database: Database, data: bytes, file_name: str) -> Prepared:
-    """Read and check a file and work out what committing it would change."""
+def prepare(database: Database, data: bytes, file_name: str, sheet: str | None = None) -> Prepared:
+    """Read and check a file (of a workbook, the sheet asked for or the one that holds a table) and work out what
+    committing it would change."""
     sha256 = hashlib.sha256(data).hexdigest()
+    sheets: tuple[str, ...] = ()
     try:
-        table = read_table(data)
+        tables = read_tables(data)
+        sheets = tuple(layout.tables_on_sheets(tables, kinds.known_header)) if len(tables) > 1 else ()
+        table = layout.choose_sheet(tables, sheet, kinds.known_header)
     except FileError as exc:
         report = Report()
         report.add(None, None, "error", exc.text)
-        return Prepared(file_name, sha256, None, report)
+        return Prepared(file_name, sha256, None, report, sheets=sheets)
     kind = kinds.detect(table.header)
     with database.snapshot() as cur:
         report = kind.check(cur, table)
-        prepared = Prepared(file_name, sha256, table.format, report, kind, data_identity=meta.data_identity(cur))
+        prepared = Prepared(file_name, sha256, table.format, report, kind, data_identity=meta.data_identity(cur),
+                            sheets=sheets, sheet=table.sheet)  # fmt: skip
+        found = layout.described(table)
+        if found is not None:
+            report.read.append(found)
         if report.ok and report.rows is not None:
             prepared.changes = kind.changes(cur, report)
     return prepared
@@ -113,11 +123,13 @@ def commit(database: Database, prepared: Prepared, data: bytes, by: Actor | None
     return upload_id
 
 
-def load(database: Database, data: bytes, file_name: str, by: Actor | None) -> tuple[Prepared, int | None]:
+def load(
+    database: Database, data: bytes, file_name: str, by: Actor | None, sheet: str | None = None
+) -> tuple[Prepared, int | None]:
     """Check a file and, if it has no errors, commit it, with no other write in between; (prepared, upload id)."""
     require(by, "edit")
     with database.write_lock:
-        prepared = prepare(database, data, file_name)
+        prepared = prepare(database, data, file_name, sheet)
         upload_id = commit(database, prepared, data, by) if prepared.report.ok else None
     return prepared, upload_id
 

@@ -1,12 +1,16 @@
-"""Excel workbooks (.xlsx): the sheet read by calamine where it can be, else by openpyxl, a zip bomb refused first."""
+"""Workbooks: .xlsx read by calamine where it can be, else by openpyxl, a zip bomb refused first; .xls, .xlsb and
+.ods by calamine. Every worksheet with content is read, the active one first."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import functools
 import io
 import itertools
 import re
 import zipfile
+from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -20,12 +24,19 @@ MAX_XLSX_EXPANDED_BYTES = 256 * 1024 * 1024
 MAX_XLSX_RATIO = 100
 
 
-def read_xlsx(data: bytes) -> Table:
+def read_xlsx(data: bytes) -> list[Table]:
+    """Every worksheet of an .xlsx workbook that has content, the active one (else the first visible) first."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        entries = archive.infolist()
     except (zipfile.BadZipFile, OSError):
-        raise _broken_xlsx() from None
+        raise _broken("xlsx") from None
+    check_expansion(archive)
+    return _read_xlsx_fast(data, archive) or _read_xlsx_exact(data)
+
+
+def check_expansion(archive: zipfile.ZipFile) -> None:
+    """Refuse a zip bomb before anything is expanded."""
+    entries = archive.infolist()
     if sum(e.file_size for e in entries) > MAX_XLSX_EXPANDED_BYTES or any(
         e.file_size > 2**20 and e.file_size > MAX_XLSX_RATIO * max(e.compress_size, 1) for e in entries
     ):
@@ -35,42 +46,121 @@ def read_xlsx(data: bytes) -> Table:
                 "The Excel file expands to more than is allowed; it was not opened (it may be malicious).",
             )
         )
-    return _read_xlsx_fast(data, archive) or _read_xlsx_exact(data)
 
 
-def _read_xlsx_exact(data: bytes) -> Table:
-    """The active sheet (else the first visible one) read by openpyxl, formulas as their text."""
+def read_other_workbook(data: bytes, format_: str) -> list[Table]:
+    """Every worksheet of an .xls, .xlsb or .ods workbook (calamine reads these; cells as their values), the
+    active one first where the format says which it is."""
+    import python_calamine  # imported here: only uploads need it
+
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        tables = []
+        for index in _usable_sheets(workbook):
+            sheet = workbook.get_sheet_by_index(index)
+            last_row, last_column = sheet.end or (0, 0)
+            if last_row + 1 > MAX_ROWS + 1 or last_column + 1 > MAX_COLUMNS:
+                raise _too_large(workbook.sheet_names[index], last_row + 1, last_column + 1)
+            tables.append((workbook.sheet_names[index], sheet.to_python(skip_empty_area=False)))
+    except FileError:
+        raise
+    except Exception as exc:  # calamine raises its own errors for damaged files
+        if any(word in str(exc).lower() for word in ("password", "encrypt")):
+            raise password_protected() from None
+        raise _broken(format_) from None
+    return _sheet_tables(tables, format_, list(workbook.sheet_names))
+
+
+def _sheet_tables(sheets: list[tuple[str, list[list]]], format_: str, names: list[str]) -> list[Table]:
+    """The sheets calamine read, as tables."""
+
+    def table(rows: list[list]) -> Table:
+        width = max(map(len, rows))
+        columns = [pa.array(_texts(column), pa.string()) for column in
+                   zip(*(list(row) + [""] * (width - len(row)) for row in rows), strict=True)]  # fmt: skip
+        return columnar_table(columns, np.arange(1, len(rows) + 1, dtype=np.int64), format_)
+
+    return _with_content([(name, functools.partial(table, rows)) for name, rows in sheets if rows], names)
+
+
+def _with_content(sheets: list[tuple[str, Callable[[], Table]]], names: list[str]) -> list[Table]:
+    """The sheets that have content (each table knowing its sheet and its workbook's sheets); none: FileError."""
+    tables = []
+    for name, build in sheets:
+        try:
+            tables.append(dataclasses.replace(build(), sheet=name, sheets=tuple(names)))
+        except FileError as exc:
+            if exc.text != no_content().text:
+                raise
+    if not tables:
+        raise no_content()
+    return tables
+
+
+def _usable_sheets(workbook) -> list[int]:
+    """The visible worksheets' positions (no chartsheets), the active one first where the workbook says."""
+    import python_calamine
+
+    listed = workbook.sheets_metadata
+    return [i for i, m in enumerate(listed) if m.visible == python_calamine.SheetVisibleEnum.Visible
+            and m.typ == python_calamine.SheetTypeEnum.WorkSheet]  # fmt: skip
+
+
+def _read_xlsx_exact(data: bytes) -> list[Table]:
+    """The visible worksheets read by openpyxl, formulas as their text; the active one (else the first visible)
+    first."""
     import openpyxl  # imported here: only uploads need it
 
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:  # openpyxl raises many kinds of errors for damaged files
-        raise _broken_xlsx() from None
+        raise _broken("xlsx") from None
     try:
-        sheet = workbook.active
-        if sheet is None or sheet.sheet_state != "visible" or sheet not in workbook.worksheets:  # or a chartsheet
-            sheet = next(s for s in workbook.worksheets if s.sheet_state == "visible")
-        # The cells as they are, not as the sheet's declared extent says: read-only openpyxl drops every row and
-        # column outside it, and some tools write it wrong.
-        sheet.reset_dimensions()
-        lines = [[_cell_text(v) for v in row] for row in itertools.islice(sheet.iter_rows(values_only=True),
-                                                                          MAX_ROWS + 2)]  # fmt: skip
+        visible = [s for s in workbook.worksheets if s.sheet_state == "visible"]
+        active = workbook.active
+        if active in visible:  # else a hidden sheet, or a chartsheet
+            visible.remove(active)
+            visible.insert(0, active)
+        sheets = []
+        for sheet in visible:
+            # The cells as they are, not as the sheet's declared extent says: read-only openpyxl drops every row
+            # and column outside it, and some tools write it wrong.
+            sheet.reset_dimensions()
+            lines = [[_cell_text(v) for v in row] for row in itertools.islice(sheet.iter_rows(values_only=True),
+                                                                              MAX_ROWS + 2)]  # fmt: skip
+            columns = max(map(len, lines), default=0)
+            if len(lines) > MAX_ROWS + 1 or columns > MAX_COLUMNS:
+                raise _too_large(sheet.title, f"{len(lines):,}+" if len(lines) > MAX_ROWS + 1 else len(lines),
+                                 columns)  # fmt: skip
+            sheets.append((sheet.title, [line + [""] * (columns - len(line)) for line in lines]))
+        names = [s.title for s in workbook.worksheets]
+    except FileError:
+        raise
     except Exception:
-        raise _broken_xlsx() from None
+        raise _broken("xlsx") from None
     finally:
         workbook.close()
-    columns = max(map(len, lines), default=0)
-    if len(lines) > MAX_ROWS + 1 or columns > MAX_COLUMNS:
-        raise FileError(
-            Text(
-                "工作表“{s}”延伸到第 {r} 行、第 {c} 列，超出上限；请删除多余的行和列后再上传。",
-                "The sheet '{s}' reaches row {r} and column {c}, beyond the limit; delete the unused rows and "
-                "columns and upload it again.",
-            ).format(s=sheet.title, r=f"{len(lines):,}+" if len(lines) > MAX_ROWS + 1 else len(lines), c=columns)
+    return _with_content([(name, functools.partial(table_from_lines, lines, "xlsx")) for name, lines in sheets], names)
+
+
+def password_protected() -> FileError:
+    return FileError(
+        Text(
+            "工作簿设有打开密码，无法读取；请在 Excel 或 WPS 中取消密码（文件 › 信息 › 保护工作簿）后另存再上传。",
+            "The workbook is password-protected and cannot be read; remove the password in Excel or WPS "
+            "(File › Info › Protect Workbook), save it and upload it again.",
         )
-    return table_from_lines(
-        [line + [""] * (columns - len(line)) for line in lines], "xlsx"
-    )  # a rectangle, as a sheet is
+    )
+
+
+def _too_large(sheet: str, rows: object, columns: object) -> FileError:
+    return FileError(
+        Text(
+            "工作表“{s}”延伸到第 {r} 行、第 {c} 列，超出上限；请删除多余的行和列后再上传。",
+            "The sheet '{s}' reaches row {r} and column {c}, beyond the limit; delete the unused rows and "
+            "columns and upload it again.",
+        ).format(s=sheet, r=rows, c=columns)
+    )
 
 
 # What only openpyxl reads as we need it: a formula (shown as its text, so that validation refuses it), an error
@@ -85,11 +175,11 @@ _CONTENT_TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}
 _ACTIVE_TAB = re.compile(rb"""<(?:\w+:)?workbookView\b[^>]*\sactiveTab=["'](\d+)["']""")
 
 
-def _read_xlsx_fast(data: bytes, archive: zipfile.ZipFile) -> Table | None:
-    """The sheet read by calamine (Rust, many times quicker than openpyxl on a large sheet), exactly as the
-    openpyxl reader reads it, or None when the workbook needs that reader (_OPENPYXL_ONLY found in a part that
-    holds cells, or anything calamine cannot read). The same sheet is chosen: the active one, else the first
-    visible worksheet.
+def _read_xlsx_fast(data: bytes, archive: zipfile.ZipFile) -> list[Table] | None:
+    """The sheets read by calamine (Rust, many times quicker than openpyxl on a large sheet), exactly as the
+    openpyxl reader reads them, or None when the workbook needs that reader (_OPENPYXL_ONLY found in a part that
+    holds cells, or anything calamine cannot read). The same sheets, in the same order: the active one, else the
+    first visible worksheet, first.
     """
     try:
         for name in _cell_parts(archive):
@@ -100,21 +190,21 @@ def _read_xlsx_fast(data: bytes, archive: zipfile.ZipFile) -> Table | None:
         import python_calamine  # imported here: only uploads need it
 
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        listed = workbook.sheets_metadata
-        usable = [i for i, m in enumerate(listed) if m.visible == python_calamine.SheetVisibleEnum.Visible
-                  and m.typ == python_calamine.SheetTypeEnum.WorkSheet]  # fmt: skip
+        usable = _usable_sheets(workbook)
         active = int(found.group(1)) if found else 0
-        sheet = workbook.get_sheet_by_index(active if active in usable else usable[0])
-        last_row, last_column = sheet.end or (0, 0)  # counted from 0
-        if last_row + 1 > MAX_ROWS + 1 or last_column + 1 > MAX_COLUMNS:
-            return None  # the exact reader words the refusal
-        rows = sheet.to_python(skip_empty_area=False)
+        if active in usable:
+            usable.remove(active)
+            usable.insert(0, active)
+        sheets = []
+        for index in usable:
+            sheet = workbook.get_sheet_by_index(index)
+            last_row, last_column = sheet.end or (0, 0)  # counted from 0
+            if last_row + 1 > MAX_ROWS + 1 or last_column + 1 > MAX_COLUMNS:
+                return None  # the exact reader words the refusal
+            sheets.append((workbook.sheet_names[index], sheet.to_python(skip_empty_area=False)))
     except Exception:  # damaged, encrypted, or a form calamine does not read: the exact reader decides
         return None
-    if not rows:
-        raise no_content()
-    columns = [pa.array(_texts(column), pa.string()) for column in zip(*rows, strict=True)]
-    return columnar_table(columns, np.arange(1, len(rows) + 1, dtype=np.int64), "xlsx")
+    return _sheet_tables(sheets, "xlsx", list(workbook.sheet_names))
 
 
 def _texts(values) -> list[str]:
@@ -144,10 +234,16 @@ def _calamine_text(value) -> str:
     return _cell_text(value)
 
 
-def _broken_xlsx() -> FileError:
+def _broken(format_: str) -> FileError:
     return FileError(
-        Text("Excel 文件已损坏或不完整，无法打开。", "The Excel file is damaged or incomplete and cannot be opened.")
+        Text(
+            "{f} 文件已损坏或不完整，无法打开。", "The {f} file is damaged or incomplete and cannot be opened."
+        ).format(f=FORMAT_NAMES.get(format_, format_))
     )
+
+
+FORMAT_NAMES = {"xlsx": "Excel (.xlsx)", "xls": "Excel 97–2003 (.xls)", "xlsb": "Excel (.xlsb)",
+                "ods": "OpenDocument (.ods)"}  # fmt: skip
 
 
 def _cell_text(value) -> str:

@@ -16,10 +16,12 @@ LEVELS = {"error": Text("错误", "error"), "warning": Text("提醒", "warning")
 
 def issues_table(report: Report, lang: str) -> pd.DataFrame:
     """A validation report as a table, errors first, with the row and column as the file shows them."""
+    sheets = any(i.sheet for i in report.issues)
     return pd.DataFrame(
         [
             {
                 Text("级别", "Level")(lang): LEVELS[i.level](lang),
+                **({Text("工作表", "Sheet")(lang): i.sheet or ""} if sheets else {}),
                 Text("行", "Row")(lang): "" if i.row is None else str(i.row),
                 Text("列", "Column")(lang): i.column or "",
                 Text("说明", "Message")(lang): i.message(lang),

@@ -24,6 +24,11 @@ def detect(header: Sequence[str]) -> UploadKind:
     return next(kind for kind in KINDS if kind.recognises(header))
 
 
+def known_header(cell: str) -> bool:
+    """Whether one cell is a header some kind reads (how the header row is found on a sheet)."""
+    return any(kind.knows(cell) for kind in KINDS)
+
+
 def by_name(name: str) -> UploadKind | None:
     """The kind stored under this name (None for the sample, which no kind loads)."""
     return next((kind for kind in KINDS if kind.name == name), None)

@@ -34,10 +34,13 @@ CITY_COLUMNS = {
 }
 
 
+_LOOKUP = {normalise(a): column for column, aliases in CITY_COLUMNS.items() for a in aliases}
+
+
 def check_cities(cur: Cursor, table: Table) -> Report:
     """Check a cities table: every column of the data contract, unique codes and names, valid values."""
-    report = Report(kind=CitiesKind.name)
-    lookup = {normalise(a): column for column, aliases in CITY_COLUMNS.items() for a in aliases}
+    report = Report(kind=CitiesKind.name, sheet=table.sheet)
+    lookup = _LOOKUP
     columns: list[str | None] = []
     for header in table.header:
         key = normalise(header)
@@ -62,7 +65,7 @@ def check_cities(cur: Cursor, table: Table) -> Report:
     stored = list_cities(cur)
     stored_names = dict(zip(stored["name_zh"], stored["city_code"], strict=True))
     for number, row, headers in keyed_rows(report, table, columns):
-        before = len(report.issues)
+        before = report.errors
         _check_city_row(row, headers, report, number)
         for field_, seen in (("city_code", codes), ("name_zh", names)):
             if row[field_] in seen:
@@ -83,7 +86,7 @@ def check_cities(cur: Cursor, table: Table) -> Report:
                     v=row["name_zh"], c=owner
                 ),
             )
-        if len(report.issues) == before:
+        if report.errors == before:
             parsed.append({"row": number, **row})
     report.rows = pd.DataFrame(parsed, columns=["row", *CITY_COLUMNS])
     return report
@@ -154,6 +157,10 @@ class CitiesKind(CellKind):
         keys = {normalise(h) for h in header}
         described = any(keys & CITY_COLUMNS[c] for c in ("province_zh", "region", "kind", "batch", "designated_year"))
         return bool(keys & CITY_COLUMNS["city_code"] and keys & CITY_COLUMNS["name_zh"] and described)
+
+    def knows(self, cell: str) -> bool:
+        """One of the cities table's columns."""
+        return normalise(cell) in _LOOKUP
 
     def check(self, cur: Cursor, table: Table) -> Report:
         """See check_cities."""

@@ -49,7 +49,7 @@ def event_column(header: str) -> str | None:
 
 def check_events(cur: Cursor, table: Table) -> Report:
     """Check an events table: a date and both titles per row, one row per date and Chinese title, at least one row."""
-    report = Report(kind=EventsKind.name)
+    report = Report(kind=EventsKind.name, sheet=table.sheet)
     columns: list[str | None] = []
     for header in table.header:
         column = event_column(header)
@@ -85,7 +85,7 @@ def check_events(cur: Cursor, table: Table) -> Report:
     parsed: list[dict] = []
     seen: dict[tuple[date, str], int] = {}
     for number, cell, headers in keyed_rows(report, table, columns):
-        before = len(report.issues)
+        before = report.errors
         when = _event_date(cell["event_date"], report, number, headers["event_date"], last_year)
         title_zh = _event_title(cell["title_zh"].strip(), report, number, headers["title_zh"])
         title_en = _event_title(unicodedata.normalize("NFKC", cell["title_en"]).strip(), report, number,
@@ -102,7 +102,7 @@ def check_events(cur: Cursor, table: Table) -> Report:
                     ).format(d=when.isoformat(), t=title_zh, r=seen[(when, title_zh)]),
                 )
             seen.setdefault((when, title_zh), number)
-        if len(report.issues) == before:
+        if report.errors == before:
             parsed.append({"row": number, "event_date": when, "title_zh": title_zh, "title_en": title_en})
     report.rows = pd.DataFrame(parsed, columns=["row", "event_date", "title_zh", "title_en"])
     return report
@@ -186,6 +186,10 @@ class EventsKind(UploadKind):
         """A date column and a title column."""
         found = {event_column(h) for h in header}
         return "event_date" in found and bool(found & {"title_zh", "title_en"})
+
+    def knows(self, cell: str) -> bool:
+        """A date or title column."""
+        return event_column(cell) is not None
 
     def check(self, cur: Cursor, table: Table) -> Report:
         """See check_events."""

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ...domain import registry
 from ...domain.i18n import Text
@@ -19,13 +22,26 @@ from ...domain.programme import max_year
 from ...store.cities import list_cities
 from ...store.figures import figure_changes, jumps, write_figures
 from ...store.transactions import Cursor
-from ..checks import IGNORED_HEADERS, check_columns, each_distinct, normalise, numbers, ragged_rows, year_value
+from ..checks import (
+    IGNORED_HEADERS,
+    check_columns,
+    column_letter,
+    each_distinct,
+    is_total,
+    normalise,
+    numbers,
+    quiet_number,
+    ragged_rows,
+    shown,
+    year_value,
+)
 from ..city_matching import CityMatcher
 from ..kind import CellKind
 from ..report import Report
 from ..table import Table
 
-CITY_HEADERS = {"city", "城市", "城市名称", "城市代码", "试点城市", "试点城市园区", "城市园区", "city_code", "code"}
+CITY_HEADERS = {"city", "城市", "城市名称", "城市代码", "试点城市", "试点城市园区", "城市园区", "city_code", "code",
+                "行政区划代码", "区划代码", "试点名称", "试点单位", "pilot"}  # fmt: skip
 YEAR_HEADERS = {"year", "年份", "年度", "年"}
 JUMP = 10  # a value ten times last year's (or a tenth of it) earns a warning
 
@@ -39,6 +55,14 @@ def _figure_headers() -> dict[str, str]:
 
 
 FIGURE_HEADERS = _figure_headers()
+# What a suggestion shows for each header it might mean: the header the templates use, in the script the officer
+# wrote (a Chinese header for a Chinese one), never an internal key.
+SHOWN_HEADERS: dict[str, str] = {
+    **{normalise(a): "城市" if not a.isascii() else "city" for a in CITY_HEADERS},
+    **{normalise(a): "年份" if not a.isascii() else "year" for a in YEAR_HEADERS},
+    **{normalise(a): i.header_zh if not a.isascii() else i.header_en for i in registry.BASE_INDICATORS
+       for a in (i.key, i.header_zh, i.header_en, i.label_zh, i.label_en)},
+}  # fmt: skip
 
 
 def check_figures(cur: Cursor, table: Table) -> Report:
@@ -48,19 +72,20 @@ def check_figures(cur: Cursor, table: Table) -> Report:
     up once, numbers in the plain forms are parsed by Arrow, and only the other cells go through `parse_number`,
     which says what is wrong with them.
     """
-    report = Report(kind=FiguresKind.name)
+    report = Report(kind=FiguresKind.name, sheet=table.sheet)
     columns = _figure_columns(table, report)
     if columns is None:
         return report
     if not len(table):
         report.add(None, None, "error", Text("文件只有表头，没有数据行。", "The file has a header but no data rows."))
         return report
+    table, totals = _set_aside_totals(table, columns)
     matcher = CityMatcher(list_cities(cur))
     last_year = max_year()
     bad = ragged_rows(report, table)  # rows with an error, so far
     city, year = columns.index("city"), columns.index("year")
     codes = each_distinct(table, city, matcher.resolve, report, bad)
-    years = each_distinct(table, year, lambda raw: year_value(raw, last_year), report, bad)
+    years = each_distinct(table, year, lambda raw: (*year_value(raw, last_year), None), report, bad)
     _duplicate_rows(table, codes, years, matcher, report, table.header[year], bad)
     values: dict[str, pa.Array] = {}
     for i, column in enumerate(columns):
@@ -71,6 +96,8 @@ def check_figures(cur: Cursor, table: Table) -> Report:
          **values}
     ).filter(pa.array(~bad))  # fmt: skip
     report.rows = parsed.to_pandas(types_mapper=pd.ArrowDtype)
+    for total in totals:
+        _warn_total(total, columns, table.header, report, last_year)
     if report.ok:
         headers = {c: table.header[i] for i, c in enumerate(columns) if c in values}
         _warn_jumps(cur, report, headers)
@@ -82,6 +109,71 @@ def check_figures(cur: Cursor, table: Table) -> Report:
                 Text("文件里没有任何数值，不会有改动。", "The file holds no values; nothing would change."),
             )
     return report
+
+
+@dataclass(frozen=True)
+class TotalRow:
+    """A 合计 row set aside: its row number, the word it has, and its cells."""
+
+    row: int
+    word: str
+    cells: tuple[str, ...]
+
+
+def _set_aside_totals(table: Table, columns: list[str | None]) -> tuple[Table, list[TotalRow]]:
+    """The table without its total rows (a city cell, or with the city blank a 序号 cell, saying 合计, 总计 …)."""
+    city = columns.index("city")
+    labels = [city, *(i for i, c in enumerate(columns) if c is None and normalise(table.header[i]) in IGNORED_HEADERS)]
+    found = np.zeros(len(table), dtype=bool)
+    for i in labels:
+        cells = table.column(i)
+        words = [w for w in pc.unique(cells).to_pylist() if w and is_total(w)]
+        if words:
+            hit = pc.is_in(cells, pa.array(words)).to_numpy(zero_copy_only=False)
+            if i != city:  # a 序号 cell counts only where the city cell is blank
+                hit &= pc.equal(table.column(city), "").to_numpy(zero_copy_only=False)
+            found |= hit
+    if not found.any():
+        return table, []
+    totals = []
+    for k in np.flatnonzero(found):
+        cells = tuple(str(c[int(k)].as_py()) for c in table.columns)
+        word = next(cells[i] for i in labels if i < len(cells) and cells[i] and is_total(cells[i]))
+        totals.append(TotalRow(int(table.row_numbers[k]), word, cells))
+    return table.only(~found), totals
+
+
+def _warn_total(total: TotalRow, columns: list[str | None], header: Sequence[str], report: Report,
+                last_year: int) -> None:  # fmt: skip
+    """A warning that a total row was set aside, saying by how much its figures differ from the rows' sum (over
+    the rows of its year, when it names one)."""
+    rows = report.rows if report.rows is not None else pd.DataFrame()
+    year = year_value(total.cells[columns.index("year")], last_year)[0] if "year" in columns else None
+    if year is not None and len(rows):
+        rows = rows[rows["year"] == year]
+    differences = []
+    for i, column in enumerate(columns):
+        if column not in registry.BASE_KEYS or i >= len(total.cells) or column not in rows:
+            continue
+        stated = quiet_number(total.cells[i], registry.base(column))
+        if stated is None:
+            continue
+        summed = rows[column].dropna().sum() if len(rows) else 0
+        if Decimal(str(summed)) != Decimal(str(stated)):
+            difference = Decimal(str(stated)) - Decimal(str(summed))
+            differences.append(
+                Text("“{h}”合计 {t}，各行之和 {s}，相差 {d}", "'{h}': total {t}, rows sum to {s}, a difference of {d}")
+                .format(h=header[i], t=stated, s=summed, d=f"{difference:+}")
+            )  # fmt: skip
+    message = Text(
+        "第 {r} 行是合计行（“{w}”），未作为城市读取。", "Row {r} is a total row ('{w}'); it is not read as a city."
+    ).format(r=total.row, w=total.word)
+    if differences:
+        message = Text(
+            message.zh + "与上面各行不一致：" + "；".join(d.zh for d in differences) + "。",
+            message.en + " It does not match the rows above: " + "; ".join(d.en for d in differences) + ".",
+        )
+    report.add(total.row, None, "warning", message)
 
 
 def _duplicate_rows(table: Table, codes: np.ndarray, years: np.ndarray, matcher: CityMatcher, report: Report,
@@ -108,7 +200,8 @@ def _duplicate_rows(table: Table, codes: np.ndarray, years: np.ndarray, matcher:
 def _figure_columns(table: Table, report: Report) -> list[str | None] | None:
     """The meaning of each header (city, year, a value column, or None when ignored); None if unusable."""
     columns: list[str | None] = []
-    for header in table.header:
+    unknown: list[int] = []
+    for i, header in enumerate(table.header):
         key = normalise(header)
         if key in CITY_HEADERS:
             columns.append("city")
@@ -116,26 +209,64 @@ def _figure_columns(table: Table, report: Report) -> list[str | None] | None:
             columns.append("year")
         elif key in FIGURE_HEADERS:
             columns.append(FIGURE_HEADERS[key])
-        elif key in IGNORED_HEADERS:
-            columns.append(None)
+        elif key in IGNORED_HEADERS or (not key and not pc.any(pc.not_equal(table.column(i), "")).as_py()):
+            columns.append(None)  # an ignored column, or one with neither a header nor values
         else:
-            close = difflib.get_close_matches(key, [*FIGURE_HEADERS, "city", "year"], n=1, cutoff=0.6)
-            hint = Text("（是否应为“{h}”？）", " (did you mean '{h}'?)").format(h=close[0]) if close else Text("", "")
-            report.add(
-                table.header_row,
-                header or "—",
-                "error",
-                Text(
-                    "无法识别的列“{c}”{hint}。为免数据被悄悄丢弃，请改正列名或删除该列。",
-                    "Unknown column '{c}'{hint}. Correct the header or remove the column, so that no data is lost "
-                    "silently.",
-                ).format(c=header, hint=hint),
-            )
+            unknown.append(i)
             columns.append(None)
+    years = [i for i in unknown if year_value(table.header[i], max_year())[1] is None]
+    if len(years) > 1:
+        report.add(
+            table.header_row,
+            None,
+            "error",
+            Text(
+                "年份横排在列上（{y}）。请改为每行一个城市一个年份：列为城市、年份，再每个指标一列（见模板）。",
+                "The years run across the columns ({y}). Give one row per city and year instead: columns city, "
+                "year, then one column per indicator (see the template).",
+            ).format(y="、".join(table.header[i] for i in years)),
+        )
+        unknown = [i for i in unknown if i not in years]
+    for i in unknown:
+        _unknown_column(table, i, report)
     check_columns(table, columns, {"city": Text("城市", "city"), "year": Text("年份", "year")}, report)
     if not any(c in FIGURE_HEADERS.values() for c in columns) and "city" in columns:
         report.add(table.header_row, None, "error", Text("没有任何指标列。", "There is no indicator column."))
     return columns if report.ok else None
+
+
+def _unknown_column(table: Table, index: int, report: Report) -> None:
+    """An error for a header no column matches (a blank one named by its column letter), with the closest header
+    an officer could write."""
+    header = table.header[index]
+    if not header:
+        letter = column_letter(index)
+        report.add(
+            table.header_row,
+            letter,
+            "error",
+            Text(
+                "第 {c} 列有数据但没有表头；请填写表头或删除该列。",
+                "Column {c} holds values but has no header; write its header or delete the column.",
+            ).format(c=letter),
+        )
+        return
+    key = normalise(header)
+    close = difflib.get_close_matches(key, list(SHOWN_HEADERS), n=1, cutoff=0.6)
+    hint = (
+        Text("（是否应为“{h}”？）", " (did you mean '{h}'?)").format(h=SHOWN_HEADERS[close[0]])
+        if close
+        else Text("", "")
+    )
+    report.add(
+        table.header_row,
+        header,
+        "error",
+        Text(
+            "无法识别的列“{c}”{hint}。为免数据被悄悄丢弃，请改正列名或删除该列。",
+            "Unknown column '{c}'{hint}. Correct the header or remove the column, so that no data is lost silently.",
+        ).format(c=shown(header), hint=hint),
+    )
 
 
 def _warn_jumps(cur: Cursor, report: Report, headers: dict[str, str]) -> None:
@@ -166,6 +297,11 @@ class FiguresKind(CellKind):
     def recognises(self, header: Sequence[str]) -> bool:
         """Any file another kind does not claim is read as yearly figures (and its headers checked as such)."""
         return True
+
+    def knows(self, cell: str) -> bool:
+        """A city, year or value column's header, or one the check ignores (序号, 备注)."""
+        key = normalise(cell)
+        return key in CITY_HEADERS or key in YEAR_HEADERS or key in FIGURE_HEADERS or key in IGNORED_HEADERS
 
     def check(self, cur: Cursor, table: Table) -> Report:
         """See check_figures."""

@@ -1,0 +1,196 @@
+"""Where the table is on a sheet, found rather than assumed: the header is the row (or pair of rows) among the first
+rows whose cells are most recognisable as headers; title rows, 填报单位 lines and blank rows above it, a unit row
+under it and footer lines (填表人, 联系电话, 备注 …) after the data are set aside and listed in the table's Layout.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+
+import pyarrow as pa
+
+from ..domain.i18n import Text
+from .table import FileError, Layout, Table, header_of
+
+SEARCH_ROWS = 15  # the header is looked for this far down the sheet
+UNITS = {"个", "人", "人次", "名", "场", "次", "项", "家", "元", "万元", "亿元", "%", "件", "处", "所"}
+_UNIT_CELL = re.compile(r"^(单位|unit)?[:：]?[(（]?(?P<unit>[^()（）]{1,4})[)）]?$", re.IGNORECASE)
+_FOOTER = re.compile(
+    r"^(填表人|填报人|制表人|制表|审核人|审核|负责人|单位负责人|联系人|联系电话|电话|手机|填报日期|填表日期|日期|"
+    r"备注|注[:：\d]|说明|prepared by|contact|checked by|approved by|notes?\b|remarks?\b)",
+    re.IGNORECASE,
+)
+
+
+def locate(table: Table, known: Callable[[str], bool]) -> Table:
+    """The table with its header where it is on the sheet (`known`: whether one cell is a header some upload kind
+    reads); unchanged when its first row is as good a header as any."""
+    width = max(len(table.columns), len(table.header))
+    rows = [_padded(table.header, width)] + [
+        [str(c[i].as_py()) for c in table.columns] for i in range(min(SEARCH_ROWS - 1, len(table)))
+    ]
+    numbers = [table.header_row, *table.row_numbers[: len(rows) - 1].tolist()]
+    singles = [_score(r, known) for r in rows]
+    best, score = (0, 1), singles[0]
+    for i in range(len(rows)):
+        if singles[i] > score:
+            best, score = (i, 1), singles[i]
+        # Two rows read as one header only when they are adjacent and together say more than either alone.
+        if i + 1 < len(rows) and numbers[i + 1] == numbers[i] + 1 and not _is_unit_row(rows[i + 1]):
+            merged = _score(_merged(rows[i], rows[i + 1]), known)
+            if merged > max(score, singles[i], singles[i + 1]):
+                best, score = (i, 2), merged
+    first, count = best
+    header = rows[first] if count == 1 else _merged(rows[first], rows[first + 1])
+    start = first + count  # the body's first row, counted in `rows`
+    units = None
+    if start < len(rows) and _is_unit_row(rows[start]):
+        units, start = numbers[start], start + 1
+    end = len(table) - _footer_rows(table, start - 1)
+    if start == 1 and units is None and end == len(table):
+        return table
+    body = slice(start - 1, max(end, start - 1))  # in the body's own positions (rows[k] is body row k - 1)
+    kept = table.row_numbers[body]
+    cells, written = header_of(list(header))
+    return dataclasses.replace(
+        table,
+        header=cells,
+        header_row=numbers[first + count - 1],
+        width=max(written, len(cells)),
+        columns=tuple(c.slice(body.start, len(kept)) for c in table.columns)
+        or tuple(pa.array([], pa.string()) for _ in cells),
+        row_numbers=kept,
+        too_long={n: c for n, c in table.too_long.items() if n in set(kept.tolist()) and c > len(cells)}
+        if table.too_long
+        else {},
+        layout=Layout(
+            header_rows=tuple(numbers[first : first + count]),
+            above=tuple(numbers[:first]),
+            units=units,
+            footer=tuple(table.row_numbers[end:].tolist()),
+        ),
+    )
+
+
+def recognised_cells(table: Table, known: Callable[[str], bool]) -> int:
+    """How many of the table's header cells are headers some upload kind reads (a sheet with none holds no table)."""
+    return _score(list(table.header), known)
+
+
+def _padded(cells: Sequence[str], width: int) -> list[str]:
+    return [*cells, *[""] * (width - len(cells))]
+
+
+def _score(cells: Sequence[str], known: Callable[[str], bool]) -> int:
+    """How many distinct cells are known headers."""
+    return len({c for c in cells if c and known(c)})
+
+
+def _merged(upper: Sequence[str], lower: Sequence[str]) -> list[str]:
+    """A two-row header as one: the lower cell where it has one (a group row's label stands over its columns),
+    else the upper (a cell merged down over both rows keeps its text in the upper)."""
+    return [b or a for a, b in zip(upper, lower, strict=True)]
+
+
+def _is_unit_row(cells: Sequence[str]) -> bool:
+    """A row of units under the header: （场）（项）（万元）, or 单位：人."""
+    filled = [unicodedata.normalize("NFKC", c).strip() for c in cells if c.strip()]
+    if not filled:
+        return False
+    for cell in filled:
+        found = _UNIT_CELL.match(cell)
+        if not found or found.group("unit").strip() not in UNITS | {"单位", "unit"}:
+            return False
+    return True
+
+
+def _footer_rows(table: Table, start: int) -> int:
+    """How many rows at the end of the body (after position `start`) are footer lines."""
+    count = 0
+    for i in range(len(table) - 1, start, -1):
+        cells = [c[i].as_py() for c in table.columns]
+        first = next((c for c in cells if c), "")
+        if not _FOOTER.match(unicodedata.normalize("NFKC", first).strip()):
+            break
+        count += 1
+    return count
+
+
+def choose_sheet(tables: Sequence[Table], sheet: str | None, known: Callable[[str], bool]) -> Table:
+    """The table to read: the sheet asked for, else the one sheet that holds a recognisable table (whichever is
+    active), else the active sheet (its checks say what is wrong); FileError when several sheets hold tables and
+    none was asked for, or the one asked for is not there."""
+    located = [locate(t, known) for t in tables]
+    if sheet is not None:
+        wanted = _sheet_key(sheet)
+        found = [t for t in located if _sheet_key(t.sheet or "") == wanted]
+        if not found:
+            raise FileError(
+                Text(
+                    "没有名为“{s}”的工作表；工作簿中有：{a}。", "There is no sheet '{s}'; the workbook has: {a}."
+                ).format(s=sheet, a=_names(tables[0].sheets or [t.sheet or "" for t in tables]))
+            )
+        return found[0]
+    with_table = [t for t in located if recognised_cells(t, known) >= 2]
+    if len(with_table) > 1:
+        raise FileError(
+            Text(
+                "{n} 个工作表都有数据表：{s}。请选择要读取的一个（命令行用 --sheet），每个工作表分别上传。",
+                "{n} sheets hold tables: {s}. Choose the one to read (--sheet on the command line) and upload "
+                "each sheet in turn.",
+            ).format(n=len(with_table), s=_names([t.sheet or "" for t in with_table]))
+        )
+    return with_table[0] if with_table else located[0]
+
+
+def tables_on_sheets(tables: Sequence[Table], known: Callable[[str], bool]) -> list[str]:
+    """The sheets that hold a recognisable table (for the officer to pick from)."""
+    return [t.sheet or "" for t in tables if recognised_cells(locate(t, known), known) >= 2]
+
+
+def described(table: Table) -> Text | None:
+    """Where the table was found, for the preview and the CLI: the sheet and the header row, and what was set
+    aside; None for a file read as it is (one sheet, the header in its first row)."""
+    parts: list[Text] = []
+    found = table.layout
+    if found is not None and found.above:
+        parts.append(Text("跳过表头上方的{r}（标题等）", "skipped {r} above it (titles)").format(r=_rows(found.above)))
+    if found is not None and found.units is not None:
+        parts.append(Text("{r}是单位行", "{r} holds units").format(r=_rows([found.units])))
+    if found is not None and found.footer:
+        parts.append(Text("末尾{r}（填表人、备注等）未读取", "{r} at the end (signatures, notes) not read").format(
+            r=_rows(found.footer)))  # fmt: skip
+    several = len(table.sheets) > 1
+    if not parts and not several and table.header_row == 1:
+        return None
+    header = Text("表头为{r}", "header in {r}").format(r=_rows(found.header_rows if found else [table.header_row]))
+    where = (
+        Text("读取工作表“{s}”（共 {n} 个）", "Read sheet '{s}' (of {n})").format(s=table.sheet, n=len(table.sheets))
+        if table.sheet is not None
+        else Text("读取文件", "Read the file")
+    )
+    joined = [where, header, *parts]
+    return Text("，".join(p.zh for p in joined) + "。", "; ".join(p.en for p in joined) + ".")
+
+
+def _sheet_key(name: str) -> str:
+    return unicodedata.normalize("NFKC", name).strip().casefold()
+
+
+def _names(names: Sequence[str]) -> str:
+    return "、".join(f"“{n}”" for n in names)
+
+
+def _rows(numbers: Sequence[int]) -> Text:
+    """Rows 1, 2, 3 and 5 as "第 1–3, 5 行" / "rows 1–3, 5"."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    shown = ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+    return Text(f"第 {shown} 行", f"rows {shown}" if len(numbers) > 1 else f"row {shown}")
