@@ -442,22 +442,28 @@ FILES = [
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + "EncryptionInfo".encode("utf-16-le"),
         ("工作簿设有打开密码", "The workbook is password-protected"),
     ),
+    ("a damaged .xlsb is named as one", "xlsb", ("Excel (.xlsb) 文件已损坏", "The Excel (.xlsb) file is damaged")),
     ("a zip of files", None, ("这是一个 zip 压缩包（2 个文件", "This is a zip archive (2 files")),
     ("a gzip file", gzip.compress(b"city,year\n"), ("这是 gzip 压缩文件", "This is a gzip-compressed file")),
 ]
 
 
-def _zip() -> bytes:
+def _zip(what: str | None = None) -> bytes:
+    """A zip of two CSV files, or (what="xlsb") one with the parts of an .xlsb workbook, damaged."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr("330100_2025.csv", "城市,年份\n")
-        archive.writestr("420100_2025.csv", "城市,年份\n")
+        if what == "xlsb":
+            archive.writestr("[Content_Types].xml", "<Types/>")
+            archive.writestr("xl/workbook.bin", b"\0\1 not a workbook")
+        else:
+            archive.writestr("330100_2025.csv", "城市,年份\n")
+            archive.writestr("420100_2025.csv", "城市,年份\n")
     return out.getvalue()
 
 
 @pytest.mark.parametrize(("what", "data", "said"), FILES, ids=[f[0] for f in FILES])
 def test_files_that_are_not_tables_say_what_they_are(sample_db, what, data, said):
-    report = uploads.prepare(sample_db, data if data is not None else _zip(), "file").report
+    report = uploads.prepare(sample_db, data if isinstance(data, bytes) else _zip(data), "file").report
     if said is None:
         assert report.ok, [i.as_dict("en") for i in report.issues]
         return

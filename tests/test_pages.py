@@ -217,8 +217,8 @@ def table_with(at: AppTest, column: str):
     return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
-def upload_file(at: AppTest, name: str) -> AppTest:
-    data = (UPLOADS / name).read_bytes()
+def upload_file(at: AppTest, name: str, data: bytes | None = None) -> AppTest:
+    data = (UPLOADS / name).read_bytes() if data is None else data
     at.get("file_uploader")[0].set_value((name, data, "text/csv")).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -254,6 +254,24 @@ def test_a_bad_upload_shows_row_and_column_and_offers_no_confirm(sample_app):
     report = table_with(at, "Message")
     assert report.iloc[0]["Row"] == "38" and report.iloc[0]["Column"] == "对接活动（场）"
     assert not [b for b in at.button if b.key == "upload_confirm"]
+
+
+def test_a_workbook_with_a_table_on_two_sheets_offers_them_and_says_where_it_read(app_db):
+    from test_officer_workbooks import Sheet, title_rows, xlsx
+
+    data = xlsx([Sheet("说明", [["填报说明"]]), *title_rows(), Sheet("2024", [["城市", "年份", "签订合作协议（项）"],
+                                                                           ["杭州市", 2024, 300]])])  # fmt: skip
+    at = open_app("upload", lang="en")
+    upload_file(at, "forms.xlsx", data)
+    assert "2 sheets hold tables" in table_with(at, "Message").iloc[0]["Message"]
+    (picker,) = [s for s in at.selectbox if s.label == "Sheet to read"]
+    assert picker.options == ["汇总", "2024"]
+    picker.set_value("汇总").run()
+    shown = [i.value.replace("\\", "") for i in at.info]  # as Markdown escapes it
+    assert any("Read sheet '汇总' (of 3); header in row 4" in i for i in shown), shown
+    assert metric_values(at)["Changed rows"] == "2"
+    at.button(key="upload_confirm").click().run()
+    assert any("Loaded as upload 2" in s.value for s in at.success)
 
 
 def test_templates_are_offered_in_both_languages_and_formats(sample_app):

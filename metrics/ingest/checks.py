@@ -68,6 +68,25 @@ def column_letter(index: int) -> str:
     return letters
 
 
+def blank_header(table: Table, index: int, report: Report) -> bool:
+    """Whether a header cell is blank; one over values is an error naming the column by its letter (a blank column
+    is passed over)."""
+    if table.header[index].strip():
+        return False
+    if pc.any(pc.not_equal(table.column(index), "")).as_py():
+        letter = column_letter(index)
+        report.add(
+            table.header_row,
+            letter,
+            "error",
+            Text(
+                "第 {c} 列有数据但没有表头；请填写表头或删除该列。",
+                "Column {c} holds values but has no header; write its header or delete the column.",
+            ).format(c=letter),
+        )
+    return True
+
+
 def check_columns(table: Table, columns: list[str | None], needed: dict[str, Text], report: Report) -> None:
     """Every needed column present (needed: column -> how to name it), none twice."""
     for column, label in needed.items():

@@ -14,7 +14,7 @@ from ...domain.programme import CITY_FIELDS, KINDS, MIN_YEAR, REGIONS, max_year
 from ...store.cities import city_rows, list_cities
 from ...store.history import CHANGE_COLUMNS, apply_history
 from ...store.transactions import Cursor
-from ..checks import IGNORED_HEADERS, check_columns, keyed_rows, normalise
+from ..checks import IGNORED_HEADERS, blank_header, check_columns, keyed_rows, normalise
 from ..kind import CellKind, cell_change
 from ..report import Report
 from ..table import Table
@@ -42,9 +42,9 @@ def check_cities(cur: Cursor, table: Table) -> Report:
     report = Report(kind=CitiesKind.name, sheet=table.sheet)
     lookup = _LOOKUP
     columns: list[str | None] = []
-    for header in table.header:
+    for i, header in enumerate(table.header):
         key = normalise(header)
-        if key in IGNORED_HEADERS:
+        if key in IGNORED_HEADERS or blank_header(table, i, report):
             columns.append(None)
         elif key in lookup:
             columns.append(lookup[key])

@@ -18,7 +18,7 @@ from ...domain.programme import MIN_YEAR, max_year
 from ...store import events
 from ...store.history import CHANGE_COLUMNS
 from ...store.transactions import Cursor
-from ..checks import IGNORED_HEADERS, check_columns, keyed_rows, normalise
+from ..checks import IGNORED_HEADERS, blank_header, check_columns, keyed_rows, normalise
 from ..kind import STATUSES, UploadKind
 from ..report import Report
 from ..table import Table
@@ -51,9 +51,9 @@ def check_events(cur: Cursor, table: Table) -> Report:
     """Check an events table: a date and both titles per row, one row per date and Chinese title, at least one row."""
     report = Report(kind=EventsKind.name, sheet=table.sheet)
     columns: list[str | None] = []
-    for header in table.header:
+    for i, header in enumerate(table.header):
         column = event_column(header)
-        if column is None and normalise(header) not in IGNORED_HEADERS:
+        if column is None and normalise(header) not in IGNORED_HEADERS and not blank_header(table, i, report):
             report.add(
                 table.header_row,
                 header or "—",

@@ -24,8 +24,8 @@ from ...store.figures import figure_changes, jumps, write_figures
 from ...store.transactions import Cursor
 from ..checks import (
     IGNORED_HEADERS,
+    blank_header,
     check_columns,
-    column_letter,
     each_distinct,
     is_total,
     normalise,
@@ -209,8 +209,8 @@ def _figure_columns(table: Table, report: Report) -> list[str | None] | None:
             columns.append("year")
         elif key in FIGURE_HEADERS:
             columns.append(FIGURE_HEADERS[key])
-        elif key in IGNORED_HEADERS or (not key and not pc.any(pc.not_equal(table.column(i), "")).as_py()):
-            columns.append(None)  # an ignored column, or one with neither a header nor values
+        elif key in IGNORED_HEADERS or blank_header(table, i, report):
+            columns.append(None)
         else:
             unknown.append(i)
             columns.append(None)
@@ -236,21 +236,8 @@ def _figure_columns(table: Table, report: Report) -> list[str | None] | None:
 
 
 def _unknown_column(table: Table, index: int, report: Report) -> None:
-    """An error for a header no column matches (a blank one named by its column letter), with the closest header
-    an officer could write."""
+    """An error for a header no column matches, with the closest header an officer could write."""
     header = table.header[index]
-    if not header:
-        letter = column_letter(index)
-        report.add(
-            table.header_row,
-            letter,
-            "error",
-            Text(
-                "第 {c} 列有数据但没有表头；请填写表头或删除该列。",
-                "Column {c} holds values but has no header; write its header or delete the column.",
-            ).format(c=letter),
-        )
-        return
     key = normalise(header)
     close = difflib.get_close_matches(key, list(SHOWN_HEADERS), n=1, cutoff=0.6)
     hint = (
