@@ -1,14 +1,13 @@
 """Cached access to metrics from the app: results are keyed on the data version, so a commit invalidates them.
 
-The caches are plain in-process LRU maps (functools.lru_cache) rather than st.cache_data/st.cache_resource: a
+The caches are plain in-process LRU maps (ui/single_flight.py) rather than st.cache_data/st.cache_resource: a
 warm rerun looks up a dozen results, and Streamlit's caches hash every argument with their own hasher and
 unpickle a copy of every hit, which made lookups most of a warm rerun (measured with benchmarks/run.py). The
-results are shared, not copied: callers never change them.
+results are shared, not copied: callers never change them. Concurrent misses of one key compute it once.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import threading
@@ -24,6 +23,7 @@ from metrics.present.plotly_layout import Style
 from metrics.store import kept_backups
 from metrics.store.database import Database, open_database
 from metrics.store.meta import run_state
+from ui.single_flight import single_flight
 
 
 def database() -> Database:
@@ -112,7 +112,7 @@ def _remember_key(database_: Database, state: tuple) -> tuple:
     return key
 
 
-@functools.lru_cache(maxsize=2048)
+@single_flight(maxsize=2048)
 def _cached(data_key: tuple, function: Callable, args: tuple, kwargs: tuple):
     with reading(data_key) as cur:
         return function(cur, *args, **dict(kwargs))
@@ -127,7 +127,7 @@ def get(function: Callable, *args, **kwargs):
     return _cached(data_key(), function, args, tuple(sorted(kwargs.items())))
 
 
-@functools.lru_cache(maxsize=1024)
+@single_flight(maxsize=1024)
 def _chart_data(data_key: tuple, spec: specs.ChartSpec, lang: str) -> specs.ChartData:
     named = _cached(data_key, specs.pilots, (lang,), ())
     with reading(data_key) as cur:
@@ -139,7 +139,7 @@ def chart_data(spec: specs.ChartSpec, lang: str) -> specs.ChartData:
     return _chart_data(data_key(), spec, lang)
 
 
-@functools.lru_cache(maxsize=512)
+@single_flight(maxsize=512)
 def _figure(data_key: tuple, spec: specs.ChartSpec, lang: str, style: Style) -> go.Figure:
     figure = charts.figure(_chart_data(data_key, spec, lang), style)
     # Kept in Plotly's JSON form, arrays already encoded (and not validated again: it was, when built). Streamlit

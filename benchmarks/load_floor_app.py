@@ -1,0 +1,40 @@
+"""The load benchmark's floor: bare Streamlit with the dashboard's shape and none of its work. Three pages (the
+overview, city and compare paths) of five metrics and five Plotly line charts of fixed data each, and a years
+slider in the sidebar, so that an officer's visit sends it the same requests it sends the dashboard."""
+
+import plotly.graph_objects as go
+import streamlit as st
+
+YEARS = list(range(2014, 2026))
+
+
+def _page(title: str) -> None:
+    first, last = st.session_state.get("years", (YEARS[0], YEARS[-1]))
+    years = [y for y in YEARS if first <= y <= last]
+    st.title(title)
+    for column, n in zip(st.columns(5), range(5), strict=True):
+        column.metric(f"metric {n}", f"{1000 + 37 * n:,}", f"+{n}.5%")
+    for n in range(5):
+        figure = go.Figure(
+            [go.Scatter(x=years, y=[(y - 2010) * (c + n + 1) for y in years], name=f"city {c}") for c in range(12)]
+        )
+        st.plotly_chart(figure, key=f"chart_{n}")
+
+
+def overview() -> None:
+    _page("overview")
+
+
+def city() -> None:
+    _page("city")
+
+
+def compare() -> None:
+    _page("compare")
+
+
+with st.sidebar:
+    st.slider("years", YEARS[0], YEARS[-1], (YEARS[0], YEARS[-1]), key="years")
+pages = [st.Page(overview, url_path="overview", default=True), st.Page(city, url_path="city"),
+         st.Page(compare, url_path="compare")]  # fmt: skip
+st.navigation(pages).run()
