@@ -54,6 +54,7 @@ format: setup-dev
 
 bench: setup-dev  # the performance benchmark (a few minutes); `make bench BENCH=--save` writes docs/performance.md
 	$(PY) benchmarks/run.py $(BENCH)
+	$(PY) benchmarks/load.py $(BENCH)
 
 screenshots: setup-dev  # every page at 1280x720 and 1920x1080 in both languages, and the README's images
 	$(PY) tools/screenshots.py

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,15 +64,18 @@ class Server:
         self.process.wait()
 
 
-def launch(db_path: Path, env: dict | None = None, *, warm: bool = True) -> Server:
+def launch(
+    db_path: Path, env: dict | None = None, *, warm: bool = True, app: str = "dashboard.py", args: Sequence[str] = ()
+) -> Server:
     """Start a fresh dashboard server on a free port, serving the database at db_path (without waiting for it). Warm,
     it is `python -m ui.serve`, as `make run` starts it (the overview run once before serving); else plain
-    `streamlit run dashboard.py`, whose first visitor is its very first run."""
+    `streamlit run` of `app` (the dashboard, or a floor app), whose first visitor is its very first run. `args`
+    are more of Streamlit's options."""
     port = _free_port()
-    launcher = ["-m", "ui.serve"] if warm else ["-m", "streamlit", "run", "dashboard.py"]
+    launcher = ["-m", "ui.serve"] if warm else ["-m", "streamlit", "run", app]
     process = subprocess.Popen(
         [sys.executable, *launcher, "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+         "--server.headless", "true", "--browser.gatherUsageStats", "false", *args],
         cwd=ROOT,
         env={**os.environ, "PILOT_DB": str(db_path), **(env or {})},
         stdout=subprocess.DEVNULL,

@@ -35,10 +35,9 @@ VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 TARGETS = (
     ("warm rerun <= 1.5x floor at scale 1", lambda r: _worst_ratio(r, 1) <= 1.5),
     ("warm rerun <= 2x floor at scale 100", lambda r: _worst_ratio(r, 100) <= 2.0),
-    ("cold first run < 1.5 s at scale 100", lambda r: _worst_cold(r, 100) < 1.5),
-    ("100,000-row import < 2 s", lambda r: _import(r, 100_000)["total_s"] < 2.0),
+    ("cold first run <= 1.5x the floor's cold at scale 100", lambda r: _worst_cold(r, 100) <= 1.5),
     ("100,000-row import <= 10x DuckDB's read", lambda r: _import_ratio(r, 100_000) <= 10),
-    ("first chart in the browser < 3 s at scale 100", lambda r: r["browser_first_chart_s"].get("100", 0) < 3.0),
+    ("first chart in the browser <= 1.2x the floor's at scale 100", lambda r: _first_chart_ratio(r, "100") <= 1.2),
     ("memory sub-linear in scale", lambda r: r["memory_growth_exponent"] < 1.0),
 )
 
@@ -52,7 +51,11 @@ def _worst_ratio(result: dict, scale: int) -> float:
 
 
 def _worst_cold(result: dict, scale: int) -> float:
-    return max((p["cold_s"] for p in _pages_at(result, scale)), default=math.nan)
+    return max((p["cold_s"] / p["cold_floor_s"] for p in _pages_at(result, scale)), default=math.nan)
+
+
+def _first_chart_ratio(result: dict, scale: str) -> float:
+    return result["browser_first_chart_s"][scale] / result["browser_first_chart_floor_s"][scale]
 
 
 def _import(result: dict, rows: int) -> dict:
@@ -81,20 +84,53 @@ def build_database(folder: Path, scale: int) -> tuple[Path, float]:
     return path, time.perf_counter() - start
 
 
-def browser_times(databases: dict[int, Path], repeats: int) -> tuple[dict, dict]:
-    """Median seconds to the overview's first chart on a fresh server (cold) and on a second visit (warm)."""
-    from benchmarks.browser import chromium, first_chart_seconds, streamlit_server
+def browser_times(databases: dict[int, Path], repeats: int, folder: Path) -> tuple[dict, dict, dict]:
+    """Median seconds to the overview's first chart on a fresh server (cold) and on a second visit (warm), and the
+    floor's: a bare page drawing the same figure, on its own fresh server, at its second visit (its script compiled
+    and Plotly imported, as the dashboard's server has them from its warm-up)."""
+    from benchmarks.browser import chromium, first_chart_seconds, launch, streamlit_server
 
-    cold, warm = {}, {}
+    cold, warm, floor = {}, {}, {}
     with chromium() as browser:
         for scale, path in databases.items():
-            firsts, seconds = [], []
+            figure = folder / f"first-figure-{scale}.json"
+            figure.write_text(first_figure_json(path), encoding="utf-8")
+            firsts, seconds, floors = [], [], []
             for _ in range(repeats):
                 with streamlit_server(path) as url:
                     firsts.append(first_chart_seconds(browser, url))
                     seconds.append(first_chart_seconds(browser, url))
+                bare = launch(path, {"PILOT_FLOOR_FIGURE": str(figure)}, warm=False, app=FLOOR_CHART_APP)
+                try:
+                    bare.wait_until_up()
+                    first_chart_seconds(browser, bare.url)
+                    floors.append(first_chart_seconds(browser, bare.url))
+                finally:
+                    bare.stop()
             cold[str(scale)], warm[str(scale)] = statistics.median(firsts), statistics.median(seconds)
-    return cold, warm
+            floor[str(scale)] = statistics.median(floors)
+    return cold, warm, floor
+
+
+FLOOR_CHART_APP = "benchmarks/chart_floor_app.py"
+
+
+def first_figure_json(db_path: Path) -> str:
+    """The overview's first figure in its default view (all years, every pilot, events marked), as Plotly JSON."""
+    import plotly.io as pio
+
+    from metrics.domain.programme import Scope
+    from metrics.present import charts, specs
+    from metrics.store.database import open_database
+    from metrics.store.series import year_span
+
+    database = open_database(db_path)
+    try:
+        with database.cursor() as cur:
+            spec = specs.ChartSpec("pilots", "pilot_cities", year_span(cur), Scope(), events=True)
+            return pio.to_json(charts.figure(specs.resolve(cur, spec, "zh")), validate=False)
+    finally:
+        database.close()
 
 
 def measure(scales: list[int], repeats: int, browser: bool, import_rows: list[int], warm_runs: int = 30) -> dict:
@@ -126,11 +162,13 @@ def measure(scales: list[int], repeats: int, browser: bool, import_rows: list[in
                                        "--rows", *map(str, import_rows)])  # fmt: skip
         result["imports_scale"] = largest
         result["browser_first_chart_s"], result["browser_second_visit_s"] = {}, {}
+        result["browser_first_chart_floor_s"] = {}
         if browser:
             _say("browser")
             ends = {s: databases[s] for s in dict.fromkeys([min(scales), largest])}
-            cold, warm = browser_times(ends, max(1, repeats // 2))
+            cold, warm, floor = browser_times(ends, max(1, repeats // 2), folder)
             result["browser_first_chart_s"], result["browser_second_visit_s"] = cold, warm
+            result["browser_first_chart_floor_s"] = floor
     result["deck_s"] = result["deck_s_by_scale"][str(min(scales))]
     rss = result["peak_rss_mb"]
     lo, hi = str(min(scales)), str(largest)
@@ -149,7 +187,7 @@ def _checkable(name: str, result: dict) -> bool:
     if "100,000-row" in name and not any(i["rows"] == 100_000 for i in result["imports"]):
         return False
     needs_scale_100 = "scale 100" in name and not _pages_at(result, 100) and "browser" not in name
-    needs_browser = "browser" in name and not result["browser_first_chart_s"]
+    needs_browser = "browser" in name and "100" not in result["browser_first_chart_s"]
     needs_scale_1 = "scale 1" in name and not _pages_at(result, 1)
     return not (needs_scale_100 or needs_browser or needs_scale_1)
 
@@ -163,15 +201,16 @@ def report(result: dict) -> str:
     lines = [f"Measured {result['when']} on {result['machine']['cpus']} CPUs, Python {result['machine']['python']}; "
              f"medians of {result['repeats']} runs.", ""]  # fmt: skip
     scales = sorted({p["scale"] for p in result["pages"]})
-    lines += ["Page times through AppTest, in milliseconds: cold first run / warm rerun after a widget change / "
-              "floor (ratio warm / floor).", ""]  # fmt: skip
+    lines += ["Page times through AppTest, in milliseconds: cold first run / the floor's cold (ratio) · warm rerun "
+              "after a widget change / the floor's (ratio).", ""]  # fmt: skip
     lines += ["| page | " + " | ".join(f"scale {s}" for s in scales) + " |", "| --- |" + " --- |" * len(scales)]
     for name in dict.fromkeys(p["page"] for p in result["pages"]):
         cells = []
         for s in scales:
             p = next(x for x in result["pages"] if x["page"] == name and x["scale"] == s)
-            cells.append(f"{p['cold_s'] * 1000:.0f} / {p['warm_s'] * 1000:.1f} / {p['floor_s'] * 1000:.1f} "
-                         f"({p['warm_s'] / p['floor_s']:.2f}x)")  # fmt: skip
+            cells.append(f"{p['cold_s'] * 1000:.0f} / {p['cold_floor_s'] * 1000:.0f} "
+                         f"({p['cold_s'] / p['cold_floor_s']:.1f}x) · {p['warm_s'] * 1000:.1f} / "
+                         f"{p['floor_s'] * 1000:.1f} ({p['warm_s'] / p['floor_s']:.2f}x)")  # fmt: skip
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += [
         "",
@@ -192,8 +231,10 @@ def report(result: dict) -> str:
               "| `init --scale` | " + " | ".join(f"{v:.1f} s" for v in result["init_s"].values()) + " |"]  # fmt: skip
     if result["browser_first_chart_s"]:
         cold, warm = result["browser_first_chart_s"], result["browser_second_visit_s"]
+        floor = result["browser_first_chart_floor_s"]
         lines += ["", "Overview in Chromium, seconds to the first drawn chart: "
-                  + "; ".join(f"scale {s}: {cold[s]:.2f} s on a fresh server, {warm[s]:.2f} s on a second visit"
+                  + "; ".join(f"scale {s}: {cold[s]:.2f} s on a fresh server ({cold[s] / floor[s]:.2f}x a bare page "
+                              f"drawing the same figure, {floor[s]:.2f} s), {warm[s]:.2f} s on a second visit"
                               for s in cold) + "."]  # fmt: skip
     lines += ["", f"Memory grows as scale^{result['memory_growth_exponent']:.2f} (1 would be linear).", ""]
     lines += [f"- {'met' if t['met'] else 'NOT met'}: {t['target']}" for t in result["targets"]]
@@ -220,18 +261,22 @@ def main(argv=None) -> int:
 
 
 DOC = ROOT / "docs" / "performance.md"
-MARKERS = ("<!-- bench:start -->", "<!-- bench:end -->")
 
 
 def save(result: dict) -> None:
-    """The report into docs/performance.md between its markers (the prose around them is kept), and every figure
-    into docs/performance.json beside it."""
-    text = DOC.read_text(encoding="utf-8")
-    start, end = MARKERS
-    before, rest = text.split(start, 1)
+    """The report into docs/performance.md between its bench markers, every figure into docs/performance.json."""
+    save_section("bench", report(result), result, DOC.with_suffix(".json"))
+
+
+def save_section(name: str, text: str, figures: dict, json_path: Path) -> None:
+    """`text` into docs/performance.md between its `<!-- NAME:start -->` and `<!-- NAME:end -->` markers (the prose
+    around them is kept), and the figures as JSON into json_path."""
+    document = DOC.read_text(encoding="utf-8")
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    before, rest = document.split(start, 1)
     _, after = rest.split(end, 1)
-    DOC.write_text(f"{before}{start}\n{report(result)}\n{end}{after}", encoding="utf-8")
-    DOC.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    DOC.write_text(f"{before}{start}\n{text}\n{end}{after}", encoding="utf-8")
+    json_path.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ def test_the_benchmark_runs_end_to_end_and_reports_every_figure():
     for page in result["pages"]:
         assert page["scale"] == 1 and page["elements"] > 0
         assert page["floor_s"] > 0 and 0 < page["warm_s"] < page["cold_s"]
+        assert page["cold_floor_s"] > 0
 
     # the import is timed against DuckDB's own read
     (only,) = result["imports"]

@@ -62,20 +62,25 @@ from metrics.ingest import uploads
 from metrics.store.database import open_database
 
 
+def say(line):
+    # One write of the whole line: a kill between print's writes would leave half a line before the zygote's own.
+    os.write(1, (line + "\\n").encode())
+
+
 def run(db_path, mode, files):
     database = open_database(db_path)
     if mode == "checkpoint":
         with database.cursor() as cur:
             cur.execute("SET checkpoint_threshold = '1B'")
-    print("ready", flush=True)
+    say("ready")
     for path in map(Path, files):
         data = path.read_bytes()
         prepared = uploads.prepare(database, data, path.name)
         assert prepared.report.ok, prepared.report.sorted_issues()
-        print("committing", path.name, flush=True)
+        say("committing " + path.name)
         uploads.commit(database, prepared, data, cli_actor("crash-test"))
-        print("committed", path.name, flush=True)
-    print("done", flush=True)
+        say("committed " + path.name)
+    say("done")
 
 
 print("zygote", flush=True)
