@@ -119,36 +119,34 @@ def _footer_rows(table: Table, start: int) -> int:
     return count
 
 
-def choose_sheet(tables: Sequence[Table], sheet: str | None, known: Callable[[str], bool]) -> Table:
-    """The table to read: the sheet asked for, else the one sheet that holds a recognisable table (whichever is
-    active), else the active sheet (its checks say what is wrong); FileError when several sheets hold tables and
-    none was asked for, or the one asked for is not there."""
-    located = [locate(t, known) for t in tables]
+def choose_sheet(located: Sequence[Table], sheet: str | None, known: Callable[[str], bool]) -> Table:
+    """Of a file's tables (each as `locate` found it), the one to read: the sheet asked for, else the one sheet that
+    holds a recognisable table (whichever is active), else the active sheet (its checks say what is wrong);
+    FileError when several sheets hold tables and none was asked for, or the one asked for is not there."""
     if sheet is not None:
         wanted = _sheet_key(sheet)
         found = [t for t in located if _sheet_key(t.sheet or "") == wanted]
         if not found:
             raise FileError(
-                Text(
-                    "没有名为“{s}”的工作表；工作簿中有：{a}。", "There is no sheet '{s}'; the workbook has: {a}."
-                ).format(s=sheet, a=_names(tables[0].sheets or [t.sheet or "" for t in tables]))
-            )
+                Text("没有名为“{s}”的工作表；工作簿中有：{a}。", "There is no sheet '{s}'; the workbook has: {a}.")
+                .format(s=sheet, a=_names(located[0].sheets or [t.sheet or "" for t in located]))
+            )  # fmt: skip
         return found[0]
-    with_table = [t for t in located if recognised_cells(t, known) >= 2]
+    with_table = sheets_with_tables(located, known)
     if len(with_table) > 1:
         raise FileError(
             Text(
                 "{n} 个工作表都有数据表：{s}。请选择要读取的一个（命令行用 --sheet），每个工作表分别上传。",
                 "{n} sheets hold tables: {s}. Choose the one to read (--sheet on the command line) and upload "
                 "each sheet in turn.",
-            ).format(n=len(with_table), s=_names([t.sheet or "" for t in with_table]))
+            ).format(n=len(with_table), s=_names(with_table))
         )
-    return with_table[0] if with_table else located[0]
+    return next((t for t in located if t.sheet == with_table[0]), located[0]) if with_table else located[0]
 
 
-def tables_on_sheets(tables: Sequence[Table], known: Callable[[str], bool]) -> list[str]:
-    """The sheets that hold a recognisable table (for the officer to pick from)."""
-    return [t.sheet or "" for t in tables if recognised_cells(locate(t, known), known) >= 2]
+def sheets_with_tables(located: Sequence[Table], known: Callable[[str], bool]) -> list[str]:
+    """The sheets whose table (as `locate` found it) is recognisable: two or more known headers."""
+    return [t.sheet or "" for t in located if recognised_cells(t, known) >= 2]
 
 
 def described(table: Table) -> Text | None:

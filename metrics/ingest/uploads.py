@@ -56,9 +56,9 @@ def prepare(database: Database, data: bytes, file_name: str, sheet: str | None =
     sha256 = hashlib.sha256(data).hexdigest()
     sheets: tuple[str, ...] = ()
     try:
-        tables = read_tables(data)
-        sheets = tuple(layout.tables_on_sheets(tables, kinds.known_header)) if len(tables) > 1 else ()
-        table = layout.choose_sheet(tables, sheet, kinds.known_header)
+        located = [layout.locate(t, kinds.known_header) for t in read_tables(data)]
+        sheets = tuple(layout.sheets_with_tables(located, kinds.known_header)) if len(located) > 1 else ()
+        table = layout.choose_sheet(located, sheet, kinds.known_header)
     except FileError as exc:
         report = Report()
         report.add(None, None, "error", exc.text)
