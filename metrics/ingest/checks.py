@@ -254,9 +254,9 @@ def parse_number(raw: str, ind: BaseIndicator, report: Report, number: int, colu
 
 
 def quiet_number(raw: str, ind: BaseIndicator) -> int | Decimal | None:
-    """The value a cell holds as parse_number reads it, None where it holds none (nothing reported)."""
-    text = unicodedata.normalize("NFKC", raw).strip()
-    return None if text.lower() in NOT_REPORTED else _with_unit(text, ind)[0]
+    """The value a cell holds as parse_number reads it, None where it holds none (nothing reported, or not a
+    number); what parse_number would say about it is not reported."""
+    return parse_number(raw, ind, Report(), 0, "")
 
 
 # Units written in a cell after the number: the column's own unit (and what officers write for it) is dropped;

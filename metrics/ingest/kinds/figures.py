@@ -46,22 +46,19 @@ YEAR_HEADERS = {"year", "年份", "年度", "年"}
 JUMP = 10  # a value ten times last year's (or a tenth of it) earns a warning
 
 
-def _figure_headers() -> dict[str, str]:
-    names: dict[str, str] = {}
-    for ind in registry.BASE_INDICATORS:
-        for alias in (ind.key, ind.header_zh, ind.header_en, ind.label_zh, ind.label_en):
-            names[normalise(alias)] = ind.column
-    return names
+def _aliases(ind: registry.BaseIndicator) -> tuple[str, ...]:
+    """The headers a value column may have in a file."""
+    return (ind.key, ind.header_zh, ind.header_en, ind.label_zh, ind.label_en)
 
 
-FIGURE_HEADERS = _figure_headers()
+FIGURE_HEADERS = {normalise(a): ind.column for ind in registry.BASE_INDICATORS for a in _aliases(ind)}
 # What a suggestion shows for each header it might mean: the header the templates use, in the script the officer
 # wrote (a Chinese header for a Chinese one), never an internal key.
 SHOWN_HEADERS: dict[str, str] = {
     **{normalise(a): "城市" if not a.isascii() else "city" for a in CITY_HEADERS},
     **{normalise(a): "年份" if not a.isascii() else "year" for a in YEAR_HEADERS},
     **{normalise(a): i.header_zh if not a.isascii() else i.header_en for i in registry.BASE_INDICATORS
-       for a in (i.key, i.header_zh, i.header_en, i.label_zh, i.label_en)},
+       for a in _aliases(i)},
 }  # fmt: skip
 
 
