@@ -28,10 +28,18 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 	$(INSTALL) -r requirements-dev.txt
 	touch $@
 
+ifeq ($(findstring ://,$(DB)),)
+DATABASE := $(DB)
 $(DB): | $(VENV)/.installed
 	$(PY) -m metrics init --db $(DB)
+else  # a PostgreSQL database (PILOT_DB=postgresql://…) is no file for make to see: created unless it is there
+DATABASE := postgres-database
+.PHONY: postgres-database
+postgres-database: | $(VENV)/.installed
+	$(PY) -m metrics init --db '$(DB)' --if-missing
+endif
 
-run: setup $(DB)
+run: setup $(DATABASE)
 	$(PY) -m ui.serve  # streamlit run dashboard.py, with the app's modules loaded before the first visit
 
 test: setup-dev  # everything, as CI runs it: lint and the type check beside the tests
@@ -40,8 +48,10 @@ test: setup-dev  # everything, as CI runs it: lint and the type check beside the
 test-fast: setup-dev  # the edit loop: no browser, kill or benchmark tests
 	$(MAKE) --no-print-directory -j2 lint pytest PYTEST_ARGS='-m "not browser and not kill and not benchmark"'
 
+# The tests of storage, uploads, undo, concurrency and kills run on PostgreSQL too: on $PILOT_TEST_PG, else on a
+# throwaway server tools/postgres.sh starts from the installed PostgreSQL; without one they say what they skipped.
 pytest: setup-dev
-	$(PY) -m pytest -n 2 --dist worksteal $(PYTEST_ARGS)
+	PILOT_TEST_PG=$${PILOT_TEST_PG:-$$(tools/postgres.sh start 2>/dev/null)} $(PY) -m pytest -n 2 --dist worksteal $(PYTEST_ARGS)
 
 lint: setup-dev
 	$(PY) -m ruff check .

@@ -58,7 +58,8 @@ with contextlib.ExitStack() as this_run:
         st.error(exc.text(lang))
         st.stop()
     try:
-        data.start_backup_schedule(str(data.database().path))  # once per process, if $PILOT_BACKUP_HOURS is set
+        data.start_backup_schedule(data.database().name)  # once per process, if $PILOT_BACKUP_HOURS is set
+        data.start_publishing(data.database())  # a DuckDB file's copy for the CLI to read while this holds it
     except Problem as exc:  # a setting that is not a number: say so, and serve the pages all the same
         st.warning(show.escaped(exc.text(lang)))
     run(lang)

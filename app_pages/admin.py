@@ -95,7 +95,7 @@ if not users.empty:
             _attempt(accounts.remove_user, chosen, done=done)
 
 st.subheader(t(Text("备份", "Backups")))
-folder = kept_backups.default_folder(database.path)
+folder = kept_backups.default_folder(database.folder)
 st.caption(
     t(
         Text(

@@ -65,7 +65,12 @@ class Server:
 
 
 def launch(
-    db_path: Path, env: dict | None = None, *, warm: bool = True, app: str = "dashboard.py", args: Sequence[str] = ()
+    db_path: Path | str,
+    env: dict | None = None,
+    *,
+    warm: bool = True,
+    app: str = "dashboard.py",
+    args: Sequence[str] = (),
 ) -> Server:
     """Start a fresh dashboard server on a free port, serving the database at db_path (without waiting for it). Warm,
     it is `python -m ui.serve`, as `make run` starts it (the overview run once before serving); else plain

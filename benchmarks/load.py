@@ -1,6 +1,7 @@
 """Many officers at once: N simulated officers against a real server, and the same load against a bare-Streamlit floor.
 
-    .venv/bin/python benchmarks/load.py [--officers 1 10 25 50 100] [--json] [--save] [--no-editor]
+    .venv/bin/python benchmarks/load.py [--officers 1 10 25 50 100] [--engine duckdb|postgres] [--processes 1 2]
+                                        [--json] [--save] [--no-editor]
 
 Each officer is a real session of the app, driven over HTTP through Streamlit's agent API (started for the
 benchmark with `--server.enableAgentApi true`; the shipped configuration keeps it off): all N arrive at once, as a
@@ -11,8 +12,13 @@ in Chromium every few seconds, so that officers' caches are invalidated as they 
 
 The floor (benchmarks/load_floor_app.py) is bare Streamlit with the same shape (three pages of five metrics and
 five Plotly charts, a years slider) under the same officers; the ratios are to it, in the same run, as absolute
-times on these machines move twofold from day to day. Also reported: errors, and the server's resident memory per
-session (its growth from before the officers arrived to after they had all opened the overview, over N).
+times on these machines move twofold from day to day. Also reported: errors, the servers' resident memory per
+session (their growth from before the officers arrived to after they had all finished, over N), and uploads lost
+(committed by the editor but not in the database afterwards).
+
+With --processes 2 the dashboard (and the floor) run as two server processes over the same data, officers shared
+between them as a load balancer with sticky sessions would; that needs --engine postgres (a DuckDB file is held
+by one process). The PostgreSQL server is $PILOT_TEST_PG's, else one tools/postgres.sh starts.
 """
 
 from __future__ import annotations
@@ -35,6 +41,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import psycopg
+from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -148,25 +156,33 @@ class Editor(threading.Thread):
 
 
 @contextmanager
-def _server(db_path: Path, floor: bool) -> Iterator[Server]:
-    server = launch(db_path, warm=not floor, app=FLOOR_APP if floor else "dashboard.py", args=AGENT)
+def _servers(db: str, floor: bool, processes: int) -> Iterator[list[Server]]:
+    """`processes` fresh servers of the dashboard (or the floor) over the same database, each on its own port."""
+    servers = [
+        launch(db, warm=not floor, app=FLOOR_APP if floor else "dashboard.py", args=AGENT) for _ in range(processes)
+    ]
     try:
-        server.wait_until_up(timeout=120)
-        yield server
+        for server in servers:
+            server.wait_until_up(timeout=180)
+        yield servers
     finally:
-        server.stop()
+        for server in servers:
+            server.stop()
 
 
-def run_load(db_path: Path, officers: int, floor: bool, editor: bool, work: Path) -> dict:
-    """One run: a fresh server, `officers` at once (and the editor, on the dashboard); their figures."""
-    with _server(db_path, floor) as server:
-        with httpx.Client() as client:  # one visit first, so that neither server is measured cold
-            _interact(client, server.url, {})
-        before = _rss_mb(server.process.pid)
+def run_load(db: str, officers: int, floor: bool, editor: bool, work: Path, processes: int = 1) -> dict:
+    """One run: fresh servers, `officers` at once shared between them (and the editor, on the first); figures."""
+    with _servers(db, floor, processes) as servers:
+        for server in servers:  # one visit first, so that no server is measured cold
+            with httpx.Client() as client:
+                _interact(client, server.url, {})
+        before = sum(_rss_mb(s.process.pid) for s in servers)
         timings = Timings()
         start = threading.Barrier(officers)
-        threads = [threading.Thread(target=officer, args=(server.url, start, timings)) for _ in range(officers)]
-        writer = Editor(server.url, work, commits=not floor) if editor else None
+        threads = [
+            threading.Thread(target=officer, args=(servers[i % processes].url, start, timings)) for i in range(officers)
+        ]
+        writer = Editor(servers[0].url, work, commits=not floor) if editor else None
         if writer is not None:
             writer.start()
         began = time.perf_counter()
@@ -175,12 +191,14 @@ def run_load(db_path: Path, officers: int, floor: bool, editor: bool, work: Path
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - began
-        after = _rss_mb(server.process.pid)
+        after = sum(_rss_mb(s.process.pid) for s in servers)
         if writer is not None:
             writer.stop.set()
             writer.join(timeout=120)
+    committed = writer.committed if writer is not None and not floor else None
     return {
         "officers": officers,
+        "processes": processes,
         "app": "floor" if floor else "dashboard",
         "elapsed_s": elapsed,
         "open": _summary(timings.open_s),
@@ -188,9 +206,26 @@ def run_load(db_path: Path, officers: int, floor: bool, editor: bool, work: Path
         "errors": len(timings.errors),
         "first_errors": timings.errors[:3],
         "rss_mb_per_session": (after - before) / officers,
-        "uploads_committed": writer.committed if writer is not None and not floor else None,
+        "uploads_committed": committed,
+        "uploads_lost": None if committed is None else committed - _editor_uploads(db),
         "editor_failure": writer.failure if writer is not None else None,
     }
+
+
+def _editor_uploads(db: str) -> int:
+    """How many of the editor's uploads the database holds, committed (read once its servers have stopped)."""
+    sys.path.insert(0, str(ROOT))
+    from metrics.store.database import open_database
+
+    database = open_database(db)
+    try:
+        with database.cursor() as cur:
+            row = cur.execute(
+                "SELECT count(*) FROM uploads WHERE file_name LIKE 'round-%' AND status = 'committed'"
+            ).fetchone()
+    finally:
+        database.close()
+    return int(row[0])
 
 
 def _summary(values: list[float]) -> dict:
@@ -201,59 +236,112 @@ def _summary(values: list[float]) -> dict:
     return {"p50": statistics.median(ordered), "p95": p95, "max": ordered[-1], "n": len(ordered)}
 
 
-def report(runs: list[dict]) -> str:
-    """The load table: each N with the dashboard's figures, the floor's, and the ratios of P95s."""
+def report(runs: list[dict], engine: str = "duckdb") -> str:
+    """The load table: each N (and number of processes) with the dashboard's figures, the floor's, and the ratios of
+    P95s; then how much sooner two processes finished than one."""
     lines = [
-        "| officers | open P50 / P95 / max | click P50 / P95 / max | floor open P50 / P95 | floor click P50 / P95 "
-        "| P95 ratio open / click | errors | MB per session | uploads |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        f"Engine: {engine}.",
+        "",
+        "| officers | processes | open P50 / P95 / max | click P50 / P95 / max | floor open P50 / P95 "
+        "| floor click P50 / P95 | P95 ratio open / click | run took (floor) | errors | MB per session "
+        "| uploads (lost) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    by = {(r["officers"], r["app"]): r for r in runs}
-    for n in sorted({r["officers"] for r in runs}):
-        ours, floor = by[(n, "dashboard")], by.get((n, "floor"))
+    by = {(r["officers"], r.get("processes", 1), r["app"]): r for r in runs}
+    keys = sorted({(r["officers"], r.get("processes", 1)) for r in runs})
+    for n, procs in keys:
+        ours, floor = by[(n, procs, "dashboard")], by.get((n, procs, "floor"))
         o, c = ours["open"], ours["click"]
-        row = [str(n), f"{o['p50']:.2f} / {o['p95']:.2f} / {o['max']:.2f} s",
+        row = [str(n), str(procs), f"{o['p50']:.2f} / {o['p95']:.2f} / {o['max']:.2f} s",
                f"{c['p50']:.2f} / {c['p95']:.2f} / {c['max']:.2f} s"]  # fmt: skip
         if floor is not None:
             fo, fc = floor["open"], floor["click"]
             row += [f"{fo['p50']:.2f} / {fo['p95']:.2f} s", f"{fc['p50']:.2f} / {fc['p95']:.2f} s",
-                    f"{o['p95'] / fo['p95']:.1f}x / {c['p95'] / fc['p95']:.1f}x"]  # fmt: skip
+                    f"{o['p95'] / fo['p95']:.1f}x / {c['p95'] / fc['p95']:.1f}x",
+                    f"{ours['elapsed_s']:.1f} s ({floor['elapsed_s']:.1f} s)"]  # fmt: skip
         else:
-            row += ["", "", ""]
+            row += ["", "", "", f"{ours['elapsed_s']:.1f} s"]
         errors = ours["errors"] + (floor["errors"] if floor else 0)
-        row += [str(errors), f"{ours['rss_mb_per_session']:.1f}", str(ours["uploads_committed"] or 0)]
+        lost = ours.get("uploads_lost")
+        row += [str(errors), f"{ours['rss_mb_per_session']:.1f}",
+                f"{ours['uploads_committed'] or 0} ({lost if lost is not None else '-'})"]  # fmt: skip
         lines.append("| " + " | ".join(row) + " |")
-    failures = [f"- {r['app']} at {r['officers']}: {e}" for r in runs for e in r["first_errors"]]
+    for n in sorted({n for n, _ in keys}):
+        one, two = by.get((n, 1, "dashboard")), by.get((n, 2, "dashboard"))
+        if one and two:
+            lines.append(
+                f"\n{n} officers: two processes finished in {two['elapsed_s'] / one['elapsed_s']:.2f}x the time one "
+                f"process took ({two['elapsed_s']:.1f} s against {one['elapsed_s']:.1f} s)."
+            )
+    failures = [
+        f"- {r['app']} at {r['officers']}x{r.get('processes', 1)}: {e}" for r in runs for e in r["first_errors"]
+    ]
     failures += [f"- editor at {r['officers']}: {r['editor_failure']}" for r in runs if r.get("editor_failure")]
     return "\n".join(lines + (["", "Errors:", *failures] if failures else []))
+
+
+def postgres_server() -> str:
+    """A PostgreSQL server's URL: $PILOT_TEST_PG, else the throwaway one tools/postgres.sh starts."""
+    url = os.environ.get("PILOT_TEST_PG")
+    if url:
+        return url
+    done = subprocess.run([str(ROOT / "tools" / "postgres.sh"), "start"], capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def _fresh_postgres(server: str, name: str, template: str | None) -> str:
+    """Database `name` on the server made again (from template, else empty); its URL."""
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        if template is not None:
+            connection.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template))
+            )
+    return server.rsplit("/", 1)[0] + "/" + name
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--officers", type=int, nargs="+", default=[1, 10, 25, 50, 100])
+    parser.add_argument("--engine", choices=("duckdb", "postgres"), default="duckdb")
+    parser.add_argument("--processes", type=int, nargs="+", default=[1], help="server processes (2 needs postgres)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     parser.add_argument("--no-editor", action="store_true", help="no upload commits during the load")
     parser.add_argument("--scale", type=int, default=1, help="the sample's scale (`init --scale`)")
     parser.add_argument("--save", action="store_true", help="also write the table into docs/performance.md")
     args = parser.parse_args(argv)
+    if args.engine == "duckdb" and max(args.processes) > 1:
+        parser.error("several processes share a database on PostgreSQL only (--engine postgres)")
     editor = not args.no_editor and Path(CHROMIUM).exists()
     runs = []
     with tempfile.TemporaryDirectory(prefix="pilot-load-") as tmp:
         work = Path(tmp)
-        db = work / "pilot.duckdb"
-        subprocess.run([sys.executable, "-m", "metrics", "init", "--db", str(db), "--scale", str(args.scale)],
+        server = postgres_server() if args.engine == "postgres" else ""
+        template = _fresh_postgres(server, "pilot_load_template", None) if server else str(work / "pilot.duckdb")
+        subprocess.run([sys.executable, "-m", "metrics", "init", "--db", template, "--scale", str(args.scale)],
                        cwd=ROOT, check=True, capture_output=True)  # fmt: skip
         for n in args.officers:
-            for floor in (False, True):
-                copy = work / f"run-{n}-{'floor' if floor else 'app'}.duckdb"
-                shutil.copyfile(db, copy)
-                print(f"[load] {n} officers, {'floor' if floor else 'dashboard'}", file=sys.stderr, flush=True)
-                runs.append(run_load(copy, n, floor, editor, work))
+            for processes in args.processes:
+                for floor in (False, True):
+                    name = f"run-{n}-{processes}-{'floor' if floor else 'app'}"
+                    if server:
+                        db = _fresh_postgres(server, name.replace("-", "_"), "pilot_load_template")
+                    else:
+                        db = str(work / f"{name}.duckdb")
+                        shutil.copyfile(template, db)
+                    what = f"{n} officers, {processes} process(es), {'floor' if floor else 'dashboard'}"
+                    print(f"[load] {what}", file=sys.stderr, flush=True)
+                    runs.append(run_load(db, n, floor, editor, work, processes))
+                    if server:
+                        _fresh_postgres(server, name.replace("-", "_"), None)
+        if server:
+            _fresh_postgres(server, "pilot_load_template", None)
     result = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "cpus": os.cpu_count(), "scale": args.scale,
-              "editor": editor, "runs": runs}  # fmt: skip
-    print(json.dumps(result, indent=2) if args.json else report(runs))
+              "engine": args.engine, "editor": editor, "runs": runs}  # fmt: skip
+    print(json.dumps(result, indent=2) if args.json else report(runs, args.engine))
     if args.save:
-        save_section("load", report(runs), result, ROOT / "docs" / "load.json")
+        section = "load" if args.engine == "duckdb" else f"load-{args.engine}"
+        save_section(section, report(runs, args.engine), result, ROOT / "docs" / f"{section}.json")
     return 0
 
 

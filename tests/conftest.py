@@ -1,5 +1,10 @@
-"""Shared fixtures: the sample built once per session and handed out as copies, empty databases, and a process
-that holds a database open."""
+"""Shared fixtures: the sample built once per session and handed out as copies (DuckDB files, and PostgreSQL
+databases made from a template), empty databases, and a process that holds a database open.
+
+A module marked `both_engines` runs each test that takes `db` on DuckDB and on PostgreSQL; without a server
+($PILOT_TEST_PG, which `make test` sets when tools/postgres.sh can start one) the PostgreSQL half is skipped, and
+pytest's summary says so.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,15 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+import psycopg
 import pytest
+from psycopg import sql
 
 from benchmarks.apptest import scan_components_once
 from metrics.domain import registry
@@ -76,10 +84,68 @@ def sample_path(sample_file, tmp_path) -> Path:
     return copy_sample(sample_file, tmp_path / "data" / "pilot.duckdb")
 
 
+PG_SERVER = os.environ.get("PILOT_TEST_PG")  # a PostgreSQL server's URL; its databases named pytest_* are ours
+NO_PG = "no PostgreSQL server for the tests: set PILOT_TEST_PG (tools/postgres.sh start prints one)"
+
+
+def pytest_generate_tests(metafunc):
+    """Tests in `both_engines` modules that take `db` run once per engine."""
+    marked = metafunc.definition.get_closest_marker
+    if "db" in metafunc.fixturenames and marked("both_engines") and not marked("duckdb_only"):
+        metafunc.parametrize("db", ["duckdb", "postgres"], indirect=True)
+
+
+def pg_url(name: str) -> str:
+    """The URL of database `name` on the test server."""
+    assert PG_SERVER
+    return PG_SERVER.rsplit("/", 1)[0] + "/" + name
+
+
+def _pg_admin(statement: sql.Composable) -> None:
+    with psycopg.connect(PG_SERVER, autocommit=True) as connection:
+        connection.execute(statement)
+
+
+def recreate_pg_database(name: str, template: str | None) -> None:
+    """Drop database `name` on the test server (its connections ended) and, given a template, make it again as a
+    copy of that."""
+    _pg_admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    if template is not None:
+        _pg_admin(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template)))
+
+
+@pytest.fixture(scope="session")
+def pg_template(worker_id) -> str:
+    """The sample (to SAMPLE_END_YEAR) in a PostgreSQL database of this test worker's, built once, never opened
+    again: tests get copies of it (CREATE DATABASE … TEMPLATE)."""
+    if not PG_SERVER:
+        pytest.skip(NO_PG)
+    name = f"pytest_sample_{worker_id}"
+    recreate_pg_database(name, None)
+    initialise(pg_url(name), end_year=SAMPLE_END_YEAR).close()
+    return name
+
+
 @pytest.fixture()
-def db(sample_path) -> Iterator[Database]:
-    """A copy of the sample of this test's own, open, to write to."""
-    database = open_database(sample_path)
+def pg_db(pg_template, tmp_path, monkeypatch) -> Iterator[Database]:
+    """A PostgreSQL copy of the sample of this test's own, open, its files in the test's folder."""
+    name = f"pytest_{uuid.uuid4().hex[:12]}"
+    recreate_pg_database(name, pg_template)
+    monkeypatch.setenv("PILOT_FILES", str(tmp_path / "data"))
+    database = open_database(pg_url(name))
+    yield database
+    database.close()
+    recreate_pg_database(name, None)
+
+
+@pytest.fixture()
+def db(request) -> Iterator[Database]:
+    """A copy of the sample of this test's own, open, to write to: a DuckDB file, or (in `both_engines` modules) a
+    PostgreSQL database too."""
+    if getattr(request, "param", "duckdb") == "postgres":
+        yield request.getfixturevalue("pg_db")
+        return
+    database = open_database(request.getfixturevalue("sample_path"))
     yield database
     database.close()
 

@@ -29,6 +29,8 @@ from metrics.store.meta import data_identity, data_version
 from metrics.store.schema import SCHEMA_VERSION
 from metrics.store.uploads import upload_history
 
+pytestmark = pytest.mark.both_engines
+
 NEW = SAMPLE_END_YEAR + 1  # rows for the year after the sample's last are new rows
 FILE_A = f"city,year,activities,agreements\n330100,2020,700001,700002\n420100,{NEW},700003,700004\n".encode()
 FILE_B = f"city,year,activities,contract_value_10k_cny\n510100,2021,800001,800.25\n330100,{NEW},800002,12.5\n".encode()
@@ -114,14 +116,14 @@ def test_round_trip_gives_back_every_table(db, tmp_path, change, into):
     if into == "a new empty database":
         target = initialise(tmp_path / "elsewhere" / "pilot.duckdb", with_sample=False)
         highest_used = 0
-    shutil.rmtree(raw_files.folder_of(target.path), ignore_errors=True)
+    shutil.rmtree(raw_files.folder_of(target.folder), ignore_errors=True)
     version = _version(target)
 
     backups.restore(target, tmp_path / "backup", ADMIN)
 
     _assert_same_tables(_tables(target), before)
     assert _version(target) > max(version, manifest.data_version), "caches must see new data"
-    assert raw_files.is_intact(raw_files.folder_of(target.path) / _raw_name(FILE_A)), "raw files are put back"
+    assert raw_files.is_intact(raw_files.folder_of(target.folder) / _raw_name(FILE_A)), "raw files are put back"
     restored_ids = set(before["uploads"]["upload_id"])
     new_id = _load(target, FILE_B, "after.csv")
     assert new_id > max(restored_ids) and new_id > highest_used, "an import after a restore gets a fresh id"
@@ -291,7 +293,7 @@ def test_a_damaged_backup_is_refused_and_nothing_is_written(db, tmp_path, damage
     spoil, message = DAMAGE[damage]
     spoil(tmp_path / "backup")
     before, version = _tables(db), _version(db)
-    raw_before = sorted(p.name for p in raw_files.folder_of(db.path).iterdir())
+    raw_before = sorted(p.name for p in raw_files.folder_of(db.folder).iterdir())
 
     with pytest.raises(Refused) as refused:
         backups.restore(db, tmp_path / "backup", ADMIN)
@@ -299,7 +301,7 @@ def test_a_damaged_backup_is_refused_and_nothing_is_written(db, tmp_path, damage
     assert message in refused.value.text.en and refused.value.text.zh
     _assert_same_tables(_tables(db), before)
     assert _version(db) == version
-    assert sorted(p.name for p in raw_files.folder_of(db.path).iterdir()) == raw_before
+    assert sorted(p.name for p in raw_files.folder_of(db.folder).iterdir()) == raw_before
 
 
 @pytest.mark.parametrize(
@@ -335,7 +337,7 @@ def backed_up(db, tmp_path) -> tuple[str, str]:
     backups.create(db, tmp_path / "backup")
     _load(db, FILE_B)
     db.close()
-    return str(db.path), str(tmp_path / "backup")
+    return db.name, str(tmp_path / "backup")
 
 
 # (arguments, {db} and {backup} filled in; exit status; part of the message; whether the data changes)
@@ -361,6 +363,7 @@ def test_command_exit_codes(backed_up, tmp_path, capsys, args, status, message, 
     assert (len(_tables_at(db_path)["uploads"]) != len(before["uploads"])) == changes
 
 
+@pytest.mark.duckdb_only  # a PostgreSQL database is shared by design
 @pytest.mark.parametrize("command", [["backup", "--out", "{tmp}/new"], ["restore", "{backup}", "--yes"]])
 def test_commands_exit_2_while_another_process_holds_the_database(backed_up, tmp_path, capsys, command):
     db_path, folder = backed_up

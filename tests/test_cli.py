@@ -172,3 +172,65 @@ def test_not_a_database_exits_2(tmp_path):
     junk.write_bytes(b"this is not a database" * 100)
     done = run_cli("series", "agreements", "--db", str(junk))
     assert done.returncode == 2 and "Traceback" not in done.stderr and str(junk) in done.stderr
+
+
+# A stand-in for the running app: holds the DuckDB file, keeps its published copy as the app does, and commits an
+# upload when asked (then waits until the copy shows it).
+APP_LIKE = """
+import sys, threading, time
+from metrics.domain.roles import cli_actor
+from metrics.ingest import uploads
+from metrics.store import published
+from metrics.store.database import open_database
+
+database = open_database(sys.argv[1])
+copy = published.path_of(database.path)
+threading.Thread(target=published.keep_published, args=(database, threading.Event(), 0.05), daemon=True).start()
+while not copy.exists():
+    time.sleep(0.02)
+print("ready", flush=True)
+for line in sys.stdin:
+    before = copy.stat().st_mtime_ns
+    uploads.load(database, b"city,year,agreements\\n330100,2016,4321\\n", "app.csv", cli_actor("app"))
+    while copy.stat().st_mtime_ns == before:
+        time.sleep(0.02)
+    print("published", flush=True)
+"""
+
+# Commands that only read, and what their output must hold.
+READING = [
+    (("series", "agreements", "--json"), '"agreements"'),
+    (("history", "--json"), '"built-in sample"'),
+    (("export", "cities", "--out", "{tmp}/cities.csv"), ""),
+    (("deck", "--out", "{tmp}/deck.pptx"), ""),
+    (("backup", "--out", "{tmp}/backup"), ""),
+]
+
+
+def test_reading_commands_work_while_the_app_holds_the_file(sample_path, tmp_path, capsys):
+    app = subprocess.Popen(
+        [sys.executable, "-c", APP_LIKE, str(sample_path)], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert app.stdout and app.stdin and app.stdout.readline().strip() == "ready"
+        done = run_cli("history", "--json", "--db", str(sample_path), env={"PILOT_LANG": "en"})  # as a user runs it
+        assert done.returncode == 0 and "the copy it published at" in done.stderr, done.stderr
+        for command, expected in READING:  # the rest in this process: the same code, quicker
+            assert main([*(a.format(tmp=tmp_path) for a in command), "--db", str(sample_path), "--lang", "en"]) == 0
+            out = capsys.readouterr()
+            assert expected in out.out and "published at" in out.err and "Traceback" not in out.err, command
+        assert (tmp_path / "cities.csv").exists() and (tmp_path / "deck.pptx").exists()
+        assert (tmp_path / "backup" / "manifest.json").exists()
+        # Writing commands: today's message naming the app.
+        assert main(["import", str(Path(__file__).parent / "data" / "good-utf8.csv"), "--db", str(sample_path)]) == 2
+        assert "in use by process" in capsys.readouterr().err
+        # A commit in the app shows in the next read.
+        app.stdin.write("upload\n")
+        app.stdin.flush()
+        assert app.stdout.readline().strip() == "published"
+        assert main(["history", "--json", "--db", str(sample_path)]) == 0
+        assert '"app.csv"' in capsys.readouterr().out
+    finally:
+        app.kill()
+        app.wait()

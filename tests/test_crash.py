@@ -2,8 +2,9 @@
 
 After every kill the database must open cleanly; each file's upload must be there wholly (its row committed, every
 cell it sets holding its value) or not at all (no row, every cell as before); and every committed upload's raw file
-must be kept beside the database, intact. KILL_ROUNDS sets the number of kills (default 20), KILL_SEED the random
-seed. Run with -s to see where the kills landed.
+must be kept in the database's folder, intact. On DuckDB (a file) and on PostgreSQL (a server, whose client is
+killed). KILL_ROUNDS sets the number of kills per engine (default 20), KILL_SEED the random seed. Run with -s to see
+where the kills landed.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_END_YEAR
+from conftest import PG_SERVER, SAMPLE_END_YEAR, pg_url, recreate_pg_database
 
 from metrics.store import raw_files
 from metrics.store.catalogue import table_names
@@ -69,7 +70,7 @@ def say(line):
 
 def run(db_path, mode, files):
     database = open_database(db_path)
-    if mode == "checkpoint":
+    if mode == "checkpoint" and database.engine == "duckdb":
         with database.cursor() as cur:
             cur.execute("SET checkpoint_threshold = '1B'")
     say("ready")
@@ -205,7 +206,7 @@ class Zygote:
             pytest.fail(f"the importer said {line!r}, not {word!r}:\n{self.errors()}")
         return when, line
 
-    def start(self, db_path: Path, mode: str, files: list[UploadFile]) -> tuple[int, float]:
+    def start(self, db_path: str, mode: str, files: list[UploadFile]) -> tuple[int, float]:
         """Fork an importer and block until it has opened the database: (its pid, the time it said so)."""
         assert self.process.stdin
         self.process.stdin.write(json.dumps([str(db_path), mode, [str(f.path) for f in files]]) + "\n")
@@ -243,7 +244,7 @@ def _phase(lines: list[tuple[float, str]]) -> str:
             "done": "after the last commit"}[last.split()[0]]  # fmt: skip
 
 
-def _check(path: Path, files: list[UploadFile], original: dict[Cell, Decimal | None], context: str) -> set[str]:
+def _check(path: str, files: list[UploadFile], original: dict[Cell, Decimal | None], context: str) -> set[str]:
     """Check the database after a kill; return the names of the files it holds."""
     try:
         database = open_database(path)
@@ -264,7 +265,7 @@ def _check(path: Path, files: list[UploadFile], original: dict[Cell, Decimal | N
                     assert statuses[f.sha256] == "committed", f"{context}: {f.path.name} is {statuses[f.sha256]}"
                     wrong = {c: v for c, v in values.items() if v != c.value}
                     assert not wrong, f"{context}: {f.path.name} is committed but cells lack its values: {wrong}"
-                    raw = raw_files.folder_of(path) / raw_files.name_for(f.sha256, "csv")
+                    raw = raw_files.folder_of(database.folder) / raw_files.name_for(f.sha256, "csv")
                     assert raw_files.is_intact(raw), f"{context}: the raw file of committed {f.path.name} is not kept"
                     held.add(f.path.name)
                 else:
@@ -275,28 +276,41 @@ def _check(path: Path, files: list[UploadFile], original: dict[Cell, Decimal | N
     return held
 
 
-def _fresh_copy(template: Path, path: Path) -> None:
-    for leftover in (path, path.with_name(path.name + ".wal")):
+def _fresh_copy(template: Path | str, work: Path | str, folder: Path) -> None:
+    """The sample again at `work` (a DuckDB file, or a PostgreSQL database made from the template database), and no
+    raw files in its folder."""
+    shutil.rmtree(raw_files.folder_of(folder), ignore_errors=True)
+    if isinstance(work, str):
+        recreate_pg_database(work.rsplit("/", 1)[1], str(template))
+        return
+    for leftover in (work, work.with_name(work.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    shutil.rmtree(raw_files.folder_of(path), ignore_errors=True)
-    shutil.copyfile(template, path)
+    shutil.copyfile(template, work)
 
 
-def test_killed_imports_leave_each_upload_whole_or_absent(sample_file, tmp_path):
+@pytest.mark.parametrize("engine", ["duckdb", "postgres"])
+def test_killed_imports_leave_each_upload_whole_or_absent(engine, sample_file, tmp_path, request, monkeypatch):
     rng = random.Random(SEED)
     files = _write_files(tmp_path)
-    work = tmp_path / "db" / "pilot.duckdb"
-    work.parent.mkdir()
+    folder = tmp_path / "db"
+    folder.mkdir()
+    template: Path | str = sample_file
+    work: Path | str = folder / "pilot.duckdb"
+    if engine == "postgres":
+        if not PG_SERVER:
+            pytest.skip("no PostgreSQL server for the tests: set PILOT_TEST_PG (tools/postgres.sh start prints one)")
+        template, work = request.getfixturevalue("pg_template"), pg_url(f"pytest_kill_{os.getpid()}")
     original = _original_values(sample_file, files)
     per_file, held, phases, started = 0.25, set(), Counter(), time.monotonic()
+    monkeypatch.setenv("PILOT_FILES", str(folder))  # a PostgreSQL database's raw files, here and in the importers
     zygote = Zygote()
     for round_ in range(ROUNDS):
         if round_ == 0 or len(held) == FILES:
-            _fresh_copy(sample_file, work)
+            _fresh_copy(template, work, folder)
             held = set()
         todo = [f for f in files if f.path.name not in held]
         mode = "checkpoint" if round_ % 2 else "plain"
-        pid, ready = zygote.start(work, mode, todo)
+        pid, ready = zygote.start(str(work), mode, todo)
         time.sleep(rng.uniform(0, per_file * len(todo) * 1.1))  # somewhere in the stretch where commits happen
         lines, ended = zygote.kill(pid)
         if ended not in (0, -signal.SIGKILL):
@@ -308,11 +322,13 @@ def test_killed_imports_leave_each_upload_whole_or_absent(sample_file, tmp_path)
         phase = _phase(lines)
         phases[phase, mode] += 1
         context = f"seed {SEED}, round {round_} ({mode}, killed {phase}; said {[line for _, line in lines]})"
-        now_held = _check(work, files, original, context)
+        now_held = _check(str(work), files, original, context)
         assert held <= now_held, f"{context}: committed uploads were lost: {held - now_held}"
         held = now_held
     zygote.close()
+    if isinstance(work, str):
+        recreate_pg_database(work.rsplit("/", 1)[1], None)
     elapsed = time.monotonic() - started
-    print(f"\n{ROUNDS} kills in {elapsed:.0f} s (seed {SEED}):")
+    print(f"\n{ROUNDS} kills on {engine} in {elapsed:.0f} s (seed {SEED}):")
     for (phase, mode), n in sorted(phases.items()):
         print(f"  {n:4d} {phase} ({mode})")

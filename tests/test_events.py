@@ -21,6 +21,8 @@ from metrics.store.events import events
 from metrics.store.meta import data_version
 from metrics.store.uploads import get_upload, upload_history
 
+pytestmark = pytest.mark.both_engines
+
 DATA = Path(__file__).resolve().parent / "data"
 SAMPLE_EVENTS = [
     (date(2014, 1, 1), "科协“创新驱动助力工程”启动", "CAST launches CONTRID"),
@@ -93,7 +95,7 @@ def test_good_events_files_replace_the_list(db, name, counts):
     assert_same(before, snapshot(db))  # cities and figures untouched
     with db.cursor() as cur:
         assert get_upload(cur, upload_id)["kind"] == "events"
-    assert (db.path.parent / "uploads" / f"{prepared.sha256}.{prepared.format}").read_bytes() == data
+    assert (db.folder / "uploads" / f"{prepared.sha256}.{prepared.format}").read_bytes() == data
 
 
 def test_commit_keeps_who_set_unchanged_events_and_advances_the_data_version(db):

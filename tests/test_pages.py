@@ -386,3 +386,16 @@ def test_a_preview_overtaken_by_another_officer_is_not_committed(app_db):
     assert "changed" in set(preview["Change"])  # checked again: 99 -> 40 now, not new
     at.button(key="upload_confirm").click().run()
     assert any(f"Loaded as upload {theirs + 1}" in s.value for s in at.success)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_shows_the_same_on_postgresql(sample_db, pg_db, monkeypatch, page):
+    """The same sample on the two engines: every page's numbers and charts alike."""
+    shown = {}
+    for database in (sample_db, pg_db):
+        monkeypatch.setenv("PILOT_DB", database.name)
+        at = open_app(page, lang="en")
+        assert not at.error, [e.value for e in at.error]
+        charts = [json.loads(c.proto.spec)["data"] for c in at.get("plotly_chart")]
+        shown[database.engine] = (metric_values(at), [[(t.get("x"), t.get("y")) for t in c] for c in charts])
+    assert shown["postgres"] == shown["duckdb"]

@@ -24,6 +24,8 @@ from metrics.store.history import apply_history, insert_history
 from metrics.store.series import series
 from metrics.store.uploads import get_upload
 
+pytestmark = pytest.mark.both_engines
+
 DATA = Path(__file__).resolve().parent / "data"
 
 # (file, kind, rows new / changed / unchanged) for files that must load.
@@ -70,7 +72,7 @@ BAD = [
 def snapshot(database) -> dict[str, pd.DataFrame]:
     """Every data table, sorted, to compare before and after."""
     with database.cursor() as cur:
-        return {t: cur.execute(f"SELECT * FROM {t} ORDER BY ALL").df() for t in ("cities", *registry.VALUE_TABLES)}
+        return {t: cur.execute(f"SELECT * FROM {t} ORDER BY 1, 2").df() for t in ("cities", *registry.VALUE_TABLES)}
 
 
 def assert_same(before: dict, after: dict) -> None:
@@ -214,7 +216,7 @@ def test_implausible_jumps_are_warnings_not_errors(db):
 def test_raw_file_is_kept_under_its_hash_not_its_name(db):
     data = (DATA / "good-utf8.csv").read_bytes()
     uploads.commit(db, uploads.prepare(db, data, "../../etc/passwd"), data, EDITOR)
-    kept = db.path.parent / "uploads" / f"{hashlib.sha256(data).hexdigest()}.csv"
+    kept = db.folder / "uploads" / f"{hashlib.sha256(data).hexdigest()}.csv"
     assert kept.read_bytes() == data
 
 
@@ -345,7 +347,7 @@ def test_an_oversized_file_is_refused_before_it_is_read_whole(db, tmp_path, caps
     read = []
     original = Path.open
     monkeypatch.setattr(Path, "open", lambda self, *a, **k: read.append(self) or original(self, *a, **k))
-    assert main(["import", str(big), "--db", str(db.path), "--json", "--lang", "en"]) == 1
+    assert main(["import", str(big), "--db", db.name, "--json", "--lang", "en"]) == 1
     result = json.loads(capsys.readouterr().out)
     assert result["errors"][0]["message"] == "The file is larger than 20 MB." and big in read
 

@@ -8,6 +8,7 @@ results are shared, not copied: callers never change them. Concurrent misses of 
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import threading
@@ -20,8 +21,8 @@ import streamlit as st
 
 from metrics.present import charts, specs
 from metrics.present.plotly_layout import Style
-from metrics.store import kept_backups
-from metrics.store.database import Database, open_database
+from metrics.store import kept_backups, published
+from metrics.store.database import Database, DuckDBDatabase, open_database
 from metrics.store.meta import run_state
 from ui.single_flight import single_flight
 
@@ -93,9 +94,35 @@ def start_backup_schedule(db_path: str) -> threading.Event | None:
         if db_path not in _SCHEDULES:
             database_ = open_database(db_path)
             stop = _SCHEDULES[db_path] = threading.Event()
-            args = (database_, kept_backups.default_folder(database_.path), hours, keep, stop)
+            args = (database_, kept_backups.default_folder(database_.folder), hours, keep, stop)
             threading.Thread(target=kept_backups.run_schedule, args=args, name="scheduled-backups", daemon=True).start()
         return _SCHEDULES[db_path]
+
+
+_PUBLISHING: dict[str, threading.Event] = {}  # one publisher per DuckDB file in this process
+
+
+def start_publishing(database_: Database) -> threading.Event | None:
+    """Keep a published copy of a DuckDB file for other processes to read (store/published.py), from a thread of
+    this process (started once); None on PostgreSQL, where every process reads the database itself."""
+    if not isinstance(database_, DuckDBDatabase):
+        return None
+    if database_.name in _PUBLISHING:  # every run asks
+        return _PUBLISHING[database_.name]
+    with _SCHEDULES_LOCK:
+        if database_.name not in _PUBLISHING:
+            stop = _PUBLISHING[database_.name] = threading.Event()
+            publisher = threading.Thread(
+                target=published.keep_published, args=(database_, stop), name="published-copy", daemon=True
+            )
+            publisher.start()
+            atexit.register(_stop_thread, stop, publisher)  # done before DuckDB's objects are torn down at exit
+        return _PUBLISHING[database_.name]
+
+
+def _stop_thread(stop: threading.Event, thread: threading.Thread) -> None:
+    stop.set()
+    thread.join(timeout=10)
 
 
 def refresh_data_version() -> tuple:
@@ -106,7 +133,7 @@ def refresh_data_version() -> tuple:
 
 
 def _remember_key(database_: Database, state: tuple) -> tuple:
-    key = (str(database_.path), *state)
+    key = (database_.name, *state)
     if st.session_state.get("_data_key") != key:  # a write to the session state costs more than a read
         st.session_state["_data_key"] = key
     return key

@@ -10,7 +10,7 @@ from ..domain.i18n import Refused, Text
 from ..domain.roles import ROLE_NAMES, ROLES
 from ..store import accounts, backups
 from ..store.database import Database, open_database
-from .common import EXIT_ENVIRONMENT, EXIT_OK, EXIT_REFUSED, Parser, UsageError, actor, print_json
+from .common import EXIT_ENVIRONMENT, EXIT_OK, EXIT_REFUSED, Parser, UsageError, actor, print_json, reading_database
 
 
 def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -98,7 +98,7 @@ def run_user(args: argparse.Namespace, lang: str) -> int:
 
 def run_backup(args: argparse.Namespace, lang: str) -> int:
     """backup: every table, as one moment, and the raw upload files, into a new folder."""
-    database = open_database(args.db)
+    database = reading_database(args, lang)
     try:
         manifest = backups.create(database, args.out)
     except (backups.BackupError, Refused) as exc:
@@ -139,7 +139,7 @@ def _restore_confirmed(database: Database, manifest: backups.Manifest, lang: str
     question = Text(
         "这将用 {c} 的备份（{u} 次上传，共 {r} 行）替换 {db} 中的全部数据。继续吗？[y/N] ",
         "This replaces all data in {db} with the backup of {c} ({u} uploads, {r} rows in all). Continue? [y/N] ",
-    ).format(db=database.path, c=manifest.created_at, u=uploads_table.rows if uploads_table else 0, r=manifest.rows)
+    ).format(db=database.location, c=manifest.created_at, u=uploads_table.rows if uploads_table else 0, r=manifest.rows)
     try:
         return input(question(lang)).strip().lower() in ("y", "yes", "是")
     except EOFError:

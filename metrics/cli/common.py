@@ -18,6 +18,7 @@ from ..domain.i18n import Problem, Text
 from ..domain.programme import MIN_YEAR, max_year
 from ..domain.roles import Actor, cli_actor
 from ..store.cities import list_cities
+from ..store.database import Database, open_for_reading
 from ..store.durable import write_durably
 from ..store.series import year_span
 from ..store.transactions import Cursor
@@ -33,6 +34,20 @@ class Parser(argparse.ArgumentParser):
 
 class UsageError(Problem):
     """A command was asked for something that does not exist, or cannot read or write a file (exit 2)."""
+
+
+def reading_database(args: argparse.Namespace, lang: str) -> Database:
+    """The database for a command that only reads: while the app holds a DuckDB file, the copy it published, said
+    so on stderr (stdout stays the command's output)."""
+    database = open_for_reading(args.db)
+    if database.published_at is not None:
+        when = database.published_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        note = Text(
+            "数据库正被运行中的应用占用：以下读自应用在 {t} 发布的副本。",
+            "The database is held by the running app: this reads the copy it published at {t}.",
+        )
+        print(note.format(t=when)(lang), file=sys.stderr)
+    return database
 
 
 def add_selection(parser: argparse.ArgumentParser) -> None:

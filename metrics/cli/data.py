@@ -12,8 +12,7 @@ from ..domain.programme import SAMPLE_NOTICE, Scope
 from ..present import definitions, exports
 from ..store import sample
 from ..store.cities import list_cities
-from ..store.creation import initialise
-from ..store.database import open_database
+from ..store.creation import AlreadyExists, initialise
 from ..store.exports import EXPORT_TABLES
 from ..store.meta import is_sample
 from ..store.series import series
@@ -28,6 +27,7 @@ from .common import (
     json_number,
     known,
     print_json,
+    reading_database,
     write_out,
 )
 
@@ -37,6 +37,9 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     init = commands.add_parser("init", parents=[common], help="create the database (with the built-in sample)")
     init.add_argument("--empty", action="store_true", help="create the schema only, without the sample")
     init.add_argument("--force", action="store_true", help="replace an existing database (deletes its data)")
+    init.add_argument(
+        "--if-missing", action="store_true", help="leave a database that is already there as it is (exit 0)"
+    )
     init.add_argument(
         "--scale",
         type=int,
@@ -86,7 +89,12 @@ def run_init(args: argparse.Namespace, lang: str) -> int:
                 "--scale must be from 1 to {m}, without --empty.",
             ).format(m=sample.MAX_SCALE)
         )
-    database = initialise(args.db, with_sample=not args.empty, force=args.force, scale=args.scale)
+    try:
+        database = initialise(args.db, with_sample=not args.empty, force=args.force, scale=args.scale)
+    except AlreadyExists:
+        if not args.if_missing or args.force:
+            raise
+        return EXIT_OK
     with database.cursor() as cur:
         cities = len(list_cities(cur))
     what = Text("含示例数据，{n} 个试点城市和园区", "with the built-in sample, {n} pilot cities and parks").format(
@@ -102,7 +110,7 @@ def run_init(args: argparse.Namespace, lang: str) -> int:
         what = Text("空库", "empty")
     print(
         Text("已创建数据库 {path}（{what}）。", "Created the database {path} ({what}).").format(
-            path=database.path, what=what(lang)
+            path=database.location, what=what(lang)
         )(lang)
     )
     return EXIT_OK
@@ -125,8 +133,8 @@ def run_indicators(args: argparse.Namespace, lang: str) -> int:
 def run_series(args: argparse.Namespace, lang: str) -> int:
     """series: one indicator's yearly values, for the programme or per city."""
     ind = indicator(args.indicator)
-    database = open_database(args.db)
-    with database.cursor() as cur:
+    database = reading_database(args, lang)
+    with database.snapshot() as cur:
         codes = checked_cities(cur, args.city)
         years = checked_years(cur, args)
         cities = list_cities(cur).set_index("city_code")
@@ -180,7 +188,7 @@ def run_export(args: argparse.Namespace, lang: str) -> int:
     else:
         known(args.name, exports.export_names(), Text("表或指标", "table or indicator"))
     as_table = args.name in EXPORT_TABLES and not args.indicator
-    with open_database(args.db).cursor() as cur:
+    with reading_database(args, lang).snapshot() as cur:
         codes = checked_cities(cur, args.city)
         years = None if as_table else checked_years(cur, args)
         frame = exports.export_frame(cur, args.name, codes, years, as_table=as_table)
@@ -194,7 +202,7 @@ def run_deck(args: argparse.Namespace, lang: str) -> int:
     from ..present import deck  # python-pptx is needed by this command only
 
     out = Path(args.out)
-    with open_database(args.db).cursor() as cur:
+    with reading_database(args, lang).snapshot() as cur:
         if list_cities(cur).empty:
             print(Text("数据库中还没有试点和数据，无法生成演示文稿。", "The database holds no pilots or figures yet; "
                        "there is nothing to present.")(lang), file=sys.stderr)  # fmt: skip

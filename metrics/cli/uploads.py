@@ -13,7 +13,7 @@ from ..ingest import kinds, uploads
 from ..ingest.table import MAX_FILE_BYTES
 from ..store.database import open_database
 from ..store.uploads import upload_history
-from .common import EXIT_OK, EXIT_REFUSED, actor, print_json, read_in
+from .common import EXIT_OK, EXIT_REFUSED, actor, print_json, read_in, reading_database
 
 
 def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -96,7 +96,7 @@ def run_import(args: argparse.Namespace, lang: str) -> int:
 
 def run_history(args: argparse.Namespace, lang: str) -> int:
     """history: every upload, newest first."""
-    with open_database(args.db).cursor() as cur:
+    with reading_database(args, lang).snapshot() as cur:
         frame = upload_history(cur)
     records = [
         {k: None if pd.isna(v) else v.isoformat() if hasattr(v, "isoformat") else v for k, v in r.items()}

@@ -14,14 +14,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from ..domain.i18n import Refused, Text
 from ..domain.roles import Actor, require
 from ..store import meta, raw_files
 from ..store import uploads as records
-from ..store.database import Database, DatabaseError
+from ..store.database import ENGINE_ERRORS, Database, DatabaseError
 from ..store.transactions import transaction
 from . import kinds, layout
 from .kind import NO_COUNTS, UploadKind
@@ -85,7 +84,7 @@ def _refused_on_database_error() -> Iterator[None]:
     """A constraint the database enforces, met only here, becomes a refusal (the transaction rolls back)."""
     try:
         yield
-    except duckdb.Error as exc:
+    except ENGINE_ERRORS as exc:
         raise Refused(
             Text(
                 "数据库拒绝了这次修改，未写入任何数据：{e}", "The database refused the change; nothing was written: {e}"
@@ -107,7 +106,7 @@ def commit(database: Database, prepared: Prepared, data: bytes, by: Actor | None
     counts = prepared.counts
     with database.write_lock:
         _check_fresh(database, prepared)
-        _keep_raw_file(database.path, prepared, data)  # before the commit, so every committed upload has its file
+        _keep_raw_file(database.folder, prepared, data)  # before the commit, so every committed upload has its file
         with _refused_on_database_error(), database.cursor() as cur, transaction(cur):
             upload_id = records.record_upload(
                 cur,
@@ -148,10 +147,10 @@ def _check_fresh(database: Database, prepared: Prepared) -> None:
     )
 
 
-def _keep_raw_file(db_path: Path, prepared: Prepared, data: bytes) -> None:
+def _keep_raw_file(database_folder: Path, prepared: Prepared, data: bytes) -> None:
     # Written whole or not at all, and rewritten if a copy there is torn; a file whose commit never happens is
     # harmless. A disk that refuses it stops the upload before anything is written.
-    folder = raw_files.folder_of(db_path)
+    folder = raw_files.folder_of(database_folder)
     try:
         raw_files.keep(folder, raw_files.name_for(prepared.sha256, prepared.format), data)
     except OSError as exc:

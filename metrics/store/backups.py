@@ -15,17 +15,17 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 from pydantic import BaseModel, ValidationError
 
 from ..domain.i18n import Problem, Refused, Text
 from ..domain.roles import Actor, require
 from . import catalogue, durable, raw_files
-from .database import Database
+from .database import ENGINE_ERRORS, Database
 from .meta import bump_data_version, data_identity, get_meta, set_meta
 from .transactions import Cursor, transaction
 
 FORMAT_VERSION = 1
+_WRITE_ERRORS: tuple[type[Exception], ...] = (OSError, *ENGINE_ERRORS)
 MANIFEST = "manifest.json"
 TABLES = "tables"
 
@@ -75,12 +75,12 @@ def create(database: Database, out_dir: Path | str) -> Manifest:
         temp.mkdir(mode=0o700)  # it holds the accounts' password hashes
         (temp / TABLES).mkdir()
         manifest = _write_tables(database, temp / TABLES)
-        copied = _copy_raw_files(raw_files.folder_of(database.path), temp / raw_files.FOLDER)
+        copied = _copy_raw_files(raw_files.folder_of(database.folder), temp / raw_files.FOLDER)
         manifest = manifest.model_copy(update={"raw_files": copied})
         (temp / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
         _sync_tree(temp)
         _move_into_place(temp, target)
-    except (OSError, duckdb.Error) as exc:
+    except _WRITE_ERRORS as exc:
         raise BackupError(
             Text("无法写入备份 {d}：{e}", "Cannot write the backup {d}: {e}").format(d=target, e=_reason(exc))
         ) from None
@@ -100,8 +100,8 @@ def _check_target(target: Path) -> None:
 
 
 def _write_tables(database: Database, folder: Path) -> Manifest:
-    """Every table to Parquet inside one transaction, so the files agree with each other and with the manifest."""
-    with database.cursor() as cur, transaction(cur):
+    """Every table to Parquet from one snapshot, so the files agree with each other and with the manifest."""
+    with database.snapshot() as cur:
         database_id, data_version = data_identity(cur)
         tables = {}
         for name in catalogue.table_names(cur):
@@ -267,11 +267,11 @@ def restore(database: Database, backup_dir: Path | str, by: Actor) -> Manifest:
     folder = Path(backup_dir)
     with database.write_lock:  # no upload is checked against data that is about to be replaced
         manifest = verify(database, folder)
-        _copy_back_raw_files(folder / raw_files.FOLDER, raw_files.folder_of(database.path), manifest.raw_files)
+        _copy_back_raw_files(folder / raw_files.FOLDER, raw_files.folder_of(database.folder), manifest.raw_files)
         try:
             with database.cursor() as cur, transaction(cur):
                 _replace_tables(cur, folder, manifest)
-        except duckdb.Error as exc:
+        except ENGINE_ERRORS as exc:
             raise Refused(
                 Text(
                     "数据库拒绝了恢复，原有数据未变：{e}",

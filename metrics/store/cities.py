@@ -10,10 +10,10 @@ from .transactions import Cursor, registered
 SCOPE_CTE = """
 scope AS (
     SELECT city_code, designated_year FROM cities
-    WHERE ($cities::VARCHAR[] IS NULL OR list_contains($cities::VARCHAR[], city_code))
-      AND ($regions::VARCHAR[] IS NULL OR list_contains($regions::VARCHAR[], region))
-      AND ($kinds::VARCHAR[] IS NULL OR list_contains($kinds::VARCHAR[], kind))
-      AND ($batches::INTEGER[] IS NULL OR list_contains($batches::INTEGER[], batch))
+    WHERE ($cities::VARCHAR[] IS NULL OR city_code = ANY($cities::VARCHAR[]))
+      AND ($regions::VARCHAR[] IS NULL OR region = ANY($regions::VARCHAR[]))
+      AND ($kinds::VARCHAR[] IS NULL OR kind = ANY($kinds::VARCHAR[]))
+      AND ($batches::INTEGER[] IS NULL OR batch = ANY($batches::INTEGER[]))
 )"""
 
 

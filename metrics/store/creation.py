@@ -46,8 +46,8 @@ def initialise(
             if not force:
                 raise AlreadyExists(
                     Text(
-                        f"数据库 {database.path} 已存在，未做任何改动。如需重建（会删除现有数据），请加 --force。",
-                        f"The database {database.path} already exists; nothing was changed. "
+                        f"数据库 {database.location} 已存在，未做任何改动。如需重建（会删除现有数据），请加 --force。",
+                        f"The database {database.location} already exists; nothing was changed. "
                         "Add --force to rebuild it (this deletes its data).",
                     )
                 )

@@ -1,4 +1,5 @@
-"""The one place that opens the database: one read-write connection per process, a cursor per use."""
+"""The one place that opens the database: a DuckDB file (the embedded default; one read-write connection per
+process, a cursor per use) or a PostgreSQL server (PILOT_DB=postgresql://…; a pool of connections per process)."""
 
 from __future__ import annotations
 
@@ -6,22 +7,28 @@ import os
 import re
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
+from psycopg_pool import PoolTimeout
 
 from ..domain.i18n import Problem, Text
-from . import meta, schema
+from . import meta, postgres, published, schema
 from .catalogue import has_schema
-from .transactions import write_mark
+from .transactions import Cursor, write_mark
+
+# What either engine raises when it refuses a statement (a constraint, a lost connection).
+ENGINE_ERRORS: tuple[type[Exception], ...] = (duckdb.Error, postgres.psycopg.Error)
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "pilot_cities.duckdb"
 
 
-def default_path() -> Path:
-    """The database path: $PILOT_DB if set, else data/pilot_cities.duckdb in the project."""
-    return Path(os.environ.get("PILOT_DB") or DEFAULT_PATH)
+def default_name() -> str:
+    """The database: $PILOT_DB if set (a DuckDB file's path or a postgresql:// URL), else data/pilot_cities.duckdb in
+    the project."""
+    return os.environ.get("PILOT_DB") or str(DEFAULT_PATH)
 
 
 class DatabaseError(Problem):
@@ -32,7 +39,7 @@ class DatabaseLocked(DatabaseError):
     """Another process holds the database file."""
 
     def __init__(self, path: Path, pid: int | None, program: str | None):
-        self.pid, self.program = pid, program
+        self.path, self.pid, self.program = path, pid, program
         who_en = f"process {pid} ({program})" if pid else "another process"
         who_zh = f"进程 {pid}（{program}）" if pid else "另一个进程"
         super().__init__(
@@ -79,12 +86,53 @@ def _connect(path: Path) -> duckdb.DuckDBPyConnection:
 
 
 class Database:
+    """An open database, whichever the engine: cursors for reading and writing, one-snapshot reads, and the lock
+    writers take turns by.
+
+    `name` opens it again (open_database(name)) and keys caches; `location` names it in messages (a URL without
+    its password); `folder` holds its raw upload files and kept backups.
+    """
+
+    engine: str
+    name: str
+    location: str
+    folder: Path
+    # Writers take turns: an upload is checked against the data it will change while no other write runs.
+    write_lock: AbstractContextManager
+    # Set on a DuckDB file's published copy opened read-only (open_for_reading): when it was written.
+    published_at: datetime | None = None
+
+    def known_state(self) -> tuple[str, int, int] | None:
+        """meta.run_state as last read, when this process can know that nothing changed since; else None."""
+        return None
+
+    def run_state(self, cur: Cursor) -> tuple[str, int, int]:
+        """meta.run_state, read through `cur` (this database's) only when known_state() does not know it."""
+        return meta.run_state(cur)
+
+    def cursor(self) -> AbstractContextManager[Cursor]:
+        """A cursor for the calling thread, closed afterwards."""
+        raise NotImplementedError
+
+    def snapshot(self) -> AbstractContextManager[Cursor]:
+        """A cursor inside one read transaction: all its queries see the same committed data, never half a commit."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Close the connections and forget them."""
+        _forget(self)
+
+
+class DuckDBDatabase(Database):
     """A database file opened read-write by this process; threads each take their own cursor."""
+
+    engine = "duckdb"
 
     def __init__(self, path: Path, connection: duckdb.DuckDBPyConnection):
         self.path = path
+        self.name = self.location = str(path)
+        self.folder = path.parent
         self._connection = connection
-        # Writers take turns: an upload is checked against the data it will change while no other write runs.
         self.write_lock = threading.RLock()
         self._state: tuple[int, tuple] | None = None  # (write mark, run state) when last read
 
@@ -94,8 +142,7 @@ class Database:
         mark, known = write_mark(), self._state
         return known[1] if mark is not None and known is not None and known[0] == mark else None
 
-    def run_state(self, cur: duckdb.DuckDBPyConnection) -> tuple[str, int, int]:
-        """meta.run_state, read through `cur` (this database's) only when known_state() does not know it."""
+    def run_state(self, cur: Cursor) -> tuple[str, int, int]:
         known = self.known_state()
         if known is not None:
             return known
@@ -106,7 +153,7 @@ class Database:
         return state
 
     @contextmanager
-    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def cursor(self) -> Iterator[Cursor]:
         """A cursor for the calling thread, closed afterwards."""
         cur = self._connection.cursor()
         try:
@@ -115,7 +162,7 @@ class Database:
             cur.close()
 
     @contextmanager
-    def snapshot(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def snapshot(self) -> Iterator[Cursor]:
         """A cursor inside one read transaction: all its queries see the same committed data, never half a commit."""
         with self.cursor() as cur:
             cur.execute("BEGIN TRANSACTION")
@@ -126,27 +173,67 @@ class Database:
 
     def close(self) -> None:
         """Close the connection and forget it."""
-        with _OPEN_LOCK:
-            _OPEN.pop(self.path, None)
-            for name in [n for n, d in _BY_NAME.items() if d is self]:
-                del _BY_NAME[name]
+        _forget(self)
         self._connection.close()
 
 
-_OPEN: dict[Path, Database] = {}
+class PostgresDatabase(Database):
+    """A PostgreSQL database that this and other processes share: a pool of connections here, writers taking turns
+    across processes (postgres.PostgresWriteLock), and no state known without asking (another process may write)."""
+
+    engine = "postgres"
+
+    def __init__(self, url: str, pool: postgres.ConnectionPool):
+        self.name = url
+        self.location = postgres.shown_url(url)
+        self.folder = postgres.files_folder(url)
+        self._pool = pool
+        self.write_lock = postgres.PostgresWriteLock(pool)
+
+    @contextmanager
+    def cursor(self) -> Iterator[Cursor]:
+        with postgres.pooled_cursor(self._pool) as cur:
+            yield cur
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Cursor]:
+        with postgres.pooled_cursor(self._pool) as cur:
+            cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")  # not READ ONLY: registered frames are tables
+            try:
+                yield cur
+            finally:
+                cur.execute("ROLLBACK")
+
+    def close(self) -> None:
+        _forget(self)
+        self._pool.close()
+
+
+def _forget(database: Database) -> None:
+    with _OPEN_LOCK:
+        for key in [k for k, d in _OPEN.items() if d is database]:
+            del _OPEN[key]
+        for name in [n for n, d in _BY_NAME.items() if d is database]:
+            del _BY_NAME[name]
+
+
+_OPEN: dict[Path | str, Database] = {}
 _BY_NAME: dict[str, Database] = {}  # absolute path as given → its open database (resolving a path costs syscalls)
 _OPEN_LOCK = threading.Lock()
 
 
 def open_database(path: Path | str | None = None, *, create: bool = False) -> Database:
-    """The process's connection to the database at `path`, opened on first use.
+    """The process's connection to the database at `path` (a DuckDB file, or a postgresql:// URL), opened on first use.
 
-    Raises DatabaseError when the file is missing (unless create), locked, not DuckDB, or of a newer schema.
+    Raises DatabaseError when the file is missing (unless create), locked, not DuckDB, unreachable, or of a newer
+    schema.
     """
-    name = str(path or default_path())
+    name = str(path or default_name())
     known = _BY_NAME.get(name)
     if known is not None:
         return known
+    if postgres.is_url(name):
+        return _checked(_open_postgres(name, create), create)
     path = Path(name).resolve()
     with _OPEN_LOCK:
         if path in _OPEN:
@@ -169,8 +256,43 @@ def open_database(path: Path | str | None = None, *, create: bool = False) -> Da
                         f"无法在 {path.parent} 创建数据库：{exc}", f"Cannot create the database in {path.parent}: {exc}"
                     )
                 ) from None
-        database = Database(path, _connect(path))
+        database = DuckDBDatabase(path, _connect(path))
         _OPEN[path] = database
+    return _checked(database, create)
+
+
+def open_for_reading(path: Path | str | None = None) -> Database:
+    """open_database, for commands that only read: while another process (the app) holds a DuckDB file, the copy it
+    published (store/published.py), read-only, with `published_at` saying when. Raises DatabaseLocked as
+    open_database does when there is no such copy."""
+    try:
+        return open_database(path)
+    except DatabaseLocked as locked:
+        copy = published.path_of(locked.path)
+        try:
+            connection = duckdb.connect(str(copy), read_only=True)
+        except duckdb.Error:
+            raise locked from None
+        database = DuckDBDatabase(locked.path, connection)
+        database.published_at = published.published_at(copy)
+        return database
+
+
+def _open_postgres(url: str, create: bool) -> Database:
+    with _OPEN_LOCK:
+        if url in _OPEN:
+            return _OPEN[url]
+        try:
+            pool = postgres.connect_pool(url, create=create)
+        except (postgres.psycopg.Error, PoolTimeout) as exc:
+            raise DatabaseError(postgres.unreachable(url, exc)) from None
+        database = _OPEN[url] = _BY_NAME[url] = PostgresDatabase(url, pool)
+    return database
+
+
+def _checked(database: Database, create: bool) -> Database:
+    """The database once it holds this program's schema, migrated to the current version."""
+    path = database.location
     with database.cursor() as cur:
         if not create and not has_schema(cur):
             database.close()

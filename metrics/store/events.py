@@ -10,7 +10,7 @@ from .transactions import Cursor, one_value, registered
 def events(cur: Cursor) -> pd.DataFrame:
     """The programme events by date: event_date (pandas datetime64, midnight), year, title_zh, title_en, upload_id."""
     frame = cur.execute(
-        """SELECT event_date, year(event_date) AS year, title_zh, title_en, upload_id
+        """SELECT event_date, CAST(extract(year FROM event_date) AS INTEGER) AS year, title_zh, title_en, upload_id
            FROM events ORDER BY event_date, title_zh"""
     ).df()
     return frame.astype({"event_date": "datetime64[us]", "year": "int64", "upload_id": "Int64"})

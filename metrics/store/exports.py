@@ -22,7 +22,7 @@ def table_rows(cur: Cursor, table: str) -> pd.DataFrame:
         return upload_history(cur).sort_values("upload_id").reset_index(drop=True)
     if table == "events":  # the events upload format, so the list can be edited and loaded again
         return cur.execute(
-            """SELECT strftime(event_date, '%Y-%m-%d') AS date, title_zh, title_en
+            """SELECT CAST(event_date AS VARCHAR) AS date, title_zh, title_en
                FROM events ORDER BY event_date, title_zh"""
         ).df()
     columns = ", ".join(f"t.{i.column}" for i in registry.columns_of(table))

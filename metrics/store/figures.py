@@ -48,7 +48,8 @@ def figure_changes(cur: Cursor, rows: pd.DataFrame) -> pd.DataFrame:
     if not cells:
         return pd.DataFrame(columns=list(CHANGE_COLUMNS))
     sql = f"""WITH {", ".join(joined)}
-        SELECT {", ".join(quoted(c) for c in CHANGE_COLUMNS)} FROM ({" UNION ALL ".join(cells)}) ORDER BY part"""
+        SELECT {", ".join(quoted(c) for c in CHANGE_COLUMNS)}
+        FROM ({" UNION ALL ".join(cells)}) AS cells ORDER BY part"""
     with registered(cur, "file_rows", rows):
         return cur.sql(sql).to_arrow_table().to_pandas(types_mapper=pd.ArrowDtype)
 
@@ -61,9 +62,9 @@ def _as_text(column: str, alias: str) -> str:
         return text
     if sql_type != "DECIMAL(18,2)":
         raise ValueError(f"no text form for {sql_type}")
-    # DuckDB writes two decimals ("12.50", "12.00"); trimmed by suffix, as rtrim(.., '0') is much slower.
-    return (f"CASE WHEN suffix({text}, '.00') THEN left({text}, -3) WHEN suffix({text}, '0') THEN left({text}, -1) "
-            f"ELSE {text} END")  # fmt: skip
+    # Both engines write two decimals ("12.50", "12.00"); trimmed by their ends, as rtrim(.., '0') is much slower.
+    return (f"CASE WHEN right({text}, 3) = '.00' THEN left({text}, -3) WHEN right({text}, 1) = '0' "
+            f"THEN left({text}, -1) ELSE {text} END")  # fmt: skip
 
 
 def jumps(cur: Cursor, rows: pd.DataFrame, columns: list[str], factor: float) -> list[tuple[str, int, object, object]]:
@@ -87,7 +88,7 @@ def jumps(cur: Cursor, rows: pd.DataFrame, columns: list[str], factor: float) ->
     sql = f"""SELECT "row", {", ".join(pairs)}, {", ".join(flags)} FROM (
             SELECT f."row", {", ".join(values)}
             FROM file_rows f LEFT JOIN file_rows p ON p.city_code = f.city_code AND p.year = f.year - 1{joins})
-        WHERE {" OR ".join(flags)} ORDER BY 1"""
+        AS pairs WHERE {" OR ".join(flags)} ORDER BY 1"""
     with registered(cur, "file_rows", rows):
         found = cur.execute(sql, {"factor": factor}).fetchall()
     n = len(columns)

@@ -12,7 +12,7 @@ from .transactions import Cursor, one_value, registered
 CHANGE_COLUMNS = ("row", "table", "city_code", "year", "column", "old", "new", "old_upload_id", "row_created",
                   "status")  # fmt: skip
 
-CITY_TYPES = {"batch": "INTEGER", "designated_year": "INTEGER", "lat": "DOUBLE", "lon": "DOUBLE"}
+CITY_TYPES = {"batch": "INTEGER", "designated_year": "INTEGER", "lat": "DOUBLE PRECISION", "lon": "DOUBLE PRECISION"}
 
 
 def column_type(table: str, column: str) -> str:
@@ -68,8 +68,9 @@ def _set_from_history(cur: Cursor, table: str, upload_id: int, value: str, row_u
     cells = ", ".join(f"{c} = CASE WHEN h.has_{c} THEN h.{c} ELSE t.{c} END" for c in columns)
     # The pivot goes into a table of its own first: as a subquery of the UPDATE, DuckDB 2.0 takes many times as long.
     # Within the caller's transaction, so a failure leaves nothing.
+    cur.execute("DROP TABLE IF EXISTS history_pivot")
     cur.execute(
-        f"""CREATE OR REPLACE TEMP TABLE history_pivot AS
+        f"""CREATE TEMP TABLE history_pivot AS
             SELECT {keys}, {pivot}, max(old_upload_id) AS old_upload_id FROM cell_history
             WHERE upload_id = $id AND table_name = $table AND NOT row_created GROUP BY {keys}""",
         {"id": upload_id, "table": table},

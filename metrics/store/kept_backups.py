@@ -23,9 +23,9 @@ DEFAULT_KEEP = 14  # kept backups, unless $PILOT_BACKUP_KEEP says otherwise
 _STAMP = "%Y%m%d-%H%M%S"  # a kept backup's folder name: when it was taken (UTC)
 
 
-def default_folder(db_path: Path) -> Path:
-    """Where the app keeps its backups: $PILOT_BACKUP_DIR, else backups/ beside the database."""
-    return Path(os.environ.get("PILOT_BACKUP_DIR") or Path(db_path).parent / "backups")
+def default_folder(database_folder: Path) -> Path:
+    """Where the app keeps its backups: $PILOT_BACKUP_DIR, else backups/ in the database's folder (Database.folder)."""
+    return Path(os.environ.get("PILOT_BACKUP_DIR") or Path(database_folder) / "backups")
 
 
 def schedule_from_env() -> tuple[float, int]:

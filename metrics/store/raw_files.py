@@ -1,4 +1,5 @@
-"""The raw uploaded files, kept in uploads/ beside the database: named by their content, written crash-safely."""
+"""The raw uploaded files, kept in uploads/ in the database's folder (beside a DuckDB file): named by their
+content, written crash-safely."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ FOLDER = "uploads"
 _NAME = re.compile(r"^([0-9a-f]{64})\.[a-z0-9]{1,8}$")
 
 
-def folder_of(db_path: Path) -> Path:
-    """The folder that holds the raw files of the database at db_path."""
-    return Path(db_path).parent / FOLDER
+def folder_of(database_folder: Path) -> Path:
+    """The folder that holds the raw files of a database, given its folder (Database.folder)."""
+    return Path(database_folder) / FOLDER
 
 
 def name_for(sha256: str, file_format: str | None) -> str:

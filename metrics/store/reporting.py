@@ -18,11 +18,11 @@ def reporting_status(cur: Cursor, column: str, scope: Scope | None, years: tuple
     ind = registry.base(column)
     return cur.execute(
         f"""WITH {SCOPE_CTE}
-            SELECT c.city_code, y.range::INTEGER AS year,
-                   CASE WHEN y.range < c.designated_year THEN 'not_designated'
+            SELECT c.city_code, y.year::INTEGER AS year,
+                   CASE WHEN y.year < c.designated_year THEN 'not_designated'
                         WHEN v.{ind.column} IS NOT NULL THEN 'reported' ELSE 'missing' END AS status
-            FROM cities c JOIN scope USING (city_code) CROSS JOIN range($lo, $hi + 1) AS y
-            LEFT JOIN {ind.table} v ON v.city_code = c.city_code AND v.year = y.range
+            FROM cities c JOIN scope USING (city_code) CROSS JOIN generate_series($lo, $hi) AS y(year)
+            LEFT JOIN {ind.table} v ON v.city_code = c.city_code AND v.year = y.year
             ORDER BY c.batch NULLS LAST, c.city_code, year""",
         {**(scope or Scope()).params(), "lo": years[0], "hi": years[1]},
     ).df()
@@ -33,12 +33,16 @@ def reporting_rates(cur: Cursor, scope: Scope | None, years: tuple[int, int]) ->
     has designated pilots, one column per value column (0-100)."""
     tables = registry.VALUE_TABLES
     joins = "".join(f" LEFT JOIN {t} USING (city_code, year)" for t in tables)
-    shares = ", ".join(f"avg(({i.column} IS NOT NULL)::INTEGER) * 100 AS {i.column}" for i in registry.BASE_INDICATORS)
+    shares = ", ".join(
+        f"avg(({i.column} IS NOT NULL)::INTEGER)::DOUBLE PRECISION * 100 AS {i.column}"
+        for i in registry.BASE_INDICATORS
+    )
     return cur.execute(
         f"""WITH {SCOPE_CTE},
             due AS (  -- each pilot in scope, each year from its designation
-                SELECT scope.city_code, y.range::INTEGER AS year FROM scope CROSS JOIN range($lo, $hi + 1) AS y
-                WHERE y.range >= scope.designated_year
+                SELECT scope.city_code, y.year::INTEGER AS year
+                FROM scope CROSS JOIN generate_series($lo, $hi) AS y(year)
+                WHERE y.year >= scope.designated_year
             )
             SELECT year, {shares} FROM due{joins} GROUP BY year ORDER BY year""",
         {**(scope or Scope()).params(), "lo": years[0], "hi": years[1]},

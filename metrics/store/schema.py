@@ -115,8 +115,8 @@ CREATE TABLE cities (
     kind TEXT NOT NULL CHECK (kind IN ({kinds})),
     batch INTEGER NOT NULL CHECK (batch >= 1),
     designated_year INTEGER NOT NULL CHECK (designated_year >= 2000),
-    lat DOUBLE CHECK (lat BETWEEN -90 AND 90),
-    lon DOUBLE CHECK (lon BETWEEN -180 AND 180),
+    lat DOUBLE PRECISION CHECK (lat BETWEEN -90 AND 90),
+    lon DOUBLE PRECISION CHECK (lon BETWEEN -180 AND 180),
     upload_id INTEGER
 );{_EVENTS_DDL}{_USERS_DDL}""" + "".join(_value_table_ddl(t) for t in registry.VALUE_TABLES)
 

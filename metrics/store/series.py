@@ -18,7 +18,7 @@ grp AS (
     SELECT NULL WHERE NOT $per_city
 ),
 grid AS (
-    SELECT grp.city_code, y.range::INTEGER AS year FROM grp CROSS JOIN range($first, $last + 1) AS y
+    SELECT grp.city_code, y.year::INTEGER AS year FROM grp CROSS JOIN generate_series($first, $last) AS y(year)
 )"""
 _GROUP = "CASE WHEN $per_city THEN {alias}.city_code END"
 
@@ -41,7 +41,8 @@ vals AS (
         return f"""
 vals AS (
     SELECT {_GROUP.format(alias="n")} AS city_code, n.year,
-           CASE WHEN sum(d.{den.column}) > 0 THEN sum(n.{num.column})::DOUBLE / sum(d.{den.column}) END AS value,
+           CASE WHEN sum(d.{den.column}) > 0
+                THEN sum(n.{num.column})::DOUBLE PRECISION / sum(d.{den.column}) END AS value,
            count(*) AS reporting
     FROM {num.table} n
     JOIN {den.table} d ON d.city_code = n.city_code AND d.year = n.year
@@ -55,7 +56,7 @@ vals AS (
 vals AS (
     SELECT {_GROUP.format(alias="cur")} AS city_code, cur.year,
            CASE WHEN sum(prev.{base.column}) > 0
-                THEN (sum(cur.{base.column})::DOUBLE / sum(prev.{base.column}) - 1) * 100 END AS value,
+                THEN (sum(cur.{base.column})::DOUBLE PRECISION / sum(prev.{base.column}) - 1) * 100 END AS value,
            count(*) AS reporting
     FROM {base.table} cur
     JOIN {base.table} prev ON prev.city_code = cur.city_code AND prev.year = cur.year - 1
@@ -85,7 +86,7 @@ WITH {SCOPE_CTE},{_GRID_CTES},
 SELECT * FROM (
     SELECT grid.city_code, grid.year, {value} AS value, coalesce(vals.reporting, 0) AS reporting
     FROM grid LEFT JOIN vals ON vals.city_code IS NOT DISTINCT FROM grid.city_code AND vals.year = grid.year
-)
+) AS rows
 WHERE year BETWEEN $from_year AND $to_year
 ORDER BY city_code NULLS FIRST, year"""
 
@@ -94,7 +95,7 @@ def year_span(cur: Cursor) -> tuple[int, int]:
     """First and last year the database holds figures for (the programme start year when empty)."""
     spans = [f"SELECT min(year) AS lo, max(year) AS hi FROM {t}" for t in registry.VALUE_TABLES]
     spans.append("SELECT min(designated_year), max(designated_year) FROM cities")
-    lo, hi = one_row(cur, f"SELECT min(lo), max(hi) FROM ({' UNION ALL '.join(spans)})")
+    lo, hi = one_row(cur, f"SELECT min(lo), max(hi) FROM ({' UNION ALL '.join(spans)}) AS spans")
     lo = lo if lo is not None else PROGRAMME_START
     return lo, hi if hi is not None else lo
 

@@ -9,14 +9,31 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
-import duckdb
 
-Cursor = duckdb.DuckDBPyConnection
+class Cursor(Protocol):
+    """What the store asks of a cursor: DuckDB's own, or postgres.PgCursor, which reads the same SQL alike."""
+
+    def execute(self, query: str, parameters: object = None) -> Cursor: ...
+    def sql(self, query: str) -> Any: ...
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def to_arrow_table(self) -> Any: ...
+    def df(self) -> Any: ...
+    def register(self, view_name: str, python_object: Any) -> Any: ...
+    def unregister(self, view_name: str) -> Any: ...
+
+
+def dialect(cur: Cursor) -> str:
+    """'postgres' or 'duckdb': the engine a cursor runs on, for the few statements that differ."""
+    return getattr(cur, "dialect", "duckdb")
+
+
 # Writes begun and ended in this process: transactions, and changes to meta (where the versions that key every
 # cache live) made outside one. Every write goes through one or the other, and DuckDB lets no other process write a
-# file this one has open: so while the two counts are equal and `begun` has not moved, no data has changed.
+# file this one has open: so while the two counts are equal and `begun` has not moved, no data has changed. (On
+# PostgreSQL other processes write too, and the state is always read: see Database.known_state.)
 _WRITES = {"begun": 0, "ended": 0}
 _WRITES_LOCK = threading.Lock()
 
