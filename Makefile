@@ -65,6 +65,9 @@ format: setup-dev
 bench: setup-dev  # the performance benchmark (a few minutes); `make bench BENCH=--save` writes docs/performance.md
 	$(PY) benchmarks/run.py $(BENCH)
 	$(PY) benchmarks/load.py $(BENCH)
+	PILOT_TEST_PG=$${PILOT_TEST_PG:-$$(tools/postgres.sh start 2>/dev/null)}; \
+	if [ -n "$$PILOT_TEST_PG" ]; then PILOT_TEST_PG=$$PILOT_TEST_PG $(PY) benchmarks/load.py --engine postgres \
+	  --officers 50 100 --processes 1 2 $(BENCH); else echo "No PostgreSQL server: its load runs skipped."; fi
 
 screenshots: setup-dev  # every page at 1280x720 and 1920x1080 in both languages, and the README's images
 	$(PY) tools/screenshots.py

@@ -92,7 +92,8 @@ def pytest_generate_tests(metafunc):
     """Tests in `both_engines` modules that take `db` run once per engine."""
     marked = metafunc.definition.get_closest_marker
     if "db" in metafunc.fixturenames and marked("both_engines") and not marked("duckdb_only"):
-        metafunc.parametrize("db", ["duckdb", "postgres"], indirect=True)
+        engines = ["postgres"] if marked("postgres_only") else ["duckdb", "postgres"]
+        metafunc.parametrize("db", engines, indirect=True)
 
 
 def pg_url(name: str) -> str:

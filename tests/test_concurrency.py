@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from conftest import EDITOR
@@ -16,6 +19,7 @@ from metrics.store.uploads import upload_history
 pytestmark = pytest.mark.both_engines
 
 CITY, YEAR = "330100", 2020
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def figures(activities: int, agreements: int | None = None) -> bytes:
@@ -149,3 +153,47 @@ def test_a_file_checked_before_another_commit_is_checked_again(db):
     again = uploads.prepare(db, figures(500), "early.csv")
     assert again.changes.query("column == 'activities'")["old"].iloc[0] == "600"  # as the history keeps it
     uploads.commit(db, again, figures(500), EDITOR)
+
+
+# Another process writing to the same PostgreSQL database: the CLI, as a second app process or an officer's script
+# would. (A DuckDB file has one writing process; tests/test_cli.py checks what the others may do.)
+OTHER_PROCESS = """
+import sys
+from metrics.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _in_another_process(db, tmp_path, name: str, data: bytes) -> subprocess.CompletedProcess:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return subprocess.run(
+        [sys.executable, "-c", OTHER_PROCESS, "import", str(path), "--db", db.name, "--by", "other", "--lang", "en"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+@pytest.mark.postgres_only
+def test_a_preview_overtaken_by_another_process_is_not_committed(db, tmp_path):
+    early = uploads.prepare(db, figures(500), "early.csv")
+    done = _in_another_process(db, tmp_path, "other.csv", figures(700))
+    assert done.returncode == 0, done.stderr
+    with pytest.raises(uploads.Stale) as exc:
+        uploads.commit(db, early, figures(500), EDITOR)
+    assert "other" in exc.value.text("en")
+    with db.cursor() as cur:
+        assert cell(cur, "matching_activities", "activities") == 700
+
+
+@pytest.mark.postgres_only
+def test_uploads_from_two_processes_at_once_take_turns_and_none_is_lost(db, tmp_path):
+    with ThreadPoolExecutor(max_workers=2) as pool:  # each thread starts a process of its own
+        jobs = [pool.submit(_in_another_process, db, tmp_path, f"{v}.csv", figures(v, 0)) for v in (111, 222)]
+        here = uploads.load(db, figures(333, 0), "333.csv", EDITOR)  # and this process, meanwhile
+        results = [job.result() for job in jobs]
+    assert all(r.returncode == 0 for r in results), [r.stderr for r in results]
+    assert here[1] is not None
+    with db.cursor() as cur:
+        history = upload_history(cur)
+        assert {"111.csv", "222.csv", "333.csv"} <= set(history["file_name"])
+        assert cell(cur, "matching_activities", "activities") in (111, 222, 333)

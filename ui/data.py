@@ -166,12 +166,25 @@ def chart_data(spec: specs.ChartSpec, lang: str) -> specs.ChartData:
     return _chart_data(data_key(), spec, lang)
 
 
+class BuiltFigure(go.Figure):
+    """A finished figure that keeps its dict form: st.plotly_chart asks every rerun for figure.to_dict(), and
+    Plotly's to_dict walks every array of every trace to encode it again (in a load test, the largest part of a
+    warm rerun). Never changed once built, so the dict stays true."""
+
+    def __init__(self, figure: dict):
+        super().__init__(figure, _validate=False)  # validated when it was built
+        self._as_dict = figure
+
+    def to_dict(self) -> dict:
+        """The figure as Plotly's dict, arrays already encoded (the same dict every time: callers do not change it)."""
+        return self._as_dict
+
+
 @single_flight(maxsize=512)
 def _figure(data_key: tuple, spec: specs.ChartSpec, lang: str, style: Style) -> go.Figure:
     figure = charts.figure(_chart_data(data_key, spec, lang), style)
-    # Kept in Plotly's JSON form, arrays already encoded (and not validated again: it was, when built). Streamlit
-    # serialises the figure on every rerun, and encoding the map's arrays was much of that.
-    return go.Figure(json.loads(pio.to_json(figure, validate=False)), _validate=False)
+    # Kept in Plotly's JSON form, arrays already encoded: Streamlit serialises the figure on every rerun.
+    return BuiltFigure(json.loads(pio.to_json(figure, validate=False)))
 
 
 def figure(spec: specs.ChartSpec, lang: str, style: Style) -> go.Figure:

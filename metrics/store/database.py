@@ -94,6 +94,7 @@ class Database:
     """
 
     engine: str
+    begin_snapshot = "BEGIN TRANSACTION"  # DuckDB's transactions are snapshots already
     name: str
     location: str
     folder: Path
@@ -114,9 +115,15 @@ class Database:
         """A cursor for the calling thread, closed afterwards."""
         raise NotImplementedError
 
-    def snapshot(self) -> AbstractContextManager[Cursor]:
+    @contextmanager
+    def snapshot(self) -> Iterator[Cursor]:
         """A cursor inside one read transaction: all its queries see the same committed data, never half a commit."""
-        raise NotImplementedError
+        with self.cursor() as cur:
+            cur.execute(self.begin_snapshot)
+            try:
+                yield cur
+            finally:
+                cur.execute("ROLLBACK")
 
     def close(self) -> None:
         """Close the connections and forget them."""
@@ -161,16 +168,6 @@ class DuckDBDatabase(Database):
         finally:
             cur.close()
 
-    @contextmanager
-    def snapshot(self) -> Iterator[Cursor]:
-        """A cursor inside one read transaction: all its queries see the same committed data, never half a commit."""
-        with self.cursor() as cur:
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                yield cur
-            finally:
-                cur.execute("ROLLBACK")
-
     def close(self) -> None:
         """Close the connection and forget it."""
         _forget(self)
@@ -182,6 +179,7 @@ class PostgresDatabase(Database):
     across processes (postgres.PostgresWriteLock), and no state known without asking (another process may write)."""
 
     engine = "postgres"
+    begin_snapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ"  # not READ ONLY: registered frames are tables
 
     def __init__(self, url: str, pool: postgres.ConnectionPool):
         self.name = url
@@ -194,15 +192,6 @@ class PostgresDatabase(Database):
     def cursor(self) -> Iterator[Cursor]:
         with postgres.pooled_cursor(self._pool) as cur:
             yield cur
-
-    @contextmanager
-    def snapshot(self) -> Iterator[Cursor]:
-        with postgres.pooled_cursor(self._pool) as cur:
-            cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")  # not READ ONLY: registered frames are tables
-            try:
-                yield cur
-            finally:
-                cur.execute("ROLLBACK")
 
     def close(self) -> None:
         _forget(self)
