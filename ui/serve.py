@@ -2,8 +2,9 @@
 
 Without it the first visit after a start waits for the app's modules to import, Plotly's validators to be built
 and the overview's figures to be computed (about a second here, more with thousands of pilots). This runs the
-overview once in-process (through Streamlit's AppTest, as a first visitor in the default view would see it), which
-leaves all of that in place, then starts the server. The caches it fills are the ones every session uses, keyed on
+overview, then the city profile and the comparison, once in-process (through Streamlit's AppTest, as a first
+visitor in the default view would see them), which leaves all of that in place, then starts the server. (When a
+meeting opens one link at once, the first visitor of a cold page made everyone wait for its figures.) The caches it fills are the ones every session uses, keyed on
 the data version as always, so the first real visitor is served from them.
 """
 
@@ -13,16 +14,21 @@ import sys
 from pathlib import Path
 
 ENTRY = Path(__file__).resolve().parent.parent / "dashboard.py"
+WARMED = ("app_pages/city.py", "app_pages/compare.py")  # after the overview: the pages a meeting opens next
 
 
 def warm() -> None:
-    """Run the overview once; a problem (no database yet, locked, …) is left for the server's first page to show."""
+    """Run the overview, city and compare pages once; a problem (no database yet, locked, …) is left for the server's
+    first page to show."""
     import streamlit.logger
     from streamlit.testing.v1 import AppTest
 
     streamlit.logger.set_log_level("error")  # AppTest outside a server warns about the missing runtime
     try:
-        AppTest.from_file(str(ENTRY), default_timeout=120).run()
+        app = AppTest.from_file(str(ENTRY), default_timeout=120)
+        app.run()
+        for page in WARMED:
+            app.switch_page(page).run()
     except Exception as exc:  # the server starts regardless; its first visit shows what is wrong
         print(f"Warm-up skipped: {exc}", file=sys.stderr)
     finally:

@@ -67,6 +67,9 @@ def keep_published(database, stop: threading.Event, every_s: float = 1.0) -> Non
     seen_mark: int | None = None
     published_state: tuple | None = None
     last_error = ""
+    target = path_of(database.path)
+    for leftover in target.parent.glob(f".{target.name}.*.tmp*"):  # from a process killed while it published
+        leftover.unlink(missing_ok=True)
     while True:
         mark = write_mark()
         if mark is not None and mark != seen_mark:  # a write in this process has ended: was it to this database?
