@@ -90,7 +90,7 @@ def launch(
 
 
 @contextmanager
-def streamlit_server(db_path: Path, env: dict | None = None, *, warm: bool = True) -> Iterator[str]:
+def streamlit_server(db_path: Path | str, env: dict | None = None, *, warm: bool = True) -> Iterator[str]:
     """A fresh dashboard server (see `launch`) serving the database at db_path; yields its URL once it is up."""
     server = launch(db_path, env, warm=warm)
     try:

@@ -6,6 +6,9 @@ in Debian's Chromium, in Chinese and in English, at 1280x720, at 1920x1080 and w
 are drawn by LibreOffice when it is installed (Debian's libreoffice-impress and poppler-utils), else left as they are.
 
     .venv/bin/python tools/screenshots.py [--out screenshots] [--pages overview city …] [--no-readme]
+                                          [--db postgresql://…]
+
+With --db, the pages of that database instead (a PostgreSQL one, say; it is left as it is).
 """
 
 from __future__ import annotations
@@ -69,7 +72,7 @@ def shoot_pages(url: str, out: Path, names: list[str]) -> list[Path]:
     return written
 
 
-def shoot_deck(db: Path, out: Path) -> Path | None:
+def shoot_deck(db: Path | str, out: Path) -> Path | None:
     """The Chinese deck for two cities, its chosen slides drawn by LibreOffice and laid out two by three; None when
     LibreOffice or pdftoppm is not installed."""
     office, pdftoppm = shutil.which("libreoffice") or shutil.which("soffice"), shutil.which("pdftoppm")
@@ -104,11 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots", help="folder for every screenshot")
     parser.add_argument("--pages", nargs="+", default=[p.url for p in PAGES], help="pages by address")
     parser.add_argument("--no-readme", action="store_true", help="leave docs/screenshots/ as it is")
+    parser.add_argument("--db", help="the database to show (default: a fresh copy of the built-in sample)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="pilot-shots-") as tmp:
-        db = Path(tmp) / "pilot.duckdb"
-        initialise(db).close()
+        db: Path | str = args.db or Path(tmp) / "pilot.duckdb"
+        if not args.db:
+            initialise(db).close()
         with streamlit_server(db) as url:
             print(f"Screenshots of {url} into {args.out}:", flush=True)
             shoot_pages(url, args.out, args.pages)
