@@ -4,8 +4,9 @@ Without it the first visit after a start waits for the app's modules to import, 
 and the overview's figures to be computed (about a second here, more with thousands of pilots). This runs the
 overview, then the city profile and the comparison, once in-process (through Streamlit's AppTest, as a first
 visitor in the default view would see them), which leaves all of that in place, then starts the server. (When a
-meeting opens one link at once, the first visitor of a cold page made everyone wait for its figures.) The caches it fills are the ones every session uses, keyed on
-the data version as always, so the first real visitor is served from them.
+meeting opens one link at once, the first visitor of a cold page made everyone wait for its figures.) The caches
+it fills are the ones every session uses, keyed on the data version as always, so the first real visitor is served
+from them.
 """
 
 from __future__ import annotations
