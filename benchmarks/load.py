@@ -156,11 +156,11 @@ class Editor(threading.Thread):
 
 
 @contextmanager
-def _servers(db: str, floor: bool, processes: int) -> Iterator[list[Server]]:
-    """`processes` fresh servers of the dashboard (or the floor) over the same database, each on its own port."""
-    servers = [
-        launch(db, warm=not floor, app=FLOOR_APP if floor else "dashboard.py", args=AGENT) for _ in range(processes)
-    ]
+def _servers(db: str, floor: bool, processes: int, files: Path) -> Iterator[list[Server]]:
+    """`processes` fresh servers of the dashboard (or the floor) over the same database, each on its own port, a
+    PostgreSQL database's raw files in `files` (not in the project's data/)."""
+    app, env = FLOOR_APP if floor else "dashboard.py", {"PILOT_FILES": str(files)}
+    servers = [launch(db, env, warm=not floor, app=app, args=AGENT) for _ in range(processes)]
     try:
         for server in servers:
             server.wait_until_up(timeout=180)
@@ -172,7 +172,7 @@ def _servers(db: str, floor: bool, processes: int) -> Iterator[list[Server]]:
 
 def run_load(db: str, officers: int, floor: bool, editor: bool, work: Path, processes: int = 1) -> dict:
     """One run: fresh servers, `officers` at once shared between them (and the editor, on the first); figures."""
-    with _servers(db, floor, processes) as servers:
+    with _servers(db, floor, processes, work / "files") as servers:
         for server in servers:  # one visit first, so that no server is measured cold
             with httpx.Client() as client:
                 _interact(client, server.url, {})
