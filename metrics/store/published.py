@@ -14,10 +14,14 @@ import threading
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .durable import sync
 from .meta import run_state
 from .transactions import Cursor, one_value, write_mark
+
+if TYPE_CHECKING:  # database.py imports this module
+    from .database import DuckDBDatabase
 
 SUFFIX = ".published.duckdb"
 
@@ -61,7 +65,7 @@ def published_at(copy: Path) -> datetime:
     return datetime.fromtimestamp(copy.stat().st_mtime, UTC)
 
 
-def keep_published(database, stop: threading.Event, every_s: float = 1.0) -> None:
+def keep_published(database: DuckDBDatabase, stop: threading.Event, every_s: float = 1.0) -> None:
     """Publish the database now, and again whenever its data or accounts have changed, until stop is set (the app
     runs this on a thread of its own). A failure is reported once per kind and tried again at the next change."""
     seen_mark: int | None = None
