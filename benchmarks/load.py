@@ -41,12 +41,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-import psycopg
-from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import pg_server  # noqa: E402
 from benchmarks.browser import CHART, CHROMIUM, Server, chromium, launch  # noqa: E402
 from benchmarks.run import save_section  # noqa: E402
 
@@ -280,26 +279,6 @@ def report(runs: list[dict], engine: str = "duckdb") -> str:
     return "\n".join(lines + (["", "Errors:", *failures] if failures else []))
 
 
-def postgres_server() -> str:
-    """A PostgreSQL server's URL: $PILOT_TEST_PG, else the throwaway one tools/postgres.sh starts."""
-    url = os.environ.get("PILOT_TEST_PG")
-    if url:
-        return url
-    done = subprocess.run([str(ROOT / "tools" / "postgres.sh"), "start"], capture_output=True, text=True, check=True)
-    return done.stdout.strip()
-
-
-def _fresh_postgres(server: str, name: str, template: str | None) -> str:
-    """Database `name` on the server made again (from template, else empty); its URL."""
-    with psycopg.connect(server, autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        if template is not None:
-            connection.execute(
-                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template))
-            )
-    return server.rsplit("/", 1)[0] + "/" + name
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--officers", type=int, nargs="+", default=[1, 10, 25, 50, 100])
@@ -316,8 +295,8 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     with tempfile.TemporaryDirectory(prefix="pilot-load-") as tmp:
         work = Path(tmp)
-        server = postgres_server() if args.engine == "postgres" else ""
-        template = _fresh_postgres(server, "pilot_load_template", None) if server else str(work / "pilot.duckdb")
+        server = pg_server.server_url() if args.engine == "postgres" else ""
+        template = pg_server.recreate(server, "pilot_load_template", None) if server else str(work / "pilot.duckdb")
         subprocess.run([sys.executable, "-m", "metrics", "init", "--db", template, "--scale", str(args.scale)],
                        cwd=ROOT, check=True, capture_output=True)  # fmt: skip
         for n in args.officers:
@@ -325,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
                 for floor in (False, True):
                     name = f"run-{n}-{processes}-{'floor' if floor else 'app'}"
                     if server:
-                        db = _fresh_postgres(server, name.replace("-", "_"), "pilot_load_template")
+                        db = pg_server.recreate(server, name.replace("-", "_"), "pilot_load_template")
                     else:
                         db = str(work / f"{name}.duckdb")
                         shutil.copyfile(template, db)
@@ -333,9 +312,9 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"[load] {what}", file=sys.stderr, flush=True)
                     runs.append(run_load(db, n, floor, editor, work, processes))
                     if server:
-                        _fresh_postgres(server, name.replace("-", "_"), None)
+                        pg_server.recreate(server, name.replace("-", "_"), None)
         if server:
-            _fresh_postgres(server, "pilot_load_template", None)
+            pg_server.recreate(server, "pilot_load_template", None)
     result = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "cpus": os.cpu_count(), "scale": args.scale,
               "engine": args.engine, "editor": editor, "runs": runs}  # fmt: skip
     print(json.dumps(result, indent=2) if args.json else report(runs, args.engine))

@@ -18,10 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
-import psycopg
 import pytest
-from psycopg import sql
 
+from benchmarks import pg_server
 from benchmarks.apptest import scan_components_once
 from metrics.domain import registry
 from metrics.domain.roles import Actor, cli_actor
@@ -84,7 +83,7 @@ def sample_path(sample_file, tmp_path) -> Path:
     return copy_sample(sample_file, tmp_path / "data" / "pilot.duckdb")
 
 
-PG_SERVER = os.environ.get("PILOT_TEST_PG")  # a PostgreSQL server's URL; its databases named pytest_* are ours
+PG_SERVER = pg_server.server_url(start=False)  # a PostgreSQL server's URL; its databases named pytest_* are ours
 NO_PG = "no PostgreSQL server for the tests: set PILOT_TEST_PG (tools/postgres.sh start prints one)"
 
 
@@ -99,20 +98,13 @@ def pytest_generate_tests(metafunc):
 def pg_url(name: str) -> str:
     """The URL of database `name` on the test server."""
     assert PG_SERVER
-    return PG_SERVER.rsplit("/", 1)[0] + "/" + name
-
-
-def _pg_admin(statement: sql.Composable) -> None:
-    with psycopg.connect(PG_SERVER, autocommit=True) as connection:
-        connection.execute(statement)
+    return pg_server.database_url(PG_SERVER, name)
 
 
 def recreate_pg_database(name: str, template: str | None) -> None:
-    """Drop database `name` on the test server (its connections ended) and, given a template, make it again as a
-    copy of that."""
-    _pg_admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-    if template is not None:
-        _pg_admin(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template)))
+    """Database `name` on the test server dropped and, given a template, made again as a copy of that."""
+    assert PG_SERVER
+    pg_server.recreate(PG_SERVER, name, template)
 
 
 @pytest.fixture(scope="session")

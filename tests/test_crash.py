@@ -28,7 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import PG_SERVER, SAMPLE_END_YEAR, pg_url, recreate_pg_database
+from conftest import NO_PG, PG_SERVER, SAMPLE_END_YEAR, pg_url, recreate_pg_database
 
 from metrics.store import raw_files
 from metrics.store.catalogue import table_names
@@ -298,7 +298,7 @@ def test_killed_imports_leave_each_upload_whole_or_absent(engine, sample_file, t
     work: Path | str = folder / "pilot.duckdb"
     if engine == "postgres":
         if not PG_SERVER:
-            pytest.skip("no PostgreSQL server for the tests: set PILOT_TEST_PG (tools/postgres.sh start prints one)")
+            pytest.skip(NO_PG)
         template, work = request.getfixturevalue("pg_template"), pg_url(f"pytest_kill_{os.getpid()}")
     original = _original_values(sample_file, files)
     per_file, held, phases, started = 0.25, set(), Counter(), time.monotonic()

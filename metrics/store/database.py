@@ -188,10 +188,8 @@ class PostgresDatabase(Database):
         self._pool = pool
         self.write_lock = postgres.PostgresWriteLock(pool)
 
-    @contextmanager
-    def cursor(self) -> Iterator[Cursor]:
-        with postgres.pooled_cursor(self._pool) as cur:
-            yield cur
+    def cursor(self) -> AbstractContextManager[Cursor]:
+        return postgres.pooled_cursor(self._pool)
 
     def close(self) -> None:
         _forget(self)
