@@ -13,6 +13,11 @@ _TABLES = {
                  WHERE database_name = current_database() AND schema_name = 'main' AND NOT temporary ORDER BY 1""",
     "postgres": "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1",
 }
+# Any table at all, in any schema of this database (not only ours): what init will not replace without --force.
+_ANY_TABLES = {
+    "duckdb": "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()",
+    "postgres": "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')",
+}
 _SEQUENCES = {
     "duckdb": """SELECT sequence_name, last_value FROM duckdb_sequences()
                  WHERE database_name = current_database() AND schema_name = 'main' AND NOT temporary ORDER BY 1""",
@@ -21,8 +26,8 @@ _SEQUENCES = {
 
 
 def has_tables(cur: Cursor) -> bool:
-    """Whether the database holds any table at all (ours or anyone else's)."""
-    return bool(table_names(cur))
+    """Whether the database holds any table at all (ours or anyone else's, in any schema)."""
+    return bool(one_value(cur, _ANY_TABLES[dialect(cur)]))
 
 
 def has_schema(cur: Cursor) -> bool:
