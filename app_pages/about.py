@@ -15,8 +15,7 @@ st.title(t(Text("指标说明与数据来源", "Indicators and sources")))
 st.subheader(t(Text("指标定义", "Indicator definitions")))
 indicators = definitions.indicator_table(lang)
 st.table(indicators, hide_index=True)
-with st.popover(t(show.DOWNLOAD), icon=":material/download:"):
-    show.downloads(indicators, f"indicators_{lang}", key="indicators")
+show.download_menu(indicators, f"indicators_{lang}", key="indicators")
 st.markdown(
     t(
         Text(

@@ -3,6 +3,7 @@
 import math
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from metrics.domain import registry
@@ -14,6 +15,11 @@ FRAME = pd.DataFrame(
 )
 
 
+def drawn(figure: dict) -> go.Figure:
+    """The figure as Plotly reads it: validated against Plotly's schema (a misspelt property raises)."""
+    return go.Figure(figure)
+
+
 def annotation_texts(fig) -> list[str]:
     return [a.text for a in fig.layout.annotations]
 
@@ -21,7 +27,7 @@ def annotation_texts(fig) -> list[str]:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_time_chart_keeps_gaps_and_labels_source_and_unit(lang):
     line = specs.Line.from_frame("杭州市", FRAME, "#123456")
-    fig = charts.time_chart([line], ACT, lang, ACT.title(lang), "来源：测试")
+    fig = drawn(charts.time_chart([line], ACT, lang, ACT.title(lang), "来源：测试"))
     trace = fig.data[0]
     assert list(trace.y) == [10.0, None, 30.0, 40.0] and trace.connectgaps is False
     assert "来源：测试" in annotation_texts(fig)
@@ -61,7 +67,7 @@ def test_long_titles_wrap_at_natural_breaks(text, units, lines):
 
 def test_bar_chart_labels_each_bar():
     frame = pd.DataFrame({"year": [2014, 2015], "value": [10.0, 20.0]})
-    fig = charts.bar_chart(frame, registry.get("pilot_cities"), "zh", "试点", "来源")
+    fig = drawn(charts.bar_chart(frame, registry.get("pilot_cities"), "zh", "试点", "来源"))
     assert list(fig.data[0].text) == ["10", "20"]
 
 
@@ -76,7 +82,7 @@ def test_point_map_draws_no_base_map_and_marks_non_reporters():
             "region_label": ["East", "Central", "West"],
         }
     )
-    fig = charts.point_map(cities, registry.get("agreements"), "en", "Agreements", "Source")
+    fig = drawn(charts.point_map(cities, registry.get("agreements"), "en", "Agreements", "Source"))
     assert all(t.type == "scatter" for t in fig.data)  # plain axes: no geo, no tiles to fetch
     assert [t.name for t in fig.data] == ["East", "West", "not reported"]
     sizes = {t.name: t.marker.size[0] for t in fig.data if t.name != "not reported"}
@@ -93,7 +99,9 @@ def test_slope_labels_are_spread_apart(values, gap, expected):
 
 def test_slope_chart_names_each_city_at_its_last_value():
     frame = pd.DataFrame({"city_code": ["A", "A", "B", "B"], "year": [2014, 2025] * 2, "value": [1.0, 300, 2, 301]})
-    fig = charts.slope_chart(frame, 2014, 2025, {"A": "甲", "B": "乙"}, {"A": "#111", "B": "#222"}, ACT, "zh", "t", "s")
+    fig = drawn(
+        charts.slope_chart(frame, 2014, 2025, {"A": "甲", "B": "乙"}, {"A": "#111", "B": "#222"}, ACT, "zh", "t", "s")
+    )
     labels = {a.text: a.y for a in fig.layout.annotations if a.text in ("甲", "乙")}
     assert labels["乙"] - labels["甲"] > 1  # 300 and 301 are too close to print on top of each other
 
@@ -107,7 +115,7 @@ def test_the_reporting_grid_keeps_the_pilots_with_most_gaps_beyond_its_rows(pilo
         [{"city_code": c, "year": y, "status": "missing" if y - 2014 < gaps[c] else "reported"}
          for c in codes for y in range(2014, 2021)]
     )  # fmt: skip
-    fig = charts.completeness_chart(status, {c: f"城市{c}" for c in codes}, "en", "Who reported", "Source")
+    fig = drawn(charts.completeness_chart(status, {c: f"城市{c}" for c in codes}, "en", "Who reported", "Source"))
     shown = list(fig.data[0].y)
     assert len(shown) == rows
     assert ("the 60 with the most gaps (of 150 pilots)" in fig.layout.title.text.replace("<br>", " ")) == note

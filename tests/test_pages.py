@@ -280,11 +280,15 @@ def test_templates_are_offered_in_both_languages_and_formats(sample_app):
     assert {"xlsx-zh", "csv-zh", "xlsx-en", "csv-en", "events-list"} <= keys
 
 
-def test_every_chart_offers_the_deck_and_four_downloads(sample_app):
+def test_every_chart_offers_the_deck_and_four_downloads_drawn_when_its_menu_opens(sample_app):
     at = open_app("overview", lang="en")
     charts = at.get("plotly_chart")
     deck_buttons = [b for b in at.button if b.key and b.key.startswith("deck-")]
     assert len(deck_buttons) == len(charts) == 5
+    assert not at.get("download_button")  # drawn only in an open menu
+    for button in deck_buttons:
+        at.session_state[button.key.replace("deck-", "downloads-", 1)] = True  # as a click on "Download" does
+    at.run()
     labels = [b.proto.label for b in at.get("download_button")]
     for fmt in ("PNG", "SVG", "CSV", "Excel"):
         assert sum(label.startswith(fmt) for label in labels) == len(charts)

@@ -172,7 +172,7 @@ class BuiltFigure(go.Figure):
     warm rerun). Never changed once built, so the dict stays true."""
 
     def __init__(self, figure: dict):
-        super().__init__(figure, _validate=False)  # validated when it was built
+        super().__init__(figure, _validate=False)  # st.plotly_chart validates a plain dict again on every rerun
         self._as_dict = figure
 
     def to_dict(self) -> dict:
@@ -183,8 +183,7 @@ class BuiltFigure(go.Figure):
 @single_flight(maxsize=512)
 def _figure(data_key: tuple, spec: specs.ChartSpec, lang: str, style: Style) -> go.Figure:
     figure = charts.figure(_chart_data(data_key, spec, lang), style)
-    # Kept in Plotly's JSON form, arrays already encoded: Streamlit serialises the figure on every rerun.
-    return BuiltFigure(json.loads(pio.to_json(figure, validate=False)))
+    return BuiltFigure(json.loads(pio.to_json(figure, validate=False)))  # plain JSON values, a copy of its own
 
 
 def figure(spec: specs.ChartSpec, lang: str, style: Style) -> go.Figure:

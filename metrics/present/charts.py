@@ -1,6 +1,6 @@
 """Plotly figures fit for a projector: one colour per city everywhere, gaps for unreported years, labels and numbers
-in the reader's language, and a source line under every chart. Drawn from specs.ChartData; PNG and SVG through
-Kaleido."""
+in the reader's language, and a source line under every chart. Drawn from specs.ChartData as Plotly's JSON form
+(plotly_layout.Figure); PNG and SVG through Kaleido."""
 
 from __future__ import annotations
 
@@ -14,12 +14,22 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from ..domain.formatting import format_number, format_value
 from ..domain.i18n import Text
 from ..domain.registry import Indicator
-from .plotly_layout import IMAGE, SCREEN, Style, base_layout, over_years, value_axis
+from .plotly_layout import (
+    IMAGE,
+    SCREEN,
+    Figure,
+    Style,
+    as_figure,
+    base_layout,
+    merge,
+    new_figure,
+    over_years,
+    value_axis,
+)
 from .specs import COMPLETENESS_LABELS, ChartData, Line
 from .style import COMPLETENESS_COLOURS, PEER_COLOUR, PROGRAMME_COLOUR, REGION_COLOURS
 
@@ -37,9 +47,9 @@ def time_chart(
     height: int = 430,
     marks: Sequence = (),
     style: Style = SCREEN,
-) -> go.Figure:
+) -> Figure:
     """Lines over years; unreported years are gaps, hover shows the exact value and who reported."""
-    fig = go.Figure()
+    traces = []
     all_values: list[float] = []
     years = sorted({y for line in lines for y in line.years})
     for line in lines:
@@ -47,21 +57,22 @@ def time_chart(
             format_value(v, ind, lang, compact=False) if not math.isnan(v) else NOT_REPORTED(lang) for v in line.values
         ]
         notes = [REPORTING.format(n=n)(lang) for n in line.reporting] if line.reporting else [""] * len(line.values)
-        fig.add_trace(
-            go.Scatter(
-                x=list(line.years),
-                y=[None if math.isnan(v) else v for v in line.values],
-                name=line.name,
-                mode="lines+markers",
-                connectgaps=False,
-                line={"color": line.colour, "width": line.width * style.scale, "dash": line.dash},
-                marker={"size": 7 * style.scale},
-                customdata=list(zip(exact, notes, strict=True)),
-                hovertemplate="<b>%{fullData.name}</b> %{x}<br>%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
-            )
+        traces.append(
+            {
+                "type": "scatter",
+                "x": list(line.years),
+                "y": [None if math.isnan(v) else v for v in line.values],
+                "name": line.name,
+                "mode": "lines+markers",
+                "connectgaps": False,
+                "line": {"color": line.colour, "width": line.width * style.scale, "dash": line.dash},
+                "marker": {"size": 7 * style.scale},
+                "customdata": [list(pair) for pair in zip(exact, notes, strict=True)],
+                "hovertemplate": "<b>%{fullData.name}</b> %{x}<br>%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
+            }
         )
         all_values.extend(line.values)
-    fig.update_layout(showlegend=len(lines) > 1, hovermode="closest")
+    fig = new_figure(traces, showlegend=len(lines) > 1, hovermode="closest")
     return over_years(fig, all_values, years, ind, lang, title, source, height, marks, style)
 
 
@@ -74,21 +85,20 @@ def bar_chart(
     height: int = 430,
     marks: Sequence = (),
     style: Style = SCREEN,
-) -> go.Figure:
+) -> Figure:
     """Bars by year (frame: year, value), labelled with their values."""
-    fig = go.Figure(
-        go.Bar(
-            x=frame["year"].tolist(),
-            y=frame["value"].tolist(),
-            marker_color=PROGRAMME_COLOUR,
-            text=[format_number(v, lang, ind.decimals) for v in frame["value"]],
-            textposition="outside",
-            cliponaxis=False,
-            customdata=[format_value(v, ind, lang, compact=False) for v in frame["value"]],
-            hovertemplate="%{x}<br>%{customdata}<extra></extra>",
-        )
-    )
-    fig.update_layout(showlegend=False)
+    bars = {
+        "type": "bar",
+        "x": frame["year"].tolist(),
+        "y": frame["value"].tolist(),
+        "marker": {"color": PROGRAMME_COLOUR},
+        "text": [format_number(v, lang, ind.decimals) for v in frame["value"]],
+        "textposition": "outside",
+        "cliponaxis": False,
+        "customdata": [format_value(v, ind, lang, compact=False) for v in frame["value"]],
+        "hovertemplate": "%{x}<br>%{customdata}<extra></extra>",
+    }
+    fig = new_figure([bars], showlegend=False)
     values, years = frame["value"].tolist(), frame["year"].tolist()
     return over_years(fig, values, years, ind, lang, title, source, height, marks, style)
 
@@ -105,46 +115,49 @@ def slope_chart(
     source: str,
     height: int = 430,
     style: Style = SCREEN,
-) -> go.Figure:
+) -> Figure:
     """One segment per city from its first-year to its last-year value (frame: city_code, year, value).
 
     Names stand at the right end, nudged apart vertically so that close values stay readable.
     """
-    fig = go.Figure()
+    traces = []
     values: list[float] = []
     ends: list[tuple[float, str, str]] = []
     wide = frame.pivot(index="city_code", columns="year", values="value")
     for code in wide.index:
         name = names[code]
         ys = [float(wide.at[code, y]) if y in wide.columns else math.nan for y in (first, last)]
-        fig.add_trace(
-            go.Scatter(
-                x=[0, 1],
-                y=[None if math.isnan(v) else v for v in ys],
-                name=name,
-                mode="lines+markers",
-                line={"color": colours[code], "width": 3 * style.scale},
-                marker={"size": 10 * style.scale},
-                customdata=[format_value(v, ind, lang, compact=False) for v in ys],
-                text=[str(first), str(last)],
-                hovertemplate="<b>%{fullData.name}</b> %{text}<br>%{customdata}<extra></extra>",
-            )
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [0, 1],
+                "y": [None if math.isnan(v) else v for v in ys],
+                "name": name,
+                "mode": "lines+markers",
+                "line": {"color": colours[code], "width": 3 * style.scale},
+                "marker": {"size": 10 * style.scale},
+                "customdata": [format_value(v, ind, lang, compact=False) for v in ys],
+                "text": [str(first), str(last)],
+                "hovertemplate": "<b>%{fullData.name}</b> %{text}<br>%{customdata}<extra></extra>",
+            }
         )
         values.extend(ys)
         if not math.isnan(ys[1]):
             ends.append((ys[1], name, colours[code]))
-    fig.update_layout(showlegend=False)
+    fig = new_figure(traces, showlegend=False)
     base_layout(fig, title, source, height, lang, unit=value_axis(fig, values, ind, lang), style=style)
-    low, high = fig.layout.yaxis.range or (0, 1)
-    plot_px = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+    layout = fig["layout"]
+    low, high = layout.get("yaxis", {}).get("range") or (0, 1)
+    plot_px = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
     positions = _spread([y for y, _, _ in ends], (high - low) * 20 * style.scale / plot_px)
     for (_, name, colour), y in zip(ends, positions, strict=True):
-        fig.add_annotation(
-            x=1, y=y, text=name, xanchor="left", xshift=12, showarrow=False,
-            font={"color": colour, "size": 14 * style.scale},
+        layout["annotations"].append(
+            {"x": 1, "y": y, "text": name, "xanchor": "left", "xshift": 12, "showarrow": False,
+             "font": {"color": colour, "size": 14 * style.scale}}
         )  # fmt: skip
-    fig.update_layout(margin={"r": 150 * style.scale})
-    fig.update_xaxes(tickmode="array", tickvals=[0, 1], ticktext=[str(first), str(last)], range=[-0.08, 1.08])
+    merge(layout, {"margin": {"r": 150 * style.scale},
+                   "xaxis": {"tickmode": "array", "tickvals": [0, 1], "ticktext": [str(first), str(last)],
+                             "range": [-0.08, 1.08]}})  # fmt: skip
     return fig
 
 
@@ -168,7 +181,7 @@ def point_map(
     height: int = 720,
     labelled: int = 15,
     style: Style = SCREEN,
-) -> go.Figure:
+) -> Figure:
     """Pilot cities as points at their coordinates, sized by value, without borders or a base map.
 
     cities: name, lon, lat, value, region (key), region_label, colour. Drawn on plain longitude/latitude axes
@@ -179,22 +192,23 @@ def point_map(
     missing = cities[cities["value"].isna()]
     largest = float(shown["value"].max()) if len(shown) else 0.0
     named = set(shown.nlargest(labelled, "value")["name"])
-    fig = go.Figure()
+    traces = []
     for region in REGION_COLOURS:
         group = shown[shown["region"] == region]
         if group.empty:
             continue
-        fig.add_trace(
-            go.Scatter(
-                x=group["lon"],
-                y=group["lat"],
-                mode="markers+text",
-                name=group["region_label"].iloc[0],
-                text=[n if n in named else "" for n in group["name"]],
-                hovertext=group["name"],
-                textposition="middle right",
-                textfont={"size": 12 * style.scale},
-                marker={
+        traces.append(
+            {
+                "type": "scatter",
+                "x": group["lon"].tolist(),
+                "y": group["lat"].tolist(),
+                "mode": "markers+text",
+                "name": group["region_label"].iloc[0],
+                "text": [n if n in named else "" for n in group["name"]],
+                "hovertext": group["name"].tolist(),
+                "textposition": "middle right",
+                "textfont": {"size": 12 * style.scale},
+                "marker": {
                     "size": [
                         (10 + 40 * math.sqrt(max(v, 0) / largest) if largest > 0 else 10) * style.scale
                         for v in group["value"]
@@ -203,32 +217,34 @@ def point_map(
                     "opacity": 0.72,
                     "line": {"width": 1, "color": "white"},
                 },
-                customdata=[format_value(v, ind, lang, compact=False) for v in group["value"]],
-                hovertemplate="<b>%{hovertext}</b><br>%{customdata}<extra></extra>",
-            )
+                "customdata": [format_value(v, ind, lang, compact=False) for v in group["value"]],
+                "hovertemplate": "<b>%{hovertext}</b><br>%{customdata}<extra></extra>",
+            }
         )
     if len(missing):
-        fig.add_trace(
-            go.Scatter(
-                x=missing["lon"],
-                y=missing["lat"],
-                mode="markers",
-                name=NOT_REPORTED(lang),
-                hovertext=missing["name"],
-                marker={"size": 8, "color": "white", "line": {"width": 1.5, "color": PEER_COLOUR}},
-                hovertemplate="<b>%{hovertext}</b><br>" + NOT_REPORTED(lang) + "<extra></extra>",
-            )
+        traces.append(
+            {
+                "type": "scatter",
+                "x": missing["lon"].tolist(),
+                "y": missing["lat"].tolist(),
+                "mode": "markers",
+                "name": NOT_REPORTED(lang),
+                "hovertext": missing["name"].tolist(),
+                "marker": {"size": 8, "color": "white", "line": {"width": 1.5, "color": PEER_COLOUR}},
+                "hovertemplate": "<b>%{hovertext}</b><br>" + NOT_REPORTED(lang) + "<extra></extra>",
+            }
         )
+    fig = new_figure(traces)
     base_layout(fig, title, source, height, lang, style=style)
     lon_lo, lon_hi = (cities["lon"].min(), cities["lon"].max()) if len(cities) else (73.0, 135.0)
     lat_lo, lat_hi = (cities["lat"].min(), cities["lat"].max()) if len(cities) else (18.0, 54.0)
-    fig.update_xaxes(range=[lon_lo - 3, lon_hi + 6], showgrid=False, zeroline=False, showticklabels=False)
-    # 1° of latitude is about 1.22° of longitude in length at China's mid latitude (35° N).
-    fig.update_yaxes(
-        range=[lat_lo - 2, lat_hi + 2], showgrid=False, zeroline=False, showticklabels=False,
-        scaleanchor="x", scaleratio=1.22,
-    )  # fmt: skip
-    fig.update_layout(plot_bgcolor="#f4f6f8")
+    merge(fig["layout"], {
+        "xaxis": {"range": [lon_lo - 3, lon_hi + 6], "showgrid": False, "zeroline": False, "showticklabels": False},
+        # 1° of latitude is about 1.22° of longitude in length at China's mid latitude (35° N).
+        "yaxis": {"range": [lat_lo - 2, lat_hi + 2], "showgrid": False, "zeroline": False, "showticklabels": False,
+                  "scaleanchor": "x", "scaleratio": 1.22},
+        "plot_bgcolor": "#f4f6f8",
+    })  # fmt: skip
     return fig
 
 
@@ -238,7 +254,7 @@ GRID_SHOWN = Text(" · 缺报最多的 {n} 个（共 {m} 个试点）", " · the
 
 def completeness_chart(
     status: pd.DataFrame, names: dict[str, str], lang: str, title: str, source: str, style: Style = SCREEN
-) -> go.Figure:
+) -> Figure:
     """A grid of cities (rows) by years (columns) coloured by reporting status (city_code, year, status).
 
     Beyond GRID_ROWS pilots the grid keeps the GRID_ROWS with the most gaps, in their order, and says so in the
@@ -255,7 +271,7 @@ def completeness_chart(
     years = sorted(status["year"].unique().tolist())
     codes = {s: i for i, s in enumerate(COMPLETENESS_LABELS)}
     grid = status.pivot(index="city_code", columns="year", values="status").reindex(index=codes_in_order, columns=years)
-    cells = grid.to_numpy(dtype=object)  # NumPy arrays: Plotly checks nested lists element by element
+    cells = grid.to_numpy(dtype=object)
     z = np.vectorize(lambda s: codes.get(s, 1), otypes=[int])(cells) if cells.size else cells
     text = (
         np.vectorize(lambda s: COMPLETENESS_LABELS[s](lang) if s in COMPLETENESS_LABELS else "", otypes=[object])(cells)
@@ -266,44 +282,45 @@ def completeness_chart(
     scale = []
     for i, status in enumerate(COMPLETENESS_LABELS):
         scale += [[i / n, COMPLETENESS_COLOURS[status]], [(i + 1) / n, COMPLETENESS_COLOURS[status]]]
-    fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=[str(y) for y in years],
-            y=order,
-            text=text,
-            zmin=-0.5,
-            zmax=n - 0.5,
-            colorscale=scale,
-            showscale=False,
-            xgap=2,
-            ygap=2,
-            hovertemplate="<b>%{y}</b> %{x}<br>%{text}<extra></extra>",
-        )
-    )
-    for status in COMPLETENESS_LABELS:  # legend entries for the three colours
-        fig.add_trace(
-            go.Scatter(
-                x=[None],
-                y=[None],
-                mode="markers",
-                name=COMPLETENESS_LABELS[status](lang),
-                marker={"size": 14, "symbol": "square", "color": COMPLETENESS_COLOURS[status]},
-            )
-        )
+    grid_trace = {
+        "type": "heatmap",
+        "z": z.tolist(),
+        "x": [str(y) for y in years],
+        "y": order,
+        "text": text.tolist(),
+        "zmin": -0.5,
+        "zmax": n - 0.5,
+        "colorscale": scale,
+        "showscale": False,
+        "xgap": 2,
+        "ygap": 2,
+        "hovertemplate": "<b>%{y}</b> %{x}<br>%{text}<extra></extra>",
+    }
+    legend = [  # legend entries for the three colours
+        {
+            "type": "scatter",
+            "x": [None],
+            "y": [None],
+            "mode": "markers",
+            "name": COMPLETENESS_LABELS[status](lang),
+            "marker": {"size": 14, "symbol": "square", "color": COMPLETENESS_COLOURS[status]},
+        }
+        for status in COMPLETENESS_LABELS
+    ]
+    fig = new_figure([grid_trace, *legend])
     height = max(360, 22 * len(order) + 190)
     base_layout(fig, title, source, height, lang, style=replace(style, height=None))
-    fig.update_yaxes(autorange="reversed", tickfont={"size": 12 * style.scale}, gridcolor="rgba(0,0,0,0)")
-    fig.update_xaxes(side="top", type="category", gridcolor="rgba(0,0,0,0)", showgrid=False)
-    fig.update_layout(
-        margin={"t": 120 * style.scale},
-        legend={"yref": "container", "y": 0.995, "yanchor": "top", "x": 1, "xanchor": "right"},
-        plot_bgcolor="white",
-    )
+    merge(fig["layout"], {
+        "yaxis": {"autorange": "reversed", "tickfont": {"size": 12 * style.scale}, "gridcolor": "rgba(0,0,0,0)"},
+        "xaxis": {"side": "top", "type": "category", "gridcolor": "rgba(0,0,0,0)", "showgrid": False},
+        "margin": {"t": 120 * style.scale},
+        "legend": {"yref": "container", "y": 0.995, "yanchor": "top", "x": 1, "xanchor": "right"},
+        "plot_bgcolor": "white",
+    })  # fmt: skip
     return fig
 
 
-def figure(data: ChartData, style: Style = SCREEN) -> go.Figure:
+def figure(data: ChartData, style: Style = SCREEN) -> Figure:
     """The Plotly figure for resolved chart data, in the given style."""
     data = _escaped(data)
     args = (data.indicator, data.lang, data.title, data.source)
@@ -356,7 +373,7 @@ def image(data: ChartData, file_format: str) -> bytes:
     """The chart as a 1920x1080 PNG (1280x720 at 1.5x, for slides) or a 1280x720 SVG; needs Chromium."""
     if file_format not in IMAGE_FORMATS:
         raise ValueError(f"unknown image format {file_format!r}")
-    fig = figure(data, IMAGE)
+    fig = as_figure(figure(data, IMAGE))
     with _images, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Kaleido warns that per-call options are ignored by its server
         _start_kaleido()

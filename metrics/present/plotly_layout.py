@@ -1,12 +1,20 @@
 """The frame every Plotly chart shares: its size for the screen, an image or a projector, the title wrapped to fit,
-the legend, the unit above the value axis, the source line under the chart, and the marks of batches and events."""
+the legend, the unit above the value axis, the source line under the chart, and the marks of batches and events.
+
+Figures are built as Plotly's own JSON form, plain dicts ({"data": [traces], "layout": {...}}), not through
+plotly.graph_objects: each update_layout of a Figure object parses and validates every property again, which
+made building a figure twenty times slower than the dict it ends as (and a page's first visit after each upload
+builds all of its figures). The tests check every kind of figure against Plotly's schema.
+"""
 
 from __future__ import annotations
 
+import functools
 import math
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -16,9 +24,36 @@ from ..domain.i18n import Text
 from ..domain.registry import Indicator
 from .style import EVENT_COLOUR, FONT_FAMILY, GRID_COLOUR, PEER_COLOUR, TEXT_COLOUR
 
-# Every figure is drawn on plotly_white. Set as the default, a new figure starts from it; naming it in each figure's
-# layout makes Plotly validate and copy the whole template again for every figure.
+# A figure made with plotly.graph_objects elsewhere (the benchmark's floor, a test) starts from plotly_white too.
 pio.templates.default = "plotly_white"
+
+Figure = dict[str, Any]  # Plotly's JSON form of a figure: {"data": [trace, …], "layout": {…}}
+
+
+@functools.cache
+def _template() -> dict:
+    """plotly_white in JSON form, made once and shared by every figure (never changed)."""
+    return go.Figure(layout={"template": "plotly_white"}).to_plotly_json()["layout"]["template"]
+
+
+def new_figure(traces: list[dict], **layout: Any) -> Figure:
+    """A figure of these traces on plotly_white, with these layout properties."""
+    return {"data": traces, "layout": {"template": _template(), **layout}}
+
+
+def merge(target: dict, updates: dict) -> dict:
+    """Update `target` with `updates` as Plotly's update_layout does: nested dicts merge, anything else replaces."""
+    for key, value in updates.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            merge(target[key], value)
+        else:
+            target[key] = value
+    return target
+
+
+def as_figure(figure: Figure) -> go.Figure:
+    """A Figure object over the dict, without validating it again (for Kaleido's image export)."""
+    return go.Figure(figure, _validate=False)
 
 
 @dataclass(frozen=True)
@@ -62,7 +97,7 @@ def wrap(text: str, units: int) -> list[str]:
 
 
 def base_layout(
-    fig: go.Figure,
+    fig: Figure,
     title: str,
     source: str,
     height: int,
@@ -71,14 +106,14 @@ def base_layout(
     style: Style = SCREEN,
     mark_rows: int = 0,
     marks: tuple[list, list] = ([], []),
-) -> go.Figure:
+) -> Figure:
     """Title (wrapped), legend, unit label above the value axis and source line under the chart; `mark_rows`
     rows of event labels share the unit's row and stack above it, and `marks` holds their (shapes, annotations)."""
     k = style.scale
     title_lines = wrap(title, style.title_units)
     source_lines = wrap(source, style.source_units)
-    shown = fig.layout.showlegend is not False
-    legend_entries = sum(1 for trace in fig.data if shown and trace.showlegend is not False and trace.name)
+    shown = fig["layout"].get("showlegend") is not False
+    legend_entries = sum(1 for t in fig["data"] if shown and t.get("showlegend") is not False and t.get("name"))
     legend_rows = 0 if legend_entries < 2 else 1 if legend_entries <= 5 else 2
     unit_row = (22 + MARK_ROW * max(mark_rows - 1, 0)) * k if unit or mark_rows else 0
     top = (16 + 26 * len(title_lines) + 8 + 26 * legend_rows + 6) * k + unit_row
@@ -116,7 +151,8 @@ def base_layout(
                 "font": {"size": 13 * k, "color": "#5f6b7a"},
             }
         )
-    fig.update_layout(
+    layout = fig["layout"]
+    merge(layout, dict(
         height=round(total),
         title={
             "text": "<br>".join(title_lines),
@@ -140,10 +176,11 @@ def base_layout(
         hoverlabel={"font": {"family": FONT_FAMILY, "size": 15 * k}},
         separators=".,",
         annotations=[*annotations, *marks[1]],
-        shapes=marks[0],
-    )
-    fig.update_xaxes(gridcolor=GRID_COLOUR)
-    fig.update_yaxes(gridcolor=GRID_COLOUR, zerolinecolor="#b8bfc7")
+        xaxis={"gridcolor": GRID_COLOUR},
+        yaxis={"gridcolor": GRID_COLOUR, "zerolinecolor": "#b8bfc7"},
+    ))  # fmt: skip
+    if marks[0]:
+        layout["shapes"] = marks[0]
     return fig
 
 
@@ -197,7 +234,7 @@ def _mark_layout(placed: list[tuple], style: Style) -> tuple[list, list]:
     return shapes, annotations
 
 
-def value_axis(fig: go.Figure, values: Sequence[float], ind: Indicator, lang: str) -> str:
+def value_axis(fig: Figure, values: Sequence[float], ind: Indicator, lang: str) -> str:
     """Ticks and range of the value axis in the language's number style; returns the unit to label it with."""
     finite = [v for v in values if v is not None and not math.isnan(v)]
     if not finite:
@@ -205,21 +242,23 @@ def value_axis(fig: go.Figure, values: Sequence[float], ind: Indicator, lang: st
     low, high = min(finite), max(finite)
     ticks, labels, unit = axis_ticks(low, high, ind, lang)
     pad = (high - min(low, 0)) * 0.06 or 1
-    fig.update_yaxes(
-        tickvals=ticks, ticktext=labels, range=[min(low, 0) - (pad if low < 0 else 0), max(high, ticks[-1]) + pad]
-    )
+    top = max(high, ticks[-1]) + pad
+    merge(fig["layout"], {"yaxis": {"tickvals": ticks, "ticktext": labels,
+                                    "range": [min(low, 0) - (pad if low < 0 else 0), top]}})  # fmt: skip
     return unit
 
 
-def _year_axis(fig: go.Figure, years: Sequence[int]) -> None:
+def _year_axis(fig: Figure, years: Sequence[int]) -> None:
     """Whole years only; with many years Plotly thins the labels to fit a narrow chart."""
+    axis: dict[str, Any]
     if len(years) <= 6:
-        fig.update_xaxes(tickmode="array", tickvals=list(years), tickformat="d")
+        axis = {"tickmode": "array", "tickvals": list(years), "tickformat": "d"}
     else:
-        fig.update_xaxes(tickmode="auto", tickformat="d", nticks=len(years))
+        axis = {"tickmode": "auto", "tickformat": "d", "nticks": len(years)}
+    merge(fig["layout"], {"xaxis": axis})
 
 
-def over_years(fig, values, years, ind, lang, title, source, height, marks, style) -> go.Figure:
+def over_years(fig, values, years, ind, lang, title, source, height, marks, style) -> Figure:
     """The value axis, layout, year axis and event marks that every chart over years shares."""
     placed = _place_marks(marks, years, style)
     unit = value_axis(fig, values, ind, lang)
