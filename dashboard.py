@@ -13,6 +13,7 @@ from metrics.store.meta import is_sample
 from metrics.store.series import year_span
 from ui import auth, data, show, state
 from ui.nav import DEFAULT, PAGES
+from ui.run_slots import RUN_SLOTS
 
 APP_NAME = Text("试点城市创新仪表盘", "Pilot-city innovation dashboard")
 st.set_page_config(page_title=APP_NAME.zh, page_icon="📈", layout="wide")
@@ -52,6 +53,7 @@ def run(lang: str) -> None:
 
 lang = state.current_lang()
 with contextlib.ExitStack() as this_run:
+    this_run.enter_context(RUN_SLOTS)  # a few runs at a time (ui/run_slots.py), before the snapshot is taken
     try:
         this_run.enter_context(data.run_snapshot())  # every query of this run sees the same committed data
     except DatabaseError as exc:  # missing, locked by another process (named), or not ours

@@ -1,7 +1,7 @@
 """Many officers at once: N simulated officers against a real server, and the same load against a bare-Streamlit floor.
 
     .venv/bin/python benchmarks/load.py [--officers 1 10 25 50 100] [--engine duckdb|postgres] [--processes 1 2]
-                                        [--json] [--save] [--no-editor]
+                                        [--repeats 3] [--json] [--save] [--no-editor]
 
 Each officer is a real session of the app, driven over HTTP through Streamlit's agent API (started for the
 benchmark with `--server.enableAgentApi true`; the shipped configuration keeps it off): all N arrive at once, as a
@@ -12,9 +12,11 @@ in Chromium every few seconds, so that officers' caches are invalidated as they 
 
 The floor (benchmarks/load_floor_app.py) is bare Streamlit with the same shape (three pages of five metrics and
 five Plotly charts, a years slider) under the same officers; the ratios are to it, in the same run, as absolute
-times on these machines move twofold from day to day. Also reported: errors, the servers' resident memory per
-session (their growth from before the officers arrived to after they had all finished, over N), and uploads lost
-(committed by the editor but not in the database afterwards).
+times on these machines move twofold from day to day. Each load runs --repeats times, the dashboard and the floor
+taking turns, and the percentiles are over all of their timings together (one run's P95 is its eighth slowest
+page of 150, which one upload landing at a bad moment moves by half). Also reported: errors, the servers'
+resident memory per session (their growth from before the officers arrived to after they had all finished, over
+N), and uploads lost (committed by the editor but not in the database afterwards).
 
 With --processes 2 the dashboard (and the floor) run as two server processes over the same data, officers shared
 between them as a load balancer with sticky sessions would; that needs --engine postgres (a DuckDB file is held
@@ -24,6 +26,7 @@ by one process). The PostgreSQL server is $PILOT_TEST_PG's, else one tools/postg
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import os
@@ -200,14 +203,38 @@ def run_load(db: str, officers: int, floor: bool, editor: bool, work: Path, proc
         "processes": processes,
         "app": "floor" if floor else "dashboard",
         "elapsed_s": elapsed,
-        "open": _summary(timings.open_s),
-        "click": _summary(timings.click_s),
+        "open_s": timings.open_s,
+        "click_s": timings.click_s,
         "errors": len(timings.errors),
         "first_errors": timings.errors[:3],
         "rss_mb_per_session": (after - before) / officers,
         "uploads_committed": committed,
         "uploads_lost": None if committed is None else committed - _editor_uploads(db),
         "editor_failure": writer.failure if writer is not None else None,
+    }
+
+
+def combine(repeats: list[dict]) -> dict:
+    """One figure for several runs of the same load: P50/P95/max over every run's timings together, the median
+    run time and memory per session, errors and uploads summed."""
+    first = repeats[0]
+    committed = [r["uploads_committed"] for r in repeats if r["uploads_committed"] is not None]
+    lost = [r["uploads_lost"] for r in repeats if r["uploads_lost"] is not None]
+    return {
+        "officers": first["officers"],
+        "processes": first["processes"],
+        "app": first["app"],
+        "repeats": len(repeats),
+        "elapsed_s": statistics.median(r["elapsed_s"] for r in repeats),
+        "elapsed_each_s": [r["elapsed_s"] for r in repeats],
+        "open": _summary([t for r in repeats for t in r["open_s"]]),
+        "click": _summary([t for r in repeats for t in r["click_s"]]),
+        "errors": sum(r["errors"] for r in repeats),
+        "first_errors": [e for r in repeats for e in r["first_errors"]][:3],
+        "rss_mb_per_session": statistics.median(r["rss_mb_per_session"] for r in repeats),
+        "uploads_committed": sum(committed) if committed else None,
+        "uploads_lost": sum(lost) if lost else None,
+        "editor_failure": next((r["editor_failure"] for r in repeats if r["editor_failure"]), None),
     }
 
 
@@ -287,6 +314,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     parser.add_argument("--no-editor", action="store_true", help="no upload commits during the load")
     parser.add_argument("--scale", type=int, default=1, help="the sample's scale (`init --scale`)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each load, the dashboard's and the floor's "
+                        "taking turns; the figures are over all of them")  # fmt: skip
     parser.add_argument("--save", action="store_true", help="also write the table into docs/performance.md")
     args = parser.parse_args(argv)
     if args.engine == "duckdb" and max(args.processes) > 1:
@@ -301,22 +330,26 @@ def main(argv: list[str] | None = None) -> int:
                        cwd=ROOT, check=True, capture_output=True)  # fmt: skip
         for n in args.officers:
             for processes in args.processes:
-                for floor in (False, True):
-                    name = f"run-{n}-{processes}-{'floor' if floor else 'app'}"
+                done: dict[bool, list[dict]] = {False: [], True: []}
+                for repeat, floor in itertools.product(range(args.repeats), (False, True)):
+                    name = f"run-{n}-{processes}-{'floor' if floor else 'app'}-{repeat}"
                     if server:
                         db = pg_server.recreate(server, name.replace("-", "_"), "pilot_load_template")
                     else:
                         db = str(work / f"{name}.duckdb")
                         shutil.copyfile(template, db)
-                    what = f"{n} officers, {processes} process(es), {'floor' if floor else 'dashboard'}"
+                    what = (
+                        f"{n} officers, {processes} process(es), {'floor' if floor else 'dashboard'}, run {repeat + 1}"
+                    )
                     print(f"[load] {what}", file=sys.stderr, flush=True)
-                    runs.append(run_load(db, n, floor, editor, work, processes))
+                    done[floor].append(run_load(db, n, floor, editor, work, processes))
                     if server:
                         pg_server.recreate(server, name.replace("-", "_"), None)
+                runs += [combine(done[False]), combine(done[True])]
         if server:
             pg_server.recreate(server, "pilot_load_template", None)
     result = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "cpus": os.cpu_count(), "scale": args.scale,
-              "engine": args.engine, "editor": editor, "runs": runs}  # fmt: skip
+              "engine": args.engine, "editor": editor, "repeats": args.repeats, "runs": runs}  # fmt: skip
     print(json.dumps(result, indent=2) if args.json else report(runs, args.engine))
     if args.save:
         section = "load" if args.engine == "duckdb" else f"load-{args.engine}"
