@@ -166,3 +166,38 @@ def test_values_as_the_history_keeps_them(empty_db, column, value, text):
     with empty_db.cursor() as cur:
         got = cur.execute(f"SELECT {_as_text(column, f'CAST($v AS {sql_type})')}", {"v": value}).fetchone()
     assert got[0] == text
+
+
+def _kept_reads() -> tuple[dict, object]:
+    """A read-through cache like the app's: what it keeps, and the memo to install as series.READ_CACHE."""
+    kept: dict = {}
+
+    def memo(name, args, compute):
+        if (name, args) not in kept:
+            kept[name, args] = compute()
+        return kept[name, args]
+
+    return kept, memo
+
+
+@pytest.mark.parametrize("years", [None, (2016, 2025), (2025, 2025), (2013, 2016), (2020, 2026)])
+@pytest.mark.parametrize("scope", [None, Scope(cities=("330100", "440100"))])
+def test_a_series_served_from_the_kept_span_is_the_one_the_database_gives(sample_db, scope, years):
+    from pandas.testing import assert_frame_equal
+
+    from metrics.store.series import READ_CACHE
+
+    kept, memo = _kept_reads()
+    with sample_db.cursor() as cur:
+        for ind in registry.INDICATORS:
+            for per_city in (False, True):
+                direct = series(cur, ind.key, scope, per_city=per_city, years=years)
+                token = READ_CACHE.set(memo)
+                try:
+                    served = series(cur, ind.key, scope, per_city=per_city, years=years)
+                    assert_frame_equal(served, direct, check_dtype=True)
+                    served["value"] = -1.0  # a caller changing its frame changes no one else's
+                    assert_frame_equal(series(cur, ind.key, scope, per_city=per_city, years=years), direct)
+                finally:
+                    READ_CACHE.reset(token)
+    assert kept, "the span was kept and served"

@@ -24,7 +24,8 @@ from metrics.present.plotly_layout import Style
 from metrics.store import kept_backups, published
 from metrics.store.database import Database, DuckDBDatabase, open_database
 from metrics.store.meta import run_state
-from ui.single_flight import single_flight
+from metrics.store.series import READ_CACHE
+from ui.single_flight import SingleFlightCache, single_flight
 
 
 def database() -> Database:
@@ -63,7 +64,8 @@ def _run_cursor():
 
 @contextmanager
 def reading(data_key: tuple | None = None) -> Iterator:
-    """A cursor for reading: this run's snapshot when it shows the data `data_key` names, else a fresh one."""
+    """A cursor for reading: this run's snapshot when it shows the data `data_key` names, else a fresh one; the
+    store's reads through it are kept for that data (series.READ_CACHE)."""
     if getattr(_RUN, "key", None) is not None and (data_key is None or data_key == _RUN.key):
         begun = _RUN.cursor is not None
         cur = _run_cursor()
@@ -72,10 +74,27 @@ def reading(data_key: tuple | None = None) -> Iterator:
         # run starts again on the new data rather than show some of each.
         if not begun and run_state(cur) != _RUN.key[1:]:
             st.rerun()
-        yield cur
+        with _reads_kept(_RUN.key):
+            yield cur
         return
-    with open_database(data_key[0] if data_key else None).cursor() as cur:
+    with open_database(data_key[0] if data_key else None).cursor() as cur, _reads_kept(data_key):
         yield cur
+
+
+_reads = SingleFlightCache[object](None, maxsize=4096)  # (data key, name, args) -> what the store read
+
+
+@contextmanager
+def _reads_kept(data_key: tuple | None) -> Iterator[None]:
+    """Within the block, the store's cacheable reads (series.READ_CACHE) are kept under `data_key`."""
+    if data_key is None:
+        yield
+        return
+    token = READ_CACHE.set(lambda name, args, compute: _reads.get((data_key, name, args), compute))
+    try:
+        yield
+    finally:
+        READ_CACHE.reset(token)
 
 
 _SCHEDULES: dict[str, threading.Event] = {}  # one backup schedule per database in this process
@@ -193,7 +212,7 @@ def figure(spec: specs.ChartSpec, lang: str, style: Style) -> go.Figure:
 
 def clear_caches() -> None:
     """Forget every cached result and figure (the benchmark's cold runs start from here)."""
-    for cache in (_cached, _chart_data, _figure):
+    for cache in (_cached, _chart_data, _figure, _reads):
         cache.cache_clear()
 
 

@@ -28,32 +28,40 @@ class _Pending:
 
 
 class SingleFlightCache(Generic[T]):
-    """`function(*args)` cached by its arguments, at most `maxsize` results, least recently used forgotten first."""
+    """`function(*args)` cached by its arguments, at most `maxsize` results, least recently used forgotten first;
+    or, without a function, results looked up by a key of the caller's with `get`."""
 
-    def __init__(self, function: Callable[..., T], maxsize: int):
+    def __init__(self, function: Callable[..., T] | None, maxsize: int):
         self._function = function
         self._maxsize = maxsize
         self._results: OrderedDict[Hashable, T] = OrderedDict()
         self._pending: dict[Hashable, _Pending] = {}
         self._lock = threading.Lock()
         self.computed = 0  # how many times the function ran (misses that computed), for tests and the benchmark
-        functools.update_wrapper(self, function)
+        if function is not None:
+            functools.update_wrapper(self, function)
 
     def __call__(self, *args: Hashable) -> T:
+        function = self._function
+        assert function is not None, "a cache without a function is read with get()"
+        return self.get(args, lambda: function(*args))
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The result kept for `key`, else compute()'s, kept (computed once however many callers miss at once)."""
         while True:
             with self._lock:
-                if args in self._results:
-                    self._results.move_to_end(args)
-                    return self._results[args]
-                pending = self._pending.get(args)
+                if key in self._results:
+                    self._results.move_to_end(key)
+                    return self._results[key]
+                pending = self._pending.get(key)
                 if pending is None:
-                    pending = self._pending[args] = _Pending()
+                    pending = self._pending[key] = _Pending()
                     break
             pending.done.wait()
             if not pending.failed:
                 return pending.value
         try:
-            value = self._function(*args)
+            value = compute()
         except BaseException:
             pending.failed = True
             raise
@@ -61,13 +69,13 @@ class SingleFlightCache(Generic[T]):
             pending.value = value
             with self._lock:
                 self.computed += 1
-                self._results[args] = value
+                self._results[key] = value
                 while len(self._results) > self._maxsize:
                     self._results.popitem(last=False)
             return value
         finally:
             with self._lock:
-                self._pending.pop(args, None)
+                self._pending.pop(key, None)
             pending.done.set()
 
     def cache_clear(self) -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any
+
 import pandas as pd
 
 from ..domain import registry
@@ -91,8 +95,20 @@ WHERE year BETWEEN $from_year AND $to_year
 ORDER BY city_code NULLS FIRST, year"""
 
 
+# A read-through cache the app installs for the code that reads one snapshot (ui/data.py): memo(name, args, compute)
+# returns compute()'s result for (name, args) as of the data that snapshot shows. With it, `series` reads each
+# indicator's whole span once and serves any years within it as a slice (a chart over new years, a ranking of two
+# years, the headlines) without asking the database again; without it, every call is a query, as in the CLI.
+READ_CACHE: ContextVar[Callable[[str, tuple, Callable[[], Any]], Any] | None] = ContextVar("read_cache", default=None)
+
+
 def year_span(cur: Cursor) -> tuple[int, int]:
     """First and last year the database holds figures for (the programme start year when empty)."""
+    memo = READ_CACHE.get()
+    return _year_span(cur) if memo is None else memo("year_span", (), lambda: _year_span(cur))
+
+
+def _year_span(cur: Cursor) -> tuple[int, int]:
     spans = [f"SELECT min(year) AS lo, max(year) AS hi FROM {t}" for t in registry.VALUE_TABLES]
     spans.append("SELECT min(designated_year), max(designated_year) FROM cities")
     lo, hi = one_row(cur, f"SELECT min(lo), max(hi) FROM ({' UNION ALL '.join(spans)}) AS spans")
@@ -118,8 +134,22 @@ def series(
     lo, hi = years if years is not None else (first, last)
     if not MIN_YEAR <= lo <= hi <= max_year():
         raise ValueError(f"years must satisfy {MIN_YEAR} <= from <= to <= {max_year()}, not {lo}-{hi}")
+    scope = scope or Scope()
+    memo = READ_CACHE.get()
+    if memo is None or not first <= lo <= hi <= last:  # years beyond the data: the grid is not a slice of the span
+        return _query(cur, ind, scope, per_city, (first, last), (lo, hi))
+    whole = memo(
+        "series", (key, scope, per_city), lambda: _query(cur, ind, scope, per_city, (first, last), (first, last))
+    )
+    return whole[whole["year"].between(lo, hi)].reset_index(drop=True)  # a copy: the kept frame is shared
+
+
+def _query(
+    cur: Cursor, ind: Indicator, scope: Scope, per_city: bool, span: tuple[int, int], years: tuple[int, int]
+) -> pd.DataFrame:
+    (first, last), (lo, hi) = span, years
     params = {
-        **(scope or Scope()).params(),
+        **scope.params(),
         "per_city": per_city,
         "first": min(first, lo),
         "last": max(last, hi),
