@@ -83,7 +83,7 @@ def download_menu(
     """A "Download" menu offering the table as CSV and XLSX, and a chart also as PNG and SVG; files made on click.
 
     The buttons are drawn only while the menu is open (opening it reruns the page): a page of six charts would
-    otherwise draw 24 buttons on every click, about a fifth of its run when many officers share the server.
+    otherwise draw 24 buttons on every click (docs/performance.md).
     """
     menu = (into or st).popover(
         DOWNLOAD(state.current_lang()), icon=":material/download:", key=f"downloads-{key}", on_change="rerun"

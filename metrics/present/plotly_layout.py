@@ -3,8 +3,9 @@ the legend, the unit above the value axis, the source line under the chart, and 
 
 Figures are built as Plotly's own JSON form, plain dicts ({"data": [traces], "layout": {...}}), not through
 plotly.graph_objects: each update_layout of a Figure object parses and validates every property again, which
-made building a figure twenty times slower than the dict it ends as (and a page's first visit after each upload
-builds all of its figures). The tests check every kind of figure against Plotly's schema.
+made building a figure many times slower than the dict it ends as (and a page's first visit after each upload
+builds all of its figures; docs/performance.md has the figures). The tests check every kind of figure against
+Plotly's schema.
 """
 
 from __future__ import annotations
