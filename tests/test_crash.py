@@ -211,8 +211,13 @@ class Zygote:
         assert self.process.stdin
         self.process.stdin.write(json.dumps([str(db_path), mode, [str(f.path) for f in files]]) + "\n")
         self.process.stdin.flush()
-        pid = int(self._expect("child")[1].split()[1])
-        return pid, self._expect("ready")[0]
+        # The child writes "ready" itself, so it may come before or after the zygote's "child PID".
+        said = {line.split()[0] if line else "": (when, line) for when, line in (self._next(), self._next())}
+        if set(said) != {"child", "ready"}:
+            self.close()
+            lines = [line for _, line in said.values()]
+            pytest.fail(f"the importer said {lines}, not 'child' and 'ready':\n{self.errors()}")
+        return int(said["child"][1].split()[1]), said["ready"][0]
 
     def kill(self, pid: int) -> tuple[list[tuple[float, str]], int]:
         """SIGKILL the importer (unless it has finished): every line it wrote after 'ready', and how it ended."""
