@@ -217,7 +217,7 @@ def clear_caches() -> None:
 
 
 def data_key() -> tuple:
-    """(database path, database id, data version, accounts version) of this run: what every cache here is keyed
+    """(database path, database id, data version, records version) of this run: what every cache here is keyed
     on."""
     return getattr(_RUN, "key", None) or st.session_state.get("_data_key") or refresh_data_version()
 

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from ..domain.i18n import default_lang
 from ..store.creation import AlreadyExists
 from ..store.database import DatabaseError
-from . import accounts, data, uploads
+from . import accounts, data, rounds, uploads
 from .common import EXIT_ENVIRONMENT, EXIT_OK, EXIT_REFUSED, Parser, UsageError
 
-COMMAND_MODULES = (data, uploads, accounts)
+COMMAND_MODULES = (data, uploads, rounds, accounts)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,9 +9,10 @@ from pathlib import Path
 import pandas as pd
 
 from ..domain.i18n import Refused, Text
-from ..ingest import kinds, uploads
+from ..ingest import batch, kinds, uploads
+from ..ingest.reader import is_archive
 from ..ingest.table import MAX_FILE_BYTES
-from ..store.database import open_database
+from ..store.database import Database, open_database
 from ..store.uploads import upload_history
 from .common import EXIT_OK, EXIT_REFUSED, actor, print_json, read_in, reading_database
 
@@ -19,9 +20,13 @@ from .common import EXIT_OK, EXIT_REFUSED, actor, print_json, read_in, reading_d
 def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Register import, history and undo."""
     what = ", ".join(kind.what.en for kind in reversed(kinds.KINDS))
-    imp = commands.add_parser("import", parents=[common], help=f"validate and load a file: {what}")
+    imp = commands.add_parser("import", parents=[common], help=f"validate and load files: {what}")
     imp.add_argument(
-        "file", help="CSV/TXT, or an .xlsx, .xls, .xlsb or .ods workbook (its kind is told from its headers)"
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="CSV/TXT, or .xlsx, .xls, .xlsb or .ods workbooks (each one's kind told from its headers), or a zip of "
+        "them; with several, each is checked and loaded on its own (exit 1 when any was refused)",
     )
     imp.add_argument("--sheet", default=None, help="the workbook sheet to read (default: the one that holds a table)")
     imp.add_argument("--dry-run", action="store_true", help="validate and show what would change; write nothing")
@@ -41,20 +46,68 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
 
 
 def run_import(args: argparse.Namespace, lang: str) -> int:
-    """import: check a file and load it whole, or refuse it whole (exit 1) saying where and why."""
-    path = Path(args.file)
-    data = read_in(path, MAX_FILE_BYTES)
+    """import: check each file and load it whole, or refuse it whole (exit 1 if any was refused) saying where and
+    why; a refused yearly-figures file is recorded for the collection round's tracker."""
+    files = [(Path(f).name, read_in(Path(f), MAX_ARCHIVE_BYTES if f.lower().endswith(".zip") else MAX_FILE_BYTES))
+             for f in args.files]  # fmt: skip
     database = open_database(args.db)
+    if len(files) == 1 and not is_archive(files[0][1]):
+        return _import_one(args, lang, database, *files[0])
+    by = actor(args)
+    outcomes = batch.check_files(database, files)
+    if not args.dry_run:
+        batch.record_refusals(database, outcomes, by)
+        batch.load_passed(database, outcomes, by)
+    results = [_result(o.prepared, o.upload_id, args.dry_run, lang, o.refusal) for o in outcomes]
+    refused = sum(not r["ok"] for r in results)
+    if args.json:
+        print_json({"ok": not refused, "loaded": sum(r["upload_id"] is not None for r in results),
+                    "refused": refused, "dry_run": args.dry_run, "files": results})  # fmt: skip
+        return EXIT_REFUSED if refused else EXIT_OK
+    for outcome, result in zip(outcomes, results, strict=True):
+        print(
+            f"== {result['file']}" + (f" ({result['city_code']} {result['year'] or ''})" if result["city_code"] else "")
+        )
+        _print_report(outcome.prepared, result, args.dry_run, lang)
+    print(Text("共 {n} 个文件：导入 {a} 个，拒绝 {b} 个。", "{n} files: {a} loaded, {b} refused.").format(
+        n=len(results), a=sum(r["upload_id"] is not None for r in results), b=refused)(lang))  # fmt: skip
+    return EXIT_REFUSED if refused else EXIT_OK
+
+
+MAX_ARCHIVE_BYTES = 10 * MAX_FILE_BYTES  # a zip of a round's forms
+
+
+def _import_one(args: argparse.Namespace, lang: str, database: Database, name: str, data: bytes) -> int:
     upload_id = None
     if args.dry_run:
-        prepared = uploads.prepare(database, data, path.name, args.sheet)
+        prepared = uploads.prepare(database, data, name, args.sheet)
     else:
-        prepared, upload_id = uploads.load(database, data, path.name, actor(args), args.sheet)
+        prepared, upload_id = uploads.load(database, data, name, actor(args), args.sheet)
+        uploads.record_refusal(database, prepared, actor(args))
+    result = _result(prepared, upload_id, args.dry_run, lang)
+    if args.json:
+        del result["file"], result["city_code"], result["year"]  # the one-file object as it has always been
+        print_json(result)
+        return EXIT_OK if prepared.report.ok else EXIT_REFUSED
+    _print_report(prepared, result, args.dry_run, lang)
+    return EXIT_OK if prepared.report.ok else EXIT_REFUSED
+
+
+def _result(prepared: uploads.Prepared, upload_id: int | None, dry_run: bool, lang: str,
+            refusal: Text | None = None) -> dict[str, object]:  # fmt: skip
+    """One file's outcome as `import --json` prints it."""
     report = prepared.report
-    counts = prepared.counts if report.ok else {"inserted": 0, "updated": 0, "unchanged": 0}
+    ok = report.ok and refusal is None
+    counts = prepared.counts if ok else {"inserted": 0, "updated": 0, "unchanged": 0}
     issues = [i.as_dict(lang) for i in report.sorted_issues()]
-    result = {
-        "ok": report.ok,
+    if refusal is not None:
+        issues.insert(0, {"sheet": None, "row": None, "column": None, "level": "error", "message": refusal(lang)})
+    code, year = prepared.pilot
+    return {
+        "file": prepared.file_name,
+        "city_code": code,
+        "year": year,
+        "ok": ok,
         "kind": report.kind,
         "sheet": prepared.sheet,
         "read": [note(lang) for note in report.read],
@@ -62,36 +115,36 @@ def run_import(args: argparse.Namespace, lang: str) -> int:
         "warnings": [i for i in issues if i["level"] == "warning"],
         **counts,
         "upload_id": upload_id,
-        "dry_run": args.dry_run,
+        "dry_run": dry_run,
     }
-    if args.json:
-        print_json(result)
-        return EXIT_OK if report.ok else EXIT_REFUSED
-    for note in report.read:
-        print(note(lang), file=sys.stderr)
-    for issue in issues:
+
+
+def _print_report(prepared: uploads.Prepared, result: dict, dry_run: bool, lang: str) -> None:
+    """A file's notes and issues on stderr, what it did on stdout."""
+    for note in result["read"]:
+        print(note, file=sys.stderr)
+    for issue in [*result["errors"], *result["warnings"]]:
         where = Text("第 {r} 行", "row {r}").format(r=issue["row"])(lang) if issue["row"] else ""
         if issue["sheet"]:
             where = Text("工作表“{s}”{w}", "sheet '{s}' {w}").format(s=issue["sheet"], w=where)(lang).strip()
         column = f" [{issue['column']}]" if issue["column"] else ""
         place = f" {where}{column}" if where or column else ""
         print(f"{str(issue['level']).upper()}{place}: {issue['message']}", file=sys.stderr)
-    if not report.ok:
+    if not result["ok"]:
         print(Text("文件被拒绝，未写入任何数据。", "The file was refused; nothing was written.")(lang), file=sys.stderr)
-        return EXIT_REFUSED
+        return
     done = (
         Text("未写入（试运行）", "Not written (dry run)")
-        if args.dry_run
-        else Text("已导入，上传编号 {i}", "Loaded as upload {i}").format(i=upload_id)
+        if dry_run
+        else Text("已导入，上传编号 {i}", "Loaded as upload {i}").format(i=result["upload_id"])
     )
     print(
         Text("{d}：新增 {a} 行，修改 {b} 行，未变 {c} 行。", "{d}: {a} new, {b} changed, {c} unchanged rows.").format(
-            d=done, a=counts["inserted"], b=counts["updated"], c=counts["unchanged"]
+            d=done, a=result["inserted"], b=result["updated"], c=result["unchanged"]
         )(lang)
     )
-    if "removed" in counts:
-        print(Text("事件列表中删除 {n} 项。", "{n} events removed from the list.").format(n=counts["removed"])(lang))
-    return EXIT_OK
+    if "removed" in result:
+        print(Text("事件列表中删除 {n} 项。", "{n} events removed from the list.").format(n=result["removed"])(lang))
 
 
 def run_history(args: argparse.Namespace, lang: str) -> int:

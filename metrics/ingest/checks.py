@@ -29,6 +29,15 @@ TOTAL_WORDS = {"合计", "总计", "小计", "共计", "总合计", "全市", "�
                "全部试点", "total", "totals", "subtotal", "grandtotal", "sum", "all"}  # fmt: skip
 
 
+_REFERENCE = re.compile(r"\((?:[^()]*\b)?(参考|reference|for reference)(?:\b[^()]*)?\)\s*$")
+
+
+def is_reference(header: str) -> bool:
+    """Whether a header marks a column as for reference only, never read (a form's last-year figures:
+    "2025 年对接活动（参考）", "Matching activities, 2025 (reference)")."""
+    return bool(_REFERENCE.search(unicodedata.normalize("NFKC", header).lower()))
+
+
 def is_total(cell: str) -> bool:
     """Whether a cell names a total row (合计, 总计, 小计, Total …), whatever its spaces and punctuation."""
     return normalise(cell).strip(":：.。") in TOTAL_WORDS

@@ -53,6 +53,17 @@ def read_table(data: bytes) -> Table:
     return read_tables(data)[0]
 
 
+def is_archive(data: bytes) -> bool:
+    """Whether the bytes are a zip of other files (not a workbook, which is a zip too)."""
+    if not data.startswith(b"PK"):
+        return False
+    try:
+        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
+    return not names & {"xl/workbook.bin", "xl/workbook.xml", "[Content_Types].xml", "mimetype"}
+
+
 def _read_zip(data: bytes) -> list[Table]:
     """A zip: an .xlsx, .xlsb or .ods workbook, else said to be an archive of other files."""
     try:

@@ -28,6 +28,16 @@ class Issue:
         return {"sheet": self.sheet, "row": self.row, "column": self.column, "level": self.level,
                 "message": self.message(lang)}  # fmt: skip
 
+    def stored(self) -> dict[str, object]:
+        """The issue as the attempts table keeps it: both languages."""
+        return {"sheet": self.sheet, "row": self.row, "column": self.column, "level": self.level,
+                "zh": self.message.zh, "en": self.message.en}  # fmt: skip
+
+    @classmethod
+    def from_stored(cls, stored: dict) -> Issue:
+        """An issue as `stored` kept it."""
+        return cls(stored["row"], stored["column"], stored["level"], Text(stored["zh"], stored["en"]), stored["sheet"])
+
 
 @dataclass
 class Report:

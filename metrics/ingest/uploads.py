@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,10 +19,10 @@ import pandas as pd
 
 from ..domain.i18n import Refused, Text
 from ..domain.roles import Actor, require
-from ..store import meta, raw_files
+from ..store import meta, raw_files, rounds
 from ..store import uploads as records
 from ..store.database import ENGINE_ERRORS, Database, DatabaseError
-from ..store.transactions import transaction
+from ..store.transactions import Cursor, transaction
 from . import kinds, layout
 from .kind import NO_COUNTS, UploadKind
 from .reader import read_tables
@@ -47,6 +48,29 @@ class Prepared:
     def counts(self) -> dict[str, int]:
         """What the upload would insert, update and leave unchanged (and whatever else its kind counts)."""
         return self.kind.counts(self.changes) if self.kind is not None else dict(NO_COUNTS)
+
+    @functools.cached_property
+    def pilot(self) -> tuple[str | None, int | None]:
+        """(city code, year) the file is about, when its rows name one pilot and one year (else from a form's name,
+        `<city_code>_<year>…`); None for what it does not tell."""
+        rows = self.report.rows
+        codes = set(rows["city_code"].dropna()) if rows is not None and len(rows) else set()
+        years = set(rows["year"].dropna()) if rows is not None and len(rows) else set()
+        named = _FORM_NAME.match(Path(self.file_name).name)
+        code = next(iter(codes)) if len(codes) == 1 else named.group(1) if named and not codes else None
+        year = next(iter(years)) if len(years) == 1 else int(named.group(2)) if named and not years else None
+        return (str(code) if code is not None else None, int(year) if year is not None else None)
+
+    def same_as(self, other: Prepared) -> bool:
+        """Whether two checks of a file found the same issues and the same changes (so either may be committed)."""
+        if self.report.issues != other.report.issues or len(self.changes) != len(other.changes):
+            return False
+        columns = [c for c in self.changes.columns if c != "old_upload_id"]
+        ordered = [c.changes[columns].astype(str).sort_values(columns, ignore_index=True) for c in (self, other)]
+        return bool(ordered[0].equals(ordered[1]))
+
+
+_FORM_NAME = re.compile(r"^([0-9A-Za-z]+)_(\d{4})(?:\D|$)")  # the name `round forms` gives a pilot's form
 
 
 def prepare(database: Database, data: bytes, file_name: str, sheet: str | None = None) -> Prepared:
@@ -118,8 +142,38 @@ def commit(database: Database, prepared: Prepared, data: bytes, by: Actor | None
             )
             records.set_upload_counts(cur, upload_id, counts["updated"], counts["unchanged"])
             kind.write(cur, prepared.report, prepared.changes, upload_id)
+            if kind.name == "figures":  # for the collection round's tracker: which pilot's file, its warnings
+                _record_attempt(cur, prepared, actor, upload_id)
             meta.bump_data_version(cur)  # even with no cell changed, the upload history has a new row
     return upload_id
+
+
+def record_refusal(database: Database, prepared: Prepared, by: Actor | None) -> bool:
+    """Record a refused yearly-figures file as an attempt for the collection round's tracker (its figures write
+    nothing); a file with the same bytes recorded before is not recorded again. Whether it was recorded."""
+    actor = require(by, "edit")
+    if prepared.report.ok or (prepared.kind is not None and prepared.kind.name != "figures"):
+        return False
+    with database.write_lock, database.cursor() as cur, transaction(cur):
+        if rounds.refusal_recorded(cur, prepared.sha256):
+            return False
+        _record_attempt(cur, prepared, actor, None)
+    return True
+
+
+def _record_attempt(cur: Cursor, prepared: Prepared, actor: Actor, upload_id: int | None) -> None:
+    code, year = prepared.pilot
+    level = "warning" if upload_id is not None else "error"
+    rounds.record_attempt(
+        cur,
+        file_name=prepared.file_name,
+        sha256=prepared.sha256,
+        city_code=code,
+        year=year,
+        by=actor.name,
+        upload_id=upload_id,
+        problems=[i.stored() for i in prepared.report.sorted_issues() if i.level == level],
+    )
 
 
 def load(

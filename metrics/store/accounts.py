@@ -1,7 +1,7 @@
 """Accounts: who may sign in with which role, passwords as argon2 hashes, identities from a sign-in provider.
 
 No account at all means local single-user mode (see domain/roles.py). Every account change is checked against the
-role of whoever makes it, and advances the accounts version that cached account lists key on.
+role of whoever makes it, and advances the records version that cached account lists key on.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pandas as pd
 from ..domain.i18n import Refused, Text
 from ..domain.roles import ROLES, Actor, require
 from .database import Database
-from .meta import get_meta, set_meta
+from .meta import bump_records_version
 from .transactions import Cursor, one_value, transaction
 
 MIN_PASSWORD = 8
@@ -241,8 +241,8 @@ def list_users(cur: Cursor) -> pd.DataFrame:
 
 
 def _accounts_changed(cur: Cursor) -> None:
-    """Advance the accounts version (run_state), inside the transaction that changes the accounts."""
-    set_meta(cur, "accounts_version", str(int(get_meta(cur, "accounts_version") or 0) + 1))
+    """Advance the records version (run_state), inside the transaction that changes the accounts."""
+    bump_records_version(cur)
 
 
 def insert_user(cur: Cursor, name: str, role: str, password_hash: str | None, by: str) -> None:

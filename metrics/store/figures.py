@@ -124,3 +124,13 @@ def write_figures(cur: Cursor, rows: pd.DataFrame, upload_id: int) -> None:
                       AND NOT EXISTS (SELECT 1 FROM {table} s WHERE s.city_code = f.city_code AND s.year = f.year)""",
                 {"id": upload_id},
             )
+
+
+def year_values(cur: Cursor, year: int) -> pd.DataFrame:
+    """Every city's stored figures for one year: city_code and one column per value column (NULL where not
+    reported), a row for each city with any row that year."""
+    tables = registry.VALUE_TABLES
+    codes = " UNION ".join(f"SELECT city_code FROM {t} WHERE year = $year" for t in tables)
+    joins = "".join(f" LEFT JOIN {t} ON {t}.city_code = c.city_code AND {t}.year = $year" for t in tables)
+    columns = ", ".join(f"{i.table}.{i.column}" for i in registry.BASE_INDICATORS)
+    return cur.execute(f"SELECT c.city_code, {columns} FROM ({codes}) AS c{joins} ORDER BY 1", {"year": year}).df()

@@ -1,4 +1,4 @@
-"""The meta table: schema version, database id, the data and accounts versions every cache keys on, the sample flag."""
+"""The meta table: schema version, database id, the data and records versions every cache keys on, the sample flag."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ def get_meta(cur: Cursor, key: str) -> str | None:
 
 def set_meta(cur: Cursor, key: str, value: str) -> None:
     """Set one value of the meta table."""
-    with writing():  # counted even outside a transaction: the data and accounts versions live here
+    with writing():  # counted even outside a transaction: the data and records versions live here
         cur.execute(
             "INSERT INTO meta VALUES ($key, $value) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             {"key": key, "value": value},
@@ -37,16 +37,17 @@ def data_identity(cur: Cursor) -> tuple[str, int]:
 
 
 def run_state(cur: Cursor) -> tuple[str, int, int]:
-    """(database id, data version, accounts version): what every page run asks first, in one statement.
+    """(database id, data version, records version): what every page run asks first, in one statement.
 
-    The accounts version advances with every change to the accounts (which leaves the data version alone, so that
-    an officer's checked upload does not go stale when an admin adds an account).
+    The records version advances with every change to what is not figures: the accounts, the collection rounds,
+    the files checked for them. It leaves the data version alone, so that an officer's checked upload does not go
+    stale when an admin adds an account or another officer's file is refused.
     """
     # One statement without parameters, the whole (tiny) meta table: each DuckDB statement costs a fraction of a
     # millisecond, and this one runs on every click.
     meta = dict(cur.execute("SELECT key, value FROM meta").fetchall())
     return (meta.get("database_id") or "", int(meta.get("data_version") or 0),
-            int(meta.get("accounts_version") or 0))  # fmt: skip
+            int(meta.get("records_version") or 0))  # fmt: skip
 
 
 def bump_data_version(cur: Cursor) -> int:
@@ -54,3 +55,9 @@ def bump_data_version(cur: Cursor) -> int:
     version = int(get_meta(cur, "data_version") or 0) + 1
     set_meta(cur, "data_version", str(version))
     return version
+
+
+def bump_records_version(cur: Cursor) -> None:
+    """Advance the records version (run_state); call inside the transaction that changes accounts, rounds or
+    attempts."""
+    set_meta(cur, "records_version", str(int(get_meta(cur, "records_version") or 0) + 1))

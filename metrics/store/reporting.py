@@ -47,3 +47,29 @@ def reporting_rates(cur: Cursor, scope: Scope | None, years: tuple[int, int]) ->
             SELECT year, {shares} FROM due{joins} GROUP BY year ORDER BY year""",
         {**(scope or Scope()).params(), "lo": years[0], "hi": years[1]},
     ).df()
+
+
+def round_reports(cur: Cursor, year: int, columns: tuple[str, ...]) -> pd.DataFrame:
+    """Each pilot designated by `year`: which of `columns` it has reported for the year (has_<column>, and how many:
+    reported), and the upload that last wrote them (upload_id, file_name, created_at, created_by, kind); pilots in
+    batch order."""
+    tables = [t for t in registry.VALUE_TABLES if any(registry.base(c).table == t for c in columns)]
+    joins = "".join(f" LEFT JOIN {t} ON {t}.city_code = c.city_code AND {t}.year = $year" for t in tables)
+    counted = " + ".join(f"({registry.base(c).table}.{c} IS NOT NULL)::INTEGER" for c in columns) or "0"
+    writers = ", ".join(
+        f"CASE WHEN {' OR '.join(f'{t}.{c} IS NOT NULL' for c in columns if registry.base(c).table == t)} "
+        f"THEN {t}.upload_id END"
+        for t in tables
+    )
+    latest = f"greatest({writers})" if len(tables) > 1 else writers or "NULL"
+    has = ", ".join(f"{registry.base(c).table}.{c} IS NOT NULL AS has_{c}" for c in columns)
+    return cur.execute(
+        f"""WITH pilots AS (
+                SELECT c.city_code, c.batch, {has}, {counted} AS reported, {latest} AS upload_id
+                FROM cities c{joins} WHERE c.designated_year <= $year)
+            SELECT p.city_code, {", ".join(f"p.has_{c}" for c in columns)}, p.reported, p.upload_id,
+                   u.file_name, u.created_at, u.created_by, u.kind
+            FROM pilots p LEFT JOIN uploads u ON u.upload_id = p.upload_id
+            ORDER BY p.batch, p.city_code""",
+        {"year": year},
+    ).df()

@@ -14,7 +14,7 @@ from ..domain.roles import ROLES
 from .meta import get_meta, set_meta
 from .transactions import Cursor, transaction
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # The kinds of upload the uploads table accepts (ingest/kinds/ holds each one's code). A new kind's migration
 # rebuilds the table with its name added (see _rebuilt_uploads), beside creating its own tables.
 UPLOAD_KINDS = ("sample", "cities", "figures", "events")
@@ -85,6 +85,33 @@ CREATE TABLE users (
 );"""
 
 
+# The yearly collection rounds (the year's forms sent out, which indicators, by when), and every file checked for
+# one: refused (its problems) or loaded (the upload it became, its warnings). The tracker reads these and the
+# yearly tables' upload ids, never a copy of the figures.
+_ROUNDS_DDL = """
+CREATE TABLE rounds (
+    year INTEGER PRIMARY KEY CHECK (year >= 2000),
+    indicators TEXT,
+    due_date DATE,
+    opened_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    opened_by TEXT,
+    changed_at TIMESTAMP,
+    changed_by TEXT
+);
+CREATE SEQUENCE attempt_id_seq START 1;
+CREATE TABLE attempts (
+    attempt_id INTEGER PRIMARY KEY DEFAULT nextval('attempt_id_seq'),
+    file_name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    city_code TEXT,
+    year INTEGER,
+    checked_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    checked_by TEXT,
+    upload_id INTEGER,
+    problems TEXT NOT NULL
+);"""
+
+
 def schema_ddl() -> str:
     """The DDL that creates an empty database of the current schema version."""
     regions = ", ".join(f"'{r}'" for r in REGIONS)
@@ -118,7 +145,7 @@ CREATE TABLE cities (
     lat DOUBLE PRECISION CHECK (lat BETWEEN -90 AND 90),
     lon DOUBLE PRECISION CHECK (lon BETWEEN -180 AND 180),
     upload_id INTEGER
-);{_EVENTS_DDL}{_USERS_DDL}""" + "".join(_value_table_ddl(t) for t in registry.VALUE_TABLES)
+);{_EVENTS_DDL}{_USERS_DDL}{_ROUNDS_DDL}""" + "".join(_value_table_ddl(t) for t in registry.VALUE_TABLES)
 
 
 def create_schema(cur: Cursor) -> None:
@@ -156,6 +183,11 @@ MIGRATIONS = {
         _EVENTS_DDL,
     ),
     4: ("ALTER TABLE uploads ADD COLUMN IF NOT EXISTS undone_by TEXT", _USERS_DDL),  # v3 tables made here have it
+    5: (  # the collection rounds; the accounts version becomes the records version (accounts, rounds, attempts)
+        _ROUNDS_DDL,
+        "INSERT INTO meta SELECT 'records_version', value FROM meta WHERE key = 'accounts_version'",
+        "DELETE FROM meta WHERE key = 'accounts_version'",
+    ),
 }
 
 

@@ -27,6 +27,7 @@ from ..checks import (
     blank_header,
     check_columns,
     each_distinct,
+    is_reference,
     is_total,
     normalise,
     numbers,
@@ -43,6 +44,9 @@ from ..table import Table
 CITY_HEADERS = {"city", "城市", "城市名称", "城市代码", "试点城市", "试点城市园区", "城市园区", "city_code", "code",
                 "行政区划代码", "区划代码", "试点名称", "试点单位", "pilot"}  # fmt: skip
 YEAR_HEADERS = {"year", "年份", "年度", "年"}
+REFERENCES_SKIPPED = Text(
+    "标为参考的 {n} 列未读取（如“{h}”）。", "{n} columns marked as reference were not read (such as '{h}')."
+)
 JUMP = 10  # a value ten times last year's (or a tenth of it) earns a warning
 
 
@@ -200,7 +204,9 @@ def _figure_columns(table: Table, report: Report) -> list[str | None] | None:
     unknown: list[int] = []
     for i, header in enumerate(table.header):
         key = normalise(header)
-        if key in CITY_HEADERS:
+        if is_reference(header):
+            columns.append(None)
+        elif key in CITY_HEADERS:
             columns.append("city")
         elif key in YEAR_HEADERS:
             columns.append("year")
@@ -227,6 +233,9 @@ def _figure_columns(table: Table, report: Report) -> list[str | None] | None:
     for i in unknown:
         _unknown_column(table, i, report)
     check_columns(table, columns, {"city": Text("城市", "city"), "year": Text("年份", "year")}, report)
+    references = [h for h in table.header if is_reference(h)]
+    if references:
+        report.read.append(REFERENCES_SKIPPED.format(n=len(references), h=references[0]))
     if not any(c in FIGURE_HEADERS.values() for c in columns) and "city" in columns:
         report.add(table.header_row, None, "error", Text("没有任何指标列。", "There is no indicator column."))
     return columns if report.ok else None

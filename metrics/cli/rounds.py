@@ -1,0 +1,131 @@
+"""Commands of the yearly collection round: `round forms` (a form per pilot, the round opened) and `round status`
+(the tracker)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from ..analysis.round_status import LATE, STATUSES, round_status
+from ..domain import registry
+from ..domain.i18n import Text
+from ..domain.programme import MIN_YEAR, max_year
+from ..ingest.forms import write_forms
+from ..store.database import open_database
+from ..store.rounds import Round, default_round, get_round, save_round
+from ..store.transactions import transaction
+from .common import EXIT_OK, Parser, UsageError, actor, known, print_json, reading_database, write_out
+
+
+def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Register round forms and round status."""
+    round_ = commands.add_parser("round", help="the yearly collection round: forms out, who has sent what")
+    steps = round_.add_subparsers(dest="step", required=True, metavar="STEP", parser_class=Parser)
+    forms = steps.add_parser("forms", parents=[common], help="write one form (.xlsx) per pilot and open the round")
+    forms.add_argument("year", type=int)
+    forms.add_argument("--out", required=True, type=Path, help="the folder to write the forms into")
+    forms.add_argument("--indicator", action="extend", nargs="+", metavar="KEY",
+                       help="the indicators the forms ask for (default: the round's, else all)")  # fmt: skip
+    forms.add_argument("--due", type=_date, metavar="YYYY-MM-DD", help="the date the forms are due back")
+    forms.add_argument("--by", default=None, help="who opens the round (default: $USER)")
+    forms.set_defaults(run=run_forms)
+    status = steps.add_parser("status", parents=[common], help="every pilot's status in a year's round")
+    status.add_argument("year", type=int)
+    status.add_argument("--json", action="store_true", help="print one JSON object")
+    status.set_defaults(run=run_status)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
+def _checked_year(year: int) -> int:
+    if not MIN_YEAR <= year <= max_year() + 1:
+        raise UsageError(
+            Text("年份 {y} 无效：应在 {lo} 至 {hi} 之间。", "Invalid year {y}: it must lie between {lo} and {hi}.")
+            .format(y=year, lo=MIN_YEAR, hi=max_year() + 1)
+        )  # fmt: skip
+    return year
+
+
+def run_forms(args: argparse.Namespace, lang: str) -> int:
+    """round forms: open (or change) the year's round and write its forms, one per pilot designated by then."""
+    year = _checked_year(args.year)
+    for key in args.indicator or ():
+        known(key, registry.BASE_KEYS, Text("报送指标", "reported indicator"))
+    database = open_database(args.db)
+    with database.write_lock, database.cursor() as cur:
+        before = get_round(cur, year) or default_round(year)
+        chosen = tuple(i.key for i in registry.BASE_INDICATORS if i.key in set(args.indicator or before.indicators))
+        round_ = Round(year, chosen, args.due if args.due is not None else before.due)
+        with transaction(cur):
+            save_round(cur, round_, actor(args).name)
+        forms = write_forms(cur, round_, lang)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for form in forms:
+        write_out(args.out / form.file_name, form.content)
+    due = Text("，截止 {d}", ", due {d}").format(d=round_.due.isoformat()) if round_.due else Text("", "")
+    wrote = Text(
+        "已写出 {n} 份 {y} 年报表到 {o}（{k} 项指标{d}）。", "Wrote {n} forms for {y} into {o} ({k} indicators{d})."
+    )
+    print(wrote.format(n=len(forms), y=year, o=args.out, k=len(chosen), d=due)(lang))
+    return EXIT_OK
+
+
+def run_status(args: argparse.Namespace, lang: str) -> int:
+    """round status: every pilot designated by the year, loaded, refused or missing (late after the due date)."""
+    year = _checked_year(args.year)
+    with reading_database(args, lang).snapshot() as cur:
+        status = round_status(cur, year)
+    pilots = status.pilots
+    if args.json:
+        print_json(
+            {
+                "year": year,
+                "due": status.round.due.isoformat() if status.round.due else None,
+                "opened": status.opened,
+                "indicators": list(status.round.indicators),
+                "counts": status.counts,
+                "pilots": [
+                    {
+                        "city_code": p["city_code"],
+                        "name_zh": p["name_zh"],
+                        "name_en": p["name_en"],
+                        "province_zh": p["province_zh"],
+                        "status": p["status"],
+                        "late": bool(p["late"]),
+                        "upload_id": None if pd.isna(p["upload_id"]) else int(p["upload_id"]),
+                        "file_name": p["file_name"] or p["refused_file"],
+                        "warnings": [i.message(lang) for i in p["warnings"]],
+                        "reasons": [i.as_dict(lang) for i in p["reasons"]],
+                    }
+                    for p in pilots.to_dict("records")
+                ],
+                "unattributed": [
+                    {"file_name": r["file_name"], "reasons": [i.as_dict(lang) for i in r["reasons"]]}
+                    for r in status.unattributed.to_dict("records")
+                ],
+            }
+        )
+        return EXIT_OK
+    counts = status.counts
+    summary = Text("{y} 年：已导入 {a}，被拒绝 {b}，未收到 {c}，逾期 {d}（共 {n} 个试点）。",
+                   "{y}: {a} loaded, {b} refused, {c} not received, {d} late ({n} pilots).")  # fmt: skip
+    print(summary.format(y=year, a=counts["loaded"], b=counts["refused"], c=counts["missing"], d=counts["late"],
+                         n=len(pilots))(lang))  # fmt: skip
+    for p in pilots.to_dict("records"):
+        state = STATUSES[p["status"]](lang) + (f" ({LATE(lang)})" if p["late"] else "")
+        detail = Text("上传 {i}", "upload {i}").format(i=int(p["upload_id"]))(lang) if pd.notna(p["upload_id"]) else ""
+        notes = [i.message(lang) for i in p["reasons"][:2] or p["warnings"][:2]]
+        print(f"{p['city_code']}  {p[f'name_{lang}']:<12}  {state:<14}  {detail:<10}  {'; '.join(notes)}")
+    for r in status.unattributed.to_dict("records"):
+        loose = Text("未能对应到试点的被拒文件：{f}", "A refused file naming no one pilot: {f}")
+        print(loose.format(f=r["file_name"])(lang), file=sys.stderr)
+    return EXIT_OK

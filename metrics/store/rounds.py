@@ -1,0 +1,105 @@
+"""The collection rounds (a year's forms: which indicators, due when) and the files checked for them (attempts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..domain import registry
+from .meta import bump_records_version
+from .transactions import Cursor
+
+
+@dataclass(frozen=True)
+class Round:
+    """One year's collection round: the indicators its forms ask for, by when, who opened it and who last
+    changed it."""
+
+    year: int
+    indicators: tuple[str, ...]  # base indicator keys, in the registry's order
+    due: dt.date | None
+    opened_by: str | None = None
+    opened_at: dt.datetime | None = None
+    changed_by: str | None = None
+    changed_at: dt.datetime | None = None
+
+
+def default_round(year: int) -> Round:
+    """The round a year has before anyone opens one: every indicator, no due date."""
+    return Round(year, tuple(i.key for i in registry.BASE_INDICATORS), None)
+
+
+def get_round(cur: Cursor, year: int) -> Round | None:
+    """The round opened for a year, or None."""
+    rows = cur.execute(
+        """SELECT year, indicators, due_date, opened_by, opened_at, changed_by, changed_at
+           FROM rounds WHERE year = $year""",
+        {"year": year},
+    ).fetchall()
+    if not rows:
+        return None
+    year_, indicators, due, opened_by, opened_at, changed_by, changed_at = rows[0]
+    keys = tuple(k for k in (indicators or "").split() if k in registry.BASE_KEYS) or default_round(year).indicators
+    return Round(int(year_), keys, due, opened_by, opened_at, changed_by, changed_at)
+
+
+def round_years(cur: Cursor) -> tuple[int, ...]:
+    """The years with an opened round, newest first."""
+    return tuple(int(r[0]) for r in cur.execute("SELECT year FROM rounds ORDER BY year DESC").fetchall())
+
+
+def save_round(cur: Cursor, round_: Round, by: str) -> None:
+    """Open a year's round, or change its indicators and due date (opened again for corrections); inside the
+    caller's transaction."""
+    params = {"year": round_.year, "indicators": " ".join(round_.indicators), "due": round_.due, "by": by}
+    cur.execute(
+        """INSERT INTO rounds (year, indicators, due_date, opened_by) VALUES ($year, $indicators, $due, $by)
+           ON CONFLICT (year) DO UPDATE SET indicators = excluded.indicators, due_date = excluded.due_date,
+                  changed_at = now()::TIMESTAMP, changed_by = $by""",
+        params,
+    )
+    bump_records_version(cur)
+
+
+def record_attempt(
+    cur: Cursor,
+    *,
+    file_name: str,
+    sha256: str,
+    city_code: str | None,
+    year: int | None,
+    by: str,
+    upload_id: int | None,
+    problems: list[dict[str, object]],
+) -> None:
+    """Record a file checked for a round: refused (upload_id None, its errors) or loaded (its warnings)."""
+    cur.execute(
+        """INSERT INTO attempts (file_name, sha256, city_code, year, checked_by, upload_id, problems)
+           VALUES ($file_name, $sha256, $city_code, $year, $by, $upload_id, $problems)""",
+        {"file_name": file_name, "sha256": sha256, "city_code": city_code, "year": year, "by": by,
+         "upload_id": upload_id, "problems": json.dumps(problems, ensure_ascii=False)},
+    )  # fmt: skip
+    bump_records_version(cur)
+
+
+def refusal_recorded(cur: Cursor, sha256: str) -> bool:
+    """Whether a file with these bytes has already been recorded as refused (a file dropped again is not a new
+    attempt)."""
+    rows = cur.execute(
+        "SELECT 1 FROM attempts WHERE sha256 = $sha AND upload_id IS NULL LIMIT 1", {"sha": sha256}
+    ).fetchall()
+    return bool(rows)
+
+
+def attempts_of_year(cur: Cursor, year: int) -> pd.DataFrame:
+    """Every file checked for a year's figures (or naming no year), oldest first, problems decoded."""
+    frame = cur.execute(
+        """SELECT attempt_id, file_name, city_code, year, checked_at, checked_by, upload_id, problems
+           FROM attempts WHERE year = $year OR year IS NULL ORDER BY attempt_id""",
+        {"year": year},
+    ).df()
+    frame["problems"] = [json.loads(p) for p in frame["problems"]]
+    return frame
