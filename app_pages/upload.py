@@ -8,8 +8,9 @@ import streamlit as st
 from metrics.domain.i18n import Problem, Text
 from metrics.domain.programme import max_year
 from metrics.domain.roles import Actor, local_actor
-from metrics.ingest import templates, uploads
-from metrics.present import exports, upload_tables
+from metrics.ingest import batch, templates, uploads
+from metrics.ingest.reader import is_archive
+from metrics.present import exports, round_tables, upload_tables
 from metrics.store.series import year_span
 from metrics.store.uploads import undoable_uploads
 from ui import auth, data, show, state
@@ -22,7 +23,9 @@ UPLOAD_TYPES = (
     "xls",
     "xlsb",
     "ods",
-)  # listed cell by cell; a 100,000-row file changes most of a million cells
+    "zip",  # of such files: a round's forms back
+)
+MAX_ISSUE_LISTS = 20  # refused files of a batch listed with their problems in full
 
 v = state.view()
 t, lang = v.t, v.lang
@@ -100,16 +103,32 @@ def _confirm(shown: uploads.Prepared, content: bytes) -> None:
 
 
 uploaded = st.file_uploader(
-    t(Text("选择文件（CSV、TXT，或 Excel .xlsx/.xls/.xlsb、WPS/LibreOffice .ods 工作簿）",
-           "Choose a file (CSV, TXT, or an Excel .xlsx/.xls/.xlsb or .ods workbook)")),
+    t(Text("选择文件，可多选（CSV、TXT，Excel .xlsx/.xls/.xlsb、WPS/LibreOffice .ods 工作簿，或这些文件的 zip 压缩包）",
+           "Choose files, several at once if you like (CSV, TXT, Excel .xlsx/.xls/.xlsb or .ods workbooks, or a zip "
+           "of them)")),
     type=list(UPLOAD_TYPES),
+    accept_multiple_files=True,
     key=f"upload_file_{st.session_state.setdefault('upload_round', 0)}",  # a new key empties it after a commit
 )  # fmt: skip
-if uploaded is not None:
-    content = uploaded.getvalue()
+files = [(f.name, f.getvalue()) for f in uploaded or ()]
+
+
+def _record_refusal(prepared: uploads.Prepared) -> None:
+    """A refused file is recorded once for the collection round's tracker (its figures write nothing)."""
+    recorded = st.session_state.setdefault("_refusals_recorded", set())
+    if prepared.sha256 not in recorded:
+        try:
+            uploads.record_refusal(database, prepared, _by())
+        except Problem as exc:
+            st.warning(show.escaped(exc.text(lang)))
+        recorded.add(prepared.sha256)
+
+
+def _single(content: bytes, name: str) -> None:
+    """One file: its problems, or the changes it would make, and a confirm button."""
     # The officer picks the sheet when several hold tables; the choice is the file's own (keyed by its content).
     sheet_key = f"upload_sheet_{hashlib.sha256(content).hexdigest()[:16]}"
-    prepared = data.prepared_upload(content, uploaded.name, st.session_state.get(sheet_key))
+    prepared = data.prepared_upload(content, name, st.session_state.get(sheet_key))
     if len(prepared.sheets) > 1:
         st.selectbox(
             t(Text("要读取的工作表", "Sheet to read")),
@@ -128,6 +147,7 @@ if uploaded is not None:
             "The file has errors; nothing was written. Correct them and upload it again.",
         )
         st.error(t(refused))
+        _record_refusal(prepared)
     if len(issues):
         show.table(issues, f"problems_{prepared.sha256[:8]}", key="issues")
     if report.ok and prepared.kind is not None:
@@ -149,6 +169,76 @@ if uploaded is not None:
         nothing = not any(n for name, n in counts.items() if name != "unchanged")
         st.button(t(Text("确认导入", "Confirm and load")), type="primary", disabled=nothing, key="upload_confirm",
                   on_click=_confirm, args=(prepared, content))  # fmt: skip
+
+
+def _load_batch(outcomes: list[batch.Outcome]) -> None:
+    # A callback: loads the files that passed, each its own upload; the outcomes stay listed until the next drop.
+    try:
+        batch.load_passed(database, outcomes, _by())
+    except Problem as exc:
+        st.session_state["upload_refused"] = exc.text
+        return
+    st.session_state["upload_batch_done"] = outcomes
+    st.session_state["upload_round"] += 1
+
+
+def _batch(outcomes: list[batch.Outcome], done: bool) -> None:
+    """Many files: each with its pilot, status and problems; one click loads every file that passed."""
+    for outcome in outcomes:
+        if not outcome.prepared.report.ok and not done:
+            _record_refusal(outcome.prepared)
+    statuses = [o.status for o in outcomes]
+    ready = sum(s in ("ready", "stale") for s in statuses)
+    if done:
+        loaded = [o.upload_id for o in outcomes if o.upload_id is not None]
+        st.success(
+            t(
+                Text(
+                    "已导入 {n} 个文件（上传 {i}），每个文件可单独撤销。",
+                    "Loaded {n} files (uploads {i}); each can be undone on its own.",
+                )
+            ).format(n=len(loaded), i=", ".join(map(str, loaded)) or "—")
+        )
+    st.markdown(
+        t(Text("**{n} 个文件**：{a} 个通过检查，{b} 个被拒绝。", "**{n} files**: {a} passed, {b} refused.")).format(
+            n=len(outcomes), a=ready + statuses.count("loaded"), b=statuses.count("refused")
+        )
+    )
+    table = round_tables.batch_table(outcomes, show.city_names(lang), lang)
+    show.table(
+        table,
+        "upload-batch",
+        key="batch",
+        column_config={t(Text("问题", "Problems")): st.column_config.TextColumn(width="large")},
+    )
+    refused = [o for o in outcomes if o.status in ("refused", "stale")]
+    for outcome in refused[:MAX_ISSUE_LISTS]:
+        with st.expander(t(Text("{f}：需改正的问题", "{f}: what to fix")).format(f=outcome.prepared.file_name)):
+            if outcome.refusal is not None:
+                st.warning(show.escaped(outcome.refusal(lang)))
+            issues = upload_tables.issues_table(outcome.prepared.report, lang)
+            if len(issues):
+                st.dataframe(issues, hide_index=True, width="stretch")
+    if ready:
+        if who.via == "local":
+            st.text_input(t(Text("上传人", "Uploaded by")), key="upload_by", max_chars=60)
+        st.button(
+            t(Text("导入通过检查的 {n} 个文件", "Load the {n} files that passed")).format(n=ready),
+            type="primary",
+            key="upload_batch_confirm",
+            on_click=_load_batch,
+            args=(outcomes,),
+        )
+
+
+if len(files) == 1 and not is_archive(files[0][1]):
+    st.session_state.pop("upload_batch_done", None)
+    _single(files[0][1], files[0][0])
+elif files:
+    st.session_state.pop("upload_batch_done", None)
+    _batch(data.checked_batch(files), done=False)
+elif "upload_batch_done" in st.session_state:
+    _batch(st.session_state["upload_batch_done"], done=True)
 for name, show_message in (("upload_stale", st.warning), ("upload_refused", st.error)):
     if name in st.session_state:
         show_message(show.escaped(st.session_state.pop(name)(lang)))

@@ -18,11 +18,12 @@ from metrics.domain.i18n import Refused
 from metrics.domain.programme import Scope
 from metrics.ingest import uploads
 from metrics.present import upload_tables
+from metrics.store.database import open_database
 from metrics.store.exports import table_rows
 from metrics.store.figures import write_figures
 from metrics.store.history import apply_history, insert_history
 from metrics.store.series import series
-from metrics.store.uploads import get_upload
+from metrics.store.uploads import get_upload, upload_history
 
 pytestmark = pytest.mark.both_engines
 
@@ -124,14 +125,40 @@ def test_bad_files_are_refused_with_row_and_column(db, name, row, column, words)
     assert_same(before, snapshot(db))
 
 
-def test_a_refused_file_leaves_the_database_file_byte_for_byte_unchanged(sample_path):
-    path = sample_path
+def test_a_refused_file_writes_no_figures_only_its_attempt(sample_path):
+    path, bad = sample_path, str(DATA / "bad-one-row-of-many.csv")
     before = hashlib.sha256(path.read_bytes()).hexdigest()
-    done = run_cli("import", str(DATA / "bad-one-row-of-many.csv"), "--db", str(path), "--json")
+    dry = run_cli("import", bad, "--db", str(path), "--json", "--dry-run")
+    assert dry.returncode == 1
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before  # a dry run writes nothing at all
+    database = open_database(path)
+    figures, history = snapshot(database), upload_history_of(database)
+    database.close()
+    done = run_cli("import", bad, "--db", str(path), "--json")
     assert done.returncode == 1
     result = json.loads(done.stdout)
     assert result["ok"] is False and result["errors"][0]["row"] == 38 and result["upload_id"] is None
-    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    database = open_database(path)
+    try:
+        assert_same(figures, snapshot(database))
+        pd.testing.assert_frame_equal(history, upload_history_of(database))
+        with database.cursor() as cur:  # recorded for the collection round's tracker, once however often refused
+            attempts = cur.execute("SELECT file_name, upload_id, problems FROM attempts").fetchall()
+        assert [(name, upload) for name, upload, _ in attempts] == [("bad-one-row-of-many.csv", None)]
+        assert json.loads(attempts[0][2])[0]["row"] == 38
+    finally:
+        database.close()
+    assert run_cli("import", bad, "--db", str(path), "--json").returncode == 1
+    database = open_database(path)
+    with database.cursor() as cur:
+        assert cur.execute("SELECT count(*) FROM attempts").fetchone()[0] == 1
+    database.close()
+
+
+def upload_history_of(database) -> pd.DataFrame:
+    """The uploads table."""
+    with database.cursor() as cur:
+        return upload_history(cur)
 
 
 def test_reuploading_the_same_file_changes_nothing(db):

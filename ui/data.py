@@ -227,9 +227,27 @@ def prepared_upload(content: bytes, file_name: str, sheet: str | None = None):
     rerun)."""
     from metrics.ingest import uploads  # only the upload page needs it
 
-    key = (hashlib.sha256(content).hexdigest(), file_name, sheet, st.session_state.get("_data_key"))
+    key = (hashlib.sha256(content).hexdigest(), file_name, sheet, _data_identity())
     cached = st.session_state.get("_prepared_upload")
     if cached is None or cached[0] != key:
         cached = (key, uploads.prepare(database(), content, file_name, sheet))
         st.session_state["_prepared_upload"] = cached
     return cached[1]
+
+
+def checked_batch(files: list[tuple[str, bytes]]):
+    """Several uploaded files (zips unpacked) each checked once per content and data version."""
+    from metrics.ingest import batch  # only the upload page needs it
+
+    key = (tuple((name, hashlib.sha256(content).hexdigest()) for name, content in files), _data_identity())
+    cached = st.session_state.get("_checked_batch")
+    if cached is None or cached[0] != key:
+        cached = (key, batch.check_files(database(), files))
+        st.session_state["_checked_batch"] = cached
+    return cached[1]
+
+
+def _data_identity() -> tuple:
+    """The data a check was made against (database path, id, data version): not the records version, which a
+    refused file recorded for the round's tracker advances."""
+    return data_key()[:3]

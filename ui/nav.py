@@ -23,6 +23,8 @@ PAGES = (
     Page("app_pages/map.py", "map", Text("分布图", "Map"), ":material/scatter_plot:", "view"),
     Page("app_pages/completeness.py", "completeness", Text("报送完整性", "Data completeness"),
          ":material/fact_check:", "view"),
+    Page("app_pages/round.py", "round", Text("年度报送", "Collection round"), ":material/assignment_turned_in:",
+         "view"),
     Page("app_pages/deck.py", "deck", Text("演示文稿", "Deck"), ":material/slideshow:", "view"),
     Page("app_pages/upload.py", "upload", Text("数据上传", "Upload"), ":material/upload_file:", "edit"),
     Page("app_pages/admin.py", "admin", Text("账户与备份", "Accounts and backups"),

@@ -34,7 +34,8 @@ class RoundStatus:
     opened: bool  # whether the round was opened (forms sent), or is the year's default
     today: dt.date
     pilots: pd.DataFrame  # city_code, name_zh, name_en, province_zh, province_en, status, late, upload_id,
-    # file_name, loaded_at, loaded_by, reported, reasons (issues of the latest refused file), warnings (issues)
+    # file_name (loaded, else the latest refused), loaded_at, loaded_by, reported, reasons (issues of the latest
+    # refused file since it was loaded), warnings (issues worth a look in what was loaded)
     unattributed: pd.DataFrame  # refused files that name no one pilot: file_name, checked_at, checked_by, reasons
 
     @property
@@ -82,12 +83,11 @@ def round_status(cur: Cursor, year: int, today: dt.date | None = None) -> RoundS
                 "status": status,
                 "late": status != "loaded" and round_.due is not None and today > round_.due,
                 "upload_id": upload_id,
-                "file_name": report["file_name"] if loaded else None,
+                "file_name": report["file_name"] if loaded else refused.iloc[-1]["file_name"] if len(refused) else None,
                 "loaded_at": report["created_at"] if loaded else None,
                 "loaded_by": report["created_by"] if loaded else None,
                 "reported": int(report["reported"]),
                 "reasons": [Issue.from_stored(p) for p in refused.iloc[-1]["problems"]] if len(refused) else [],
-                "refused_file": refused.iloc[-1]["file_name"] if len(refused) else None,
                 "warnings": warnings,
             }
         )

@@ -14,10 +14,9 @@ from ..analysis.round_status import LATE, STATUSES, round_status
 from ..domain import registry
 from ..domain.i18n import Text
 from ..domain.programme import MIN_YEAR, max_year
-from ..ingest.forms import write_forms
+from ..ingest.forms import open_round, write_forms
 from ..store.database import open_database
-from ..store.rounds import Round, default_round, get_round, save_round
-from ..store.transactions import transaction
+from ..store.rounds import Round, default_round, get_round
 from .common import EXIT_OK, Parser, UsageError, actor, known, print_json, reading_database, write_out
 
 
@@ -61,13 +60,14 @@ def run_forms(args: argparse.Namespace, lang: str) -> int:
     for key in args.indicator or ():
         known(key, registry.BASE_KEYS, Text("报送指标", "reported indicator"))
     database = open_database(args.db)
-    with database.write_lock, database.cursor() as cur:
-        before = get_round(cur, year) or default_round(year)
+    with database.write_lock:
+        with database.cursor() as cur:
+            before = get_round(cur, year) or default_round(year)
         chosen = tuple(i.key for i in registry.BASE_INDICATORS if i.key in set(args.indicator or before.indicators))
         round_ = Round(year, chosen, args.due if args.due is not None else before.due)
-        with transaction(cur):
-            save_round(cur, round_, actor(args).name)
-        forms = write_forms(cur, round_, lang)
+        open_round(database, round_, actor(args))
+        with database.snapshot() as cur:
+            forms = write_forms(cur, round_, lang)
     args.out.mkdir(parents=True, exist_ok=True)
     for form in forms:
         write_out(args.out / form.file_name, form.content)
@@ -102,7 +102,7 @@ def run_status(args: argparse.Namespace, lang: str) -> int:
                         "status": p["status"],
                         "late": bool(p["late"]),
                         "upload_id": None if pd.isna(p["upload_id"]) else int(p["upload_id"]),
-                        "file_name": p["file_name"] or p["refused_file"],
+                        "file_name": p["file_name"],
                         "warnings": [i.message(lang) for i in p["warnings"]],
                         "reasons": [i.as_dict(lang) for i in p["reasons"]],
                     }

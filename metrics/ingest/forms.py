@@ -18,10 +18,12 @@ import pandas as pd
 
 from ..domain import registry
 from ..domain.i18n import Text
+from ..domain.roles import Actor, require
 from ..store.cities import list_cities
+from ..store.database import Database
 from ..store.figures import year_values
-from ..store.rounds import Round
-from ..store.transactions import Cursor
+from ..store.rounds import Round, save_round
+from ..store.transactions import Cursor, transaction
 from .templates import NOTES_HEADER, YEAR_HEADER
 
 CODE_HEADER = Text("城市代码", "city_code")
@@ -40,6 +42,14 @@ class Form:
     city_code: str
     file_name: str
     content: bytes
+
+
+def open_round(database: Database, round_: Round, by: Actor | None) -> None:
+    """Open a year's round (the forms going out), or change its indicators and due date; refused unless `by` may
+    edit."""
+    actor = require(by, "edit")
+    with database.write_lock, database.cursor() as cur, transaction(cur):
+        save_round(cur, round_, actor.name)
 
 
 def form_name(city_code: str, year: int) -> str:

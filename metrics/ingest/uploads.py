@@ -54,8 +54,9 @@ class Prepared:
         """(city code, year) the file is about, when its rows name one pilot and one year (else from a form's name,
         `<city_code>_<year>…`); None for what it does not tell."""
         rows = self.report.rows
-        codes = set(rows["city_code"].dropna()) if rows is not None and len(rows) else set()
-        years = set(rows["year"].dropna()) if rows is not None and len(rows) else set()
+        per_city = rows is not None and len(rows) and {"city_code", "year"} <= set(rows.columns)
+        codes = set(rows["city_code"].dropna()) if per_city else set()
+        years = set(rows["year"].dropna()) if per_city else set()
         named = _FORM_NAME.match(Path(self.file_name).name)
         code = next(iter(codes)) if len(codes) == 1 else named.group(1) if named and not codes else None
         year = next(iter(years)) if len(years) == 1 else int(named.group(2)) if named and not years else None

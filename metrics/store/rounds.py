@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -32,6 +33,12 @@ def default_round(year: int) -> Round:
     return Round(year, tuple(i.key for i in registry.BASE_INDICATORS), None)
 
 
+def in_registry_order(keys: Iterable[str]) -> tuple[str, ...]:
+    """The base indicator keys among `keys`, in the registry's order."""
+    chosen = set(keys)
+    return tuple(i.key for i in registry.BASE_INDICATORS if i.key in chosen)
+
+
 def get_round(cur: Cursor, year: int) -> Round | None:
     """The round opened for a year, or None."""
     rows = cur.execute(
@@ -42,7 +49,7 @@ def get_round(cur: Cursor, year: int) -> Round | None:
     if not rows:
         return None
     year_, indicators, due, opened_by, opened_at, changed_by, changed_at = rows[0]
-    keys = tuple(k for k in (indicators or "").split() if k in registry.BASE_KEYS) or default_round(year).indicators
+    keys = in_registry_order((indicators or "").split()) or default_round(year).indicators
     return Round(int(year_), keys, due, opened_by, opened_at, changed_by, changed_at)
 
 
@@ -54,7 +61,8 @@ def round_years(cur: Cursor) -> tuple[int, ...]:
 def save_round(cur: Cursor, round_: Round, by: str) -> None:
     """Open a year's round, or change its indicators and due date (opened again for corrections); inside the
     caller's transaction."""
-    params = {"year": round_.year, "indicators": " ".join(round_.indicators), "due": round_.due, "by": by}
+    params = {"year": round_.year, "indicators": " ".join(in_registry_order(round_.indicators)), "due": round_.due,
+              "by": by}  # fmt: skip
     cur.execute(
         """INSERT INTO rounds (year, indicators, due_date, opened_by) VALUES ($year, $indicators, $due, $by)
            ON CONFLICT (year) DO UPDATE SET indicators = excluded.indicators, due_date = excluded.due_date,

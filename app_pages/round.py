@@ -1,0 +1,248 @@
+"""Collection round: a year's forms out, who has sent what (loaded, refused, not received, late), whom to chase."""
+
+import datetime as dt
+import functools
+
+import streamlit as st
+
+from metrics.analysis.round_status import STATUSES, round_status
+from metrics.domain import registry
+from metrics.domain.i18n import Problem, Text
+from metrics.ingest import forms
+from metrics.present import exports, round_tables
+from metrics.store.rounds import Round, round_years
+from metrics.store.series import year_span
+from ui import auth, data, show, state
+
+FILTERS = {"all": Text("全部", "All"), **STATUSES, "late": Text("逾期", "Late")}
+
+v = state.view()
+t, lang = v.t, v.lang
+database = data.database()
+who = st.session_state.get(auth.RUN_ACTOR) or auth.actor()
+
+st.title(t(Text("年度报送", "Collection round")))
+_, last = data.get(year_span)
+years = sorted({*data.get(round_years), last, last + 1}, reverse=True)
+state.bind_choice("round_year", years[0] if data.get(round_years) else last + 1, years, int, name="year")
+year = st.selectbox(t(Text("报送年份", "Year of the round")), years, key="round_year")
+status = data.get(round_status, year, dt.date.today())  # late: as of today
+round_ = status.round
+
+counts = status.counts
+for column, (name, label) in zip(
+    st.columns(4),
+    [
+        ("loaded", STATUSES["loaded"]),
+        ("refused", STATUSES["refused"]),
+        ("missing", STATUSES["missing"]),
+        ("late", FILTERS["late"]),
+    ],
+    strict=True,
+):
+    column.metric(t(label), f"{counts[name]} / {len(status.pilots)}" if name == "loaded" else counts[name])
+due = round_.due.isoformat() if round_.due else t(Text("未设", "none set"))
+if status.opened:
+    opened = round_.opened_at.strftime("%Y-%m-%d") if round_.opened_at else ""
+    st.caption(
+        t(
+            Text(
+                "{y} 年报送：{k} 项指标，截止 {d}；{b} 于 {w} 开启。",
+                "The {y} round: {k} indicators, due {d}; opened by {b} on {w}.",
+            )
+        ).format(y=year, k=len(round_.indicators), d=due, b=round_.opened_by or "", w=opened)
+    )
+else:
+    st.info(
+        t(
+            Text(
+                "{y} 年的报送尚未开启：下面按全部指标统计。开启后可设截止日期和所报指标。",
+                "The {y} round has not been opened: all indicators are counted below. Open it to set the due date "
+                "and the indicators asked for.",
+            )
+        ).format(y=year),
+        icon=":material/info:",
+    )
+
+
+def _save(year_: int) -> None:
+    # A callback: the form's values are in the session state.
+    keys = st.session_state["round_indicators"]
+    no_due = st.session_state["round_no_due"]
+    chosen = tuple(i.key for i in registry.BASE_INDICATORS if i.key in keys)
+    if not chosen:
+        st.session_state["round_message"] = ("error", Text("请至少选择一项指标。", "Choose at least one indicator."))
+        return
+    try:
+        forms.open_round(
+            database, Round(year_, chosen, None if no_due else st.session_state["round_due"]), auth.actor()
+        )
+    except Problem as exc:
+        st.session_state["round_message"] = ("error", exc.text)
+    else:
+        st.session_state["round_message"] = (
+            "success",
+            Text("已保存 {y} 年报送设置。", "The {y} round is saved.").format(y=year_),
+        )
+
+
+if who is not None and who.may("edit"):
+    with st.expander(t(Text("报送设置与报表下载", "Round settings and forms")), expanded=not status.opened):
+        with st.form("round_settings", border=False):
+            st.multiselect(
+                t(Text("所报指标", "Indicators asked for")),
+                [i.key for i in registry.BASE_INDICATORS],
+                default=list(round_.indicators),
+                format_func=lambda k: registry.get(k).title(lang),
+                key="round_indicators",
+            )
+            left, right = st.columns(2)
+            left.date_input(
+                t(Text("截止日期", "Due date")),
+                value=round_.due or dt.date(year, 3, 31),
+                key="round_due",
+                format="YYYY-MM-DD",
+            )
+            right.write("")
+            right.checkbox(
+                t(Text("不设截止日期", "No due date")), value=status.opened and round_.due is None, key="round_no_due"
+            )
+            st.form_submit_button(
+                t(
+                    Text(
+                        "开启报送" if not status.opened else "保存设置",
+                        "Open the round" if not status.opened else "Save",
+                    )
+                ),
+                type="primary",
+                key="round_save",
+                on_click=_save,
+                args=(year,),
+            )
+        if "round_message" in st.session_state:
+            level, message = st.session_state.pop("round_message")
+            (st.success if level == "success" else st.error)(show.escaped(message(lang)))
+        form_lang = st.radio(
+            t(Text("报表语言", "Language of the forms")),
+            ("zh", "en"),
+            horizontal=True,
+            format_func=lambda code: "中文" if code == "zh" else "English",
+            key="round_form_lang",
+        )
+
+        def _all_forms(form_lang_: str) -> bytes:
+            with database.snapshot() as cur:
+                return forms.forms_zip(forms.write_forms(cur, round_, form_lang_))
+
+        st.download_button(
+            t(
+                Text(
+                    "下载全部 {n} 份报表（zip，每个试点一份 Excel）",
+                    "Download all {n} forms (a zip, one workbook per pilot)",
+                )
+            ).format(n=len(status.pilots)),
+            functools.partial(_all_forms, form_lang),
+            file_name=f"pilot-forms-{year}-{form_lang}.zip",
+            mime="application/zip",
+            key="round_forms_zip",
+            on_click="ignore",
+            icon=":material/folder_zip:",
+        )
+        st.caption(
+            t(
+                Text(
+                    "报表中城市代码、名称和年份已锁定；数值单元格只接受不小于 0 的数（数量为整数）；"
+                    "上年数值列仅供参考，不会导入。填好的报表可在“数据上传”页一次全部上传（可打包为 zip）。",
+                    "Each form has the pilot's code, name and year locked; its value cells accept only numbers "
+                    "of 0 or more (whole numbers for counts); last year's columns are for reference and are "
+                    "never read. Drop the filled-in forms on the Upload page all at once (or as one zip).",
+                )
+            )
+        )
+
+st.subheader(t(Text("各试点报送状态", "Where each pilot stands")))
+state.bind_choice("round_filter", "all", tuple(FILTERS), name="show")
+chosen = (
+    st.segmented_control(
+        t(Text("显示", "Show")),
+        list(FILTERS),
+        format_func=lambda k: t(FILTERS[k]),
+        key="round_filter",
+        label_visibility="collapsed",
+    )
+    or "all"
+)
+table = round_tables.tracker_table(status, lang)
+pilots = status.pilots
+if chosen == "late":
+    table = table[pilots["late"].to_numpy()]
+elif chosen != "all":
+    table = table[(pilots["status"] == chosen).to_numpy()]
+show.table(
+    table,
+    f"round-{year}-{chosen}",
+    key="round_tracker",
+    height=min(600, 38 + 35 * max(len(table), 1)),
+    column_config={t(Text("说明", "Notes")): st.column_config.TextColumn(width="large")},
+)
+
+chase = round_tables.chase_list(status, lang)
+left, right = st.columns([3, 1])
+left.markdown(
+    t(
+        Text(
+            "**待催报名单**：{n} 个试点尚未导入（名称、省份、状态），可用于邮件合并。",
+            "**Still to chase**: {n} pilots not loaded yet (name, province, status), for a mail merge.",
+        )
+    ).format(n=len(chase))
+)
+show.download_menu(chase, f"round-{year}-to-chase", key="round_chase", into=right)
+
+if not status.unattributed.empty:
+    with st.expander(
+        t(Text("未能对应到单个试点的被拒文件（{n}）", "Refused files naming no one pilot ({n})")).format(
+            n=len(status.unattributed)
+        )
+    ):
+        for r in status.unattributed.to_dict("records"):
+            checked = f"{r['checked_at']:%Y-%m-%d %H:%M} · {r['checked_by'] or ''}"
+            st.markdown(f"**{show.escaped(r['file_name'])}** · {show.escaped(checked)}")
+            st.caption(show.escaped("; ".join(round_tables.issue_text(i, lang) for i in r["reasons"][:5])))
+
+if who is not None and who.may("edit"):
+    loaded = pilots[pilots["status"] == "loaded"]
+    if len(loaded):
+        st.subheader(t(Text("退回更正", "Send back for corrections")))
+        names = dict(zip(loaded["city_code"], loaded[f"name_{lang}"], strict=True))
+        left, right = st.columns([2, 1])
+        code = left.selectbox(
+            t(Text("试点", "Pilot")),
+            list(names),
+            format_func=lambda c: f"{names[c]} ({c})",
+            key="round_correction_pilot",
+        )
+
+        def _prefilled(code_: str, form_lang_: str) -> bytes:
+            with database.snapshot() as cur:
+                return forms.write_forms(cur, round_, form_lang_, codes=[code_], prefilled=True)[0].content
+
+        right.write("")
+        right.download_button(
+            t(Text("下载已填数值的报表", "Download its form, filled in")),
+            functools.partial(_prefilled, code, lang),
+            file_name=forms.form_name(code, year),
+            mime=exports.MIME["xlsx"],
+            key="round_prefilled",
+            on_click="ignore",
+            icon=":material/edit_document:",
+        )
+        st.caption(
+            t(
+                Text(
+                    "报表中填好该试点已导入的 {y} 年数值，改正后交回，在“数据上传”页上传即可"
+                    "（只改动变了的单元格，可撤销）。",
+                    "The form holds the pilot's loaded figures for {y}; once corrected and returned, upload it on "
+                    "the Upload page (only the cells that changed are written, and it can be undone).",
+                )
+            ).format(y=year)
+        )

@@ -1,0 +1,113 @@
+"""The collection round for display: the tracker, the list of pilots to chase, and a batch of files checked."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..analysis.round_status import LATE, STATUSES, RoundStatus
+from ..domain.i18n import Text
+from ..ingest.batch import Outcome
+from ..ingest.report import Issue
+
+BATCH_STATUSES = {
+    "ready": Text("可导入", "ready to load"),
+    "loaded": Text("已导入", "loaded"),
+    "refused": Text("被拒绝", "refused"),
+    "stale": Text("需重新核对", "checked again: review"),
+}
+SHOWN_ISSUES = 3  # per file in a table cell; the file's own table lists them all
+
+
+def issue_text(issue: Issue, lang: str) -> str:
+    """One issue in a line: where, then what."""
+    where = []
+    if issue.sheet:
+        where.append(Text("工作表“{s}”", "sheet '{s}'").format(s=issue.sheet)(lang))
+    if issue.row:
+        where.append(Text("第 {r} 行", "row {r}").format(r=issue.row)(lang))
+    if issue.column:
+        where.append(f"[{issue.column}]")
+    return (" ".join(where) + ": " if where else "") + issue.message(lang)
+
+
+def _issues(issues: list[Issue], lang: str) -> str:
+    shown = [issue_text(i, lang) for i in issues[:SHOWN_ISSUES]]
+    if len(issues) > SHOWN_ISSUES:
+        shown.append(Text("另有 {n} 项", "and {n} more").format(n=len(issues) - SHOWN_ISSUES)(lang))
+    return "；".join(shown) if lang == "zh" else "; ".join(shown)
+
+
+def status_label(status: str, late: bool, lang: str) -> str:
+    """A pilot's status as the tracker shows it."""
+    return STATUSES[status](lang) + (f"（{LATE(lang)}）" if lang == "zh" else f" ({LATE(lang)})") * bool(late)
+
+
+def tracker_table(status: RoundStatus, lang: str) -> pd.DataFrame:
+    """Every pilot of the round: status, the upload that loaded it (when, by whom), and why it was refused or what
+    deserves a look."""
+    p = status.pilots
+    if p.empty:
+        return pd.DataFrame()
+    return pd.DataFrame(
+        {
+            Text("代码", "Code")(lang): p["city_code"],
+            Text("试点", "Pilot")(lang): p[f"name_{lang}"],
+            Text("省份", "Province")(lang): p[f"province_{lang}"],
+            Text("状态", "Status")(lang): [
+                status_label(s, late, lang) for s, late in zip(p["status"], p["late"], strict=True)
+            ],
+            Text("上传", "Upload")(lang): [None if pd.isna(u) else int(u) for u in p["upload_id"]],
+            Text("导入时间", "Loaded at")(lang): [
+                None if pd.isna(t) else pd.Timestamp(t).strftime("%Y-%m-%d %H:%M") for t in p["loaded_at"]
+            ],
+            Text("上传人", "By")(lang): p["loaded_by"],
+            Text("文件", "File")(lang): p["file_name"],
+            Text("说明", "Notes")(lang): [
+                _issues(r or w, lang) for r, w in zip(p["reasons"], p["warnings"], strict=True)
+            ],
+        }
+    ).astype({Text("上传", "Upload")(lang): "Int64"})
+
+
+def chase_list(status: RoundStatus, lang: str) -> pd.DataFrame:
+    """The pilots still to chase (not loaded): name, province, status, for a mail merge."""
+    p = status.pilots
+    if p.empty:
+        return pd.DataFrame()
+    todo = p[p["status"] != "loaded"]
+    return pd.DataFrame(
+        {
+            Text("代码", "Code")(lang): todo["city_code"],
+            Text("试点", "Pilot")(lang): todo[f"name_{lang}"],
+            Text("省份", "Province")(lang): todo[f"province_{lang}"],
+            Text("状态", "Status")(lang): [
+                status_label(s, late, lang) for s, late in zip(todo["status"], todo["late"], strict=True)
+            ],
+            Text("原因", "Why")(lang): [_issues(r, lang) for r in todo["reasons"]],
+        }
+    )
+
+
+def batch_table(outcomes: list[Outcome], names: dict[str, str], lang: str) -> pd.DataFrame:
+    """A batch of files: each with its pilot, status, counts and problems (errors, else warnings)."""
+    rows = []
+    for o in outcomes:
+        code, year = o.prepared.pilot
+        counts = o.prepared.counts if o.prepared.report.ok else {}
+        errors = [i for i in o.prepared.report.sorted_issues() if i.level == "error"]
+        warnings = [i for i in o.prepared.report.sorted_issues() if i.level == "warning"]
+        problems = ([Issue(None, None, "error", o.refusal)] if o.refusal else []) + (errors or warnings)
+        rows.append(
+            {
+                Text("文件", "File")(lang): o.prepared.file_name,
+                Text("试点", "Pilot")(lang): names.get(code, code) if code else "",
+                Text("年份", "Year")(lang): str(year) if year else "",
+                Text("状态", "Status")(lang): BATCH_STATUSES[o.status](lang),
+                Text("上传", "Upload")(lang): o.upload_id,
+                Text("新增/修改/未变", "New/changed/unchanged")(lang): (
+                    f"{counts['inserted']} / {counts['updated']} / {counts['unchanged']}" if counts else ""
+                ),
+                Text("问题", "Problems")(lang): _issues(problems, lang),
+            }
+        )
+    return pd.DataFrame(rows).astype({Text("上传", "Upload")(lang): "Int64"}) if rows else pd.DataFrame()

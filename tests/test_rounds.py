@@ -1,0 +1,356 @@
+"""The yearly collection round: forms out, files back many at once (and as a zip), the tracker of who sent what."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from conftest import EDITOR, SAMPLE_END_YEAR
+from test_cli import run_cli
+from test_pages import metric_values, open_app, table_with
+
+from metrics.analysis.round_status import round_status
+from metrics.domain import registry
+from metrics.ingest import batch, forms, uploads
+from metrics.ingest.checks import is_reference
+from metrics.store.database import open_database
+from metrics.store.figures import year_values
+from metrics.store.rounds import Round, default_round, get_round
+
+YEAR = SAMPLE_END_YEAR + 1  # the round after the sample's last year
+
+
+def filled(form: bytes, values: dict[str, object] | None = None, seed: int = 0) -> bytes:
+    """A form filled in as a pilot would: each value cell typed in (plausible numbers, or `values` by key)."""
+    book = openpyxl.load_workbook(io.BytesIO(form))
+    ws = book.worksheets[0]
+    headers = [c.value for c in ws[2]]
+    for column, header in enumerate(headers, start=1):
+        key = next((i.key for i in registry.BASE_INDICATORS if header in (i.header_zh, i.header_en)), None)
+        if key is not None:
+            ws.cell(3, column).value = (values or {}).get(key, 50 + seed + column)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def sample_forms(database, lang: str = "zh", round_: Round | None = None) -> list[forms.Form]:
+    """The round's forms for every pilot designated by YEAR."""
+    with database.snapshot() as cur:
+        return forms.write_forms(cur, round_ or default_round(YEAR), lang)
+
+
+# --- the forms --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_form_locks_the_pilot_validates_the_values_and_shows_last_year_for_reference(db, lang):
+    with db.snapshot() as cur:
+        (form,) = forms.write_forms(cur, default_round(SAMPLE_END_YEAR), lang, codes=["330100"])
+        last = year_values(cur, SAMPLE_END_YEAR - 1).set_index("city_code").loc["330100"]
+    assert form.file_name == f"330100_{SAMPLE_END_YEAR}.xlsx"
+    book = openpyxl.load_workbook(io.BytesIO(form.content))
+    data, instructions = book.worksheets
+    assert instructions.title == ("填报说明" if lang == "zh" else "Instructions")
+    headers, row = [c.value for c in data[2]], data[3]
+    assert [c.value for c in row[:3]] == ["330100", "杭州市" if lang == "zh" else "Hangzhou", SAMPLE_END_YEAR]
+    assert data.protection.sheet and all(c.protection.locked for c in row[:3])
+    rules = {str(r.sqref): r for r in data.data_validations.dataValidation}
+    for ind in registry.BASE_INDICATORS:
+        value = headers.index(ind.header_zh if lang == "zh" else ind.header_en)
+        cell, reference = row[value], row[value + 1]
+        assert cell.value is None and not cell.protection.locked  # open, and empty: never last year's figure
+        rule = rules[cell.coordinate]
+        assert (rule.type, rule.operator, rule.formula1) == ("decimal" if ind.decimals else "whole",
+                                                             "greaterThanOrEqual", "0")  # fmt: skip
+        assert rule.showErrorMessage and rule.allow_blank
+        assert is_reference(headers[value + 1]) and reference.protection.locked
+        expected = last[ind.key]
+        assert reference.value == (None if pd.isna(expected) else pytest.approx(float(expected)))
+
+
+@pytest.mark.parametrize(
+    ("header", "reference"),
+    [
+        ("2025 年对接活动（参考）", True),
+        ("Matching activities, 2025 (reference)", True),
+        ("名称（参考）", True),
+        ("Name (for reference only)", True),
+        ("对接活动（场）", False),
+        ("参考值", False),  # not a marked column: an unknown header, an error with candidates
+        ("Agreement value (10k CNY)", False),
+    ],
+)
+def test_reference_columns_are_those_marked_so(header, reference):
+    assert is_reference(header) is reference
+
+
+def test_a_filled_form_is_an_ordinary_figures_file_and_its_reference_columns_are_never_read(db):
+    with db.snapshot() as cur:
+        (form,) = forms.write_forms(cur, default_round(YEAR), "zh", codes=["330100"])
+    prepared = uploads.prepare(db, filled(form.content, {"activities": 41}), form.file_name)
+    assert prepared.report.ok, [i.message.en for i in prepared.report.issues]
+    assert prepared.pilot == ("330100", YEAR)
+    rows = prepared.report.parsed()
+    assert len(rows) == 1 and rows.iloc[0]["activities"] == 41
+    assert set(rows.columns) == {"row", "city_code", "year", *registry.BASE_KEYS}  # no reference column read
+    assert any("marked as reference" in note.en for note in prepared.report.read)
+
+
+def test_a_form_sent_back_for_corrections_holds_the_loaded_figures(db):
+    with db.snapshot() as cur:
+        (form,) = forms.write_forms(cur, default_round(SAMPLE_END_YEAR), "en", codes=["330100"], prefilled=True)
+        stored = year_values(cur, SAMPLE_END_YEAR).set_index("city_code").loc["330100"]
+    prepared = uploads.prepare(db, form.content, form.file_name)
+    assert prepared.report.ok and prepared.counts["updated"] == 0  # sent back unchanged, it changes nothing
+    headers = [c.value for c in openpyxl.load_workbook(io.BytesIO(form.content)).worksheets[0][2]]
+    assert headers.index("Experts in the talent pool") > 0 and not pd.isna(stored["experts_in_pool"])
+
+
+# --- many files at once ---------------------------------------------------------------------------------------------
+
+
+def _zip(members: dict[str, bytes], utf8: bool = True) -> bytes:
+    """A zip of the members; `utf8` False names them in GBK without the UTF-8 flag, as Windows' own zipper does."""
+    out = io.BytesIO()
+    stand_ins = {}
+    with zipfile.ZipFile(out, "w") as archive:
+        for k, (name, content) in enumerate(members.items()):
+            gbk = name.encode("gbk")
+            stand_in = name if utf8 else f"{k:0{len(gbk)}d}"  # ASCII, so no flag; replaced by the GBK bytes below
+            stand_ins[stand_in.encode()] = gbk
+            archive.writestr(stand_in, content)
+    data = out.getvalue()
+    if not utf8:
+        for stand_in, gbk in stand_ins.items():
+            data = data.replace(stand_in, gbk)
+    return data
+
+
+CSV = "城市,年份,对接活动（场）\n杭州市,2026,40\n".encode()
+
+
+@pytest.mark.parametrize(
+    ("members", "utf8", "expected"),
+    [
+        ({"a.csv": CSV, "b/c.csv": CSV}, True, ["z.zip/a.csv", "z.zip/b/c.csv"]),
+        ({"杭州.csv": CSV}, False, ["z.zip/杭州.csv"]),  # made on Chinese Windows: a GBK name, unflagged
+        ({"__MACOSX/._a.csv": b"x", ".DS_Store": b"x", "~$a.xlsx": b"x", "a.csv": CSV}, True, ["z.zip/a.csv"]),
+        ({"read me.docx": b"x"}, True, ["z.zip/read me.docx"]),  # listed, refused as not a table
+    ],
+)
+def test_a_zip_stands_for_the_table_files_inside_it(members, utf8, expected):
+    unpacked = batch.unpack(_zip(members, utf8), "z.zip")
+    assert [name for name, _ in unpacked] == expected
+    assert all(isinstance(content, bytes) == name.endswith(".csv") for name, content in unpacked)
+
+
+def test_files_that_passed_load_one_upload_each_and_the_refused_are_recorded(db):
+    good = [(f.file_name, filled(f.content, seed=k)) for k, f in enumerate(sample_forms(db)[:3])]
+    bad_form = sample_forms(db)[3]
+    bad = (bad_form.file_name, filled(bad_form.content, {"agreements": -4}))
+    outcomes = batch.check_files(db, [*good, bad])
+    assert [o.status for o in outcomes] == ["ready", "ready", "ready", "refused"]
+    assert batch.record_refusals(db, outcomes, EDITOR) == 1
+    assert batch.record_refusals(db, outcomes, EDITOR) == 0  # the same bytes again: not a new attempt
+    batch.load_passed(db, outcomes, EDITOR)
+    ids = [o.upload_id for o in outcomes]
+    assert ids[3] is None and len(set(ids[:3])) == 3  # one upload each, so each undoes alone
+    uploads.undo(db, ids[1], EDITOR)
+    with db.snapshot() as cur:
+        status = round_status(cur, YEAR).pilots.set_index("city_code")
+    codes = [o.prepared.pilot[0] for o in outcomes]
+    assert list(status.loc[codes, "status"]) == ["loaded", "missing", "loaded", "refused"]
+    assert "negative" in status.loc[codes[3], "reasons"][0].message.en
+
+
+def test_a_file_whose_cells_another_file_of_the_batch_changed_is_checked_again_not_loaded_unseen(db):
+    first = "城市,年份,对接活动（场）\n杭州市,2026,40\n".encode()
+    second = "城市,年份,对接活动（场）\n杭州市,2026,41\n".encode()  # the same cell: its preview showed it new
+    outcomes = batch.check_files(db, [("a.csv", first), ("b.csv", second)])
+    batch.load_passed(db, outcomes, EDITOR)
+    assert [o.status for o in outcomes] == ["loaded", "stale"]
+    assert outcomes[1].prepared.changes["status"].tolist() == ["changed"]  # checked again: 40 -> 41
+    batch.load_passed(db, outcomes, EDITOR)  # confirmed after a look at the new check
+    assert outcomes[1].status == "loaded"
+
+
+# --- the tracker ------------------------------------------------------------------------------------------------
+
+
+def _load(db, text: str, name: str) -> int | None:
+    prepared, upload_id = uploads.load(db, text.encode(), name, EDITOR)
+    if upload_id is None:
+        uploads.record_refusal(db, prepared, EDITOR)
+    return upload_id
+
+
+TRACKER_CASES = [  # (what happens, the pilot's status in the tracker, late once due has passed)
+    ("nothing", "missing", True),
+    ("refused", "refused", True),
+    ("loaded", "loaded", False),
+    ("refused then loaded", "loaded", False),
+    ("loaded then undone", "missing", True),
+    ("loaded then a refused correction", "loaded", False),
+]
+
+
+@pytest.mark.parametrize(("story", "expected", "late"), TRACKER_CASES)
+def test_the_tracker_reads_each_pilot_s_status_from_its_uploads_and_attempts(db, story, expected, late):
+    good, bad = f"城市,年份,对接活动（场）\n武汉市,{YEAR},12\n", f"城市,年份,对接活动（场）\n武汉市,{YEAR},-1\n"
+    upload_id = None
+    for step in story.split(" then "):
+        if step in ("refused", "a refused correction"):
+            assert _load(db, bad, f"420100_{YEAR}.csv") is None
+        elif step == "loaded":
+            upload_id = _load(db, good, f"420100_{YEAR}.csv")
+        elif step == "undone":
+            uploads.undo(db, upload_id, EDITOR)
+    forms.open_round(db, Round(YEAR, ("activities", "agreements"), dt.date(YEAR, 3, 31)), EDITOR)
+    with db.snapshot() as cur:
+        before_due = round_status(cur, YEAR, today=dt.date(YEAR, 3, 31))
+        after_due = round_status(cur, YEAR, today=dt.date(YEAR, 4, 1))
+    pilot = before_due.pilots.set_index("city_code").loc["420100"]
+    assert pilot["status"] == expected and not pilot["late"]
+    assert bool(after_due.pilots.set_index("city_code").loc["420100", "late"]) is late
+    if expected == "loaded":
+        assert pilot["upload_id"] == upload_id and pilot["loaded_by"] == EDITOR.name
+        assert "agreements" in [w.message.en for w in pilot["warnings"]][-1].lower()  # left blank: worth a look
+    counts = after_due.counts
+    assert sum(counts[s] for s in ("loaded", "refused", "missing")) == len(after_due.pilots)
+    assert counts["late"] == counts["refused"] + counts["missing"]
+
+
+def test_a_round_keeps_its_indicators_and_due_date_and_can_be_opened_again(db):
+    forms.open_round(db, Round(YEAR, ("agreements",), dt.date(YEAR, 3, 31)), EDITOR)
+    forms.open_round(db, Round(YEAR, ("agreements", "activities"), dt.date(YEAR, 5, 1)), EDITOR)  # corrections
+    with db.snapshot() as cur:
+        round_ = get_round(cur, YEAR)
+    assert round_ is not None and round_.indicators == ("activities", "agreements")  # the registry's order
+    assert round_.due == dt.date(YEAR, 5, 1) and round_.opened_by == round_.changed_by == EDITOR.name
+
+
+# --- the CLI, end to end -------------------------------------------------------------------------------------------
+
+
+def test_forms_out_filled_in_back_in_one_command_and_the_tracker(sample_path, tmp_path):
+    out = tmp_path / "forms"
+    done = run_cli("round", "forms", str(YEAR), "--out", str(out), "--db", str(sample_path), "--lang", "en",
+                   "--due", f"{YEAR}-01-31")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    written = sorted(out.glob("*.xlsx"))
+    assert f"Wrote {len(written)} forms" in done.stdout and len(written) == 65
+    back = tmp_path / "back"
+    back.mkdir()
+    for k, path in enumerate(written[:-2]):  # two pilots never send theirs
+        values = {"activities": -3} if k == 0 else None  # and one sends a negative count
+        (back / path.name).write_bytes(filled(path.read_bytes(), values, seed=k))
+    imported = run_cli("import", *map(str, sorted(back.iterdir())), "--db", str(sample_path), "--json")
+    assert imported.returncode == 1, imported.stderr  # one was refused; the others still loaded
+    result = json.loads(imported.stdout)
+    assert (result["loaded"], result["refused"], len(result["files"])) == (62, 1, 63)
+    refused = next(f for f in result["files"] if not f["ok"])
+    assert refused["city_code"] == written[0].name.split("_")[0] and refused["errors"][0]["row"] == 3
+    status = run_cli("round", "status", str(YEAR), "--json", "--db", str(sample_path))
+    report = json.loads(status.stdout)
+    assert report["counts"] == {"loaded": 62, "refused": 1, "missing": 2, "late": 3}
+    assert report["due"] == f"{YEAR}-01-31"
+    by_code = {p["city_code"]: p for p in report["pilots"]}
+    assert by_code[written[0].name.split("_")[0]]["status"] == "refused"
+    assert {by_code[p.name.split("_")[0]]["status"] for p in written[-2:]} == {"missing"}
+    loaded = by_code[written[1].name.split("_")[0]]
+    assert loaded["status"] == "loaded" and isinstance(loaded["upload_id"], int)
+    assert set(report["pilots"][0]) >= {"city_code", "name_zh", "status", "upload_id", "warnings"}
+    # the refused pilot's corrected file, zipped with one already loaded (which changes nothing again)
+    fixed = filled(written[0].read_bytes(), seed=0)
+    archive = tmp_path / "again.zip"
+    archive.write_bytes(_zip({written[0].name: fixed, written[1].name: (back / written[1].name).read_bytes()}))
+    again = run_cli("import", str(archive), "--db", str(sample_path))
+    assert again.returncode == 0, again.stderr
+    assert "2 files: 2 loaded, 0 refused." in again.stdout
+    counts = json.loads(run_cli("round", "status", str(YEAR), "--json", "--db", str(sample_path)).stdout)["counts"]
+    assert counts == {"loaded": 63, "refused": 0, "missing": 2, "late": 2}
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["round", "forms", "1990", "--out", "x"], 2, "Invalid year 1990"),
+        (["round", "forms", str(YEAR), "--out", "x", "--indicator", "activitees"], 2, "Did you mean: activities"),
+        (["round", "forms", str(YEAR), "--out", "x", "--due", "31/03/2027"], 2, "not a date"),
+        (["round", "status", "1990"], 2, "Invalid year 1990"),
+        (["import"], 2, "the following arguments are required"),
+    ],
+)
+def test_round_commands_refuse_bad_usage_with_a_message(sample_path, args, code, message):
+    done = run_cli(*args, "--db", str(sample_path), "--lang", "en")
+    assert done.returncode == code and message in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+# --- the app ------------------------------------------------------------------------------------------------------
+
+
+def test_several_files_dropped_on_the_upload_page_load_at_once_and_the_tracker_changes(app_db):
+    database = open_database(app_db)
+    made = sample_forms(database, "en")
+    database.close()
+    files = [(f.file_name, filled(f.content, seed=k), "application/octet-stream") for k, f in enumerate(made[:4])]
+    files[2] = (files[2][0], filled(made[2].content, {"activities": -1}), files[2][2])
+    at = open_app("round", lang="en", year=str(YEAR))
+    assert metric_values(at)["loaded"] == f"0 / {len(made)}"
+    at.switch_page("app_pages/upload.py").run()
+    at.get("file_uploader")[0].set_value(files).run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = table_with(at, "Problems")
+    assert list(shown["Status"]) == ["ready to load", "ready to load", "refused", "ready to load"]
+    assert "negative" in shown["Problems"][2]
+    at.button(key="upload_batch_confirm").click().run()
+    assert any("Loaded 3 files" in s.value for s in at.success)
+    assert list(table_with(at, "Problems")["Status"]) == ["loaded", "loaded", "refused", "loaded"]
+    at.switch_page("app_pages/round.py").run()
+    counts = metric_values(at)
+    assert (counts["loaded"], counts["refused"]) == (f"3 / {len(made)}", "1")
+    tracker = table_with(at, "Notes")
+    refused = tracker[tracker["Status"].str.startswith("refused")]
+    assert list(refused["File"]) == [made[2].file_name] and "negative" in refused["Notes"].iloc[0]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_round_page_opens_a_round_and_offers_the_forms_and_the_chase_list(app_db, lang):
+    at = open_app("round", lang=lang, year=str(YEAR))
+    at.multiselect(key="round_indicators").set_value(["activities", "agreements"])
+    at.checkbox(key="round_no_due").check()
+    at.button(key="round_save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.success, "the round was not saved"
+    database = open_database(app_db)
+    with database.snapshot() as cur:
+        saved = get_round(cur, YEAR)
+    database.close()
+    assert saved is not None and saved.indicators == ("activities", "agreements") and saved.due is None
+    assert any("round_forms_zip" in b.proto.id for b in at.get("download_button"))
+    at.session_state["downloads-round_chase"] = True
+    at.run()
+    assert len(at.get("download_button")) >= 3  # the forms, and the chase list as CSV and Excel
+
+
+def test_decimal_values_of_a_form_keep_their_fraction(db):
+    (form,) = [f for f in sample_forms(db) if f.city_code == "330100"]
+    prepared = uploads.prepare(db, filled(form.content, {"contract_value_10k_cny": 1234.56}), form.file_name)
+    assert prepared.report.ok
+    assert Decimal(str(prepared.report.parsed().iloc[0]["contract_value_10k_cny"])) == Decimal("1234.56")
+
+
+def test_forms_zip_holds_one_named_form_per_pilot(db):
+    made = sample_forms(db)
+    archive = zipfile.ZipFile(io.BytesIO(forms.forms_zip(made)))
+    assert archive.namelist() == [f.file_name for f in made]
+    assert all(Path(n).suffix == ".xlsx" and n.endswith(f"_{YEAR}.xlsx") for n in archive.namelist())
