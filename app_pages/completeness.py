@@ -1,12 +1,16 @@
 """Data completeness: which pilot reported which indicator for which year, so gaps show before a meeting."""
 
+import datetime as dt
+
 import streamlit as st
 
 from metrics.analysis import reporting
+from metrics.analysis.round_status import round_status
 from metrics.domain import registry
 from metrics.domain.i18n import Text
 from metrics.present import tables
 from metrics.present.specs import ChartSpec
+from metrics.store.rounds import round_years
 from ui import data, show, state
 
 KEYS = tuple(i.key for i in registry.BASE_INDICATORS)
@@ -17,6 +21,17 @@ t, lang = v.t, v.lang
 first, last = v.years
 
 st.title(t(Text("报送完整性", "Data completeness")))
+if data.get(round_years):  # the latest collection round, while one is open
+    year = data.get(round_years)[0]
+    counts = data.get(round_status, year, dt.date.today()).counts
+    late = t(Text("，逾期 {n} 个", ", {n} late")).format(n=counts["late"]) if counts["late"] else ""
+    summary = t(Text("{y} 年报送：{n} 个试点中已导入 {a} 个，被拒绝 {b} 个，未收到 {c} 个{l}。",
+                     "The {y} round: {a} of {n} pilots loaded, {b} refused, {c} not received{l}."))  # fmt: skip
+    n = counts["loaded"] + counts["refused"] + counts["missing"]
+    st.info(summary.format(y=year, n=n, a=counts["loaded"], b=counts["refused"], c=counts["missing"], l=late),
+            icon=":material/assignment_turned_in:")  # fmt: skip
+    st.page_link("app_pages/round.py", label=t(Text("查看各试点报送状态", "See where each pilot stands")),
+                 icon=":material/arrow_forward:", query_params={"year": str(year)})  # fmt: skip
 st.subheader(t(Text("各指标报送率（%，已命名试点中）", "Share of pilots that reported (%, of those designated)")))
 show.table(data.get(tables.completeness, v.scope, v.years, lang), f"reporting_{first}-{last}", "summary",
            hide_index=False)  # fmt: skip

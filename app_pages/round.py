@@ -5,7 +5,7 @@ import functools
 
 import streamlit as st
 
-from metrics.analysis.round_status import STATUSES, round_status
+from metrics.analysis.round_status import round_status
 from metrics.domain import registry
 from metrics.domain.i18n import Problem, Text
 from metrics.ingest import forms
@@ -14,7 +14,9 @@ from metrics.store.rounds import Round, round_years
 from metrics.store.series import year_span
 from ui import auth, data, show, state
 
-FILTERS = {"all": Text("全部", "All"), **STATUSES, "late": Text("逾期", "Late")}
+HEADINGS = {"loaded": Text("已导入", "Loaded"), "refused": Text("被拒绝", "Refused"),
+            "missing": Text("未收到", "Not received"), "late": Text("逾期", "Late")}  # fmt: skip
+FILTERS = {"all": Text("全部", "All"), **HEADINGS}
 
 v = state.view()
 t, lang = v.t, v.lang
@@ -23,23 +25,15 @@ who = st.session_state.get(auth.RUN_ACTOR) or auth.actor()
 
 st.title(t(Text("年度报送", "Collection round")))
 _, last = data.get(year_span)
-years = sorted({*data.get(round_years), last, last + 1}, reverse=True)
-state.bind_choice("round_year", years[0] if data.get(round_years) else last + 1, years, int, name="year")
+opened_years = data.get(round_years)
+years = sorted({*opened_years, last, last + 1}, reverse=True)
+state.bind_choice("round_year", opened_years[0] if opened_years else last + 1, years, int, name="year")
 year = st.selectbox(t(Text("报送年份", "Year of the round")), years, key="round_year")
 status = data.get(round_status, year, dt.date.today())  # late: as of today
 round_ = status.round
 
 counts = status.counts
-for column, (name, label) in zip(
-    st.columns(4),
-    [
-        ("loaded", STATUSES["loaded"]),
-        ("refused", STATUSES["refused"]),
-        ("missing", STATUSES["missing"]),
-        ("late", FILTERS["late"]),
-    ],
-    strict=True,
-):
+for column, (name, label) in zip(st.columns(4), HEADINGS.items(), strict=True):
     column.metric(t(label), f"{counts[name]} / {len(status.pilots)}" if name == "loaded" else counts[name])
 due = round_.due.isoformat() if round_.due else t(Text("未设", "none set"))
 if status.opened:
@@ -187,8 +181,7 @@ show.table(
 )
 
 chase = round_tables.chase_list(status, lang)
-left, right = st.columns([3, 1])
-left.markdown(
+st.markdown(
     t(
         Text(
             "**待催报名单**：{n} 个试点尚未导入（名称、省份、状态），可用于邮件合并。",
@@ -196,7 +189,7 @@ left.markdown(
         )
     ).format(n=len(chase))
 )
-show.download_menu(chase, f"round-{year}-to-chase", key="round_chase", into=right)
+show.download_menu(chase, f"round-{year}-to-chase", key="round_chase")
 
 if not status.unattributed.empty:
     with st.expander(

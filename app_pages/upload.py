@@ -201,7 +201,9 @@ def _batch(outcomes: list[batch.Outcome], done: bool) -> None:
         )
     st.markdown(
         t(Text("**{n} 个文件**：{a} 个通过检查，{b} 个被拒绝。", "**{n} files**: {a} passed, {b} refused.")).format(
-            n=len(outcomes), a=ready + statuses.count("loaded"), b=statuses.count("refused")
+            n=len(outcomes),
+            a=ready + statuses.count("loaded") + statuses.count("unchanged"),
+            b=statuses.count("refused"),
         )
     )
     table = round_tables.batch_table(outcomes, show.city_names(lang), lang)

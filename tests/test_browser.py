@@ -24,6 +24,7 @@ PAGES = [
     ("compare", "城市对比", "Compare", CHART),
     ("map", "分布图", "Map", CHART),
     ("completeness", "报送完整性", "Data completeness", CHART),
+    ("round", "年度报送", "Collection round", '[data-testid="stDataFrame"]'),
     ("deck", "演示文稿", "Deck", '[data-testid="stButton"]'),
     ("upload", "数据上传", "Upload", '[data-testid="stFileUploader"]'),
     ("admin", "账户与备份", "Accounts and backups", '[data-testid="stExpander"]'),
@@ -190,3 +191,35 @@ def test_roles_in_the_browser_and_two_officers_at_once(browser, db):
         viewer.get_by_text("Headline figures, 2026").wait_for(timeout=30_000)
         viewer.close()
         editor.close()
+
+
+def test_an_officer_drops_a_round_s_forms_at_once_loads_them_and_sees_the_tracker_change(
+    browser, tmp_path, sample_file
+):
+    from test_rounds import YEAR, filled, sample_forms
+
+    from metrics.store.database import open_database
+
+    path = copy_sample(sample_file, tmp_path / "round.duckdb")
+    database = open_database(path)
+    made = sample_forms(database, "zh")[:3]
+    database.close()
+    files = []
+    for k, form in enumerate(made):
+        (tmp_path / form.file_name).write_bytes(filled(form.content, {"activities": -1} if k == 1 else None, seed=k))
+        files.append(str(tmp_path / form.file_name))
+    with streamlit_server(path) as url:
+        page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+        page.goto(f"{url}/upload?lang=en")
+        _wait_until_drawn(page, '[data-testid="stFileUploader"]')
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(files)
+        page.get_by_text("3 files").wait_for(timeout=30_000)
+        assert "2 passed, 1 refused" in page.locator('[data-testid="stMarkdown"]').all_inner_texts().__str__()
+        page.get_by_role("button", name="Load the 2 files that passed").click()
+        page.get_by_text("Loaded 2 files").wait_for(timeout=30_000)
+        page.goto(f"{url}/round?lang=en&year={YEAR}")
+        _wait_until_drawn(page, '[data-testid="stDataFrame"]')
+        metrics = page.locator('[data-testid="stMetric"]').all_inner_texts()
+        assert any("Loaded" in m and "2 / 65" in m for m in metrics), metrics
+        assert any("Refused" in m and "1" in m for m in metrics), metrics
+        page.close()

@@ -28,14 +28,17 @@ YEAR = SAMPLE_END_YEAR + 1  # the round after the sample's last year
 
 
 def filled(form: bytes, values: dict[str, object] | None = None, seed: int = 0) -> bytes:
-    """A form filled in as a pilot would: each value cell typed in (plausible numbers, or `values` by key)."""
+    """A form filled in as a pilot would: each value cell typed in (`values` by key, else a little above last
+    year's figure beside it, else a plausible small number)."""
     book = openpyxl.load_workbook(io.BytesIO(form))
     ws = book.worksheets[0]
     headers = [c.value for c in ws[2]]
     for column, header in enumerate(headers, start=1):
-        key = next((i.key for i in registry.BASE_INDICATORS if header in (i.header_zh, i.header_en)), None)
-        if key is not None:
-            ws.cell(3, column).value = (values or {}).get(key, 50 + seed + column)
+        ind = next((i for i in registry.BASE_INDICATORS if header in (i.header_zh, i.header_en)), None)
+        if ind is not None:
+            last = ws.cell(3, column + 1).value
+            guess = round(float(last) * 1.08, ind.decimals) + seed % 3 if last is not None else 5 + seed % 7
+            ws.cell(3, column).value = (values or {}).get(ind.key, guess)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -256,6 +259,7 @@ def test_forms_out_filled_in_back_in_one_command_and_the_tracker(sample_path, tm
     assert imported.returncode == 1, imported.stderr  # one was refused; the others still loaded
     result = json.loads(imported.stdout)
     assert (result["loaded"], result["refused"], len(result["files"])) == (62, 1, 63)
+    assert "62 loaded, 0 unchanged, 1 refused" not in imported.stdout  # --json prints only the JSON
     refused = next(f for f in result["files"] if not f["ok"])
     assert refused["city_code"] == written[0].name.split("_")[0] and refused["errors"][0]["row"] == 3
     status = run_cli("round", "status", str(YEAR), "--json", "--db", str(sample_path))
@@ -274,7 +278,7 @@ def test_forms_out_filled_in_back_in_one_command_and_the_tracker(sample_path, tm
     archive.write_bytes(_zip({written[0].name: fixed, written[1].name: (back / written[1].name).read_bytes()}))
     again = run_cli("import", str(archive), "--db", str(sample_path))
     assert again.returncode == 0, again.stderr
-    assert "2 files: 2 loaded, 0 refused." in again.stdout
+    assert "2 files: 1 loaded, 1 unchanged, 0 refused." in again.stdout
     counts = json.loads(run_cli("round", "status", str(YEAR), "--json", "--db", str(sample_path)).stdout)["counts"]
     assert counts == {"loaded": 63, "refused": 0, "missing": 2, "late": 2}
 
@@ -305,7 +309,7 @@ def test_several_files_dropped_on_the_upload_page_load_at_once_and_the_tracker_c
     files = [(f.file_name, filled(f.content, seed=k), "application/octet-stream") for k, f in enumerate(made[:4])]
     files[2] = (files[2][0], filled(made[2].content, {"activities": -1}), files[2][2])
     at = open_app("round", lang="en", year=str(YEAR))
-    assert metric_values(at)["loaded"] == f"0 / {len(made)}"
+    assert metric_values(at)["Loaded"] == f"0 / {len(made)}"
     at.switch_page("app_pages/upload.py").run()
     at.get("file_uploader")[0].set_value(files).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -317,7 +321,7 @@ def test_several_files_dropped_on_the_upload_page_load_at_once_and_the_tracker_c
     assert list(table_with(at, "Problems")["Status"]) == ["loaded", "loaded", "refused", "loaded"]
     at.switch_page("app_pages/round.py").run()
     counts = metric_values(at)
-    assert (counts["loaded"], counts["refused"]) == (f"3 / {len(made)}", "1")
+    assert (counts["Loaded"], counts["Refused"]) == (f"3 / {len(made)}", "1")
     tracker = table_with(at, "Notes")
     refused = tracker[tracker["Status"].str.startswith("refused")]
     assert list(refused["File"]) == [made[2].file_name] and "negative" in refused["Notes"].iloc[0]
@@ -354,3 +358,33 @@ def test_forms_zip_holds_one_named_form_per_pilot(db):
     archive = zipfile.ZipFile(io.BytesIO(forms.forms_zip(made)))
     assert archive.namelist() == [f.file_name for f in made]
     assert all(Path(n).suffix == ".xlsx" and n.endswith(f"_{YEAR}.xlsx") for n in archive.namelist())
+
+
+def test_the_deck_and_the_completeness_page_show_the_open_round(app_db):
+    from pptx import Presentation
+
+    from metrics.present import deck
+
+    database = open_database(app_db)
+    forms.open_round(database, Round(YEAR, ("activities",), dt.date(YEAR, 1, 31)), EDITOR)
+    _load(database, f"城市,年份,对接活动（场）\n武汉市,{YEAR},12\n", f"420100_{YEAR}.csv")
+    with database.snapshot() as cur:
+        slides = Presentation(io.BytesIO(deck.build(cur, deck.standard_specs(cur), "en", dt.date(YEAR, 2, 1)))).slides
+    database.close()
+    texts = ["\n".join(s.text_frame.text for s in slide.shapes if s.has_text_frame) for slide in slides]
+    (shown,) = [t for t in texts if f"Collecting the {YEAR} figures" in t]
+    assert "1 loaded" in shown and "64 late" in shown and "(* late)" in shown
+    at = open_app("completeness", lang="en")
+    summary = f"The {YEAR} round: 1 of 65 pilots loaded, 0 refused, 64 not received, 64 late."
+    assert any(summary in i.value for i in at.info)
+
+
+def test_a_file_that_would_change_nothing_is_not_loaded_again(db):
+    form = sample_forms(db)[0]
+    content = filled(form.content)
+    (first,) = batch.load_passed(db, batch.check_files(db, [(form.file_name, content)]), EDITOR)
+    assert first.status == "loaded"
+    (again,) = batch.check_files(db, [(form.file_name, content)])
+    assert again.status == "unchanged"
+    batch.load_passed(db, [again], EDITOR)
+    assert again.upload_id is None

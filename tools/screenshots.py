@@ -29,7 +29,8 @@ from ui.nav import PAGES  # noqa: E402
 
 # What shows that each page has drawn (a chart where it has one).
 DRAWN = {"deck": '[data-testid="stButton"]', "upload": '[data-testid="stFileUploader"]',
-         "admin": '[data-testid="stExpander"]', "about": '[data-testid="stTable"]'}  # fmt: skip
+         "admin": '[data-testid="stExpander"]', "about": '[data-testid="stTable"]',
+         "round": '[data-testid="stDataFrame"]'}  # fmt: skip
 # The README's images: (page, language) -> file in docs/screenshots/.
 README = {("overview", "zh"): "overview-zh.png", ("city", "en"): "city-en.png", ("compare", "zh"): "compare-zh.png",
           ("map", "en"): "map-en.png", ("completeness", "zh"): "completeness-zh.png",

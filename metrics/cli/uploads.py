@@ -48,8 +48,10 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
 def run_import(args: argparse.Namespace, lang: str) -> int:
     """import: check each file and load it whole, or refuse it whole (exit 1 if any was refused) saying where and
     why; a refused yearly-figures file is recorded for the collection round's tracker."""
-    files = [(Path(f).name, read_in(Path(f), MAX_ARCHIVE_BYTES if f.lower().endswith(".zip") else MAX_FILE_BYTES))
-             for f in args.files]  # fmt: skip
+    files = [
+        (Path(f).name, read_in(Path(f), MAX_ARCHIVE_BYTES if f.lower().endswith(".zip") else MAX_FILE_BYTES))
+        for f in args.files
+    ]
     database = open_database(args.db)
     if len(files) == 1 and not is_archive(files[0][1]):
         return _import_one(args, lang, database, *files[0])
@@ -61,16 +63,27 @@ def run_import(args: argparse.Namespace, lang: str) -> int:
     results = [_result(o.prepared, o.upload_id, args.dry_run, lang, o.refusal) for o in outcomes]
     refused = sum(not r["ok"] for r in results)
     if args.json:
-        print_json({"ok": not refused, "loaded": sum(r["upload_id"] is not None for r in results),
-                    "refused": refused, "dry_run": args.dry_run, "files": results})  # fmt: skip
-        return EXIT_REFUSED if refused else EXIT_OK
-    for outcome, result in zip(outcomes, results, strict=True):
-        print(
-            f"== {result['file']}" + (f" ({result['city_code']} {result['year'] or ''})" if result["city_code"] else "")
+        print_json(
+            {
+                "ok": not refused,
+                "loaded": sum(r["upload_id"] is not None for r in results),
+                "refused": refused,
+                "dry_run": args.dry_run,
+                "files": results,
+            }
         )
-        _print_report(outcome.prepared, result, args.dry_run, lang)
-    print(Text("共 {n} 个文件：导入 {a} 个，拒绝 {b} 个。", "{n} files: {a} loaded, {b} refused.").format(
-        n=len(results), a=sum(r["upload_id"] is not None for r in results), b=refused)(lang))  # fmt: skip
+        return EXIT_REFUSED if refused else EXIT_OK
+    for result in results:  # a line per file; each file's every issue is in --json, or in an import of it alone
+        print(_batch_line(result, lang))
+        for issue in result["errors"]:
+            print(f"    {_issue_line(issue, lang)}")
+    summary = Text(
+        "共 {n} 个文件：导入 {a} 个，无改动 {u} 个，拒绝 {b} 个。", "{n} files: {a} loaded, {u} unchanged, {b} refused."
+    )
+    unchanged = sum(o.status == "unchanged" for o in outcomes)
+    print(
+        summary.format(n=len(results), a=sum(r["upload_id"] is not None for r in results), u=unchanged, b=refused)(lang)
+    )
     return EXIT_REFUSED if refused else EXIT_OK
 
 
@@ -93,8 +106,9 @@ def _import_one(args: argparse.Namespace, lang: str, database: Database, name: s
     return EXIT_OK if prepared.report.ok else EXIT_REFUSED
 
 
-def _result(prepared: uploads.Prepared, upload_id: int | None, dry_run: bool, lang: str,
-            refusal: Text | None = None) -> dict[str, object]:  # fmt: skip
+def _result(
+    prepared: uploads.Prepared, upload_id: int | None, dry_run: bool, lang: str, refusal: Text | None = None
+) -> dict[str, object]:
     """One file's outcome as `import --json` prints it."""
     report = prepared.report
     ok = report.ok and refusal is None
@@ -119,17 +133,47 @@ def _result(prepared: uploads.Prepared, upload_id: int | None, dry_run: bool, la
     }
 
 
+def _batch_line(result: dict, lang: str) -> str:
+    """One file of several: its name, its pilot, and what became of it."""
+    pilot = f" ({result['city_code']})" if result["city_code"] else ""
+    if not result["ok"]:
+        return Text("拒绝  {f}{p}：{n} 个错误", "REFUSED  {f}{p}: {n} errors").format(
+            f=result["file"], p=pilot, n=len(result["errors"])
+        )(lang)
+    done = (
+        Text("通过（试运行，未写入）", "passed (dry run, not written)")
+        if result["dry_run"]
+        else Text("无改动，未再导入", "changes nothing, not loaded again")
+        if result["upload_id"] is None
+        else Text("已导入，上传编号 {i}", "loaded as upload {i}").format(i=result["upload_id"])
+    )
+    warned = (
+        Text("，{n} 条提醒", ", {n} warnings").format(n=len(result["warnings"])) if result["warnings"] else Text("", "")
+    )
+    return Text(
+        "成功  {f}{p}：{d}（新增 {a}，修改 {b}，未变 {c}）{w}",
+        "OK  {f}{p}: {d} ({a} new, {b} changed, {c} unchanged){w}",
+    ).format(
+        f=result["file"], p=pilot, d=done, a=result["inserted"], b=result["updated"], c=result["unchanged"], w=warned
+    )(lang)
+
+
+def _issue_line(issue: dict, lang: str) -> str:
+    """An issue as the CLI prints it: LEVEL sheet row [column]: message."""
+    where = Text("第 {r} 行", "row {r}").format(r=issue["row"])(lang) if issue["row"] else ""
+    if issue["sheet"]:
+        where = Text("工作表“{s}”{w}", "sheet '{s}' {w}").format(s=issue["sheet"], w=where)(lang).strip()
+    column = f" [{issue['column']}]" if issue["column"] else ""
+    place = f" {where}{column}" if where or column else ""
+    return f"{str(issue['level']).upper()}{place}: {issue['message']}"
+
+
 def _print_report(prepared: uploads.Prepared, result: dict, dry_run: bool, lang: str) -> None:
     """A file's notes and issues on stderr, what it did on stdout."""
     for note in result["read"]:
         print(note, file=sys.stderr)
     for issue in [*result["errors"], *result["warnings"]]:
-        where = Text("第 {r} 行", "row {r}").format(r=issue["row"])(lang) if issue["row"] else ""
-        if issue["sheet"]:
-            where = Text("工作表“{s}”{w}", "sheet '{s}' {w}").format(s=issue["sheet"], w=where)(lang).strip()
-        column = f" [{issue['column']}]" if issue["column"] else ""
-        place = f" {where}{column}" if where or column else ""
-        print(f"{str(issue['level']).upper()}{place}: {issue['message']}", file=sys.stderr)
+        print(_issue_line(issue, lang), file=sys.stderr)
     if not result["ok"]:
         print(Text("文件被拒绝，未写入任何数据。", "The file was refused; nothing was written.")(lang), file=sys.stderr)
         return
@@ -180,6 +224,9 @@ def run_undo(args: argparse.Namespace, lang: str) -> int:
     if args.json:
         print_json({"ok": True, "upload_id": args.upload_id, "cells_restored": restored})
     else:
-        print(Text("已撤销上传 {i}，恢复了 {n} 个单元格。", "Undid upload {i}; {n} cells restored.").format(
-            i=args.upload_id, n=restored)(lang))  # fmt: skip
+        print(
+            Text("已撤销上传 {i}，恢复了 {n} 个单元格。", "Undid upload {i}; {n} cells restored.").format(
+                i=args.upload_id, n=restored
+            )(lang)
+        )
     return EXIT_OK

@@ -35,12 +35,16 @@ class Outcome:
 
     @property
     def status(self) -> str:
-        """'loaded', 'ready' (passed, not loaded yet), 'stale', or 'refused'."""
+        """'loaded', 'ready' (passed, not loaded yet), 'unchanged' (passed, and would change nothing), 'stale', or
+        'refused'."""
         if self.upload_id is not None:
             return "loaded"
         if self.stale:
             return "stale"
-        return "ready" if self.prepared.report.ok and self.refusal is None else "refused"
+        if not self.prepared.report.ok or self.refusal is not None:
+            return "refused"
+        changes = any(n for name, n in self.prepared.counts.items() if name != "unchanged")
+        return "ready" if changes else "unchanged"
 
 
 TOO_MANY = Text(

@@ -25,11 +25,13 @@ from pptx.util import Emu, Inches, Pt
 
 from ..analysis import standing
 from ..analysis.highlights import highlights
+from ..analysis.round_status import round_status
 from ..domain import registry
 from ..domain.formatting import format_change, format_number
 from ..domain.i18n import Text
 from ..domain.programme import SAMPLE_NOTICE, SOURCE, Scope
 from ..store.meta import is_sample
+from ..store.rounds import round_years
 from ..store.series import year_span
 from ..store.transactions import Cursor
 from .specs import ChartData, ChartSpec, resolve
@@ -58,6 +60,14 @@ COLUMNS = (
     Text("报送试点", "Pilots reporting"),
 )
 SHARE_REPORTING = Text("报送率（%）", "Share reporting (%)")
+ROUND_TITLE = Text("{y} 年数据报送进度", "Collecting the {y} figures")
+ROUND_COUNTS = Text(
+    "{n} 个试点：已导入 {a}，被拒绝待改正 {b}，未收到 {c}{late}",
+    "{n} pilots: {a} loaded, {b} refused (to be corrected), {c} not received{late}",
+)
+ROUND_LATE = Text("；截止 {d}，逾期 {n} 个", "; due {d}, {n} late")
+ROUND_TODO = Text("尚未导入：{names}", "Not loaded yet: {names}")
+ROUND_NAMED = 24  # pilots named on the slide; beyond that, how many more
 
 
 def standard_specs(
@@ -108,6 +118,8 @@ def build(cur: Cursor, specs: Sequence[ChartSpec], lang: str, today: date | None
         events = [f"{m.year} {m.label}" for m in data.marks]
         _notes(slide, [NOTES_FIGURES(lang), *data.notes, *related, *([EVENTS(lang), *events] if events else [])])
     _headline_slide(prs, cur, lang, last, source, scope)
+    if round_years(cur):  # the latest collection round, while one is open
+        _round_slide(prs, cur, lang, round_years(cur)[0], today, source)
     _number_slides(prs)
     out = io.BytesIO()
     prs.save(out)
@@ -224,6 +236,26 @@ def _headline_slide(prs, cur: Cursor, lang: str, year: int, source: str, scope: 
     for col in range(1, cols):
         table.columns[col].width = Emu(int((WIDTH - 2 * MARGIN - Inches(4.6)) / (cols - 1)))
     _notes(slide, [f"{r[0]}: {r[1]}" for r in ([c.text_frame.text for c in row.cells] for row in table.rows)][1:])
+
+
+def _round_slide(prs, cur: Cursor, lang: str, year: int, today: date, source: str) -> None:
+    status = round_status(cur, year, today)
+    counts = status.counts
+    late = ROUND_LATE.format(d=status.round.due.isoformat(), n=counts["late"]) if status.round.due else Text("", "")
+    todo = status.pilots[status.pilots["status"] != "loaded"]
+    names = [f"{n}{'*' if is_late else ''}" for n, is_late in zip(todo[f"name_{lang}"], todo["late"], strict=True)]
+    shown = ("、" if lang == "zh" else ", ").join(names[:ROUND_NAMED])
+    if len(names) > ROUND_NAMED:
+        shown += Text("等 {n} 个", " and {n} more").format(n=len(names) - ROUND_NAMED)(lang)
+    lines = [ROUND_COUNTS.format(n=len(status.pilots), a=counts["loaded"], b=counts["refused"], c=counts["missing"],
+                                 late=late)(lang)]  # fmt: skip
+    if names:
+        lines.append(
+            ROUND_TODO.format(names=shown)(lang) + (Text("（* 逾期）", " (* late)")(lang) if counts["late"] else "")
+        )
+    slide = _slide(prs, ROUND_TITLE.format(y=year)(lang), source)
+    _bullets(slide, lines)
+    _notes(slide, lines)
 
 
 def _cell(cell, text: str, *, bold=False, align=PP_ALIGN.RIGHT) -> None:

@@ -11,6 +11,7 @@ from ..ingest.report import Issue
 
 BATCH_STATUSES = {
     "ready": Text("可导入", "ready to load"),
+    "unchanged": Text("无改动（不导入）", "changes nothing (not loaded)"),
     "loaded": Text("已导入", "loaded"),
     "refused": Text("被拒绝", "refused"),
     "stale": Text("需重新核对", "checked again: review"),
@@ -18,10 +19,10 @@ BATCH_STATUSES = {
 SHOWN_ISSUES = 3  # per file in a table cell; the file's own table lists them all
 
 
-def issue_text(issue: Issue, lang: str) -> str:
-    """One issue in a line: where, then what."""
+def issue_text(issue: Issue, lang: str, sheet: bool = True) -> str:
+    """One issue in a line: where (the sheet too, unless `sheet` is False), then what."""
     where = []
-    if issue.sheet:
+    if issue.sheet and sheet:
         where.append(Text("工作表“{s}”", "sheet '{s}'").format(s=issue.sheet)(lang))
     if issue.row:
         where.append(Text("第 {r} 行", "row {r}").format(r=issue.row)(lang))
@@ -31,7 +32,7 @@ def issue_text(issue: Issue, lang: str) -> str:
 
 
 def _issues(issues: list[Issue], lang: str) -> str:
-    shown = [issue_text(i, lang) for i in issues[:SHOWN_ISSUES]]
+    shown = [issue_text(i, lang, sheet=False) for i in issues[:SHOWN_ISSUES]]
     if len(issues) > SHOWN_ISSUES:
         shown.append(Text("另有 {n} 项", "and {n} more").format(n=len(issues) - SHOWN_ISSUES)(lang))
     return "；".join(shown) if lang == "zh" else "; ".join(shown)
@@ -56,17 +57,17 @@ def tracker_table(status: RoundStatus, lang: str) -> pd.DataFrame:
             Text("状态", "Status")(lang): [
                 status_label(s, late, lang) for s, late in zip(p["status"], p["late"], strict=True)
             ],
-            Text("上传", "Upload")(lang): [None if pd.isna(u) else int(u) for u in p["upload_id"]],
+            Text("上传", "Upload")(lang): ["" if pd.isna(u) else str(int(u)) for u in p["upload_id"]],
             Text("导入时间", "Loaded at")(lang): [
-                None if pd.isna(t) else pd.Timestamp(t).strftime("%Y-%m-%d %H:%M") for t in p["loaded_at"]
+                "" if pd.isna(t) else pd.Timestamp(t).strftime("%Y-%m-%d %H:%M") for t in p["loaded_at"]
             ],
-            Text("上传人", "By")(lang): p["loaded_by"],
-            Text("文件", "File")(lang): p["file_name"],
+            Text("上传人", "By")(lang): p["loaded_by"].fillna(""),
+            Text("文件", "File")(lang): p["file_name"].fillna(""),
             Text("说明", "Notes")(lang): [
                 _issues(r or w, lang) for r, w in zip(p["reasons"], p["warnings"], strict=True)
             ],
         }
-    ).astype({Text("上传", "Upload")(lang): "Int64"})
+    )
 
 
 def chase_list(status: RoundStatus, lang: str) -> pd.DataFrame:
@@ -103,11 +104,11 @@ def batch_table(outcomes: list[Outcome], names: dict[str, str], lang: str) -> pd
                 Text("试点", "Pilot")(lang): names.get(code, code) if code else "",
                 Text("年份", "Year")(lang): str(year) if year else "",
                 Text("状态", "Status")(lang): BATCH_STATUSES[o.status](lang),
-                Text("上传", "Upload")(lang): o.upload_id,
+                Text("上传", "Upload")(lang): "" if o.upload_id is None else str(o.upload_id),
                 Text("新增/修改/未变", "New/changed/unchanged")(lang): (
                     f"{counts['inserted']} / {counts['updated']} / {counts['unchanged']}" if counts else ""
                 ),
                 Text("问题", "Problems")(lang): _issues(problems, lang),
             }
         )
-    return pd.DataFrame(rows).astype({Text("上传", "Upload")(lang): "Int64"}) if rows else pd.DataFrame()
+    return pd.DataFrame(rows)
