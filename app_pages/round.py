@@ -16,7 +16,7 @@ from ui import auth, data, show, state
 
 HEADINGS = {"loaded": Text("已导入", "Loaded"), "refused": Text("被拒绝", "Refused"),
             "missing": Text("未收到", "Not received"), "late": Text("逾期", "Late")}  # fmt: skip
-FILTERS = {"all": Text("全部", "All"), **HEADINGS}
+FILTERS = {"all": Text("全部", "All"), **HEADINGS, "warned": Text("导入但有提醒", "Loaded, with warnings")}
 
 v = state.view()
 t, lang = v.t, v.lang
@@ -170,6 +170,8 @@ table = round_tables.tracker_table(status, lang)
 pilots = status.pilots
 if chosen == "late":
     table = table[pilots["late"].to_numpy()]
+elif chosen == "warned":
+    table = table[[bool(w) for w in pilots["warnings"]]]
 elif chosen != "all":
     table = table[(pilots["status"] == chosen).to_numpy()]
 show.table(

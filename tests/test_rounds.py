@@ -1,4 +1,7 @@
-"""The yearly collection round: forms out, files back many at once (and as a zip), the tracker of who sent what."""
+"""The yearly collection round: forms out, files back many at once (and as a zip), the tracker of who sent what.
+
+The tests that take `db` run on DuckDB and PostgreSQL (both_engines).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from test_cli import run_cli
 from test_pages import metric_values, open_app, table_with
 
 from metrics.analysis.round_status import round_status
+from metrics.cli import main
 from metrics.domain import registry
 from metrics.ingest import batch, forms, uploads
 from metrics.ingest.checks import is_reference
@@ -24,6 +28,7 @@ from metrics.store.database import open_database
 from metrics.store.figures import year_values
 from metrics.store.rounds import Round, default_round, get_round
 
+pytestmark = pytest.mark.both_engines
 YEAR = SAMPLE_END_YEAR + 1  # the round after the sample's last year
 
 
@@ -328,18 +333,16 @@ def test_several_files_dropped_on_the_upload_page_load_at_once_and_the_tracker_c
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_the_round_page_opens_a_round_and_offers_the_forms_and_the_chase_list(app_db, lang):
+def test_the_round_page_opens_a_round_and_offers_the_forms_and_the_chase_list(app_db, lang, capsys):
     at = open_app("round", lang=lang, year=str(YEAR))
     at.multiselect(key="round_indicators").set_value(["activities", "agreements"])
     at.checkbox(key="round_no_due").check()
     at.button(key="round_save").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.success, "the round was not saved"
-    database = open_database(app_db)
-    with database.snapshot() as cur:
-        saved = get_round(cur, YEAR)
-    database.close()
-    assert saved is not None and saved.indicators == ("activities", "agreements") and saved.due is None
+    assert main(["round", "status", str(YEAR), "--json"]) == 0  # the app's own database, as the CLI reads it
+    saved = json.loads(capsys.readouterr().out)
+    assert saved["opened"] and saved["indicators"] == ["activities", "agreements"] and saved["due"] is None
     assert any("round_forms_zip" in b.proto.id for b in at.get("download_button"))
     at.session_state["downloads-round_chase"] = True
     at.run()
