@@ -23,6 +23,7 @@ STATUSES = {
     "missing": Text("未收到", "not received"),
 }
 LATE = Text("逾期", "late")
+PILOT_COLUMNS = ("name_zh", "name_en", "province_zh", "province_en")
 PARTLY = Text("{n} 项指标未填：{k}", "{n} indicators left blank: {k}")
 
 
@@ -55,40 +56,39 @@ def round_status(cur: Cursor, year: int, today: dt.date | None = None) -> RoundS
     today = today or dt.date.today()
     opened = get_round(cur, year)
     round_ = opened or default_round(year)
-    reports = round_reports(cur, year, round_.indicators).set_index("city_code")
+    reports = round_reports(cur, year, round_.indicators)
     attempts = attempts_of_year(cur, year)
     cities = list_cities(cur)
-    pilots = cities[cities["designated_year"] <= year].set_index("city_code")
+    pilots = cities[cities["designated_year"] <= year][["city_code", *PILOT_COLUMNS]].merge(reports, on="city_code")
+    refusals: dict[str, list[dict]] = {}  # a pilot's refused files, oldest first
+    loaded_with: dict[int, list[dict]] = {}  # an upload's recorded warnings
+    for attempt in attempts.to_dict("records"):
+        if pd.isna(attempt["upload_id"]):
+            refusals.setdefault(attempt["city_code"], []).append(attempt)
+        else:
+            loaded_with.setdefault(int(attempt["upload_id"]), []).extend(attempt["problems"])
+    late = round_.due is not None and today > round_.due
     rows = []
-    for code, pilot in pilots.iterrows():
-        report = reports.loc[code]
-        mine = attempts[attempts["city_code"] == code]
-        loaded = bool(report["reported"] > 0)
-        upload_id = int(report["upload_id"]) if loaded and pd.notna(report["upload_id"]) else None
-        refused = mine[mine["upload_id"].isna()]
-        if loaded:
-            refused = (
-                refused[refused["checked_at"] > report["created_at"]] if pd.notna(report["created_at"]) else refused
-            )
-        status = "loaded" if loaded else "refused" if len(refused) else "missing"
-        blank = [c for c in round_.indicators if not report[f"has_{c}"]]
-        warnings = _warnings(mine, upload_id, blank)
+    for pilot in pilots.to_dict("records"):
+        loaded = pilot["reported"] > 0
+        upload_id = int(pilot["upload_id"]) if loaded and pd.notna(pilot["upload_id"]) else None
+        refused = refusals.get(pilot["city_code"], [])
+        if loaded and pd.notna(pilot["created_at"]):  # only a refusal since the load still counts
+            refused = [a for a in refused if a["checked_at"] > pilot["created_at"]]
+        status = "loaded" if loaded else "refused" if refused else "missing"
+        blank = [c for c in round_.indicators if not pilot[f"has_{c}"]]
         rows.append(
             {
-                "city_code": code,
-                "name_zh": pilot["name_zh"],
-                "name_en": pilot["name_en"],
-                "province_zh": pilot["province_zh"],
-                "province_en": pilot["province_en"],
+                **{c: pilot[c] for c in ("city_code", *PILOT_COLUMNS)},
                 "status": status,
-                "late": status != "loaded" and round_.due is not None and today > round_.due,
+                "late": status != "loaded" and late,
                 "upload_id": upload_id,
-                "file_name": report["file_name"] if loaded else refused.iloc[-1]["file_name"] if len(refused) else None,
-                "loaded_at": report["created_at"] if loaded else None,
-                "loaded_by": report["created_by"] if loaded else None,
-                "reported": int(report["reported"]),
-                "reasons": [Issue.from_stored(p) for p in refused.iloc[-1]["problems"]] if len(refused) else [],
-                "warnings": warnings,
+                "file_name": pilot["file_name"] if loaded else refused[-1]["file_name"] if refused else None,
+                "loaded_at": pilot["created_at"] if loaded else None,
+                "loaded_by": pilot["created_by"] if loaded else None,
+                "reported": int(pilot["reported"]),
+                "reasons": [Issue.from_stored(p) for p in refused[-1]["problems"]] if refused else [],
+                "warnings": _warnings(loaded_with.get(upload_id, []) if upload_id is not None else None, blank),
             }
         )
     loose = attempts[attempts["city_code"].isna() & attempts["upload_id"].isna()]
@@ -103,13 +103,12 @@ def round_status(cur: Cursor, year: int, today: dt.date | None = None) -> RoundS
     return RoundStatus(round_, opened is not None, today, pd.DataFrame(rows), unattributed)
 
 
-def _warnings(mine: pd.DataFrame, upload_id: int | None, blank: list[str]) -> list[Issue]:
-    """What deserves a look in a loaded pilot's figures: the warnings its file was loaded with (a value ten times
-    last year's, a total that does not add up), and the round's indicators it left blank."""
-    if upload_id is None:
+def _warnings(recorded: list[dict] | None, blank: list[str]) -> list[Issue]:
+    """What deserves a look in a loaded pilot's figures (None: not loaded): the warnings its file was loaded with (a
+    value ten times last year's, a total that does not add up), and the round's indicators it left blank."""
+    if recorded is None:
         return []
-    found = [Issue.from_stored(p) for problems in mine.loc[mine["upload_id"] == upload_id, "problems"]
-             for p in problems]  # fmt: skip
+    found = [Issue.from_stored(p) for p in recorded]
     if blank:
         labels = Text(
             "、".join(registry.get(c).label_zh for c in blank), ", ".join(registry.get(c).label_en for c in blank)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -108,7 +109,7 @@ def _import_one(args: argparse.Namespace, lang: str, database: Database, name: s
 
 def _result(
     prepared: uploads.Prepared, upload_id: int | None, dry_run: bool, lang: str, refusal: Text | None = None
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """One file's outcome as `import --json` prints it."""
     report = prepared.report
     ok = report.ok and refusal is None

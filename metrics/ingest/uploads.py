@@ -54,9 +54,10 @@ class Prepared:
         """(city code, year) the file is about, when its rows name one pilot and one year (else from a form's name,
         `<city_code>_<year>…`); None for what it does not tell."""
         rows = self.report.rows
-        per_city = rows is not None and len(rows) and {"city_code", "year"} <= set(rows.columns)
-        codes = set(rows["city_code"].dropna()) if per_city else set()
-        years = set(rows["year"].dropna()) if per_city else set()
+        codes: set = set()
+        years: set = set()
+        if rows is not None and {"city_code", "year"} <= set(rows.columns):
+            codes, years = set(rows["city_code"].dropna()), set(rows["year"].dropna())
         named = _FORM_NAME.match(Path(self.file_name).name)
         code = next(iter(codes)) if len(codes) == 1 else named.group(1) if named and not codes else None
         year = next(iter(years)) if len(years) == 1 else int(named.group(2)) if named and not years else None

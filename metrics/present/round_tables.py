@@ -43,6 +43,18 @@ def status_label(status: str, late: bool, lang: str) -> str:
     return STATUSES[status](lang) + (f"（{LATE(lang)}）" if lang == "zh" else f" ({LATE(lang)})") * bool(late)
 
 
+def _pilot_columns(pilots: pd.DataFrame, lang: str) -> dict[str, object]:
+    """Who each pilot is and where it stands: code, name, province, status."""
+    return {
+        Text("代码", "Code")(lang): pilots["city_code"],
+        Text("试点", "Pilot")(lang): pilots[f"name_{lang}"],
+        Text("省份", "Province")(lang): pilots[f"province_{lang}"],
+        Text("状态", "Status")(lang): [
+            status_label(s, late, lang) for s, late in zip(pilots["status"], pilots["late"], strict=True)
+        ],
+    }
+
+
 def tracker_table(status: RoundStatus, lang: str) -> pd.DataFrame:
     """Every pilot of the round: status, the upload that loaded it (when, by whom), and why it was refused or what
     deserves a look."""
@@ -51,12 +63,7 @@ def tracker_table(status: RoundStatus, lang: str) -> pd.DataFrame:
         return pd.DataFrame()
     return pd.DataFrame(
         {
-            Text("代码", "Code")(lang): p["city_code"],
-            Text("试点", "Pilot")(lang): p[f"name_{lang}"],
-            Text("省份", "Province")(lang): p[f"province_{lang}"],
-            Text("状态", "Status")(lang): [
-                status_label(s, late, lang) for s, late in zip(p["status"], p["late"], strict=True)
-            ],
+            **_pilot_columns(p, lang),
             Text("上传", "Upload")(lang): ["" if pd.isna(u) else str(int(u)) for u in p["upload_id"]],
             Text("导入时间", "Loaded at")(lang): [
                 "" if pd.isna(t) else pd.Timestamp(t).strftime("%Y-%m-%d %H:%M") for t in p["loaded_at"]
@@ -78,12 +85,7 @@ def chase_list(status: RoundStatus, lang: str) -> pd.DataFrame:
     todo = p[p["status"] != "loaded"]
     return pd.DataFrame(
         {
-            Text("代码", "Code")(lang): todo["city_code"],
-            Text("试点", "Pilot")(lang): todo[f"name_{lang}"],
-            Text("省份", "Province")(lang): todo[f"province_{lang}"],
-            Text("状态", "Status")(lang): [
-                status_label(s, late, lang) for s, late in zip(todo["status"], todo["late"], strict=True)
-            ],
+            **_pilot_columns(todo, lang),
             Text("原因", "Why")(lang): [_issues(r, lang) for r in todo["reasons"]],
         }
     )
