@@ -17,7 +17,7 @@ from ..domain.programme import MIN_YEAR, max_year
 from ..ingest.forms import open_round, write_forms
 from ..store.database import open_database
 from ..store.rounds import Round, default_round, get_round
-from .common import EXIT_OK, Parser, UsageError, actor, known, print_json, reading_database, write_out
+from .common import EXIT_OK, Parser, UsageError, actor, checked_cities, known, print_json, reading_database, write_out
 
 
 def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -30,6 +30,8 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     forms.add_argument("--indicator", action="extend", nargs="+", metavar="KEY",
                        help="the indicators the forms ask for (default: the round's, else all)")  # fmt: skip
     forms.add_argument("--due", type=_date, metavar="YYYY-MM-DD", help="the date the forms are due back")
+    forms.add_argument("--city", action="extend", nargs="+", metavar="CODE", help="only these pilots' forms")
+    forms.add_argument("--filled", action="store_true", help="with the loaded figures in (sent back for corrections)")
     forms.add_argument("--by", default=None, help="who opens the round (default: $USER)")
     forms.set_defaults(run=run_forms)
     status = steps.add_parser("status", parents=[common], help="every pilot's status in a year's round")
@@ -65,9 +67,11 @@ def run_forms(args: argparse.Namespace, lang: str) -> int:
             before = get_round(cur, year) or default_round(year)
         chosen = tuple(i.key for i in registry.BASE_INDICATORS if i.key in set(args.indicator or before.indicators))
         round_ = Round(year, chosen, args.due if args.due is not None else before.due)
+        with database.snapshot() as cur:
+            codes = checked_cities(cur, args.city) or None
         open_round(database, round_, actor(args))
         with database.snapshot() as cur:
-            forms = write_forms(cur, round_, lang)
+            forms = write_forms(cur, round_, lang, codes=codes, prefilled=args.filled)
     args.out.mkdir(parents=True, exist_ok=True)
     for form in forms:
         write_out(args.out / form.file_name, form.content)
