@@ -60,7 +60,8 @@ PROVIDER = Text(
 )
 with (
     st.expander(t(Text("添加账户", "Add an account")), expanded=users.empty),
-    st.form("add_account", clear_on_submit=True),
+    # a new form after each account added, so a failed add keeps what was typed and a done one starts empty
+    st.form(f"add_account_{st.session_state.setdefault('admin_added', 0)}"),
 ):
     name = st.text_input(t(Text("账户名（或电子邮件）", "Account name (or e-mail)")), max_chars=64)
     first_admin = 2 if users.empty else 0  # the first account must be an admin
@@ -72,8 +73,18 @@ with (
         if not provider and password != again:
             st.error(t(Text("两次输入的密码不一致。", "The two passwords differ.")))
         else:
-            _attempt(accounts.add_user, name, role, None if provider else password,
-                         done=Text("已添加账户 {n}。", "Added the account {n}.").format(n=name.strip()))  # fmt: skip
+            try:
+                accounts.add_user(database, name, role, None if provider else password, who)
+            except Refused as exc:
+                st.error(show.escaped(exc.text(lang)))
+            else:
+                st.session_state["admin_added"] += 1
+                done = Text("已添加账户 {n}。", "Added the account {n}.").format(n=name.strip())
+                if users.empty and not provider and auth.sign_in_as(name, password):  # the first admin: signed in
+                    done = Text("已添加账户 {n}，并已以该账户登录；从现在起所有人都需登录。",
+                                "Added the account {n}, and signed you in as it; everyone signs in from now on."
+                                ).format(n=name.strip())  # fmt: skip
+                _done(done)
 
 if not users.empty:
     with st.expander(t(Text("修改或删除账户", "Change or remove an account"))):
@@ -107,7 +118,10 @@ st.caption(
                 "每 {h} 小时自动备份一次，保留最近 {k} 份；", "one is taken every {h} hours and the newest {k} kept; "
             ).format(h=f"{HOURS:g}", k=KEEP)
             if HOURS > 0
-            else Text("未设置自动备份（PILOT_BACKUP_HOURS）；", "no scheduled backups (set PILOT_BACKUP_HOURS); "),
+            else Text(
+                "未设置定时备份（由服务器管理员在部署时开启）；",
+                "no scheduled backups (the server's administrator turns them on when deploying); ",
+            ),
         )
     )
 )

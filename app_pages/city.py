@@ -19,7 +19,8 @@ codes = cities["city_code"].tolist()
 names = show.city_names(lang)
 leader = data.get(standing.ranks, "agreements", last, v.scope)["city_code"]  # open on the busiest pilot
 state.bind_choice("city", leader.iloc[0] if len(leader) else codes[0], codes)
-code = st.selectbox(t(Text("城市或园区", "City or park")), codes, format_func=names.__getitem__, key="city") or codes[0]
+shown = show.picker_names(lang)
+code = st.selectbox(t(Text("城市或园区", "City or park")), codes, format_func=shown.get, key="city") or codes[0]
 city = cities.set_index("city_code").loc[code]
 
 st.title(show.escaped(names[code]))
@@ -42,6 +43,8 @@ st.subheader(
     t(Text("各指标走势（对比同批次试点中位数）", "Every indicator over time, against the median of its batch"))
 )
 columns = st.columns(2)
-for i, ind in enumerate(registry.BASE_INDICATORS):
+charts = [ChartSpec("city", ind.key, v.years, cities=(code,), events=v.events) for ind in registry.BASE_INDICATORS]
+for i, spec in enumerate(charts):
     with columns[i % 2]:
-        show.chart(ChartSpec("city", ind.key, v.years, cities=(code,), events=v.events), lang, key=f"city-{ind.key}")
+        show.chart(spec, lang, key=f"city-{spec.indicator}", events_note=False)
+show.events_caption(charts[0], lang)  # the same events on every chart: said once

@@ -37,4 +37,4 @@ st.subheader(t(Text("主要指标趋势", "Trends of the core indicators")))
 columns = st.columns(2)
 for i, key in enumerate(registry.CORE_KEYS):
     with columns[i % 2]:
-        show.chart(ChartSpec("trend", key, v.years, v.scope, events=v.events), lang)
+        show.chart(ChartSpec("trend", key, v.years, v.scope, events=v.events), lang, events_note=False)

@@ -12,7 +12,7 @@ from metrics.ingest import batch, templates, uploads
 from metrics.ingest.reader import is_archive
 from metrics.present import exports, round_tables, upload_tables
 from metrics.store.series import year_span
-from metrics.store.uploads import undoable_uploads
+from metrics.store.uploads import undoable_uploads, upload_history
 from ui import auth, data, show, state
 
 PREVIEW_CELLS = 2000
@@ -84,6 +84,17 @@ with st.expander(t(Text("下载空白模板", "Download a blank template")), exp
     )
 
 
+if who.via == "local":  # no accounts: the name recorded with every upload and undo, asked once for the page
+    if "upload_by" not in st.session_state and "_officer_name" in st.session_state:
+        st.session_state["upload_by"] = st.session_state["_officer_name"]  # kept across pages (widget state is not)
+    st.text_input(
+        t(Text("您的姓名（记入上传与撤销记录）", "Your name (recorded with each upload and undo)")),
+        key="upload_by",
+        max_chars=60,
+        on_change=lambda: st.session_state.update(_officer_name=st.session_state["upload_by"]),
+    )
+
+
 def _by() -> Actor | None:
     """Who is writing: the signed-in account, or in local mode the name typed in."""
     now = auth.actor()
@@ -149,7 +160,7 @@ def _single(content: bytes, name: str) -> None:
         st.error(t(refused))
         _record_refusal(prepared)
     if len(issues):
-        show.table(issues, f"problems_{prepared.sha256[:8]}", key="issues")
+        show.table(issues, f"problems_{prepared.sha256[:8]}", key="issues", wrap=True)
     if report.ok and prepared.kind is not None:
         counts, labels = prepared.counts, prepared.kind.count_labels
         st.subheader(t(Text("将要做的改动", "What will change")))
@@ -164,8 +175,6 @@ def _single(content: bytes, name: str) -> None:
             show.table(
                 preview, f"preview_{prepared.sha256[:8]}", key="preview", height=min(420, 38 + 35 * len(preview))
             )
-        if who.via == "local":  # no accounts: ask for a name to record
-            st.text_input(t(Text("上传人", "Uploaded by")), key="upload_by", max_chars=60)
         nothing = not any(n for name, n in counts.items() if name != "unchanged")
         st.button(t(Text("确认导入", "Confirm and load")), type="primary", disabled=nothing, key="upload_confirm",
                   on_click=_confirm, args=(prepared, content))  # fmt: skip
@@ -220,10 +229,8 @@ def _batch(outcomes: list[batch.Outcome], done: bool) -> None:
                 st.warning(show.escaped(outcome.refusal(lang)))
             issues = upload_tables.issues_table(outcome.prepared.report, lang)
             if len(issues):
-                st.dataframe(issues, hide_index=True, width="stretch")
+                st.table(issues, hide_index=True)
     if ready:
-        if who.via == "local":
-            st.text_input(t(Text("上传人", "Uploaded by")), key="upload_by", max_chars=60)
         st.button(
             t(Text("导入通过检查的 {n} 个文件", "Load the {n} files that passed")).format(n=ready),
             type="primary",
@@ -253,16 +260,37 @@ st.subheader(t(Text("上传记录", "Upload history")))
 show.table(data.get(upload_tables.history, lang), "upload_history", key="history")
 undoable = data.get(undoable_uploads)
 if undoable:
+    made = data.get(upload_history).set_index("upload_id")
+
+    def _named(upload_id: int) -> str:
+        """An upload as the undo list names it: its number, file, time and who loaded it."""
+        if upload_id not in made.index:
+            return str(upload_id)
+        u = made.loc[upload_id]
+        return f"{upload_id} · {u['file_name']} · {u['created_at']:%Y-%m-%d %H:%M} · {u['created_by'] or ''}"
+
     left, right = st.columns([2, 1])
-    chosen = left.selectbox(t(Text("撤销上传", "Undo upload")), undoable, key="undo_id")
+    chosen = left.selectbox(t(Text("撤销上传", "Undo upload")), undoable, format_func=_named, key="undo_id")
     right.write("")
-    if right.button(t(Text("撤销", "Undo")), key="undo_button"):
-        try:
-            cells = uploads.undo(database, int(chosen), _by())
-        except Problem as exc:
-            st.error(show.escaped(exc.text(lang)))
-        else:
-            st.session_state["undo_done"] = (int(chosen), cells)
+    if right.button(t(Text("撤销…", "Undo…")), key="undo_button"):
+        st.session_state["undo_pending"] = int(chosen)
+    pending = st.session_state.get("undo_pending")
+    if pending is not None and pending in undoable:
+        st.warning(t(Text("确认撤销上传 {u}？它改动的每个单元格都将恢复原值；撤销会记入上传记录（记录人：{b}）。",
+                          "Undo upload {u}? Every cell it changed goes back to its old value; the undo is recorded "
+                          "in the history (by {b}).")).format(u=_named(pending), b=(_by() or who).name))  # fmt: skip
+        yes, no, _ = st.columns([1, 1, 3])
+        if yes.button(t(Text("确认撤销", "Undo it")), type="primary", key="undo_confirm"):
+            st.session_state.pop("undo_pending")
+            try:
+                cells = uploads.undo(database, pending, _by())
+            except Problem as exc:
+                st.error(show.escaped(exc.text(lang)))
+            else:
+                st.session_state["undo_done"] = (pending, cells)
+                st.rerun()
+        if no.button(t(Text("取消", "Cancel")), key="undo_cancel"):
+            st.session_state.pop("undo_pending")
             st.rerun()
 if "undo_done" in st.session_state:
     upload_id, cells = st.session_state.pop("undo_done")

@@ -244,7 +244,10 @@ def signed_in(name: str | None, password: str = PASSWORD) -> AppTest:
 
 
 def nav_titles(at: AppTest) -> set[str]:
-    return {p["page_name"] for p in at._registered_pages.values()}  # the pages st.navigation offered this run
+    """The pages st.navigation offered this run: its page files (the hidden helpers, such as a page's "needs the
+    editor role" notice, are functions), or on the sign-in screen the sign-in form every address shows."""
+    pages = at._registered_pages.values()
+    return {p["page_name"] for p in pages if p["script_path"]} or {p["page_name"] for p in pages}
 
 
 # (who signs in, pages they get, pages they do not)
@@ -339,12 +342,28 @@ def test_a_new_password_ends_the_sessions_signed_in_with_the_old_one(people):
     assert accounts.current(people, signed_in) is None
 
 
-def test_guessing_a_password_is_cut_short(people, monkeypatch):
+def test_guessing_a_password_is_cut_short_where_it_comes_from_not_for_the_owner(people, monkeypatch):
     monkeypatch.setattr(accounts, "_FAILURES", {})
     for _ in range(accounts.MAX_FAILURES):
-        assert accounts.sign_in(people, "root", "a guess") is None
-    assert accounts.sign_in(people, "root", PASSWORD) is None  # refused for a while, even with the password
-    assert accounts.sign_in(people, "王科员", PASSWORD)  # other people are not affected
+        assert accounts.sign_in(people, "root", "a guess", "10.0.0.9") is None
+    assert accounts.sign_in(people, "ROOT", PASSWORD, "10.0.0.9") is None  # that place is refused, in any case
+    assert accounts.sign_in(people, "root", PASSWORD, "10.0.0.1")  # the owner, elsewhere, still signs in
+    assert accounts.sign_in(people, "王科员", PASSWORD, "10.0.0.9")  # other people are not affected
+    for k in range(accounts.MAX_NAME_FAILURES):  # guessing spread over many places is bounded too
+        accounts.sign_in(people, "root", "a guess", f"10.1.{k}.1")
+    assert accounts.sign_in(people, "root", PASSWORD, "10.0.0.1") is None
+
+
+@pytest.mark.parametrize(
+    ("given", "found"),
+    [("root", "root"), ("Root", "root"), (" ROOT ", "root"), ("Officer@Example.org", "officer@example.org")],
+)
+def test_account_names_are_matched_in_any_case(people, given, found):
+    with pytest.raises(Refused, match="already exists"):
+        accounts.add_user(people, given.upper(), "viewer", PASSWORD, ADMIN)
+    accounts.set_role(people, given, "admin", ADMIN)
+    with people.cursor() as cur:
+        assert accounts.get_user(cur, given.strip())["name"] == found
 
 
 # (what the provider reports, who signs in)
@@ -362,3 +381,40 @@ def test_identity_provider_accounts_only(people, reported, expected):
     actor = accounts.identity_actor(people, *reported)
     assert (actor.name, actor.role) == expected if expected else actor is None
     assert accounts.identity_actor(people, "has.password@example.org", True) is None  # needs its password
+
+
+TOKEN_CASES = [  # (what happens after the token was made, whether it still signs in)
+    ("nothing", True),
+    ("an hour later than it lasts", False),
+    ("its name changed", False),
+    ("its signature changed", False),
+    ("the password changed", False),
+    ("the account removed", False),
+    ("another key", False),
+]
+
+
+@pytest.mark.parametrize(("story", "signs_in"), TOKEN_CASES)
+def test_a_remembered_sign_in_holds_until_it_expires_or_the_account_changes(people, monkeypatch, story, signs_in):
+    monkeypatch.setenv("PILOT_SESSION_KEY", "a key of the server's")
+    root = accounts.sign_in(people, "root", PASSWORD)
+    token = accounts.session_token(people, root, hours=8, now=1_000_000)
+    now = 1_000_000 + 3600
+    if story == "an hour later than it lasts":
+        now += 8 * 3600
+    elif story == "its name changed":
+        token = "王科员" + token[len("root") :]
+    elif story == "its signature changed":
+        token = token[:-1] + ("0" if token[-1] != "0" else "1")
+    elif story == "the password changed":
+        accounts.set_password(people, "root", "another password", ADMIN)
+    elif story == "the account removed":
+        accounts.add_user(people, "second", "admin", PASSWORD, ADMIN)
+        accounts.remove_user(people, "root", ADMIN)
+    elif story == "another key":
+        monkeypatch.setenv("PILOT_SESSION_KEY", "another server's key")
+    found = accounts.token_actor(people, token, now=now)
+    assert (found is not None) is signs_in
+    if signs_in:
+        assert (found.name, found.role, found.via) == ("root", "admin", "password")
+    assert accounts.token_actor(people, "not|a|token") is None and accounts.token_actor(people, "") is None

@@ -388,3 +388,32 @@ def test_kept_backups_are_rotated_and_due_by_age(db, tmp_path):
         (folder / ".partial-leftover").mkdir(exist_ok=True)  # not a backup: never listed or counted
     assert [path for path, _ in kept_backups.kept(folder)] == made[:0:-1]  # the newest two, newest first
     assert not kept_backups.due(folder, 24) and kept_backups.due(folder, 0)
+
+
+@pytest.mark.parametrize(
+    ("name", "is_dir", "age_s", "removed"),
+    [
+        (".abc.csv.1234.tmp", False, 7200, True),  # an upload interrupted long ago
+        (".abc.csv.1234.tmp", False, 60, False),  # one that may be in progress
+        (".20261201-120000.partial-1a2b3c4d", True, 7200, True),  # a backup interrupted long ago
+        ("abc.csv", False, 7200, False),  # a kept raw file
+        ("20261201-120000", True, 7200, False),  # a kept backup
+        (".hidden-but-ours-to-keep", False, 7200, False),
+    ],
+)
+def test_what_interrupted_writes_left_is_removed_once_old(tmp_path, name, is_dir, age_s, removed):
+    import os
+    import time
+
+    from metrics.store.durable import remove_leftovers
+
+    path = tmp_path / name
+    if is_dir:
+        path.mkdir()
+        (path / "part").write_text("x")
+    else:
+        path.write_text("x")
+    then = time.time() - age_s
+    os.utime(path, (then, then))
+    assert remove_leftovers(tmp_path) == int(removed)
+    assert path.exists() is not removed

@@ -169,7 +169,9 @@ def test_roles_in_the_browser_and_two_officers_at_once(browser, db):
         viewer = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
         viewer.goto(f"{url}/upload?lang=en")  # straight to the upload page's address
         _sign_in(viewer, "viewer", "correct horse")
-        _wait_until_drawn(viewer)  # the overview runs instead
+        _wait_until_drawn(viewer, selector=None)  # told why there is no upload page for them
+        viewer.get_by_text("The Upload page needs the editor role").wait_for(timeout=30_000)
+        assert not viewer.get_by_text("Page not found").count()
         nav = viewer.locator('[data-testid="stSidebarNav"]').inner_text()
         assert "Overview" in nav and "Upload" not in nav and "Accounts" not in nav
         assert not viewer.locator('[data-testid="stFileUploader"]').count(), "a viewer gets no upload page"
@@ -222,4 +224,61 @@ def test_an_officer_drops_a_round_s_forms_at_once_loads_them_and_sees_the_tracke
         metrics = page.locator('[data-testid="stMetric"]').all_inner_texts()
         assert any("Loaded" in m and "2 / 65" in m for m in metrics), metrics
         assert any("Refused" in m and "1" in m for m in metrics), metrics
+        page.close()
+
+
+def test_the_overview_at_its_own_name_opens_without_page_not_found(browser, url):
+    page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+    page.goto(f"{url}/overview?lang=en&years=2018-2025")  # typed or bookmarked; the default page lives at /
+    _wait_until_drawn(page)
+    assert not page.get_by_text("Page not found").count()
+    assert "Headline figures" in page.locator('[data-testid="stMain"]').inner_text()
+    assert re.search(r"/\?.*years=2018-2025", page.url) and "lang=en" in page.url, page.url
+    page.close()
+
+
+def test_a_deck_survives_a_reload_and_a_present_link_shows_the_sender_s_deck(browser, url):
+    page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+    page.goto(f"{url}/?lang=en")
+    _wait_until_drawn(page)
+    for n in (2, 1):  # the third chart, then the second: the deck keeps the order they were added in
+        page.get_by_role("button", name="Add to deck").nth(n).click()
+        page.wait_for_function(
+            f"() => [...document.querySelectorAll('button')].filter(b => b.innerText.includes('In the deck')).length"
+            f" == {3 - n}",
+            timeout=30_000,
+        )
+    page.reload()
+    _wait_until_drawn(page)
+    assert page.get_by_role("button", name="In the deck (click to remove)").count() == 2
+    link = re.sub(r"^.*?\?", f"{url}/present?", page.url) + "&slide=2"
+    sender = page.locator(".js-plotly-plot .gtitle").all_inner_texts()
+    other = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()  # a colleague, another session
+    other.goto(link)
+    _wait_until_drawn(other, sidebar=False)
+    assert "2 / 2" in other.locator('[data-testid="stMain"]').inner_text()
+    shown = other.locator(".js-plotly-plot .gtitle").all_inner_texts()
+    assert shown and shown[0] in sender, (shown, sender)
+    page.close()
+    other.close()
+
+
+def test_a_shared_link_keeps_its_view_through_signing_in_and_a_reload_keeps_the_sign_in(browser, db):
+    accounts.add_user(db, "root", "admin", "correct horse", ADMIN)
+    db.close()
+    with streamlit_server(db.path) as url:
+        page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+        page.goto(f"{url}/compare?lang=en&years=2018-2025&indicator=activities&mode=indexed")
+        _sign_in(page, "root", "correct horse")
+        _wait_until_drawn(page)
+        assert "years=2018-2025" in page.url and "indicator=activities" in page.url and "mode=indexed" in page.url
+        main = page.locator('[data-testid="stMain"]').inner_text()
+        assert "Matching activities" in main and "2018" in main
+        page.reload()  # remembered by this browser: no password asked again
+        _wait_until_drawn(page)
+        assert "Signed in as root" in page.locator('[data-testid="stSidebar"]').inner_text()
+        page.get_by_role("button", name="Sign out").click()
+        page.get_by_label("Account name").wait_for(timeout=30_000)
+        page.reload()  # signed out: forgotten by the browser too
+        page.get_by_label("Account name").wait_for(timeout=30_000)
         page.close()

@@ -214,7 +214,7 @@ UPLOADS = ROOT / "tests" / "data"
 
 def table_with(at: AppTest, column: str):
     """The first table on the page that has this column."""
-    return next(d.value for d in at.dataframe if column in d.value.columns)
+    return next(d.value for d in [*at.dataframe, *at.table] if column in d.value.columns)
 
 
 def upload_file(at: AppTest, name: str, data: bytes | None = None) -> AppTest:
@@ -226,6 +226,7 @@ def upload_file(at: AppTest, name: str, data: bytes | None = None) -> AppTest:
 
 def test_upload_preview_confirm_and_undo(app_db, capsys):
     at = open_app("upload", lang="zh")
+    at.text_input(key="upload_by").input("王芳").run()
     upload_file(at, "good-gbk-excel.csv")
     counts = metric_values(at)
     assert (counts["新增行"], counts["修改行"], counts["未变行"]) == ("2", "0", "0")
@@ -241,9 +242,20 @@ def test_upload_preview_confirm_and_undo(app_db, capsys):
     at.selectbox(key="city").set_value("330100").run()
     assert chart_traces(at, 0)["杭州市"][2026] == 40
     at.switch_page("app_pages/upload.py").run()
-    at.selectbox(key="undo_id").set_value(2)
+    assert at.text_input(key="upload_by").value == "王芳"  # typed once, kept from page to page
+    undo = at.selectbox(key="undo_id")
+    assert undo.format_func(2).startswith("2 · good-gbk-excel.csv · ") and undo.format_func(2).endswith(" · 王芳")
+    undo.set_value(2)
     at.button(key="undo_button").click().run()
+    assert not at.success and "确认撤销上传 2 · good-gbk-excel.csv" in at.warning[0].value  # asks first
+    at.button(key="undo_confirm").click().run()
     assert any("已撤销上传 2" in s.value for s in at.success)
+    database = open_database()
+    with database.cursor() as cur:
+        assert cur.execute("SELECT created_by, undone_by FROM uploads WHERE upload_id = 2").fetchone() == (
+            "王芳",
+            "王芳",
+        )
     assert max(year for _, year in cli_series(capsys, "activities", "330100")) == SAMPLE_END_YEAR
 
 
@@ -370,13 +382,14 @@ def test_the_overview_shows_the_highlights(sample_app):
     assert bullets and "like for like" in bullets[0]
 
 
-def test_a_database_held_by_another_process_is_named_in_a_banner(app_db):
+def test_a_database_held_by_another_process_is_said_in_a_banner_that_does_not_show_the_process(app_db):
     with lock_holder(app_db) as holder:
         at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
         at.query_params["lang"] = "en"
         at.run()
     assert not at.exception
-    assert f"in use by process {holder.pid}" in at.error[0].value and "Load files through the app" in at.error[0].value
+    banner = at.error[0].value
+    assert "in use by another process" in banner and str(holder.pid) not in banner and "python" not in banner
 
 
 def test_a_preview_overtaken_by_another_officer_is_not_committed(app_db):

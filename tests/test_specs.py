@@ -134,3 +134,41 @@ def test_text_from_the_data_never_becomes_markup_in_a_chart(sample_db, chart):
     )
     drawn = json.dumps(charts.figure(data), default=str)
     assert "<a href" not in drawn and "&lt;a href" in drawn
+
+
+@pytest.mark.parametrize(
+    ("cities", "base_year", "not_drawn"),
+    [
+        (("330100", "640100", "650100"), None, ["Yinchuan", "Urumqi"]),  # pilots from 2021: nothing for 2014
+        (("330100", "640100"), 2022, []),  # a later base year includes them
+        (("330100",), None, []),
+    ],
+)
+def test_an_index_says_which_chosen_cities_it_cannot_draw(sample_db, cities, base_year, not_drawn):
+    with sample_db.snapshot() as cur:
+        spec = ChartSpec("compare", "agreements", (2014, SAMPLE_END_YEAR), cities=cities, mode="indexed",
+                         base_year=base_year)  # fmt: skip
+        data = resolve(cur, spec, "en")
+    drawn = {line.name for line in data.lines if any(v == v for v in line.values)}
+    assert not drawn & set(not_drawn)
+    if not_drawn:
+        assert f"{len(not_drawn)} of the cities have no figure for 2014" in data.caption
+        assert all(name in data.caption for name in not_drawn) and data.caption in data.notes
+    else:
+        assert data.caption == ""
+
+
+def test_a_deck_in_a_link_comes_back_as_the_same_charts():
+    from metrics.present.specs import specs_from_text, specs_text
+
+    deck = [
+        ChartSpec("trend", "agreements", (2014, 2025), events=True),
+        ChartSpec("compare", "activities", (2018, 2025), cities=("330100", "440300"), mode="indexed", base_year=2019),
+        ChartSpec("map", "agreements", (2014, 2025), Scope(regions=("east",), batches=(1, 2))),
+    ]
+    text = specs_text(deck)
+    assert specs_from_text(text) == deck and len(text) < 400 and text.replace("-", "").replace("_", "").isalnum()
+    assert specs_text([]) == "" and specs_from_text("") == []
+    for broken in (text[:-5], "not-a-deck", "eJwLycgsVgCi4tTk_JQiAAAA"):
+        with pytest.raises(ValueError):
+            specs_from_text(broken)

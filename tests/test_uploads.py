@@ -428,3 +428,11 @@ def test_a_figures_file_is_written_as_its_history_records(db, text):
     by_history, by_rows = written.values()
     for table, frame in by_history.items():
         pd.testing.assert_frame_equal(frame, by_rows[table], check_exact=True)
+
+
+def test_a_file_s_every_error_is_reported_in_one_pass(db):
+    # a misspelt header, a negative number and an unknown city: all three at once, not one per upload
+    data = "城市,年份,对接活动（场）,签定合作协议\n杭州,2026,-3,5\n杭洲X,2026,4,6\n".encode()
+    report = uploads.prepare(db, data, "three.csv").report
+    errors = [(i.row, i.column) for i in report.sorted_issues() if i.level == "error"]
+    assert (1, "签定合作协议") in errors and (2, "对接活动（场）") in errors and (3, "城市") in errors, errors

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import time
+import urllib.parse
 
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
@@ -17,9 +20,10 @@ _KEY = "_actor"  # the signed-in account; session state lives on the server, so 
 RUN_ACTOR = "_run_actor"  # who dashboard.py found at the start of this run (set before every page runs)
 WRONG = Text("账户名或密码不正确。", "Wrong account name or password.")
 LOCAL_MODE = Text(
-    "本机单用户模式：尚未设置账户，能打开本页面的人都可修改数据。用 `python -m metrics user add` 添加账户。",
-    "Local single-user mode: no accounts are set up, so anyone who can open this page may change data. "
-    "Add accounts with `python -m metrics user add`.",
+    "本机单用户模式：尚未设置账户，能打开本页面的人都可修改数据。在“账户与备份”页添加第一个账户（管理员）后，"
+    "所有人都需登录。",
+    "Local single-user mode: no accounts are set up, so anyone who can open this page may change data. Add the "
+    "first account (an admin) on the Accounts and backups page, and everyone signs in from then on.",
 )
 
 
@@ -48,6 +52,10 @@ def actor(any_accounts: bool | None = None) -> Actor | None:
         return accounts.identity_actor(database, str(email) if email else None, verified if verified is None else
                                        bool(verified))  # fmt: skip
     kept = st.session_state.get(_KEY)
+    if kept is None and not st.session_state.get(_SIGNED_OUT) and session_hours() > 0:  # a reload: the browser's
+        # remembered sign-in, while it holds (never in the session that signed out: its cookies are as it began)
+        token = st.context.cookies.get(COOKIE)
+        kept = accounts.token_actor(database, urllib.parse.unquote(token)) if token else None
     now = accounts.current(database, kept) if kept else None  # a changed role or a removed account counts at once
     st.session_state[_KEY] = now
     return now
@@ -92,13 +100,53 @@ def sign_in_page() -> None:
         password = st.text_input(t(Text("密码", "Password")), type="password", key="sign_in_password")
         submitted = st.form_submit_button(t(Text("登录", "Sign in")), type="primary")
     if submitted:
-        signed_in = accounts.sign_in(data.database(), name, password)
-        if signed_in is None:
-            time.sleep(1)  # slows guessing; argon2 already makes each try costly
-            st.error(t(WRONG))
-        else:
-            st.session_state[_KEY] = signed_in
+        if sign_in_as(name, password):
             st.rerun()
+        time.sleep(1)  # slows guessing; argon2 already makes each try costly
+        st.error(t(WRONG))
+
+
+def sign_in_as(name: str, password: str) -> bool:
+    """Sign this session in with a name and password (the failures counted for this browser's address); whether
+    it worked."""
+    signed_in = accounts.sign_in(data.database(), name, password, st.context.ip_address or "")
+    if signed_in is not None:
+        st.session_state[_KEY] = signed_in
+        hours = session_hours()
+        if hours > 0:  # remembered by this browser, so that a reload does not ask again
+            token = accounts.session_token(data.database(), signed_in, hours)
+            st.session_state[_COOKIE_PENDING] = (urllib.parse.quote(token, safe=""), int(hours * 3600))
+    return signed_in is not None
+
+
+COOKIE = "pilot_session"
+_SIGNED_OUT = "_signed_out"
+_COOKIE_PENDING = "_cookie_pending"  # (value, seconds) to set in the browser on the next run; ("", 0) clears it
+DEFAULT_SESSION_HOURS = 8.0  # a working day
+
+
+def session_hours() -> float:
+    """How long a browser stays signed in across reloads: $PILOT_SESSION_HOURS (default 8; 0: never remembered)."""
+    raw = os.environ.get("PILOT_SESSION_HOURS")
+    try:
+        return max(float(raw), 0.0) if raw else DEFAULT_SESSION_HOURS
+    except ValueError:
+        logging.getLogger(__name__).warning("PILOT_SESSION_HOURS=%r is not a number; using %s", raw,
+                                            DEFAULT_SESSION_HOURS)  # fmt: skip
+        return DEFAULT_SESSION_HOURS
+
+
+def write_cookie() -> None:
+    """Set (or clear) the remembered sign-in in the browser, once it has been decided (call on every run)."""
+    pending = st.session_state.pop(_COOKIE_PENDING, None)
+    if pending is None:
+        return
+    value, seconds = pending
+    secure = ' + (location.protocol === "https:" ? "; Secure" : "")'
+    st.html(
+        f'<script>document.cookie = "{COOKIE}={value}; max-age={seconds}; path=/; SameSite=Strict"{secure};</script>',
+        unsafe_allow_javascript=True,
+    )
 
 
 def sidebar(who: Actor, lang: str) -> None:
@@ -115,5 +163,7 @@ def sidebar(who: Actor, lang: str) -> None:
 
 def _sign_out(who: Actor) -> None:
     st.session_state.pop(_KEY, None)
+    st.session_state[_COOKIE_PENDING] = ("", 0)  # this browser forgets it too
+    st.session_state[_SIGNED_OUT] = True
     if who.via == "oidc":
         st.logout()

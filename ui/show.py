@@ -18,8 +18,8 @@ from metrics.domain.i18n import Text
 from metrics.domain.registry import RunningTotal
 from metrics.present import charts, exports, plotly_layout
 from metrics.present.specs import ChartData, ChartSpec
+from metrics.store.cities import both_names, list_cities
 from metrics.store.cities import city_names as names_by_code
-from metrics.store.cities import list_cities
 
 from . import data, slides, state
 
@@ -29,12 +29,19 @@ HEADLINE_HELP = Text(
 )
 REPORTED = Text("{n}/{m} 个试点已报送", "{n} of {m} pilots reported")
 PREVIOUS = Text("上年 {value}", "previous year {value}")
+TOTAL_CHANGE = Text("合计 {t}，同口径 {l}", "total {t}, like for like {l}")  # the two growth figures, named
 
 
 def chart(
-    spec: ChartSpec, lang: str, *, key: str | None = None, style: plotly_layout.Style = plotly_layout.SCREEN
+    spec: ChartSpec,
+    lang: str,
+    *,
+    key: str | None = None,
+    style: plotly_layout.Style = plotly_layout.SCREEN,
+    events_note: bool = True,
 ) -> None:
-    """Draw the chart a spec names, with "add to deck" and downloads (PNG, SVG, CSV, XLSX) under it.
+    """Draw the chart a spec names, with "add to deck" and downloads (PNG, SVG, CSV, XLSX) under it, and the events
+    it marks (unless `events_note` is False: a page of several charts over the same years says them once).
 
     The figure is built once per spec, language and data version, so a rerun that changes nothing builds nothing.
     """
@@ -42,11 +49,19 @@ def chart(
     fig = data.figure(spec, lang, style)
     config = {**charts.CONFIG, "toImageButtonOptions": {"filename": resolved.file_stem, "scale": 2}}
     st.plotly_chart(fig, theme=None, config=config, width="stretch", key=key or f"chart-{spec.id}")
+    if resolved.caption:
+        st.caption(escaped(resolved.caption))
     if style == plotly_layout.SCREEN:
-        events = [f"{m.tag} {m.year} {m.label}" for m in resolved.marks if m.kind == "event"]
-        if events:
-            st.caption(escaped(" · ".join(events)))
+        if events_note:
+            events_caption(spec, lang)
         _toolbar(resolved, key or spec.id)
+
+
+def events_caption(spec: ChartSpec, lang: str) -> None:
+    """The programme events a chart marks, in a line (① 2016 …)."""
+    events = [f"{m.tag} {m.year} {m.label}" for m in data.chart_data(spec, lang).marks if m.kind == "event"]
+    if events:
+        st.caption(escaped(" · ".join(events)))
 
 
 ADD = Text("加入演示文稿", "Add to deck")
@@ -111,16 +126,28 @@ def _download_buttons(table: pd.DataFrame, stem: str, key: str, chart: ChartData
         )
 
 
-def table(frame: pd.DataFrame, stem: str, key: str, **dataframe) -> None:
-    """A table with CSV and XLSX downloads of exactly what it shows."""
+WRAPPED_ROWS = 50  # a table of messages this short is drawn whole, its long cells wrapped, not cut off
+
+
+def table(frame: pd.DataFrame, stem: str, key: str, wrap: bool = False, **dataframe) -> None:
+    """A table with CSV and XLSX downloads of exactly what it shows; `wrap`: a short one drawn whole, its long
+    cells wrapped (a list of a file's problems), rather than scrolling and cut off."""
     options = {"hide_index": True, "width": "stretch", **dataframe}
-    st.dataframe(frame, **options)
+    if wrap and len(frame) <= WRAPPED_ROWS:
+        st.table(frame, hide_index=options["hide_index"])
+    else:
+        st.dataframe(frame, **options)
     download_menu(frame if options["hide_index"] else frame.reset_index(), stem, key)  # the row labels too
 
 
 def city_names(lang: str) -> dict[str, str]:
     """City code -> name in the language (cached until the data changes)."""
     return data.get(names_by_code, lang)
+
+
+def picker_names(lang: str) -> dict[str, str]:
+    """City code -> how a city picker lists it: in the language, then in the other, so typing either finds it."""
+    return data.get(both_names, lang)
 
 
 def ranking(frame: pd.DataFrame, stem: str, height: int = 440) -> None:
@@ -147,6 +174,9 @@ def headline(head: Headline, lang: str) -> None:
         )
         reported = REPORTED.format(n=head.reporting, m=head.designated)(lang)
         previous = PREVIOUS.format(value=format_value(head.previous, ind, lang, compact=False))(lang)
+        if head.previous and not math.isnan(head.previous) and not math.isnan(head.growth_pct):
+            total = format_change((head.value / head.previous - 1) * 100, lang)
+            previous += f" · {TOTAL_CHANGE.format(t=total, l=format_change(head.growth_pct, lang))(lang)}"
         st.caption(f"{reported} · {previous}")
 
 

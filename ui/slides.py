@@ -1,12 +1,19 @@
-"""The charts an officer has added to the deck during this session, in their order."""
+"""The charts an officer has added to the deck, in their order: kept in the session and in the URL (`deck=`), so
+that a reload keeps the deck and a link to the deck or to a slide of /present shows the sender's."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from metrics.present.specs import ChartSpec
+from metrics.present.specs import ChartSpec, specs_from_text, specs_text
+from ui import state
 
 _KEY = "_deck"
+
+
+def keep_in_url() -> None:
+    """Bind the deck to the URL's `deck` parameter for this run (every page's, so that it survives a reload)."""
+    state.bind(_KEY, [], specs_from_text, specs_text, name="deck")
 
 
 def chosen() -> list[ChartSpec]:

@@ -121,11 +121,12 @@ def bind_range(key: str, first: int, last: int) -> tuple[int, int]:
     return st.session_state[key]
 
 
-def write_url() -> None:
-    """Put every state bound during this run into the URL (dropping empty ones and other pages' keys), and keep a
-    copy of each so that it survives a visit to another page."""
+def write_url(keep_others: bool = False) -> None:
+    """Put every state bound during this run into the URL (dropping empty ones and, unless `keep_others`, other
+    pages' keys), and keep a copy of each so that it survives a visit to another page. The sign-in page keeps the
+    others: a shared link's view is still there once its reader has signed in."""
     bound = st.session_state.pop(_BOUND, {})
-    wanted = {}
+    wanted = dict(st.query_params) if keep_others else {}
     for name, (key, dump) in bound.items():
         if key in st.session_state:
             st.session_state[_kept(name)] = st.session_state[key]

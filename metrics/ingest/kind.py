@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
 from typing import ClassVar
 
 import numpy as np
@@ -162,5 +163,19 @@ class CellKind(UploadKind):
                 Text("原值", "Old")(lang): changes["old"].map(text),
                 Text("新值", "New")(lang): changes["new"].map(text),
                 Text("变化", "Change")(lang): changes["status"].map(lambda s: STATUSES[s](lang)),
+                Text("幅度", "By")(lang): [
+                    _by_how_much(o, n) for o, n in zip(changes["old"], changes["new"], strict=True)
+                ],
             }
         )
+
+
+def _by_how_much(old: object, new: object) -> str:
+    """A changed number's change as a share of its old value (+12%, −64%); blank where either is not a number."""
+    try:
+        before, after = Decimal(str(old)), Decimal(str(new))
+    except (InvalidOperation, ValueError):
+        return ""
+    if before == 0 or not before.is_finite() or not after.is_finite() or before == after:
+        return ""
+    return f"{(after - before) / before:+.0%}".replace("-", "−")

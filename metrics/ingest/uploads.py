@@ -22,6 +22,7 @@ from ..domain.roles import Actor, require
 from ..store import meta, raw_files, rounds
 from ..store import uploads as records
 from ..store.database import ENGINE_ERRORS, Database, DatabaseError
+from ..store.durable import remove_leftovers
 from ..store.transactions import Cursor, transaction
 from . import kinds, layout
 from .kind import NO_COUNTS, UploadKind
@@ -207,6 +208,7 @@ def _keep_raw_file(database_folder: Path, prepared: Prepared, data: bytes) -> No
     # Written whole or not at all, and rewritten if a copy there is torn; a file whose commit never happens is
     # harmless. A disk that refuses it stops the upload before anything is written.
     folder = raw_files.folder_of(database_folder)
+    remove_leftovers(folder)  # of uploads interrupted long ago
     try:
         raw_files.keep(folder, raw_files.name_for(prepared.sha256, prepared.format), data)
     except OSError as exc:

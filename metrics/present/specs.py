@@ -5,9 +5,12 @@ so a chart "added to the deck" is the same chart, rebuilt from the data in the d
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
+import json
 import math
+import zlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 
@@ -153,6 +156,7 @@ class ChartData:
     marks: tuple[Mark, ...] = ()
     table: pd.DataFrame = field(default_factory=pd.DataFrame)  # the data behind the chart, headed in the language
     notes: tuple[str, ...] = ()  # key figures, for speaker notes
+    caption: str = ""  # what the reader must know about what is not drawn, said under the chart
 
     @property
     def form(self) -> str:
@@ -237,7 +241,7 @@ def _line_notes(lines: tuple[Line, ...], ind: Indicator, lang: str, levels: bool
         before = dict(reported).get(year - 1)
         if levels and before is not None and before > 0 and ind.kind in ("flow", "stock", "count", "cumulative"):
             change = format_change((value / before - 1) * 100, lang)
-            text += Text("，比上年 {c}", ", {c} on the year before").format(c=change)(lang)
+            text += Text("，合计比上年 {c}", ", total {c} on the year before").format(c=change)(lang)
         peak_year, peak = max(reported, key=lambda p: p[1])
         if peak_year != year and len(reported) > 2:
             text += Text("（峰值 {y} 年 {v}）", " (peak {v} in {y})").format(
@@ -318,14 +322,34 @@ def _compare(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData
     shown = _shown(spec)
     frame = comparison.compare(cur, spec.indicator, spec.cities, spec.years, spec.mode, spec.base_year)
     lines = tuple(city_lines(frame.drop(columns="reporting"), common["names"], common["colours"], order=spec.cities))
+    caption = _unindexed(frame, spec, common["names"], lang)
     return ChartData(
         title=_compare_title(spec, lang),
         indicator=shown,
         lines=lines,
         table=_years_table(lines, shown, lang),
-        notes=_line_notes(lines, shown, lang, levels=spec.mode == "absolute"),
+        notes=(*_line_notes(lines, shown, lang, levels=spec.mode == "absolute"), *((caption,) if caption else ())),
+        caption=caption,
         **common,
     )
+
+
+def _unindexed(frame: pd.DataFrame, spec: ChartSpec, names: dict[str, str], lang: str) -> str:
+    """For an index: the chosen cities it cannot draw, having no figure for the base year (designated later, or
+    not reported then), and what to do about it."""
+    if spec.mode != "indexed":
+        return ""
+    drawn = set(frame.loc[frame["value"].notna(), "city_code"])
+    missing = [names.get(c, c) for c in spec.cities if c not in drawn]
+    if not missing:
+        return ""
+    return Text(
+        "{n} 个城市 {y} 年没有数值（当年未报送或尚未成为试点），无法以该年为基年，未画出：{c}。可改选较晚的基年。",
+        "{n} of the cities have no figure for {y} (not reported, or not yet pilots), so they cannot be indexed to it "
+        "and are not drawn: {c}. Choose a later base year to include them.",
+    ).format(
+        n=len(missing), y=spec.base_year or spec.years[0], c="、".join(missing) if lang == "zh" else ", ".join(missing)
+    )(lang)
 
 
 def _slope(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
@@ -453,3 +477,46 @@ def _with_marks(cur: Cursor, data: ChartData) -> ChartData:
     spec = data.spec
     scope = Scope(cities=spec.cities) if spec.cities else spec.scope  # a city's own designation, not every batch
     return replace(data, marks=marks(cur, scope, spec.years, data.lang, counts=not spec.cities))
+
+
+def specs_text(specs: Sequence[ChartSpec]) -> str:
+    """Charts as one short URL-safe text (a deck a link carries): JSON of each spec's fields that differ from the
+    defaults, compressed; '' for none."""
+    if not specs:
+        return ""
+    plain = [{k: v for k, v in asdict(s).items() if v != _SPEC_DEFAULTS.get(k)} for s in specs]
+    packed = zlib.compress(json.dumps(plain, separators=(",", ":")).encode(), 9)
+    return base64.urlsafe_b64encode(packed).decode().rstrip("=")
+
+
+def specs_from_text(text: str) -> list[ChartSpec]:
+    """The charts `specs_text` made; ValueError for text it did not make (a link cut short or hand-edited)."""
+    if not text:
+        return []
+    try:
+        packed = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        stream = zlib.decompressobj()
+        unpacked = stream.decompress(packed, 2**16)  # a deck is far smaller: no zip bomb
+        if not stream.eof:
+            raise ValueError("cut short")  # its checksum is missing: a link copied in part
+        plain = json.loads(unpacked)
+        return [_spec_from_plain(p) for p in plain]
+    except (ValueError, TypeError, KeyError, zlib.error) as exc:
+        raise ValueError(f"not a deck: {exc}") from None
+
+
+def _spec_from_plain(plain: dict) -> ChartSpec:
+    scope = {k: tuple(v) if v is not None else None for k, v in (plain.get("scope") or {}).items()}
+    return ChartSpec(
+        plain["chart"],
+        plain["indicator"],
+        (int(plain["years"][0]), int(plain["years"][1])),
+        Scope(**scope),
+        tuple(plain.get("cities", ())),
+        plain.get("mode", "absolute"),
+        plain.get("base_year"),
+        bool(plain.get("events", False)),
+    )
+
+
+_SPEC_DEFAULTS = {"scope": asdict(Scope()), "cities": (), "mode": "absolute", "base_year": None, "events": False}

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import os
 import re
+import secrets
 import threading
 import time
+from pathlib import Path
 
 import argon2
 import argon2.profiles
@@ -45,8 +48,11 @@ def _dummy_hash() -> str:
 
 
 _CHECKING = threading.BoundedSemaphore(2)  # each check takes 64 MiB and ~0.2 s: at most two at once
-MAX_FAILURES, FAILURE_WINDOW_S = 5, 15 * 60  # then that name is refused until the window has passed
-_FAILURES: dict[str, list[float]] = {}
+# Five failures for a name from one place (a browser's address), then that place is refused for that name until the
+# window has passed; someone guessing from elsewhere does not lock the account's owner out. Fifty for a name from
+# everywhere bounds guessing spread over many places.
+MAX_FAILURES, MAX_NAME_FAILURES, FAILURE_WINDOW_S = 5, 50, 15 * 60
+_FAILURES: dict[tuple[str, str], list[float]] = {}
 _FAILURES_LOCK = threading.Lock()
 
 
@@ -56,10 +62,12 @@ def accounts_configured(database: Database) -> bool:
         return user_count(cur) > 0
 
 
-def sign_in(database: Database, name: str, password: str) -> Actor | None:
-    """The account's actor if the name and password match, else None (also after too many recent failures)."""
+def sign_in(database: Database, name: str, password: str, source: str = "") -> Actor | None:
+    """The account's actor if the name (in any case) and password match, else None (also after too many recent
+    failures for that name from `source`, the address signing in, or from everywhere)."""
     name = name.strip()
-    if _recent_failures(name) >= MAX_FAILURES:
+    key = name.casefold()
+    if _recent_failures(source, key) >= MAX_FAILURES or _recent_failures(None, key) >= MAX_NAME_FAILURES:
         return None
     with database.cursor() as cur:
         user = get_user(cur, name)
@@ -68,23 +76,25 @@ def sign_in(database: Database, name: str, password: str) -> Actor | None:
         with _CHECKING:
             _hasher().verify(stored, password)
     except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
-        _note_failure(name)
+        _note_failure(source, key)
         return None
     if user is None or not user["password_hash"]:
         return None
     return Actor(user["name"], user["role"], "password", _stamp(user))
 
 
-def _recent_failures(name: str) -> int:
+def _recent_failures(source: str | None, name: str) -> int:
+    """Failures for a name within the window: from one source, or (None) from all."""
     with _FAILURES_LOCK:
         now = time.monotonic()
-        _FAILURES[name] = [t for t in _FAILURES.get(name, []) if now - t < FAILURE_WINDOW_S]
-        return len(_FAILURES[name])
+        for k in [k for k in _FAILURES if k[1] == name]:
+            _FAILURES[k] = [t for t in _FAILURES[k] if now - t < FAILURE_WINDOW_S]
+        return sum(len(v) for k, v in _FAILURES.items() if k[1] == name and source in (None, k[0]))
 
 
-def _note_failure(name: str) -> None:
+def _note_failure(source: str, name: str) -> None:
     with _FAILURES_LOCK:
-        _FAILURES.setdefault(name, []).append(time.monotonic())
+        _FAILURES.setdefault((source, name), []).append(time.monotonic())
 
 
 def identity_actor(database: Database, email: str | None, verified: bool | None = None) -> Actor | None:
@@ -139,28 +149,27 @@ def set_role(database: Database, name: str, role: str, by: Actor) -> None:
     require(by, "admin")
     _check_role(role)
     with database.write_lock, database.cursor() as cur, transaction(cur):
+        name = _stored_name(cur, name)
         _check_not_last_admin(cur, name, losing=role != "admin")
-        if not update_user(cur, name, by.name, role=role):
-            raise _unknown(name)
+        update_user(cur, name, by.name, role=role)
 
 
 def set_password(database: Database, name: str, password: str, by: Actor) -> None:
     """Set a new password for an account (an admin for anyone, anyone for themselves)."""
-    if by.name != name or by.via != "password":
+    if by.name.casefold() != name.strip().casefold() or by.via != "password":
         require(by, "admin")
     hashed = _hashed(password)
     with database.write_lock, database.cursor() as cur, transaction(cur):
-        if not update_user(cur, name, by.name, password_hash=hashed):
-            raise _unknown(name)
+        update_user(cur, _stored_name(cur, name), by.name, password_hash=hashed)
 
 
 def remove_user(database: Database, name: str, by: Actor) -> None:
     """Remove an account (never the last admin while other accounts remain)."""
     require(by, "admin")
     with database.write_lock, database.cursor() as cur, transaction(cur):
+        name = _stored_name(cur, name)
         _check_not_last_admin(cur, name, losing=True)
-        if not delete_user(cur, name):
-            raise _unknown(name)
+        delete_user(cur, name)
 
 
 def _check_not_last_admin(cur: Cursor, name: str, *, losing: bool) -> None:
@@ -211,6 +220,14 @@ def _hashed(password: str) -> str:
     return _hasher().hash(password)
 
 
+def _stored_name(cur: Cursor, name: str) -> str:
+    """An account's name as stored, found whatever the case it is given in; Refused when there is none."""
+    user = get_user(cur, name.strip())
+    if user is None:
+        raise _unknown(name)
+    return str(user["name"])
+
+
 def _unknown(name: str) -> Refused:
     return Refused(Text("没有名为 {n} 的账户。", "There is no account named {n}.").format(n=name))
 
@@ -224,9 +241,11 @@ def user_count(cur: Cursor) -> int:
 
 
 def get_user(cur: Cursor, name: str) -> dict | None:
-    """One account (name, role, password_hash, created_at), or None."""
+    """One account (name, role, password_hash, created_at), its name matched in any case, or None."""
     rows = cur.execute(
-        "SELECT name, role, password_hash, created_at FROM users WHERE name = $name", {"name": name}
+        """SELECT name, role, password_hash, created_at FROM users WHERE lower(name) = lower($name)
+           ORDER BY name = $name DESC LIMIT 1""",
+        {"name": name},
     ).fetchall()
     return dict(zip(("name", "role", "password_hash", "created_at"), rows[0], strict=True)) if rows else None
 
@@ -273,3 +292,61 @@ def delete_user(cur: Cursor, name: str) -> int:
     if removed:
         _accounts_changed(cur)
     return removed
+
+
+# --- remembered sign-ins ----------------------------------------------------------------------------------------
+# A signed-in browser keeps a token (a cookie) that signs it in again after a reload, until it expires: the
+# account's name, the expiry and an HMAC over both and the account's stamp, so that a new password, a re-made
+# account or a removed one ends it at once. The key is $PILOT_SESSION_KEY (the same on every machine that serves
+# the app), else a random one kept in the database's folder.
+SESSION_KEY_FILE = ".session-key"
+
+
+def session_key(database: Database) -> bytes:
+    """The key remembered sign-ins are signed with."""
+    given = os.environ.get("PILOT_SESSION_KEY")
+    if given:
+        return given.encode()
+    path = Path(database.folder) / SESSION_KEY_FILE
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        key = secrets.token_hex(32).encode()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # only this user may read it
+        with os.fdopen(fd, "wb") as out:
+            out.write(key)
+        return key
+    except FileExistsError:  # another process made it first
+        return path.read_bytes()
+
+
+def session_token(database: Database, actor: Actor, hours: float, now: float | None = None) -> str:
+    """A token that signs `actor` (a password account) in again for `hours`."""
+    with database.cursor() as cur:
+        user = get_user(cur, actor.name)
+    if user is None:
+        raise _unknown(actor.name)
+    expiry = int((now or time.time()) + hours * 3600)
+    body = f"{user['name']}|{expiry}"
+    return f"{body}|{_signature(database, body, _stamp(user))}"
+
+
+def token_actor(database: Database, token: str, now: float | None = None) -> Actor | None:
+    """The password account a token signs in, while it has not expired and the account is as it was; else None."""
+    try:
+        name, expiry, signature = token.rsplit("|", 2)
+        if int(expiry) < (now or time.time()):
+            return None
+    except ValueError:
+        return None
+    with database.cursor() as cur:
+        user = get_user(cur, name)
+    if user is None or not user["password_hash"] or user["name"] != name:
+        return None
+    if not hmac.compare_digest(signature, _signature(database, f"{name}|{expiry}", _stamp(user))):
+        return None
+    return Actor(user["name"], user["role"], "password", _stamp(user))
+
+
+def _signature(database: Database, body: str, stamp: str) -> str:
+    return hmac.new(session_key(database), f"{body}|{stamp}".encode(), hashlib.sha256).hexdigest()

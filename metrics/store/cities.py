@@ -82,3 +82,10 @@ def city_names(cur: Cursor, lang: str) -> dict[str, str]:
     """City code -> name in the language, for every pilot."""
     column = {"zh": "name_zh", "en": "name_en"}[lang]
     return dict(cur.execute(f"SELECT city_code, {column} FROM cities").fetchall())
+
+
+def both_names(cur: Cursor, lang: str) -> dict[str, str]:
+    """City code -> its name in the language, then in the other ("杭州市 · Hangzhou"), as a city picker lists it so
+    that typing either finds it."""
+    first, second = ("name_zh", "name_en") if lang == "zh" else ("name_en", "name_zh")
+    return dict(cur.execute(f"SELECT city_code, {first} || ' · ' || {second} FROM cities").fetchall())

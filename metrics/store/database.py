@@ -36,18 +36,25 @@ class DatabaseError(Problem):
 
 
 class DatabaseLocked(DatabaseError):
-    """Another process holds the database file."""
+    """Another process holds the database file. `text` names it (for the CLI's user, who runs that machine);
+    `public_text` does not (for a page that anyone with the link may see)."""
 
     def __init__(self, path: Path, pid: int | None, program: str | None):
         self.path, self.pid, self.program = path, pid, program
         who_en = f"process {pid} ({program})" if pid else "another process"
         who_zh = f"进程 {pid}（{program}）" if pid else "另一个进程"
-        super().__init__(
-            Text(
-                f"数据库 {path} 正被{who_zh}占用。请在应用中上传，或先停止该进程后再试。",
-                f"The database {path} is in use by {who_en}. Load files through the app, "
-                "or stop that process and try again.",
-            )
+        message = Text(
+            "数据库 {p} 正被{w}占用。它运行期间，请在应用中完成此操作（数据上传、账户与备份页），"
+            "或先停止该进程后再试；多个进程同时读写需使用 PostgreSQL（见 docs/postgres.md）。",
+            "The database {p} is in use by {w}. While it runs, do this in the app (the Upload, and Accounts and "
+            "backups pages), or stop that process and try again; for several processes at once, keep the data on "
+            "PostgreSQL (see docs/postgres.md).",
+        )
+        super().__init__(message.format(p=path, w=Text(who_zh, who_en)))
+        self.public_text = Text(
+            "数据库正被另一个进程占用，本页暂时无法打开。请稍后再试，或联系管理员。",
+            "The database is in use by another process, so this page cannot open it now. Try again shortly, or ask "
+            "the administrator.",
         )
 
 

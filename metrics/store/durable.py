@@ -4,6 +4,8 @@ raw uploads, backups, and whatever the CLI writes out."""
 from __future__ import annotations
 
 import os
+import shutil
+import time
 import uuid
 from pathlib import Path
 
@@ -34,3 +36,26 @@ def sync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+LEFTOVER_AGE_S = 3600  # no write in progress is this old: what an interrupted one left behind
+
+
+def remove_leftovers(folder: Path, min_age_s: float = LEFTOVER_AGE_S) -> int:
+    """Remove what interrupted writes left in a folder: hidden `.NAME.….tmp` files (write_durably) and
+    `.NAME.partial-…` folders (backups), once they are `min_age_s` old; how many were removed."""
+    removed = 0
+    now = time.time()
+    for path in folder.glob(".*") if folder.is_dir() else []:
+        leftover = path.name.endswith(".tmp") or ".partial-" in path.name
+        try:
+            if not leftover or now - path.lstat().st_mtime < min_age_s:
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+            removed += 1
+        except OSError:  # gone meanwhile, or not ours to remove: left for next time
+            continue
+    return removed

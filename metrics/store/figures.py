@@ -67,10 +67,12 @@ def _as_text(column: str, alias: str) -> str:
             f"THEN left({text}, -1) ELSE {text} END")  # fmt: skip
 
 
-def jumps(cur: Cursor, rows: pd.DataFrame, columns: list[str], factor: float) -> list[tuple[str, int, object, object]]:
+def jumps(
+    cur: Cursor, rows: pd.DataFrame, columns: list[str], factor: float, falls: frozenset[str] = frozenset()
+) -> list[tuple[str, int, object, object]]:
     """(column, file row, value, last year's value) wherever a file's value is `factor` times last year's or more,
-    or a `factor`-th or less; last year as the file has it where it reports one, else as stored. Values under 10
-    are never jumps. In file order, column by column."""
+    or a `factor`-th or less (for the columns in `falls`, any fall at all); last year as the file has it where it
+    reports one, else as stored. Values under 10 are never jumps. In file order, column by column."""
     tables = [t for t in registry.VALUE_TABLES if any(registry.base(c).table == t for c in columns)]
     joins = "".join(
         f" LEFT JOIN {t} AS {t}_prev ON {t}_prev.city_code = f.city_code AND {t}_prev.year = f.year - 1" for t in tables
@@ -80,9 +82,9 @@ def jumps(cur: Cursor, rows: pd.DataFrame, columns: list[str], factor: float) ->
         # last year: the file's value where it reports one
         values.append(f"f.{c} AS this_{c}, coalesce(p.{c}, {registry.base(c).table}_prev.{c}) AS last_{c}")
         pairs.append(f"this_{c}::VARCHAR, last_{c}::VARCHAR")
+        fell = f"this_{c} < last_{c}" if c in falls else f"this_{c} * $factor <= last_{c}"
         flags.append(
-            f"coalesce(greatest(this_{c}, last_{c}) >= 10 "
-            f"AND (this_{c} >= $factor * last_{c} OR this_{c} * $factor <= last_{c}), false)"
+            f"coalesce(greatest(this_{c}, last_{c}) >= 10 AND (this_{c} >= $factor * last_{c} OR {fell}), false)"
         )
     # Last year's values are taken once, in a subquery: spelt out in every flag, they were most of the query.
     sql = f"""SELECT "row", {", ".join(pairs)}, {", ".join(flags)} FROM (

@@ -16,6 +16,7 @@ from ..domain.i18n import Refused, Text
 from ..domain.roles import Actor, require
 from .backups import MANIFEST, BackupError, Manifest, create, restore
 from .database import Database
+from .durable import remove_leftovers
 
 _LOG = logging.getLogger(__name__)
 DEFAULT_KEEP = 14  # kept backups, unless $PILOT_BACKUP_KEEP says otherwise
@@ -64,6 +65,7 @@ def create_kept(database: Database, folder: Path, keep: int, spare: str = "") ->
     Holds the write lock, so kept backups (the app's, its schedule's) are made and pruned one at a time.
     """
     with database.write_lock:
+        remove_leftovers(folder)  # of backups interrupted long ago
         stamp = datetime.now(UTC).strftime(_STAMP)
         names = (stamp + (f"-{n}" if n > 1 else "") for n in range(1, 1000))
         target = next(folder / name for name in names if not (folder / name).exists())

@@ -47,7 +47,7 @@ YEAR_HEADERS = {"year", "年份", "年度", "年"}
 REFERENCES_SKIPPED = Text(
     "标为参考的 {n} 列未读取（如“{h}”）。", "{n} columns marked as reference were not read (such as '{h}')."
 )
-JUMP = 10  # a value ten times last year's (or a tenth of it) earns a warning
+JUMP = 3  # a value three times last year's (or a third of it) earns a warning; a stock, any fall
 
 
 def _aliases(ind: registry.BaseIndicator) -> tuple[str, ...]:
@@ -199,7 +199,8 @@ def _duplicate_rows(table: Table, codes: np.ndarray, years: np.ndarray, matcher:
 
 
 def _figure_columns(table: Table, report: Report) -> list[str | None] | None:
-    """The meaning of each header (city, year, a value column, or None when ignored); None if unusable."""
+    """The meaning of each header (city, year, a value column, or None when ignored or unknown); None without a
+    city, a year or an indicator column."""
     columns: list[str | None] = []
     unknown: list[int] = []
     for i, header in enumerate(table.header):
@@ -238,7 +239,10 @@ def _figure_columns(table: Table, report: Report) -> list[str | None] | None:
         report.read.append(REFERENCES_SKIPPED.format(n=len(references), h=references[0]))
     if not any(c in FIGURE_HEADERS.values() for c in columns) and "city" in columns:
         report.add(table.header_row, None, "error", Text("没有任何指标列。", "There is no indicator column."))
-    return columns if report.ok else None
+    # Unknown or doubled headers are errors already; the rows are still checked, so that one pass reports every
+    # problem of the file. Without a city, a year or any indicator there is nothing to check them against.
+    usable = "city" in columns and "year" in columns and any(c in FIGURE_HEADERS.values() for c in columns)
+    return columns if usable else None
 
 
 def _unknown_column(table: Table, index: int, report: Report) -> None:
@@ -263,21 +267,38 @@ def _unknown_column(table: Table, index: int, report: Report) -> None:
 
 
 def _warn_jumps(cur: Cursor, report: Report, headers: dict[str, str]) -> None:
-    """Warn about values ten times (or a tenth of) the same city's figure the year before, as the file or else the
-    database has it (headers: column -> its header in the file)."""
+    """Warn about a flow three times (or a third of) the same city's figure the year before, and a stock (the
+    talent pool at year end) that falls, as the file or else the database has last year (headers: column -> its
+    header in the file)."""
     rows = report.rows
     if rows is None or rows.empty:
         return
-    for column, row, new, old in jumps(cur, rows, list(headers), JUMP):
+    stocks = frozenset(c for c in headers if registry.base(c).kind == "stock")
+    for column, row, new, old in jumps(cur, rows, list(headers), JUMP, falls=stocks):
         report.add(
-            row,
-            headers[column],
-            "warning",
-            Text(
-                "{v} 与上年的 {o} 相差十倍以上，请核对。",
-                "{v} is more than ten times different from last year's {o}; please check.",
-            ).format(v=new, o=old),
+            row, headers[column], "warning", _jump_message(Decimal(str(new)), Decimal(str(old)), column in stocks)
         )
+
+
+def _jump_message(new: Decimal, old: Decimal, stock: bool) -> Text:
+    """What a jump warning says: by how much, against last year's figure."""
+    if old == 0:
+        return Text("上年为 0，今年为 {v}，请核对。", "Last year's was 0, this year's is {v}; please check.").format(
+            v=new
+        )
+    if new < old and stock:
+        return Text(
+            "{v} 比上年末的 {o} 减少 {p}（年末存量一般不会减少），请核对。",
+            "{v} is {p} below last year-end's {o} (a year-end stock rarely falls); please check.",
+        ).format(v=new, o=old, p=f"{(old - new) / old:.0%}")
+    if new < old:
+        return Text(
+            "{v} 不到上年 {o} 的三分之一，请核对。", "{v} is less than a third of last year's {o}; please check."
+        ).format(v=new, o=old)
+    ratio = f"{new / old:.1f}"
+    return Text("{v} 是上年 {o} 的 {r} 倍，请核对。", "{v} is {r} times last year's {o}; please check.").format(
+        v=new, o=old, r=ratio
+    )
 
 
 class FiguresKind(CellKind):
