@@ -188,8 +188,9 @@ def test_roles_in_the_browser_and_two_officers_at_once(browser, db):
         editor.get_by_text("Loaded as upload 2").wait_for(timeout=30_000)
 
         # The viewer's open session shows the new year at its next run, whole.
-        viewer.get_by_role("link", name="Compare").click()
-        viewer.get_by_role("link", name="Overview").click()
+        nav = viewer.get_by_test_id("stSidebarNavItems")
+        nav.get_by_role("link", name="Compare").click()
+        nav.get_by_role("link", name="Overview").click()
         viewer.get_by_text("Headline figures, 2026").wait_for(timeout=30_000)
         viewer.close()
         editor.close()

@@ -98,9 +98,9 @@ for request in sys.stdin:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
-    print("child", pid, flush=True)
+    say(f"child {pid}")  # one write, as the child's own lines are: print's pieces could straddle the child's
     _, status = os.waitpid(pid, 0)
-    print("ended", os.waitstatus_to_exitcode(status), flush=True)
+    say(f"ended {os.waitstatus_to_exitcode(status)}")
 """
 
 
