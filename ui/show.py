@@ -173,7 +173,7 @@ def headline(head: Headline, lang: str) -> None:
             help=HEADLINE_HELP(lang),
         )
         reported = REPORTED.format(n=head.reporting, m=head.designated)(lang)
-        previous = PREVIOUS.format(value=format_value(head.previous, ind, lang, compact=False))(lang)
+        previous = PREVIOUS.format(value=format_value(head.previous, ind, lang))(lang)  # in the card's own unit
         if head.previous and not math.isnan(head.previous) and not math.isnan(head.growth_pct):
             total = format_change((head.value / head.previous - 1) * 100, lang)
             previous += f" · {TOTAL_CHANGE.format(t=total, l=format_change(head.growth_pct, lang))(lang)}"

@@ -76,8 +76,9 @@ def completeness(cur: Cursor, scope: Scope, years: tuple[int, int], lang: str) -
 
 
 def completeness_table(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Share of pilots reporting (from reporting.completeness_summary), indicators titled in the language."""
-    table = summary.round(0)
+    """Share of pilots reporting (from reporting.completeness_summary), indicators titled in the language, the newest
+    year first (what a meeting asks about shows without scrolling, however many years there are)."""
+    table = summary.round(0).astype("Int64")
     table.index = [registry.get(k).title(lang) for k in summary.index]
     table.columns = [str(c) for c in summary.columns]
-    return table
+    return table[table.columns[::-1]]
