@@ -42,7 +42,7 @@ codes = cities["city_code"].tolist()
 ranking = data.get(standing.ranks, key, last, v.scope)
 state.bind_list("cities", ranking["city_code"].head(5).tolist(), codes, limit=MAX_CITIES)
 chosen = st.multiselect(
-    t(Text("城市或园区", "Cities and parks")), codes, format_func=show.picker_names(lang).__getitem__, key="cities",
+    t(Text("城市或园区", "Cities and parks")), codes, format_func=names.__getitem__, key="cities",
     max_selections=MAX_CITIES, placeholder=t(Text("选择要对比的城市", "Choose cities to compare")),
 )  # fmt: skip
 if not chosen:

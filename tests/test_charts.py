@@ -91,10 +91,20 @@ def test_point_map_draws_no_base_map_and_marks_non_reporters():
 
 @pytest.mark.parametrize(
     ("values", "gap", "expected"),
-    [([10, 11, 30], 5, [10, 15, 30]), ([30, 10, 11], 5, [30, 10, 15]), ([1, 1, 1], 2, [1, 3, 5]), ([], 1, [])],
+    [
+        ([10, 11, 30], 5, [8, 13, 30]),  # two close labels straddle their values
+        ([30, 10, 11], 5, [30, 8, 13]),
+        ([1, 1, 1], 2, [-1, 1, 3]),  # a crowd is centred on its value, not stacked above it
+        ([317, 320, 322, 325, 330, 700], 20, [282.8, 302.8, 322.8, 342.8, 362.8, 700]),  # 天津 stays near its dot
+        ([0, 100], 5, [0, 100]),
+        ([], 1, []),
+    ],
 )
-def test_slope_labels_are_spread_apart(values, gap, expected):
-    assert charts._spread(values, gap) == expected
+def test_slope_labels_are_spread_apart_and_stay_beside_their_dots(values, gap, expected):
+    placed = charts._spread(values, gap)
+    assert placed == pytest.approx(expected)
+    in_order = sorted(placed)
+    assert all(b - a >= gap - 1e-9 for a, b in zip(in_order, in_order[1:], strict=False))
 
 
 def test_slope_chart_names_each_city_at_its_last_value():

@@ -72,8 +72,38 @@ def time_chart(
             }
         )
         all_values.extend(line.values)
-    fig = new_figure(traces, showlegend=len(lines) > 1, hovermode="closest")
-    return over_years(fig, all_values, years, ind, lang, title, source, height, marks, style)
+    labelled = len(lines) >= LABELLED_LINES  # a legend of many colours is hard to match: names at the lines' ends
+    fig = new_figure(traces, showlegend=len(lines) > 1 and not labelled, hovermode="closest")
+    fig = over_years(fig, all_values, years, ind, lang, title, source, height, marks, style)
+    if labelled:
+        _name_line_ends(fig, lines, style)
+    return fig
+
+
+LABELLED_LINES = 5  # from this many lines on, each is named at its end instead of in a legend
+
+
+def _name_line_ends(fig: Figure, lines: Sequence[Line], style: Style) -> None:
+    """Each line's name beside its last reported point, in its colour, spread so that none overlap."""
+    layout = fig["layout"]
+    ends = []
+    for line in lines:
+        reported = [(y, v) for y, v in zip(line.years, line.values, strict=True) if not math.isnan(v)]
+        if reported:
+            ends.append((reported[-1], line))
+    if not ends:
+        return
+    low, high = layout.get("yaxis", {}).get("range") or (0, 1)
+    plot_px = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
+    positions = _spread([v for (_, v), _ in ends], (high - low) * 18 * style.scale / plot_px)
+    last_year = max(y for (y, _), _ in ends)
+    for (_, line), y in zip(ends, positions, strict=True):
+        layout["annotations"].append(
+            {"x": last_year, "y": y, "xref": "x", "yref": "y", "text": line.name, "xanchor": "left",
+             "xshift": 10, "showarrow": False,
+             "font": {"color": line.colour, "size": 13 * style.scale}}
+        )  # fmt: skip
+    merge(layout, {"margin": {"r": max(layout["margin"].get("r", 0), 130 * style.scale)}})
 
 
 def bar_chart(
@@ -162,13 +192,26 @@ def slope_chart(
 
 
 def _spread(values: Sequence[float], gap: float) -> list[float]:
-    """Label positions near `values` (same order) with at least `gap` between neighbours."""
+    """Label positions near `values` (same order), at least `gap` apart: labels that would overlap are set as a
+    block centred on their values' mean (so a crowd stays beside its dots, not pushed far above them)."""
     order = sorted(range(len(values)), key=lambda i: values[i])
-    placed: dict[int, float] = {}
-    previous = -math.inf
+    blocks: list[list[int]] = []  # runs of labels in value order, each laid out as one block
+
+    def centre(block: list[int]) -> float:
+        return sum(values[i] for i in block) / len(block)
+
+    def bottom(block: list[int]) -> float:
+        return centre(block) - gap * (len(block) - 1) / 2
+
     for i in order:
-        placed[i] = max(values[i], previous + gap)
-        previous = placed[i]
+        blocks.append([i])
+        while len(blocks) > 1 and bottom(blocks[-1]) < bottom(blocks[-2]) + gap * len(blocks[-2]):
+            last = blocks.pop()
+            blocks[-1].extend(last)
+    placed: dict[int, float] = {}
+    for block in blocks:
+        for k, i in enumerate(block):
+            placed[i] = bottom(block) + k * gap
     return [placed[i] for i in range(len(values))]
 
 
