@@ -28,6 +28,11 @@ back.button(t(Text("上一张", "Previous")), icon=":material/arrow_back:", on_c
             disabled=number == 1, key="present_back", width="stretch")  # fmt: skip
 forward.button(t(Text("下一张", "Next")), icon=":material/arrow_forward:", on_click=_go, args=(1,), shortcut="Right",
                disabled=number == count, key="present_next", width="stretch")  # fmt: skip
-where.subheader(f"{number} / {count}", anchor=False)
+SCREENS = {"1080": plotly_layout.PROJECTOR_HD, "720": plotly_layout.PROJECTOR}  # the screen presented on
+screen = state.bind_choice("present_screen", "1080", tuple(SCREENS), name="screen")
+number_col, size_col = where.columns([1, 2], vertical_alignment="center")
+number_col.subheader(f"{number} / {count}", anchor=False)
+size_col.segmented_control(t(Text("屏幕", "Screen")), tuple(SCREENS), format_func=lambda k: {"1080": "1920×1080",
+                           "720": "1280×720"}[k], key="present_screen", label_visibility="collapsed")  # fmt: skip
 leave.page_link("app_pages/deck.py", label=t(Text("退出放映", "Leave")), icon=":material/close:")
-show.chart(chosen[number - 1], lang, key="present", style=plotly_layout.PROJECTOR)
+show.chart(chosen[number - 1], lang, key="present", style=SCREENS[st.session_state.get("present_screen") or screen])

@@ -1,5 +1,6 @@
 """Charts: gaps stay gaps, colours are stable per city, every chart has its source line."""
 
+import itertools
 import math
 
 import pandas as pd
@@ -104,7 +105,7 @@ def test_slope_labels_are_spread_apart_and_stay_beside_their_dots(values, gap, e
     placed = charts._spread(values, gap)
     assert placed == pytest.approx(expected)
     in_order = sorted(placed)
-    assert all(b - a >= gap - 1e-9 for a, b in zip(in_order, in_order[1:], strict=False))
+    assert all(b - a >= gap - 1e-9 for a, b in itertools.pairwise(in_order))
 
 
 def test_slope_chart_names_each_city_at_its_last_value():

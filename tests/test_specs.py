@@ -33,7 +33,7 @@ def test_every_chart_resolves_and_draws_in_every_style(sample_db, name, lang):
         data = resolve(cur, SPECS[name], lang)
     assert data.title and data.source and data.notes
     assert len(data.table) > 0
-    for style in (plotly_layout.SCREEN, plotly_layout.IMAGE, plotly_layout.PROJECTOR):
+    for style in (plotly_layout.SCREEN, plotly_layout.IMAGE, plotly_layout.PROJECTOR, plotly_layout.PROJECTOR_HD):
         fig = go.Figure(charts.figure(data, style))  # validated against Plotly's schema
         assert fig.data, "the figure has traces"
         assert fig.layout.font.size == pytest.approx(15 * style.scale)

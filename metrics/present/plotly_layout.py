@@ -72,7 +72,10 @@ class Style:
 
 SCREEN = Style()
 IMAGE = Style(title_units=96, source_units=130, height=720, full_marks=True, plot_width=1100, edge=32)
-PROJECTOR = Style(scale=1.45, title_units=70, source_units=96, height=620, full_marks=True, plot_width=1050)
+PROJECTOR = Style(scale=1.45, title_units=70, source_units=96, height=560, full_marks=True, plot_width=1050)
+# Presentation mode on a 1920x1080 screen (a meeting room's projector): the chart fills what the slide's own
+# controls leave of the screen; PROJECTOR fits 1280x720.
+PROJECTOR_HD = Style(scale=1.8, title_units=86, source_units=118, height=900, full_marks=True, plot_width=1600)
 MARK_ROW = 17  # px between rows of event labels above a time chart
 UNIT = Text("单位：{unit}", "{unit}")
 _BREAK_BEFORE = (" · ", "（", " (")
