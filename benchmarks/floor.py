@@ -101,6 +101,8 @@ def _step(node, kind: str, i: str) -> Step | None:
         return Step("text_input", (proto.label,), key)
     if kind == "file_uploader":
         return Step("file_uploader", (proto.label,), key)
+    if kind == "button_group":  # st.segmented_control and st.pills
+        return Step("segmented_control", (proto.label, [o.content for o in proto.options]), key)
     if kind == "page_link":
         return Step("markdown", (proto.label,))
     raise ValueError(f"the floor cannot draw a {kind!r} element yet")
