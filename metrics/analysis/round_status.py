@@ -105,7 +105,8 @@ def round_status(cur: Cursor, year: int, today: dt.date | None = None) -> RoundS
 
 def _warnings(recorded: list[dict] | None, blank: list[str]) -> list[Issue]:
     """What deserves a look in a loaded pilot's figures (None: not loaded): the warnings its file was loaded with (a
-    value ten times last year's, a total that does not add up), and the round's indicators it left blank."""
+    flow three times last year's, a falling stock, a total that does not add up), and the round's indicators it
+    left blank."""
     if recorded is None:
         return []
     found = [Issue.from_stored(p) for p in recorded]
