@@ -136,8 +136,11 @@ def load_passed(database: Database, outcomes: list[Outcome], by: Actor | None) -
             if outcome.status not in ("ready", "stale"):
                 continue
             shown = outcome.prepared  # a stale file's shown check is the new one it has been shown with
-            fresh = uploads.prepare(database, outcome.data, shown.file_name, shown.sheet)
-            outcome.prepared, outcome.stale = fresh, not fresh.same_as(shown)
+            if not uploads.is_fresh(database, shown):  # checked again only when the data has changed since
+                fresh = uploads.prepare(database, outcome.data, shown.file_name, shown.sheet)
+                outcome.prepared, outcome.stale = fresh, not fresh.same_as(shown)
+            else:
+                fresh, outcome.stale = shown, False
             if outcome.stale or not fresh.report.ok:
                 continue
             try:

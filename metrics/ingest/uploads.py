@@ -190,10 +190,16 @@ def load(
     return prepared, upload_id
 
 
-def _check_fresh(database: Database, prepared: Prepared) -> None:
+def is_fresh(database: Database, prepared: Prepared) -> bool:
+    """Whether the data is still what the file was checked against."""
     with database.cursor() as cur:
-        if meta.data_identity(cur) == prepared.data_identity:
-            return
+        return bool(meta.data_identity(cur) == prepared.data_identity)
+
+
+def _check_fresh(database: Database, prepared: Prepared) -> None:
+    if is_fresh(database, prepared):
+        return
+    with database.cursor() as cur:
         upload_id, who = records.last_change(cur)
     raise Stale(
         Text(
