@@ -225,8 +225,9 @@ def _batch(outcomes: list[batch.Outcome], done: bool) -> None:
     refused = [o for o in outcomes if o.status in ("refused", "stale")]
     for outcome in refused[:MAX_ISSUE_LISTS]:
         with st.expander(t(Text("{f}：需改正的问题", "{f}: what to fix")).format(f=outcome.prepared.file_name)):
-            if outcome.refusal is not None:
-                st.warning(show.escaped(outcome.refusal(lang)))
+            why = batch.STALE if outcome.stale else outcome.refusal  # checked again, or refused at the last moment
+            if why is not None:
+                st.warning(show.escaped(why(lang)))
             issues = upload_tables.issues_table(outcome.prepared.report, lang)
             if len(issues):
                 st.table(issues, hide_index=True)

@@ -30,8 +30,8 @@ class Outcome:
     prepared: uploads.Prepared
     data: bytes
     upload_id: int | None = None
-    refusal: Text | None = None  # why loading it was refused at the last moment (stale, or the database said no)
-    stale: bool = False
+    refusal: Text | None = None  # why the database refused it at the last moment
+    stale: bool = False  # its changes were no longer those shown: checked again, it waits for a look (STALE says so)
 
     @property
     def status(self) -> str:
