@@ -5,7 +5,7 @@ import streamlit as st
 from metrics.analysis import comparison, standing
 from metrics.domain import registry
 from metrics.domain.i18n import Text
-from metrics.present import tables
+from metrics.present import plotly_layout, tables
 from metrics.present.specs import MODE_NAMES, ChartSpec
 from ui import data, show, state
 
@@ -41,19 +41,29 @@ if mode == "indexed":
 codes = cities["city_code"].tolist()
 ranking = data.get(standing.ranks, key, last, v.scope)
 state.bind_list("cities", ranking["city_code"].head(5).tolist(), codes, limit=MAX_CITIES)
-chosen = st.multiselect(
+pick, bring = st.columns([4, 1])
+chosen = pick.multiselect(
     t(Text("城市或园区", "Cities and parks")), codes, format_func=names.__getitem__, key="cities",
-    max_selections=MAX_CITIES, placeholder=t(Text("选择要对比的城市", "Choose cities to compare")),
+    max_selections=MAX_CITIES, placeholder=t(Text("选择要对比的城市", "Choose cities to compare")), select_all=False,
 )  # fmt: skip
 if not chosen:
     show.end_page(t(Text("请至少选择一个城市。", "Choose at least one city.")))
+state.bind_choice("focus", "", ["", *chosen])
+focus = bring.selectbox(
+    t(Text("突出显示", "Bring forward")), ["", *chosen], key="focus",
+    format_func=lambda c: names[c] if c else t(Text("（无）", "(none)")),
+    help=t(Text("把一个城市画在最上层，其余变淡。", "Draw one city on top and fade the others.")),
+)  # fmt: skip
+focus = focus or None
 
-spec = ChartSpec("compare", key, v.years, cities=tuple(chosen), mode=mode, base_year=base_year, events=v.events)
-show.chart(spec, lang, key="compare-lines")
+spec = ChartSpec("compare", key, v.years, cities=tuple(chosen), mode=mode, base_year=base_year, events=v.events,
+                 focus=focus)  # fmt: skip
+show.chart(spec, lang, key="compare-lines", style=plotly_layout.WIDE)
 
 left, right = st.columns([3, 2])
 with left:
-    show.chart(ChartSpec("slope", key, v.years, cities=tuple(chosen), mode=mode, base_year=base_year), lang)
+    show.chart(ChartSpec("slope", key, v.years, cities=tuple(chosen), mode=mode, base_year=base_year, focus=focus),
+               lang)  # fmt: skip
 with right:
     st.subheader(t(Text("{y} 年排名", "Ranking, {y}").format(y=last)))
     show.ranking(data.get(tables.ranking, key, last, v.scope, lang), f"ranking_{key}_{last}")

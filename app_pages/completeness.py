@@ -8,7 +8,7 @@ from metrics.analysis import reporting
 from metrics.analysis.round_status import round_status
 from metrics.domain import registry
 from metrics.domain.i18n import Text
-from metrics.present import tables
+from metrics.present import plotly_layout, tables
 from metrics.present.specs import ChartSpec
 from metrics.store.rounds import round_years
 from ui import data, show, state
@@ -54,4 +54,4 @@ if missing_now:
         y=last, ind=ind.label(lang), who=who))  # fmt: skip
 else:
     st.success(t(Text("{y} 年全部试点均已报送。", "Every pilot has reported for {y}.")).format(y=last))
-show.chart(ChartSpec("completeness", key, v.years, v.scope), lang, key="completeness")
+show.chart(ChartSpec("completeness", key, v.years, v.scope), lang, key="completeness", style=plotly_layout.WIDE)

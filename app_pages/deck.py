@@ -5,7 +5,7 @@ from datetime import date
 import streamlit as st
 
 from metrics.domain.i18n import Text
-from metrics.present import deck
+from metrics.present import deck, thumbnails
 from ui import data, show, slides, state
 
 v = state.view()
@@ -53,8 +53,9 @@ st.caption(
 for i, spec in enumerate(chosen):
     resolved = data.chart_data(spec, lang)
     with st.container(border=True):
-        number, body, up, down, drop = st.columns([0.5, 8, 1, 1, 1], vertical_alignment="center")
+        number, picture, body, up, down, drop = st.columns([0.5, 2, 6, 1, 1, 1], vertical_alignment="center")
         number.markdown(f"**{i + 1}**")
+        picture.image(thumbnails.thumbnail(resolved), width=160)
         body.markdown(f"**{show.escaped(resolved.title)}**")
         years = f"{spec.years[1]}" if spec.chart == "map" else f"{spec.years[0]}–{spec.years[1]}"
         body.caption(f"{FORM_NAMES[spec.form](lang)} · {years}")

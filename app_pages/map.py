@@ -4,7 +4,7 @@ import streamlit as st
 
 from metrics.domain import registry
 from metrics.domain.i18n import Text
-from metrics.present import tables
+from metrics.present import plotly_layout, tables
 from metrics.present.specs import ChartSpec
 from ui import data, show, state
 
@@ -23,7 +23,7 @@ years = list(range(first, last + 1))
 state.bind_choice("year", last, years, int)
 year = right.selectbox(t(Text("年份", "Year")), years, key="year")
 
-show.chart(ChartSpec("map", key, (first, year), v.scope), lang, key="map")
+show.chart(ChartSpec("map", key, (first, year), v.scope), lang, key="map", style=plotly_layout.WIDE)
 st.caption(
     t(
         Text(

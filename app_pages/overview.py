@@ -5,6 +5,7 @@ import streamlit as st
 from metrics.analysis import highlights, standing
 from metrics.domain import registry
 from metrics.domain.i18n import Text
+from metrics.present import plotly_layout
 from metrics.present.specs import ChartSpec
 from ui import data, show, state
 
@@ -31,7 +32,7 @@ st.subheader(t(Text("2014 年以来累计", "Cumulative since 2014")))
 cumulative = tuple(f"cumulative_{k}" for k in ("activities", "agreements", "stations_founded", "subcenters_founded"))
 show.cumulative_line(data.get(standing.headlines, cumulative, v.scope, last), lang)
 
-show.chart(ChartSpec("pilots", "pilot_cities", v.years, v.scope, events=v.events), lang)
+show.chart(ChartSpec("pilots", "pilot_cities", v.years, v.scope, events=v.events), lang, style=plotly_layout.WIDE)
 
 st.subheader(t(Text("主要指标趋势", "Trends of the core indicators")))
 columns = st.columns(2)

@@ -89,6 +89,7 @@ if who is not None and who.may("edit"):
                 default=list(round_.indicators),
                 format_func=lambda k: registry.get(k).title(lang),
                 key="round_indicators",
+                select_all=lang == "en",  # Streamlit says "Select all" in English only
             )
             left, right = st.columns(2)
             left.date_input(

@@ -74,7 +74,7 @@ def test_growth_since_designation(three):
     ("mode", "base", "expected_a"),
     [
         ("absolute", None, {2014: 10, 2015: 20, 2016: 40}),
-        ("change", None, {2014: math.nan, 2015: 10, 2016: 20}),
+        ("change", None, {2015: 10, 2016: 20}),  # 2014, with no change for any city, is left out
         ("indexed", 2015, {2014: 50, 2015: 100, 2016: 200}),
         ("share", None, {2014: 25, 2015: 20 / 55 * 100, 2016: 40 / 90 * 100}),
     ],
@@ -82,6 +82,7 @@ def test_growth_since_designation(three):
 def test_compare_modes(three, mode, base, expected_a):
     frame = run(three, comparison.compare, "activities", (A, C), (2014, 2016), mode, base)
     got = frame[frame.city_code == A].set_index("year").value.to_dict()
+    assert sorted(got) == sorted(expected_a)
     for year, value in expected_a.items():
         assert got[year] == pytest.approx(value, nan_ok=True)
 
@@ -117,5 +118,6 @@ def test_profile_table_reads_in_the_language(three, lang, growth):
     table = tables.profile_table(run(three, standing.profile, A, 2016), lang)
     assert table.map(lambda cell: isinstance(cell, str)).all().all()
     first = table.iloc[0].tolist()
-    assert first[0] == ("对接活动（场）" if lang == "zh" else "Matching activities held (activities)")
+    assert first[0] == ("对接活动" if lang == "zh" else "Matching activities held")  # the value carries the unit
+    assert first[1] == ("40 场" if lang == "zh" else "40 activities")
     assert first[2:] == ["2 / 2", "→", growth]  # second in 2015 and in 2016

@@ -132,7 +132,7 @@ def test_a_chart_downloads_as_png_and_added_to_the_deck_as_powerpoint(browser, u
     page.locator('[data-testid="stPopover"] button').first.click()  # the first chart's downloads
     with page.expect_download(timeout=60_000) as download:
         page.get_by_role("button", name="PNG image (1920×1080)").first.click()
-    assert download.value.suggested_filename == "agreements_330100-440100_2014-2025.png"
+    assert download.value.suggested_filename == "Cooperation-agreements-signed_Hangzhou-Guangzhou_2014-2025.png"
     png = tmp_path / "chart.png"
     download.value.save_as(png)
     assert png.read_bytes()[:4] == b"\x89PNG"

@@ -45,6 +45,28 @@ def test_city_colours_are_distinct_and_stable():
     assert style.city_colours([*codes, "999999"])["000007"] == colours["000007"]
 
 
+def test_a_dozen_cities_in_one_chart_have_colours_told_apart():
+    codes = [f"{i:06d}" for i in range(65)]
+    home = style.city_colours(codes)
+    chosen = codes[::5][:12]  # any dozen of the 65
+    colours = style.chart_colours(chosen, home)
+    assert list(colours) == chosen and colours[chosen[0]] == home[chosen[0]]  # the first keeps its own
+    for a, b in itertools.combinations(colours.values(), 2):
+        assert style._distance(a, b) >= style.SAME_COLOUR
+    assert all(style._lab(c)[0] > 30 for c in home.values()), "no near-black line"
+    apart = style.chart_colours(codes[:3], home)  # the palette's first colours are far apart: each keeps its own
+    assert apart == {c: home[c] for c in codes[:3]}
+
+
+def test_the_city_brought_forward_is_drawn_on_top_and_the_others_faded():
+    lines = specs.city_lines(
+        pd.DataFrame({"city_code": ["A", "A", "B", "B"], "year": [2014, 2015] * 2, "value": [1.0, 2, 3, 4]}),
+        {"A": "甲", "B": "乙"}, {"A": "#1f77b4", "B": "#ff7f0e"}, focus="A",
+    )  # fmt: skip
+    fig = drawn(charts.time_chart(lines, ACT, "zh", "t", "s"))
+    assert [t.name for t in fig.data] == ["乙", "甲"] and [t.opacity for t in fig.data] == [0.3, 1]
+
+
 @pytest.mark.parametrize(
     ("text", "units", "lines"),
     [
@@ -85,9 +107,30 @@ def test_point_map_draws_no_base_map_and_marks_non_reporters():
     )
     fig = drawn(charts.point_map(cities, registry.get("agreements"), "en", "Agreements", "Source"))
     assert all(t.type == "scatter" for t in fig.data)  # plain axes: no geo, no tiles to fetch
-    assert [t.name for t in fig.data] == ["East", "West", "not reported"]
-    sizes = {t.name: t.marker.size[0] for t in fig.data if t.name != "not reported"}
+    assert [t.name for t in fig.data if t.showlegend is not False] == ["East", "West", "not reported"]
+    sizes = {t.name: t.marker.size[0] for t in fig.data if t.name in ("East", "West")}
     assert sizes["East"] > sizes["West"]
+    key = next(t for t in fig.data if t.showlegend is False)  # the key to the sizes, with the values it stands for
+    assert list(key.text) == ["25 agreements", "50 agreements", "100 agreements"] and key.hoverinfo == "skip"
+    assert "Point size: Cooperation agreements signed" in annotation_texts(fig)
+
+
+def test_map_names_go_where_they_cover_no_other_point_or_name():
+    cities = pd.DataFrame(
+        {
+            "name": ["Big", "Near", "Far"],
+            "lon": [113.3, 114.8, 100.0],  # Near sits just right of Big: Big's name goes to another side
+            "lat": [23.1, 23.1, 40.0],
+            "value": [900.0, 300.0, 100.0],
+            "region": ["east", "east", "west"],
+            "region_label": ["East", "East", "West"],
+        }
+    )
+    fig = drawn(charts.point_map(cities, registry.get("agreements"), "en", "Agreements", "Source"))
+    east = fig.data[0]
+    places = dict(zip(east.text, east.textposition, strict=True))
+    assert places["Big"] != "middle right"
+    assert fig.data[1].text == ("Far",) and fig.data[1].textposition == ("middle right",)
 
 
 @pytest.mark.parametrize(
@@ -108,10 +151,22 @@ def test_slope_labels_are_spread_apart_and_stay_beside_their_dots(values, gap, e
     assert all(b - a >= gap - 1e-9 for a, b in itertools.pairwise(in_order))
 
 
+@pytest.mark.parametrize(
+    ("values", "within", "expected"),
+    [
+        ([0, 1, 2, 3], (0, 100), [5, 15, 25, 35]),  # a crowd at the floor moves up into the axis, where it shows
+        ([99, 100], (0, 100), [85, 95]),  # and down from the ceiling
+        ([10, 50], (0, 100), [10, 50]),  # labels with room stay at their values
+    ],
+)
+def test_labels_stay_within_the_value_axis(values, within, expected):
+    assert charts._spread(values, 10, within) == pytest.approx(expected)
+
+
 def test_slope_chart_names_each_city_at_its_last_value():
     frame = pd.DataFrame({"city_code": ["A", "A", "B", "B"], "year": [2014, 2025] * 2, "value": [1.0, 300, 2, 301]})
     fig = drawn(
-        charts.slope_chart(frame, 2014, 2025, {"A": "甲", "B": "乙"}, {"A": "#111", "B": "#222"}, ACT, "zh", "t", "s")
+        charts.slope_chart(frame, (2014, 2025), {"A": "甲", "B": "乙"}, {"A": "#111", "B": "#222"}, ACT, "zh", "t", "s")
     )
     labels = {a.text: a.y for a in fig.layout.annotations if a.text in ("甲", "乙")}
     assert labels["乙"] - labels["甲"] > 1  # 300 and 301 are too close to print on top of each other
@@ -129,8 +184,30 @@ def test_the_reporting_grid_keeps_the_pilots_with_most_gaps_beyond_its_rows(pilo
     fig = drawn(charts.completeness_chart(status, {c: f"城市{c}" for c in codes}, "en", "Who reported", "Source"))
     shown = list(fig.data[0].y)
     assert len(shown) == rows
-    assert ("the 60 with the most gaps (of 150 pilots)" in fig.layout.title.text.replace("<br>", " ")) == note
-    if note:  # the most gaps go in first (all with 6 or 5 of 7 missing, then some with 4), in the pilots' order
+    assert (
+        f"the {charts.GRID_ROWS} with the most gaps (of 150 pilots)" in fig.layout.title.text.replace("<br>", " ")
+    ) == note
+    if note:  # the most gaps go in first (all with 6, 5 or 4 of 7 missing, then some with 3), most first
         kept = [gaps[name.removeprefix("城市")] for name in shown]
-        assert min(kept) == 4 and kept.count(6) + kept.count(5) == sum(1 for g in gaps.values() if g >= 5)
-        assert shown == sorted(shown)
+        assert min(kept) == 3 and sum(1 for k in kept if k >= 4) == sum(1 for g in gaps.values() if g >= 4)
+        assert kept == sorted(kept, reverse=True)
+        ties = [name for name in shown if gaps[name.removeprefix("城市")] == 6]
+        assert ties == sorted(ties)  # ties in the pilots' order
+
+
+@pytest.mark.parametrize("name", ["pilots", "trend", "compare", "slope", "map", "completeness"])
+def test_every_chart_has_a_miniature_in_its_own_colours(sample_db, name):
+    from xml.etree import ElementTree
+
+    from test_specs import SPECS
+
+    from metrics.present import thumbnails
+
+    with sample_db.cursor() as cur:
+        data = specs.resolve(cur, SPECS[name], "zh")
+    svg = ElementTree.fromstring(thumbnails.thumbnail(data))
+    shapes = [el for el in svg.iter() if el.tag.rsplit("}", 1)[-1] in ("polyline", "rect", "line", "circle")]
+    assert len(shapes) > 1, "more than the frame is drawn"
+    colours = {el.get("stroke") or el.get("fill") for el in shapes[1:]}
+    expected = {line.colour for line in data.lines} if data.lines else None
+    assert expected is None or expected <= colours

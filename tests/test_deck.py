@@ -60,8 +60,8 @@ def test_deck_has_title_highlights_a_slide_per_chart_and_a_closing_table(built, 
 
 
 @pytest.mark.parametrize(
-    ("lang", "title"), [("zh", "签订合作协议（项）"), ("en", "Cooperation agreements signed (agreements)")]
-)
+    ("lang", "title"), [("zh", "签订合作协议"), ("en", "Cooperation agreements signed")]
+)  # the unit stands on the value axis
 def test_chart_titles_are_in_the_deck_language(built, lang, title):
     _, decks = built
     titles = [texts(s)[0] for s in chart_slides(decks[lang])]
@@ -72,7 +72,7 @@ def test_chart_titles_are_in_the_deck_language(built, lang, title):
 def test_trend_values_equal_the_series_command(built, sample_db, capsys, key):
     specs, decks = built
     slide = chart_slides(decks["en"])[[s.chart for s in specs].index("trend") + registry.CORE_KEYS.index(key)]
-    assert texts(slide)[0] == registry.get(key).title("en")
+    assert texts(slide)[0] == registry.get(key).label("en")
     assert main(["series", key, "--json", "--db", str(sample_db.path)]) == 0
     expected = [p["value"] for p in json.loads(capsys.readouterr().out)["series"]]
     (values,) = series_values(slide).values()
@@ -131,7 +131,7 @@ def test_chinese_text_uses_a_font_chinese_office_has(built):
 
 def test_notes_carry_the_key_figures_and_the_highlights(built):
     _, decks = built
-    slide = next(s for s in chart_slides(decks["en"]) if texts(s)[0] == registry.get("agreements").title("en"))
+    slide = next(s for s in chart_slides(decks["en"]) if texts(s)[0] == registry.get("agreements").label("en"))
     notes = slide.notes_slide.notes_text_frame.text
     assert notes.startswith("Key figures:") and "like for like" in notes and "2014 CAST launches CONTRID" in notes
 

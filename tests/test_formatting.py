@@ -34,6 +34,8 @@ def test_format_number(value, lang, expected):
     [
         (1154259.01, CV, "zh", True, "115.43亿元"),  # 万元 reach 亿 at 1万
         (5230.5, CV, "zh", True, "5,230.50 万元"),
+        (334882.12, CV, "zh", False, "33.49亿元"),  # one unit in Chinese: 亿元 from 1万 万元 on, every digit or not
+        (5230.5, CV, "zh", False, "5,230.50 万元"),
         (1154259.01, CV, "en", False, "1,154,259.01 10k CNY"),
         (59294, POOL, "zh", True, "5.93万 人"),
         (59294, POOL, "zh", False, "59,294 人"),
@@ -76,6 +78,10 @@ def test_axis_ticks_speak_the_language():
     _, labels, unit = axis_ticks(0, 59294, POOL, "zh")
     assert labels[1:] == ["2万", "4万", "6万"] and unit == "人"
     _, labels, unit = axis_ticks(0, 1154259, CV, "zh")
-    assert labels[-1] == "100亿元" and unit == ""  # amounts carry their own unit in Chinese
+    assert labels[-1] == "100" and unit == "亿元"  # the unit its hover and tables use
+    _, labels, unit = axis_ticks(0, 12000, CV, "zh")
+    assert labels[:3] == ["0", "0.5", "1"] and unit == "亿元"
+    _, labels, unit = axis_ticks(0, 5230, CV, "zh")
+    assert labels[-1] == "6,000" and unit == "万元"
     _, labels, unit = axis_ticks(0, 59294, POOL, "en")
     assert labels[-1] == "60,000" and unit == "experts"

@@ -316,14 +316,16 @@ def test_charts_added_from_pages_make_the_deck_in_order(sample_app):
     ] * 2
     at.switch_page("app_pages/deck.py").run()
     assert not at.exception
-    titles = [m.value for m in at.markdown if m.value.startswith("**") and "(" in m.value]
+    titles = [m.value for m in at.markdown if m.value.startswith("**") and len(m.value) > 8]
     assert [t.strip("*").replace("\\", "") for t in titles] == [
-        "Service stations founded (stations)",
-        "Matching activities held (activities)",
+        "Service stations founded",
+        "Matching activities held",
     ]
     at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("deck-down-"))).click().run()
-    titles = [m.value.strip("*").replace("\\", "") for m in at.markdown if m.value.startswith("**") and "(" in m.value]
-    assert titles == ["Matching activities held (activities)", "Service stations founded (stations)"]
+    titles = [
+        m.value.strip("*").replace("\\", "") for m in at.markdown if m.value.startswith("**") and len(m.value) > 8
+    ]
+    assert titles == ["Matching activities held", "Service stations founded"]
     at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("deck-drop-"))).click().run()
     titles = [m.value for m in at.markdown if m.value.startswith("**") and "(" in m.value]
     assert len(titles) == 1

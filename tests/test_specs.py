@@ -42,18 +42,23 @@ def test_every_chart_resolves_and_draws_in_every_style(sample_db, name, lang):
 @pytest.mark.parametrize(
     ("name", "stem"),
     [
-        ("pilots", "pilot_cities_programme_2014-2025"),
-        ("trend", "agreements_programme_2014-2025"),
-        ("city", "experts_in_pool_330100_2014-2025"),
-        ("compare", "agreements_330100-440100_indexed_2014-2025"),
-        ("slope", "activities_330100-440100_share_2014-2025"),
-        ("map", "agreements_map_2025"),
-        ("completeness", "activities_reporting_2014-2025"),
+        ("pilots", "Pilot-cities-and-parks-designated_All-pilots_2014-2025"),
+        ("trend", "Cooperation-agreements-signed_All-pilots_2014-2025"),
+        ("city", "Experts-in-the-talent-pool_Hangzhou_2014-2025"),
+        ("compare", "Cooperation-agreements-signed_Hangzhou-Guangzhou_Index-base-year-100_2014-2025"),
+        ("slope", "Matching-activities-held_Hangzhou-Guangzhou_Share-of-programme-total_2014-2025"),
+        ("map", "Cooperation-agreements-signed_Map_2025"),
+        ("completeness", "Matching-activities-held_Reporting_2014-2025"),
     ],
 )
 def test_file_names_say_what_the_chart_shows(sample_db, name, stem):
     with sample_db.cursor() as cur:
         assert resolve(cur, SPECS[name], "en").file_stem == stem
+
+
+def test_file_names_in_chinese_name_the_cities(sample_db):
+    with sample_db.cursor() as cur:
+        assert resolve(cur, SPECS["compare"], "zh").file_stem == "签订合作协议_杭州市、广州市_指数-基年-100_2014-2025"
 
 
 @pytest.mark.parametrize(
@@ -172,3 +177,24 @@ def test_a_deck_in_a_link_comes_back_as_the_same_charts():
     for broken in (text[:-5], "not-a-deck", "eJwLycgsVgCi4tTk_JQiAAAA"):
         with pytest.raises(ValueError):
             specs_from_text(broken)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_pilot_designated_later_starts_its_slope_when_it_reported_first(sample_db, lang):
+    spec = ChartSpec("slope", "agreements", YEARS, cities=("330100", "120000"))  # 天津 designated in 2018
+    with sample_db.cursor() as cur:
+        data = resolve(cur, spec, lang)
+    starts = {line.name: line.years for line in data.lines}
+    hangzhou, tianjin = ("杭州市", "天津市") if lang == "zh" else ("Hangzhou", "Tianjin")
+    assert starts[hangzhou] == (2014, SAMPLE_END_YEAR) and starts[tianjin] == (2018, SAMPLE_END_YEAR)
+    assert all(not any(v != v for v in line.values) for line in data.lines)  # no lone dot: both ends drawn
+    assert f"{tianjin} 2018" in data.caption
+    fig = go.Figure(charts.figure(data))
+    assert 2018 in fig.layout.xaxis.tickvals
+
+
+def test_year_on_year_starts_at_the_first_year_with_a_change(sample_db):
+    spec = ChartSpec("compare", "agreements", YEARS, cities=("330100", "440100"), mode="change")
+    with sample_db.cursor() as cur:
+        data = resolve(cur, spec, "en")
+    assert min(y for line in data.lines for y in line.years) == 2015  # 2014, the first year, has no change

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 from streamlit.delta_generator import DeltaGenerator
 
 from metrics.analysis.standing import Headline
@@ -16,7 +17,7 @@ from metrics.domain import registry
 from metrics.domain.formatting import format_change, format_value
 from metrics.domain.i18n import Text
 from metrics.domain.registry import RunningTotal
-from metrics.present import charts, exports, plotly_layout
+from metrics.present import charts, exports, plotly_layout, tables
 from metrics.present.specs import ChartData, ChartSpec
 from metrics.store.cities import both_names, list_cities
 from metrics.store.cities import city_names as names_by_code
@@ -47,11 +48,12 @@ def chart(
     """
     resolved = data.chart_data(spec, lang)
     fig = data.figure(spec, lang, style)
-    config = {**charts.CONFIG, "toImageButtonOptions": {"filename": resolved.file_stem, "scale": 2}}
-    st.plotly_chart(fig, theme=None, config=config, width="stretch", key=key or f"chart-{spec.id}")
+    st.plotly_chart(
+        fig, theme=None, config=charts.config(lang, resolved.file_stem), width="stretch", key=key or f"chart-{spec.id}"
+    )
     if resolved.caption:
         st.caption(escaped(resolved.caption))
-    if style == plotly_layout.SCREEN:
+    if style.page:
         if events_note:
             events_caption(spec, lang)
         _toolbar(resolved, key or spec.id)
@@ -129,15 +131,32 @@ def _download_buttons(table: pd.DataFrame, stem: str, key: str, chart: ChartData
 WRAPPED_ROWS = 50  # a table of messages this short is drawn whole, its long cells wrapped, not cut off
 
 
+MOVE_COLOURS = {"↑": "color: #1e7b4f", "↓": "color: #c0392b"}  # a rank gained, a rank lost (→ stays plain)
+
+
 def table(frame: pd.DataFrame, stem: str, key: str, wrap: bool = False, **dataframe) -> None:
     """A table with CSV and XLSX downloads of exactly what it shows; `wrap`: a short one drawn whole, its long
-    cells wrapped (a list of a file's problems), rather than scrolling and cut off."""
+    cells wrapped (a list of a file's problems), rather than scrolling and cut off. A column of rank moves
+    (tables.MOVE) shows gains green and losses red."""
     options = {"hide_index": True, "width": "stretch", **dataframe}
+    shown: pd.DataFrame | Styler = frame
+    moves = [c for c in frame.columns if c in (tables.MOVE.zh, tables.MOVE.en)]
+    if moves:  # a Styler writes numbers with six decimals unless told: each float column as its values need
+        shown = frame.style.map(lambda cell: MOVE_COLOURS.get(str(cell)[:1], ""), subset=moves).format(
+            {c: _number_format(frame[c]) for c in frame.columns if pd.api.types.is_float_dtype(frame[c])}
+        )
     if wrap and len(frame) <= WRAPPED_ROWS:
-        st.table(frame, hide_index=options["hide_index"])
+        st.table(shown, hide_index=options["hide_index"])
     else:
-        st.dataframe(frame, **options)
+        st.dataframe(shown, **options)
     download_menu(frame if options["hide_index"] else frame.reset_index(), stem, key)  # the row labels too
+
+
+def _number_format(column: pd.Series) -> Callable[[object], str]:
+    """How a float column reads: thousands separated, with as many decimals (up to two) as its values have."""
+    values = column.dropna()
+    decimals = next((d for d in (0, 1, 2) if ((values * 10**d).round() == values * 10**d).all()), 2)
+    return lambda v: "" if pd.isna(v) else f"{v:,.{decimals}f}"
 
 
 def city_names(lang: str) -> dict[str, str]:

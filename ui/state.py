@@ -169,18 +169,18 @@ def sidebar(first_year: int, last_year: int, batches: Sequence[int]) -> View:
         bind_list("region", [], REGIONS)
         regions = st.multiselect(
             t(Text("地区", "Region")), REGIONS, format_func=lambda r: REGION_NAMES[r](lang), key="region",
-            placeholder=t(Text("全部地区", "All regions")),
+            placeholder=t(Text("全部地区", "All regions")), select_all=False,
         )  # fmt: skip
         bind_list("kind", [], KINDS)
         kinds = st.multiselect(
             t(Text("类型", "Kind")), KINDS, format_func=lambda k: KIND_NAMES[k](lang), key="kind",
-            placeholder=t(Text("城市和园区", "Cities and parks")),
+            placeholder=t(Text("城市和园区", "Cities and parks")), select_all=False,
         )  # fmt: skip
         bind_list("batch", [], list(batches), int)
         chosen_batches = st.multiselect(
             t(Text("试点批次", "Pilot batch")), list(batches), key="batch",
             format_func=lambda b: t(Text("第{b}批", "Batch {b}").format(b=b)),
-            placeholder=t(Text("全部批次", "All batches")),
+            placeholder=t(Text("全部批次", "All batches")), select_all=False,
         )  # fmt: skip
         bind("events", True, lambda raw: raw != "0", lambda on: "" if on else "0")
         events = st.toggle(

@@ -29,6 +29,8 @@ def compare(
     if mode == "change":
         frame["value"] = frame.groupby("city_code")["value"].diff()
         frame = frame[frame["year"] >= lo]
+        changed = frame.loc[frame["value"].notna(), "year"]  # the years before any change (the programme's first
+        frame = frame[frame["year"] >= (changed.min() if len(changed) else lo)]  # year) would only be blank space
     elif mode == "indexed":
         base = frame[frame["year"] == (base_year or lo)].set_index("city_code")["value"]
         frame["value"] = frame["value"] / frame["city_code"].map(base).where(lambda b: b > 0) * 100

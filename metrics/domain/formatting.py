@@ -35,11 +35,16 @@ def _trim(value: float, decimals: int) -> str:
 
 
 def format_value(value, ind: Indicator, lang: str, *, compact: bool = True, decimals: int | None = None) -> str:
-    """A value of an indicator with its unit: '115.43亿元', '1,984 项', '59,294 experts'."""
+    """A value of an indicator with its unit: '115.43亿元', '1,984 项', '59,294 experts'.
+
+    compact=False writes every digit, except that Chinese amounts in 万元 from 1万 on are always written in 亿元
+    ('33.49亿元', not '334,882.12 万元'): one unit for a chart's ticks, its hover and its table.
+    """
     if is_missing(value):
         return "—"
     in_wan = ind.unit_zh.startswith("万元")
     places = ind.decimals if decimals is None else decimals
+    compact = compact or (lang == "zh" and in_wan)
     text = format_number(value, lang, places, compact=compact, in_wan=in_wan)
     if lang == "zh":
         if in_wan and text.endswith("亿"):
@@ -76,12 +81,13 @@ def nice_ticks(low: float, high: float, count: int = 5, min_step: float = 0) -> 
 def axis_ticks(low: float, high: float, ind: Indicator, lang: str) -> tuple[list[float], list[str], str]:
     """Tick values, their labels and the axis unit for a value axis of this indicator.
 
-    Chinese amounts in 万元 carry their unit on each tick ('50亿元'), so the axis title then has none.
+    Chinese amounts in 万元 that reach 1万 are read in 亿元, the unit their hover and tables use too ('单位：亿元').
     """
     values = nice_ticks(low, high, min_step=1 if ind.decimals == 0 and ind.unit_en != "%" else 0)
     step = values[1] - values[0] if len(values) > 1 else 1
+    if lang == "zh" and ind.unit_zh.startswith("万元") and max(abs(low), abs(high)) >= 1e4:
+        step /= 1e4
+        decimals = 0 if step >= 1 else min(4, -math.floor(math.log10(step)))
+        return values, [_trim(v / 1e4, decimals) for v in values], "亿" + ind.unit_zh[1:]
     decimals = 0 if step >= 1 else min(3, -math.floor(math.log10(step)))
-    if lang == "zh" and ind.unit_zh.startswith("万元"):
-        labels = [format_value(v, ind, lang, decimals=decimals).replace(" ", "") if v else "0" for v in values]
-        return values, labels, ""
     return values, [format_number(v, lang, decimals) for v in values], ind.unit(lang)

@@ -33,6 +33,7 @@ SAMPLE_SOURCE = Text(
     "来源：示例数据（按中国科协公布的2014—2016年项目总数校准，各城市数值为示意）",
     "Source: sample data (calibrated to CAST's published 2014–2016 totals; per-city values illustrative)",
 )
+SAMPLE_SOURCE_BRIEF = Text("来源：示例数据", "Source: sample data")  # under a chart on a page that says the rest
 
 
 def max_year() -> int:

@@ -15,7 +15,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from ..domain.formatting import format_number, format_value
+from ..domain.formatting import format_number, format_value, nice_ticks
 from ..domain.i18n import Text
 from ..domain.registry import Indicator
 from .plotly_layout import (
@@ -25,6 +25,7 @@ from .plotly_layout import (
     Style,
     as_figure,
     base_layout,
+    display_units,
     merge,
     new_figure,
     over_years,
@@ -34,6 +35,36 @@ from .specs import COMPLETENESS_LABELS, ChartData, Line
 from .style import COMPLETENESS_COLOURS, PEER_COLOUR, PROGRAMME_COLOUR, REGION_COLOURS
 
 CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+# Plotly's own words on a chart (the toolbar's tooltips, its hints) in Chinese: Plotly looks each up in the locale's
+# dictionary, given with the chart's config (nothing to load from a CDN).
+ZH_CN = {
+    "Autoscale": "自动缩放",
+    "Compare data on hover": "悬停时对比各条数据",
+    "Double-click on legend to isolate one trace": "双击图例只显示这一条",
+    "Double-click to zoom back out": "双击恢复原大小",
+    "Download plot": "下载图片",
+    "Download plot as a PNG": "下载图片（PNG）",
+    "Download plot as a png": "下载图片（PNG）",
+    "Pan": "平移",
+    "Reset axes": "重置坐标轴",
+    "Reset view": "重置视图",
+    "Reset": "重置",
+    "Show closest data on hover": "悬停时显示最近的数据",
+    "Toggle Spike Lines": "显示或隐藏辅助线",
+    "Toggle show closest data on hover": "切换悬停显示最近的数据",
+    "Zoom in": "放大",
+    "Zoom out": "缩小",
+    "Zoom": "缩放",
+}
+
+
+def config(lang: str, file_stem: str) -> dict:
+    """The Plotly config of a chart on a page: its toolbar in the reader's language, and its PNG download named
+    for what it shows."""
+    words = {"locale": "zh-CN", "locales": {"zh-CN": {"dictionary": ZH_CN}}} if lang == "zh" else {}
+    return {**CONFIG, **words, "toImageButtonOptions": {"filename": file_stem, "scale": 2}}
+
+
 REPORTING = Text("{n} 个城市报送", "{n} cities reporting")
 NOT_REPORTED = Text("未报送", "not reported")
 
@@ -67,6 +98,7 @@ def time_chart(
                 "connectgaps": False,
                 "line": {"color": line.colour, "width": line.width * style.scale, "dash": line.dash},
                 "marker": {"size": 7 * style.scale},
+                "opacity": 0.3 if line.faded else 1,
                 "customdata": [list(pair) for pair in zip(exact, notes, strict=True)],
                 "hovertemplate": "<b>%{fullData.name}</b> %{x}<br>%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
             }
@@ -95,13 +127,15 @@ def _name_line_ends(fig: Figure, lines: Sequence[Line], style: Style) -> None:
         return
     low, high = layout.get("yaxis", {}).get("range") or (0, 1)
     plot_px = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
-    positions = _spread([v for (_, v), _ in ends], (high - low) * 18 * style.scale / plot_px)
+    positions = _spread([v for (_, v), _ in ends], (high - low) * 18 * style.scale / plot_px, (low, high))
     last_year = max(y for (y, _), _ in ends)
+    focused = any(line.faded for line in lines)  # one city is brought forward
     for (_, line), y in zip(ends, positions, strict=True):
         layout["annotations"].append(
             {"x": last_year, "y": y, "xref": "x", "yref": "y", "text": line.name, "xanchor": "left",
              "xshift": 10, "showarrow": False,
-             "font": {"color": line.colour, "size": 13 * style.scale}}
+             "font": {"color": PEER_COLOUR if line.faded else line.colour, "size": 13 * style.scale,
+                      "weight": 700 if focused and not line.faded else 400}}
         )  # fmt: skip
     merge(layout, {"margin": {"r": max(layout["margin"].get("r", 0), 130 * style.scale)}})
 
@@ -135,8 +169,7 @@ def bar_chart(
 
 def slope_chart(
     frame: pd.DataFrame,
-    first: int,
-    last: int,
+    years: tuple[int, int],
     names: dict[str, str],
     colours: dict[str, str],
     ind: Indicator,
@@ -145,55 +178,64 @@ def slope_chart(
     source: str,
     height: int = 430,
     style: Style = SCREEN,
+    focus: str | None = None,
 ) -> Figure:
-    """One segment per city from its first-year to its last-year value (frame: city_code, year, value).
+    """One segment per city from its start to its last-year value (frame: city_code, year, value; two rows a city,
+    the start being the range's first year or, for a city with no figure then, its first reported year).
 
-    Names stand at the right end, nudged apart vertically so that close values stay readable.
+    Names stand at the right end, nudged apart vertically so that close values stay readable. With a `focus`, that
+    city is drawn on top and the others faded.
     """
+    first, last = years
     traces = []
     values: list[float] = []
     ends: list[tuple[float, str, str]] = []
-    wide = frame.pivot(index="city_code", columns="year", values="value")
-    for code in wide.index:
+    groups = dict(tuple(frame.groupby("city_code", sort=False)))
+    faded = {code: focus in groups and code != focus for code in groups}
+    for code in sorted(groups, key=lambda c: c == focus):  # the city brought forward last, on top
+        rows = groups[code].sort_values("year")
         name = names[code]
-        ys = [float(wide.at[code, y]) if y in wide.columns else math.nan for y in (first, last)]
+        xs, ys = rows["year"].astype(int).tolist(), rows["value"].astype(float).tolist()
         traces.append(
             {
                 "type": "scatter",
-                "x": [0, 1],
+                "x": xs,
                 "y": [None if math.isnan(v) else v for v in ys],
                 "name": name,
                 "mode": "lines+markers",
-                "line": {"color": colours[code], "width": 3 * style.scale},
+                "line": {"color": colours[code], "width": (4.5 if code == focus else 3) * style.scale},
                 "marker": {"size": 10 * style.scale},
+                "opacity": 0.3 if faded[code] else 1,
                 "customdata": [format_value(v, ind, lang, compact=False) for v in ys],
-                "text": [str(first), str(last)],
-                "hovertemplate": "<b>%{fullData.name}</b> %{text}<br>%{customdata}<extra></extra>",
+                "hovertemplate": "<b>%{fullData.name}</b> %{x}<br>%{customdata}<extra></extra>",
             }
         )
         values.extend(ys)
-        if not math.isnan(ys[1]):
-            ends.append((ys[1], name, colours[code]))
+        if xs[-1] == last and not math.isnan(ys[-1]):
+            ends.append((ys[-1], name, PEER_COLOUR if faded[code] else colours[code]))
     fig = new_figure(traces, showlegend=False)
     base_layout(fig, title, source, height, lang, unit=value_axis(fig, values, ind, lang), style=style)
     layout = fig["layout"]
     low, high = layout.get("yaxis", {}).get("range") or (0, 1)
     plot_px = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
-    positions = _spread([y for y, _, _ in ends], (high - low) * 20 * style.scale / plot_px)
+    positions = _spread([y for y, _, _ in ends], (high - low) * 20 * style.scale / plot_px, (low, high))
     for (_, name, colour), y in zip(ends, positions, strict=True):
         layout["annotations"].append(
-            {"x": 1, "y": y, "text": name, "xanchor": "left", "xshift": 12, "showarrow": False,
+            {"x": last, "y": y, "text": name, "xanchor": "left", "xshift": 12, "showarrow": False,
              "font": {"color": colour, "size": 14 * style.scale}}
         )  # fmt: skip
+    starts = sorted({int(y) for y in frame["year"]} | {first, last})
+    pad = max(last - first, 1) * 0.08
     merge(layout, {"margin": {"r": 150 * style.scale},
-                   "xaxis": {"tickmode": "array", "tickvals": [0, 1], "ticktext": [str(first), str(last)],
-                             "range": [-0.08, 1.08]}})  # fmt: skip
+                   "xaxis": {"tickmode": "array", "tickvals": starts, "ticktext": [str(y) for y in starts],
+                             "range": [first - pad, last + pad]}})  # fmt: skip
     return fig
 
 
-def _spread(values: Sequence[float], gap: float) -> list[float]:
+def _spread(values: Sequence[float], gap: float, within: tuple[float, float] | None = None) -> list[float]:
     """Label positions near `values` (same order), at least `gap` apart: labels that would overlap are set as a
-    block centred on their values' mean (so a crowd stays beside its dots, not pushed far above them)."""
+    block centred on their values' mean (so a crowd stays beside its dots, not pushed far above them). `within`:
+    the value axis's range, which the block is moved into where it can be (Plotly hides a label outside it)."""
     order = sorted(range(len(values)), key=lambda i: values[i])
     blocks: list[list[int]] = []  # runs of labels in value order, each laid out as one block
 
@@ -212,6 +254,14 @@ def _spread(values: Sequence[float], gap: float) -> list[float]:
     for block in blocks:
         for k, i in enumerate(block):
             placed[i] = bottom(block) + k * gap
+    if within is not None and order:
+        low, high = within[0] + gap / 2, within[1] - gap / 2
+        ranked = sorted(order, key=placed.__getitem__)
+        for k, i in enumerate(ranked):  # up from the axis's floor, keeping the gaps
+            placed[i] = max(placed[i], low if k == 0 else placed[ranked[k - 1]] + gap)
+        for k in range(len(ranked) - 1, -1, -1):  # and down from its ceiling
+            i = ranked[k]
+            placed[i] = min(placed[i], high if k == len(ranked) - 1 else placed[ranked[k + 1]] - gap)
     return [placed[i] for i in range(len(values))]
 
 
@@ -225,21 +275,30 @@ def point_map(
     labelled: int = 15,
     style: Style = SCREEN,
 ) -> Figure:
-    """Pilot cities as points at their coordinates, sized by value, without borders or a base map.
+    """Pilot cities as points at their coordinates, sized by value, without borders or a base map, with a key to
+    the sizes.
 
     cities: name, lon, lat, value, region (key), region_label, colour. Drawn on plain longitude/latitude axes
     (no map tiles, no boundaries), so it works offline and draws no borders that would need the official
-    standard map. Only the `labelled` largest points carry a name; hover shows every one.
+    standard map. Of the `labelled` largest points, those whose name finds a free place beside them carry it;
+    hover shows every one.
     """
     shown = cities[cities["value"].notna()]
     missing = cities[cities["value"].isna()]
     largest = float(shown["value"].max()) if len(shown) else 0.0
-    named = set(shown.nlargest(labelled, "value")["name"])
-    traces = []
+
+    def size(value: float) -> float:
+        return (10 + 40 * math.sqrt(max(value, 0) / largest) if largest > 0 else 10) * style.scale
+
+    lon_lo, lon_hi = (float(cities["lon"].min()), float(cities["lon"].max())) if len(cities) else (73.0, 135.0)
+    lat_lo, lat_hi = (float(cities["lat"].min()), float(cities["lat"].max())) if len(cities) else (18.0, 54.0)
+    x_range, y_range = [lon_lo - 3, lon_hi + 6], [lat_lo - 2, lat_hi + 2]
+    traces, groups = [], []
     for region in REGION_COLOURS:
         group = shown[shown["region"] == region]
         if group.empty:
             continue
+        groups.append(group)
         traces.append(
             {
                 "type": "scatter",
@@ -247,15 +306,10 @@ def point_map(
                 "y": group["lat"].tolist(),
                 "mode": "markers+text",
                 "name": group["region_label"].iloc[0],
-                "text": [n if n in named else "" for n in group["name"]],
                 "hovertext": group["name"].tolist(),
-                "textposition": "middle right",
                 "textfont": {"size": 12 * style.scale},
                 "marker": {
-                    "size": [
-                        (10 + 40 * math.sqrt(max(v, 0) / largest) if largest > 0 else 10) * style.scale
-                        for v in group["value"]
-                    ],
+                    "size": [size(v) for v in group["value"]],
                     "color": REGION_COLOURS[region],
                     "opacity": 0.72,
                     "line": {"width": 1, "color": "white"},
@@ -279,19 +333,102 @@ def point_map(
         )
     fig = new_figure(traces)
     base_layout(fig, title, source, height, lang, style=style)
-    lon_lo, lon_hi = (cities["lon"].min(), cities["lon"].max()) if len(cities) else (73.0, 135.0)
-    lat_lo, lat_hi = (cities["lat"].min(), cities["lat"].max()) if len(cities) else (18.0, 54.0)
-    merge(fig["layout"], {
-        "xaxis": {"range": [lon_lo - 3, lon_hi + 6], "showgrid": False, "zeroline": False, "showticklabels": False},
-        # 1° of latitude is about 1.22° of longitude in length at China's mid latitude (35° N).
-        "yaxis": {"range": [lat_lo - 2, lat_hi + 2], "showgrid": False, "zeroline": False, "showticklabels": False,
+    layout = fig["layout"]
+    plot_px = (style.plot_width, layout["height"] - layout["margin"]["t"] - layout["margin"]["b"])
+    # Pixels per degree of longitude: the axes keep 1° of latitude 1.22 times as long, so the tighter of the two fits.
+    px = min(plot_px[0] / (x_range[1] - x_range[0]), plot_px[1] / ((y_range[1] - y_range[0]) * 1.22))
+    points = [(float(r.lon), float(r.lat), size(r.value) if not math.isnan(r.value) else 8.0)
+              for r in cities.itertuples()]  # fmt: skip
+    positions = _label_places(shown, set(shown.nlargest(labelled, "value")["name"]), points, px, style)
+    for trace, group in zip(traces, groups, strict=False):  # the regions' traces, named where a name fits
+        trace["text"] = [n if n in positions else "" for n in group["name"]]
+        trace["textposition"] = [positions.get(n, "middle right") for n in group["name"]]
+    key_trace, key_notes = _size_key(largest, size, ind, lang, (x_range[0] + 1, y_range[0] + 1.2), px, style)
+    fig["data"] = [*traces, *key_trace]
+    layout["annotations"].extend(key_notes)
+    merge(layout, {
+        "xaxis": {"range": x_range, "showgrid": False, "zeroline": False, "showticklabels": False},
+        "yaxis": {"range": y_range, "showgrid": False, "zeroline": False, "showticklabels": False,
                   "scaleanchor": "x", "scaleratio": 1.22},
         "plot_bgcolor": "#f4f6f8",
     })  # fmt: skip
     return fig
 
 
-GRID_ROWS = 60
+SIZE_KEY = Text("点的大小：{unit}", "Point size: {unit}")
+_PLACES = ("middle right", "middle left", "top center", "bottom center")
+
+
+def _label_places(
+    shown: pd.DataFrame, candidates: set[str], points: list[tuple[float, float, float]], px: float, style: Style
+) -> dict[str, str]:
+    """Where each candidate's name goes beside its point (a Plotly textposition), largest point first: the first
+    side where the name covers no other point and no name placed before it; a name with no free side is left to
+    hover. `points` are every point's (lon, lat, diameter in px); boxes are in px, from the degrees' scale `px`
+    and the names' estimated widths."""
+    font = 12 * style.scale
+
+    def at(lon: float, lat: float) -> tuple[float, float]:
+        return lon * px, lat * px * 1.22
+
+    bubbles = []  # every point's box, shrunk a little: a name may touch a bubble's rim
+    for lon, lat, diameter in points:
+        (x, y), r = at(lon, lat), diameter / 2 * 0.8
+        bubbles.append(((lon, lat), (x - r, y - r, x + r, y + r)))
+    names: list[tuple[float, ...]] = []
+    places: dict[str, str] = {}
+    for row in shown[shown["name"].isin(candidates)].sort_values("value", ascending=False).itertuples():
+        own = (float(row.lon), float(row.lat))
+        (x, y), r = at(*own), next(d for lon, lat, d in points if (lon, lat) == own) / 2
+        w, h = display_units(str(row.name)) * font * 0.55 + 4, font * 1.25
+        boxes = {
+            "middle right": (x + r + 2, y - h / 2, x + r + 2 + w, y + h / 2),
+            "middle left": (x - r - 2 - w, y - h / 2, x - r - 2, y + h / 2),
+            "top center": (x - w / 2, y + r, x + w / 2, y + r + h),
+            "bottom center": (x - w / 2, y - r - h, x + w / 2, y - r),
+        }
+        others = [box for centre, box in bubbles if centre != own] + names
+        place = next((p for p in _PLACES if not any(_overlap(boxes[p], other) for other in others)), None)
+        if place is not None:
+            places[str(row.name)] = place
+            names.append(boxes[place])
+    return places
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _size_key(largest: float, size, ind: Indicator, lang: str, corner: tuple[float, float], px: float,
+              style: Style) -> tuple[list[dict], list[dict]]:  # fmt: skip
+    """Three reference bubbles with their values in a row from `corner` (the map's empty south-west), and the key's
+    heading: what a point's size means."""
+    if largest <= 0:
+        return [], []
+    top = max((v for v in nice_ticks(0, largest, count=6) if v <= largest), default=largest) or largest
+    values = [top / 4, top / 2, top]
+    xs, x = [], corner[0]
+    for v in values:
+        x += size(v) / 2 / px
+        xs.append(x)
+        x += (size(v) / 2 + 28 * style.scale) / px
+    y = corner[1] + size(values[-1]) / 2 / (px * 1.22)
+    trace = {
+        "type": "scatter", "x": xs, "y": [y] * len(xs), "mode": "markers+text", "showlegend": False,
+        "hoverinfo": "skip", "text": [format_value(v, ind, lang) for v in values], "textposition": "bottom center",
+        "textfont": {"size": 11 * style.scale, "color": "#5f6b7a"},
+        "marker": {"size": [size(v) for v in values], "color": "rgba(0,0,0,0)",
+                   "line": {"width": 1.2, "color": "#8a94a0"}},
+    }  # fmt: skip
+    heading = {
+        "x": corner[0], "y": y + (size(values[-1]) / 2 + 6 * style.scale) / (px * 1.22), "xref": "x", "yref": "y",
+        "xanchor": "left", "yanchor": "bottom", "showarrow": False,
+        "text": SIZE_KEY.format(unit=ind.label(lang))(lang), "font": {"size": 12 * style.scale, "color": "#5f6b7a"},
+    }  # fmt: skip
+    return [trace], [heading]
+
+
+GRID_ROWS = 80  # the sample's 65 pilots all show
 GRID_SHOWN = Text(" · 缺报最多的 {n} 个（共 {m} 个试点）", " · the {n} with the most gaps (of {m} pilots)")
 
 
@@ -300,15 +437,16 @@ def completeness_chart(
 ) -> Figure:
     """A grid of cities (rows) by years (columns) coloured by reporting status (city_code, year, status).
 
-    Beyond GRID_ROWS pilots the grid keeps the GRID_ROWS with the most gaps, in their order, and says so in the
-    title: a row per pilot for thousands of pilots is a chart nobody can read (the data behind it has them all).
+    Beyond GRID_ROWS pilots the grid keeps the GRID_ROWS with the most gaps, most first (ties in the pilots'
+    order), and says so in the title: a row per pilot for thousands of pilots is a chart nobody can read (the data
+    behind it has them all).
     """
     codes_in_order = list(dict.fromkeys(status["city_code"]))
     if len(codes_in_order) > GRID_ROWS:
         gaps = status.assign(gap=status["status"] == "missing").groupby("city_code", sort=False)["gap"].sum()
-        worst = set(gaps.sort_values(ascending=False, kind="stable").index[:GRID_ROWS])
+        worst = list(gaps.sort_values(ascending=False, kind="stable").index[:GRID_ROWS])
         title += GRID_SHOWN.format(n=GRID_ROWS, m=f"{len(codes_in_order):,}")(lang)
-        codes_in_order = [c for c in codes_in_order if c in worst]
+        codes_in_order = worst
         status = status[status["city_code"].isin(worst)]
     order = [names[c] for c in codes_in_order]
     years = sorted(status["year"].unique().tolist())
@@ -366,18 +504,20 @@ def completeness_chart(
 def figure(data: ChartData, style: Style = SCREEN) -> Figure:
     """The Plotly figure for resolved chart data, in the given style."""
     data = _escaped(data)
-    args = (data.indicator, data.lang, data.title, data.source)
+    source = data.brief_source if style.page and data.brief_source else data.source
+    args = (data.indicator, data.lang, data.title, source)
     if data.form == "lines":
         return time_chart(data.lines, *args, marks=data.marks, style=style)
     if data.form == "bars":
         return bar_chart(data.drawn(), *args, marks=data.marks, style=style)
     if data.form == "slope":
-        first, last = data.spec.years
-        return slope_chart(data.drawn(), first, last, data.names, data.colours, *args, style=style)
+        return slope_chart(
+            data.drawn(), data.spec.years, data.names, data.colours, *args, style=style, focus=data.spec.focus
+        )
     if data.form == "points":
         return point_map(data.drawn(), *args, style=style)
     if data.form == "grid":
-        return completeness_chart(data.drawn(), data.names, data.lang, data.title, data.source, style=style)
+        return completeness_chart(data.drawn(), data.names, data.lang, data.title, source, style=style)
     raise ValueError(f"unknown form {data.form!r}")
 
 

@@ -68,9 +68,11 @@ class Style:
     full_marks: bool = False  # events labelled in full rather than tagged (the full text shows on hover)
     plot_width: int = 460  # about how wide the plot area is, in px, for placing labels
     edge: int = 0  # px kept free at the left and right edges (an image has no page around it)
+    page: bool = False  # drawn on a dashboard page: the page says what the data is, so the source line is brief
 
 
-SCREEN = Style()
+SCREEN = Style(page=True)
+WIDE = Style(page=True, title_units=100, source_units=130, plot_width=1000)  # a chart the page's full width
 IMAGE = Style(title_units=96, source_units=130, height=720, full_marks=True, plot_width=1100, edge=32)
 PROJECTOR = Style(scale=1.45, title_units=70, source_units=96, height=560, full_marks=True, plot_width=1050)
 # Presentation mode on a 1920x1080 screen (a meeting room's projector): the chart fills what the slide's own

@@ -10,6 +10,7 @@ import functools
 import hashlib
 import json
 import math
+import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -20,14 +21,14 @@ from ..analysis import comparison, reporting, standing
 from ..domain import registry
 from ..domain.formatting import format_change, format_value
 from ..domain.i18n import Text
-from ..domain.programme import SAMPLE_SOURCE, SOURCE, Scope
+from ..domain.programme import SAMPLE_SOURCE, SAMPLE_SOURCE_BRIEF, SOURCE, Scope
 from ..domain.registry import Indicator
 from ..store.cities import city, designations, list_cities
 from ..store.events import events
 from ..store.meta import is_sample
 from ..store.series import series
 from ..store.transactions import Cursor
-from .style import PEER_COLOUR, PROGRAMME_COLOUR, city_colours
+from .style import PEER_COLOUR, PROGRAMME_COLOUR, chart_colours, city_colours
 
 # What each chart is: lines over years, bars over years, a slope between two years, points, a reporting grid.
 FORMS = {
@@ -69,6 +70,7 @@ class Line:
     reporting: tuple[int, ...] | None = None
     dash: str = "solid"
     width: float = 3.0
+    faded: bool = False  # behind the city brought forward
 
     @classmethod
     def from_frame(cls, name: str, frame: pd.DataFrame, colour: str, **style) -> Line:
@@ -85,11 +87,23 @@ class Line:
 
 
 def city_lines(
-    frame: pd.DataFrame, names: dict[str, str], colours: dict[str, str], order: Sequence[str] | None = None
+    frame: pd.DataFrame,
+    names: dict[str, str],
+    colours: dict[str, str],
+    order: Sequence[str] | None = None,
+    focus: str | None = None,
 ) -> list[Line]:
-    """One line per city from a per-city frame (city_code, year, value), in `order` (default: as they come)."""
+    """One line per city from a per-city frame (city_code, year, value), in `order` (default: as they come); with a
+    `focus`, the others are faded and it comes last (drawn on top)."""
     groups = dict(tuple(frame.groupby("city_code", sort=False)))
-    return [Line.from_frame(names[c], groups[c], colours[c]) for c in (order or groups) if c in groups]
+    codes = [c for c in (order or groups) if c in groups]
+    if focus in codes:
+        codes = [*(c for c in codes if c != focus), focus]
+    return [
+        Line.from_frame(names[c], groups[c], colours[c], faded=focus is not None and c != focus,
+                        width=4.5 if c == focus else 3.0)
+        for c in codes
+    ]  # fmt: skip
 
 
 COMPLETENESS_LABELS = {
@@ -111,6 +125,7 @@ class ChartSpec:
     mode: str = "absolute"
     base_year: int | None = None
     events: bool = False
+    focus: str | None = None  # the city brought forward: drawn on top, the others faded
 
     def __post_init__(self):
         if self.chart not in FORMS:
@@ -157,6 +172,7 @@ class ChartData:
     table: pd.DataFrame = field(default_factory=pd.DataFrame)  # the data behind the chart, headed in the language
     notes: tuple[str, ...] = ()  # key figures, for speaker notes
     caption: str = ""  # what the reader must know about what is not drawn, said under the chart
+    brief_source: str = ""  # the source as a chart on a dashboard page says it (the page's banner says the rest)
 
     @property
     def form(self) -> str:
@@ -171,15 +187,28 @@ class ChartData:
 
     @property
     def file_stem(self) -> str:
-        """A file name (without extension) saying what the chart shows, e.g. agreements_programme_2014-2025."""
-        spec = self.spec
-        who = {"trend": "programme", "pilots": "programme", "map": "map", "completeness": "reporting"}.get(spec.chart)
-        if who is None:
-            who = "-".join(spec.cities[:4]) + ("-etc" if len(spec.cities) > 4 else "")
+        """A file name (without extension) saying in the chart's language what it shows, with the cities' names:
+        签订合作协议_杭州市、广州市_2014-2025, Cooperation-agreements-signed_Hangzhou-Guangzhou_2014-2025."""
+        spec, lang = self.spec, self.lang
+        who = {"trend": ALL_PILOTS, "pilots": ALL_PILOTS, "map": MAP_FILE, "completeness": REPORTING_FILE}.get(
+            spec.chart
+        )
+        parts = [registry.get(spec.indicator).label(lang)]
+        if who is not None:
+            parts.append(who(lang))
+        else:
+            shown = [self.names.get(code, code) for code in spec.cities[:3]]
+            more = len(spec.cities) - len(shown)
+            parts.append(Text("、", "-")(lang).join(shown) + (MORE_CITIES.format(n=more)(lang) if more else ""))
             if spec.chart in ("compare", "slope") and spec.mode != "absolute":
-                who += f"_{spec.mode}"
-        years = f"{spec.years[1]}" if spec.chart == "map" else f"{spec.years[0]}-{spec.years[1]}"
-        return f"{spec.indicator}_{who}_{years}"
+                parts.append(MODE_NAMES[spec.mode](lang))
+        parts.append(f"{spec.years[1]}" if spec.chart == "map" else f"{spec.years[0]}-{spec.years[1]}")
+        return re.sub(r'[\\/:*?"<>|()（）=\s]+', "-", "_".join(parts)).replace("-_", "_").strip("-")
+
+
+MAP_FILE = Text("分布图", "Map")
+REPORTING_FILE = Text("报送情况", "Reporting")
+MORE_CITIES = Text("等{n}个", "-and-{n}-more")
 
 
 def pilots(cur: Cursor, lang: str) -> tuple[dict[str, str], dict[str, str]]:
@@ -199,6 +228,7 @@ def resolve(
         "spec": spec,
         "lang": lang,
         "source": (SAMPLE_SOURCE if is_sample(cur) else SOURCE)(lang),
+        "brief_source": (SAMPLE_SOURCE_BRIEF if is_sample(cur) else SOURCE)(lang),
         "names": names,
         "colours": colours,
     }
@@ -257,7 +287,7 @@ def _trend(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
     name = (ALL_PILOTS if spec.scope == Scope() else SELECTED_PILOTS)(lang)
     lines = (Line.from_frame(name, frame, PROGRAMME_COLOUR),)
     return ChartData(
-        title=ind.title(lang),
+        title=ind.label(lang),  # the unit stands above the value axis, in the unit the ticks are in
         indicator=ind,
         lines=lines,
         table=_years_table(lines, ind, lang),
@@ -295,7 +325,7 @@ def _city(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
         Line.from_frame(BATCH_MEDIAN.format(b=batch)(lang), peers, PEER_COLOUR, dash="dash", width=2.5),
     )
     return ChartData(
-        title=f"{names[code]} · {ind.title(lang)}",
+        title=f"{names[code]} · {ind.label(lang)}",
         indicator=ind,
         lines=lines,
         table=_years_table(lines, ind, lang),
@@ -321,7 +351,9 @@ def _compare_title(spec: ChartSpec, lang: str) -> str:
 def _compare(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
     shown = _shown(spec)
     frame = comparison.compare(cur, spec.indicator, spec.cities, spec.years, spec.mode, spec.base_year)
-    lines = tuple(city_lines(frame.drop(columns="reporting"), common["names"], common["colours"], order=spec.cities))
+    common = _with_chart_colours(common, spec.cities)
+    lines = tuple(city_lines(frame.drop(columns="reporting"), common["names"], common["colours"], order=spec.cities,
+                             focus=spec.focus))  # fmt: skip
     caption = _unindexed(frame, spec, common["names"], lang)
     return ChartData(
         title=_compare_title(spec, lang),
@@ -332,6 +364,11 @@ def _compare(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData
         caption=caption,
         **common,
     )
+
+
+def _with_chart_colours(common: dict, codes: Sequence[str]) -> dict:
+    """The resolver's common fields with the colours of these cities told apart within the chart."""
+    return {**common, "colours": {**common["colours"], **chart_colours(codes, common["colours"])}}
 
 
 def _unindexed(frame: pd.DataFrame, spec: ChartSpec, names: dict[str, str], lang: str) -> str:
@@ -353,25 +390,36 @@ def _unindexed(frame: pd.DataFrame, spec: ChartSpec, names: dict[str, str], lang
 
 
 def _slope(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
+    """Each city from its first reported year in the range (a pilot designated later starts when it does) to the
+    range's last year."""
     shown = _shown(spec)
     first, last = spec.years
     frame = comparison.compare(cur, spec.indicator, spec.cities, spec.years, spec.mode, spec.base_year)
-    frame = frame[frame["year"].isin((first, last))]
-    wide = frame.pivot(index="city_code", columns="year", values="value").reindex(
-        index=list(spec.cities), columns=[first, last]
-    )
+    common = _with_chart_colours(common, spec.cities)
+    reported = frame[frame["value"].notna()]
+    starts = reported[reported["year"] < last].groupby("city_code")["year"].min()
+    ends = frame[frame["year"] == last].set_index("city_code")["value"]
     names = common["names"]
+    rows = []
+    for code in spec.cities:
+        start = int(starts[code]) if code in starts.index else first
+        begin = frame[(frame["city_code"] == code) & (frame["year"] == start)]["value"]
+        rows.append((code, start, float(begin.iloc[0]) if len(begin) else math.nan, float(ends.get(code, math.nan))))
     table = pd.DataFrame(
         {
-            CITY(lang): [names[c] for c in wide.index],
-            str(first): [_rounded(v, shown) for v in wide[first]],
-            str(last): [_rounded(v, shown) for v in wide[last]],
+            CITY(lang): [names[c] for c, _, _, _ in rows],
+            SLOPE_FROM(lang): [start for _, start, _, _ in rows],
+            SLOPE_START(lang): [_rounded(v, shown) for _, _, v, _ in rows],
+            str(last): [_rounded(v, shown) for _, _, _, v in rows],
         }
     )
-    lines = tuple(
-        Line(names[c], (first, last), (float(wide.at[c, first]), float(wide.at[c, last])), common["colours"][c])
-        for c in wide.index
+    lines = tuple(Line(names[c], (start, last), (a, b), common["colours"][c]) for c, start, a, b in rows)
+    drawn = pd.DataFrame(
+        [(c, year, value) for c, start, a, b in rows for year, value in ((start, a), (last, b))],
+        columns=["city_code", "year", "value"],
     )
+    later = [f"{names[c]} {start}" for c, start, a, _ in rows if start > first and not math.isnan(a)]
+    caption = SLOPE_LATER.format(y=first, c=Text("、", ", ")(lang).join(later))(lang) if later else ""
     title = f"{registry.get(spec.indicator).label(lang)} · " + Text("{a} 年与 {b} 年", "{a} against {b}").format(
         a=first, b=last
     )(lang)
@@ -379,11 +427,20 @@ def _slope(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
         title=title,
         indicator=shown,
         lines=lines,
-        frame=frame.reset_index(drop=True),
+        frame=drawn,
         table=table,
-        notes=_line_notes(lines, shown, lang, levels=spec.mode == "absolute"),
+        notes=(*_line_notes(lines, shown, lang, levels=spec.mode == "absolute"), *((caption,) if caption else ())),
+        caption=caption,
         **common,
     )
+
+
+SLOPE_FROM = Text("起始年份", "From")
+SLOPE_START = Text("起始值", "At the start")
+SLOPE_LATER = Text(
+    "{y} 年尚无数值的城市从其首个报送年份画起：{c}。",
+    "Cities with no figure for {y} start from their first reported year: {c}.",
+)
 
 
 def _map(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
@@ -406,7 +463,7 @@ def _map(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
     if missing:
         notes.append(Text("{n} 个试点未报送", "{n} pilots did not report").format(n=missing)(lang))
     return ChartData(
-        title=f"{ind.title(lang)} · {year}",
+        title=f"{ind.label(lang)} · {year}",  # the size key names the unit
         indicator=ind,
         frame=points,
         table=table.reset_index(drop=True),
@@ -516,7 +573,9 @@ def _spec_from_plain(plain: dict) -> ChartSpec:
         plain.get("mode", "absolute"),
         plain.get("base_year"),
         bool(plain.get("events", False)),
+        plain.get("focus"),
     )
 
 
-_SPEC_DEFAULTS = {"scope": asdict(Scope()), "cities": (), "mode": "absolute", "base_year": None, "events": False}
+_SPEC_DEFAULTS = {"scope": asdict(Scope()), "cities": (), "mode": "absolute", "base_year": None, "events": False,
+                  "focus": None}  # fmt: skip

@@ -13,6 +13,8 @@ from ..domain.programme import Scope
 from ..store.cities import city_names
 from ..store.transactions import Cursor
 
+MOVE = Text("较上年", "Move")  # the column of rank moves (the dashboard colours gains and losses)
+
 
 def rank_move(change: float | None) -> str:
     """'↑2', '↓1', '→' or '' when there is no previous rank."""
@@ -37,10 +39,10 @@ def profile_table(profile: pd.DataFrame, lang: str) -> pd.DataFrame:
             )(lang)
         rows.append(
             {
-                Text("指标", "Indicator")(lang): ind.title(lang),
+                Text("指标", "Indicator")(lang): ind.label(lang),  # the value carries its unit
                 Text("数值", "Value")(lang): format_value(row.value, ind, lang, compact=False),
                 Text("位次", "Rank")(lang): "—" if is_missing(row.rank) else f"{int(row.rank)} / {row.ranked}",
-                Text("较上年", "Move")(lang): rank_move(row.rank_change),
+                MOVE(lang): rank_move(row.rank_change),
                 Text("命名以来增长", "Growth since designation")(lang): growth,
             }
         )
@@ -55,7 +57,7 @@ def ranking_table(ranking: pd.DataFrame, names: dict[str, str], ind: registry.In
             Text("位次", "Rank")(lang): ranking["rank"].astype(int),
             Text("城市", "City")(lang): ranking["city_code"].map(names),
             Text("数值（{u}）", "Value ({u})").format(u=ind.unit(lang))(lang): ranking["value"].round(ind.decimals),
-            Text("较上年", "Move")(lang): ranking["rank_change"].map(rank_move),
+            MOVE(lang): ranking["rank_change"].map(rank_move),
         }
     )
 
