@@ -211,3 +211,12 @@ def test_every_chart_has_a_miniature_in_its_own_colours(sample_db, name):
     colours = {el.get("stroke") or el.get("fill") for el in shapes[1:]}
     expected = {line.colour for line in data.lines} if data.lines else None
     assert expected is None or expected <= colours
+
+
+@pytest.mark.parametrize(("lang", "locale"), [("zh", "zh-CN"), ("en", None)])
+def test_the_chart_toolbar_speaks_the_pages_language(lang, locale):
+    config = charts.config(lang, "stem")
+    assert config.get("locale") == locale and config["toImageButtonOptions"]["filename"] == "stem"
+    if locale:  # every button the toolbar shows has its words in the dictionary given with the chart
+        words = config["locales"][locale]["dictionary"]
+        assert {"Download plot as a PNG", "Zoom", "Pan", "Zoom in", "Zoom out", "Autoscale", "Reset axes"} <= set(words)
