@@ -8,7 +8,9 @@ itself costs to serialise and send the same elements is in both.
 
 from __future__ import annotations
 
+import base64
 import json
+import urllib.parse
 from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
@@ -105,7 +107,17 @@ def _step(node, kind: str, i: str) -> Step | None:
         return Step("segmented_control", (proto.label, [o.content for o in proto.options]), key)
     if kind == "page_link":
         return Step("markdown", (proto.label,))
+    if kind == "image":  # st.image (the deck's miniatures): the same picture where it is inline, else one as small
+        return Step("image", (_picture(proto.imgs[0].url),), {"width": 160})
     raise ValueError(f"the floor cannot draw a {kind!r} element yet")
+
+
+def _picture(url: str) -> str:
+    """The SVG an image element shows, from its data URL; a blank one of the miniatures' size otherwise."""
+    head, _, body = url.partition(",")
+    if head.startswith("data:image/svg+xml"):
+        return base64.b64decode(body).decode() if head.endswith(";base64") else urllib.parse.unquote(body)
+    return '<svg xmlns="http://www.w3.org/2000/svg" width="160" height="90"><rect width="160" height="90"/></svg>'
 
 
 def draw(parent, steps: list[Step]) -> None:
