@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from ..domain.i18n import default_lang
 from ..store.creation import AlreadyExists
 from ..store.database import DatabaseError
-from . import accounts, data, rounds, uploads
+from . import accounts, assessment, data, rounds, uploads
 from .common import EXIT_ENVIRONMENT, EXIT_OK, EXIT_REFUSED, Parser, UsageError
 
-COMMAND_MODULES = (data, uploads, rounds, accounts)
+COMMAND_MODULES = (data, uploads, rounds, assessment, accounts)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -24,9 +24,9 @@ REGION_NAMES = {
 KIND_NAMES = {"city": Text("城市", "City"), "park": Text("园区", "Park")}
 
 SAMPLE_NOTICE = Text(
-    "示例数据：按中国科协公布的2014—2016年项目总数校准的演示数据，各城市数值为示意，并非真实统计。",
+    "示例数据：按中国科协公布的2014—2016年项目总数校准的演示数据，各城市数值和目标值为示意，并非真实统计。",
     "Sample data: illustrative figures calibrated to CAST's published 2014–2016 programme totals; "
-    "per-city values are not real statistics.",
+    "per-city values and targets are not real statistics.",
 )
 SOURCE = Text("来源：中国科协创新驱动助力工程试点城市报送数据", "Source: CAST CONTRID pilot-city reports")
 SAMPLE_SOURCE = Text(

@@ -16,6 +16,7 @@ from .events import insert_events
 from .figures import insert_values
 from .meta import bump_data_version, set_meta
 from .schema import create_schema
+from .targets import insert_targets
 from .transactions import Cursor, transaction
 from .uploads import record_upload
 
@@ -59,13 +60,15 @@ def initialise(
 
 
 def _load_sample(cur: Cursor, frames: dict[str, pd.DataFrame]) -> int:
-    """Insert the generated sample and the sample events as an upload of kind 'sample' (in the caller's transaction)."""
+    """Insert the generated sample (its cities, figures and targets) and the sample events as an upload of kind
+    'sample' (in the caller's transaction)."""
     events = sample.load_events()
     rows = sum(len(f) for f in frames.values()) + len(events)
     upload_id = record_upload(cur, file_name="built-in sample", kind="sample", created_by="init", inserted=rows)
     insert_cities(cur, frames["cities"], upload_id)
     for table in registry.VALUE_TABLES:
         insert_values(cur, table, frames[table], upload_id)
+    insert_targets(cur, frames["targets"], upload_id)
     insert_events(cur, events.assign(upload_id=upload_id))
     set_meta(cur, "sample_data", "true")
     bump_data_version(cur)

@@ -9,7 +9,7 @@ from ..domain.programme import CITY_FIELDS
 from .transactions import Cursor
 from .uploads import upload_history
 
-EXPORT_TABLES = ("cities", *registry.VALUE_TABLES, "events", "uploads")
+EXPORT_TABLES = ("cities", *registry.VALUE_TABLES, "targets", "events", "uploads")
 
 
 def table_rows(cur: Cursor, table: str) -> pd.DataFrame:
@@ -24,6 +24,11 @@ def table_rows(cur: Cursor, table: str) -> pd.DataFrame:
         return cur.execute(
             """SELECT CAST(event_date AS VARCHAR) AS date, title_zh, title_en
                FROM events ORDER BY event_date, title_zh"""
+        ).df()
+    if table == "targets":
+        return cur.execute(
+            """SELECT t.city_code, c.name_zh, c.name_en, t.year, t.indicator, t.target, t.upload_id
+               FROM targets t LEFT JOIN cities c USING (city_code) ORDER BY t.city_code, t.year, t.indicator"""
         ).df()
     columns = ", ".join(f"t.{i.column}" for i in registry.columns_of(table))
     return cur.execute(

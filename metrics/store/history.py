@@ -12,6 +12,11 @@ from .transactions import Cursor, one_value, registered
 CHANGE_COLUMNS = ("row", "table", "city_code", "year", "column", "old", "new", "old_upload_id", "row_created",
                   "status")  # fmt: skip
 
+# The targets table is long, a row per pilot, year and indicator with one value: in the history, its cells have
+# the indicator as their column, and a row created is that one cell.
+TARGETS = "targets"
+TARGET_TYPE = "DECIMAL(18,2)"
+
 CITY_TYPES = {"batch": "INTEGER", "designated_year": "INTEGER", "lat": "DOUBLE PRECISION", "lon": "DOUBLE PRECISION"}
 
 
@@ -50,7 +55,7 @@ def insert_history(cur: Cursor, changes: pd.DataFrame, upload_id: int) -> None:
 
 
 def _tables_in_history(cur: Cursor, upload_id: int) -> list[str]:
-    known = set(registry.VALUE_TABLES) | {"cities"}
+    known = set(registry.VALUE_TABLES) | {"cities", TARGETS}
     rows = cur.execute("SELECT DISTINCT table_name FROM cell_history WHERE upload_id = $id", {"id": upload_id})
     return [t for (t,) in rows.fetchall() if t in known]
 
@@ -87,6 +92,9 @@ def apply_history(cur: Cursor, upload_id: int) -> None:
     """Write the new values an upload's history records: new rows inserted, changed cells updated (a cities file;
     a figures file is written from its rows, see write_figures)."""
     for table in _tables_in_history(cur, upload_id):
+        if table == TARGETS:
+            _apply_targets(cur, upload_id)
+            continue
         columns = _columns_of(table)
         keys = "city_code" if table == "cities" else "city_code, year"
         pivot = ", ".join(
@@ -103,9 +111,47 @@ def apply_history(cur: Cursor, upload_id: int) -> None:
         _set_from_history(cur, table, upload_id, "new_value", "$id")
 
 
+_TARGET_MATCH = "t.city_code = h.city_code AND t.year = h.year AND t.indicator = h.column_name"
+
+
+def _apply_targets(cur: Cursor, upload_id: int) -> None:
+    """Write the targets an upload's history records: new ones inserted, changed ones set."""
+    cur.execute(
+        f"""INSERT INTO targets (city_code, year, indicator, target, upload_id)
+            SELECT city_code, year, column_name, CAST(new_value AS {TARGET_TYPE}), $id FROM cell_history
+            WHERE upload_id = $id AND table_name = 'targets' AND row_created""",
+        {"id": upload_id},
+    )
+    cur.execute(
+        f"""UPDATE targets AS t SET target = CAST(h.new_value AS {TARGET_TYPE}), upload_id = $id
+            FROM cell_history AS h
+            WHERE h.upload_id = $id AND h.table_name = 'targets' AND NOT h.row_created AND {_TARGET_MATCH}""",
+        {"id": upload_id},
+    )
+
+
+def _revert_targets(cur: Cursor, upload_id: int) -> None:
+    """Remove the targets an upload added and put back the ones it changed, with the uploads that had set them."""
+    cur.execute(
+        f"""DELETE FROM targets AS t WHERE EXISTS (
+                SELECT 1 FROM cell_history h
+                WHERE h.upload_id = $id AND h.table_name = 'targets' AND h.row_created AND {_TARGET_MATCH})""",
+        {"id": upload_id},
+    )
+    cur.execute(
+        f"""UPDATE targets AS t SET target = CAST(h.old_value AS {TARGET_TYPE}), upload_id = h.old_upload_id
+            FROM cell_history AS h
+            WHERE h.upload_id = $id AND h.table_name = 'targets' AND NOT h.row_created AND {_TARGET_MATCH}""",
+        {"id": upload_id},
+    )
+
+
 def revert_history(cur: Cursor, upload_id: int) -> int:
     """Put back the old values of every cell an upload changed, and remove the rows it created."""
     for table in _tables_in_history(cur, upload_id):
+        if table == TARGETS:
+            _revert_targets(cur, upload_id)
+            continue
         cur.execute(
             f"""DELETE FROM {table} AS t WHERE EXISTS (
                     SELECT 1 FROM cell_history h
@@ -118,13 +164,14 @@ def revert_history(cur: Cursor, upload_id: int) -> int:
 
 
 def later_overlapping_uploads(cur: Cursor, upload_id: int) -> list[int]:
-    """Committed uploads after this one that changed any of the same cells, or any cell of a row it created."""
+    """Committed uploads after this one that changed any of the same cells, or any cell of a row it created (a
+    target's row is its one cell)."""
     rows = cur.execute(
         """SELECT DISTINCT later.upload_id FROM cell_history mine
            JOIN cell_history later
              ON later.table_name = mine.table_name AND later.city_code = mine.city_code
             AND later.year IS NOT DISTINCT FROM mine.year
-            AND (later.column_name = mine.column_name OR mine.row_created)
+            AND (later.column_name = mine.column_name OR (mine.row_created AND mine.table_name <> 'targets'))
             AND later.upload_id > mine.upload_id
            JOIN uploads u ON u.upload_id = later.upload_id AND u.status = 'committed'
            WHERE mine.upload_id = $id ORDER BY 1""",
@@ -134,8 +181,8 @@ def later_overlapping_uploads(cur: Cursor, upload_id: int) -> list[int]:
 
 
 def created_cities_in_use(cur: Cursor, upload_id: int) -> list[str]:
-    """Codes of cities an upload created that yearly figures now refer to."""
-    tables = " UNION ALL ".join(f"SELECT city_code FROM {t}" for t in registry.VALUE_TABLES)
+    """Codes of cities an upload created that yearly figures or targets now refer to."""
+    tables = " UNION ALL ".join(f"SELECT city_code FROM {t}" for t in (*registry.VALUE_TABLES, TARGETS))
     rows = cur.execute(
         f"""SELECT DISTINCT h.city_code FROM cell_history h
             WHERE h.upload_id = $id AND h.table_name = 'cities' AND h.row_created

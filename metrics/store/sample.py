@@ -141,14 +141,16 @@ def _calibrated(raw: dict, reported: set, target: int | None, *, key: str, stoch
 
 
 def generate(end_year: int | None = None, scale: int = 1) -> dict[str, pd.DataFrame]:
-    """The sample as frames: 'cities' and one frame per value table, years 2014 to end_year.
+    """The sample as frames: 'cities', one frame per value table and 'targets', years 2014 to end_year.
 
     With scale N > 1, N x 65 units: the sample itself plus N - 1 synthetic copies of every unit (see `scaled`).
     """
     if not 1 <= scale <= MAX_SCALE:
         raise ValueError(f"scale must be from 1 to {MAX_SCALE}, not {scale}")
     frames = _generate(end_year or last_full_year())
-    return scaled(frames, scale) if scale > 1 else frames
+    frames = scaled(frames, scale) if scale > 1 else frames
+    frames["targets"] = sample_targets(frames)
+    return frames
 
 
 def _generate(end_year: int) -> dict[str, pd.DataFrame]:
@@ -263,6 +265,54 @@ def _generate(end_year: int) -> dict[str, pd.DataFrame]:
             frame[ind.column] = frame[ind.column].astype("Int64" if ind.sql_type == "INTEGER" else "Float64")
         frames[table] = frame
     return frames
+
+
+# The indicators the sample sets targets for, and how a pilot's year went against them: (share of pilot-years,
+# the range its achievement is drawn from). Each indicator's achievement varies a little around the year's.
+TARGET_KEYS = ("activities", "agreements", "contract_value_10k_cny", "stations_founded", "experts_in_pool")
+_OUTCOMES = ((0.45, (1.08, 1.35)), (0.30, (0.83, 0.99)), (0.25, (0.50, 0.76)))
+_TARGET_ROUNDING = {"contract_value_10k_cny": 10, "experts_in_pool": 10}  # targets are set in round numbers
+
+
+def sample_targets(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Illustrative targets for every pilot from its designation year on (columns city_code, year, indicator,
+    target): the year's actual over a drawn achievement (so that some pilots clearly meet theirs, some nearly do and
+    some miss), or where the year is not reported, the last reported year's actual grown by a tenth; none for an
+    indicator never reported, or reported as 0. Deterministic: drawn per pilot and year, never from later years."""
+    actual: dict[str, dict[tuple[str, int], float]] = {}
+    for key in TARGET_KEYS:
+        frame = frames[registry.base(key).table]
+        known = frame[frame[key].notna()]
+        actual[key] = dict(zip(zip(known["city_code"], known["year"].astype(int), strict=True),
+                               known[key].astype(float), strict=True))  # fmt: skip
+    end_year = max(int(frame["year"].max()) for name, frame in frames.items() if name in registry.VALUE_TABLES)
+    rows = []
+    cities = frames["cities"]
+    for code, designated in zip(cities["city_code"], cities["designated_year"].astype(int), strict=True):
+        last: dict[str, float] = {}
+        for year in range(designated, end_year + 1):
+            r = _rng(code, year, "target")
+            pick, level = r.random(), None
+            for share, (low, high) in _OUTCOMES:
+                if pick < share:
+                    level = r.uniform(low, high)
+                    break
+                pick -= share
+            for key in TARGET_KEYS:
+                noise = r.lognormvariate(0.0, 0.04)
+                value = actual[key].get((code, year))
+                if value is not None:
+                    base = value / ((level or 1.0) * noise)
+                    last[key] = value
+                elif key in last:
+                    base = last[key] * 1.1
+                else:
+                    continue
+                if base <= 0:
+                    continue
+                step = _TARGET_ROUNDING.get(key, 1)
+                rows.append((code, year, key, float(max(step, round(base / step) * step))))
+    return pd.DataFrame(rows, columns=["city_code", "year", "indicator", "target"])
 
 
 def _profile(code: str) -> dict:

@@ -14,10 +14,10 @@ from ..domain.roles import ROLES
 from .meta import get_meta, set_meta
 from .transactions import Cursor, transaction
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # The kinds of upload the uploads table accepts (ingest/kinds/ holds each one's code). A new kind's migration
 # rebuilds the table with its name added (see _rebuilt_uploads), beside creating its own tables.
-UPLOAD_KINDS = ("sample", "cities", "figures", "events")
+UPLOAD_KINDS = ("sample", "cities", "figures", "events", "targets")
 
 
 def _value_table_ddl(table: str) -> str:
@@ -112,12 +112,33 @@ CREATE TABLE attempts (
 );"""
 
 
+# The pilots' yearly targets, a row per pilot, year and indicator (a registry key of a base indicator), written by
+# a targets upload (its changed cells kept in cell_history as table 'targets', column the indicator); and the
+# composite index's named methods, each a JSON definition (domain/index_method.py; the default is never stored).
+_ASSESSMENT_DDL = """
+CREATE TABLE targets (
+    city_code TEXT NOT NULL,
+    year INTEGER NOT NULL CHECK (year >= 2000),
+    indicator TEXT NOT NULL,
+    target DECIMAL(18,2) NOT NULL CHECK (target >= 0),
+    upload_id INTEGER NOT NULL,
+    PRIMARY KEY (city_code, year, indicator)
+);
+CREATE TABLE index_methods (
+    name TEXT PRIMARY KEY,
+    definition TEXT NOT NULL,
+    saved_by TEXT,
+    saved_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+);"""
+
+
 def schema_ddl() -> str:
     """The DDL that creates an empty database of the current schema version."""
     regions = ", ".join(f"'{r}'" for r in REGIONS)
     kinds = ", ".join(f"'{k}'" for k in KINDS)
     # Referential integrity (city codes in value tables) is checked by validation, not by FOREIGN KEY:
     # DuckDB refuses UPDATEs of a referenced row, which would block corrections to the cities table.
+    values = "".join(_value_table_ddl(t) for t in registry.VALUE_TABLES)
     return f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE SEQUENCE upload_id_seq START 1;{_uploads_ddl("uploads", _kinds_check(UPLOAD_KINDS))}
@@ -145,7 +166,7 @@ CREATE TABLE cities (
     lat DOUBLE PRECISION CHECK (lat BETWEEN -90 AND 90),
     lon DOUBLE PRECISION CHECK (lon BETWEEN -180 AND 180),
     upload_id INTEGER
-);{_EVENTS_DDL}{_USERS_DDL}{_ROUNDS_DDL}""" + "".join(_value_table_ddl(t) for t in registry.VALUE_TABLES)
+);{_EVENTS_DDL}{_USERS_DDL}{_ROUNDS_DDL}{_ASSESSMENT_DDL}{values}"""
 
 
 def create_schema(cur: Cursor) -> None:
@@ -159,14 +180,15 @@ def create_schema(cur: Cursor) -> None:
 # The uploads table's columns at version 3 (version 4 added undone_by: a rebuild from then on copies it too).
 _UPLOAD_COLUMNS = ("upload_id, file_name, sha256, kind, created_at, created_by, rows_inserted, rows_updated, "
                    "rows_unchanged, status, undone_at")  # fmt: skip
+_UPLOAD_COLUMNS_V4 = f"{_UPLOAD_COLUMNS}, undone_by"
 
 
-def _rebuilt_uploads(name: str, kinds_check: str) -> tuple[str, ...]:
+def _rebuilt_uploads(name: str, kinds_check: str, columns: str = _UPLOAD_COLUMNS) -> tuple[str, ...]:
     """Statements that rebuild the uploads table as `name` with another CHECK on its kinds (a CHECK can only change
-    with its table)."""
+    with its table), copying `columns`."""
     return (
         _uploads_ddl(name, kinds_check),
-        f"INSERT INTO {name} ({_UPLOAD_COLUMNS}) SELECT {_UPLOAD_COLUMNS} FROM uploads",
+        f"INSERT INTO {name} ({columns}) SELECT {columns} FROM uploads",
         "DROP TABLE uploads",
         f"ALTER TABLE {name} RENAME TO uploads",
     )
@@ -187,6 +209,10 @@ MIGRATIONS = {
         _ROUNDS_DDL,
         "INSERT INTO meta SELECT 'records_version', value FROM meta WHERE key = 'accounts_version'",
         "DELETE FROM meta WHERE key = 'accounts_version'",
+    ),
+    6: (  # the targets and the index methods, and 'targets' among the upload kinds
+        *_rebuilt_uploads("uploads_v6", _kinds_check(UPLOAD_KINDS), _UPLOAD_COLUMNS_V4),
+        _ASSESSMENT_DDL,
     ),
 }
 

@@ -13,8 +13,10 @@ from ..kind import UploadKind
 from .cities import CITIES
 from .events import EVENTS
 from .figures import FIGURES
+from .targets import TARGETS
 
-KINDS: tuple[UploadKind, ...] = (EVENTS, CITIES, FIGURES)  # asked in this order; figures take any other file
+# Asked in this order; targets are told by their target column, figures take any other file.
+KINDS: tuple[UploadKind, ...] = (EVENTS, CITIES, TARGETS, FIGURES)
 SAMPLE = "sample"  # the built-in sample, loaded by `init`: an upload of no kind here, never undone
 SAMPLE_LABEL = Text("内置示例", "sample")
 

@@ -1,0 +1,119 @@
+"""How the pilots did against their yearly targets: each target with its actual and the share achieved (完成率),
+each pilot's overall status, the programme's counts, and a ranking by achievement.
+
+A flow is judged on the year's value, the talent pool (a stock) on its year-end value: both are the value stored
+for the year, so the actual is always the pilot's own stored value for that year and indicator.
+
+- share achieved: actual / target; None when there is no actual, and None when the target is 0 (a share of
+  nothing means nothing: a target of 0 is met by any reported actual).
+- status of a target: met (share >= 100%), nearly (>= 80%), missed (< 80%), no_actual (nothing reported).
+- status of a pilot (over all its targets of the year): met when every target is met; otherwise missed when any
+  is missed; otherwise no_actual when any has no actual (it cannot be said to have met them all); otherwise nearly
+  (every target at least 80%, some below 100%).
+- the ranking: each pilot's mean share over its targets, each share capped at SHARE_CAP (so that one target
+  overshot many times does not hide the others), a target without an actual counted as 0 and a target of 0 left
+  out; equal means share a rank (1, 2, 2, 4).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..domain import registry
+from ..domain.i18n import Text
+from ..store.figures import year_values
+from ..store.targets import year_targets
+from ..store.transactions import Cursor
+from .index import competition_ranks
+
+NEARLY = 0.8  # a share from here to below 100% is nearly met
+SHARE_CAP = 1.5  # the most a single target's share adds to the ranking's mean (150%)
+STATUSES = {
+    "met": Text("已完成", "met"),
+    "nearly": Text("基本完成", "nearly met"),
+    "missed": Text("未完成", "missed"),
+    "no_actual": Text("未报送", "no actual"),
+}
+STATUS_KEYS = tuple(STATUSES)
+
+
+def target_status(actual: float | None, target: float) -> str:
+    """The status of one target: met, nearly, missed, or no_actual (compared to six decimals, so 92 of 115 is
+    exactly 80%)."""
+    if actual is None or pd.isna(actual):
+        return "no_actual"
+    if round(actual, 6) >= round(target, 6):
+        return "met"
+    return "nearly" if round(actual * 5, 6) >= round(target * 4, 6) else "missed"
+
+
+def achievement(targets: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
+    """Each target (targets: city_code, indicator, target) with the pilot's actual (figures: city_code and the base
+    columns for the year): city_code, indicator, target, actual (NaN: not reported), share (NaN without an actual
+    or with a target of 0), status. In the targets' order."""
+    values = figures.set_index("city_code") if len(figures) else pd.DataFrame()
+    actual = [
+        float(values.at[c, k]) if c in values.index and k in values.columns and pd.notna(values.at[c, k]) else np.nan
+        for c, k in zip(targets["city_code"], targets["indicator"], strict=True)
+    ]
+    out = targets[["city_code", "indicator", "target"]].reset_index(drop=True).copy()
+    out["target"] = out["target"].astype(float)
+    out["actual"] = pd.Series(actual, dtype=float)
+    out["share"] = (out["actual"] / out["target"]).where(out["target"] > 0)
+    out["status"] = [target_status(None if pd.isna(a) else a, t) for a, t in zip(out["actual"], out["target"],
+                                                                                  strict=True)]  # fmt: skip
+    return out
+
+
+def pilot_status(statuses: list[str]) -> str:
+    """A pilot's overall status from its targets' statuses (see the module's docstring)."""
+    if all(s == "met" for s in statuses):
+        return "met"
+    for status in ("missed", "no_actual"):
+        if status in statuses:
+            return status
+    return "nearly"
+
+
+def ranking(achieved: pd.DataFrame) -> pd.DataFrame:
+    """A row per pilot with targets, best first: city_code, targets (how many), met (how many), mean_share (capped
+    shares, a missing actual as 0, targets of 0 left out; NaN when none is left), status, rank."""
+    if achieved.empty:
+        return pd.DataFrame(columns=["city_code", "targets", "met", "mean_share", "status", "rank"])
+    frame = achieved.assign(
+        capped=achieved["share"].clip(upper=SHARE_CAP).where(achieved["status"] != "no_actual", 0.0),
+    )
+    frame.loc[frame["target"] <= 0, "capped"] = np.nan
+    grouped = frame.groupby("city_code", sort=True)
+    out = pd.DataFrame(
+        {
+            "targets": grouped.size(),
+            "met": grouped["status"].apply(lambda s: int((s == "met").sum())),
+            "mean_share": grouped["capped"].mean(),
+            "status": grouped["status"].apply(lambda s: pilot_status(list(s))),
+        }
+    ).rename_axis("city_code")
+    out["rank"] = competition_ranks(out["mean_share"])
+    out = out.reset_index()
+    order = out.assign(missing=out["mean_share"].isna(), neg=-out["mean_share"].fillna(0))
+    return out.loc[order.sort_values(["missing", "neg", "city_code"]).index].reset_index(drop=True)
+
+
+def summary(achieved: pd.DataFrame) -> dict[str, int]:
+    """How many pilots met, nearly met or missed their targets, or lack an actual for one (pilot statuses, see the
+    module's docstring), and how many pilots had targets at all."""
+    statuses = ranking(achieved)["status"]
+    counts = {s: int((statuses == s).sum()) for s in STATUS_KEYS}
+    return {**counts, "pilots": len(statuses)}
+
+
+def year_achievement(cur: Cursor, year: int) -> pd.DataFrame:
+    """Every target of a year against the stored actuals (see `achievement`), ordered by pilot, then indicators in
+    the registry's order."""
+    targets = year_targets(cur, year)
+    order = {i.key: n for n, i in enumerate(registry.BASE_INDICATORS)}
+    targets = targets.sort_values(
+        ["city_code", "indicator"], key=lambda s: s.map(order) if s.name == "indicator" else s
+    )
+    return achievement(targets, year_values(cur, year))
