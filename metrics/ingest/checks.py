@@ -38,6 +38,34 @@ def is_reference(header: str) -> bool:
     return bool(_REFERENCE.search(unicodedata.normalize("NFKC", header).lower()))
 
 
+REFERENCES_SKIPPED = Text(
+    "标为参考的 {n} 列未读取（如“{h}”）。", "{n} columns marked as reference were not read (such as '{h}')."
+)
+
+
+def header_columns(table: Table, report: Report, lookup: dict[str, str]) -> tuple[list[str | None], list[int]]:
+    """What each header means by `lookup` (normalised header -> column), None for a reference, ignored or blank one;
+    and the indexes of the headers it does not know (for the caller to say why). Notes the reference columns set
+    aside in the report."""
+    columns: list[str | None] = []
+    unknown: list[int] = []
+    for i, header in enumerate(table.header):
+        key = normalise(header)
+        if is_reference(header):
+            columns.append(None)
+        elif key in lookup:
+            columns.append(lookup[key])
+        elif key in IGNORED_HEADERS or blank_header(table, i, report):
+            columns.append(None)
+        else:
+            unknown.append(i)
+            columns.append(None)
+    references = [h for h in table.header if is_reference(h)]
+    if references:
+        report.read.append(REFERENCES_SKIPPED.format(n=len(references), h=references[0]))
+    return columns, unknown
+
+
 def is_total(cell: str) -> bool:
     """Whether a cell names a total row (合计, 总计, 小计, Total …), whatever its spaces and punctuation."""
     return normalise(cell).strip(":：.。") in TOTAL_WORDS

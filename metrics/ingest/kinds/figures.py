@@ -24,10 +24,9 @@ from ...store.figures import figure_changes, jumps, write_figures
 from ...store.transactions import Cursor
 from ..checks import (
     IGNORED_HEADERS,
-    blank_header,
     check_columns,
     each_distinct,
-    is_reference,
+    header_columns,
     is_total,
     normalise,
     numbers,
@@ -44,9 +43,6 @@ from ..table import Table
 CITY_HEADERS = {"city", "城市", "城市名称", "城市代码", "试点城市", "试点城市园区", "城市园区", "city_code", "code",
                 "行政区划代码", "区划代码", "试点名称", "试点单位", "pilot"}  # fmt: skip
 YEAR_HEADERS = {"year", "年份", "年度", "年"}
-REFERENCES_SKIPPED = Text(
-    "标为参考的 {n} 列未读取（如“{h}”）。", "{n} columns marked as reference were not read (such as '{h}')."
-)
 JUMP = 3  # a value three times last year's (or a third of it) earns a warning; a stock, any fall
 
 
@@ -201,23 +197,8 @@ def _duplicate_rows(table: Table, codes: np.ndarray, years: np.ndarray, matcher:
 def _figure_columns(table: Table, report: Report) -> list[str | None] | None:
     """The meaning of each header (city, year, a value column, or None when ignored or unknown); None without a
     city, a year or an indicator column."""
-    columns: list[str | None] = []
-    unknown: list[int] = []
-    for i, header in enumerate(table.header):
-        key = normalise(header)
-        if is_reference(header):
-            columns.append(None)
-        elif key in CITY_HEADERS:
-            columns.append("city")
-        elif key in YEAR_HEADERS:
-            columns.append("year")
-        elif key in FIGURE_HEADERS:
-            columns.append(FIGURE_HEADERS[key])
-        elif key in IGNORED_HEADERS or blank_header(table, i, report):
-            columns.append(None)
-        else:
-            unknown.append(i)
-            columns.append(None)
+    lookup = {**FIGURE_HEADERS, **dict.fromkeys(YEAR_HEADERS, "year"), **dict.fromkeys(CITY_HEADERS, "city")}
+    columns, unknown = header_columns(table, report, lookup)
     years = [i for i in unknown if year_value(table.header[i], max_year())[1] is None]
     if len(years) > 1:
         report.add(
@@ -234,9 +215,6 @@ def _figure_columns(table: Table, report: Report) -> list[str | None] | None:
     for i in unknown:
         _unknown_column(table, i, report)
     check_columns(table, columns, {"city": Text("城市", "city"), "year": Text("年份", "year")}, report)
-    references = [h for h in table.header if is_reference(h)]
-    if references:
-        report.read.append(REFERENCES_SKIPPED.format(n=len(references), h=references[0]))
     if not any(c in FIGURE_HEADERS.values() for c in columns) and "city" in columns:
         report.add(table.header_row, None, "error", Text("没有任何指标列。", "There is no indicator column."))
     # Unknown or doubled headers are errors already; the rows are still checked, so that one pass reports every

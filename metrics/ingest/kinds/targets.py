@@ -21,10 +21,8 @@ from ...store.history import apply_history
 from ...store.targets import target_changes
 from ...store.transactions import Cursor
 from ..checks import (
-    IGNORED_HEADERS,
-    blank_header,
     check_columns,
-    is_reference,
+    header_columns,
     keyed_rows,
     normalise,
     parse_number,
@@ -34,7 +32,7 @@ from ..city_matching import CityMatcher
 from ..kind import CellKind
 from ..report import Report
 from ..table import Table
-from .figures import CITY_HEADERS, REFERENCES_SKIPPED, YEAR_HEADERS
+from .figures import CITY_HEADERS, YEAR_HEADERS
 
 INDICATOR_HEADERS = {"indicator", "指标", "指标名称", "指标代码", "考核指标", "indicator_key", "key"}
 TARGET_HEADERS = {"target", "目标值", "目标", "年度目标", "年度目标值", "target_value", "annual_target"}
@@ -68,37 +66,21 @@ _ANY_AMOUNT = registry.base("contract_value_10k_cny").model_copy(update={"unit_z
 def _headers(table: Table, report: Report) -> list[str | None]:
     """The meaning of each header: city, year, indicator, target, or None (ignored, for reference, or unknown: an
     error)."""
-    columns: list[str | None] = []
-    for i, header in enumerate(table.header):
-        key = normalise(header)
-        if is_reference(header):
-            columns.append(None)
-        elif key in CITY_HEADERS:
-            columns.append("city")
-        elif key in YEAR_HEADERS:
-            columns.append("year")
-        elif key in INDICATOR_HEADERS:
-            columns.append("indicator")
-        elif key in TARGET_HEADERS:
-            columns.append("target")
-        elif key in IGNORED_HEADERS or blank_header(table, i, report):
-            columns.append(None)
-        else:
-            report.add(
-                table.header_row,
-                header,
-                "error",
-                Text(
-                    "无法识别的列“{c}”。目标值文件的列为：城市、年份、指标、目标值（可加序号、备注）。",
-                    "Unknown column '{c}'. A targets file has the columns city, year, indicator, target (and "
-                    "optionally No. and notes).",
-                ).format(c=header),
-            )
-            columns.append(None)
+    lookup = {**dict.fromkeys(TARGET_HEADERS, "target"), **dict.fromkeys(INDICATOR_HEADERS, "indicator"),
+              **dict.fromkeys(YEAR_HEADERS, "year"), **dict.fromkeys(CITY_HEADERS, "city")}  # fmt: skip
+    columns, unknown = header_columns(table, report, lookup)
+    for i in unknown:
+        report.add(
+            table.header_row,
+            table.header[i],
+            "error",
+            Text(
+                "无法识别的列“{c}”。目标值文件的列为：城市、年份、指标、目标值（可加序号、备注）。",
+                "Unknown column '{c}'. A targets file has the columns city, year, indicator, target (and "
+                "optionally No. and notes).",
+            ).format(c=table.header[i]),
+        )
     check_columns(table, columns, COLUMN_NAMES, report)
-    references = [h for h in table.header if is_reference(h)]
-    if references:
-        report.read.append(REFERENCES_SKIPPED.format(n=len(references), h=references[0]))
     return columns
 
 
