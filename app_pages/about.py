@@ -1,8 +1,10 @@
-"""About: indicator definitions from the registry, data sources and the sample-data notice."""
+"""About: indicator definitions from the registry, the assessment's method, data sources and the sample-data
+notice."""
 
 import streamlit as st
 
 from metrics.domain.i18n import Text
+from metrics.domain.index_method import DEFAULT_METHOD, method_summary
 from metrics.domain.programme import SAMPLE_NOTICE
 from metrics.present import definitions
 from metrics.store.meta import is_sample
@@ -28,6 +30,22 @@ st.markdown(
             "- The talent pool is a year-end stock: it adds up over cities but never over years.\n"
             "- Year-on-year growth compares only the cities that reported both years (like for like).\n"
             "- Not reported is not zero: unreported years are gaps in the charts, never drawn as zero.",
+        )
+    )
+)
+st.subheader(t(Text("考核评估", "Assessing the pilots")))
+st.markdown(
+    "- "
+    + t(Text("综合指数（默认方法）：", "The composite index (default method): "))
+    + t(method_summary(DEFAULT_METHOD))
+    + "\n- "
+    + t(
+        Text(
+            "目标完成率 = 实际值 ÷ 目标值：≥100% 为已完成，≥80% 为基本完成，其余为未完成；流量指标按当年值，"
+            "专家库按年末在库人数。一个试点全部目标完成为“已完成”，任一项未完成为“未完成”。",
+            "Share achieved = actual ÷ target: 100% or more is met, 80% or more nearly met, below that missed; flows "
+            "are judged on the year's value, the talent pool on its year-end value. A pilot met its targets when it "
+            "met every one, and missed them when it missed any.",
         )
     )
 )

@@ -11,8 +11,9 @@ from ui import data, show, slides, state
 v = state.view()
 t, lang = v.t, v.lang
 STANDARD = Text(
-    "标准演示文稿包括试点数量、四项主要指标、领先城市对比和分布图。",
-    "The standard deck: pilots, the four core indicators, the leading cities and the map.",
+    "标准演示文稿包括试点数量、四项主要指标、领先城市对比、分布图、综合指数和目标完成率。",
+    "The standard deck: pilots, the four core indicators, the leading cities, the map, the composite index and the "
+    "targets achieved.",
 )
 FORM_NAMES = {
     "lines": Text("折线图", "line chart"),
@@ -20,6 +21,7 @@ FORM_NAMES = {
     "slope": Text("斜率图", "slope chart"),
     "points": Text("分布图", "map"),
     "grid": Text("报送情况", "reporting grid"),
+    "ranking": Text("排名条形图", "ranking"),
 }
 
 st.title(t(Text("演示文稿", "Meeting deck")))
@@ -57,7 +59,7 @@ for i, spec in enumerate(chosen):
         number.markdown(f"**{i + 1}**")
         picture.image(thumbnails.thumbnail(resolved), width=160)
         body.markdown(f"**{show.escaped(resolved.title)}**")
-        years = f"{spec.years[1]}" if spec.chart == "map" else f"{spec.years[0]}–{spec.years[1]}"
+        years = f"{spec.years[1]}" if spec.one_year else f"{spec.years[0]}–{spec.years[1]}"
         body.caption(f"{FORM_NAMES[spec.form](lang)} · {years}")
         up.button("↑", key=f"deck-up-{spec.id}", on_click=slides.move, args=(i, -1), disabled=i == 0,
                   help=t(Text("上移", "Move up")))  # fmt: skip

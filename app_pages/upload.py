@@ -37,9 +37,17 @@ who = auth.require(
 )
 
 
-def _template(template_lang: str, year: int, fmt: str) -> bytes:
+TEMPLATES = {  # what a template holds: (its maker, its file name's stem, its buttons' caption)
+    "figures": (templates.figures_template, "pilot-figures", Text("数据模板", "Figures template")),
+    "targets": (templates.targets_template, "pilot-targets", Text(
+        "目标模板：每个试点、每项指标一行，填入该年的目标值，像数据一样上传。",
+        "Targets template: a row per pilot and indicator; fill in the year's targets and upload it like figures.")),
+}  # fmt: skip
+
+
+def _template(kind: str, template_lang: str, year: int, fmt: str) -> bytes:
     with database.cursor() as cur:
-        return templates.figures_template(cur, template_lang, year, fmt)
+        return TEMPLATES[kind][0](cur, template_lang, year, fmt)
 
 
 def _events_list() -> bytes:
@@ -51,17 +59,18 @@ with st.expander(t(Text("下载空白模板", "Download a blank template")), exp
     first, last = data.get(year_span)
     years = list(range(max(last, max_year() - 1), first - 1, -1))
     year = st.selectbox(t(Text("模板年份", "Year of the template")), years, key="template_year")
-    columns = st.columns(4)
-    for column, (fmt, template_lang) in zip(columns, [("xlsx", "zh"), ("csv", "zh"), ("xlsx", "en"), ("csv", "en")],
-                                            strict=True):  # fmt: skip
-        column.download_button(
-            f"{fmt.upper()} · {'中文表头' if template_lang == 'zh' else 'English headers'}",
-            functools.partial(_template, template_lang, year, fmt),  # made when clicked
-            file_name=f"pilot-figures-{year}-{template_lang}.{fmt}",
-            mime=exports.MIME[fmt],
-            key=f"template-{fmt}-{template_lang}",
-            on_click="ignore",
-        )
+    for kind, (_, stem, caption) in TEMPLATES.items():
+        st.caption(t(caption))
+        for column, (fmt, template_lang) in zip(st.columns(4), [("xlsx", "zh"), ("csv", "zh"), ("xlsx", "en"),
+                                                                ("csv", "en")], strict=True):  # fmt: skip
+            column.download_button(
+                f"{fmt.upper()} · {'中文表头' if template_lang == 'zh' else 'English headers'}",
+                functools.partial(_template, kind, template_lang, year, fmt),  # made when clicked
+                file_name=f"{stem}-{year}-{template_lang}.{fmt}",
+                mime=exports.MIME[fmt],
+                key=f"template-{kind}-{fmt}-{template_lang}",
+                on_click="ignore",
+            )
     st.download_button(
         t(Text("当前大事列表（CSV，可编辑后重新上传）", "The current events list (CSV, edit it and upload it again)")),
         functools.partial(_events_list),

@@ -19,6 +19,9 @@ from metrics.domain.index_method import DEFAULT_METHOD, GROUP_KEYS, Method, cove
 from metrics.domain.roles import Forbidden
 from metrics.ingest import templates, uploads
 from metrics.store.index_methods import delete_method, get_method, list_methods, method_names, save_method
+from metrics.store.meta import get_meta, set_meta
+from metrics.store.schema import _UPLOAD_COLUMNS_V4, SCHEMA_VERSION, _kinds_check, _rebuilt_uploads, migrate
+from metrics.store.transactions import transaction
 
 pytestmark = pytest.mark.both_engines
 
@@ -455,3 +458,24 @@ def test_cli_exit_statuses(sample_path, capsys, args, status, lang):
     assert main([*args, "--db", str(sample_path), "--lang", lang]) == status
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err and (captured.out if status == 0 else captured.err)
+
+
+def test_a_version_5_database_gains_targets_and_methods_and_keeps_its_uploads(db):
+    """A database made before the assessment (on either engine): migration 6 adds the tables and the upload kind,
+    keeps every upload row, and the upload ids carry on."""
+    with db.write_lock, db.cursor() as cur, transaction(cur):  # back to version 5, as such a database was
+        for statement in ("DROP TABLE targets", "DROP TABLE index_methods",
+                          *_rebuilt_uploads("uploads_v5", _kinds_check(("sample", "cities", "figures", "events")),
+                                            _UPLOAD_COLUMNS_V4)):  # fmt: skip
+            cur.execute(statement)
+        set_meta(cur, "schema_version", "5")
+        before = cur.execute("SELECT * FROM uploads ORDER BY upload_id").df()
+    with db.write_lock, db.cursor() as cur:
+        migrate(cur)
+        assert get_meta(cur, "schema_version") == str(SCHEMA_VERSION)
+        pd.testing.assert_frame_equal(before, cur.execute("SELECT * FROM uploads ORDER BY upload_id").df())
+        assert cur.execute("SELECT count(*) FROM targets").fetchall()[0][0] == 0
+    data = GOOD_ENGLISH.encode()
+    upload_id = uploads.commit(db, uploads.prepare(db, data, "targets.csv"), data, EDITOR)
+    assert upload_id == int(before["upload_id"].max()) + 1 and len(targets_of(db)) == 2
+    save_method(db, DEFAULT_METHOD.with_weights("after-migration", {"activities": 1}), ADMIN)

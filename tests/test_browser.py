@@ -23,6 +23,7 @@ PAGES = [
     ("city", "城市画像", "City profile", CHART),
     ("compare", "城市对比", "Compare", CHART),
     ("map", "分布图", "Map", CHART),
+    ("assessment", "考核评估", "Assessment", CHART),
     ("completeness", "报送完整性", "Data completeness", CHART),
     ("round", "年度报送", "Collection round", '[data-testid="stDataFrame"]'),
     ("deck", "演示文稿", "Deck", '[data-testid="stButton"]'),
@@ -117,7 +118,7 @@ def test_presentation_mode_fills_the_screen_without_a_sidebar(browser, url, widt
         assert chart["y"] + chart["height"] <= height + 1, "the whole chart is on the screen"
         assert chart["height"] > 0.7 * height, "most of the screen"
         page.keyboard.press("ArrowRight")  # the next chart, as a presenter's keyboard or clicker would
-        page.get_by_text("2 / 7").wait_for(timeout=30_000)
+        page.get_by_text("2 / 9").wait_for(timeout=30_000)
         _wait_until_drawn(page, sidebar=False)
         assert not errors, errors
         page.close()

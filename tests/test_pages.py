@@ -20,7 +20,7 @@ from metrics.store.series import series
 from ui.nav import PAGES as NAV_PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["overview", "city", "compare", "map", "completeness", "about"]
+PAGES = ["overview", "city", "compare", "map", "assessment", "completeness", "about"]
 TIMEOUT = 60
 
 
@@ -290,6 +290,9 @@ def test_templates_are_offered_in_both_languages_and_formats(sample_app):
     at = open_app("upload", lang="en")
     keys = {b.proto.id.rsplit("-", 2)[-2] + "-" + b.proto.id.rsplit("-", 1)[-1] for b in at.get("download_button")}
     assert {"xlsx-zh", "csv-zh", "xlsx-en", "csv-en", "events-list"} <= keys
+    ids = {b.proto.id for b in at.get("download_button")}
+    for kind in ("figures", "targets"):  # a template of each kind, in both languages and formats
+        assert sum(f"template-{kind}-" in i for i in ids) == 4
 
 
 def test_every_chart_offers_the_deck_and_four_downloads_drawn_when_its_menu_opens(sample_app):
@@ -336,23 +339,23 @@ def test_the_standard_deck_is_offered_when_nothing_was_added(sample_app):
     at = open_app("deck", lang="zh")
     at.button(key="deck_standard").click().run()
     assert not at.exception
-    assert len([b for b in at.button if b.key and b.key.startswith("deck-drop-")]) == 7
+    assert len([b for b in at.button if b.key and b.key.startswith("deck-drop-")]) == 9
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_presentation_mode_steps_through_the_charts_without_a_sidebar(sample_app, lang):
     at = open_app("present", lang=lang)
     assert not at.sidebar.radio and not at.sidebar.slider  # no filters: the sidebar is not drawn
-    assert at.subheader[0].value == "1 / 7"
+    assert at.subheader[0].value == "1 / 9"
     first = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert first["layout"]["font"]["size"] > 20  # large type
     at.button(key="present_next").click().run()
-    assert at.subheader[0].value == "2 / 7"
+    assert at.subheader[0].value == "2 / 9"
     assert at.query_params["slide"] == "2"
     second = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert second["layout"]["title"]["text"] != first["layout"]["title"]["text"]
     at.button(key="present_back").click().run()
-    assert at.subheader[0].value == "1 / 7"
+    assert at.subheader[0].value == "1 / 9"
     assert at.button(key="present_back").disabled
 
 

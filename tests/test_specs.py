@@ -23,6 +23,10 @@ SPECS = {
     "slope": ChartSpec("slope", "activities", YEARS, cities=("330100", "440100"), mode="share"),
     "map": ChartSpec("map", "agreements", YEARS),
     "completeness": ChartSpec("completeness", "activities", YEARS),
+    "index": ChartSpec("index", "composite_index", (SAMPLE_END_YEAR, SAMPLE_END_YEAR)),
+    "index_history": ChartSpec("index_history", "composite_index", YEARS, cities=("330100", "440100")),
+    "breakdown": ChartSpec("breakdown", "index_contribution", (SAMPLE_END_YEAR, SAMPLE_END_YEAR), cities=("330100",)),
+    "achievement": ChartSpec("achievement", "target_share", (SAMPLE_END_YEAR, SAMPLE_END_YEAR)),
 }
 
 
@@ -49,6 +53,10 @@ def test_every_chart_resolves_and_draws_in_every_style(sample_db, name, lang):
         ("slope", "Matching-activities-held_Hangzhou-Guangzhou_Share-of-programme-total_2014-2025"),
         ("map", "Cooperation-agreements-signed_Map_2025"),
         ("completeness", "Matching-activities-held_Reporting_2014-2025"),
+        ("index", "Composite-index_All-pilots_2025"),
+        ("index_history", "Composite-index_Hangzhou-Guangzhou_2014-2025"),
+        ("breakdown", "Contribution-to-the-index_Hangzhou_2025"),
+        ("achievement", "Share-of-targets-achieved_All-pilots_2025"),
     ],
 )
 def test_file_names_say_what_the_chart_shows(sample_db, name, stem):
@@ -170,6 +178,7 @@ def test_a_deck_in_a_link_comes_back_as_the_same_charts():
         ChartSpec("trend", "agreements", (2014, 2025), events=True),
         ChartSpec("compare", "activities", (2018, 2025), cities=("330100", "440300"), mode="indexed", base_year=2019),
         ChartSpec("map", "agreements", (2014, 2025), Scope(regions=("east",), batches=(1, 2))),
+        ChartSpec("index", "composite_index", (2025, 2025), method="activity-heavy"),
     ]
     text = specs_text(deck)
     assert specs_from_text(text) == deck and len(text) < 400 and text.replace("-", "").replace("_", "").isalnum()

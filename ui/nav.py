@@ -21,6 +21,7 @@ PAGES = (
     Page("app_pages/city.py", "city", Text("城市画像", "City profile"), ":material/location_city:", "view"),
     Page("app_pages/compare.py", "compare", Text("城市对比", "Compare"), ":material/compare_arrows:", "view"),
     Page("app_pages/map.py", "map", Text("分布图", "Map"), ":material/scatter_plot:", "view"),
+    Page("app_pages/assessment.py", "assessment", Text("考核评估", "Assessment"), ":material/leaderboard:", "view"),
     Page("app_pages/completeness.py", "completeness", Text("报送完整性", "Data completeness"),
          ":material/fact_check:", "view"),
     Page("app_pages/round.py", "round", Text("年度报送", "Collection round"), ":material/assignment_turned_in:",

@@ -13,12 +13,14 @@ from pandas.io.formats.style import Styler
 from streamlit.delta_generator import DeltaGenerator
 
 from metrics.analysis.standing import Headline
+from metrics.analysis.targets import STATUSES
 from metrics.domain import registry
 from metrics.domain.formatting import format_change, format_value
 from metrics.domain.i18n import Text
 from metrics.domain.registry import RunningTotal
 from metrics.present import charts, exports, plotly_layout, tables
 from metrics.present.specs import ChartData, ChartSpec
+from metrics.present.style import TARGET_COLOURS
 from metrics.store.cities import both_names, list_cities
 from metrics.store.cities import city_names as names_by_code
 
@@ -132,18 +134,31 @@ WRAPPED_ROWS = 50  # a table of messages this short is drawn whole, its long cel
 
 
 MOVE_COLOURS = {"↑": "color: #1e7b4f", "↓": "color: #c0392b"}  # a rank gained, a rank lost (→ stays plain)
+STATUS_COLOURS = {  # a target met, nearly met, missed or without an actual, by its label in either language
+    label(lang): f"color: {TARGET_COLOURS[key]}; font-weight: 600"
+    for key, label in STATUSES.items()
+    for lang in ("zh", "en")
+}
 
 
 def table(frame: pd.DataFrame, stem: str, key: str, wrap: bool = False, **dataframe) -> None:
     """A table with CSV and XLSX downloads of exactly what it shows; `wrap`: a short one drawn whole, its long
     cells wrapped (a list of a file's problems), rather than scrolling and cut off. A column of rank moves
-    (tables.MOVE) shows gains green and losses red."""
+    (tables.MOVE) shows gains green and losses red; one of targets' statuses (tables.STATUS) in their colours."""
     options = {"hide_index": True, "width": "stretch", **dataframe}
     shown: pd.DataFrame | Styler = frame
     moves = [c for c in frame.columns if c in (tables.MOVE.zh, tables.MOVE.en)]
-    if moves:  # a Styler writes numbers with six decimals unless told: each float column as its values need
-        shown = frame.style.map(lambda cell: MOVE_COLOURS.get(str(cell)[:1], ""), subset=moves).format(
-            {c: _number_format(frame[c]) for c in frame.columns if pd.api.types.is_float_dtype(frame[c])}
+    statuses = [c for c in frame.columns if c in (tables.STATUS.zh, tables.STATUS.en)]
+    statuses = [c for c in statuses if frame[c].isin(list(STATUS_COLOURS)).all()]  # not the round's "Status"
+    if moves or statuses:  # a Styler writes numbers with six decimals unless told: each float column as it needs
+        shown = (
+            frame.style.map(lambda cell: MOVE_COLOURS.get(str(cell)[:1], ""), subset=moves)
+            .map(lambda cell: STATUS_COLOURS.get(str(cell), ""), subset=statuses)
+            .format(na_rep="")  # else a Styler writes a missing integer (a pilot without a rank that year) "None"
+            .format(
+                {c: _number_format(frame[c]) for c in frame.columns if pd.api.types.is_float_dtype(frame[c])},
+                na_rep="",
+            )
         )
     if wrap and len(frame) <= WRAPPED_ROWS:
         st.table(shown, hide_index=options["hide_index"])

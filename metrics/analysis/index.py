@@ -162,6 +162,9 @@ def compute_index(figures: pd.DataFrame, method: Method = DEFAULT_METHOD, year: 
     return IndexResult(year, method, pilots, values, scored, transformed, mean)
 
 
+PARTS = ("key", "weight", "value", "score", "reported", "contribution")  # the columns of a breakdown
+
+
 def breakdown(result: IndexResult, city_code: str) -> pd.DataFrame:
     """One pilot's index as its indicators' contributions: a row per method indicator with key, weight, value (its
     own), score (0–100), reported, and contribution (weight × score over the total weight of the indicators it
@@ -177,7 +180,7 @@ def breakdown(result: IndexResult, city_code: str) -> pd.DataFrame:
         contribution = method.weight(key) * float(score) / weight if has_index and not pd.isna(score) else math.nan
         rows.append({"key": key, "weight": method.weight(key), "value": result.values.at[city_code, key],
                      "score": score, "reported": not pd.isna(score), "contribution": contribution})  # fmt: skip
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(PARTS))
 
 
 def with_movement(result: IndexResult, previous: IndexResult | None) -> pd.DataFrame:

@@ -30,10 +30,10 @@ from .index import competition_ranks
 NEARLY = 0.8  # a share from here to below 100% is nearly met
 SHARE_CAP = 1.5  # the most a single target's share adds to the ranking's mean (150%)
 STATUSES = {
-    "met": Text("已完成", "met"),
-    "nearly": Text("基本完成", "nearly met"),
-    "missed": Text("未完成", "missed"),
-    "no_actual": Text("未报送", "no actual"),
+    "met": Text("已完成", "Met"),
+    "nearly": Text("基本完成", "Nearly met"),
+    "missed": Text("未完成", "Missed"),
+    "no_actual": Text("未报送", "No actual"),
 }
 STATUS_KEYS = tuple(STATUSES)
 

@@ -12,8 +12,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def is_missing(value: object) -> bool:
-    """Whether a value is absent: None or NaN (not reported, never zero)."""
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    """Whether a value is absent: None, NaN or pandas' NA (not reported, never zero)."""
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def looks_like_formula(text: str) -> bool:

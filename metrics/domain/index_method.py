@@ -162,3 +162,26 @@ def method_problems(method: Method) -> list[Text]:
     if method.skew_threshold != method.skew_threshold or method.skew_threshold < 0:
         problems.append(Text("偏度阈值应为不小于 0 的数。", "The skewness threshold must be a number >= 0."))
     return problems
+
+
+def method_label(name: str) -> Text:
+    """How a result names the method that made it: 默认方法 / the default method, or the saved method's name."""
+    if name == DEFAULT_NAME:
+        return Text("默认方法", "default method")
+    return Text("方法“{n}”", "method “{n}”").format(n=name)
+
+
+def method_summary(method: Method) -> Text:
+    """What a method does, in a sentence: its indicators with their weights, the transformation and the coverage."""
+    equal = len({w for _, w in method.weights}) == 1
+    zh = "、".join(registry.get(k).label_zh + ("" if equal else f" ×{w:g}") for k, w in method.weights)
+    en = ", ".join(registry.get(k).label_en + ("" if equal else f" ×{w:g}") for k, w in method.weights)
+    share = f"{method.coverage:.0%}" if abs(method.coverage - 2 / 3) > 1e-9 else None
+    return Text(
+        "{n} 项指标{e}：{zh}。偏度大于 {s:g} 的指标先开平方，再在当年报送的试点间归一到 0—100；报送指标的权重达到"
+        "{c}方计算指数；分组按相对全体平均的比值：领先 >125%，较强 100—125%，中等 70—100%，追赶 <70%。",
+        "{n} indicators{e}: {en}. An indicator skewed above {s:g} is square-rooted first, then normalised to 0–100 "
+        "over the pilots that reported it that year; a pilot needs {c} of the weight reported for an index; groups by "
+        "the index over the mean: Leaders above 125%, Strong 100–125%, Moderate 70–100%, Emerging below 70%.",
+    ).format(n=len(method.weights), e=Text("，等权", ", equal weights") if equal else Text("", ""), zh=zh, en=en,
+             s=method.skew_threshold, c=Text(share or "三分之二", share or "two thirds"))  # fmt: skip

@@ -10,8 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-Kind = Literal["flow", "stock", "count", "cumulative", "ratio", "growth"]
-Aggregation = Literal["sum", "designated_count", "running_sum", "ratio_of_sums", "like_for_like_growth"]
+Kind = Literal["flow", "stock", "count", "cumulative", "ratio", "growth", "score"]
+Aggregation = Literal["sum", "designated_count", "running_sum", "ratio_of_sums", "like_for_like_growth", "computed"]
 SqlType = Literal["INTEGER", "DECIMAL(18,2)"]
 
 
@@ -79,6 +79,14 @@ class Ratio(Indicator):
     aggregation: Literal["ratio_of_sums"] = "ratio_of_sums"
     numerator: str
     denominator: str
+
+
+class Score(Indicator):
+    """A figure the assessment computes for each pilot from the others' (never stored, never summed over pilots):
+    the composite index, what one indicator adds to it, the share of its targets a pilot achieved."""
+
+    kind: Literal["score"] = "score"
+    aggregation: Literal["computed"] = "computed"
 
 
 class RunningTotal(Indicator):
@@ -285,12 +293,59 @@ CORE_KEYS: tuple[str, ...] = ("activities", "agreements", "stations_founded", "e
 VALUE_TABLES: tuple[str, ...] = tuple(dict.fromkeys(i.table for i in BASE_INDICATORS))
 
 
+# What the assessment's charts show (analysis/index.py and analysis/targets.py compute them): not series, so not
+# in INDICATORS, which every series, export and comparison goes over.
+SCORES: tuple[Score, ...] = (
+    Score(
+        key="composite_index",
+        label_zh="综合指数",
+        label_en="Composite index",
+        unit_zh="分",
+        unit_en="points",
+        description_zh="各指标按试点间最小—最大值归一到 0—100 后的加权平均（方法见 README）。",
+        description_en="The weighted mean of the indicators, each min–max normalised over the pilots to 0–100 "
+        "(the method is in the README).",
+        decimals=1,
+    ),
+    Score(
+        key="index_contribution",
+        label_zh="对综合指数的贡献",
+        label_en="Contribution to the index",
+        unit_zh="分",
+        unit_en="points",
+        description_zh="一项指标的得分 × 权重 ÷ 该试点所报指标的权重之和；各项相加即综合指数。",
+        description_en="An indicator's score × its weight ÷ the weights of the indicators the pilot reported; they "
+        "add up to its index.",
+        decimals=1,
+    ),
+    Score(
+        key="target_share",
+        label_zh="目标完成率",
+        label_en="Share of targets achieved",
+        unit_zh="%",
+        unit_en="%",
+        description_zh="实际值 ÷ 目标值；一个试点的完成率为其各项目标完成率的平均（单项最多计 150%）。",
+        description_en="Actual ÷ target; a pilot's share is the mean over its targets (each counted up to 150%).",
+        decimals=0,
+    ),
+)
+_SCORES = {s.key: s for s in SCORES}
+
+
 def get(key: str) -> Indicator:
     """The indicator with this key; KeyError naming the key otherwise."""
     try:
         return _BY_KEY[key]
     except KeyError:
         raise KeyError(key) from None
+
+
+def shown(key: str) -> Indicator:
+    """The indicator or score a chart shows, by key; KeyError naming the key otherwise."""
+    found = _BY_KEY.get(key) or _SCORES.get(key)
+    if found is None:
+        raise KeyError(key)
+    return found
 
 
 def base(key: str) -> BaseIndicator:

@@ -15,7 +15,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from ..domain.formatting import format_number, format_value, nice_ticks
+from ..domain.formatting import axis_ticks, format_number, format_value, nice_ticks
 from ..domain.i18n import Text
 from ..domain.registry import Indicator
 from .plotly_layout import (
@@ -501,6 +501,62 @@ def completeness_chart(
     return fig
 
 
+RANKING_ROW = 24  # px a bar of a ranking takes, with its gap
+
+
+def ranking_chart(data: ChartData, source: str, style: Style = SCREEN) -> Figure:
+    """Horizontal bars best first, each labelled with its value (frame: name, value, colour, text, detail); a
+    trace per legend colour, so the legend says what the colours mean; the guides as dashed lines across.
+
+    As tall as its bars need (a ranking of 65 pilots is drawn whole, like the reporting grid): a bar is never
+    thinner than a line of text."""
+    frame, ind, lang = data.drawn(), data.indicator, data.lang
+    k = style.scale
+    groups = [(label, frame[frame["colour"] == colour]) for label, colour in data.legend] or [("", frame)]
+    traces = []
+    for label, rows in groups:
+        if rows.empty:
+            continue
+        traces.append({
+            "type": "bar", "orientation": "h", "name": label, "showlegend": bool(label),
+            "y": rows["name"].tolist(), "x": [0 if math.isnan(v) else v for v in rows["value"]],
+            "marker": {"color": rows["colour"].tolist()}, "text": rows["text"].tolist(), "textposition": "outside",
+            "cliponaxis": False, "textfont": {"size": 13 * k},
+            "customdata": [html.escape(d, quote=False) for d in rows["detail"]],
+            "hovertemplate": "<b>%{y}</b> %{text}<br>%{customdata}<extra></extra>",
+        })  # fmt: skip
+    fig = new_figure(traces, barmode="stack", hovermode="closest", bargap=0.25)
+    height = round(RANKING_ROW * k * max(len(frame), 3) + 170 * k)
+    base_layout(fig, data.title, source, height, lang, style=replace(style, height=None))
+    values = [v for v in frame["value"] if not math.isnan(v)] + [g for g, _ in data.guides]
+    high = max(values, default=1.0)
+    ticks, labels, _ = axis_ticks(0, high, ind, lang)  # no unit line: the title says what the bars are
+    longest = max((display_units(str(n)) for n in frame["name"]), default=4)
+    layout = fig["layout"]
+    shapes = [{"type": "line", "x0": g, "x1": g, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
+               "line": {"color": PEER_COLOUR, "width": 1.2, "dash": "dash"}, "layer": "above"}
+              for g, _ in data.guides]  # fmt: skip
+    layout["annotations"].extend(  # under the last bar, every other one a row lower, as guides can lie close
+        {"x": g, "y": 0, "xref": "x", "yref": "y domain", "yanchor": "top", "yshift": -(2 + 16 * (i % 2)) * k,
+         "text": html.escape(text), "showarrow": False, "font": {"size": 12 * k, "color": "#5f6b7a"}}
+        for i, (g, text) in enumerate(data.guides)
+    )  # fmt: skip
+    left = min(longest * 7.6 * k + 24 * k, 320 * k) + style.edge
+    layout["annotations"][0]["xshift"] = -(left - style.edge - 8 * k)  # the source line starts under the names
+    merge(layout, {
+        "shapes": shapes,
+        "margin": {"l": left, "r": 70 * k + style.edge},
+        "yaxis": {"type": "category", "categoryorder": "array", "categoryarray": frame["name"].tolist(),
+                  "autorange": "reversed", "automargin": False, "tickfont": {"size": 13 * k}, "showgrid": False},
+        "xaxis": {"tickvals": ticks, "ticktext": labels, "range": [0, max(ticks[-1], high) * 1.08], "side": "top"},
+    })  # fmt: skip
+    # The value axis's ticks stand above the first bar; the legend goes above them.
+    merge(layout, {"margin": {"t": layout["margin"]["t"] + 24 * k}, "height": layout["height"] + round(24 * k)})
+    plot_px = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
+    merge(layout, {"legend": {"traceorder": "normal", "y": 1 + 26 * k / plot_px}})
+    return fig
+
+
 def figure(data: ChartData, style: Style = SCREEN) -> Figure:
     """The Plotly figure for resolved chart data, in the given style."""
     data = _escaped(data)
@@ -518,6 +574,8 @@ def figure(data: ChartData, style: Style = SCREEN) -> Figure:
         return point_map(data.drawn(), *args, style=style)
     if data.form == "grid":
         return completeness_chart(data.drawn(), data.names, data.lang, data.title, source, style=style)
+    if data.form == "ranking":
+        return ranking_chart(data, source, style=style)
     raise ValueError(f"unknown form {data.form!r}")
 
 

@@ -25,6 +25,7 @@ from pptx.util import Emu, Inches, Pt
 
 from ..analysis import standing
 from ..analysis.highlights import highlights
+from ..analysis.index import year_index
 from ..analysis.round_status import round_status
 from ..domain import registry
 from ..domain.formatting import format_change, format_number
@@ -33,6 +34,7 @@ from ..domain.programme import SAMPLE_NOTICE, SOURCE, Scope
 from ..store.meta import is_sample
 from ..store.rounds import round_years
 from ..store.series import year_span
+from ..store.targets import target_years
 from ..store.transactions import Cursor
 from .specs import ChartData, ChartSpec, resolve
 from .style import COMPLETENESS_COLOURS, PROGRAMME_COLOUR, REGION_COLOURS, TEXT_COLOUR
@@ -73,8 +75,9 @@ ROUND_NAMED = 24  # pilots named on the slide; beyond that, how many more
 def standard_specs(
     cur: Cursor, years: tuple[int, int] | None = None, cities: Sequence[str] = (), scope: Scope | None = None
 ) -> list[ChartSpec]:
-    """The standard meeting set: pilots over time, the core indicators, the leading cities, the map; with cities,
-    each city's core indicators against its batch and, for several, a comparison of them."""
+    """The standard meeting set: pilots over time, the core indicators, the leading cities, the map, the composite
+    index and (when the last year has targets) the targets achieved; with cities, each city's core indicators
+    against its batch and, for several, a comparison of them."""
     years = years or year_span(cur)
     scope = scope or Scope()
     specs = [ChartSpec("pilots", "pilot_cities", years, scope, events=True)]
@@ -88,6 +91,11 @@ def standard_specs(
         leaders = standing.ranks(cur, "agreements", years[1], scope)["city_code"].head(5)
         specs.append(ChartSpec("compare", "agreements", years, cities=tuple(leaders)))
     specs.append(ChartSpec("map", "agreements", years, scope))
+    last = (years[1], years[1])
+    if year_index(cur, years[1]).mean_index is not None:  # the assessment: over all pilots, whatever the scope
+        specs.append(ChartSpec("index", "composite_index", last))
+    if years[1] in target_years(cur):
+        specs.append(ChartSpec("achievement", "target_share", last))
     return specs
 
 
@@ -425,4 +433,44 @@ def _grid(slide, data: ChartData) -> None:
     fill.fore_color.rgb = _rgb(COMPLETENESS_COLOURS["reported"])
 
 
-_CHARTS = {"lines": _lines, "bars": _bars, "slope": _slope, "points": _points, "grid": _grid}
+DECK_BARS = 25  # the most bars of a ranking a slide shows legibly; the rest are in the notes
+NOTHING_TO_RANK = Text("这一年没有可排名的试点。", "No pilot can be ranked for this year.")
+RANKING_SHOWN = Text("前 {n} 名（共 {m} 个），其余见备注", "The first {n} of {m}; the rest are in the notes")
+
+
+def _ranking(slide, data: ChartData) -> None:
+    """Horizontal bars best first (the index, a pilot's breakdown, targets achieved): a series per colour of the
+    legend, so PowerPoint's own legend says what the colours mean; at most DECK_BARS bars."""
+    frame = data.drawn()
+    shown = frame.head(DECK_BARS).iloc[::-1]  # PowerPoint draws the first category at the bottom
+    if shown.empty:  # nobody to rank (a year without figures): say why, as the chart's caption does
+        _bullets(slide, [data.caption or NOTHING_TO_RANK(data.lang)])
+        return
+    chart_data = CategoryChartData(number_format=_number_format(data.indicator.decimals))
+    chart_data.categories = shown["name"].tolist()
+    legend = [(label, colour) for label, colour in data.legend if (shown["colour"] == colour).any()]
+    for label, colour in legend or [(data.indicator.label(data.lang), "")]:
+        chart_data.add_series(label, [_value(r.value) if not colour or r.colour == colour else None
+                                      for r in shown.itertuples()])  # fmt: skip
+    chart = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, *CHART_BOX, chart_data).chart
+    _style_chart(chart, data, legend=bool(legend))
+    _value_axis(chart, data)
+    chart.category_axis.tick_labels.font.size = Pt(11 if len(shown) > 15 else 13)
+    plot = chart.plots[0]
+    plot.gap_width = 40
+    plot.overlap = 100  # the series (one per colour) share each bar's place: a category has a value in one only
+    plot.has_data_labels = True
+    plot.data_labels.number_format = _number_format(data.indicator.decimals)
+    plot.data_labels.number_format_is_linked = False
+    plot.data_labels.font.size = Pt(10 if len(shown) > 15 else 12)
+    plot.data_labels.position = XL_LABEL_POSITION.OUTSIDE_END
+    single = shown["colour"].iloc[0] if len(shown) else PROGRAMME_COLOUR  # a breakdown: one colour
+    for series, (_, colour) in zip(chart.series, legend or [("", single)], strict=True):
+        series.format.fill.solid()
+        series.format.fill.fore_color.rgb = _rgb(colour)
+    if len(frame) > DECK_BARS:
+        _text(slide, RANKING_SHOWN.format(n=DECK_BARS, m=len(frame))(data.lang), MARGIN, HEIGHT - Inches(0.95),
+              WIDTH - 2 * MARGIN, Inches(0.35), 12, colour=GREY)  # fmt: skip
+
+
+_CHARTS = {"lines": _lines, "bars": _bars, "slope": _slope, "points": _points, "grid": _grid, "ranking": _ranking}

@@ -39,7 +39,13 @@ FORMS = {
     "slope": "slope",  # several cities, first year against last
     "map": "points",  # every pilot at its coordinates in the last year
     "completeness": "grid",  # who reported which year
+    # the assessment (assessment_charts.py): the index, its history, one pilot's breakdown, targets achieved
+    "index": "ranking",  # every pilot's index in a year, coloured by its group
+    "index_history": "lines",  # several pilots' index over the years
+    "breakdown": "ranking",  # one pilot's index as its indicators' contributions
+    "achievement": "ranking",  # every pilot's share of its targets achieved, coloured by its status
 }
+ONE_YEAR = frozenset({"map", "index", "breakdown", "achievement"})  # charts of their last year alone
 MODE_NAMES = {
     "absolute": Text("数值", "Values"),
     "change": Text("逐年变化", "Change on previous year"),
@@ -126,11 +132,12 @@ class ChartSpec:
     base_year: int | None = None
     events: bool = False
     focus: str | None = None  # the city brought forward: drawn on top, the others faded
+    method: str | None = None  # the index's method, by name (None: the programme's default)
 
     def __post_init__(self):
         if self.chart not in FORMS:
             raise ValueError(f"unknown chart {self.chart!r}")
-        registry.get(self.indicator)  # KeyError for an unknown indicator
+        registry.shown(self.indicator)  # KeyError for an unknown indicator
         if self.mode not in comparison.COMPARE_MODES:
             raise ValueError(f"unknown mode {self.mode!r}")
 
@@ -138,6 +145,11 @@ class ChartSpec:
     def form(self) -> str:
         """How it is drawn: lines, bars, slope, points or grid."""
         return FORMS[self.chart]
+
+    @property
+    def one_year(self) -> bool:
+        """Whether it shows the last of its years alone (the map, the index, a breakdown, targets achieved)."""
+        return self.chart in ONE_YEAR
 
     @functools.cached_property  # widget keys use it on every rerun; asdict is slow
     def id(self) -> str:
@@ -173,6 +185,8 @@ class ChartData:
     notes: tuple[str, ...] = ()  # key figures, for speaker notes
     caption: str = ""  # what the reader must know about what is not drawn, said under the chart
     brief_source: str = ""  # the source as a chart on a dashboard page says it (the page's banner says the rest)
+    legend: tuple[tuple[str, str], ...] = ()  # a ranking's colours and what each means: (label, colour)
+    guides: tuple[tuple[float, str], ...] = ()  # a ranking's reference values, drawn as lines: (value, label)
 
     @property
     def form(self) -> str:
@@ -180,7 +194,8 @@ class ChartData:
         return self.spec.form
 
     def drawn(self) -> pd.DataFrame:
-        """The frame a bar, slope, point or grid chart draws (a chart of lines has none)."""
+        """The frame a bar, slope, point, grid or ranking chart draws (a chart of lines has none); a ranking's: name,
+        value (NaN: not drawn), colour, text (the bar's label), detail (what hover adds), best first."""
         if self.frame is None:
             raise ValueError(f"a chart of {self.form} has no frame")
         return self.frame
@@ -190,10 +205,9 @@ class ChartData:
         """A file name (without extension) saying in the chart's language what it shows, with the cities' names:
         签订合作协议_杭州市、广州市_2014-2025, Cooperation-agreements-signed_Hangzhou-Guangzhou_2014-2025."""
         spec, lang = self.spec, self.lang
-        who = {"trend": ALL_PILOTS, "pilots": ALL_PILOTS, "map": MAP_FILE, "completeness": REPORTING_FILE}.get(
-            spec.chart
-        )
-        parts = [registry.get(spec.indicator).label(lang)]
+        who = {"trend": ALL_PILOTS, "pilots": ALL_PILOTS, "map": MAP_FILE, "completeness": REPORTING_FILE,
+               "index": ALL_PILOTS, "achievement": ALL_PILOTS}.get(spec.chart)  # fmt: skip
+        parts = [registry.shown(spec.indicator).label(lang)]
         if who is not None:
             parts.append(who(lang))
         else:
@@ -202,7 +216,9 @@ class ChartData:
             parts.append(Text("、", "-")(lang).join(shown) + (MORE_CITIES.format(n=more)(lang) if more else ""))
             if spec.chart in ("compare", "slope") and spec.mode != "absolute":
                 parts.append(MODE_NAMES[spec.mode](lang))
-        parts.append(f"{spec.years[1]}" if spec.chart == "map" else f"{spec.years[0]}-{spec.years[1]}")
+        if spec.method:
+            parts.append(spec.method)
+        parts.append(f"{spec.years[1]}" if spec.one_year else f"{spec.years[0]}-{spec.years[1]}")
         return re.sub(r'[\\/:*?"<>|()（）=\s]+', "-", "_".join(parts)).replace("-_", "_").strip("-")
 
 
@@ -232,13 +248,13 @@ def resolve(
         "names": names,
         "colours": colours,
     }
-    data = _RESOLVERS[spec.chart](cur, spec, lang, common)
+    data = _resolver(spec.chart)(cur, spec, lang, common)
     if spec.events and spec.form in ("lines", "bars"):
         data = _with_marks(cur, data)
     return data
 
 
-def _years_table(lines: tuple[Line, ...], ind: Indicator, lang: str) -> pd.DataFrame:
+def years_table(lines: tuple[Line, ...], ind: Indicator, lang: str) -> pd.DataFrame:
     """Year down the side, one column per line: what an officer pastes into a report."""
     table = pd.DataFrame({YEAR(lang): sorted({y for line in lines for y in line.years})})
     for line in lines:
@@ -255,7 +271,7 @@ def _rounded(value, ind: Indicator):
     return round(float(value)) if ind.decimals == 0 else round(float(value), max(ind.decimals, 2))
 
 
-def _line_notes(lines: tuple[Line, ...], ind: Indicator, lang: str, levels: bool = True) -> tuple[str, ...]:
+def line_notes(lines: tuple[Line, ...], ind: Indicator, lang: str, levels: bool = True) -> tuple[str, ...]:
     """For each line: its latest reported value and (for levels, not changes, shares or indices) the change on the
     year before."""
     notes = []
@@ -290,8 +306,8 @@ def _trend(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
         title=ind.label(lang),  # the unit stands above the value axis, in the unit the ticks are in
         indicator=ind,
         lines=lines,
-        table=_years_table(lines, ind, lang),
-        notes=_line_notes(lines, ind, lang),
+        table=years_table(lines, ind, lang),
+        notes=line_notes(lines, ind, lang),
         **common,
     )
 
@@ -307,8 +323,8 @@ def _pilots(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
         indicator=ind,
         lines=lines,
         frame=frame[["year", "value"]],
-        table=_years_table(lines, ind, lang),
-        notes=_line_notes(lines, ind, lang),
+        table=years_table(lines, ind, lang),
+        notes=line_notes(lines, ind, lang),
         **common,
     )
 
@@ -328,8 +344,8 @@ def _city(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
         title=f"{names[code]} · {ind.label(lang)}",
         indicator=ind,
         lines=lines,
-        table=_years_table(lines, ind, lang),
-        notes=_line_notes(lines, ind, lang),
+        table=years_table(lines, ind, lang),
+        notes=line_notes(lines, ind, lang),
         **common,
     )
 
@@ -359,8 +375,8 @@ def _compare(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData
         title=_compare_title(spec, lang),
         indicator=shown,
         lines=lines,
-        table=_years_table(lines, shown, lang),
-        notes=(*_line_notes(lines, shown, lang, levels=spec.mode == "absolute"), *((caption,) if caption else ())),
+        table=years_table(lines, shown, lang),
+        notes=(*line_notes(lines, shown, lang, levels=spec.mode == "absolute"), *((caption,) if caption else ())),
         caption=caption,
         **common,
     )
@@ -429,7 +445,7 @@ def _slope(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
         lines=lines,
         frame=drawn,
         table=table,
-        notes=(*_line_notes(lines, shown, lang, levels=spec.mode == "absolute"), *((caption,) if caption else ())),
+        notes=(*line_notes(lines, shown, lang, levels=spec.mode == "absolute"), *((caption,) if caption else ())),
         caption=caption,
         **common,
     )
@@ -509,6 +525,16 @@ _RESOLVERS = {
 }
 
 
+def _resolver(chart: str):
+    """The function that resolves a chart; the assessment's are in assessment_charts.py, which builds on this module
+    (so it is imported when first asked for, not at the top)."""
+    if chart in _RESOLVERS:
+        return _RESOLVERS[chart]
+    from .assessment_charts import RESOLVERS
+
+    return RESOLVERS[chart]
+
+
 def marks(cur: Cursor, scope: Scope, years: tuple[int, int], lang: str, counts: bool = True) -> tuple[Mark, ...]:
     """Batch designations of the pilots in scope (with how many, if counts) and programme events within the years,
     in date order."""
@@ -574,8 +600,9 @@ def _spec_from_plain(plain: dict) -> ChartSpec:
         plain.get("base_year"),
         bool(plain.get("events", False)),
         plain.get("focus"),
+        plain.get("method"),
     )
 
 
 _SPEC_DEFAULTS = {"scope": asdict(Scope()), "cities": (), "mode": "absolute", "base_year": None, "events": False,
-                  "focus": None}  # fmt: skip
+                  "focus": None, "method": None}  # fmt: skip

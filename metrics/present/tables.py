@@ -14,6 +14,7 @@ from ..store.cities import city_names
 from ..store.transactions import Cursor
 
 MOVE = Text("较上年", "Move")  # the column of rank moves (the dashboard colours gains and losses)
+STATUS = Text("完成情况", "Status")  # the column of targets' statuses (the dashboard colours them)
 
 
 def rank_move(change: float | None) -> str:

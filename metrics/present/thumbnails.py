@@ -116,4 +116,18 @@ def _grid(data: ChartData) -> list[str]:
     ]
 
 
-_DRAWERS = {"lines": _lines, "bars": _bars, "slope": _slope, "points": _points, "grid": _grid}
+def _ranking(data: ChartData) -> list[str]:
+    frame = data.drawn().head(20)
+    if frame.empty:
+        return []
+    values = [0.0 if math.isnan(v) else float(v) for v in frame["value"]]
+    x = _scale(values, PAD * 2, WIDTH - PAD)
+    step = (HEIGHT - 2 * PAD) / len(values)
+    return [
+        f'<rect x="{x(0):.1f}" y="{PAD + i * step + step * 0.15:.1f}" width="{max(x(v) - x(0), 0):.1f}" '
+        f'height="{step * 0.7:.1f}" fill="{colour}"/>'
+        for i, (v, colour) in enumerate(zip(values, frame["colour"], strict=True))
+    ]
+
+
+_DRAWERS = {"lines": _lines, "bars": _bars, "slope": _slope, "points": _points, "grid": _grid, "ranking": _ranking}

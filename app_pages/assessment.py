@@ -1,0 +1,169 @@
+"""Assessment: a year's composite index (ranking and groups), pilots' index over time and their rank moves, one
+pilot's index taken apart, what changes when a weight changes, and how the pilots did against their targets."""
+
+import streamlit as st
+
+from metrics.analysis import index as composite
+from metrics.analysis import targets as achievement
+from metrics.domain import registry
+from metrics.domain.i18n import Problem, Text
+from metrics.domain.index_method import (
+    DEFAULT_METHOD,
+    DEFAULT_NAME,
+    GROUPS,
+    INDEX_KEYS,
+    method_label,
+    method_problems,
+    method_summary,
+)  # fmt: skip
+from metrics.present import assessment_tables, plotly_layout
+from metrics.present.specs import ChartSpec
+from metrics.store.index_methods import delete_method, get_method, method_names, save_method
+from metrics.store.targets import target_years
+from ui import auth, data, show, state
+
+MAX_CITIES = 12
+
+v = state.view()
+t, lang = v.t, v.lang
+who = st.session_state.get(auth.RUN_ACTOR) or auth.actor()
+names = show.city_names(lang)
+shown_names = show.picker_names(lang)
+
+st.title(t(Text("考核评估", "Assessing the pilots")))
+years = list(data.get(composite.index_years))
+if not years:
+    show.end_page(t(Text("还没有数据。", "There are no figures yet.")))
+methods = list(data.get(method_names))
+if "_method_chosen" in st.session_state:  # a method just saved or removed: the choice follows it
+    st.session_state["method"] = st.session_state.pop("_method_chosen")
+left, right = st.columns([1, 2])
+state.bind_choice("assess_year", v.years[1] if v.years[1] in years else years[0], years, int, name="year")
+year = left.selectbox(t(Text("年份", "Year")), years, key="assess_year")
+state.bind_choice("method", DEFAULT_NAME, methods)
+name = right.selectbox(t(Text("指数方法", "Index method")), methods, key="method",
+                       format_func=lambda n: method_label(n)(lang))  # fmt: skip
+method = data.get(get_method, name) or DEFAULT_METHOD
+spec_method = None if method.name == DEFAULT_NAME else method.name
+ALL_PILOTS = Text(
+    "指数在全部试点间计算，侧栏的地区、类型、批次筛选不影响它。",
+    "The index is computed over all pilots: the sidebar's filters do not change it.",
+)
+st.caption(f"{t(method_summary(method))} {t(ALL_PILOTS)}")
+
+# --- the year's ranking and groups -----------------------------------------------------------------------------
+result = data.get(composite.year_index, year, method)
+st.subheader(t(Text("{y} 年综合指数与分组", "The composite index and its groups, {y}").format(y=year)))
+if result.mean_index is None:
+    st.info(t(Text("{y} 年没有试点报送足够的数据，无法计算指数。", "No pilot reported enough for an index in {y}.")
+              .format(y=year)))  # fmt: skip
+else:
+    counts = result.pilots["group"].value_counts()
+    bounds = {"leaders": "> 125%", "strong": "100–125%", "moderate": "70–100%", "emerging": "< 70%"}
+    for column, g in zip(st.columns(len(GROUPS)), GROUPS, strict=True):
+        column.metric(t(g.label), int(counts.get(g.key, 0)), border=True,
+                      help=t(Text("综合指数相当于全体平均的 {b}", "An index {b} of the programme's mean")
+                             .format(b=bounds[g.key])))  # fmt: skip
+    show.chart(ChartSpec("index", "composite_index", (year, year), method=spec_method), lang, key="assess-index",
+               style=plotly_layout.WIDE)  # fmt: skip
+
+# --- over time -------------------------------------------------------------------------------------------------
+st.subheader(t(Text("指数走势与位次变化", "The index over time, and rank moves")))
+codes = result.pilots["city_code"].tolist()
+leaders = result.pilots.dropna(subset=["index"])["city_code"].head(5).tolist()
+state.bind_list("assess_cities", leaders, codes, limit=MAX_CITIES, name="cities")
+chosen = st.multiselect(
+    t(Text("城市或园区", "Cities and parks")), codes, format_func=shown_names.get, key="assess_cities",
+    max_selections=MAX_CITIES, placeholder=t(Text("选择城市", "Choose cities")), select_all=False,
+)  # fmt: skip
+if chosen:
+    history = ChartSpec("index_history", "composite_index", v.years, cities=tuple(chosen), method=spec_method)
+    show.chart(history, lang, key="assess-history", style=plotly_layout.WIDE)
+    table = data.get(composite.index_table, method, v.years)
+    show.table(assessment_tables.rank_history(table, tuple(chosen), names, lang), f"index_ranks_{v.years[1]}",
+               key="assess-ranks")  # fmt: skip
+
+# --- one pilot -------------------------------------------------------------------------------------------------
+st.subheader(t(Text("单个试点的指数构成", "One pilot's index, indicator by indicator")))
+state.bind_choice("assess_city", leaders[0] if leaders else codes[0], codes, name="city")
+code = st.selectbox(t(Text("城市或园区", "City or park")), codes, format_func=shown_names.get, key="assess_city")
+left, right = st.columns(2)
+breakdown = ChartSpec("breakdown", "index_contribution", (year, year), cities=(code,), method=spec_method)
+with left:
+    show.chart(breakdown, lang, key="assess-breakdown")
+with right:
+    show.table(data.chart_data(breakdown, lang).table, data.chart_data(breakdown, lang).file_stem,
+               key="assess-breakdown-table")  # fmt: skip
+
+# --- another weighting ---------------------------------------------------------------------------------------
+st.subheader(t(Text("改变权重会怎样", "What changes if a weight changes")))
+st.caption(t(Text("修改下面的权重（0 表示不用该指标），即可看到各试点在两种方法下的位次。管理员可把它保存为新方法。",
+                  "Change the weights below (0 leaves an indicator out) to see every pilot's rank under both methods. "
+                  "An admin can save the weighting as a method of its own.")))  # fmt: skip
+new_weights = {}
+for i, key in enumerate(INDEX_KEYS):
+    if i % 4 == 0:
+        row = st.columns(4)
+    new_weights[key] = row[i % 4].number_input(
+        registry.get(key).label(lang), min_value=0.0, max_value=100.0, value=method.weight(key), step=0.5,
+        format="%g", key=f"weight-{method.name}-{key}",
+    )  # fmt: skip
+new_weights = {k: float(w) for k, w in new_weights.items() if w and w > 0}
+trial = method.with_weights(t(Text("修改后", "as edited")), new_weights)
+problems = method_problems(trial)
+if trial.weights == method.weights:
+    st.info(
+        t(
+            Text(
+                "权重未改动：改动上面的权重，这里会列出两种方法下的位次。",
+                "The weights are as the method has them: change one above to see the ranks under both.",
+            )
+        )
+    )
+elif problems:
+    st.warning("\n\n".join(t(p) for p in problems))
+else:
+    after = data.get(composite.year_index, year, trial)
+    show.table(assessment_tables.ranks_side_by_side(result, after, names, lang), f"index_{year}_reweighted",
+               key="assess-side", height=420)  # fmt: skip
+    if who is not None and who.may("admin"):
+        with st.form("save-method", border=True):
+            chosen_name = st.text_input(t(Text("保存为方法", "Save as the method")), max_chars=60)
+            if st.form_submit_button(t(Text("保存", "Save")), type="primary"):
+                try:
+                    save_method(data.database(), method.with_weights(chosen_name.strip(), new_weights), who)
+                except Problem as refused:
+                    st.error(t(refused.text))
+                else:
+                    st.session_state["_method_chosen"] = chosen_name.strip()
+                    st.rerun()
+REMOVE = Text("删除方法“{n}”", "Remove the method “{n}”")
+if (
+    spec_method is not None
+    and who is not None
+    and who.may("admin")
+    and st.button(t(REMOVE.format(n=method.name)), icon=":material/delete:")
+):
+    delete_method(data.database(), method.name, who)
+    st.session_state["_method_chosen"] = DEFAULT_NAME
+    st.rerun()
+
+# --- targets ---------------------------------------------------------------------------------------------------
+st.subheader(t(Text("目标完成情况", "Targets achieved")))
+with_targets = list(data.get(target_years))
+if not with_targets:
+    show.end_page(t(Text("还没有上传目标。可在“数据上传”页下载目标模板。",
+                         "No targets have been uploaded. The Upload page offers a targets template.")))  # fmt: skip
+target_year = year if year in with_targets else with_targets[0]
+if target_year != year:
+    st.caption(t(Text("{y} 年没有设定目标；下面是设有目标的最近一年 {z} 年。",
+                      "No targets are set for {y}; below is {z}, the latest year with targets.")
+                 .format(y=year, z=target_year)))  # fmt: skip
+achieved = data.get(achievement.year_achievement, target_year)
+summary = achievement.summary(achieved)
+for column, (key, label) in zip(st.columns(len(achievement.STATUSES)), achievement.STATUSES.items(), strict=True):
+    column.metric(t(label), f"{summary[key]} / {summary['pilots']}", border=True)
+show.chart(ChartSpec("achievement", "target_share", (target_year, target_year)), lang, key="assess-targets",
+           style=plotly_layout.WIDE)  # fmt: skip
+with st.expander(t(Text("每项目标", "Every target"))):
+    show.table(assessment_tables.targets_table(achieved, lang, names), f"targets_{target_year}", key="assess-all")

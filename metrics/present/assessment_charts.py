@@ -1,0 +1,251 @@
+"""The assessment's charts, resolved like every other (specs.ChartData): the ranking of a year's index coloured by
+performance group, pilots' index over the years, one pilot's index taken apart into its indicators, and the
+ranking by share of targets achieved. Every index chart names the method that made it."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from ..analysis import index as composite
+from ..analysis import targets as achievement
+from ..domain import registry
+from ..domain.formatting import format_value
+from ..domain.i18n import Text
+from ..domain.index_method import DEFAULT_METHOD, GROUPS, Method, group, method_label
+from ..store.index_methods import get_method
+from ..store.series import year_span
+from ..store.transactions import Cursor
+from .assessment_tables import achievement_table, index_table
+from .specs import ChartData, ChartSpec, city_lines, line_notes, years_table
+from .style import GROUP_COLOURS, PEER_COLOUR, TARGET_COLOURS
+
+INDEX = registry.shown("composite_index")
+CONTRIBUTION = registry.shown("index_contribution")
+TARGET_SHARE = registry.shown("target_share")
+BARS = ["city_code", "name", "value", "colour", "text", "detail"]  # a ranking's frame (ChartData.drawn)
+
+MEAN = Text("平均 {v}", "mean {v}")
+METHOD_GONE = Text(
+    "没有名为“{n}”的方法（可能已删除），此图按默认方法计算。",
+    "There is no method named “{n}” (it may have been removed); this chart uses the default method.",
+)
+NOT_ENOUGH = Text(
+    "数据不足（所报指标不足三分之二）、未计入排名：{c}。",
+    "Not enough data (fewer than two thirds of the indicators reported), not ranked: {c}.",
+)
+SQUARE_ROOTED = Text("先开平方（偏度大于 1）：{k}", "Square-rooted first (skewness above 1): {k}")
+EXPLAINED = Text(
+    "综合指数 {i:.1f}（{g}，第 {r} 位）= 各项贡献之和：得分 × 权重 ÷ 所报指标的权重之和。",
+    "Index {i:.1f} ({g}, rank {r}) = the sum of the contributions: score × weight ÷ the weights of the indicators "
+    "reported.",
+)
+NO_INDEX = Text("所报指标不足三分之二，没有综合指数。", "Fewer than two thirds of the indicators reported: no index.")
+NOT_A_PILOT = Text("{y} 年该市尚未成为试点。", "Not yet a pilot in {y}.")
+SHARE_RULE = Text(
+    "完成率为各项目标完成率的平均（单项最多计 150%，未报送计 0）；颜色表示是否全部完成。",
+    "Each bar is the mean share over the pilot's targets (each counted up to 150%, one without an actual as 0); the "
+    "colour says whether it met them all.",
+)
+TARGETS_COUNTED = Text(
+    "{y} 年：{n} 个试点设有目标；全部完成 {a} 个，基本完成（≥80%）{b} 个，未完成 {c} 个，有指标未报送 {d} 个",
+    "{y}: {n} pilots had targets; {a} met them all, {b} nearly (≥ 80%), {c} missed, {d} lack an actual",
+)
+
+
+def index_method(cur: Cursor, spec: ChartSpec) -> tuple[Method, Text | None]:
+    """The method a spec names, and what to say when it names one that no longer exists (the default is used)."""
+    method = get_method(cur, spec.method)
+    if method is None:
+        return DEFAULT_METHOD, METHOD_GONE.format(n=spec.method)
+    return method, None
+
+
+def _listed(names: list[str], lang: str) -> str:
+    return Text("、", ", ")(lang).join(names)
+
+
+def _joined(*parts: str) -> str:
+    return " ".join(p for p in parts if p)
+
+
+def _counted(label: str, count: int, lang: str) -> str:
+    return f"{label}（{count}）" if lang == "zh" else f"{label} ({count})"
+
+
+def _index(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
+    year = spec.years[1]
+    method, gone = index_method(cur, spec)
+    result = composite.year_index(cur, year, method)
+    previous = composite.year_index(cur, year - 1, method) if year > year_span(cur)[0] else None
+    pilots = composite.with_movement(result, previous)
+    names = common["names"]
+    ranked = pilots[pilots["index"].notna()]
+    rows = []
+    for p in ranked.itertuples():
+        place = Text("第 {r} 位", "rank {r}").format(r=int(p.rank))(lang)
+        relative = Text("平均的 {s:.0f}%", "{s:.0f}% of the mean").format(s=p.relative * 100)(lang)
+        moved = "" if pd.isna(p.rank_change) else _move(int(p.rank_change), lang)
+        detail = " · ".join(x for x in (group(p.group).label(lang), place, relative, moved) if x)
+        rows.append((p.city_code, names[p.city_code], float(p.index), GROUP_COLOURS[p.group], f"{p.index:.1f}", detail))
+    counts = ranked["group"].value_counts()
+    mean = result.mean_index
+    unranked = [names[c] for c in pilots.loc[pilots["index"].isna(), "city_code"]]
+    return ChartData(
+        title=f"{INDEX.label(lang)} · {year} · {method_label(method.name)(lang)}",
+        indicator=INDEX,
+        frame=pd.DataFrame(rows, columns=BARS),
+        table=index_table(pilots, result, names, lang),
+        notes=_index_notes(result, ranked, names, lang),
+        caption=_joined(
+            gone(lang) if gone else "", NOT_ENOUGH.format(c=_listed(unranked, lang))(lang) * bool(unranked)
+        ),
+        legend=tuple((_counted(g.label(lang), int(counts.get(g.key, 0)), lang), GROUP_COLOURS[g.key]) for g in GROUPS),
+        guides=((mean * 1.25, "125%"), (mean, MEAN.format(v=f"{mean:.1f}")(lang)), (mean * 0.7, "70%")) if mean else (),
+        **common,
+    )
+
+
+def _move(change: int, lang: str) -> str:
+    if change > 0:
+        return Text("上升 {n} 位", "up {n}").format(n=change)(lang)
+    if change < 0:
+        return Text("下降 {n} 位", "down {n}").format(n=-change)(lang)
+    return Text("位次不变", "same rank")(lang)
+
+
+def _index_notes(result: composite.IndexResult, ranked: pd.DataFrame, names: dict[str, str], lang: str) -> tuple:
+    counts = ranked["group"].value_counts()
+    groups = Text("，", ", ")(lang).join(f"{g.label(lang)} {int(counts.get(g.key, 0))}" for g in GROUPS)
+    top = _listed([f"{names[p.city_code]} {p.index:.1f}" for p in ranked.head(3).itertuples()], lang)
+    notes = [
+        Text("方法：{m}；{n} 个试点有指数，平均 {a:.1f}", "Method: {m}; {n} pilots have an index, mean {a:.1f}").format(
+            m=method_label(result.method.name), n=len(ranked), a=result.mean_index or math.nan
+        )(lang),
+        Text("分组：{g}", "Groups: {g}").format(g=groups)(lang),
+        Text("最高：{t}", "Highest: {t}").format(t=top)(lang),
+    ]
+    if result.transformed:
+        shown = _listed([registry.get(k).label(lang) for k in result.transformed], lang)
+        notes.append(SQUARE_ROOTED.format(k=shown)(lang))
+    return tuple(notes)
+
+
+def _index_history(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
+    method, gone = index_method(cur, spec)
+    table = composite.index_table(cur, method, spec.years)
+    frame = table[table["city_code"].isin(spec.cities)].rename(columns={"index": "value"})
+    names = common["names"]
+    lines = tuple(city_lines(frame[["city_code", "year", "value"]], names, common["colours"], spec.cities, spec.focus))
+    notes = list(line_notes(lines, INDEX, lang, levels=False))
+    for code in spec.cities:
+        ranks = frame[(frame["city_code"] == code) & frame["rank"].notna()]
+        if len(ranks):
+            last = ranks.iloc[-1]
+            where = Text("{n}：{y} 年第 {r} 位", "{n}: rank {r} in {y}")
+            notes.append(where.format(n=names[code], y=int(last["year"]), r=int(last["rank"]))(lang))
+    title = Text("{i}走势 · {m}", "{i} over time · {m}").format(i=INDEX.label(lang), m=method_label(method.name))
+    return ChartData(
+        title=title(lang),
+        indicator=INDEX,
+        lines=lines,
+        table=years_table(lines, INDEX, lang),
+        notes=tuple(notes),
+        caption=gone(lang) if gone else "",
+        **common,
+    )
+
+
+def _breakdown(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
+    year, code = spec.years[1], spec.cities[0]
+    method, gone = index_method(cur, spec)
+    result = composite.year_index(cur, year, method)
+    names = common["names"]
+    pilots = result.pilots.set_index("city_code")
+    parts = composite.breakdown(result, code) if code in pilots.index else pd.DataFrame(columns=composite.PARTS)
+    colour, summary = PEER_COLOUR, NOT_A_PILOT.format(y=year)(lang)
+    if code in pilots.index:
+        pilot = pilots.loc[code]
+        has_index = not pd.isna(pilot["index"])
+        colour = GROUP_COLOURS[pilot["group"]] if has_index else PEER_COLOUR
+        summary = (
+            EXPLAINED.format(i=pilot["index"], g=group(pilot["group"]).label, r=int(pilot["rank"]))(lang)
+            if has_index
+            else NO_INDEX(lang)
+        )
+    rows = []
+    for part in parts.itertuples():
+        ind = registry.get(part.key)
+        score = "—" if pd.isna(part.score) else f"{part.score:.1f}"
+        rooted = Text("（先开方）", " (square-rooted)")(lang) if part.key in result.transformed else ""
+        detail = Text("本市 {v} · 得分 {s}{q} · 权重 {w:g}", "own value {v} · score {s}{q} · weight {w:g}")
+        if not part.reported:
+            text = Text("未报送", "not reported")(lang)
+        else:
+            text = "—" if pd.isna(part.contribution) else f"{part.contribution:.1f}"
+        own = format_value(part.value, ind, lang, compact=False)
+        detail_text = detail.format(v=own, s=score, q=rooted, w=part.weight)(lang)
+        rows.append((code, ind.label(lang), part.contribution, colour, text, detail_text))
+    table = pd.DataFrame(
+        {
+            Text("指标", "Indicator")(lang): [registry.get(k).label(lang) for k in parts["key"]],
+            Text("本市数值", "Own value")(lang): [
+                format_value(v, registry.get(k), lang, compact=False)
+                for k, v in zip(parts["key"], parts["value"], strict=True)
+            ],
+            Text("得分", "Score")(lang): parts["score"].astype(float).round(1).to_numpy(),
+            Text("权重", "Weight")(lang): parts["weight"].astype(float).to_numpy(),
+            CONTRIBUTION.label(lang): parts["contribution"].astype(float).round(1).to_numpy(),
+        }
+    )
+    frame = pd.DataFrame(rows, columns=BARS)
+    title = Text("{c} · {i}构成 · {y} · {m}", "{c} · what makes up the index · {y} · {m}")
+    return ChartData(
+        title=title.format(c=names[code], i=INDEX.label(lang), y=year, m=method_label(method.name))(lang),
+        indicator=CONTRIBUTION,
+        frame=frame,
+        table=table,
+        notes=(summary, *(f"{r.name}: {r.text} ({r.detail})" for r in frame.itertuples())),
+        caption=_joined(gone(lang) if gone else "", summary),
+        **common,
+    )
+
+
+def _achievement(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
+    year = spec.years[1]
+    achieved = achievement.year_achievement(cur, year)
+    ranked = achievement.ranking(achieved)
+    names = common["names"]
+    rows = []
+    for p in ranked.itertuples():
+        share = math.nan if pd.isna(p.mean_share) else float(p.mean_share) * 100
+        met = Text("{s} · 完成 {m}/{n} 项目标", "{s} · {m} of {n} targets met")
+        detail = met.format(s=achievement.STATUSES[p.status], m=int(p.met), n=int(p.targets))(lang)
+        text = "—" if math.isnan(share) else f"{share:.0f}%"
+        rows.append((p.city_code, names[p.city_code], share, TARGET_COLOURS[p.status], text, detail))
+    counts = achievement.summary(achieved)
+    missed = _listed([names[c] for c in ranked.loc[ranked["status"] == "missed", "city_code"]], lang)
+    notes = (
+        TARGETS_COUNTED.format(
+            y=year, n=counts["pilots"], a=counts["met"], b=counts["nearly"], c=counts["missed"], d=counts["no_actual"]
+        )(lang),
+        Text("未完成：{c}", "Missed: {c}").format(c=missed or "—")(lang),
+    )
+    legend = tuple(
+        (_counted(label(lang), counts[key], lang), TARGET_COLOURS[key]) for key, label in achievement.STATUSES.items()
+    )
+    return ChartData(
+        title=f"{TARGET_SHARE.label(lang)} · {year}",
+        indicator=TARGET_SHARE,
+        frame=pd.DataFrame(rows, columns=BARS),
+        table=achievement_table(ranked, names, lang),
+        notes=notes,
+        caption=SHARE_RULE(lang),
+        legend=legend,
+        guides=((100.0, Text("目标", "target")(lang)), (80.0, "80%")),
+        **common,
+    )
+
+
+RESOLVERS = {"index": _index, "index_history": _index_history, "breakdown": _breakdown, "achievement": _achievement}

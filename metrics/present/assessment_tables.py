@@ -1,0 +1,116 @@
+"""The assessment's tables for display and download, headed in the language: a year's index, ranks under two
+methods side by side, ranks over the years, the ranking by targets achieved, and one pilot's targets."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..analysis import index as composite
+from ..analysis import targets as achievement
+from ..domain import registry
+from ..domain.formatting import format_value
+from ..domain.i18n import Text
+from ..domain.index_method import group, method_label
+from .tables import MOVE, STATUS, rank_move
+
+RANK = Text("位次", "Rank")
+CITY = Text("城市", "City")
+GROUP = Text("分组", "Group")
+INDEX = Text("综合指数", "Index")
+RELATIVE = Text("相当于平均（%）", "Of the mean (%)")
+REPORTED = Text("所报指标", "Indicators reported")
+
+
+def index_table(pilots: pd.DataFrame, result: composite.IndexResult, names: dict[str, str], lang: str) -> pd.DataFrame:
+    """A year's index (pilots: composite.with_movement), best first: rank, city, group, index, share of the mean,
+    move on the year before, indicators reported, and each indicator's score (0–100)."""
+    table = pd.DataFrame(
+        {
+            RANK(lang): pilots["rank"].astype("Int64").to_numpy(),
+            CITY(lang): [names[c] for c in pilots["city_code"]],
+            GROUP(lang): [group(g).label(lang) if isinstance(g, str) else "" for g in pilots["group"]],
+            INDEX(lang): pilots["index"].round(1).to_numpy(),
+            RELATIVE(lang): (pilots["relative"] * 100).round(0).to_numpy(),
+            MOVE(lang): [rank_move(c) for c in pilots["rank_change"]],
+            REPORTED(lang): [f"{int(n)}/{len(result.method.keys)}" for n in pilots["reported"]],
+        }
+    )
+    for key in result.method.keys:
+        label = Text("{i}得分", "{i}, score").format(i=registry.get(key).label(lang))(lang)
+        table[label] = result.scores[key].reindex(pilots["city_code"]).round(1).to_numpy()
+    return table
+
+
+def ranks_side_by_side(
+    before: composite.IndexResult, after: composite.IndexResult, names: dict[str, str], lang: str
+) -> pd.DataFrame:
+    """Each pilot's rank and index under two methods, in the second's order, with the move between them (what
+    changes when the weights change)."""
+    a = before.pilots.set_index("city_code")
+    b = after.pilots.set_index("city_code")
+    codes = list(b.index)
+    first, second = method_label(before.method.name)(lang), method_label(after.method.name)(lang)
+    ranks = a["rank"].reindex(codes).astype("Int64")
+    change = (ranks - b["rank"].reindex(codes)).astype("Int64")
+    return pd.DataFrame(
+        {
+            CITY(lang): [names[c] for c in codes],
+            Text("位次（{m}）", "Rank ({m})").format(m=first)(lang): ranks.to_numpy(),
+            Text("位次（{m}）", "Rank ({m})").format(m=second)(lang): b["rank"].astype("Int64").to_numpy(),
+            MOVE(lang): [rank_move(c) for c in change],
+            Text("指数（{m}）", "Index ({m})").format(m=first)(lang): a["index"].reindex(codes).round(1).to_numpy(),
+            Text("指数（{m}）", "Index ({m})").format(m=second)(lang): b["index"].round(1).to_numpy(),
+            Text("分组（{m}）", "Group ({m})").format(m=second)(lang): [
+                group(g).label(lang) if isinstance(g, str) else "" for g in b["group"]
+            ],
+        }
+    )
+
+
+def rank_history(table: pd.DataFrame, codes: tuple[str, ...], names: dict[str, str], lang: str) -> pd.DataFrame:
+    """Chosen pilots' ranks by year (table: composite.index_table), a column per year, with the last year's move."""
+    chosen = table[table["city_code"].isin(codes)]
+    ranks = chosen.pivot(index="city_code", columns="year", values="rank").reindex(list(codes))
+    last = int(table["year"].max()) if len(table) else None
+    moves = chosen[chosen["year"] == last].set_index("city_code")["rank_change"].reindex(list(codes))
+    out = pd.DataFrame({CITY(lang): [names[c] for c in codes]})
+    for year in ranks.columns:
+        out[str(year)] = ranks[year].astype("Int64").to_numpy()
+    out[MOVE(lang)] = [rank_move(c) for c in moves]
+    return out
+
+
+def achievement_table(ranked: pd.DataFrame, names: dict[str, str], lang: str) -> pd.DataFrame:
+    """The ranking by targets achieved (achievement.ranking): rank, city, status, mean share (%), targets met."""
+    return pd.DataFrame(
+        {
+            RANK(lang): ranked["rank"].astype("Int64").to_numpy(),
+            CITY(lang): [names[c] for c in ranked["city_code"]],
+            STATUS(lang): [achievement.STATUSES[s](lang) for s in ranked["status"]],
+            Text("平均完成率（%）", "Mean share achieved (%)")(lang): (ranked["mean_share"].astype(float) * 100)
+            .round(0)
+            .to_numpy(),
+            Text("完成的目标", "Targets met")(lang): [
+                f"{int(m)}/{int(n)}" for m, n in zip(ranked["met"], ranked["targets"], strict=True)
+            ],
+        }
+    )
+
+
+def targets_table(achieved: pd.DataFrame, lang: str, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """Targets against actuals (achievement.achievement), one row per target: (city,) indicator, target, actual,
+    完成率 and status; values written with their units."""
+    rows = []
+    for row in achieved.itertuples():
+        ind = registry.get(row.indicator)
+        rows.append(
+            {
+                **({CITY(lang): names[row.city_code]} if names is not None else {}),
+                Text("指标", "Indicator")(lang): ind.label(lang),
+                Text("目标", "Target")(lang): format_value(row.target, ind, lang, compact=False),
+                Text("实际", "Actual")(lang): format_value(row.actual, ind, lang, compact=False),
+                Text("完成率（%）", "Achieved (%)")(lang): None if pd.isna(row.share) else round(row.share * 100),
+                STATUS(lang): achievement.STATUSES[row.status](lang),
+            }
+        )
+    return pd.DataFrame(rows)
