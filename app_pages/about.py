@@ -3,6 +3,7 @@ notice."""
 
 import streamlit as st
 
+from metrics.analysis.targets import STATUS_RULES, STATUSES
 from metrics.domain.i18n import Text
 from metrics.domain.index_method import DEFAULT_METHOD, method_summary
 from metrics.domain.programme import SAMPLE_NOTICE
@@ -41,13 +42,13 @@ st.markdown(
     + "\n- "
     + t(
         Text(
-            "目标完成率 = 实际值 ÷ 目标值：≥100% 为已完成，≥80% 为基本完成，其余为未完成；流量指标按当年值，"
-            "专家库按年末在库人数。一个试点全部目标完成为“已完成”，任一项未完成为“未完成”。",
+            "目标完成率 = 实际值 ÷ 目标值：≥100% 为完成，≥80% 为基本完成，其余为未完成；流量指标按当年值，"
+            "专家库按年末在库人数。一个试点的完成情况：",
             "Share achieved = actual ÷ target: 100% or more is met, 80% or more nearly met, below that missed; flows "
-            "are judged on the year's value, the talent pool on its year-end value. A pilot met its targets when it "
-            "met every one, and missed them when it missed any.",
+            "are judged on the year's value, the talent pool on its year-end value. A pilot's status:",
         )
     )
+    + "".join(f"\n    - {t(label)}{t(Text('：', ': '))}{t(STATUS_RULES[key])}" for key, label in STATUSES.items())
 )
 st.subheader(t(Text("数据来源", "Sources")))
 st.markdown(

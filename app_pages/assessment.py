@@ -12,12 +12,14 @@ from metrics.domain.index_method import (
     DEFAULT_NAME,
     GROUPS,
     INDEX_KEYS,
+    bounds_text,
     method_label,
     method_problems,
     method_summary,
 )  # fmt: skip
 from metrics.present import assessment_tables, plotly_layout
 from metrics.present.specs import ChartSpec
+from metrics.store.cities import list_cities
 from metrics.store.index_methods import delete_method, get_method, method_names, save_method
 from metrics.store.targets import target_years
 from ui import auth, data, show, state
@@ -31,25 +33,28 @@ names = show.city_names(lang)
 shown_names = show.picker_names(lang)
 
 st.title(t(Text("考核评估", "Assessing the pilots")))
-years = list(data.get(composite.index_years))
-if not years:
-    show.end_page(t(Text("还没有数据。", "There are no figures yet.")))
 methods = list(data.get(method_names))
 if "_method_chosen" in st.session_state:  # a method just saved or removed: the choice follows it
     st.session_state["method"] = st.session_state.pop("_method_chosen")
 left, right = st.columns([1, 2])
-state.bind_choice("assess_year", v.years[1] if v.years[1] in years else years[0], years, int, name="year")
-year = left.selectbox(t(Text("年份", "Year")), years, key="assess_year")
 state.bind_choice("method", DEFAULT_NAME, methods)
 name = right.selectbox(t(Text("指数方法", "Index method")), methods, key="method",
                        format_func=lambda n: method_label(n)(lang))  # fmt: skip
 method = data.get(get_method, name) or DEFAULT_METHOD
 spec_method = None if method.name == DEFAULT_NAME else method.name
+years = list(data.get(composite.index_years, method))  # only years in which some pilot has an index
+if not years:
+    show.end_page(t(Text("还没有哪个试点报送了足够的数据来计算综合指数。",
+                         "No pilot has reported enough figures for a composite index yet.")))  # fmt: skip
+latest = next((y for y in years if y <= v.years[1]), years[-1])  # the sidebar's last year, or the one before it
+state.bind_choice("assess_year", latest, years, int, name="year")
+year = left.selectbox(t(Text("年份", "Year")), years, key="assess_year")
 ALL_PILOTS = Text(
     "指数在全部试点间计算，侧栏的地区、类型、批次筛选不影响它。",
     "The index is computed over all pilots: the sidebar's filters do not change it.",
 )
-st.caption(f"{t(method_summary(method))} {t(ALL_PILOTS)}")
+with st.expander(t(Text("指数如何计算", "How the index is made")), icon=":material/functions:"):
+    st.markdown(f"{show.escaped(t(method_summary(method)))}\n\n{t(ALL_PILOTS)}")
 
 # --- the year's ranking and groups -----------------------------------------------------------------------------
 result = data.get(composite.year_index, year, method)
@@ -59,32 +64,37 @@ if result.mean_index is None:
               .format(y=year)))  # fmt: skip
 else:
     counts = result.pilots["group"].value_counts()
-    bounds = {"leaders": "> 125%", "strong": "100–125%", "moderate": "70–100%", "emerging": "< 70%"}
     for column, g in zip(st.columns(len(GROUPS)), GROUPS, strict=True):
         column.metric(t(g.label), int(counts.get(g.key, 0)), border=True,
                       help=t(Text("综合指数相当于全体平均的 {b}", "An index {b} of the programme's mean")
-                             .format(b=bounds[g.key])))  # fmt: skip
+                             .format(b=bounds_text(g, method.groups))))  # fmt: skip
     show.chart(ChartSpec("index", "composite_index", (year, year), method=spec_method), lang, key="assess-index",
                style=plotly_layout.WIDE)  # fmt: skip
 
 # --- over time -------------------------------------------------------------------------------------------------
 st.subheader(t(Text("指数走势与位次变化", "The index over time, and rank moves")))
-codes = result.pilots["city_code"].tolist()
+pilots = data.get(list_cities)
+everyone = pilots.loc[pilots["designated_year"] <= v.years[1], "city_code"].tolist()  # pilots within the years
 leaders = result.pilots.dropna(subset=["index"])["city_code"].head(5).tolist()
-state.bind_list("assess_cities", leaders, codes, limit=MAX_CITIES, name="cities")
+state.bind_list("assess_cities", leaders, everyone, limit=MAX_CITIES, name="cities")
 chosen = st.multiselect(
-    t(Text("城市或园区", "Cities and parks")), codes, format_func=shown_names.get, key="assess_cities",
+    t(Text("城市或园区", "Cities and parks")), everyone, format_func=shown_names.get, key="assess_cities",
     max_selections=MAX_CITIES, placeholder=t(Text("选择城市", "Choose cities")), select_all=False,
 )  # fmt: skip
 if chosen:
     history = ChartSpec("index_history", "composite_index", v.years, cities=tuple(chosen), method=spec_method)
     show.chart(history, lang, key="assess-history", style=plotly_layout.WIDE)
     table = data.get(composite.index_table, method, v.years)
-    show.table(assessment_tables.rank_history(table, tuple(chosen), names, lang), f"index_ranks_{v.years[1]}",
-               key="assess-ranks")  # fmt: skip
+    show.table(assessment_tables.rank_history(table, tuple(chosen), names, method, lang),
+               data.chart_data(history, lang).file_stem + "_ranks", key="assess-ranks")  # fmt: skip
+else:
+    st.info(
+        t(Text("选择城市，看它们的指数与位次逐年变化。", "Choose cities to see their index and rank year by year."))
+    )
 
 # --- one pilot -------------------------------------------------------------------------------------------------
 st.subheader(t(Text("单个试点的指数构成", "One pilot's index, indicator by indicator")))
+codes = result.pilots["city_code"].tolist()  # the pilots designated by the year
 state.bind_choice("assess_city", leaders[0] if leaders else codes[0], codes, name="city")
 code = st.selectbox(t(Text("城市或园区", "City or park")), codes, format_func=shown_names.get, key="assess_city")
 left, right = st.columns(2)
@@ -154,16 +164,14 @@ with_targets = list(data.get(target_years))
 if not with_targets:
     show.end_page(t(Text("还没有上传目标。可在“数据上传”页下载目标模板。",
                          "No targets have been uploaded. The Upload page offers a targets template.")))  # fmt: skip
-target_year = year if year in with_targets else with_targets[0]
+target_year = achievement.shown_year(tuple(with_targets), year) or year
 if target_year != year:
-    st.caption(t(Text("{y} 年没有设定目标；下面是设有目标的最近一年 {z} 年。",
-                      "No targets are set for {y}; below is {z}, the latest year with targets.")
+    st.caption(t(Text("{y} 年没有设定目标；下面是 {z} 年的。", "No targets are set for {y}; below are those of {z}.")
                  .format(y=year, z=target_year)))  # fmt: skip
-achieved = data.get(achievement.year_achievement, target_year)
-summary = achievement.summary(achieved)
-for column, (key, label) in zip(st.columns(len(achievement.STATUSES)), achievement.STATUSES.items(), strict=True):
-    column.metric(t(label), f"{summary[key]} / {summary['pilots']}", border=True)
-show.chart(ChartSpec("achievement", "target_share", (target_year, target_year)), lang, key="assess-targets",
-           style=plotly_layout.WIDE)  # fmt: skip
+st.caption(t(Text("目标完成情况按侧栏所选的试点统计。", "The targets are those of the pilots the sidebar selects.")))
+achieved = data.get(achievement.year_achievement, target_year, v.scope)
+show.target_counts(achievement.summary(achieved), lang)
+show.chart(ChartSpec("achievement", "target_share", (target_year, target_year), v.scope), lang,
+           key="assess-targets", style=plotly_layout.WIDE)  # fmt: skip
 with st.expander(t(Text("每项目标", "Every target"))):
     show.table(assessment_tables.targets_table(achieved, lang, names), f"targets_{target_year}", key="assess-all")

@@ -1,7 +1,6 @@
 """City profile: one city's indicators over time against its batch peers, its rank, its growth, its composite index
 and its targets against the actuals (完成率)."""
 
-import pandas as pd
 import streamlit as st
 
 from metrics.analysis import index as composite
@@ -9,7 +8,6 @@ from metrics.analysis import standing
 from metrics.analysis import targets as achievement
 from metrics.domain import registry
 from metrics.domain.i18n import Text
-from metrics.domain.index_method import DEFAULT_METHOD, NOT_ENOUGH_DATA, group
 from metrics.domain.programme import KIND_NAMES, REGION_NAMES
 from metrics.present import assessment_tables, tables
 from metrics.present.specs import ChartSpec
@@ -44,25 +42,21 @@ st.caption(
 
 st.subheader(t(Text("{y} 年在全部试点中的位次", "Standing among all pilots, {y}").format(y=last)))
 show.table(data.get(tables.profile, code, last, lang), f"profile_{code}_{last}", key="profile")
-pilots = data.get(composite.year_index, last, DEFAULT_METHOD).pilots.set_index("city_code")
-if code in pilots.index:
-    mine = pilots.loc[code]
-    standing_text = NOT_ENOUGH_DATA(lang) if pd.isna(mine["index"]) else t(
-        Text("{i:.1f}（{g}，第 {r} 位，共 {n} 个）", "{i:.1f} ({g}, rank {r} of {n})").format(
-            i=mine["index"], g=group(mine["group"]).label, r=int(mine["rank"]), n=int(pilots["index"].notna().sum()))
-    )  # fmt: skip
-    st.markdown(t(Text("{y} 年综合指数（默认方法）：**{s}**", "Composite index {y} (default method): **{s}**")
-                  .format(y=last, s=show.escaped(standing_text))))  # fmt: skip
+index_year = next((y for y in data.get(composite.index_years) if y <= last), None)
+standing_line = None
+if index_year is not None:
+    standing_line = assessment_tables.index_standing(data.get(composite.year_index, index_year), code, lang)
+if standing_line is not None:
+    st.markdown(show.escaped(standing_line))
     st.page_link(
         "app_pages/assessment.py",
         label=t(Text("查看考核评估", "See the assessment")),
         icon=":material/leaderboard:",
-        query_params={"city": code, "year": str(last), "lang": lang},
+        query_params={"city": code, "year": str(index_year), "lang": lang},
     )
 
-years_with_targets = data.get(target_years)
-if years_with_targets:
-    target_year = next((y for y in years_with_targets if y <= last), years_with_targets[-1])
+target_year = achievement.shown_year(data.get(target_years), last)
+if target_year is not None:
     achieved = data.get(achievement.year_achievement, target_year)
     mine = achieved[achieved["city_code"] == code]
     st.subheader(t(Text("{y} 年目标完成情况", "Targets for {y}, against the actuals").format(y=target_year)))

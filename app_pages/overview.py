@@ -9,7 +9,6 @@ from metrics.domain import registry
 from metrics.domain.i18n import Text
 from metrics.present import plotly_layout
 from metrics.present.specs import ChartSpec
-from metrics.store.cities import list_cities
 from metrics.store.targets import target_years
 from ui import data, show, state
 
@@ -29,16 +28,7 @@ for i, head in enumerate(heads):
 
 if last in data.get(target_years):
     st.subheader(t(Text("{y} 年目标完成情况", "Targets for {y}").format(y=last)))
-    achieved = data.get(achievement.year_achievement, last)
-    in_scope = set(data.get(list_cities, v.scope)["city_code"])
-    counts = achievement.summary(achieved[achieved["city_code"].isin(in_scope)])
-    helps = {"met": Text("每项目标都已完成", "Every target met"),
-             "nearly": Text("每项目标至少完成 80%，有的未到 100%", "Every target at least 80% met, some below 100%"),
-             "missed": Text("至少一项目标完成不到 80%", "At least one target below 80%"),
-             "no_actual": Text("至少一项目标尚无实际值", "At least one target has no actual yet")}  # fmt: skip
-    for column, (key, label) in zip(st.columns(len(achievement.STATUSES)), achievement.STATUSES.items(),
-                                    strict=True):  # fmt: skip
-        column.metric(t(label), f"{counts[key]} / {counts['pilots']}", border=True, help=t(helps[key]))
+    show.target_counts(achievement.summary(data.get(achievement.year_achievement, last, v.scope)), lang)
     more = Text("完成率排名与综合指数", "The ranking by targets achieved, and the composite index")
     st.page_link("app_pages/assessment.py", label=t(more), icon=":material/leaderboard:")
 

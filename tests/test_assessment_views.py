@@ -8,19 +8,23 @@ import json
 
 import pandas as pd
 import pytest
-from conftest import ADMIN, SAMPLE_END_YEAR
+from conftest import ADMIN, SAMPLE_END_YEAR, city
 from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
 from test_pages import open_app
 
+from metrics.analysis.index import index_years
 from metrics.cli import main
 from metrics.domain.index_method import DEFAULT_METHOD
 from metrics.present import deck
 from metrics.present.assessment_charts import METHOD_GONE
 from metrics.present.specs import ChartSpec, resolve
 from metrics.present.style import GROUP_COLOURS, TARGET_COLOURS
+from metrics.store.cities import insert_cities
+from metrics.store.creation import initialise
 from metrics.store.database import open_database
 from metrics.store.index_methods import method_names, save_method
+from metrics.store.transactions import transaction
 
 YEAR = SAMPLE_END_YEAR
 ONE_YEAR = (YEAR, YEAR)
@@ -111,6 +115,9 @@ def test_the_deck_shows_the_index_and_targets_as_native_bar_charts(sample_db):
     assert {s.name[:2] for s in index_chart.series} <= {"领先", "较强", "中等", "追赶"}
     texts = [shape.text_frame.text for slide in prs.slides for shape in slide.shapes if shape.has_text_frame]
     assert f"前 {deck.DECK_BARS} 名（共 {len(ranked)} 个），其余见备注" in texts
+    notes = next(s for s in prs.slides if any(sh.has_chart for sh in s.shapes)).notes_slide.notes_text_frame.text
+    rest = notes.split("其余排名：")[1].strip().splitlines()
+    assert [line.split(" ")[0] for line in rest] == ranked["name"].iloc[deck.DECK_BARS :].tolist()  # every one
 
 
 def test_the_assessment_page_shows_the_cli_s_numbers(sample_app, capsys):
@@ -166,3 +173,46 @@ def test_the_overview_counts_the_pilots_that_met_their_targets(sample_app, capsy
     shown = {m.label: m.value for m in open_app("overview", lang="en").metric}
     for label, key in (("Met", "met"), ("Nearly met", "nearly"), ("Missed", "missed"), ("No actual", "no_actual")):
         assert shown[label] == f"{summary[key]} / {summary['pilots']}"
+
+
+@pytest.mark.parametrize(
+    ("chart", "indicator", "cities"),
+    [
+        ("trend", "composite_index", ()),  # a score is no series: a hand-edited deck link is refused, not drawn
+        ("index", "agreements", ()),
+        ("breakdown", "index_contribution", ()),  # a breakdown is of one pilot
+        ("breakdown", "index_contribution", ("330100", "440100")),
+        ("index_history", "composite_index", ()),
+    ],
+)
+def test_a_spec_that_mixes_charts_and_scores_is_refused(chart, indicator, cities):
+    with pytest.raises((ValueError, KeyError)):  # specs_from_text turns either into "not a deck"
+        ChartSpec(chart, indicator, ONE_YEAR, cities=cities)
+
+
+def test_a_year_whose_figures_have_not_come_in_has_no_index_and_the_page_opens_on_the_last_that_has(app_db):
+    database = open_database(app_db)
+    with database.write_lock, database.cursor() as cur, transaction(cur):  # a batch designated for next year
+        insert_cities(cur, pd.DataFrame([city("990100", designated_year=YEAR + 1)]), 1)
+    with database.cursor() as cur:
+        assert index_years(cur)[0] == YEAR and YEAR + 1 not in index_years(cur)
+    database.close()
+    at = open_app("assessment", lang="en", years=f"2014-{YEAR + 1}")
+    assert at.selectbox(key="assess_year").value == YEAR
+    assert not any("No pilot reported enough" in i.value for i in at.info)
+
+
+def test_the_assessment_page_of_an_empty_database_says_so(tmp_path, monkeypatch):
+    initialise(tmp_path / "empty.duckdb", with_sample=False).close()
+    monkeypatch.setenv("PILOT_DB", str(tmp_path / "empty.duckdb"))
+    at = open_app("assessment", lang="zh")
+    assert any("还没有哪个试点报送了足够的数据" in i.value for i in at.info)
+
+
+def test_the_targets_follow_the_sidebar_on_the_overview_and_the_assessment_page(sample_app, capsys):
+    shown = []
+    for page in ("overview", "assessment"):
+        metrics = {m.label: m.value for m in open_app(page, lang="en", region="west").metric}
+        shown.append(metrics["Met"])
+    everyone = cli_json(capsys, "targets", str(YEAR), "--db", str(sample_app))["summary"]
+    assert shown[0] == shown[1] and not shown[0].endswith(f"/ {everyone['pilots']}")

@@ -34,8 +34,8 @@ DRAWN = {"deck": '[data-testid="stButton"]', "upload": '[data-testid="stFileUplo
 # The README's images: (page, language) -> file in docs/screenshots/.
 README = {("overview", "zh"): "overview-zh.png", ("city", "en"): "city-en.png", ("compare", "zh"): "compare-zh.png",
           ("map", "en"): "map-en.png", ("completeness", "zh"): "completeness-zh.png",
-          ("present", "zh"): "present-zh.png"}  # fmt: skip
-DECK_SLIDES = (1, 2, 4, 14, 16, 18)  # the deck picture: title, highlights, a trend, a city, a comparison, the table
+          ("present", "zh"): "present-zh.png", ("assessment", "en"): "assessment-en.png"}  # fmt: skip
+DECK_SLIDES = (1, 4, 14, 16, 18, 20)  # the deck picture: title, a trend, a city, a comparison, the index, the table
 SIZES = ((1280, 720), (1920, 1080))
 
 

@@ -13,7 +13,7 @@ from pandas.io.formats.style import Styler
 from streamlit.delta_generator import DeltaGenerator
 
 from metrics.analysis.standing import Headline
-from metrics.analysis.targets import STATUSES
+from metrics.analysis.targets import STATUS_RULES, STATUSES
 from metrics.domain import registry
 from metrics.domain.formatting import format_change, format_value
 from metrics.domain.i18n import Text
@@ -266,3 +266,10 @@ def hide_sidebar() -> None:
         " padding-bottom: 0 !important;}"
         "</style>"
     )
+
+
+def target_counts(counts: dict[str, int], lang: str) -> None:
+    """How many pilots met, nearly met or missed their targets, or lack an actual (targets.summary), as a row of
+    cards, each saying what its status means."""
+    for column, (key, label) in zip(st.columns(len(STATUSES)), STATUSES.items(), strict=True):
+        column.metric(label(lang), f"{counts[key]} / {counts['pilots']}", border=True, help=STATUS_RULES[key](lang))

@@ -207,10 +207,11 @@ def year_index(cur: Cursor, year: int, method: Method = DEFAULT_METHOD) -> Index
     return compute_index(figures, method, year)
 
 
-def index_years(cur: Cursor) -> tuple[int, ...]:
-    """The years an index can be computed for (any pilot designated and figures stored), newest first."""
-    first, last = year_span(cur)
-    return tuple(range(last, first - 1, -1))
+def index_years(cur: Cursor, method: Method = DEFAULT_METHOD) -> tuple[int, ...]:
+    """The years in which some pilot has an index under `method` (it reported enough), newest first: a year whose
+    pilots are designated but whose figures have not come in yet has none."""
+    table = index_table(cur, method)
+    return tuple(sorted({int(y) for y in table.loc[table["index"].notna(), "year"]}, reverse=True))
 
 
 def index_table(cur: Cursor, method: Method = DEFAULT_METHOD, years: tuple[int, int] | None = None) -> pd.DataFrame:

@@ -96,6 +96,8 @@ class Growth:
 def growth_since_designation(cur: Cursor, key: str, city_code: str, until: int) -> Growth | None:
     """Growth since the city was designated (its first reported year from then), or None without two points."""
     designated = city(cur, city_code)["designated_year"]
+    if until < designated:  # the years looked at end before it was a pilot
+        return None
     frame = series(cur, key, Scope(cities=(city_code,)), per_city=True, years=(int(designated), until))
     reported = frame[frame["value"].notna()]
     if len(reported) < 2:

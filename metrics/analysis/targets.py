@@ -22,6 +22,8 @@ import pandas as pd
 
 from ..domain import registry
 from ..domain.i18n import Text
+from ..domain.programme import Scope
+from ..store.cities import list_cities
 from ..store.figures import year_values
 from ..store.targets import year_targets
 from ..store.transactions import Cursor
@@ -36,6 +38,13 @@ STATUSES = {
     "no_actual": Text("未报送", "No actual"),
 }
 STATUS_KEYS = tuple(STATUSES)
+STATUS_RULES = {  # what a pilot's status means (pilot_status decides it)
+    "met": Text("每项目标都已完成", "Every target met"),
+    "nearly": Text("每项目标至少完成 80%，有的未到 100%", "Every target at least 80% met, some below 100%"),
+    "missed": Text("至少一项目标完成不到 80%", "At least one target below 80%"),
+    "no_actual": Text("没有完成不到 80% 的目标，但至少一项尚无实际值", "None below 80%, but at least one without an "
+                      "actual yet"),
+}  # fmt: skip
 
 
 def target_status(actual: float | None, target: float) -> str:
@@ -108,10 +117,20 @@ def summary(achieved: pd.DataFrame) -> dict[str, int]:
     return {**counts, "pilots": len(statuses)}
 
 
-def year_achievement(cur: Cursor, year: int) -> pd.DataFrame:
+def shown_year(years_with_targets: tuple[int, ...], year: int) -> int | None:
+    """The targets to show beside a year's figures: that year's, else the latest year before it with targets, else
+    the earliest with any (None when no year has targets)."""
+    if not years_with_targets:
+        return None
+    return next((y for y in sorted(years_with_targets, reverse=True) if y <= year), min(years_with_targets))
+
+
+def year_achievement(cur: Cursor, year: int, scope: Scope | None = None) -> pd.DataFrame:
     """Every target of a year against the stored actuals (see `achievement`), ordered by pilot, then indicators in
-    the registry's order."""
+    the registry's order; of the pilots in `scope` only, when given."""
     targets = year_targets(cur, year)
+    if scope is not None and scope != Scope():
+        targets = targets[targets["city_code"].isin(set(list_cities(cur, scope)["city_code"]))]
     order = {i.key: n for n, i in enumerate(registry.BASE_INDICATORS)}
     targets = targets.sort_values(
         ["city_code", "indicator"], key=lambda s: s.map(order) if s.name == "indicator" else s

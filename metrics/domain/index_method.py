@@ -12,6 +12,7 @@ the programme's mean index.
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 
@@ -171,17 +172,36 @@ def method_label(name: str) -> Text:
     return Text("方法“{n}”", "method “{n}”").format(n=name)
 
 
+def coverage_text(method: Method) -> Text:
+    """The share of the weight a pilot must report, in words: 三分之二 / two thirds, else a percentage."""
+    if abs(method.coverage - 2 / 3) < 1e-9:
+        return Text("三分之二", "two thirds")
+    return Text(f"{method.coverage:.0%}", f"{method.coverage:.0%}")
+
+
+def bounds_text(g: Group, groups: tuple[Group, ...] = GROUPS) -> str:
+    """A group's range of the index over the mean: '> 125%', '100–125%', '< 70%' (from the groups' bounds)."""
+    upper = {lower.key: higher.bound for higher, lower in itertools.pairwise(groups)}.get(g.key)
+    if upper is None:
+        return f"> {g.bound:.0%}"
+    if g.bound == float("-inf"):
+        return f"< {upper:.0%}"
+    return f"{g.bound * 100:.0f}–{upper:.0%}"
+
+
 def method_summary(method: Method) -> Text:
-    """What a method does, in a sentence: its indicators with their weights, the transformation and the coverage."""
+    """What a method does, in a sentence: its indicators with their weights, the transformation, the coverage and
+    the groups."""
     equal = len({w for _, w in method.weights}) == 1
     zh = "、".join(registry.get(k).label_zh + ("" if equal else f" ×{w:g}") for k, w in method.weights)
     en = ", ".join(registry.get(k).label_en + ("" if equal else f" ×{w:g}") for k, w in method.weights)
-    share = f"{method.coverage:.0%}" if abs(method.coverage - 2 / 3) > 1e-9 else None
+    groups_zh = "，".join(f"{g.label.zh} {bounds_text(g, method.groups)}" for g in method.groups)
+    groups_en = ", ".join(f"{g.label.en} {bounds_text(g, method.groups)}" for g in method.groups)
     return Text(
         "{n} 项指标{e}：{zh}。偏度大于 {s:g} 的指标先开平方，再在当年报送的试点间归一到 0—100；报送指标的权重达到"
-        "{c}方计算指数；分组按相对全体平均的比值：领先 >125%，较强 100—125%，中等 70—100%，追赶 <70%。",
+        "{c}方计算指数；分组按相对全体平均的比值：{gz}。",
         "{n} indicators{e}: {en}. An indicator skewed above {s:g} is square-rooted first, then normalised to 0–100 "
         "over the pilots that reported it that year; a pilot needs {c} of the weight reported for an index; groups by "
-        "the index over the mean: Leaders above 125%, Strong 100–125%, Moderate 70–100%, Emerging below 70%.",
+        "the index over the mean: {ge}.",
     ).format(n=len(method.weights), e=Text("，等权", ", equal weights") if equal else Text("", ""), zh=zh, en=en,
-             s=method.skew_threshold, c=Text(share or "三分之二", share or "two thirds"))  # fmt: skip
+             s=method.skew_threshold, c=coverage_text(method), gz=groups_zh, ge=groups_en)  # fmt: skip

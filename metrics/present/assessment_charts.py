@@ -13,11 +13,12 @@ from ..analysis import targets as achievement
 from ..domain import registry
 from ..domain.formatting import format_value
 from ..domain.i18n import Text
-from ..domain.index_method import DEFAULT_METHOD, GROUPS, Method, group, method_label
+from ..domain.index_method import DEFAULT_METHOD, GROUPS, Method, coverage_text, group, method_label
+from ..domain.programme import Scope
 from ..store.index_methods import get_method
 from ..store.series import year_span
 from ..store.transactions import Cursor
-from .assessment_tables import achievement_table, index_table
+from .assessment_tables import achievement_table, index_ranking_table
 from .specs import ChartData, ChartSpec, city_lines, line_notes, years_table
 from .style import GROUP_COLOURS, PEER_COLOUR, TARGET_COLOURS
 
@@ -27,13 +28,14 @@ TARGET_SHARE = registry.shown("target_share")
 BARS = ["city_code", "name", "value", "colour", "text", "detail"]  # a ranking's frame (ChartData.drawn)
 
 MEAN = Text("平均 {v}", "mean {v}")
+SELECTED = Text("所选试点", "the selected pilots")
 METHOD_GONE = Text(
     "没有名为“{n}”的方法（可能已删除），此图按默认方法计算。",
     "There is no method named “{n}” (it may have been removed); this chart uses the default method.",
 )
 NOT_ENOUGH = Text(
-    "数据不足（所报指标不足三分之二）、未计入排名：{c}。",
-    "Not enough data (fewer than two thirds of the indicators reported), not ranked: {c}.",
+    "数据不足（所报指标的权重不足{s}），未计入排名：{c}。",
+    "Not enough data (less than {s} of the weight reported), not ranked: {c}.",
 )
 SQUARE_ROOTED = Text("先开平方（偏度大于 1）：{k}", "Square-rooted first (skewness above 1): {k}")
 EXPLAINED = Text(
@@ -41,12 +43,14 @@ EXPLAINED = Text(
     "Index {i:.1f} ({g}, rank {r}) = the sum of the contributions: score × weight ÷ the weights of the indicators "
     "reported.",
 )
-NO_INDEX = Text("所报指标不足三分之二，没有综合指数。", "Fewer than two thirds of the indicators reported: no index.")
+NO_INDEX = Text("所报指标的权重不足{s}，没有综合指数。", "Less than {s} of the weight reported: no index.")
 NOT_A_PILOT = Text("{y} 年该市尚未成为试点。", "Not yet a pilot in {y}.")
 SHARE_RULE = Text(
-    "完成率为各项目标完成率的平均（单项最多计 150%，未报送计 0）；颜色表示是否全部完成。",
-    "Each bar is the mean share over the pilot's targets (each counted up to 150%, one without an actual as 0); the "
-    "colour says whether it met them all.",
+    "完成率为各项目标完成率的平均（单项最多计 150%，未报送计 0）；颜色为试点的完成情况：全部完成、基本完成（每项至少 "
+    "80%）、未完成（有一项不到 80%）、有指标未报送。",
+    "Each bar is the mean share over the pilot's targets (each counted up to 150%, one without an actual as 0); its "
+    "colour is the pilot's status: met every target, nearly met (each at least 80%), missed (one below 80%), or one "
+    "without an actual.",
 )
 TARGETS_COUNTED = Text(
     "{y} 年：{n} 个试点设有目标；全部完成 {a} 个，基本完成（≥80%）{b} 个，未完成 {c} 个，有指标未报送 {d} 个",
@@ -96,15 +100,17 @@ def _index(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
         title=f"{INDEX.label(lang)} · {year} · {method_label(method.name)(lang)}",
         indicator=INDEX,
         frame=pd.DataFrame(rows, columns=BARS),
-        table=index_table(pilots, result, names, lang),
+        table=index_ranking_table(pilots, result, names, lang),
         notes=_index_notes(result, ranked, names, lang),
-        caption=_joined(
-            gone(lang) if gone else "", NOT_ENOUGH.format(c=_listed(unranked, lang))(lang) * bool(unranked)
-        ),
+        caption=_joined(gone(lang) if gone else "", _not_enough(method, unranked, lang)),
         legend=tuple((_counted(g.label(lang), int(counts.get(g.key, 0)), lang), GROUP_COLOURS[g.key]) for g in GROUPS),
         guides=((mean * 1.25, "125%"), (mean, MEAN.format(v=f"{mean:.1f}")(lang)), (mean * 0.7, "70%")) if mean else (),
         **common,
     )
+
+
+def _not_enough(method: Method, unranked: list[str], lang: str) -> str:
+    return NOT_ENOUGH.format(s=coverage_text(method), c=_listed(unranked, lang))(lang) if unranked else ""
 
 
 def _move(change: int, lang: str) -> str:
@@ -119,9 +125,10 @@ def _index_notes(result: composite.IndexResult, ranked: pd.DataFrame, names: dic
     counts = ranked["group"].value_counts()
     groups = Text("，", ", ")(lang).join(f"{g.label(lang)} {int(counts.get(g.key, 0))}" for g in GROUPS)
     top = _listed([f"{names[p.city_code]} {p.index:.1f}" for p in ranked.head(3).itertuples()], lang)
+    mean = "—" if result.mean_index is None else f"{result.mean_index:.1f}"
     notes = [
-        Text("方法：{m}；{n} 个试点有指数，平均 {a:.1f}", "Method: {m}; {n} pilots have an index, mean {a:.1f}").format(
-            m=method_label(result.method.name), n=len(ranked), a=result.mean_index or math.nan
+        Text("方法：{m}；{n} 个试点有指数，平均 {a}", "Method: {m}; {n} pilots have an index, mean {a}").format(
+            m=method_label(result.method.name), n=len(ranked), a=mean
         )(lang),
         Text("分组：{g}", "Groups: {g}").format(g=groups)(lang),
         Text("最高：{t}", "Highest: {t}").format(t=top)(lang),
@@ -172,13 +179,15 @@ def _breakdown(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartDa
         summary = (
             EXPLAINED.format(i=pilot["index"], g=group(pilot["group"]).label, r=int(pilot["rank"]))(lang)
             if has_index
-            else NO_INDEX(lang)
+            else NO_INDEX.format(s=coverage_text(method))(lang)
         )
     rows = []
     for part in parts.itertuples():
         ind = registry.get(part.key)
         score = "—" if pd.isna(part.score) else f"{part.score:.1f}"
-        rooted = Text("（先开方）", " (square-rooted)")(lang) if part.key in result.transformed else ""
+        rooted = (
+            Text("（先开方）", " (square-rooted)")(lang) if part.reported and part.key in result.transformed else ""
+        )
         detail = Text("本市 {v} · 得分 {s}{q} · 权重 {w:g}", "own value {v} · score {s}{q} · weight {w:g}")
         if not part.reported:
             text = Text("未报送", "not reported")(lang)
@@ -214,7 +223,7 @@ def _breakdown(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartDa
 
 def _achievement(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
     year = spec.years[1]
-    achieved = achievement.year_achievement(cur, year)
+    achieved = achievement.year_achievement(cur, year, spec.scope)
     ranked = achievement.ranking(achieved)
     names = common["names"]
     rows = []
@@ -236,7 +245,7 @@ def _achievement(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> Chart
         (_counted(label(lang), counts[key], lang), TARGET_COLOURS[key]) for key, label in achievement.STATUSES.items()
     )
     return ChartData(
-        title=f"{TARGET_SHARE.label(lang)} · {year}",
+        title=" · ".join([TARGET_SHARE.label(lang), str(year), *([SELECTED(lang)] if spec.scope != Scope() else [])]),
         indicator=TARGET_SHARE,
         frame=pd.DataFrame(rows, columns=BARS),
         table=achievement_table(ranked, names, lang),

@@ -10,7 +10,7 @@ from ..analysis import targets as achievement
 from ..domain import registry
 from ..domain.formatting import format_value
 from ..domain.i18n import Text
-from ..domain.index_method import group, method_label
+from ..domain.index_method import NOT_ENOUGH_DATA, Method, group, method_label
 from .tables import MOVE, STATUS, rank_move
 
 RANK = Text("位次", "Rank")
@@ -21,15 +21,23 @@ RELATIVE = Text("相当于平均（%）", "Of the mean (%)")
 REPORTED = Text("所报指标", "Indicators reported")
 
 
-def index_table(pilots: pd.DataFrame, result: composite.IndexResult, names: dict[str, str], lang: str) -> pd.DataFrame:
-    """A year's index (pilots: composite.with_movement), best first: rank, city, group, index, share of the mean,
-    move on the year before, indicators reported, and each indicator's score (0–100)."""
+def _group(key, lang: str) -> str:
+    return group(key).label(lang) if isinstance(key, str) else ""  # a pilot without an index has no group
+
+
+def index_ranking_table(
+    pilots: pd.DataFrame, result: composite.IndexResult, names: dict[str, str], lang: str
+) -> pd.DataFrame:
+    """A year's index (pilots: composite.with_movement), best first: rank, city, group, index (headed with its
+    method), share of the mean, move on the year before, indicators reported, and each indicator's score (0–100)."""
     table = pd.DataFrame(
         {
             RANK(lang): pilots["rank"].astype("Int64").to_numpy(),
             CITY(lang): [names[c] for c in pilots["city_code"]],
-            GROUP(lang): [group(g).label(lang) if isinstance(g, str) else "" for g in pilots["group"]],
-            INDEX(lang): pilots["index"].round(1).to_numpy(),
+            GROUP(lang): [_group(g, lang) for g in pilots["group"]],
+            Text("{i}（{m}）", "{i} ({m})").format(i=INDEX, m=method_label(result.method.name))(lang): pilots["index"]
+            .round(1)
+            .to_numpy(),
             RELATIVE(lang): (pilots["relative"] * 100).round(0).to_numpy(),
             MOVE(lang): [rank_move(c) for c in pilots["rank_change"]],
             REPORTED(lang): [f"{int(n)}/{len(result.method.keys)}" for n in pilots["reported"]],
@@ -39,6 +47,23 @@ def index_table(pilots: pd.DataFrame, result: composite.IndexResult, names: dict
         label = Text("{i}得分", "{i}, score").format(i=registry.get(key).label(lang))(lang)
         table[label] = result.scores[key].reindex(pilots["city_code"]).round(1).to_numpy()
     return table
+
+
+def index_standing(result: composite.IndexResult, code: str, lang: str) -> str | None:
+    """A pilot's index in a sentence: '2025 年综合指数（默认方法）：82.2（领先，第 1 位，共 61 个）', or that it has not
+    enough data; None when it was not yet a pilot that year."""
+    pilots = result.pilots.set_index("city_code")
+    if code not in pilots.index:
+        return None
+    mine = pilots.loc[code]
+    if pd.isna(mine["index"]):
+        standing = NOT_ENOUGH_DATA(lang)
+    else:
+        standing = Text("{i:.1f}（{g}，第 {r} 位，共 {n} 个）", "{i:.1f} ({g}, rank {r} of {n})").format(
+            i=mine["index"], g=group(mine["group"]).label, r=int(mine["rank"]), n=int(pilots["index"].notna().sum())
+        )(lang)
+    line = Text("{y} 年综合指数（{m}）：{s}", "Composite index {y} ({m}): {s}")
+    return line.format(y=result.year, m=method_label(result.method.name), s=standing)(lang)
 
 
 def ranks_side_by_side(
@@ -60,20 +85,22 @@ def ranks_side_by_side(
             MOVE(lang): [rank_move(c) for c in change],
             Text("指数（{m}）", "Index ({m})").format(m=first)(lang): a["index"].reindex(codes).round(1).to_numpy(),
             Text("指数（{m}）", "Index ({m})").format(m=second)(lang): b["index"].round(1).to_numpy(),
-            Text("分组（{m}）", "Group ({m})").format(m=second)(lang): [
-                group(g).label(lang) if isinstance(g, str) else "" for g in b["group"]
-            ],
+            Text("分组（{m}）", "Group ({m})").format(m=second)(lang): [_group(g, lang) for g in b["group"]],
         }
     )
 
 
-def rank_history(table: pd.DataFrame, codes: tuple[str, ...], names: dict[str, str], lang: str) -> pd.DataFrame:
-    """Chosen pilots' ranks by year (table: composite.index_table), a column per year, with the last year's move."""
+def rank_history(
+    table: pd.DataFrame, codes: tuple[str, ...], names: dict[str, str], method: Method, lang: str
+) -> pd.DataFrame:
+    """Chosen pilots' ranks by year under `method` (table: composite.index_table), a column per year, with the last
+    year's move."""
     chosen = table[table["city_code"].isin(codes)]
     ranks = chosen.pivot(index="city_code", columns="year", values="rank").reindex(list(codes))
     last = int(table["year"].max()) if len(table) else None
     moves = chosen[chosen["year"] == last].set_index("city_code")["rank_change"].reindex(list(codes))
-    out = pd.DataFrame({CITY(lang): [names[c] for c in codes]})
+    heading = Text("城市 · 位次（{m}）", "City · rank ({m})").format(m=method_label(method.name))(lang)
+    out = pd.DataFrame({heading: [names[c] for c in codes]})
     for year in ranks.columns:
         out[str(year)] = ranks[year].astype("Int64").to_numpy()
     out[MOVE(lang)] = [rank_move(c) for c in moves]

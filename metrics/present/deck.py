@@ -75,9 +75,9 @@ ROUND_NAMED = 24  # pilots named on the slide; beyond that, how many more
 def standard_specs(
     cur: Cursor, years: tuple[int, int] | None = None, cities: Sequence[str] = (), scope: Scope | None = None
 ) -> list[ChartSpec]:
-    """The standard meeting set: pilots over time, the core indicators, the leading cities, the map, the composite
-    index and (when the last year has targets) the targets achieved; with cities, each city's core indicators
-    against its batch and, for several, a comparison of them."""
+    """The standard meeting set: pilots over time, the core indicators, the leading cities, the map, and the last
+    year's composite index and targets achieved (each when that year has one); with cities, each city's core
+    indicators against its batch and, for several, a comparison of them."""
     years = years or year_span(cur)
     scope = scope or Scope()
     specs = [ChartSpec("pilots", "pilot_cities", years, scope, events=True)]
@@ -95,7 +95,7 @@ def standard_specs(
     if year_index(cur, years[1]).mean_index is not None:  # the assessment: over all pilots, whatever the scope
         specs.append(ChartSpec("index", "composite_index", last))
     if years[1] in target_years(cur):
-        specs.append(ChartSpec("achievement", "target_share", last))
+        specs.append(ChartSpec("achievement", "target_share", last, scope))  # the targets of the pilots in scope
     return specs
 
 
@@ -124,7 +124,9 @@ def build(cur: Cursor, specs: Sequence[ChartSpec], lang: str, today: date | None
         _CHARTS[data.form](slide, data)
         related = [h.text(lang) for h in notes if h.key == data.spec.indicator]
         events = [f"{m.year} {m.label}" for m in data.marks]
-        _notes(slide, [NOTES_FIGURES(lang), *data.notes, *related, *([EVENTS(lang), *events] if events else [])])
+        caption = [data.caption] if data.caption and data.caption not in data.notes else []  # what is not drawn
+        _notes(slide, [NOTES_FIGURES(lang), *data.notes, *caption, *related,
+                       *([EVENTS(lang), *events] if events else []), *_beyond_the_slide(data)])  # fmt: skip
     _headline_slide(prs, cur, lang, last, source, scope)
     if round_years(cur):  # the latest collection round, while one is open
         _round_slide(prs, cur, lang, round_years(cur)[0], today, source)
@@ -433,7 +435,7 @@ def _grid(slide, data: ChartData) -> None:
     fill.fore_color.rgb = _rgb(COMPLETENESS_COLOURS["reported"])
 
 
-DECK_BARS = 25  # the most bars of a ranking a slide shows legibly; the rest are in the notes
+DECK_BARS = 20  # the most bars of a ranking a slide shows with every name legible; the rest go in the notes
 NOTHING_TO_RANK = Text("这一年没有可排名的试点。", "No pilot can be ranked for this year.")
 RANKING_SHOWN = Text("前 {n} 名（共 {m} 个），其余见备注", "The first {n} of {m}; the rest are in the notes")
 
@@ -443,19 +445,22 @@ def _ranking(slide, data: ChartData) -> None:
     legend, so PowerPoint's own legend says what the colours mean; at most DECK_BARS bars."""
     frame = data.drawn()
     shown = frame.head(DECK_BARS).iloc[::-1]  # PowerPoint draws the first category at the bottom
-    if shown.empty:  # nobody to rank (a year without figures): say why, as the chart's caption does
+    if shown["value"].isna().all():  # nobody to rank, or a pilot without an index: say why, as the caption does
         _bullets(slide, [data.caption or NOTHING_TO_RANK(data.lang)])
         return
     chart_data = CategoryChartData(number_format=_number_format(data.indicator.decimals))
     chart_data.categories = shown["name"].tolist()
-    legend = [(label, colour) for label, colour in data.legend if (shown["colour"] == colour).any()]
+    # PowerPoint lists a bar chart's legend from its last series up: added in reverse, it reads best first
+    legend = [(label, colour) for label, colour in data.legend if (shown["colour"] == colour).any()][::-1]
     for label, colour in legend or [(data.indicator.label(data.lang), "")]:
         chart_data.add_series(label, [_value(r.value) if not colour or r.colour == colour else None
                                       for r in shown.itertuples()])  # fmt: skip
     chart = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, *CHART_BOX, chart_data).chart
     _style_chart(chart, data, legend=bool(legend))
     _value_axis(chart, data)
+    chart.value_axis.tick_labels.number_format = "#,##0"
     chart.category_axis.tick_labels.font.size = Pt(11 if len(shown) > 15 else 13)
+    _every_category_named(chart)
     plot = chart.plots[0]
     plot.gap_width = 40
     plot.overlap = 100  # the series (one per colour) share each bar's place: a category has a value in one only
@@ -473,4 +478,26 @@ def _ranking(slide, data: ChartData) -> None:
               WIDTH - 2 * MARGIN, Inches(0.35), 12, colour=GREY)  # fmt: skip
 
 
+def _every_category_named(chart) -> None:
+    """A name beside every bar: left alone, PowerPoint and LibreOffice skip every other name of a crowded axis."""
+    axis = chart.category_axis._element
+    skip = axis.find(qn("c:tickLblSkip"))
+    if skip is None:
+        skip = etree.SubElement(axis, qn("c:tickLblSkip"))
+        following = [axis.find(qn(t)) for t in ("c:tickMarkSkip", "c:noMultiLvlLbl", "c:extLst")]
+        anchor = next((el for el in following if el is not None), None)
+        if anchor is not None:  # the schema's order: tickLblSkip before these
+            anchor.addprevious(skip)
+    skip.set("val", "1")
+
+
+def _beyond_the_slide(data: ChartData) -> list[str]:
+    """A ranking's bars past the first DECK_BARS, for the speaker notes (the slide says they are there)."""
+    if data.form != "ranking" or len(data.drawn()) <= DECK_BARS:
+        return []
+    rest = data.drawn().iloc[DECK_BARS:]
+    return [RANKING_REST(data.lang), *(f"{r.name} {r.text}" for r in rest.itertuples())]
+
+
+RANKING_REST = Text("其余排名：", "The rest of the ranking:")
 _CHARTS = {"lines": _lines, "bars": _bars, "slope": _slope, "points": _points, "grid": _grid, "ranking": _ranking}

@@ -46,6 +46,9 @@ FORMS = {
     "achievement": "ranking",  # every pilot's share of its targets achieved, coloured by its status
 }
 ONE_YEAR = frozenset({"map", "index", "breakdown", "achievement"})  # charts of their last year alone
+# The assessment's charts, each showing a score of its own (registry.SCORES), not a series.
+SCORED = {"index": "composite_index", "index_history": "composite_index", "breakdown": "index_contribution",
+          "achievement": "target_share"}  # fmt: skip
 MODE_NAMES = {
     "absolute": Text("数值", "Values"),
     "change": Text("逐年变化", "Change on previous year"),
@@ -137,13 +140,20 @@ class ChartSpec:
     def __post_init__(self):
         if self.chart not in FORMS:
             raise ValueError(f"unknown chart {self.chart!r}")
-        registry.shown(self.indicator)  # KeyError for an unknown indicator
+        if self.chart in SCORED and self.indicator != SCORED[self.chart]:
+            raise ValueError(f"a {self.chart} chart shows {SCORED[self.chart]}, not {self.indicator!r}")
+        if self.chart not in SCORED:
+            registry.get(self.indicator)  # KeyError for an unknown indicator (or a score, which is no series)
+        if self.chart == "breakdown" and len(self.cities) != 1:
+            raise ValueError("a breakdown is of one pilot")
+        if self.chart == "index_history" and not self.cities:
+            raise ValueError("an index over time needs at least one pilot")
         if self.mode not in comparison.COMPARE_MODES:
             raise ValueError(f"unknown mode {self.mode!r}")
 
     @property
     def form(self) -> str:
-        """How it is drawn: lines, bars, slope, points or grid."""
+        """How it is drawn: lines, bars, slope, points, grid or ranking."""
         return FORMS[self.chart]
 
     @property
@@ -190,12 +200,13 @@ class ChartData:
 
     @property
     def form(self) -> str:
-        """How it is drawn: lines, bars, slope, points or grid."""
+        """How it is drawn: lines, bars, slope, points, grid or ranking."""
         return self.spec.form
 
     def drawn(self) -> pd.DataFrame:
         """The frame a bar, slope, point, grid or ranking chart draws (a chart of lines has none); a ranking's: name,
-        value (NaN: not drawn), colour, text (the bar's label), detail (what hover adds), best first."""
+        value (NaN: an empty bar, its text saying why), colour, text (the bar's label), detail (what hover adds), in
+        the order drawn from the top (a ranking best first)."""
         if self.frame is None:
             raise ValueError(f"a chart of {self.form} has no frame")
         return self.frame

@@ -18,8 +18,9 @@ COMPLETENESS_COLOURS = {"reported": "#2e7d5b", "missing": "#d9534f", "not_design
 # The index's performance groups, best first: two blues and two warm colours, told apart on a projector and by
 # readers with red-green colour blindness (dark and light differ as much as hue does).
 GROUP_COLOURS = {"leaders": "#0b4f8a", "strong": "#4a98d3", "moderate": "#e69f00", "emerging": "#c0392b"}
-# How a pilot did against its targets.
-TARGET_COLOURS = {"met": "#2e7d5b", "nearly": "#e69f00", "missed": "#c0392b", "no_actual": "#a7adb5"}
+# How a pilot did against its targets: a teal, not a green, for met, so that readers with red-green colour blindness
+# still tell it from the red of missed.
+TARGET_COLOURS = {"met": "#127a8a", "nearly": "#e69f00", "missed": "#c0392b", "no_actual": "#a7adb5"}
 
 
 def city_colours(codes: Sequence[str]) -> dict[str, str]:
