@@ -39,7 +39,7 @@ if "_method_chosen" in st.session_state:  # a method just saved or removed: the 
 left, right = st.columns([1, 2])
 state.bind_choice("method", DEFAULT_NAME, methods)
 name = right.selectbox(t(Text("指数方法", "Index method")), methods, key="method",
-                       format_func=lambda n: method_label(n)(lang))  # fmt: skip
+                       format_func=lambda n: method_label(n)(lang)[:1].upper() + method_label(n)(lang)[1:])  # fmt: skip
 method = data.get(get_method, name) or DEFAULT_METHOD
 spec_method = None if method.name == DEFAULT_NAME else method.name
 years = list(data.get(composite.index_years, method))  # only years in which some pilot has an index
@@ -97,13 +97,10 @@ st.subheader(t(Text("单个试点的指数构成", "One pilot's index, indicator
 codes = result.pilots["city_code"].tolist()  # the pilots designated by the year
 state.bind_choice("assess_city", leaders[0] if leaders else codes[0], codes, name="city")
 code = st.selectbox(t(Text("城市或园区", "City or park")), codes, format_func=shown_names.get, key="assess_city")
-left, right = st.columns(2)
 breakdown = ChartSpec("breakdown", "index_contribution", (year, year), cities=(code,), method=spec_method)
-with left:
-    show.chart(breakdown, lang, key="assess-breakdown")
-with right:
-    show.table(data.chart_data(breakdown, lang).table, data.chart_data(breakdown, lang).file_stem,
-               key="assess-breakdown-table")  # fmt: skip
+show.chart(breakdown, lang, key="assess-breakdown", style=plotly_layout.WIDE)
+show.table(data.chart_data(breakdown, lang).table, data.chart_data(breakdown, lang).file_stem,
+           key="assess-breakdown-table")  # fmt: skip
 
 # --- another weighting ---------------------------------------------------------------------------------------
 st.subheader(t(Text("改变权重会怎样", "What changes if a weight changes")))
@@ -148,15 +145,15 @@ else:
                     st.session_state["_method_chosen"] = chosen_name.strip()
                     st.rerun()
 REMOVE = Text("删除方法“{n}”", "Remove the method “{n}”")
-if (
-    spec_method is not None
-    and who is not None
-    and who.may("admin")
-    and st.button(t(REMOVE.format(n=method.name)), icon=":material/delete:")
-):
-    delete_method(data.database(), method.name, who)
-    st.session_state["_method_chosen"] = DEFAULT_NAME
-    st.rerun()
+if spec_method is not None and who is not None and who.may("admin"):
+    with st.popover(t(REMOVE.format(n=method.name)), icon=":material/delete:"):
+        st.warning(t(Text("删除后，用它做的图表改按默认方法计算。确定删除？",
+                          "Once it is removed, charts made with it use the default method. Remove it?")))  # fmt: skip
+        if st.button(t(Text("删除", "Remove")), type="primary", key="remove-method"):
+            delete_method(data.database(), method.name, who)
+            st.session_state["_method_chosen"] = DEFAULT_NAME
+            st.toast(t(Text("已删除方法“{n}”。", "Removed the method “{n}”.").format(n=method.name)))
+            st.rerun()
 
 # --- targets ---------------------------------------------------------------------------------------------------
 st.subheader(t(Text("目标完成情况", "Targets achieved")))

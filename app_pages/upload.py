@@ -38,7 +38,10 @@ who = auth.require(
 
 
 TEMPLATES = {  # what a template holds: (its maker, its file name's stem, its buttons' caption)
-    "figures": (templates.figures_template, "pilot-figures", Text("数据模板", "Figures template")),
+    "figures": (templates.figures_template, "pilot-figures", Text(
+        "数据模板：每行一个城市一个年份；空白、“-”、“无”、“N/A”表示未报送，不会覆盖已有数据。",
+        "Figures template: one row per city and year; blank, '-', 'N/A' mean not reported and never overwrite stored "
+        "figures.")),
     "targets": (templates.targets_template, "pilot-targets", Text(
         "目标模板：每个试点、每项指标一行，填入该年的目标值，像数据一样上传。",
         "Targets template: a row per pilot and indicator; fill in the year's targets and upload it like figures.")),
@@ -83,9 +86,7 @@ with st.expander(t(Text("下载空白模板", "Download a blank template")), exp
     st.caption(
         t(
             Text(
-                "每行一个城市一个年份；空白、“-”、“无”、“N/A”表示未报送，不会覆盖已有数据。"
                 "也可上传城市名单（cities 列），或大事列表（date、title_zh、title_en 列，整表替换原列表）。",
-                "One row per city and year; blank, '-', 'N/A' mean not reported and never overwrite stored figures. "
                 "A cities list (the cities columns) can be uploaded too, or an events list (date, title_zh, title_en; "
                 "it replaces the whole list).",
             )

@@ -252,7 +252,10 @@ def test_a_deck_survives_a_reload_and_a_present_link_shows_the_sender_s_deck(bro
         )
     page.reload()
     _wait_until_drawn(page)
-    assert page.get_by_role("button", name="In the deck (click to remove)").count() == 2
+    page.wait_for_function(  # every chart's toolbar drawn, the first chart being drawn only the start of that
+        "() => [...document.querySelectorAll('button')].filter(b => b.innerText.includes('In the deck')).length == 2",
+        timeout=30_000,
+    )
     link = re.sub(r"^.*?\?", f"{url}/present?", page.url) + "&slide=2"
     sender = page.locator(".js-plotly-plot .gtitle").all_inner_texts()
     other = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()  # a colleague, another session

@@ -144,8 +144,9 @@ STATUS_COLOURS = {  # a target met, nearly met, missed or without an actual, by 
 def table(frame: pd.DataFrame, stem: str, key: str, wrap: bool = False, **dataframe) -> None:
     """A table with CSV and XLSX downloads of exactly what it shows; `wrap`: a short one drawn whole, its long
     cells wrapped (a list of a file's problems), rather than scrolling and cut off. A column of rank moves
-    (tables.MOVE) shows gains green and losses red; one of targets' statuses (tables.STATUS) in their colours."""
-    options = {"hide_index": True, "width": "stretch", **dataframe}
+    (tables.MOVE) shows gains green and losses red; one of targets' statuses (tables.STATUS) in their colours; a
+    missing value (a pilot without a rank that year, an indicator not reported) as a dash, not "None"."""
+    options = {"hide_index": True, "width": "stretch", "placeholder": MISSING, **dataframe}
     shown: pd.DataFrame | Styler = frame
     moves = [c for c in frame.columns if c in (tables.MOVE.zh, tables.MOVE.en)]
     statuses = [c for c in frame.columns if c in (tables.STATUS.zh, tables.STATUS.en)]
@@ -154,17 +155,16 @@ def table(frame: pd.DataFrame, stem: str, key: str, wrap: bool = False, **datafr
         shown = (
             frame.style.map(lambda cell: MOVE_COLOURS.get(str(cell)[:1], ""), subset=moves)
             .map(lambda cell: STATUS_COLOURS.get(str(cell), ""), subset=statuses)
-            .format(na_rep="")  # else a Styler writes a missing integer (a pilot without a rank that year) "None"
-            .format(
-                {c: _number_format(frame[c]) for c in frame.columns if pd.api.types.is_float_dtype(frame[c])},
-                na_rep="",
-            )
+            .format({c: _number_format(frame[c]) for c in frame.columns if pd.api.types.is_float_dtype(frame[c])})
         )
     if wrap and len(frame) <= WRAPPED_ROWS:
         st.table(shown, hide_index=options["hide_index"])
     else:
         st.dataframe(shown, **options)
     download_menu(frame if options["hide_index"] else frame.reset_index(), stem, key)  # the row labels too
+
+
+MISSING = "—"
 
 
 def _number_format(column: pd.Series) -> Callable[[object], str]:

@@ -35,7 +35,7 @@ STATUSES = {
     "met": Text("已完成", "Met"),
     "nearly": Text("基本完成", "Nearly met"),
     "missed": Text("未完成", "Missed"),
-    "no_actual": Text("未报送", "No actual"),
+    "no_actual": Text("缺实际值", "No actual"),
 }
 STATUS_KEYS = tuple(STATUSES)
 STATUS_RULES = {  # what a pilot's status means (pilot_status decides it)

@@ -133,7 +133,7 @@ def method_problems(method: Method) -> list[Text]:
     problems: list[Text] = []
     if not method.name.strip():
         problems.append(Text("方法需要名称。", "The method needs a name."))
-    elif method.name.strip().lower() == DEFAULT_NAME:
+    elif method.name.strip().lower() in (DEFAULT_NAME, "默认方法", "default method"):  # what its label reads
         problems.append(
             Text("“{n}”是默认方法，不能覆盖；请另取名称。", "'{n}' is the default method and cannot be overwritten; "
                  "choose another name.").format(n=method.name)

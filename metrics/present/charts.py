@@ -502,16 +502,24 @@ def completeness_chart(
 
 
 RANKING_ROW = 24  # px a bar of a ranking takes, with its gap
+FITTED = 15  # the bars of a ranking an image or a projector shows
+FIRST_OF = Text(" · 前 {n} 名（共 {m} 个）", " · the first {n} of {m}")
 
 
 def ranking_chart(data: ChartData, source: str, style: Style = SCREEN) -> Figure:
     """Horizontal bars best first, each labelled with its value (frame: name, value, colour, text, detail); a
     trace per legend colour, so the legend says what the colours mean; the guides as dashed lines across.
 
-    As tall as its bars need (a ranking of 65 pilots is drawn whole, like the reporting grid): a bar is never
-    thinner than a line of text."""
+    On a page, as tall as its bars need (a ranking of 65 pilots is drawn whole, like the reporting grid): a bar is
+    never thinner than a line of text. An image or a projector's screen has a height of its own, so there it shows
+    the first FITTED bars and its title says so (the data behind it has them all)."""
     frame, ind, lang = data.drawn(), data.indicator, data.lang
     k = style.scale
+    title = data.title
+    fixed = style.height is not None
+    if fixed and len(frame) > FITTED:
+        title += FIRST_OF.format(n=FITTED, m=len(frame))(lang)
+        frame = frame.head(FITTED)
     groups = [(label, frame[frame["colour"] == colour]) for label, colour in data.legend] or [("", frame)]
     traces = []
     for label, rows in groups:
@@ -527,14 +535,14 @@ def ranking_chart(data: ChartData, source: str, style: Style = SCREEN) -> Figure
         })  # fmt: skip
     fig = new_figure(traces, barmode="stack", hovermode="closest", bargap=0.25)
     height = round(RANKING_ROW * k * max(len(frame), 3) + 170 * k)
-    base_layout(fig, data.title, source, height, lang, style=replace(style, height=None))
+    base_layout(fig, title, source, height, lang, style=style if fixed else replace(style, height=None))
     values = [v for v in frame["value"] if not math.isnan(v)] + [g for g, _ in data.guides]
     high = max(values, default=1.0)
     ticks, labels, _ = axis_ticks(0, high, ind, lang)  # no unit line: the title says what the bars are
     longest = max((display_units(str(n)) for n in frame["name"]), default=4)
     layout = fig["layout"]
     shapes = [{"type": "line", "x0": g, "x1": g, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
-               "line": {"color": PEER_COLOUR, "width": 1.2, "dash": "dash"}, "layer": "above"}
+               "line": {"color": PEER_COLOUR, "width": 1.2, "dash": "dash"}, "layer": "below"}
               for g, _ in data.guides]  # fmt: skip
     layout["annotations"].extend(  # under the last bar, every other one a row lower, as guides can lie close
         {"x": g, "y": 0, "xref": "x", "yref": "y domain", "yanchor": "top", "yshift": -(2 + 16 * (i % 2)) * k,
@@ -551,7 +559,9 @@ def ranking_chart(data: ChartData, source: str, style: Style = SCREEN) -> Figure
         "xaxis": {"tickvals": ticks, "ticktext": labels, "range": [0, max(ticks[-1], high) * 1.08], "side": "top"},
     })  # fmt: skip
     # The value axis's ticks stand above the first bar; the legend goes above them.
-    merge(layout, {"margin": {"t": layout["margin"]["t"] + 24 * k}, "height": layout["height"] + round(24 * k)})
+    merge(layout, {"margin": {"t": layout["margin"]["t"] + 24 * k}})
+    if not fixed:
+        layout["height"] += round(24 * k)
     plot_px = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
     merge(layout, {"legend": {"traceorder": "normal", "y": 1 + 26 * k / plot_px}})
     return fig
