@@ -84,9 +84,8 @@ chosen = st.multiselect(
 if chosen:
     history = ChartSpec("index_history", "composite_index", v.years, cities=tuple(chosen), method=spec_method)
     show.chart(history, lang, key="assess-history", style=plotly_layout.WIDE)
-    table = data.get(composite.index_table, method, v.years)
-    show.table(assessment_tables.rank_history(table, tuple(chosen), names, method, lang),
-               data.chart_data(history, lang).file_stem + "_ranks", key="assess-ranks")  # fmt: skip
+    show.table(data.get(assessment_tables.index_rank_history, tuple(chosen), method, v.years, lang),
+               data.chart_data(history, lang).file_stem + "_ranks", key="assess-ranks", coloured=False)  # fmt: skip
 else:
     st.info(
         t(Text("选择城市，看它们的指数与位次逐年变化。", "Choose cities to see their index and rank year by year."))
@@ -130,8 +129,7 @@ if trial.weights == method.weights:
 elif problems:
     st.warning("\n\n".join(t(p) for p in problems))
 else:
-    after = data.get(composite.year_index, year, trial)
-    show.table(assessment_tables.ranks_side_by_side(result, after, names, lang), f"index_{year}_reweighted",
+    show.table(data.get(assessment_tables.reweighted, year, method, trial, lang), f"index_{year}_reweighted",
                key="assess-side", height=420)  # fmt: skip
     if who is not None and who.may("admin"):
         with st.form("save-method", border=True):
@@ -166,9 +164,9 @@ if target_year != year:
     st.caption(t(Text("{y} 年没有设定目标；下面是 {z} 年的。", "No targets are set for {y}; below are those of {z}.")
                  .format(y=year, z=target_year)))  # fmt: skip
 st.caption(t(Text("目标完成情况按侧栏所选的试点统计。", "The targets are those of the pilots the sidebar selects.")))
-achieved = data.get(achievement.year_achievement, target_year, v.scope)
-show.target_counts(achievement.summary(achieved), lang)
+show.target_counts(data.get(achievement.year_summary, target_year, v.scope), lang)
 show.chart(ChartSpec("achievement", "target_share", (target_year, target_year), v.scope), lang,
            key="assess-targets", style=plotly_layout.WIDE)  # fmt: skip
 with st.expander(t(Text("每项目标", "Every target"))):
-    show.table(assessment_tables.targets_table(achieved, lang, names), f"targets_{target_year}", key="assess-all")
+    every = data.get(assessment_tables.year_targets_table, target_year, v.scope, lang)
+    show.table(every, f"targets_{target_year}", key="assess-all")

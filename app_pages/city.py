@@ -3,7 +3,6 @@ and its targets against the actuals (完成率)."""
 
 import streamlit as st
 
-from metrics.analysis import index as composite
 from metrics.analysis import standing
 from metrics.analysis import targets as achievement
 from metrics.domain import registry
@@ -42,33 +41,28 @@ st.caption(
 
 st.subheader(t(Text("{y} 年在全部试点中的位次", "Standing among all pilots, {y}").format(y=last)))
 show.table(data.get(tables.profile, code, last, lang), f"profile_{code}_{last}", key="profile")
-index_year = next((y for y in data.get(composite.index_years) if y <= last), None)
-standing_line = None
-if index_year is not None:
-    standing_line = assessment_tables.index_standing(data.get(composite.year_index, index_year), code, lang)
+standing_line = data.get(assessment_tables.pilot_index_line, code, last, lang)
 if standing_line is not None:
     st.markdown(show.escaped(standing_line))
     st.page_link(
         "app_pages/assessment.py",
         label=t(Text("查看考核评估", "See the assessment")),
         icon=":material/leaderboard:",
-        query_params={"city": code, "year": str(index_year), "lang": lang},
+        query_params={"city": code, "year": str(last), "lang": lang},
     )
 
 target_year = achievement.shown_year(data.get(target_years), last)
 if target_year is not None:
-    achieved = data.get(achievement.year_achievement, target_year)
-    mine = achieved[achieved["city_code"] == code]
+    status, mine = data.get(assessment_tables.pilot_targets, code, target_year, lang)
     st.subheader(t(Text("{y} 年目标完成情况", "Targets for {y}, against the actuals").format(y=target_year)))
-    if mine.empty:
+    if status is None:
         none_set = Text("{y} 年没有为该市设定目标。", "No targets were set for this pilot for {y}.")
         st.caption(t(none_set.format(y=target_year)))
     else:
-        status = achievement.pilot_status(mine["status"].tolist())
         st.caption(t(Text("总体：{s}。流量指标按当年值评价，专家库按年末在库人数评价。",
                           "Overall: {s}. Flows are judged on the year's value, the talent pool on its year-end value.")
                      .format(s=achievement.STATUSES[status])))  # fmt: skip
-        show.table(assessment_tables.targets_table(mine, lang), f"targets_{code}_{target_year}", key="targets")
+        show.table(mine, f"targets_{code}_{target_year}", key="targets")
 
 st.subheader(
     t(Text("各指标走势（对比同批次试点中位数）", "Every indicator over time, against the median of its batch"))

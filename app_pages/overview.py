@@ -28,7 +28,7 @@ for i, head in enumerate(heads):
 
 if last in data.get(target_years):
     st.subheader(t(Text("{y} 年目标完成情况", "Targets for {y}").format(y=last)))
-    show.target_counts(achievement.summary(data.get(achievement.year_achievement, last, v.scope)), lang)
+    show.target_counts(data.get(achievement.year_summary, last, v.scope), lang)
     more = Text("完成率排名与综合指数", "The ranking by targets achieved, and the composite index")
     st.page_link("app_pages/assessment.py", label=t(more), icon=":material/leaderboard:")
 

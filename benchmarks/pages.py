@@ -45,6 +45,12 @@ def _year_back(at, to_b: bool) -> None:
     element.set_value(last - 1 if to_b else last)
 
 
+def _assessment_year(at, to_b: bool) -> None:
+    element = at.selectbox(key="assess_year")
+    newest = max(int(o) for o in element.options)
+    element.set_value(newest - 1 if to_b else newest)
+
+
 def _mode(at, to_b: bool) -> None:
     at.radio(key="mode").set_value("change" if to_b else "absolute")
 
@@ -73,6 +79,7 @@ PAGES = (
     Page("city", _city),
     Page("compare", _mode),
     Page("map", _year_back),
+    Page("assessment", _assessment_year),
     Page("completeness", _completeness),
     Page("deck", _deck_lang),
     Page("present", _slide),

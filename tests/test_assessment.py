@@ -294,7 +294,8 @@ PILOTS = [
 
 @pytest.mark.parametrize(("statuses", "expected"), PILOTS)
 def test_a_pilot_s_status(statuses, expected):
-    assert achievement.pilot_status(statuses) == expected
+    targets = pd.DataFrame({"city_code": "A", "target": 1.0, "share": 1.0, "status": statuses})
+    assert achievement.ranking(targets)["status"].tolist() == [expected]
 
 
 def test_the_ranking_and_the_summary():

@@ -12,7 +12,8 @@ import pytest
 pytestmark = pytest.mark.benchmark  # runs the benchmark, small: left out of `make test-fast`
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = {"overview", "city", "compare", "map", "completeness", "deck", "present", "upload", "admin", "about"}
+PAGES = {"overview", "city", "compare", "map", "assessment", "completeness", "deck", "present", "upload", "admin",
+         "about"}  # fmt: skip
 
 
 def run_small() -> dict:

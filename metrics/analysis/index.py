@@ -30,7 +30,7 @@ from ..domain import registry
 from ..domain.index_method import DEFAULT_METHOD, Method, covered, group_of
 from ..store.cities import list_cities
 from ..store.figures import year_values, years_values
-from ..store.series import year_span
+from ..store.series import READ_CACHE, year_span
 from ..store.transactions import Cursor
 
 DECIMALS = 9  # indexes compared (for ties and groups) to this many decimals, so float noise never splits a tie
@@ -201,10 +201,20 @@ def designated_figures(cities: pd.DataFrame, figures: pd.DataFrame, year: int) -
     return frame.rename_axis("city_code").reset_index()
 
 
+def _kept(name: str, args: tuple, compute):
+    """`compute()`, kept for the data it was read from where the caller keeps reads (the app: series.READ_CACHE);
+    the result is shared, so never changed."""
+    memo = READ_CACHE.get()
+    return compute() if memo is None else memo(name, args, compute)
+
+
 def year_index(cur: Cursor, year: int, method: Method = DEFAULT_METHOD) -> IndexResult:
     """The index of a year under `method`, for the pilots designated by then, from the stored figures."""
-    figures = designated_figures(list_cities(cur), year_values(cur, year), year)
-    return compute_index(figures, method, year)
+
+    def compute() -> IndexResult:
+        return compute_index(designated_figures(list_cities(cur), year_values(cur, year), year), method, year)
+
+    return _kept("year_index", (year, method), compute)
 
 
 def index_years(cur: Cursor, method: Method = DEFAULT_METHOD) -> tuple[int, ...]:
@@ -216,8 +226,17 @@ def index_years(cur: Cursor, method: Method = DEFAULT_METHOD) -> tuple[int, ...]
 
 def index_table(cur: Cursor, method: Method = DEFAULT_METHOD, years: tuple[int, int] | None = None) -> pd.DataFrame:
     """The index of every year (from the data's first year to its last, or `years`): a row per pilot and year with
-    year, city_code, index, group, rank, rank_change (on the year before; positive: moved up), in year order."""
-    first, last = years or year_span(cur)
+    year, city_code, index, group, rank, rank_change (on the year before; positive: moved up), in year order. The
+    whole span is computed once (where reads are kept) and any years within it served from it."""
+    span = year_span(cur)
+    whole = _kept("index_table", (method,), lambda: _index_table(cur, method, span))
+    if years is None:
+        return whole
+    return whole[whole["year"].between(*years)].reset_index(drop=True)
+
+
+def _index_table(cur: Cursor, method: Method, years: tuple[int, int]) -> pd.DataFrame:
+    first, last = years
     cities = list_cities(cur)
     figures = years_values(cur, first, last)
     frames = []

@@ -38,7 +38,7 @@ STATUSES = {
     "no_actual": Text("缺实际值", "No actual"),
 }
 STATUS_KEYS = tuple(STATUSES)
-STATUS_RULES = {  # what a pilot's status means (pilot_status decides it)
+STATUS_RULES = {  # what a pilot's status means (ranking decides it)
     "met": Text("每项目标都已完成", "Every target met"),
     "nearly": Text("每项目标至少完成 80%，有的未到 100%", "Every target at least 80% met, some below 100%"),
     "missed": Text("至少一项目标完成不到 80%", "At least one target below 80%"),
@@ -47,42 +47,23 @@ STATUS_RULES = {  # what a pilot's status means (pilot_status decides it)
 }  # fmt: skip
 
 
-def target_status(actual: float | None, target: float) -> str:
-    """The status of one target: met, nearly, missed, or no_actual (compared to six decimals, so 92 of 115 is
-    exactly 80%)."""
-    if actual is None or pd.isna(actual):
-        return "no_actual"
-    if round(actual, 6) >= round(target, 6):
-        return "met"
-    return "nearly" if round(actual * 5, 6) >= round(target * 4, 6) else "missed"
-
-
 def achievement(targets: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
     """Each target (targets: city_code, indicator, target) with the pilot's actual (figures: city_code and the base
     columns for the year): city_code, indicator, target, actual (NaN: not reported), share (NaN without an actual
     or with a target of 0), status. In the targets' order."""
-    values = figures.set_index("city_code") if len(figures) else pd.DataFrame()
-    actual = [
-        float(values.at[c, k]) if c in values.index and k in values.columns and pd.notna(values.at[c, k]) else np.nan
-        for c, k in zip(targets["city_code"], targets["indicator"], strict=True)
-    ]
-    out = targets[["city_code", "indicator", "target"]].reset_index(drop=True).copy()
-    out["target"] = out["target"].astype(float)
-    out["actual"] = pd.Series(actual, dtype=float)
+    out = targets[["city_code", "indicator", "target"]].reset_index(drop=True)
+    out = out.assign(target=out["target"].astype(float))
+    columns = [c for c in figures.columns if c != "city_code"]
+    actuals = figures.melt(id_vars="city_code", value_vars=columns, var_name="indicator", value_name="actual")
+    actuals = actuals.astype({"actual": float}).drop_duplicates(["city_code", "indicator"])
+    out = out.merge(actuals, on=["city_code", "indicator"], how="left")  # a left merge keeps the targets' order
     out["share"] = (out["actual"] / out["target"]).where(out["target"] > 0)
-    out["status"] = [target_status(None if pd.isna(a) else a, t) for a, t in zip(out["actual"], out["target"],
-                                                                                  strict=True)]  # fmt: skip
+    # compared to six decimals, so that 92 of 115 is exactly 80%
+    actual, target = out["actual"].round(6), out["target"].round(6)
+    nearly = actual >= (out["target"] * NEARLY).round(6)
+    out["status"] = np.select([out["actual"].isna(), actual >= target, nearly], ["no_actual", "met", "nearly"],
+                              "missed")  # fmt: skip
     return out
-
-
-def pilot_status(statuses: list[str]) -> str:
-    """A pilot's overall status from its targets' statuses (see the module's docstring)."""
-    if all(s == "met" for s in statuses):
-        return "met"
-    for status in ("missed", "no_actual"):
-        if status in statuses:
-            return status
-    return "nearly"
 
 
 def ranking(achieved: pd.DataFrame) -> pd.DataFrame:
@@ -94,13 +75,16 @@ def ranking(achieved: pd.DataFrame) -> pd.DataFrame:
         capped=achieved["share"].clip(upper=SHARE_CAP).where(achieved["status"] != "no_actual", 0.0),
     )
     frame.loc[frame["target"] <= 0, "capped"] = np.nan
+    is_ = {status: (frame["status"] == status).groupby(frame["city_code"], sort=True) for status in STATUS_KEYS}
     grouped = frame.groupby("city_code", sort=True)
+    every_met, any_missed, any_missing = is_["met"].all(), is_["missed"].any(), is_["no_actual"].any()
     out = pd.DataFrame(
         {
             "targets": grouped.size(),
-            "met": grouped["status"].apply(lambda s: int((s == "met").sum())),
+            "met": is_["met"].sum().astype(int),
             "mean_share": grouped["capped"].mean(),
-            "status": grouped["status"].apply(lambda s: pilot_status(list(s))),
+            # see the module's docstring
+            "status": np.select([every_met, any_missed, any_missing], ["met", "missed", "no_actual"], "nearly"),
         }
     ).rename_axis("city_code")
     out["rank"] = competition_ranks(out["mean_share"])
@@ -115,6 +99,11 @@ def summary(achieved: pd.DataFrame) -> dict[str, int]:
     statuses = ranking(achieved)["status"]
     counts = {s: int((statuses == s).sum()) for s in STATUS_KEYS}
     return {**counts, "pilots": len(statuses)}
+
+
+def year_summary(cur: Cursor, year: int, scope: Scope | None = None) -> dict[str, int]:
+    """The summary of a year's targets (see `summary`), of the pilots in `scope` when given, from the store."""
+    return summary(year_achievement(cur, year, scope))
 
 
 def shown_year(years_with_targets: tuple[int, ...], year: int) -> int | None:

@@ -11,6 +11,9 @@ from ..domain import registry
 from ..domain.formatting import format_value
 from ..domain.i18n import Text
 from ..domain.index_method import NOT_ENOUGH_DATA, Method, group, method_label
+from ..domain.programme import Scope
+from ..store.cities import city_names
+from ..store.transactions import Cursor
 from .tables import MOVE, STATUS, rank_move
 
 RANK = Text("位次", "Rank")
@@ -141,3 +144,38 @@ def targets_table(achieved: pd.DataFrame, lang: str, names: dict[str, str] | Non
             }
         )
     return pd.DataFrame(rows)
+
+
+# --- straight from the database (what the Assessment page caches) -----------------------------------------------
+
+
+def year_targets_table(cur: Cursor, year: int, scope: Scope | None, lang: str) -> pd.DataFrame:
+    """Every target of a year against its actual (targets_table), of the pilots in scope."""
+    return targets_table(achievement.year_achievement(cur, year, scope), lang, city_names(cur, lang))
+
+
+def index_rank_history(
+    cur: Cursor, codes: tuple[str, ...], method: Method, years: tuple[int, int], lang: str
+) -> pd.DataFrame:
+    """Chosen pilots' ranks by year under a method (rank_history)."""
+    return rank_history(composite.index_table(cur, method, years), codes, city_names(cur, lang), method, lang)
+
+
+def reweighted(cur: Cursor, year: int, method: Method, edited: Method, lang: str) -> pd.DataFrame:
+    """Every pilot's rank and index under a method and under an edited one, side by side (ranks_side_by_side)."""
+    before, after = composite.year_index(cur, year, method), composite.year_index(cur, year, edited)
+    return ranks_side_by_side(before, after, city_names(cur, lang), lang)
+
+
+def pilot_index_line(cur: Cursor, code: str, year: int, lang: str) -> str | None:
+    """A pilot's composite index of a year in a sentence (index_standing, default method); None when it was not yet
+    a pilot, or when nobody has an index that year (its figures have yet to come in)."""
+    result = composite.year_index(cur, year)
+    return index_standing(result, code, lang) if result.mean_index is not None else None
+
+
+def pilot_targets(cur: Cursor, code: str, year: int, lang: str) -> tuple[str | None, pd.DataFrame]:
+    """A pilot's status against its targets of a year (None when it had none) and the table of them."""
+    achieved = achievement.year_achievement(cur, year, Scope(cities=(code,)))
+    status = achievement.ranking(achieved)["status"].iloc[0] if len(achieved) else None
+    return status, targets_table(achieved, lang)

@@ -503,6 +503,7 @@ def completeness_chart(
 
 RANKING_ROW = 24  # px a bar of a ranking takes, with its gap
 FITTED = 15  # the bars of a ranking an image or a projector shows
+PAGE_BARS = 80  # the most a page shows
 FIRST_OF = Text(" · 前 {n} 名（共 {m} 个）", " · the first {n} of {m}")
 
 
@@ -510,16 +511,18 @@ def ranking_chart(data: ChartData, source: str, style: Style = SCREEN) -> Figure
     """Horizontal bars best first, each labelled with its value (frame: name, value, colour, text, detail); a
     trace per legend colour, so the legend says what the colours mean; the guides as dashed lines across.
 
-    On a page, as tall as its bars need (a ranking of 65 pilots is drawn whole, like the reporting grid): a bar is
-    never thinner than a line of text. An image or a projector's screen has a height of its own, so there it shows
-    the first FITTED bars and its title says so (the data behind it has them all)."""
+    On a page, as tall as its bars need, up to PAGE_BARS (the sample's 65 pilots are drawn whole; of thousands, a
+    chart nobody could read, the first PAGE_BARS): a bar is never thinner than a line of text. An image or a
+    projector's screen has a height of its own, so there it shows the first FITTED. A cut ranking's title says so;
+    the data behind it has every bar."""
     frame, ind, lang = data.drawn(), data.indicator, data.lang
     k = style.scale
     title = data.title
     fixed = style.height is not None
-    if fixed and len(frame) > FITTED:
-        title += FIRST_OF.format(n=FITTED, m=len(frame))(lang)
-        frame = frame.head(FITTED)
+    most = FITTED if fixed else PAGE_BARS
+    if len(frame) > most:
+        title += FIRST_OF.format(n=most, m=f"{len(frame):,}")(lang)
+        frame = frame.head(most)
     groups = [(label, frame[frame["colour"] == colour]) for label, colour in data.legend] or [("", frame)]
     traces = []
     for label, rows in groups:

@@ -474,7 +474,7 @@ def _ranking(slide, data: ChartData) -> None:
         series.format.fill.solid()
         series.format.fill.fore_color.rgb = _rgb(colour)
     if len(frame) > DECK_BARS:
-        _text(slide, RANKING_SHOWN.format(n=DECK_BARS, m=len(frame))(data.lang), MARGIN, HEIGHT - Inches(0.95),
+        _text(slide, RANKING_SHOWN.format(n=DECK_BARS, m=f"{len(frame):,}")(data.lang), MARGIN, HEIGHT - Inches(0.95),
               WIDTH - 2 * MARGIN, Inches(0.35), 12, colour=GREY)  # fmt: skip
 
 
@@ -492,12 +492,18 @@ def _every_category_named(chart) -> None:
 
 
 def _beyond_the_slide(data: ChartData) -> list[str]:
-    """A ranking's bars past the first DECK_BARS, for the speaker notes (the slide says they are there)."""
+    """A ranking's bars past the first DECK_BARS, for the speaker notes (the slide says they are there): up to
+    NOTED of them, and how many more the dashboard's download has."""
     if data.form != "ranking" or len(data.drawn()) <= DECK_BARS:
         return []
     rest = data.drawn().iloc[DECK_BARS:]
-    return [RANKING_REST(data.lang), *(f"{r.name} {r.text}" for r in rest.itertuples())]
+    more = [RANKING_MORE.format(n=f"{len(rest) - NOTED:,}")(data.lang)] if len(rest) > NOTED else []
+    return [RANKING_REST(data.lang), *(f"{r.name} {r.text}" for r in rest.head(NOTED).itertuples()), *more]
 
 
 RANKING_REST = Text("其余排名：", "The rest of the ranking:")
+RANKING_MORE = Text(
+    "……另有 {n} 个，完整排名可在仪表盘下载。", "… and {n} more: the dashboard downloads the whole ranking."
+)
+NOTED = 100  # bars past the slide's that its notes list
 _CHARTS = {"lines": _lines, "bars": _bars, "slope": _slope, "points": _points, "grid": _grid, "ranking": _ranking}
