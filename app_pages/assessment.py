@@ -29,7 +29,6 @@ MAX_CITIES = 12
 v = state.view()
 t, lang = v.t, v.lang
 who = st.session_state.get(auth.RUN_ACTOR) or auth.actor()
-names = show.city_names(lang)
 shown_names = show.picker_names(lang)
 
 st.title(t(Text("考核评估", "Assessing the pilots")))
