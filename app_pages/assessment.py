@@ -97,8 +97,8 @@ state.bind_choice("assess_city", leaders[0] if leaders else codes[0], codes, nam
 code = st.selectbox(t(Text("城市或园区", "City or park")), codes, format_func=shown_names.get, key="assess_city")
 breakdown = ChartSpec("breakdown", "index_contribution", (year, year), cities=(code,), method=spec_method)
 show.chart(breakdown, lang, key="assess-breakdown", style=plotly_layout.WIDE)
-show.table(data.chart_data(breakdown, lang).table, data.chart_data(breakdown, lang).file_stem,
-           key="assess-breakdown-table")  # fmt: skip
+parts = data.chart_data(breakdown, lang)
+show.table(parts.table, parts.file_stem, key="assess-breakdown-table")
 
 # --- another weighting ---------------------------------------------------------------------------------------
 st.subheader(t(Text("改变权重会怎样", "What changes if a weight changes")))
@@ -154,11 +154,11 @@ if spec_method is not None and who is not None and who.may("admin"):
 
 # --- targets ---------------------------------------------------------------------------------------------------
 st.subheader(t(Text("目标完成情况", "Targets achieved")))
-with_targets = list(data.get(target_years))
+with_targets = data.get(target_years)
 if not with_targets:
     show.end_page(t(Text("还没有上传目标。可在“数据上传”页下载目标模板。",
                          "No targets have been uploaded. The Upload page offers a targets template.")))  # fmt: skip
-target_year = achievement.shown_year(tuple(with_targets), year) or year
+target_year = achievement.shown_year(with_targets, year) or year
 if target_year != year:
     st.caption(t(Text("{y} 年没有设定目标；下面是 {z} 年的。", "No targets are set for {y}; below are those of {z}.")
                  .format(y=year, z=target_year)))  # fmt: skip

@@ -96,9 +96,13 @@ def ranking(achieved: pd.DataFrame) -> pd.DataFrame:
 def summary(achieved: pd.DataFrame) -> dict[str, int]:
     """How many pilots met, nearly met or missed their targets, or lack an actual for one (pilot statuses, see the
     module's docstring), and how many pilots had targets at all."""
-    statuses = ranking(achieved)["status"]
-    counts = {s: int((statuses == s).sum()) for s in STATUS_KEYS}
-    return {**counts, "pilots": len(statuses)}
+    return status_counts(ranking(achieved))
+
+
+def status_counts(ranked: pd.DataFrame) -> dict[str, int]:
+    """`summary` of a ranking already made (ranking): how many pilots have each status, and how many there are."""
+    statuses = ranked["status"]
+    return {**{s: int((statuses == s).sum()) for s in STATUS_KEYS}, "pilots": len(statuses)}
 
 
 def year_summary(cur: Cursor, year: int, scope: Scope | None = None) -> dict[str, int]:

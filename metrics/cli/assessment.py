@@ -129,7 +129,7 @@ def run_targets(args: argparse.Namespace, lang: str) -> int:
             {
                 "year": year,
                 "sample_data": sample_data,
-                "summary": achievement.summary(achieved),
+                "summary": achievement.status_counts(ranked),
                 "pilots": [
                     {
                         "city_code": p["city_code"],
@@ -156,7 +156,7 @@ def run_targets(args: argparse.Namespace, lang: str) -> int:
         return EXIT_OK
     if sample_data:
         print(f"# {SAMPLE_NOTICE(lang)}", file=sys.stderr)
-    counts = achievement.summary(achieved)
+    counts = achievement.status_counts(ranked)
     line = Text(
         "{y} 年目标：{a} 个试点全部完成，{b} 个基本完成，{c} 个未完成，{d} 个有指标未报送（共 {n} 个）。",
         "Targets {y}: {a} pilots met all, {b} nearly met, {c} missed, {d} lack an actual ({n} pilots).",

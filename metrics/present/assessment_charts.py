@@ -233,7 +233,7 @@ def _achievement(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> Chart
         detail = met.format(s=achievement.STATUSES[p.status], m=int(p.met), n=int(p.targets))(lang)
         text = "—" if math.isnan(share) else f"{share:.0f}%"
         rows.append((p.city_code, names[p.city_code], share, TARGET_COLOURS[p.status], text, detail))
-    counts = achievement.summary(achieved)
+    counts = achievement.status_counts(ranked)
     missed = _listed([names[c] for c in ranked.loc[ranked["status"] == "missed", "city_code"]], lang)
     notes = (
         TARGETS_COUNTED.format(
