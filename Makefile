@@ -45,8 +45,8 @@ run: setup $(DATABASE)
 test: setup-dev  # everything, as CI runs it: lint and the type check beside the tests
 	$(MAKE) --no-print-directory -j2 lint pytest
 
-test-fast: setup-dev  # the edit loop: no browser, kill or benchmark tests
-	$(MAKE) --no-print-directory -j2 lint pytest PYTEST_ARGS='-m "not browser and not kill and not benchmark"'
+test-fast: setup-dev  # the edit loop: no browser, kill, benchmark or slow tests
+	$(MAKE) --no-print-directory -j2 lint pytest PYTEST_ARGS='-m "not browser and not kill and not benchmark and not slow"'
 
 # The tests of storage, uploads, undo, concurrency and kills run on PostgreSQL too: on $PILOT_TEST_PG, else on a
 # throwaway server tools/postgres.sh starts from the installed PostgreSQL; without one they say what they skipped.

@@ -137,12 +137,12 @@ files = [(f.name, f.getvalue()) for f in uploaded or ()]
 def _record_refusal(prepared: uploads.Prepared) -> None:
     """A refused file is recorded once for the collection round's tracker (its figures write nothing)."""
     recorded = st.session_state.setdefault("_refusals_recorded", set())
-    if prepared.sha256 not in recorded:
+    if prepared.attempt_key not in recorded:
         try:
             uploads.record_refusal(database, prepared, _by())
         except Problem as exc:
             st.warning(show.escaped(exc.text(lang)))
-        recorded.add(prepared.sha256)
+        recorded.add(prepared.attempt_key)
 
 
 def _single(content: bytes, name: str) -> None:
@@ -191,9 +191,11 @@ def _single(content: bytes, name: str) -> None:
 
 
 def _load_batch(outcomes: list[batch.Outcome]) -> None:
-    # A callback: loads the files that passed, each its own upload; the outcomes stay listed until the next drop.
+    # A callback: loads the files that passed, each its own upload, every file checked again against the data the
+    # ones before it wrote; a file whose new check shows something the officer has not seen waits for a look. The
+    # outcomes stay listed until the next drop.
     try:
-        batch.load_passed(database, outcomes, _by())
+        batch.load_passed(database, outcomes, _by(), review=True)
     except Problem as exc:
         st.session_state["upload_refused"] = exc.text
         return
@@ -201,14 +203,24 @@ def _load_batch(outcomes: list[batch.Outcome]) -> None:
     st.session_state["upload_round"] += 1
 
 
+BATCH_COUNTS = (  # the batch's summary, a count of each outcome (each file counted once)
+    ("loaded", Text("{n} 个已导入", "{n} loaded")),
+    ("ready", Text("{n} 个通过检查、可导入", "{n} passed, ready to load")),
+    ("unchanged", Text("{n} 个无改动（数值已在库中，不导入）", "{n} unchanged (their values are stored already)")),
+    ("review", Text("{n} 个重新检查后不同、需核对（未导入）", "{n} checked again, different: to review (not loaded)")),
+    ("refused", Text("{n} 个被拒绝", "{n} refused")),
+    ("unread", Text("{n} 个未读取", "{n} not read")),
+)
+
+
 def _batch(outcomes: list[batch.Outcome], done: bool) -> None:
     """Many files: each with its pilot, status and problems; one click loads every file that passed."""
-    for outcome in outcomes:
-        if not outcome.prepared.report.ok and not done:
-            _record_refusal(outcome.prepared)
-    statuses = [o.status for o in outcomes]
-    ready = sum(s in ("ready", "stale") for s in statuses)
-    if done:
+    if not done:
+        for outcome in outcomes:
+            if not outcome.prepared.report.ok and outcome.status != "unread":
+                _record_refusal(outcome.prepared)
+    counted = batch.counts(outcomes)
+    if done and counted["loaded"]:
         loaded = [o.upload_id for o in outcomes if o.upload_id is not None]
         st.success(
             t(
@@ -216,13 +228,12 @@ def _batch(outcomes: list[batch.Outcome], done: bool) -> None:
                     "已导入 {n} 个文件（上传 {i}），每个文件可单独撤销。",
                     "Loaded {n} files (uploads {i}); each can be undone on its own.",
                 )
-            ).format(n=len(loaded), i=", ".join(map(str, loaded)) or "—")
+            ).format(n=len(loaded), i=", ".join(map(str, loaded)))
         )
+    parts = [t(text).format(n=counted[s]) for s, text in BATCH_COUNTS if counted[s]]
     st.markdown(
-        t(Text("**{n} 个文件**：{a} 个通过检查，{b} 个被拒绝。", "**{n} files**: {a} passed, {b} refused.")).format(
-            n=len(outcomes),
-            a=ready + statuses.count("loaded") + statuses.count("unchanged"),
-            b=statuses.count("refused"),
+        t(Text("**{n} 个文件**：{p}。", "**{n} files**: {p}.")).format(
+            n=sum(counted.values()), p=("，" if lang == "zh" else ", ").join(parts)
         )
     )
     table = round_tables.batch_table(outcomes, show.city_names(lang), lang)
@@ -232,26 +243,49 @@ def _batch(outcomes: list[batch.Outcome], done: bool) -> None:
         key="batch",
         column_config={t(Text("问题", "Problems")): st.column_config.TextColumn(width="large")},
     )
-    refused = [o for o in outcomes if o.status in ("refused", "stale")]
-    for outcome in refused[:MAX_ISSUE_LISTS]:
-        with st.expander(t(Text("{f}：需改正的问题", "{f}: what to fix")).format(f=outcome.prepared.file_name)):
-            why = batch.STALE if outcome.stale else outcome.refusal  # checked again, or refused at the last moment
+    to_review = [o for o in outcomes if o.status == "review"]
+    listed = [*to_review, *(o for o in outcomes if o.status in ("refused", "unread"))]
+    for k, outcome in enumerate(listed[:MAX_ISSUE_LISTS]):
+        reviewing = outcome.status == "review"
+        title = Text("{f}：已重新检查，请核对", "{f}: checked again, review it") if reviewing else Text(
+            "{f}：需改正的问题", "{f}: what to fix")  # fmt: skip
+        with st.expander(t(title).format(f=outcome.prepared.file_name), expanded=reviewing):
+            why = batch.REVIEW.format(d=batch.differences(outcome)) if reviewing else outcome.refusal
             if why is not None:
                 st.warning(show.escaped(why(lang)))
             issues = upload_tables.issues_table(outcome.prepared.report, lang)
             if len(issues):
                 st.table(issues, hide_index=True)
-    if ready:
+            if reviewing:
+                preview = upload_tables.changes_table(outcome.prepared, show.city_names(lang), lang, PREVIEW_CELLS)
+                if len(preview):
+                    show.table(preview, f"recheck_{outcome.prepared.sha256[:8]}", key=f"recheck_{k}")
+    if counted["ready"]:
         st.button(
-            t(Text("导入通过检查的 {n} 个文件", "Load the {n} files that passed")).format(n=ready),
+            t(Text("导入通过检查的 {n} 个文件", "Load the {n} files that passed")).format(n=counted["ready"]),
             type="primary",
             key="upload_batch_confirm",
             on_click=_load_batch,
             args=(outcomes,),
         )
+    if to_review:
+        st.button(
+            t(Text("核对无误，导入重新检查的 {n} 个文件", "Reviewed: load the {n} files checked again")).format(
+                n=len(to_review)
+            ),
+            type="primary",
+            key="upload_batch_review_confirm",
+            on_click=_load_batch,
+            args=(outcomes,),
+        )
 
 
-if len(files) == 1 and not is_archive(files[0][1]):
+def _stands_for_sheets(content: bytes, name: str) -> bool:
+    """Whether one dropped file is a workbook whose several sheets hold tables (each a file of a batch)."""
+    return not is_archive(content) and batch.stands_for_sheets(data.prepared_upload(content, name, None))
+
+
+if len(files) == 1 and not is_archive(files[0][1]) and not _stands_for_sheets(files[0][1], files[0][0]):
     st.session_state.pop("upload_batch_done", None)
     _single(files[0][1], files[0][0])
 elif files:

@@ -228,7 +228,7 @@ WORKBOOKS = [
     ("an active tab beyond the sheets", lambda wb: _figures(wb.active), 5, True),
     ("a chartsheet the active tab", _chartsheet_active, 0, True),
     ("a formula", lambda wb: _formula(wb.active), None, False),
-    ("an error cell", lambda wb: _error(wb.active), None, False),
+    ("an error cell", lambda wb: _error(wb.active), None, True),
 ]
 # (what, how the workbook is filled, how its parts are changed, whether calamine reads it)
 PATCHED = [

@@ -35,6 +35,8 @@ class Sheet:
     merges: list[tuple[int, int, int, int]] = field(
         default_factory=list
     )  # first row, last row, first col, last col (0-based)
+    hidden_rows: set[int] = field(default_factory=set)  # 0-based
+    hidden_columns: set[int] = field(default_factory=set)  # 0-based
 
 
 def title_rows() -> list[Sheet]:
@@ -166,6 +168,10 @@ def xlsx(sheets: list[Sheet], active: int = 0) -> bytes:
             ws.append([None if v == "" else v for v in row] or [None])
         for r1, r2, c1, c2 in sheet.merges:
             ws.merge_cells(start_row=r1 + 1, end_row=r2 + 1, start_column=c1 + 1, end_column=c2 + 1)
+        for r in sheet.hidden_rows:
+            ws.row_dimensions[r + 1].hidden = True
+        for c in sheet.hidden_columns:
+            ws.column_dimensions[openpyxl.utils.get_column_letter(c + 1)].hidden = True
     workbook.active = active
     out = io.BytesIO()
     workbook.save(out)
@@ -185,6 +191,10 @@ def xls(sheets: list[Sheet], active: int = 0) -> bytes:
             for c, value in enumerate(row):
                 if value != "" and (r, c) not in merged:
                     ws.write(r, c, value)
+        for r in sheet.hidden_rows:
+            ws.row(r).hidden = True
+        for c in sheet.hidden_columns:
+            ws.col(c).hidden = True
     workbook.active_sheet = active
     out = io.BytesIO()
     workbook.save(out)
@@ -193,14 +203,16 @@ def xls(sheets: list[Sheet], active: int = 0) -> bytes:
 
 def ods(sheets: list[Sheet], active: int = 0) -> bytes:
     from odf.opendocument import OpenDocumentSpreadsheet
-    from odf.table import Table, TableCell, TableRow
+    from odf.table import Table, TableCell, TableColumn, TableRow
     from odf.text import P
 
     document = OpenDocumentSpreadsheet()
     for sheet in sheets:
         table = Table(name=sheet.name)
-        for row in sheet.rows:
-            line = TableRow()
+        for c in range(max(map(len, sheet.rows), default=0)):
+            table.addElement(TableColumn(visibility="collapse") if c in sheet.hidden_columns else TableColumn())
+        for r, row in enumerate(sheet.rows):
+            line = TableRow(visibility="collapse") if r in sheet.hidden_rows else TableRow()
             for value in row or [""]:
                 numeric = isinstance(value, int | float)
                 cell = TableCell(valuetype="float", value=value) if numeric else TableCell(valuetype="string")
@@ -402,8 +414,8 @@ def test_a_picked_sheet_is_read_in_the_app_and_the_cli(sample_db, sample_path, t
     }
     path = tmp_path / "two.xlsx"
     path.write_bytes(data)
-    assert main(["import", str(path), "--db", str(sample_path), "--json"]) == 1
-    assert "--sheet" in json.loads(capsys.readouterr().out)["errors"][0]["message"]
+    assert main(["import", str(path), "--db", str(sample_path), "--json", "--dry-run"]) == 0  # a file per sheet
+    assert [f["file"] for f in json.loads(capsys.readouterr().out)["files"]] == ["two.xlsx › 2024", "two.xlsx › 2025"]
     assert main(["import", str(path), "--db", str(sample_path), "--json", "--sheet", "2025"]) == 0
     assert json.loads(capsys.readouterr().out)["sheet"] == "2025"
     assert main(["import", str(path), "--db", str(sample_path), "--sheet", "2026"]) == 1

@@ -268,22 +268,19 @@ def test_a_bad_upload_shows_row_and_column_and_offers_no_confirm(sample_app):
     assert not [b for b in at.button if b.key == "upload_confirm"]
 
 
-def test_a_workbook_with_a_table_on_two_sheets_offers_them_and_says_where_it_read(app_db):
+def test_a_workbook_with_a_table_on_two_sheets_loads_each_sheet_as_a_file_of_a_batch(app_db):
     from test_officer_workbooks import Sheet, title_rows, xlsx
 
     data = xlsx([Sheet("说明", [["填报说明"]]), *title_rows(), Sheet("2024", [["城市", "年份", "签订合作协议（项）"],
                                                                            ["杭州市", 2024, 300]])])  # fmt: skip
     at = open_app("upload", lang="en")
     upload_file(at, "forms.xlsx", data)
-    assert "2 sheets hold tables" in table_with(at, "Message").iloc[0]["Message"]
-    (picker,) = [s for s in at.selectbox if s.label == "Sheet to read"]
-    assert picker.options == ["汇总", "2024"]
-    picker.set_value("汇总").run()
-    shown = [i.value.replace("\\", "") for i in at.info]  # as Markdown escapes it
-    assert any("Read sheet '汇总' (of 3); header in row 4" in i for i in shown), shown
-    assert metric_values(at)["Changed rows"] == "2"
-    at.button(key="upload_confirm").click().run()
-    assert any("Loaded as upload 2" in s.value for s in at.success)
+    shown = table_with(at, "Problems")
+    assert list(shown["File"]) == ["forms.xlsx › 汇总", "forms.xlsx › 2024"]
+    assert list(shown["Status"]) == ["ready to load", "ready to load"]
+    assert list(shown["New/changed/unchanged"]) == ["0 / 2 / 0", "0 / 1 / 0"]
+    at.button(key="upload_batch_confirm").click().run()
+    assert any("Loaded 2 files (uploads 2, 3)" in s.value for s in at.success)
 
 
 def test_templates_are_offered_in_both_languages_and_formats(sample_app):

@@ -179,13 +179,15 @@ def test_files_that_passed_load_one_upload_each_and_the_refused_are_recorded(db)
     assert "negative" in status.loc[codes[3], "reasons"][0].message.en
 
 
-def test_a_file_whose_cells_another_file_of_the_batch_changed_is_checked_again_not_loaded_unseen(db):
-    first = "城市,年份,对接活动（场）\n杭州市,2026,40\n".encode()
-    second = "城市,年份,对接活动（场）\n杭州市,2026,41\n".encode()  # the same cell: its preview showed it new
+def test_a_file_whose_check_another_file_of_the_batch_changed_is_checked_again_not_loaded_unseen(db):
+    first = "城市,年份,对接活动（场）\n杭州市,2024,5\n".encode()  # 2025's file was checked against 2024's 31
+    second = "城市,年份,对接活动（场）\n杭州市,2025,60\n".encode()
     outcomes = batch.check_files(db, [("a.csv", first), ("b.csv", second)])
-    batch.load_passed(db, outcomes, EDITOR)
-    assert [o.status for o in outcomes] == ["loaded", "stale"]
-    assert outcomes[1].prepared.changes["status"].tolist() == ["changed"]  # checked again: 40 -> 41
+    assert [o.status for o in outcomes] == ["ready", "ready"] and outcomes[1].prepared.report.ok
+    batch.load_passed(db, outcomes, EDITOR)  # as the Upload page does: a new check unseen is not loaded
+    assert [o.status for o in outcomes] == ["loaded", "review"]
+    assert "12.0 times last year's 5" in outcomes[1].prepared.report.issues[0].message.en  # checked again
+    assert "1 new warnings" in batch.differences(outcomes[1]).en
     batch.load_passed(db, outcomes, EDITOR)  # confirmed after a look at the new check
     assert outcomes[1].status == "loaded"
 

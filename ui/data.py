@@ -9,6 +9,7 @@ results are shared, not copied: callers never change them. Concurrent misses of 
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import hashlib
 import json
 import threading
@@ -236,7 +237,8 @@ def prepared_upload(content: bytes, file_name: str, sheet: str | None = None):
 
 
 def checked_batch(files: list[tuple[str, bytes]]):
-    """Several uploaded files (zips unpacked) each checked once per content and data version."""
+    """Several uploaded files (zips unpacked, a workbook's sheets each a file) each checked once per content and
+    data version; the outcomes are the page's own copies (loading a batch updates them), the checks shared."""
     from metrics.ingest import batch  # only the upload page needs it
 
     key = (tuple((name, hashlib.sha256(content).hexdigest()) for name, content in files), _data_identity())
@@ -244,7 +246,7 @@ def checked_batch(files: list[tuple[str, bytes]]):
     if cached is None or cached[0] != key:
         cached = (key, batch.check_files(database(), files))
         st.session_state["_checked_batch"] = cached
-    return cached[1]
+    return [dataclasses.replace(outcome) for outcome in cached[1]]
 
 
 def _data_identity() -> tuple:

@@ -8,6 +8,7 @@ import difflib
 import json
 import math
 import os
+import stat
 import sys
 from collections.abc import Collection, Sequence
 from pathlib import Path
@@ -123,15 +124,40 @@ def write_out(path: Path, data: bytes) -> None:
         ) from None
 
 
+NOT_A_FILE = Text(
+    "{f} 不是普通文件（是文件夹、设备或管道），未读取。请指定要导入的文件。",
+    "{f} is not a plain file (it is a folder, a device or a pipe); it was not read. Name the file to import.",
+)
+
+
 def read_in(path: Path, limit: int) -> bytes:
-    """A file given to a command, at most one byte past `limit` (enough to refuse one that is too large)."""
+    """A file given to a command, at most one byte past `limit` (enough to refuse one that is too large); a usage
+    error for anything but a regular file (a link to one is followed): a folder, a device such as /dev/zero, a pipe
+    (opened without waiting for a writer, so it never hangs), a dangling link or a loop of links."""
     try:
-        with path.open("rb") as handle:
-            return handle.read(limit + 1)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
         raise UsageError(
-            Text("无法读取文件 {f}：{e}", "Cannot read the file {f}: {e}").format(f=path, e=exc.strerror)
+            Text("无法读取文件 {f}：{e}", "Cannot read the file {f}: {e}").format(f=path, e=exc.strerror or exc)
         ) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise UsageError(NOT_A_FILE.format(f=path))
+        os.set_blocking(fd, True)  # a regular file: read as usual
+        chunks, left = [], limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise UsageError(
+            Text("无法读取文件 {f}：{e}", "Cannot read the file {f}: {e}").format(f=path, e=exc.strerror or exc)
+        ) from None
+    finally:
+        os.close(fd)
 
 
 def actor(args: argparse.Namespace) -> Actor:

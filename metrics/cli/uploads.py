@@ -47,68 +47,129 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
 
 
 def run_import(args: argparse.Namespace, lang: str) -> int:
-    """import: check each file and load it whole, or refuse it whole (exit 1 if any was refused) saying where and
-    why; a refused yearly-figures file is recorded for the collection round's tracker."""
+    """import: check each file and load it whole, or refuse it whole (exit 1 if any was refused or not loaded)
+    saying where and why; a refused yearly-figures file is recorded for the collection round's tracker."""
     files = [
         (Path(f).name, read_in(Path(f), MAX_ARCHIVE_BYTES if f.lower().endswith(".zip") else MAX_FILE_BYTES))
         for f in args.files
     ]
     database = open_database(args.db)
     if len(files) == 1 and not is_archive(files[0][1]):
-        return _import_one(args, lang, database, *files[0])
-    by = actor(args)
-    outcomes = batch.check_files(database, files)
-    if not args.dry_run:
-        batch.record_refusals(database, outcomes, by)
-        batch.load_passed(database, outcomes, by)
-    results = [_result(o.prepared, o.upload_id, args.dry_run, lang, o.refusal) for o in outcomes]
-    refused = sum(not r["ok"] for r in results)
-    if args.json:
-        print_json(
-            {
-                "ok": not refused,
-                "loaded": sum(r["upload_id"] is not None for r in results),
-                "refused": refused,
-                "dry_run": args.dry_run,
-                "files": results,
-            }
-        )
-        return EXIT_REFUSED if refused else EXIT_OK
-    for result in results:  # a line per file; each file's every issue is in --json, or in an import of it alone
-        print(_batch_line(result, lang))
-        for issue in result["errors"]:
-            print(f"    {_issue_line(issue, lang)}")
-    summary = Text(
-        "共 {n} 个文件：导入 {a} 个，无改动 {u} 个，拒绝 {b} 个。", "{n} files: {a} loaded, {u} unchanged, {b} refused."
-    )
-    unchanged = sum(o.status == "unchanged" for o in outcomes)
-    print(
-        summary.format(n=len(results), a=sum(r["upload_id"] is not None for r in results), u=unchanged, b=refused)(lang)
-    )
-    return EXIT_REFUSED if refused else EXIT_OK
+        status = _import_one(args, lang, database, *files[0])
+        if status is not None:
+            return status
+    return _import_batch(args, lang, database, files)
 
 
 MAX_ARCHIVE_BYTES = 10 * MAX_FILE_BYTES  # a zip of a round's forms
+MAX_LISTED_WARNINGS = 3  # per file of several; --json lists them all
+BATCH_LINES = {  # what became of a file of several: its first line
+    "loaded": Text("已导入  {f}{p}：上传编号 {i}（新增 {a}，修改 {b}，未变 {c}）{w}{r}",
+                   "LOADED  {f}{p}: upload {i} ({a} new, {b} changed, {c} unchanged){w}{r}"),
+    "unchanged": Text("无改动  {f}{p}：所含数值均已在库中（{c} 行），未再导入{r}",
+                      "UNCHANGED  {f}{p}: every value it holds is stored already ({c} rows); not loaded again{r}"),
+    "ready": Text("通过  {f}{p}：试运行，未写入（将新增 {a}，修改 {b}，未变 {c}）{w}",
+                  "PASSED  {f}{p}: dry run, nothing written (would be {a} new, {b} changed, {c} unchanged){w}"),
+    "review": Text("未导入  {f}{p}：重新检查后结果不同，需核对", "NOT LOADED  {f}{p}: checked again, it differs"),
+    "refused": Text("拒绝  {f}{p}：{n} 个错误", "REFUSED  {f}{p}: {n} errors"),
+    "unread": Text("未读取  {f}：{m} 个文件", "NOT READ  {f}: {m} files"),
+}  # fmt: skip
+RECHECKED = Text("（同批其他文件导入后重新检查）", " (checked again once the batch's other files were loaded)")
 
 
-def _import_one(args: argparse.Namespace, lang: str, database: Database, name: str, data: bytes) -> int:
+def _import_one(args: argparse.Namespace, lang: str, database: Database, name: str, data: bytes) -> int | None:
+    """One file checked and (unless a dry run) loaded with no other write in between; None when it is a workbook
+    whose several sheets hold tables and no --sheet was given: each sheet is then a file of a batch."""
     upload_id = None
-    if args.dry_run:
-        prepared = uploads.prepare(database, data, name, args.sheet)
-    else:
-        prepared, upload_id = uploads.load(database, data, name, actor(args), args.sheet)
-        uploads.record_refusal(database, prepared, actor(args))
+    by = actor(args)
+    with database.write_lock:  # as uploads.load: no write between the check and the commit
+        prepared = batch.prepared_safely(database, data, name, args.sheet)
+        if args.sheet is None and batch.stands_for_sheets(prepared):
+            return None
+        if not args.dry_run and prepared.report.ok:
+            upload_id = uploads.commit(database, prepared, data, by)
+    if not args.dry_run:
+        uploads.record_refusal(database, prepared, by)
     result = _result(prepared, upload_id, args.dry_run, lang)
+    result["status"] = "refused" if not prepared.report.ok else "ready" if args.dry_run else "loaded"
     if args.json:
-        del result["file"], result["city_code"], result["year"]  # the one-file object as it has always been
+        del result["file"], result["city_code"], result["year"], result["rechecked"]  # the one-file object
         print_json(result)
         return EXIT_OK if prepared.report.ok else EXIT_REFUSED
     _print_report(prepared, result, args.dry_run, lang)
     return EXIT_OK if prepared.report.ok else EXIT_REFUSED
 
 
+def _import_batch(args: argparse.Namespace, lang: str, database: Database, files: list[tuple[str, bytes]]) -> int:
+    """Several files (a zip's, a workbook's sheets): each checked, then those that passed loaded one by one, each
+    checked again against the data the ones before it wrote; a line per file and a count of each outcome."""
+    by = actor(args)
+    outcomes = batch.check_files(database, files)
+    if not args.dry_run:
+        batch.record_refusals(database, outcomes, by)
+        batch.load_passed(database, outcomes, by, review=False)  # the new check is loaded: no one to show it to
+    results = [_outcome_result(o, args.dry_run, lang) for o in outcomes]
+    counted = batch.counts(outcomes)
+    fine = ("ready", "unchanged") if args.dry_run else ("loaded", "unchanged")
+    ok = sum(counted[s] for s in fine) == sum(counted.values())
+    if args.json:
+        print_json(
+            {
+                "ok": ok,
+                **{"not_read" if s == "unread" else s: n for s, n in counted.items()},
+                "dry_run": args.dry_run,
+                "files": results,
+            }
+        )
+        return EXIT_OK if ok else EXIT_REFUSED
+    for result in results:  # a line per file; each file's every issue is in --json, or in an import of it alone
+        print(_batch_line(result, lang))
+        for issue in result["errors"]:
+            print(f"    {_issue_line(issue, lang)}")
+        warnings = result["warnings"] if result["status"] in ("loaded", "ready", "review") else []
+        for issue in warnings[:MAX_LISTED_WARNINGS]:  # what a file loaded (or to be) asks to look at
+            print(f"    {_issue_line(issue, lang)}")
+        if len(warnings) > MAX_LISTED_WARNINGS:
+            more = Text("另有 {n} 条提醒（见 --json）", "and {n} more warnings (see --json)")
+            print(f"    {more.format(n=len(result['warnings']) - MAX_LISTED_WARNINGS)(lang)}")
+    print(_summary(counted, args.dry_run)(lang))
+    return EXIT_OK if ok else EXIT_REFUSED
+
+
+def _summary(counted: dict[str, int], dry_run: bool) -> Text:
+    """The batch's last line: how many files, and how many of each outcome (each file counted once)."""
+    parts = [
+        ("ready", Text("通过 {n} 个", "{n} passed")) if dry_run else ("loaded", Text("导入 {n} 个", "{n} loaded")),
+        ("unchanged", Text("无改动 {n} 个", "{n} unchanged")),
+        ("refused", Text("拒绝 {n} 个", "{n} refused")),
+        ("review", Text("需核对未导入 {n} 个", "{n} not loaded (to review)")),
+        ("unread", Text("未读取 {n} 个", "{n} not read")),
+    ]
+    shown = [text.format(n=counted[s]) for k, (s, text) in enumerate(parts) if counted[s] or k < 3]
+    text = Text("共 {n} 个文件：{p}。", "{n} files: {p}.").format(
+        n=sum(counted.values()), p=Text("，".join(t.zh for t in shown), ", ".join(t.en for t in shown))
+    )
+    return Text(text.zh + "（试运行，未写入）", text.en + " (dry run: nothing written)") if dry_run else text
+
+
+def _outcome_result(outcome: batch.Outcome, dry_run: bool, lang: str) -> dict[str, Any]:
+    """One file of several as `import --json` lists it: the one-file object with its file, pilot and status."""
+    result = _result(outcome.prepared, outcome.upload_id, dry_run, lang, outcome.refusal, outcome.rechecked)
+    result["status"] = outcome.status
+    if outcome.status == "unread":
+        result["not_read"] = outcome.not_read
+    if outcome.status == "review":
+        result["differences"] = batch.differences(outcome)(lang)
+    return result
+
+
 def _result(
-    prepared: uploads.Prepared, upload_id: int | None, dry_run: bool, lang: str, refusal: Text | None = None
+    prepared: uploads.Prepared,
+    upload_id: int | None,
+    dry_run: bool,
+    lang: str,
+    refusal: Text | None = None,
+    rechecked: bool = False,
 ) -> dict[str, Any]:
     """One file's outcome as `import --json` prints it."""
     report = prepared.report
@@ -130,32 +191,25 @@ def _result(
         "warnings": [i for i in issues if i["level"] == "warning"],
         **counts,
         "upload_id": upload_id,
+        "rechecked": rechecked,
         "dry_run": dry_run,
     }
 
 
 def _batch_line(result: dict, lang: str) -> str:
     """One file of several: its name, its pilot, and what became of it."""
-    pilot = f" ({result['city_code']})" if result["city_code"] else ""
-    if not result["ok"]:
-        return Text("拒绝  {f}{p}：{n} 个错误", "REFUSED  {f}{p}: {n} errors").format(
-            f=result["file"], p=pilot, n=len(result["errors"])
-        )(lang)
-    done = (
-        Text("通过（试运行，未写入）", "passed (dry run, not written)")
-        if result["dry_run"]
-        else Text("无改动，未再导入", "changes nothing, not loaded again")
-        if result["upload_id"] is None
-        else Text("已导入，上传编号 {i}", "loaded as upload {i}").format(i=result["upload_id"])
-    )
-    warned = (
-        Text("，{n} 条提醒", ", {n} warnings").format(n=len(result["warnings"])) if result["warnings"] else Text("", "")
-    )
-    return Text(
-        "成功  {f}{p}：{d}（新增 {a}，修改 {b}，未变 {c}）{w}",
-        "OK  {f}{p}: {d} ({a} new, {b} changed, {c} unchanged){w}",
-    ).format(
-        f=result["file"], p=pilot, d=done, a=result["inserted"], b=result["updated"], c=result["unchanged"], w=warned
+    warned = Text("，{n} 条提醒", ", {n} warnings").format(n=len(result["warnings"])) if result["warnings"] else ""
+    return BATCH_LINES[result["status"]].format(
+        f=result["file"],
+        p=f" ({result['city_code']})" if result["city_code"] else "",
+        i=result["upload_id"],
+        a=result["inserted"],
+        b=result["updated"],
+        c=result["unchanged"],
+        n=len(result["errors"]),
+        m=result.get("not_read", 0),
+        w=warned or Text("", ""),
+        r=RECHECKED if result["rechecked"] else Text("", ""),
     )(lang)
 
 

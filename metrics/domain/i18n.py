@@ -25,6 +25,11 @@ class Text(NamedTuple):
 
         return Text(self.zh.format(**pick("zh")), self.en.format(**pick("en")))
 
+    def then(self, *others: Text, zh: str = "", en: str = "") -> Text:
+        """This message followed by others, joined in each language by `zh` and `en` (a Text is a tuple: + would
+        join the tuples, not the words)."""
+        return Text(zh.join([self.zh, *(o.zh for o in others)]), en.join([self.en, *(o.en for o in others)]))
+
 
 class Problem(Exception):
     """An error meant for the user: its message, in both languages, is in `text`."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pyarrow as pa
@@ -16,13 +16,19 @@ from ..domain.cells import looks_like_formula
 from ..domain.i18n import Text
 from ..domain.programme import MIN_YEAR
 from ..domain.registry import BaseIndicator
-from .report import Report
+from . import units
+from .report import Issue, Report
 from .table import Table
+from .units import ColumnUnit, converted
 
+CENT = Decimal("0.01")
 MAX_VALUE = Decimal(10) ** 12  # no pilot reports a trillion of anything; such a figure is a typo
 MAX_COUNT = 2**31 - 1  # counts are stored as 32-bit integers
 NUMBER = re.compile(r"(\d{1,3}(,\d{3})+|\d+)(\.\d+)?")  # commas only as thousands separators
-NOT_REPORTED = {"", "-", "—", "–", "n/a", "na", "无", "/"}
+# What a spreadsheet shows in a cell whose formula failed; the readers give such a cell as this text, in every format.
+ERROR_VALUES = {"#DIV/0!", "#REF!", "#N/A", "#VALUE!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
+                "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"}  # fmt: skip
+NOT_REPORTED = {"", "-", "--", "—", "——", "–", "n/a", "n.a.", "na", "无", "暂无", "不适用", "/"}
 IGNORED_HEADERS = {"序号", "no", "no.", "备注", "notes", "note", "remarks"}
 # What a total row's city (or 序号) cell says, as normalise gives it: such a row is never read as a city.
 TOTAL_WORDS = {"合计", "总计", "小计", "共计", "总合计", "全市", "全省", "全国", "汇总", "总数", "合计数", "全部",
@@ -66,9 +72,17 @@ def header_columns(table: Table, report: Report, lookup: dict[str, str]) -> tupl
     return columns, unknown
 
 
+_TOTAL_ENDING = re.compile(r"(合计|小计|总计|共计|汇总|合计数)$|^(sub)?total\b|\b(sub)?totals?$")
+
+
 def is_total(cell: str) -> bool:
-    """Whether a cell names a total row (合计, 总计, 小计, Total …), whatever its spaces and punctuation."""
-    return normalise(cell).strip(":：.。") in TOTAL_WORDS
+    """Whether a cell names a total row (合计, 总计, 小计, Total …, also after a place: 湖北省合计, 全省小计, Hubei
+    total), whatever its spaces and punctuation."""
+    key = normalise(cell).strip(":：.。")
+    if key in TOTAL_WORDS:
+        return True
+    spaced = unicodedata.normalize("NFKC", cell).strip().lower()  # English words need their spaces
+    return bool(_TOTAL_ENDING.search(key) or _TOTAL_ENDING.search(spaced))
 
 
 def normalise(text: str) -> str:
@@ -93,6 +107,11 @@ def without_invisible(text: str) -> str:
 def shown(text: str) -> str:
     """The text with its invisible characters made visible, as 杭州市<U+200B>, for messages."""
     return _INVISIBLE.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
+
+
+def clipped(text: str, limit: int = 40) -> str:
+    """A cell as a message quotes it: at most `limit` characters, then how long it is ("1234…（1,000,000）")."""
+    return text if len(text) <= limit else f"{text[:limit]}…（{len(text):,}）"
 
 
 def column_letter(index: int) -> str:
@@ -134,19 +153,27 @@ def check_columns(table: Table, columns: list[str | None], needed: dict[str, Tex
     duplicate_columns(table, columns, report)
 
 
+HIDDEN_DRAFT = Text(
+    "其中第 {c} 列是隐藏列（可能是旧稿），隐藏的列同样会被读取；请删除不要的一列。",
+    " Column {c} is hidden (an old draft?), and hidden columns are read too: delete the one that is not wanted.",
+)
+
+
 def duplicate_columns(table: Table, columns: list[str | None], report: Report) -> None:
-    """Two headers meaning the same column would let one silently win: an error."""
+    """Two headers meaning the same column would let one silently win: an error naming both by letter, and which
+    is hidden (an outdated draft kept out of sight is still read)."""
     for column in dict.fromkeys(c for c in columns if c):
-        headers = [table.header[i] for i, c in enumerate(columns) if c == column]
-        if len(headers) > 1:
-            report.add(
-                table.header_row,
-                headers[-1],
-                "error",
-                Text(
-                    "列“{h}”与“{o}”是同一列，只能出现一次。", "Columns '{h}' and '{o}' are the same column; keep one."
-                ).format(h=headers[-1], o=headers[0]),
-            )
+        where = [i for i, c in enumerate(columns) if c == column]
+        if len(where) > 1:
+            first, last = where[0], where[-1]
+            hidden = [i for i in (first, last) if i in table.hidden_columns]
+            message = Text(
+                "第 {a} 列“{h}”与第 {b} 列“{o}”是同一列，只能保留一列。",
+                "Column {a} '{h}' and column {b} '{o}' are the same column; keep one.",
+            ).format(a=column_letter(first), h=table.header[first], b=column_letter(last), o=table.header[last])
+            if hidden:
+                message = message.then(HIDDEN_DRAFT.format(c="、".join(column_letter(i) for i in hidden)))
+            report.place(Issue(table.header_row, table.header[last], "error", message))  # it says which is hidden
 
 
 def keyed_rows(
@@ -221,7 +248,7 @@ def year_value(raw: str, last_year: int) -> tuple[int | None, Text | None]:
         return None, Text(
             "年份“{v}”无效：应为 {a} 至 {b} 之间的四位数年份。",
             "Year '{v}' is not valid: it must be a year from {a} to {b}.",
-        ).format(v=raw, a=MIN_YEAR, b=last_year)
+        ).format(v=clipped(raw), a=MIN_YEAR, b=last_year)
     return int(text), None
 
 
@@ -236,47 +263,57 @@ _DIGITS = {"INTEGER": 13, "DECIMAL(18,2)": 16}  # the most digits each form take
 _NOT_REPORTED = pa.array(sorted(NOT_REPORTED))
 
 
-def numbers(table: Table, index: int, ind: BaseIndicator, report: Report, bad: np.ndarray) -> pa.Array:
-    """One value column parsed: nulls where not reported (or in error, reported and marked in `bad`)."""
+def numbers(table: Table, index: int, ind: BaseIndicator, report: Report, bad: np.ndarray,
+            unit: ColumnUnit | None = None) -> pa.Array:  # fmt: skip
+    """One value column parsed (written in `unit`, else in the stored unit): nulls where not reported (or in error,
+    reported and marked in `bad`); a converted column's warning says how it was converted."""
     raw = table.column(index)
     text = raw
     if not pc.all(pc.string_is_ascii(raw)).as_py():  # NFKC (full-width digits) changes nothing in ASCII
         text = pa.array([unicodedata.normalize("NFKC", v).strip() for v in raw.to_pylist()], pa.string())
     pattern, arrow_type = _PLAIN[ind.sql_type]
     # Digits alone are plain (and never "not reported"); only the other cells are asked the regex, which is slow.
+    # A column in another unit is converted cell by cell, in exact decimals.
     plain = pc.and_(pc.ascii_is_decimal(text), pc.less_equal(pc.utf8_length(text), _DIGITS[ind.sql_type]))
-    plain = plain.to_numpy(zero_copy_only=False).copy()
+    convert = unit is not None and unit.factor != 1
+    plain = plain.to_numpy(zero_copy_only=False).copy() & (not convert)
     missing = np.zeros(len(text), dtype=bool)
     rest = np.flatnonzero(~plain)
     if len(rest):
         others = text.take(pa.array(rest))
         missing[rest] = pc.is_in(pc.utf8_lower(others), _NOT_REPORTED).to_numpy(zero_copy_only=False)
-        plain[rest] = pc.match_substring_regex(others, pattern).to_numpy(zero_copy_only=False) & ~missing[rest]
+        if not convert:
+            plain[rest] = pc.match_substring_regex(others, pattern).to_numpy(zero_copy_only=False) & ~missing[rest]
     parsed = pc.cast(pc.replace_substring(pc.if_else(plain, text, None), ",", ""), arrow_type)
     limit = MAX_COUNT if ind.sql_type == "INTEGER" else MAX_VALUE
     in_range = pc.fill_null(pc.less(parsed, pa.scalar(limit, arrow_type)), False).to_numpy(zero_copy_only=False)
     values = pc.if_else(in_range, parsed, None)
     others = np.flatnonzero(~missing & ~in_range)
+    rounded: list[tuple[int, str, Decimal]] = []
     if len(others):  # what parse_number makes of the rest: an error, or a value in another form ("12.0", "12.500")
         cells, numbers, header = raw.to_pylist(), table.row_numbers, table.header[index]
         patched = values.to_pylist()
         for i in others:
             before = report.errors
-            patched[i] = parse_number(cells[i], ind, report, int(numbers[i]), header)
+            patched[i] = parse_number(cells[i], ind, report, int(numbers[i]), header, unit, rounded)
             bad[i] |= report.errors > before
         values = pa.array(patched, arrow_type)
+    if convert and unit is not None:
+        report.add(table.header_row, table.header[index], "warning", converted(unit, ind, table.header[index], rounded))
     return values
 
 
-def parse_number(raw: str, ind: BaseIndicator, report: Report, number: int, column: str) -> int | Decimal | None:
+def parse_number(raw: str, ind: BaseIndicator, report: Report, number: int, column: str,
+                 unit: ColumnUnit | None = None, rounded: list | None = None) -> int | Decimal | None:  # fmt: skip
     """A reported value: None for 'not reported', an int for counts, a Decimal for amounts; errors to report, and
-    a warning for a value read from a cell with its unit (37场, 15.37亿)."""
+    a warning for a value read from a cell with its unit (37场, 15.37亿). A cell without a unit is in the column's
+    `unit`; what conversion rounds is listed in `rounded` (row, cell, stored value)."""
     text = unicodedata.normalize("NFKC", raw).strip()
     if text.lower() in NOT_REPORTED:
         return None
-    value, problem, scaled = _with_unit(text, ind)
+    value, problem, scaled = _with_unit(text, ind, unit.factor if unit is not None else Decimal(1))
     if problem is not None:
-        report.add(number, column, "error", problem.format(v=raw))
+        report.add(number, column, "error", problem.format(v=clipped(raw)))
         return None
     if scaled:
         report.add(
@@ -284,42 +321,31 @@ def parse_number(raw: str, ind: BaseIndicator, report: Report, number: int, colu
             column,
             "warning",
             Text("“{v}”按 {n} {u} 读取。", "'{v}' read as {n} {u}.").format(
-                v=raw, n=f"{value:,}", u=Text(ind.unit_zh, ind.unit_en)
+                v=clipped(raw), n=f"{value:,}", u=Text(ind.unit_zh, ind.unit_en)
             ),
         )
+    elif unit is not None and rounded is not None and value != Decimal(text.replace(",", "")) * unit.factor:
+        rounded.append((number, clipped(raw), value))
     return value
 
 
-def quiet_number(raw: str, ind: BaseIndicator) -> int | Decimal | None:
+def quiet_number(raw: str, ind: BaseIndicator, unit: ColumnUnit | None = None) -> int | Decimal | None:
     """The value a cell holds as parse_number reads it, None where it holds none (nothing reported, or not a
     number); what parse_number would say about it is not reported."""
-    return parse_number(raw, ind, Report(), 0, "")
+    return parse_number(raw, ind, Report(), 0, "", unit)
 
 
-# Units written in a cell after the number: the column's own unit (and what officers write for it) is dropped;
-# 万 and 亿 multiply. In a 万元 column a bare 万 is refused: 1.2万 could mean 1.2 万元 or 12,000 万元.
-SAME_UNIT = {
-    "场": {"场", "次", "场次"}, "人次": {"人次", "人", "名"}, "家": {"家", "个"}, "项": {"项", "个", "份"},
-    "个": {"个", "家", "处", "所"}, "人": {"人", "名"}, "万元": {"万元"},
-}  # fmt: skip
 _WITH_UNIT = re.compile(r"(?P<number>[\d,]+(\.\d+)?)\s*(?P<unit>[^\d\s,.]+)")
 
 
-def _with_unit(text: str, ind: BaseIndicator) -> tuple[int | Decimal | None, Text | None, bool]:
-    """_number, also for a number followed by its unit: (value, problem, whether a unit was read)."""
+def _with_unit(text: str, ind: BaseIndicator, column: Decimal) -> tuple[int | Decimal | None, Text | None, bool]:
+    """_number, also for a number followed by its own unit, which beats the column's (`column`: what the column's
+    values are multiplied by): (value, problem, whether the cell's own unit was read)."""
     found = _WITH_UNIT.fullmatch(text)
     if found is None:
-        return (*_number(text, ind), False)
+        return (*_number(text, ind, scale=column), False)
     unit = found.group("unit")
-    same = SAME_UNIT.get(ind.unit_zh, {ind.unit_zh})
-    money = ind.unit_zh == "万元"
-    if unit in same:
-        factor = Decimal(1)
-    elif money and unit in {"元", "亿元", "亿"}:
-        factor = {"元": Decimal("0.0001"), "亿元": Decimal(10_000), "亿": Decimal(10_000)}[unit]
-    elif not money and unit[:1] in {"万", "亿"} and (unit[1:] in same or not unit[1:]):
-        factor = Decimal(10_000) if unit[0] == "万" else Decimal(100_000_000)
-    elif money and unit == "万":
+    if units.is_ambiguous(unit, ind):
         return (
             None,
             Text(
@@ -328,7 +354,8 @@ def _with_unit(text: str, ind: BaseIndicator) -> tuple[int | Decimal | None, Tex
             ),
             False,
         )
-    else:
+    factor = units.factor(unit, ind)
+    if factor is None:
         return (
             None,
             Text(
@@ -346,6 +373,12 @@ def _number(text: str, ind: BaseIndicator, scale: Decimal = Decimal(1)) -> tuple
     it holds none."""
     if text.startswith("-") and NUMBER.fullmatch(text[1:]):
         return None, Text("数值不能为负：“{v}”。", "The value must not be negative: '{v}'.")
+    if text.upper() in ERROR_VALUES:
+        return None, Text(
+            "单元格是错误值“{v}”（公式出错，如除以零或引用失效），不是数值；请改正公式或填写数值。",
+            "The cell holds the error value '{v}' (a formula that failed, such as a division by zero or a broken "
+            "reference), not a number; correct the formula or enter the value.",
+        )
     if looks_like_formula(text):
         return None, Text(
             "“{v}”是公式或表达式，不是数值；请填写数值。", "'{v}' is a formula, not a number; enter the value."
@@ -357,9 +390,12 @@ def _number(text: str, ind: BaseIndicator, scale: Decimal = Decimal(1)) -> tuple
                 "'{v}' is not a number (use '.' for decimals and ',' only between thousands).",
             )
         return None, Text("“{v}”不是数值。", "'{v}' is not a number.")
+    digits = text.replace(",", "")
+    if len(digits.split(".")[0].lstrip("0")) > 20:  # far past any limit: said so before arithmetic on it
+        return None, Text("数值“{v}”大得不合理。", "The value '{v}' is implausibly large.")
     try:
-        value = Decimal(text.replace(",", "")) * scale
-    except InvalidOperation:
+        value = Decimal(digits) * scale
+    except ArithmeticError:  # InvalidOperation, and Overflow from a number of a million digits
         return None, Text("“{v}”不是数值。", "'{v}' is not a number.")
     if value >= (MAX_COUNT if ind.sql_type == "INTEGER" else MAX_VALUE):
         return None, Text("数值“{v}”大得不合理。", "The value '{v}' is implausibly large.")
@@ -367,6 +403,8 @@ def _number(text: str, ind: BaseIndicator, scale: Decimal = Decimal(1)) -> tuple
         if value != value.to_integral_value():
             return None, Text("“{v}”应为整数。", "'{v}' must be a whole number.")
         return int(value), None
-    if value != value.quantize(Decimal("0.01")):
-        return None, Text("“{v}”最多保留两位小数。", "'{v}' has more than two decimal places.")
-    return value.quantize(Decimal("0.01")), None
+    if value != value.quantize(CENT):
+        if scale == 1:
+            return None, Text("“{v}”最多保留两位小数。", "'{v}' has more than two decimal places.")
+        return value.quantize(CENT, ROUND_HALF_UP), None  # converted from a smaller unit: the warning says so
+    return value.quantize(CENT), None

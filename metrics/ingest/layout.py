@@ -14,9 +14,9 @@ import pyarrow as pa
 
 from ..domain.i18n import Text
 from .table import FileError, Layout, Table, header_of
+from .units import is_unit
 
 SEARCH_ROWS = 15  # the header is looked for this far down the sheet
-UNITS = {"个", "人", "人次", "名", "场", "次", "项", "家", "元", "万元", "亿元", "%", "件", "处", "所"}
 _UNIT_CELL = re.compile(r"^(单位|unit)?[:：]?[(（]?(?P<unit>[^()（）]{1,4})[)）]?$", re.IGNORECASE)
 _FOOTER = re.compile(
     r"^(填表人|填报人|制表人|制表|审核人|审核|负责人|单位负责人|联系人|联系电话|电话|手机|填报日期|填表日期|日期|"
@@ -33,28 +33,39 @@ def locate(table: Table, known: Callable[[str], bool]) -> Table:
         [str(c[i].as_py()) for c in table.columns] for i in range(min(SEARCH_ROWS - 1, len(table)))
     ]
     numbers = [table.header_row, *table.row_numbers[: len(rows) - 1].tolist()]
-    singles = [_score(r, known) for r in rows]
+    filled = _filled_across(rows, numbers, table.merges)  # a merged group label stands over each of its columns
+    singles = [_score(r, known) for r in filled]
     best, score = (0, 1), singles[0]
     for i in range(len(rows)):
-        if singles[i] > score:
+        # Of two rows equally recognisable, the lower is the header (years over their indicators: 2024年 | 2025年).
+        if singles[i] > score or (singles[i] == score >= 2 and best[1] == 1 and numbers[i] == numbers[best[0]] + 1):
             best, score = (i, 1), singles[i]
         # Two rows read as one header only when they are adjacent and together say more than either alone.
         if i + 1 < len(rows) and numbers[i + 1] == numbers[i] + 1 and not _is_unit_row(rows[i + 1]):
-            merged = _score(_merged(rows[i], rows[i + 1]), known)
-            if merged > max(score, singles[i], singles[i + 1]):
+            merged = _score(_merged(filled[i], filled[i + 1]), known) + _groups_over(filled[i], filled[i + 1], known)
+            # … or as much as the row under it when the upper row is a header too (序号 | 城市 | 学术交流对接 over
+            # 对接活动 | 参与专家, its cells merged down into the lower row)
+            upper_too = singles[i] >= 2 and merged == singles[i + 1] >= score
+            if merged > max(score, singles[i], singles[i + 1]) or upper_too:
                 best, score = (i, 2), merged
     first, count = best
-    header = rows[first] if count == 1 else _merged(rows[first], rows[first + 1])
+    header = filled[first] if count == 1 else _merged(filled[first], filled[first + 1])
     start = first + count  # the body's first row, counted in `rows`
-    units = None
-    if start < len(rows) and _is_unit_row(rows[start]):
-        units, start = numbers[start], start + 1
+    units = numbering = None
+    for _ in range(2):  # a unit row and a 栏次 row, in either order
+        if start < len(rows) and units is None and _is_unit_row(rows[start]):
+            units, start = numbers[start], start + 1
+        elif start < len(rows) and numbering is None and _is_numbering_row(rows[start]):
+            numbering, start = numbers[start], start + 1
     end = len(table) - _footer_rows(table, start - 1)
     if start == 1 and units is None and end == len(table):
         return table
     body = slice(start - 1, max(end, start - 1))  # in the body's own positions (rows[k] is body row k - 1)
     kept = table.row_numbers[body]
     cells, written = header_of(list(header))
+    footer = range(end, len(table))
+    lines = [(numbers[k], tuple(rows[k])) for k in range(first)]
+    lines += [(int(table.row_numbers[k]), tuple(str(c[k].as_py()) for c in table.columns)) for k in footer]
     return dataclasses.replace(
         table,
         header=cells,
@@ -71,8 +82,31 @@ def locate(table: Table, known: Callable[[str], bool]) -> Table:
             above=tuple(numbers[:first]),
             units=units,
             footer=tuple(table.row_numbers[end:].tolist()),
+            numbering=numbering,
+            lines=tuple(lines),
+            header_cells=tuple(tuple(filled[k]) for k in range(first, first + count)),
+            unit_cells=tuple(rows[numbers.index(units)]) if units is not None else (),
         ),
     )
+
+
+def _filled_across(
+    rows: list[list[str]], numbers: list[int], merges: Sequence[tuple[int, int, int, int]]
+) -> list[list[str]]:
+    """The rows with each merged range's value written into every column it spans (the rows it spans too)."""
+    if not merges:
+        return rows
+    at = {n: k for k, n in enumerate(numbers)}
+    filled = [list(r) for r in rows]
+    for first_row, last_row, first_column, last_column in merges:
+        if first_row not in at or first_column >= len(rows[0]):
+            continue
+        value = rows[at[first_row]][first_column]
+        for n in range(first_row, last_row + 1):
+            if n in at:
+                for c in range(first_column, min(last_column, len(rows[0]) - 1) + 1):
+                    filled[at[n]][c] = filled[at[n]][c] or value
+    return filled
 
 
 def recognised_cells(table: Table, known: Callable[[str], bool]) -> int:
@@ -95,6 +129,14 @@ def _merged(upper: Sequence[str], lower: Sequence[str]) -> list[str]:
     return [b or a for a, b in zip(upper, lower, strict=True)]
 
 
+def _groups_over(upper: Sequence[str], lower: Sequence[str], known: Callable[[str], bool]) -> int:
+    """How many distinct known labels of an upper row stand over known headers of the row under it, each with a
+    blank beside it (2024年 | ‹blank› over 对接活动 | 签订合作协议): a group row, which with the row under it says
+    more than either alone."""
+    return len({a for k, (a, b) in enumerate(zip(upper, lower, strict=True)) if a and known(a) and b and known(b)
+                and k + 1 < len(upper) and (not upper[k + 1] or upper[k + 1] == a)})  # fmt: skip
+
+
 def _is_unit_row(cells: Sequence[str]) -> bool:
     """A row of units under the header: （场）（项）（万元）, or 单位：人."""
     filled = [unicodedata.normalize("NFKC", c).strip() for c in cells if c.strip()]
@@ -102,9 +144,32 @@ def _is_unit_row(cells: Sequence[str]) -> bool:
         return False
     for cell in filled:
         found = _UNIT_CELL.match(cell)
-        if not found or found.group("unit").strip() not in UNITS | {"单位", "unit"}:
+        unit = found.group("unit").strip() if found else ""
+        if not found or not (is_unit(unit) or unit in {"%", "单位", "unit"}):
             return False
     return True
+
+
+_STEMS = set("甲乙丙丁戊己庚辛壬癸")
+
+
+def _is_numbering_row(cells: Sequence[str]) -> bool:
+    """A 栏次 row under the header numbering its columns: 甲 乙 丙 1 2 3 (or 栏次 first, or 1 2 3 … across all)."""
+    filled = [unicodedata.normalize("NFKC", c).strip() for c in cells if c.strip()]
+    if len(filled) < 2:
+        return False
+    if filled[0] in ("栏次", "栏号", "列次"):
+        return True
+    stems = [c for c in filled if c in _STEMS]
+    counts = [c for c in filled if c not in _STEMS]
+    if not all(c.isdigit() for c in counts):
+        return False
+    consecutive = (
+        [int(c) for c in counts] == list(range(int(counts[0]), int(counts[0]) + len(counts))) if counts else True
+    )
+    return consecutive and (
+        bool(stems) or (len(counts) >= 3 and counts[0] in ("0", "1") and len(counts) == len(filled))
+    )
 
 
 def _footer_rows(table: Table, start: int) -> int:
@@ -158,6 +223,9 @@ def described(table: Table) -> Text | None:
         parts.append(Text("跳过表头上方的{r}（标题等）", "skipped {r} above it (titles)").format(r=_rows(found.above)))
     if found is not None and found.units is not None:
         parts.append(Text("{r}是单位行", "{r} holds units").format(r=_rows([found.units])))
+    if found is not None and found.numbering is not None:
+        parts.append(Text("{r}是栏次行（甲、乙、1、2…）", "{r} numbers the columns (甲, 乙, 1, 2 …)").format(
+            r=_rows([found.numbering])))  # fmt: skip
     if found is not None and found.footer:
         parts.append(Text("末尾{r}（填表人、备注等）未读取", "{r} at the end (signatures, notes) not read").format(
             r=_rows(found.footer)))  # fmt: skip

@@ -59,7 +59,7 @@ def is_archive(data: bytes) -> bool:
         return False
     try:
         names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-    except (zipfile.BadZipFile, OSError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):  # what a damaged zip raises
         return False
     return not names & {"xl/workbook.bin", "xl/workbook.xml", "[Content_Types].xml", "mimetype"}
 
@@ -69,7 +69,7 @@ def _read_zip(data: bytes) -> list[Table]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = archive.namelist()
-    except (zipfile.BadZipFile, OSError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):  # what a damaged zip raises
         return read_xlsx(data)  # which words the refusal: a damaged workbook
     check_expansion(archive)
     if "xl/workbook.bin" in names:

@@ -3,14 +3,28 @@ English) and the rows it could parse. Checks never raise for bad input; they add
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
 
 from ..domain.i18n import Text
+from .table import Places, Table
 
 Level = Literal["error", "warning"]
+
+
+HIDDEN_ROW = Text("（第 {r} 行在表格中是隐藏的）", " (row {r} is hidden in the workbook)")
+HIDDEN_COLUMN = Text("（“{c}”列在表格中是隐藏的）", " (the column '{c}' is hidden in the workbook)")
+
+
+def _column_names(table: Table, index: int) -> tuple[str, ...]:
+    """How issues may name the column at `index`: its header, or its letter."""
+    from .checks import column_letter  # checks imports this module
+
+    header = table.header[index] if index < len(table.header) else ""
+    return (header, column_letter(index)) if header else (column_letter(index),)
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,18 @@ class Report:
     sheet: str | None = None  # the sheet being checked: the issues added are on it
     read: list[Text] = field(default_factory=list)  # where the table was found: which sheet, which header row
     errors: int = 0  # how many of the issues are errors
+    places: Places | None = None  # for a reshaped table: where its cells stood on the sheet (issues say that)
+    hidden_rows: frozenset[int] = frozenset()  # sheet rows hidden in the workbook (issues on them say so)
+    hidden_columns: frozenset[str] = frozenset()  # columns, as issues name them, hidden in the workbook
+
+    @classmethod
+    def of(cls, kind: str, table: Table) -> Report:
+        """An empty report for checking `table` as `kind`: its issues placed on the sheet the table came from."""
+        hidden = {c for i in table.hidden_columns for c in _column_names(table, i)}
+        if table.places is not None:
+            hidden = set(table.places.hidden)
+        return cls(kind=kind, sheet=table.sheet, places=table.places, hidden_rows=table.hidden_rows,
+                   hidden_columns=frozenset(hidden))  # fmt: skip
 
     def parsed(self) -> pd.DataFrame:
         """The parsed rows, for the steps after a check that found no error."""
@@ -62,9 +88,24 @@ class Report:
         return not self.errors
 
     def add(self, row: int | None, column: str | None, level: Level, message: Text) -> None:
-        """Record one issue."""
+        """Record one issue, at the cell it concerns on the sheet, saying so when that row or column is hidden."""
+        if self.places is not None:
+            row, column = self.places.of(row, column)
+        if row is not None and row in self.hidden_rows:
+            message = message.then(HIDDEN_ROW.format(r=row))
+        if column is not None and column in self.hidden_columns:
+            message = message.then(HIDDEN_COLUMN.format(c=column))
         self.issues.append(Issue(row, column, level, message, self.sheet))
         self.errors += level == "error"
+
+    def place(self, issue: Issue) -> None:
+        """Record an issue already placed on the sheet (a reshaping's: its row and column are the sheet's)."""
+        self.issues.append(dataclasses.replace(issue, sheet=issue.sheet or self.sheet))
+        self.errors += issue.level == "error"
+
+    def sheet_row(self, row: int) -> int:
+        """A row of the table checked as the sheet numbers it (for a message that names another row)."""
+        return self.places.of(row, None)[0] or row if self.places is not None else row
 
     def sorted_issues(self) -> list[Issue]:
         """Errors first, then by row."""

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..domain.i18n import Problem, Text
+from .units import Stated
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_COLUMNS = 200
@@ -28,6 +29,32 @@ class Layout:
     above: tuple[int, ...] = ()  # title and 填报单位 lines above the header
     units: int | None = None  # a unit row under the header
     footer: tuple[int, ...] = ()  # 填表人, 联系电话, 备注 lines after the data
+    numbering: int | None = None  # a 栏次 row (甲 乙 丙 1 2 3) under the header
+    lines: tuple[tuple[int, tuple[str, ...]], ...] = ()  # the lines above the header and after the data: (row, cells)
+    header_cells: tuple[tuple[str, ...], ...] = ()  # each header row's cells as written (merged cells filled across)
+    unit_cells: tuple[str, ...] = ()  # the unit row's cells, by column
+
+
+@dataclass(frozen=True)
+class Places:
+    """Where the cells of a table reshaped from its sheet stood (a form with the indicators down its rows, years
+    across the columns): each (row, header) of the reshaped table as (the sheet's row, the column as the officer
+    sees it); a row alone as the sheet row it came from."""
+
+    cells: dict[tuple[int, str], tuple[int | None, str | None]]
+    rows: dict[int, int]
+    hidden: frozenset[str] = frozenset()  # the columns, as shown, that are hidden in the workbook
+    columns: dict[str, tuple[int | None, str | None]] = field(default_factory=dict)  # where a whole column is stated
+
+    def of(self, row: int | None, column: str | None) -> tuple[int | None, str | None]:
+        """The sheet's row and column for a reshaped table's row and header (row 0: its header)."""
+        if row is None:
+            return None, column
+        if row == 0:
+            return self.columns.get(column or "", (None, column))
+        if column is not None and (row, column) in self.cells:
+            return self.cells[(row, column)]
+        return self.rows.get(row, row), column
 
 
 class FileError(Problem):
@@ -54,6 +81,15 @@ class Table:
     sheet: str | None = None  # the workbook sheet it was read from
     sheets: tuple[str, ...] = ()  # every worksheet of its workbook, in order
     layout: Layout | None = None  # where layout.locate found the table on its sheet, when not simply at the top
+    # What a workbook says of its cells beyond their values (workbooks.py reads them; a text file has none):
+    hidden_rows: frozenset[int] = frozenset()  # sheet rows (numbered as row_numbers: 1 is the first) hidden
+    hidden_columns: frozenset[int] = frozenset()  # column positions (0 is column A) hidden
+    merges: tuple[tuple[int, int, int, int], ...] = ()  # merged ranges: first row, last row (as row_numbers), first
+    # column, last column (positions); the merged value is in the first cell only, the others read as blank
+    places: Places | None = None  # for a table reshaped from its sheet (shapes.py): where its cells stood
+    shape: str | None = None  # how shapes.py read it, when not as a plain table: "vertical", "across", …
+    stated_units: dict[int, tuple[Stated, ...]] = field(default_factory=dict)  # units a reshaped table's columns
+    # were written in, and where (a form's 计量单位 column, a title): by column position
 
     def __len__(self) -> int:
         return len(self.row_numbers)

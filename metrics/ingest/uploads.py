@@ -64,13 +64,53 @@ class Prepared:
         year = next(iter(years)) if len(years) == 1 else int(named.group(2)) if named and not years else None
         return (str(code) if code is not None else None, int(year) if year is not None else None)
 
-    def same_as(self, other: Prepared) -> bool:
-        """Whether two checks of a file found the same issues and the same changes (so either may be committed)."""
-        if self.report.issues != other.report.issues or len(self.changes) != len(other.changes):
-            return False
-        columns = [c for c in self.changes.columns if c != "old_upload_id"]
-        ordered = [c.changes[columns].astype(str).sort_values(columns, ignore_index=True) for c in (self, other)]
-        return bool(ordered[0].equals(ordered[1]))
+    @property
+    def attempt_key(self) -> str:
+        """What the round's tracker records an attempt with this check under (a refused one once): the file's
+        sha256, or for one sheet of a workbook whose several sheets hold tables (each sheet a file of its own), the
+        sha256 of that and the sheet's name. The raw file is kept under the file's own sha256 either way."""
+        if self.sheet is None or len(self.sheets) < 2:
+            return self.sha256
+        return hashlib.sha256(f"{self.sha256}\n{self.sheet}".encode()).hexdigest()
+
+    def departures(self, shown: Prepared) -> dict[str, int]:
+        """How this check of a file, made again, departs from `shown`, the check of it the officer saw: its
+        errors, its warnings `shown` did not have, and its cells whose change is not the one shown (a cell shown
+        changing to a value that it now holds already is no departure: committing either ends the same)."""
+        warnings = {i for i in shown.report.issues if i.level == "warning"}
+        return {
+            "errors": self.report.errors,
+            "warnings": sum(i.level == "warning" and i not in warnings for i in self.report.issues),
+            "cells": _cells_departing(self.changes, shown.changes),
+        }
+
+    def agrees_with(self, shown: Prepared) -> bool:
+        """Whether this check, made again, may be committed in place of `shown` (the one the officer saw): no
+        errors, the same changes, and no warning `shown` did not have (fewer are fine)."""
+        return self.kind is shown.kind and not any(self.departures(shown).values())
+
+
+_CHANGE = ("old", "new", "status")  # what a cell's change is; the other columns of `changes` say which cell
+_NOT_CELL = {*_CHANGE, "old_upload_id", "row_created"}
+
+
+def _cells_departing(now: pd.DataFrame, shown: pd.DataFrame) -> int:
+    """How many cells of `now` do not change as `shown` said: a different change, or one that was not shown."""
+    if now.empty and shown.empty:
+        return 0
+    keys = [c for c in now.columns if c not in _NOT_CELL]
+    if set(keys) != {c for c in shown.columns if c not in _NOT_CELL} or not set(_CHANGE) <= set(now.columns):
+        return max(len(now), len(shown))
+    columns = [*keys, *_CHANGE]
+    now, shown = (frame[columns].astype(object).fillna("\0").astype(str) for frame in (now, shown))  # NA equals NA
+    joined = now.merge(shown, on=keys, how="outer", suffixes=("", "_shown"))
+    same = (
+        (joined["old"] == joined["old_shown"])
+        & (joined["new"] == joined["new_shown"])
+        & (joined["status"] == joined["status_shown"])
+    )
+    held = (joined["status"] == "unchanged") & (joined["new"] == joined["new_shown"])  # written meanwhile: the same
+    return int((~(same | held)).sum())
 
 
 _FORM_NAME = re.compile(r"^([0-9A-Za-z]+)_(\d{4})(?:\D|$)")  # the name `round forms` gives a pilot's form
@@ -153,12 +193,13 @@ def commit(database: Database, prepared: Prepared, data: bytes, by: Actor | None
 
 def record_refusal(database: Database, prepared: Prepared, by: Actor | None) -> bool:
     """Record a refused yearly-figures file as an attempt for the collection round's tracker (its figures write
-    nothing); a file with the same bytes recorded before is not recorded again. Whether it was recorded."""
+    nothing); a file with the same bytes (of a workbook whose several sheets hold tables: the same sheet) recorded
+    before is not recorded again. Whether it was recorded."""
     actor = require(by, "edit")
     if prepared.report.ok or (prepared.kind is not None and prepared.kind.name != "figures"):
         return False
     with database.write_lock, database.cursor() as cur, transaction(cur):
-        if rounds.refusal_recorded(cur, prepared.sha256):
+        if rounds.refusal_recorded(cur, prepared.attempt_key):
             return False
         _record_attempt(cur, prepared, actor, None)
     return True
@@ -170,7 +211,7 @@ def _record_attempt(cur: Cursor, prepared: Prepared, actor: Actor, upload_id: in
     rounds.record_attempt(
         cur,
         file_name=prepared.file_name,
-        sha256=prepared.sha256,
+        sha256=prepared.attempt_key,
         city_code=code,
         year=year,
         by=actor.name,

@@ -1,5 +1,6 @@
 """Workbooks: .xlsx read by calamine where it can be, else by openpyxl, a zip bomb refused first; .xls, .xlsb and
-.ods by calamine. Every worksheet with content is read, the active one first."""
+.ods by calamine. Every worksheet with content is read, the active one first. What calamine does not give (error
+cells, hidden rows and columns, merges, dates shown as a year) cell_marks reads beside it, in every format."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ import numpy as np
 import pyarrow as pa
 
 from ..domain.i18n import Text
+from . import cell_marks
+from .cell_marks import CellMarks
 from .table import MAX_COLUMNS, MAX_ROWS, FileError, Table, columnar_table, no_content, table_from_lines
 
 # A zip bomb is refused before it is expanded: more than this in all, or a large entry that expands more than
@@ -28,7 +31,7 @@ def read_xlsx(data: bytes) -> list[Table]:
     """Every worksheet of an .xlsx workbook that has content, the active one (else the first visible) first."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):  # what a damaged zip raises
         raise _broken("xlsx") from None
     check_expansion(archive)
     return _read_xlsx_fast(data, archive) or _read_xlsx_exact(data)
@@ -68,19 +71,42 @@ def read_other_workbook(data: bytes, format_: str) -> list[Table]:
         if any(word in str(exc).lower() for word in ("password", "encrypt")):
             raise password_protected() from None
         raise _broken(format_) from None
-    return _sheet_tables(tables, format_, list(workbook.sheet_names))
+    marks = _marks(functools.partial(_OTHER_MARKS[format_], data), format_)
+    return _sheet_tables(tables, format_, list(workbook.sheet_names), marks)
 
 
-def _sheet_tables(sheets: list[tuple[str, list[list]]], format_: str, names: list[str]) -> list[Table]:
-    """The sheets calamine read, as tables."""
+_OTHER_MARKS: dict[str, Callable[[bytes], dict[str, CellMarks]]] = {
+    "xls": cell_marks.xls_marks,
+    "xlsb": lambda data: cell_marks.xlsb_marks(zipfile.ZipFile(io.BytesIO(data))),
+    "ods": lambda data: cell_marks.ods_marks(zipfile.ZipFile(io.BytesIO(data))),
+}
 
-    def table(rows: list[list]) -> Table:
+
+def _marks(read: Callable[[], dict[str, CellMarks]], format_: str) -> dict[str, CellMarks]:
+    """The workbook's marks by sheet name; a part damaged past reading refuses the file, as calamine's errors do."""
+    try:
+        return read()
+    except Exception:
+        raise _broken(format_) from None
+
+
+def _sheet_tables(
+    sheets: list[tuple[str, list[list]]], format_: str, names: list[str], marks: dict[str, CellMarks]
+) -> list[Table]:
+    """The sheets calamine read, as tables, with their marks."""
+
+    def table(name: str, rows: list[list]) -> Table:
+        sheet_marks = marks.get(name, cell_marks.NO_MARKS)
+        rows = cell_marks.apply(rows, sheet_marks)
         width = max(map(len, rows))
+        if len(rows) > MAX_ROWS + 1 or width > MAX_COLUMNS:
+            raise _too_large(name, len(rows), width)
         columns = [pa.array(_texts(column), pa.string()) for column in
                    zip(*(list(row) + [""] * (width - len(row)) for row in rows), strict=True)]  # fmt: skip
-        return columnar_table(columns, np.arange(1, len(rows) + 1, dtype=np.int64), format_)
+        numbers = np.arange(1, len(rows) + 1, dtype=np.int64)
+        return columnar_table(columns, numbers, format_, **cell_marks.table_fields(sheet_marks, rows))
 
-    return _with_content([(name, functools.partial(table, rows)) for name, rows in sheets if rows], names)
+    return _with_content([(name, functools.partial(table, name, rows)) for name, rows in sheets if rows], names)
 
 
 def _with_content(sheets: list[tuple[str, Callable[[], Table]]], names: list[str]) -> list[Table]:
@@ -115,6 +141,7 @@ def _read_xlsx_exact(data: bytes) -> list[Table]:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:  # openpyxl raises many kinds of errors for damaged files
         raise _broken("xlsx") from None
+    marks = _marks(lambda: cell_marks.xlsx_marks(zipfile.ZipFile(io.BytesIO(data))), "xlsx")
     try:
         visible = [s for s in workbook.worksheets if s.sheet_state == "visible"]
         active = workbook.active
@@ -126,13 +153,15 @@ def _read_xlsx_exact(data: bytes) -> list[Table]:
             # The cells as they are, not as the sheet's declared extent says: read-only openpyxl drops every row
             # and column outside it, and some tools write it wrong.
             sheet.reset_dimensions()
-            lines = [[_cell_text(v) for v in row] for row in itertools.islice(sheet.iter_rows(values_only=True),
-                                                                              MAX_ROWS + 2)]  # fmt: skip
+            sheet_marks = marks.get(sheet.title, cell_marks.NO_MARKS)
+            values = [list(row) for row in itertools.islice(sheet.iter_rows(values_only=True), MAX_ROWS + 2)]
+            lines = [[_cell_text(v) for v in row] for row in cell_marks.apply(values, sheet_marks)]
             columns = max(map(len, lines), default=0)
             if len(lines) > MAX_ROWS + 1 or columns > MAX_COLUMNS:
                 raise _too_large(sheet.title, f"{len(lines):,}+" if len(lines) > MAX_ROWS + 1 else len(lines),
                                  columns)  # fmt: skip
-            sheets.append((sheet.title, [line + [""] * (columns - len(line)) for line in lines]))
+            fields = cell_marks.table_fields(sheet_marks, values)
+            sheets.append((sheet.title, [line + [""] * (columns - len(line)) for line in lines], fields))
         names = [s.title for s in workbook.worksheets]
     except FileError:
         raise
@@ -140,7 +169,8 @@ def _read_xlsx_exact(data: bytes) -> list[Table]:
         raise _broken("xlsx") from None
     finally:
         workbook.close()
-    return _with_content([(name, functools.partial(table_from_lines, lines, "xlsx")) for name, lines in sheets], names)
+    return _with_content([(name, functools.partial(table_from_lines, lines, "xlsx", **fields))
+                          for name, lines, fields in sheets], names)  # fmt: skip
 
 
 def password_protected() -> FileError:
@@ -163,14 +193,12 @@ def _too_large(sheet: str, rows: object, columns: object) -> FileError:
     )
 
 
-# What only openpyxl reads as we need it: a formula (shown as its text, so that validation refuses it), an error
-# cell (shown as "#N/A"; calamine gives an empty cell), an escaped character such as _x000D_ (kept as written;
-# calamine decodes it) and a reference to a control character (which XML forbids: openpyxl calls the file damaged).
-# Namespaced tags ("x:f") are sought too.
+# What only openpyxl reads as we need it: a formula (shown as its text, so that validation refuses it), an escaped
+# character such as _x000D_ (kept as written; calamine decodes it) and a reference to a control character (which
+# XML forbids: openpyxl calls the file damaged). Namespaced tags ("x:f") are sought too. (An error cell, which
+# calamine gives as blank, is given its error text from cell_marks, as in every format.)
 _CONTROL_REFERENCE = rb"&#(?:[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]));"
-_OPENPYXL_ONLY = tuple(
-    re.compile(p) for p in (rb"<f[\s>/]", rb":f[\s>/]", rb"""t=["']e["']""", rb"_x[0-9A-Fa-f]{4}_", _CONTROL_REFERENCE)
-)
+_OPENPYXL_ONLY = tuple(re.compile(p) for p in (rb"<f[\s>/]", rb":f[\s>/]", rb"_x[0-9A-Fa-f]{4}_", _CONTROL_REFERENCE))
 _CONTENT_TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 _ACTIVE_TAB = re.compile(rb"""<(?:\w+:)?workbookView\b[^>]*\sactiveTab=["'](\d+)["']""")
 
@@ -182,10 +210,16 @@ def _read_xlsx_fast(data: bytes, archive: zipfile.ZipFile) -> list[Table] | None
     first visible worksheet, first.
     """
     try:
+        book, marks = cell_marks.xlsx_book(archive), {}
         for name in _cell_parts(archive):
             xml = archive.read(name)
             if any(pattern.search(xml) for pattern in _OPENPYXL_ONLY):
                 return None
+            if name in book.sheets:  # read once for both (a large sheet is tens of MB of XML)
+                marks[book.sheets[name]] = cell_marks.xlsx_sheet_marks(xml, book)
+        for part, sheet_name in book.sheets.items():  # a worksheet its content types do not list
+            if sheet_name not in marks:
+                marks[sheet_name] = cell_marks.xlsx_sheet_marks(archive.read(part), book)
         found = _ACTIVE_TAB.search(archive.read("xl/workbook.xml"))
         import python_calamine  # imported here: only uploads need it
 
@@ -204,7 +238,7 @@ def _read_xlsx_fast(data: bytes, archive: zipfile.ZipFile) -> list[Table] | None
             sheets.append((workbook.sheet_names[index], sheet.to_python(skip_empty_area=False)))
     except Exception:  # damaged, encrypted, or a form calamine does not read: the exact reader decides
         return None
-    return _sheet_tables(sheets, "xlsx", list(workbook.sheet_names))
+    return _sheet_tables(sheets, "xlsx", list(workbook.sheet_names), marks)
 
 
 def _texts(values) -> list[str]:

@@ -11,10 +11,11 @@ from ..ingest.report import Issue
 
 BATCH_STATUSES = {
     "ready": Text("可导入", "ready to load"),
-    "unchanged": Text("无改动（不导入）", "changes nothing (not loaded)"),
+    "unchanged": Text("无改动（数值已在库中，不导入）", "unchanged (its values are stored already; not loaded)"),
     "loaded": Text("已导入", "loaded"),
     "refused": Text("被拒绝", "refused"),
-    "stale": Text("需重新核对", "checked again: review"),
+    "review": Text("已重新检查：请核对（未导入）", "checked again: review it (not loaded)"),
+    "unread": Text("未读取", "not read"),
 }
 SHOWN_ISSUES = 3  # per file in a table cell; the file's own table lists them all
 
@@ -92,11 +93,12 @@ def chase_list(status: RoundStatus, lang: str) -> pd.DataFrame:
 
 
 def batch_table(outcomes: list[Outcome], names: dict[str, str], lang: str) -> pd.DataFrame:
-    """A batch of files: each with its pilot, status, counts and problems (errors, else warnings)."""
+    """A batch of files: each with its pilot, status, counts and problems (errors, else warnings; a file checked
+    again shows its new check's)."""
     rows = []
     for o in outcomes:
         code, year = o.prepared.pilot
-        counts = o.prepared.counts if o.prepared.report.ok else {}
+        counts = o.prepared.counts if o.prepared.report.ok and not o.not_read else {}
         errors = [i for i in o.prepared.report.sorted_issues() if i.level == "error"]
         warnings = [i for i in o.prepared.report.sorted_issues() if i.level == "warning"]
         problems = ([Issue(None, None, "error", o.refusal)] if o.refusal else []) + (errors or warnings)

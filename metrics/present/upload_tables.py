@@ -7,6 +7,7 @@ import pandas as pd
 from ..domain.i18n import Text
 from ..ingest import kinds
 from ..ingest.report import Report
+from ..ingest.shapes import sheet_rows
 from ..ingest.uploads import Prepared
 from ..store.transactions import Cursor
 from ..store.uploads import upload_history
@@ -45,7 +46,11 @@ def changes_table(prepared: Prepared, names: dict[str, str], lang: str, limit: i
     """What an upload would change, as its kind previews it (the first `limit` rows of that preview when given)."""
     if prepared.kind is None:
         return pd.DataFrame()
-    return prepared.kind.preview(prepared.changes, names, lang, limit)
+    changes = prepared.changes
+    places = prepared.report.places
+    if places is not None and not changes.empty:  # a reshaped sheet: each cell's row as the sheet numbers it
+        changes = changes.assign(row=sheet_rows(places, changes["row"], changes["column"]))
+    return prepared.kind.preview(changes, names, lang, limit)
 
 
 def history(cur: Cursor, lang: str) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import stat
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +29,10 @@ FORMAT_VERSION = 1
 _WRITE_ERRORS: tuple[type[Exception], ...] = (OSError, *ENGINE_ERRORS)
 MANIFEST = "manifest.json"
 TABLES = "tables"
+# What a restore reads at most: a manifest is a few kilobytes; a raw file is an upload (at most 20 MB, as ingest's
+# MAX_FILE_BYTES), with room to spare. Anything larger is not what a backup holds, and is never read into memory.
+MAX_MANIFEST_BYTES = 16 * 2**20
+MAX_RAW_FILE_BYTES = 64 * 2**20
 
 
 class BackupError(Problem):
@@ -198,7 +203,15 @@ def _read_manifest(folder: Path) -> Manifest:
     if not folder.is_dir():
         raise BackupError(Text("找不到备份文件夹 {d}。", "There is no backup folder {d}.").format(d=folder))
     try:
-        manifest = Manifest.model_validate_json((folder / MANIFEST).read_bytes())
+        manifest = Manifest.model_validate_json(_read_plain(folder / MANIFEST, MAX_MANIFEST_BYTES))
+    except _NotPlain:
+        raise Refused(
+            Text(
+                "{d} 不是可用的备份：其中的 {m} 不是普通文件（是链接、管道、设备或文件夹），未读取，未写入任何数据。",
+                "{d} is not a usable backup: its {m} is not a plain file (it is a link, a pipe, a device or a "
+                "folder); it was not read, and nothing was written.",
+            ).format(d=folder, m=MANIFEST)
+        ) from None
     except (OSError, ValidationError):
         raise Refused(
             Text(
@@ -232,30 +245,115 @@ def _catalogue_problems(manifest: Manifest, tables: set[str], sequences: set[str
 
 
 def _file_problems(folder: Path, manifest: Manifest, tables: set[str]) -> list[Text]:
-    """Files of the backup that are missing, or whose content is not what the manifest (or name) says."""
-    missing, altered = [], []
+    """Files of the backup that are missing, not plain files (a link, which may point anywhere, a pipe that would
+    never end, a device), or whose content is not what the manifest (or name) says."""
+    missing, special, altered = [], [], []
+    for sub in (TABLES, raw_files.FOLDER):
+        if (folder / sub).is_symlink():
+            special.append(f"{sub}/")
     for name, entry in manifest.tables.items():
-        if name not in tables:
+        if name not in tables or f"{TABLES}/" in special:
             continue  # a table this database lacks is reported already, and its file is never opened
         path = folder / TABLES / f"{name}.parquet"
-        if not path.is_file():
+        kind = _kind_of(path)
+        if kind is None:
             missing.append(path.name)
-        elif _sha256(path) != entry.sha256:
+        elif kind != "plain":
+            special.append(f"{TABLES}/{path.name}")
+        elif _sha256_plain(path) != entry.sha256:
             altered.append(path.name)
     for name in manifest.raw_files:
         path = folder / raw_files.FOLDER / name
-        if not raw_files.is_raw_name(name) or not path.is_file():
+        kind = _kind_of(path) if raw_files.is_raw_name(name) and f"{raw_files.FOLDER}/" not in special else None
+        if kind is None:
             missing.append(f"{raw_files.FOLDER}/{name}")
-        elif not raw_files.is_intact(path):
+        elif kind != "plain":
+            special.append(f"{raw_files.FOLDER}/{name}")
+        elif _size(path) > MAX_RAW_FILE_BYTES or not raw_files.is_intact(path):
             altered.append(f"{raw_files.FOLDER}/{name}")
     problems = []
     if missing:
         problems.append(Text("缺少文件 {f}", "files are missing: {f}").format(f=", ".join(missing)))
+    if special:
+        problems.append(
+            Text(
+                "{f} 不是普通文件（是链接、管道或设备），未读取",
+                "{f} are not plain files (links, pipes or devices) and were not read",
+            ).format(f=", ".join(special))
+        )
     if altered:
         problems.append(
             Text("文件 {f} 已被改动或损坏", "files were altered or damaged: {f}").format(f=", ".join(altered))
         )
     return problems
+
+
+class _NotPlain(Exception):
+    """A file of a backup that is not a plain file (a link, a pipe, a device, a folder)."""
+
+
+def _kind_of(path: Path) -> str | None:
+    """'plain' for a regular file, 'special' for anything else there (a link is never followed), None if nothing
+    is there or it cannot be looked at."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return None
+    return "plain" if stat.S_ISREG(mode) else "special"
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.lstat(path).st_size
+    except OSError:
+        return 0
+
+
+def _open_plain(path: Path) -> int:
+    """A file descriptor of a plain file, opened without following a link or waiting on a pipe; _NotPlain else."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        if path.is_symlink():
+            raise _NotPlain(path) from None
+        raise exc
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise _NotPlain(path)
+    return fd
+
+
+def _read_plain(path: Path, limit: int) -> bytes:
+    """A plain file's content, refused (OSError) when it is larger than `limit`."""
+    fd = _open_plain(path)
+    try:
+        if os.fstat(fd).st_size > limit:
+            raise OSError(f"{path.name} is larger than {limit} bytes")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise OSError(f"{path.name} is larger than {limit} bytes")
+    return data
+
+
+def _sha256_plain(path: Path) -> str:
+    """The sha256 of a plain file's content ('' when it is not one, or cannot be read)."""
+    try:
+        fd = _open_plain(path)
+    except (OSError, _NotPlain):
+        return ""
+    digest = hashlib.sha256()
+    try:
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return ""
+    finally:
+        os.close(fd)
+    return digest.hexdigest()
 
 
 def restore(database: Database, backup_dir: Path | str, by: Actor) -> Manifest:

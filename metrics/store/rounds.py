@@ -93,11 +93,12 @@ def record_attempt(
     bump_records_version(cur)
 
 
-def refusal_recorded(cur: Cursor, sha256: str) -> bool:
-    """Whether a file with these bytes has already been recorded as refused (a file dropped again is not a new
-    attempt)."""
+def refusal_recorded(cur: Cursor, key: str) -> bool:
+    """Whether a file with these bytes (or one sheet of a workbook whose several sheets hold tables, each a file of
+    its own: `key` is then the sha256 of the bytes' sha256 and the sheet's name) has already been recorded as
+    refused (a file dropped again is not a new attempt)."""
     rows = cur.execute(
-        "SELECT 1 FROM attempts WHERE sha256 = $sha AND upload_id IS NULL LIMIT 1", {"sha": sha256}
+        "SELECT 1 FROM attempts WHERE sha256 = $key AND upload_id IS NULL LIMIT 1", {"key": key}
     ).fetchall()
     return bool(rows)
 

@@ -39,7 +39,7 @@ _LOOKUP = {normalise(a): column for column, aliases in CITY_COLUMNS.items() for 
 
 def check_cities(cur: Cursor, table: Table) -> Report:
     """Check a cities table: every column of the data contract, unique codes and names, valid values."""
-    report = Report(kind=CitiesKind.name, sheet=table.sheet)
+    report = Report.of(CitiesKind.name, table)
     lookup = _LOOKUP
     columns: list[str | None] = []
     for i, header in enumerate(table.header):

@@ -49,7 +49,7 @@ def event_column(header: str) -> str | None:
 
 def check_events(cur: Cursor, table: Table) -> Report:
     """Check an events table: a date and both titles per row, one row per date and Chinese title, at least one row."""
-    report = Report(kind=EventsKind.name, sheet=table.sheet)
+    report = Report.of(EventsKind.name, table)
     columns: list[str | None] = []
     for i, header in enumerate(table.header):
         column = event_column(header)

@@ -6,7 +6,10 @@ each changed cell kept with its old value in the change history.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,9 +25,11 @@ from ...domain.programme import max_year
 from ...store.cities import list_cities
 from ...store.figures import figure_changes, jumps, write_figures
 from ...store.transactions import Cursor
+from .. import shapes
 from ..checks import (
     IGNORED_HEADERS,
     check_columns,
+    column_letter,
     each_distinct,
     header_columns,
     is_total,
@@ -36,48 +41,43 @@ from ..checks import (
     year_value,
 )
 from ..city_matching import CityMatcher
+from ..headers import CITY_HEADERS, FIGURE_HEADERS, SHOWN_HEADERS, YEAR_HEADERS, is_known
 from ..kind import CellKind
-from ..report import Report
+from ..report import Issue, Report
 from ..table import Table
+from ..units import HEADER_WHERE, UNIT_ROW_WHERE, ColumnUnit, Stated, column_unit, header_unit, unit_lines
 
-CITY_HEADERS = {"city", "城市", "城市名称", "城市代码", "试点城市", "试点城市园区", "城市园区", "city_code", "code",
-                "行政区划代码", "区划代码", "试点名称", "试点单位", "pilot"}  # fmt: skip
-YEAR_HEADERS = {"year", "年份", "年度", "年"}
 JUMP = 3  # a value three times last year's (or a third of it) earns a warning; a stock, any fall
-
-
-def _aliases(ind: registry.BaseIndicator) -> tuple[str, ...]:
-    """The headers a value column may have in a file."""
-    return (ind.key, ind.header_zh, ind.header_en, ind.label_zh, ind.label_en)
-
-
-FIGURE_HEADERS = {normalise(a): ind.column for ind in registry.BASE_INDICATORS for a in _aliases(ind)}
-# What a suggestion shows for each header it might mean: the header the templates use, in the script the officer
-# wrote (a Chinese header for a Chinese one), never an internal key.
-SHOWN_HEADERS: dict[str, str] = {
-    **{normalise(a): "城市" if not a.isascii() else "city" for a in CITY_HEADERS},
-    **{normalise(a): "年份" if not a.isascii() else "year" for a in YEAR_HEADERS},
-    **{normalise(a): i.header_zh if not a.isascii() else i.header_en for i in registry.BASE_INDICATORS
-       for a in _aliases(i)},
-}  # fmt: skip
+TEN_THOUSAND_NEAR = (Decimal(10) ** Decimal("3.5"), Decimal(10) ** Decimal("4.5"))  # a ratio this near 10⁴: a unit
 
 
 def check_figures(cur: Cursor, table: Table) -> Report:
     """Check a yearly-figures table: one row per city and year, the value columns of the data contract.
 
-    Column by column rather than row by row (a file may have 100,000 rows): each distinct city and year is looked
-    up once, numbers in the plain forms are parsed by Arrow, and only the other cells go through `parse_number`,
-    which says what is wrong with them.
+    A sheet shaped otherwise (a form with the indicators down its rows, years across the columns, the pilot or the
+    year stated above the table) is first read into that shape (shapes.read), its issues placed where its cells
+    stand on the sheet. Then column by column rather than row by row (a file may have 100,000 rows): each distinct
+    city and year is looked up once, numbers in the plain forms are parsed by Arrow, and only the other cells go
+    through `parse_number`, which says what is wrong with them.
     """
-    report = Report(kind=FiguresKind.name, sheet=table.sheet)
+    matcher = CityMatcher(list_cities(cur))
+    shaped = shapes.read(table, matcher)
+    report = Report.of(FiguresKind.name, shaped.table or table)
+    report.read.extend(shaped.notes)
+    for issue in shaped.issues:
+        report.place(issue)
+    _hidden_but_read(table, report)
+    if shaped.table is None:
+        return report
+    table = shaped.table
     columns = _figure_columns(table, report)
     if columns is None:
         return report
     if not len(table):
         report.add(None, None, "error", Text("文件只有表头，没有数据行。", "The file has a header but no data rows."))
         return report
-    table, totals = _set_aside_totals(table, columns)
-    matcher = CityMatcher(list_cities(cur))
+    table = _read_merges(table, columns, report)
+    table, totals = _set_aside_totals(table, columns, matcher, report)
     last_year = max_year()
     bad = ragged_rows(report, table)  # rows with an error, so far
     city, year = columns.index("city"), columns.index("year")
@@ -85,16 +85,24 @@ def check_figures(cur: Cursor, table: Table) -> Report:
     years = each_distinct(table, year, lambda raw: (*year_value(raw, last_year), None), report, bad)
     _duplicate_rows(table, codes, years, matcher, report, table.header[year], bad)
     values: dict[str, pa.Array] = {}
+    units: dict[str, ColumnUnit | None] = {}
+    lines = unit_lines(table.layout.lines if table.layout is not None else ())
     for i, column in enumerate(columns):
         if column is not None and column in registry.BASE_KEYS:
-            values[column] = numbers(table, i, registry.base(column), report, bad)
+            ind = registry.base(column)
+            unit = column_unit(ind, _stated_units(table, i), lines)
+            if isinstance(unit, Text):
+                report.add(table.header_row, table.header[i], "error", unit)
+                unit = None
+            units[column] = unit
+            values[column] = numbers(table, i, ind, report, bad, unit)
     parsed = pa.table(
         {"row": table.row_numbers, "city_code": pa.array(codes, pa.string()), "year": pa.array(years, pa.int32()),
          **values}
     ).filter(pa.array(~bad))  # fmt: skip
     report.rows = parsed.to_pandas(types_mapper=pd.ArrowDtype)
-    for total in totals:
-        _warn_total(total, columns, table.header, report, last_year)
+    for same_row in _by_sheet_row(totals, report):
+        _warn_total(same_row, columns, table.header, report, last_year, units, matcher)
     if report.ok:
         headers = {c: table.header[i] for i, c in enumerate(columns) if c in values}
         _warn_jumps(cur, report, headers)
@@ -108,6 +116,83 @@ def check_figures(cur: Cursor, table: Table) -> Report:
     return report
 
 
+def _hidden_but_read(table: Table, report: Report) -> None:
+    """A warning for the hidden rows and columns that hold values: they are read like any other (an officer may
+    have hidden an old draft, which must not load unseen)."""
+    rows = sorted(set(table.row_numbers.tolist()) & table.hidden_rows)
+    filled = [n for k, n in enumerate(table.row_numbers.tolist()) if n in table.hidden_rows
+              and any(c[k].as_py() for c in table.columns)]  # fmt: skip
+    if rows and filled:
+        report.place(Issue(filled[0], None, "warning", Text(
+            "第 {r} 行在表格中是隐藏的，其数据同样被读取；如不应导入，请删除这些行。",
+            "Rows {r} are hidden in the workbook, and they are read like the others: delete them if they must not "
+            "be loaded.").format(r="、".join(map(str, filled)))))  # fmt: skip
+    headers = [normalise(h) for h in table.header]
+    for i in sorted(table.hidden_columns):
+        if i >= len(headers) or not headers[i] or headers.count(headers[i]) > 1:  # a blank or doubled header: an error
+            continue
+        if pc.any(pc.not_equal(table.column(i), "")).as_py():
+            report.place(Issue(table.header_row, table.header[i], "warning", Text(
+                "第 {c} 列“{h}”在表格中是隐藏的，其数据同样被读取；如不应导入，请删除该列。",
+                "Column {c} '{h}' is hidden in the workbook, and it is read like the others: delete it if it must not "
+                "be loaded.").format(c=column_letter(i), h=table.header[i])))  # fmt: skip
+
+
+def _stated_units(table: Table, index: int) -> list[Stated]:
+    """The units written for a column: in its header's brackets, in the unit row under it, or (for a reshaped
+    table) where its shape says."""
+    stated = list(table.stated_units.get(index, ()))
+    header = table.header[index]
+    unit = header_unit(header)
+    if unit is not None:
+        stated.append(Stated(unit, HEADER_WHERE.format(h=header)))
+    found = table.layout
+    if found is not None and found.units is not None and index < len(found.unit_cells):
+        cell = found.unit_cells[index]
+        unit = header_unit(f"({cell.strip(' ()（）')})") if cell.strip() else None
+        if unit is not None:
+            stated.append(Stated(unit, UNIT_ROW_WHERE.format(r=found.units, c=cell)))
+    return stated
+
+
+def _read_merges(table: Table, columns: list[str | None], report: Report) -> Table:
+    """The table with a city (or 序号) cell merged down over several rows read on each of them, as the sheet shows
+    it; a value merged over several rows or value columns is an error (which year, which indicator, is a guess)."""
+    body = {int(n): k for k, n in enumerate(table.row_numbers.tolist())}
+    labels = {i for i, c in enumerate(columns) if c in ("city", "year")}
+    labels |= {i for i, c in enumerate(columns) if c is None and i < len(table.header)
+               and normalise(table.header[i]) in IGNORED_HEADERS}  # fmt: skip
+    filled: dict[int, list[str]] = {}
+    for first_row, last_row, first_column, last_column in table.merges:
+        rows = [body[n] for n in range(first_row, last_row + 1) if n in body]
+        if not rows or first_column >= len(columns):
+            continue
+        spans_values = [i for i in range(first_column, min(last_column, len(columns) - 1) + 1)
+                        if columns[i] in registry.BASE_KEYS]  # fmt: skip
+        cell = table.column(first_column)[rows[0]].as_py() if first_row in body else ""
+        if spans_values and (len(rows) > 1 or len(spans_values) > 1) and cell:
+            where = f"{column_letter(first_column)}{first_row}:{column_letter(last_column)}{last_row}"
+            report.add(first_row, table.header[spans_values[0]], "error", Text(
+                "单元格 {w} 是合并单元格，跨了多行或多个指标，无法确定每个年份、每个指标的数值；"
+                "请取消合并，在每个单元格分别填写。",
+                "The cells {w} are merged across several rows or indicators, so no value can be read for each year "
+                "and indicator; unmerge them and write the value in each cell.").format(w=where))  # fmt: skip
+        elif first_column in labels and len(rows) > 1 and first_row in body:
+            column = filled.setdefault(first_column, table.column(first_column).to_pylist())
+            for k in rows[1:]:
+                column[k] = column[k] or cell
+            if cell and columns[first_column] == "city":
+                report.read.append(Text("“{v}”合并了第 {a}–{b} 行，每一行都按它读取。",
+                                        "'{v}' is merged over rows {a}–{b}; it is read for each of them.")
+                                   .format(v=cell, a=first_row, b=last_row))  # fmt: skip
+    if not filled:
+        return table
+    merged = list(table.columns)
+    for i, column in filled.items():
+        merged[i] = pa.array(column, pa.string())
+    return dataclasses.replace(table, columns=tuple(merged))
+
+
 @dataclass(frozen=True)
 class TotalRow:
     """A 合计 row set aside: its row number, the word it has, and its cells."""
@@ -117,60 +202,115 @@ class TotalRow:
     cells: tuple[str, ...]
 
 
-def _set_aside_totals(table: Table, columns: list[str | None]) -> tuple[Table, list[TotalRow]]:
-    """The table without its total rows (a city cell, or with the city blank a 序号 cell, saying 合计, 总计 …)."""
+def _set_aside_totals(table: Table, columns: list[str | None], matcher: CityMatcher, report: Report
+                      ) -> tuple[Table, list[TotalRow]]:  # fmt: skip
+    """The table without its total rows (a city cell, or with the city blank a 序号 cell, saying 合计, 湖北省合计,
+    全省小计 …), nor its 其中 rows that name no pilot (其中：高新区); a 其中 row naming one pilot is read as that
+    pilot."""
     city = columns.index("city")
     labels = [city, *(i for i, c in enumerate(columns) if c is None and normalise(table.header[i]) in IGNORED_HEADERS)]
     found = np.zeros(len(table), dtype=bool)
     for i in labels:
         cells = table.column(i)
-        words = [w for w in pc.unique(cells).to_pylist() if w and is_total(w)]
+        words = [w for w in pc.unique(cells).to_pylist() if w and not w.isdigit() and is_total(w)]
         if words:
             hit = pc.is_in(cells, pa.array(words)).to_numpy(zero_copy_only=False)
             if i != city:  # a 序号 cell counts only where the city cell is blank
                 hit &= pc.equal(table.column(city), "").to_numpy(zero_copy_only=False)
             found |= hit
+    table = _of_which(table, city, matcher, found, report)
     if not found.any():
         return table, []
     totals = []
     for k in np.flatnonzero(found):
         cells = tuple(str(c[int(k)].as_py()) for c in table.columns)
-        word = next(cells[i] for i in labels if i < len(cells) and cells[i] and is_total(cells[i]))
+        word = next((cells[i] for i in labels if i < len(cells) and cells[i] and is_total(cells[i])), cells[city])
         totals.append(TotalRow(int(table.row_numbers[k]), word, cells))
     return table.only(~found), totals
 
 
-def _warn_total(total: TotalRow, columns: list[str | None], header: Sequence[str], report: Report,
-                last_year: int) -> None:  # fmt: skip
+TOTAL_DIFFERS = Text("“{h}”合计 {t}，各行之和 {s}，相差 {d}", "'{h}': total {t}, rows sum to {s}, a difference of {d}")
+OF_WHICH_READ = Text(
+    "“{v}”按试点{n}读取。“其中”表示它是上一行的一部分：请确认上一行的数值不含它，以免重复计算。",
+    "'{v}' is read as the pilot {n}. 其中 ('of which') says it is a part of the row above: check that the row above "
+    "does not include it, or it is counted twice.",
+)
+_OF_WHICH = re.compile(r"^\s*其中\s*[:：,，、]?\s*")
+
+
+def _of_which(table: Table, city: int, matcher: CityMatcher, found: np.ndarray, report: Report) -> Table:
+    """A 其中 row ("of which"): read as the pilot it names, with the 其中 dropped; naming none (其中：高新区, a part
+    of the row above), marked in `found` to be set aside like a total."""
+    cells = table.column(city)
+    parts = [w for w in pc.unique(cells).to_pylist() if w and _OF_WHICH.match(unicodedata.normalize("NFKC", w))]
+    if not parts:
+        return table
+    names = cells.to_pylist()
+    for k, cell in enumerate(names):
+        if cell not in parts:
+            continue
+        rest = _OF_WHICH.sub("", unicodedata.normalize("NFKC", cell))
+        code, error, _ = matcher.resolve(rest) if rest else (None, None, None)
+        if code is not None and error is None:
+            names[k] = rest
+            report.add(int(table.row_numbers[k]), table.header[city], "warning", OF_WHICH_READ.format(
+                v=cell, n=matcher.name_of(code)))  # fmt: skip
+        else:
+            found[k] = True
+    columns = list(table.columns)
+    columns[city] = pa.array(names, pa.string())
+    return dataclasses.replace(table, columns=tuple(columns))
+
+
+def _by_sheet_row(totals: list[TotalRow], report: Report) -> list[list[TotalRow]]:
+    """Total rows grouped by the sheet's row they are on (a reshaped table has one per year of a sheet's row)."""
+    groups: dict[int, list[TotalRow]] = {}
+    for total in totals:
+        groups.setdefault(report.sheet_row(total.row), []).append(total)
+    return list(groups.values())
+
+
+def _warn_total(totals: list[TotalRow], columns: list[str | None], header: Sequence[str], report: Report,
+                last_year: int, units: dict[str, ColumnUnit | None], matcher: CityMatcher) -> None:  # fmt: skip
     """A warning that a total row was set aside, saying by how much its figures differ from the rows' sum (over
-    the rows of its year, when it names one)."""
-    rows = report.rows if report.rows is not None else pd.DataFrame()
-    year = year_value(total.cells[columns.index("year")], last_year)[0] if "year" in columns else None
-    if year is not None and len(rows):
-        rows = rows[rows["year"] == year]
+    the rows of its year, when it names one, and of its province, when it names one: 湖北省合计); `totals`: the
+    rows it stands for (one a year when its years run across the sheet)."""
     differences = []
-    for i, column in enumerate(columns):
-        if column not in registry.BASE_KEYS or i >= len(total.cells) or column not in rows:
-            continue
-        stated = quiet_number(total.cells[i], registry.base(column))
-        if stated is None:
-            continue
-        summed = rows[column].dropna().sum() if len(rows) else 0
-        if Decimal(str(summed)) != Decimal(str(stated)):
-            difference = Decimal(str(stated)) - Decimal(str(summed))
-            differences.append(
-                Text("“{h}”合计 {t}，各行之和 {s}，相差 {d}", "'{h}': total {t}, rows sum to {s}, a difference of {d}")
-                .format(h=header[i], t=stated, s=summed, d=f"{difference:+}")
-            )  # fmt: skip
+    word = totals[0].word
+    of_which = bool(_OF_WHICH.match(unicodedata.normalize("NFKC", word)))
+    for total in [] if of_which else totals:  # a 其中 row is a part of the row above, not a sum of the rows
+        rows = report.rows if report.rows is not None else pd.DataFrame()
+        year = year_value(total.cells[columns.index("year")], last_year)[0] if "year" in columns else None
+        if year is not None and len(rows):
+            rows = rows[rows["year"] == year]
+        province = matcher.province_in(total.word)
+        if province is not None and len(rows):
+            rows = rows[rows["city_code"].map(lambda c, p=province: matcher.province_of(c) == p).astype(bool)]
+        for i, column in enumerate(columns):
+            if column not in registry.BASE_KEYS or i >= len(total.cells) or column not in rows:
+                continue
+            stated = quiet_number(total.cells[i], registry.base(column), units.get(column))
+            if stated is None:
+                continue
+            summed = rows[column].dropna().sum() if len(rows) else 0
+            if Decimal(str(summed)) != Decimal(str(stated)):
+                difference = Decimal(str(stated)) - Decimal(str(summed))
+                what = header[i] if len(totals) == 1 or year is None else f"{header[i]} {year}"
+                differences.append(TOTAL_DIFFERS.format(h=what, t=stated, s=summed, d=f"{difference:+}"))
+    row = report.sheet_row(totals[0].row)
     message = Text(
         "第 {r} 行是合计行（“{w}”），未作为城市读取。", "Row {r} is a total row ('{w}'); it is not read as a city."
-    ).format(r=total.row, w=total.word)
-    if differences:
+    ).format(r=row, w=word)
+    if of_which:
         message = Text(
-            message.zh + "与上面各行不一致：" + "；".join(d.zh for d in differences) + "。",
-            message.en + " It does not match the rows above: " + "; ".join(d.en for d in differences) + ".",
+            "第 {r} 行“{w}”是分项，不是试点，未读取。", "Row {r} '{w}' is a part of a row, not a pilot; it is not read."
+        ).format(r=row, w=word)
+    if differences:
+        message = message.then(
+            Text("与上面各行不一致：", " It does not match the rows above: "),
+            Text("；".join(d.zh for d in differences) + "。", "; ".join(d.en for d in differences) + "."),
         )
-    report.add(total.row, None, "warning", message)
+    report.add(totals[0].row, None, "warning", message)
 
 
 def _duplicate_rows(table: Table, codes: np.ndarray, years: np.ndarray, matcher: CityMatcher, report: Report,
@@ -253,13 +393,32 @@ def _warn_jumps(cur: Cursor, report: Report, headers: dict[str, str]) -> None:
         return
     stocks = frozenset(c for c in headers if registry.base(c).kind == "stock")
     for column, row, new, old in jumps(cur, rows, list(headers), JUMP, falls=stocks):
+        money = registry.base(column).unit_zh == "万元"
         report.add(
-            row, headers[column], "warning", _jump_message(Decimal(str(new)), Decimal(str(old)), column in stocks)
+            row,
+            headers[column],
+            "warning",
+            _jump_message(Decimal(str(new)), Decimal(str(old)), column in stocks, money),
         )
 
 
-def _jump_message(new: Decimal, old: Decimal, stock: bool) -> Text:
-    """What a jump warning says: by how much, against last year's figure."""
+def _jump_message(new: Decimal, old: Decimal, stock: bool, money: bool = False) -> Text:
+    """What a jump warning says: by how much, against last year's figure; a ratio near 10,000 (or its inverse) says
+    what it most likely is, a value written in another unit."""
+    if old != 0 and new != 0 and (TEN_THOUSAND_NEAR[0] <= new / old <= TEN_THOUSAND_NEAR[1]
+                                  or TEN_THOUSAND_NEAR[0] <= old / new <= TEN_THOUSAND_NEAR[1]):  # fmt: skip
+        larger = new > old
+        if money:
+            return (Text("{v} 约是上年 {o} 的一万倍，像是按元填写，而本列要求万元；请核对单位。",
+                         "{v} is about 10,000 times last year's {o}: it looks like 元 where 万元 is asked; check the "
+                         "unit.")
+                    if larger else
+                    Text("{v} 约是上年 {o} 的万分之一，像是按亿元或万万元填写，而本列要求万元；请核对单位。",
+                         "{v} is about a 10,000th of last year's {o}: it looks like a larger unit where 万元 is asked; "
+                         "check the unit.")).format(v=new, o=old)  # fmt: skip
+        return Text("{v} 与上年 {o} 相差约一万倍，像是单位有误（如按“万”填写）；请核对单位。",
+                    "{v} differs from last year's {o} about 10,000-fold: it looks like a unit mistake (written "
+                    "in 万?); check the unit.").format(v=new, o=old)  # fmt: skip
     if old == 0:
         return Text("上年为 0，今年为 {v}，请核对。", "Last year's was 0, this year's is {v}; please check.").format(
             v=new
@@ -291,9 +450,9 @@ class FiguresKind(CellKind):
         return True
 
     def knows(self, cell: str) -> bool:
-        """A city, year or value column's header, or one the check ignores (序号, 备注)."""
-        key = normalise(cell)
-        return key in CITY_HEADERS or key in YEAR_HEADERS or key in FIGURE_HEADERS or key in IGNORED_HEADERS
+        """A header of a figures sheet of any shape (city, year, value column; a form's 指标名称, 计量单位, 本年; a year
+        across the columns), or one the check ignores (序号, 备注)."""
+        return is_known(cell) or normalise(cell) in IGNORED_HEADERS
 
     def check(self, cur: Cursor, table: Table) -> Report:
         """See check_figures."""

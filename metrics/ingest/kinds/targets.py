@@ -29,10 +29,10 @@ from ..checks import (
     year_value,
 )
 from ..city_matching import CityMatcher
+from ..headers import CITY_HEADERS, YEAR_HEADERS
 from ..kind import CellKind
 from ..report import Report
 from ..table import Table
-from .figures import CITY_HEADERS, YEAR_HEADERS
 
 INDICATOR_HEADERS = {"indicator", "指标", "指标名称", "指标代码", "考核指标", "indicator_key", "key"}
 TARGET_HEADERS = {"target", "目标值", "目标", "年度目标", "年度目标值", "target_value", "annual_target"}
@@ -122,7 +122,7 @@ def resolve_indicator(raw: str) -> tuple[str | None, Text | None]:
 def check_targets(cur: Cursor, table: Table) -> Report:
     """Check a targets table: a row per pilot, year and indicator, each naming a known pilot, a valid year, an
     indicator that can have a target and a target >= 0; every problem of the file in one pass."""
-    report = Report(kind=TargetsKind.name, sheet=table.sheet)
+    report = Report.of(TargetsKind.name, table)
     columns = _headers(table, report)
     if not {"city", "year", "indicator", "target"} <= set(columns):
         return report

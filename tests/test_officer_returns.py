@@ -1,0 +1,534 @@
+"""Returns as pilots and provinces send them, beyond the template's shape: the one-pilot statistical return (统计报表),
+yearbook tables with the years across, years side by side, two tables on a sheet, the pilot or year stated only
+above the table or by the sheet's name, units in headers and on unit lines, provincial totals, merged and hidden
+cells. Every workbook is written by code; each case loads exactly the values the file states (through the app's
+path and the CLI) or is refused naming the sheet, row and column, in Chinese and English. A generated check makes
+sure that no total row, hidden draft or 上年 column ever reaches the database."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from test_officer_workbooks import WRITERS, Sheet, _values
+
+from metrics.cli import main
+from metrics.domain import registry
+from metrics.ingest import uploads
+from metrics.present import upload_tables
+from metrics.store.database import open_database
+
+HZ, WH = "330100", "420100"
+H = ["城市", "年份", "对接活动（场）", "参与专家（人次）", "签订合作协议（项）"]
+
+
+def statistical_return() -> list[Sheet]:
+    return [Sheet("Sheet1", [
+        ["杭州市科协创新驱动助力工程2025年度统计报表"],
+        ["填报单位：杭州市科学技术协会", "", "", "填报日期：2026-01-15"],
+        ["指标名称", "计量单位", "本年（2025年）", "上年"],
+        ["一、学术交流"],
+        ["1. 对接活动", "场", 37, 30],
+        ["其中：参与专家", "人次", 120, 100],
+        ["2. 签订合作协议", "项", 314, 300],
+        ["协议金额", "元", 1612345000, 1500000000],
+        ["填表人：张三", "", "联系电话：0571-88888888"],
+    ])]  # fmt: skip
+
+
+def return_year_in_title() -> list[Sheet]:
+    """本年 without a year in the column; the title's 2025年度 says it, and the sheet is named for the pilot."""
+    return [Sheet("武汉市", [
+        ["2025年度创新驱动助力工程统计报表"],
+        ["指标名称", "计量单位", "本年", "上年", "增减（%）"],
+        ["对接活动", "场", 40, 35, "14.3"],
+        ["参与专家", "万人次", "0.013", "0.012", "8.3"],
+    ])]  # fmt: skip
+
+
+def numbering_row() -> list[Sheet]:
+    return [Sheet("Sheet1", [H, ["甲", "乙", "1", "2", "3"], ["杭州市", 2025, 37, 120, 314]])]
+
+
+def year_in_title() -> list[Sheet]:
+    return [Sheet("Sheet1", [
+        ["2025年试点城市数据汇总表"],
+        ["填报日期：2026年1月15日"],
+        ["城市", "对接活动（场）", "签订合作协议（项）"],
+        ["杭州市", 37, 314],
+        ["武汉市", 40, 200],
+    ])]  # fmt: skip
+
+
+def merged_city() -> list[Sheet]:
+    rows = [H, ["杭州市", 2024, 30, 100, 300], ["", 2025, 37, 120, 314]]
+    return [Sheet("Sheet1", rows, merges=[(1, 2, 0, 0)])]
+
+
+def not_applicable() -> list[Sheet]:
+    return [Sheet("Sheet1", [H, ["杭州市", 2025, "——", "不适用", "／"], ["武汉市", 2025, "－", 130, 200]])]
+
+
+def sheet_per_city() -> list[Sheet]:
+    return [
+        Sheet("杭州市", [["年份", "对接活动（场）", "签订合作协议（项）"], [2024, 30, 300], [2025, 37, 314]]),
+        Sheet("武汉", [["年份", "对接活动（场）", "签订合作协议（项）"], [2025, 40, 200]]),
+    ]
+
+
+def yearbook() -> list[Sheet]:
+    return [
+        Sheet("签订合作协议", [
+            ["表3 各试点城市签订合作协议数（项）（2021—2025年）"],
+            ["城市", "2021", "2022", "2023", "2024", "2025"],
+            ["杭州市", 201, 202, 203, 204, 314],
+            ["武汉市", 101, 102, 103, 104, 200],
+            ["合计", 302, 304, 306, 308, 514],
+        ]),
+        Sheet("协议金额（亿元）", [
+            ["城市", "2024年", "2025年"],
+            ["杭州市", "15.37", "16.12"],
+            ["武汉市", "8", "8.5"],
+        ]),
+    ]  # fmt: skip
+
+
+def side_by_side() -> list[Sheet]:
+    return [Sheet("Sheet1", [
+        ["城市", "2024年", "", "2025年", ""],
+        ["", "对接活动（场）", "签订合作协议（项）", "对接活动（场）", "签订合作协议（项）"],
+        ["杭州市", 30, 300, 37, 314],
+        ["武汉市", 35, 190, 40, 200],
+    ], merges=[(0, 1, 0, 0), (0, 0, 1, 2), (0, 0, 3, 4)])]  # fmt: skip
+
+
+def two_tables() -> list[Sheet]:
+    return [Sheet("Sheet1", [
+        ["2024年试点城市数据"],
+        ["城市", "对接活动（场）"],
+        ["杭州市", 30],
+        ["武汉市", 35],
+        [],
+        ["2025年试点城市数据"],
+        ["城市", "对接活动（场）"],
+        ["杭州市", 37],
+        ["武汉市", 40],
+    ])]  # fmt: skip
+
+
+def provincial_return() -> list[Sheet]:
+    return [Sheet("Sheet1", [
+        H,
+        ["湖北省合计", 2025, 50, 150, 230],
+        ["武汉市", 2025, 40, 130, 200],
+        ["其中：东湖高新区", 2025, 10, 20, 30],
+        ["其中：光谷生物城", 2025, 4, 5, 6],
+        ["浙江省小计", 2025, 37, 120, 314],
+        ["杭州市", 2025, 37, 120, 314],
+        ["全省小计", 2025, 37, 120, 314],
+    ])]  # fmt: skip
+
+
+def amounts_in_yuan() -> list[Sheet]:
+    return [
+        Sheet(
+            "Sheet1", [["城市", "年份", "协议金额（元）", "参与专家（万人次）"], ["杭州市", 2025, "1,612,345,678", 1.2]]
+        )
+    ]
+
+
+def unit_line() -> list[Sheet]:
+    return [Sheet("Sheet1", [["2025年汇总表"], ["单位：亿元"], ["城市", "年份", "协议金额"], ["杭州市", 2025, 16.12]])]
+
+
+def unit_line_listing() -> list[Sheet]:
+    rows = [
+        ["金额单位：元  填报日期：2026-01-15"],
+        ["城市", "年份", "协议金额", "签订合作协议"],
+        ["杭州市", 2025, 161234500, 314],
+    ]
+    return [Sheet("Sheet1", rows)]
+
+
+def unit_row() -> list[Sheet]:
+    return [
+        Sheet(
+            "Sheet1",
+            [["城市", "年份", "对接活动", "协议金额"], ["", "", "（场）", "（千元）"], ["杭州市", 2025, 37, 1612345]],
+        )
+    ]
+
+
+def hidden_row() -> list[Sheet]:
+    return [Sheet("Sheet1", [H, ["杭州市", 2025, 37, 120, 314], ["武汉市", 2025, 40, 130, 200]], hidden_rows={2})]
+
+
+def units_disagree() -> list[Sheet]:
+    return [Sheet("Sheet1", [["单位：亿元"], ["城市", "年份", "协议金额（元）"], ["杭州市", 2025, 16.12]])]
+
+
+def unit_not_taken() -> list[Sheet]:
+    return [Sheet("Sheet1", [["城市", "年份", "协议金额（人）"], ["杭州市", 2025, 16.12]])]
+
+
+def ambiguous_unit() -> list[Sheet]:
+    return [Sheet("Sheet1", [["单位：万"], ["城市", "年份", "协议金额"], ["杭州市", 2025, 16.12]])]
+
+
+def hidden_draft() -> list[Sheet]:
+    header = ["城市", "年份", "签订合作协议（项）", "签订合作协议（项）"]
+    return [Sheet("Sheet1", [header, ["杭州市", 2025, 314, 290]], hidden_columns={3})]
+
+
+def two_years_stated() -> list[Sheet]:
+    return [Sheet("2024", [["2025年试点城市数据汇总表"], ["城市", "对接活动（场）"], ["杭州市", 37]])]
+
+
+def two_pilots_stated() -> list[Sheet]:
+    rows = [["填报单位：武汉市科学技术协会"], ["指标名称", "计量单位", "本年（2025年）"], ["对接活动", "场", 37]]
+    return [Sheet("杭州市", rows)]
+
+
+def cumulative_yearbook() -> list[Sheet]:
+    return [Sheet("Sheet1", [["各试点城市累计签订合作协议（项）"], ["城市", "2024", "2025"], ["杭州市", 900, 1214]])]
+
+
+def unknown_row() -> list[Sheet]:
+    rows = [["填报单位：杭州市科学技术协会"], ["指标名称", "本年（2025年）"], ["对接活动", 37], ["举办培训班", 12]]
+    return [Sheet("Sheet1", rows)]
+
+
+def return_without_pilot() -> list[Sheet]:
+    return [Sheet("Sheet1", [["2025年度统计报表"], ["指标名称", "本年"], ["对接活动", 37]])]
+
+
+def value_merged_over_years() -> list[Sheet]:
+    rows = [H, ["杭州市", 2024, 30, 100, 300], ["杭州市", 2025, 37, 120, ""]]
+    return [Sheet("Sheet1", rows, merges=[(1, 2, 4, 4)])]
+
+
+def second_header_other_columns() -> list[Sheet]:
+    return [Sheet("Sheet1", [
+        ["城市", "年份", "对接活动（场）"], ["杭州市", 2024, 30], [], ["城市", "年份", "签订合作协议（项）"], ["杭州市", 2025, 314],
+    ])]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Loads:
+    """A shape that loads: the values it must give, words the report must have (zh, en), the sheet to read."""
+
+    layout: Callable[[], list[Sheet]]
+    formats: tuple[str, ...]
+    values: dict
+    said: tuple[tuple[str, str], ...] = ()
+    sheet: str | None = None
+
+
+def cells(**by_pilot_year: dict) -> dict:
+    return {(code, int(year)): values for key, values in by_pilot_year.items() for code, year in [key.split("_")]}
+
+
+LOADS = {
+    "a statistical return: indicators down the rows, 本年 read, 上年 not": Loads(
+        statistical_return, ("xlsx", "xls", "ods", "csv"),
+        cells(**{f"{HZ}_2025": {"activities": 37, "experts_participating": 120, "agreements": 314,
+                                 "contract_value_10k_cny": Decimal("161234.50")}}),
+        (("竖排报表：试点按第 2 行“填报单位：杭州市科学技术协会”（杭州市），年份按第 3 行“本年（2025年）”", "Vertical form: the pilot"),
+         ("“上年”列未读取", "the columns '上年' not read"),
+         ("按第 8 行“计量单位”列的单位“元”读取，已换算为万元（÷ 10,000）", "converted to 10k CNY (÷ 10,000)")),
+    ),
+    "a statistical return: the year from its title, the pilot from its sheet": Loads(
+        return_year_in_title, ("xlsx", "xls"), cells(**{f"{WH}_2025": {"activities": 40, "experts_participating": 130}}),
+        (("试点按工作表名“武汉市”", "the pilot from the sheet's name '武汉市'"),
+         ("年份按第 1 行“2025年度创新驱动助力工程统计报表”", "the year from row 1"), ("“上年”“增减（%）”列未读取", "not read")),
+    ),
+    "a 栏次 row under the header": Loads(
+        numbering_row, ("xlsx", "xls", "ods", "csv"),
+        cells(**{f"{HZ}_2025": {"activities": 37, "experts_participating": 120, "agreements": 314}}),
+        (("第 2 行是栏次行", "row 2 numbers the columns"),),
+    ),
+    "the year only in the title (a date line beside it)": Loads(
+        year_in_title, ("xlsx", "xls", "ods", "csv"),
+        cells(**{f"{HZ}_2025": {"activities": 37, "agreements": 314}, f"{WH}_2025": {"activities": 40, "agreements": 200}}),
+        (("没有年份列：年份按第 1 行“2025年试点城市数据汇总表”读取（2025 年）", "No year column: the year is 2025"),),
+    ),
+    "a city merged over its 2024 and 2025 rows": Loads(
+        merged_city, ("xlsx", "xls"),
+        cells(**{f"{HZ}_2024": {"activities": 30, "experts_participating": 100, "agreements": 300},
+                 f"{HZ}_2025": {"activities": 37, "experts_participating": 120, "agreements": 314}}),
+        (("“杭州市”合并了第 2–3 行，每一行都按它读取", "'杭州市' is merged over rows 2–3"),),
+    ),
+    "——, 不适用, ／ and － for not applicable": Loads(
+        not_applicable, ("xlsx", "csv"),
+        cells(**{f"{HZ}_2025": {}, f"{WH}_2025": {"experts_participating": 130, "agreements": 200}}),
+    ),
+    "a province's workbook, a sheet per city without a city column": Loads(
+        sheet_per_city, ("xlsx", "xls", "ods"),
+        cells(**{f"{HZ}_2024": {"activities": 30, "agreements": 300}, f"{HZ}_2025": {"activities": 37, "agreements": 314}}),
+        (("没有城市列：试点按工作表名“杭州市”读取（杭州市）", "No city column: the pilot is 杭州市, from the sheet's name"),),
+        sheet="杭州市",
+    ),
+    "a yearbook table: one indicator per sheet, years across": Loads(
+        yearbook, ("xlsx", "xls", "ods"),
+        cells(**{f"{HZ}_{y}": {"agreements": v} for y, v in zip(range(2021, 2026), (201, 202, 203, 204, 314), strict=True)},
+              **{f"{WH}_{y}": {"agreements": v} for y, v in zip(range(2021, 2026), (101, 102, 103, 104, 200), strict=True)}),
+        (("年份横排在列上：每列一年（2021、2022、2023、2024、2025），指标“签订合作协议”按工作表名“签订合作协议”读取", "Years across the columns"),
+         ("第 5 行是合计行（“合计”）", "Row 5 is a total row")),
+        sheet="签订合作协议",
+    ),
+    "a yearbook sheet whose name states the indicator and its unit": Loads(
+        yearbook, ("xlsx",),
+        cells(**{f"{HZ}_2024": {"contract_value_10k_cny": Decimal("153700.00")},
+                 f"{HZ}_2025": {"contract_value_10k_cny": Decimal("161200.00")},
+                 f"{WH}_2024": {"contract_value_10k_cny": Decimal("80000.00")},
+                 f"{WH}_2025": {"contract_value_10k_cny": Decimal("85000.00")}}),
+        (("按工作表名“协议金额（亿元）”的单位“亿元”读取，已换算为万元（× 10,000）", "converted to 10k CNY (× 10,000)"),),
+        sheet="协议金额（亿元）",
+    ),
+    "the same indicators under merged year headers side by side": Loads(
+        side_by_side, ("xlsx", "xls", "csv"),
+        cells(**{f"{HZ}_2024": {"activities": 30, "agreements": 300}, f"{HZ}_2025": {"activities": 37, "agreements": 314},
+                 f"{WH}_2024": {"activities": 35, "agreements": 190}, f"{WH}_2025": {"activities": 40, "agreements": 200}}),
+        (("各年的指标并排：2024年、2025年", "Indicators side by side under 2024年、2025年"),),
+    ),
+    "two tables on one sheet, each under its title stating its year": Loads(
+        two_tables, ("xlsx", "ods", "csv"),
+        cells(**{f"{HZ}_2024": {"activities": 30}, f"{WH}_2024": {"activities": 35}, f"{HZ}_2025": {"activities": 37},
+                 f"{WH}_2025": {"activities": 40}}),
+        (("一个工作表上有 2 个表，合在一起读取：第 3–4 行（2024 年，取自第 1 行“2024年试点城市数据”）；第 8–9 行（2025 年", "2 tables on one sheet"),),
+    ),
+    "a provincial return: 湖北省合计 above, 其中 rows, 小计 below": Loads(
+        provincial_return, ("xlsx", "csv"),
+        cells(**{f"{WH}_2025": {"activities": 40, "experts_participating": 130, "agreements": 200},
+                 "P0004_2025": {"activities": 10, "experts_participating": 20, "agreements": 30},
+                 f"{HZ}_2025": {"activities": 37, "experts_participating": 120, "agreements": 314}}),
+        (("第 2 行是合计行（“湖北省合计”）", "Row 2 is a total row ('湖北省合计')"),
+         ("“其中：东湖高新区”按试点武汉东湖新技术开发区读取", "is read as the pilot"),
+         ("第 5 行“其中：光谷生物城”是分项，不是试点，未读取", "Row 5 '其中：光谷生物城' is a part of a row"),
+         ("第 6 行是合计行（“浙江省小计”）", "Row 6 is a total row"), ("第 8 行是合计行（“全省小计”）", "Row 8 is a total row")),
+    ),
+    "amounts in 元 and experts in 万人次 by their headers": Loads(
+        amounts_in_yuan, ("xlsx", "xls", "ods", "csv"),
+        cells(**{f"{HZ}_2025": {"contract_value_10k_cny": Decimal("161234.57"), "experts_participating": 12000}}),
+        (("“协议金额（元）”的数值按表头“协议金额（元）”的单位“元”读取，已换算为万元（÷ 10,000）", "were read in '元'"),
+         ("已四舍五入到 0.01 万元（如第 2 行“1,612,345,678”存为 161,234.57）", "rounded to 0.01 10k CNY"),
+         ("已换算为人次（× 10,000）", "converted to participations (× 10,000)")),
+    ),
+    "a unit line 单位：亿元 above the header": Loads(
+        unit_line, ("xlsx", "xls", "ods", "csv"), cells(**{f"{HZ}_2025": {"contract_value_10k_cny": Decimal("161200.00")}}),
+        (("按第 2 行“单位：亿元”的单位“亿元”读取，已换算为万元（× 10,000）", "as row 2 '单位：亿元' states"),),
+    ),
+    "金额单位：元 on a line with the date": Loads(
+        unit_line_listing, ("xlsx", "csv"),
+        cells(**{f"{HZ}_2025": {"contract_value_10k_cny": Decimal("16123.45"), "agreements": 314}}),
+        (("的单位“元”读取", "were read in '元'"),),
+    ),
+    "a unit row （千元） under the header": Loads(
+        unit_row, ("xlsx", "csv"),
+        cells(**{f"{HZ}_2025": {"activities": 37, "contract_value_10k_cny": Decimal("161234.50")}}),
+        (("按第 2 行（单位行）“（千元）”的单位“千元”读取", "row 2 (the unit row)"),),
+    ),
+    "a hidden row is read, and said to be hidden": Loads(
+        hidden_row, ("xlsx", "xls", "ods"),
+        cells(**{f"{HZ}_2025": {"activities": 37, "experts_participating": 120, "agreements": 314},
+                 f"{WH}_2025": {"activities": 40, "experts_participating": 130, "agreements": 200}}),
+        (("第 3 行在表格中是隐藏的，其数据同样被读取", "Rows 3 are hidden in the workbook"),),
+    ),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A shape that is refused: where (row, column; None: anywhere) and what the message says (zh, en)."""
+
+    layout: Callable[[], list[Sheet]]
+    formats: tuple[str, ...]
+    row: int | None
+    column: str | None
+    said: tuple[str, str]
+    sheet: str | None = None
+
+
+REFUSED = {
+    "a unit line and a header unit that disagree": Refused(
+        units_disagree, ("xlsx", "csv"), 2, "协议金额（元）",
+        ("单位不一致：表头“协议金额（元）”写的是“元”，第 1 行“单位：亿元”写的是“亿元”", "The units disagree: the header"),
+    ),
+    "a unit the indicator cannot take": Refused(
+        unit_not_taken, ("xlsx", "csv"), 1, "协议金额（人）", ("单位“人”不是该指标可用的单位", "The unit '人' in the header"),
+    ),
+    "万 alone on a unit line for amounts": Refused(
+        ambiguous_unit, ("xlsx",), 2, "协议金额", ("的单位“万”含义不明", "The unit '万' in row 1 '单位：万' is ambiguous"),
+    ),
+    "a hidden draft column under the same header": Refused(
+        hidden_draft, ("xlsx", "xls", "ods"), 1, "签订合作协议（项）",
+        ("第 C 列“签订合作协议（项）”与第 D 列“签订合作协议（项）”是同一列，只能保留一列。其中第 D 列是隐藏列",
+         "Column C '签订合作协议（项）' and column D '签订合作协议（项）' are the same column; keep one. Column D is hidden"),
+    ),
+    "a title and a sheet name stating different years": Refused(
+        two_years_stated, ("xlsx",), 1, None, ("年份读法不一：第 1 行“2025年试点城市数据汇总表”写的是 2025，工作表名“2024”写的是 2024",
+                                              "The year could be read two ways"), sheet="2024",
+    ),
+    "a 填报单位 line and a sheet name naming different pilots": Refused(
+        two_pilots_stated, ("xlsx",), 1, None, ("试点读法不一：第 1 行“填报单位：武汉市科学技术协会”写的是 武汉市，工作表名“杭州市”写的是 杭州市",
+                                               "The pilot could be read two ways"), sheet="杭州市",
+    ),
+    "a yearbook of a cumulative total": Refused(
+        cumulative_yearbook, ("xlsx", "csv"), 1, None, ("由系统根据年度数据计算，不能导入", "which is computed from the yearly figures"),
+    ),
+    "an unknown indicator row with a value": Refused(
+        unknown_row, ("xlsx", "csv"), 4, "指标名称", ("无法识别的指标“举办培训班”", "Unknown indicator '举办培训班'"),
+    ),
+    "a statistical return that names no pilot": Refused(
+        return_without_pilot, ("xlsx", "csv"), 2, None, ("竖排报表没有写明是哪个试点", "The form does not say which pilot"),
+    ),
+    "a value merged over two years": Refused(
+        value_merged_over_years, ("xlsx", "xls"), 2, "签订合作协议（项）", ("单元格 E2:E3 是合并单元格", "The cells E2:E3 are merged"),
+    ),
+    "a second table with other columns on the sheet": Refused(
+        second_header_other_columns, ("xlsx", "csv"), 4, None, ("第 4 行又是一个表头，但列与第 1 行的表头不同", "Row 4 is another header"),
+    ),
+}  # fmt: skip
+
+
+def _name(what: str, fmt: str) -> str:
+    return f"{what} · {fmt}"
+
+
+LOAD_CASES = [(what, fmt) for what, case in LOADS.items() for fmt in case.formats]
+REFUSED_CASES = [(what, fmt) for what, case in REFUSED.items() for fmt in case.formats]
+
+
+def _file(layout: Callable[[], list[Sheet]], fmt: str, sheet: str | None) -> bytes:
+    sheets = layout()
+    if fmt == "csv" and len(sheets) > 1:
+        sheets = [s for s in sheets if s.name == sheet]
+    return WRITERS[fmt](sheets)
+
+
+def _told(report) -> tuple[list[str], list[str]]:
+    return ([n.zh for n in report.read] + [i.message.zh for i in report.issues],
+            [n.en for n in report.read] + [i.message.en for i in report.issues])  # fmt: skip
+
+
+@pytest.mark.parametrize(("what", "fmt"), LOAD_CASES, ids=[_name(*c) for c in LOAD_CASES])
+def test_returns_load_exactly_what_they_state(sample_db, what, fmt):
+    case = LOADS[what]
+    sheet = case.sheet if fmt != "csv" else None
+    report = uploads.prepare(sample_db, _file(case.layout, fmt, case.sheet), f"return.{fmt}", sheet).report
+    assert report.ok, [i.as_dict("en") for i in report.issues]
+    assert _values(report.parsed()) == case.values
+    zh_told, en_told = _told(report)
+    for zh, en in case.said:
+        assert any(zh in t for t in zh_told), (zh, zh_told)
+        assert any(en in t for t in en_told), (en, en_told)
+
+
+@pytest.mark.parametrize(("what", "fmt"), REFUSED_CASES, ids=[_name(*c) for c in REFUSED_CASES])
+def test_returns_that_could_be_read_wrong_are_refused_saying_where(sample_db, what, fmt):
+    case = REFUSED[what]
+    report = uploads.prepare(sample_db, _file(case.layout, fmt, case.sheet), f"return.{fmt}", case.sheet).report
+    assert not report.ok
+    zh, en = case.said
+    found = [i for i in report.issues if i.level == "error" and zh in i.message.zh and en in i.message.en]
+    assert found, [i.as_dict("zh") for i in report.issues]
+    assert (found[0].row, found[0].column) == (case.row, case.column)
+    assert found[0].sheet == (case.sheet or "Sheet1" if fmt != "csv" else None)
+
+
+@pytest.mark.parametrize("what", list(LOADS))
+def test_the_cli_stores_the_same_values(sample_path, tmp_path, capsys, what):
+    case = LOADS[what]
+    fmt = case.formats[0]
+    path = tmp_path / f"return.{fmt}"
+    path.write_bytes(_file(case.layout, fmt, case.sheet))
+    sheet = ["--sheet", case.sheet] if case.sheet else []
+    assert main(["import", str(path), "--db", str(sample_path), "--json", "--lang", "zh", *sheet]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["ok"] and result["upload_id"], result
+    for zh, _ in case.said:  # the CLI says what the preview says
+        assert any(zh in t for t in result["read"] + [w["message"] for w in result["warnings"]]), (zh, result)
+    with open_database(sample_path).cursor() as cur:
+        for (code, year), values in case.values.items():
+            for column, value in values.items():
+                table = registry.base(column).table
+                stored = cur.execute(f"SELECT {column} FROM {table} WHERE city_code = ? AND year = ?", [code, year])
+                assert stored.fetchone()[0] == value, (code, year, column)
+
+
+def test_a_reshaped_returns_preview_names_the_sheets_rows(sample_db):
+    prepared = uploads.prepare(sample_db, WRITERS["xlsx"](statistical_return()), "return.xlsx")
+    preview = upload_tables.changes_table(prepared, {}, "zh")
+    rows = dict(zip(preview["指标"], preview["行"], strict=True))
+    assert rows["对接活动（场）"] == 5 and rows["参与专家（人次）"] == 6 and rows["协议金额（万元）"] == 8
+
+
+# --- a generated check: totals, hidden drafts and 上年 columns never reach the database --------------------------
+
+PILOTS = [("330100", "杭州市", "浙江省"), ("330200", "宁波市", "浙江省"), ("420100", "武汉市", "湖北省"),
+          ("420600", "襄阳市", "湖北省"), ("440100", "广州市", "广东省")]  # fmt: skip
+SEEDS = range(24)
+
+
+def _generated(seed: int) -> tuple[list[Sheet], dict, bool]:
+    """A random sheet: a long table with total rows in random places (or a statistical return with 上年 values),
+    perhaps a hidden draft column; (sheets, the values the file states, whether it must be refused)."""
+    rng = random.Random(seed)
+    if rng.random() < 0.3:  # a statistical return: the 上年 column holds other values, never loaded
+        code, name, _ = rng.choice(PILOTS)
+        values = {"activities": rng.randint(10, 99), "agreements": rng.randint(100, 999)}
+        rows = [[f"{name}科协2025年度统计报表"], ["指标名称", "计量单位", "本年（2025年）", "上年"],
+                ["对接活动", "场", values["activities"], values["activities"] + 1000],
+                ["签订合作协议", "项", values["agreements"], values["agreements"] + 1000]]  # fmt: skip
+        return [Sheet("Sheet1", rows)], {(code, 2025): values}, False
+    pilots = rng.sample(PILOTS, 3)
+    expected: dict = {}
+    rows: list[list] = []
+    for code, name, province in pilots:
+        values = {"activities": rng.randint(10, 99), "agreements": rng.randint(100, 999)}
+        expected[(code, 2025)] = values
+        rows.append([name, 2025, values["activities"], values["agreements"]])
+        if rng.random() < 0.4:
+            rows.insert(
+                rng.randint(0, len(rows)), [f"{province}{rng.choice(['合计', '小计', '总计'])}", 2025, 9999, 9999]
+            )
+    if rng.random() < 0.5:
+        rows.append([rng.choice(["合计", "总计", "全省合计", "Total"]), "", 8888, 8888])
+    header = ["城市", "年份", "对接活动（场）", "签订合作协议（项）"]
+    draft = rng.random() < 0.25
+    if draft:  # an outdated draft of a column, hidden beside it
+        header.append("签订合作协议（项）")
+        rows = [[*r, 7777] for r in rows]
+    return [Sheet("Sheet1", [header, *rows], hidden_columns={4} if draft else set())], expected, draft
+
+
+def _every_cell(cur) -> dict:
+    """Every stored value of the yearly tables: (column, city, year) -> value."""
+    cells = {}
+    for ind in registry.BASE_INDICATORS:
+        for code, year, value in cur.execute(f"SELECT city_code, year, {ind.column} FROM {ind.table}").fetchall():
+            cells[(ind.column, code, year)] = value
+    return cells
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_no_total_row_hidden_draft_or_last_years_column_reaches_the_database(sample_path, tmp_path, capsys, seed):
+    sheets, expected, refused = _generated(seed)
+    path = tmp_path / "generated.xlsx"
+    path.write_bytes(WRITERS["xlsx"](sheets))
+    with open_database(sample_path).cursor() as cur:
+        before = _every_cell(cur)
+    status = main(["import", str(path), "--db", str(sample_path), "--json"])
+    capsys.readouterr()
+    assert status == (1 if refused else 0)
+    with open_database(sample_path).cursor() as cur:
+        after = _every_cell(cur)
+    changed = {k: v for k, v in after.items() if before.get(k) != v}
+    stated = {(column, code, year): v for (code, year), values in expected.items() for column, v in values.items()}
+    assert changed == ({} if refused else {k: v for k, v in stated.items() if before.get(k) != v})
+    if not refused:
+        assert {k: after[k] for k in stated} == stated
