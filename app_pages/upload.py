@@ -1,7 +1,6 @@
 """Upload: templates, a file checked and previewed before anything is written, the history, undo."""
 
 import functools
-import hashlib
 
 import streamlit as st
 
@@ -117,6 +116,7 @@ def _confirm(shown: uploads.Prepared, content: bytes) -> None:
     try:
         st.session_state["upload_done"] = uploads.commit(database, shown, content, _by())
         st.session_state["upload_round"] += 1
+        st.session_state.pop("undo_id", None)  # the undo list starts again at the newest upload
     except uploads.Stale as exc:
         st.session_state["upload_stale"] = exc.text
     except Problem as exc:  # refused, forbidden, or the raw file could not be kept
@@ -146,18 +146,9 @@ def _record_refusal(prepared: uploads.Prepared) -> None:
 
 
 def _single(content: bytes, name: str) -> None:
-    """One file: its problems, or the changes it would make, and a confirm button."""
-    # The officer picks the sheet when several hold tables; the choice is the file's own (keyed by its content).
-    sheet_key = f"upload_sheet_{hashlib.sha256(content).hexdigest()[:16]}"
-    prepared = data.prepared_upload(content, name, st.session_state.get(sheet_key))
-    if len(prepared.sheets) > 1:
-        st.selectbox(
-            t(Text("要读取的工作表", "Sheet to read")),
-            prepared.sheets,
-            index=None,
-            placeholder=t(Text("请选择一个工作表", "Choose a sheet")),
-            key=sheet_key,
-        )
+    """One file (a workbook with several table sheets is a batch): its problems, or the changes it would make, and
+    a confirm button."""
+    prepared = data.prepared_upload(content, name, None)
     report = prepared.report
     for note in report.read:
         st.info(show.escaped(note(lang)), icon=":material/table_view:")
@@ -186,6 +177,9 @@ def _single(content: bytes, name: str) -> None:
                 preview, f"preview_{prepared.sha256[:8]}", key="preview", height=min(420, 38 + 35 * len(preview))
             )
         nothing = not any(n for name, n in counts.items() if name != "unchanged")
+        if nothing:
+            st.info(t(Text("文件中的数值均已在库中，导入不会有任何改动。",
+                           "Every value in the file is stored already: loading it would change nothing.")))  # fmt: skip
         st.button(t(Text("确认导入", "Confirm and load")), type="primary", disabled=nothing, key="upload_confirm",
                   on_click=_confirm, args=(prepared, content))  # fmt: skip
 
@@ -201,6 +195,7 @@ def _load_batch(outcomes: list[batch.Outcome]) -> None:
         return
     st.session_state["upload_batch_done"] = outcomes
     st.session_state["upload_round"] += 1
+    st.session_state.pop("undo_id", None)
 
 
 BATCH_COUNTS = (  # the batch's summary, a count of each outcome (each file counted once)
@@ -226,7 +221,7 @@ def _batch(outcomes: list[batch.Outcome], done: bool) -> None:
             t(
                 Text(
                     "已导入 {n} 个文件（上传 {i}），每个文件可单独撤销。",
-                    "Loaded {n} files (uploads {i}); each can be undone on its own.",
+                    "Loaded {n} file(s) (upload(s) {i}); each can be undone on its own.",
                 )
             ).format(n=len(loaded), i=", ".join(map(str, loaded)))
         )
@@ -244,25 +239,30 @@ def _batch(outcomes: list[batch.Outcome], done: bool) -> None:
         column_config={t(Text("问题", "Problems")): st.column_config.TextColumn(width="large")},
     )
     to_review = [o for o in outcomes if o.status == "review"]
-    listed = [*to_review, *(o for o in outcomes if o.status in ("refused", "unread"))]
-    for k, outcome in enumerate(listed[:MAX_ISSUE_LISTS]):
+    refused = [o for o in outcomes if o.status in ("refused", "unread")]
+    told = [o for o in outcomes if o.prepared.report.read or o.prepared.report.issues]
+    passed = [o for o in told if o.status in ("ready", "unchanged", "loaded")]
+    for k, outcome in enumerate([*to_review, *refused, *passed][:MAX_ISSUE_LISTS]):
         reviewing = outcome.status == "review"
-        title = Text("{f}：已重新检查，请核对", "{f}: checked again, review it") if reviewing else Text(
-            "{f}：需改正的问题", "{f}: what to fix")  # fmt: skip
+        title = (Text("{f}：已重新检查，请核对", "{f}: checked again, review it") if reviewing
+                 else Text("{f}：需改正的问题", "{f}: what to fix") if outcome in refused
+                 else Text("{f}：如何读取、提醒与改动", "{f}: how it was read, its warnings and changes"))  # fmt: skip
         with st.expander(t(title).format(f=outcome.prepared.file_name), expanded=reviewing):
             why = batch.REVIEW.format(d=batch.differences(outcome)) if reviewing else outcome.refusal
             if why is not None:
                 st.warning(show.escaped(why(lang)))
+            for note in outcome.prepared.report.read:
+                st.info(show.escaped(note(lang)), icon=":material/table_view:")
             issues = upload_tables.issues_table(outcome.prepared.report, lang)
             if len(issues):
                 st.table(issues, hide_index=True)
-            if reviewing:
+            if outcome not in refused:
                 preview = upload_tables.changes_table(outcome.prepared, show.city_names(lang), lang, PREVIEW_CELLS)
                 if len(preview):
-                    show.table(preview, f"recheck_{outcome.prepared.sha256[:8]}", key=f"recheck_{k}")
+                    show.table(preview, f"changes_{outcome.prepared.sha256[:8]}", key=f"batch_changes_{k}")
     if counted["ready"]:
         st.button(
-            t(Text("导入通过检查的 {n} 个文件", "Load the {n} files that passed")).format(n=counted["ready"]),
+            t(Text("导入通过检查的 {n} 个文件", "Load the files that passed ({n})")).format(n=counted["ready"]),
             type="primary",
             key="upload_batch_confirm",
             on_click=_load_batch,
@@ -270,7 +270,7 @@ def _batch(outcomes: list[batch.Outcome], done: bool) -> None:
         )
     if to_review:
         st.button(
-            t(Text("核对无误，导入重新检查的 {n} 个文件", "Reviewed: load the {n} files checked again")).format(
+            t(Text("核对无误，导入重新检查的 {n} 个文件", "Reviewed: load the files checked again ({n})")).format(
                 n=len(to_review)
             ),
             type="primary",

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from test_officer_workbooks import WRITERS, Sheet, _values
+from test_officer_workbooks import Loads, Refused, _name
+from workbooks import WRITERS, Sheet, values_of
 
 from metrics.cli import main
 from metrics.domain import registry
@@ -217,15 +217,110 @@ def second_header_other_columns() -> list[Sheet]:
     ])]  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Loads:
-    """A shape that loads: the values it must give, words the report must have (zh, en), the sheet to read."""
+# --- what a second reader tried: each of these once loaded a value other than the file's, or crashed
 
-    layout: Callable[[], list[Sheet]]
-    formats: tuple[str, ...]
-    values: dict
-    said: tuple[tuple[str, str], ...] = ()
-    sheet: str | None = None
+
+def note_in_brackets() -> list[Sheet]:
+    return [Sheet("Sheet1", [["城市", "年份", "对接活动（累计）"], ["杭州市", 2025, 400]])]
+
+
+def unit_row_labelled() -> list[Sheet]:
+    return [Sheet("Sheet1", [["城市", "年份", "协议金额"], ["", "", "单位：元"], ["杭州市", 2025, 1612345000]])]
+
+
+def yearbook_title_unit() -> list[Sheet]:
+    rows = [["表5 各试点城市协议金额（元）"], ["城市", "2024", "2025"], ["杭州市", 1537000000, 1612000000]]
+    return [Sheet("协议金额", rows)]
+
+
+def yearbook_units_disagree() -> list[Sheet]:
+    rows = [["各试点城市协议金额（万元）"], ["城市", "2024", "2025"], ["杭州市", 15.37, 16.12]]
+    return [Sheet("协议金额（亿元）", rows)]
+
+
+def title_unit_long() -> list[Sheet]:
+    return [Sheet("Sheet1", [["2025年各试点城市协议金额（元）"], ["城市", "协议金额"], ["杭州市", 1612345000]])]
+
+
+def two_tables_two_units() -> list[Sheet]:
+    return [Sheet("Sheet1", [
+        ["2024年"], ["城市", "协议金额（万元）"], ["杭州市", 153700], [], ["2025年"], ["城市", "协议金额（元）"], ["杭州市", 1612345000],
+    ])]  # fmt: skip
+
+
+def yearbook_with_indicator_column() -> list[Sheet]:
+    rows = [["城市", "指标", "2024", "2025"], ["杭州市", "签订合作协议", 300, 314], ["武汉市", "对接活动", 35, 40]]
+    return [Sheet("对接活动", rows)]
+
+
+def yearbook_named_inside_words() -> list[Sheet]:
+    return [Sheet("Sheet1", [["参与对接活动的专家人次"], ["城市", "2024", "2025"], ["杭州市", 300, 314]])]
+
+
+def return_titled_by_province() -> list[Sheet]:
+    rows = [["吉林省2025年度统计报表"], ["指标名称", "本年"], ["对接活动", 37]]
+    return [Sheet("Sheet1", rows)]
+
+
+def return_with_two_columns_for_a_year() -> list[Sheet]:
+    rows = [["填报单位：杭州市科学技术协会"], ["指标名称", "本年（2025年）", "2025年"], ["对接活动", 37, 38]]
+    return [Sheet("Sheet1", rows)]
+
+
+def half_year() -> list[Sheet]:
+    return [Sheet("Sheet1", [["2025年上半年试点城市数据"], H, ["杭州市", 2025, 37, 120, 314]])]
+
+
+def short_rows_between_tables() -> list[Sheet]:
+    return [Sheet("Sheet1", [
+        ["2024年试点城市数据"], ["城市", "对接活动（场）"], ["杭州市", 30], ["武汉市", "35场"], [],
+        ["2025年试点城市数据"], ["城市", "对接活动（场）"], ["杭州市", 37], ["武汉市", 40],
+    ])]  # fmt: skip
+
+
+def yearbook_merged_value() -> list[Sheet]:
+    rows = [["城市", "2024", "2025"], ["杭州市", 300, ""], ["武汉市", 200, 210]]
+    return [Sheet("签订合作协议", rows, merges=[(1, 1, 1, 2)])]
+
+
+def of_which_ambiguous() -> list[Sheet]:
+    return [Sheet("Sheet1", [H, ["陕西省合计", 2025, 1, 2, 3], ["其中：西安（高新区）", 2025, 1, 2, 3]])]
+
+
+def of_which_misspelt() -> list[Sheet]:
+    return [
+        Sheet("Sheet1", [H, ["湖南省合计", 2025, 1, 2, 3], ["其中：株州市", 2025, 1, 2, 3], ["长沙市", 2025, 5, 6, 7]])
+    ]
+
+
+def title_year_other_than_rows() -> list[Sheet]:
+    return [Sheet("Sheet1", [["2025年试点城市数据汇总表"], H, ["杭州市", 2024, 30, 100, 300]])]
+
+
+def too_small_once_converted() -> list[Sheet]:
+    return [Sheet("Sheet1", [["城市", "年份", "协议金额（元）"], ["杭州市", 2025, 49]])]
+
+
+def unit_the_column_cannot_take() -> list[Sheet]:
+    return [Sheet("Sheet1", [H, ["杭州市", 2025, 37, "120次", 314]])]
+
+
+def several_years_in_the_title() -> list[Sheet]:
+    return [Sheet("Sheet1", [["2021—2025年试点城市数据"], ["城市", "对接活动（场）"], ["杭州市", 37]])]
+
+
+def document_number_in_the_title() -> list[Sheet]:
+    return [
+        Sheet("Sheet1", [["科协发〔2024〕12号附件：2025年试点城市数据"], ["城市", "对接活动（场）"], ["杭州市", 37]])
+    ]
+
+
+def yearbook_city_twice() -> list[Sheet]:
+    return [
+        Sheet(
+            "签订合作协议", [["城市", "2024", "2025"], ["杭州市", 300, 314], ["武汉市", 190, 200], ["杭州市", 301, 315]]
+        )
+    ]
 
 
 def cells(**by_pilot_year: dict) -> dict:
@@ -238,7 +333,7 @@ LOADS = {
         cells(**{f"{HZ}_2025": {"activities": 37, "experts_participating": 120, "agreements": 314,
                                  "contract_value_10k_cny": Decimal("161234.50")}}),
         (("竖排报表：试点按第 2 行“填报单位：杭州市科学技术协会”（杭州市），年份按第 3 行“本年（2025年）”", "Vertical form: the pilot"),
-         ("“上年”列未读取", "the columns '上年' not read"),
+         ("“上年”列未读取", "column(s) '上年' not read"),
          ("按第 8 行“计量单位”列的单位“元”读取，已换算为万元（÷ 10,000）", "converted to 10k CNY (÷ 10,000)")),
     ),
     "a statistical return: the year from its title, the pilot from its sheet": Loads(
@@ -336,67 +431,148 @@ LOADS = {
         hidden_row, ("xlsx", "xls", "ods"),
         cells(**{f"{HZ}_2025": {"activities": 37, "experts_participating": 120, "agreements": 314},
                  f"{WH}_2025": {"activities": 40, "experts_participating": 130, "agreements": 200}}),
-        (("第 3 行在表格中是隐藏的，其数据同样被读取", "Rows 3 are hidden in the workbook"),),
+        (("第 3 行在表格中是隐藏的，其数据同样被读取", "Row(s) 3 are hidden in the workbook"),),
+    ),
+    "a unit row 单位：元": Loads(
+        unit_row_labelled, ("xlsx", "csv"), cells(**{f"{HZ}_2025": {"contract_value_10k_cny": Decimal("161234.50")}}),
+        (("按第 2 行（单位行）“单位：元”的单位“元”读取", "row 2 (the unit row)"),),
+    ),
+    "a yearbook named by its sheet, its unit in its title": Loads(
+        yearbook_title_unit, ("xlsx",),
+        cells(**{f"{HZ}_2024": {"contract_value_10k_cny": Decimal("153700.00")}, f"{HZ}_2025": {"contract_value_10k_cny": Decimal("161200.00")}}),
+        (("按第 1 行“表5 各试点城市协议金额（元）”的单位“元”读取", "were read in '元'"),), sheet="协议金额",
+    ),
+    "a title stating the unit above a long table": Loads(
+        title_unit_long, ("xlsx", "csv"), cells(**{f"{HZ}_2025": {"contract_value_10k_cny": Decimal("161234.50")}}),
+        (("按第 1 行“2025年各试点城市协议金额（元）”的单位“元”读取", "were read in '元'"),),
+    ),
+    "a short data row between two tables is data, not a title": Loads(
+        short_rows_between_tables, ("xlsx", "csv"),
+        cells(**{f"{HZ}_2024": {"activities": 30}, f"{WH}_2024": {"activities": 35}, f"{HZ}_2025": {"activities": 37},
+                 f"{WH}_2025": {"activities": 40}}),
+        (("“35场”按 35 场 读取", "'35场' read as 35 activities"),),
+    ),
+    "a 其中 row naming no pilot says which pilot it is closest to": Loads(
+        of_which_misspelt, ("xlsx",), cells(**{"430100_2025": {"activities": 5, "experts_participating": 6, "agreements": 7}}),
+        (("第 3 行“其中：株州市”是分项，不是试点，未读取。未知城市“株州市”。最接近的是：株洲市", "Row 3 '其中：株州市' is a part of a row"),),
+    ),
+    "rows of a year other than the title's are loaded, with a warning": Loads(
+        title_year_other_than_rows, ("xlsx", "csv"),
+        cells(**{f"{HZ}_2024": {"activities": 30, "experts_participating": 100, "agreements": 300}}),
+        (("第 1 行“2025年试点城市数据汇总表”写的是 2025 年，但第 3 行的年份不是 2025", "says 2025, but the year in row(s) 3"),),
+    ),
+    "a document number in the title states no year": Loads(
+        document_number_in_the_title, ("xlsx",), cells(**{f"{HZ}_2025": {"activities": 37}}),
+        (("年份按第 1 行“科协发〔2024〕12号附件：2025年试点城市数据”读取（2025 年）", "the year is 2025"),),
     ),
 }  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Refused:
-    """A shape that is refused: where (row, column; None: anywhere) and what the message says (zh, en)."""
-
-    layout: Callable[[], list[Sheet]]
-    formats: tuple[str, ...]
-    row: int | None
-    column: str | None
-    said: tuple[str, str]
-    sheet: str | None = None
 
 
 REFUSED = {
     "a unit line and a header unit that disagree": Refused(
-        units_disagree, ("xlsx", "csv"), 2, "协议金额（元）",
+        units_disagree, ("xlsx", "csv"), "Sheet1", 2, "协议金额（元）",
         ("单位不一致：表头“协议金额（元）”写的是“元”，第 1 行“单位：亿元”写的是“亿元”", "The units disagree: the header"),
     ),
     "a unit the indicator cannot take": Refused(
-        unit_not_taken, ("xlsx", "csv"), 1, "协议金额（人）", ("单位“人”不是该指标可用的单位", "The unit '人' in the header"),
+        unit_not_taken, ("xlsx", "csv"), "Sheet1", 1, "协议金额（人）",
+        ("单位“人”不是该指标可用的单位", "The unit '人' in the header"),
     ),
     "万 alone on a unit line for amounts": Refused(
-        ambiguous_unit, ("xlsx",), 2, "协议金额", ("的单位“万”含义不明", "The unit '万' in row 1 '单位：万' is ambiguous"),
+        ambiguous_unit, ("xlsx",), "Sheet1", 2, "协议金额",
+        ("的单位“万”含义不明", "The unit '万' in row 1 '单位：万' is ambiguous"),
     ),
     "a hidden draft column under the same header": Refused(
-        hidden_draft, ("xlsx", "xls", "ods"), 1, "签订合作协议（项）",
+        hidden_draft, ("xlsx", "xls", "ods"), "Sheet1", 1, "签订合作协议（项）",
         ("第 C 列“签订合作协议（项）”与第 D 列“签订合作协议（项）”是同一列，只能保留一列。其中第 D 列是隐藏列",
          "Column C '签订合作协议（项）' and column D '签订合作协议（项）' are the same column; keep one. Column D is hidden"),
     ),
     "a title and a sheet name stating different years": Refused(
-        two_years_stated, ("xlsx",), 1, None, ("年份读法不一：第 1 行“2025年试点城市数据汇总表”写的是 2025，工作表名“2024”写的是 2024",
-                                              "The year could be read two ways"), sheet="2024",
+        two_years_stated, ("xlsx",), "2024", 1, None,
+        ("年份读法不一：第 1 行“2025年试点城市数据汇总表”写的是 2025，工作表名“2024”写的是 2024",
+                                              "The year could be read two ways"), read="2024",
     ),
     "a 填报单位 line and a sheet name naming different pilots": Refused(
-        two_pilots_stated, ("xlsx",), 1, None, ("试点读法不一：第 1 行“填报单位：武汉市科学技术协会”写的是 武汉市，工作表名“杭州市”写的是 杭州市",
-                                               "The pilot could be read two ways"), sheet="杭州市",
+        two_pilots_stated, ("xlsx",), "杭州市", 1, None,
+        ("试点读法不一：第 1 行“填报单位：武汉市科学技术协会”写的是 武汉市，工作表名“杭州市”写的是 杭州市",
+                                               "The pilot could be read two ways"), read="杭州市",
     ),
     "a yearbook of a cumulative total": Refused(
-        cumulative_yearbook, ("xlsx", "csv"), 1, None, ("由系统根据年度数据计算，不能导入", "which is computed from the yearly figures"),
+        cumulative_yearbook, ("xlsx", "csv"), "Sheet1", 1, None,
+        ("由系统根据年度数据计算，不能导入", "which is computed from the yearly figures"),
     ),
     "an unknown indicator row with a value": Refused(
-        unknown_row, ("xlsx", "csv"), 4, "指标名称", ("无法识别的指标“举办培训班”", "Unknown indicator '举办培训班'"),
+        unknown_row, ("xlsx", "csv"), "Sheet1", 4, "指标名称",
+        ("无法识别的指标“举办培训班”", "Unknown indicator '举办培训班'"),
     ),
     "a statistical return that names no pilot": Refused(
-        return_without_pilot, ("xlsx", "csv"), 2, None, ("竖排报表没有写明是哪个试点", "The form does not say which pilot"),
+        return_without_pilot, ("xlsx", "csv"), "Sheet1", 2, None,
+        ("竖排报表没有写明是哪个试点", "The form does not say which pilot"),
     ),
     "a value merged over two years": Refused(
-        value_merged_over_years, ("xlsx", "xls"), 2, "签订合作协议（项）", ("单元格 E2:E3 是合并单元格", "The cells E2:E3 are merged"),
+        value_merged_over_years, ("xlsx", "xls"), "Sheet1", 2, "签订合作协议（项）",
+        ("单元格 E2:E3 是合并单元格", "The cells E2:E3 are merged"),
     ),
     "a second table with other columns on the sheet": Refused(
-        second_header_other_columns, ("xlsx", "csv"), 4, None, ("第 4 行又是一个表头，但列与第 1 行的表头不同", "Row 4 is another header"),
+        second_header_other_columns, ("xlsx", "csv"), "Sheet1", 4, None,
+        ("第 4 行又是一个表头，但列与第 1 行的表头不同", "Row 4 is another header"),
+    ),
+    "brackets that are not a unit (累计)": Refused(
+        note_in_brackets, ("xlsx", "csv"), "Sheet1", 1, "对接活动（累计）",
+        ("表头“对接活动（累计）”括号中的“累计”不是该列可用的单位", "has '累计' in brackets"),
+    ),
+    "a yearbook whose sheet and title state different units": Refused(
+        yearbook_units_disagree, ("xlsx",), "协议金额（亿元）", 2, None,
+        ("单位不一致", "The units disagree"), read="协议金额（亿元）",
+    ),
+    "two tables on a sheet in different units": Refused(
+        two_tables_two_units, ("xlsx", "csv"), "Sheet1", 6, None,
+        ("第 6 行又是一个表头，但列与第 2 行的表头不同", "Row 6 is another header"),
+    ),
+    "a yearbook with an indicator column": Refused(
+        yearbook_with_indicator_column, ("xlsx",), "对接活动", 1, "指标",
+        ("“指标”列在这种表中无法读取", "The column '指标' cannot be read"), read="对接活动",
+    ),
+    "a yearbook whose title names an indicator inside other words": Refused(
+        yearbook_named_inside_words, ("xlsx", "csv"), "Sheet1", 2, None,
+        ("但工作表名和标题都没有写明是哪个指标", "neither the sheet's name nor the title says which"),
+    ),
+    "a return whose title starts with a province": Refused(
+        return_titled_by_province, ("xlsx",), "Sheet1", 2, None,
+        ("竖排报表没有写明是哪个试点", "The form does not say which pilot"),
+    ),
+    "a return with two columns for one year": Refused(
+        return_with_two_columns_for_a_year, ("xlsx",), "Sheet1", 2, None,
+        ("“本年（2025年）”列与“2025年”列都是 2025 年的数", "both hold 2025's figures"),
+    ),
+    "figures for half a year": Refused(
+        half_year, ("xlsx", "csv"), "Sheet1", 1, None,
+        ("表明这是部分年度的数据（“上半年”）", "figures for part of a year ('上半年')"),
+    ),
+    "a value merged over two years of a yearbook": Refused(
+        yearbook_merged_value, ("xlsx", "xls"), "签订合作协议", 2, "2024",
+        ("单元格 B2:C2 是合并单元格", "The cells B2:C2 are merged"), read="签订合作协议",
+    ),
+    "a 其中 row naming two pilots at once": Refused(
+        of_which_ambiguous, ("xlsx",), "Sheet1", 3, "城市",
+        ("可指多个城市", "could be any of"),
+    ),
+    "an amount that would round to zero once converted": Refused(
+        too_small_once_converted, ("xlsx", "csv"), "Sheet1", 2, "协议金额（元）",
+        ("换算后不足 0.01 万元", "less than 0.01 10k CNY"),
+    ),
+    "a cell with a unit its column cannot take": Refused(
+        unit_the_column_cannot_take, ("xlsx", "csv"), "Sheet1", 2, "参与专家（人次）",
+        ("“120次”的单位“次”与该列（人次）不符", "'120次' has the unit '次'"),
+    ),
+    "several years in the title of a table without a year column": Refused(
+        several_years_in_the_title, ("xlsx",), "Sheet1", 1, None,
+        ("写了多个年份（2021、2025）", "states several years (2021、2025)"),
+    ),
+    "a city twice in a yearbook, said on its own row": Refused(
+        yearbook_city_twice, ("xlsx",), "签订合作协议", 4, "城市",
+        ("杭州市 2024 年在第 2 行已出现", "杭州市 2024 already appears in row 2"), read="签订合作协议",
     ),
 }  # fmt: skip
-
-
-def _name(what: str, fmt: str) -> str:
-    return f"{what} · {fmt}"
 
 
 LOAD_CASES = [(what, fmt) for what, case in LOADS.items() for fmt in case.formats]
@@ -421,7 +597,7 @@ def test_returns_load_exactly_what_they_state(sample_db, what, fmt):
     sheet = case.sheet if fmt != "csv" else None
     report = uploads.prepare(sample_db, _file(case.layout, fmt, case.sheet), f"return.{fmt}", sheet).report
     assert report.ok, [i.as_dict("en") for i in report.issues]
-    assert _values(report.parsed()) == case.values
+    assert values_of(report.parsed()) == case.values
     zh_told, en_told = _told(report)
     for zh, en in case.said:
         assert any(zh in t for t in zh_told), (zh, zh_told)
@@ -431,13 +607,13 @@ def test_returns_load_exactly_what_they_state(sample_db, what, fmt):
 @pytest.mark.parametrize(("what", "fmt"), REFUSED_CASES, ids=[_name(*c) for c in REFUSED_CASES])
 def test_returns_that_could_be_read_wrong_are_refused_saying_where(sample_db, what, fmt):
     case = REFUSED[what]
-    report = uploads.prepare(sample_db, _file(case.layout, fmt, case.sheet), f"return.{fmt}", case.sheet).report
+    report = uploads.prepare(sample_db, _file(case.layout, fmt, case.read), f"return.{fmt}", case.read).report
     assert not report.ok
     zh, en = case.said
     found = [i for i in report.issues if i.level == "error" and zh in i.message.zh and en in i.message.en]
     assert found, [i.as_dict("zh") for i in report.issues]
     assert (found[0].row, found[0].column) == (case.row, case.column)
-    assert found[0].sheet == (case.sheet or "Sheet1" if fmt != "csv" else None)
+    assert found[0].sheet == (case.sheet if fmt != "csv" else None)
 
 
 @pytest.mark.parametrize("what", list(LOADS))
@@ -467,6 +643,28 @@ def test_a_reshaped_returns_preview_names_the_sheets_rows(sample_db):
     assert rows["对接活动（场）"] == 5 and rows["参与专家（人次）"] == 6 and rows["协议金额（万元）"] == 8
 
 
+TARGET_UNITS = [  # (target header, indicator cells, targets) -> the stored targets, or the error's words
+    ("目标值（元）", ["协议金额"], ["1,612,345,000"], [Decimal("161234.50")]),
+    ("目标值", ["协议金额（亿元）", "对接活动（场）"], ["16.2", "40"], [Decimal("162000.00"), 40]),
+    ("目标值（元）", ["协议金额", "对接活动"], ["1,612,345,000", "40"], "单位“元”不是该指标可用的单位（应为场"),
+    ("目标值", ["协议金额（人）"], ["5"], "单位“人”不是该指标可用的单位"),
+]
+
+
+@pytest.mark.parametrize(("header", "indicators", "targets", "expected"), TARGET_UNITS)
+def test_targets_are_read_in_the_unit_their_file_states(sample_db, header, indicators, targets, expected):
+    rows = [["杭州市", 2026, i, t] for i, t in zip(indicators, targets, strict=True)]
+    report = uploads.prepare(sample_db, WRITERS["csv"]([Sheet("Sheet1", [["城市", "年份", "指标", header], *rows])]),
+                             "targets.csv").report  # fmt: skip
+    assert report.kind == "targets"
+    if isinstance(expected, str):
+        assert not report.ok and any(expected in i.message.zh for i in report.issues), report.issues
+        return
+    assert report.ok, report.issues
+    assert list(report.parsed()["target"]) == expected
+    assert any("已换算为万元" in i.message.zh for i in report.issues if i.level == "warning")
+
+
 # --- a generated check: totals, hidden drafts and 上年 columns never reach the database --------------------------
 
 PILOTS = [("330100", "杭州市", "浙江省"), ("330200", "宁波市", "浙江省"), ("420100", "武汉市", "湖北省"),
@@ -481,7 +679,8 @@ def _generated(seed: int) -> tuple[list[Sheet], dict, bool]:
     if rng.random() < 0.3:  # a statistical return: the 上年 column holds other values, never loaded
         code, name, _ = rng.choice(PILOTS)
         values = {"activities": rng.randint(10, 99), "agreements": rng.randint(100, 999)}
-        rows = [[f"{name}科协2025年度统计报表"], ["指标名称", "计量单位", "本年（2025年）", "上年"],
+        rows = [[f"{name}科协2025年度统计报表"], [f"填报单位：{name}科学技术协会"],
+                ["指标名称", "计量单位", "本年（2025年）", "上年"],
                 ["对接活动", "场", values["activities"], values["activities"] + 1000],
                 ["签订合作协议", "项", values["agreements"], values["agreements"] + 1000]]  # fmt: skip
         return [Sheet("Sheet1", rows)], {(code, 2025): values}, False

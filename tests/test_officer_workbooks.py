@@ -10,10 +10,11 @@ import io
 import json
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from workbooks import WRITERS, Sheet, values_of, xlsx
 
 from metrics.cli import main
 from metrics.domain import registry
@@ -26,17 +27,6 @@ VALUES = {
     ("330100", 2025): {"activities": 37, "experts_participating": 120, "agreements": 314},
     ("420100", 2025): {"activities": 40, "experts_participating": 130, "agreements": 200},
 }
-
-
-@dataclass
-class Sheet:
-    name: str
-    rows: list[list]
-    merges: list[tuple[int, int, int, int]] = field(
-        default_factory=list
-    )  # first row, last row, first col, last col (0-based)
-    hidden_rows: set[int] = field(default_factory=set)  # 0-based
-    hidden_columns: set[int] = field(default_factory=set)  # 0-based
 
 
 def title_rows() -> list[Sheet]:
@@ -154,91 +144,6 @@ def wrong_province() -> list[Sheet]:
     return [Sheet("Sheet1", [["城市", "年份", "签订合作协议（项）"], ["浙江武汉", 2025, 1], ["杭洲市\u200b", 2025, 2]])]
 
 
-# --- writers: the same sheets as each format holds them
-
-
-def xlsx(sheets: list[Sheet], active: int = 0) -> bytes:
-    import openpyxl
-
-    workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
-    for sheet in sheets:
-        ws = workbook.create_sheet(sheet.name)
-        for row in sheet.rows:
-            ws.append([None if v == "" else v for v in row] or [None])
-        for r1, r2, c1, c2 in sheet.merges:
-            ws.merge_cells(start_row=r1 + 1, end_row=r2 + 1, start_column=c1 + 1, end_column=c2 + 1)
-        for r in sheet.hidden_rows:
-            ws.row_dimensions[r + 1].hidden = True
-        for c in sheet.hidden_columns:
-            ws.column_dimensions[openpyxl.utils.get_column_letter(c + 1)].hidden = True
-    workbook.active = active
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def xls(sheets: list[Sheet], active: int = 0) -> bytes:
-    import xlwt
-
-    workbook = xlwt.Workbook(encoding="utf-8")
-    for sheet in sheets:
-        ws = workbook.add_sheet(sheet.name)
-        merged = {(r, c) for r1, r2, c1, c2 in sheet.merges for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
-        for r1, r2, c1, c2 in sheet.merges:
-            ws.write_merge(r1, r2, c1, c2, sheet.rows[r1][c1] if c1 < len(sheet.rows[r1]) else "")
-        for r, row in enumerate(sheet.rows):
-            for c, value in enumerate(row):
-                if value != "" and (r, c) not in merged:
-                    ws.write(r, c, value)
-        for r in sheet.hidden_rows:
-            ws.row(r).hidden = True
-        for c in sheet.hidden_columns:
-            ws.col(c).hidden = True
-    workbook.active_sheet = active
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def ods(sheets: list[Sheet], active: int = 0) -> bytes:
-    from odf.opendocument import OpenDocumentSpreadsheet
-    from odf.table import Table, TableCell, TableColumn, TableRow
-    from odf.text import P
-
-    document = OpenDocumentSpreadsheet()
-    for sheet in sheets:
-        table = Table(name=sheet.name)
-        for c in range(max(map(len, sheet.rows), default=0)):
-            table.addElement(TableColumn(visibility="collapse") if c in sheet.hidden_columns else TableColumn())
-        for r, row in enumerate(sheet.rows):
-            line = TableRow(visibility="collapse") if r in sheet.hidden_rows else TableRow()
-            for value in row or [""]:
-                numeric = isinstance(value, int | float)
-                cell = TableCell(valuetype="float", value=value) if numeric else TableCell(valuetype="string")
-                if value != "":
-                    cell.addElement(P(text=str(value)))
-                line.addElement(cell)
-            table.addElement(line)
-        document.spreadsheet.addElement(table)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
-def csv(sheets: list[Sheet], active: int = 0, delimiter: str = ",") -> bytes:
-    import csv as csv_module
-
-    (sheet,) = sheets
-    width = max(len(r) for r in sheet.rows)
-    out = io.StringIO()
-    csv_module.writer(out, delimiter=delimiter).writerows([*row, *[""] * (width - len(row))] for row in sheet.rows)
-    return out.getvalue().encode("utf-8-sig")
-
-
-WRITERS: dict[str, Callable[..., bytes]] = {"xlsx": xlsx, "xls": xls, "ods": ods, "csv": csv}
-
-
 @dataclass(frozen=True)
 class Loads:
     """A layout that loads: the values it must give, the words the report must have (zh, en)."""
@@ -248,6 +153,7 @@ class Loads:
     values: dict
     said: tuple[tuple[str, str], ...] = ()
     active: int = 0
+    sheet: str | None = None  # the sheet to read (None: the one that holds a table)
 
 
 LOADS = {
@@ -313,6 +219,7 @@ class Refused:
     row: int | None
     column: str | None
     said: tuple[str, str]
+    read: str | None = None  # the sheet to read (None: the one that holds a table)
 
 
 REFUSED = {
@@ -369,22 +276,13 @@ def _file(layout: Callable[[], list[Sheet]], fmt: str, active: int = 0) -> bytes
     return WRITERS[fmt](layout(), active)
 
 
-def _values(rows) -> dict:
-    """{(city_code, year): {column: value}} of a report's parsed rows (values not reported left out)."""
-    out: dict = {}
-    for row in rows.to_dict("records"):
-        cells = {k: v for k, v in row.items() if k not in ("row", "city_code", "year") and v is not None and v == v}
-        out[(row["city_code"], int(row["year"]))] = cells
-    return out
-
-
 @pytest.mark.parametrize(("what", "fmt"), LOAD_CASES, ids=[_name(*c) for c in LOAD_CASES])
 def test_officers_workbooks_load_exactly_what_they_mean(sample_db, what, fmt):
     case = LOADS[what]
     prepared = uploads.prepare(sample_db, _file(case.layout, fmt, case.active), f"form.{fmt}")
     report = prepared.report
     assert report.ok, [i.as_dict("en") for i in report.issues]
-    assert _values(report.parsed()) == case.values
+    assert values_of(report.parsed()) == case.values
     told = [n.zh for n in report.read] + [i.message.zh for i in report.issues]
     told_en = [n.en for n in report.read] + [i.message.en for i in report.issues]
     for zh, en in case.said:
@@ -409,7 +307,7 @@ def test_a_picked_sheet_is_read_in_the_app_and_the_cli(sample_db, sample_path, t
     data = xlsx(two_tables())
     prepared = uploads.prepare(sample_db, data, "two.xlsx", sheet="2024")
     assert prepared.report.ok and prepared.sheets == ("2024", "2025")
-    assert _values(prepared.report.parsed()) == {
+    assert values_of(prepared.report.parsed()) == {
         ("330100", 2024): {"activities": 30, "experts_participating": 100, "agreements": 300}
     }
     path = tmp_path / "two.xlsx"

@@ -269,7 +269,8 @@ def test_a_bad_upload_shows_row_and_column_and_offers_no_confirm(sample_app):
 
 
 def test_a_workbook_with_a_table_on_two_sheets_loads_each_sheet_as_a_file_of_a_batch(app_db):
-    from test_officer_workbooks import Sheet, title_rows, xlsx
+    from test_officer_workbooks import title_rows
+    from workbooks import Sheet, xlsx
 
     data = xlsx([Sheet("说明", [["填报说明"]]), *title_rows(), Sheet("2024", [["城市", "年份", "签订合作协议（项）"],
                                                                            ["杭州市", 2024, 300]])])  # fmt: skip
@@ -280,7 +281,7 @@ def test_a_workbook_with_a_table_on_two_sheets_loads_each_sheet_as_a_file_of_a_b
     assert list(shown["Status"]) == ["ready to load", "ready to load"]
     assert list(shown["New/changed/unchanged"]) == ["0 / 2 / 0", "0 / 1 / 0"]
     at.button(key="upload_batch_confirm").click().run()
-    assert any("Loaded 2 files (uploads 2, 3)" in s.value for s in at.success)
+    assert any("Loaded 2 file(s) (upload(s) 2, 3)" in s.value for s in at.success)
 
 
 def test_templates_are_offered_in_both_languages_and_formats(sample_app):

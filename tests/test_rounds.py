@@ -330,7 +330,7 @@ def test_several_files_dropped_on_the_upload_page_load_at_once_and_the_tracker_c
     assert list(shown["Status"]) == ["ready to load", "ready to load", "refused", "ready to load"]
     assert "negative" in shown["Problems"][2]
     at.button(key="upload_batch_confirm").click().run()
-    assert any("Loaded 3 files" in s.value for s in at.success)
+    assert any("Loaded 3 file(s)" in s.value for s in at.success)
     assert list(table_with(at, "Problems")["Status"]) == ["loaded", "loaded", "refused", "loaded"]
     at.switch_page("app_pages/round.py").run()
     counts = metric_values(at)

@@ -29,6 +29,7 @@ from ..store.database import ENGINE_ERRORS, Database, DatabaseError
 from . import uploads
 from .reader import is_archive
 from .report import Issue, Report
+from .shapes import sheet_rows
 from .table import MAX_FILE_BYTES
 from .workbooks import MAX_XLSX_EXPANDED_BYTES, check_expansion
 
@@ -344,16 +345,15 @@ def _add_conflict(outcomes: list[Outcome], cell: Any, others: list[Any]) -> None
     label = Text(ind.label_zh, ind.label_en) if ind is not None else Text(column or "", column or "")
     whose = " ".join(v for v in (_given(cell.city_code), _given(getattr(cell, "title_zh", None)), year) if v)
     what = (Text("{w} 年{l}", "{w} {l}") if year else Text("{w} {l}", "{w} {l}")).format(w=whose, l=label)
-    named = [CONFLICT_IN.format(f=outcomes[o.file].prepared.file_name, r=_row(o.row) or "?", v=o.new)
-             for o in others[:MAX_CONFLICTS_NAMED]]  # fmt: skip
+    named = [CONFLICT_IN.format(f=outcomes[o.file].prepared.file_name, r=_sheet_row(outcomes[o.file], o) or "?",
+                                v=o.new) for o in others[:MAX_CONFLICTS_NAMED]]  # fmt: skip
     if len(others) > MAX_CONFLICTS_NAMED:
         named.append(CONFLICT_MORE.format(n=len(others) - MAX_CONFLICTS_NAMED))
     listed = Text("，".join(t.zh for t in named), ", ".join(t.en for t in named))
     message = CONFLICT.format(c=what, v=cell.new, o=listed)
     prepared = outcomes[cell.file].prepared
     # No column: the message names the field in the reader's language (a file's own header is not kept).
-    prepared.report.issues.append(Issue(_row(cell.row), None, "error", message, prepared.sheet))
-    prepared.report.errors += 1
+    prepared.report.place(Issue(_sheet_row(outcomes[cell.file], cell), None, "error", message, prepared.sheet))
 
 
 def _given(value: object) -> str | None:
@@ -361,11 +361,14 @@ def _given(value: object) -> str | None:
     return None if value is None or bool(pd.isna(value)) else str(value)
 
 
-def _row(value: object) -> int | None:
+def _sheet_row(outcome: Outcome, change: Any) -> int | None:
+    """A change's row as its sheet numbers it (a reshaped sheet's cells have rows of their own)."""
     try:
-        return int(value)  # type: ignore[call-overload]
+        row = int(change.row)
     except (TypeError, ValueError):
         return None
+    places = outcome.prepared.report.places
+    return sheet_rows(places, [row], [str(change.column)])[0] if places is not None else row
 
 
 # --- loading ------------------------------------------------------------------------------------------------------

@@ -93,6 +93,11 @@ def normalise(text: str) -> str:
     return "".join(text.split())  # str.split() splits at what the regex \s matches (str.isspace), but faster
 
 
+def as_written(text: str) -> str:
+    """A header or label as written, for telling two apart: NFKC, lower case, no spaces, its brackets kept."""
+    return "".join(unicodedata.normalize("NFKC", text).lower().split())
+
+
 _TRAILING_UNIT = re.compile(r"\([^()]*\)\s*$")
 
 
@@ -361,7 +366,7 @@ def _with_unit(text: str, ind: BaseIndicator, column: Decimal) -> tuple[int | De
             Text(
                 "“{v}”的单位“{u}”与该列（{c}）不符；请只填写数值。",
                 "'{v}' has the unit '{u}', which is not this column's ({c}); enter the number alone.",
-            ).format(u=unit, c=ind.unit_zh),
+            ).format(v="{v}", u=unit.replace("{", "{{").replace("}", "}}"), c=ind.unit_zh),  # the caller fills {v}
             False,
         )
     value, problem = _number(found.group("number"), ind, scale=factor)
@@ -406,5 +411,10 @@ def _number(text: str, ind: BaseIndicator, scale: Decimal = Decimal(1)) -> tuple
     if value != value.quantize(CENT):
         if scale == 1:
             return None, Text("“{v}”最多保留两位小数。", "'{v}' has more than two decimal places.")
+        if value.quantize(CENT, ROUND_HALF_UP) == 0:  # stored as 0, it would read as a reported zero
+            return None, Text(
+                "“{v}”换算后不足 0.01 万元（100 元），按万元保存会成为 0；请核对。",
+                "'{v}' is less than 0.01 10k CNY (100 CNY) once converted, and would be stored as 0; check it.",
+            )
         return value.quantize(CENT, ROUND_HALF_UP), None  # converted from a smaller unit: the warning says so
     return value.quantize(CENT), None

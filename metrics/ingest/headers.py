@@ -8,7 +8,7 @@ import re
 import unicodedata
 
 from ..domain import registry
-from .checks import normalise
+from .checks import as_written, normalise
 
 CITY_HEADERS = {"city", "城市", "城市名称", "城市代码", "试点城市", "试点城市园区", "城市园区", "city_code", "code",
                 "行政区划代码", "区划代码", "试点名称", "试点单位", "pilot"}  # fmt: skip
@@ -47,7 +47,7 @@ _YEAR = re.compile(r"^(?P<year>\d{4})(?:\.0+)?(?:年度?)?(?:实际|数|完成)?
 def year_role(cell: str) -> tuple[str, int | None] | None:
     """What a value column's header says of its year: ("current", 2025 or None) for 本年（2025年）, ("previous", …)
     for 上年, ("year", 2025) for 2025年; None for anything else."""
-    key = normalise(cell) if "(" not in unicodedata.normalize("NFKC", cell) else _plain(cell)
+    key = normalise(cell) if "(" not in unicodedata.normalize("NFKC", cell) else as_written(cell)
     found = _ROLE.match(key)
     if found:
         year = int(found.group("year")) if found.group("year") else None
@@ -56,11 +56,6 @@ def year_role(cell: str) -> tuple[str, int | None] | None:
     if found and 1900 < int(found.group("year")) < 2200:
         return "year", int(found.group("year"))
     return None
-
-
-def _plain(cell: str) -> str:
-    """A header compared with its brackets kept (normalise drops a trailing one: 本年（2025年） must keep its year)."""
-    return "".join(unicodedata.normalize("NFKC", cell).lower().split())
 
 
 def figure_key(label: str) -> str | None:

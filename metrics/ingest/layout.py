@@ -10,14 +10,14 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 
+import numpy as np
 import pyarrow as pa
 
 from ..domain.i18n import Text
 from .table import FileError, Layout, Table, header_of
-from .units import is_unit
+from .units import as_unit
 
 SEARCH_ROWS = 15  # the header is looked for this far down the sheet
-_UNIT_CELL = re.compile(r"^(单位|unit)?[:：]?[(（]?(?P<unit>[^()（）]{1,4})[)）]?$", re.IGNORECASE)
 _FOOTER = re.compile(
     r"^(填表人|填报人|制表人|制表|审核人|审核|负责人|单位负责人|联系人|联系电话|电话|手机|填报日期|填表日期|日期|"
     r"备注|注[:：\d]|说明|prepared by|contact|checked by|approved by|notes?\b|remarks?\b)",
@@ -74,9 +74,7 @@ def locate(table: Table, known: Callable[[str], bool]) -> Table:
         columns=tuple(c.slice(body.start, len(kept)) for c in table.columns)
         or tuple(pa.array([], pa.string()) for _ in cells),
         row_numbers=kept,
-        too_long={n: c for n, c in table.too_long.items() if n in set(kept.tolist()) and c > len(cells)}
-        if table.too_long
-        else {},
+        too_long=_still_too_long(table.too_long, kept, len(cells)),
         layout=Layout(
             header_rows=tuple(numbers[first : first + count]),
             above=tuple(numbers[:first]),
@@ -88,6 +86,14 @@ def locate(table: Table, known: Callable[[str], bool]) -> Table:
             unit_cells=tuple(rows[numbers.index(units)]) if units is not None else (),
         ),
     )
+
+
+def _still_too_long(too_long: dict[int, int], kept: np.ndarray, width: int) -> dict[int, int]:
+    """Of the rows with more cells than the first line, those kept in the body and wider than the header found."""
+    if not too_long:
+        return {}
+    body = set(kept.tolist())
+    return {n: c for n, c in too_long.items() if n in body and c > width}
 
 
 def _filled_across(
@@ -142,12 +148,9 @@ def _is_unit_row(cells: Sequence[str]) -> bool:
     filled = [unicodedata.normalize("NFKC", c).strip() for c in cells if c.strip()]
     if not filled:
         return False
-    for cell in filled:
-        found = _UNIT_CELL.match(cell)
-        unit = found.group("unit").strip() if found else ""
-        if not found or not (is_unit(unit) or unit in {"%", "单位", "unit"}):
-            return False
-    return True
+    return all(
+        as_unit(cell) is not None or cell.strip("()").lower() in {"%", "单位", "unit", "units"} for cell in filled
+    )
 
 
 _STEMS = set("甲乙丙丁戊己庚辛壬癸")

@@ -66,6 +66,7 @@ class Report:
     places: Places | None = None  # for a reshaped table: where its cells stood on the sheet (issues say that)
     hidden_rows: frozenset[int] = frozenset()  # sheet rows hidden in the workbook (issues on them say so)
     hidden_columns: frozenset[str] = frozenset()  # columns, as issues name them, hidden in the workbook
+    _said: set[Issue] = field(default_factory=set, repr=False)
 
     @classmethod
     def of(cls, kind: str, table: Table) -> Report:
@@ -95,12 +96,16 @@ class Report:
             message = message.then(HIDDEN_ROW.format(r=row))
         if column is not None and column in self.hidden_columns:
             message = message.then(HIDDEN_COLUMN.format(c=column))
-        self.issues.append(Issue(row, column, level, message, self.sheet))
-        self.errors += level == "error"
+        self.place(Issue(row, column, level, message, self.sheet))
 
     def place(self, issue: Issue) -> None:
-        """Record an issue already placed on the sheet (a reshaping's: its row and column are the sheet's)."""
-        self.issues.append(dataclasses.replace(issue, sheet=issue.sheet or self.sheet))
+        """Record an issue already placed on the sheet (a reshaping's: its row and column are the sheet's), once:
+        a reshaped sheet's cell read for several years would otherwise say the same thing for each."""
+        issue = dataclasses.replace(issue, sheet=issue.sheet or self.sheet)
+        if issue in self._said:
+            return
+        self._said.add(issue)
+        self.issues.append(issue)
         self.errors += issue.level == "error"
 
     def sheet_row(self, row: int) -> int:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..domain import registry
 from ..domain.i18n import Text
 from ..domain.registry import BaseIndicator
 
@@ -34,10 +35,13 @@ SAME_UNIT = {
 SCALES = {"十": Decimal(10), "百": Decimal(100), "千": Decimal(1000), "万": Decimal(10_000), "十万": Decimal(100_000),
           "百万": Decimal(10**6), "千万": Decimal(10**7), "亿": Decimal(10**8)}  # fmt: skip
 _ENGLISH_SCALES = {"10k": Decimal(10_000), "thousand": Decimal(1000), "k": Decimal(1000)}
+# A unit line: 单位：亿元, 金额单位为元, 表中金额单位均为元, 单位 元, 金额：元, Unit: 10k CNY.
 _LINE = re.compile(
-    r"(?:金额|数量|计量|货币)?单位\s*[:：为是]\s*(?P<units>[^()（）。;；]+)|\bunits?\s*[:：]\s*(?P<en>[^()]+)",
+    r"(?:金额|数量|计量|货币)?单位\s*(?:均|都|一律)?\s*(?:[:：为是]|\s+)\s*(?P<units>[^()（）。;；]+)"
+    r"|金额\s*[:：]\s*(?P<money>[^()（）。;；\d]+)|\bunits?\s*[:：]\s*(?P<en>[^()]+)",
     re.IGNORECASE,
 )
+_LABEL = re.compile(r"^(?:(?:金额|计量)?单位|units?)\s*[:：]?\s*", re.IGNORECASE)  # 单位：元 in brackets or a unit row
 _SPLIT = re.compile(r"[、，/／;；]+|和|及")
 _BRACKET = re.compile(r"\(([^()]*)\)\s*$")
 
@@ -93,14 +97,30 @@ def is_unit(text: str) -> bool:
     written = key(text)
     if written in MONEY or written in AMBIGUOUS_MONEY:
         return True
-    own = set().union(*SAME_UNIT.values())
-    return written in own or any(written.startswith(s) and written[len(s) :] in own for s in SCALES)
+    return any(factor(text, ind) is not None for ind in registry.BASE_INDICATORS)
+
+
+def bracketed(header: str) -> str | None:
+    """What a header's last brackets hold (协议金额（元） -> 元; 对接活动（累计） -> 累计), None without brackets."""
+    found = _BRACKET.search(unicodedata.normalize("NFKC", header).strip())
+    return found.group(1).strip() if found else None
+
+
+def as_unit(text: str) -> str | None:
+    """The unit a bracket's text or a unit row's cell states (元, （元）, 单位：元), None when it states none."""
+    written = _LABEL.sub("", unicodedata.normalize("NFKC", text).strip().strip("()").strip())
+    return written if written and is_unit(written) else None
 
 
 def header_unit(header: str) -> str | None:
-    """The unit in a header's last brackets (协议金额（元） -> 元), None when they hold none."""
-    found = _BRACKET.search(unicodedata.normalize("NFKC", header).strip())
-    return found.group(1).strip() if found and is_unit(found.group(1)) else None
+    """The unit in a header's last brackets (协议金额（元）, 协议金额（单位：元） -> 元), None when they hold none."""
+    inside = bracketed(header)
+    return as_unit(inside) if inside is not None else None
+
+
+def units_in(text: str) -> list[str]:
+    """The units in any of a text's brackets (a title: 协议金额（亿元）（2021—2025年） -> 亿元)."""
+    return [u for inside in re.findall(r"\(([^()]*)\)", unicodedata.normalize("NFKC", text)) if (u := as_unit(inside))]
 
 
 def unit_lines(lines: Iterable[tuple[int, Sequence[str]]]) -> list[tuple[int, str, list[str]]]:
@@ -110,10 +130,12 @@ def unit_lines(lines: Iterable[tuple[int, Sequence[str]]]) -> list[tuple[int, st
     for row, cells in lines:
         for cell in cells:
             text = unicodedata.normalize("NFKC", cell)
-            for match in _LINE.finditer(text):
-                units = _leading_units(_SPLIT.split(match.group("units") or match.group("en") or ""))
-                if units:
-                    found.append((row, cell.strip(), units))
+            listed = [_leading_units(_SPLIT.split(m.group("units") or m.group("money") or m.group("en") or ""))
+                      for m in _LINE.finditer(text)]  # fmt: skip
+            listed += [[u] for u in units_in(text)]  # a title's （万元）
+            units = list(dict.fromkeys(u for found_units in listed for u in found_units))
+            if units:
+                found.append((row, cell.strip(), units))
     return found
 
 
@@ -173,6 +195,13 @@ DISAGREE = Text(
     "单位不一致：{a}写的是“{u}”，{b}写的是“{v}”；请改为一致后再上传。",
     "The units disagree: {a} says '{u}', {b} says '{v}'; make them agree and upload the file again.",
 )
+NOT_A_UNIT = Text(
+    "表头“{h}”括号中的“{b}”不是该列可用的单位，按它读取会把数值读错（累计、计划、上年或某一年份的数都不是本列的当年数）；"
+    "请删去括号，或写明单位（如“（元）”“（万元）”）。",
+    "The header '{h}' has '{b}' in brackets, which is not a unit this column can be read in, and reading it anyway "
+    "could read its values wrong (a total to date, a plan, last year's or another year's figure are not this "
+    "column's); remove the brackets, or write the unit (such as '(元)' or '(万元)').",
+)
 LINE_WHERE = Text("第 {r} 行“{c}”", "row {r} '{c}'")
 HEADER_WHERE = Text("表头“{h}”", "the header '{h}'")
 UNIT_ROW_WHERE = Text("第 {r} 行（单位行）“{c}”", "row {r} (the unit row) '{c}'")
@@ -191,7 +220,7 @@ def converted(unit: ColumnUnit, ind: BaseIndicator, header: str, rounded: list[t
         message = message.then(
             Text(
                 "其中 {n} 个数值换算后超过两位小数，已四舍五入到 0.01 {s}（如第 {r} 行“{v}”存为 {x}）。",
-                " Once converted, {n} of them had more than two decimals and were rounded to 0.01 {s} (row {r}: "
+                " Once converted, {n} value(s) had more than two decimals and were rounded to 0.01 {s} (row {r}: "
                 "'{v}' stored as {x}).",
             ).format(n=len(rounded), s=Text(ind.unit_zh, ind.unit_en), r=row, v=raw, x=f"{stored:,}")
         )

@@ -45,7 +45,17 @@ from ..headers import CITY_HEADERS, FIGURE_HEADERS, SHOWN_HEADERS, YEAR_HEADERS,
 from ..kind import CellKind
 from ..report import Issue, Report
 from ..table import Table
-from ..units import HEADER_WHERE, UNIT_ROW_WHERE, ColumnUnit, Stated, column_unit, header_unit, unit_lines
+from ..units import (
+    HEADER_WHERE,
+    NOT_A_UNIT,
+    UNIT_ROW_WHERE,
+    ColumnUnit,
+    Stated,
+    as_unit,
+    bracketed,
+    column_unit,
+    unit_lines,
+)
 
 JUMP = 3  # a value three times last year's (or a third of it) earns a warning; a stock, any fall
 TEN_THOUSAND_NEAR = (Decimal(10) ** Decimal("3.5"), Decimal(10) ** Decimal("4.5"))  # a ratio this near 10⁴: a unit
@@ -83,14 +93,16 @@ def check_figures(cur: Cursor, table: Table) -> Report:
     city, year = columns.index("city"), columns.index("year")
     codes = each_distinct(table, city, matcher.resolve, report, bad)
     years = each_distinct(table, year, lambda raw: (*year_value(raw, last_year), None), report, bad)
-    _duplicate_rows(table, codes, years, matcher, report, table.header[year], bad)
+    # On a reshaped sheet a year is a header, not a cell of the row: the row's city cell is where it is said.
+    _duplicate_rows(table, codes, years, matcher, report, table.header[city if table.shape else year], bad)
     values: dict[str, pa.Array] = {}
     units: dict[str, ColumnUnit | None] = {}
     lines = unit_lines(table.layout.lines if table.layout is not None else ())
     for i, column in enumerate(columns):
         if column is not None and column in registry.BASE_KEYS:
             ind = registry.base(column)
-            unit = column_unit(ind, _stated_units(table, i), lines)
+            stated = _stated_units(table, i)
+            unit = column_unit(ind, stated, lines) if not isinstance(stated, Text) else stated
             if isinstance(unit, Text):
                 report.add(table.header_row, table.header[i], "error", unit)
                 unit = None
@@ -101,6 +113,7 @@ def check_figures(cur: Cursor, table: Table) -> Report:
          **values}
     ).filter(pa.array(~bad))  # fmt: skip
     report.rows = parsed.to_pandas(types_mapper=pd.ArrowDtype)
+    _said_otherwise(report, shaped.stated, matcher)
     for same_row in _by_sheet_row(totals, report):
         _warn_total(same_row, columns, table.header, report, last_year, units, matcher)
     if report.ok:
@@ -116,6 +129,45 @@ def check_figures(cur: Cursor, table: Table) -> Report:
     return report
 
 
+def _said_otherwise(report: Report, stated: dict[str, shapes.Source], matcher: CityMatcher) -> None:
+    """A warning for rows whose pilot or year differs from the one the sheet states above the table (a title's
+    2025, a 填报单位 line, the sheet's name): one of them is wrong, and only the officer knows which."""
+    rows = report.rows
+    if rows is None or rows.empty:
+        return
+    for column, key, said in (("city", "city_code", STATED_PILOT), ("year", "year", STATED_YEAR)):
+        if column not in stated:
+            continue
+        source = stated[column]
+        other = rows[rows[key].astype(str) != str(source.value)]
+        if len(other):
+            numbers = sorted({report.sheet_row(int(r)) for r in other["row"]})
+            shown = matcher.name_of(str(source.value)) if column == "city" else source.value
+            report.place(
+                Issue(
+                    numbers[0],
+                    None,
+                    "warning",
+                    said.format(
+                        w=source.where(),
+                        v=shown,
+                        r="、".join(map(str, numbers[:10])) + ("…" if len(numbers) > 10 else ""),
+                    ),
+                )
+            )
+
+
+STATED_YEAR = Text(
+    "{w}写的是 {v} 年，但第 {r} 行的年份不是 {v}；请核对标题和年份，以免数据记错年份。",
+    "{w} says {v}, but the year in row(s) {r} is not {v}; check the title and the years, so that no figure goes to "
+    "the wrong year.",
+)
+STATED_PILOT = Text(
+    "{w}写的是{v}，但第 {r} 行是别的试点；请核对，以免数据记到别的试点名下。",
+    "{w} says {v}, but row(s) {r} are of other pilots; check them, so that no figure goes to the wrong pilot.",
+)
+
+
 def _hidden_but_read(table: Table, report: Report) -> None:
     """A warning for the hidden rows and columns that hold values: they are read like any other (an officer may
     have hidden an old draft, which must not load unseen)."""
@@ -125,7 +177,7 @@ def _hidden_but_read(table: Table, report: Report) -> None:
     if rows and filled:
         report.place(Issue(filled[0], None, "warning", Text(
             "第 {r} 行在表格中是隐藏的，其数据同样被读取；如不应导入，请删除这些行。",
-            "Rows {r} are hidden in the workbook, and they are read like the others: delete them if they must not "
+            "Row(s) {r} are hidden in the workbook, and read like the others: delete them if they must not "
             "be loaded.").format(r="、".join(map(str, filled)))))  # fmt: skip
     headers = [normalise(h) for h in table.header]
     for i in sorted(table.hidden_columns):
@@ -138,18 +190,22 @@ def _hidden_but_read(table: Table, report: Report) -> None:
                 "be loaded.").format(c=column_letter(i), h=table.header[i])))  # fmt: skip
 
 
-def _stated_units(table: Table, index: int) -> list[Stated]:
+def _stated_units(table: Table, index: int) -> list[Stated] | Text:
     """The units written for a column: in its header's brackets, in the unit row under it, or (for a reshaped
-    table) where its shape says."""
+    table) where its shape says; the error when its header's brackets hold something else (对接活动（累计）: the
+    column would be read as what it is not)."""
     stated = list(table.stated_units.get(index, ()))
     header = table.header[index]
-    unit = header_unit(header)
-    if unit is not None:
+    inside = bracketed(header)
+    if inside is not None:
+        unit = as_unit(inside)
+        if unit is None:
+            return NOT_A_UNIT.format(h=header, b=inside)
         stated.append(Stated(unit, HEADER_WHERE.format(h=header)))
     found = table.layout
     if found is not None and found.units is not None and index < len(found.unit_cells):
         cell = found.unit_cells[index]
-        unit = header_unit(f"({cell.strip(' ()（）')})") if cell.strip() else None
+        unit = as_unit(cell) if cell.strip() else None
         if unit is not None:
             stated.append(Stated(unit, UNIT_ROW_WHERE.format(r=found.units, c=cell)))
     return stated
@@ -218,15 +274,15 @@ def _set_aside_totals(table: Table, columns: list[str | None], matcher: CityMatc
             if i != city:  # a 序号 cell counts only where the city cell is blank
                 hit &= pc.equal(table.column(city), "").to_numpy(zero_copy_only=False)
             found |= hit
-    table = _of_which(table, city, matcher, found, report)
-    if not found.any():
+    table, parts = _of_which(table, city, matcher, report)
+    if not (found | parts).any():
         return table, []
     totals = []
-    for k in np.flatnonzero(found):
+    for k in np.flatnonzero(found & ~parts):
         cells = tuple(str(c[int(k)].as_py()) for c in table.columns)
         word = next((cells[i] for i in labels if i < len(cells) and cells[i] and is_total(cells[i])), cells[city])
         totals.append(TotalRow(int(table.row_numbers[k]), word, cells))
-    return table.only(~found), totals
+    return table.only(~(found | parts)), totals
 
 
 TOTAL_DIFFERS = Text("“{h}”合计 {t}，各行之和 {s}，相差 {d}", "'{h}': total {t}, rows sum to {s}, a difference of {d}")
@@ -235,31 +291,40 @@ OF_WHICH_READ = Text(
     "'{v}' is read as the pilot {n}. 其中 ('of which') says it is a part of the row above: check that the row above "
     "does not include it, or it is counted twice.",
 )
+A_PART = Text(
+    "第 {r} 行“{w}”是分项，不是试点，未读取。", "Row {r} '{w}' is a part of a row, not a pilot; it is not read."
+)
 _OF_WHICH = re.compile(r"^\s*其中\s*[:：,，、]?\s*")
 
 
-def _of_which(table: Table, city: int, matcher: CityMatcher, found: np.ndarray, report: Report) -> Table:
-    """A 其中 row ("of which"): read as the pilot it names, with the 其中 dropped; naming none (其中：高新区, a part
-    of the row above), marked in `found` to be set aside like a total."""
+def _of_which(table: Table, city: int, matcher: CityMatcher, report: Report) -> tuple[Table, np.ndarray]:
+    """A 其中 row ("of which"): read as the pilot it names, with the 其中 dropped and a warning; naming none (其中：
+    光谷生物城, a part of the row above), set aside with a warning (and the closest pilots, for a misspelt one); naming
+    one ambiguously, an error with the candidates. The table, and which rows are set aside."""
     cells = table.column(city)
-    parts = [w for w in pc.unique(cells).to_pylist() if w and _OF_WHICH.match(unicodedata.normalize("NFKC", w))]
-    if not parts:
-        return table
+    parts = np.zeros(len(table), dtype=bool)
+    named = [w for w in pc.unique(cells).to_pylist() if w and _OF_WHICH.match(unicodedata.normalize("NFKC", w))]
+    if not named:
+        return table, parts
     names = cells.to_pylist()
     for k, cell in enumerate(names):
-        if cell not in parts:
+        if cell not in named:
             continue
+        row = int(table.row_numbers[k])
         rest = _OF_WHICH.sub("", unicodedata.normalize("NFKC", cell))
-        code, error, _ = matcher.resolve(rest) if rest else (None, None, None)
-        if code is not None and error is None:
+        code, error, _ = matcher.resolve(rest)
+        if code is not None:
             names[k] = rest
-            report.add(int(table.row_numbers[k]), table.header[city], "warning", OF_WHICH_READ.format(
-                v=cell, n=matcher.name_of(code)))  # fmt: skip
+            report.add(row, table.header[city], "warning", OF_WHICH_READ.format(v=cell, n=matcher.name_of(code)))
+        elif len(matcher.find(rest)) > 1:
+            names[k] = rest  # the check then reports the ambiguity, naming the candidates
         else:
-            found[k] = True
+            parts[k] = True
+            said = A_PART.format(r=report.sheet_row(row), w=cell)
+            report.add(row, None, "warning", said.then(error, zh="", en=" ") if error is not None else said)
     columns = list(table.columns)
     columns[city] = pa.array(names, pa.string())
-    return dataclasses.replace(table, columns=tuple(columns))
+    return dataclasses.replace(table, columns=tuple(columns)), parts
 
 
 def _by_sheet_row(totals: list[TotalRow], report: Report) -> list[list[TotalRow]]:
@@ -277,8 +342,7 @@ def _warn_total(totals: list[TotalRow], columns: list[str | None], header: Seque
     rows it stands for (one a year when its years run across the sheet)."""
     differences = []
     word = totals[0].word
-    of_which = bool(_OF_WHICH.match(unicodedata.normalize("NFKC", word)))
-    for total in [] if of_which else totals:  # a 其中 row is a part of the row above, not a sum of the rows
+    for total in totals:
         rows = report.rows if report.rows is not None else pd.DataFrame()
         year = year_value(total.cells[columns.index("year")], last_year)[0] if "year" in columns else None
         if year is not None and len(rows):
@@ -301,10 +365,6 @@ def _warn_total(totals: list[TotalRow], columns: list[str | None], header: Seque
     message = Text(
         "第 {r} 行是合计行（“{w}”），未作为城市读取。", "Row {r} is a total row ('{w}'); it is not read as a city."
     ).format(r=row, w=word)
-    if of_which:
-        message = Text(
-            "第 {r} 行“{w}”是分项，不是试点，未读取。", "Row {r} '{w}' is a part of a row, not a pilot; it is not read."
-        ).format(r=row, w=word)
     if differences:
         message = message.then(
             Text("与上面各行不一致：", " It does not match the rows above: "),
@@ -330,7 +390,7 @@ def _duplicate_rows(table: Table, codes: np.ndarray, years: np.ndarray, matcher:
             Text(
                 "{c} {y} 年在第 {r} 行已出现，每个城市每年只能有一行。",
                 "{c} {y} already appears in row {r}; one row per city and year.",
-            ).format(c=matcher.name_of(code), y=year, r=int(first_row)),
+            ).format(c=matcher.name_of(code), y=year, r=report.sheet_row(int(first_row))),
         )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
+from decimal import Decimal
 
 import pandas as pd
 
@@ -20,6 +21,7 @@ from ...store.cities import list_cities
 from ...store.history import apply_history
 from ...store.targets import target_changes
 from ...store.transactions import Cursor
+from .. import units
 from ..checks import (
     check_columns,
     header_columns,
@@ -33,6 +35,7 @@ from ..headers import CITY_HEADERS, YEAR_HEADERS
 from ..kind import CellKind
 from ..report import Report
 from ..table import Table
+from ..units import HEADER_WHERE, LINE_WHERE, ColumnUnit, Stated, column_unit, factor, header_unit, unit_lines
 
 INDICATOR_HEADERS = {"indicator", "指标", "指标名称", "指标代码", "考核指标", "indicator_key", "key"}
 TARGET_HEADERS = {"target", "目标值", "目标", "年度目标", "年度目标值", "target_value", "annual_target"}
@@ -119,6 +122,22 @@ def resolve_indicator(raw: str) -> tuple[str | None, Text | None]:
     return found_key, None
 
 
+TARGET = "目标"
+
+
+def _unit(
+    indicator: str, ind: registry.BaseIndicator, header: str, lines: list, number: int
+) -> ColumnUnit | Text | None:
+    """The unit a row's target is written in: as its target column's header or its indicator cell states it
+    (目标值（元）, 协议金额（元）), or a unit line near the table; the error when those cannot be its indicator's."""
+    stated = []
+    for written, where in ((header_unit(header), HEADER_WHERE.format(h=header)),
+                           (header_unit(indicator), LINE_WHERE.format(r=number, c=indicator))):  # fmt: skip
+        if written is not None:
+            stated.append(Stated(written, where))
+    return column_unit(ind, stated, lines)
+
+
 def check_targets(cur: Cursor, table: Table) -> Report:
     """Check a targets table: a row per pilot, year and indicator, each naming a known pilot, a valid year, an
     indicator that can have a target and a target >= 0; every problem of the file in one pass."""
@@ -134,6 +153,8 @@ def check_targets(cur: Cursor, table: Table) -> Report:
     matcher = CityMatcher(cities)
     last_year = max_year() + 1  # next year's targets are set before it begins
     cities_seen: dict[str, tuple] = {}
+    lines = unit_lines(table.layout.lines if table.layout is not None else ())
+    converted: dict[tuple[str, str, Text], list] = {}  # (indicator, unit, where) -> the values it rounded
     seen: dict[tuple[str, int, str], int] = {}
     parsed: list[dict] = []
     for number, row, headers in keyed_rows(report, table, columns):
@@ -152,7 +173,14 @@ def check_targets(cur: Cursor, table: Table) -> Report:
         if indicator_error is not None:
             report.add(number, headers["indicator"], "error", indicator_error)
         ind = registry.base(key) if key is not None else _ANY_AMOUNT
-        target = parse_number(row["target"], ind, report, number, headers["target"])
+        unit = _unit(row["indicator"], ind, headers["target"], lines, number) if key is not None else None
+        rounded = None
+        if isinstance(unit, Text):
+            report.add(number, headers["target"], "error", unit)
+            unit = None
+        elif unit is not None and unit.factor != 1 and key is not None:
+            rounded = converted.setdefault((key, unit.unit, unit.where), [])
+        target = parse_number(row["target"], ind, report, number, headers["target"], unit, rounded)
         if code is not None and year is not None and key is not None:
             first = seen.setdefault((code, year, key), number)
             if first != number:
@@ -177,6 +205,12 @@ def check_targets(cur: Cursor, table: Table) -> Report:
                 )
         if report.errors == before and target is not None:
             parsed.append({"row": number, "city_code": code, "year": year, "indicator": key, "target": target})
+    for (key, written, where), rounded in converted.items():
+        ind = registry.base(key)
+        unit = ColumnUnit(factor(written, ind) or Decimal(1), written, where)
+        report.add(
+            table.header_row, None, "warning", units.converted(unit, ind, f"{ind.label_zh}（{TARGET}）", rounded)
+        )
     report.rows = pd.DataFrame(parsed, columns=["row", "city_code", "year", "indicator", "target"])
     if report.ok and report.rows.empty:
         report.add(None, None, "warning", Text("文件里没有任何目标值，不会有改动。", "The file holds no targets; "
