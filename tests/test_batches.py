@@ -207,8 +207,14 @@ def test_two_files_giving_one_cell_two_values_are_both_refused_naming_each_other
     result = {f["file"]: f for f in json.loads(capsys.readouterr().out)["files"]}
     assert [result[n]["status"] for n in files] == ["refused", "refused", "loaded"]
     a, b = result["a.csv"]["errors"][0], result["b.csv"]["errors"][0]
-    assert a["row"] == 2 and "330100 2025 Matching activities held is 40 here but 41 in b.csv (row 3)." in a["message"]
-    assert b["row"] == 3 and "330100 2025 Matching activities held is 41 here but 40 in a.csv (row 2)." in b["message"]
+    assert (
+        a["row"] == 2
+        and "杭州市（330100） 2025 Matching activities held is 40 here but 41 in b.csv (row 3)." in a["message"]
+    )
+    assert (
+        b["row"] == 3
+        and "杭州市（330100） 2025 Matching activities held is 41 here but 40 in a.csv (row 2)." in b["message"]
+    )
     assert _stored(db, "330100", 2025, "activities") == 37 and _stored(db, "440100", 2025, "activities") == before
 
 

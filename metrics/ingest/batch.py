@@ -25,6 +25,7 @@ import pandas as pd
 from ..domain import registry
 from ..domain.i18n import Problem, Text
 from ..domain.roles import Actor, require
+from ..store.cities import list_cities
 from ..store.database import ENGINE_ERRORS, Database, DatabaseError
 from . import uploads
 from .reader import is_archive
@@ -256,7 +257,9 @@ def check_files(database: Database, files: list[tuple[str, bytes]]) -> list[Outc
         if skipped and not not_read:
             first_unread = name
         not_read += skipped
-    _refuse_conflicts(outcomes)
+    with database.snapshot() as cur:
+        names = dict(zip(*[list_cities(cur)[c] for c in ("city_code", "name_zh")], strict=True))
+    _refuse_conflicts(outcomes, names)
     if not_read:
         unread = _refused(first_unread, b"", TOO_MANY.format(n=MAX_FILES, m=not_read))
         unread.not_read = not_read
@@ -316,7 +319,7 @@ def _refusal(file_name: str, data: bytes, why: Text, sha256: str | None = None) 
 _CELL_KEYS = ("table", "city_code", "year", "column", "event_date", "title_zh")  # which cell a change is of
 
 
-def _refuse_conflicts(outcomes: list[Outcome]) -> None:
+def _refuse_conflicts(outcomes: list[Outcome], names: dict[str, str]) -> None:
     """Files of the batch that give one cell (pilot, year, field) different values: each refused, for each such
     cell, naming the others (their rows and values), so that none silently wins. The same value twice is fine."""
     frames = []
@@ -335,15 +338,17 @@ def _refuse_conflicts(outcomes: list[Outcome]) -> None:
         for mine in rows:
             others = [r for r in rows if r.file != mine.file and r.new != mine.new]
             if others:
-                _add_conflict(outcomes, mine, others)
+                _add_conflict(outcomes, mine, others, names)
 
 
-def _add_conflict(outcomes: list[Outcome], cell: Any, others: list[Any]) -> None:
+def _add_conflict(outcomes: list[Outcome], cell: Any, others: list[Any], names: dict[str, str]) -> None:
     """Refuse the file of `cell` for giving it a value other files (`others`, rows of theirs) give differently."""
     column, year = _given(cell.column), _given(cell.year)
     ind = registry.get(column) if column in registry.KEYS else None
     label = Text(ind.label_zh, ind.label_en) if ind is not None else Text(column or "", column or "")
-    whose = " ".join(v for v in (_given(cell.city_code), _given(getattr(cell, "title_zh", None)), year) if v)
+    code = _given(cell.city_code)
+    pilot = f"{names.get(code, code)}（{code}）" if code else None  # as the other messages name a pilot
+    whose = " ".join(v for v in (pilot, _given(getattr(cell, "title_zh", None)), year) if v)
     what = (Text("{w} 年{l}", "{w} {l}") if year else Text("{w} {l}", "{w} {l}")).format(w=whose, l=label)
     named = [CONFLICT_IN.format(f=outcomes[o.file].prepared.file_name, r=_sheet_row(outcomes[o.file], o) or "?",
                                 v=o.new) for o in others[:MAX_CONFLICTS_NAMED]]  # fmt: skip
