@@ -136,16 +136,14 @@ def blank_header(table: Table, index: int, report: Report) -> bool:
         return False
     if pc.any(pc.not_equal(table.column(index), "")).as_py():
         letter = column_letter(index)
-        report.add(
-            table.header_row,
-            letter,
-            "error",
-            Text(
-                "第 {c} 列有数据但没有表头；请填写表头或删除该列。",
-                "Column {c} holds values but has no header; write its header or delete the column.",
-            ).format(c=letter),
-        )
+        report.add(table.header_row, letter, "error", VALUES_WITHOUT_HEADER.format(c=letter))
     return True
+
+
+VALUES_WITHOUT_HEADER = Text(
+    "第 {c} 列有数据但没有表头；请填写表头或删除该列。",
+    "Column {c} holds values but has no header; write its header or delete the column.",
+)
 
 
 def check_columns(table: Table, columns: list[str | None], needed: dict[str, Text], report: Report) -> None:

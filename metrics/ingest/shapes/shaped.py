@@ -16,6 +16,7 @@ from ...domain import registry
 from ...domain.i18n import Text
 from ..checks import (
     IGNORED_HEADERS,
+    VALUES_WITHOUT_HEADER,
     clipped,
     column_letter,
     is_reference,
@@ -110,17 +111,7 @@ def unread_columns(table: Table, read: set[int]) -> list[Issue]:
                 "silently.").format(c=header)))  # fmt: skip
         elif pc.any(pc.not_equal(table.column(i), "")).as_py():
             letter = column_letter(i)
-            issues.append(
-                Issue(
-                    table.header_row,
-                    letter,
-                    "error",
-                    Text(
-                        "第 {c} 列有数据但没有表头；请填写表头或删除该列。",
-                        "Column {c} holds values but has no header; write its header or delete the column.",
-                    ).format(c=letter),
-                )
-            )
+            issues.append(Issue(table.header_row, letter, "error", VALUES_WITHOUT_HEADER.format(c=letter)))
     return issues
 
 
