@@ -61,7 +61,7 @@ def run(lang: str) -> bool:
     sign-in page (whose URL keeps the link's parameters for after signing in)."""
     # Whether accounts exist is cached with this run's data key; a page's own role check reuses who this is.
     who = st.session_state[auth.RUN_ACTOR] = auth.actor(data.get(user_count) > 0)
-    auth.write_cookie()
+    auth.hand_over()
     if who is None:  # accounts are set up and nobody has signed in: every address shows the sign-in form, so a
         # link to a page still leads there once signed in
         sign_in = [st.Page(auth.sign_in_page, title=SIGN_IN(lang), icon=":material/login:",

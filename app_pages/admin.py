@@ -2,10 +2,11 @@
 
 import streamlit as st
 
+from metrics.access import accounts, sessions
 from metrics.domain.i18n import Problem, Refused, Text
 from metrics.domain.roles import ROLE_NAMES, ROLES
 from metrics.present import admin_tables
-from metrics.store import accounts, backups, kept_backups
+from metrics.store import backups, kept_backups
 from metrics.store.accounts import list_users
 from ui import auth, data, show, state
 
@@ -80,7 +81,7 @@ with (
             else:
                 st.session_state["admin_added"] += 1
                 done = Text("已添加账户 {n}。", "Added the account {n}.").format(n=name.strip())
-                if users.empty and not provider and auth.sign_in_as(name, password):  # the first admin: signed in
+                if users.empty and not provider and auth.sign_in_as(name, password).actor:  # the first admin: signed in
                     done = Text("已添加账户 {n}，并已以该账户登录；从现在起所有人都需登录。",
                                 "Added the account {n}, and signed you in as it; everyone signs in from now on."
                                 ).format(n=name.strip())  # fmt: skip
@@ -105,6 +106,25 @@ if not users.empty:
             done = Text("已删除账户 {n}。", "Removed the account {n}.").format(n=chosen)
             _attempt(accounts.remove_user, chosen, done=done)
 
+st.subheader(t(Text("登录会话", "Signed-in sessions")))
+running = sessions.active(database)  # read afresh: a session ends or starts without a new data version
+if running.empty:
+    st.caption(t(Text("目前没有以密码登录的会话。", "No one is signed in with a password now.")))
+else:
+    show.table(admin_tables.sessions(running, lang), "sessions", key="sessions")
+    left, right = st.columns(2)
+    ending = left.selectbox(t(Text("结束会话", "End a session")), running["session_id"].tolist(), key="admin_session",
+                            format_func=lambda s: admin_tables.session_label(running, s))  # fmt: skip
+    if left.button(t(Text("结束此会话", "End this session")), key="admin_end_session"):
+        sessions.end(database, ending, "ended by an admin")
+        _done(Text("会话已结束。", "The session has ended."))
+    everywhere = right.selectbox(t(Text("账户", "Account")), sorted(set(running["account"])), key="admin_everywhere")
+    if right.button(
+        t(Text("让该账户在所有地方退出登录", "Sign this account out everywhere")), key="admin_everywhere_go"
+    ):
+        signed_out = Text("{n} 已在所有地方退出登录。", "{n} is signed out everywhere.").format(n=everywhere)
+        _attempt(accounts.sign_out_everywhere, everywhere, done=signed_out)
+
 st.subheader(t(Text("备份", "Backups")))
 folder = kept_backups.default_folder(database.folder)
 st.caption(
@@ -128,10 +148,62 @@ st.caption(
 if st.button(t(Text("立即备份", "Back up now")), icon=":material/backup:", key="backup_now"):
     try:
         path, manifest = kept_backups.create_kept(database, folder, KEEP)
-    except backups.BackupError as exc:
-        st.error(exc.text(lang))
+    except Problem as exc:  # a full disk, an unusable backup key
+        st.error(show.escaped(exc.text(lang)))
     else:
         _done(Text("已备份到 {p}（{r} 行）。", "Backed up to {p} ({r} rows).").format(p=path, r=manifest.rows))
+
+
+def _offer_restore(chosen_backup: str, checked: backups.Checked) -> None:
+    """What restoring the chosen backup does (where it is from, the accounts), the confirmations, the button."""
+    changes = checked.accounts
+    if not checked.signed:
+        st.warning(show.escaped(t(checked.signature_text())))
+    (st.warning if changes.admins or changes.none_left else st.info)(show.escaped(t(changes.text())))
+    admins = changes.admins_text()
+    if admins is not None:
+        st.error(show.escaped(t(admins)))
+    if not users.empty and changes.none_left:
+        st.error(
+            t(
+                Text(
+                    "此备份中没有账户：恢复后应用将以本机单用户模式运行，任何能打开页面的人都可修改数据。",
+                    "This backup has no accounts: once restored, the app runs in local single-user mode and "
+                    "anyone who can open it may change data.",
+                )
+            )
+        )
+    elsewhere = checked.signed or st.checkbox(
+        t(
+            Text(
+                "此备份是在别处（或在备份开始签名之前）制作的；我确知它的来源，并已看过上面的账户变化",
+                "This backup was made elsewhere (or before backups were signed); I know where it came from and "
+                "have read what it does to the accounts, above",
+            )
+        ),
+        key="restore_foreign",
+    )
+    sure = st.checkbox(t(Text("确认用此备份替换当前数据", "Yes, replace the current data with this backup")),
+                       key="restore_sure")  # fmt: skip
+    if not users.empty:
+        st.caption(t(Text("恢复会让所有人（包括您）退出登录。", "Restoring signs everyone out, you too.")))
+    if st.button(t(Text("恢复", "Restore")), disabled=not (sure and elsewhere), type="primary",
+                 key="restore_button"):  # fmt: skip
+        try:
+            safety, restored = kept_backups.restore_kept(database, folder, chosen_backup, KEEP, who,
+                                                         foreign=not checked.signed,
+                                                         expected_accounts=changes)  # fmt: skip
+        except Problem as exc:
+            st.error(show.escaped(exc.text(lang)))
+        else:
+            _done(
+                Text(
+                    "已恢复 {b} 的备份（{r} 行）；恢复前的数据已备份为 {s}。所有人（包括您）都已退出登录。",
+                    "Restored the backup of {b} ({r} rows); the data before it is backed up as {s}. Everyone, you "
+                    "too, was signed out.",
+                ).format(b=chosen_backup, r=restored.manifest.rows, s=safety.name)
+            )
+
 
 kept = kept_backups.kept(folder)
 if kept:
@@ -148,28 +220,9 @@ if kept:
         )
         names = [path.name for path, _ in kept]
         chosen_backup = st.selectbox(t(Text("备份", "Backup")), names, key="restore_choice")
-        accounts_there = dict(kept)[folder / chosen_backup].tables.get("users")
-        if not users.empty and (accounts_there is None or accounts_there.rows == 0):
-            st.error(
-                t(
-                    Text(
-                        "此备份中没有账户：恢复后应用将以本机单用户模式运行，任何能打开页面的人都可修改数据。",
-                        "This backup has no accounts: once restored, the app runs in local single-user mode and "
-                        "anyone who can open it may change data.",
-                    )
-                )
-            )
-        sure = st.checkbox(t(Text("确认用此备份替换当前数据", "Yes, replace the current data with this backup")),
-                           key="restore_sure")  # fmt: skip
-        if st.button(t(Text("恢复", "Restore")), disabled=not sure, type="primary", key="restore_button"):
-            try:
-                safety, manifest = kept_backups.restore_kept(database, folder, chosen_backup, KEEP, who)
-            except Problem as exc:
-                st.error(show.escaped(exc.text(lang)))
-            else:
-                _done(
-                    Text(
-                        "已恢复 {b} 的备份（{r} 行）；恢复前的数据已备份为 {s}。",
-                        "Restored the backup of {b} ({r} rows); the data before it is backed up as {s}.",
-                    ).format(b=chosen_backup, r=manifest.rows, s=safety.name)
-                )
+        try:  # quick: its manifest, signature and accounts (a restore checks every file again first)
+            checked = backups.check(database, folder / chosen_backup, every_file=False)
+        except Problem as exc:  # damaged, or of another schema: no restoring it
+            st.error(show.escaped(exc.text(lang)))
+        else:
+            _offer_restore(chosen_backup, checked)

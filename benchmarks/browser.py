@@ -69,12 +69,13 @@ def launch(
     env: dict | None = None,
     *,
     warm: bool = True,
-    app: str = "dashboard.py",
+    app: str = "server.py",
     args: Sequence[str] = (),
 ) -> Server:
     """Start a fresh dashboard server on a free port, serving the database at db_path (without waiting for it). Warm,
     it is `python -m ui.serve`, as `make run` starts it (the overview run once before serving); else plain
-    `streamlit run` of `app` (the dashboard, or a floor app), whose first visitor is its very first run. `args`
+    `streamlit run` of `app` (the dashboard as a server runs it, or a floor app), whose first visitor is its very
+    first run. `args`
     are more of Streamlit's options."""
     port = _free_port()
     launcher = ["-m", "ui.serve"] if warm else ["-m", "streamlit", "run", app]

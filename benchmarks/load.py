@@ -21,6 +21,19 @@ N), and uploads lost (committed by the editor but not in the database afterwards
 With --processes 2 the dashboard (and the floor) run as two server processes over the same data, officers shared
 between them as a load balancer with sticky sessions would; that needs --engine postgres (a DuckDB file is held
 by one process). The PostgreSQL server is $PILOT_TEST_PG's, else one tools/postgres.sh starts.
+
+    .venv/bin/python benchmarks/load.py --sign-in-flood 12 24 [--signed-in 20] [--rounds 2] [--repeats 3]
+
+measures instead whether a flood of wrong passwords slows the officers who are signed in. The database has
+accounts (an admin, and a viewer for each officer), so every session signs in first, through the sign-in form as a
+browser's user does (the agent API fills its fields and fires its submit button). Each run: the officers sign in
+at once and go round the city, compare and overview pages --rounds times, changing the years twice on each page,
+while K attackers, each in a session of its own, submit wrong passwords for the admin as fast as the server
+answers (from a second before the officers arrive until they have all finished); once with no attackers, once
+with each K, taking turns. The passwords are hashed at argon2's real cost ($PILOT_ARGON2_PROFILE is ignored), so
+the checks the flood does get through cost what they cost in production. The floor (benchmarks/flood_floor_app.py)
+is the load floor with a sign-in form that checks nothing, under the same officers and attackers; the figures
+that matter are each one's times with the flood over its times without. No editor uploads during these runs.
 """
 
 from __future__ import annotations
@@ -55,8 +68,12 @@ from benchmarks.run import save_section  # noqa: E402
 # The agent API on, for the benchmark only; room for every officer's session (Streamlit holds 100 by default).
 AGENT = ["--server.enableAgentApi", "true", "--server.agentMaxSessions", "1000"]
 FLOOR_APP = "benchmarks/load_floor_app.py"
+FLOOD_FLOOR_APP = "benchmarks/flood_floor_app.py"
 YEAR_CHANGES = ([2016, 2025], [2018, 2025])  # the two clicks: the years slider, as an officer narrows the range
 PAGES = ("city", "compare")  # opened after the overview
+TARGET = "admin"  # the account the flood guesses at (the first account must be an admin)
+TOUR = ("city", "compare", "")  # a signed-in officer's round in the flood runs ("": the overview)
+FLOOD_LEAD_S = 1.0  # the attackers' start before the officers': past the free tries, the flood at full strength
 
 
 @dataclass
@@ -65,12 +82,14 @@ class Timings:
 
     open_s: list[float] = field(default_factory=list)
     click_s: list[float] = field(default_factory=list)
+    page_s: list[float] = field(default_factory=list)  # a page changed to (the flood runs)
+    sign_in_s: list[float] = field(default_factory=list)  # the sign-in form submitted (the flood runs)
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, kind: str, seconds: float) -> None:
         with self.lock:
-            (self.open_s if kind == "open" else self.click_s).append(seconds)
+            getattr(self, f"{kind}_s").append(seconds)
 
     def error(self, what: str) -> None:
         with self.lock:
@@ -161,7 +180,7 @@ class Editor(threading.Thread):
 def _servers(db: str, floor: bool, processes: int, files: Path) -> Iterator[list[Server]]:
     """`processes` fresh servers of the dashboard (or the floor) over the same database, each on its own port, a
     PostgreSQL database's raw files in `files` (not in the project's data/)."""
-    app, env = FLOOR_APP if floor else "dashboard.py", {"PILOT_FILES": str(files)}
+    app, env = FLOOR_APP if floor else "server.py", {"PILOT_FILES": str(files)}
     servers = [launch(db, env, warm=not floor, app=app, args=AGENT) for _ in range(processes)]
     try:
         for server in servers:
@@ -306,6 +325,216 @@ def report(runs: list[dict], engine: str = "duckdb") -> str:
     return "\n".join(lines + (["", "Errors:", *failures] if failures else []))
 
 
+# --- the sign-in flood (--sign-in-flood) ---------------------------------------------------------------------------
+
+
+def _officer_account(n: int) -> tuple[str, str]:
+    """Officer n's account name and password."""
+    return f"officer{n:02d}", f"officer {n:02d}'s password"
+
+
+def add_accounts(db: str, officers: int) -> None:
+    """TARGET, an admin, and a viewer account for each of `officers`, hashed as this process's argon2 is set."""
+    from metrics.access.accounts import add_user
+    from metrics.domain.roles import cli_actor
+    from metrics.store.database import open_database
+
+    database, by = open_database(db), cli_actor("benchmark")
+    try:
+        add_user(database, TARGET, "admin", "the admin's own password", by)
+        for n in range(officers):
+            name, password = _officer_account(n)
+            add_user(database, name, "viewer", password, by)
+    finally:
+        database.close()
+
+
+def _submit_key(snapshot: dict) -> str:
+    """The sign-in form's submit trigger in a snapshot of the sign-in page."""
+    return next(a["key"] for a in snapshot["actions"] if a["type"] == "form_submit_button")
+
+
+def _submit(client: httpx.Client, url: str, session: str, submit: str, name: str, password: str) -> dict:
+    """The sign-in form filled in and submitted in a session showing it; the snapshot of the run that follows."""
+    state = {"sign_in_name": name, "sign_in_password": password}
+    return _interact(client, url, {"session_id": session, "widget_state": state, "trigger": {"key": submit}})
+
+
+def sign_in(client: httpx.Client, url: str, name: str, password: str) -> str:
+    """A new session of the dashboard, signed in through its sign-in form; its id."""
+    snapshot = _interact(client, url, {})
+    signed_in = _submit(client, url, snapshot["session_id"], _submit_key(snapshot), name, password)
+    if not any(a["key"] == "years" for a in signed_in["actions"]):  # still the sign-in page
+        raise RuntimeError(f"{name} was not signed in")
+    return snapshot["session_id"]
+
+
+def _officer_session(client: httpx.Client, url: str, n: int, floor: bool) -> str:
+    """A new session for officer n: signed in on the dashboard, the overview on the floor (which has no accounts)."""
+    return _interact(client, url, {})["session_id"] if floor else sign_in(client, url, *_officer_account(n))
+
+
+class Attacker(threading.Thread):
+    """A session submitting wrong passwords for TARGET as fast as the server answers, until stopped; counts the
+    answers: checked and wrong, or told to wait before trying again."""
+
+    def __init__(self, url: str, floor: bool, n: int):
+        super().__init__(name=f"attacker-{n}", daemon=True)
+        self.url, self.floor = url, floor
+        self.stop = threading.Event()
+        self.wrong = self.waits = 0
+        self.failure: str | None = None
+
+    def run(self) -> None:
+        from ui.auth import WAIT  # "Too many tries: try again in {s} seconds."
+
+        waiting = tuple(text.split("{")[0] for text in WAIT)
+        try:
+            with httpx.Client() as client:
+                snapshot = _interact(client, self.url, {"page": "sign-in"} if self.floor else {})
+                session, submit, n = snapshot["session_id"], _submit_key(snapshot), 0
+                while not self.stop.is_set():
+                    n += 1
+                    answer = json.dumps(_submit(client, self.url, session, submit, TARGET, f"guess {n}")["tree"],
+                                        ensure_ascii=False)  # fmt: skip
+                    if any(text in answer for text in waiting):
+                        self.waits += 1
+                    else:
+                        self.wrong += 1
+        except Exception as exc:  # reported with the figures
+            self.failure = f"{type(exc).__name__}: {exc}"[:300]
+
+
+def flood_officer(url: str, n: int, floor: bool, rounds: int, start: threading.Barrier, timings: Timings) -> None:
+    """One officer in the flood runs: sign in as officer n (on the floor: open the overview), then go `rounds` times
+    round TOUR's pages, changing the years twice on each page before going on to the next."""
+    with httpx.Client() as client:
+        start.wait()
+        try:
+            began = time.perf_counter()
+            session = _officer_session(client, url, n, floor)
+            timings.add("open" if floor else "sign_in", time.perf_counter() - began)
+            for page in TOUR * rounds:
+                for years in YEAR_CHANGES:
+                    began = time.perf_counter()
+                    _interact(client, url, {"session_id": session, "widget_state": {"years": years}})
+                    timings.add("click", time.perf_counter() - began)
+                began = time.perf_counter()
+                _interact(client, url, {"session_id": session, "page": page})
+                timings.add("page", time.perf_counter() - began)
+        except Exception as exc:  # counted, not raised: the run goes on for the others
+            timings.error(f"{type(exc).__name__}: {exc}"[:300])
+
+
+def run_flood(db: str, attackers: int, officers: int, floor: bool, rounds: int, work: Path) -> dict:
+    """One flood run: a fresh server, one officer's visit to fill its caches, then `attackers` guessing TARGET's
+    password from FLOOD_LEAD_S before `officers` sign in at once and go round their pages until the last is done."""
+    app, env = FLOOD_FLOOR_APP if floor else "server.py", {"PILOT_FILES": str(work / "files")}
+    server = launch(db, env, warm=not floor, app=app, args=AGENT)
+    try:
+        server.wait_until_up(timeout=180)
+        with httpx.Client() as client:  # no page measured cold
+            first = _officer_session(client, server.url, 0, floor)
+            for page in TOUR:
+                _interact(client, server.url, {"session_id": first, "page": page})
+        guessing = [Attacker(server.url, floor, n) for n in range(attackers)]
+        flood_began = time.perf_counter()
+        for attacker in guessing:
+            attacker.start()
+        time.sleep(FLOOD_LEAD_S if guessing else 0)
+        timings, start = Timings(), threading.Barrier(officers)
+        threads = [
+            threading.Thread(target=flood_officer, args=(server.url, n, floor, rounds, start, timings))
+            for n in range(officers)
+        ]
+        began = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - began
+        for attacker in guessing:
+            attacker.stop.set()
+        for attacker in guessing:
+            attacker.join(timeout=120)
+        flood_s = time.perf_counter() - flood_began
+    finally:
+        server.stop()
+    return {
+        "attackers": attackers,
+        "officers": officers,
+        "rounds": rounds,
+        "app": "floor" if floor else "dashboard",
+        "elapsed_s": elapsed,
+        "flood_s": flood_s if guessing else 0.0,
+        "sign_in_s": timings.sign_in_s,
+        "click_s": timings.click_s,
+        "page_s": timings.page_s,
+        "guesses_wrong": sum(a.wrong for a in guessing),
+        "guesses_told_to_wait": sum(a.waits for a in guessing),
+        "errors": len(timings.errors) + sum(a.failure is not None for a in guessing),
+        "first_errors": [*timings.errors, *(a.failure for a in guessing if a.failure)][:3],
+    }
+
+
+def combine_flood(repeats: list[dict]) -> dict:
+    """One figure for several flood runs of the same kind: percentiles over every run's timings together, the
+    attackers' guesses per second over all of their time, errors summed."""
+    first, flood_s = repeats[0], sum(r["flood_s"] for r in repeats)
+    wrong, waits = sum(r["guesses_wrong"] for r in repeats), sum(r["guesses_told_to_wait"] for r in repeats)
+    return {
+        "attackers": first["attackers"],
+        "officers": first["officers"],
+        "rounds": first["rounds"],
+        "app": first["app"],
+        "repeats": len(repeats),
+        "elapsed_s": statistics.median(r["elapsed_s"] for r in repeats),
+        "sign_in": _summary([t for r in repeats for t in r["sign_in_s"]]),
+        "click": _summary([t for r in repeats for t in r["click_s"]]),
+        "page": _summary([t for r in repeats for t in r["page_s"]]),
+        "guesses_wrong": wrong,
+        "guesses_told_to_wait": waits,
+        "guesses_per_s": (wrong + waits) / flood_s if flood_s else 0.0,
+        "errors": sum(r["errors"] for r in repeats),
+        "first_errors": [e for r in repeats for e in r["first_errors"]][:3],
+    }
+
+
+def flood_report(runs: list[dict], engine: str = "duckdb") -> str:
+    """The flood table: for no attackers and each K, the signed-in officers' times on the dashboard and the floor,
+    and each one's P50 and P95 with the flood over without."""
+    by = {(r["attackers"], r["app"]): r for r in runs}
+    officers, rounds = runs[0]["officers"], runs[0]["rounds"]
+    lines = [
+        f"Engine: {engine}. {officers} officers signed in at once, each going {rounds} times round the city, compare "
+        "and overview pages and changing the years twice on each; the ratios are to the runs without attackers.",
+        "",
+        "| attackers | sign-in P50 / P95 | click P50 / P95 / max | page P50 / P95 | click with flood ÷ without, "
+        "P50 / P95 | floor click P50 / P95 | floor with ÷ without, P50 / P95 | guesses per s (checked) | errors |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for k in sorted({r["attackers"] for r in runs}):
+        ours, floor = by[(k, "dashboard")], by.get((k, "floor"))
+        base, floor_base = by[(0, "dashboard")], by.get((0, "floor"))
+        s, c, p = ours["sign_in"], ours["click"], ours["page"]
+        row = [str(k), f"{s['p50']:.2f} / {s['p95']:.2f} s", f"{c['p50']:.2f} / {c['p95']:.2f} / {c['max']:.2f} s",
+               f"{p['p50']:.2f} / {p['p95']:.2f} s", _ratios(c, base["click"])]  # fmt: skip
+        if floor is not None and floor_base is not None:
+            fc = floor["click"]
+            row += [f"{fc['p50']:.2f} / {fc['p95']:.2f} s", _ratios(fc, floor_base["click"])]
+        else:
+            row += ["", ""]
+        guesses = f"{ours['guesses_per_s']:.0f} ({ours['guesses_wrong']})" if k else ""
+        row += [guesses, str(ours["errors"] + (floor["errors"] if floor else 0))]
+        lines.append("| " + " | ".join(row) + " |")
+    failures = [f"- {r['app']} with {r['attackers']} attackers: {e}" for r in runs for e in r["first_errors"]]
+    return "\n".join(lines + (["", "Errors:", *failures] if failures else []))
+
+
+def _ratios(times: dict, without: dict) -> str:
+    return f"{times['p50'] / without['p50']:.2f}x / {times['p95'] / without['p95']:.2f}x"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--officers", type=int, nargs="+", default=[1, 10, 25, 50, 100])
@@ -317,10 +546,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="runs of each load, the dashboard's and the floor's "
                         "taking turns; the figures are over all of them")  # fmt: skip
     parser.add_argument("--save", action="store_true", help="also write the table into docs/performance.md")
+    parser.add_argument("--sign-in-flood", type=int, nargs="+", metavar="K", help="instead of the loads above: "
+                        "signed-in officers with no attackers and with K guessing a password")  # fmt: skip
+    parser.add_argument("--signed-in", type=int, default=20, help="officers signed in, in the flood runs")
+    parser.add_argument("--rounds", type=int, default=2, help="each signed-in officer's rounds of the pages")
     args = parser.parse_args(argv)
     if args.engine == "duckdb" and max(args.processes) > 1:
         parser.error("several processes share a database on PostgreSQL only (--engine postgres)")
-    editor = not args.no_editor and Path(CHROMIUM).exists()
+    if args.sign_in_flood and args.processes != [1]:
+        parser.error("the flood runs on one server process")
+    if args.sign_in_flood:  # argon2 at its real cost, in the accounts made here and in the servers
+        os.environ.pop("PILOT_ARGON2_PROFILE", None)
+    editor = not args.no_editor and not args.sign_in_flood and Path(CHROMIUM).exists()
     runs = []
     with tempfile.TemporaryDirectory(prefix="pilot-load-") as tmp:
         work = Path(tmp)
@@ -328,33 +565,53 @@ def main(argv: list[str] | None = None) -> int:
         template = pg_server.recreate(server, "pilot_load_template", None) if server else str(work / "pilot.duckdb")
         subprocess.run([sys.executable, "-m", "metrics", "init", "--db", template, "--scale", str(args.scale)],
                        cwd=ROOT, check=True, capture_output=True)  # fmt: skip
-        for n in args.officers:
+        if args.sign_in_flood:
+            add_accounts(template, args.signed_in)
+            flood: dict[tuple[int, bool], list[dict]] = {}
+            kinds = [0, *(k for k in args.sign_in_flood if k)]
+            for repeat, k, floor in itertools.product(range(args.repeats), kinds, (False, True)):
+                with _copy(server, template, work, f"flood-{k}-{'floor' if floor else 'app'}-{repeat}") as db:
+                    what = f"{k} attackers, {args.signed_in} signed in, {'floor' if floor else 'dashboard'}"
+                    print(f"[load] {what}, run {repeat + 1}", file=sys.stderr, flush=True)
+                    flood.setdefault((k, floor), []).append(run_flood(db, k, args.signed_in, floor, args.rounds, work))
+            runs = [combine_flood(done) for done in flood.values()]
+        for n in args.officers if not args.sign_in_flood else []:
             for processes in args.processes:
                 done: dict[bool, list[dict]] = {False: [], True: []}
                 for repeat, floor in itertools.product(range(args.repeats), (False, True)):
                     name = f"run-{n}-{processes}-{'floor' if floor else 'app'}-{repeat}"
-                    if server:
-                        db = pg_server.recreate(server, name.replace("-", "_"), "pilot_load_template")
-                    else:
-                        db = str(work / f"{name}.duckdb")
-                        shutil.copyfile(template, db)
-                    what = (
-                        f"{n} officers, {processes} process(es), {'floor' if floor else 'dashboard'}, run {repeat + 1}"
-                    )
-                    print(f"[load] {what}", file=sys.stderr, flush=True)
-                    done[floor].append(run_load(db, n, floor, editor, work, processes))
-                    if server:
-                        pg_server.recreate(server, name.replace("-", "_"), None)
+                    with _copy(server, template, work, name) as db:
+                        what = f"{n} officers, {processes} process(es), {'floor' if floor else 'dashboard'}"
+                        print(f"[load] {what}, run {repeat + 1}", file=sys.stderr, flush=True)
+                        done[floor].append(run_load(db, n, floor, editor, work, processes))
                 runs += [combine(done[False]), combine(done[True])]
         if server:
             pg_server.recreate(server, "pilot_load_template", None)
     result = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "cpus": os.cpu_count(), "scale": args.scale,
               "engine": args.engine, "editor": editor, "repeats": args.repeats, "runs": runs}  # fmt: skip
-    print(json.dumps(result, indent=2) if args.json else report(runs, args.engine))
+    text = flood_report(runs, args.engine) if args.sign_in_flood else report(runs, args.engine)
+    print(json.dumps(result, indent=2) if args.json else text)
     if args.save:
-        section = "load" if args.engine == "duckdb" else f"load-{args.engine}"
-        save_section(section, report(runs, args.engine), result, ROOT / "docs" / f"{section}.json")
+        section = "load-flood" if args.sign_in_flood else "load"
+        section += "" if args.engine == "duckdb" else f"-{args.engine}"
+        save_section(section, text, result, ROOT / "docs" / f"{section}.json")
     return 0
+
+
+@contextmanager
+def _copy(server: str, template: str, work: Path, name: str) -> Iterator[str]:
+    """A fresh copy of the template database for one run (a DuckDB file in `work`, or a PostgreSQL database made
+    from the template on `server`), dropped afterwards on PostgreSQL."""
+    if not server:
+        db = str(work / f"{name}.duckdb")
+        shutil.copyfile(template, db)
+        yield db
+        return
+    db = pg_server.recreate(server, name.replace("-", "_"), "pilot_load_template")
+    try:
+        yield db
+    finally:
+        pg_server.recreate(server, name.replace("-", "_"), None)
 
 
 if __name__ == "__main__":

@@ -10,12 +10,13 @@ import pytest
 from conftest import copy_sample
 from streamlit.testing.v1 import AppTest
 
+from metrics.access import accounts, sessions
+from metrics.access.sign_in import Client, identity_actor, sign_in
 from metrics.cli import main
 from metrics.domain.i18n import Refused
 from metrics.domain.roles import Actor, Forbidden, cli_actor, require
 from metrics.ingest import uploads
-from metrics.store import accounts
-from metrics.store.accounts import get_user, list_users
+from metrics.store.accounts import accounts_configured, get_user, list_users
 from metrics.store.creation import initialise
 from metrics.store.database import open_database
 from metrics.store.meta import data_version
@@ -25,6 +26,11 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 ADMIN = cli_actor("pytest")
 PASSWORD = "correct horse"
+
+
+def who_signs_in(database, name: str, password: str, address: str = "10.0.0.1") -> Actor | None:
+    """Who a name and password sign in, from an address."""
+    return sign_in(database, name, password, Client(address)).actor
 
 
 # (role, ability, allowed)
@@ -81,7 +87,7 @@ SIGN_INS = [
 
 @pytest.mark.parametrize(("name", "password", "expected"), SIGN_INS)
 def test_sign_in(people, name, password, expected):
-    actor = accounts.sign_in(people, name, password)
+    actor = who_signs_in(people, name, password)
     assert (actor and (actor.name, actor.role)) == expected or (actor is None and expected is None)
 
 
@@ -92,10 +98,10 @@ def test_passwords_are_stored_as_argon2_hashes(people):
 
 
 def test_identity_provider_accounts_match_on_email(people):
-    actor = accounts.identity_actor(people, "OFFICER@example.org")
+    actor = identity_actor(people, "OFFICER@example.org")
     assert (actor.name, actor.role, actor.via) == ("officer@example.org", "editor", "oidc")
-    assert accounts.identity_actor(people, "stranger@example.org") is None
-    assert accounts.identity_actor(people, None) is None
+    assert identity_actor(people, "stranger@example.org") is None
+    assert identity_actor(people, None) is None
 
 
 # (action, arguments, words in the English refusal)
@@ -126,7 +132,7 @@ def test_account_changes_refused(people, action, arguments, words):
 def test_the_first_account_must_be_an_admin(empty_db):
     with pytest.raises(Refused, match="must be an admin"):
         accounts.add_user(empty_db, "ed", "editor", PASSWORD, ADMIN)
-    assert not accounts.accounts_configured(empty_db)
+    assert not accounts_configured(empty_db)
 
 
 @pytest.mark.parametrize("role", ["viewer", "editor"])
@@ -138,17 +144,16 @@ def test_only_admins_manage_accounts(people, role):
 def test_people_change_their_own_password_only(people):
     viewer = Actor("viewer", "viewer", "password")
     accounts.set_password(people, "viewer", "a new password", viewer)
-    assert accounts.sign_in(people, "viewer", "a new password")
+    assert who_signs_in(people, "viewer", "a new password")
     with pytest.raises(Forbidden):
         accounts.set_password(people, "root", "a new password", viewer)
 
 
-def test_a_role_change_counts_at_once(people):
-    signed_in = accounts.sign_in(people, "王科员", PASSWORD)
+def test_a_role_change_ends_the_sessions_of_the_account(people):
+    session = sessions.start(people, who_signs_in(people, "王科员", PASSWORD), "10.0.0.1", "a browser")
+    assert sessions.check(people, session.session_id).role == "editor"
     accounts.set_role(people, "王科员", "viewer", ADMIN)
-    assert accounts.current(people, signed_in).role == "viewer"
-    accounts.remove_user(people, "王科员", ADMIN)
-    assert accounts.current(people, signed_in) is None
+    assert sessions.check(people, session.session_id) is None  # signs in again, as what it now is
 
 
 def test_a_viewer_cannot_upload_or_undo(db):
@@ -327,31 +332,14 @@ def test_admin_backs_up_and_restores_in_the_app(app_accounts, tmp_path, monkeypa
     accounts.remove_user(database, "viewer", ADMIN)  # a change made after the backup
     at.checkbox(key="restore_sure").check().run()
     at.button(key="restore_button").click().run()
+    assert not at.exception and nav_titles(at) == {"Sign in"}  # a restore ends every session, the admin's too
+    at.text_input(key="sign_in_name").input("root")
+    at.text_input(key="sign_in_password").input(PASSWORD)
+    at.button[-1].click().run()  # back on the page, which says what was done
     assert not at.exception and "Restored the backup" in at.success[0].value
     with database.cursor() as cur:
         assert get_user(cur, "viewer") is not None  # the account is back
     assert len(list((tmp_path / "kept").iterdir())) == 2  # the backup, and the one taken before restoring
-
-
-def test_a_new_password_ends_the_sessions_signed_in_with_the_old_one(people):
-    signed_in = accounts.sign_in(people, "viewer", PASSWORD)
-    accounts.set_password(people, "viewer", "another password", ADMIN)
-    assert accounts.current(people, signed_in) is None
-    accounts.remove_user(people, "viewer", ADMIN)
-    accounts.add_user(people, "viewer", "admin", PASSWORD, ADMIN)  # the same name, someone else
-    assert accounts.current(people, signed_in) is None
-
-
-def test_guessing_a_password_is_cut_short_where_it_comes_from_not_for_the_owner(people, monkeypatch):
-    monkeypatch.setattr(accounts, "_FAILURES", {})
-    for _ in range(accounts.MAX_FAILURES):
-        assert accounts.sign_in(people, "root", "a guess", "10.0.0.9") is None
-    assert accounts.sign_in(people, "ROOT", PASSWORD, "10.0.0.9") is None  # that place is refused, in any case
-    assert accounts.sign_in(people, "root", PASSWORD, "10.0.0.1")  # the owner, elsewhere, still signs in
-    assert accounts.sign_in(people, "王科员", PASSWORD, "10.0.0.9")  # other people are not affected
-    for k in range(accounts.MAX_NAME_FAILURES):  # guessing spread over many places is bounded too
-        accounts.sign_in(people, "root", "a guess", f"10.1.{k}.1")
-    assert accounts.sign_in(people, "root", PASSWORD, "10.0.0.1") is None
 
 
 @pytest.mark.parametrize(
@@ -363,7 +351,7 @@ def test_account_names_are_matched_in_any_case(people, given, found):
         accounts.add_user(people, given.upper(), "viewer", PASSWORD, ADMIN)
     accounts.set_role(people, given, "admin", ADMIN)
     with people.cursor() as cur:
-        assert accounts.get_user(cur, given.strip())["name"] == found
+        assert get_user(cur, given.strip())["name"] == found
 
 
 # (what the provider reports, who signs in)
@@ -378,43 +366,6 @@ IDENTITIES = [
 @pytest.mark.parametrize(("reported", "expected"), IDENTITIES)
 def test_identity_provider_accounts_only(people, reported, expected):
     accounts.add_user(people, "has.password@example.org", "admin", PASSWORD, ADMIN)
-    actor = accounts.identity_actor(people, *reported)
+    actor = identity_actor(people, *reported)
     assert (actor.name, actor.role) == expected if expected else actor is None
-    assert accounts.identity_actor(people, "has.password@example.org", True) is None  # needs its password
-
-
-TOKEN_CASES = [  # (what happens after the token was made, whether it still signs in)
-    ("nothing", True),
-    ("an hour later than it lasts", False),
-    ("its name changed", False),
-    ("its signature changed", False),
-    ("the password changed", False),
-    ("the account removed", False),
-    ("another key", False),
-]
-
-
-@pytest.mark.parametrize(("story", "signs_in"), TOKEN_CASES)
-def test_a_remembered_sign_in_holds_until_it_expires_or_the_account_changes(people, monkeypatch, story, signs_in):
-    monkeypatch.setenv("PILOT_SESSION_KEY", "a key of the server's")
-    root = accounts.sign_in(people, "root", PASSWORD)
-    token = accounts.session_token(people, root, hours=8, now=1_000_000)
-    now = 1_000_000 + 3600
-    if story == "an hour later than it lasts":
-        now += 8 * 3600
-    elif story == "its name changed":
-        token = "王科员" + token[len("root") :]
-    elif story == "its signature changed":
-        token = token[:-1] + ("0" if token[-1] != "0" else "1")
-    elif story == "the password changed":
-        accounts.set_password(people, "root", "another password", ADMIN)
-    elif story == "the account removed":
-        accounts.add_user(people, "second", "admin", PASSWORD, ADMIN)
-        accounts.remove_user(people, "root", ADMIN)
-    elif story == "another key":
-        monkeypatch.setenv("PILOT_SESSION_KEY", "another server's key")
-    found = accounts.token_actor(people, token, now=now)
-    assert (found is not None) is signs_in
-    if signs_in:
-        assert (found.name, found.role, found.via) == ("root", "admin", "password")
-    assert accounts.token_actor(people, "not|a|token") is None and accounts.token_actor(people, "") is None
+    assert identity_actor(people, "has.password@example.org", True) is None  # needs its password

@@ -14,7 +14,8 @@ import pytest
 from conftest import ADMIN, copy_sample
 
 from benchmarks.browser import CHART, CHROMIUM, chromium, streamlit_server
-from metrics.store import accounts
+from metrics.access import accounts
+from server import SECURITY_HEADERS
 
 ROOT = Path(__file__).resolve().parent.parent
 # (url path, zh nav title, en nav title, what shows the page has drawn); the default page lives at the root.
@@ -76,7 +77,10 @@ def test_direct_url_on_a_fresh_server(browser, db_path, path, title_zh, title_en
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         errors: list[str] = []
         page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
-        page.goto(f"{url}/{path}?lang={lang}")
+        refused: list[str] = []  # what the Content-Security-Policy stopped: nothing the app needs
+        page.on("console", lambda m, refused=refused: refused.append(m.text) if "Content Security" in m.text else None)
+        response = page.goto(f"{url}/{path}?lang={lang}")
+        assert {k: response.headers.get(k) for k in SECURITY_HEADERS} == SECURITY_HEADERS
         _wait_until_drawn(page, drawn)
         assert page.title().startswith(title), page.title()
         nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
@@ -86,6 +90,7 @@ def test_direct_url_on_a_fresh_server(browser, db_path, path, title_zh, title_en
         assert page.locator('[data-testid="stSidebarNav"] a').count() == len(PAGES)
         assert page.locator('[data-testid="stException"]').count() == 0
         assert not errors, errors
+        assert not refused, refused
         if drawn == CHART:
             assert page.locator(CHART).count() >= 1
         page.close()
@@ -288,3 +293,46 @@ def test_a_shared_link_keeps_its_view_through_signing_in_and_a_reload_keeps_the_
         page.reload()  # signed out: forgotten by the browser too
         page.get_by_label("Account name").wait_for(timeout=30_000)
         page.close()
+
+
+def test_a_copied_session_cookie_signs_nobody_in_once_its_owner_signs_out(browser, db):
+    accounts.add_user(db, "root", "admin", "correct horse", ADMIN)
+    db.close()
+    with streamlit_server(db.path) as url:
+        context = browser.new_context(viewport={"width": 1280, "height": 720})
+        page = context.new_page()
+        page.goto(f"{url}/?lang=en")
+        _sign_in(page, "root", "correct horse")
+        _wait_until_drawn(page)
+        kept = next(c for c in _eventually(context.cookies, "pilot_session") if c["name"] == "pilot_session")
+        assert kept["httpOnly"] and kept["sameSite"] == "Strict"  # set by the server; no script reads it
+        assert "pilot_session" not in page.evaluate("document.cookie")
+        elsewhere = browser.new_context(viewport={"width": 1280, "height": 720})
+        elsewhere.add_cookies([kept])  # a copy, as a thief would use it
+        thief = elsewhere.new_page()
+        thief.goto(f"{url}/?lang=en")
+        _wait_until_drawn(thief)
+        assert "Signed in as root" in thief.locator('[data-testid="stSidebar"]').inner_text()
+        page.goto(f"{url}/admin?lang=en")  # the Accounts page lists both sessions
+        page.get_by_text("Signed-in sessions").wait_for(timeout=30_000)
+        page.get_by_role("button", name="Sign out").click()
+        page.get_by_label("Account name").wait_for(timeout=30_000)
+        assert not [c for c in context.cookies() if c["name"] == "pilot_session"]  # cleared by the server
+        thief.reload()  # the copy: ended on the server with its session
+        thief.get_by_label("Account name").wait_for(timeout=30_000)
+        again = browser.new_context().new_page()
+        again.context.add_cookies([kept])
+        again.goto(f"{url}/?lang=en")
+        again.get_by_label("Account name").wait_for(timeout=30_000)
+
+
+def _eventually(read, name: str, tries: int = 50) -> list:
+    """What `read()` gives once it holds a cookie named `name` (the page fetches it just after signing in)."""
+    import time
+
+    for _ in range(tries):
+        found = read()
+        if any(c["name"] == name for c in found):
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"no {name} cookie")

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from conftest import ADMIN, EDITOR, city, lock_holder
 
+from metrics.access import accounts
 from metrics.ingest import uploads
-from metrics.store import accounts
 from metrics.store.accounts import user_count
 from metrics.store.cities import insert_cities, list_cities
 from metrics.store.creation import initialise

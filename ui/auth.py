@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-import logging
-import os
-import time
-import urllib.parse
+import json
+import math
 
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
+from metrics.access import limits, sessions, sign_in
 from metrics.domain.i18n import Text
 from metrics.domain.roles import ROLE_NAMES, Actor, local_actor
 from metrics.store import accounts
 
-from . import data, show, state
+from . import data, run_slots, show, state
 
-_KEY = "_actor"  # the signed-in account; session state lives on the server, so a browser cannot set it
 RUN_ACTOR = "_run_actor"  # who dashboard.py found at the start of this run (set before every page runs)
 WRONG = Text("账户名或密码不正确。", "Wrong account name or password.")
+WAIT = Text("尝试次数过多，请 {s} 秒后再试。", "Too many tries: try again in {s} seconds.")
+ENDED = Text(
+    "您的登录已结束（已退出、改了密码或角色、长时间未使用），请重新登录。",
+    "Your session has ended (signed out, a new password or role, or unused for a while); sign in again.",
+)
 LOCAL_MODE = Text(
     "本机单用户模式：尚未设置账户，能打开本页面的人都可修改数据。在“账户与备份”页添加第一个账户（管理员）后，"
     "所有人都需登录。",
@@ -36,7 +39,8 @@ def provider_configured() -> bool:
 
 
 def actor(any_accounts: bool | None = None) -> Actor | None:
-    """Who is using this session now, with their current role; None until someone signs in.
+    """Who is using this session now, with their current role; None until someone signs in, and again once their
+    session has ended on the server (signed out anywhere, a new password or role, idle, too old).
 
     `any_accounts` is whether any account exists, when the caller has just read it (dashboard.py, from the run's
     snapshot); anything else, such as a callback that writes, asks the database afresh.
@@ -49,15 +53,19 @@ def actor(any_accounts: bool | None = None) -> Actor | None:
         return local_actor()
     if provider and st.user.is_logged_in:
         email, verified = st.user.get("email"), st.user.get("email_verified")
-        return accounts.identity_actor(database, str(email) if email else None, verified if verified is None else
-                                       bool(verified))  # fmt: skip
-    kept = st.session_state.get(_KEY)
-    if kept is None and not st.session_state.get(_SIGNED_OUT) and session_hours() > 0:  # a reload: the browser's
-        # remembered sign-in, while it holds (never in the session that signed out: its cookies are as it began)
-        token = st.context.cookies.get(COOKIE)
-        kept = accounts.token_actor(database, urllib.parse.unquote(token)) if token else None
-    now = accounts.current(database, kept) if kept else None  # a changed role or a removed account counts at once
-    st.session_state[_KEY] = now
+        return sign_in.identity_actor(database, str(email) if email else None, verified if verified is None else
+                                      bool(verified))  # fmt: skip
+    session_id = st.session_state.get(_SESSION)
+    if session_id is None and not st.session_state.get(_SIGNED_OUT):  # a reload: the browser's cookie, if it
+        # still stands for a live session (never in the session that signed out: its cookies are as it began)
+        token = st.context.cookies.get(sessions.COOKIE)
+        resumed = sessions.resume(database, token) if isinstance(token, str) and token else None
+        if resumed is not None:
+            st.session_state[_SESSION] = session_id = resumed[1]
+    now = sessions.check(database, session_id) if session_id else None
+    if session_id and now is None:  # ended on the server: this browser signs in again
+        st.session_state.pop(_SESSION, None)
+        st.session_state[_ENDED] = True
     return now
 
 
@@ -99,52 +107,59 @@ def sign_in_page() -> None:
         name = st.text_input(t(Text("账户名", "Account name")), key="sign_in_name", max_chars=64)
         password = st.text_input(t(Text("密码", "Password")), type="password", key="sign_in_password")
         submitted = st.form_submit_button(t(Text("登录", "Sign in")), type="primary")
+    if st.session_state.pop(_ENDED, False):
+        st.info(t(ENDED))
     if submitted:
-        if sign_in_as(name, password):
+        attempt = sign_in_as(name, password)
+        if attempt.actor is not None:
             st.rerun()
-        time.sleep(1)  # slows guessing; argon2 already makes each try costly
-        st.error(t(WRONG))
+        st.error(t(WAIT.format(s=math.ceil(attempt.wait)) if attempt.wait else WRONG))
 
 
-def sign_in_as(name: str, password: str) -> bool:
-    """Sign this session in with a name and password (the failures counted for this browser's address); whether
-    it worked."""
-    signed_in = accounts.sign_in(data.database(), name, password, st.context.ip_address or "")
-    if signed_in is not None:
-        st.session_state[_KEY] = signed_in
-        hours = session_hours()
-        if hours > 0:  # remembered by this browser, so that a reload does not ask again
-            token = accounts.session_token(data.database(), signed_in, hours)
-            st.session_state[_COOKIE_PENDING] = (urllib.parse.quote(token, safe=""), int(hours * 3600))
-    return signed_in is not None
+def client() -> sign_in.Client:
+    """The browser signing in: its address (a trusted proxy's X-Forwarded-For believed, $PILOT_TRUSTED_PROXIES), its
+    device cookie and user agent."""
+    headers = st.context.headers
+    address = limits.client_address(st.context.ip_address, headers.get("X-Forwarded-For"), limits.trusted_proxies())
+    device = st.context.cookies.get(sessions.DEVICE_COOKIE)
+    agent = headers.get("User-Agent")
+    return sign_in.Client(str(address or ""), device if isinstance(device, str) else None,
+                          agent if isinstance(agent, str) else "")  # fmt: skip
 
 
-COOKIE = "pilot_session"
+def sign_in_as(name: str, password: str) -> sign_in.Attempt:
+    """Sign this session in with a name and password: a session the server knows, and (when sign-ins are remembered)
+    its cookie handed to this browser on the next run."""
+    who = client()
+    with run_slots.set_aside():  # the check waits its turn for argon2, not holding a page run's slot
+        attempt = sign_in.sign_in(data.database(), name, password, who)
+    if attempt.actor is not None:
+        started = sessions.start(data.database(), attempt.actor, who.address, who.user_agent)
+        st.session_state[_SESSION] = started.session_id
+        st.session_state.pop(_SIGNED_OUT, None)
+        if started.grant is not None:
+            st.session_state[_HAND_OVER] = ("session", started.grant)
+    return attempt
+
+
+_SESSION = "_session_id"  # the server's session this Streamlit session is signed in with
 _SIGNED_OUT = "_signed_out"
-_COOKIE_PENDING = "_cookie_pending"  # (value, seconds) to set in the browser on the next run; ("", 0) clears it
-DEFAULT_SESSION_HOURS = 8.0  # a working day
+_ENDED = "_session_ended"  # the session ended on the server since the last run: the sign-in page says so
+_HAND_OVER = "_hand_over"  # ("session", grant) or ("sign out", ""): what the browser asks the server for next run
+ROUTES = {"session": "_pilot/session", "sign out": "_pilot/sign-out"}  # served by server.py beside the app
 
 
-def session_hours() -> float:
-    """How long a browser stays signed in across reloads: $PILOT_SESSION_HOURS (default 8; 0: never remembered)."""
-    raw = os.environ.get("PILOT_SESSION_HOURS")
-    try:
-        return max(float(raw), 0.0) if raw else DEFAULT_SESSION_HOURS
-    except ValueError:
-        logging.getLogger(__name__).warning("PILOT_SESSION_HOURS=%r is not a number; using %s", raw,
-                                            DEFAULT_SESSION_HOURS)  # fmt: skip
-        return DEFAULT_SESSION_HOURS
-
-
-def write_cookie() -> None:
-    """Set (or clear) the remembered sign-in in the browser, once it has been decided (call on every run)."""
-    pending = st.session_state.pop(_COOKIE_PENDING, None)
+def hand_over() -> None:
+    """Have the browser fetch its session cookie with the grant (or have it cleared), once it is decided: the server
+    sets the cookie, HttpOnly, so that no script on the page can read it (call on every run)."""
+    pending = st.session_state.pop(_HAND_OVER, None)
     if pending is None:
         return
-    value, seconds = pending
-    secure = ' + (location.protocol === "https:" ? "; Secure" : "")'
+    what, grant = pending
+    url = json.dumps(ROUTES[what])
     st.html(
-        f'<script>document.cookie = "{COOKIE}={value}; max-age={seconds}; path=/; SameSite=Strict"{secure};</script>',
+        f"""<script>fetch(new URL({url}, document.baseURI), {{method: "POST", credentials: "same-origin",
+            headers: {{"X-Pilot-Grant": {json.dumps(grant)}}}}});</script>""",
         unsafe_allow_javascript=True,
     )
 
@@ -162,8 +177,10 @@ def sidebar(who: Actor, lang: str) -> None:
 
 
 def _sign_out(who: Actor) -> None:
-    st.session_state.pop(_KEY, None)
-    st.session_state[_COOKIE_PENDING] = ("", 0)  # this browser forgets it too
+    session_id = st.session_state.pop(_SESSION, None)
+    if session_id:  # ended on the server: a copy of the cookie signs nobody in
+        sessions.end(data.database(), session_id)
+    st.session_state[_HAND_OVER] = ("sign out", "")  # and the browser's cookie is cleared
     st.session_state[_SIGNED_OUT] = True
     if who.via == "oidc":
         st.logout()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 DEFAULT_SLOTS = 4  # for two cores: a run's SQL is done outside the GIL, so a few more runs than cores keep both busy
 
@@ -26,3 +28,14 @@ def slot_count(value: str | None) -> int:
 
 
 RUN_SLOTS = threading.Semaphore(slot_count(os.environ.get("PILOT_RUN_SLOTS")))  # `with RUN_SLOTS:` around a run
+
+
+@contextmanager
+def set_aside() -> Iterator[None]:
+    """Give this run's slot to others while it waits on something slow that is not the page's work (checking a
+    password, which waits its turn for argon2): a flood of sign-ins never holds the slots signed-in officers need."""
+    RUN_SLOTS.release()
+    try:
+        yield
+    finally:
+        RUN_SLOTS.acquire()

@@ -1,4 +1,5 @@
-"""Start the dashboard: `python -m ui.serve [streamlit options]` is `streamlit run dashboard.py`, warmed.
+"""Start the dashboard: `python -m ui.serve [streamlit options]` is `streamlit run server.py` (the app with its
+session-cookie routes and security headers), warmed.
 
 Without it the first visit after a start waits for the app's modules to import, Plotly's validators to be built
 and the overview's figures to be computed (about a second here, more with thousands of pilots). This runs the
@@ -15,6 +16,7 @@ import sys
 from pathlib import Path
 
 ENTRY = Path(__file__).resolve().parent.parent / "dashboard.py"
+SERVER = ENTRY.parent / "server.py"  # what a server runs: the app, its routes and its headers
 WARMED = ("app_pages/city.py", "app_pages/compare.py")  # after the overview: the pages a meeting opens next
 
 
@@ -37,11 +39,11 @@ def warm() -> None:
 
 
 def main() -> None:
-    """Warm the app, then hand over to `streamlit run dashboard.py` with the options given."""
+    """Warm the app, then hand over to `streamlit run server.py` with the options given."""
     warm()
     from streamlit.web import cli
 
-    sys.argv = ["streamlit", "run", str(ENTRY), *sys.argv[1:]]
+    sys.argv = ["streamlit", "run", str(SERVER), *sys.argv[1:]]
     sys.exit(cli.main())
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from typing import TextIO
 
+from ..access import accounts
 from ..domain.i18n import Refused, Text
 from ..domain.roles import ROLE_NAMES, ROLES
-from ..store import accounts, backups
+from ..store import backups
+from ..store.accounts import list_users
 from ..store.database import Database, open_database
 from .common import EXIT_ENVIRONMENT, EXIT_OK, EXIT_REFUSED, Parser, UsageError, actor, print_json, reading_database
 
@@ -41,6 +44,12 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     restore = commands.add_parser("restore", parents=[common], help="replace all data with a backup's")
     restore.add_argument("dir", metavar="DIR", help="a folder written by `backup`")
     restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    restore.add_argument(
+        "--foreign",
+        action="store_true",
+        help="restore a backup this database's backup key did not sign (made elsewhere, or before backups were "
+        "signed), once you know where it came from",
+    )
     restore.set_defaults(run=run_restore)
 
 
@@ -57,7 +66,7 @@ def _password(args: argparse.Namespace, lang: str) -> str:
 
 def _user_list(database: Database, args: argparse.Namespace, lang: str) -> int:
     with database.cursor() as cur:
-        frame = accounts.list_users(cur)
+        frame = list_users(cur)
     if args.json:
         print_json([{"name": r.name, "role": r.role, "password": bool(r.has_password)} for r in frame.itertuples()])
         return EXIT_OK
@@ -113,21 +122,51 @@ def run_backup(args: argparse.Namespace, lang: str) -> int:
 
 
 def run_restore(args: argparse.Namespace, lang: str) -> int:
-    """restore: replace all data with a backup's, after checking it."""
+    """restore: replace all data with a backup's, after checking it and saying what it does to the accounts."""
     database = open_database(args.db)
     try:
-        manifest = backups.verify(database, args.dir)  # a bad backup is refused before anyone is asked
-        if not args.yes and not _restore_confirmed(database, manifest, lang):
-            print(Text("未恢复，未写入任何数据。", "Not restored; nothing was written.")(lang), file=sys.stderr)
-            return EXIT_REFUSED
-        manifest = backups.restore(database, args.dir, actor(args))
+        checked = backups.verify(database, args.dir, foreign=args.foreign)  # refused before anyone is asked
+    except backups.NotSigned as exc:
+        print(exc.text(lang), file=sys.stderr)
+        _say_accounts(exc.checked, lang, sys.stderr)
+        hint = Text(
+            "确认来源后，可加 --foreign 恢复它。", "Once you know where it came from, restore it with --foreign."
+        )
+        print(hint(lang), file=sys.stderr)
+        return EXIT_REFUSED
     except (backups.BackupError, Refused) as exc:
         return _backup_failed(exc, lang)
+    if not checked.signed:  # --foreign: said, never silent
+        print(checked.signature_text().then(FOREIGN_CONFIRMED, zh="", en=" ")(lang), file=sys.stderr)
+    _say_accounts(checked, lang, sys.stdout)
+    if not args.yes and not _restore_confirmed(database, checked.manifest, lang):
+        print(Text("未恢复，未写入任何数据。", "Not restored; nothing was written.")(lang), file=sys.stderr)
+        return EXIT_REFUSED
+    try:
+        checked = backups.restore(
+            database, args.dir, actor(args), foreign=args.foreign, expected_accounts=checked.accounts
+        )
+    except (backups.BackupError, Refused) as exc:
+        return _backup_failed(exc, lang)
+    manifest = checked.manifest
     done = Text(
         "已从 {d} 恢复 {c} 的备份：{t} 张表，{r} 行。", "Restored the backup of {c} from {d}: {t} tables, {r} rows."
     )
     print(done.format(d=args.dir, c=manifest.created_at, t=len(manifest.tables), r=manifest.rows)(lang))
     return EXIT_OK
+
+
+FOREIGN_CONFIRMED = Text(
+    "您已用 --foreign 确认它是在别处制作的。", "You confirmed with --foreign that it was made elsewhere."
+)
+
+
+def _say_accounts(checked: backups.Checked, lang: str, out: TextIO) -> None:
+    """What the restore does to the accounts; who becomes an admin also on stderr, so that it is never missed."""
+    print(checked.accounts.text()(lang), file=out)
+    admins = checked.accounts.admins_text()
+    if admins is not None:
+        print(admins(lang), file=sys.stderr)
 
 
 def _restore_confirmed(database: Database, manifest: backups.Manifest, lang: str) -> bool:
@@ -137,8 +176,9 @@ def _restore_confirmed(database: Database, manifest: backups.Manifest, lang: str
         return False
     uploads_table = manifest.tables.get("uploads")
     question = Text(
-        "这将用 {c} 的备份（{u} 次上传，共 {r} 行）替换 {db} 中的全部数据。继续吗？[y/N] ",
-        "This replaces all data in {db} with the backup of {c} ({u} uploads, {r} rows in all). Continue? [y/N] ",
+        "这将用 {c} 的备份（{u} 次上传，共 {r} 行）替换 {db} 中的全部数据，账户如上所述。继续吗？[y/N] ",
+        "This replaces all data in {db} with the backup of {c} ({u} uploads, {r} rows in all), and the accounts as "
+        "said above. Continue? [y/N] ",
     ).format(db=database.location, c=manifest.created_at, u=uploads_table.rows if uploads_table else 0, r=manifest.rows)
     try:
         return input(question(lang)).strip().lower() in ("y", "yes", "是")

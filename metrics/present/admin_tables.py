@@ -35,6 +35,26 @@ def users_table(users: pd.DataFrame, lang: str) -> pd.DataFrame:
     )
 
 
+def sessions(running: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The sessions running now for display (times in UTC): whose, since when, last used, from where, which browser."""
+    return pd.DataFrame(
+        {
+            Text("账户", "Account")(lang): running["account"],
+            Text("登录时间（UTC）", "Signed in (UTC)")(lang): running["created_at"].dt.strftime("%Y-%m-%d %H:%M"),
+            Text("最近使用（UTC）", "Last used (UTC)")(lang): running["last_seen"].dt.strftime("%Y-%m-%d %H:%M"),
+            Text("有效至（UTC）", "Ends by (UTC)")(lang): running["expires_at"].dt.strftime("%Y-%m-%d %H:%M"),
+            Text("地址", "Address")(lang): running["address"].fillna(""),
+            Text("浏览器", "Browser")(lang): running["user_agent"].fillna("").str.slice(0, 80),
+        }
+    )
+
+
+def session_label(running: pd.DataFrame, session_id: str) -> str:
+    """A session as a list names it: whose, from where, since when."""
+    row = running.set_index("session_id").loc[session_id]
+    return f"{row['account']} · {row['address'] or '?'} · {row['created_at']:%Y-%m-%d %H:%M}"
+
+
 def backups_table(kept: list[tuple[Path, Manifest]], lang: str) -> pd.DataFrame:
     """Kept backups for display: (folder, manifest) pairs, newest first."""
     return pd.DataFrame(

@@ -1,18 +1,30 @@
 """Backups: every table as it stood at one moment, with the raw upload files; and restoring them.
 
-A backup is a folder holding `manifest.json` (versions, each table's row count and sha256, the sequences),
-`tables/<table>.parquet` (all written inside one read transaction, so they show one consistent moment) and
-`uploads/` (the raw uploaded files). Both directions work on an open Database, so the app can run them through its
-own connection while it serves pages.
+A backup is a folder holding `manifest.json` (versions, each table's row count and sha256, the sequences, and a
+signature), `tables/<table>.parquet` (all written inside one read transaction, so they show one consistent moment)
+and `uploads/` (the raw uploaded files). Both directions work on an open Database, so the app can run them through
+its own connection while it serves pages.
+
+The checksums prove a backup intact, not who made it: anyone can change a table and write its new checksum. So the
+manifest is signed (HMAC-SHA256) with the backup key, which stays with the database ($PILOT_BACKUP_KEY, else
+`.backup-key` beside it) and never goes into a backup; a restore refuses a backup that key did not sign unless the
+caller confirms it was made elsewhere, and says first what it does to the accounts. Sign-in state (sessions, failed
+sign-ins, trusted browsers) is never backed up, and a restore ends every session.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import json
 import os
+import re
 import shutil
 import stat
+import time
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,7 +32,8 @@ from pydantic import BaseModel, ValidationError
 
 from ..domain.i18n import Problem, Refused, Text
 from ..domain.roles import Actor, require
-from . import catalogue, durable, raw_files
+from . import backup_accounts, catalogue, durable, raw_files, secret_keys, sessions
+from .backup_accounts import AccountChanges, BadAccounts
 from .database import ENGINE_ERRORS, Database
 from .meta import bump_data_version, data_identity, get_meta, set_meta
 from .transactions import Cursor, transaction
@@ -33,6 +46,18 @@ TABLES = "tables"
 # MAX_FILE_BYTES), with room to spare. Anything larger is not what a backup holds, and is never read into memory.
 MAX_MANIFEST_BYTES = 16 * 2**20
 MAX_RAW_FILE_BYTES = 64 * 2**20
+MAX_USERS_BYTES = 64 * 2**20  # the users table, read into memory to say what a restore does to the accounts
+# Sign-in state: who is signed in, failed sign-ins, trusted browsers. A restore brings back accounts, never this: these
+# tables are not written into a backup, not read from one (even one that holds them), and left as they are by a
+# restore, which ends every session instead.
+NOT_BACKED_UP = ("sessions", "sign_in_failures", "trusted_devices")
+# The backup key: the same on every machine whose backups should restore on the others without a confirmation.
+KEY_ENV, KEY_FILE = "PILOT_BACKUP_KEY", ".backup-key"
+SIGNED, UNSIGNED, OTHER_KEY = "signed", "unsigned", "other key"  # a backup's signature, as checked against the key
+# What a signature covers, before the manifest's canonical form: a backup signature of this format, nothing else.
+_SIGNED_WHAT = b"pilot-dashboard backup manifest v1\n"
+# The temp folder a backup is written in, next to its target: .<target's name>.partial-<8 hex digits>.
+_PARTIAL = re.compile(r"^\..+\.partial-[0-9a-f]{8}$")
 
 
 class BackupError(Problem):
@@ -60,11 +85,30 @@ class Manifest(BaseModel, frozen=True):
     tables: dict[str, TableFile]
     sequences: dict[str, int | None]  # the last value each sequence handed out, None if never used
     raw_files: list[str] = []
+    signature: str = ""  # HMAC-SHA256 (hex) of the rest, by the backup key (see `signature_of`); "" before signing
 
     @property
     def rows(self) -> int:
         """Rows in all tables together."""
         return sum(t.rows for t in self.tables.values())
+
+
+def canonical(manifest: dict) -> bytes:
+    """The bytes a manifest's signature covers: its JSON object as read (or written) without "signature", keys sorted
+    at every level, no spaces, ASCII only (`\\uXXXX` escapes). Fields added later are covered as they come."""
+    body = {k: v for k, v in manifest.items() if k != "signature"}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode()
+
+
+def signature_of(key: bytes, manifest: dict) -> str:
+    """The signature of a manifest's JSON object (hex HMAC-SHA256 over a fixed prefix and its canonical form)."""
+    return hmac.new(key, _SIGNED_WHAT + canonical(manifest), hashlib.sha256).hexdigest()
+
+
+def backup_key(database: Database) -> bytes:
+    """The key backups of this database are signed with: $PILOT_BACKUP_KEY, else `.backup-key` in its folder (made
+    the first time a backup is taken). SecretKeyError if set but unusable."""
+    return secret_keys.key(database.folder, KEY_ENV, KEY_FILE)
 
 
 # --- create -------------------------------------------------------------------------------------------------
@@ -74,6 +118,8 @@ def create(database: Database, out_dir: Path | str) -> Manifest:
     """Back up the database as it stands at one moment into out_dir, which must not exist or be empty."""
     target = Path(out_dir).absolute()
     _check_target(target)
+    key = backup_key(database)  # before anything is written: a backup is signed, or not made
+    remove_interrupted(target.parent)
     temp = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:8]}"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -82,6 +128,8 @@ def create(database: Database, out_dir: Path | str) -> Manifest:
         manifest = _write_tables(database, temp / TABLES)
         copied = _copy_raw_files(raw_files.folder_of(database.folder), temp / raw_files.FOLDER)
         manifest = manifest.model_copy(update={"raw_files": copied})
+        signature = signature_of(key, manifest.model_dump(mode="json"))
+        manifest = manifest.model_copy(update={"signature": signature})
         (temp / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
         _sync_tree(temp)
         _move_into_place(temp, target)
@@ -92,6 +140,33 @@ def create(database: Database, out_dir: Path | str) -> Manifest:
     finally:
         shutil.rmtree(temp, ignore_errors=True)  # gone already once moved into place
     return manifest
+
+
+def remove_interrupted(folder: Path, min_age_s: float = durable.LEFTOVER_AGE_S) -> int:
+    """Remove what backups into `folder` left when interrupted (a crash, a kill, a full disk) long ago: the hidden
+    `.NAME.partial-XXXXXXXX` folders holding nothing but a backup's parts (they hold password hashes), untouched for
+    min_age_s. Anything else (a user's own files and folders, hidden or not) is left alone. How many were removed."""
+    removed, now = 0, time.time()
+    for path in folder.glob(".*.partial-*") if folder.is_dir() else []:
+        try:
+            if _PARTIAL.match(path.name) and _interrupted_backup(path, now - min_age_s):
+                shutil.rmtree(path)
+                removed += 1
+        except OSError:  # gone meanwhile, or not ours to remove: left for next time
+            continue
+    return removed
+
+
+def _interrupted_backup(path: Path, before: float) -> bool:
+    """Whether path is a real folder holding only a backup's parts (no links), none changed since `before`."""
+    if path.is_symlink() or not path.is_dir() or not set(os.listdir(path)) <= {MANIFEST, TABLES, raw_files.FOLDER}:
+        return False
+    for root, folders, files in os.walk(path):
+        for entry in (root, *(os.path.join(root, name) for name in folders + files)):
+            info = os.lstat(entry)
+            if stat.S_ISLNK(info.st_mode) or info.st_mtime >= before:
+                return False
+    return True
 
 
 def _check_target(target: Path) -> None:
@@ -110,6 +185,8 @@ def _write_tables(database: Database, folder: Path) -> Manifest:
         database_id, data_version = data_identity(cur)
         tables = {}
         for name in catalogue.table_names(cur):
+            if name in NOT_BACKED_UP:
+                continue
             path = folder / f"{name}.parquet"
             rows = catalogue.copy_to_parquet(cur, name, str(path))
             tables[name] = TableFile(rows=rows, sha256=_sha256(path))
@@ -171,14 +248,78 @@ def _reason(exc: Exception) -> str:
 # --- restore ------------------------------------------------------------------------------------------------
 
 
-def verify(database: Database, backup_dir: Path | str) -> Manifest:
-    """Check a backup against the database: its manifest, schema version, tables, and every file's sha256."""
+@dataclass(frozen=True)
+class Checked:
+    """A backup checked against the database: its manifest (without the tables a restore never brings back), whether
+    this database's backup key signed it (SIGNED, UNSIGNED or OTHER_KEY), and what restoring it does to the
+    accounts."""
+
+    folder: Path
+    manifest: Manifest
+    signature: str
+    accounts: AccountChanges
+    key_path: Path  # where this database's key file is, or would be (named in messages)
+
+    @property
+    def signed(self) -> bool:
+        """Whether this database's backup key signed it (so it was made here, or where the key was carried to)."""
+        return self.signature == SIGNED
+
+    def signature_text(self) -> Text:
+        """Where the backup is from, as far as its signature tells."""
+        if self.signed:
+            return Text("备份由本数据库的备份密钥签名。", "The backup is signed with this database's backup key.")
+        if self.signature == UNSIGNED:
+            return Text(
+                "备份 {d} 没有签名：它是在备份开始签名之前或在别处制作的，其中的内容可能被人改动过"
+                "（清单中的校验和只能证明文件完整，不能证明由谁制作）。",
+                "The backup {d} is not signed: it was made before backups were signed, or elsewhere, and anyone may "
+                "have changed it (the checksums in its manifest prove it intact, not who made it).",
+            ).format(d=self.folder)
+        return Text(
+            "备份 {d} 不是用本数据库的备份密钥签名的：它来自别处（另一台机器或另一个数据库，其密钥本数据库没有），"
+            "或在制作后被改动过。若它来自您的另一台机器，可把那里的密钥带到这里"
+            "（设置相同的 {v}，或把其 {f} 文件复制为 {p}）。",
+            "The backup {d} is not signed with this database's backup key: it was made elsewhere (another machine or "
+            "database, whose key this one lacks), or changed after it was made. If it comes from another machine of "
+            "yours, bring that key here (the same {v}, or its {f} file copied to {p}).",
+        ).format(d=self.folder, v=KEY_ENV, f=KEY_FILE, p=self.key_path)
+
+
+class NotSigned(Refused):
+    """A backup, intact otherwise, that this database's backup key did not sign: restored only when the caller
+    confirms that it was made elsewhere (foreign=True). `checked` says what it would bring in."""
+
+    def __init__(self, checked: Checked):
+        super().__init__(
+            checked.signature_text().then(
+                Text(
+                    "未写入任何数据。若您确知它的来源，请先查看它会带来哪些账户变化，再确认它是在别处制作的。",
+                    "Nothing was written. If you know where it came from, look at what it does to the accounts, and "
+                    "confirm that it was made elsewhere.",
+                ),
+                zh="",
+                en=" ",
+            )
+        )
+        self.checked = checked
+
+
+def check(database: Database, backup_dir: Path | str, *, every_file: bool = True) -> Checked:
+    """Check a backup against the database (its manifest, schema version, tables, every file's sha256) and read what
+    restoring it does to the accounts; Refused if it is damaged or of another kind. Its signature is reported, not
+    refused on (verify does that). Without `every_file`, only the users table's file is read: quick, to show what a
+    restore would do (which checks every file)."""
     folder = Path(backup_dir)
-    manifest = _read_manifest(folder)
+    manifest, as_read = _read_manifest(folder)
+    manifest = manifest.model_copy(
+        update={"tables": {n: t for n, t in manifest.tables.items() if n not in NOT_BACKED_UP}}
+    )
     with database.cursor() as cur:
         schema_version = int(get_meta(cur, "schema_version") or 0)
-        tables = set(catalogue.table_names(cur))
+        tables = set(catalogue.table_names(cur)) - set(NOT_BACKED_UP)
         sequences = set(catalogue.sequence_values(cur))
+        accounts_here = backup_accounts.in_database(cur) if "users" in tables else []
     problems = []
     if manifest.schema_version != schema_version:
         problems.append(
@@ -188,7 +329,14 @@ def verify(database: Database, backup_dir: Path | str) -> Manifest:
             ).format(b=manifest.schema_version, d=schema_version)
         )
     problems += _catalogue_problems(manifest, tables, sequences)
-    problems += _file_problems(folder, manifest, tables)
+    if every_file:
+        problems += _file_problems(folder, manifest, tables)
+    accounts = AccountChanges()
+    if not problems:
+        try:
+            accounts = backup_accounts.compare(accounts_here, _accounts_of(folder, manifest))
+        except BadAccounts as exc:
+            problems.append(exc.text)
     if problems:
         raise Refused(
             Text(
@@ -196,14 +344,54 @@ def verify(database: Database, backup_dir: Path | str) -> Manifest:
                 "The backup {d} cannot be restored; nothing was written: {p}.",
             ).format(d=folder, p=Text("；".join(p.zh for p in problems), "; ".join(p.en for p in problems)))
         )
-    return manifest
+    key_path = Path(database.folder) / KEY_FILE
+    return Checked(folder, manifest, _signature_check(database, as_read), accounts, key_path)
 
 
-def _read_manifest(folder: Path) -> Manifest:
+def verify(database: Database, backup_dir: Path | str, *, foreign: bool = False) -> Checked:
+    """check, and refuse (NotSigned) a backup this database's key did not sign unless `foreign`: the caller confirms
+    that it was made elsewhere (or before backups were signed), having been shown what it does to the accounts."""
+    checked = check(database, backup_dir)
+    if not checked.signed and not foreign:
+        raise NotSigned(checked)
+    return checked
+
+
+def _signature_check(database: Database, manifest: dict) -> str:
+    given = manifest.get("signature")
+    if not given:
+        return UNSIGNED
+    key = secret_keys.existing_key(database.folder, KEY_ENV, KEY_FILE)  # none yet: this database signed nothing
+    if key is None or not isinstance(given, str):
+        return OTHER_KEY
+    try:
+        expected = signature_of(key, manifest)
+    except ValueError:  # NaN or Infinity somewhere: nothing this program signs
+        return OTHER_KEY
+    return SIGNED if hmac.compare_digest(given.encode(), expected.encode()) else OTHER_KEY
+
+
+def _accounts_of(folder: Path, manifest: Manifest) -> list[backup_accounts.Account]:
+    """The accounts in a backup's users table, read once (what was checked is what is summed up)."""
+    entry = manifest.tables.get("users")
+    if entry is None:
+        return []
+    try:
+        data = _read_plain(folder / TABLES / "users.parquet", MAX_USERS_BYTES)
+    except (OSError, _NotPlain):
+        data = b""
+    if hashlib.sha256(data).hexdigest() != entry.sha256:
+        raise BadAccounts(Text("文件 users.parquet 已被改动或损坏", "files were altered or damaged: users.parquet"))
+    return backup_accounts.in_parquet(data)
+
+
+def _read_manifest(folder: Path) -> tuple[Manifest, dict]:
+    """The manifest, and its JSON object as read (what its signature covers)."""
     if not folder.is_dir():
         raise BackupError(Text("找不到备份文件夹 {d}。", "There is no backup folder {d}.").format(d=folder))
     try:
-        manifest = Manifest.model_validate_json(_read_plain(folder / MANIFEST, MAX_MANIFEST_BYTES))
+        as_read = json.loads(_read_plain(folder / MANIFEST, MAX_MANIFEST_BYTES))
+        manifest = Manifest.model_validate(as_read)
     except _NotPlain:
         raise Refused(
             Text(
@@ -212,7 +400,7 @@ def _read_manifest(folder: Path) -> Manifest:
                 "folder); it was not read, and nothing was written.",
             ).format(d=folder, m=MANIFEST)
         ) from None
-    except (OSError, ValidationError):
+    except (OSError, ValueError, RecursionError, ValidationError):  # ValueError: not JSON, or not UTF-8
         raise Refused(
             Text(
                 "{d} 不是可用的备份：{m} 缺失或无法读取，未写入任何数据。",
@@ -226,7 +414,7 @@ def _read_manifest(folder: Path) -> Manifest:
                 "The backup {d} has format version {v}, which this program cannot read; nothing was written.",
             ).format(d=folder, v=manifest.format_version)
         )
-    return manifest
+    return manifest, as_read
 
 
 def _catalogue_problems(manifest: Manifest, tables: set[str], sequences: set[str]) -> list[Text]:
@@ -356,19 +544,44 @@ def _sha256_plain(path: Path) -> str:
     return digest.hexdigest()
 
 
-def restore(database: Database, backup_dir: Path | str, by: Actor) -> Manifest:
+def restore(database: Database, backup_dir: Path | str, by: Actor, *, foreign: bool = False,
+            expected_accounts: AccountChanges | None = None,
+            before_writing: Callable[[], object] | None = None) -> Checked:  # fmt: skip
     """Replace every table's rows with the backup's in one transaction (after verify); a failure changes nothing.
 
-    Only an admin may: it replaces the accounts too.
+    Only an admin may: it replaces the accounts too, and ends every session. `foreign` restores a backup this
+    database's key did not sign (see verify); `expected_accounts`, what the person restoring was shown it does to the
+    accounts: if that is no longer so (the accounts here, or the backup, changed since), nothing is written.
+    `before_writing` runs once every check has passed, holding the write lock (a backup of the data as it was).
     """
     require(by, "admin")
     folder = Path(backup_dir)
     with database.write_lock:  # no upload is checked against data that is about to be replaced
-        manifest = verify(database, folder)
-        _copy_back_raw_files(folder / raw_files.FOLDER, raw_files.folder_of(database.folder), manifest.raw_files)
+        checked = verify(database, folder, foreign=foreign)
+        if expected_accounts is not None and checked.accounts != expected_accounts:
+            raise Refused(
+                Text(
+                    "自您查看以来，账户（本数据库中的或备份中的）已有变化：{a} 未写入任何数据，请再看一遍后重试。",
+                    "The accounts (here or in the backup) changed since you looked: {a} Nothing was written; look "
+                    "again and retry.",
+                ).format(a=checked.accounts.text())
+            )
+        if before_writing is not None:
+            before_writing()
+        raw_folder = raw_files.folder_of(database.folder)
+        _copy_back_raw_files(folder / raw_files.FOLDER, raw_folder, checked.manifest.raw_files)
         try:
             with database.cursor() as cur, transaction(cur):
-                _replace_tables(cur, folder, manifest)
+                before = backup_accounts.in_database(cur)
+                sessions.end_all(cur, "restore")  # before the accounts they belong to are replaced
+                _replace_tables(cur, folder, checked.manifest)
+                if backup_accounts.compare(before, backup_accounts.in_database(cur)) != checked.accounts:
+                    raise Refused(  # the users table was swapped after it was checked: not what was shown
+                        Text(
+                            "备份中的账户表在检查之后被改动，未写入任何数据。",
+                            "The backup's users table changed after it was checked; nothing was written.",
+                        )
+                    )
         except ENGINE_ERRORS as exc:
             raise Refused(
                 Text(
@@ -376,7 +589,7 @@ def restore(database: Database, backup_dir: Path | str, by: Actor) -> Manifest:
                     "The database refused the restore; its data is unchanged: {e}",
                 ).format(e=_reason(exc))
             ) from None
-    return manifest
+    return checked
 
 
 def _copy_back_raw_files(source: Path, destination: Path, names: list[str]) -> None:
@@ -396,6 +609,8 @@ def _copy_back_raw_files(source: Path, destination: Path, names: list[str]) -> N
 def _replace_tables(cur: Cursor, folder: Path, manifest: Manifest) -> None:
     database_id, version_before = data_identity(cur)
     for name, entry in manifest.tables.items():
+        if name in NOT_BACKED_UP:  # never brought back, even from a backup that holds it (check leaves them out)
+            continue
         rows = catalogue.replace_from_parquet(cur, name, str(folder / TABLES / f"{name}.parquet"))
         if rows != entry.rows:
             raise Refused(

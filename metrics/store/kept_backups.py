@@ -14,9 +14,11 @@ from pydantic import ValidationError
 
 from ..domain.i18n import Refused, Text
 from ..domain.roles import Actor, require
-from .backups import MANIFEST, BackupError, Manifest, create, restore
+from .backup_accounts import AccountChanges
+from .backups import MANIFEST, BackupError, Checked, Manifest, create, restore
 from .database import Database
 from .durable import remove_leftovers
+from .secret_keys import SecretKeyError
 
 _LOG = logging.getLogger(__name__)
 DEFAULT_KEEP = 14  # kept backups, unless $PILOT_BACKUP_KEEP says otherwise
@@ -76,17 +78,23 @@ def create_kept(database: Database, folder: Path, keep: int, spare: str = "") ->
     return target, manifest
 
 
-def restore_kept(database: Database, folder: Path, name: str, keep: int, by: Actor) -> tuple[Path, Manifest]:
-    """Restore the kept backup `name`, backing the current data up first, with no write in between.
+def restore_kept(database: Database, folder: Path, name: str, keep: int, by: Actor, *, foreign: bool = False,
+                 expected_accounts: AccountChanges | None = None) -> tuple[Path, Checked]:  # fmt: skip
+    """Restore the kept backup `name`, backing the current data up first, with no write in between (`foreign` and
+    `expected_accounts` as backups.restore takes them).
 
-    Returns the backup of the data as it was, and the restored backup's manifest.
+    Returns the backup of the data as it was, and the restored backup as checked.
     """
     require(by, "admin")
     if name not in {path.name for path, _ in kept(folder)}:
         raise Refused(Text("没有名为 {n} 的备份。", "There is no kept backup named {n}.").format(n=name))
-    with database.write_lock:
-        safety, _ = create_kept(database, folder, keep, spare=name)
-        return safety, restore(database, folder / name, by)
+    safety: list[Path] = []
+    # Backed up once the backup to restore has passed every check: one that is refused leaves the kept ones alone.
+    checked = restore(
+        database, folder / name, by, foreign=foreign, expected_accounts=expected_accounts,
+        before_writing=lambda: safety.append(create_kept(database, folder, keep, spare=name)[0]),
+    )  # fmt: skip
+    return safety[0], checked
 
 
 def due(folder: Path, every_hours: float) -> bool:
@@ -105,6 +113,6 @@ def run_schedule(database: Database, folder: Path, every_hours: float, keep: int
         if due(folder, every_hours):
             try:
                 create_kept(database, folder, keep)
-            except BackupError as exc:  # a full disk, say: try again at the next check, and say why in the log
+            except (BackupError, SecretKeyError) as exc:  # a full disk: try again at the next check, say why in the log
                 _LOG.error("scheduled backup failed: %s", exc.text.en)
         stop.wait(check_seconds)

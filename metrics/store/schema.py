@@ -14,7 +14,7 @@ from ..domain.roles import ROLES
 from .meta import get_meta, set_meta
 from .transactions import Cursor, transaction
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # The kinds of upload the uploads table accepts (ingest/kinds/ holds each one's code). A new kind's migration
 # rebuilds the table with its name added (see _rebuilt_uploads), beside creating its own tables.
 UPLOAD_KINDS = ("sample", "cities", "figures", "events", "targets")
@@ -82,6 +82,38 @@ CREATE TABLE users (
     created_by TEXT,
     changed_at TIMESTAMP,
     changed_by TEXT
+);"""
+_NAME_KEY_DDL = "\nALTER TABLE users ADD COLUMN name_key TEXT;"  # the name as compared (access/names.py)
+
+# Sign-in's own state (access/): the sessions signed-in browsers hold (found by their cookie token's hash; the token
+# is never stored), failed sign-ins by name and client, and the browsers that signed in as a name before. None of it
+# is backed up: a restore brings back accounts, not who was signed in.
+_SIGN_IN_DDL = """
+CREATE TABLE sessions (
+    session_id TEXT PRIMARY KEY,
+    token_hash TEXT,
+    grant_hash TEXT,
+    grant_expires TIMESTAMP,
+    account TEXT NOT NULL,
+    via TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    last_seen TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    expires_at TIMESTAMP NOT NULL,
+    address TEXT,
+    user_agent TEXT,
+    ended_at TIMESTAMP,
+    ended_why TEXT
+);
+CREATE TABLE sign_in_failures (
+    name_key TEXT NOT NULL,
+    client TEXT NOT NULL,
+    failed_at TIMESTAMP NOT NULL
+);
+CREATE TABLE trusted_devices (
+    token_hash TEXT PRIMARY KEY,
+    name_key TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    last_used TIMESTAMP NOT NULL
 );"""
 
 
@@ -166,7 +198,7 @@ CREATE TABLE cities (
     lat DOUBLE PRECISION CHECK (lat BETWEEN -90 AND 90),
     lon DOUBLE PRECISION CHECK (lon BETWEEN -180 AND 180),
     upload_id INTEGER
-);{_EVENTS_DDL}{_USERS_DDL}{_ROUNDS_DDL}{_ASSESSMENT_DDL}{values}"""
+);{_EVENTS_DDL}{_USERS_DDL}{_NAME_KEY_DDL}{_ROUNDS_DDL}{_ASSESSMENT_DDL}{_SIGN_IN_DDL}{values}"""
 
 
 def create_schema(cur: Cursor) -> None:
@@ -194,8 +226,17 @@ def _rebuilt_uploads(name: str, kinds_check: str, columns: str = _UPLOAD_COLUMNS
     )
 
 
-# Each entry brings a database of the version before it up to that version.
-MIGRATIONS = {
+def _fill_name_keys(cur: Cursor) -> None:
+    """Every account's name as compared (NFKC, case folded): looked up by it from now on."""
+    from ..domain.account_names import account_key  # the one definition of how names compare
+
+    for (name,) in cur.execute("SELECT name FROM users").fetchall():
+        cur.execute("UPDATE users SET name_key = $key WHERE name = $name", {"key": account_key(name), "name": name})
+
+
+# Each entry brings a database of the version before it up to that version (a statement, or a function of a cursor
+# for what SQL alone cannot say).
+MIGRATIONS: dict[int, tuple] = {
     2: (
         "ALTER TABLE uploads ADD COLUMN undone_at TIMESTAMP",
         "ALTER TABLE cell_history ADD COLUMN row_created BOOLEAN DEFAULT false",
@@ -214,6 +255,7 @@ MIGRATIONS = {
         *_rebuilt_uploads("uploads_v6", _kinds_check(UPLOAD_KINDS), _UPLOAD_COLUMNS_V4),
         _ASSESSMENT_DDL,
     ),
+    7: (_NAME_KEY_DDL, _fill_name_keys, _SIGN_IN_DDL),  # names compared one way; sessions and sign-in limits
 }
 
 
@@ -224,5 +266,5 @@ def migrate(cur: Cursor) -> None:
         version += 1
         with transaction(cur):
             for statement in MIGRATIONS[version]:
-                cur.execute(statement)
+                statement(cur) if callable(statement) else cur.execute(statement)
             set_meta(cur, "schema_version", str(version))

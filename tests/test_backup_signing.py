@@ -1,0 +1,612 @@
+"""Backups that cannot be forged: a signed manifest, refused when unsigned or signed with another key unless confirmed
+as made elsewhere, and what a restore does to the accounts said first; the keys that sign them; interrupted backups'
+folders cleaned up; sign-in state never backed up."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import secrets
+import shutil
+import stat
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import ADMIN, copy_sample
+from streamlit.testing.v1 import AppTest
+
+from metrics.cli import main
+from metrics.domain.i18n import Refused
+from metrics.store import backups, kept_backups, secret_keys
+from metrics.store.accounts import insert_user
+from metrics.store.backup_accounts import AccountChanges, compare
+from metrics.store.catalogue import table_names
+from metrics.store.database import Database, open_database
+from metrics.store.transactions import transaction
+
+pytestmark = pytest.mark.both_engines
+
+ROOT = Path(__file__).resolve().parent.parent
+HASH = "$argon2id$v=19$m=8,t=1,p=1$c29tZXNhbHQ$forged"  # what a forger puts in: any hash of a password they know
+
+
+# --- helpers ---------------------------------------------------------------------------------------------------
+
+
+def _add_accounts(database: Database, *people: tuple[str, str]) -> None:
+    with database.cursor() as cur, transaction(cur):
+        for name, role in people:
+            insert_user(cur, name, role, HASH, "pytest")
+
+
+def _accounts(database_name: str) -> dict[str, str]:
+    """Every account's role, read from a database that is closed again (so a command can open it as its own)."""
+    database = open_database(database_name)
+    try:
+        with database.cursor() as cur:
+            return dict(cur.execute("SELECT name, role FROM users").fetchall())
+    finally:
+        database.close()
+
+
+def _row_counts(database_name: str) -> dict[str, int]:
+    database = open_database(database_name)
+    try:
+        with database.cursor() as cur:
+            return {t: cur.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in table_names(cur)}
+    finally:
+        database.close()
+
+
+def _manifest(folder: Path) -> dict:
+    return json.loads((folder / backups.MANIFEST).read_text(encoding="utf-8"))
+
+
+def _write_manifest(folder: Path, manifest: dict) -> None:
+    (folder / backups.MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+
+
+def _plant_admin(folder: Path, name: str = "mallory") -> None:
+    """Add an admin to the backup's users table and write the table's row count and sha256 into its manifest, as
+    anyone who can write to the folder can: the checksums then match, the signature does not."""
+    path = folder / backups.TABLES / "users.parquet"
+    table = pq.read_table(path)
+    row = {column: [None] for column in table.column_names}
+    row |= {"name": [name], "role": ["admin"], "password_hash": [HASH], "created_at": [datetime.now(UTC)]}
+    if "name_key" in row:
+        row["name_key"] = [name]
+    for field in table.schema:
+        if row[field.name] == [None] and not field.nullable:
+            row[field.name] = [datetime.now(UTC) if pa.types.is_timestamp(field.type) else "forger"]
+    pq.write_table(pa.concat_tables([table, pa.Table.from_pydict(row, schema=table.schema)]), path)
+    manifest = _manifest(folder)
+    manifest["tables"]["users"] = {"rows": table.num_rows + 1, "sha256": backups._sha256(path)}
+    _write_manifest(folder, manifest)
+
+
+def _remove_signature(folder: Path) -> None:  # as a backup made before backups were signed
+    manifest = _manifest(folder)
+    del manifest["signature"]
+    _write_manifest(folder, manifest)
+
+
+def _sign_with(folder: Path, key: bytes) -> None:
+    manifest = _manifest(folder)
+    manifest["signature"] = backups.signature_of(key, manifest)
+    _write_manifest(folder, manifest)
+
+
+def _other_database(tmp_path: Path, sample_file: Path) -> Database:
+    """Another database, in a folder (and so with a backup key) of its own."""
+    return open_database(copy_sample(sample_file, tmp_path / "elsewhere" / "pilot.duckdb"))
+
+
+# --- tampered and foreign backups --------------------------------------------------------------------------------
+
+
+def _tampered_keeping_the_signature(db, folder, tmp_path, sample_file):
+    _plant_admin(folder)
+
+
+def _tampered_without_signature(db, folder, tmp_path, sample_file):
+    _plant_admin(folder)
+    _remove_signature(folder)
+
+
+def _tampered_with_another_backups_signature(db, folder, tmp_path, sample_file):
+    backups.create(db, tmp_path / "later")
+    _plant_admin(folder)
+    manifest = _manifest(folder)
+    manifest["signature"] = _manifest(tmp_path / "later")["signature"]
+    _write_manifest(folder, manifest)
+
+
+def _tampered_and_signed_with_a_guessed_key(db, folder, tmp_path, sample_file):
+    _plant_admin(folder)
+    _sign_with(folder, secrets.token_hex(32).encode())
+
+
+def _made_by_another_database(db, folder, tmp_path, sample_file):
+    """A backup of another database, with an admin of its own, signed with that database's key."""
+    other = _other_database(tmp_path, sample_file)
+    _add_accounts(other, ("mallory", "admin"))
+    shutil.rmtree(folder, ignore_errors=True)
+    backups.create(other, folder)
+    other.close()
+
+
+# (how the backup comes to be what it is, what the refusal says)
+NOT_SIGNED_HERE = {
+    "an admin added, the signature kept": (_tampered_keeping_the_signature, "not signed with this database's"),
+    "an admin added, the signature removed": (_tampered_without_signature, "made before backups were signed"),
+    "an admin added, another backup's signature": (
+        _tampered_with_another_backups_signature,
+        "not signed with this database's",
+    ),
+    "an admin added, signed with a guessed key": (_tampered_and_signed_with_a_guessed_key, "not signed with this"),
+    "made by another database (foreign)": (_made_by_another_database, "made elsewhere"),
+}
+
+
+@pytest.fixture()
+def signed_backup(db, tmp_path) -> tuple[Database, Path]:
+    """A database with an admin and a viewer, and a backup of it."""
+    _add_accounts(db, ("root", "admin"), ("viewer", "viewer"))
+    backups.create(db, tmp_path / "backup")
+    return db, tmp_path / "backup"
+
+
+@pytest.mark.parametrize("case", list(NOT_SIGNED_HERE))
+def test_a_backup_this_key_did_not_sign_is_refused_without_foreign(signed_backup, tmp_path, sample_file, capsys, case):
+    db, folder = signed_backup
+    spoil, message = NOT_SIGNED_HERE[case]
+    spoil(db, folder, tmp_path, sample_file)
+    db.close()
+    before, counts = _accounts(db.name), _row_counts(db.name)
+
+    assert main(["restore", str(folder), "--yes", "--db", db.name, "--lang", "en"]) == 1
+
+    err = capsys.readouterr().err
+    assert message in err and "Nothing was written" in err and "--foreign" in err, err
+    assert "mallory (admin)" in err and "makes an admin of: mallory" in err, "what it would bring in is said"
+    assert _accounts(db.name) == before and _row_counts(db.name) == counts
+
+
+@pytest.mark.parametrize("case", list(NOT_SIGNED_HERE))
+def test_the_same_backup_restores_with_foreign_saying_who_becomes_an_admin(
+    signed_backup, tmp_path, sample_file, capsys, case
+):
+    db, folder = signed_backup
+    NOT_SIGNED_HERE[case][0](db, folder, tmp_path, sample_file)
+    db.close()
+
+    assert main(["restore", str(folder), "--yes", "--foreign", "--db", db.name, "--lang", "en"]) == 0
+
+    out = capsys.readouterr()
+    assert "adds mallory (admin)" in out.out and "Restored the backup" in out.out, out.out
+    assert "makes an admin of: mallory" in out.err and "confirmed with --foreign" in out.err, out.err
+    assert _accounts(db.name)["mallory"] == "admin"
+
+
+@pytest.mark.duckdb_only
+@pytest.mark.parametrize(("foreign", "status"), [([], 1), (["--foreign"], 0)])
+def test_the_command_in_a_process_of_its_own_exits_as_it_says(signed_backup, tmp_path, sample_file, foreign, status):
+    """As a user runs it: the exit status is the command's, whatever the libraries left running at exit."""
+    db, folder = signed_backup
+    _tampered_without_signature(db, folder, tmp_path, sample_file)
+    db.close()
+    for attempt in range(3):  # an abort at exit came every other run or so
+        done = subprocess.run(
+            [sys.executable, "-m", "metrics", "restore", str(folder), "--yes", *foreign, "--db", db.name],
+            cwd=ROOT, capture_output=True, text=True, timeout=120, env=os.environ | {"PILOT_LANG": "en"},
+        )  # fmt: skip
+        assert done.returncode == status and "Traceback" not in done.stderr, done.stderr
+        assert ("makes an admin of: mallory" in done.stderr) is (status == 1 or attempt == 0)  # then she is one
+
+
+def test_a_foreign_backup_restores_without_foreign_once_its_key_is_carried_over(db, tmp_path, sample_file, capsys):
+    _made_by_another_database(db, tmp_path / "backup", tmp_path, sample_file)  # (its folder made, then replaced)
+    db.close()
+    key = tmp_path / "elsewhere" / backups.KEY_FILE
+    db.folder.mkdir(parents=True, exist_ok=True)
+    (db.folder / backups.KEY_FILE).write_bytes(key.read_bytes())  # as `cp -p`: the same key, readable by its owner
+    os.chmod(db.folder / backups.KEY_FILE, 0o600)
+
+    assert main(["restore", str(tmp_path / "backup"), "--yes", "--db", db.name, "--lang", "en"]) == 0
+    assert "adds mallory (admin)" in capsys.readouterr().out
+
+
+# (what changed in the database since the signed backup; what the restore says it does to the accounts; whether it
+# says, on stderr too, that it makes an admin)
+SIGNED_CHANGES = {
+    "nothing": (lambda db: None, "The accounts stay as they are.", False),
+    "an account added": (lambda db: _add_accounts(db, ("newcomer", "editor")), "removes newcomer (editor)", False),
+    "an account removed": (lambda db: _sql(db, "DELETE FROM users WHERE name = 'viewer'"), "adds viewer", False),
+    "an admin demoted": (
+        lambda db: _sql(db, "UPDATE users SET role = 'editor' WHERE name = 'root'"),
+        "changes roles: root editor → admin",
+        True,
+    ),
+    "a password changed": (
+        lambda db: _sql(db, "UPDATE users SET password_hash = 'another' WHERE name = 'viewer'"),
+        "sets the passwords of viewer to the backup's",
+        False,
+    ),
+}
+
+
+def _sql(database: Database, statement: str) -> None:
+    with database.cursor() as cur, transaction(cur):
+        cur.execute(statement)
+
+
+@pytest.mark.parametrize("change", list(SIGNED_CHANGES))
+def test_a_signed_backup_restores_as_before_saying_what_it_does_to_the_accounts(signed_backup, capsys, change):
+    db, folder = signed_backup
+    make_change, said, makes_admin = SIGNED_CHANGES[change]
+    make_change(db)
+    db.close()
+
+    assert main(["restore", str(folder), "--yes", "--db", db.name, "--lang", "en"]) == 0
+
+    out = capsys.readouterr()
+    assert said in out.out and "Restored the backup" in out.out, out.out
+    assert ("makes an admin of: root" in out.err) is makes_admin
+    assert _accounts(db.name) == {"root": "admin", "viewer": "viewer"}
+
+
+def test_the_signature_covers_the_manifest_not_its_spacing_or_key_order(signed_backup):
+    db, folder = signed_backup
+    manifest = _manifest(folder)
+    (folder / backups.MANIFEST).write_text(json.dumps(dict(reversed(manifest.items()))), encoding="utf-8")
+    assert backups.verify(db, folder).signed
+    _write_manifest(folder, manifest | {"data_version": manifest["data_version"] + 1})  # any change at all
+    assert backups.check(db, folder).signature == backups.OTHER_KEY
+
+
+def test_a_restore_refuses_when_the_accounts_are_not_what_was_shown(signed_backup):
+    db, folder = signed_backup
+    shown = backups.check(db, folder).accounts
+    _add_accounts(db, ("newcomer", "viewer"))  # by someone else, after the admin looked
+    with pytest.raises(Refused, match="changed since you looked"):
+        backups.restore(db, folder, ADMIN, expected_accounts=shown)
+    with db.cursor() as cur:
+        assert cur.execute("SELECT count(*) FROM users WHERE name = 'newcomer'").fetchone()[0] == 1
+
+
+# (accounts before, accounts after, what changes)
+ACCOUNT_CHANGES = [
+    ([], [], AccountChanges()),
+    ([("root", "admin", "h")], [("Root", "admin", "h")], AccountChanges()),  # names compare as sign-in does
+    ([], [("eve", "admin", "h")], AccountChanges(added=(("eve", "admin"),))),
+    ([("ed", "editor", "h")], [("ed", "admin", "h")], AccountChanges(roles=(("ed", "editor", "admin"),))),
+    ([("ed", "admin", "h")], [("ed", "viewer", "h")], AccountChanges(roles=(("ed", "admin", "viewer"),))),
+    ([("ed", "editor", "h")], [("ed", "editor", "g")], AccountChanges(passwords=("ed",))),
+    ([("ed", "editor", "h")], [("ed", "editor", None)], AccountChanges(passwords=("ed",))),
+    ([("ed", "editor", "h")], [], AccountChanges(removed=(("ed", "editor"),), none_left=True)),
+]
+
+
+@pytest.mark.parametrize(("before", "after", "changes"), ACCOUNT_CHANGES)
+def test_what_a_restore_does_to_the_accounts(before, after, changes):
+    found = compare(before, after)
+    assert found == changes
+    assert found.admins == tuple(n for n, r in changes.added if r == "admin") + tuple(
+        n for n, _, r in changes.roles if r == "admin"
+    )
+    assert found.text().zh and found.text().en
+
+
+# --- sign-in state -------------------------------------------------------------------------------------------------
+
+
+def test_a_backup_holds_no_sign_in_state_and_no_key_and_a_restore_ends_every_session(signed_backup, tmp_path):
+    db, _ = signed_backup
+    _sql(db, "INSERT INTO sessions (session_id, account, via, expires_at) VALUES ('s1', 'root', 'password', "
+         "TIMESTAMP '2999-01-01 00:00:00')")  # fmt: skip
+    manifest = backups.create(db, tmp_path / "second")
+    assert not set(backups.NOT_BACKED_UP) & set(manifest.tables)
+    assert not set(backups.NOT_BACKED_UP) & {p.stem for p in (tmp_path / "second" / backups.TABLES).iterdir()}
+    key = (db.folder / backups.KEY_FILE).read_bytes()
+    assert len(key) == 64 and not any(key in p.read_bytes() for p in (tmp_path / "second").rglob("*") if p.is_file())
+
+    backups.restore(db, tmp_path / "second", ADMIN)
+
+    with db.cursor() as cur:
+        ended = cur.execute("SELECT ended_at IS NOT NULL, ended_why FROM sessions WHERE session_id = 's1'").fetchone()
+    assert ended == (True, "restore")
+
+
+def test_sign_in_state_in_a_backup_is_never_restored(signed_backup, tmp_path):
+    """A backup that holds a sessions table (made elsewhere, by a forger) restores without it."""
+    db, folder = signed_backup
+    path = folder / backups.TABLES / "sessions.parquet"
+    row = {"session_id": ["planted"], "account": ["root"], "via": ["password"], "expires_at": [datetime(2999, 1, 1)]}
+    pq.write_table(pa.Table.from_pydict(row), path)
+    manifest = _manifest(folder)
+    manifest["tables"]["sessions"] = {"rows": 1, "sha256": backups._sha256(path)}
+    _write_manifest(folder, manifest)
+
+    backups.restore(db, folder, ADMIN, foreign=True)
+
+    with db.cursor() as cur:
+        assert cur.execute("SELECT count(*) FROM sessions WHERE session_id = 'planted'").fetchone()[0] == 0
+
+
+# --- keys ------------------------------------------------------------------------------------------------------------
+
+ENV, FILE = "PILOT_TEST_SECRET", ".test-key"
+GOOD = "0123456789abcdef" * 4  # 64 characters
+
+
+# (the variable's value, or None for unset; the refusal's words, or None if it is the key)
+ENV_KEYS = [
+    ("", "holds 0 bytes"),
+    ("k" * 31, "holds 31 bytes"),
+    ("k" * 32, None),
+    (GOOD, None),
+]
+
+
+@pytest.mark.parametrize(("value", "refused"), ENV_KEYS, ids=lambda v: repr(v)[:12])
+def test_a_key_from_the_environment(tmp_path, monkeypatch, value, refused):
+    monkeypatch.setenv(ENV, value)
+    if refused:
+        with pytest.raises(secret_keys.SecretKeyError) as error:
+            secret_keys.key(tmp_path, ENV, FILE)
+        assert refused in error.value.text.en and ENV in error.value.text.en and error.value.text.zh
+    else:
+        assert secret_keys.key(tmp_path, ENV, FILE) == value.encode()
+    assert not (tmp_path / FILE).exists(), "a key given in the environment makes no file"
+
+
+# (the file's content, or None for no file; its mode; the refusal's words, or None if it is read or made)
+FILE_KEYS = [
+    (b"", 0o600, "holds 0 bytes"),  # what a full disk left, in an older version
+    (b"0123456789abcdef\n", 0o600, "holds 16 bytes"),
+    (GOOD.encode(), 0o644, "chmod 600"),
+    (GOOD.encode(), 0o640, "chmod 600"),
+    (GOOD.encode(), 0o600, None),
+    (GOOD.encode() + b"\n", 0o400, None),  # a key written by hand, with its line's end
+    (None, None, None),  # made
+]
+
+
+@pytest.mark.parametrize(("content", "mode", "refused"), FILE_KEYS, ids=lambda v: repr(v)[:10])
+def test_a_key_from_its_file(tmp_path, monkeypatch, content, mode, refused):
+    monkeypatch.delenv(ENV, raising=False)
+    path = tmp_path / FILE
+    if content is not None:
+        path.write_bytes(content)
+        os.chmod(path, mode)
+    if refused:
+        with pytest.raises(secret_keys.SecretKeyError) as error:
+            secret_keys.key(tmp_path, ENV, FILE)
+        assert refused in error.value.text.en and str(path) in error.value.text.en and error.value.text.zh
+        assert path.read_bytes() == content, "a refused key file is left as it is"
+        return
+    found = secret_keys.key(tmp_path, ENV, FILE)
+    assert found == (content.strip() if content is not None else path.read_bytes())
+    if content is None:
+        assert len(found) == 64 and int(found, 16) >= 0 and stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert secret_keys.key(tmp_path, ENV, FILE) == found, "made once, then read"
+        assert sorted(os.listdir(tmp_path)) == [FILE], "no temp file left"
+
+
+def _full_disk(real):
+    def write(fd, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    return write
+
+
+def _full_disk_after_some(real):
+    calls = []
+
+    def write(fd, data):
+        calls.append(1)
+        if len(calls) > 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(fd, data[:10])
+
+    return write
+
+
+def _failing_flush(real):
+    def fsync(fd):
+        raise OSError(errno.EIO, "Input/output error")
+
+    return fsync
+
+
+# (what fails, how)
+FAILURES = {
+    "nothing written": ("write", _full_disk),
+    "part written": ("write", _full_disk_after_some),
+    "the flush": ("fsync", _failing_flush),
+}
+
+
+@pytest.mark.parametrize("failure", list(FAILURES))
+def test_a_full_disk_leaves_no_key_file(tmp_path, monkeypatch, failure):
+    monkeypatch.delenv(ENV, raising=False)
+    name, broken = FAILURES[failure]
+    monkeypatch.setattr(secret_keys.os, name, broken(getattr(os, name)))
+    with pytest.raises(secret_keys.SecretKeyError, match="No key file was left behind"):
+        secret_keys.key(tmp_path, ENV, FILE)
+    monkeypatch.undo()
+    assert os.listdir(tmp_path) == []
+    assert len(secret_keys.key(tmp_path, ENV, FILE)) == 64, "the next try makes one"
+
+
+def test_two_processes_making_the_key_at_once_use_the_winners(tmp_path, monkeypatch):
+    monkeypatch.delenv(ENV, raising=False)
+    winner = secrets.token_hex(32).encode()
+    real_link = os.link
+
+    def link_after_another(source, target):
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # the other process got there first
+        os.write(fd, winner)
+        os.close(fd)
+        return real_link(source, target)
+
+    monkeypatch.setattr(secret_keys.os, "link", link_after_another)
+    assert secret_keys.key(tmp_path, ENV, FILE) == winner
+    assert sorted(os.listdir(tmp_path)) == [FILE]
+
+
+@pytest.mark.parametrize(("value", "status"), [("short", 2), (GOOD, 0)])
+def test_a_backup_with_an_unusable_key_writes_nothing(db, tmp_path, monkeypatch, capsys, value, status):
+    monkeypatch.setenv(backups.KEY_ENV, value)
+    db.close()
+    assert main(["backup", "--out", str(tmp_path / "out"), "--db", db.name, "--lang", "en"]) == status
+    assert (tmp_path / "out").exists() is (status == 0)
+    if status:
+        assert "PILOT_BACKUP_KEY is set but holds 5 bytes" in capsys.readouterr().err
+        assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+
+
+# --- interrupted backups -----------------------------------------------------------------------------------------
+
+
+def _aged(path: Path, seconds: float) -> None:
+    then = time.time() - seconds
+    for p in sorted(path.rglob("*"), reverse=True) if path.is_dir() and not path.is_symlink() else []:
+        os.utime(p, (then, then), follow_symlinks=False)
+    os.utime(path, (then, then), follow_symlinks=False)
+
+
+def _folder(*parts: str):
+    def make(path: Path) -> None:
+        path.mkdir()
+        for part in parts:
+            if part.endswith("/"):
+                (path / part).mkdir()
+                (path / part / "cities.parquet").write_bytes(b"PAR1")
+            else:
+                (path / part).write_bytes(b"x")
+
+    return make
+
+
+def _file(path: Path) -> None:
+    path.write_bytes(b"mine")
+
+
+def _link_to_a_folder(path: Path) -> None:
+    target = path.parent / "linked-target"
+    target.mkdir()
+    path.symlink_to(target)
+
+
+# what is in the backup's parent folder: (its name, how it is made, its age in seconds, whether a backup removes it)
+NEAR_A_BACKUP = {
+    "interrupted while writing tables": (".old.partial-1a2b3c4d", _folder("tables/"), 7200, True),
+    "interrupted as it finished": (
+        ".old.partial-1a2b3c4d",
+        _folder("tables/", "uploads/", "manifest.json"),
+        7200,
+        True,
+    ),
+    "interrupted as it began": (".old.partial-0000ffff", _folder(), 7200, True),
+    "another backup, writing now": (".old.partial-1a2b3c4d", _folder("tables/"), 60, False),
+    "holding what a backup never does": (".old.partial-1a2b3c4d", _folder("tables/", "notes.txt"), 7200, False),
+    "not our name": (".old.partial-backup01", _folder("tables/"), 7200, False),
+    "a file of that name": (".old.partial-1a2b3c4d", _file, 7200, False),
+    "a link of that name": (".old.partial-1a2b3c4d", _link_to_a_folder, 7200, False),
+    "a user's own temp file": (".notes.tmp", _file, 7200, False),
+    "a user's own hidden folder": (".cache", _folder("tables/"), 7200, False),
+    "not hidden": ("old.partial-1a2b3c4d", _folder("tables/"), 7200, False),
+}
+
+
+@pytest.mark.parametrize("what", list(NEAR_A_BACKUP))
+def test_a_backup_removes_only_our_interrupted_backups_beside_it(db, tmp_path, what):
+    name, make, age, removed = NEAR_A_BACKUP[what]
+    parent = tmp_path / "backups"
+    parent.mkdir()
+    path = parent / name
+    make(path)
+    _aged(path, age)
+    backups.create(db, parent / "tonight")
+    assert (path.exists() or path.is_symlink()) is not removed
+    assert (parent / "tonight" / backups.MANIFEST).is_file()
+
+
+def test_kept_backups_remove_interrupted_ones_too(db, tmp_path):
+    folder = tmp_path / "kept"
+    folder.mkdir()
+    _folder("tables/")(folder / ".20260101-000000.partial-1a2b3c4d")
+    _aged(folder / ".20260101-000000.partial-1a2b3c4d", 7200)
+    kept_backups.create_kept(db, folder, keep=3)
+    assert not (folder / ".20260101-000000.partial-1a2b3c4d").exists()
+
+
+# --- the Accounts and backups page ----------------------------------------------------------------------------------
+
+
+@pytest.mark.duckdb_only
+def test_the_page_asks_twice_for_an_unsigned_backup_and_says_who_becomes_an_admin(app_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("PILOT_BACKUP_DIR", str(tmp_path / "kept"))
+    database = open_database(app_db)
+    path, _ = kept_backups.create_kept(database, tmp_path / "kept", keep=3)
+    _plant_admin(path)
+    _remove_signature(path)  # as one made before backups were signed
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+    at.switch_page("app_pages/admin.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+
+    assert "made before backups were signed" in _shown(at.warning)
+    assert "adds mallory (admin)" in _shown(at.warning) and "makes an admin of: mallory" in _shown(at.error)
+    at.checkbox(key="restore_sure").check().run()
+    assert at.button(key="restore_button").proto.disabled, "not without saying it was made elsewhere"
+    at.checkbox(key="restore_foreign").check().run()
+    assert not at.button(key="restore_button").proto.disabled
+    at.button(key="restore_button").click().run()
+
+    with database.cursor() as cur:
+        assert cur.execute("SELECT role FROM users WHERE name = 'mallory'").fetchone() == ("admin",)
+
+
+@pytest.mark.duckdb_only
+def test_the_page_restores_a_signed_backup_with_one_confirmation(app_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("PILOT_BACKUP_DIR", str(tmp_path / "kept"))
+    database = open_database(app_db)
+    _add_accounts(database, ("root", "admin"))
+    kept_backups.create_kept(database, tmp_path / "kept", keep=3)
+    _sql(database, "DELETE FROM users")  # local single-user mode again: whoever opens the page is its admin
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+    at.switch_page("app_pages/admin.py").run()
+
+    assert "not signed" not in _shown(at.warning)
+    assert not _has(at, "restore_foreign"), "signed here: one confirmation"
+    assert "adds root (admin)" in _shown(at.warning) and "makes an admin of: root" in _shown(at.error)
+    at.checkbox(key="restore_sure").check().run()
+    at.button(key="restore_button").click().run()
+
+    with database.cursor() as cur:
+        assert cur.execute("SELECT role FROM users WHERE name = 'root'").fetchone() == ("admin",)
+
+
+def _shown(elements) -> str:
+    """What a page's messages say, Markdown's escapes taken out."""
+    return "\n".join(e.value.replace("\\", "") for e in elements)
+
+
+def _has(at: AppTest, key: str) -> bool:
+    try:
+        at.checkbox(key=key)
+    except KeyError:
+        return False
+    return True
