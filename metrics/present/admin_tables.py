@@ -43,7 +43,7 @@ def sessions(running: pd.DataFrame, lang: str) -> pd.DataFrame:
             Text("登录时间（UTC）", "Signed in (UTC)")(lang): running["created_at"].dt.strftime("%Y-%m-%d %H:%M"),
             Text("最近使用（UTC）", "Last used (UTC)")(lang): running["last_seen"].dt.strftime("%Y-%m-%d %H:%M"),
             Text("有效至（UTC）", "Ends by (UTC)")(lang): running["expires_at"].dt.strftime("%Y-%m-%d %H:%M"),
-            Text("地址", "Address")(lang): running["address"].fillna(""),
+            Text("地址", "Address")(lang): running["address"].fillna("").replace("", "—"),  # none: this machine
             Text("浏览器", "Browser")(lang): running["user_agent"].fillna("").str.slice(0, 80),
         }
     )
@@ -52,7 +52,7 @@ def sessions(running: pd.DataFrame, lang: str) -> pd.DataFrame:
 def session_label(running: pd.DataFrame, session_id: str) -> str:
     """A session as a list names it: whose, from where, since when."""
     row = running.set_index("session_id").loc[session_id]
-    return f"{row['account']} · {row['address'] or '?'} · {row['created_at']:%Y-%m-%d %H:%M}"
+    return f"{row['account']} · {row['address'] or '—'} · {row['created_at']:%Y-%m-%d %H:%M}"
 
 
 def backups_table(kept: list[tuple[Path, Manifest]], lang: str) -> pd.DataFrame:
