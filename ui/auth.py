@@ -101,7 +101,7 @@ def sign_in_page() -> None:
         else:
             st.button(t(Text("通过单位账号登录", "Sign in with your organisation")), on_click=st.login,
                       type="primary", key="provider_login")  # fmt: skip
-    if not accounts.accounts_configured(data.database()):
+    if not data.get(accounts.user_count):  # the run's cached count (a guess is a whole run too)
         return
     with st.form("sign_in", enter_to_submit=True):
         name = st.text_input(t(Text("账户名", "Account name")), key="sign_in_name", max_chars=64)
@@ -131,8 +131,7 @@ def sign_in_as(name: str, password: str) -> sign_in.Attempt:
     """Sign this session in with a name and password: a session the server knows, and (when sign-ins are remembered)
     its cookie handed to this browser on the next run."""
     who = client()
-    with run_slots.set_aside():  # the check waits its turn for argon2, not holding a page run's slot
-        attempt = sign_in.sign_in(data.database(), name, password, who)
+    attempt = sign_in.sign_in(data.database(), name, password, who, aside=run_slots.set_aside)
     if attempt.actor is not None:
         started = sessions.start(data.database(), attempt.actor, who.address, who.user_agent)
         st.session_state[_SESSION] = started.session_id

@@ -3,8 +3,11 @@ identity provider's sign-in stands for."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import random
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -38,13 +41,19 @@ class Attempt:
     wait: float = 0.0
 
 
-def sign_in(database: Database, name: str, password: str, client: Client) -> Attempt:
+def sign_in(database: Database, name: str, password: str, client: Client,
+            aside: Callable[[], AbstractContextManager] = contextlib.nullcontext) -> Attempt:  # fmt: skip
     """Sign in with a name (compared in any case and width) and password. A client that has failed too often waits
     a while (at most half a minute) before its next try is checked at all; a browser trusted for the name counts
-    apart from everyone else, so guessing from anywhere never keeps the owner out."""
+    apart from everyone else, so guessing from anywhere never keeps the owner out.
+
+    Each try is counted as a failure before its password is checked (and forgiven if it matches), so guesses sent
+    at once are counted at once, not all checked before the first is counted. `aside`: what to hold while the
+    check waits its turn for argon2 (the app gives its page-run slot to others).
+    """
     key, at = account_key(name), clock.now()
     since = at - limits.WINDOW
-    with database.cursor() as cur:
+    with database.write_lock, database.cursor() as cur, transaction(cur):  # counted and let through as one step
         trusted = client.device is not None and sign_ins.device_name(
             cur, device_hash(client.device), at - timedelta(days=DEVICE_DAYS)) == key  # fmt: skip
         who = f"device:{device_hash(client.device)[:32]}" if trusted and client.device else f"address:{client.address}"
@@ -52,18 +61,20 @@ def sign_in(database: Database, name: str, password: str, client: Client) -> Att
         if not trusted:
             everyone = sign_ins.failures(cur, key, since, untrusted_only=True)
             wait = max(wait, limits.wait_seconds(everyone, limits.NAME_FREE_TRIES, at))
-        user = get_user(cur, name) if wait == 0 else None
-    if wait > 0:
-        return Attempt(None, wait)
+        if wait > 0:
+            return Attempt(None, wait)
+        sign_ins.note_failure(cur, key, who, at)  # until the check says otherwise
+        if random.random() < 0.05:  # now and then: the table holds one window's failures, no more
+            sign_ins.forget_failures(cur, since)
+        user = get_user(cur, name)
     stored = user["password_hash"] if user else None
-    if not passwords.matches(stored, password) or user is None or stored is None:
-        with database.write_lock, database.cursor() as cur, transaction(cur):
-            sign_ins.note_failure(cur, key, who, at)
-            if random.random() < 0.05:  # now and then: the table holds one window's failures, no more
-                sign_ins.forget_failures(cur, since)
+    with aside():
+        matched = passwords.matches(stored, password)
+    if not matched or user is None or stored is None:
         return Attempt(None)
-    if passwords.needs_rehash(stored):  # made with older (or cheaper) parameters: made again with today's
-        with database.write_lock, database.cursor() as cur, transaction(cur):
+    with database.write_lock, database.cursor() as cur, transaction(cur):
+        sign_ins.forgive(cur, key, who, at)
+        if passwords.needs_rehash(stored):  # made with older (or cheaper) parameters: made again with today's
             replace_hash(cur, user["name"], passwords.hasher().hash(password))
     return Attempt(Actor(user["name"], user["role"], "password"))
 

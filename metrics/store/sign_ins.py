@@ -29,6 +29,12 @@ def failures(cur: Cursor, name_key: str, since: datetime, client: str | None = N
     return [r[0] for r in rows]
 
 
+def forgive(cur: Cursor, name_key: str, client: str, failed_at: datetime) -> None:
+    """Take back a failure counted before its check, the check having matched."""
+    cur.execute("DELETE FROM sign_in_failures WHERE name_key = $name AND client = $client AND failed_at = $at",
+                {"name": name_key, "client": client[:120], "at": failed_at})  # fmt: skip
+
+
 def forget_failures(cur: Cursor, before: datetime) -> None:
     """Forget failures older than the window (their count is bounded by the guesses of one window)."""
     cur.execute("DELETE FROM sign_in_failures WHERE failed_at < $before", {"before": before})
