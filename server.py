@@ -8,7 +8,10 @@ the page has the browser POST a one-time grant (ui/auth.py, access/sessions.py);
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import streamlit as st
+from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,7 +24,7 @@ from ui import data
 # downloads), its own websocket. No framing by other sites, no plugins, forms posting only here.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self' ws: wss:; frame-src 'self' blob: data:; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; frame-src 'self' blob: data:; "
     "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 SECURITY_HEADERS = {
@@ -52,12 +55,46 @@ class SecurityHeaders:
         return await self.app(scope, receive, with_headers)
 
 
+class SameOrigin:
+    """Refuses a websocket or a POST to our routes sent by a page of another origin. Streamlit's own check lets in
+    any port of localhost or of the machine's addresses, and browsers send a SameSite cookie to every port of a host:
+    a page served from another port could otherwise drive a signed-in officer's session, or end it."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        checked = scope["type"] == "websocket" or (
+            scope["type"] == "http" and scope["method"] == "POST" and scope["path"].startswith("/_pilot/")
+        )
+        if checked and not same_origin(Headers(scope=scope), scope.get("client")):
+            if scope["type"] == "websocket":
+                return await send({"type": "websocket.close", "code": 1008})  # before accept: a 403
+            return await Response(status_code=403)(scope, receive, send)
+        return await self.app(scope, receive, send)
+
+
+def same_origin(headers: Headers, client: tuple | None) -> bool:
+    """Whether a request's Origin (if it has one: browsers always send it here) is the host it was sent to, the Host
+    header's or a trusted proxy's X-Forwarded-Host (scheme aside: a proxy may speak http to us for an https page)."""
+    origin = headers.get("origin")
+    if origin is None:
+        return True  # not a browser's: no officer's cookies ride on it
+    host = urlsplit(origin).netloc.lower()
+    if not host or host == (headers.get("host") or "").lower():
+        return bool(host)
+    peer = client[0] if client else ""
+    forwarded = headers.get("x-forwarded-host", "") if limits.trusted(peer, limits.trusted_proxies()) else ""
+    return host == forwarded.split(",")[0].strip().lower() != ""
+
+
 def _secure(request: Request) -> bool:
-    """Whether the browser reached us over https (a trusted proxy's X-Forwarded-Proto believed): the cookie is then
-    Secure, sent over https only."""
+    """Whether the browser has the page over https (its own word, or a trusted proxy's X-Forwarded-Proto): the cookie
+    is then Secure, sent over https only, and named __Host-."""
     peer = request.client.host if request.client else ""
     forwarded = request.headers.get("x-forwarded-proto", "") if limits.trusted(peer, limits.trusted_proxies()) else ""
-    return request.url.scheme == "https" or forwarded.split(",")[0].strip() == "https"
+    return (request.url.scheme == "https" or forwarded.split(",")[0].strip() == "https"
+            or request.headers.get("x-pilot-https") == "true")  # fmt: skip
 
 
 def _cookie(response: Response, name: str, value: str, max_age: int, secure: bool) -> None:
@@ -72,19 +109,21 @@ def take_cookie(request: Request) -> Response:
     if bought is None:
         return Response(status_code=403)
     token, device, seconds = bought
-    response = Response(status_code=204)
-    _cookie(response, sessions.COOKIE, token, seconds, _secure(request))
-    _cookie(response, sessions.DEVICE_COOKIE, device, 90 * 24 * 3600, _secure(request))
+    response, secure = Response(status_code=204), _secure(request)
+    _cookie(response, sessions.cookie_name(secure), token, seconds, secure)
+    _cookie(response, sessions.DEVICE_COOKIE, device, 90 * 24 * 3600, secure)
     return response
 
 
 def clear_cookie(request: Request) -> Response:
     """POST at sign-out: the session its cookie holds ended (again: the page has ended it), the cookie cleared."""
-    token = request.cookies.get(sessions.COOKIE)
-    if token:
-        sessions.end_by_token(data.database(), token)
     response = Response(status_code=204)
-    response.delete_cookie(sessions.COOKIE, path="/", httponly=True, samesite="strict", secure=_secure(request))
+    for secure in (False, True):
+        name = sessions.cookie_name(secure)
+        if token := request.cookies.get(name):
+            sessions.end_by_token(data.database(), token)
+        if name in request.cookies:
+            response.delete_cookie(name, path="/", httponly=True, samesite="strict", secure=secure)
     return response
 
 
@@ -92,4 +131,4 @@ ROUTES = [
     Route("/_pilot/session", take_cookie, methods=["POST"]),
     Route("/_pilot/sign-out", clear_cookie, methods=["POST"]),
 ]
-app = st.App("dashboard.py", routes=ROUTES, middleware=[Middleware(SecurityHeaders)])
+app = st.App("dashboard.py", routes=ROUTES, middleware=[Middleware(SecurityHeaders), Middleware(SameOrigin)])

@@ -28,9 +28,9 @@ def _done(message: Text) -> None:
     st.rerun()
 
 
-def _attempt(action, *args, done: Text) -> None:
+def _attempt(action, *args, done: Text, **options) -> None:
     try:
-        action(database, *args, who)
+        action(database, *args, who, **options)
     except Refused as exc:
         st.error(show.escaped(exc.text(lang)))
     else:
@@ -54,6 +54,8 @@ if users.empty:
     )
 else:
     show.table(data.get(admin_tables.users, lang), "accounts", key="accounts")
+    if (notice := accounts.exact_names_notice(users)) is not None:
+        st.warning(show.escaped(t(notice)))
 
 role_label = lambda r: ROLE_NAMES[r](lang)  # noqa: E731
 PROVIDER = Text(
@@ -99,7 +101,7 @@ if not users.empty:
             _attempt(accounts.set_role, chosen, new_role, done=done)
         new_password = right.text_input(t(Text("新密码", "New password")), type="password", key="admin_password")
         if right.button(t(Text("设置密码", "Set password")), key="admin_set_password"):
-            _attempt(accounts.set_password, chosen, new_password,
+            _attempt(accounts.set_password, chosen, new_password, device=auth.client().device,  # one's own: kept
                      done=Text("已为 {n} 设置新密码。", "Set a new password for {n}.").format(n=chosen))  # fmt: skip
         sure = st.checkbox(t(Text("确认删除此账户", "Yes, remove this account")), key="admin_remove_sure")
         if st.button(t(Text("删除账户", "Remove account")), disabled=not sure, key="admin_remove"):

@@ -386,7 +386,7 @@ class Attacker(threading.Thread):
         self.failure: str | None = None
 
     def run(self) -> None:
-        from ui.auth import WAIT  # "Too many tries: try again in {s} seconds."
+        from ui.auth import WAIT  # "Too many tries: wait {s} s, then try again."
 
         waiting = tuple(text.split("{")[0] for text in WAIT)
         try:

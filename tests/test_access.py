@@ -196,8 +196,9 @@ def test_cli_manages_accounts(tmp_path, capsys, monkeypatch):
     assert run(capsys, monkeypatch, ["user", "add", "a@b.org", "--role", "viewer", "--oidc", "--db", db])[0] == 0
     assert run(capsys, monkeypatch, ["user", "role", "a@b.org", "editor", "--db", db])[0] == 0
     code, out, _ = run(capsys, monkeypatch, ["user", "list", "--json", "--db", db])
-    assert json.loads(out) == [{"name": "a@b.org", "role": "editor", "password": False},
-                               {"name": "root", "role": "admin", "password": True}]  # fmt: skip
+    listed = [{"name": "a@b.org", "role": "editor", "password": False},
+              {"name": "root", "role": "admin", "password": True}]  # fmt: skip
+    assert json.loads(out) == [account | {"exact_name_only": False} for account in listed]
     assert run(capsys, monkeypatch, ["user", "password", "root", "--db", db])[0] == 2  # no terminal, no stdin flag
     code, _, err = run(capsys, monkeypatch, ["user", "remove", "root", "--db", db])
     assert code == 1 and "only admin" in err

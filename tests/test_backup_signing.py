@@ -26,7 +26,7 @@ from metrics.cli import main
 from metrics.domain.i18n import Refused
 from metrics.store import backups, kept_backups, secret_keys
 from metrics.store.accounts import insert_user
-from metrics.store.backup_accounts import AccountChanges, compare
+from metrics.store.backup_accounts import AccountChanges, BadAccounts, compare, in_parquet
 from metrics.store.catalogue import table_names
 from metrics.store.database import Database, open_database
 from metrics.store.transactions import transaction
@@ -281,6 +281,8 @@ def test_a_restore_refuses_when_the_accounts_are_not_what_was_shown(signed_backu
         assert cur.execute("SELECT count(*) FROM users WHERE name = 'newcomer'").fetchone()[0] == 1
 
 
+CLASHING = [("straße", "admin", "h"), ("STRASSE", "viewer", "g")]
+
 # (accounts before, accounts after, what changes)
 ACCOUNT_CHANGES = [
     ([], [], AccountChanges()),
@@ -291,6 +293,14 @@ ACCOUNT_CHANGES = [
     ([("ed", "editor", "h")], [("ed", "editor", "g")], AccountChanges(passwords=("ed",))),
     ([("ed", "editor", "h")], [("ed", "editor", None)], AccountChanges(passwords=("ed",))),
     ([("ed", "editor", "h")], [], AccountChanges(removed=(("ed", "editor"),), none_left=True)),
+    (CLASHING, CLASHING, AccountChanges()),  # names made before they compared as one: each by its exact name
+    (CLASHING, CLASHING[:1], AccountChanges(removed=(("STRASSE", "viewer"),))),
+    (CLASHING[:1], CLASHING[1:], AccountChanges(roles=(("STRASSE", "admin", "viewer"),), passwords=("STRASSE",))),
+    (
+        [*CLASHING[:1], ("ed", "editor", "h")],
+        [*CLASHING[1:], ("ed", "editor", "h")],
+        AccountChanges(roles=(("STRASSE", "admin", "viewer"),), passwords=("STRASSE",)),
+    ),
 ]
 
 
@@ -302,6 +312,31 @@ def test_what_a_restore_does_to_the_accounts(before, after, changes):
         n for n, _, r in changes.roles if r == "admin"
     )
     assert found.text().zh and found.text().en
+
+
+# (names in a backup's users table, their name_key column or None for a table without it, whether it is refused)
+USERS_TABLES = [
+    (["root", "ＥＤ"], ["root", "ed"], False),
+    (["root"], ["admin"], True),  # a key of another name: sign-in would find the wrong account
+    (["root", "Root"], ["root", "root"], True),
+    (["straße", "STRASSE"], [None, None], False),  # made before names compared as one: found by exact names only
+    (["straße", "STRASSE"], ["strasse", None], True),
+    (["straße", "STRASSE"], None, True),
+    (["root"], [None], True),
+]
+
+
+@pytest.mark.parametrize(("names", "keys", "refused"), USERS_TABLES)
+def test_a_backups_users_table_finds_every_account_by_its_own_name(names, keys, refused):
+    columns = {"name": names, "role": ["viewer"] * len(names), "password_hash": ["h"] * len(names)}
+    table = pa.table(columns | ({"name_key": pa.array(keys, pa.string())} if keys is not None else {}))
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    if refused:
+        with pytest.raises(BadAccounts):
+            in_parquet(sink.getvalue().to_pybytes())
+    else:
+        assert [name for name, _, _ in in_parquet(sink.getvalue().to_pybytes())] == names
 
 
 # --- sign-in state -------------------------------------------------------------------------------------------------
@@ -398,6 +433,17 @@ def test_a_key_from_its_file(tmp_path, monkeypatch, content, mode, refused):
         assert len(found) == 64 and int(found, 16) >= 0 and stat.S_IMODE(path.stat().st_mode) == 0o600
         assert secret_keys.key(tmp_path, ENV, FILE) == found, "made once, then read"
         assert sorted(os.listdir(tmp_path)) == [FILE], "no temp file left"
+
+
+def test_a_key_file_that_is_a_link_is_refused(tmp_path, monkeypatch):
+    monkeypatch.delenv(ENV, raising=False)
+    known = tmp_path / "known"
+    known.write_bytes(GOOD.encode())
+    known.chmod(0o600)
+    (tmp_path / FILE).symlink_to(known)
+    with pytest.raises(secret_keys.SecretKeyError) as error:
+        secret_keys.key(tmp_path, ENV, FILE)
+    assert str(tmp_path / FILE) in error.value.text.en
 
 
 def _full_disk(real):

@@ -96,6 +96,69 @@ def test_direct_url_on_a_fresh_server(browser, db_path, path, title_zh, title_en
         page.close()
 
 
+def _status(url: str, method: str, path: str, origin: str | None, websocket: bool = False) -> int:
+    """The status a request gets: a websocket's handshake (101 when accepted) or a POST."""
+    return _request(url, method, path, {"Origin": origin} if origin else {}, websocket)[0]
+
+
+def _request(url: str, method: str, path: str, headers: dict, websocket: bool = False) -> tuple[int, list]:
+    """A request's status and response headers."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    where = urlsplit(url)
+    if websocket:
+        headers |= {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+                    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}  # fmt: skip
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
+    try:
+        connection.request(method, path, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.getheaders()
+    finally:
+        connection.close()
+
+
+# (the request's Origin, given the server's own host:port as {here}; whether it is let in)
+ORIGINS = [
+    ("http://{here}", True),
+    (None, True),  # not a browser: no officer's cookies ride on it
+    ("http://localhost:9", False),  # a page on another port of this machine, which Streamlit's own check lets in
+    ("http://127.0.0.1:9", False),
+    ("https://evil.example", False),
+    ("null", False),
+]
+
+
+@pytest.mark.parametrize(("origin", "let_in"), ORIGINS)
+def test_only_the_apps_own_pages_open_its_websocket_or_post_to_its_routes(url, origin, let_in):
+    here = url.split("//")[1]
+    origin = origin.format(here=here) if origin else None
+    assert (_status(url, "GET", "/_stcore/stream", origin, websocket=True) == 101) is let_in
+    assert (_status(url, "POST", "/_pilot/sign-out", origin) == 204) is let_in
+    assert _status(url, "POST", "/_pilot/session", origin) == 403  # no grant: refused whoever asks
+
+
+def test_over_https_the_session_cookie_is_secure_and_no_other_host_can_plant_one(db):
+    """A browser on https gets a __Host- cookie, which it keeps only Secure from this very host: a page on another
+    port or subdomain cannot sign it in as someone else. Over plain http the cookie keeps its plain name."""
+    from metrics.access import sessions
+    from metrics.domain.roles import Actor
+
+    accounts.add_user(db, "root", "admin", "correct horse", ADMIN)
+    root = Actor("root", "admin", "password")
+    grants = {https: sessions.start(db, root, "", "test").grant for https in ("true", "false")}
+    db.close()
+    with streamlit_server(db.path) as url:
+        here = url.split("//")[1]
+        for https, name in (("true", "__Host-pilot_session"), ("false", "pilot_session")):
+            status, headers = _request(url, "POST", "/_pilot/session", {
+                "Origin": f"http://{here}", "X-Pilot-Grant": grants[https], "X-Pilot-Https": https})  # fmt: skip
+            cookie = next(v for k, v in headers if k.lower() == "set-cookie" and "device" not in v)
+            assert status == 204 and cookie.startswith(f"{name}="), cookie
+            assert ("Secure" in cookie) is (https == "true") and "HttpOnly" in cookie and "Path=/" in cookie
+
+
 def test_sidebar_navigation_and_url_state(browser, url):
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     page.goto(f"{url}/compare?lang=en&indicator=activities&cities=330100,420100&mode=indexed")

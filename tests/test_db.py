@@ -175,3 +175,19 @@ def test_a_version_2_database_is_migrated(tmp_path):
             assert schema_of(cur) == migrated  # migrating gives the schema a new database has
     finally:
         fresh.close()
+
+
+def test_a_new_database_file_and_its_published_copy_are_its_owners_only(tmp_path):
+    """The file holds the accounts' password hashes: made for the app's user only, and the copy readers open is
+    never more readable than it."""
+    from metrics.store import published
+
+    database = open_database(tmp_path / "new.duckdb", create=True)
+    try:
+        assert database.path.stat().st_mode & 0o777 == 0o600
+        database.path.chmod(0o640)  # as an admin may have set it
+        with database.cursor() as cur:
+            copy = published.publish(cur, database.path)
+        assert copy.stat().st_mode & 0o777 == 0o640
+    finally:
+        database.close()

@@ -4,6 +4,7 @@ DuckDB and PostgreSQL."""
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
 
 import pytest
@@ -171,6 +172,24 @@ def test_a_browser_that_signed_in_before_keeps_its_own_count(people, monkeypatch
     assert _try(people, "root", PASSWORD, "10.2.0.1").actor  # and the window passes
 
 
+# (who sets root's new password, and whether root's browser is still trusted after it)
+NEW_PASSWORDS = [("root", True), ("an admin", False)]
+
+
+@pytest.mark.parametrize(("setter", "kept"), NEW_PASSWORDS)
+def test_a_new_password_keeps_only_the_browser_of_whoever_set_their_own(people, monkeypatch, setter, kept):
+    """Changing one's password under attack must not take away the browser that lets its owner in; an admin
+    resetting someone's (it may have been stolen) makes every browser of theirs a stranger."""
+    Clock(monkeypatch)
+    root = _signed_in(people)
+    _, _, device = _cookie(people, root)
+    by = root if setter == "root" else ADMIN
+    accounts.set_password(people, "root", "a new password", by, device=device)
+    for k in range(limits.NAME_FREE_TRIES + 5):  # guessing from everywhere at once
+        _try(people, "root", "a guess", f"10.1.{k % 250}.{k // 250}")
+    assert (_try(people, "root", "a new password", "10.0.0.9", device).actor is not None) is kept
+
+
 # (a spelling of a name, whether it signs in as root) — every spelling is the one name, with one count
 SPELLINGS = [("root", True), ("ROOT", True), (" Root ", True), ("ｒｏｏｔ", True), ("rооt", False), ("roİt", False)]
 
@@ -257,6 +276,50 @@ def test_a_proxys_word_is_taken_only_when_it_is_trusted(peer, forwarded, trusted
 
 
 @pytest.mark.duckdb_only
+@pytest.mark.parametrize(
+    ("trusted", "uvicorn"), [("", ""), ("127.0.0.1", "127.0.0.1/32"), ("10.0.0.0/8, ::1", "10.0.0.0/8,::1/128")]
+)
+def test_the_server_believes_x_forwarded_for_from_the_same_proxies_as_sign_in(monkeypatch, trusted, uvicorn):
+    """uvicorn rewrites the client's address from X-Forwarded-For before the app sees it, by default for any program
+    on this machine: the launcher gives it PILOT_TRUSTED_PROXIES instead."""
+    from ui import serve
+
+    monkeypatch.setenv("PILOT_TRUSTED_PROXIES", trusted)
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "127.0.0.1")
+    serve.trust_only_our_proxies()
+    assert os.environ["FORWARDED_ALLOW_IPS"] == uvicorn
+
+
+# (Origin, Host, X-Forwarded-Host, the peer, whether the request is let in)
+ORIGINS = [
+    ("http://dash:8501", "dash:8501", None, "10.0.0.9", True),
+    ("https://dash.example.org", "dash.example.org", None, "127.0.0.1", True),  # https at nginx, http to us
+    ("http://DASH:8501", "dash:8501", None, "10.0.0.9", True),
+    (None, "dash:8501", None, "10.0.0.9", True),  # not a browser's request
+    ("http://dash:9999", "dash:8501", None, "10.0.0.9", False),  # another port of the same host
+    ("http://evil.example", "dash:8501", None, "10.0.0.9", False),
+    ("null", "dash:8501", None, "10.0.0.9", False),
+    ("http://dash.example.org", "127.0.0.1:8501", "dash.example.org", "127.0.0.1", True),  # a trusted proxy's word
+    ("http://dash.example.org", "127.0.0.1:8501", "dash.example.org", "10.0.0.9", False),  # anyone else's
+    ("http://evil.example", "127.0.0.1:8501", "dash.example.org", "127.0.0.1", False),
+]
+
+
+@pytest.mark.duckdb_only
+@pytest.mark.parametrize(("origin", "host", "forwarded", "peer", "let_in"), ORIGINS)
+def test_only_the_apps_own_pages_reach_its_websocket_and_routes(monkeypatch, origin, host, forwarded, peer, let_in):
+    from starlette.datastructures import Headers
+
+    from server import same_origin
+
+    monkeypatch.setenv("PILOT_TRUSTED_PROXIES", "127.0.0.1")
+    sent = (
+        {"host": host} | ({"origin": origin} if origin else {}) | ({"x-forwarded-host": forwarded} if forwarded else {})
+    )
+    assert same_origin(Headers(sent), (peer, 5000)) is let_in
+
+
+@pytest.mark.duckdb_only
 def test_the_readmes_nginx_example_repeats_the_apps_own_headers():
     from pathlib import Path
 
@@ -275,12 +338,13 @@ def test_the_readmes_nginx_example_repeats_the_apps_own_headers():
 
 
 def test_a_version_6_database_gains_sign_in_state_and_compares_its_names_one_way(db):
-    from test_assessment import SIGN_IN_UNDONE
+    from test_assessment import SIGN_IN_UNDONE, drop_name_key_index
 
     from metrics.store.meta import get_meta, set_meta
     from metrics.store.schema import SCHEMA_VERSION, migrate
     from metrics.store.transactions import transaction
 
+    drop_name_key_index(db)
     with db.write_lock, db.cursor() as cur, transaction(cur):  # back to version 6, an account made then
         for statement in SIGN_IN_UNDONE:
             cur.execute(statement)
@@ -293,3 +357,52 @@ def test_a_version_6_database_gains_sign_in_state_and_compares_its_names_one_way
         assert get_user(cur, "root")["name"] == "Ｒoot"  # found by the name as compared, in any width and case
     assert _try(db, "ROOT", PASSWORD).actor.name == "Ｒoot"
     assert sessions.active(db).empty
+
+
+def test_names_that_compared_apart_before_version_7_are_never_taken_for_each_other(db):
+    """A version 6 database could hold straße and STRASSE, li and ＬＩ (compared by lower() then): after migration
+    each signs in by its exact name only, never as the other, until all but one are removed."""
+    from test_assessment import SIGN_IN_UNDONE, drop_name_key_index
+
+    from metrics.store.accounts import list_users
+    from metrics.store.meta import set_meta
+    from metrics.store.schema import migrate
+    from metrics.store.transactions import transaction
+
+    made = {"straße": ("admin", "admin's own"), "STRASSE": ("viewer", "viewer's own"), "li": ("admin", "li's own"),
+            "ＬＩ": ("viewer", "wide li's own"), "root": ("admin", PASSWORD)}  # fmt: skip
+    drop_name_key_index(db)
+    with db.write_lock, db.cursor() as cur, transaction(cur):
+        for statement in SIGN_IN_UNDONE:
+            cur.execute(statement)
+        for name, (role, password) in made.items():
+            cur.execute("INSERT INTO users (name, role, password_hash) VALUES ($n, $r, $h)",
+                        {"n": name, "r": role, "h": passwords.hashed(password)})  # fmt: skip
+        set_meta(cur, "schema_version", "6")
+    with db.write_lock, db.cursor() as cur:
+        migrate(cur)
+    for _ in range(2):  # the same password set twice: the row order that once decided who signed in changes
+        accounts.set_password(db, "STRASSE", "viewer's own", ADMIN)
+    cases = [  # typed name, password, who signs in (None: nobody)
+        ("straße", "admin's own", ("straße", "admin")),
+        ("STRASSE", "viewer's own", ("STRASSE", "viewer")),
+        ("STRASSE", "admin's own", None),
+        ("Strasse", "admin's own", None),  # compares equal to both: exact names only
+        ("li", "li's own", ("li", "admin")),
+        ("ＬＩ", "wide li's own", ("ＬＩ", "viewer")),
+        ("LI", "li's own", None),
+        ("ROOT", PASSWORD, ("root", "admin")),  # names that clash with none compare as ever
+    ]
+    for typed, password, expected in cases:
+        actor = _try(db, typed, password, address=f"10.1.0.{len(typed)}").actor
+        assert (actor and (actor.name, actor.role)) == expected, typed
+    with db.cursor() as cur:
+        users = list_users(cur)
+    assert set(users.loc[users["exact_name_only"], "name"]) == {"straße", "STRASSE", "li", "ＬＩ"}
+    assert "STRASSE" in accounts.exact_names_notice(users)("en")
+    with pytest.raises(Refused):
+        accounts.add_user(db, "strasse", "viewer", "a new one's", ADMIN)  # would pass for both
+    accounts.remove_user(db, "STRASSE", ADMIN)
+    assert _try(db, "Strasse", "admin's own").actor.name == "straße"  # the one left compares as any name does
+    with db.cursor() as cur:
+        assert set(list_users(cur).query("exact_name_only")["name"]) == {"li", "ＬＩ"}

@@ -17,7 +17,7 @@ from . import data, run_slots, show, state
 
 RUN_ACTOR = "_run_actor"  # who dashboard.py found at the start of this run (set before every page runs)
 WRONG = Text("账户名或密码不正确。", "Wrong account name or password.")
-WAIT = Text("尝试次数过多，请 {s} 秒后再试。", "Too many tries: try again in {s} seconds.")
+WAIT = Text("尝试次数过多，请 {s} 秒后再试。", "Too many tries: wait {s} s, then try again.")
 ENDED = Text(
     "您的登录已结束（已退出、改了密码或角色、长时间未使用），请重新登录。",
     "Your session has ended (signed out, a new password or role, or unused for a while); sign in again.",
@@ -58,7 +58,7 @@ def actor(any_accounts: bool | None = None) -> Actor | None:
     session_id = st.session_state.get(_SESSION)
     if session_id is None and not st.session_state.get(_SIGNED_OUT):  # a reload: the browser's cookie, if it
         # still stands for a live session (never in the session that signed out: its cookies are as it began)
-        token = st.context.cookies.get(sessions.COOKIE)
+        token = st.context.cookies.get(sessions.cookie_name(_on_https()))  # over https only the __Host- one
         resumed = sessions.resume(database, token) if isinstance(token, str) and token else None
         if resumed is not None:
             st.session_state[_SESSION] = session_id = resumed[1]
@@ -80,6 +80,11 @@ def require(ability: str, refusal: Text) -> Actor:
     st.error(refusal(state.current_lang()))
     st.stop()  # ends the run by raising
     raise AssertionError("st.stop() returned")
+
+
+def _on_https() -> bool:
+    """Whether this browser has the page over https (the address it shows, which is what its cookies follow)."""
+    return (st.context.url or "").startswith("https:")
 
 
 def sign_in_page() -> None:
@@ -158,7 +163,8 @@ def hand_over() -> None:
     url = json.dumps(ROUTES[what])
     st.html(
         f"""<script>fetch(new URL({url}, document.baseURI), {{method: "POST", credentials: "same-origin",
-            headers: {{"X-Pilot-Grant": {json.dumps(grant)}}}}});</script>""",
+            headers: {{"X-Pilot-Grant": {json.dumps(grant)},
+                      "X-Pilot-Https": String(location.protocol === "https:")}}}});</script>""",
         unsafe_allow_javascript=True,
     )
 

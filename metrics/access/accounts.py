@@ -3,15 +3,27 @@ the account, and on a new password the browsers trusted for it)."""
 
 from __future__ import annotations
 
+import pandas as pd
+
 from ..domain.account_names import account_key, checked_name
 from ..domain.i18n import Refused, Text
 from ..domain.roles import ROLES, Actor, require
 from ..store import sessions, sign_ins
-from ..store.accounts import delete_user, get_user, insert_user, list_users, update_user, user_count
+from ..store.accounts import (
+    delete_user,
+    get_user,
+    insert_user,
+    list_users,
+    name_taken,
+    settle_name_keys,
+    update_user,
+    user_count,
+)
 from ..store.database import Database
 from ..store.transactions import Cursor, transaction
 from . import clock
 from .passwords import hashed
+from .sessions import token_hash
 
 
 def add_user(database: Database, name: str, role: str, password: str | None, by: Actor) -> None:
@@ -22,7 +34,7 @@ def add_user(database: Database, name: str, role: str, password: str | None, by:
     _check_role(role)
     hash_ = hashed(password) if password is not None else None
     with database.write_lock, database.cursor() as cur, transaction(cur):
-        if get_user(cur, name):
+        if name_taken(cur, name):
             raise Refused(Text("账户 {n} 已存在。", "The account {n} already exists.").format(n=name))
         if user_count(cur) == 0 and role != "admin":
             raise Refused(
@@ -45,17 +57,20 @@ def set_role(database: Database, name: str, role: str, by: Actor) -> None:
             sessions.end_account(cur, name, "role", clock.now())
 
 
-def set_password(database: Database, name: str, password: str, by: Actor) -> None:
+def set_password(database: Database, name: str, password: str, by: Actor, device: str | None = None) -> None:
     """Set a new password for an account (an admin for anyone, anyone for themselves): every session of it ends, and
-    the browsers trusted for it are strangers again."""
-    if account_key(by.name) != account_key(name) or by.via != "password":
+    the browsers trusted for it are strangers again, except `device` (the browser's device cookie) when someone sets
+    their own: changing a password under attack must not take away the browser that lets its owner in."""
+    own = account_key(by.name) == account_key(name) and by.via == "password"
+    if not own:
         require(by, "admin")
     hash_ = hashed(password)
     with database.write_lock, database.cursor() as cur, transaction(cur):
         name = _stored_name(cur, name)
         update_user(cur, name, by.name, password_hash=hash_)
         sessions.end_account(cur, name, "password", clock.now())
-        sign_ins.forget_devices(cur, clock.now(), account_key(name))
+        keep = token_hash(device) if own and device else ""
+        sign_ins.forget_devices(cur, clock.now(), account_key(name), keep=keep)
 
 
 def sign_out_everywhere(database: Database, name: str, by: Actor) -> int:
@@ -73,8 +88,23 @@ def remove_user(database: Database, name: str, by: Actor) -> None:
         name = _stored_name(cur, name)
         _check_not_last_admin(cur, name, losing=True)
         delete_user(cur, name)
+        settle_name_keys(cur)  # a name that compared equal to this one's is found as any name is again
         sessions.end_account(cur, name, "removed", clock.now())
         sign_ins.forget_devices(cur, clock.now(), account_key(name))
+
+
+def exact_names_notice(users: pd.DataFrame) -> Text | None:
+    """What to tell an admin about accounts found only by their exact names (list_users), or None."""
+    names = list(users.loc[users["exact_name_only"].astype(bool), "name"]) if not users.empty else []
+    if not names:
+        return None
+    return Text(
+        "以下账户的名称只差大小写或全角半角，是在名称按此比较之前建立的：在只留下其中一个之前，每个账户只能用与其完全相同的名称"
+        "登录，以免一个被当作另一个。请删除多余的账户：{n}",
+        "These accounts' names differ only in case or width (they were made before names were compared so): until "
+        "all but one of them are removed, each signs in only by its name typed exactly as shown, so that neither is "
+        "ever taken for the other. Remove the ones not wanted: {n}",
+    ).format(n="、".join(names))
 
 
 def _check_not_last_admin(cur: Cursor, name: str, *, losing: bool) -> None:

@@ -23,10 +23,18 @@ from ..store.transactions import transaction
 from . import clock
 
 COOKIE, DEVICE_COOKIE = "pilot_session", "pilot_device"
+# Over https the session cookie is named __Host-…: a browser keeps such a cookie only if it came Secure from this very
+# host, so a page on another port or subdomain cannot plant its own session in the browser (sign someone in as itself).
+HTTPS_COOKIE = f"__Host-{COOKIE}"
 DEFAULT_HOURS, DEFAULT_IDLE_MINUTES = 8.0, 120.0  # a working day; a meeting's lull
 GRANT_SECONDS = 120  # the browser fetches its cookie within this of signing in
 TOUCH_EVERY = timedelta(minutes=1)  # how often a session's last use is written (not on every click)
 KEEP_ENDED = timedelta(days=7)  # ended sessions are listed as ended for a week, then forgotten
+
+
+def cookie_name(https: bool) -> str:
+    """The session cookie's name for a browser on https (HTTPS_COOKIE) or plain http."""
+    return HTTPS_COOKIE if https else COOKIE
 
 
 @dataclass(frozen=True)
@@ -65,7 +73,7 @@ def start(database: Database, actor: Actor, address: str, user_agent: str) -> St
     with database.write_lock, database.cursor() as cur, transaction(cur):
         sessions.insert_session(
             cur, session_id, actor.name, actor.via, at, at + timedelta(hours=hours() or DEFAULT_HOURS), address,
-            user_agent, _hash(grant) if grant else None, at + timedelta(seconds=GRANT_SECONDS) if grant else None,
+            user_agent, token_hash(grant) if grant else None, at + timedelta(seconds=GRANT_SECONDS) if grant else None,
         )  # fmt: skip
         if random.random() < 0.05:
             sessions.prune_sessions(cur, at - KEEP_ENDED)
@@ -77,18 +85,18 @@ def redeem(database: Database, grant: str) -> tuple[str, str, int] | None:
     unknown, used or expired. The tokens are made here and only their hashes kept."""
     token, device, at = secrets.token_urlsafe(32), secrets.token_urlsafe(32), clock.now()
     with database.write_lock, database.cursor() as cur, transaction(cur):
-        expires = sessions.redeem_grant(cur, _hash(grant), _hash(token), at)
+        expires = sessions.redeem_grant(cur, token_hash(grant), token_hash(token), at)
         if expires is None:
             return None
-        session = sessions.find_by_token(cur, _hash(token))
+        session = sessions.find_by_token(cur, token_hash(token))
         if session is not None:
-            sign_ins.trust_device(cur, _hash(device), account_key(session["account"]), at)
+            sign_ins.trust_device(cur, token_hash(device), account_key(session["account"]), at)
     return token, device, int((expires - at).total_seconds())
 
 
 def resume(database: Database, token: str) -> tuple[Actor, str] | None:
     """The actor and session a browser's cookie token stands for, while the session lives; else None."""
-    return _live(database, token_hash=_hash(token))
+    return _live(database, token_hash=token_hash(token))
 
 
 def check(database: Database, session_id: str) -> Actor | None:
@@ -129,7 +137,7 @@ def end(database: Database, session_id: str, why: str = "signed out") -> None:
 def end_by_token(database: Database, token: str, why: str = "signed out") -> None:
     """End the session a cookie's token belongs to (the sign-out route, which sees the cookie)."""
     with database.write_lock, database.cursor() as cur, transaction(cur):
-        sessions.end_by_token(cur, _hash(token), why, clock.now())
+        sessions.end_by_token(cur, token_hash(token), why, clock.now())
 
 
 def active(database: Database) -> pd.DataFrame:
@@ -139,5 +147,6 @@ def active(database: Database) -> pd.DataFrame:
         return sessions.active_sessions(cur, at, at - idle_limit())
 
 
-def _hash(secret: str) -> str:
+def token_hash(secret: str) -> str:
+    """A cookie's or a grant's token as the database keeps it (never the token itself)."""
     return hashlib.sha256(secret.encode()).hexdigest()

@@ -4,7 +4,6 @@ identity provider's sign-in stands for."""
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import random
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -18,6 +17,7 @@ from ..store.accounts import get_user, replace_hash
 from ..store.database import Database
 from ..store.transactions import transaction
 from . import clock, limits, passwords
+from .sessions import token_hash
 
 DEVICE_DAYS = 90  # a browser that signed in as a name keeps its own count of failures this long after its last use
 
@@ -55,8 +55,8 @@ def sign_in(database: Database, name: str, password: str, client: Client,
     since = at - limits.WINDOW
     with database.write_lock, database.cursor() as cur, transaction(cur):  # counted and let through as one step
         trusted = client.device is not None and sign_ins.device_name(
-            cur, device_hash(client.device), at - timedelta(days=DEVICE_DAYS)) == key  # fmt: skip
-        who = f"device:{device_hash(client.device)[:32]}" if trusted and client.device else f"address:{client.address}"
+            cur, token_hash(client.device), at - timedelta(days=DEVICE_DAYS)) == key  # fmt: skip
+        who = f"device:{token_hash(client.device)[:32]}" if trusted and client.device else f"address:{client.address}"
         wait = limits.wait_seconds(sign_ins.failures(cur, key, since, client=who), limits.FREE_TRIES, at)
         if not trusted:
             everyone = sign_ins.failures(cur, key, since, untrusted_only=True)
@@ -89,8 +89,3 @@ def identity_actor(database: Database, email: str | None, verified: bool | None 
     if user is None or user["password_hash"]:  # a password account is never entered without its password
         return None
     return Actor(user["name"], user["role"], "oidc")
-
-
-def device_hash(token: str) -> str:
-    """A device cookie's token as the database keeps it (never the token itself)."""
-    return hashlib.sha256(token.encode()).hexdigest()

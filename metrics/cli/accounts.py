@@ -68,13 +68,25 @@ def _user_list(database: Database, args: argparse.Namespace, lang: str) -> int:
     with database.cursor() as cur:
         frame = list_users(cur)
     if args.json:
-        print_json([{"name": r.name, "role": r.role, "password": bool(r.has_password)} for r in frame.itertuples()])
+        print_json(
+            [
+                {
+                    "name": r.name,
+                    "role": r.role,
+                    "password": bool(r.has_password),
+                    "exact_name_only": bool(r.exact_name_only),
+                }
+                for r in frame.itertuples()
+            ]
+        )
         return EXIT_OK
     if frame.empty:
         print(Text("没有账户：应用以本机单用户模式运行。", "No accounts: the app runs in single-user mode.")(lang))
     for r in frame.itertuples():
         how = Text("密码", "password") if r.has_password else Text("身份提供方", "identity provider")
         print(f"{r.name}\t{ROLE_NAMES[r.role](lang)}\t{how(lang)}")
+    if (notice := accounts.exact_names_notice(frame)) is not None:
+        print(notice(lang), file=sys.stderr)
     return EXIT_OK
 
 

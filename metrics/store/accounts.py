@@ -31,18 +31,45 @@ def user_count(cur: Cursor) -> int:
 
 def get_user(cur: Cursor, name: str) -> dict | None:
     """One account (name, role, password_hash, created_at), found by its name as compared (NFKC, case folded), or
-    None."""
+    None. An account without a key (its name compares equal to another's: settle_name_keys) is found only by its
+    exact name."""
     rows = cur.execute(
-        "SELECT name, role, password_hash, created_at FROM users WHERE name_key = $key", {"key": account_key(name)}
+        """SELECT name, role, password_hash, created_at FROM users WHERE name_key = $key
+           UNION ALL SELECT name, role, password_hash, created_at FROM users WHERE name_key IS NULL AND name = $name""",
+        {"key": account_key(name), "name": name.strip()},
     ).fetchall()
     return dict(zip(("name", "role", "password_hash", "created_at"), rows[0], strict=True)) if rows else None
 
 
+def name_taken(cur: Cursor, name: str) -> bool:
+    """Whether an account's name compares equal to this one (a new account would pass for it)."""
+    key = account_key(name)
+    return get_user(cur, name) is not None or key in {account_key(n) for n in unkeyed_names(cur)}
+
+
+def unkeyed_names(cur: Cursor) -> list[str]:
+    """The accounts found only by their exact names: names that compare equal to another's (made before names were
+    compared in any case and width), until all but one of them are removed."""
+    return [str(n) for (n,) in cur.execute("SELECT name FROM users WHERE name_key IS NULL ORDER BY name").fetchall()]
+
+
+def settle_name_keys(cur: Cursor) -> None:
+    """Give every account without a key its name as compared, unless another account's name compares equal to it:
+    then none of them has one, and each is found only by its exact name (neither is ever taken for the other)."""
+    names = [str(n) for (n,) in cur.execute("SELECT name FROM users").fetchall()]
+    keys = [account_key(n) for n in names]
+    for name in unkeyed_names(cur):
+        key = account_key(name)
+        if keys.count(key) == 1:
+            cur.execute("UPDATE users SET name_key = $key WHERE name = $name", {"key": key, "name": name})
+
+
 def list_users(cur: Cursor) -> pd.DataFrame:
-    """Every account without its password hash, by name."""
+    """Every account without its password hash, by name; exact_name_only: found only by its exact name (another's
+    compares equal, settle_name_keys)."""
     return cur.execute(
         """SELECT name, role, password_hash IS NOT NULL AS has_password, created_at, created_by, changed_at,
-                  changed_by
+                  changed_by, name_key IS NULL AS exact_name_only
            FROM users ORDER BY name"""
     ).df()
 

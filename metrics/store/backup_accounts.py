@@ -3,6 +3,7 @@ written (accounts added, removed, roles and passwords changed; above all, who be
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -89,8 +90,7 @@ class AccountChanges:
 
 def compare(before: Iterable[Account], after: Iterable[Account]) -> AccountChanges:
     """What replacing the accounts `before` with `after` changes; names matched as sign-in matches them."""
-    old = {account_key(name): (name, role, hashed) for name, role, hashed in before}
-    new = {account_key(name): (name, role, hashed) for name, role, hashed in after}
+    old, new = _matched(list(before), list(after))
     both = sorted(old.keys() & new.keys())
     return AccountChanges(
         added=tuple(sorted((new[k][0], new[k][1]) for k in new.keys() - old.keys())),
@@ -109,7 +109,8 @@ def in_database(cur: Cursor) -> list[Account]:
 def in_parquet(data: bytes) -> list[Account]:
     """The accounts of a backup's users table (its Parquet file's content). BadAccounts if it lacks their columns, names
     one account twice, or (where it has the column) holds a name_key other than its name as compared: sign-in looks
-    accounts up by that key, so a key of another's name would sign someone in as a different account."""
+    accounts up by that key, so a key of another's name would sign someone in as a different account. Names that
+    compare equal (made before names were compared so) must have no key: each is found only by its exact name."""
     try:
         # From Arrow's own buffer, in this thread: a Python file read by Arrow's threads aborted the process at exit
         table = pq.read_table(pa.BufferReader(data), use_threads=False)
@@ -121,9 +122,11 @@ def in_parquet(data: bytes) -> list[Account]:
         ) from None
     accounts = [(str(n), str(r), None if h is None else str(h)) for n, r, h in zip(names, roles, hashes, strict=True)]
     compared = [account_key(name) for name, _, _ in accounts]
-    if len(set(compared)) != len(compared):
+    shared = {key for key, n in Counter(compared).items() if n > 1}  # names made before they compared as one
+    if (keys is None and shared) or len({name for name, _, _ in accounts}) != len(accounts):
         raise BadAccounts(Text("其账户表将同一账户列了两次", "its users table names one account twice"))
-    if keys is not None and keys != compared:
+    wrong_key = lambda key, name_key: key is not None if name_key in shared else key != name_key  # noqa: E731
+    if keys is not None and any(map(wrong_key, keys, compared)):
         raise BadAccounts(
             Text(
                 "其账户表中的查找键（name_key）与账户名不符",
@@ -131,6 +134,19 @@ def in_parquet(data: bytes) -> list[Account]:
             )
         )
     return accounts
+
+
+def _matched(before: list[Account], after: list[Account]) -> tuple[dict[str, Account], dict[str, Account]]:
+    """Both sides by one key per account: its exact name where the other side has it, else its name as compared
+    where that is one account's on each side (Root and root are one account; straße and STRASSE two)."""
+    old, new = {a[0]: a for a in before}, {a[0]: a for a in after}
+    unmatched = (old.keys() - new.keys(), new.keys() - old.keys())
+    old_rest, new_rest = (Counter(account_key(n) for n in names) for names in unmatched)
+    for side, names, rest, other in ((old, unmatched[0], old_rest, new_rest), (new, unmatched[1], new_rest, old_rest)):
+        for name in names:
+            if rest[key := account_key(name)] == 1 == other[key]:
+                side[f"~{key}"] = side.pop(name)
+    return old, new
 
 
 def _first_line(exc: Exception) -> str:

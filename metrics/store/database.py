@@ -76,7 +76,11 @@ def _program_of(pid: int) -> str | None:
 
 def _connect(path: Path) -> duckdb.DuckDBPyConnection:
     try:
-        return duckdb.connect(str(path))
+        new = not path.exists()
+        connection = duckdb.connect(str(path))
+        if new and path.exists():  # it holds the accounts' password hashes: for the app's own user only
+            path.chmod(0o600)
+        return connection
     except duckdb.IOException as exc:
         message = str(exc)
         if "lock" not in message.lower():

@@ -10,6 +10,7 @@ database.open_for_reading). PostgreSQL needs none of this: every process opens t
 from __future__ import annotations
 
 import os
+import stat
 import threading
 import uuid
 from datetime import UTC, datetime
@@ -48,6 +49,7 @@ def publish(cur: Cursor, db_path: Path) -> Path:
             os.fsync(fd)
         finally:
             os.close(fd)
+        os.chmod(temp, stat.S_IMODE(db_path.stat().st_mode))  # never more readable than the database it copies
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)

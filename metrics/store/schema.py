@@ -83,7 +83,8 @@ CREATE TABLE users (
     changed_at TIMESTAMP,
     changed_by TEXT
 );"""
-_NAME_KEY_DDL = "\nALTER TABLE users ADD COLUMN name_key TEXT;"  # the name as compared (access/names.py)
+_NAME_KEY_DDL = "\nALTER TABLE users ADD COLUMN name_key TEXT;"  # the name as compared (domain/account_names.py)
+_NAME_KEY_INDEX = "CREATE UNIQUE INDEX users_name_key ON users (name_key)"  # one account to a key (none: exact name)
 
 # Sign-in's own state (access/): the sessions signed-in browsers hold (found by their cookie token's hash; the token
 # is never stored), failed sign-ins by name and client, and the browsers that signed in as a name before. None of it
@@ -198,7 +199,8 @@ CREATE TABLE cities (
     lat DOUBLE PRECISION CHECK (lat BETWEEN -90 AND 90),
     lon DOUBLE PRECISION CHECK (lon BETWEEN -180 AND 180),
     upload_id INTEGER
-);{_EVENTS_DDL}{_USERS_DDL}{_NAME_KEY_DDL}{_ROUNDS_DDL}{_ASSESSMENT_DDL}{_SIGN_IN_DDL}{values}"""
+);{_EVENTS_DDL}{_USERS_DDL}{_NAME_KEY_DDL}
+{_NAME_KEY_INDEX};{_ROUNDS_DDL}{_ASSESSMENT_DDL}{_SIGN_IN_DDL}{values}"""
 
 
 def create_schema(cur: Cursor) -> None:
@@ -227,11 +229,12 @@ def _rebuilt_uploads(name: str, kinds_check: str, columns: str = _UPLOAD_COLUMNS
 
 
 def _fill_name_keys(cur: Cursor) -> None:
-    """Every account's name as compared (NFKC, case folded): looked up by it from now on."""
-    from ..domain.account_names import account_key  # the one definition of how names compare
+    """Every account's name as compared (NFKC, case folded): looked up by it from now on. Names that compared apart
+    before but equal now (straße and STRASSE, li and ＬＩ) get no key: each signs in by its exact name until all but
+    one are removed (store/accounts.py), so neither can ever be taken for the other."""
+    from ..store.accounts import settle_name_keys  # the one place that gives keys to names without one
 
-    for (name,) in cur.execute("SELECT name FROM users").fetchall():
-        cur.execute("UPDATE users SET name_key = $key WHERE name = $name", {"key": account_key(name), "name": name})
+    settle_name_keys(cur)
 
 
 # Each entry brings a database of the version before it up to that version (a statement, or a function of a cursor
@@ -255,7 +258,7 @@ MIGRATIONS: dict[int, tuple] = {
         *_rebuilt_uploads("uploads_v6", _kinds_check(UPLOAD_KINDS), _UPLOAD_COLUMNS_V4),
         _ASSESSMENT_DDL,
     ),
-    7: (_NAME_KEY_DDL, _fill_name_keys, _SIGN_IN_DDL),  # names compared one way; sessions and sign-in limits
+    7: (_NAME_KEY_DDL, _NAME_KEY_INDEX, _fill_name_keys, _SIGN_IN_DDL),  # names compared one way; sign-in's state
 }
 
 

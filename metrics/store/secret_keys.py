@@ -54,7 +54,8 @@ def existing_key(folder: Path | str, env_name: str, file_name: str) -> bytes | N
 def _read(path: Path, env_name: str) -> bytes | None:
     """A key file's key; None when there is no such file."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        # not through a link: whoever could plant one could make the key a file whose content they know
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_NOFOLLOW", 0))
     except FileNotFoundError:
         return None
     except OSError as exc:

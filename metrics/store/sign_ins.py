@@ -53,9 +53,11 @@ def device_name(cur: Cursor, token_hash: str, since: datetime) -> str | None:
     return str(rows[0][0]) if rows else None
 
 
-def forget_devices(cur: Cursor, before: datetime, name_key: str | None = None) -> None:
-    """Forget devices unused since `before` (or all of a name's: a new password makes them strangers again)."""
+def forget_devices(cur: Cursor, before: datetime, name_key: str | None = None, keep: str = "") -> None:
+    """Forget devices unused since `before`, or all of a name's but the one whose token hash is `keep` (a new password
+    makes them strangers again, except the browser of the person who set their own)."""
     if name_key is None:
         cur.execute("DELETE FROM trusted_devices WHERE last_used < $before", {"before": before})
     else:
-        cur.execute("DELETE FROM trusted_devices WHERE name_key = $name", {"name": name_key})
+        cur.execute("DELETE FROM trusted_devices WHERE name_key = $name AND token_hash <> $keep",
+                    {"name": name_key, "keep": keep})  # fmt: skip
