@@ -204,6 +204,7 @@ READING = [
     (("export", "cities", "--out", "{tmp}/cities.csv"), ""),
     (("deck", "--out", "{tmp}/deck.pptx"), ""),
     (("backup", "--out", "{tmp}/backup"), ""),
+    (("user", "list", "--json"), "[]"),
 ]
 
 

@@ -104,7 +104,7 @@ def exact_names_notice(users: pd.DataFrame) -> Text | None:
         "These accounts' names differ only in case or width (they were made before names were compared so): until "
         "all but one of them are removed, each signs in only by its name typed exactly as shown, so that neither is "
         "ever taken for the other. Remove the ones not wanted: {n}",
-    ).format(n="、".join(names))
+    ).format(n=Text("、".join(names), ", ".join(names)))
 
 
 def _check_not_last_admin(cur: Cursor, name: str, *, losing: bool) -> None:

@@ -92,11 +92,11 @@ def _user_list(database: Database, args: argparse.Namespace, lang: str) -> int:
 
 def run_user(args: argparse.Namespace, lang: str) -> int:
     """user add|list|role|password|remove: the accounts that may sign in to the app."""
+    if args.action == "list":  # only reads: also while the app holds the file
+        return _user_list(reading_database(args, lang), args, lang)
     database = open_database(args.db)
     by = actor(args)
     try:
-        if args.action == "list":
-            return _user_list(database, args, lang)
         if args.action == "add":
             accounts.add_user(database, args.name, args.role, None if args.oidc else _password(args, lang), by)
             done = Text("已添加账户 {n}（{r}）。", "Added the account {n} ({r}).")
