@@ -31,8 +31,8 @@ at once and go round the city, compare and overview pages --rounds times, changi
 while K attackers, each in a session of its own, submit wrong passwords for the admin as fast as the server
 answers (from a second before the officers arrive until they have all finished); once with no attackers, once
 with each K, taking turns. The passwords are hashed at argon2's real cost ($PILOT_ARGON2_PROFILE is ignored), so
-the checks the flood does get through cost what they cost in production. The floor (benchmarks/flood_floor_app.py)
-is the load floor with a sign-in form that checks nothing, under the same officers and attackers; the figures
+the checks the flood does get through cost what they cost in production. The floor is the load floor with a
+sign-in form that checks nothing (FLOOD_SIGN_IN), under the same officers and attackers; the figures
 that matter are each one's times with the flood over its times without. No editor uploads during these runs.
 """
 
@@ -68,7 +68,6 @@ from benchmarks.run import save_section  # noqa: E402
 # The agent API on, for the benchmark only; room for every officer's session (Streamlit holds 100 by default).
 AGENT = ["--server.enableAgentApi", "true", "--server.agentMaxSessions", "1000"]
 FLOOR_APP = "benchmarks/load_floor_app.py"
-FLOOD_FLOOR_APP = "benchmarks/flood_floor_app.py"
 YEAR_CHANGES = ([2016, 2025], [2018, 2025])  # the two clicks: the years slider, as an officer narrows the range
 PAGES = ("city", "compare")  # opened after the overview
 TARGET = "admin"  # the account the flood guesses at (the first account must be an admin)
@@ -176,6 +175,16 @@ class Editor(threading.Thread):
             self.failure = f"{type(exc).__name__}: {exc}"[:300]
 
 
+def _all_at_once(threads: list[threading.Thread]) -> float:
+    """Start the threads together and wait for them all; the seconds that took."""
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - began
+
+
 @contextmanager
 def _servers(db: str, floor: bool, processes: int, files: Path) -> Iterator[list[Server]]:
     """`processes` fresh servers of the dashboard (or the floor) over the same database, each on its own port, a
@@ -206,12 +215,7 @@ def run_load(db: str, officers: int, floor: bool, editor: bool, work: Path, proc
         writer = Editor(servers[0].url, work, commits=not floor) if editor else None
         if writer is not None:
             writer.start()
-        began = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - began
+        elapsed = _all_at_once(threads)
         after = sum(_rss_mb(s.process.pid) for s in servers)
         if writer is not None:
             writer.stop.set()
@@ -429,7 +433,7 @@ def flood_officer(url: str, n: int, floor: bool, rounds: int, start: threading.B
 def run_flood(db: str, attackers: int, officers: int, floor: bool, rounds: int, work: Path) -> dict:
     """One flood run: a fresh server, one officer's visit to fill its caches, then `attackers` guessing TARGET's
     password from FLOOD_LEAD_S before `officers` sign in at once and go round their pages until the last is done."""
-    app, env = FLOOD_FLOOR_APP if floor else "server.py", {"PILOT_FILES": str(work / "files")}
+    app, env = FLOOR_APP if floor else "server.py", {"PILOT_FILES": str(work / "files"), "FLOOD_SIGN_IN": "1"}
     server = launch(db, env, warm=not floor, app=app, args=AGENT)
     try:
         server.wait_until_up(timeout=180)
@@ -447,12 +451,7 @@ def run_flood(db: str, attackers: int, officers: int, floor: bool, rounds: int, 
             threading.Thread(target=flood_officer, args=(server.url, n, floor, rounds, start, timings))
             for n in range(officers)
         ]
-        began = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - began
+        elapsed = _all_at_once(threads)
         for attacker in guessing:
             attacker.stop.set()
         for attacker in guessing:
