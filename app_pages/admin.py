@@ -109,8 +109,9 @@ if not users.empty:
             _attempt(accounts.remove_user, chosen, done=done)
 
 st.subheader(t(Text("登录会话", "Signed-in sessions")))
-running = sessions.active(database)  # read afresh: a session ends or starts without a new data version
-if running.empty:
+# read afresh (a session ends or starts without a new data version); none without accounts: nobody signs in
+running = sessions.active(database) if not users.empty else None
+if running is None or running.empty:
     st.caption(t(Text("目前没有以密码登录的会话。", "No one is signed in with a password now.")))
 else:
     show.table(admin_tables.sessions(running, lang), "sessions", key="sessions")
