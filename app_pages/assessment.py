@@ -18,7 +18,7 @@ from metrics.domain.index_method import (
     method_summary,
 )  # fmt: skip
 from metrics.present import assessment_tables, plotly_layout
-from metrics.present.specs import ChartSpec
+from metrics.present.chart_spec import ChartSpec
 from metrics.store.cities import list_cities
 from metrics.store.index_methods import delete_method, get_method, method_names, save_method
 from metrics.store.targets import target_years

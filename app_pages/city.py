@@ -9,7 +9,7 @@ from metrics.domain import registry
 from metrics.domain.i18n import Text
 from metrics.domain.programme import KIND_NAMES, REGION_NAMES
 from metrics.present import assessment_tables, tables
-from metrics.present.specs import ChartSpec
+from metrics.present.chart_spec import ChartSpec
 from metrics.store.targets import target_years
 from ui import data, show, state
 

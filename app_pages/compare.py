@@ -6,7 +6,8 @@ from metrics.analysis import comparison, standing
 from metrics.domain import registry
 from metrics.domain.i18n import Text
 from metrics.present import plotly_layout, tables
-from metrics.present.specs import MODE_NAMES, ChartSpec
+from metrics.present.chart_data import MODE_NAMES
+from metrics.present.chart_spec import ChartSpec
 from ui import data, show, state
 
 MAX_CITIES = 12  # more lines than this cannot be told apart

@@ -9,7 +9,7 @@ from metrics.analysis.round_status import round_status
 from metrics.domain import registry
 from metrics.domain.i18n import Text
 from metrics.present import plotly_layout, tables
-from metrics.present.specs import ChartSpec
+from metrics.present.chart_spec import ChartSpec
 from metrics.store.rounds import round_years
 from ui import data, show, state
 

@@ -15,14 +15,6 @@ STANDARD = Text(
     "The standard deck: pilots, the four core indicators, the leading cities, the map, the composite index and the "
     "targets achieved.",
 )
-FORM_NAMES = {
-    "lines": Text("折线图", "line chart"),
-    "bars": Text("柱状图", "bar chart"),
-    "slope": Text("斜率图", "slope chart"),
-    "points": Text("分布图", "map"),
-    "grid": Text("报送情况", "reporting grid"),
-    "ranking": Text("排名条形图", "ranking"),
-}
 
 st.title(t(Text("演示文稿", "Meeting deck")))
 chosen = slides.chosen()
@@ -60,7 +52,7 @@ for i, spec in enumerate(chosen):
         picture.image(thumbnails.thumbnail(resolved), width=160)
         body.markdown(f"**{show.escaped(resolved.title)}**")
         years = f"{spec.years[1]}" if spec.one_year else f"{spec.years[0]}–{spec.years[1]}"
-        body.caption(f"{FORM_NAMES[spec.form](lang)} · {years}")
+        body.caption(f"{spec.kind.label(lang)} · {years}")
         up.button("↑", key=f"deck-up-{spec.id}", on_click=slides.move, args=(i, -1), disabled=i == 0,
                   help=t(Text("上移", "Move up")))  # fmt: skip
         down.button("↓", key=f"deck-down-{spec.id}", on_click=slides.move, args=(i, 1), disabled=i == len(chosen) - 1,

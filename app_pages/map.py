@@ -5,7 +5,7 @@ import streamlit as st
 from metrics.domain import registry
 from metrics.domain.i18n import Text
 from metrics.present import plotly_layout, tables
-from metrics.present.specs import ChartSpec
+from metrics.present.chart_spec import ChartSpec
 from ui import data, show, state
 
 v = state.view()

@@ -8,7 +8,7 @@ from metrics.analysis import targets as achievement
 from metrics.domain import registry
 from metrics.domain.i18n import Text
 from metrics.present import plotly_layout
-from metrics.present.specs import ChartSpec
+from metrics.present.chart_spec import ChartSpec
 from metrics.store.targets import target_years
 from ui import data, show, state
 

@@ -120,15 +120,16 @@ def first_figure_json(db_path: Path) -> str:
     import plotly.io as pio
 
     from metrics.domain.programme import Scope
-    from metrics.present import charts, specs
+    from metrics.present import charts
+    from metrics.present.chart_spec import ChartSpec, resolve
     from metrics.store.database import open_database
     from metrics.store.series import year_span
 
     database = open_database(db_path)
     try:
         with database.cursor() as cur:
-            spec = specs.ChartSpec("pilots", "pilot_cities", year_span(cur), Scope(), events=True)
-            return pio.to_json(charts.figure(specs.resolve(cur, spec, "zh")), validate=False)
+            spec = ChartSpec("pilots", "pilot_cities", year_span(cur), Scope(), events=True)
+            return pio.to_json(charts.figure(resolve(cur, spec, "zh")), validate=False)
     finally:
         database.close()
 

@@ -16,9 +16,9 @@ from test_pages import open_app
 from metrics.analysis.index import index_years
 from metrics.cli import main
 from metrics.domain.index_method import DEFAULT_METHOD
-from metrics.present import deck
-from metrics.present.assessment_charts import METHOD_GONE
-from metrics.present.specs import ChartSpec, resolve
+from metrics.present import deck, slide_charts
+from metrics.present.chart_spec import ChartSpec, resolve
+from metrics.present.kinds.assessment import METHOD_GONE
 from metrics.present.style import GROUP_COLOURS, TARGET_COLOURS
 from metrics.store.cities import insert_cities
 from metrics.store.creation import initialise
@@ -111,13 +111,13 @@ def test_the_deck_shows_the_index_and_targets_as_native_bar_charts(sample_db):
     assert [c.chart_type for c in charts] == [XL_CHART_TYPE.BAR_CLUSTERED] * 2
     index_chart = charts[0]
     categories = list(index_chart.plots[0].categories)
-    assert categories == list(reversed(ranked["name"].head(deck.DECK_BARS)))  # best at the top of the slide
+    assert categories == list(reversed(ranked["name"].head(slide_charts.DECK_BARS)))  # best at the top of the slide
     assert {s.name[:2] for s in index_chart.series} <= {"领先", "较强", "中等", "追赶"}
     texts = [shape.text_frame.text for slide in prs.slides for shape in slide.shapes if shape.has_text_frame]
-    assert f"前 {deck.DECK_BARS} 名（共 {len(ranked)} 个），其余见备注" in texts
+    assert f"前 {slide_charts.DECK_BARS} 名（共 {len(ranked)} 个），其余见备注" in texts
     notes = next(s for s in prs.slides if any(sh.has_chart for sh in s.shapes)).notes_slide.notes_text_frame.text
     rest = notes.split("其余排名：")[1].strip().splitlines()
-    assert [line.split(" ")[0] for line in rest] == ranked["name"].iloc[deck.DECK_BARS :].tolist()  # every one
+    assert [line.split(" ")[0] for line in rest] == ranked["name"].iloc[slide_charts.DECK_BARS :].tolist()  # every one
 
 
 def test_the_assessment_page_shows_the_cli_s_numbers(sample_app, capsys):

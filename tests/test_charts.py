@@ -8,7 +8,8 @@ import plotly.graph_objects as go
 import pytest
 
 from metrics.domain import registry
-from metrics.present import charts, plotly_layout, specs, style
+from metrics.present import chart_data, charts, map_chart, plotly_layout, rank_charts, style
+from metrics.present.chart_spec import resolve
 
 ACT = registry.get("activities")
 FRAME = pd.DataFrame(
@@ -27,7 +28,7 @@ def annotation_texts(fig) -> list[str]:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_time_chart_keeps_gaps_and_labels_source_and_unit(lang):
-    line = specs.Line.from_frame("杭州市", FRAME, "#123456")
+    line = chart_data.Line.from_frame("杭州市", FRAME, "#123456")
     fig = drawn(charts.time_chart([line], ACT, lang, ACT.title(lang), "来源：测试"))
     trace = fig.data[0]
     assert list(trace.y) == [10.0, None, 30.0, 40.0] and trace.connectgaps is False
@@ -59,7 +60,7 @@ def test_a_dozen_cities_in_one_chart_have_colours_told_apart():
 
 
 def test_the_city_brought_forward_is_drawn_on_top_and_the_others_faded():
-    lines = specs.city_lines(
+    lines = chart_data.city_lines(
         pd.DataFrame({"city_code": ["A", "A", "B", "B"], "year": [2014, 2015] * 2, "value": [1.0, 2, 3, 4]}),
         {"A": "甲", "B": "乙"}, {"A": "#1f77b4", "B": "#ff7f0e"}, focus="A",
     )  # fmt: skip
@@ -105,7 +106,7 @@ def test_point_map_draws_no_base_map_and_marks_non_reporters():
             "region_label": ["East", "Central", "West"],
         }
     )
-    fig = drawn(charts.point_map(cities, registry.get("agreements"), "en", "Agreements", "Source"))
+    fig = drawn(map_chart.point_map(cities, registry.get("agreements"), "en", "Agreements", "Source"))
     assert all(t.type == "scatter" for t in fig.data)  # plain axes: no geo, no tiles to fetch
     assert [t.name for t in fig.data if t.showlegend is not False] == ["East", "West", "not reported"]
     sizes = {t.name: t.marker.size[0] for t in fig.data if t.name in ("East", "West")}
@@ -126,7 +127,7 @@ def test_map_names_go_where_they_cover_no_other_point_or_name():
             "region_label": ["East", "East", "West"],
         }
     )
-    fig = drawn(charts.point_map(cities, registry.get("agreements"), "en", "Agreements", "Source"))
+    fig = drawn(map_chart.point_map(cities, registry.get("agreements"), "en", "Agreements", "Source"))
     east = fig.data[0]
     places = dict(zip(east.text, east.textposition, strict=True))
     assert places["Big"] != "middle right"
@@ -172,8 +173,10 @@ def test_slope_chart_names_each_city_at_its_last_value():
     assert labels["乙"] - labels["甲"] > 1  # 300 and 301 are too close to print on top of each other
 
 
-@pytest.mark.parametrize(("pilots", "rows", "note"), [(5, 5, False), (charts.GRID_ROWS, charts.GRID_ROWS, False),
-                                                      (150, charts.GRID_ROWS, True)])  # fmt: skip
+ROWS = rank_charts.GRID_ROWS
+
+
+@pytest.mark.parametrize(("pilots", "rows", "note"), [(5, 5, False), (ROWS, ROWS, False), (150, ROWS, True)])
 def test_the_reporting_grid_keeps_the_pilots_with_most_gaps_beyond_its_rows(pilots, rows, note):
     codes = [f"{i:06d}" for i in range(pilots)]
     gaps = {c: i % 7 for i, c in enumerate(codes)}  # pilot i misses i % 7 of its seven years
@@ -181,11 +184,11 @@ def test_the_reporting_grid_keeps_the_pilots_with_most_gaps_beyond_its_rows(pilo
         [{"city_code": c, "year": y, "status": "missing" if y - 2014 < gaps[c] else "reported"}
          for c in codes for y in range(2014, 2021)]
     )  # fmt: skip
-    fig = drawn(charts.completeness_chart(status, {c: f"城市{c}" for c in codes}, "en", "Who reported", "Source"))
+    fig = drawn(rank_charts.completeness_chart(status, {c: f"城市{c}" for c in codes}, "en", "Who reported", "Source"))
     shown = list(fig.data[0].y)
     assert len(shown) == rows
     assert (
-        f"the {charts.GRID_ROWS} with the most gaps (of 150 pilots)" in fig.layout.title.text.replace("<br>", " ")
+        f"the {rank_charts.GRID_ROWS} with the most gaps (of 150 pilots)" in fig.layout.title.text.replace("<br>", " ")
     ) == note
     if note:  # the most gaps go in first (all with 6, 5 or 4 of 7 missing, then some with 3), most first
         kept = [gaps[name.removeprefix("城市")] for name in shown]
@@ -205,7 +208,7 @@ def test_every_chart_has_a_miniature_in_its_own_colours(sample_db, name):
     from metrics.present import thumbnails
 
     with sample_db.cursor() as cur:
-        data = specs.resolve(cur, SPECS[name], "zh")
+        data = resolve(cur, SPECS[name], "zh")
     svg = ElementTree.fromstring(thumbnails.thumbnail(data))
     shapes = [el for el in svg.iter() if el.tag.rsplit("}", 1)[-1] in ("polyline", "rect", "line", "circle")]
     assert len(shapes) > 1, "more than the frame is drawn"

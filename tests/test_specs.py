@@ -11,7 +11,7 @@ from conftest import SAMPLE_END_YEAR
 
 from metrics.domain.programme import Scope
 from metrics.present import charts, exports, plotly_layout
-from metrics.present.specs import ChartSpec, resolve
+from metrics.present.chart_spec import ChartSpec, resolve
 from metrics.store.series import series
 
 YEARS = (2014, SAMPLE_END_YEAR)
@@ -172,7 +172,7 @@ def test_an_index_says_which_chosen_cities_it_cannot_draw(sample_db, cities, bas
 
 
 def test_a_deck_in_a_link_comes_back_as_the_same_charts():
-    from metrics.present.specs import specs_from_text, specs_text
+    from metrics.present.deck_link import specs_from_text, specs_text
 
     deck = [
         ChartSpec("trend", "agreements", (2014, 2025), events=True),

@@ -20,7 +20,9 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 
-from metrics.present import charts, specs
+from metrics.present import charts
+from metrics.present.chart_data import ChartData
+from metrics.present.chart_spec import ChartSpec, pilots, resolve
 from metrics.present.plotly_layout import Style
 from metrics.store import kept_backups, published
 from metrics.store.database import Database, DuckDBDatabase, open_database
@@ -175,13 +177,13 @@ def get(function: Callable, *args, **kwargs):
 
 
 @single_flight(maxsize=1024)
-def _chart_data(data_key: tuple, spec: specs.ChartSpec, lang: str) -> specs.ChartData:
-    named = _cached(data_key, specs.pilots, (lang,), ())
+def _chart_data(data_key: tuple, spec: ChartSpec, lang: str) -> ChartData:
+    named = _cached(data_key, pilots, (lang,), ())
     with reading(data_key) as cur:
-        return specs.resolve(cur, spec, lang, named)
+        return resolve(cur, spec, lang, named)
 
 
-def chart_data(spec: specs.ChartSpec, lang: str) -> specs.ChartData:
+def chart_data(spec: ChartSpec, lang: str) -> ChartData:
     """The chart a spec names, resolved in `lang`, cached until the data changes."""
     return _chart_data(data_key(), spec, lang)
 
@@ -201,12 +203,12 @@ class BuiltFigure(go.Figure):
 
 
 @single_flight(maxsize=512)
-def _figure(data_key: tuple, spec: specs.ChartSpec, lang: str, style: Style) -> go.Figure:
+def _figure(data_key: tuple, spec: ChartSpec, lang: str, style: Style) -> go.Figure:
     figure = charts.figure(_chart_data(data_key, spec, lang), style)
     return BuiltFigure(json.loads(pio.to_json(figure, validate=False)))  # plain JSON values, a copy of its own
 
 
-def figure(spec: specs.ChartSpec, lang: str, style: Style) -> go.Figure:
+def figure(spec: ChartSpec, lang: str, style: Style) -> go.Figure:
     """The Plotly figure of a spec in a style, built once per data version (never changed once built)."""
     return _figure(data_key(), spec, lang, style)
 

@@ -19,7 +19,8 @@ from metrics.domain.formatting import format_change, format_value
 from metrics.domain.i18n import Text
 from metrics.domain.registry import RunningTotal
 from metrics.present import charts, exports, plotly_layout, tables
-from metrics.present.specs import ChartData, ChartSpec
+from metrics.present.chart_data import ChartData
+from metrics.present.chart_spec import ChartSpec
 from metrics.present.style import TARGET_COLOURS
 from metrics.store.cities import both_names, list_cities
 from metrics.store.cities import city_names as names_by_code

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics.present.specs import ChartSpec, specs_from_text, specs_text
+from metrics.present.chart_spec import ChartSpec
+from metrics.present.deck_link import specs_from_text, specs_text
 from ui import state
 
 _KEY = "_deck"

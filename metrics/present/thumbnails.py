@@ -1,12 +1,13 @@
 """A chart in miniature, as a small SVG drawn from its data (the deck page's list of slides): lines, bars, slopes,
-points and the reporting grid in their own colours, without text. Plain SVG, so a deck of twenty draws at once."""
+points, the reporting grid and rankings in their own colours, without text, each kind as it says (kinds.KINDS).
+Plain SVG, so a deck of twenty draws at once."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
 
-from .specs import ChartData
+from .chart_data import ChartData
 from .style import COMPLETENESS_COLOURS, PROGRAMME_COLOUR, REGION_COLOURS
 
 WIDTH, HEIGHT, PAD = 160, 90, 6
@@ -14,14 +15,14 @@ WIDTH, HEIGHT, PAD = 160, 90, 6
 
 def thumbnail(data: ChartData) -> str:
     """The chart's miniature as an SVG document, 160x90."""
-    shapes = _DRAWERS[data.form](data)
+    shapes = data.spec.kind.miniature(data)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}">'
         f'<rect width="{WIDTH}" height="{HEIGHT}" rx="4" fill="#f7f8fa" stroke="#e3e6ea"/>{"".join(shapes)}</svg>'
     )
 
 
-def _scale(values: Iterable[float], low_px: float, high_px: float, from_zero: bool = True):
+def scale(values: Iterable[float], low_px: float, high_px: float, from_zero: bool = True):
     """Value to pixel, over the values' range (from 0 for values, from the lowest for years and coordinates)."""
     finite = [float(v) for v in values if not math.isnan(v)]
     low, high = min([0.0, *finite] if from_zero else finite), max([0.0, *finite] if from_zero else finite)
@@ -29,12 +30,13 @@ def _scale(values: Iterable[float], low_px: float, high_px: float, from_zero: bo
     return lambda v: low_px + (float(v) - low) / span * (high_px - low_px)
 
 
-def _lines(data: ChartData) -> list[str]:
+def lines(data: ChartData) -> list[str]:
+    """Each line as a polyline, broken where a year was not reported."""
     years = sorted({y for line in data.lines for y in line.years})
     if not years:
         return []
-    x = _scale(years, PAD, WIDTH - PAD, from_zero=False)
-    y = _scale([v for line in data.lines for v in line.values], HEIGHT - PAD, PAD)
+    x = scale(years, PAD, WIDTH - PAD, from_zero=False)
+    y = scale([v for line in data.lines for v in line.values], HEIGHT - PAD, PAD)
     shapes = []
     for line in data.lines:
         runs: list[list[str]] = [[]]  # a gap (a year not reported) breaks the line, as on the chart
@@ -50,12 +52,13 @@ def _lines(data: ChartData) -> list[str]:
     return shapes
 
 
-def _bars(data: ChartData) -> list[str]:
+def bars(data: ChartData) -> list[str]:
+    """A bar per year."""
     frame = data.drawn()
     if frame.empty:
         return []
     values = [float(v) for v in frame["value"]]
-    y = _scale(values, HEIGHT - PAD, PAD)
+    y = scale(values, HEIGHT - PAD, PAD)
     step = (WIDTH - 2 * PAD) / len(values)
     return [
         f'<rect x="{PAD + i * step + step * 0.15:.1f}" y="{y(v):.1f}" width="{step * 0.7:.1f}" '
@@ -65,10 +68,11 @@ def _bars(data: ChartData) -> list[str]:
     ]
 
 
-def _slope(data: ChartData) -> list[str]:
+def slope(data: ChartData) -> list[str]:
+    """A segment per city, start to last year."""
     first, last = data.spec.years
-    x = _scale([first, last], PAD * 4, WIDTH - PAD * 4, from_zero=False)
-    y = _scale([v for line in data.lines for v in line.values], HEIGHT - PAD, PAD)
+    x = scale([first, last], PAD * 4, WIDTH - PAD * 4, from_zero=False)
+    y = scale([v for line in data.lines for v in line.values], HEIGHT - PAD, PAD)
     shapes = []
     for line in data.lines:
         points = [(x(a), y(v)) for a, v in zip(line.years, line.values, strict=True) if not math.isnan(v)]
@@ -80,12 +84,13 @@ def _slope(data: ChartData) -> list[str]:
     return shapes
 
 
-def _points(data: ChartData) -> list[str]:
+def points(data: ChartData) -> list[str]:
+    """Pilots as dots at their coordinates, sized by value."""
     frame = data.drawn()
     if frame.empty:
         return []
-    x = _scale(frame["lon"], PAD * 3, WIDTH - PAD * 3, from_zero=False)
-    y = _scale(frame["lat"], HEIGHT - PAD, PAD, from_zero=False)
+    x = scale(frame["lon"], PAD * 3, WIDTH - PAD * 3, from_zero=False)
+    y = scale(frame["lat"], HEIGHT - PAD, PAD, from_zero=False)
     largest = float(frame["value"].max()) if frame["value"].notna().any() else 0.0
     shapes = []
     for row in frame.itertuples():
@@ -100,7 +105,8 @@ def _points(data: ChartData) -> list[str]:
     return shapes
 
 
-def _grid(data: ChartData) -> list[str]:
+def grid(data: ChartData) -> list[str]:
+    """Pilots by years, each cell in its reporting colour."""
     frame = data.drawn()
     if frame.empty:
         return []
@@ -116,18 +122,16 @@ def _grid(data: ChartData) -> list[str]:
     ]
 
 
-def _ranking(data: ChartData) -> list[str]:
+def ranking(data: ChartData) -> list[str]:
+    """The first twenty bars, best at the top."""
     frame = data.drawn().head(20)
     if frame.empty:
         return []
     values = [0.0 if math.isnan(v) else float(v) for v in frame["value"]]
-    x = _scale(values, PAD * 2, WIDTH - PAD)
+    x = scale(values, PAD * 2, WIDTH - PAD)
     step = (HEIGHT - 2 * PAD) / len(values)
     return [
         f'<rect x="{x(0):.1f}" y="{PAD + i * step + step * 0.15:.1f}" width="{max(x(v) - x(0), 0):.1f}" '
         f'height="{step * 0.7:.1f}" fill="{colour}"/>'
         for i, (v, colour) in enumerate(zip(values, frame["colour"], strict=True))
     ]
-
-
-_DRAWERS = {"lines": _lines, "bars": _bars, "slope": _slope, "points": _points, "grid": _grid, "ranking": _ranking}

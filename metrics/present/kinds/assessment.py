@@ -1,26 +1,32 @@
-"""The assessment's charts, resolved like every other (specs.ChartData): the ranking of a year's index coloured by
+"""The assessment's charts, resolved like every other (chart_data.ChartData): the ranking of a year's index coloured by
 performance group, pilots' index over the years, one pilot's index taken apart into its indicators, and the
 ranking by share of targets achieved. Every index chart names the method that made it."""
 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..analysis import index as composite
-from ..analysis import targets as achievement
-from ..domain import registry
-from ..domain.formatting import format_value
-from ..domain.i18n import Text
-from ..domain.index_method import DEFAULT_METHOD, GROUPS, Method, coverage_text, group, method_label
-from ..domain.programme import Scope
-from ..store.index_methods import get_method
-from ..store.series import year_span
-from ..store.transactions import Cursor
-from .assessment_tables import achievement_table, index_ranking_table
-from .specs import ChartData, ChartSpec, city_lines, line_notes, years_table
-from .style import GROUP_COLOURS, PEER_COLOUR, TARGET_COLOURS
+from ...analysis import index as composite
+from ...analysis import targets as achievement
+from ...domain import registry
+from ...domain.formatting import format_value
+from ...domain.i18n import Text
+from ...domain.index_method import DEFAULT_METHOD, GROUPS, Method, coverage_text, group, method_label
+from ...domain.programme import Scope
+from ...store.index_methods import get_method
+from ...store.series import year_span
+from ...store.transactions import Cursor
+from .. import charts, rank_charts, slide_charts, thumbnails
+from ..assessment_tables import achievement_table, index_ranking_table
+from ..chart_data import ALL_PILOTS, ChartData, city_lines, line_notes, years_table
+from ..style import GROUP_COLOURS, PEER_COLOUR, TARGET_COLOURS
+from .base import LINE_CHART, RANKING, ChartKind
+
+if TYPE_CHECKING:
+    from ..chart_spec import ChartSpec
 
 INDEX = registry.shown("composite_index")
 CONTRIBUTION = registry.shown("index_contribution")
@@ -257,4 +263,25 @@ def _achievement(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> Chart
     )
 
 
-RESOLVERS = {"index": _index, "index_history": _index_history, "breakdown": _breakdown, "achievement": _achievement}
+def _one_pilot(spec: ChartSpec) -> None:
+    if len(spec.cities) != 1:
+        raise ValueError("a breakdown is of one pilot")
+
+
+def _some_pilots(spec: ChartSpec) -> None:
+    if not spec.cities:
+        raise ValueError("an index over time needs at least one pilot")
+
+
+INDEX_RANKING = ChartKind("index", RANKING, "ranking", frozenset({"method"}), _index, rank_charts.ranking_chart,
+                          slide_charts.ranking, thumbnails.ranking, one_year=True, score="composite_index",
+                          who=ALL_PILOTS)  # fmt: skip
+INDEX_HISTORY = ChartKind("index_history", LINE_CHART, "lines", frozenset({"cities", "method", "focus", "events"}),
+                          _index_history, charts.lines_figure, slide_charts.lines, thumbnails.lines,
+                          score="composite_index", check=_some_pilots)  # fmt: skip
+BREAKDOWN = ChartKind("breakdown", RANKING, "ranking", frozenset({"cities", "method"}), _breakdown,
+                      rank_charts.ranking_chart, slide_charts.ranking, thumbnails.ranking, one_year=True,
+                      score="index_contribution", check=_one_pilot)  # fmt: skip
+ACHIEVEMENT = ChartKind("achievement", RANKING, "ranking", frozenset({"scope"}), _achievement,
+                        rank_charts.ranking_chart, slide_charts.ranking, thumbnails.ranking, one_year=True,
+                        score="target_share", who=ALL_PILOTS)  # fmt: skip

@@ -1,0 +1,47 @@
+"""One city against the median of its batch, over years."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ...analysis import standing
+from ...domain import registry
+from ...domain.i18n import Text
+from ...domain.programme import Scope
+from ...store.cities import city
+from ...store.series import series
+from ...store.transactions import Cursor
+from .. import charts, slide_charts, thumbnails
+from ..chart_data import ChartData, Line, city_lines, line_notes, years_table
+from ..style import PEER_COLOUR
+from .base import LINE_CHART, ChartKind
+
+if TYPE_CHECKING:
+    from ..chart_spec import ChartSpec
+
+BATCH_MEDIAN = Text("第{b}批试点中位数", "Batch {b} median")
+
+
+def _city(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
+    ind = registry.get(spec.indicator)
+    code = spec.cities[0]
+    names, colours = common["names"], common["colours"]
+    batch = int(city(cur, code)["batch"])
+    mine = series(cur, ind.key, Scope(cities=(code,)), per_city=True, years=spec.years)
+    peers = standing.peer_median(cur, ind.key, code, spec.years)
+    lines = (
+        *city_lines(mine.drop(columns="reporting"), names, {code: colours[code]}),
+        Line.from_frame(BATCH_MEDIAN.format(b=batch)(lang), peers, PEER_COLOUR, dash="dash", width=2.5),
+    )
+    return ChartData(
+        title=f"{names[code]} · {ind.label(lang)}",
+        indicator=ind,
+        lines=lines,
+        table=years_table(lines, ind, lang),
+        notes=line_notes(lines, ind, lang),
+        **common,
+    )
+
+
+CITY = ChartKind("city", LINE_CHART, "lines", frozenset({"cities", "events"}), _city, charts.lines_figure,
+                 slide_charts.lines, thumbnails.lines)  # fmt: skip

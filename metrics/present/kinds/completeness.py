@@ -1,0 +1,50 @@
+"""Who reported which year: pilots by years, coloured by whether each reported."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from ...analysis import reporting
+from ...domain import registry
+from ...domain.i18n import Text
+from ...store.transactions import Cursor
+from .. import rank_charts, slide_charts, thumbnails
+from ..chart_data import CITY, COMPLETENESS_LABELS, ChartData
+from .base import ChartKind
+
+if TYPE_CHECKING:
+    from ..chart_spec import ChartSpec
+
+GRID_CHART = Text("报送情况", "reporting grid")
+REPORTING_FILE = Text("报送情况", "Reporting")
+
+
+def _completeness(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
+    ind = registry.get(spec.indicator)
+    status = reporting.completeness(cur, ind.key, spec.scope, spec.years)
+    names = common["names"]
+    labels = {s: t(lang) for s, t in COMPLETENESS_LABELS.items()}
+    grid = status.pivot(index="city_code", columns="year", values="status")
+    grid = grid.reindex(index=list(dict.fromkeys(status["city_code"])))
+    table = grid.apply(lambda col: col.map(labels)).rename(index=names, columns=str).reset_index(names=CITY(lang))
+    last = spec.years[1]
+    missing = status[(status["year"] == last) & (status["status"] == "missing")]["city_code"].map(names).tolist()
+    due = status[(status["status"] != "not_designated")]
+    rate = due.groupby("year")["status"].apply(lambda s: (s == "reported").mean() * 100)
+    notes = [
+        Text("{y} 年报送率 {r:.0f}%", "{r:.0f}% reported for {y}").format(y=last, r=rate.get(last, math.nan))(lang),
+        Text("未报送：{who}", "Not reported: {who}").format(who=Text("、", ", ")(lang).join(missing) or "—")(lang),
+    ]
+    return ChartData(
+        title=f"{ind.label(lang)} · {Text('报送情况', 'who reported')(lang)}",
+        indicator=ind,
+        frame=status,
+        table=table,
+        notes=tuple(notes),
+        **common,
+    )
+
+
+COMPLETENESS = ChartKind("completeness", GRID_CHART, "grid", frozenset({"scope"}), _completeness,
+                         rank_charts.grid_figure, slide_charts.grid, thumbnails.grid, who=REPORTING_FILE)  # fmt: skip

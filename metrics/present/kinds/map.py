@@ -1,0 +1,55 @@
+"""Every pilot at its coordinates in the last year, sized by its value."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ...analysis import comparison
+from ...domain import registry
+from ...domain.formatting import format_value
+from ...domain.i18n import Text
+from ...store.transactions import Cursor
+from .. import map_chart, slide_charts, thumbnails
+from ..chart_data import CITY, REGION, ChartData, rounded
+from .base import ChartKind
+
+if TYPE_CHECKING:
+    from ..chart_spec import ChartSpec
+
+MAP_CHART = Text("分布图", "map")
+MAP_FILE = Text("分布图", "Map")
+
+
+def _map(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
+    ind = registry.get(spec.indicator)
+    year = spec.years[1]
+    points = comparison.map_points(cur, ind.key, year, spec.scope, lang)
+    table = pd.DataFrame(
+        {
+            CITY(lang): points["name"],
+            REGION(lang): points["region_label"],
+            ind.title(lang): [rounded(v, ind) for v in points["value"]],
+        }
+    ).sort_values(ind.title(lang), ascending=False, na_position="last")
+    reported = points[points["value"].notna()].nlargest(3, "value")
+    leaders = Text("、", ", ")(lang).join(
+        f"{r.name} {format_value(r.value, ind, lang, compact=False)}" for r in reported.itertuples()
+    )
+    notes = [Text("{y} 年最多：{who}", "Highest in {y}: {who}").format(y=year, who=leaders)(lang)]
+    missing = int(points["value"].isna().sum())
+    if missing:
+        notes.append(Text("{n} 个试点未报送", "{n} pilots did not report").format(n=missing)(lang))
+    return ChartData(
+        title=f"{ind.label(lang)} · {year}",  # the size key names the unit
+        indicator=ind,
+        frame=points,
+        table=table.reset_index(drop=True),
+        notes=tuple(notes),
+        **common,
+    )
+
+
+MAP = ChartKind("map", MAP_CHART, "points", frozenset({"scope"}), _map, map_chart.map_figure, slide_charts.points,
+                thumbnails.points, one_year=True, who=MAP_FILE)  # fmt: skip

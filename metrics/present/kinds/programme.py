@@ -1,0 +1,56 @@
+"""The programme's charts over years: one indicator's total over the pilots in scope (lines), and the pilots
+designated by each year (bars)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ...domain import registry
+from ...domain.programme import Scope
+from ...store.series import series
+from ...store.transactions import Cursor
+from .. import charts, slide_charts, thumbnails
+from ..chart_data import ALL_PILOTS, SELECTED_PILOTS, ChartData, Line, line_notes, years_table
+from ..style import PROGRAMME_COLOUR
+from .base import BAR_CHART, LINE_CHART, ChartKind
+
+if TYPE_CHECKING:
+    from ..chart_spec import ChartSpec
+
+
+def _trend(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
+    ind = registry.get(spec.indicator)
+    frame = series(cur, ind.key, spec.scope, years=spec.years)
+    name = (ALL_PILOTS if spec.scope == Scope() else SELECTED_PILOTS)(lang)
+    lines = (Line.from_frame(name, frame, PROGRAMME_COLOUR),)
+    return ChartData(
+        title=ind.label(lang),  # the unit stands above the value axis, in the unit the ticks are in
+        indicator=ind,
+        lines=lines,
+        table=years_table(lines, ind, lang),
+        notes=line_notes(lines, ind, lang),
+        **common,
+    )
+
+
+def _pilots(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
+    ind = registry.get(spec.indicator)
+    frame = series(cur, ind.key, spec.scope, years=spec.years)
+    lines = (
+        Line.from_frame((ALL_PILOTS if spec.scope == Scope() else SELECTED_PILOTS)(lang), frame, PROGRAMME_COLOUR),
+    )
+    return ChartData(
+        title=ind.label(lang),
+        indicator=ind,
+        lines=lines,
+        frame=frame[["year", "value"]],
+        table=years_table(lines, ind, lang),
+        notes=line_notes(lines, ind, lang),
+        **common,
+    )
+
+
+TREND = ChartKind("trend", LINE_CHART, "lines", frozenset({"scope", "events"}), _trend, charts.lines_figure,
+                  slide_charts.lines, thumbnails.lines, who=ALL_PILOTS)  # fmt: skip
+PILOTS = ChartKind("pilots", BAR_CHART, "bars", frozenset({"scope", "events"}), _pilots, charts.bars_figure,
+                   slide_charts.bars, thumbnails.bars, who=ALL_PILOTS)  # fmt: skip
