@@ -8,9 +8,11 @@ from metrics.domain.i18n import Text
 from metrics.present import plotly_layout, tables
 from metrics.present.chart_data import MODE_NAMES
 from metrics.present.chart_spec import ChartSpec
+from metrics.present.kinds import KIND
 from ui import data, show, state
 
 MAX_CITIES = 12  # more lines than this cannot be told apart
+CHARTS = ("compare", "multiples")  # the cities' lines on one chart, or a small panel each
 
 v = state.view()
 t, lang = v.t, v.lang
@@ -42,23 +44,26 @@ if mode == "indexed":
 codes = cities["city_code"].tolist()
 ranking = data.get(standing.ranks, key, last, v.scope)
 state.bind_list("cities", ranking["city_code"].head(5).tolist(), codes, limit=MAX_CITIES)
-pick, bring = st.columns([4, 1])
+pick, bring, draw = st.columns([4, 1, 1])
 chosen = pick.multiselect(
     t(Text("城市或园区", "Cities and parks")), codes, format_func=names.__getitem__, key="cities",
     max_selections=MAX_CITIES, placeholder=t(Text("选择要对比的城市", "Choose cities to compare")), select_all=False,
 )  # fmt: skip
 if not chosen:
     show.end_page(t(Text("请至少选择一个城市。", "Choose at least one city.")))
+state.bind_choice("compare_chart", "compare", CHARTS, name="chart")
+chart = draw.radio(t(Text("图形", "Draw as")), CHARTS, format_func=lambda c: KIND[c].label(lang), key="compare_chart")
 state.bind_choice("focus", "", ["", *chosen])
 focus = bring.selectbox(
     t(Text("突出显示", "Bring forward")), ["", *chosen], key="focus",
     format_func=lambda c: names[c] if c else t(Text("（无）", "(none)")),
     help=t(Text("把一个城市画在最上层，其余变淡。", "Draw one city on top and fade the others.")),
+    disabled="focus" not in KIND[chart].fields,
 )  # fmt: skip
 focus = focus or None
 
-spec = ChartSpec("compare", key, v.years, cities=tuple(chosen), mode=mode, base_year=base_year, events=v.events,
-                 focus=focus)  # fmt: skip
+spec = ChartSpec.of(chart, key, v.years, cities=tuple(chosen), mode=mode, base_year=base_year, events=v.events,
+                    focus=focus)  # fmt: skip
 show.chart(spec, lang, key="compare-lines", style=plotly_layout.WIDE)
 
 left, right = st.columns([3, 2])

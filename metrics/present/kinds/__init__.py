@@ -10,6 +10,7 @@ from .city import CITY
 from .compare import COMPARE, SLOPE
 from .completeness import COMPLETENESS
 from .map import MAP
+from .multiples import MULTIPLES
 from .programme import PILOTS, TREND
 
 KINDS: tuple[ChartKind, ...] = (
@@ -24,6 +25,7 @@ KINDS: tuple[ChartKind, ...] = (
     INDEX_HISTORY,  # several pilots' index over the years
     BREAKDOWN,  # one pilot's index as its indicators' contributions
     ACHIEVEMENT,  # every pilot's share of its targets achieved, coloured by its status
+    MULTIPLES,  # several cities, a small panel each on one value axis
 )
 KIND = {kind.name: kind for kind in KINDS}  # by the name a spec gives
 
