@@ -72,6 +72,9 @@ def _figure(data: ChartData, source: str, style: Style) -> Figure:
     ticks, labels, unit, value_range = _shared_axis(data.lines, data)
     base_layout(fig, data.title, source, PANEL_HEIGHT * rows + 170, data.lang, unit=unit, style=style)
     layout = fig["layout"]
+    if unit:  # the unit goes a row up: the first row's panel names stand where it would be
+        layout["annotations"][1]["yshift"] += 20 * k
+        layout["margin"]["t"] += 20 * k
     for key in axes:
         if key.startswith("y"):
             merge(layout, {key: {"tickvals": ticks, "ticktext": labels, "range": value_range, "gridcolor": GRID_COLOUR,
