@@ -29,7 +29,6 @@ from .. import shapes
 from ..checks import (
     IGNORED_HEADERS,
     check_columns,
-    column_letter,
     each_distinct,
     header_columns,
     is_total,
@@ -44,7 +43,7 @@ from ..city_matching import CityMatcher
 from ..headers import CITY_HEADERS, FIGURE_HEADERS, SHOWN_HEADERS, YEAR_HEADERS, is_known
 from ..kind import CellKind
 from ..report import Issue, Report
-from ..table import Table
+from ..table import Table, column_letter
 from ..units import (
     HEADER_WHERE,
     NOT_A_UNIT,
