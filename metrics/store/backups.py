@@ -108,7 +108,6 @@ def failure_reason(exc: Exception) -> str:
     return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
 
 
-
 # --- restore ------------------------------------------------------------------------------------------------
 
 
