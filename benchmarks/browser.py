@@ -30,6 +30,21 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 CHART = ".js-plotly-plot .main-svg"  # a Plotly chart has drawn
+# What shows that each page (by its url in ui.nav.PAGES) has drawn: a chart where it has one.
+DRAWN = {
+    "overview": CHART,
+    "city": CHART,
+    "compare": CHART,
+    "map": CHART,
+    "assessment": CHART,
+    "completeness": CHART,
+    "round": '[data-testid="stDataFrame"]',
+    "deck": '[data-testid="stButton"]',
+    "upload": '[data-testid="stFileUploader"]',
+    "admin": '[data-testid="stExpander"]',
+    "about": '[data-testid="stTable"]',
+    "present": CHART,
+}
 
 
 def _free_port() -> int:

@@ -103,6 +103,8 @@ def _step(node, kind: str, i: str) -> Step | None:
         return Step("text_input", (proto.label,), key)
     if kind == "number_input":  # the Assessment page's weights
         return Step("number_input", (proto.label,), {"value": float(node.value), **key})
+    if kind == "date_input":  # the Collection round page's due date
+        return Step("date_input", (proto.label,), {"value": node.value, **key})
     if kind == "file_uploader":
         return Step("file_uploader", (proto.label,), key)
     if kind == "button_group":  # st.segmented_control and st.pills

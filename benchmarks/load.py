@@ -41,7 +41,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import math
 import os
 import shutil
 import statistics
@@ -52,7 +51,6 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -62,52 +60,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import pg_server  # noqa: E402
-from benchmarks.browser import CHART, CHROMIUM, Server, chromium, launch  # noqa: E402
+from benchmarks.agent_sessions import (  # noqa: E402
+    YEAR_CHANGES,
+    Timings,
+    all_at_once,
+    dashboard_servers,
+    interact,
+    rss_mb,
+    summary,
+)
+from benchmarks.browser import CHART, CHROMIUM, chromium  # noqa: E402
 from benchmarks.run import save_section  # noqa: E402
+from benchmarks.sign_in_flood import add_accounts, combine_flood, flood_report, run_flood  # noqa: E402
 
-# The agent API on, for the benchmark only; room for every officer's session (Streamlit holds 100 by default).
-AGENT = ["--server.enableAgentApi", "true", "--server.agentMaxSessions", "1000"]
-FLOOR_APP = "benchmarks/load_floor_app.py"
-YEAR_CHANGES = ([2016, 2025], [2018, 2025])  # the two clicks: the years slider, as an officer narrows the range
 PAGES = ("city", "compare")  # opened after the overview
-TARGET = "admin"  # the account the flood guesses at (the first account must be an admin)
-TOUR = ("city", "compare", "")  # a signed-in officer's round in the flood runs ("": the overview)
-FLOOD_LEAD_S = 1.0  # the attackers' start before the officers': past the free tries, the flood at full strength
-
-
-@dataclass
-class Timings:
-    """What the officers of one run saw."""
-
-    open_s: list[float] = field(default_factory=list)
-    click_s: list[float] = field(default_factory=list)
-    page_s: list[float] = field(default_factory=list)  # a page changed to (the flood runs)
-    sign_in_s: list[float] = field(default_factory=list)  # the sign-in form submitted (the flood runs)
-    errors: list[str] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def add(self, kind: str, seconds: float) -> None:
-        with self.lock:
-            getattr(self, f"{kind}_s").append(seconds)
-
-    def error(self, what: str) -> None:
-        with self.lock:
-            self.errors.append(what)
-
-
-def _interact(client: httpx.Client, url: str, body: dict) -> dict:
-    """One request to the agent API, waited for until its run has finished; the snapshot."""
-    response = client.post(f"{url}/_stcore/agent/interact", json=body, timeout=600)
-    while response.status_code == 202:  # still running: ask again for the same session's result
-        response = client.post(
-            f"{url}/_stcore/agent/interact", json={"session_id": response.json()["session_id"]}, timeout=600
-        )
-    if response.status_code != 200:
-        raise RuntimeError(f"HTTP {response.status_code}: {response.text[:300]}")
-    snapshot = response.json()
-    if snapshot.get("status") != "ready":
-        raise RuntimeError(f"run {snapshot.get('status')}: {json.dumps(snapshot)[:300]}")
-    return snapshot
 
 
 def officer(url: str, start: threading.Barrier, timings: Timings) -> None:
@@ -116,26 +82,18 @@ def officer(url: str, start: threading.Barrier, timings: Timings) -> None:
         start.wait()
         try:
             began = time.perf_counter()
-            session = _interact(client, url, {})["session_id"]
+            session = interact(client, url, {})["session_id"]
             timings.add("open", time.perf_counter() - began)
             for years in YEAR_CHANGES:
                 began = time.perf_counter()
-                _interact(client, url, {"session_id": session, "widget_state": {"years": years}})
+                interact(client, url, {"session_id": session, "widget_state": {"years": years}})
                 timings.add("click", time.perf_counter() - began)
             for page in PAGES:
                 began = time.perf_counter()
-                _interact(client, url, {"session_id": session, "page": page})
+                interact(client, url, {"session_id": session, "page": page})
                 timings.add("open", time.perf_counter() - began)
         except Exception as exc:  # counted, not raised: the run goes on for the others
             timings.error(f"{type(exc).__name__}: {exc}"[:300])
-
-
-def _rss_mb(pid: int) -> float:
-    """A process's resident memory in MB (Linux)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return math.nan
 
 
 class Editor(threading.Thread):
@@ -175,38 +133,13 @@ class Editor(threading.Thread):
             self.failure = f"{type(exc).__name__}: {exc}"[:300]
 
 
-def _all_at_once(threads: list[threading.Thread]) -> float:
-    """Start the threads together and wait for them all; the seconds that took."""
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - began
-
-
-@contextmanager
-def _servers(db: str, floor: bool, processes: int, files: Path) -> Iterator[list[Server]]:
-    """`processes` fresh servers of the dashboard (or the floor) over the same database, each on its own port, a
-    PostgreSQL database's raw files in `files` (not in the project's data/)."""
-    app, env = FLOOR_APP if floor else "server.py", {"PILOT_FILES": str(files)}
-    servers = [launch(db, env, warm=not floor, app=app, args=AGENT) for _ in range(processes)]
-    try:
-        for server in servers:
-            server.wait_until_up(timeout=180)
-        yield servers
-    finally:
-        for server in servers:
-            server.stop()
-
-
 def run_load(db: str, officers: int, floor: bool, editor: bool, work: Path, processes: int = 1) -> dict:
     """One run: fresh servers, `officers` at once shared between them (and the editor, on the first); figures."""
-    with _servers(db, floor, processes, work / "files") as servers:
+    with dashboard_servers(db, floor, processes, work / "files") as servers:
         for server in servers:  # one visit first, so that no server is measured cold
             with httpx.Client() as client:
-                _interact(client, server.url, {})
-        before = sum(_rss_mb(s.process.pid) for s in servers)
+                interact(client, server.url, {})
+        before = sum(rss_mb(s.process.pid) for s in servers)
         timings = Timings()
         start = threading.Barrier(officers)
         threads = [
@@ -215,8 +148,8 @@ def run_load(db: str, officers: int, floor: bool, editor: bool, work: Path, proc
         writer = Editor(servers[0].url, work, commits=not floor) if editor else None
         if writer is not None:
             writer.start()
-        elapsed = _all_at_once(threads)
-        after = sum(_rss_mb(s.process.pid) for s in servers)
+        elapsed = all_at_once(threads)
+        after = sum(rss_mb(s.process.pid) for s in servers)
         if writer is not None:
             writer.stop.set()
             writer.join(timeout=120)
@@ -250,8 +183,8 @@ def combine(repeats: list[dict]) -> dict:
         "repeats": len(repeats),
         "elapsed_s": statistics.median(r["elapsed_s"] for r in repeats),
         "elapsed_each_s": [r["elapsed_s"] for r in repeats],
-        "open": _summary([t for r in repeats for t in r["open_s"]]),
-        "click": _summary([t for r in repeats for t in r["click_s"]]),
+        "open": summary([t for r in repeats for t in r["open_s"]]),
+        "click": summary([t for r in repeats for t in r["click_s"]]),
         "errors": sum(r["errors"] for r in repeats),
         "first_errors": [e for r in repeats for e in r["first_errors"]][:3],
         "rss_mb_per_session": statistics.median(r["rss_mb_per_session"] for r in repeats),
@@ -275,14 +208,6 @@ def _editor_uploads(db: str) -> int:
     finally:
         database.close()
     return int(row[0])
-
-
-def _summary(values: list[float]) -> dict:
-    if not values:
-        return {"p50": math.nan, "p95": math.nan, "max": math.nan, "n": 0}
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
-    return {"p50": statistics.median(ordered), "p95": p95, "max": ordered[-1], "n": len(ordered)}
 
 
 def report(runs: list[dict], engine: str = "duckdb") -> str:
@@ -327,213 +252,6 @@ def report(runs: list[dict], engine: str = "duckdb") -> str:
     ]
     failures += [f"- editor at {r['officers']}: {r['editor_failure']}" for r in runs if r.get("editor_failure")]
     return "\n".join(lines + (["", "Errors:", *failures] if failures else []))
-
-
-# --- the sign-in flood (--sign-in-flood) ---------------------------------------------------------------------------
-
-
-def _officer_account(n: int) -> tuple[str, str]:
-    """Officer n's account name and password."""
-    return f"officer{n:02d}", f"officer {n:02d}'s password"
-
-
-def add_accounts(db: str, officers: int) -> None:
-    """TARGET, an admin, and a viewer account for each of `officers`, hashed as this process's argon2 is set."""
-    from metrics.access.accounts import add_user
-    from metrics.domain.roles import cli_actor
-    from metrics.store.database import open_database
-
-    database, by = open_database(db), cli_actor("benchmark")
-    try:
-        add_user(database, TARGET, "admin", "the admin's own password", by)
-        for n in range(officers):
-            name, password = _officer_account(n)
-            add_user(database, name, "viewer", password, by)
-    finally:
-        database.close()
-
-
-def _submit_key(snapshot: dict) -> str:
-    """The sign-in form's submit trigger in a snapshot of the sign-in page."""
-    return next(a["key"] for a in snapshot["actions"] if a["type"] == "form_submit_button")
-
-
-def _submit(client: httpx.Client, url: str, session: str, submit: str, name: str, password: str) -> dict:
-    """The sign-in form filled in and submitted in a session showing it; the snapshot of the run that follows."""
-    state = {"sign_in_name": name, "sign_in_password": password}
-    return _interact(client, url, {"session_id": session, "widget_state": state, "trigger": {"key": submit}})
-
-
-def sign_in(client: httpx.Client, url: str, name: str, password: str) -> str:
-    """A new session of the dashboard, signed in through its sign-in form; its id."""
-    snapshot = _interact(client, url, {})
-    signed_in = _submit(client, url, snapshot["session_id"], _submit_key(snapshot), name, password)
-    if not any(a["key"] == "years" for a in signed_in["actions"]):  # still the sign-in page
-        raise RuntimeError(f"{name} was not signed in")
-    return snapshot["session_id"]
-
-
-def _officer_session(client: httpx.Client, url: str, n: int, floor: bool) -> str:
-    """A new session for officer n: signed in on the dashboard, the overview on the floor (which has no accounts)."""
-    return _interact(client, url, {})["session_id"] if floor else sign_in(client, url, *_officer_account(n))
-
-
-class Attacker(threading.Thread):
-    """A session submitting wrong passwords for TARGET as fast as the server answers, until stopped; counts the
-    answers: checked and wrong, or told to wait before trying again."""
-
-    def __init__(self, url: str, floor: bool, n: int):
-        super().__init__(name=f"attacker-{n}", daemon=True)
-        self.url, self.floor = url, floor
-        self.stop = threading.Event()
-        self.wrong = self.waits = 0
-        self.failure: str | None = None
-
-    def run(self) -> None:
-        from ui.auth import WAIT  # "Too many tries: wait {s} s, then try again."
-
-        waiting = tuple(text.split("{")[0] for text in WAIT)
-        try:
-            with httpx.Client() as client:
-                snapshot = _interact(client, self.url, {"page": "sign-in"} if self.floor else {})
-                session, submit, n = snapshot["session_id"], _submit_key(snapshot), 0
-                while not self.stop.is_set():
-                    n += 1
-                    answer = json.dumps(_submit(client, self.url, session, submit, TARGET, f"guess {n}")["tree"],
-                                        ensure_ascii=False)  # fmt: skip
-                    if any(text in answer for text in waiting):
-                        self.waits += 1
-                    else:
-                        self.wrong += 1
-        except Exception as exc:  # reported with the figures
-            self.failure = f"{type(exc).__name__}: {exc}"[:300]
-
-
-def flood_officer(url: str, n: int, floor: bool, rounds: int, start: threading.Barrier, timings: Timings) -> None:
-    """One officer in the flood runs: sign in as officer n (on the floor: open the overview), then go `rounds` times
-    round TOUR's pages, changing the years twice on each page before going on to the next."""
-    with httpx.Client() as client:
-        start.wait()
-        try:
-            began = time.perf_counter()
-            session = _officer_session(client, url, n, floor)
-            timings.add("open" if floor else "sign_in", time.perf_counter() - began)
-            for page in TOUR * rounds:
-                for years in YEAR_CHANGES:
-                    began = time.perf_counter()
-                    _interact(client, url, {"session_id": session, "widget_state": {"years": years}})
-                    timings.add("click", time.perf_counter() - began)
-                began = time.perf_counter()
-                _interact(client, url, {"session_id": session, "page": page})
-                timings.add("page", time.perf_counter() - began)
-        except Exception as exc:  # counted, not raised: the run goes on for the others
-            timings.error(f"{type(exc).__name__}: {exc}"[:300])
-
-
-def run_flood(db: str, attackers: int, officers: int, floor: bool, rounds: int, work: Path) -> dict:
-    """One flood run: a fresh server, one officer's visit to fill its caches, then `attackers` guessing TARGET's
-    password from FLOOD_LEAD_S before `officers` sign in at once and go round their pages until the last is done."""
-    app, env = FLOOR_APP if floor else "server.py", {"PILOT_FILES": str(work / "files"), "FLOOD_SIGN_IN": "1"}
-    server = launch(db, env, warm=not floor, app=app, args=AGENT)
-    try:
-        server.wait_until_up(timeout=180)
-        with httpx.Client() as client:  # no page measured cold
-            first = _officer_session(client, server.url, 0, floor)
-            for page in TOUR:
-                _interact(client, server.url, {"session_id": first, "page": page})
-        guessing = [Attacker(server.url, floor, n) for n in range(attackers)]
-        flood_began = time.perf_counter()
-        for attacker in guessing:
-            attacker.start()
-        time.sleep(FLOOD_LEAD_S if guessing else 0)
-        timings, start = Timings(), threading.Barrier(officers)
-        threads = [
-            threading.Thread(target=flood_officer, args=(server.url, n, floor, rounds, start, timings))
-            for n in range(officers)
-        ]
-        elapsed = _all_at_once(threads)
-        for attacker in guessing:
-            attacker.stop.set()
-        for attacker in guessing:
-            attacker.join(timeout=120)
-        flood_s = time.perf_counter() - flood_began
-    finally:
-        server.stop()
-    return {
-        "attackers": attackers,
-        "officers": officers,
-        "rounds": rounds,
-        "app": "floor" if floor else "dashboard",
-        "elapsed_s": elapsed,
-        "flood_s": flood_s if guessing else 0.0,
-        "sign_in_s": timings.sign_in_s,
-        "click_s": timings.click_s,
-        "page_s": timings.page_s,
-        "guesses_wrong": sum(a.wrong for a in guessing),
-        "guesses_told_to_wait": sum(a.waits for a in guessing),
-        "errors": len(timings.errors) + sum(a.failure is not None for a in guessing),
-        "first_errors": [*timings.errors, *(a.failure for a in guessing if a.failure)][:3],
-    }
-
-
-def combine_flood(repeats: list[dict]) -> dict:
-    """One figure for several flood runs of the same kind: percentiles over every run's timings together, the
-    attackers' guesses per second over all of their time, errors summed."""
-    first, flood_s = repeats[0], sum(r["flood_s"] for r in repeats)
-    wrong, waits = sum(r["guesses_wrong"] for r in repeats), sum(r["guesses_told_to_wait"] for r in repeats)
-    return {
-        "attackers": first["attackers"],
-        "officers": first["officers"],
-        "rounds": first["rounds"],
-        "app": first["app"],
-        "repeats": len(repeats),
-        "elapsed_s": statistics.median(r["elapsed_s"] for r in repeats),
-        "sign_in": _summary([t for r in repeats for t in r["sign_in_s"]]),
-        "click": _summary([t for r in repeats for t in r["click_s"]]),
-        "page": _summary([t for r in repeats for t in r["page_s"]]),
-        "guesses_wrong": wrong,
-        "guesses_told_to_wait": waits,
-        "guesses_per_s": (wrong + waits) / flood_s if flood_s else 0.0,
-        "errors": sum(r["errors"] for r in repeats),
-        "first_errors": [e for r in repeats for e in r["first_errors"]][:3],
-    }
-
-
-def flood_report(runs: list[dict], engine: str = "duckdb") -> str:
-    """The flood table: for no attackers and each K, the signed-in officers' times on the dashboard and the floor,
-    and each one's P50 and P95 with the flood over without."""
-    by = {(r["attackers"], r["app"]): r for r in runs}
-    officers, rounds = runs[0]["officers"], runs[0]["rounds"]
-    lines = [
-        f"Engine: {engine}. {officers} officers signed in at once, each going {rounds} times round the city, compare "
-        "and overview pages and changing the years twice on each; the ratios are to the runs without attackers.",
-        "",
-        "| attackers | sign-in P50 / P95 | click P50 / P95 / max | page P50 / P95 | click with flood ÷ without, "
-        "P50 / P95 | floor click P50 / P95 | floor with ÷ without, P50 / P95 | guesses per s (argon2 checks, all runs) "
-        "| errors |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    for k in sorted({r["attackers"] for r in runs}):
-        ours, floor = by[(k, "dashboard")], by.get((k, "floor"))
-        base, floor_base = by[(0, "dashboard")], by.get((0, "floor"))
-        s, c, p = ours["sign_in"], ours["click"], ours["page"]
-        row = [str(k), f"{s['p50']:.2f} / {s['p95']:.2f} s", f"{c['p50']:.2f} / {c['p95']:.2f} / {c['max']:.2f} s",
-               f"{p['p50']:.2f} / {p['p95']:.2f} s", _ratios(c, base["click"])]  # fmt: skip
-        if floor is not None and floor_base is not None:
-            fc = floor["click"]
-            row += [f"{fc['p50']:.2f} / {fc['p95']:.2f} s", _ratios(fc, floor_base["click"])]
-        else:
-            row += ["", ""]
-        guesses = f"{ours['guesses_per_s']:.0f} ({ours['guesses_wrong']})" if k else ""
-        guesses += f"; floor {floor['guesses_per_s']:.0f}" if k and floor is not None else ""
-        row += [guesses, str(ours["errors"] + (floor["errors"] if floor else 0))]
-        lines.append("| " + " | ".join(row) + " |")
-    failures = [f"- {r['app']} with {r['attackers']} attackers: {e}" for r in runs for e in r["first_errors"]]
-    return "\n".join(lines + (["", "Errors:", *failures] if failures else []))
-
-
-def _ratios(times: dict, without: dict) -> str:
-    return f"{times['p50'] / without['p50']:.2f}x / {times['p95'] / without['p95']:.2f}x"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,24 +15,16 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.apptest import scan_components_once
+from ui.nav import DEFAULT, PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = str(ROOT / "dashboard.py")
 FLOOR_APP = str(ROOT / "benchmarks" / "floor_app.py")
 TIMEOUT = 300
 WARM_RUNS = 30  # warm reruns and floor reruns each (a few milliseconds apiece): medians steady enough to compare
-
-
-@dataclass(frozen=True)
-class Page:
-    """A page and the widget change its warm rerun makes: flip(at, to_b) sets state B (True) or back to A."""
-
-    name: str
-    flip: Callable
 
 
 def _toggle_events(at, to_b: bool) -> None:
@@ -59,6 +51,12 @@ def _completeness(at, to_b: bool) -> None:
     at.selectbox(key="completeness_indicator").set_value("agreements" if to_b else "activities")
 
 
+def _round_year(at, to_b: bool) -> None:
+    element = at.selectbox(key="round_year")
+    newest = max(int(o) for o in element.options)
+    element.set_value(newest - 1 if to_b else newest)
+
+
 def _deck_lang(at, to_b: bool) -> None:
     at.radio(key="deck_lang").set_value("en" if to_b else "zh")
 
@@ -74,19 +72,21 @@ def _city(at, to_b: bool) -> None:
 
 _CITIES: dict[int, tuple[str, str]] = {}
 
-PAGES = (
-    Page("overview", _toggle_events),
-    Page("city", _city),
-    Page("compare", _mode),
-    Page("map", _year_back),
-    Page("assessment", _assessment_year),
-    Page("completeness", _completeness),
-    Page("deck", _deck_lang),
-    Page("present", _slide),
-    Page("upload", _toggle_events),
-    Page("admin", _toggle_events),
-    Page("about", _toggle_events),
-)
+# The widget change each page's warm rerun makes, by the page's url: flip(at, to_b) sets state B (True) or back to A.
+FLIPS: dict[str, Callable] = {
+    "overview": _toggle_events,
+    "city": _city,
+    "compare": _mode,
+    "map": _year_back,
+    "assessment": _assessment_year,
+    "completeness": _completeness,
+    "round": _round_year,
+    "deck": _deck_lang,
+    "upload": _toggle_events,
+    "admin": _toggle_events,
+    "about": _toggle_events,
+    "present": _slide,
+}
 
 
 _SCRIPTS: list = []  # the one script cache of this process, as a server has (see _share_script_cache)
@@ -126,8 +126,8 @@ def _app(page: str, file: str = DASHBOARD):
 
     at = AppTest.from_file(file, default_timeout=TIMEOUT)
     if file == DASHBOARD:
-        if page != "overview":
-            at.switch_page(f"app_pages/{page}.py")
+        if page != DEFAULT:
+            at.switch_page(next(p.path for p in PAGES if p.url == page))
         if page == "deck":
             at.session_state["_deck"] = _standard_deck()
     return at
@@ -160,29 +160,31 @@ def _prepare_city(at) -> None:
     _CITIES[id(at)] = (current, next(c for c in codes if c != current))
 
 
-def measure_page(page: Page, repeats: int, warm_runs: int = WARM_RUNS) -> dict:
-    """Cold first runs (caches empty), the first rerun on a new widget value, warm reruns, and the floor's reruns."""
+def measure_page(page: str, repeats: int, warm_runs: int = WARM_RUNS) -> dict:
+    """Cold first runs (caches empty), the first rerun on a new widget value, warm reruns, and the floor's reruns of
+    the page at this url."""
     from benchmarks import floor
 
+    flip = FLIPS[page]
     cold = []
     for _ in range(repeats):
         _clear_caches()
-        at = _app(page.name)
+        at = _app(page)
         cold.append(_timed_run(at))
-    if page.name == "city":
+    if page == "city":
         _prepare_city(at)
     scene_a = floor.capture(at)
-    page.flip(at, True)
+    flip(at, True)
     change = _timed_run(at)
     scene_b = floor.capture(at)
 
     floor.SCENES.clear()
     floor.SCENES.update({"A": scene_a, "B": scene_b})
-    floor.PAGE[0] = page.name
+    floor.PAGE[0] = page
     cold_floor = []
     for _ in range(repeats):  # the floor's first run, its script not yet compiled, as the page's cold runs
         _clear_script_cache()
-        bare = _app(page.name, FLOOR_APP)
+        bare = _app(page, FLOOR_APP)
         cold_floor.append(_timed_run(bare))
     bare.radio(key="floor_state").set_value("B")
     _timed_run(bare)
@@ -190,12 +192,12 @@ def measure_page(page: Page, repeats: int, warm_runs: int = WARM_RUNS) -> dict:
     warm, floor_times = [], []
     for i in range(max(2 * repeats, warm_runs)):  # interleaved, so that a noisy moment touches both alike
         to_b = i % 2 == 1
-        page.flip(at, to_b)
+        flip(at, to_b)
         warm.append(_timed_run(at))
         bare.radio(key="floor_state").set_value("B" if to_b else "A")
         floor_times.append(_timed_run(bare))
     return {
-        "page": page.name,
+        "page": page,
         "cold_s": statistics.median(cold),
         "cold_floor_s": statistics.median(cold_floor),
         "change_s": change,
@@ -237,7 +239,7 @@ def main(argv=None) -> int:
     os.environ["PILOT_DB"] = args.db
     os.environ.pop("PILOT_BACKUP_HOURS", None)
     sys.path.insert(0, str(ROOT))
-    chosen = [p for p in PAGES if not args.pages or p.name in args.pages]
+    chosen = [p.url for p in PAGES if not args.pages or p.url in args.pages]
     import streamlit.logger
 
     _share_script_cache()
@@ -245,7 +247,7 @@ def main(argv=None) -> int:
     streamlit.logger.set_log_level("error")  # AppTest outside a server warns on every run
     for page in chosen:  # once each first: imports and the process's one-off set-up are not what we measure
         _clear_caches()
-        at = _app(page.name)
+        at = _app(page)
         _timed_run(at)
     pages = [{**measure_page(page, args.repeats, args.warm_runs), "scale": args.scale} for page in chosen]
     result = {"scale": args.scale, "pages": pages, "deck_s": measure_deck(max(2, args.repeats // 2))}

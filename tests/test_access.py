@@ -16,7 +16,7 @@ from metrics.cli import main
 from metrics.domain.i18n import Refused
 from metrics.domain.roles import Actor, Forbidden, cli_actor, require
 from metrics.ingest import uploads
-from metrics.store.accounts import accounts_configured, get_user, list_users
+from metrics.store.accounts import get_user, list_users
 from metrics.store.creation import initialise
 from metrics.store.database import open_database
 from metrics.store.meta import data_version
@@ -132,7 +132,7 @@ def test_account_changes_refused(people, action, arguments, words):
 def test_the_first_account_must_be_an_admin(empty_db):
     with pytest.raises(Refused, match="must be an admin"):
         accounts.add_user(empty_db, "ed", "editor", PASSWORD, ADMIN)
-    assert not accounts_configured(empty_db)
+    assert not accounts.accounts_configured(empty_db)
 
 
 @pytest.mark.parametrize("role", ["viewer", "editor"])

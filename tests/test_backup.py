@@ -20,7 +20,7 @@ from metrics.domain.i18n import Refused
 from metrics.domain.roles import Forbidden
 from metrics.ingest import uploads
 from metrics.ingest.kinds import figures as figures_kind
-from metrics.store import backups, history, kept_backups, meta, raw_files
+from metrics.store import backup_creation, backups, history, kept_backups, meta, raw_files
 from metrics.store import uploads as store_uploads
 from metrics.store.catalogue import sequence_values, table_names
 from metrics.store.creation import initialise
@@ -108,7 +108,7 @@ CHANGES = {
 def test_round_trip_gives_back_every_table(db, tmp_path, change, into):
     first = _load(db, FILE_A, "a.csv")
     before = _tables(db)
-    manifest = backups.create(db, tmp_path / "backup")
+    manifest = backup_creation.create(db, tmp_path / "backup")
     assert manifest.data_version == _version(db) and manifest.tables["uploads"].rows == len(before["uploads"])
     CHANGES[change](db, first)
     highest_used = _max_upload_id(db)
@@ -134,7 +134,7 @@ def test_round_trip_gives_back_every_table(db, tmp_path, change, into):
 
 def test_a_backup_holds_every_table_and_the_raw_files(db, tmp_path):
     _load(db, FILE_A)
-    manifest = backups.create(db, tmp_path / "backup")
+    manifest = backup_creation.create(db, tmp_path / "backup")
     with db.cursor() as cur:
         assert set(manifest.tables) == set(table_names(cur)) - set(backups.NOT_BACKED_UP)
         assert manifest.schema_version == SCHEMA_VERSION
@@ -204,11 +204,11 @@ def test_a_backup_taken_during_a_commit_holds_the_data_before_it(db, tmp_path, m
     writer.start()
     try:
         assert inside.wait(20), "the commit reached the pause"
-        during = backups.create(db, tmp_path / "during")
+        during = backup_creation.create(db, tmp_path / "during")
     finally:
         release.set()
         writer.join()
-    after = backups.create(db, tmp_path / "after")
+    after = backup_creation.create(db, tmp_path / "after")
 
     assert _backup_state(tmp_path / "during", FILE_A) == "absent"
     assert _backup_state(tmp_path / "after", FILE_A) == "whole"
@@ -222,7 +222,7 @@ def test_backups_taken_while_uploads_commit_are_each_consistent(db, tmp_path):
     folders = []
     while writer.is_alive() or not folders:
         folders.append(tmp_path / f"backup-{len(folders)}")
-        backups.create(db, folders[-1])
+        backup_creation.create(db, folders[-1])
     writer.join()
     for folder in folders:
         states = [_backup_state(folder, data) for data in files]
@@ -288,7 +288,7 @@ DAMAGE = {
 @pytest.mark.parametrize("damage", list(DAMAGE))
 def test_a_damaged_backup_is_refused_and_nothing_is_written(db, tmp_path, damage):
     first = _load(db, FILE_A)
-    backups.create(db, tmp_path / "backup")
+    backup_creation.create(db, tmp_path / "backup")
     uploads.undo(db, first, EDITOR)
     _load(db, FILE_B)
     spoil, message = DAMAGE[damage]
@@ -321,10 +321,10 @@ def test_a_backup_goes_only_into_a_new_or_empty_folder(db, tmp_path, target, ref
     before = sorted(p.name for p in tmp_path.rglob("*"))
     if refused:
         with pytest.raises(Refused, match="not an empty folder"):
-            backups.create(db, out)
+            backup_creation.create(db, out)
         assert sorted(p.name for p in tmp_path.rglob("*")) == before, "nothing written, no partial folder left"
     else:
-        backups.create(db, out)
+        backup_creation.create(db, out)
         assert (out / backups.MANIFEST).is_file()
 
 
@@ -335,7 +335,7 @@ def test_a_backup_goes_only_into_a_new_or_empty_folder(db, tmp_path, target, ref
 def backed_up(db, tmp_path) -> tuple[str, str]:
     """(database path, backup folder) with an upload made after the backup; the database closed again."""
     _load(db, FILE_A)
-    backups.create(db, tmp_path / "backup")
+    backup_creation.create(db, tmp_path / "backup")
     _load(db, FILE_B)
     db.close()
     return db.name, str(tmp_path / "backup")
@@ -375,7 +375,7 @@ def test_commands_exit_2_while_another_process_holds_the_database(backed_up, tmp
 
 
 def test_only_admins_restore(db, tmp_path):
-    backups.create(db, tmp_path / "backup")
+    backup_creation.create(db, tmp_path / "backup")
     with pytest.raises(Forbidden):
         backups.restore(db, tmp_path / "backup", EDITOR)
 

@@ -1,18 +1,15 @@
 """Backups that cannot be forged: a signed manifest, refused when unsigned or signed with another key unless confirmed
-as made elsewhere, and what a restore does to the accounts said first; the keys that sign them; interrupted backups'
-folders cleaned up; sign-in state never backed up."""
+as made elsewhere, and what a restore does to the accounts said first; sign-in state never backed up. The keys that
+sign them are tests/test_backup_keys.py's; interrupted backups' folders, tests/test_interrupted_backups.py's."""
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import secrets
 import shutil
-import stat
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from metrics.cli import main
 from metrics.domain.i18n import Refused
-from metrics.store import backups, kept_backups, secret_keys
+from metrics.store import backup_creation, backups, kept_backups, plain_files
 from metrics.store.accounts import insert_user
 from metrics.store.backup_accounts import AccountChanges, BadAccounts, compare, in_parquet
 from metrics.store.catalogue import table_names
@@ -87,7 +84,7 @@ def _plant_admin(folder: Path, name: str = "mallory") -> None:
             row[field.name] = [datetime.now(UTC) if pa.types.is_timestamp(field.type) else "forger"]
     pq.write_table(pa.concat_tables([table, pa.Table.from_pydict(row, schema=table.schema)]), path)
     manifest = _manifest(folder)
-    manifest["tables"]["users"] = {"rows": table.num_rows + 1, "sha256": backups._sha256(path)}
+    manifest["tables"]["users"] = {"rows": table.num_rows + 1, "sha256": plain_files.sha256_of_plain(path)}
     _write_manifest(folder, manifest)
 
 
@@ -121,7 +118,7 @@ def _tampered_without_signature(db, folder, tmp_path, sample_file):
 
 
 def _tampered_with_another_backups_signature(db, folder, tmp_path, sample_file):
-    backups.create(db, tmp_path / "later")
+    backup_creation.create(db, tmp_path / "later")
     _plant_admin(folder)
     manifest = _manifest(folder)
     manifest["signature"] = _manifest(tmp_path / "later")["signature"]
@@ -138,7 +135,7 @@ def _made_by_another_database(db, folder, tmp_path, sample_file):
     other = _other_database(tmp_path, sample_file)
     _add_accounts(other, ("mallory", "admin"))
     shutil.rmtree(folder, ignore_errors=True)
-    backups.create(other, folder)
+    backup_creation.create(other, folder)
     other.close()
 
 
@@ -159,7 +156,7 @@ NOT_SIGNED_HERE = {
 def signed_backup(db, tmp_path) -> tuple[Database, Path]:
     """A database with an admin and a viewer, and a backup of it."""
     _add_accounts(db, ("root", "admin"), ("viewer", "viewer"))
-    backups.create(db, tmp_path / "backup")
+    backup_creation.create(db, tmp_path / "backup")
     return db, tmp_path / "backup"
 
 
@@ -346,7 +343,7 @@ def test_a_backup_holds_no_sign_in_state_and_no_key_and_a_restore_ends_every_ses
     db, _ = signed_backup
     _sql(db, "INSERT INTO sessions (session_id, account, via, expires_at) VALUES ('s1', 'root', 'password', "
          "TIMESTAMP '2999-01-01 00:00:00')")  # fmt: skip
-    manifest = backups.create(db, tmp_path / "second")
+    manifest = backup_creation.create(db, tmp_path / "second")
     assert not set(backups.NOT_BACKED_UP) & set(manifest.tables)
     assert not set(backups.NOT_BACKED_UP) & {p.stem for p in (tmp_path / "second" / backups.TABLES).iterdir()}
     key = (db.folder / backups.KEY_FILE).read_bytes()
@@ -366,233 +363,13 @@ def test_sign_in_state_in_a_backup_is_never_restored(signed_backup, tmp_path):
     row = {"session_id": ["planted"], "account": ["root"], "via": ["password"], "expires_at": [datetime(2999, 1, 1)]}
     pq.write_table(pa.Table.from_pydict(row), path)
     manifest = _manifest(folder)
-    manifest["tables"]["sessions"] = {"rows": 1, "sha256": backups._sha256(path)}
+    manifest["tables"]["sessions"] = {"rows": 1, "sha256": plain_files.sha256_of_plain(path)}
     _write_manifest(folder, manifest)
 
     backups.restore(db, folder, ADMIN, foreign=True)
 
     with db.cursor() as cur:
         assert cur.execute("SELECT count(*) FROM sessions WHERE session_id = 'planted'").fetchone()[0] == 0
-
-
-# --- keys ------------------------------------------------------------------------------------------------------------
-
-ENV, FILE = "PILOT_TEST_SECRET", ".test-key"
-GOOD = "0123456789abcdef" * 4  # 64 characters
-
-
-# (the variable's value, or None for unset; the refusal's words, or None if it is the key)
-ENV_KEYS = [
-    ("", "holds 0 bytes"),
-    ("k" * 31, "holds 31 bytes"),
-    ("k" * 32, None),
-    (GOOD, None),
-]
-
-
-@pytest.mark.parametrize(("value", "refused"), ENV_KEYS, ids=lambda v: repr(v)[:12])
-def test_a_key_from_the_environment(tmp_path, monkeypatch, value, refused):
-    monkeypatch.setenv(ENV, value)
-    if refused:
-        with pytest.raises(secret_keys.SecretKeyError) as error:
-            secret_keys.key(tmp_path, ENV, FILE)
-        assert refused in error.value.text.en and ENV in error.value.text.en and error.value.text.zh
-    else:
-        assert secret_keys.key(tmp_path, ENV, FILE) == value.encode()
-    assert not (tmp_path / FILE).exists(), "a key given in the environment makes no file"
-
-
-# (the file's content, or None for no file; its mode; the refusal's words, or None if it is read or made)
-FILE_KEYS = [
-    (b"", 0o600, "holds 0 bytes"),  # what a full disk left, in an older version
-    (b"0123456789abcdef\n", 0o600, "holds 16 bytes"),
-    (GOOD.encode(), 0o644, "chmod 600"),
-    (GOOD.encode(), 0o640, "chmod 600"),
-    (GOOD.encode(), 0o600, None),
-    (GOOD.encode() + b"\n", 0o400, None),  # a key written by hand, with its line's end
-    (None, None, None),  # made
-]
-
-
-@pytest.mark.parametrize(("content", "mode", "refused"), FILE_KEYS, ids=lambda v: repr(v)[:10])
-def test_a_key_from_its_file(tmp_path, monkeypatch, content, mode, refused):
-    monkeypatch.delenv(ENV, raising=False)
-    path = tmp_path / FILE
-    if content is not None:
-        path.write_bytes(content)
-        os.chmod(path, mode)
-    if refused:
-        with pytest.raises(secret_keys.SecretKeyError) as error:
-            secret_keys.key(tmp_path, ENV, FILE)
-        assert refused in error.value.text.en and str(path) in error.value.text.en and error.value.text.zh
-        assert path.read_bytes() == content, "a refused key file is left as it is"
-        return
-    found = secret_keys.key(tmp_path, ENV, FILE)
-    assert found == (content.strip() if content is not None else path.read_bytes())
-    if content is None:
-        assert len(found) == 64 and int(found, 16) >= 0 and stat.S_IMODE(path.stat().st_mode) == 0o600
-        assert secret_keys.key(tmp_path, ENV, FILE) == found, "made once, then read"
-        assert sorted(os.listdir(tmp_path)) == [FILE], "no temp file left"
-
-
-def test_a_key_file_that_is_a_link_is_refused(tmp_path, monkeypatch):
-    monkeypatch.delenv(ENV, raising=False)
-    known = tmp_path / "known"
-    known.write_bytes(GOOD.encode())
-    known.chmod(0o600)
-    (tmp_path / FILE).symlink_to(known)
-    with pytest.raises(secret_keys.SecretKeyError) as error:
-        secret_keys.key(tmp_path, ENV, FILE)
-    assert str(tmp_path / FILE) in error.value.text.en
-
-
-def _full_disk(real):
-    def write(fd, data):
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    return write
-
-
-def _full_disk_after_some(real):
-    calls = []
-
-    def write(fd, data):
-        calls.append(1)
-        if len(calls) > 1:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real(fd, data[:10])
-
-    return write
-
-
-def _failing_flush(real):
-    def fsync(fd):
-        raise OSError(errno.EIO, "Input/output error")
-
-    return fsync
-
-
-# (what fails, how)
-FAILURES = {
-    "nothing written": ("write", _full_disk),
-    "part written": ("write", _full_disk_after_some),
-    "the flush": ("fsync", _failing_flush),
-}
-
-
-@pytest.mark.parametrize("failure", list(FAILURES))
-def test_a_full_disk_leaves_no_key_file(tmp_path, monkeypatch, failure):
-    monkeypatch.delenv(ENV, raising=False)
-    name, broken = FAILURES[failure]
-    monkeypatch.setattr(secret_keys.os, name, broken(getattr(os, name)))
-    with pytest.raises(secret_keys.SecretKeyError, match="No key file was left behind"):
-        secret_keys.key(tmp_path, ENV, FILE)
-    monkeypatch.undo()
-    assert os.listdir(tmp_path) == []
-    assert len(secret_keys.key(tmp_path, ENV, FILE)) == 64, "the next try makes one"
-
-
-def test_two_processes_making_the_key_at_once_use_the_winners(tmp_path, monkeypatch):
-    monkeypatch.delenv(ENV, raising=False)
-    winner = secrets.token_hex(32).encode()
-    real_link = os.link
-
-    def link_after_another(source, target):
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # the other process got there first
-        os.write(fd, winner)
-        os.close(fd)
-        return real_link(source, target)
-
-    monkeypatch.setattr(secret_keys.os, "link", link_after_another)
-    assert secret_keys.key(tmp_path, ENV, FILE) == winner
-    assert sorted(os.listdir(tmp_path)) == [FILE]
-
-
-@pytest.mark.parametrize(("value", "status"), [("short", 2), (GOOD, 0)])
-def test_a_backup_with_an_unusable_key_writes_nothing(db, tmp_path, monkeypatch, capsys, value, status):
-    monkeypatch.setenv(backups.KEY_ENV, value)
-    db.close()
-    assert main(["backup", "--out", str(tmp_path / "out"), "--db", db.name, "--lang", "en"]) == status
-    assert (tmp_path / "out").exists() is (status == 0)
-    if status:
-        assert "PILOT_BACKUP_KEY is set but holds 5 bytes" in capsys.readouterr().err
-        assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
-
-
-# --- interrupted backups -----------------------------------------------------------------------------------------
-
-
-def _aged(path: Path, seconds: float) -> None:
-    then = time.time() - seconds
-    for p in sorted(path.rglob("*"), reverse=True) if path.is_dir() and not path.is_symlink() else []:
-        os.utime(p, (then, then), follow_symlinks=False)
-    os.utime(path, (then, then), follow_symlinks=False)
-
-
-def _folder(*parts: str):
-    def make(path: Path) -> None:
-        path.mkdir()
-        for part in parts:
-            if part.endswith("/"):
-                (path / part).mkdir()
-                (path / part / "cities.parquet").write_bytes(b"PAR1")
-            else:
-                (path / part).write_bytes(b"x")
-
-    return make
-
-
-def _file(path: Path) -> None:
-    path.write_bytes(b"mine")
-
-
-def _link_to_a_folder(path: Path) -> None:
-    target = path.parent / "linked-target"
-    target.mkdir()
-    path.symlink_to(target)
-
-
-# what is in the backup's parent folder: (its name, how it is made, its age in seconds, whether a backup removes it)
-NEAR_A_BACKUP = {
-    "interrupted while writing tables": (".old.partial-1a2b3c4d", _folder("tables/"), 7200, True),
-    "interrupted as it finished": (
-        ".old.partial-1a2b3c4d",
-        _folder("tables/", "uploads/", "manifest.json"),
-        7200,
-        True,
-    ),
-    "interrupted as it began": (".old.partial-0000ffff", _folder(), 7200, True),
-    "another backup, writing now": (".old.partial-1a2b3c4d", _folder("tables/"), 60, False),
-    "holding what a backup never does": (".old.partial-1a2b3c4d", _folder("tables/", "notes.txt"), 7200, False),
-    "not our name": (".old.partial-backup01", _folder("tables/"), 7200, False),
-    "a file of that name": (".old.partial-1a2b3c4d", _file, 7200, False),
-    "a link of that name": (".old.partial-1a2b3c4d", _link_to_a_folder, 7200, False),
-    "a user's own temp file": (".notes.tmp", _file, 7200, False),
-    "a user's own hidden folder": (".cache", _folder("tables/"), 7200, False),
-    "not hidden": ("old.partial-1a2b3c4d", _folder("tables/"), 7200, False),
-}
-
-
-@pytest.mark.parametrize("what", list(NEAR_A_BACKUP))
-def test_a_backup_removes_only_our_interrupted_backups_beside_it(db, tmp_path, what):
-    name, make, age, removed = NEAR_A_BACKUP[what]
-    parent = tmp_path / "backups"
-    parent.mkdir()
-    path = parent / name
-    make(path)
-    _aged(path, age)
-    backups.create(db, parent / "tonight")
-    assert (path.exists() or path.is_symlink()) is not removed
-    assert (parent / "tonight" / backups.MANIFEST).is_file()
-
-
-def test_kept_backups_remove_interrupted_ones_too(db, tmp_path):
-    folder = tmp_path / "kept"
-    folder.mkdir()
-    _folder("tables/")(folder / ".20260101-000000.partial-1a2b3c4d")
-    _aged(folder / ".20260101-000000.partial-1a2b3c4d", 7200)
-    kept_backups.create_kept(db, folder, keep=3)
-    assert not (folder / ".20260101-000000.partial-1a2b3c4d").exists()
 
 
 # --- the Accounts and backups page ----------------------------------------------------------------------------------

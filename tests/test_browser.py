@@ -13,25 +13,14 @@ from pathlib import Path
 import pytest
 from conftest import ADMIN, copy_sample
 
-from benchmarks.browser import CHART, CHROMIUM, chromium, streamlit_server
+from benchmarks.browser import CHART, CHROMIUM, DRAWN, chromium, streamlit_server
 from metrics.access import accounts
+from metrics.domain.i18n import LANGS
 from server import SECURITY_HEADERS
+from ui.nav import DEFAULT, PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
-# (url path, zh nav title, en nav title, what shows the page has drawn); the default page lives at the root.
-PAGES = [
-    ("", "项目概览", "Overview", CHART),
-    ("city", "城市画像", "City profile", CHART),
-    ("compare", "城市对比", "Compare", CHART),
-    ("map", "分布图", "Map", CHART),
-    ("assessment", "考核评估", "Assessment", CHART),
-    ("completeness", "报送完整性", "Data completeness", CHART),
-    ("round", "年度报送", "Collection round", '[data-testid="stDataFrame"]'),
-    ("deck", "演示文稿", "Deck", '[data-testid="stButton"]'),
-    ("upload", "数据上传", "Upload", '[data-testid="stFileUploader"]'),
-    ("admin", "账户与备份", "Accounts and backups", '[data-testid="stExpander"]'),
-    ("about", "指标说明", "About", '[data-testid="stTable"]'),
-]
+LISTED = [page for page in PAGES if page.listed]  # in the sidebar's navigation
 
 pytestmark = [
     pytest.mark.browser,
@@ -67,12 +56,14 @@ def _wait_until_drawn(page, selector: str | None = CHART, sidebar: bool = True, 
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
 
 
-@pytest.mark.parametrize(("path", "title_zh", "title_en", "drawn"), PAGES, ids=[p[0] or "overview" for p in PAGES])
-def test_direct_url_on_a_fresh_server(browser, db_path, path, title_zh, title_en, drawn):
+@pytest.mark.parametrize("nav_page", PAGES, ids=[p.url for p in PAGES])
+def test_direct_url_on_a_fresh_server(browser, db_path, nav_page):
     # The first visit is what a fresh server gets wrong: on a server that has served nobody (not even warmed), the
     # page must draw, in one language, alternating from page to page (the navigation's titles in both languages are
-    # tests/test_pages.py's, which is much quicker).
-    lang, title = ("zh", title_zh) if PAGES.index((path, title_zh, title_en, drawn)) % 2 == 0 else ("en", title_en)
+    # tests/test_pages.py's, which is much quicker). The default page lives at the root.
+    lang = LANGS[PAGES.index(nav_page) % 2]
+    title, drawn = nav_page.title(lang), DRAWN[nav_page.url]
+    path = "" if nav_page.url == DEFAULT else nav_page.url
     with streamlit_server(db_path, warm=False) as url:
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         errors: list[str] = []
@@ -81,13 +72,14 @@ def test_direct_url_on_a_fresh_server(browser, db_path, path, title_zh, title_en
         page.on("console", lambda m, refused=refused: refused.append(m.text) if "Content Security" in m.text else None)
         response = page.goto(f"{url}/{path}?lang={lang}")
         assert {k: response.headers.get(k) for k in SECURITY_HEADERS} == SECURITY_HEADERS
-        _wait_until_drawn(page, drawn)
+        _wait_until_drawn(page, drawn, sidebar=nav_page.listed)
         assert page.title().startswith(title), page.title()
-        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
-        # Our st.navigation titles, in the chosen language, not Streamlit's file-name page list.
-        for _, zh, en, _ in PAGES:
-            assert (zh if lang == "zh" else en) in nav, nav
-        assert page.locator('[data-testid="stSidebarNav"] a').count() == len(PAGES)
+        if nav_page.listed:  # presentation mode has no sidebar (test_presentation_mode_fills_the_screen_…)
+            nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+            # Our st.navigation titles, in the chosen language, not Streamlit's file-name page list.
+            for listed in LISTED:
+                assert listed.title(lang) in nav, nav
+            assert page.locator('[data-testid="stSidebarNav"] a').count() == len(LISTED)
         assert page.locator('[data-testid="stException"]').count() == 0
         assert not errors, errors
         assert not refused, refused
@@ -174,7 +166,7 @@ def test_sidebar_navigation_and_url_state(browser, url):
 
 @pytest.mark.parametrize(("width", "height", "screen"), [(1920, 1080, ""), (1280, 720, "&screen=720")])
 def test_presentation_mode_fills_the_screen_without_a_sidebar(browser, url, width, height, screen):
-    for lang in ("zh", "en"):
+    for lang in LANGS:
         page = browser.new_page(viewport={"width": width, "height": height})
         errors: list[str] = []
         page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))

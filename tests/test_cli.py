@@ -180,11 +180,11 @@ APP_LIKE = """
 import sys, threading, time
 from metrics.domain.roles import cli_actor
 from metrics.ingest import uploads
-from metrics.store import published
+from metrics.store import published, published_file
 from metrics.store.database import open_database
 
 database = open_database(sys.argv[1])
-copy = published.path_of(database.path)
+copy = published_file.path_of(database.path)
 threading.Thread(target=published.keep_published, args=(database, threading.Event(), 0.05), daemon=True).start()
 while not copy.exists():
     time.sleep(0.02)

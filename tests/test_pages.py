@@ -4,35 +4,64 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from conftest import EDITOR, SAMPLE_END_YEAR, lock_holder
 from streamlit.testing.v1 import AppTest
 
+from benchmarks.browser import DRAWN
+from benchmarks.pages import FLIPS
 from metrics.cli import main
 from metrics.domain import registry
 from metrics.domain.formatting import format_value
+from metrics.domain.i18n import LANGS
 from metrics.domain.programme import Scope
 from metrics.ingest import uploads
 from metrics.store.database import open_database
 from metrics.store.meta import bump_data_version
 from metrics.store.series import series
-from ui.nav import PAGES as NAV_PAGES
+from ui.nav import DEFAULT, PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["overview", "city", "compare", "map", "assessment", "completeness", "about"]
 TIMEOUT = 60
 
 
-def open_app(page: str = "overview", **params) -> AppTest:
-    """The app run once on `page`, with URL query parameters."""
+class Shows(NamedTuple):
+    """What shows that a page has drawn (an element type of AppTest), and whether the page is framed by a title and
+    the sample-data banner (presentation mode is neither)."""
+
+    element: str
+    framed: bool = True
+
+
+# Every page of ui.nav.PAGES, by its url (test_every_page_has_a_case keeps the two equal).
+SHOWN = {
+    "overview": Shows("plotly_chart"),
+    "city": Shows("plotly_chart"),
+    "compare": Shows("plotly_chart"),
+    "map": Shows("plotly_chart"),
+    "assessment": Shows("plotly_chart"),
+    "completeness": Shows("plotly_chart"),
+    "round": Shows("dataframe"),
+    "deck": Shows("button"),
+    "upload": Shows("file_uploader"),
+    "admin": Shows("expander"),
+    "about": Shows("table"),
+    "present": Shows("plotly_chart", framed=False),
+}
+URLS = [page.url for page in PAGES]
+
+
+def open_app(page: str = DEFAULT, **params) -> AppTest:
+    """The app run once on the page at url `page`, with URL query parameters."""
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
     at.query_params.update(params)
     at.run()
-    if page != "overview":
+    if page != DEFAULT:
         # As a link straight to the page would: its own parameters are there when it first runs.
         at.query_params.update(params)
-        at.switch_page(f"app_pages/{page}.py").run()
+        at.switch_page(next(p.path for p in PAGES if p.url == page)).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -56,23 +85,35 @@ def chart_traces(at: AppTest, index: int) -> dict[str, dict[int, float | None]]:
     return {t["name"]: dict(zip(t["x"], t["y"], strict=True)) for t in spec["data"] if t.get("x")}
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize(
+    ("cases", "what"),
+    [
+        (SHOWN, "tests/test_pages.py's SHOWN"),
+        (DRAWN, "benchmarks/browser.py's DRAWN (the browser tests, the screenshots)"),
+        (FLIPS, "benchmarks/pages.py's FLIPS (the benchmark)"),
+    ],
+)
+def test_every_page_has_a_case(cases, what):
+    assert list(cases) == URLS, f"{what} must name every page of ui.nav.PAGES, in its order"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("page", URLS)
 def test_every_page_runs_in_both_languages(sample_app, page, lang):
     at = open_app(page, lang=lang)
     assert not at.error, [e.value for e in at.error]
-    assert at.title, "every page has a title"
-    if page != "about":
-        assert at.get("plotly_chart"), "charts are drawn"
-    # The sample-data banner is shown while the sample is loaded.
-    assert any(("示例数据" if lang == "zh" else "Sample data") in i.value for i in at.info)
+    assert at.get(SHOWN[page].element), f"the page draws its {SHOWN[page].element}"
+    if SHOWN[page].framed:
+        assert at.title, "every page has a title"
+        # The sample-data banner is shown while the sample is loaded.
+        assert any(("示例数据" if lang == "zh" else "Sample data") in i.value for i in at.info)
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("lang", LANGS)
 def test_navigation_is_titled_in_the_language(sample_app, lang):
-    at = open_app("overview", lang=lang)
+    at = open_app(DEFAULT, lang=lang)
     titles = {p["page_name"] for p in at._registered_pages.values()}  # the pages st.navigation offered this run
-    assert titles == {page.title(lang) for page in NAV_PAGES}  # every page in local mode
+    assert titles == {page.title(lang) for page in PAGES}  # every page in local mode
 
 
 def test_headlines_equal_the_cli(sample_app, capsys):
@@ -340,7 +381,7 @@ def test_the_standard_deck_is_offered_when_nothing_was_added(sample_app):
     assert len([b for b in at.button if b.key and b.key.startswith("deck-drop-")]) == 9
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("lang", LANGS)
 def test_presentation_mode_steps_through_the_charts_without_a_sidebar(sample_app, lang):
     at = open_app("present", lang=lang)
     assert not at.sidebar.radio and not at.sidebar.slider  # no filters: the sidebar is not drawn
@@ -408,7 +449,7 @@ def test_a_preview_overtaken_by_another_officer_is_not_committed(app_db):
     assert any(f"Loaded as upload {theirs + 1}" in s.value for s in at.success)
 
 
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", URLS)
 def test_every_page_shows_the_same_on_postgresql(sample_db, pg_db, monkeypatch, page):
     """The same sample on the two engines: every page's numbers and charts alike."""
     shown = {}

@@ -23,14 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.browser import CHART, chromium, streamlit_server  # noqa: E402
+from benchmarks.browser import DRAWN, chromium, streamlit_server  # noqa: E402
+from metrics.domain.i18n import LANGS  # noqa: E402
 from metrics.store.creation import initialise  # noqa: E402
-from ui.nav import PAGES  # noqa: E402
+from ui.nav import DEFAULT, PAGES  # noqa: E402
 
-# What shows that each page has drawn (a chart where it has one).
-DRAWN = {"deck": '[data-testid="stButton"]', "upload": '[data-testid="stFileUploader"]',
-         "admin": '[data-testid="stExpander"]', "about": '[data-testid="stTable"]',
-         "round": '[data-testid="stDataFrame"]'}  # fmt: skip
 # The README's images: (page, language) -> file in docs/screenshots/.
 README = {("overview", "zh"): "overview-zh.png", ("city", "en"): "city-en.png", ("compare", "zh"): "compare-zh.png",
           ("map", "en"): "map-en.png", ("completeness", "zh"): "completeness-zh.png",
@@ -52,11 +49,11 @@ def shoot_pages(url: str, out: Path, names: list[str]) -> list[Path]:
     written = []
     with chromium() as browser:
         for name in names:
-            for lang in ("zh", "en"):
+            for lang in LANGS:
                 page = browser.new_page(viewport={"width": SIZES[0][0], "height": SIZES[0][1]})
-                path = "" if name == "overview" else name
+                path = "" if name == DEFAULT else name
                 page.goto(f"{url}/{path}?lang={lang}")
-                _settle(page, DRAWN.get(name, CHART), sidebar=name != "present")
+                _settle(page, DRAWN[name], sidebar=name != "present")
                 for width, height in SIZES:
                     page.set_viewport_size({"width": width, "height": height})
                     page.wait_for_timeout(800)

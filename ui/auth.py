@@ -9,6 +9,7 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from metrics.access import limits, sessions, sign_in
+from metrics.access.accounts import accounts_configured
 from metrics.domain.i18n import Text
 from metrics.domain.roles import ROLE_NAMES, Actor, local_actor
 from metrics.store import accounts
@@ -47,7 +48,7 @@ def actor(any_accounts: bool | None = None) -> Actor | None:
     """
     database = data.database()
     if any_accounts is None:
-        any_accounts = accounts.accounts_configured(database)
+        any_accounts = accounts_configured(database)
     provider = provider_configured()
     if not provider and not any_accounts:
         return local_actor()

@@ -42,7 +42,7 @@ def warm() -> None:
 
 
 def _signing_in() -> bool:
-    from metrics.store.accounts import accounts_configured
+    from metrics.access.accounts import accounts_configured
     from ui import data
 
     return accounts_configured(data.database())

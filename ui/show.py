@@ -16,7 +16,7 @@ from metrics.analysis.standing import Headline
 from metrics.analysis.targets import STATUS_RULES, STATUSES
 from metrics.domain import registry
 from metrics.domain.formatting import format_change, format_value
-from metrics.domain.i18n import Text
+from metrics.domain.i18n import LANGS, Text
 from metrics.domain.registry import RunningTotal
 from metrics.present import charts, exports, plotly_layout, tables
 from metrics.present.chart_data import ChartData
@@ -136,9 +136,7 @@ WRAPPED_ROWS = 50  # a table of messages this short is drawn whole, its long cel
 
 MOVE_COLOURS = {"↑": "color: #1e7b4f", "↓": "color: #c0392b"}  # a rank gained, a rank lost (→ stays plain)
 STATUS_COLOURS = {  # a target met, nearly met, missed or without an actual, by its label in either language
-    label(lang): f"color: {TARGET_COLOURS[key]}; font-weight: 600"
-    for key, label in STATUSES.items()
-    for lang in ("zh", "en")
+    label(lang): f"color: {TARGET_COLOURS[key]}; font-weight: 600" for key, label in STATUSES.items() for lang in LANGS
 }
 
 

@@ -26,6 +26,12 @@ from .passwords import hashed
 from .sessions import token_hash
 
 
+def accounts_configured(database: Database) -> bool:
+    """Whether any account exists (otherwise: local single-user mode)."""
+    with database.cursor() as cur:
+        return user_count(cur) > 0
+
+
 def add_user(database: Database, name: str, role: str, password: str | None, by: Actor) -> None:
     """Add an account: with a password, or none for an identity that signs in through the identity provider. A name
     that compares equal to another's (in any case or width) is refused."""

@@ -14,7 +14,7 @@ import pandas as pd
 from ..domain import registry
 from ..domain.cells import is_missing
 from ..domain.formatting import format_number, format_value
-from ..domain.i18n import Text
+from ..domain.i18n import LANGS, Text
 from ..domain.programme import PROGRAMME_START, Scope
 from ..store.cities import list_cities
 from ..store.series import series
@@ -101,7 +101,7 @@ def _mover(kind: str, ind, code: str, delta: float, value: float, names) -> High
             d=format_value(abs(delta), ind, lang, compact=False) if lang == "zh" else format_number(abs(delta), lang),
             v=format_value(value, ind, lang, compact=False),
         )
-        for lang in ("zh", "en")
+        for lang in LANGS
     }
     return Highlight(kind, ind.key, Text(template.zh.format(**fill["zh"]), template.en.format(**fill["en"])))
 
@@ -140,7 +140,7 @@ def highlights(cur: Cursor, year: int, scope: Scope | None = None) -> list[Highl
     """The highlights for `year` over the pilots in scope: totals and records, movers, new pilots, gaps."""
     scope = scope or Scope()
     cities = list_cities(cur, scope)
-    names = {lang: dict(zip(cities["city_code"], cities[f"name_{lang}"], strict=True)) for lang in ("zh", "en")}
+    names = {lang: dict(zip(cities["city_code"], cities[f"name_{lang}"], strict=True)) for lang in LANGS}
     out: list[Highlight | None] = []
     for key in KEYS:
         totals = series(cur, key, scope, years=(min(PROGRAMME_START, year), year))

@@ -45,11 +45,6 @@ class RoundStatus:
         status = self.pilots["status"]
         return {**{s: int((status == s).sum()) for s in STATUSES}, "late": int(self.pilots["late"].sum())}
 
-    @property
-    def overdue(self) -> bool:
-        """Whether the due date has passed."""
-        return self.round.due is not None and self.today > self.round.due
-
 
 def round_status(cur: Cursor, year: int, today: dt.date | None = None) -> RoundStatus:
     """Every pilot designated by `year` and where it stands in that year's round (opened or not)."""

@@ -9,7 +9,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ..domain.i18n import default_lang
+from ..domain.i18n import LANGS, default_lang
 from ..store.creation import AlreadyExists
 from ..store.database import DatabaseError
 from . import accounts, assessment, data, rounds, uploads
@@ -22,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every command."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", help="database file (default: $PILOT_DB or data/pilot_cities.duckdb)")
-    common.add_argument("--lang", choices=("zh", "en"), help="language of messages (default: from $PILOT_LANG/$LANG)")
+    common.add_argument("--lang", choices=LANGS, help="language of messages (default: from $PILOT_LANG/$LANG)")
 
     parser = Parser(prog="python -m metrics", description="Pilot-city innovation dashboard: data tools.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)

@@ -10,7 +10,7 @@ from typing import TextIO
 from ..access import accounts
 from ..domain.i18n import Refused, Text
 from ..domain.roles import ROLE_NAMES, ROLES
-from ..store import backups
+from ..store import backup_creation, backups
 from ..store.accounts import list_users
 from ..store.database import Database, open_database
 from .common import EXIT_ENVIRONMENT, EXIT_OK, EXIT_REFUSED, Parser, UsageError, actor, print_json, reading_database
@@ -121,7 +121,7 @@ def run_backup(args: argparse.Namespace, lang: str) -> int:
     """backup: every table, as one moment, and the raw upload files, into a new folder."""
     database = reading_database(args, lang)
     try:
-        manifest = backups.create(database, args.out)
+        manifest = backup_creation.create(database, args.out)
     except (backups.BackupError, Refused) as exc:
         return _backup_failed(exc, lang)
     done = Text(

@@ -163,9 +163,3 @@ def read_in(path: Path, limit: int) -> bytes:
 def actor(args: argparse.Namespace) -> Actor:
     """Who the command acts as: --by, else $USER (the CLI may do anything its user can do to the file)."""
     return cli_actor(getattr(args, "by", None) or os.environ.get("USER") or "cli")
-
-
-def fail(message: Text, lang: str) -> int:
-    """Say why the command refused, on standard error, and return the exit status for a refusal."""
-    print(message(lang), file=sys.stderr)
-    return EXIT_REFUSED

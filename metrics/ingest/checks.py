@@ -18,7 +18,7 @@ from ..domain.programme import MIN_YEAR
 from ..domain.registry import BaseIndicator
 from . import units
 from .report import Issue, Report
-from .table import Table
+from .table import Table, column_letter
 from .units import ColumnUnit, converted
 
 CENT = Decimal("0.01")
@@ -117,16 +117,6 @@ def shown(text: str) -> str:
 def clipped(text: str, limit: int = 40) -> str:
     """A cell as a message quotes it: at most `limit` characters, then how long it is ("1234…（1,000,000）")."""
     return text if len(text) <= limit else f"{text[:limit]}…（{len(text):,}）"
-
-
-def column_letter(index: int) -> str:
-    """A column's letter as a spreadsheet shows it (0 -> A, 26 -> AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
 
 
 def blank_header(table: Table, index: int, report: Report) -> bool:

@@ -10,7 +10,7 @@ from typing import Literal
 import pandas as pd
 
 from ..domain.i18n import Text
-from .table import Places, Table
+from .table import Places, Table, column_letter
 
 Level = Literal["error", "warning"]
 
@@ -21,8 +21,6 @@ HIDDEN_COLUMN = Text("（“{c}”列在表格中是隐藏的）", " (the column
 
 def _column_names(table: Table, index: int) -> tuple[str, ...]:
     """How issues may name the column at `index`: its header, or its letter."""
-    from .checks import column_letter  # checks imports this module
-
     header = table.header[index] if index < len(table.header) else ""
     return (header, column_letter(index)) if header else (column_letter(index),)
 

@@ -21,6 +21,16 @@ MAX_COLUMNS = 200
 MAX_ROWS = 500_000
 
 
+def column_letter(index: int) -> str:
+    """A column's letter as a spreadsheet shows it (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
 @dataclass(frozen=True)
 class Layout:
     """Which rows of a sheet were read as the header and which were set aside (titles, units, footer lines)."""

@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..domain.i18n import Text
-from . import cell_marks
+from . import binary_marks, cell_marks, ods_marks, xlsx_marks
 from .cell_marks import CellMarks
 from .table import MAX_COLUMNS, MAX_ROWS, FileError, Table, columnar_table, no_content, table_from_lines
 
@@ -76,9 +76,9 @@ def read_other_workbook(data: bytes, format_: str) -> list[Table]:
 
 
 _OTHER_MARKS: dict[str, Callable[[bytes], dict[str, CellMarks]]] = {
-    "xls": cell_marks.xls_marks,
-    "xlsb": lambda data: cell_marks.xlsb_marks(zipfile.ZipFile(io.BytesIO(data))),
-    "ods": lambda data: cell_marks.ods_marks(zipfile.ZipFile(io.BytesIO(data))),
+    "xls": binary_marks.xls_marks,
+    "xlsb": lambda data: binary_marks.xlsb_marks(zipfile.ZipFile(io.BytesIO(data))),
+    "ods": lambda data: ods_marks.ods_marks(zipfile.ZipFile(io.BytesIO(data))),
 }
 
 
@@ -141,7 +141,7 @@ def _read_xlsx_exact(data: bytes) -> list[Table]:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:  # openpyxl raises many kinds of errors for damaged files
         raise _broken("xlsx") from None
-    marks = _marks(lambda: cell_marks.xlsx_marks(zipfile.ZipFile(io.BytesIO(data))), "xlsx")
+    marks = _marks(lambda: xlsx_marks.xlsx_marks(zipfile.ZipFile(io.BytesIO(data))), "xlsx")
     try:
         visible = [s for s in workbook.worksheets if s.sheet_state == "visible"]
         active = workbook.active
@@ -210,16 +210,16 @@ def _read_xlsx_fast(data: bytes, archive: zipfile.ZipFile) -> list[Table] | None
     first visible worksheet, first.
     """
     try:
-        book, marks = cell_marks.xlsx_book(archive), {}
+        book, marks = xlsx_marks.xlsx_book(archive), {}
         for name in _cell_parts(archive):
             xml = archive.read(name)
             if any(pattern.search(xml) for pattern in _OPENPYXL_ONLY):
                 return None
             if name in book.sheets:  # read once for both (a large sheet is tens of MB of XML)
-                marks[book.sheets[name]] = cell_marks.xlsx_sheet_marks(xml, book)
+                marks[book.sheets[name]] = xlsx_marks.xlsx_sheet_marks(xml, book)
         for part, sheet_name in book.sheets.items():  # a worksheet its content types do not list
             if sheet_name not in marks:
-                marks[sheet_name] = cell_marks.xlsx_sheet_marks(archive.read(part), book)
+                marks[sheet_name] = xlsx_marks.xlsx_sheet_marks(archive.read(part), book)
         found = _ACTIVE_TAB.search(archive.read("xl/workbook.xml"))
         import python_calamine  # imported here: only uploads need it
 

@@ -10,16 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..domain.account_names import account_key
-from .database import Database
 from .meta import bump_records_version
 from .transactions import Cursor, one_value
-
-
-def accounts_configured(database: Database) -> bool:
-    """Whether any account exists (otherwise: local single-user mode)."""
-    with database.cursor() as cur:
-        return user_count(cur) > 0
-
 
 # --- the users table ---------------------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""Backups: every table as it stood at one moment, with the raw upload files; and restoring them.
+"""Backups: what one is (its manifest and signature), checking one, and restoring it; making one is
+backup_creation.py's.
 
 A backup is a folder holding `manifest.json` (versions, each table's row count and sha256, the sequences, and a
 signature), `tables/<table>.parquet` (all written inside one read transaction, so they show one consistent moment)
@@ -17,29 +18,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
-import re
-import shutil
-import stat
-import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
 from ..domain.i18n import Problem, Refused, Text
 from ..domain.roles import Actor, require
-from . import backup_accounts, catalogue, durable, raw_files, secret_keys, sessions
+from . import backup_accounts, catalogue, raw_files, secret_keys, sessions
 from .backup_accounts import AccountChanges, BadAccounts
 from .database import ENGINE_ERRORS, Database
 from .meta import bump_data_version, data_identity, get_meta, set_meta
+from .plain_files import NotPlain, kind_of, read_plain, sha256_of_plain, size_of
 from .transactions import Cursor, transaction
 
 FORMAT_VERSION = 1
-_WRITE_ERRORS: tuple[type[Exception], ...] = (OSError, *ENGINE_ERRORS)
 MANIFEST = "manifest.json"
 TABLES = "tables"
 # What a restore reads at most: a manifest is a few kilobytes; a raw file is an upload (at most 20 MB, as ingest's
@@ -56,8 +50,6 @@ KEY_ENV, KEY_FILE = "PILOT_BACKUP_KEY", ".backup-key"
 SIGNED, UNSIGNED, OTHER_KEY = "signed", "unsigned", "other key"  # a backup's signature, as checked against the key
 # What a signature covers, before the manifest's canonical form: a backup signature of this format, nothing else.
 _SIGNED_WHAT = b"pilot-dashboard backup manifest v1\n"
-# The temp folder a backup is written in, next to its target: .<target's name>.partial-<8 hex digits>.
-_PARTIAL = re.compile(r"^\..+\.partial-[0-9a-f]{8}$")
 
 
 class BackupError(Problem):
@@ -111,137 +103,8 @@ def backup_key(database: Database) -> bytes:
     return secret_keys.key(database.folder, KEY_ENV, KEY_FILE)
 
 
-# --- create -------------------------------------------------------------------------------------------------
-
-
-def create(database: Database, out_dir: Path | str) -> Manifest:
-    """Back up the database as it stands at one moment into out_dir, which must not exist or be empty."""
-    target = Path(out_dir).absolute()
-    _check_target(target)
-    key = backup_key(database)  # before anything is written: a backup is signed, or not made
-    remove_interrupted(target.parent)
-    temp = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:8]}"
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temp.mkdir(mode=0o700)  # it holds the accounts' password hashes
-        (temp / TABLES).mkdir()
-        manifest = _write_tables(database, temp / TABLES)
-        copied = _copy_raw_files(raw_files.folder_of(database.folder), temp / raw_files.FOLDER)
-        manifest = manifest.model_copy(update={"raw_files": copied})
-        signature = signature_of(key, manifest.model_dump(mode="json"))
-        manifest = manifest.model_copy(update={"signature": signature})
-        (temp / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
-        _sync_tree(temp)
-        _move_into_place(temp, target)
-    except _WRITE_ERRORS as exc:
-        raise BackupError(
-            Text("无法写入备份 {d}：{e}", "Cannot write the backup {d}: {e}").format(d=target, e=_reason(exc))
-        ) from None
-    finally:
-        shutil.rmtree(temp, ignore_errors=True)  # gone already once moved into place
-    return manifest
-
-
-def remove_interrupted(folder: Path, min_age_s: float = durable.LEFTOVER_AGE_S) -> int:
-    """Remove what backups into `folder` left when interrupted (a crash, a kill, a full disk) long ago: the hidden
-    `.NAME.partial-XXXXXXXX` folders holding nothing but a backup's parts (they hold password hashes), untouched for
-    min_age_s. Anything else (a user's own files and folders, hidden or not) is left alone. How many were removed."""
-    removed, now = 0, time.time()
-    for path in folder.glob(".*.partial-*") if folder.is_dir() else []:
-        try:
-            if _PARTIAL.match(path.name) and _interrupted_backup(path, now - min_age_s):
-                shutil.rmtree(path)
-                removed += 1
-        except OSError:  # gone meanwhile, or not ours to remove: left for next time
-            continue
-    return removed
-
-
-def _interrupted_backup(path: Path, before: float) -> bool:
-    """Whether path is a real folder holding only a backup's parts (no links), none changed since `before`."""
-    if path.is_symlink() or not path.is_dir() or not set(os.listdir(path)) <= {MANIFEST, TABLES, raw_files.FOLDER}:
-        return False
-    for root, folders, files in os.walk(path):
-        for entry in (root, *(os.path.join(root, name) for name in folders + files)):
-            info = os.lstat(entry)
-            if stat.S_ISLNK(info.st_mode) or info.st_mtime >= before:
-                return False
-    return True
-
-
-def _check_target(target: Path) -> None:
-    if target.exists() and not (target.is_dir() and not any(target.iterdir())):
-        raise Refused(
-            Text(
-                "{d} 已存在且不是空文件夹，未写入任何内容。请指定新的文件夹。",
-                "{d} exists and is not an empty folder; nothing was written. Name a new folder.",
-            ).format(d=target)
-        )
-
-
-def _write_tables(database: Database, folder: Path) -> Manifest:
-    """Every table to Parquet from one snapshot, so the files agree with each other and with the manifest."""
-    with database.snapshot() as cur:
-        database_id, data_version = data_identity(cur)
-        tables = {}
-        for name in catalogue.table_names(cur):
-            if name in NOT_BACKED_UP:
-                continue
-            path = folder / f"{name}.parquet"
-            rows = catalogue.copy_to_parquet(cur, name, str(path))
-            tables[name] = TableFile(rows=rows, sha256=_sha256(path))
-        # Read last: sequences are outside transactions, so this is at least every id the tables above hold.
-        sequences = catalogue.sequence_values(cur)
-        schema_version = int(get_meta(cur, "schema_version") or 0)
-    return Manifest(
-        format_version=FORMAT_VERSION,
-        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        schema_version=schema_version,
-        database_id=database_id,
-        data_version=data_version,
-        tables=tables,
-        sequences=sequences,
-    )
-
-
-def _copy_raw_files(source: Path, destination: Path) -> list[str]:
-    """Copy the intact raw files; those of every upload in the tables are there (uploads keep theirs first)."""
-    destination.mkdir()
-    copied = []
-    for path in raw_files.stored(source):
-        data = raw_files.intact_content(path)
-        if data is not None:
-            (destination / path.name).write_bytes(data)
-            copied.append(path.name)
-    return copied
-
-
-def _sync_tree(folder: Path) -> None:
-    for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-        durable.sync(path)
-    durable.sync(folder)
-
-
-def _move_into_place(temp: Path, target: Path) -> None:
-    """Rename the finished backup to its name in one step (over an empty folder, if one is there)."""
-    try:
-        os.replace(temp, target)
-    except OSError as exc:
-        if target.exists():  # something was put into the target folder meanwhile
-            _check_target(target)
-        raise exc
-    durable.sync(target.parent)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _reason(exc: Exception) -> str:
+def failure_reason(exc: Exception) -> str:
+    """What went wrong, in one line: an OS error's own words, else the first line of the message."""
     return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
 
 
@@ -377,8 +240,8 @@ def _accounts_of(folder: Path, manifest: Manifest) -> list[backup_accounts.Accou
     if entry is None:
         return []
     try:
-        data = _read_plain(folder / TABLES / "users.parquet", MAX_USERS_BYTES)
-    except (OSError, _NotPlain):
+        data = read_plain(folder / TABLES / "users.parquet", MAX_USERS_BYTES)
+    except (OSError, NotPlain):
         data = b""
     if hashlib.sha256(data).hexdigest() != entry.sha256:
         raise BadAccounts(Text("文件 users.parquet 已被改动或损坏", "files were altered or damaged: users.parquet"))
@@ -390,9 +253,9 @@ def _read_manifest(folder: Path) -> tuple[Manifest, dict]:
     if not folder.is_dir():
         raise BackupError(Text("找不到备份文件夹 {d}。", "There is no backup folder {d}.").format(d=folder))
     try:
-        as_read = json.loads(_read_plain(folder / MANIFEST, MAX_MANIFEST_BYTES))
+        as_read = json.loads(read_plain(folder / MANIFEST, MAX_MANIFEST_BYTES))
         manifest = Manifest.model_validate(as_read)
-    except _NotPlain:
+    except NotPlain:
         raise Refused(
             Text(
                 "{d} 不是可用的备份：其中的 {m} 不是普通文件（是链接、管道、设备或文件夹），未读取，未写入任何数据。",
@@ -443,21 +306,21 @@ def _file_problems(folder: Path, manifest: Manifest, tables: set[str]) -> list[T
         if name not in tables or f"{TABLES}/" in special:
             continue  # a table this database lacks is reported already, and its file is never opened
         path = folder / TABLES / f"{name}.parquet"
-        kind = _kind_of(path)
+        kind = kind_of(path)
         if kind is None:
             missing.append(path.name)
         elif kind != "plain":
             special.append(f"{TABLES}/{path.name}")
-        elif _sha256_plain(path) != entry.sha256:
+        elif sha256_of_plain(path) != entry.sha256:
             altered.append(path.name)
     for name in manifest.raw_files:
         path = folder / raw_files.FOLDER / name
-        kind = _kind_of(path) if raw_files.is_raw_name(name) and f"{raw_files.FOLDER}/" not in special else None
+        kind = kind_of(path) if raw_files.is_raw_name(name) and f"{raw_files.FOLDER}/" not in special else None
         if kind is None:
             missing.append(f"{raw_files.FOLDER}/{name}")
         elif kind != "plain":
             special.append(f"{raw_files.FOLDER}/{name}")
-        elif _size(path) > MAX_RAW_FILE_BYTES or not raw_files.is_intact(path):
+        elif size_of(path) > MAX_RAW_FILE_BYTES or not raw_files.is_intact(path):
             altered.append(f"{raw_files.FOLDER}/{name}")
     problems = []
     if missing:
@@ -474,74 +337,6 @@ def _file_problems(folder: Path, manifest: Manifest, tables: set[str]) -> list[T
             Text("文件 {f} 已被改动或损坏", "files were altered or damaged: {f}").format(f=", ".join(altered))
         )
     return problems
-
-
-class _NotPlain(Exception):
-    """A file of a backup that is not a plain file (a link, a pipe, a device, a folder)."""
-
-
-def _kind_of(path: Path) -> str | None:
-    """'plain' for a regular file, 'special' for anything else there (a link is never followed), None if nothing
-    is there or it cannot be looked at."""
-    try:
-        mode = os.lstat(path).st_mode
-    except OSError:
-        return None
-    return "plain" if stat.S_ISREG(mode) else "special"
-
-
-def _size(path: Path) -> int:
-    try:
-        return os.lstat(path).st_size
-    except OSError:
-        return 0
-
-
-def _open_plain(path: Path) -> int:
-    """A file descriptor of a plain file, opened without following a link or waiting on a pipe; _NotPlain else."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NOCTTY", 0))
-    except OSError as exc:
-        if path.is_symlink():
-            raise _NotPlain(path) from None
-        raise exc
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise _NotPlain(path)
-    return fd
-
-
-def _read_plain(path: Path, limit: int) -> bytes:
-    """A plain file's content, refused (OSError) when it is larger than `limit`."""
-    fd = _open_plain(path)
-    try:
-        if os.fstat(fd).st_size > limit:
-            raise OSError(f"{path.name} is larger than {limit} bytes")
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(limit + 1)
-    finally:
-        os.close(fd)
-    if len(data) > limit:
-        raise OSError(f"{path.name} is larger than {limit} bytes")
-    return data
-
-
-def _sha256_plain(path: Path) -> str:
-    """The sha256 of a plain file's content ('' when it is not one, or cannot be read)."""
-    try:
-        fd = _open_plain(path)
-    except (OSError, _NotPlain):
-        return ""
-    digest = hashlib.sha256()
-    try:
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    except OSError:
-        return ""
-    finally:
-        os.close(fd)
-    return digest.hexdigest()
 
 
 def restore(database: Database, backup_dir: Path | str, by: Actor, *, foreign: bool = False,
@@ -587,7 +382,7 @@ def restore(database: Database, backup_dir: Path | str, by: Actor, *, foreign: b
                 Text(
                     "数据库拒绝了恢复，原有数据未变：{e}",
                     "The database refused the restore; its data is unchanged: {e}",
-                ).format(e=_reason(exc))
+                ).format(e=failure_reason(exc))
             ) from None
     return checked
 
@@ -602,7 +397,7 @@ def _copy_back_raw_files(source: Path, destination: Path, names: list[str]) -> N
             Text(
                 "无法复制上传的原始文件：{e}，未写入任何数据。",
                 "Cannot copy the raw upload files back: {e}; nothing was written.",
-            ).format(e=_reason(exc))
+            ).format(e=failure_reason(exc))
         ) from None
 
 

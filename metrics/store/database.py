@@ -15,7 +15,7 @@ import duckdb
 from psycopg_pool import PoolTimeout
 
 from ..domain.i18n import Problem, Text
-from . import meta, postgres, published, schema
+from . import meta, postgres, published_file, schema
 from .catalogue import has_schema
 from .transactions import Cursor, write_mark
 
@@ -266,13 +266,13 @@ def open_for_reading(path: Path | str | None = None) -> Database:
     try:
         return open_database(path)
     except DatabaseLocked as locked:
-        copy = published.path_of(locked.path)
+        copy = published_file.path_of(locked.path)
         try:
             connection = duckdb.connect(str(copy), read_only=True)
         except duckdb.Error:
             raise locked from None
         database = DuckDBDatabase(locked.path, connection)
-        database.published_at = published.published_at(copy)
+        database.published_at = published_file.published_at(copy)
         return database
 
 

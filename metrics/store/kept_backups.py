@@ -15,7 +15,8 @@ from pydantic import ValidationError
 from ..domain.i18n import Refused, Text
 from ..domain.roles import Actor, require
 from .backup_accounts import AccountChanges
-from .backups import MANIFEST, BackupError, Checked, Manifest, create, restore
+from .backup_creation import create
+from .backups import MANIFEST, BackupError, Checked, Manifest, restore
 from .database import Database
 from .durable import remove_leftovers
 from .secret_keys import SecretKeyError

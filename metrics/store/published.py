@@ -4,7 +4,8 @@ DuckDB lets one process hold a file read-write and then no other may open it at 
 (the app) copies it, after every change, to `<name>.published.duckdb` beside it: one snapshot (COPY FROM DATABASE
 runs in one transaction), written to a temporary file and renamed into place, so a reader opens either the old copy
 or the whole new one. The CLI's reading commands open that copy read-only when the file itself is held (see
-database.open_for_reading). PostgreSQL needs none of this: every process opens the database itself.
+database.open_for_reading; published_file.py says where the copy lies). PostgreSQL needs none of this: every process
+opens the database itself.
 """
 
 from __future__ import annotations
@@ -13,23 +14,13 @@ import os
 import stat
 import threading
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from .database import DuckDBDatabase
 from .durable import sync
 from .meta import run_state
+from .published_file import path_of
 from .transactions import Cursor, one_value, write_mark
-
-if TYPE_CHECKING:  # database.py imports this module
-    from .database import DuckDBDatabase
-
-SUFFIX = ".published.duckdb"
-
-
-def path_of(db_path: Path) -> Path:
-    """Where the published copy of the DuckDB file at db_path is."""
-    return db_path.with_name(db_path.stem + SUFFIX)
 
 
 def publish(cur: Cursor, db_path: Path) -> Path:
@@ -60,11 +51,6 @@ def publish(cur: Cursor, db_path: Path) -> Path:
 
 def _quoted_path(path: Path) -> str:
     return str(path).replace("'", "''")
-
-
-def published_at(copy: Path) -> datetime:
-    """When a published copy was written."""
-    return datetime.fromtimestamp(copy.stat().st_mtime, UTC)
 
 
 def keep_published(database: DuckDBDatabase, stop: threading.Event, every_s: float = 1.0) -> None:

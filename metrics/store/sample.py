@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -220,43 +221,33 @@ def _generate(end_year: int) -> dict[str, pd.DataFrame]:
     def maybe(value, c, column, p):
         return None if _rng(*c, column, "missing").random() < p else value
 
+    # How each base indicator's value of a reported cell is drawn, by its key; one the registry adds later is drawn
+    # in proportion to the cell's matching activities until it is given a recipe of its own.
+    recipes: dict[str, Callable[[tuple[str, int]], float | int | None]] = {
+        "activities": lambda c: act[c],
+        "experts_participating": lambda c: maybe(round(act[c] * 14 * _noise(0.25, *c, "experts")), c, "experts", 0.07),
+        "enterprises_participating": lambda c: round(act[c] * 6.5 * _noise(0.25, *c, "enterprises")),
+        "agreements": lambda c: agr[c],
+        "contract_value_10k_cny": lambda c: (
+            round(agr[c] * profile[c[0]]["value_per_agreement"] * 1.05 ** age(c) * _noise(0.3, *c, "value"), 2)
+            if profile[c[0]]["reports_value"]
+            else None
+        ),
+        "stations_founded": lambda c: st[c],
+        "subcenters_founded": lambda c: sub[c],
+        "experts_in_pool": lambda c: pool[c],
+    }
+
+    def drawn(ind: registry.BaseIndicator) -> Callable[[tuple[str, int]], float | int | None]:
+        digits = 0 if ind.sql_type == "INTEGER" else 2
+        return recipes.get(ind.key) or (lambda c: round(act[c] * _noise(0.25, *c, ind.key), digits))
+
     rows: dict[str, list[dict]] = {t: [] for t in registry.VALUE_TABLES}
     for c in cells:
-        code, year = c
-        p = profile[code]
-        if c in reported["matching_activities"]:
-            rows["matching_activities"].append(
-                {
-                    "city_code": code,
-                    "year": year,
-                    "activities": act[c],
-                    "experts_participating": maybe(
-                        round(act[c] * 14 * _noise(0.25, *c, "experts")), c, "experts", 0.07
-                    ),
-                    "enterprises_participating": round(act[c] * 6.5 * _noise(0.25, *c, "enterprises")),
-                }
-            )
-        if c in reported["agreements"]:
-            value = agr[c] * p["value_per_agreement"] * 1.05 ** age(c) * _noise(0.3, *c, "value")
-            rows["agreements"].append(
-                {
-                    "city_code": code,
-                    "year": year,
-                    "agreements": agr[c],
-                    "contract_value_10k_cny": round(value, 2) if p["reports_value"] else None,
-                }
-            )
-        if c in reported["service_stations"]:
-            rows["service_stations"].append(
-                {
-                    "city_code": code,
-                    "year": year,
-                    "stations_founded": st[c],
-                    "subcenters_founded": sub[c],
-                }
-            )
-        if c in reported["experts"]:
-            rows["experts"].append({"city_code": code, "year": year, "experts_in_pool": pool[c]})
+        for table in registry.VALUE_TABLES:
+            if c in reported[table]:
+                values = {ind.column: drawn(ind)(c) for ind in registry.columns_of(table)}
+                rows[table].append({"city_code": c[0], "year": c[1], **values})
 
     frames = {"cities": cities}
     for table, table_rows in rows.items():

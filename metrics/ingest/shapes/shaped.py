@@ -18,13 +18,12 @@ from ..checks import (
     IGNORED_HEADERS,
     VALUES_WITHOUT_HEADER,
     clipped,
-    column_letter,
     is_reference,
     is_total,
     normalise,
 )
 from ..report import Issue
-from ..table import Places, Table
+from ..table import Places, Table, column_letter
 
 CITY, YEAR = "城市", "年份"  # the headers of a reshaped table's city and year columns
 Place = tuple[int | None, str | None]  # a sheet's row and column, as a message names them
