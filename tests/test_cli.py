@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import lock_holder
 
-from metrics.cli import main
+from metrics.cli import build_parser, main, reference
+from metrics.cli.common import common_options
 from metrics.domain import registry
 from metrics.store.cities import list_cities
 from metrics.store.database import open_database
@@ -235,3 +236,84 @@ def test_reading_commands_work_while_the_app_holds_the_file(sample_path, tmp_pat
     finally:
         app.kill()
         app.wait()
+
+
+# Every command that runs, with its usage as the README's table of commands gives it (`python -m metrics commands`
+# prints them): a command added to the parser fails here until it has a case, and with it a row.
+COMMANDS = [
+    ("init", "init [--empty] [--force] [--if-missing] [--scale N]"),
+    ("indicators", "indicators [--json] [--markdown]"),
+    ("series", "series INDICATOR [--city CODE …] [--from YEAR] [--to YEAR] [--json]"),
+    (
+        "export",
+        "export TABLE_OR_INDICATOR --out PATH [--format csv|xlsx] [--indicator] [--city CODE …] [--from YEAR] "
+        "[--to YEAR]",
+    ),
+    ("deck", "deck --out FILE.pptx [--city CODE …] [--from YEAR] [--to YEAR]"),
+    ("import", "import FILE … [--sheet NAME] [--dry-run] [--json] [--by NAME]"),
+    ("history", "history [--json]"),
+    ("undo", "undo UPLOAD_ID [--json] [--by NAME]"),
+    (
+        "round forms",
+        "round forms YEAR --out DIR [--indicator KEY …] [--due YYYY-MM-DD] [--city CODE …] [--filled] [--by NAME]",
+    ),
+    ("round status", "round status YEAR [--json]"),
+    ("index", "index YEAR [--method NAME] [--json]"),
+    ("targets", "targets YEAR [--json]"),
+    ("user add", "user add NAME --role viewer|editor|admin [--oidc] [--password-stdin]"),
+    ("user list", "user list [--json]"),
+    ("user role", "user role NAME ROLE"),
+    ("user password", "user password NAME [--password-stdin]"),
+    ("user remove", "user remove NAME"),
+    ("backup", "backup --out DIR"),
+    ("restore", "restore DIR [--yes] [--foreign]"),
+    ("commands", "commands [--markdown]"),
+]
+
+
+def parsed_commands() -> dict:
+    """Every command that runs, by name, as the parser knows it."""
+    return {c.name: c for c in reference.leaf_commands(reference.subcommands(build_parser()))}
+
+
+def readme_commands() -> str:
+    """The README's table of commands, between its markers."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return readme.split("<!-- commands:start -->")[1].split("<!-- commands:end -->")[0].strip()
+
+
+def test_readme_command_table_is_the_parser(capsys):
+    assert main(["commands", "--markdown"]) == 0
+    assert readme_commands() == capsys.readouterr().out.strip()
+
+
+def test_every_command_the_parser_knows_is_a_case():
+    assert list(parsed_commands()) == [name for name, _ in COMMANDS]
+
+
+@pytest.mark.parametrize(("name", "usage"), COMMANDS)
+def test_every_command_has_its_row(name, usage):
+    command = parsed_commands()[name]
+    assert command.usage == usage
+    assert command.does, f"{name} says nothing of what it does (its parser's description)"
+    row = reference.markdown([command]).splitlines()[-1]
+    assert row in readme_commands().splitlines()
+    common = {o for a in common_options()._actions for o in a.option_strings}
+    assert common <= set(command.parser._option_string_actions), "the paragraph above the table says every command"
+
+
+def test_help_says_what_the_readme_says(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    for command in parsed_commands().values():
+        assert main([*command.path, "--help"]) == 0
+        out = capsys.readouterr().out
+        assert "".join(command.does.split()) in "".join(out.split()), command.name  # argparse wraps it
+        assert max(len(line) for line in out.splitlines()) <= 80, command.name
+    assert main(["--help"]) == 0
+    assert "python -m metrics commands" in " ".join(capsys.readouterr().out.split())
+
+
+def test_commands_lists_every_command(capsys):
+    assert main(["commands"]) == 0
+    out = capsys.readouterr().out
+    assert [line for line in out.splitlines() if line and not line.startswith(" ")] == [u for _, u in COMMANDS]

@@ -9,22 +9,23 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ..domain.i18n import LANGS, default_lang
+from ..domain.i18n import default_lang
 from ..store.creation import AlreadyExists
 from ..store.database import DatabaseError
-from . import accounts, assessment, data, rounds, uploads
-from .common import EXIT_ENVIRONMENT, EXIT_OK, EXIT_REFUSED, Parser, UsageError
+from . import accounts, assessment, data, reference, rounds, uploads
+from .common import EXIT_ENVIRONMENT, EXIT_OK, EXIT_REFUSED, Parser, UsageError, common_options
 
-COMMAND_MODULES = (data, uploads, rounds, assessment, accounts)
+COMMAND_MODULES = (data, uploads, rounds, assessment, accounts, reference)
+EPILOG = (
+    "Every command also takes --db PATH and --lang zh|en. `python -m metrics COMMAND --help` says what a command "
+    "does and what its --json prints; `python -m metrics commands` says it of them all."
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every command."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", help="database file (default: $PILOT_DB or data/pilot_cities.duckdb)")
-    common.add_argument("--lang", choices=LANGS, help="language of messages (default: from $PILOT_LANG/$LANG)")
-
-    parser = Parser(prog="python -m metrics", description="Pilot-city innovation dashboard: data tools.")
+    common = common_options()
+    parser = Parser(prog="python -m metrics", description="Pilot-city innovation dashboard: data tools.", epilog=EPILOG)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
     for module in COMMAND_MODULES:
         module.add_commands(commands, common)

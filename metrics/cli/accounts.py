@@ -18,30 +18,76 @@ from .common import EXIT_ENVIRONMENT, EXIT_OK, EXIT_REFUSED, Parser, UsageError,
 
 def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Register user (with its actions), backup and restore."""
-    user = commands.add_parser("user", help="manage the accounts that may sign in to the app")
+    what = "manage the accounts that may sign in to the app"
+    user = commands.add_parser("user", help=what, description=what)
     user.set_defaults(run=run_user)
     actions = user.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=Parser)
-    add = actions.add_parser("add", parents=[common], help="add an account")
+    add = actions.add_parser(
+        "add",
+        parents=[common],
+        help="add an account",
+        description="add an account (password asked twice on a terminal, or read from standard input); with "
+        "`--oidc`, NAME is the e-mail address the identity provider reports and there is no password. The first "
+        "account must be an admin",
+    )
     add.add_argument("name", help="account name; with --oidc, the e-mail address the identity provider reports")
     add.add_argument("--role", required=True, choices=ROLES, help="viewer, editor or admin")
     add.add_argument("--oidc", action="store_true", help="signs in through the identity provider (no password)")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    actions.add_parser("list", parents=[common], help="list the accounts").add_argument(
-        "--json", action="store_true", help="print JSON"
+    listed = actions.add_parser(
+        "list",
+        parents=[common],
+        help="list the accounts",
+        description='the accounts, a line each with its role and how it signs in; `--json` prints `[{"name", '
+        '"role", "password", "exact_name_only"}, …]`, `password` false for an account that signs in through the '
+        "identity provider",
     )
-    role = actions.add_parser("role", parents=[common], help="change an account's role")
+    listed.add_argument("--json", action="store_true", help="print JSON")
+    role = actions.add_parser(
+        "role",
+        parents=[common],
+        help="change an account's role",
+        description="change an account's role (the last admin cannot be demoted); its sessions end",
+    )
     role.add_argument("name")
     role.add_argument("role", choices=ROLES)
-    password = actions.add_parser("password", parents=[common], help="set an account's password")
+    password = actions.add_parser(
+        "password",
+        parents=[common],
+        help="set an account's password",
+        description="set an account's password (asked twice on a terminal, or read from standard input); its "
+        "sessions end",
+    )
     password.add_argument("name")
     password.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    actions.add_parser("remove", parents=[common], help="remove an account").add_argument("name")
+    actions.add_parser(
+        "remove",
+        parents=[common],
+        help="remove an account",
+        description="remove an account (never the last admin)",
+    ).add_argument("name")
 
-    back = commands.add_parser("backup", parents=[common], help="back up every table and the raw upload files")
+    back = commands.add_parser(
+        "backup",
+        parents=[common],
+        help="back up every table and the raw upload files",
+        description="every table (as one consistent moment) and the raw upload files into a new or empty folder, "
+        "with a manifest of row counts and SHA-256 signed with the backup key; sign-in state (sessions, failed "
+        "sign-ins, trusted browsers) is never backed up",
+    )
     back.add_argument("--out", required=True, metavar="DIR", help="folder to create (must not exist, or be empty)")
     back.set_defaults(run=run_backup)
 
-    restore = commands.add_parser("restore", parents=[common], help="replace all data with a backup's")
+    restore = commands.add_parser(
+        "restore",
+        parents=[common],
+        help="replace all data with a backup's",
+        description="replace all data (and the accounts) with a backup's after checking it, saying first what it "
+        "does to the accounts (added, removed, roles and passwords changed; who becomes an admin, on stderr too); "
+        "exit 1 and nothing written if it is damaged, from another schema version, or not signed with this "
+        "database's backup key (made elsewhere, or before backups were signed) unless `--foreign` confirms you know "
+        "where it came from; ends every session; asks first unless `--yes`",
+    )
     restore.add_argument("dir", metavar="DIR", help="a folder written by `backup`")
     restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     restore.add_argument(

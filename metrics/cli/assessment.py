@@ -24,12 +24,27 @@ from .common import EXIT_OK, UsageError, json_number, print_json, reading_databa
 
 def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Register index and targets."""
-    index = commands.add_parser("index", parents=[common], help="the composite index of a year: groups and ranks")
+    index = commands.add_parser(
+        "index",
+        parents=[common],
+        help="the composite index of a year: groups and ranks",
+        description='the composite index of the pilots designated by YEAR: `{"year", "method", "pilots": '
+        '[{"city_code", "index", "group", "rank", "rank_change", "scores": {KEY: 0–100}}, …]}`, best first; `index` '
+        "and `group` null for not enough data, `group` one of `leaders`, `strong`, `moderate`, `emerging`; an "
+        "unknown method or a year with no pilots exits 2",
+    )
     index.add_argument("year", type=int)
     index.add_argument("--method", default=None, metavar="NAME", help="a saved method (default: the programme's)")
     index.add_argument("--json", action="store_true", help="print one JSON object")
     index.set_defaults(run=run_index)
-    targets = commands.add_parser("targets", parents=[common], help="each pilot's targets of a year, met or not")
+    targets = commands.add_parser(
+        "targets",
+        parents=[common],
+        help="each pilot's targets of a year, met or not",
+        description="each pilot's targets of the year with the actual, the share achieved and its status (`met`, "
+        "`nearly`, `missed`, `no_actual`), the pilots ranked by achievement, and `summary` counts of pilots; a year "
+        "without targets exits 2",
+    )
     targets.add_argument("year", type=int)
     targets.add_argument("--json", action="store_true", help="print one JSON object")
     targets.set_defaults(run=run_targets)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from ..domain import registry
-from ..domain.i18n import Problem, Text
+from ..domain.i18n import LANGS, Problem, Text
 from ..domain.programme import MIN_YEAR, max_year
 from ..domain.roles import Actor, cli_actor
 from ..store.cities import list_cities
@@ -31,6 +31,14 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # usage problems exit 2, with argparse's own message
         self.print_usage(sys.stderr)
         self.exit(EXIT_ENVIRONMENT, f"{self.prog}: error: {message}\n")
+
+
+def common_options() -> argparse.ArgumentParser:
+    """The options every command takes (a parent parser): --db and --lang."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="PATH", help="database file (default: $PILOT_DB or data/pilot_cities.duckdb)")
+    common.add_argument("--lang", choices=LANGS, help="language of messages (default: from $PILOT_LANG/$LANG)")
+    return common
 
 
 class UsageError(Problem):

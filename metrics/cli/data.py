@@ -34,7 +34,16 @@ from .common import (
 
 def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Register init, indicators, series, export and deck."""
-    init = commands.add_parser("init", parents=[common], help="create the database (with the built-in sample)")
+    init = commands.add_parser(
+        "init",
+        parents=[common],
+        help="create the database (with the built-in sample)",
+        description="create the schema and load the built-in sample (unless `--empty`); refuses (exit 1) to replace "
+        "an existing database unless `--force`, or leaves it as it is with `--if-missing` (exit 0). On PostgreSQL it "
+        "creates the database when the server has none of that name. `--scale N` (1 to 100) loads N × 65 pilots over "
+        "the same years: the sample and N − 1 synthetic copies of every unit (codes such as `330107`, `P0703`, names "
+        "such as 杭州市07), for measuring the dashboard as the programme grows",
+    )
     init.add_argument("--empty", action="store_true", help="create the schema only, without the sample")
     init.add_argument("--force", action="store_true", help="replace an existing database (deletes its data)")
     init.add_argument(
@@ -49,18 +58,42 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     )
     init.set_defaults(run=run_init)
 
-    listed = commands.add_parser("indicators", parents=[common], help="list the indicator registry")
+    listed = commands.add_parser(
+        "indicators",
+        parents=[common],
+        help="list the indicator registry",
+        description="the registry: a line per indicator (key, kind, title); `--json` prints every field of each, "
+        "`--markdown` the README's table of indicators",
+    )
     listed.add_argument("--json", action="store_true", help="print JSON")
     listed.add_argument("--markdown", action="store_true", help="print the README's Markdown table")
     listed.set_defaults(run=run_indicators)
 
-    yearly = commands.add_parser("series", parents=[common], help="the yearly series of one indicator")
+    yearly = commands.add_parser(
+        "series",
+        parents=[common],
+        help="the yearly series of one indicator",
+        description="the yearly series the dashboard draws: the programme total, or one series per named city; years "
+        'from 2000 to the current year. `--json` prints `{"indicator", "label", "unit", "scope", "cities", '
+        '"sample_data", "series": [{"city_code", "name", "year", "value", "cities_reporting"}, …]}`, `city_code` '
+        "null for the programme",
+    )
     yearly.add_argument("indicator", help="indicator key (see `indicators`)")
     add_selection(yearly)
     yearly.add_argument("--json", action="store_true", help="print JSON")
     yearly.set_defaults(run=run_series)
 
-    export = commands.add_parser("export", parents=[common], help="a table or an indicator as CSV or XLSX for Excel")
+    export = commands.add_parser(
+        "export",
+        parents=[common],
+        help="a table or an indicator as CSV or XLSX for Excel",
+        description="data out, safe to open in Excel (format from the extension unless given). A table (`cities`, "
+        "`matching_activities`, `agreements`, `service_stations`, `experts`, `targets`, `events`, `uploads`) as "
+        "stored, yearly tables with `name_zh`/`name_en` beside the code; `events` in the upload format, so the list "
+        "can be edited and loaded again. An indicator: one row per city and year (`city_code`, `name_zh`, `name_en`, "
+        "`year`, the value, `cities_reporting`), then the programme total (blank `city_code`) unless cities are "
+        "named. `agreements` is both a table and an indicator: the table unless `--indicator`",
+    )
     export.add_argument(
         "name", metavar="TABLE_OR_INDICATOR", help=f"one of {', '.join(EXPORT_TABLES)} or an indicator key"
     )
@@ -72,7 +105,14 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     add_selection(export)
     export.set_defaults(run=run_export)
 
-    deck = commands.add_parser("deck", parents=[common], help="the meeting deck as an editable PowerPoint file")
+    deck = commands.add_parser(
+        "deck",
+        parents=[common],
+        help="the meeting deck as an editable PowerPoint file",
+        description="the meeting deck: pilots, the four core indicators, the five leading cities on agreements, the "
+        "map; with `--city`, each city's core indicators against its batch median (and, for several, a comparison of "
+        "them) instead of the leaders; in the language of `--lang`",
+    )
     deck.add_argument("--out", required=True, metavar="FILE.pptx", help="file to write")
     deck.add_argument("--city", action="extend", nargs="+", metavar="CODE", help="add these cities' slides")
     deck.add_argument("--from", dest="from_year", type=int, metavar="YEAR", help="first year")

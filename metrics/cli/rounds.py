@@ -22,19 +22,34 @@ from .common import EXIT_OK, Parser, UsageError, actor, checked_cities, known, p
 
 def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Register round forms and round status."""
-    round_ = commands.add_parser("round", help="the yearly collection round: forms out, who has sent what")
+    what = "the yearly collection round: forms out, who has sent what"
+    round_ = commands.add_parser("round", help=what, description=what)
     steps = round_.add_subparsers(dest="step", required=True, metavar="STEP", parser_class=Parser)
-    forms = steps.add_parser("forms", parents=[common], help="write one form (.xlsx) per pilot and open the round")
+    forms = steps.add_parser(
+        "forms",
+        parents=[common],
+        help="write one form (.xlsx) per pilot and open the round",
+        description="open (or change) the year's collection round and write one form per pilot designated by then "
+        "(or those of `--city`), `<city_code>_<year>.xlsx`; `--filled` puts each pilot's loaded figures in, to send "
+        "back for corrections; the forms are in the language of `--lang`",
+    )
     forms.add_argument("year", type=int)
-    forms.add_argument("--out", required=True, type=Path, help="the folder to write the forms into")
+    forms.add_argument("--out", required=True, type=Path, metavar="DIR", help="the folder to write the forms into")
     forms.add_argument("--indicator", action="extend", nargs="+", metavar="KEY",
                        help="the indicators the forms ask for (default: the round's, else all)")  # fmt: skip
     forms.add_argument("--due", type=_date, metavar="YYYY-MM-DD", help="the date the forms are due back")
     forms.add_argument("--city", action="extend", nargs="+", metavar="CODE", help="only these pilots' forms")
     forms.add_argument("--filled", action="store_true", help="with the loaded figures in (sent back for corrections)")
-    forms.add_argument("--by", default=None, help="who opens the round (default: $USER)")
+    forms.add_argument("--by", default=None, metavar="NAME", help="who opens the round (default: $USER)")
     forms.set_defaults(run=run_forms)
-    status = steps.add_parser("status", parents=[common], help="every pilot's status in a year's round")
+    status = steps.add_parser(
+        "status",
+        parents=[common],
+        help="every pilot's status in a year's round",
+        description='every pilot\'s status in the round: `{"year", "due", "counts": {"loaded", "refused", "missing", '
+        '"late"}, "pilots": [{"city_code", "name_zh", "status", "late", "upload_id", "warnings", "reasons", …}]}`; '
+        "`status` is `loaded`, `refused` or `missing`",
+    )
     status.add_argument("year", type=int)
     status.add_argument("--json", action="store_true", help="print one JSON object")
     status.set_defaults(run=run_status)

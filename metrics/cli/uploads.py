@@ -21,7 +21,22 @@ from .common import EXIT_OK, EXIT_REFUSED, actor, print_json, read_in, reading_d
 def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Register import, history and undo."""
     what = ", ".join(kind.what.en for kind in reversed(kinds.KINDS))
-    imp = commands.add_parser("import", parents=[common], help=f"validate and load files: {what}")
+    imp = commands.add_parser(
+        "import",
+        parents=[common],
+        help=f"validate and load files: {what}",
+        description="validate and load yearly-figures, cities, targets or events files (CSV/TXT or workbooks, or a "
+        "zip of them), each on its own; a workbook whose several sheets hold tables is a file per sheet "
+        "(`book.xlsx › 2024`) unless `--sheet` names one. Each file is checked again against what the ones before it "
+        "wrote, and that check is loaded (its warnings printed) or refused; two files giving one figure different "
+        "values are both refused. A line per file (loaded, unchanged, refused, not read) and a count of each; exit 0 "
+        "only when every file was loaded or unchanged, 1 otherwise (the others still load), 2 for usage or a FILE "
+        "that is not a plain file (a folder, device, pipe or broken link); at most 500 files at once. One file: "
+        "`--json` prints `ok`, `status`, `kind`, `sheet`, `read` (how the table was read), `errors`, `warnings` (each "
+        "`sheet`, `row`, `column`, `level`, `message`), `inserted`, `updated`, `unchanged` (and `removed` for an "
+        'events file), `upload_id`; several: `{"ok", "loaded", "unchanged", "ready", "review", "refused", '
+        '"not_read", "dry_run", "files": [that object with `file`, `city_code`, `year`, `status`, `rechecked`]}`',
+    )
     imp.add_argument(
         "files",
         nargs="+",
@@ -29,20 +44,35 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
         help="CSV/TXT, or .xlsx, .xls, .xlsb or .ods workbooks (each one's kind told from its headers), or a zip of "
         "them; with several, each is checked and loaded on its own (exit 1 when any was refused)",
     )
-    imp.add_argument("--sheet", default=None, help="the workbook sheet to read (default: the one that holds a table)")
+    imp.add_argument(
+        "--sheet", default=None, metavar="NAME", help="the workbook sheet to read (default: the one that holds a table)"
+    )
     imp.add_argument("--dry-run", action="store_true", help="validate and show what would change; write nothing")
     imp.add_argument("--json", action="store_true", help="print one JSON object")
-    imp.add_argument("--by", default=None, help="who is loading it (default: $USER)")
+    imp.add_argument("--by", default=None, metavar="NAME", help="who is loading it (default: $USER)")
     imp.set_defaults(run=run_import)
 
-    history = commands.add_parser("history", parents=[common], help="committed uploads, newest first")
+    history = commands.add_parser(
+        "history",
+        parents=[common],
+        help="committed uploads, newest first",
+        description='the uploads, newest first; `--json` prints `[{"upload_id", "file_name", "sha256", "kind", '
+        '"created_at", "created_by", "rows_inserted", "rows_updated", "rows_unchanged", "status", "undone_at", '
+        '"undone_by"}, …]`',
+    )
     history.add_argument("--json", action="store_true", help="print JSON")
     history.set_defaults(run=run_history)
 
-    undo = commands.add_parser("undo", parents=[common], help="restore every cell an upload changed")
+    undo = commands.add_parser(
+        "undo",
+        parents=[common],
+        help="restore every cell an upload changed",
+        description="restore every cell that upload changed (exit 1 if it cannot be undone); `--json` prints "
+        '`{"ok", "upload_id", "cells_restored"}`, or `{"ok": false, "upload_id", "message"}` when it is refused',
+    )
     undo.add_argument("upload_id", type=int, help="the upload's id (see `history`)")
     undo.add_argument("--json", action="store_true", help="print JSON")
-    undo.add_argument("--by", default=None, help="who is undoing it (default: $USER)")
+    undo.add_argument("--by", default=None, metavar="NAME", help="who is undoing it (default: $USER)")
     undo.set_defaults(run=run_undo)
 
 
