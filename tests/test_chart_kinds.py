@@ -1,12 +1,10 @@
 """Charts as kinds: the registry (kinds.KINDS) is what figures, the deck, the miniatures and the deck page draw from;
 every kind draws in all three media; saved deck links decode as they did; the small multiples, a kind added to
-prove it, draw a panel per pilot on one value axis. And metrics/present imports no module in a cycle."""
+prove it, draw a panel per pilot on one value axis."""
 
 import io
 import json
-import sys
 from datetime import date
-from pathlib import Path
 from xml.etree import ElementTree
 
 import plotly.graph_objects as go
@@ -21,7 +19,6 @@ from metrics.present.chart_spec import ChartSpec, resolve
 from metrics.present.deck_link import specs_from_text, specs_text
 from metrics.present.kinds import KIND, KINDS
 
-ROOT = Path(__file__).resolve().parent.parent
 YEARS = (2014, SAMPLE_END_YEAR)
 LAST = (SAMPLE_END_YEAR, SAMPLE_END_YEAR)
 PAIR = ("330100", "440100")
@@ -174,15 +171,3 @@ def test_the_compare_page_offers_small_multiples_and_adds_them_to_the_deck(sampl
     assert any(c.value.startswith("小多图 · ") for c in at.caption)
     at.switch_page("app_pages/present.py").run()
     assert not at.exception and len(at.get("plotly_chart")) == 1
-
-
-def test_metrics_present_imports_no_module_in_a_cycle():
-    sys.path.insert(0, str(ROOT / "tools"))
-    try:
-        import import_cycles
-    finally:
-        sys.path.remove(str(ROOT / "tools"))
-    found, typing_only = import_cycles.check(ROOT / "metrics" / "present", ROOT)
-    assert found == []
-    # the only imports left to type checking: of the spec, by what it names (its kinds) and resolves into
-    assert {target for _, target in typing_only} <= {"metrics.present.chart_spec"}
