@@ -15,9 +15,10 @@ from test_pages import open_app
 
 from metrics.domain.programme import Scope
 from metrics.present import charts, deck, plotly_layout, thumbnails
-from metrics.present.chart_spec import ChartSpec, resolve
+from metrics.present.chart_resolve import resolve
+from metrics.present.chart_spec import ChartSpec
 from metrics.present.deck_link import specs_from_text, specs_text
-from metrics.present.kinds import KIND, KINDS
+from metrics.present.kinds import KIND, KINDS, checked, kind_of
 
 YEARS = (2014, SAMPLE_END_YEAR)
 LAST = (SAMPLE_END_YEAR, SAMPLE_END_YEAR)
@@ -57,7 +58,7 @@ def test_every_kind_draws_in_plotly_powerpoint_and_miniature(sample_db, name, la
     with sample_db.cursor() as cur:
         data = resolve(cur, spec, lang)
         pptx = deck.build(cur, [spec], lang, date(2026, 3, 1))
-    assert data.spec.kind is KIND[name] and data.title and data.notes and len(data.table)
+    assert kind_of(data.spec) is KIND[name] and data.title and data.notes and len(data.table)
     fig = go.Figure(charts.figure(data, plotly_layout.PROJECTOR))  # validated against Plotly's schema
     assert fig.data
     slide = Presentation(io.BytesIO(pptx)).slides[2]  # the title slide, the highlights, then the chart
@@ -155,7 +156,7 @@ def test_small_multiples_draw_a_panel_per_pilot_on_one_value_axis(sample_db, lan
 
 def test_small_multiples_need_a_pilot():
     with pytest.raises(ValueError, match="at least one pilot"):
-        ChartSpec("multiples", "agreements", YEARS)
+        checked(ChartSpec("multiples", "agreements", YEARS))
 
 
 def test_the_compare_page_offers_small_multiples_and_adds_them_to_the_deck(sample_app):
