@@ -8,7 +8,7 @@ from metrics.domain.i18n import Text
 from metrics.present import plotly_layout, tables
 from metrics.present.chart_data import MODE_NAMES
 from metrics.present.chart_spec import ChartSpec
-from metrics.present.kinds import KIND
+from metrics.present.kinds import KIND, spec_of
 from ui import data, show, state
 
 MAX_CITIES = 12  # more lines than this cannot be told apart
@@ -62,8 +62,8 @@ focus = bring.selectbox(
 )  # fmt: skip
 focus = focus or None
 
-spec = ChartSpec.of(chart, key, v.years, cities=tuple(chosen), mode=mode, base_year=base_year, events=v.events,
-                    focus=focus)  # fmt: skip
+spec = spec_of(chart, key, v.years, cities=tuple(chosen), mode=mode, base_year=base_year, events=v.events,
+               focus=focus)  # fmt: skip
 show.chart(spec, lang, key="compare-lines", style=plotly_layout.WIDE)
 
 left, right = st.columns([3, 2])

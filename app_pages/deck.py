@@ -6,6 +6,7 @@ import streamlit as st
 
 from metrics.domain.i18n import Text
 from metrics.present import deck, thumbnails
+from metrics.present.kinds import kind_of
 from ui import data, show, slides, state
 
 v = state.view()
@@ -51,8 +52,9 @@ for i, spec in enumerate(chosen):
         number.markdown(f"**{i + 1}**")
         picture.image(thumbnails.thumbnail(resolved), width=160)
         body.markdown(f"**{show.escaped(resolved.title)}**")
-        years = f"{spec.years[1]}" if spec.one_year else f"{spec.years[0]}–{spec.years[1]}"
-        body.caption(f"{spec.kind.label(lang)} · {years}")
+        kind = kind_of(spec)
+        years = f"{spec.years[1]}" if kind.one_year else f"{spec.years[0]}–{spec.years[1]}"
+        body.caption(f"{kind.label(lang)} · {years}")
         up.button("↑", key=f"deck-up-{spec.id}", on_click=slides.move, args=(i, -1), disabled=i == 0,
                   help=t(Text("上移", "Move up")))  # fmt: skip
         down.button("↓", key=f"deck-down-{spec.id}", on_click=slides.move, args=(i, 1), disabled=i == len(chosen) - 1,

@@ -121,7 +121,8 @@ def first_figure_json(db_path: Path) -> str:
 
     from metrics.domain.programme import Scope
     from metrics.present import charts
-    from metrics.present.chart_spec import ChartSpec, resolve
+    from metrics.present.chart_resolve import resolve
+    from metrics.present.chart_spec import ChartSpec
     from metrics.store.database import open_database
     from metrics.store.series import year_span
 

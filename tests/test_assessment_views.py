@@ -17,7 +17,9 @@ from metrics.analysis.index import index_years
 from metrics.cli import main
 from metrics.domain.index_method import DEFAULT_METHOD
 from metrics.present import deck, slide_charts
-from metrics.present.chart_spec import ChartSpec, resolve
+from metrics.present.chart_resolve import resolve
+from metrics.present.chart_spec import ChartSpec
+from metrics.present.kinds import checked
 from metrics.present.kinds.assessment import METHOD_GONE
 from metrics.present.style import GROUP_COLOURS, TARGET_COLOURS
 from metrics.store.cities import insert_cities
@@ -187,7 +189,7 @@ def test_the_overview_counts_the_pilots_that_met_their_targets(sample_app, capsy
 )
 def test_a_spec_that_mixes_charts_and_scores_is_refused(chart, indicator, cities):
     with pytest.raises((ValueError, KeyError)):  # specs_from_text turns either into "not a deck"
-        ChartSpec(chart, indicator, ONE_YEAR, cities=cities)
+        checked(ChartSpec(chart, indicator, ONE_YEAR, cities=cities))
 
 
 def test_a_year_whose_figures_have_not_come_in_has_no_index_and_the_page_opens_on_the_last_that_has(app_db):

@@ -8,8 +8,9 @@ import plotly.graph_objects as go
 import pytest
 
 from metrics.domain import registry
-from metrics.present import chart_data, charts, map_chart, plotly_layout, rank_charts, style
-from metrics.present.chart_spec import resolve
+from metrics.present import chart_data, charts, map_chart, plotly_layout, rank_charts, style, year_charts
+from metrics.present.chart_resolve import resolve
+from metrics.present.kinds import kind_of
 
 ACT = registry.get("activities")
 FRAME = pd.DataFrame(
@@ -29,7 +30,7 @@ def annotation_texts(fig) -> list[str]:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_time_chart_keeps_gaps_and_labels_source_and_unit(lang):
     line = chart_data.Line.from_frame("杭州市", FRAME, "#123456")
-    fig = drawn(charts.time_chart([line], ACT, lang, ACT.title(lang), "来源：测试"))
+    fig = drawn(year_charts.time_chart([line], ACT, lang, ACT.title(lang), "来源：测试"))
     trace = fig.data[0]
     assert list(trace.y) == [10.0, None, 30.0, 40.0] and trace.connectgaps is False
     assert "来源：测试" in annotation_texts(fig)
@@ -64,7 +65,7 @@ def test_the_city_brought_forward_is_drawn_on_top_and_the_others_faded():
         pd.DataFrame({"city_code": ["A", "A", "B", "B"], "year": [2014, 2015] * 2, "value": [1.0, 2, 3, 4]}),
         {"A": "甲", "B": "乙"}, {"A": "#1f77b4", "B": "#ff7f0e"}, focus="A",
     )  # fmt: skip
-    fig = drawn(charts.time_chart(lines, ACT, "zh", "t", "s"))
+    fig = drawn(year_charts.time_chart(lines, ACT, "zh", "t", "s"))
     assert [t.name for t in fig.data] == ["乙", "甲"] and [t.opacity for t in fig.data] == [0.3, 1]
 
 
@@ -91,7 +92,7 @@ def test_long_titles_wrap_at_natural_breaks(text, units, lines):
 
 def test_bar_chart_labels_each_bar():
     frame = pd.DataFrame({"year": [2014, 2015], "value": [10.0, 20.0]})
-    fig = drawn(charts.bar_chart(frame, registry.get("pilot_cities"), "zh", "试点", "来源"))
+    fig = drawn(year_charts.bar_chart(frame, registry.get("pilot_cities"), "zh", "试点", "来源"))
     assert list(fig.data[0].text) == ["10", "20"]
 
 
@@ -146,7 +147,7 @@ def test_map_names_go_where_they_cover_no_other_point_or_name():
     ],
 )
 def test_slope_labels_are_spread_apart_and_stay_beside_their_dots(values, gap, expected):
-    placed = charts._spread(values, gap)
+    placed = year_charts._spread(values, gap)
     assert placed == pytest.approx(expected)
     in_order = sorted(placed)
     assert all(b - a >= gap - 1e-9 for a, b in itertools.pairwise(in_order))
@@ -161,13 +162,15 @@ def test_slope_labels_are_spread_apart_and_stay_beside_their_dots(values, gap, e
     ],
 )
 def test_labels_stay_within_the_value_axis(values, within, expected):
-    assert charts._spread(values, 10, within) == pytest.approx(expected)
+    assert year_charts._spread(values, 10, within) == pytest.approx(expected)
 
 
 def test_slope_chart_names_each_city_at_its_last_value():
     frame = pd.DataFrame({"city_code": ["A", "A", "B", "B"], "year": [2014, 2025] * 2, "value": [1.0, 300, 2, 301]})
     fig = drawn(
-        charts.slope_chart(frame, (2014, 2025), {"A": "甲", "B": "乙"}, {"A": "#111", "B": "#222"}, ACT, "zh", "t", "s")
+        year_charts.slope_chart(
+            frame, (2014, 2025), {"A": "甲", "B": "乙"}, {"A": "#111", "B": "#222"}, ACT, "zh", "t", "s"
+        )
     )
     labels = {a.text: a.y for a in fig.layout.annotations if a.text in ("甲", "乙")}
     assert labels["乙"] - labels["甲"] > 1  # 300 and 301 are too close to print on top of each other
@@ -214,7 +217,7 @@ def test_every_chart_has_a_miniature_in_its_own_colours(sample_db, name):
     assert len(shapes) > 1, "more than the frame is drawn"
     colours = {el.get("stroke") or el.get("fill") for el in shapes[1:]}
     expected = {line.colour for line in data.lines} if data.lines else None
-    if data.form == "ranking":  # bars in the colours of their groups or statuses
+    if kind_of(data.spec).form == "ranking":  # bars in the colours of their groups or statuses
         expected = set(data.drawn()["colour"].head(20))
     assert expected is None or expected <= colours
 

@@ -11,7 +11,9 @@ from conftest import SAMPLE_END_YEAR
 
 from metrics.domain.programme import Scope
 from metrics.present import charts, exports, plotly_layout
-from metrics.present.chart_spec import ChartSpec, resolve
+from metrics.present.chart_resolve import resolve
+from metrics.present.chart_spec import ChartSpec
+from metrics.present.kinds import checked, kind_of, spec_of
 from metrics.store.series import series
 
 YEARS = (2014, SAMPLE_END_YEAR)
@@ -79,7 +81,18 @@ def test_file_names_in_chinese_name_the_cities(sample_db):
 )
 def test_a_spec_that_names_nothing_is_refused(args, error):
     with pytest.raises(error):
-        ChartSpec(*args)
+        checked(ChartSpec(*args))
+
+
+def test_a_spec_is_checked_where_it_is_made_for_a_page_and_when_it_is_resolved(sample_db):
+    with pytest.raises(ValueError, match="'bubble'"):
+        kind_of(ChartSpec("bubble", "agreements", YEARS))
+    spec = spec_of("slope", "agreements", YEARS, cities=("330100",), events=True, mode="share")
+    assert spec == ChartSpec("slope", "agreements", YEARS, cities=("330100",), mode="share")  # a slope marks no events
+    with pytest.raises(ValueError, match="at least one pilot"):
+        spec_of("multiples", "agreements", YEARS, events=True)
+    with sample_db.cursor() as cur, pytest.raises(KeyError):
+        resolve(cur, ChartSpec("trend", "agreement", YEARS), "en")  # never drawn unchecked
 
 
 def test_chart_tables_hold_the_values_drawn(sample_db):

@@ -22,7 +22,8 @@ import streamlit as st
 
 from metrics.present import charts
 from metrics.present.chart_data import ChartData
-from metrics.present.chart_spec import ChartSpec, pilots, resolve
+from metrics.present.chart_resolve import pilots, resolve
+from metrics.present.chart_spec import ChartSpec
 from metrics.present.plotly_layout import Style
 from metrics.store import kept_backups, published
 from metrics.store.database import Database, DuckDBDatabase, open_database

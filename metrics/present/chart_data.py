@@ -5,20 +5,15 @@ kinds of chart build them with (lines of cities, a table by year, notes)."""
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..domain import registry
 from ..domain.formatting import format_change, format_value
 from ..domain.i18n import Text
 from ..domain.registry import Indicator
-
-if TYPE_CHECKING:  # a spec's kind resolves it into ChartData: the spec's module stands above this one
-    from .chart_spec import ChartSpec
+from .chart_spec import ChartSpec
 
 MODE_NAMES = {
     "absolute": Text("数值", "Values"),
@@ -107,6 +102,7 @@ class ChartData:
     title: str
     source: str
     indicator: Indicator  # as shown (an index or share has its own unit)
+    file_stem: str  # a file name (without extension) saying in the chart's language what it shows
     lines: tuple[Line, ...] = ()
     frame: pd.DataFrame | None = None  # bars: year, value; slope: city_code, year, value; points; grid
     names: dict[str, str] = field(default_factory=dict)
@@ -119,41 +115,13 @@ class ChartData:
     legend: tuple[tuple[str, str], ...] = ()  # a ranking's colours and what each means: (label, colour)
     guides: tuple[tuple[float, str], ...] = ()  # a ranking's reference values, drawn as lines: (value, label)
 
-    @property
-    def form(self) -> str:
-        """How it is drawn, in a word (its kind's form): lines, bars, slope, points, grid, ranking or panels."""
-        return self.spec.kind.form
-
     def drawn(self) -> pd.DataFrame:
         """The frame a bar, slope, point, grid or ranking chart draws (a chart of lines has none); a ranking's: name,
         value (NaN: an empty bar, its text saying why), colour, text (the bar's label), detail (what hover adds), in
         the order drawn from the top (a ranking best first)."""
         if self.frame is None:
-            raise ValueError(f"a chart of {self.form} has no frame")
+            raise ValueError(f"a {self.spec.chart} chart has no frame")
         return self.frame
-
-    @property
-    def file_stem(self) -> str:
-        """A file name (without extension) saying in the chart's language what it shows, with the cities' names:
-        签订合作协议_杭州市、广州市_2014-2025, Cooperation-agreements-signed_Hangzhou-Guangzhou_2014-2025."""
-        spec, lang = self.spec, self.lang
-        who = spec.kind.who
-        parts = [registry.shown(spec.indicator).label(lang)]
-        if who is not None:
-            parts.append(who(lang))
-        else:
-            shown = [self.names.get(code, code) for code in spec.cities[:3]]
-            more = len(spec.cities) - len(shown)
-            parts.append(Text("、", "-")(lang).join(shown) + (MORE_CITIES.format(n=more)(lang) if more else ""))
-            if "mode" in spec.kind.fields and spec.mode != "absolute":
-                parts.append(MODE_NAMES[spec.mode](lang))
-        if spec.method:
-            parts.append(spec.method)
-        parts.append(f"{spec.years[1]}" if spec.one_year else f"{spec.years[0]}-{spec.years[1]}")
-        return re.sub(r'[\\/:*?"<>|()（）=\s]+', "-", "_".join(parts)).replace("-_", "_").strip("-")
-
-
-MORE_CITIES = Text("等{n}个", "-and-{n}-more")
 
 
 def years_table(lines: tuple[Line, ...], ind: Indicator, lang: str) -> pd.DataFrame:

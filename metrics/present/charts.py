@@ -1,37 +1,20 @@
 """Plotly figures fit for a projector: one colour per city everywhere, gaps for unreported years, labels and numbers
-in the reader's language, and a source line under every chart. Drawn from chart_data.ChartData as Plotly's JSON form
-(plotly_layout.Figure), each as its kind says (kinds.KINDS): lines, bars and slopes here, the map in map_chart.py,
-the reporting grid and rankings in rank_charts.py; PNG and SVG through Kaleido."""
+in the reader's language, and a source line under every chart. Any resolved chart (chart_data.ChartData) drawn as
+Plotly's JSON form (plotly_layout.Figure) as its kind says (kinds.KINDS): lines, bars and slopes in year_charts.py,
+the map in map_chart.py, the reporting grid and rankings in rank_charts.py; PNG and SVG through Kaleido; and the
+config of a chart on a page."""
 
 from __future__ import annotations
 
 import functools
 import html
-import math
 import threading
 import warnings
-from collections.abc import Sequence
 from dataclasses import replace
 
-import pandas as pd
-
-from ..domain.formatting import format_number, format_value
-from ..domain.i18n import Text
-from ..domain.registry import Indicator
-from .chart_data import ChartData, Line
-from .plotly_layout import (
-    IMAGE,
-    SCREEN,
-    Figure,
-    Style,
-    as_figure,
-    base_layout,
-    merge,
-    new_figure,
-    over_years,
-    value_axis,
-)
-from .style import PEER_COLOUR, PROGRAMME_COLOUR
+from .chart_data import ChartData
+from .kinds import kind_of
+from .plotly_layout import IMAGE, SCREEN, Figure, Style, as_figure
 
 CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 # Plotly's own words on a chart (the toolbar's tooltips, its hints) in Chinese: Plotly looks each up in the locale's
@@ -64,227 +47,11 @@ def config(lang: str, file_stem: str) -> dict:
     return {**CONFIG, **words, "toImageButtonOptions": {"filename": file_stem, "scale": 2}}
 
 
-REPORTING = Text("{n} 个城市报送", "{n} cities reporting")
-NOT_REPORTED = Text("未报送", "not reported")
-
-
-def time_chart(
-    lines: Sequence[Line],
-    ind: Indicator,
-    lang: str,
-    title: str,
-    source: str,
-    height: int = 430,
-    marks: Sequence = (),
-    style: Style = SCREEN,
-) -> Figure:
-    """Lines over years; unreported years are gaps, hover shows the exact value and who reported."""
-    traces = []
-    all_values: list[float] = []
-    years = sorted({y for line in lines for y in line.years})
-    for line in lines:
-        exact = [
-            format_value(v, ind, lang, compact=False) if not math.isnan(v) else NOT_REPORTED(lang) for v in line.values
-        ]
-        notes = [REPORTING.format(n=n)(lang) for n in line.reporting] if line.reporting else [""] * len(line.values)
-        traces.append(
-            {
-                "type": "scatter",
-                "x": list(line.years),
-                "y": [None if math.isnan(v) else v for v in line.values],
-                "name": line.name,
-                "mode": "lines+markers",
-                "connectgaps": False,
-                "line": {"color": line.colour, "width": line.width * style.scale, "dash": line.dash},
-                "marker": {"size": 7 * style.scale},
-                "opacity": 0.3 if line.faded else 1,
-                "customdata": [list(pair) for pair in zip(exact, notes, strict=True)],
-                "hovertemplate": "<b>%{fullData.name}</b> %{x}<br>%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
-            }
-        )
-        all_values.extend(line.values)
-    labelled = len(lines) >= LABELLED_LINES  # a legend of many colours is hard to match: names at the lines' ends
-    fig = new_figure(traces, showlegend=len(lines) > 1 and not labelled, hovermode="closest")
-    fig = over_years(fig, all_values, years, ind, lang, title, source, height, marks, style)
-    if labelled:
-        _name_line_ends(fig, lines, style)
-    return fig
-
-
-LABELLED_LINES = 5  # from this many lines on, each is named at its end instead of in a legend
-
-
-def _name_line_ends(fig: Figure, lines: Sequence[Line], style: Style) -> None:
-    """Each line's name beside its last reported point, in its colour, spread so that none overlap."""
-    layout = fig["layout"]
-    ends = []
-    for line in lines:
-        reported = [(y, v) for y, v in zip(line.years, line.values, strict=True) if not math.isnan(v)]
-        if reported:
-            ends.append((reported[-1], line))
-    if not ends:
-        return
-    low, high = layout.get("yaxis", {}).get("range") or (0, 1)
-    plot_px = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
-    positions = _spread([v for (_, v), _ in ends], (high - low) * 18 * style.scale / plot_px, (low, high))
-    last_year = max(y for (y, _), _ in ends)
-    focused = any(line.faded for line in lines)  # one city is brought forward
-    for (_, line), y in zip(ends, positions, strict=True):
-        layout["annotations"].append(
-            {"x": last_year, "y": y, "xref": "x", "yref": "y", "text": line.name, "xanchor": "left",
-             "xshift": 10, "showarrow": False,
-             "font": {"color": PEER_COLOUR if line.faded else line.colour, "size": 13 * style.scale,
-                      "weight": 700 if focused and not line.faded else 400}}
-        )  # fmt: skip
-    merge(layout, {"margin": {"r": max(layout["margin"].get("r", 0), 130 * style.scale)}})
-
-
-def bar_chart(
-    frame: pd.DataFrame,
-    ind: Indicator,
-    lang: str,
-    title: str,
-    source: str,
-    height: int = 430,
-    marks: Sequence = (),
-    style: Style = SCREEN,
-) -> Figure:
-    """Bars by year (frame: year, value), labelled with their values."""
-    bars = {
-        "type": "bar",
-        "x": frame["year"].tolist(),
-        "y": frame["value"].tolist(),
-        "marker": {"color": PROGRAMME_COLOUR},
-        "text": [format_number(v, lang, ind.decimals) for v in frame["value"]],
-        "textposition": "outside",
-        "cliponaxis": False,
-        "customdata": [format_value(v, ind, lang, compact=False) for v in frame["value"]],
-        "hovertemplate": "%{x}<br>%{customdata}<extra></extra>",
-    }
-    fig = new_figure([bars], showlegend=False)
-    values, years = frame["value"].tolist(), frame["year"].tolist()
-    return over_years(fig, values, years, ind, lang, title, source, height, marks, style)
-
-
-def slope_chart(
-    frame: pd.DataFrame,
-    years: tuple[int, int],
-    names: dict[str, str],
-    colours: dict[str, str],
-    ind: Indicator,
-    lang: str,
-    title: str,
-    source: str,
-    height: int = 430,
-    style: Style = SCREEN,
-    focus: str | None = None,
-) -> Figure:
-    """One segment per city from its start to its last-year value (frame: city_code, year, value; two rows a city,
-    the start being the range's first year or, for a city with no figure then, its first reported year).
-
-    Names stand at the right end, nudged apart vertically so that close values stay readable. With a `focus`, that
-    city is drawn on top and the others faded.
-    """
-    first, last = years
-    traces = []
-    values: list[float] = []
-    ends: list[tuple[float, str, str]] = []
-    groups = dict(tuple(frame.groupby("city_code", sort=False)))
-    faded = {code: focus in groups and code != focus for code in groups}
-    for code in sorted(groups, key=lambda c: c == focus):  # the city brought forward last, on top
-        rows = groups[code].sort_values("year")
-        name = names[code]
-        xs, ys = rows["year"].astype(int).tolist(), rows["value"].astype(float).tolist()
-        traces.append(
-            {
-                "type": "scatter",
-                "x": xs,
-                "y": [None if math.isnan(v) else v for v in ys],
-                "name": name,
-                "mode": "lines+markers",
-                "line": {"color": colours[code], "width": (4.5 if code == focus else 3) * style.scale},
-                "marker": {"size": 10 * style.scale},
-                "opacity": 0.3 if faded[code] else 1,
-                "customdata": [format_value(v, ind, lang, compact=False) for v in ys],
-                "hovertemplate": "<b>%{fullData.name}</b> %{x}<br>%{customdata}<extra></extra>",
-            }
-        )
-        values.extend(ys)
-        if xs[-1] == last and not math.isnan(ys[-1]):
-            ends.append((ys[-1], name, PEER_COLOUR if faded[code] else colours[code]))
-    fig = new_figure(traces, showlegend=False)
-    base_layout(fig, title, source, height, lang, unit=value_axis(fig, values, ind, lang), style=style)
-    layout = fig["layout"]
-    low, high = layout.get("yaxis", {}).get("range") or (0, 1)
-    plot_px = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
-    positions = _spread([y for y, _, _ in ends], (high - low) * 20 * style.scale / plot_px, (low, high))
-    for (_, name, colour), y in zip(ends, positions, strict=True):
-        layout["annotations"].append(
-            {"x": last, "y": y, "text": name, "xanchor": "left", "xshift": 12, "showarrow": False,
-             "font": {"color": colour, "size": 14 * style.scale}}
-        )  # fmt: skip
-    starts = sorted({int(y) for y in frame["year"]} | {first, last})
-    pad = max(last - first, 1) * 0.08
-    merge(layout, {"margin": {"r": 150 * style.scale},
-                   "xaxis": {"tickmode": "array", "tickvals": starts, "ticktext": [str(y) for y in starts],
-                             "range": [first - pad, last + pad]}})  # fmt: skip
-    return fig
-
-
-def _spread(values: Sequence[float], gap: float, within: tuple[float, float] | None = None) -> list[float]:
-    """Label positions near `values` (same order), at least `gap` apart: labels that would overlap are set as a
-    block centred on their values' mean (so a crowd stays beside its dots, not pushed far above them). `within`:
-    the value axis's range, which the block is moved into where it can be (Plotly hides a label outside it)."""
-    order = sorted(range(len(values)), key=lambda i: values[i])
-    blocks: list[list[int]] = []  # runs of labels in value order, each laid out as one block
-
-    def centre(block: list[int]) -> float:
-        return sum(values[i] for i in block) / len(block)
-
-    def bottom(block: list[int]) -> float:
-        return centre(block) - gap * (len(block) - 1) / 2
-
-    for i in order:
-        blocks.append([i])
-        while len(blocks) > 1 and bottom(blocks[-1]) < bottom(blocks[-2]) + gap * len(blocks[-2]):
-            last = blocks.pop()
-            blocks[-1].extend(last)
-    placed: dict[int, float] = {}
-    for block in blocks:
-        for k, i in enumerate(block):
-            placed[i] = bottom(block) + k * gap
-    if within is not None and order:
-        low, high = within[0] + gap / 2, within[1] - gap / 2
-        ranked = sorted(order, key=placed.__getitem__)
-        for k, i in enumerate(ranked):  # up from the axis's floor, keeping the gaps
-            placed[i] = max(placed[i], low if k == 0 else placed[ranked[k - 1]] + gap)
-        for k in range(len(ranked) - 1, -1, -1):  # and down from its ceiling
-            i = ranked[k]
-            placed[i] = min(placed[i], high if k == len(ranked) - 1 else placed[ranked[k + 1]] - gap)
-    return [placed[i] for i in range(len(values))]
-
-
 def figure(data: ChartData, style: Style = SCREEN) -> Figure:
     """The Plotly figure for resolved chart data, in the given style (drawn as its kind draws it)."""
     data = _escaped(data)
     source = data.brief_source if style.page and data.brief_source else data.source
-    return data.spec.kind.plotly(data, source, style)
-
-
-def lines_figure(data: ChartData, source: str, style: Style) -> Figure:
-    """A chart of lines over years, with its marks (a kind's Plotly drawing)."""
-    return time_chart(data.lines, data.indicator, data.lang, data.title, source, marks=data.marks, style=style)
-
-
-def bars_figure(data: ChartData, source: str, style: Style) -> Figure:
-    """Bars by year, with their marks (a kind's Plotly drawing)."""
-    return bar_chart(data.drawn(), data.indicator, data.lang, data.title, source, marks=data.marks, style=style)
-
-
-def slope_figure(data: ChartData, source: str, style: Style) -> Figure:
-    """A slope per city from its start to the last year (a kind's Plotly drawing)."""
-    return slope_chart(data.drawn(), data.spec.years, data.names, data.colours, data.indicator, data.lang, data.title,
-                       source, style=style, focus=data.spec.focus)  # fmt: skip
+    return kind_of(data.spec).plotly(data, source, style)
 
 
 def _escaped(data: ChartData) -> ChartData:

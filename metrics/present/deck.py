@@ -32,7 +32,9 @@ from ..store.rounds import round_years
 from ..store.series import year_span
 from ..store.targets import target_years
 from ..store.transactions import Cursor
-from .chart_spec import ChartSpec, resolve
+from .chart_resolve import resolve
+from .chart_spec import ChartSpec
+from .kinds import kind_of
 from .slide_charts import GREY, HEIGHT, MARGIN, WIDTH, bullets, text_box
 from .style import PROGRAMME_COLOUR
 
@@ -113,7 +115,7 @@ def build(cur: Cursor, specs: Sequence[ChartSpec], lang: str, today: date | None
         _notes(slide, [h.text(lang) for h in notes])
     for data in resolved:
         slide = _slide(prs, data.title, data.source)
-        beyond = data.spec.kind.slide(slide, data)  # drawn as its kind draws it, with what the slide leaves out
+        beyond = kind_of(data.spec).slide(slide, data)  # drawn as its kind draws it, with what the slide leaves out
         related = [h.text(lang) for h in notes if h.key == data.spec.indicator]
         events = [f"{m.year} {m.label}" for m in data.marks]
         caption = [data.caption] if data.caption and data.caption not in data.notes else []  # what is not drawn

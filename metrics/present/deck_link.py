@@ -11,6 +11,7 @@ from typing import cast
 
 from ..domain.programme import Scope
 from .chart_spec import ChartSpec
+from .kinds import checked
 
 
 def specs_text(specs: Sequence[ChartSpec]) -> str:
@@ -24,7 +25,8 @@ def specs_text(specs: Sequence[ChartSpec]) -> str:
 
 
 def specs_from_text(text: str) -> list[ChartSpec]:
-    """The charts `specs_text` made; ValueError for text it did not make (a link cut short or hand-edited)."""
+    """The charts `specs_text` made, each checked against its kind; ValueError for text it did not make (a link cut
+    short or hand-edited)."""
     if not text:
         return []
     try:
@@ -60,11 +62,11 @@ _FIELDS = tuple(f.name for f in fields(ChartSpec))
 
 
 def _spec_from_plain(plain: dict) -> ChartSpec:
-    """A spec from its plain form, field by field name; a field left out takes its default, one not of ChartSpec
-    is ignored (a link written by a later version)."""
+    """A checked spec from its plain form, field by field name; a field left out takes its default, one not of
+    ChartSpec is ignored (a link written by a later version)."""
     if not isinstance(plain, dict):
         raise TypeError("a chart is an object")
-    return ChartSpec(**{n: _FROM_JSON.get(n, _same)(plain[n]) for n in _FIELDS if n in plain})
+    return checked(ChartSpec(**{n: _FROM_JSON.get(n, _same)(plain[n]) for n in _FIELDS if n in plain}))
 
 
 def _same(value):

@@ -11,9 +11,9 @@ from ..domain.formatting import format_value, nice_ticks
 from ..domain.i18n import Text
 from ..domain.registry import Indicator
 from .chart_data import ChartData
-from .charts import NOT_REPORTED
 from .plotly_layout import SCREEN, Figure, Style, base_layout, display_units, merge, new_figure
 from .style import PEER_COLOUR, REGION_COLOURS
+from .year_charts import NOT_REPORTED
 
 
 def map_figure(data: ChartData, source: str, style: Style) -> Figure:

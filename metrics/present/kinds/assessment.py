@@ -5,7 +5,6 @@ ranking by share of targets achieved. Every index chart names the method that ma
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -19,14 +18,12 @@ from ...domain.programme import Scope
 from ...store.index_methods import get_method
 from ...store.series import year_span
 from ...store.transactions import Cursor
-from .. import charts, rank_charts, slide_charts, thumbnails
+from .. import miniatures, rank_charts, slide_charts, year_charts
 from ..assessment_tables import achievement_table, index_ranking_table
 from ..chart_data import ALL_PILOTS, ChartData, city_lines, line_notes, years_table
+from ..chart_spec import ChartSpec
 from ..style import GROUP_COLOURS, PEER_COLOUR, TARGET_COLOURS
 from .base import LINE_CHART, RANKING, ChartKind
-
-if TYPE_CHECKING:
-    from ..chart_spec import ChartSpec
 
 INDEX = registry.shown("composite_index")
 CONTRIBUTION = registry.shown("index_contribution")
@@ -274,14 +271,14 @@ def _some_pilots(spec: ChartSpec) -> None:
 
 
 INDEX_RANKING = ChartKind("index", RANKING, "ranking", frozenset({"method"}), _index, rank_charts.ranking_chart,
-                          slide_charts.ranking, thumbnails.ranking, one_year=True, score="composite_index",
+                          slide_charts.ranking, miniatures.ranking, one_year=True, score="composite_index",
                           who=ALL_PILOTS)  # fmt: skip
 INDEX_HISTORY = ChartKind("index_history", LINE_CHART, "lines", frozenset({"cities", "method", "focus", "events"}),
-                          _index_history, charts.lines_figure, slide_charts.lines, thumbnails.lines,
+                          _index_history, year_charts.lines_figure, slide_charts.lines, miniatures.lines,
                           score="composite_index", check=_some_pilots)  # fmt: skip
 BREAKDOWN = ChartKind("breakdown", RANKING, "ranking", frozenset({"cities", "method"}), _breakdown,
-                      rank_charts.ranking_chart, slide_charts.ranking, thumbnails.ranking, one_year=True,
+                      rank_charts.ranking_chart, slide_charts.ranking, miniatures.ranking, one_year=True,
                       score="index_contribution", check=_one_pilot)  # fmt: skip
 ACHIEVEMENT = ChartKind("achievement", RANKING, "ranking", frozenset({"scope"}), _achievement,
-                        rank_charts.ranking_chart, slide_charts.ranking, thumbnails.ranking, one_year=True,
+                        rank_charts.ranking_chart, slide_charts.ranking, miniatures.ranking, one_year=True,
                         score="target_share", who=ALL_PILOTS)  # fmt: skip

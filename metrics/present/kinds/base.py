@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ...domain.i18n import Text
 from ...store.transactions import Cursor
 from ..chart_data import ChartData
+from ..chart_spec import ChartSpec
 from ..plotly_layout import Figure, Style
-
-if TYPE_CHECKING:  # a spec names its kind: chart_spec.py imports the registry, never the other way
-    from ..chart_spec import ChartSpec
 
 # What the deck's list of slides says each chart is (kinds of one form share a name).
 LINE_CHART = Text("折线图", "line chart")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ...analysis import standing
 from ...domain import registry
 from ...domain.i18n import Text
@@ -11,13 +9,11 @@ from ...domain.programme import Scope
 from ...store.cities import city
 from ...store.series import series
 from ...store.transactions import Cursor
-from .. import charts, slide_charts, thumbnails
+from .. import miniatures, slide_charts, year_charts
 from ..chart_data import ChartData, Line, city_lines, line_notes, years_table
+from ..chart_spec import ChartSpec
 from ..style import PEER_COLOUR
 from .base import LINE_CHART, ChartKind
-
-if TYPE_CHECKING:
-    from ..chart_spec import ChartSpec
 
 BATCH_MEDIAN = Text("第{b}批试点中位数", "Batch {b} median")
 
@@ -43,5 +39,5 @@ def _city(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
     )
 
 
-CITY = ChartKind("city", LINE_CHART, "lines", frozenset({"cities", "events"}), _city, charts.lines_figure,
-                 slide_charts.lines, thumbnails.lines)  # fmt: skip
+CITY = ChartKind("city", LINE_CHART, "lines", frozenset({"cities", "events"}), _city, year_charts.lines_figure,
+                 slide_charts.lines, miniatures.lines)  # fmt: skip

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -14,13 +13,11 @@ from ...domain import registry
 from ...domain.i18n import Text
 from ...domain.registry import Indicator
 from ...store.transactions import Cursor
-from .. import charts, slide_charts, thumbnails
+from .. import miniatures, slide_charts, year_charts
 from ..chart_data import CITY, MODE_NAMES, MODE_UNITS, ChartData, Line, city_lines, line_notes, rounded, years_table
+from ..chart_spec import ChartSpec
 from ..style import chart_colours
 from .base import LINE_CHART, ChartKind
-
-if TYPE_CHECKING:
-    from ..chart_spec import ChartSpec
 
 SLOPE_CHART = Text("斜率图", "slope chart")
 
@@ -137,6 +134,6 @@ SLOPE_LATER = Text(
 
 
 COMPARE = ChartKind("compare", LINE_CHART, "lines", frozenset({"cities", "mode", "base_year", "events", "focus"}),
-                    resolve_compare, charts.lines_figure, slide_charts.lines, thumbnails.lines)  # fmt: skip
+                    resolve_compare, year_charts.lines_figure, slide_charts.lines, miniatures.lines)  # fmt: skip
 SLOPE = ChartKind("slope", SLOPE_CHART, "slope", frozenset({"cities", "mode", "base_year", "focus"}), _slope,
-                  charts.slope_figure, slide_charts.slope, thumbnails.slope)  # fmt: skip
+                  year_charts.slope_figure, slide_charts.slope, miniatures.slope)  # fmt: skip

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 from ...analysis import reporting
 from ...domain import registry
 from ...domain.i18n import Text
 from ...store.transactions import Cursor
-from .. import rank_charts, slide_charts, thumbnails
+from .. import miniatures, rank_charts, slide_charts
 from ..chart_data import CITY, COMPLETENESS_LABELS, ChartData
+from ..chart_spec import ChartSpec
 from .base import ChartKind
-
-if TYPE_CHECKING:
-    from ..chart_spec import ChartSpec
 
 GRID_CHART = Text("报送情况", "reporting grid")
 REPORTING_FILE = Text("报送情况", "Reporting")
@@ -47,4 +44,4 @@ def _completeness(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> Char
 
 
 COMPLETENESS = ChartKind("completeness", GRID_CHART, "grid", frozenset({"scope"}), _completeness,
-                         rank_charts.grid_figure, slide_charts.grid, thumbnails.grid, who=REPORTING_FILE)  # fmt: skip
+                         rank_charts.grid_figure, slide_charts.grid, miniatures.grid, who=REPORTING_FILE)  # fmt: skip

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pandas as pd
 
 from ...analysis import comparison
@@ -11,12 +9,10 @@ from ...domain import registry
 from ...domain.formatting import format_value
 from ...domain.i18n import Text
 from ...store.transactions import Cursor
-from .. import map_chart, slide_charts, thumbnails
+from .. import map_chart, miniatures, slide_charts
 from ..chart_data import CITY, REGION, ChartData, rounded
+from ..chart_spec import ChartSpec
 from .base import ChartKind
-
-if TYPE_CHECKING:
-    from ..chart_spec import ChartSpec
 
 MAP_CHART = Text("分布图", "map")
 MAP_FILE = Text("分布图", "Map")
@@ -52,4 +48,4 @@ def _map(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
 
 
 MAP = ChartKind("map", MAP_CHART, "points", frozenset({"scope"}), _map, map_chart.map_figure, slide_charts.points,
-                thumbnails.points, one_year=True, who=MAP_FILE)  # fmt: skip
+                miniatures.points, one_year=True, who=MAP_FILE)  # fmt: skip

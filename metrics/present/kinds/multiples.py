@@ -4,7 +4,6 @@ pilot's course reads on its own and the panels still compare. Resolved as the co
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 from plotly.subplots import make_subplots
 from pptx.chart.data import CategoryChartData
@@ -13,16 +12,14 @@ from pptx.util import Emu, Pt
 
 from ...domain.formatting import axis_ticks, format_value
 from ...domain.i18n import Text
-from .. import slide_charts, thumbnails
+from .. import miniatures, slide_charts
 from ..chart_data import ChartData, Line
-from ..charts import NOT_REPORTED
+from ..chart_spec import ChartSpec
 from ..plotly_layout import Figure, Style, base_layout, merge, new_figure
 from ..style import GRID_COLOUR
+from ..year_charts import NOT_REPORTED
 from .base import ChartKind
 from .compare import resolve_compare
-
-if TYPE_CHECKING:
-    from ..chart_spec import ChartSpec
 
 MULTIPLES_CHART = Text("小多图", "small multiples")
 COLUMNS = 4  # panels a row: twelve pilots make three rows
@@ -133,16 +130,16 @@ def _slide(slide, data: ChartData) -> list[str]:
 def _miniature(data: ChartData) -> list[str]:
     """A small box per pilot with its line, every one on the same value scale."""
     rows, columns = _grid(len(data.lines))
-    pad, gap = thumbnails.PAD, 3
-    w = (thumbnails.WIDTH - 2 * pad - gap * (columns - 1)) / columns
-    h = (thumbnails.HEIGHT - 2 * pad - gap * (rows - 1)) / rows
+    pad, gap = miniatures.PAD, 3
+    w = (miniatures.WIDTH - 2 * pad - gap * (columns - 1)) / columns
+    h = (miniatures.HEIGHT - 2 * pad - gap * (rows - 1)) / rows
     values = [v for line in data.lines for v in line.values]
     shapes = []
     for i, line in enumerate(data.lines):
         x0, y0 = pad + (i % columns) * (w + gap), pad + (i // columns) * (h + gap)
         shapes.append(f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{w:.1f}" height="{h:.1f}" fill="white"/>')
-        x = thumbnails.scale(line.years or (0,), x0 + 2, x0 + w - 2, from_zero=False)
-        y = thumbnails.scale(values, y0 + h - 2, y0 + 2)
+        x = miniatures.scale(line.years or (0,), x0 + 2, x0 + w - 2, from_zero=False)
+        y = miniatures.scale(values, y0 + h - 2, y0 + 2)
         points = zip(line.years, line.values, strict=True)
         run = [f"{x(year):.1f},{y(v):.1f}" for year, v in points if not math.isnan(v)]
         if run:

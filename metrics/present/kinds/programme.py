@@ -3,19 +3,15 @@ designated by each year (bars)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ...domain import registry
 from ...domain.programme import Scope
 from ...store.series import series
 from ...store.transactions import Cursor
-from .. import charts, slide_charts, thumbnails
+from .. import miniatures, slide_charts, year_charts
 from ..chart_data import ALL_PILOTS, SELECTED_PILOTS, ChartData, Line, line_notes, years_table
+from ..chart_spec import ChartSpec
 from ..style import PROGRAMME_COLOUR
 from .base import BAR_CHART, LINE_CHART, ChartKind
-
-if TYPE_CHECKING:
-    from ..chart_spec import ChartSpec
 
 
 def _trend(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
@@ -50,7 +46,7 @@ def _pilots(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
     )
 
 
-TREND = ChartKind("trend", LINE_CHART, "lines", frozenset({"scope", "events"}), _trend, charts.lines_figure,
-                  slide_charts.lines, thumbnails.lines, who=ALL_PILOTS)  # fmt: skip
-PILOTS = ChartKind("pilots", BAR_CHART, "bars", frozenset({"scope", "events"}), _pilots, charts.bars_figure,
-                   slide_charts.bars, thumbnails.bars, who=ALL_PILOTS)  # fmt: skip
+TREND = ChartKind("trend", LINE_CHART, "lines", frozenset({"scope", "events"}), _trend, year_charts.lines_figure,
+                  slide_charts.lines, miniatures.lines, who=ALL_PILOTS)  # fmt: skip
+PILOTS = ChartKind("pilots", BAR_CHART, "bars", frozenset({"scope", "events"}), _pilots, year_charts.bars_figure,
+                   slide_charts.bars, miniatures.bars, who=ALL_PILOTS)  # fmt: skip
