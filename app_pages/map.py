@@ -33,4 +33,4 @@ st.caption(
     )
 )
 st.subheader(t(Text("{y} 年排名", "Ranking, {y}").format(y=year)))
-show.ranking(data.get(tables.ranking, key, year, v.scope, lang), f"ranking_{key}_{year}")
+show.ranking(data.read(v, tables.ranking, key, year, v.scope, lang), f"ranking_{key}_{year}")

@@ -15,18 +15,23 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from typing import Any, TypeVar, overload
 
 import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 
+from metrics.domain.years import YearRange
 from metrics.present import charts, specs
 from metrics.present.plotly_layout import Style
 from metrics.store import kept_backups, published
 from metrics.store.database import Database, DuckDBDatabase, open_database
 from metrics.store.meta import run_state
-from metrics.store.series import READ_CACHE
+from metrics.store.series import READ_CACHE, year_span
 from ui.single_flight import SingleFlightCache, single_flight
+from ui.state import View
+
+T = TypeVar("T")
 
 
 def database() -> Database:
@@ -165,8 +170,54 @@ def _cached(data_key: tuple, function: Callable, args: tuple, kwargs: tuple):
         return function(cur, *args, **dict(kwargs))
 
 
+@overload
+def read(view: View, what: specs.ChartSpec) -> specs.ChartData: ...
+@overload
+def read(view: View, what: Callable[..., T], *args: Any, **kwargs: Any) -> T: ...
+def read(view, what, *args, **kwargs):  # fmt: skip
+    """The one door for a page's reads: what(cursor, *args, **kwargs) of metrics (analysis, present, or a store
+    read named in ui/stored.py), or the chart a ChartSpec names, in the view's language; of the data the view
+    shows, cached until that data changes.
+
+    The arguments must be hashable (tuples, not lists); the result is shared with every later caller, so it is
+    never changed.
+    """
+    key = _view_key(view)
+    if isinstance(what, specs.ChartSpec):
+        return _chart_data(key, what, view.lang)
+    return _cached(key, what, args, tuple(sorted(kwargs.items())) if kwargs else ())
+
+
+def make(view: View, maker: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """maker(cursor, *args, **kwargs): a file made from the data the view shows when it is asked for (a
+    download's bytes), not kept; outside a script run (a download made on click) it reads a snapshot of its own."""
+    _view_key(view)
+    if getattr(_RUN, "key", None) is not None:
+        with reading() as cur:
+            return maker(cur, *args, **kwargs)
+    with database().snapshot() as cur:
+        return maker(cur, *args, **kwargs)
+
+
+def _view_key(view: View) -> tuple:
+    """The data key of the data a view shows: this run's (a published release is not offered yet)."""
+    if view.release is not None:
+        raise NotImplementedError("showing a published release is not offered yet")
+    return data_key()
+
+
+def span() -> YearRange:
+    """The years the data spans (read once per data version; the sidebar and every page's years are within it)."""
+    return _cached(data_key(), _span, (), ())
+
+
+def _span(cur) -> YearRange:
+    return YearRange(*year_span(cur))
+
+
 def get(function: Callable, *args, **kwargs):
-    """function(cursor, *args, **kwargs) of metrics, cached until the data changes (a new data version).
+    """function(cursor, *args, **kwargs) of metrics, cached until the data changes (a new data version): for ui/
+    itself (the sidebar, sign-in); pages read through `read`, with their view.
 
     The arguments must be hashable (tuples, not lists); the result is shared with every later caller, so it is
     never changed.
