@@ -52,13 +52,13 @@ def run_snapshot() -> Iterator[tuple]:
     clicks) asks DuckDB nothing at all (see Database.known_state)."""
     database_ = database()
     with ExitStack() as stack:
-        _RUN.stack, _RUN.database, _RUN.cursor = stack, database_, None
+        _RUN.stack, _RUN.database, _RUN.cursor, _RUN.local = stack, database_, None, {}
         try:
             state = database_.known_state() or database_.run_state(_run_cursor())
             _RUN.key = _remember_key(database_, state)
             yield _RUN.key
         finally:
-            _RUN.stack = _RUN.database = _RUN.cursor = _RUN.key = None
+            _RUN.stack = _RUN.database = _RUN.cursor = _RUN.key = _RUN.local = None
 
 
 def _run_cursor():
@@ -80,7 +80,7 @@ def reading(data_key: tuple | None = None) -> Iterator:
         # run starts again on the new data rather than show some of each.
         if not begun and run_state(cur) != _RUN.key[1:]:
             st.rerun()
-        with _reads_kept(_RUN.key):
+        with _reads_kept(_RUN.key, _RUN.local):
             yield cur
         return
     with open_database(data_key[0] if data_key else None).cursor() as cur, _reads_kept(data_key):
@@ -88,15 +88,25 @@ def reading(data_key: tuple | None = None) -> Iterator:
 
 
 _reads = SingleFlightCache[object](None, maxsize=4096)  # (data key, name, args) -> what the store read
+_PER_RUN = frozenset({"year_span"})  # reads every series asks for: a run looks them up once, then holds them
 
 
 @contextmanager
-def _reads_kept(data_key: tuple | None) -> Iterator[None]:
-    """Within the block, the store's cacheable reads (series.READ_CACHE) are kept under `data_key`."""
+def _reads_kept(data_key: tuple | None, run_local: dict | None = None) -> Iterator[None]:
+    """Within the block, the store's cacheable reads (series.READ_CACHE) are kept under `data_key`; those in
+    _PER_RUN also in `run_local`, the script run's own (so the span is looked up once per run, not per series)."""
     if data_key is None:
         yield
         return
-    token = READ_CACHE.set(lambda name, args, compute: _reads.get((data_key, name, args), compute))
+
+    def memo(name: str, args: tuple, compute: Callable[[], Any]) -> Any:
+        if run_local is None or name not in _PER_RUN:
+            return _reads.get((data_key, name, args), compute)
+        if (name, args) not in run_local:
+            run_local[name, args] = _reads.get((data_key, name, args), compute)
+        return run_local[name, args]
+
+    token = READ_CACHE.set(memo)
     try:
         yield
     finally:

@@ -1,10 +1,25 @@
-"""ui/writes.py, the one door for the pages' writes: the role is checked before the core is called, and the data
-version is read afresh after it."""
+"""The one door from the pages to the data: reads keep the span once per run (ui/data.py); writes check the role
+before the core is called and read the data version afresh after it (ui/writes.py)."""
 
 import pytest
 
 from metrics.domain.roles import Actor, Forbidden
+from metrics.store.series import READ_CACHE
 from ui import data, writes
+
+
+@pytest.mark.parametrize(
+    ("name", "run_local", "lookups"), [("year_span", {}, 1), ("year_span", None, 3), ("series", {}, 3)]
+)
+def test_a_run_looks_the_span_up_once_and_everything_else_in_the_shared_cache(monkeypatch, name, run_local, lookups):
+    shared = []
+    monkeypatch.setattr(data._reads, "get", lambda key, compute: shared.append(key) or compute())
+    with data._reads_kept(("db", "id", 1, 1), run_local):
+        memo = READ_CACHE.get()
+        assert memo is not None
+        assert [memo(name, (), lambda: "read") for _ in range(3)] == ["read"] * 3
+    assert len(shared) == lookups
+    assert READ_CACHE.get() is None  # the block's memo is gone with it
 
 
 @pytest.mark.parametrize(
