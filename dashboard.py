@@ -5,13 +5,12 @@ import contextlib
 import streamlit as st
 
 from metrics.domain.i18n import Problem, Text
-from metrics.domain.programme import SAMPLE_NOTICE
+from metrics.domain.programme import SAMPLE_NOTICE, Scope
 from metrics.domain.roles import ROLE_NAMES, Actor
 from metrics.store.accounts import user_count
 from metrics.store.cities import batches
 from metrics.store.database import DatabaseError, DatabaseLocked
 from metrics.store.meta import is_sample
-from metrics.store.series import year_span
 from ui import auth, data, show, slides, state
 from ui.nav import DEFAULT, PAGES, Page
 from ui.run_slots import RUN_SLOTS
@@ -80,9 +79,10 @@ def run(lang: str) -> bool:
     closed = [_not_allowed(page, who, lang) for page in PAGES if not who.may(page.ability)]
     current = st.navigation([*pages, _at_its_own_name(default, default.title), *closed])
     slides.keep_in_url()
-    if current.url_path != "present":  # presentation mode has no sidebar and no banner (its charts name the source)
-        first_year, last_year = data.get(year_span)
-        st.session_state["_view"] = state.sidebar(first_year, last_year, data.get(batches))
+    if current.url_path == "present":  # presentation mode has no sidebar and no banner (its charts name the source)
+        st.session_state["_view"] = state.View(lang, data.span(), Scope())
+    else:
+        st.session_state["_view"] = state.sidebar(data.span(), data.get(batches))
         auth.sidebar(who, lang)
         st.sidebar.caption(APP_NAME(lang))
         if data.get(is_sample):

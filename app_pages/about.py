@@ -8,8 +8,7 @@ from metrics.domain.i18n import Text
 from metrics.domain.index_method import DEFAULT_METHOD, method_summary
 from metrics.domain.programme import SAMPLE_NOTICE
 from metrics.present import definitions
-from metrics.store.meta import is_sample
-from ui import data, show, state
+from ui import data, show, state, stored
 
 v = state.view()
 t, lang = v.t, v.lang
@@ -66,5 +65,5 @@ st.markdown(
         )
     )
 )
-if data.get(is_sample):
+if data.read(v, stored.is_sample):
     st.warning(SAMPLE_NOTICE(lang))

@@ -2,22 +2,19 @@
 
 import streamlit as st
 
-from metrics.access import accounts, sessions
+from metrics.access import accounts
 from metrics.domain.i18n import Problem, Refused, Text
 from metrics.domain.roles import ROLE_NAMES, ROLES
 from metrics.present import admin_tables
-from metrics.store import backups, kept_backups
-from metrics.store.accounts import list_users
-from ui import auth, data, show, state
+from ui import auth, data, show, state, stored, writes
 
 try:
-    HOURS, KEEP = kept_backups.schedule_from_env()
-except backups.BackupError:  # the banner above every page says which setting is wrong
-    HOURS, KEEP = 0.0, kept_backups.DEFAULT_KEEP
+    HOURS, KEEP = stored.backup_schedule()
+except stored.BackupError:  # the banner above every page says which setting is wrong
+    HOURS, KEEP = 0.0, stored.DEFAULT_KEEP
 
 v = state.view()
 t, lang = v.t, v.lang
-database = data.database()
 
 st.title(t(Text("账户与备份", "Accounts and backups")))
 who = auth.require("admin", Text("只有管理员可以管理账户和备份。", "Only admins may manage accounts and backups."))
@@ -30,7 +27,7 @@ def _done(message: Text) -> None:
 
 def _attempt(action, *args, done: Text, **options) -> None:
     try:
-        action(database, *args, who, **options)
+        writes.write("admin", action, *args, by=who, **options)
     except Refused as exc:
         st.error(show.escaped(exc.text(lang)))
     else:
@@ -41,7 +38,7 @@ if "admin_done" in st.session_state:
     st.success(show.escaped(t(st.session_state.pop("admin_done"))))  # it names accounts
 
 st.subheader(t(Text("账户", "Accounts")))
-users = data.get(list_users)  # cached until the data or the accounts change
+users = data.read(v, stored.list_users)  # cached until the data or the accounts change
 if users.empty:
     st.info(
         t(
@@ -53,7 +50,7 @@ if users.empty:
         )
     )
 else:
-    show.table(data.get(admin_tables.users, lang), "accounts", key="accounts")
+    show.table(data.read(v, admin_tables.users, lang), "accounts", key="accounts")
     if (notice := accounts.exact_names_notice(users)) is not None:
         st.warning(show.escaped(t(notice)))
 
@@ -77,7 +74,7 @@ with (
             st.error(t(Text("两次输入的密码不一致。", "The two passwords differ.")))
         else:
             try:
-                accounts.add_user(database, name, role, None if provider else password, who)
+                writes.write("admin", accounts.add_user, name, role, None if provider else password, by=who)
             except Refused as exc:
                 st.error(show.escaped(exc.text(lang)))
             else:
@@ -110,7 +107,7 @@ if not users.empty:
 
 st.subheader(t(Text("登录会话", "Signed-in sessions")))
 # read afresh (a session ends or starts without a new data version); none without accounts: nobody signs in
-running = sessions.active(database) if not users.empty else None
+running = stored.active_sessions() if not users.empty else None
 if running is None or running.empty:
     st.caption(t(Text("目前没有以密码登录的会话。", "No one is signed in with a password now.")))
 else:
@@ -119,7 +116,7 @@ else:
     ending = left.selectbox(t(Text("结束会话", "End a session")), running["session_id"].tolist(), key="admin_session",
                             format_func=lambda s: admin_tables.session_label(running, s))  # fmt: skip
     if left.button(t(Text("结束此会话", "End this session")), key="admin_end_session"):
-        sessions.end(database, ending, "ended by an admin")
+        writes.write("admin", writes.end_session, ending, by=who)
         _done(Text("会话已结束。", "The session has ended."))
     everywhere = right.selectbox(t(Text("账户", "Account")), sorted(set(running["account"])), key="admin_everywhere")
     if right.button(
@@ -129,7 +126,7 @@ else:
         _attempt(accounts.sign_out_everywhere, everywhere, done=signed_out)
 
 st.subheader(t(Text("备份", "Backups")))
-folder = kept_backups.default_folder(database.folder)
+folder = stored.backup_folder()
 st.caption(
     t(
         Text(
@@ -150,14 +147,14 @@ st.caption(
 )
 if st.button(t(Text("立即备份", "Back up now")), icon=":material/backup:", key="backup_now"):
     try:
-        path, manifest = kept_backups.create_kept(database, folder, KEEP)
+        path, manifest = writes.write("admin", writes.back_up, KEEP, by=who)
     except Problem as exc:  # a full disk, an unusable backup key
         st.error(show.escaped(exc.text(lang)))
     else:
         _done(Text("已备份到 {p}（{r} 行）。", "Backed up to {p} ({r} rows).").format(p=path, r=manifest.rows))
 
 
-def _offer_restore(chosen_backup: str, checked: backups.Checked) -> None:
+def _offer_restore(chosen_backup: str, checked: stored.Checked) -> None:
     """What restoring the chosen backup does (where it is from, the accounts), the confirmations, the button."""
     changes = checked.accounts
     if not checked.signed:
@@ -193,9 +190,8 @@ def _offer_restore(chosen_backup: str, checked: backups.Checked) -> None:
     if st.button(t(Text("恢复", "Restore")), disabled=not (sure and elsewhere), type="primary",
                  key="restore_button"):  # fmt: skip
         try:
-            safety, restored = kept_backups.restore_kept(database, folder, chosen_backup, KEEP, who,
-                                                         foreign=not checked.signed,
-                                                         expected_accounts=changes)  # fmt: skip
+            safety, restored = writes.write("admin", writes.restore_backup, chosen_backup, KEEP, by=who,
+                                            foreign=not checked.signed, expected_accounts=changes)  # fmt: skip
         except Problem as exc:
             st.error(show.escaped(exc.text(lang)))
         else:
@@ -208,7 +204,7 @@ def _offer_restore(chosen_backup: str, checked: backups.Checked) -> None:
             )
 
 
-kept = kept_backups.kept(folder)
+kept = stored.kept()
 if kept:
     show.table(admin_tables.backups_table(kept, lang), "backups", key="backups")
     with st.expander(t(Text("从备份恢复", "Restore from a backup"))):
@@ -224,7 +220,7 @@ if kept:
         names = [path.name for path, _ in kept]
         chosen_backup = st.selectbox(t(Text("备份", "Backup")), names, key="restore_choice")
         try:  # quick: its manifest, signature and accounts (a restore checks every file again first)
-            checked = backups.check(database, folder / chosen_backup, every_file=False)
+            checked = stored.check_backup(chosen_backup)
         except Problem as exc:  # damaged, or of another schema: no restoring it
             st.error(show.escaped(exc.text(lang)))
         else:

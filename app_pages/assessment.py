@@ -19,10 +19,7 @@ from metrics.domain.index_method import (
 )  # fmt: skip
 from metrics.present import assessment_tables, plotly_layout
 from metrics.present.chart_spec import ChartSpec
-from metrics.store.cities import list_cities
-from metrics.store.index_methods import delete_method, get_method, method_names, save_method
-from metrics.store.targets import target_years
-from ui import auth, data, show, state
+from ui import auth, data, show, state, stored, writes
 
 MAX_CITIES = 12
 
@@ -32,20 +29,20 @@ who = st.session_state.get(auth.RUN_ACTOR) or auth.actor()
 shown_names = show.picker_names(lang)
 
 st.title(t(Text("考核评估", "Assessing the pilots")))
-methods = list(data.get(method_names))
+methods = list(data.read(v, stored.method_names))
 if "_method_chosen" in st.session_state:  # a method just saved or removed: the choice follows it
     st.session_state["method"] = st.session_state.pop("_method_chosen")
 left, right = st.columns([1, 2])
 state.bind_choice("method", DEFAULT_NAME, methods)
 name = right.selectbox(t(Text("指数方法", "Index method")), methods, key="method",
                        format_func=lambda n: method_label(n)(lang)[:1].upper() + method_label(n)(lang)[1:])  # fmt: skip
-method = data.get(get_method, name) or DEFAULT_METHOD
+method = data.read(v, stored.get_method, name) or DEFAULT_METHOD
 spec_method = None if method.name == DEFAULT_NAME else method.name
-years = list(data.get(composite.index_years, method))  # only years in which some pilot has an index
+years = list(data.read(v, composite.index_years, method))  # only years in which some pilot has an index
 if not years:
     show.end_page(t(Text("还没有哪个试点报送了足够的数据来计算综合指数。",
                          "No pilot has reported enough figures for a composite index yet.")))  # fmt: skip
-latest = next((y for y in years if y <= v.years[1]), years[-1])  # the sidebar's last year, or the one before it
+latest = next((y for y in years if y <= v.years.last), years[-1])  # the sidebar's last year, or the one before it
 state.bind_choice("assess_year", latest, years, int, name="year")
 year = left.selectbox(t(Text("年份", "Year")), years, key="assess_year")
 ALL_PILOTS = Text(
@@ -56,7 +53,7 @@ with st.expander(t(Text("指数如何计算", "How the index is made")), icon=":
     st.markdown(f"{show.escaped(t(method_summary(method)))}\n\n{t(ALL_PILOTS)}")
 
 # --- the year's ranking and groups -----------------------------------------------------------------------------
-result = data.get(composite.year_index, year, method)
+result = data.read(v, composite.year_index, year, method)
 st.subheader(t(Text("{y} 年综合指数与分组", "The composite index and its groups, {y}").format(y=year)))
 if result.mean_index is None:
     st.info(t(Text("{y} 年没有试点报送足够的数据，无法计算指数。", "No pilot reported enough for an index in {y}.")
@@ -72,8 +69,8 @@ else:
 
 # --- over time -------------------------------------------------------------------------------------------------
 st.subheader(t(Text("指数走势与位次变化", "The index over time, and rank moves")))
-pilots = data.get(list_cities)
-everyone = pilots.loc[pilots["designated_year"] <= v.years[1], "city_code"].tolist()  # pilots within the years
+pilots = data.read(v, stored.list_cities)
+everyone = pilots.loc[pilots["designated_year"] <= v.years.last, "city_code"].tolist()  # pilots within the years
 leaders = result.pilots.dropna(subset=["index"])["city_code"].head(5).tolist()
 state.bind_list("assess_cities", leaders, everyone, limit=MAX_CITIES, name="cities")
 chosen = st.multiselect(
@@ -81,10 +78,10 @@ chosen = st.multiselect(
     max_selections=MAX_CITIES, placeholder=t(Text("选择城市", "Choose cities")), select_all=False,
 )  # fmt: skip
 if chosen:
-    history = ChartSpec("index_history", "composite_index", v.years, cities=tuple(chosen), method=spec_method)
+    history = ChartSpec("index_history", "composite_index", v.years.pair, cities=tuple(chosen), method=spec_method)
     show.chart(history, lang, key="assess-history", style=plotly_layout.WIDE)
-    show.table(data.get(assessment_tables.index_rank_history, tuple(chosen), method, v.years, lang),
-               data.chart_data(history, lang).file_stem + "_ranks", key="assess-ranks", coloured=False)  # fmt: skip
+    show.table(data.read(v, assessment_tables.index_rank_history, tuple(chosen), method, v.years.pair, lang),
+               data.read(v, history).file_stem + "_ranks", key="assess-ranks", coloured=False)  # fmt: skip
 else:
     st.info(
         t(Text("选择城市，看它们的指数与位次逐年变化。", "Choose cities to see their index and rank year by year."))
@@ -97,7 +94,7 @@ state.bind_choice("assess_city", leaders[0] if leaders else codes[0], codes, nam
 code = st.selectbox(t(Text("城市或园区", "City or park")), codes, format_func=shown_names.get, key="assess_city")
 breakdown = ChartSpec("breakdown", "index_contribution", (year, year), cities=(code,), method=spec_method)
 show.chart(breakdown, lang, key="assess-breakdown", style=plotly_layout.WIDE)
-parts = data.chart_data(breakdown, lang)
+parts = data.read(v, breakdown)
 show.table(parts.table, parts.file_stem, key="assess-breakdown-table")
 
 # --- another weighting ---------------------------------------------------------------------------------------
@@ -128,14 +125,16 @@ if trial.weights == method.weights:
 elif problems:
     st.warning("\n\n".join(t(p) for p in problems))
 else:
-    show.table(data.get(assessment_tables.reweighted, year, method, trial, lang), f"index_{year}_reweighted",
+    show.table(data.read(v, assessment_tables.reweighted, year, method, trial, lang), f"index_{year}_reweighted",
                key="assess-side", height=420)  # fmt: skip
     if who is not None and who.may("admin"):
         with st.form("save-method", border=True):
             chosen_name = st.text_input(t(Text("保存为方法", "Save as the method")), max_chars=60)
             if st.form_submit_button(t(Text("保存", "Save")), type="primary"):
                 try:
-                    save_method(data.database(), method.with_weights(chosen_name.strip(), new_weights), who)
+                    writes.write(
+                        "admin", writes.save_method, method.with_weights(chosen_name.strip(), new_weights), by=who
+                    )
                 except Problem as refused:
                     st.error(t(refused.text))
                 else:
@@ -147,14 +146,14 @@ if spec_method is not None and who is not None and who.may("admin"):
         st.warning(t(Text("删除后，用它做的图表改按默认方法计算。确定删除？",
                           "Once it is removed, charts made with it use the default method. Remove it?")))  # fmt: skip
         if st.button(t(Text("删除", "Remove")), type="primary", key="remove-method"):
-            delete_method(data.database(), method.name, who)
+            writes.write("admin", writes.delete_method, method.name, by=who)
             st.session_state["_method_chosen"] = DEFAULT_NAME
             st.toast(t(Text("已删除方法“{n}”。", "Removed the method “{n}”.").format(n=method.name)))
             st.rerun()
 
 # --- targets ---------------------------------------------------------------------------------------------------
 st.subheader(t(Text("目标完成情况", "Targets achieved")))
-with_targets = data.get(target_years)
+with_targets = data.read(v, stored.target_years)
 if not with_targets:
     show.end_page(t(Text("还没有上传目标。可在“数据上传”页下载目标模板。",
                          "No targets have been uploaded. The Upload page offers a targets template.")))  # fmt: skip
@@ -163,9 +162,9 @@ if target_year != year:
     st.caption(t(Text("{y} 年没有设定目标；下面是 {z} 年的。", "No targets are set for {y}; below are those of {z}.")
                  .format(y=year, z=target_year)))  # fmt: skip
 st.caption(t(Text("目标完成情况按侧栏所选的试点统计。", "The targets are those of the pilots the sidebar selects.")))
-show.target_counts(data.get(achievement.year_summary, target_year, v.scope), lang)
+show.target_counts(data.read(v, achievement.year_summary, target_year, v.scope), lang)
 show.chart(ChartSpec("achievement", "target_share", (target_year, target_year), v.scope), lang,
            key="assess-targets", style=plotly_layout.WIDE)  # fmt: skip
 with st.expander(t(Text("每项目标", "Every target"))):
-    every = data.get(assessment_tables.year_targets_table, target_year, v.scope, lang)
+    every = data.read(v, assessment_tables.year_targets_table, target_year, v.scope, lang)
     show.table(every, f"targets_{target_year}", key="assess-all")

@@ -10,8 +10,7 @@ from metrics.domain.i18n import Text
 from metrics.domain.programme import KIND_NAMES, REGION_NAMES
 from metrics.present import assessment_tables, tables
 from metrics.present.chart_spec import ChartSpec
-from metrics.store.targets import target_years
-from ui import data, show, state
+from ui import data, show, state, stored
 
 v = state.view()
 t, lang = v.t, v.lang
@@ -20,7 +19,7 @@ cities = show.cities_in_scope(v)
 
 codes = cities["city_code"].tolist()
 names = show.city_names(lang)
-leader = data.get(standing.ranks, "agreements", last, v.scope)["city_code"]  # open on the busiest pilot
+leader = data.read(v, standing.ranks, "agreements", last, v.scope)["city_code"]  # open on the busiest pilot
 state.bind_choice("city", leader.iloc[0] if len(leader) else codes[0], codes)
 shown = show.picker_names(lang)
 code = st.selectbox(t(Text("城市或园区", "City or park")), codes, format_func=shown.get, key="city") or codes[0]
@@ -40,8 +39,8 @@ st.caption(
 )  # fmt: skip
 
 st.subheader(t(Text("{y} 年在全部试点中的位次", "Standing among all pilots, {y}").format(y=last)))
-show.table(data.get(tables.profile, code, last, lang), f"profile_{code}_{last}", key="profile")
-standing_line = data.get(assessment_tables.pilot_index_line, code, last, lang)
+show.table(data.read(v, tables.profile, code, last, lang), f"profile_{code}_{last}", key="profile")
+standing_line = data.read(v, assessment_tables.pilot_index_line, code, last, lang)
 if standing_line is not None:
     st.markdown(show.escaped(standing_line))
     st.page_link(
@@ -51,9 +50,9 @@ if standing_line is not None:
         query_params={"city": code, "year": str(last), "lang": lang},
     )
 
-target_year = achievement.shown_year(data.get(target_years), last)
+target_year = achievement.shown_year(data.read(v, stored.target_years), last)
 if target_year is not None:
-    status, mine = data.get(assessment_tables.pilot_targets, code, target_year, lang)
+    status, mine = data.read(v, assessment_tables.pilot_targets, code, target_year, lang)
     st.subheader(t(Text("{y} 年目标完成情况", "Targets for {y}, against the actuals").format(y=target_year)))
     if status is None:
         none_set = Text("{y} 年没有为该市设定目标。", "No targets were set for this pilot for {y}.")
@@ -68,7 +67,7 @@ st.subheader(
     t(Text("各指标走势（对比同批次试点中位数）", "Every indicator over time, against the median of its batch"))
 )
 columns = st.columns(2)
-charts = [ChartSpec("city", ind.key, v.years, cities=(code,), events=v.events) for ind in registry.BASE_INDICATORS]
+charts = [ChartSpec("city", ind.key, v.years.pair, cities=(code,), events=v.events) for ind in registry.BASE_INDICATORS]
 for i, spec in enumerate(charts):
     with columns[i % 2]:
         show.chart(spec, lang, key=f"city-{spec.indicator}", events_note=False)

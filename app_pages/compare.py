@@ -42,7 +42,7 @@ if mode == "indexed":
     base_year = right.selectbox(t(Text("基年", "Base year")), years, key="base")
 
 codes = cities["city_code"].tolist()
-ranking = data.get(standing.ranks, key, last, v.scope)
+ranking = data.read(v, standing.ranks, key, last, v.scope)
 state.bind_list("cities", ranking["city_code"].head(5).tolist(), codes, limit=MAX_CITIES)
 pick, bring, draw = st.columns([4, 1, 1])
 chosen = pick.multiselect(
@@ -62,14 +62,14 @@ focus = bring.selectbox(
 )  # fmt: skip
 focus = focus or None
 
-spec = spec_of(chart, key, v.years, cities=tuple(chosen), mode=mode, base_year=base_year, events=v.events,
+spec = spec_of(chart, key, v.years.pair, cities=tuple(chosen), mode=mode, base_year=base_year, events=v.events,
                focus=focus)  # fmt: skip
 show.chart(spec, lang, key="compare-lines", style=plotly_layout.WIDE)
 
 left, right = st.columns([3, 2])
 with left:
-    show.chart(ChartSpec("slope", key, v.years, cities=tuple(chosen), mode=mode, base_year=base_year, focus=focus),
+    show.chart(ChartSpec("slope", key, v.years.pair, cities=tuple(chosen), mode=mode, base_year=base_year, focus=focus),
                lang)  # fmt: skip
 with right:
     st.subheader(t(Text("{y} 年排名", "Ranking, {y}").format(y=last)))
-    show.ranking(data.get(tables.ranking, key, last, v.scope, lang), f"ranking_{key}_{last}")
+    show.ranking(data.read(v, tables.ranking, key, last, v.scope, lang), f"ranking_{key}_{last}")

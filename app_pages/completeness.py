@@ -10,8 +10,7 @@ from metrics.domain import registry
 from metrics.domain.i18n import Text
 from metrics.present import plotly_layout, tables
 from metrics.present.chart_spec import ChartSpec
-from metrics.store.rounds import round_years
-from ui import data, show, state
+from ui import data, show, state, stored
 
 KEYS = tuple(i.key for i in registry.BASE_INDICATORS)
 NAMED = 30  # pilots named in the warning; beyond that, how many more
@@ -21,9 +20,9 @@ t, lang = v.t, v.lang
 first, last = v.years
 
 st.title(t(Text("报送完整性", "Data completeness")))
-if data.get(round_years):  # the latest collection round, while one is open
-    year = data.get(round_years)[0]
-    counts = data.get(round_status, year, dt.date.today()).counts
+if data.read(v, stored.round_years):  # the latest collection round, while one is open
+    year = data.read(v, stored.round_years)[0]
+    counts = data.read(v, round_status, year, dt.date.today()).counts
     late = t(Text("，逾期 {n} 个", ", {n} late")).format(n=counts["late"]) if counts["late"] else ""
     summary = t(Text("{y} 年报送：{n} 个试点中已导入 {a} 个，被拒绝 {b} 个，未收到 {c} 个{l}。",
                      "The {y} round: {a} of {n} pilots loaded, {b} refused, {c} not received{l}."))  # fmt: skip
@@ -33,7 +32,7 @@ if data.get(round_years):  # the latest collection round, while one is open
     st.page_link("app_pages/round.py", label=t(Text("查看各试点报送状态", "See where each pilot stands")),
                  icon=":material/arrow_forward:", query_params={"year": str(year)})  # fmt: skip
 st.subheader(t(Text("各指标报送率（%，已命名试点中）", "Share of pilots that reported (%, of those designated)")))
-show.table(data.get(tables.completeness, v.scope, v.years, lang), f"reporting_{first}-{last}", "summary",
+show.table(data.read(v, tables.completeness, v.scope, v.years.pair, lang), f"reporting_{v.years.url}", "summary",
            hide_index=False)  # fmt: skip
 
 state.bind_choice("completeness_indicator", KEYS[0], KEYS, name="indicator")
@@ -44,7 +43,7 @@ key = st.selectbox(
     key="completeness_indicator",
 )
 ind = registry.get(key)
-missing_now = data.get(reporting.not_reported, key, v.scope, last)
+missing_now = data.read(v, reporting.not_reported, key, v.scope, last)
 names = show.city_names(lang)
 if missing_now:
     who = t(Text("、", ", ")).join(names[c] for c in missing_now[:NAMED])
@@ -54,4 +53,4 @@ if missing_now:
         y=last, ind=ind.label(lang), who=who))  # fmt: skip
 else:
     st.success(t(Text("{y} 年全部试点均已报送。", "Every pilot has reported for {y}.")).format(y=last))
-show.chart(ChartSpec("completeness", key, v.years, v.scope), lang, key="completeness", style=plotly_layout.WIDE)
+show.chart(ChartSpec("completeness", key, v.years.pair, v.scope), lang, key="completeness", style=plotly_layout.WIDE)

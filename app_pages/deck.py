@@ -1,5 +1,6 @@
 """Deck: the charts added from every page, in order; reorder them, download the PowerPoint file, or present."""
 
+import functools
 from datetime import date
 
 import streamlit as st
@@ -29,8 +30,7 @@ if not chosen:
         )
     )
     if st.button(t(Text("使用标准演示文稿", "Start from the standard deck")), type="primary", key="deck_standard"):
-        with data.reading() as cur:
-            slides.replace_all(deck.standard_specs(cur, v.years, scope=v.scope))
+        slides.replace_all(data.make(v, deck.standard_specs, v.years.pair, scope=v.scope))
         st.rerun()
     show.end_page(t(STANDARD))
 
@@ -46,7 +46,7 @@ st.caption(
     )
 )
 for i, spec in enumerate(chosen):
-    resolved = data.chart_data(spec, lang)
+    resolved = data.read(v, spec)
     with st.container(border=True):
         number, picture, body, up, down, drop = st.columns([0.5, 2, 6, 1, 1, 1], vertical_alignment="center")
         number.markdown(f"**{i + 1}**")
@@ -71,14 +71,9 @@ deck_lang = left.radio(
 specs_now = tuple(chosen)
 
 
-def _pptx() -> bytes:
-    with data.reading() as cur:
-        return deck.build(cur, specs_now, deck_lang)
-
-
 middle.download_button(
     t(Text("下载 PowerPoint（.pptx）", "Download PowerPoint (.pptx)")),
-    _pptx,
+    functools.partial(data.make, v, deck.build, specs_now, deck_lang),  # made when clicked
     file_name=f"pilot-cities-deck-{date.today():%Y%m%d}-{deck_lang}.pptx",
     mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
     type="primary",

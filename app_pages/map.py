@@ -19,7 +19,7 @@ key = left.selectbox(
     t(Text("点的大小表示", "Point size shows")), registry.COMPARABLE_KEYS,
     format_func=lambda k: registry.get(k).title(lang), key="map_indicator",
 )  # fmt: skip
-years = list(range(first, last + 1))
+years = list(v.years.years)
 state.bind_choice("year", last, years, int)
 year = right.selectbox(t(Text("年份", "Year")), years, key="year")
 
@@ -33,4 +33,4 @@ st.caption(
     )
 )
 st.subheader(t(Text("{y} 年排名", "Ranking, {y}").format(y=year)))
-show.ranking(data.get(tables.ranking, key, year, v.scope, lang), f"ranking_{key}_{year}")
+show.ranking(data.read(v, tables.ranking, key, year, v.scope, lang), f"ranking_{key}_{year}")

@@ -9,42 +9,41 @@ from metrics.domain import registry
 from metrics.domain.i18n import Text
 from metrics.present import plotly_layout
 from metrics.present.chart_spec import ChartSpec
-from metrics.store.targets import target_years
-from ui import data, show, state
+from ui import data, show, state, stored
 
 v = state.view()
 t, lang = v.t, v.lang
 first, last = v.years
 
 st.title(t(Text("项目概览", "Programme overview")))
-st.caption(t(Text("{a}—{b} 年 · 所选试点合计", "{a}–{b} · total of the selected pilots").format(a=first, b=last)))
+st.caption(t(Text("{y} · 所选试点合计", "{y} · total of the selected pilots").format(y=v.years.label())))
 
 st.subheader(t(Text("{y} 年主要指标", "Headline figures, {y}").format(y=last)))
-heads = data.get(standing.headlines, registry.CORE_KEYS, v.scope, last)
+heads = data.read(v, standing.headlines, registry.CORE_KEYS, v.scope, last)
 columns = st.columns(2)
 for i, head in enumerate(heads):
     with columns[i % 2]:
         show.headline(head, lang)
 
-if last in data.get(target_years):
+if last in data.read(v, stored.target_years):
     st.subheader(t(Text("{y} 年目标完成情况", "Targets for {y}").format(y=last)))
-    show.target_counts(data.get(achievement.year_summary, last, v.scope), lang)
+    show.target_counts(data.read(v, achievement.year_summary, last, v.scope), lang)
     more = Text("完成率排名与综合指数", "The ranking by targets achieved, and the composite index")
     st.page_link("app_pages/assessment.py", label=t(more), icon=":material/leaderboard:")
 
-notes = data.get(highlights.highlights, last, v.scope)
+notes = data.read(v, highlights.highlights, last, v.scope)
 if notes:
     st.subheader(t(Text("{y} 年要点", "What changed in {y}").format(y=last)))
     st.markdown("\n".join(f"- {show.escaped(h.text(lang))}" for h in notes))
 
 st.subheader(t(Text("2014 年以来累计", "Cumulative since 2014")))
 cumulative = tuple(f"cumulative_{k}" for k in ("activities", "agreements", "stations_founded", "subcenters_founded"))
-show.cumulative_line(data.get(standing.headlines, cumulative, v.scope, last), lang)
+show.cumulative_line(data.read(v, standing.headlines, cumulative, v.scope, last), lang)
 
-show.chart(ChartSpec("pilots", "pilot_cities", v.years, v.scope, events=v.events), lang, style=plotly_layout.WIDE)
+show.chart(ChartSpec("pilots", "pilot_cities", v.years.pair, v.scope, events=v.events), lang, style=plotly_layout.WIDE)
 
 st.subheader(t(Text("主要指标趋势", "Trends of the core indicators")))
 columns = st.columns(2)
 for i, key in enumerate(registry.CORE_KEYS):
     with columns[i % 2]:
-        show.chart(ChartSpec("trend", key, v.years, v.scope, events=v.events), lang, events_note=False)
+        show.chart(ChartSpec("trend", key, v.years.pair, v.scope, events=v.events), lang, events_note=False)

@@ -6,13 +6,13 @@ from metrics.domain.i18n import Text
 from metrics.present import deck, plotly_layout
 from ui import data, show, slides, state
 
-lang = state.current_lang()
-t = lambda text: text(lang)  # noqa: E731
+v = state.view()
+t, lang = v.t, v.lang
 show.hide_sidebar()
 
 chosen = slides.chosen()
 if not chosen:  # nothing chosen yet: present the standard deck
-    chosen = data.get(deck.standard_specs)
+    chosen = data.read(v, deck.standard_specs)
 count = len(chosen)
 number = state.bind("slide", 1, int)
 number = min(max(int(number), 1), count)

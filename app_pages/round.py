@@ -10,9 +10,7 @@ from metrics.domain import registry
 from metrics.domain.i18n import Problem, Text
 from metrics.ingest import forms
 from metrics.present import exports, round_tables
-from metrics.store.rounds import Round, round_years
-from metrics.store.series import year_span
-from ui import auth, data, show, state
+from ui import auth, data, show, state, stored, writes
 
 HEADINGS = {"loaded": Text("已导入", "Loaded"), "refused": Text("被拒绝", "Refused"),
             "missing": Text("未收到", "Not received"), "late": Text("逾期", "Late")}  # fmt: skip
@@ -20,16 +18,15 @@ FILTERS = {"all": Text("全部", "All"), **HEADINGS, "warned": Text("导入但�
 
 v = state.view()
 t, lang = v.t, v.lang
-database = data.database()
 who = st.session_state.get(auth.RUN_ACTOR) or auth.actor()
 
 st.title(t(Text("年度报送", "Collection round")))
-_, last = data.get(year_span)
-opened_years = data.get(round_years)
+last = data.span().last
+opened_years = data.read(v, stored.round_years)
 years = sorted({*opened_years, last, last + 1}, reverse=True)
 state.bind_choice("round_year", opened_years[0] if opened_years else last + 1, years, int, name="year")
 year = st.selectbox(t(Text("报送年份", "Year of the round")), years, key="round_year")
-status = data.get(round_status, year, dt.date.today())  # late: as of today
+status = data.read(v, round_status, year, dt.date.today())  # late: as of today
 round_ = status.round
 
 counts = status.counts
@@ -68,8 +65,8 @@ def _save(year_: int) -> None:
         st.session_state["round_message"] = ("error", Text("请至少选择一项指标。", "Choose at least one indicator."))
         return
     try:
-        forms.open_round(
-            database, Round(year_, chosen, None if no_due else st.session_state["round_due"]), auth.actor()
+        writes.write(
+            "edit", forms.open_round, stored.Round(year_, chosen, None if no_due else st.session_state["round_due"])
         )
     except Problem as exc:
         st.session_state["round_message"] = ("error", exc.text)
@@ -125,10 +122,6 @@ if who is not None and who.may("edit"):
             key="round_form_lang",
         )
 
-        def _all_forms(form_lang_: str) -> bytes:
-            with database.snapshot() as cur:
-                return forms.forms_zip(forms.write_forms(cur, round_, form_lang_))
-
         st.download_button(
             t(
                 Text(
@@ -136,7 +129,7 @@ if who is not None and who.may("edit"):
                     "Download all {n} forms (a zip, one workbook per pilot)",
                 )
             ).format(n=len(status.pilots)),
-            functools.partial(_all_forms, form_lang),
+            functools.partial(data.make, v, forms.round_zip, round_, form_lang),
             file_name=f"pilot-forms-{year}-{form_lang}.zip",
             mime="application/zip",
             key="round_forms_zip",
@@ -218,14 +211,10 @@ if who is not None and who.may("edit"):
             key="round_correction_pilot",
         )
 
-        def _prefilled(code_: str, form_lang_: str) -> bytes:
-            with database.snapshot() as cur:
-                return forms.write_forms(cur, round_, form_lang_, codes=[code_], prefilled=True)[0].content
-
         right.write("")
         right.download_button(
             t(Text("下载已填数值的报表", "Download its form, filled in")),
-            functools.partial(_prefilled, code, lang),
+            functools.partial(data.make, v, forms.prefilled_form, round_, lang, code),
             file_name=forms.form_name(code, year),
             mime=exports.MIME["xlsx"],
             key="round_prefilled",

@@ -10,9 +10,7 @@ from metrics.domain.roles import Actor, local_actor
 from metrics.ingest import batch, templates, uploads
 from metrics.ingest.reader import is_archive
 from metrics.present import exports, round_tables, upload_tables
-from metrics.store.series import year_span
-from metrics.store.uploads import undoable_uploads, upload_history
-from ui import auth, data, show, state
+from ui import auth, data, show, state, stored, writes
 
 PREVIEW_CELLS = 2000
 UPLOAD_TYPES = (
@@ -28,7 +26,6 @@ MAX_ISSUE_LISTS = 20  # refused files of a batch listed with their problems in f
 
 v = state.view()
 t, lang = v.t, v.lang
-database = data.database()
 
 st.title(t(Text("数据上传", "Upload figures")))
 who = auth.require(
@@ -47,18 +44,8 @@ TEMPLATES = {  # what a template holds: (its maker, its file name's stem, its bu
 }  # fmt: skip
 
 
-def _template(kind: str, template_lang: str, year: int, fmt: str) -> bytes:
-    with database.cursor() as cur:
-        return TEMPLATES[kind][0](cur, template_lang, year, fmt)
-
-
-def _events_list() -> bytes:
-    with database.cursor() as cur:
-        return exports.csv_bytes(exports.export_frame(cur, "events"))
-
-
 with st.expander(t(Text("下载空白模板", "Download a blank template")), expanded=False):
-    first, last = data.get(year_span)
+    first, last = data.span()
     years = list(range(max(last, max_year() - 1), first - 1, -1))
     year = st.selectbox(t(Text("模板年份", "Year of the template")), years, key="template_year")
     for kind, (_, stem, caption) in TEMPLATES.items():
@@ -67,7 +54,7 @@ with st.expander(t(Text("下载空白模板", "Download a blank template")), exp
                                                                 ("csv", "en")], strict=True):  # fmt: skip
             column.download_button(
                 f"{fmt.upper()} · {'中文表头' if template_lang == 'zh' else 'English headers'}",
-                functools.partial(_template, kind, template_lang, year, fmt),  # made when clicked
+                functools.partial(data.make, v, TEMPLATES[kind][0], template_lang, year, fmt),  # made when clicked
                 file_name=f"{stem}-{year}-{template_lang}.{fmt}",
                 mime=exports.MIME[fmt],
                 key=f"template-{kind}-{fmt}-{template_lang}",
@@ -75,7 +62,7 @@ with st.expander(t(Text("下载空白模板", "Download a blank template")), exp
             )
     st.download_button(
         t(Text("当前大事列表（CSV，可编辑后重新上传）", "The current events list (CSV, edit it and upload it again)")),
-        functools.partial(_events_list),
+        functools.partial(data.make, v, exports.events_csv),
         file_name="pilot-events.csv",
         mime=exports.MIME["csv"],
         key="events-list",
@@ -114,7 +101,7 @@ def _confirm(shown: uploads.Prepared, content: bytes) -> None:
     # A callback, run before the page: it commits exactly the preview the officer saw, so a commit by someone
     # else since then is refused (Stale) and the page then shows the file checked again.
     try:
-        st.session_state["upload_done"] = uploads.commit(database, shown, content, _by())
+        st.session_state["upload_done"] = writes.write("edit", uploads.commit, shown, content, by=_by())
         st.session_state["upload_round"] += 1
         st.session_state.pop("undo_id", None)  # the undo list starts again at the newest upload
     except uploads.Stale as exc:
@@ -139,7 +126,7 @@ def _record_refusal(prepared: uploads.Prepared) -> None:
     recorded = st.session_state.setdefault("_refusals_recorded", set())
     if prepared.attempt_key not in recorded:
         try:
-            uploads.record_refusal(database, prepared, _by())
+            writes.write("edit", uploads.record_refusal, prepared, by=_by())
         except Problem as exc:
             st.warning(show.escaped(exc.text(lang)))
         recorded.add(prepared.attempt_key)
@@ -189,7 +176,7 @@ def _load_batch(outcomes: list[batch.Outcome]) -> None:
     # ones before it wrote; a file whose new check shows something the officer has not seen waits for a look. The
     # outcomes stay listed until the next drop.
     try:
-        batch.load_passed(database, outcomes, _by(), review=True)
+        writes.write("edit", batch.load_passed, outcomes, by=_by(), review=True)
     except Problem as exc:
         st.session_state["upload_refused"] = exc.text
         return
@@ -302,10 +289,10 @@ if "upload_done" in st.session_state:
     st.success(t(done.format(i=st.session_state.pop("upload_done"))))
 
 st.subheader(t(Text("上传记录", "Upload history")))
-show.table(data.get(upload_tables.history, lang), "upload_history", key="history")
-undoable = data.get(undoable_uploads)
+show.table(data.read(v, upload_tables.history, lang), "upload_history", key="history")
+undoable = data.read(v, stored.undoable_uploads)
 if undoable:
-    made = data.get(upload_history).set_index("upload_id")
+    made = data.read(v, stored.upload_history).set_index("upload_id")
 
     def _named(upload_id: int) -> str:
         """An upload as the undo list names it: its number, file, time and who loaded it."""
@@ -328,7 +315,7 @@ if undoable:
         if yes.button(t(Text("确认撤销", "Undo it")), type="primary", key="undo_confirm"):
             st.session_state.pop("undo_pending")
             try:
-                cells = uploads.undo(database, pending, _by())
+                cells = writes.write("edit", uploads.undo, pending, by=_by())
             except Problem as exc:
                 st.error(show.escaped(exc.text(lang)))
             else:

@@ -1,12 +1,16 @@
-"""The code's layout: no import cycles among the app's modules, and no source module over 500 lines."""
+"""The code's layout: no import cycles among the app's modules, no source module over 500 lines, and pages that
+reach the data only through ui/ (one door)."""
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from ui.nav import PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("metrics", "ui", "app_pages", "benchmarks")  # the modules whose imports must not go round
@@ -132,3 +136,27 @@ def test_no_module_is_over_500_lines():
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert not long, f"modules over {MAX_LINES} lines (split each along a seam): {long}"
+
+
+PAGE_MISDEEDS = {  # what a page may not do besides importing the store, and how it would read
+    "opens a cursor": re.compile(r"\.cursor\(|\.snapshot\(|\breading\("),
+    "holds the database": re.compile(r"\bdatabase\("),
+}
+
+
+@pytest.mark.parametrize("page", [p.path for p in PAGES])
+def test_no_page_imports_the_store(page):
+    known = modules()
+    name = page.removesuffix(".py").replace("/", ".")
+    store = sorted(
+        m for m in imported(name, ROOT / page, known) if m == "metrics.store" or m.startswith("metrics.store.")
+    )
+    assert not store, f"{page} imports {store}: go through ui/data.py, ui/stored.py or ui/writes.py"
+
+
+@pytest.mark.parametrize("page", [p.path for p in PAGES])
+@pytest.mark.parametrize("misdeed", PAGE_MISDEEDS)
+def test_no_page_holds_a_cursor_or_the_database(page, misdeed):
+    source = (ROOT / page).read_text(encoding="utf-8")
+    found = [source.count("\n", 0, m.start()) + 1 for m in PAGE_MISDEEDS[misdeed].finditer(source)]
+    assert not found, f"{page} {misdeed} (line {', '.join(map(str, found))}): go through ui/data.py or ui/writes.py"

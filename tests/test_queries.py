@@ -7,6 +7,7 @@ from conftest import SAMPLE_END_YEAR, city, load
 
 from metrics.domain import registry
 from metrics.domain.programme import PROGRAMME_START, Scope
+from metrics.domain.years import YearRange
 from metrics.store.figures import _as_text
 from metrics.store.series import series, year_span
 
@@ -180,7 +181,9 @@ def _kept_reads() -> tuple[dict, object]:
     return kept, memo
 
 
-@pytest.mark.parametrize("years", [None, (2016, 2025), (2025, 2025), (2013, 2016), (2020, 2026)])
+@pytest.mark.parametrize(
+    "years", [None, (2016, 2025), (2025, 2025), (2013, 2016), (2020, 2026), YearRange(PROGRAMME_START, SAMPLE_END_YEAR)]
+)
 @pytest.mark.parametrize("scope", [None, Scope(cities=("330100", "440100"))])
 def test_a_series_served_from_the_kept_span_is_the_one_the_database_gives(sample_db, scope, years):
     from pandas.testing import assert_frame_equal

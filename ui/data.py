@@ -15,11 +15,13 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from typing import Any, TypeVar, overload
 
 import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 
+from metrics.domain.years import YearRange
 from metrics.present import charts
 from metrics.present.chart_data import ChartData
 from metrics.present.chart_resolve import pilots, resolve
@@ -28,8 +30,11 @@ from metrics.present.plotly_layout import Style
 from metrics.store import kept_backups, published
 from metrics.store.database import Database, DuckDBDatabase, open_database
 from metrics.store.meta import run_state
-from metrics.store.series import READ_CACHE
+from metrics.store.series import READ_CACHE, year_span
 from ui.single_flight import SingleFlightCache, single_flight
+from ui.state import View
+
+T = TypeVar("T")
 
 
 def database() -> Database:
@@ -50,13 +55,13 @@ def run_snapshot() -> Iterator[tuple]:
     clicks) asks DuckDB nothing at all (see Database.known_state)."""
     database_ = database()
     with ExitStack() as stack:
-        _RUN.stack, _RUN.database, _RUN.cursor = stack, database_, None
+        _RUN.stack, _RUN.database, _RUN.cursor, _RUN.local = stack, database_, None, {}
         try:
             state = database_.known_state() or database_.run_state(_run_cursor())
             _RUN.key = _remember_key(database_, state)
             yield _RUN.key
         finally:
-            _RUN.stack = _RUN.database = _RUN.cursor = _RUN.key = None
+            _RUN.stack = _RUN.database = _RUN.cursor = _RUN.key = _RUN.local = None
 
 
 def _run_cursor():
@@ -78,7 +83,7 @@ def reading(data_key: tuple | None = None) -> Iterator:
         # run starts again on the new data rather than show some of each.
         if not begun and run_state(cur) != _RUN.key[1:]:
             st.rerun()
-        with _reads_kept(_RUN.key):
+        with _reads_kept(_RUN.key, _RUN.local):
             yield cur
         return
     with open_database(data_key[0] if data_key else None).cursor() as cur, _reads_kept(data_key):
@@ -86,15 +91,25 @@ def reading(data_key: tuple | None = None) -> Iterator:
 
 
 _reads = SingleFlightCache[object](None, maxsize=4096)  # (data key, name, args) -> what the store read
+_PER_RUN = frozenset({"year_span"})  # reads every series asks for: a run looks them up once, then holds them
 
 
 @contextmanager
-def _reads_kept(data_key: tuple | None) -> Iterator[None]:
-    """Within the block, the store's cacheable reads (series.READ_CACHE) are kept under `data_key`."""
+def _reads_kept(data_key: tuple | None, run_local: dict | None = None) -> Iterator[None]:
+    """Within the block, the store's cacheable reads (series.READ_CACHE) are kept under `data_key`; those in
+    _PER_RUN also in `run_local`, the script run's own (so the span is looked up once per run, not per series)."""
     if data_key is None:
         yield
         return
-    token = READ_CACHE.set(lambda name, args, compute: _reads.get((data_key, name, args), compute))
+
+    def memo(name: str, args: tuple, compute: Callable[[], Any]) -> Any:
+        if run_local is None or name not in _PER_RUN:
+            return _reads.get((data_key, name, args), compute)
+        if (name, args) not in run_local:
+            run_local[name, args] = _reads.get((data_key, name, args), compute)
+        return run_local[name, args]
+
+    token = READ_CACHE.set(memo)
     try:
         yield
     finally:
@@ -168,8 +183,54 @@ def _cached(data_key: tuple, function: Callable, args: tuple, kwargs: tuple):
         return function(cur, *args, **dict(kwargs))
 
 
+@overload
+def read(view: View, what: ChartSpec) -> ChartData: ...
+@overload
+def read(view: View, what: Callable[..., T], *args: Any, **kwargs: Any) -> T: ...
+def read(view, what, *args, **kwargs):  # fmt: skip
+    """The one door for a page's reads: what(cursor, *args, **kwargs) of metrics (analysis, present, or a store
+    read named in ui/stored.py), or the chart a ChartSpec names, in the view's language; of the data the view
+    shows, cached until that data changes.
+
+    The arguments must be hashable (tuples, not lists); the result is shared with every later caller, so it is
+    never changed.
+    """
+    key = _view_key(view)
+    if isinstance(what, ChartSpec):
+        return _chart_data(key, what, view.lang)
+    return _cached(key, what, args, tuple(sorted(kwargs.items())) if kwargs else ())
+
+
+def make(view: View, maker: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """maker(cursor, *args, **kwargs): a file made from the data the view shows when it is asked for (a
+    download's bytes), not kept; outside a script run (a download made on click) it reads a snapshot of its own."""
+    _view_key(view)
+    if getattr(_RUN, "key", None) is not None:
+        with reading() as cur:
+            return maker(cur, *args, **kwargs)
+    with database().snapshot() as cur:
+        return maker(cur, *args, **kwargs)
+
+
+def _view_key(view: View) -> tuple:
+    """The data key of the data a view shows: this run's (a published release is not offered yet)."""
+    if view.release is not None:
+        raise NotImplementedError("showing a published release is not offered yet")
+    return data_key()
+
+
+def span() -> YearRange:
+    """The years the data spans (read once per data version; the sidebar and every page's years are within it)."""
+    return _cached(data_key(), _span, (), ())
+
+
+def _span(cur) -> YearRange:
+    return YearRange(*year_span(cur))
+
+
 def get(function: Callable, *args, **kwargs):
-    """function(cursor, *args, **kwargs) of metrics, cached until the data changes (a new data version).
+    """function(cursor, *args, **kwargs) of metrics, cached until the data changes (a new data version): for ui/
+    itself (the sidebar, sign-in); pages read through `read`, with their view.
 
     The arguments must be hashable (tuples, not lists); the result is shared with every later caller, so it is
     never changed.

@@ -243,7 +243,7 @@ def end_page(message: str) -> None:
 
 def cities_in_scope(view):
     """The pilots the sidebar selects; on an empty selection, say so and end the page."""
-    cities = data.get(list_cities, view.scope)
+    cities = data.read(view, list_cities, view.scope)
     if cities.empty:
         end_page(NO_PILOTS(view.lang))
     return cities

@@ -10,6 +10,7 @@ import streamlit as st
 
 from metrics.domain.i18n import Text
 from metrics.domain.programme import KIND_NAMES, KINDS, REGION_NAMES, REGIONS, Scope
+from metrics.domain.years import YearRange
 
 LANG_NAMES = {"zh": "中文", "en": "English"}
 EVENTS_HELP = Text(
@@ -22,12 +23,14 @@ _BOUND = "_url_bound"  # keys bound to the URL during this run
 
 @dataclass(frozen=True)
 class View:
-    """What the sidebar selects: language, years and which pilots."""
+    """What a page shows: language, years and which pilots (the sidebar's choice), and of which data; pages hand it
+    to ui/data.py with every read."""
 
     lang: str
-    years: tuple[int, int]
+    years: YearRange
     scope: Scope
     events: bool = True  # draw batch designations and programme events on time charts
+    release: str | None = None  # a published release to show instead of the live data (not offered yet)
 
     def t(self, text: Text) -> str:
         """A message in the chosen language."""
@@ -99,26 +102,23 @@ def bind_choice(
     return st.session_state[key]
 
 
-def bind_range(key: str, first: int, last: int) -> tuple[int, int]:
-    """bind() for a year range 'FROM-TO' within [first, last]; anything else gives the whole range.
+def bind_range(key: str, span: YearRange) -> YearRange:
+    """bind() for a year range ('2018-2025' in the URL) clamped to the data's span; anything unreadable gives the
+    whole span. The widget's state is the (from, to) pair a slider holds.
 
     A range that reached the first or last year of the data keeps reaching it when the data grows (a new year
     uploaded shows at once).
     """
-
-    def parse(raw: str) -> tuple[int, int]:
-        lo, hi = (int(p) for p in raw.split("-"))
-        return lo, hi
-
-    lo, hi = bind(key, (first, last), parse, lambda v: f"{v[0]}-{v[1]}")
+    lo, hi = bind(key, span.pair, lambda raw: YearRange.parse(raw).pair, lambda v: YearRange.of(v).url)
     span_key = f"_span_{key}"
-    old_first, old_last = st.session_state.get(span_key, (first, last))
-    lo = first if lo == old_first else lo
-    hi = last if hi == old_last else hi
-    st.session_state[span_key] = (first, last)
-    lo, hi = min(max(lo, first), last), min(max(hi, first), last)
-    st.session_state[key] = (lo, hi) if lo <= hi else (first, last)
-    return st.session_state[key]
+    old_first, old_last = st.session_state.get(span_key, span.pair)
+    lo = span.first if lo == old_first else lo
+    hi = span.last if hi == old_last else hi
+    st.session_state[span_key] = span.pair
+    years = YearRange.clamped(lo, hi, span)
+    if st.session_state[key] != years.pair:
+        st.session_state[key] = years.pair
+    return years
 
 
 def write_url(keep_others: bool = False) -> None:
@@ -152,8 +152,9 @@ def language_choice(lang: str | None = None) -> str:
         )
 
 
-def sidebar(first_year: int, last_year: int, batches: Sequence[int]) -> View:
-    """Draw the shared sidebar (language, years, region, kind, batch) and return the selection."""
+def sidebar(span: YearRange, batches: Sequence[int]) -> View:
+    """Draw the shared sidebar (language, years within the data's `span`, region, kind, batch) and return the
+    selection."""
     lang = current_lang()
 
     def t(text: Text) -> str:
@@ -162,10 +163,10 @@ def sidebar(first_year: int, last_year: int, batches: Sequence[int]) -> View:
     with st.sidebar:
         language_choice(lang)
 
-        years = bind_range("years", first_year, last_year)
-        if first_year < last_year:
-            picked: Any = st.slider(t(Text("年份", "Years")), first_year, last_year, key="years")  # a (from, to) range
-            years = (int(picked[0]), int(picked[1]))
+        years = bind_range("years", span)
+        if span.first < span.last:
+            picked: Any = st.slider(t(Text("年份", "Years")), span.first, span.last, key="years")  # a (from, to) pair
+            years = YearRange(int(picked[0]), int(picked[1]))
         bind_list("region", [], REGIONS)
         regions = st.multiselect(
             t(Text("地区", "Region")), REGIONS, format_func=lambda r: REGION_NAMES[r](lang), key="region",

@@ -16,8 +16,8 @@ from typing import NoReturn
 
 from ..domain import registry
 from ..domain.i18n import LANGS, Problem, Text
-from ..domain.programme import MIN_YEAR, max_year
 from ..domain.roles import Actor, cli_actor
+from ..domain.years import InvalidYears, YearRange
 from ..store.cities import list_cities
 from ..store.database import Database, open_for_reading
 from ..store.durable import write_durably
@@ -99,15 +99,16 @@ def checked_cities(cur: Cursor, codes: Sequence[str] | None) -> tuple[str, ...]:
 def checked_years(cur: Cursor, args: argparse.Namespace) -> tuple[int, int]:
     """--from/--to, defaulting to the data's years, or a usage error for an impossible range."""
     first, last = year_span(cur)
-    years = (first if args.from_year is None else args.from_year, last if args.to_year is None else args.to_year)
-    if not MIN_YEAR <= years[0] <= years[1] <= max_year():
-        raise UsageError(
-            Text(
-                "年份范围 {a}—{b} 无效：应在 {lo} 至 {hi} 之间，且起始年不晚于截止年。",
-                "Invalid years {a}-{b}: they must lie between {lo} and {hi}, the first not after the last.",
-            ).format(a=years[0], b=years[1], lo=MIN_YEAR, hi=max_year())
+    try:
+        return (
+            YearRange(
+                first if args.from_year is None else args.from_year, last if args.to_year is None else args.to_year
+            )
+            .checked()
+            .pair
         )
-    return years
+    except InvalidYears as exc:
+        raise UsageError(exc.text) from None
 
 
 def json_number(value: float | None, decimals: int) -> float | int | None:

@@ -76,6 +76,16 @@ def write_forms(
     return forms
 
 
+def round_zip(cur: Cursor, round_: Round, lang: str) -> bytes:
+    """Every pilot's form of the round, in `lang`, as one zip (the Collection round page's download)."""
+    return forms_zip(write_forms(cur, round_, lang))
+
+
+def prefilled_form(cur: Cursor, round_: Round, lang: str, code: str) -> bytes:
+    """One pilot's form with its stored figures for the year filled in, sent back for corrections."""
+    return write_forms(cur, round_, lang, codes=[code], prefilled=True)[0].content
+
+
 def _values(frame: pd.DataFrame, code: str) -> dict[str, object]:
     if code not in frame.index:
         return {}

@@ -151,3 +151,8 @@ def export_frame(
     return frame[["city_code", "name_zh", "name_en", "year", ind.key, "reporting"]].rename(
         columns={"reporting": "cities_reporting"}
     )
+
+
+def events_csv(cur: Cursor) -> bytes:
+    """The events list as CSV, as the Upload page offers it to edit and upload again."""
+    return csv_bytes(export_frame(cur, "events"))

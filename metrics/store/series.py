@@ -9,8 +9,9 @@ from typing import Any
 import pandas as pd
 
 from ..domain import registry
-from ..domain.programme import MIN_YEAR, PROGRAMME_START, Scope, max_year
+from ..domain.programme import PROGRAMME_START, Scope
 from ..domain.registry import BaseIndicator, Growth, Indicator, PilotCount, Ratio, RunningTotal
+from ..domain.years import YearRange
 from .cities import SCOPE_CTE
 from .transactions import Cursor, one_row
 
@@ -79,7 +80,9 @@ vals AS (
     raise ValueError(f"unknown aggregation {ind.aggregation!r}")
 
 
-def _series_sql(ind: Indicator) -> str:
+def _series_sql(ind: Indicator, sliced: bool) -> str:
+    """The series over the grid's years; `sliced`: only the years $from_year to $to_year of it (else every year of
+    the grid: a WHERE that would keep them all is left out)."""
     value = "vals.value"
     if ind.aggregation == "running_sum":
         # Running total since the programme began, whatever the displayed year range.
@@ -90,9 +93,11 @@ WITH {SCOPE_CTE},{_GRID_CTES},
 SELECT * FROM (
     SELECT grid.city_code, grid.year, {value} AS value, coalesce(vals.reporting, 0) AS reporting
     FROM grid LEFT JOIN vals ON vals.city_code IS NOT DISTINCT FROM grid.city_code AND vals.year = grid.year
-) AS rows
-WHERE year BETWEEN $from_year AND $to_year
+) AS rows{_SLICE if sliced else ""}
 ORDER BY city_code NULLS FIRST, year"""
+
+
+_SLICE = "\nWHERE year BETWEEN $from_year AND $to_year"
 
 
 # A read-through cache the app installs for the code that reads one snapshot (ui/data.py): memo(name, args, compute)
@@ -122,41 +127,36 @@ def series(
     scope: Scope | None = None,
     *,
     per_city: bool = False,
-    years: tuple[int, int] | None = None,
+    years: YearRange | tuple[int, int] | None = None,
 ) -> pd.DataFrame:
     """Yearly values of one indicator: the total over the scope, or one series per city when per_city.
 
     Columns: city_code (None for the total), year, value (NaN where nothing was reported), reporting (how many
-    cities the value is based on). Every year of the range is present, so unreported years stay gaps.
+    cities the value is based on). Every year of the range is present, so unreported years stay gaps. Years
+    outside MIN_YEAR to this year are InvalidYears (a ValueError).
     """
     ind = registry.get(key)
-    first, last = year_span(cur)
-    lo, hi = years if years is not None else (first, last)
-    if not MIN_YEAR <= lo <= hi <= max_year():
-        raise ValueError(f"years must satisfy {MIN_YEAR} <= from <= to <= {max_year()}, not {lo}-{hi}")
+    span = YearRange(*year_span(cur))
+    wanted = (span if years is None else YearRange.of(years)).checked()
     scope = scope or Scope()
     memo = READ_CACHE.get()
-    if memo is None or not first <= lo <= hi <= last:  # years beyond the data: the grid is not a slice of the span
-        return _query(cur, ind, scope, per_city, (first, last), (lo, hi))
-    whole = memo(
-        "series", (key, scope, per_city), lambda: _query(cur, ind, scope, per_city, (first, last), (first, last))
-    )
-    return whole[whole["year"].between(lo, hi)].reset_index(drop=True)  # a copy: the kept frame is shared
+    if memo is None or not wanted.within(span):  # years beyond the data: the grid is not a slice of the span
+        return _query(cur, ind, scope, per_city, span, wanted)
+    whole = memo("series", (key, scope, per_city), lambda: _query(cur, ind, scope, per_city, span, span))
+    if wanted == span:
+        return whole.copy()  # a copy: the kept frame is shared
+    return whole[whole["year"].between(wanted.first, wanted.last)].reset_index(drop=True)  # a copy
 
 
 def _query(
-    cur: Cursor, ind: Indicator, scope: Scope, per_city: bool, span: tuple[int, int], years: tuple[int, int]
+    cur: Cursor, ind: Indicator, scope: Scope, per_city: bool, span: YearRange, years: YearRange
 ) -> pd.DataFrame:
-    (first, last), (lo, hi) = span, years
-    params = {
-        **scope.params(),
-        "per_city": per_city,
-        "first": min(first, lo),
-        "last": max(last, hi),
-        "from_year": lo,
-        "to_year": hi,
-    }
-    frame = cur.execute(_series_sql(ind), params).df()
+    grid = YearRange(min(span.first, years.first), max(span.last, years.last))
+    params = {**scope.params(), "per_city": per_city, "first": grid.first, "last": grid.last}
+    sliced = years != grid
+    if sliced:
+        params |= {"from_year": years.first, "to_year": years.last}
+    frame = cur.execute(_series_sql(ind, sliced), params).df()
     frame["value"] = frame["value"].astype("float64")
     frame["reporting"] = frame["reporting"].astype("int64")
     return frame
