@@ -7,7 +7,7 @@ import streamlit as st
 
 from metrics.analysis.round_status import round_status
 from metrics.domain import registry
-from metrics.domain.i18n import Problem, Text
+from metrics.domain.i18n import LANGS, Problem, Text
 from metrics.ingest import forms
 from metrics.present import exports, round_tables
 from ui import auth, data, show, state, stored, writes
@@ -116,7 +116,7 @@ if who is not None and who.may("edit"):
             (st.success if level == "success" else st.error)(show.escaped(message(lang)))
         form_lang = st.radio(
             t(Text("报表语言", "Language of the forms")),
-            ("zh", "en"),
+            LANGS,
             horizontal=True,
             format_func=lambda code: "中文" if code == "zh" else "English",
             key="round_form_lang",

@@ -15,6 +15,7 @@ from test_pages import open_app
 
 from metrics.analysis.index import index_years
 from metrics.cli import main
+from metrics.domain.i18n import LANGS
 from metrics.domain.index_method import DEFAULT_METHOD
 from metrics.present import deck, slide_charts
 from metrics.present.chart_resolve import resolve
@@ -38,7 +39,7 @@ def cli_json(capsys, *args: str) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("lang", LANGS)
 def test_the_index_chart_draws_what_the_cli_prints(sample_app, sample_db, capsys, lang):
     printed = cli_json(capsys, "index", str(YEAR), "--db", str(sample_app))
     with sample_db.snapshot() as cur:
@@ -160,7 +161,7 @@ def test_a_changed_weight_ranks_side_by_side_and_an_admin_saves_it_as_a_method(a
         assert method_names(cur) == ("default",)
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("lang", LANGS)
 def test_the_city_profile_shows_each_target_against_its_actual(sample_app, capsys, lang):
     targets = cli_json(capsys, "targets", str(YEAR), "--db", str(sample_app))
     mine = next(p for p in targets["pilots"] if p["city_code"] == "330100")

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import pytest
 
 from metrics.domain import registry
+from metrics.domain.i18n import LANGS
 from metrics.present import chart_data, charts, map_chart, plotly_layout, rank_charts, style, year_charts
 from metrics.present.chart_resolve import resolve
 from metrics.present.kinds import kind_of
@@ -27,7 +28,7 @@ def annotation_texts(fig) -> list[str]:
     return [a.text for a in fig.layout.annotations]
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("lang", LANGS)
 def test_time_chart_keeps_gaps_and_labels_source_and_unit(lang):
     line = chart_data.Line.from_frame("杭州市", FRAME, "#123456")
     fig = drawn(year_charts.time_chart([line], ACT, lang, ACT.title(lang), "来源：测试"))

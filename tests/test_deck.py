@@ -14,6 +14,7 @@ from pptx.util import Inches
 
 from metrics.cli import main
 from metrics.domain import registry
+from metrics.domain.i18n import LANGS
 from metrics.domain.programme import SAMPLE_NOTICE
 from metrics.present import deck, style
 from metrics.store.cities import list_cities
@@ -24,9 +25,7 @@ def built(sample_db):
     """The standard deck in both languages (and its specs), built once."""
     with sample_db.cursor() as cur:
         specs = deck.standard_specs(cur)
-        return specs, {
-            lang: Presentation(io.BytesIO(deck.build(cur, specs, lang, date(2026, 3, 1)))) for lang in ["zh", "en"]
-        }
+        return specs, {lang: Presentation(io.BytesIO(deck.build(cur, specs, lang, date(2026, 3, 1)))) for lang in LANGS}
 
 
 def chart_slides(prs):
@@ -42,7 +41,7 @@ def series_values(slide) -> dict[str, list]:
     return {s.name: list(s.values) for s in chart.plots[0].series}
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("lang", LANGS)
 def test_deck_has_title_highlights_a_slide_per_chart_and_a_closing_table(built, lang):
     specs, decks = built
     prs = decks[lang]

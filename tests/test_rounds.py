@@ -22,6 +22,7 @@ from test_pages import metric_values, open_app, table_with
 from metrics.analysis.round_status import round_status
 from metrics.cli import main
 from metrics.domain import registry
+from metrics.domain.i18n import LANGS
 from metrics.ingest import batch, forms, uploads
 from metrics.ingest.checks import is_reference
 from metrics.store.database import open_database
@@ -58,7 +59,7 @@ def sample_forms(database, lang: str = "zh", round_: Round | None = None) -> lis
 # --- the forms --------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("lang", LANGS)
 def test_a_form_locks_the_pilot_validates_the_values_and_shows_last_year_for_reference(db, lang):
     with db.snapshot() as cur:
         (form,) = forms.write_forms(cur, default_round(SAMPLE_END_YEAR), lang, codes=["330100"])
@@ -340,7 +341,7 @@ def test_several_files_dropped_on_the_upload_page_load_at_once_and_the_tracker_c
     assert list(refused["File"]) == [made[2].file_name] and "negative" in refused["Notes"].iloc[0]
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("lang", LANGS)
 def test_the_round_page_opens_a_round_and_offers_the_forms_and_the_chase_list(app_db, lang, capsys):
     at = open_app("round", lang=lang, year=str(YEAR))
     at.multiselect(key="round_indicators").set_value(["activities", "agreements"])

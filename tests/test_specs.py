@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 import pytest
 from conftest import SAMPLE_END_YEAR
 
+from metrics.domain.i18n import LANGS
 from metrics.domain.programme import Scope
 from metrics.present import charts, exports, plotly_layout
 from metrics.present.chart_resolve import resolve
@@ -32,7 +33,7 @@ SPECS = {
 }
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("name", SPECS)
 def test_every_chart_resolves_and_draws_in_every_style(sample_db, name, lang):
     with sample_db.cursor() as cur:
@@ -201,7 +202,7 @@ def test_a_deck_in_a_link_comes_back_as_the_same_charts():
             specs_from_text(broken)
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("lang", LANGS)
 def test_a_pilot_designated_later_starts_its_slope_when_it_reported_first(sample_db, lang):
     spec = ChartSpec("slope", "agreements", YEARS, cities=("330100", "120000"))  # 天津 designated in 2018
     with sample_db.cursor() as cur:

@@ -15,7 +15,7 @@ from test_cli import run_cli
 
 from metrics.cli import main
 from metrics.domain import registry
-from metrics.domain.i18n import Refused
+from metrics.domain.i18n import LANGS, Refused
 from metrics.domain.programme import Scope
 from metrics.ingest import uploads
 from metrics.present import upload_tables
@@ -248,7 +248,7 @@ def test_raw_file_is_kept_under_its_hash_not_its_name(db):
     assert kept.read_bytes() == data
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("lang", LANGS)
 def test_cli_import_history_undo(tmp_path, capsys, lang):
     path = str(tmp_path / "cli.duckdb")
     assert main(["init", "--db", path]) == 0
