@@ -6,6 +6,7 @@ from datetime import date
 import streamlit as st
 
 from metrics.domain.i18n import Text
+from metrics.domain.years import YearRange
 from metrics.present import deck, thumbnails
 from metrics.present.kinds import kind_of
 from ui import data, show, slides, state
@@ -53,7 +54,7 @@ for i, spec in enumerate(chosen):
         picture.image(thumbnails.thumbnail(resolved), width=160)
         body.markdown(f"**{show.escaped(resolved.title)}**")
         kind = kind_of(spec)
-        years = f"{spec.years[1]}" if kind.one_year else f"{spec.years[0]}–{spec.years[1]}"
+        years = f"{spec.years[1]}" if kind.one_year else YearRange.of(spec.years).label()(lang)
         body.caption(f"{kind.label(lang)} · {years}")
         up.button("↑", key=f"deck-up-{spec.id}", on_click=slides.move, args=(i, -1), disabled=i == 0,
                   help=t(Text("上移", "Move up")))  # fmt: skip

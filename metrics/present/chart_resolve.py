@@ -11,6 +11,7 @@ from dataclasses import replace
 from ..domain import registry
 from ..domain.i18n import Text
 from ..domain.programme import SAMPLE_SOURCE, SAMPLE_SOURCE_BRIEF, SOURCE, Scope
+from ..domain.years import YearRange
 from ..store.cities import designations, list_cities
 from ..store.events import events
 from ..store.meta import is_sample
@@ -71,7 +72,7 @@ def file_stem(spec: ChartSpec, kind: ChartKind, lang: str, names: dict[str, str]
             parts.append(MODE_NAMES[spec.mode](lang))
     if spec.method:
         parts.append(spec.method)
-    parts.append(f"{spec.years[1]}" if kind.one_year else f"{spec.years[0]}-{spec.years[1]}")
+    parts.append(f"{spec.years[1]}" if kind.one_year else YearRange.of(spec.years).url)
     return re.sub(r'[\\/:*?"<>|()（）=\s]+', "-", "_".join(parts)).replace("-_", "_").strip("-")
 
 
