@@ -52,13 +52,14 @@ chosen = pick.multiselect(
 if not chosen:
     show.end_page(t(Text("请至少选择一个城市。", "Choose at least one city.")))
 state.bind_choice("compare_chart", "compare", CHARTS, name="chart")
-chart = draw.radio(t(Text("图形", "Draw as")), CHARTS, format_func=lambda c: KIND[c].label(lang), key="compare_chart")
+chart = draw.radio(
+    t(Text("图形", "Draw as")), CHARTS, format_func=lambda c: KIND[c].label(lang).capitalize(), key="compare_chart"
+)
 state.bind_choice("focus", "", ["", *chosen])
 focus = bring.selectbox(
     t(Text("突出显示", "Bring forward")), ["", *chosen], key="focus",
     format_func=lambda c: names[c] if c else t(Text("（无）", "(none)")),
     help=t(Text("把一个城市画在最上层，其余变淡。", "Draw one city on top and fade the others.")),
-    disabled="focus" not in KIND[chart].fields,
 )  # fmt: skip
 focus = focus or None
 
