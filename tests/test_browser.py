@@ -305,12 +305,17 @@ def test_a_deck_survives_a_reload_and_a_present_link_shows_the_sender_s_deck(bro
     page.goto(f"{url}/?lang=en")
     _wait_until_drawn(page)
     for n in (2, 1):  # the third chart, then the second: the deck keeps the order they were added in
+        before = page.url
         page.get_by_role("button", name="Add to deck").nth(n).click()
         page.wait_for_function(
             f"() => [...document.querySelectorAll('button')].filter(b => b.innerText.includes('In the deck')).length"
             f" == {3 - n}",
             timeout=30_000,
         )
+        # The URL is written when the run ends, after the button has changed: a reload before then has the deck
+        # of the run before (on a busy machine, that was the reload below).
+        page.wait_for_function("before => location.href !== before && location.search.includes('deck=')",
+                               arg=before, timeout=30_000)  # fmt: skip
     page.reload()
     _wait_until_drawn(page)
     page.wait_for_function(  # every chart's toolbar drawn, the first chart being drawn only the start of that
