@@ -38,7 +38,7 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     forms.add_argument("--indicator", action="extend", nargs="+", metavar="KEY",
                        help="the indicators the forms ask for (default: the round's, else all)")  # fmt: skip
     forms.add_argument("--due", type=_date, metavar="YYYY-MM-DD",
-                       help="when the forms are due back (default: the round's, else 31 March after the year)")  # fmt: skip
+                       help="when the forms are due back (default: the round's, else 31 March next year)")  # fmt: skip
     forms.add_argument("--city", action="extend", nargs="+", metavar="CODE", help="only these pilots' forms")
     forms.add_argument("--filled", action="store_true", help="with the loaded figures in (sent back for corrections)")
     forms.add_argument("--by", default=None, metavar="NAME", help="who opens the round (default: $USER)")
