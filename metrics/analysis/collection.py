@@ -13,7 +13,7 @@ from ..domain.i18n import Text
 from ..domain.years import YearRange
 from ..store.reporting import reporters_by_year
 from ..store.rounds import round_states
-from ..store.series import year_span
+from ..store.series import READ_CACHE, year_span
 from ..store.transactions import Cursor
 
 # A year loaded without a round (files uploaded the old way) counts as complete once this share of the pilots
@@ -94,8 +94,12 @@ def years_being_collected(cur: Cursor) -> tuple[YearBeingCollected, ...]:
 
 
 def collection(cur: Cursor) -> Collection:
-    """The data's years and those being collected."""
-    return Collection(YearRange(*year_span(cur)), years_being_collected(cur))
+    """The data's years and those being collected (kept per data version where the caller keeps reads: every chart
+    asks)."""
+    memo = READ_CACHE.get()
+    if memo is None:
+        return Collection(YearRange(*year_span(cur)), years_being_collected(cur))
+    return memo("collection", (), lambda: Collection(YearRange(*year_span(cur)), years_being_collected(cur)))
 
 
 def latest_complete_year(cur: Cursor) -> int | None:
