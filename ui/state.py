@@ -32,7 +32,7 @@ class View:
     scope: Scope
     events: bool = True  # draw batch designations and programme events on time charts
     release: str | None = None  # a published release to show instead of the live data (not offered yet)
-    collecting: tuple[YearBeingCollected, ...] = ()  # the years shown that are still being collected (provisional)
+    collecting: tuple[YearBeingCollected, ...] = ()  # the data's years still being collected (provisional)
 
     def t(self, text: Text) -> str:
         """A message in the chosen language."""
@@ -42,6 +42,10 @@ class View:
         """How a heading or card names a year: 2025, or 2026（报送中，12/65） while it is being collected."""
         being = next((c for c in self.collecting if c.year == year), None)
         return being.label()(self.lang) if being else str(year)
+
+    def offered(self, year: int) -> bool:
+        """Whether a page may offer the year: not one being collected unless the sidebar's years include it."""
+        return year in self.years or all(c.year != year for c in self.collecting)
 
 
 def _split(raw: str) -> list[str]:
@@ -217,7 +221,7 @@ def sidebar(collected: Collection, batches: Sequence[int], may_edit: bool = Fals
         kinds=tuple(kinds) or None,
         batches=tuple(int(b) for b in chosen_batches) or None,
     )
-    return View(lang, years, scope, events, collecting=collected.within(years))
+    return View(lang, years, scope, events, collecting=collected.collecting)
 
 
 def view() -> View:

@@ -30,9 +30,9 @@ def mark_provisional(fig: Figure, data: ChartData) -> Figure:
         axes.setdefault("xaxis" + str(trace.get("xaxis", "x"))[1:], set()).update(years)
         traces.extend(_marked(trace, years, labels))
     fig["data"] = traces
-    for name, years in axes.items():
+    for name, on_axis in axes.items():
         axis = fig["layout"].setdefault(name, {})
-        shown = _ticks(sorted(years), labels)
+        shown = _ticks(sorted(on_axis), labels)
         axis.update({"tickmode": "array", "tickvals": shown,
                      "ticktext": [labels[y].replace("（", "<br>（").replace(" (", "<br>(") if y in labels else str(y)
                                   for y in shown]})  # fmt: skip
