@@ -80,9 +80,9 @@ def run(lang: str) -> bool:
     current = st.navigation([*pages, _at_its_own_name(default, default.title), *closed])
     slides.keep_in_url()
     if current.url_path == "present":  # presentation mode has no sidebar and no banner (its charts name the source)
-        st.session_state["_view"] = state.View(lang, data.span(), Scope())
+        st.session_state["_view"] = state.View(lang, data.collection().complete_span, Scope())
     else:
-        st.session_state["_view"] = state.sidebar(data.span(), data.get(batches))
+        st.session_state["_view"] = state.sidebar(data.collection(), data.get(batches), who.may("edit"))
         auth.sidebar(who, lang)
         st.sidebar.caption(APP_NAME(lang))
         if data.get(is_sample):

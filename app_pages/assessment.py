@@ -38,13 +38,13 @@ name = right.selectbox(t(Text("指数方法", "Index method")), methods, key="me
                        format_func=lambda n: method_label(n)(lang)[:1].upper() + method_label(n)(lang)[1:])  # fmt: skip
 method = data.read(v, stored.get_method, name) or DEFAULT_METHOD
 spec_method = None if method.name == DEFAULT_NAME else method.name
-years = list(data.read(v, composite.index_years, method))  # only years in which some pilot has an index
+years = [y for y in data.read(v, composite.index_years, method) if v.offered(y)]  # some pilot has an index
 if not years:
     show.end_page(t(Text("还没有哪个试点报送了足够的数据来计算综合指数。",
                          "No pilot has reported enough figures for a composite index yet.")))  # fmt: skip
 latest = next((y for y in years if y <= v.years.last), years[-1])  # the sidebar's last year, or the one before it
 state.bind_choice("assess_year", latest, years, int, name="year")
-year = left.selectbox(t(Text("年份", "Year")), years, key="assess_year")
+year = left.selectbox(t(Text("年份", "Year")), years, key="assess_year", format_func=v.year_label)
 ALL_PILOTS = Text(
     "指数在全部试点间计算，侧栏的地区、类型、批次筛选不影响它。",
     "The index is computed over all pilots: the sidebar's filters do not change it.",
@@ -54,7 +54,7 @@ with st.expander(t(Text("指数如何计算", "How the index is made")), icon=":
 
 # --- the year's ranking and groups -----------------------------------------------------------------------------
 result = data.read(v, composite.year_index, year, method)
-st.subheader(t(Text("{y} 年综合指数与分组", "The composite index and its groups, {y}").format(y=year)))
+st.subheader(t(Text("{y} 年综合指数与分组", "The composite index and its groups, {y}").format(y=v.year_label(year))))
 if result.mean_index is None:
     st.info(t(Text("{y} 年没有试点报送足够的数据，无法计算指数。", "No pilot reported enough for an index in {y}.")
               .format(y=year)))  # fmt: skip

@@ -77,6 +77,45 @@ def _save(year_: int) -> None:
         )
 
 
+CLOSED = Text("{y} 年报送已由 {b} 于 {w} 标记为结束：{y} 年数据不再是临时数。",
+              "The {y} round was marked closed by {b} on {w}: the {y} figures are no longer provisional.")  # fmt: skip
+OPEN = Text(
+    "{y} 年报送进行中：各页默认显示最近一个已完成的年份，{y} 年只在选择时显示并标明“报送中”。",
+    "The {y} round is open: pages show the latest complete year by default, and {y} only when chosen, marked as "
+    "being collected.",
+)
+if round_.closed:
+    st.caption(t(CLOSED).format(y=year, b=round_.closed_by or "", w=f"{round_.closed_at:%Y-%m-%d %H:%M}"))
+elif status.opened:
+    st.caption(t(OPEN).format(y=year))
+
+
+def _close(year_: int, closed: bool) -> None:
+    # A callback: close or reopen the round, as an admin.
+    try:
+        writes.write("admin", forms.close_round if closed else forms.reopen_round, year_)
+    except Problem as exc:
+        st.session_state["round_closing"] = ("error", exc.text)
+    else:
+        done = Text("已标记 {y} 年报送结束。", "The {y} round is marked closed.") if closed else Text(
+            "已重新开启 {y} 年报送。", "The {y} round is open again.")  # fmt: skip
+        st.session_state["round_closing"] = ("success", done.format(y=year_))
+
+
+if who is not None and who.may("admin") and (status.opened or round_.closed):
+    if round_.closed:
+        st.button(t(Text("重新开启报送", "Reopen the round")), key="round_reopen", on_click=_close, args=(year, False),
+                  icon=":material/lock_open:")  # fmt: skip
+    else:
+        st.button(t(Text("标记报送结束", "Mark the round closed")), key="round_close", on_click=_close,
+                  args=(year, True), icon=":material/lock:",
+                  help=t(Text("结束后 {y} 年不再是“报送中”，各页、综合指数和演示文稿可默认显示 {y} 年。",
+                              "Once closed, {y} is no longer being collected: pages, the index and the deck may "
+                              "default to it.")).format(y=year))  # fmt: skip
+if "round_closing" in st.session_state:
+    level, message = st.session_state.pop("round_closing")
+    (st.success if level == "success" else st.error)(show.escaped(message(lang)))
+
 if who is not None and who.may("edit"):
     with st.expander(t(Text("报送设置与报表下载", "Round settings and forms")), expanded=not status.opened):
         with st.form("round_settings", border=False):
@@ -91,7 +130,7 @@ if who is not None and who.may("edit"):
             left, right = st.columns(2)
             left.date_input(
                 t(Text("截止日期", "Due date")),
-                value=round_.due or dt.date(year, 3, 31),
+                value=round_.due or stored.default_due(year),
                 key="round_due",
                 format="YYYY-MM-DD",
             )

@@ -258,6 +258,8 @@ COMMANDS = [
         "round forms YEAR --out DIR [--indicator KEY …] [--due YYYY-MM-DD] [--city CODE …] [--filled] [--by NAME]",
     ),
     ("round status", "round status YEAR [--json]"),
+    ("round close", "round close YEAR [--by NAME]"),
+    ("round reopen", "round reopen YEAR [--by NAME]"),
     ("index", "index YEAR [--method NAME] [--json]"),
     ("targets", "targets YEAR [--json]"),
     ("user add", "user add NAME --role viewer|editor|admin [--oidc] [--password-stdin]"),

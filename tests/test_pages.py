@@ -281,6 +281,8 @@ def test_upload_preview_confirm_and_undo(app_db, capsys):
     assert cli_series(capsys, "activities", "330100")[("330100", 2026)] == 40
     at.switch_page("app_pages/city.py").run()
     at.selectbox(key="city").set_value("330100").run()
+    assert 2026 not in chart_traces(at, 0)["杭州市"]  # one pilot of 65: 2026 is being collected, shown when asked
+    at.toggle(key="collecting").set_value(True).run()
     assert chart_traces(at, 0)["杭州市"][2026] == 40
     at.switch_page("app_pages/upload.py").run()
     assert at.text_input(key="upload_by").value == "王芳"  # typed once, kept from page to page

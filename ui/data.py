@@ -21,6 +21,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 
+from metrics.analysis.collection import Collection
+from metrics.analysis.collection import collection as _collection
 from metrics.domain.years import YearRange
 from metrics.present import charts
 from metrics.present.chart_data import ChartData
@@ -226,6 +228,12 @@ def span() -> YearRange:
 
 def _span(cur) -> YearRange:
     return YearRange(*year_span(cur))
+
+
+def collection() -> Collection:
+    """The data's years and which of them are being collected (read once per data version: the sidebar asks on
+    every run)."""
+    return _cached(data_key(), _collection, (), ())
 
 
 def get(function: Callable, *args, **kwargs):

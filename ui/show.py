@@ -197,10 +197,13 @@ def ranking(frame: pd.DataFrame, stem: str, height: int = 440) -> None:
     )
 
 
-def headline(head: Headline, lang: str) -> None:
-    """One headline card: the year's value, like-for-like change, who reported, last year's value."""
+def headline(head: Headline, lang: str, provisional: str = "") -> None:
+    """One headline card: the year's value, like-for-like change, who reported, last year's value; `provisional`
+    names a year still being collected (2026（报送中，12/65）), said on the card."""
     ind = registry.get(head.key)
     with st.container(border=True):
+        if provisional:
+            st.caption(f":orange-badge[:material/hourglass_top: {escaped(provisional)}]")
         st.metric(
             ind.label(lang),
             format_value(head.value, ind, lang),

@@ -8,6 +8,7 @@ from typing import Any
 
 import streamlit as st
 
+from metrics.analysis.collection import Collection, YearBeingCollected
 from metrics.domain.i18n import Text
 from metrics.domain.programme import KIND_NAMES, KINDS, REGION_NAMES, REGIONS, Scope
 from metrics.domain.years import YearRange
@@ -31,10 +32,20 @@ class View:
     scope: Scope
     events: bool = True  # draw batch designations and programme events on time charts
     release: str | None = None  # a published release to show instead of the live data (not offered yet)
+    collecting: tuple[YearBeingCollected, ...] = ()  # the data's years still being collected (provisional)
 
     def t(self, text: Text) -> str:
         """A message in the chosen language."""
         return text(self.lang)
+
+    def year_label(self, year: int) -> str:
+        """How a heading or card names a year: 2025, or 2026（报送中，12/65） while it is being collected."""
+        being = next((c for c in self.collecting if c.year == year), None)
+        return being.label()(self.lang) if being else str(year)
+
+    def offered(self, year: int) -> bool:
+        """Whether a page may offer the year: not one being collected unless the sidebar's years include it."""
+        return year in self.years or all(c.year != year for c in self.collecting)
 
 
 def _split(raw: str) -> list[str]:
@@ -152,9 +163,19 @@ def language_choice(lang: str | None = None) -> str:
         )
 
 
-def sidebar(span: YearRange, batches: Sequence[int]) -> View:
-    """Draw the shared sidebar (language, years within the data's `span`, region, kind, batch) and return the
-    selection."""
+COLLECTING = Text("含报送中年份", "Include the year being collected")
+COLLECTING_HELP = Text(
+    "{y} 年数据仍在报送中，默认不显示；打开后图表和指标卡会标明“报送中”，数字为临时数。",
+    "The figures for {y} are still coming in and are left out by default; when included, every chart and card "
+    "marks them as being collected (provisional).",
+)
+
+
+def sidebar(collected: Collection, batches: Sequence[int], may_edit: bool = False) -> View:
+    """Draw the shared sidebar (language, years within the data's, region, kind, batch) and return the selection.
+
+    The years end at the latest complete year; an editor may include the years being collected (`may_edit`),
+    which the view then carries so that every page marks them."""
     lang = current_lang()
 
     def t(text: Text) -> str:
@@ -163,6 +184,12 @@ def sidebar(span: YearRange, batches: Sequence[int]) -> View:
     with st.sidebar:
         language_choice(lang)
 
+        span = collected.complete_span
+        if may_edit and collected.within(collected.span) and span != collected.span:
+            bind("collecting", False, lambda raw: raw == "1", lambda on: "1" if on else "")
+            shown = t(Text("、", ", ")).join(str(c.year) for c in collected.within(collected.span))
+            if st.toggle(t(COLLECTING), key="collecting", help=t(COLLECTING_HELP).format(y=shown)):
+                span = collected.span
         years = bind_range("years", span)
         if span.first < span.last:
             picked: Any = st.slider(t(Text("年份", "Years")), span.first, span.last, key="years")  # a (from, to) pair
@@ -194,7 +221,7 @@ def sidebar(span: YearRange, batches: Sequence[int]) -> View:
         kinds=tuple(kinds) or None,
         batches=tuple(int(b) for b in chosen_batches) or None,
     )
-    return View(lang, years, scope, events)
+    return View(lang, years, scope, events, collecting=collected.collecting)
 
 
 def view() -> View:

@@ -15,7 +15,7 @@ from metrics.store.backups import BackupError, Checked, Manifest
 from metrics.store.cities import list_cities
 from metrics.store.index_methods import get_method, method_names
 from metrics.store.meta import is_sample
-from metrics.store.rounds import Round, round_years
+from metrics.store.rounds import Round, default_due, round_years
 from metrics.store.targets import target_years
 from metrics.store.uploads import undoable_uploads, upload_history
 
@@ -29,6 +29,7 @@ __all__ = [
     "backup_folder",
     "backup_schedule",
     "check_backup",
+    "default_due",
     "get_method",
     "is_sample",
     "kept",

@@ -96,9 +96,9 @@ def checked_cities(cur: Cursor, codes: Sequence[str] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(codes or ()))
 
 
-def checked_years(cur: Cursor, args: argparse.Namespace) -> tuple[int, int]:
-    """--from/--to, defaulting to the data's years, or a usage error for an impossible range."""
-    first, last = year_span(cur)
+def checked_years(cur: Cursor, args: argparse.Namespace, default: tuple[int, int] | None = None) -> tuple[int, int]:
+    """--from/--to, defaulting to `default` (else the data's years), or a usage error for an impossible range."""
+    first, last = default or year_span(cur)
     try:
         return (
             YearRange(

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..analysis.collection import default_years
 from ..domain import registry
 from ..domain.i18n import Text
 from ..domain.programme import SAMPLE_NOTICE, Scope
@@ -116,7 +117,13 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     deck.add_argument("--out", required=True, metavar="FILE.pptx", help="file to write")
     deck.add_argument("--city", action="extend", nargs="+", metavar="CODE", help="add these cities' slides")
     deck.add_argument("--from", dest="from_year", type=int, metavar="YEAR", help="first year")
-    deck.add_argument("--to", dest="to_year", type=int, metavar="YEAR", help="last year")
+    deck.add_argument(
+        "--to",
+        dest="to_year",
+        type=int,
+        metavar="YEAR",
+        help="last year (default: the latest year not still being collected)",
+    )
     deck.set_defaults(run=run_deck)
 
 
@@ -248,7 +255,7 @@ def run_deck(args: argparse.Namespace, lang: str) -> int:
                        "there is nothing to present.")(lang), file=sys.stderr)  # fmt: skip
             return EXIT_REFUSED
         codes = checked_cities(cur, args.city)
-        years = checked_years(cur, args)
+        years = checked_years(cur, args, default_years(cur))  # not a year still being collected, unless asked
         specs = deck.standard_specs(cur, years, codes)
         content = deck.build(cur, specs, lang)
     write_out(out, content)

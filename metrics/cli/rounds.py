@@ -1,5 +1,5 @@
-"""Commands of the yearly collection round: `round forms` (a form per pilot, the round opened) and `round status`
-(the tracker)."""
+"""Commands of the yearly collection round: `round forms` (a form per pilot, the round opened), `round status`
+(the tracker), and `round close` / `round reopen` (whether the year is still being collected)."""
 
 from __future__ import annotations
 
@@ -14,14 +14,14 @@ from ..analysis.round_status import LATE, STATUSES, round_status
 from ..domain import registry
 from ..domain.i18n import Text
 from ..domain.programme import MIN_YEAR, max_year
-from ..ingest.forms import open_round, write_forms
+from ..ingest.forms import close_round, open_round, reopen_round, write_forms
 from ..store.database import open_database
-from ..store.rounds import Round, default_round, get_round
+from ..store.rounds import Round, default_due, default_round, get_round
 from .common import EXIT_OK, Parser, UsageError, actor, checked_cities, known, print_json, reading_database, write_out
 
 
 def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """Register round forms and round status."""
+    """Register round forms, status, close and reopen."""
     what = "the yearly collection round: forms out, who has sent what"
     round_ = commands.add_parser("round", help=what, description=what)
     steps = round_.add_subparsers(dest="step", required=True, metavar="STEP", parser_class=Parser)
@@ -37,7 +37,8 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     forms.add_argument("--out", required=True, type=Path, metavar="DIR", help="the folder to write the forms into")
     forms.add_argument("--indicator", action="extend", nargs="+", metavar="KEY",
                        help="the indicators the forms ask for (default: the round's, else all)")  # fmt: skip
-    forms.add_argument("--due", type=_date, metavar="YYYY-MM-DD", help="the date the forms are due back")
+    forms.add_argument("--due", type=_date, metavar="YYYY-MM-DD",
+                       help="when the forms are due back (default: the round's, else 31 March next year)")  # fmt: skip
     forms.add_argument("--city", action="extend", nargs="+", metavar="CODE", help="only these pilots' forms")
     forms.add_argument("--filled", action="store_true", help="with the loaded figures in (sent back for corrections)")
     forms.add_argument("--by", default=None, metavar="NAME", help="who opens the round (default: $USER)")
@@ -53,6 +54,15 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     status.add_argument("year", type=int)
     status.add_argument("--json", action="store_true", help="print one JSON object")
     status.set_defaults(run=run_status)
+    for name, run, what in (
+        ("close", run_close, "mark the year's round closed: its figures are no longer provisional, and pages, the "
+         "index and the deck may default to the year (admin)"),
+        ("reopen", run_reopen, "open a closed round again: the year is being collected once more (admin)"),
+    ):  # fmt: skip
+        step = steps.add_parser(name, parents=[common], help=what.split(":")[0], description=what)
+        step.add_argument("year", type=int)
+        step.add_argument("--by", default=None, metavar="NAME", help="who does it (default: $USER)")
+        step.set_defaults(run=run)
 
 
 def _date(text: str) -> dt.date:
@@ -79,9 +89,11 @@ def run_forms(args: argparse.Namespace, lang: str) -> int:
     database = open_database(args.db)
     with database.write_lock:
         with database.cursor() as cur:
-            before = get_round(cur, year) or default_round(year)
+            opened = get_round(cur, year)
+        before = opened or default_round(year)
         chosen = tuple(i.key for i in registry.BASE_INDICATORS if i.key in set(args.indicator or before.indicators))
-        round_ = Round(year, chosen, args.due if args.due is not None else before.due)
+        due = args.due if args.due is not None else before.due if opened else default_due(year)
+        round_ = Round(year, chosen, due)
         with database.snapshot() as cur:
             codes = checked_cities(cur, args.city) or None
         open_round(database, round_, actor(args))
@@ -110,6 +122,9 @@ def run_status(args: argparse.Namespace, lang: str) -> int:
                 "year": year,
                 "due": status.round.due.isoformat() if status.round.due else None,
                 "opened": status.opened,
+                "closed": status.round.closed,
+                "closed_by": status.round.closed_by,
+                "closed_at": status.round.closed_at.isoformat(timespec="seconds") if status.round.closed_at else None,
                 "indicators": list(status.round.indicators),
                 "counts": status.counts,
                 "pilots": [
@@ -147,4 +162,28 @@ def run_status(args: argparse.Namespace, lang: str) -> int:
     for r in status.unattributed.to_dict("records"):
         loose = Text("未能对应到试点的被拒文件：{f}", "A refused file naming no one pilot: {f}")
         print(loose.format(f=r["file_name"])(lang), file=sys.stderr)
+    return EXIT_OK
+
+
+def run_close(args: argparse.Namespace, lang: str) -> int:
+    """round close: the year's figures are complete (no longer provisional); recorded with who and when."""
+    year = _checked_year(args.year)
+    close_round(open_database(args.db), year, actor(args))
+    done = Text("已将 {y} 年报送标记为结束：{y} 年数据不再是临时数。",
+                "The {y} round is marked closed: the {y} figures are no longer provisional.")  # fmt: skip
+    print(done.format(y=year)(lang))
+    return EXIT_OK
+
+
+def run_reopen(args: argparse.Namespace, lang: str) -> int:
+    """round reopen: the year is being collected again (its figures provisional)."""
+    year = _checked_year(args.year)
+    database = open_database(args.db)
+    with database.cursor() as cur:
+        if get_round(cur, year) is None:
+            raise UsageError(Text("{y} 年没有报送可重新开启。", "There is no {y} round to reopen.").format(y=year))
+    reopen_round(database, year, actor(args))
+    done = Text("已重新开启 {y} 年报送：{y} 年数据标为报送中。",
+                "The {y} round is open again: the {y} figures are marked as being collected.")  # fmt: skip
+    print(done.format(y=year)(lang))
     return EXIT_OK

@@ -22,7 +22,7 @@ from ..domain.roles import Actor, require
 from ..store.cities import list_cities
 from ..store.database import Database
 from ..store.figures import year_values
-from ..store.rounds import Round, save_round
+from ..store.rounds import Round, save_round, set_closed
 from ..store.transactions import Cursor, transaction
 from .templates import NOTES_HEADER, YEAR_HEADER
 
@@ -50,6 +50,21 @@ def open_round(database: Database, round_: Round, by: Actor | None) -> None:
     actor = require(by, "edit")
     with database.write_lock, database.cursor() as cur, transaction(cur):
         save_round(cur, round_, actor.name)
+
+
+def close_round(database: Database, year: int, by: Actor | None) -> None:
+    """Mark a year's round closed: its figures are no longer provisional (pages, the index and the deck may default
+    to the year); refused unless `by` is an admin."""
+    actor = require(by, "admin")
+    with database.write_lock, database.cursor() as cur, transaction(cur):
+        set_closed(cur, year, True, actor.name)
+
+
+def reopen_round(database: Database, year: int, by: Actor | None) -> None:
+    """Open a closed round again (its year being collected once more); refused unless `by` is an admin."""
+    actor = require(by, "admin")
+    with database.write_lock, database.cursor() as cur, transaction(cur):
+        set_closed(cur, year, False, actor.name)
 
 
 def form_name(city_code: str, year: int) -> str:

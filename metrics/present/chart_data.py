@@ -114,6 +114,7 @@ class ChartData:
     brief_source: str = ""  # the source as a chart on a dashboard page says it (the page's banner says the rest)
     legend: tuple[tuple[str, str], ...] = ()  # a ranking's colours and what each means: (label, colour)
     guides: tuple[tuple[float, str], ...] = ()  # a ranking's reference values, drawn as lines: (value, label)
+    provisional: tuple[tuple[int, str], ...] = ()  # years shown that are still being collected: (year, label)
 
     def drawn(self) -> pd.DataFrame:
         """The frame a bar, slope, point, grid or ranking chart draws (a chart of lines has none); a ranking's: name,

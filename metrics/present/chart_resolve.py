@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from ..analysis.collection import collection
 from ..domain import registry
 from ..domain.i18n import Text
 from ..domain.programme import SAMPLE_SOURCE, SAMPLE_SOURCE_BRIEF, SOURCE, Scope
@@ -55,7 +56,25 @@ def resolve(
     data = kind.resolve(cur, spec, lang, common)
     if spec.events and "events" in kind.fields:  # the kinds over years mark batches and events
         data = _with_marks(cur, data)
-    return data
+    return _with_provisional(cur, data, kind)
+
+
+def _with_provisional(cur: Cursor, data: ChartData, kind: ChartKind) -> ChartData:
+    """The chart with the years it shows that are still being collected: named on its axis (or, for a chart of one
+    year, in its title), and said in its caption and key figures (a slide's notes)."""
+    first, last = data.spec.years
+    being = collection(cur).within(YearRange(last, last) if kind.one_year else YearRange(first, last))
+    if not being:
+        return data
+    lang = data.lang
+    said = " ".join(c.note()(lang) for c in being)
+    return replace(
+        data,
+        provisional=tuple((c.year, c.label()(lang)) for c in being),
+        title=f"{data.title} · {being[0].label()(lang)}" if kind.one_year else data.title,
+        caption=" ".join(p for p in (data.caption, said) if p),
+        notes=(*data.notes, said),
+    )
 
 
 def file_stem(spec: ChartSpec, kind: ChartKind, lang: str, names: dict[str, str]) -> str:

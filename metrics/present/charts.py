@@ -15,6 +15,7 @@ from dataclasses import replace
 from .chart_data import ChartData
 from .kinds import kind_of
 from .plotly_layout import IMAGE, SCREEN, Figure, Style, as_figure
+from .provisional import mark_provisional
 
 CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 # Plotly's own words on a chart (the toolbar's tooltips, its hints) in Chinese: Plotly looks each up in the locale's
@@ -51,7 +52,7 @@ def figure(data: ChartData, style: Style = SCREEN) -> Figure:
     """The Plotly figure for resolved chart data, in the given style (drawn as its kind draws it)."""
     data = _escaped(data)
     source = data.brief_source if style.page and data.brief_source else data.source
-    return kind_of(data.spec).plotly(data, source, style)
+    return mark_provisional(kind_of(data.spec).plotly(data, source, style), data)
 
 
 def _escaped(data: ChartData) -> ChartData:

@@ -20,6 +20,7 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
 from ..analysis import standing
+from ..analysis.collection import collection, default_years
 from ..analysis.highlights import highlights
 from ..analysis.index import year_index
 from ..analysis.round_status import round_status
@@ -28,7 +29,6 @@ from ..domain.formatting import format_change, format_number
 from ..domain.i18n import Text
 from ..domain.programme import SAMPLE_NOTICE, SOURCE, Scope
 from ..store.meta import is_sample
-from ..store.rounds import round_years
 from ..store.series import year_span
 from ..store.targets import target_years
 from ..store.transactions import Cursor
@@ -72,7 +72,7 @@ def standard_specs(
     """The standard meeting set: pilots over time, the core indicators, the leading cities, the map, and the last
     year's composite index and targets achieved (each when that year has one); with cities, each city's core
     indicators against its batch and, for several, a comparison of them."""
-    years = years or year_span(cur)
+    years = years or default_years(cur)  # never ending in a year still being collected, unless asked
     scope = scope or Scope()
     specs = [ChartSpec("pilots", "pilot_cities", years, scope, events=True)]
     specs += [ChartSpec("trend", key, years, scope, events=True) for key in registry.CORE_KEYS]
@@ -98,21 +98,25 @@ def build(cur: Cursor, specs: Sequence[ChartSpec], lang: str, today: date | None
     today = today or date.today()
     resolved = [resolve(cur, spec, lang) for spec in specs]
     first = min((s.years[0] for s in specs), default=year_span(cur)[0])
-    last = max((s.years[1] for s in specs), default=year_span(cur)[1])
+    last = max((s.years[1] for s in specs), default=default_years(cur)[1])
     sample = is_sample(cur)
     scopes = {spec.scope for spec in specs}
     scope = scopes.pop() if len(scopes) == 1 else Scope()  # the pilots the charts show, when they all show the same
     notes = highlights(cur, last, scope)
+    being = collection(cur).of(last)  # the deck reaches a year still being collected: every title says so
+    shown = being.label()(lang) if being else str(last)
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDTH, HEIGHT
     _east_asian_theme_font(prs)
     source = resolved[0].source if resolved else SOURCE(lang)
 
-    _title_slide(prs, lang, first, last, today, source, sample)
+    _title_slide(prs, lang, first, shown, today, source, sample)
+    if being:
+        _notes(prs.slides[0], [being.note()(lang)])
     if notes:
-        slide = _slide(prs, HIGHLIGHTS.format(y=last)(lang), source)
+        slide = _slide(prs, HIGHLIGHTS.format(y=shown)(lang), source)
         bullets(slide, [h.text(lang) for h in notes])
-        _notes(slide, [h.text(lang) for h in notes])
+        _notes(slide, [*(h.text(lang) for h in notes), *([being.note()(lang)] if being else [])])
     for data in resolved:
         slide = _slide(prs, data.title, data.source)
         beyond = kind_of(data.spec).slide(slide, data)  # drawn as its kind draws it, with what the slide leaves out
@@ -121,9 +125,10 @@ def build(cur: Cursor, specs: Sequence[ChartSpec], lang: str, today: date | None
         caption = [data.caption] if data.caption and data.caption not in data.notes else []  # what is not drawn
         _notes(slide, [NOTES_FIGURES(lang), *data.notes, *caption, *related,
                        *([EVENTS(lang), *events] if events else []), *beyond])  # fmt: skip
-    _headline_slide(prs, cur, lang, last, source, scope)
-    if round_years(cur):  # the latest collection round, while one is open
-        _round_slide(prs, cur, lang, round_years(cur)[0], today, source)
+    _headline_slide(prs, cur, lang, last, source, scope, shown)
+    rounds = [c.year for c in collection(cur).collecting if c.round_open]
+    if rounds:  # the latest collection round, while one is open
+        _round_slide(prs, cur, lang, rounds[-1], today, source)
     _number_slides(prs)
     out = io.BytesIO()
     prs.save(out)
@@ -179,10 +184,10 @@ def _number_slides(prs) -> None:
                   Inches(0.4), 11, colour=GREY, align=PP_ALIGN.RIGHT)  # fmt: skip
 
 
-def _headline_slide(prs, cur: Cursor, lang: str, year: int, source: str, scope: Scope) -> None:
+def _headline_slide(prs, cur: Cursor, lang: str, year: int, source: str, scope: Scope, shown: str) -> None:
     keys = (*registry.CORE_KEYS, "contract_value_10k_cny", "pilot_cities")
     heads = standing.headlines(cur, keys, scope, year)
-    slide = _slide(prs, HEADLINES.format(y=year)(lang), source)
+    slide = _slide(prs, HEADLINES.format(y=shown)(lang), source)
     rows, cols = len(heads) + 1, len(COLUMNS)
     shape = slide.shapes.add_table(rows, cols, MARGIN, Inches(1.4), WIDTH - 2 * MARGIN, Inches(0.55) * rows)
     table = shape.table

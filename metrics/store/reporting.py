@@ -73,3 +73,22 @@ def round_reports(cur: Cursor, year: int, columns: tuple[str, ...]) -> pd.DataFr
             ORDER BY p.batch, p.city_code""",
         {"year": year},
     ).df()
+
+
+def reporters_by_year(cur: Cursor) -> pd.DataFrame:
+    """For each year that has figures or a round: year, designated (pilots designated by then) and reported (how
+    many of those reported at least one figure for it)."""
+    reported = " UNION ".join(
+        f"SELECT city_code, year FROM {table} WHERE "
+        + " OR ".join(f"{i.column} IS NOT NULL" for i in registry.columns_of(table))
+        for table in registry.VALUE_TABLES
+    )
+    return cur.execute(
+        f"""WITH reported AS ({reported}),
+            years AS (SELECT year FROM reported UNION SELECT year FROM rounds)
+            SELECT years.year::INTEGER AS year,
+                   (SELECT count(*) FROM cities c WHERE c.designated_year <= years.year)::INTEGER AS designated,
+                   (SELECT count(*) FROM reported r JOIN cities c ON c.city_code = r.city_code
+                    WHERE r.year = years.year AND c.designated_year <= years.year)::INTEGER AS reported
+            FROM years ORDER BY year"""
+    ).df()

@@ -26,11 +26,24 @@ class Round:
     opened_at: dt.datetime | None = None
     changed_by: str | None = None
     changed_at: dt.datetime | None = None
+    closed_by: str | None = None  # the admin who marked it closed (None while it is open)
+    closed_at: dt.datetime | None = None
+
+    @property
+    def closed(self) -> bool:
+        """Whether an admin has marked the round closed (its year no longer being collected)."""
+        return self.closed_at is not None
 
 
 def default_round(year: int) -> Round:
     """The round a year has before anyone opens one: every indicator, no due date."""
     return Round(year, tuple(i.key for i in registry.BASE_INDICATORS), None)
+
+
+def default_due(year: int) -> dt.date:
+    """The date a year's forms are due back unless someone sets another: 31 March of the following year (a form
+    asks for the whole year's figures, so they cannot come in before the year is over)."""
+    return dt.date(year + 1, 3, 31)
 
 
 def in_registry_order(keys: Iterable[str]) -> tuple[str, ...]:
@@ -42,20 +55,45 @@ def in_registry_order(keys: Iterable[str]) -> tuple[str, ...]:
 def get_round(cur: Cursor, year: int) -> Round | None:
     """The round opened for a year, or None."""
     rows = cur.execute(
-        """SELECT year, indicators, due_date, opened_by, opened_at, changed_by, changed_at
+        """SELECT year, indicators, due_date, opened_by, opened_at, changed_by, changed_at, closed_by, closed_at
            FROM rounds WHERE year = $year""",
         {"year": year},
     ).fetchall()
     if not rows:
         return None
-    year_, indicators, due, opened_by, opened_at, changed_by, changed_at = rows[0]
+    year_, indicators, due, *who_when = rows[0]
     keys = in_registry_order((indicators or "").split()) or default_round(year).indicators
-    return Round(int(year_), keys, due, opened_by, opened_at, changed_by, changed_at)
+    return Round(int(year_), keys, due, *who_when)
 
 
 def round_years(cur: Cursor) -> tuple[int, ...]:
     """The years with an opened round, newest first."""
     return tuple(int(r[0]) for r in cur.execute("SELECT year FROM rounds ORDER BY year DESC").fetchall())
+
+
+def round_states(cur: Cursor) -> dict[int, bool]:
+    """Every year with a round: whether it is closed."""
+    rows = cur.execute("SELECT year, closed_at IS NOT NULL FROM rounds").fetchall()
+    return {int(year): bool(closed) for year, closed in rows}
+
+
+def set_closed(cur: Cursor, year: int, closed: bool, by: str) -> None:
+    """Mark a year's round closed (by whom, now) or open again (the reopening recorded as its last change); a year
+    that had no round gets one, closed, with the default indicators; inside the caller's transaction."""
+    if closed:
+        cur.execute(
+            """INSERT INTO rounds (year, indicators, opened_by, closed_at, closed_by)
+               VALUES ($year, $indicators, $by, now()::TIMESTAMP, $by)
+               ON CONFLICT (year) DO UPDATE SET closed_at = now()::TIMESTAMP, closed_by = $by""",
+            {"year": year, "indicators": " ".join(default_round(year).indicators), "by": by},
+        )
+    else:
+        cur.execute(
+            """UPDATE rounds SET closed_at = NULL, closed_by = NULL, changed_at = now()::TIMESTAMP, changed_by = $by
+               WHERE year = $year""",
+            {"year": year, "by": by},
+        )
+    bump_records_version(cur)
 
 
 def save_round(cur: Cursor, round_: Round, by: str) -> None:

@@ -14,7 +14,7 @@ from ..domain.roles import ROLES
 from .meta import get_meta, set_meta
 from .transactions import Cursor, transaction
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 # The kinds of upload the uploads table accepts (ingest/kinds/ holds each one's code). A new kind's migration
 # rebuilds the table with its name added (see _rebuilt_uploads), beside creating its own tables.
 UPLOAD_KINDS = ("sample", "cities", "figures", "events", "targets")
@@ -121,6 +121,11 @@ CREATE TABLE trusted_devices (
 # The yearly collection rounds (the year's forms sent out, which indicators, by when), and every file checked for
 # one: refused (its problems) or loaded (the upload it became, its warnings). The tracker reads these and the
 # yearly tables' upload ids, never a copy of the figures.
+# When an admin marked a year's round closed, and who (NULL while it is open): from then on the year is no longer
+# "being collected" (analysis/collection.py). Reopening sets them back to NULL.
+_ROUND_CLOSED_DDL = """
+ALTER TABLE rounds ADD COLUMN closed_at TIMESTAMP;
+ALTER TABLE rounds ADD COLUMN closed_by TEXT;"""
 _ROUNDS_DDL = """
 CREATE TABLE rounds (
     year INTEGER PRIMARY KEY CHECK (year >= 2000),
@@ -200,7 +205,7 @@ CREATE TABLE cities (
     lon DOUBLE PRECISION CHECK (lon BETWEEN -180 AND 180),
     upload_id INTEGER
 );{_EVENTS_DDL}{_USERS_DDL}{_NAME_KEY_DDL}
-{_NAME_KEY_INDEX};{_ROUNDS_DDL}{_ASSESSMENT_DDL}{_SIGN_IN_DDL}{values}"""
+{_NAME_KEY_INDEX};{_ROUNDS_DDL}{_ROUND_CLOSED_DDL}{_ASSESSMENT_DDL}{_SIGN_IN_DDL}{values}"""
 
 
 def create_schema(cur: Cursor) -> None:
@@ -259,6 +264,7 @@ MIGRATIONS: dict[int, tuple] = {
         _ASSESSMENT_DDL,
     ),
     7: (_NAME_KEY_DDL, _NAME_KEY_INDEX, _fill_name_keys, _SIGN_IN_DDL),  # names compared one way; sign-in's state
+    8: (_ROUND_CLOSED_DDL,),  # a round marked closed by an admin, who and when
 }
 
 
