@@ -54,7 +54,7 @@ with st.expander(t(Text("指数如何计算", "How the index is made")), icon=":
 
 # --- the year's ranking and groups -----------------------------------------------------------------------------
 result = data.read(v, composite.year_index, year, method)
-st.subheader(t(Text("{y} 年综合指数与分组", "The composite index and its groups, {y}").format(y=v.year_label(year))))
+st.subheader(v.heading(Text("{y} 年综合指数与分组", "The composite index and its groups, {y}"), year))
 if result.mean_index is None:
     st.info(t(Text("{y} 年没有试点报送足够的数据，无法计算指数。", "No pilot reported enough for an index in {y}.")
               .format(y=year)))  # fmt: skip

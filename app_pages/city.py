@@ -38,7 +38,7 @@ st.caption(
     )
 )  # fmt: skip
 
-st.subheader(t(Text("{y} 年在全部试点中的位次", "Standing among all pilots, {y}").format(y=v.year_label(last))))
+st.subheader(v.heading(Text("{y} 年在全部试点中的位次", "Standing among all pilots, {y}"), last))
 show.table(data.read(v, tables.profile, code, last, lang), f"profile_{code}_{last}", key="profile")
 standing_line = data.read(v, assessment_tables.pilot_index_line, code, last, lang)
 if standing_line is not None:

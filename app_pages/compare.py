@@ -72,5 +72,5 @@ with left:
     show.chart(ChartSpec("slope", key, v.years.pair, cities=tuple(chosen), mode=mode, base_year=base_year, focus=focus),
                lang)  # fmt: skip
 with right:
-    st.subheader(t(Text("{y} 年排名", "Ranking, {y}").format(y=v.year_label(last))))
+    st.subheader(v.heading(Text("{y} 年排名", "Ranking, {y}"), last))
     show.ranking(data.read(v, tables.ranking, key, last, v.scope, lang), f"ranking_{key}_{last}")

@@ -18,9 +18,9 @@ first, last = v.years
 st.title(t(Text("项目概览", "Programme overview")))
 st.caption(t(Text("{y} · 所选试点合计", "{y} · total of the selected pilots").format(y=v.years.label())))
 
-shown = v.year_label(last)  # 2026（报送中，12/65） when the sidebar reaches a year being collected
+shown = v.year_label(last)  # 2026（报送中，12/65） on the cards when the sidebar reaches a year being collected
 note = shown if shown != str(last) else ""
-st.subheader(t(Text("{y} 年主要指标", "Headline figures, {y}").format(y=shown)))
+st.subheader(v.heading(Text("{y} 年主要指标", "Headline figures, {y}"), last))
 heads = data.read(v, standing.headlines, registry.CORE_KEYS, v.scope, last)
 columns = st.columns(2)
 for i, head in enumerate(heads):
@@ -28,14 +28,14 @@ for i, head in enumerate(heads):
         show.headline(head, lang, note)
 
 if last in data.read(v, stored.target_years):
-    st.subheader(t(Text("{y} 年目标完成情况", "Targets for {y}").format(y=shown)))
+    st.subheader(v.heading(Text("{y} 年目标完成情况", "Targets for {y}"), last))
     show.target_counts(data.read(v, achievement.year_summary, last, v.scope), lang)
     more = Text("完成率排名与综合指数", "The ranking by targets achieved, and the composite index")
     st.page_link("app_pages/assessment.py", label=t(more), icon=":material/leaderboard:")
 
 notes = data.read(v, highlights.highlights, last, v.scope)
 if notes:
-    st.subheader(t(Text("{y} 年要点", "What changed in {y}").format(y=shown)))
+    st.subheader(v.heading(Text("{y} 年要点", "What changed in {y}"), last))
     st.markdown("\n".join(f"- {show.escaped(h.text(lang))}" for h in notes))
 
 st.subheader(t(Text("2014 年以来累计", "Cumulative since 2014")))

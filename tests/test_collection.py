@@ -186,7 +186,8 @@ def test_a_deck_asked_to_reach_the_year_being_collected_says_so(db):
     with db.snapshot() as cur:
         specs = deck.standard_specs(cur, (2014, YEAR))
         prs = Presentation(io.BytesIO(deck.build(cur, specs, "zh")))
-    assert f"{YEAR}（报送中，2/65）" in " ".join(s.text_frame.text for s in prs.slides[0].shapes if s.has_text_frame)
+    title = " ".join(s.text_frame.text for s in prs.slides[0].shapes if s.has_text_frame)
+    assert f"2014—{YEAR} 年工作数据（报送中，2/65）" in title and f"数据截至 {YEAR} 年（报送中，2/65）" in title
     trend = prs.slides[3].notes_slide.notes_text_frame.text  # after the title, highlights and the pilots
     assert f"{YEAR} 年数据仍在报送中（已报送 2/65 个试点）" in trend
 
@@ -234,15 +235,15 @@ def test_every_page_defaults_to_the_latest_complete_year(collecting_app, lang):
 
 
 @pytest.mark.parametrize(
-    ("lang", "label"), [("zh", "{y}（报送中，2/65）"), ("en", "{y} (being collected, 2/65)")]
+    ("lang", "mark"), [("zh", "（报送中，2/65）"), ("en", " (being collected, 2/65)")]
 )  # fmt: skip
-def test_the_year_being_collected_shows_when_chosen_and_is_marked(collecting_app, lang, label):
+def test_the_year_being_collected_shows_when_chosen_and_is_marked(collecting_app, lang, mark):
     at = open_app("overview", lang=lang)
     at.toggle(key="collecting").set_value(True).run()
     assert not at.exception
-    shown = label.format(y=YEAR)
+    shown = f"{YEAR}{mark}"
     assert at.sidebar.slider[0].value[1] == YEAR
-    assert any(HEADLINE[lang].format(y=shown) == h.value for h in at.subheader)
+    assert any(HEADLINE[lang].format(y=YEAR) + mark == h.value for h in at.subheader)  # the mark after the heading
     assert sum(shown in c.value.replace("\\", "") for c in at.caption) == 4  # on every headline card
     spec = json.loads(at.get("plotly_chart")[1].proto.spec)  # the matching activities trend
     axis = spec["layout"]["xaxis"]

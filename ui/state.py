@@ -43,6 +43,11 @@ class View:
         being = next((c for c in self.collecting if c.year == year), None)
         return being.label()(self.lang) if being else str(year)
 
+    def heading(self, text: Text, year: int) -> str:
+        """A heading naming a year ({y} in `text`), followed by （报送中，12/65） while the year is being collected."""
+        being = next((c for c in self.collecting if c.year == year), None)
+        return self.t(text.format(y=year).then(being.mark()) if being else text.format(y=year))
+
     def offered(self, year: int) -> bool:
         """Whether a page may offer the year: not one being collected unless the sidebar's years include it."""
         return year in self.years or all(c.year != year for c in self.collecting)

@@ -22,7 +22,7 @@ from ..store.transactions import Cursor
 # 80% leaves room for a few pilots that never report without letting a half-loaded year pass as complete.
 COMPLETE_SHARE = 0.8
 
-BEING_COLLECTED = Text("{y}（报送中，{n}/{m}）", "{y} (being collected, {n}/{m})")
+BEING_COLLECTED = Text("（报送中，{n}/{m}）", " (being collected, {n}/{m})")  # after a year, or a heading naming it
 PROVISIONAL_NOTE = Text(
     "{y} 年数据仍在报送中（已报送 {n}/{m} 个试点），数字为临时数，会随报送变化。",
     "The {y} figures are still being collected ({n} of {m} pilots so far): they are provisional and will change.",
@@ -41,7 +41,11 @@ class YearBeingCollected:
 
     def label(self) -> Text:
         """How a chart's axis or a card names the year: 2026（报送中，12/65）."""
-        return BEING_COLLECTED.format(y=self.year, n=self.reported, m=self.designated)
+        return Text(str(self.year), str(self.year)).then(self.mark())
+
+    def mark(self) -> Text:
+        """What follows the year, or a heading naming it: （报送中，12/65）."""
+        return BEING_COLLECTED.format(n=self.reported, m=self.designated)
 
     def note(self) -> Text:
         """A sentence saying the year's figures are provisional (slide notes, captions)."""

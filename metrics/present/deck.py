@@ -104,17 +104,17 @@ def build(cur: Cursor, specs: Sequence[ChartSpec], lang: str, today: date | None
     scope = scopes.pop() if len(scopes) == 1 else Scope()  # the pilots the charts show, when they all show the same
     notes = highlights(cur, last, scope)
     being = collection(cur).of(last)  # the deck reaches a year still being collected: every title says so
-    shown = being.label()(lang) if being else str(last)
+    mark = being.mark() if being else Text("", "")  # （报送中，12/65） after every title naming the year
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDTH, HEIGHT
     _east_asian_theme_font(prs)
     source = resolved[0].source if resolved else SOURCE(lang)
 
-    _title_slide(prs, lang, first, shown, today, source, sample)
+    _title_slide(prs, lang, first, last, mark, today, source, sample)
     if being:
         _notes(prs.slides[0], [being.note()(lang)])
     if notes:
-        slide = _slide(prs, HIGHLIGHTS.format(y=shown)(lang), source)
+        slide = _slide(prs, HIGHLIGHTS.format(y=last).then(mark)(lang), source)
         bullets(slide, [h.text(lang) for h in notes])
         _notes(slide, [*(h.text(lang) for h in notes), *([being.note()(lang)] if being else [])])
     for data in resolved:
@@ -125,7 +125,7 @@ def build(cur: Cursor, specs: Sequence[ChartSpec], lang: str, today: date | None
         caption = [data.caption] if data.caption and data.caption not in data.notes else []  # what is not drawn
         _notes(slide, [NOTES_FIGURES(lang), *data.notes, *caption, *related,
                        *([EVENTS(lang), *events] if events else []), *beyond])  # fmt: skip
-    _headline_slide(prs, cur, lang, last, source, scope, shown)
+    _headline_slide(prs, cur, lang, last, source, scope, mark)
     rounds = [c.year for c in collection(cur).collecting if c.round_open]
     if rounds:  # the latest collection round, while one is open
         _round_slide(prs, cur, lang, rounds[-1], today, source)
@@ -159,13 +159,21 @@ def _slide(prs, title: str, source: str):
     return slide
 
 
-def _title_slide(prs, lang, first, last, today, source, sample) -> None:
+def _title_slide(prs, lang, first, last, mark: Text, today, source, sample) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[6])
     text_box(slide, PROGRAMME(lang), MARGIN, Inches(1.6), WIDTH - 2 * MARGIN, Inches(0.6), 22, colour=GREY)
-    text_box(slide, DECK_TITLE.format(a=first, b=last)(lang), MARGIN, Inches(2.2), WIDTH - 2 * MARGIN, Inches(1.2), 44,
-          bold=True, colour=PROGRAMME_COLOUR)  # fmt: skip
+    title = DECK_TITLE.format(a=first, b=last).then(mark)(lang)
+    text_box(slide, title, MARGIN, Inches(2.2), WIDTH - 2 * MARGIN, Inches(1.2), 44, bold=True, colour=PROGRAMME_COLOUR)
     when = today.strftime("%Y年%m月%d日") if lang == "zh" else today.strftime("%d %B %Y")
-    text_box(slide, PREPARED.format(d=when, y=last)(lang), MARGIN, Inches(3.5), WIDTH - 2 * MARGIN, Inches(0.5), 18)
+    text_box(
+        slide,
+        PREPARED.format(d=when, y=last).then(mark)(lang),
+        MARGIN,
+        Inches(3.5),
+        WIDTH - 2 * MARGIN,
+        Inches(0.5),
+        18,
+    )
     text_box(slide, source, MARGIN, Inches(4.1), WIDTH - 2 * MARGIN, Inches(0.8), 14, colour=GREY)
     if sample:
         text_box(slide, SAMPLE_NOTICE(lang), MARGIN, Inches(5.4), WIDTH - 2 * MARGIN, Inches(1.0), 16, bold=True,
@@ -184,10 +192,10 @@ def _number_slides(prs) -> None:
                   Inches(0.4), 11, colour=GREY, align=PP_ALIGN.RIGHT)  # fmt: skip
 
 
-def _headline_slide(prs, cur: Cursor, lang: str, year: int, source: str, scope: Scope, shown: str) -> None:
+def _headline_slide(prs, cur: Cursor, lang: str, year: int, source: str, scope: Scope, mark: Text) -> None:
     keys = (*registry.CORE_KEYS, "contract_value_10k_cny", "pilot_cities")
     heads = standing.headlines(cur, keys, scope, year)
-    slide = _slide(prs, HEADLINES.format(y=shown)(lang), source)
+    slide = _slide(prs, HEADLINES.format(y=year).then(mark)(lang), source)
     rows, cols = len(heads) + 1, len(COLUMNS)
     shape = slide.shapes.add_table(rows, cols, MARGIN, Inches(1.4), WIDTH - 2 * MARGIN, Inches(0.55) * rows)
     table = shape.table
