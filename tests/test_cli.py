@@ -258,6 +258,20 @@ COMMANDS = [
         "round forms YEAR --out DIR [--indicator KEY …] [--due YYYY-MM-DD] [--city CODE …] [--filled] [--by NAME]",
     ),
     ("round status", "round status YEAR [--json]"),
+    ("rules list", "rules list [--json]"),
+    ("rules check", "rules check [--year YEAR] [--json]"),
+    (
+        "rules add",
+        "rules add ID --left EXPR --op OP --right EXPR [--importance high|medium|low] [--missing skip|violation] "
+        "[--zh TEXT] [--en TEXT] [--by NAME]",
+    ),
+    (
+        "rules edit",
+        "rules edit ID [--left EXPR] [--op OP] [--right EXPR] [--importance high|medium|low] "
+        "[--missing skip|violation] [--zh TEXT] [--en TEXT] [--by NAME]",
+    ),
+    ("rules disable", "rules disable ID [--by NAME]"),
+    ("rules enable", "rules enable ID [--by NAME]"),
     ("index", "index YEAR [--method NAME] [--json]"),
     ("targets", "targets YEAR [--json]"),
     ("user add", "user add NAME --role viewer|editor|admin [--oidc] [--password-stdin]"),
