@@ -35,9 +35,12 @@ st.markdown(
     )
 )
 st.subheader(t(Text("校验规则", "Validation rules")))
-st.caption(t(Text("每次检查文件（上传预览、批量、命令行导入）都按以下规则核对文件数值与已存数据；违反规则只提示复核，不拒收文件。",
-                  "Every file's check (the upload preview, a batch, the CLI's import) holds its figures, with the stored "
-                  "ones, to these rules; a broken rule flags a figure for review and never refuses the file.")))  # fmt: skip
+CHECKED = Text(
+    "每次检查文件（上传预览、批量、命令行导入）都按以下规则核对文件数值与已存数据；违反规则只提示复核，不拒收文件。",
+    "Every file's check (the upload preview, a batch, the CLI's import) holds its figures, with the stored ones, to "
+    "these rules; a broken rule flags a figure for review and never refuses the file.",
+)
+st.caption(t(CHECKED))
 st.table(data.read(v, rule_tables.rule_table, lang), hide_index=True)
 who = st.session_state.get(auth.RUN_ACTOR) or auth.actor()
 if who is not None and who.may("admin"):

@@ -1,7 +1,8 @@
 """The one door for a page's writes: whether the person may, then the core's write, then what must be read afresh.
 
-Every write a page makes (uploads and undo, the round's settings, the index's saved methods, the validation rules, accounts, sessions,
-backups) comes through `write`, which checks the role (metrics/domain/roles.py) before the core does it again."""
+Every write a page makes (uploads and undo, the round's settings, the index's saved methods, the validation rules,
+accounts, sessions, backups) comes through `write`, which checks the role (metrics/domain/roles.py) before the core
+does it again."""
 
 from __future__ import annotations
 

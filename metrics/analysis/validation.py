@@ -20,7 +20,6 @@ from ..domain.rules import (
     Constant,
     Expr,
     LastYear,
-    Over,
     Rule,
     Times,
     Value,
@@ -55,7 +54,9 @@ class Violation:
 
         def side(expr: Expr, value: float | None, lang: str) -> str:
             said = _with_values(expr, self.values, lang)
-            return said if value is None or isinstance(expr, (Value, LastYear, Constant)) else f"{said} = {number(value)}"
+            return (
+                said if value is None or isinstance(expr, (Value, LastYear, Constant)) else f"{said} = {number(value)}"
+            )
 
         def say(lang: str) -> str:
             left, right = side(rule.left, self.left, lang), side(rule.right, self.right, lang)
@@ -81,7 +82,8 @@ class Violation:
     def as_dict(self, lang: str, name: Text) -> dict[str, object]:
         """The violation as plain data (`rules check --json`)."""
         return {"rule": self.rule.id, "importance": self.rule.importance, "city_code": self.city_code,
-                "year": self.year, "left": self.left, "right": self.right, "message": self.message(name)(lang)}  # fmt: skip
+                "year": self.year, "left": self.left, "right": self.right,
+                "message": self.message(name)(lang)}  # fmt: skip
 
 
 def _with_values(expr: Expr, values: dict[str, float | None], lang: str) -> str:
@@ -151,7 +153,7 @@ def violations(rules: Sequence[Rule], frame: pd.DataFrame) -> list[Violation]:
             continue
         reads = [column(k, b) for k, b in sorted(rule.reads()) if column(k, b) in frame]
         picked = frame.loc[mask, ["city_code", "year", *reads, *(["row"] if "row" in frame else [])]]
-        for (i, record), lv, rv in zip(picked.iterrows(), left[mask], right[mask], strict=True):
+        for record, lv, rv in zip(picked.to_dict("records"), left[mask], right[mask], strict=True):
             values = {c: None if pd.isna(record[c]) else float(record[c]) for c in reads}
             found.append(Violation(rule, str(record["city_code"]), int(record["year"]), _or_none(lv), _or_none(rv),
                                    values, int(record["row"]) if "row" in record else None))  # fmt: skip
@@ -226,7 +228,9 @@ def check_stored(cur: Cursor, year: int | None = None) -> list[Violation]:
 def pilot_names(cur: Cursor) -> dict[str, Text]:
     """Each pilot's name in both languages, by city code, as violation messages name them."""
     cities = list_cities(cur)
-    return {c: Text(zh, en) for c, zh, en in zip(cities["city_code"], cities["name_zh"], cities["name_en"], strict=True)}
+    return {
+        c: Text(zh, en) for c, zh, en in zip(cities["city_code"], cities["name_zh"], cities["name_en"], strict=True)
+    }
 
 
 def named(names: dict[str, Text], code: str) -> Text:

@@ -13,7 +13,6 @@ from ..store.database import open_database
 from ..store.rules import find_rule, rules_in_force, save_rule, set_enabled
 from .common import EXIT_OK, EXIT_REFUSED, Parser, actor, print_json, reading_database
 
-
 _OP_HELP = f"the operator: {', '.join(OPERATORS)}"
 
 
@@ -112,7 +111,9 @@ def run_check(args: argparse.Namespace, lang: str) -> int:
     else:
         for v in found:
             print(v.message(named(names, v.city_code))(lang))
-        summary = Text("违反规则 {n} 处（高 {h}，中 {m}，低 {l}）。", "{n} rule violations ({h} high, {m} medium, {l} low).")
+        summary = Text(
+            "违反规则 {n} 处（高 {h}，中 {m}，低 {l}）。", "{n} rule violations ({h} high, {m} medium, {l} low)."
+        )
         print(summary.format(n=len(found), h=counts["high"], m=counts["medium"], l=counts["low"])(lang),
               file=sys.stderr)  # fmt: skip
     return EXIT_REFUSED if counts["high"] else EXIT_OK

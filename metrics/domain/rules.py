@@ -230,8 +230,10 @@ class Rule:
         """`签订合作协议 ≤ 20 × 对接活动`; `协议金额、签订合作协议：同时填报或同时不填`."""
         if self.operator in PAIRS:
             pair = "、" if lang == "zh" else ", "
-            return f"{shown(self.left, lang)}{pair}{shown(self.right, lang)}{'：' if lang == 'zh' else ': '}" + \
-                OPERATORS[self.operator](lang)
+            return (
+                f"{shown(self.left, lang)}{pair}{shown(self.right, lang)}{'：' if lang == 'zh' else ': '}"
+                + OPERATORS[self.operator](lang)
+            )
         return f"{shown(self.left, lang)} {OPERATORS[self.operator](lang)} {shown(self.right, lang)}"
 
     def reads(self) -> frozenset[tuple[str, int]]:

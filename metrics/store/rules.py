@@ -22,16 +22,15 @@ NO_RULE = Text("没有编号为“{i}”的规则。", "There is no rule '{i}'."
 
 def _row(rule: Rule) -> dict[str, object]:
     """A rule as its row's fields, NULL where a shipped rule's is unchanged."""
-    fields = {"left_side": text(rule.left), "operator": rule.operator, "right_side": text(rule.right),
-              "importance": rule.importance, "missing": rule.missing, "description_zh": rule.description_zh,
-              "description_en": rule.description_en}  # fmt: skip
+    fields = _fields(rule)
     shipped = SHIPPED.get(rule.id)
     if shipped is not None:
-        fields = {k: (None if v == _row_of_shipped(shipped)[k] else v) for k, v in fields.items()}
+        fields = {k: (None if v == _fields(shipped)[k] else v) for k, v in fields.items()}
     return fields
 
 
-def _row_of_shipped(rule: Rule) -> dict[str, object]:
+def _fields(rule: Rule) -> dict[str, object]:
+    """A rule as the fields of its row."""
     return {"left_side": text(rule.left), "operator": rule.operator, "right_side": text(rule.right),
             "importance": rule.importance, "missing": rule.missing, "description_zh": rule.description_zh,
             "description_en": rule.description_en}  # fmt: skip
@@ -46,9 +45,11 @@ def _rule(rule_id: str, stored: dict[str, object], enabled: bool) -> Rule | None
         base = Rule(rule_id, "", "", parse(str(stored["left_side"])), "==", parse(str(stored["right_side"])),
                     shipped=False)  # fmt: skip
     try:
-        changed = base.changed(left=stored["left_side"], operator=stored["operator"], right=stored["right_side"],
-                               importance=stored["importance"], missing=stored["missing"],
-                               description_zh=stored["description_zh"], description_en=stored["description_en"])  # fmt: skip
+        changed = base.changed(
+            left=stored["left_side"], operator=stored["operator"], right=stored["right_side"],
+            importance=stored["importance"], missing=stored["missing"], description_zh=stored["description_zh"],
+            description_en=stored["description_en"],
+        )  # fmt: skip
     except Refused:  # an indicator removed from the registry since: the rule cannot run
         return None
     return dataclasses.replace(changed, enabled=enabled)
