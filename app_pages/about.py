@@ -1,14 +1,15 @@
-"""About: indicator definitions from the registry, the assessment's method, data sources and the sample-data
-notice."""
+"""About: indicator definitions from the registry, the validation rules (an admin may change them), the
+assessment's method, data sources and the sample-data notice."""
 
 import streamlit as st
 
 from metrics.analysis.targets import STATUS_RULES, STATUSES
-from metrics.domain.i18n import Text
+from metrics.domain.i18n import Problem, Text
 from metrics.domain.index_method import DEFAULT_METHOD, method_summary
 from metrics.domain.programme import SAMPLE_NOTICE
-from metrics.present import definitions
-from ui import data, show, state, stored
+from metrics.domain.rules import IMPORTANCES
+from metrics.present import definitions, rule_tables
+from ui import auth, data, show, state, stored, writes
 
 v = state.view()
 t, lang = v.t, v.lang
@@ -33,6 +34,35 @@ st.markdown(
         )
     )
 )
+st.subheader(t(Text("校验规则", "Validation rules")))
+CHECKED = Text(
+    "每次检查文件（上传预览、批量、命令行导入）都按以下规则核对文件数值与已存数据；违反规则只提示复核，不拒收文件。",
+    "Every file's check (the upload preview, a batch, the CLI's import) holds its figures, with the stored ones, to "
+    "these rules; a broken rule flags a figure for review and never refuses the file.",
+)
+st.caption(t(CHECKED))
+st.table(data.read(v, rule_tables.rule_table, lang), hide_index=True)
+who = st.session_state.get(auth.RUN_ACTOR) or auth.actor()
+if who is not None and who.may("admin"):
+    in_force = data.read(v, stored.rules_in_force)
+    with st.expander(t(Text("修改规则（管理员）", "Change a rule (admin)"))):
+        chosen = st.selectbox(t(Text("规则", "Rule")), [r.id for r in in_force], key="rule-edit")
+        rule = next(r for r in in_force if r.id == chosen)
+        with st.form("rule-form", border=False):
+            enabled = st.checkbox(t(Text("启用", "On")), value=rule.enabled)
+            right = st.text_input(t(Text("右侧（如 20*activities）", "Right side (such as 20*activities)")),
+                                  value=rule.as_dict(lang)["right"])  # fmt: skip
+            importance = st.selectbox(t(Text("重要性", "Importance")), list(IMPORTANCES),
+                                      index=list(IMPORTANCES).index(rule.importance),
+                                      format_func=lambda k: t(IMPORTANCES[k]))  # fmt: skip
+            if st.form_submit_button(t(Text("保存", "Save")), type="primary"):
+                try:
+                    changed = rule.changed(right=str(right), importance=importance, enabled=enabled)
+                    writes.write("admin", writes.save_rule, changed, by=who)
+                except Problem as refused:
+                    st.error(t(refused.text))
+                else:
+                    st.rerun()
 st.subheader(t(Text("考核评估", "Assessing the pilots")))
 st.markdown(
     "- "

@@ -260,6 +260,20 @@ COMMANDS = [
     ("round status", "round status YEAR [--json]"),
     ("round close", "round close YEAR [--by NAME]"),
     ("round reopen", "round reopen YEAR [--by NAME]"),
+    ("rules list", "rules list [--json]"),
+    ("rules check", "rules check [--year YEAR] [--json]"),
+    (
+        "rules add",
+        "rules add ID --left EXPR --op OP --right EXPR [--importance high|medium|low] [--missing skip|violation] "
+        "[--zh TEXT] [--en TEXT] [--by NAME]",
+    ),
+    (
+        "rules edit",
+        "rules edit ID [--left EXPR] [--op OP] [--right EXPR] [--importance high|medium|low] "
+        "[--missing skip|violation] [--zh TEXT] [--en TEXT] [--by NAME]",
+    ),
+    ("rules disable", "rules disable ID [--by NAME]"),
+    ("rules enable", "rules enable ID [--by NAME]"),
     ("index", "index YEAR [--method NAME] [--json]"),
     ("targets", "targets YEAR [--json]"),
     ("user add", "user add NAME --role viewer|editor|admin [--oidc] [--password-stdin]"),

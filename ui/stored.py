@@ -16,6 +16,7 @@ from metrics.store.cities import list_cities
 from metrics.store.index_methods import get_method, method_names
 from metrics.store.meta import is_sample
 from metrics.store.rounds import Round, default_due, round_years
+from metrics.store.rules import rules_in_force
 from metrics.store.targets import target_years
 from metrics.store.uploads import undoable_uploads, upload_history
 
@@ -37,6 +38,7 @@ __all__ = [
     "list_users",
     "method_names",
     "round_years",
+    "rules_in_force",
     "target_years",
     "undoable_uploads",
     "upload_history",

@@ -34,21 +34,23 @@ class Issue:
     level: Level
     message: Text
     sheet: str | None = None  # the workbook sheet it is on
+    rule: str | None = None  # the validation rule it says is broken (domain/rules.py), for review and approval
 
     def as_dict(self, lang: str) -> dict[str, object]:
         """The issue as plain data, its message in one language."""
         return {"sheet": self.sheet, "row": self.row, "column": self.column, "level": self.level,
-                "message": self.message(lang)}  # fmt: skip
+                "message": self.message(lang), "rule": self.rule}  # fmt: skip
 
     def stored(self) -> dict[str, object]:
         """The issue as the attempts table keeps it: both languages."""
         return {"sheet": self.sheet, "row": self.row, "column": self.column, "level": self.level,
-                "zh": self.message.zh, "en": self.message.en}  # fmt: skip
+                "zh": self.message.zh, "en": self.message.en, "rule": self.rule}  # fmt: skip
 
     @classmethod
     def from_stored(cls, stored: dict) -> Issue:
         """An issue as `stored` kept it."""
-        return cls(stored["row"], stored["column"], stored["level"], Text(stored["zh"], stored["en"]), stored["sheet"])
+        return cls(stored["row"], stored["column"], stored["level"], Text(stored["zh"], stored["en"]), stored["sheet"],
+                   stored.get("rule"))  # fmt: skip
 
 
 @dataclass
@@ -86,15 +88,16 @@ class Report:
         """No errors (warnings allowed)."""
         return not self.errors
 
-    def add(self, row: int | None, column: str | None, level: Level, message: Text) -> None:
-        """Record one issue, at the cell it concerns on the sheet, saying so when that row or column is hidden."""
+    def add(self, row: int | None, column: str | None, level: Level, message: Text, rule: str | None = None) -> None:
+        """Record one issue, at the cell it concerns on the sheet, saying so when that row or column is hidden (and
+        the validation rule it says is broken, if any)."""
         if self.places is not None:
             row, column = self.places.of(row, column)
         if row is not None and row in self.hidden_rows:
             message = message.then(HIDDEN_ROW.format(r=row))
         if column is not None and column in self.hidden_columns:
             message = message.then(HIDDEN_COLUMN.format(c=column))
-        self.place(Issue(row, column, level, message, self.sheet))
+        self.place(Issue(row, column, level, message, self.sheet, rule))
 
     def place(self, issue: Issue) -> None:
         """Record an issue already placed on the sheet (a reshaping's: its row and column are the sheet's), once:

@@ -14,7 +14,7 @@ from ..domain.roles import ROLES
 from .meta import get_meta, set_meta
 from .transactions import Cursor, transaction
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 # The kinds of upload the uploads table accepts (ingest/kinds/ holds each one's code). A new kind's migration
 # rebuilds the table with its name added (see _rebuilt_uploads), beside creating its own tables.
 UPLOAD_KINDS = ("sample", "cities", "figures", "events", "targets")
@@ -169,6 +169,23 @@ CREATE TABLE index_methods (
     saved_at TIMESTAMP NOT NULL DEFAULT current_timestamp
 );"""
 
+# What admins changed of the validation rules (domain/rules.py ships them): a row with a shipped rule's id keeps what
+# differs from it (NULL: as shipped) and whether it is on; a rule an admin added has a row with every side given.
+_RULES_DDL = """
+CREATE TABLE rule_overrides (
+    rule_id TEXT PRIMARY KEY,
+    left_side TEXT,
+    operator TEXT,
+    right_side TEXT,
+    importance TEXT CHECK (importance IN ('high', 'medium', 'low')),
+    missing TEXT CHECK (missing IN ('skip', 'violation')),
+    description_zh TEXT,
+    description_en TEXT,
+    enabled BOOLEAN NOT NULL DEFAULT true,
+    changed_by TEXT,
+    changed_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+);"""
+
 
 def schema_ddl() -> str:
     """The DDL that creates an empty database of the current schema version."""
@@ -205,7 +222,7 @@ CREATE TABLE cities (
     lon DOUBLE PRECISION CHECK (lon BETWEEN -180 AND 180),
     upload_id INTEGER
 );{_EVENTS_DDL}{_USERS_DDL}{_NAME_KEY_DDL}
-{_NAME_KEY_INDEX};{_ROUNDS_DDL}{_ROUND_CLOSED_DDL}{_ASSESSMENT_DDL}{_SIGN_IN_DDL}{values}"""
+{_NAME_KEY_INDEX};{_ROUNDS_DDL}{_ROUND_CLOSED_DDL}{_ASSESSMENT_DDL}{_SIGN_IN_DDL}{_RULES_DDL}{values}"""
 
 
 def create_schema(cur: Cursor) -> None:
@@ -265,6 +282,7 @@ MIGRATIONS: dict[int, tuple] = {
     ),
     7: (_NAME_KEY_DDL, _NAME_KEY_INDEX, _fill_name_keys, _SIGN_IN_DDL),  # names compared one way; sign-in's state
     8: (_ROUND_CLOSED_DDL,),  # a round marked closed by an admin, who and when
+    9: (_RULES_DDL,),  # what admins changed of the validation rules
 }
 
 

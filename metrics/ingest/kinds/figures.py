@@ -50,6 +50,7 @@ from ..units import (
     column_unit,
     unit_lines,
 )
+from .rule_checks import broken_rules
 from .total_rows import by_sheet_row, set_aside_totals, warn_total
 
 JUMP = 3  # a value three times last year's (or a third of it) earns a warning; a stock, any fall
@@ -111,6 +112,7 @@ def check_figures(cur: Cursor, table: Table) -> Report:
     _said_otherwise(report, shaped.stated, matcher)
     for same_row in by_sheet_row(totals, report):
         warn_total(same_row, columns, table.header, report, last_year, units, matcher)
+    broken_rules(cur, report, matcher.name_of)
     if report.ok:
         headers = {c: table.header[i] for i, c in enumerate(columns) if c in values}
         _warn_jumps(cur, report, headers)

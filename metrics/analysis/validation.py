@@ -1,0 +1,238 @@
+"""The validation rules run over figures: a file's (merged with what is stored) at every check, or the stored ones
+on demand. Vectorised over the frame of figures, rule by rule, never row by row."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..domain import registry
+from ..domain.i18n import Text
+from ..domain.programme import MIN_YEAR
+from ..domain.rules import (
+    BROKEN,
+    IMPORTANCES,
+    OPERATORS,
+    Constant,
+    Expr,
+    LastYear,
+    Rule,
+    Times,
+    Value,
+    number,
+)
+from ..store.cities import list_cities
+from ..store.figures import years_values
+from ..store.rules import rules_in_force
+from ..store.transactions import Cursor
+
+_COMPARE: dict[str, Callable] = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+                                 ">": operator.gt, ">=": operator.ge}  # fmt: skip
+LAST = "last__"  # the prefix of last year's columns in the frame rules are evaluated over
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A rule broken by one pilot's figures of one year: both sides' values (None where not reported) and the
+    values they were computed from; `row` is the file's row when a file's check found it."""
+
+    rule: Rule
+    city_code: str
+    year: int
+    left: float | None
+    right: float | None
+    values: dict[str, float | None]
+    row: int | None = None
+
+    def message(self, name: Text) -> Text:
+        """`杭州市 2025：签订合作协议 900 项 > 20 × 对接活动 30 场 = 600（规则 agreements-per-activity，高）`."""
+        rule = self.rule
+
+        def side(expr: Expr, value: float | None, lang: str) -> str:
+            said = _with_values(expr, self.values, lang)
+            return (
+                said if value is None or isinstance(expr, (Value, LastYear, Constant)) else f"{said} = {number(value)}"
+            )
+
+        def say(lang: str) -> str:
+            left, right = side(rule.left, self.left, lang), side(rule.right, self.right, lang)
+            if rule.operator in BROKEN and self.left is not None and self.right is not None:
+                middle = f"{left} {BROKEN[rule.operator]} {right}"
+            elif rule.operator in BROKEN:
+                middle = (f"{left}、{right}：缺少数值，无法比较 {OPERATORS[rule.operator](lang)}" if lang == "zh" else
+                          f"{left}, {right}: a value is missing for {OPERATORS[rule.operator](lang)}")  # fmt: skip
+            elif rule.operator == "both_or_neither":
+                middle = (f"{left}、{right}：只填报了其中一项" if lang == "zh" else
+                          f"{left}, {right}: only one of them is reported")  # fmt: skip
+            else:
+                middle = (f"{left}、{right}：不应同时填报" if lang == "zh" else
+                          f"{left}, {right}: must not both be reported")  # fmt: skip
+            importance = IMPORTANCES[rule.importance](lang)
+            where = f"{name(lang)} {self.year}"
+            if lang == "zh":
+                return f"{where}：{middle}（规则 {rule.id}，{importance}）"
+            return f"{where}: {middle} (rule {rule.id}, {importance})"
+
+        return Text(say("zh"), say("en"))
+
+    def as_dict(self, lang: str, name: Text) -> dict[str, object]:
+        """The violation as plain data (`rules check --json`)."""
+        return {"rule": self.rule.id, "importance": self.rule.importance, "city_code": self.city_code,
+                "year": self.year, "left": self.left, "right": self.right,
+                "message": self.message(name)(lang)}  # fmt: skip
+
+
+def _with_values(expr: Expr, values: dict[str, float | None], lang: str) -> str:
+    """The expression with each indicator's value beside it: `20 × 对接活动 30 场`."""
+    if isinstance(expr, (Value, LastYear)):
+        ind = registry.get(expr.key)
+        column = expr.key if isinstance(expr, Value) else LAST + expr.key
+        label = ind.label(lang) if isinstance(expr, Value) else (
+            f"上年{ind.label(lang)}" if lang == "zh" else f"last year's {ind.label(lang)}")  # fmt: skip
+        value = values.get(column)
+        if value is None:
+            return f"{label}（未报送）" if lang == "zh" else f"{label} (not reported)"
+        return f"{label} {number(value)} {ind.unit(lang)}"
+    if isinstance(expr, Constant):
+        return number(expr.value)
+    if isinstance(expr, Times):
+        return f"{number(expr.factor)} × {_with_values(expr.of, values, lang)}"
+    return f"{_with_values(expr.numerator, values, lang)} ÷ {_with_values(expr.denominator, values, lang)}"
+
+
+def column(key: str, back: int) -> str:
+    """The frame's column for an indicator this year (back 0) or the year before (back 1)."""
+    return key if back == 0 else LAST + key
+
+
+def value_of(expr: Expr, frame: pd.DataFrame) -> pd.Series:
+    """An expression over every row of the frame, as floats (NaN where a value it reads is not reported, or it
+    divides by 0)."""
+    if isinstance(expr, (Value, LastYear)):
+        name = column(expr.key, 0 if isinstance(expr, Value) else 1)
+        if name not in frame:
+            return pd.Series(np.nan, index=frame.index)
+        return pd.Series(_floats(frame[name]), index=frame.index)
+    if isinstance(expr, Constant):
+        return pd.Series(float(expr.value), index=frame.index)
+    if isinstance(expr, Times):
+        return value_of(expr.of, frame) * float(expr.factor)
+    bottom = value_of(expr.denominator, frame)
+    return value_of(expr.numerator, frame) / bottom.where(bottom != 0)
+
+
+def broken(rule: Rule, frame: pd.DataFrame) -> tuple[np.ndarray, pd.Series, pd.Series]:
+    """Which rows break the rule (a boolean mask), and its two sides' values."""
+    left, right = value_of(rule.left, frame), value_of(rule.right, frame)
+    has_left, has_right = left.notna().to_numpy(), right.notna().to_numpy()
+    if rule.operator == "both_or_neither":
+        return has_left != has_right, left, right
+    if rule.operator == "not_both":
+        return has_left & has_right, left, right
+    both = has_left & has_right
+    holds = _COMPARE[rule.operator](left.to_numpy(), right.to_numpy())
+    mask = both & ~holds
+    if rule.missing == "violation":
+        mask |= ~both
+    return mask, left, right
+
+
+def violations(rules: Sequence[Rule], frame: pd.DataFrame) -> list[Violation]:
+    """Every enabled rule broken by a row of the frame (city_code, year, this year's values by key, last year's as
+    `last__KEY`, and `row` for a file's), rule by rule in declaration order, rows in frame order."""
+    found: list[Violation] = []
+    for rule in rules:
+        if not rule.enabled:
+            continue
+        mask, left, right = broken(rule, frame)
+        if not mask.any():
+            continue
+        reads = [column(k, b) for k, b in sorted(rule.reads()) if column(k, b) in frame]
+        picked = frame.loc[mask, ["city_code", "year", *reads, *(["row"] if "row" in frame else [])]]
+        for record, lv, rv in zip(picked.to_dict("records"), left[mask], right[mask], strict=True):
+            values = {c: None if pd.isna(record[c]) else float(record[c]) for c in reads}
+            found.append(Violation(rule, str(record["city_code"]), int(record["year"]), _or_none(lv), _or_none(rv),
+                                   values, int(record["row"]) if "row" in record else None))  # fmt: skip
+    return found
+
+
+def _or_none(value: float) -> float | None:
+    return None if pd.isna(value) else float(value)
+
+
+def with_last_year(current: pd.DataFrame, known: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """The current rows with each key's value the year before as `last__KEY`, looked up in `known` (city_code,
+    year and the keys)."""
+    previous = known[["city_code", "year", *keys]].copy()
+    previous["year"] = previous["year"] + 1
+    previous = previous.rename(columns={k: LAST + k for k in keys})
+    return current.merge(previous, on=["city_code", "year"], how="left")
+
+
+def _numeric(frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """city_code, year (as int) and the keys as floats (NaN where not reported or absent)."""
+    out = pd.DataFrame({"city_code": frame["city_code"].astype(str).to_numpy(),
+                        "year": frame["year"].astype("int64").to_numpy()})  # fmt: skip
+    for key in keys:
+        out[key] = _floats(frame[key]) if key in frame else np.nan
+    return out
+
+
+def _floats(values: pd.Series) -> np.ndarray:
+    """A column of values (Arrow integers or decimals, numbers, objects) as floats, NaN where none."""
+    if isinstance(values.dtype, pd.ArrowDtype):
+        return values.to_numpy(dtype="float64", na_value=np.nan)
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
+def rule_keys(rules: Sequence[Rule]) -> list[str]:
+    """The indicators any enabled rule reads, in registry order."""
+    read = {k for r in rules if r.enabled for k, _ in r.reads()}
+    return [i.key for i in registry.BASE_INDICATORS if i.key in read]
+
+
+def file_violations(cur: Cursor, rows: pd.DataFrame) -> list[Violation]:
+    """The rules in force over a checked file's rows (row, city_code, year, values): each value as the file
+    gives it, else as stored; last year's likewise."""
+    rules = [r for r in rules_in_force(cur) if r.enabled]
+    keys = rule_keys(rules)
+    if rows.empty or not keys:
+        return []
+    given = _numeric(rows, keys)
+    given["row"] = rows["row"].astype("int64").to_numpy()
+    years = given["year"]
+    stored = _numeric(years_values(cur, int(years.min()) - 1, int(years.max())), keys)
+    # The file's value where it reports one, else the stored one: a rule over two indicators still runs when the
+    # file gives one and the database the other.
+    merged = given.merge(stored, on=["city_code", "year"], how="left", suffixes=("", "__stored"))
+    for key in keys:
+        merged[key] = merged[key].fillna(merged.pop(f"{key}__stored"))
+    known = pd.concat([merged[["city_code", "year", *keys]], stored]).drop_duplicates(["city_code", "year"])
+    return violations(rules, with_last_year(merged, known, keys))
+
+
+def check_stored(cur: Cursor, year: int | None = None) -> list[Violation]:
+    """The rules in force over the stored figures (of one year, or all years), by rule, then pilot and year."""
+    rules = [r for r in rules_in_force(cur) if r.enabled]
+    keys = rule_keys(rules)
+    first = MIN_YEAR if year is None else year - 1
+    stored = _numeric(years_values(cur, first, year if year is not None else 9999), keys)
+    current = stored if year is None else stored[stored["year"] == year]
+    return violations(rules, with_last_year(current.reset_index(drop=True), stored, keys))
+
+
+def pilot_names(cur: Cursor) -> dict[str, Text]:
+    """Each pilot's name in both languages, by city code, as violation messages name them."""
+    cities = list_cities(cur)
+    return {
+        c: Text(zh, en) for c, zh, en in zip(cities["city_code"], cities["name_zh"], cities["name_en"], strict=True)
+    }
+
+
+def named(names: dict[str, Text], code: str) -> Text:
+    """A pilot's name, its code where none is known."""
+    return names.get(code, Text(code, code))
