@@ -1,5 +1,5 @@
-"""Years still being collected, marked on any Plotly chart over years: the year's tick names it (2026（报送中，
-12/65）), the line into it is dashed with hollow markers, its bars hatched. One pass over the finished figure, so
+"""Years still being collected, marked on any Plotly chart over years: the year's tick says so (2026 报送中, 2026
+provisional), the line into it is dashed with hollow markers, its bars hatched. One pass over the finished figure, so
 every kind of chart over years (kinds.KINDS) is marked the same way from ChartData.provisional."""
 
 from __future__ import annotations
@@ -7,9 +7,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..domain.i18n import Text
 from .chart_data import ChartData
 from .plotly_layout import Figure
 
+# A tick short enough for a half-width chart (a longer one makes Plotly tilt the ticks and hide the last); the
+# counts are in the caption and the headings.
+TICK = Text("{y}<br>报送中", "{y}<br>provisional")
 MAX_TICKS = 8  # year ticks on an axis whose provisional year must be named (the rest thinned, counting back from it)
 
 
@@ -33,9 +37,8 @@ def mark_provisional(fig: Figure, data: ChartData) -> Figure:
     for name, on_axis in axes.items():
         axis = fig["layout"].setdefault(name, {})
         shown = _ticks(sorted(on_axis), labels)
-        axis.update({"tickmode": "array", "tickvals": shown,
-                     "ticktext": [labels[y].replace("（", "<br>（").replace(" (", "<br>(") if y in labels else str(y)
-                                  for y in shown]})  # fmt: skip
+        ticks = [TICK.format(y=y)(data.lang) if y in labels else str(y) for y in shown]
+        axis.update({"tickmode": "array", "tickvals": shown, "ticktext": ticks})
     return fig
 
 
