@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import EDITOR
+from test_pages import open_app, table_with
 
 from metrics.analysis.outliers import THRESHOLDS, modified_z, outliers
 from metrics.analysis.review import decide, review
@@ -198,3 +199,19 @@ def test_cli_review_json_after_decisions(sample_path, capsys):
     assert main(["round", "status", str(YEAR), "--json", *db]) == 0
     status = {p["city_code"]: p["status"] for p in json.loads(capsys.readouterr().out)["pilots"]}
     assert status[OTHER[0]] == "returned"
+
+
+@pytest.mark.duckdb_only
+def test_the_round_page_lists_the_flags_and_an_editor_confirms_one(app_db):
+    at = open_app("round", lang="en", year=str(YEAR))
+    assert not at.exception, [e.value for e in at.exception]
+    shown = table_with(at, "Why")
+    assert list(shown.columns[:6]) == ["Pilot", "Indicator", str(YEAR), str(YEAR - 1), str(YEAR - 2), str(YEAR - 3)]
+    assert "Nanjing" in set(shown["Pilot"]) and set(shown["Status"]) == {"open"}
+    at.multiselect(key="review_pick").set_value(["|".join(FLAGGED)]).run()
+    at.text_input(key="review_comment").set_value("confirmed by phone").run()
+    at.button(key="review_confirm").click().run()
+    assert any("1 flags confirmed" in s.value for s in at.success), [e.value for e in at.error]
+    shown = table_with(at, "Why")
+    nanjing = shown[(shown["Pilot"] == "Nanjing") & (shown["Status"] == "confirmed")]
+    assert list(nanjing["Comment"]) == ["confirmed by phone"]
