@@ -1,10 +1,12 @@
-"""Collection round: a year's forms out, who has sent what (loaded, refused, not received, late), whom to chase."""
+"""Collection round: a year's forms out, who has sent what (loaded, refused, not received, late), whom to chase,
+and the review list of flagged values (confirmed with a comment or sent back to the pilot)."""
 
 import datetime as dt
 import functools
 
 import streamlit as st
 
+from metrics.analysis import review
 from metrics.analysis.round_status import round_status
 from metrics.domain import registry
 from metrics.domain.i18n import LANGS, Problem, Text
@@ -13,7 +15,8 @@ from metrics.present import exports, round_tables
 from ui import auth, data, show, state, stored, writes
 
 HEADINGS = {"loaded": Text("已导入", "Loaded"), "refused": Text("被拒绝", "Refused"),
-            "missing": Text("未收到", "Not received"), "late": Text("逾期", "Late")}  # fmt: skip
+            "missing": Text("未收到", "Not received"), "returned": Text("已退回", "Returned"),
+            "late": Text("逾期", "Late")}  # fmt: skip
 FILTERS = {"all": Text("全部", "All"), **HEADINGS, "warned": Text("导入但有提醒", "Loaded, with warnings")}
 
 v = state.view()
@@ -30,7 +33,7 @@ status = data.read(v, round_status, year, dt.date.today())  # late: as of today
 round_ = status.round
 
 counts = status.counts
-for column, (name, label) in zip(st.columns(4), HEADINGS.items(), strict=True):
+for column, (name, label) in zip(st.columns(len(HEADINGS)), HEADINGS.items(), strict=True):
     column.metric(t(label), f"{counts[name]} / {len(status.pilots)}" if name == "loaded" else counts[name])
 due = round_.due.isoformat() if round_.due else t(Text("未设", "none set"))
 if status.opened:
@@ -270,3 +273,68 @@ if who is not None and who.may("edit"):
                 )
             ).format(y=year)
         )
+
+
+def _decide(year_: int, status: str) -> None:
+    # A callback: confirm or send back the chosen flags, pilot by pilot, with the comment given.
+    picked = st.session_state.get("review_pick") or []
+    comment = st.session_state.get("review_comment", "")
+    by_pilot: dict[str, list[str]] = {}
+    for choice in picked:
+        code, key = choice.split("|")
+        by_pilot.setdefault(code, []).append(key)
+    if not by_pilot:
+        st.session_state["review_message"] = ("error", Text("请先选择要处理的项。", "Choose the flags first."))
+        return
+    try:
+        n = sum(writes.write("edit", review.decide, year_, code, tuple(keys), status, comment)
+                for code, keys in by_pilot.items())  # fmt: skip
+    except Problem as exc:
+        st.session_state["review_message"] = ("error", exc.text)
+        return
+    done = Text("已确认 {n} 项。", "{n} flags confirmed.") if status == "confirmed" else Text(
+        "已退回 {n} 项：相关试点状态为“已退回”。", "{n} flags sent back: their pilots show as returned.")  # fmt: skip
+    st.session_state["review_message"] = ("success", done.format(n=n))
+    st.session_state["review_pick"] = []
+
+
+st.subheader(t(Text("核实清单", "Review list")))
+queue = data.read(v, review.review, year)
+REVIEW_NOTE = Text(
+    "与本试点前几年或本年其他试点相比明显偏离的数值（修正 z 分数，流量按对数），以及未通过的校验规则。"
+    "待核实 {a} 项，已确认 {b} 项，已退回 {c} 项。",
+    "Values far from the pilot's own years before or from the other pilots that year (modified z-score, flows on a "
+    "log scale), and broken validation rules. {a} open, {b} confirmed, {c} returned.",
+)
+decided = queue["status"].value_counts() if len(queue) else {}
+st.caption(t(REVIEW_NOTE).format(a=decided.get("open", 0), b=decided.get("confirmed", 0), c=decided.get("returned", 0)))
+if len(queue):
+    show.table(
+        round_tables.review_table(queue, year, lang),
+        f"round-{year}-review",
+        key="round_review",
+        height=min(600, 38 + 35 * len(queue)),
+        column_config={t(Text("原因", "Why")): st.column_config.TextColumn(width="large")},
+    )
+if who is not None and who.may("edit") and len(queue):
+    pairs = dict.fromkeys(f"{c}|{k}" for c, k in zip(queue["city_code"], queue["indicator"], strict=True))
+    pilot_name = dict(zip(queue["city_code"], queue[f"name_{lang}"], strict=True))
+    st.multiselect(
+        t(Text("选择要处理的项", "Flags to decide")),
+        list(pairs),
+        format_func=lambda p: f"{pilot_name[p.split('|')[0]]} · {registry.get(p.split('|')[1]).label(lang)}",
+        key="review_pick",
+    )
+    st.text_input(
+        t(Text("说明（确认依据或退回原因）", "Comment (what confirms it, or why it goes back)")),
+        placeholder=t(Text("例：市科协电话确认：含两场大型对接会", "e.g. confirmed by phone: two large fairs")),
+        key="review_comment",
+    )
+    left, right = st.columns(2)
+    left.button(t(Text("确认", "Confirm")), key="review_confirm", on_click=_decide, args=(year, "confirmed"),
+                icon=":material/check:")  # fmt: skip
+    right.button(t(Text("退回试点", "Send back to the pilot")), key="review_return", on_click=_decide,
+                 args=(year, "returned"), icon=":material/undo:")  # fmt: skip
+if "review_message" in st.session_state:
+    level, message = st.session_state.pop("review_message")
+    (st.success if level == "success" else st.error)(show.escaped(message(lang)))

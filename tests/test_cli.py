@@ -260,6 +260,9 @@ COMMANDS = [
     ("round status", "round status YEAR [--json]"),
     ("round close", "round close YEAR [--by NAME]"),
     ("round reopen", "round reopen YEAR [--by NAME]"),
+    ("round review", "round review YEAR [--json]"),
+    ("round confirm", "round confirm YEAR --city CODE --indicator KEY --comment TEXT [--by NAME]"),
+    ("round return", "round return YEAR --city CODE --reason TEXT [--by NAME]"),
     ("rules list", "rules list [--json]"),
     ("rules check", "rules check [--year YEAR] [--json]"),
     (

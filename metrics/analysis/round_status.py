@@ -16,15 +16,18 @@ from ..store.cities import list_cities
 from ..store.reporting import round_reports
 from ..store.rounds import Round, attempts_of_year, default_round, get_round
 from ..store.transactions import Cursor
+from .review import returned_pilots
 
 STATUSES = {
     "loaded": Text("已导入", "loaded"),
     "refused": Text("被拒绝", "refused"),
     "missing": Text("未收到", "not received"),
+    "returned": Text("已退回", "returned"),  # loaded, then sent back from the review queue (analysis/review.py)
 }
 LATE = Text("逾期", "late")
 PILOT_COLUMNS = ("name_zh", "name_en", "province_zh", "province_en")
 PARTLY = Text("{n} 项指标未填：{k}", "{n} indicators left blank: {k}")
+SENT_BACK = Text("已退回：{r}", "sent back: {r}")
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ def round_status(cur: Cursor, year: int, today: dt.date | None = None) -> RoundS
         else:
             loaded_with.setdefault(int(attempt["upload_id"]), []).extend(attempt["problems"])
     late = round_.due is not None and today > round_.due
+    returned = returned_pilots(cur, year)
     rows = []
     for pilot in pilots.to_dict("records"):
         loaded = pilot["reported"] > 0
@@ -71,18 +75,23 @@ def round_status(cur: Cursor, year: int, today: dt.date | None = None) -> RoundS
         if loaded and pd.notna(pilot["created_at"]):  # only a refusal since the load still counts
             refused = [a for a in refused if a["checked_at"] > pilot["created_at"]]
         status = "loaded" if loaded else "refused" if refused else "missing"
+        back = returned.get(pilot["city_code"]) if loaded else None
+        reasons = [Issue.from_stored(p) for p in refused[-1]["problems"]] if refused else []
+        if back:
+            status = "returned"
+            reasons = [Issue(None, None, "error", SENT_BACK.format(r=r)) for r in back]
         blank = [c for c in round_.indicators if not pilot[f"has_{c}"]]
         rows.append(
             {
                 **{c: pilot[c] for c in ("city_code", *PILOT_COLUMNS)},
                 "status": status,
-                "late": status != "loaded" and late,
+                "late": status not in ("loaded", "returned") and late,
                 "upload_id": upload_id,
                 "file_name": pilot["file_name"] if loaded else refused[-1]["file_name"] if refused else None,
                 "loaded_at": pilot["created_at"] if loaded else None,
                 "loaded_by": pilot["created_by"] if loaded else None,
                 "reported": int(pilot["reported"]),
-                "reasons": [Issue.from_stored(p) for p in refused[-1]["problems"]] if refused else [],
+                "reasons": reasons,
                 "warnings": _warnings(loaded_with.get(upload_id, []) if upload_id is not None else None, blank),
             }
         )

@@ -1,5 +1,6 @@
 """Commands of the yearly collection round: `round forms` (a form per pilot, the round opened), `round status`
-(the tracker), and `round close` / `round reopen` (whether the year is still being collected)."""
+(the tracker), `round close` / `round reopen` (whether the year is still being collected), and the review queue:
+`round review`, `round confirm`, `round return`."""
 
 from __future__ import annotations
 
@@ -10,14 +11,27 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..analysis import review as queue
 from ..analysis.round_status import LATE, STATUSES, round_status
 from ..domain import registry
-from ..domain.i18n import Text
+from ..domain.i18n import Refused, Text
 from ..domain.programme import MIN_YEAR, max_year
+from ..domain.rules import number
 from ..ingest.forms import close_round, open_round, reopen_round, write_forms
 from ..store.database import open_database
 from ..store.rounds import Round, default_due, default_round, get_round
-from .common import EXIT_OK, Parser, UsageError, actor, checked_cities, known, print_json, reading_database, write_out
+from .common import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    Parser,
+    UsageError,
+    actor,
+    checked_cities,
+    known,
+    print_json,
+    reading_database,
+    write_out,
+)
 
 
 def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -49,7 +63,7 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
         help="every pilot's status in a year's round",
         description='every pilot\'s status in the round: `{"year", "due", "counts": {"loaded", "refused", "missing", '
         '"late"}, "pilots": [{"city_code", "name_zh", "status", "late", "upload_id", "warnings", "reasons", …}]}`; '
-        "`status` is `loaded`, `refused` or `missing`",
+        "`status` is `loaded`, `refused`, `missing` or `returned` (sent back from the review queue)",
     )
     status.add_argument("year", type=int)
     status.add_argument("--json", action="store_true", help="print one JSON object")
@@ -63,6 +77,45 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
         step.add_argument("year", type=int)
         step.add_argument("--by", default=None, metavar="NAME", help="who does it (default: $USER)")
         step.set_defaults(run=run)
+    _add_review(steps, common)
+
+
+def _add_review(steps: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Register round review, confirm and return."""
+    what = ('the year\'s review queue: values far from the pilot\'s own years or from the other pilots (modified '
+            'z-score), and broken validation rules; `--json`: `{"year", "counts", "flags": [{"city_code", "name_zh", '
+            '"indicator", "reason", "rule", "value", "z", "message", "last_years", "status", "comment", '
+            '"decided_by", "decided_at"}]}`, `reason` own_history, peers or rule, `status` open, confirmed or '
+            "returned")  # fmt: skip
+    review = steps.add_parser("review", parents=[common], help="the year's flagged values", description=what)
+    review.add_argument("year", type=int)
+    review.add_argument("--json", action="store_true", help="print one JSON object")
+    review.set_defaults(run=run_review)
+    confirm = steps.add_parser(
+        "confirm",
+        parents=[common],
+        help="confirm a pilot's flagged value, with a comment",
+        description="confirm the flags on a pilot's value of an indicator with a comment saying why it stands "
+        "(it stays confirmed while the value is unchanged); exit 1 when there is no such flag",
+    )
+    confirm.add_argument("year", type=int)
+    confirm.add_argument("--city", required=True, metavar="CODE")
+    confirm.add_argument("--indicator", required=True, metavar="KEY")
+    confirm.add_argument("--comment", required=True, metavar="TEXT")
+    confirm.add_argument("--by", default=None, metavar="NAME", help="who does it (default: $USER)")
+    confirm.set_defaults(run=run_confirm)
+    back = steps.add_parser(
+        "return",
+        parents=[common],
+        help="send a pilot's flagged figures back, with a reason",
+        description="send a pilot's figures of the year back with a reason: its flags not yet confirmed are marked "
+        "returned and the tracker shows it as returned until its values change; exit 1 when it has no flags",
+    )
+    back.add_argument("year", type=int)
+    back.add_argument("--city", required=True, metavar="CODE")
+    back.add_argument("--reason", required=True, metavar="TEXT")
+    back.add_argument("--by", default=None, metavar="NAME", help="who does it (default: $USER)")
+    back.set_defaults(run=run_return)
 
 
 def _date(text: str) -> dt.date:
@@ -150,10 +203,10 @@ def run_status(args: argparse.Namespace, lang: str) -> int:
         )
         return EXIT_OK
     counts = status.counts
-    summary = Text("{y} 年：已导入 {a}，被拒绝 {b}，未收到 {c}，逾期 {d}（共 {n} 个试点）。",
-                   "{y}: {a} loaded, {b} refused, {c} not received, {d} late ({n} pilots).")  # fmt: skip
-    print(summary.format(y=year, a=counts["loaded"], b=counts["refused"], c=counts["missing"], d=counts["late"],
-                         n=len(pilots))(lang))  # fmt: skip
+    summary = Text("{y} 年：已导入 {a}，被拒绝 {b}，未收到 {c}，已退回 {r}，逾期 {d}（共 {n} 个试点）。",
+                   "{y}: {a} loaded, {b} refused, {c} not received, {r} returned, {d} late ({n} pilots).")  # fmt: skip
+    print(summary.format(y=year, a=counts["loaded"], b=counts["refused"], c=counts["missing"], r=counts["returned"],
+                         d=counts["late"], n=len(pilots))(lang))  # fmt: skip
     for p in pilots.to_dict("records"):
         state = STATUSES[p["status"]](lang) + (f" ({LATE(lang)})" if p["late"] else "")
         detail = Text("上传 {i}", "upload {i}").format(i=int(p["upload_id"]))(lang) if pd.notna(p["upload_id"]) else ""
@@ -187,3 +240,71 @@ def run_reopen(args: argparse.Namespace, lang: str) -> int:
                 "The {y} round is open again: the {y} figures are marked as being collected.")  # fmt: skip
     print(done.format(y=year)(lang))
     return EXIT_OK
+
+
+def run_review(args: argparse.Namespace, lang: str) -> int:
+    """round review: the year's flags, open first, each with why and the pilot's last years."""
+    year = _checked_year(args.year)
+    with reading_database(args, lang).snapshot() as cur:
+        flags = queue.review(cur, year)
+    counts = {s: int((flags["status"] == s).sum()) for s in queue.STATUSES}
+    if args.json:
+        print_json({"year": year, "counts": counts, "flags": [_flag(f, lang) for f in flags.to_dict("records")]})
+        return EXIT_OK
+    summary = Text("{y} 年待核实 {a} 项，已确认 {b} 项，已退回 {c} 项。", "{y}: {a} open, {b} confirmed, {c} returned.")
+    print(summary.format(y=year, a=counts["open"], b=counts["confirmed"], c=counts["returned"])(lang))
+    for f in flags.to_dict("records"):
+        state = queue.STATUSES[f["status"]](lang)
+        value = "—" if pd.isna(f["value"]) else number(f["value"])
+        print(f"{f['city_code']}  {f[f'name_{lang}']:<10}  {f['indicator']:<26} {value:>12}  {state:<10}  "
+              f"{f['message'](lang)}")  # fmt: skip
+    return EXIT_OK
+
+
+def _flag(f: dict, lang: str) -> dict:
+    """One flag as plain data (`round review --json`)."""
+    return {
+        "city_code": f["city_code"], "name_zh": f["name_zh"], "name_en": f["name_en"], "indicator": f["indicator"],
+        "reason": f["reason"], "rule": f["rule_id"] or None, "value": _num(f["value"]), "z": _num(f["z"]),
+        "message": f["message"](lang), "last_years": [_num(f[f"back_{b}"]) for b in range(1, queue.BACK + 1)],
+        "status": f["status"], "reopened": bool(f["reopened"]), "comment": f["comment"],
+        "decided_by": f["decided_by"],
+        "decided_at": None if pd.isna(f["decided_at"]) else pd.Timestamp(f["decided_at"]).isoformat(timespec="seconds"),
+    }  # fmt: skip
+
+
+def _num(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else round(float(value), 4)  # type: ignore[arg-type]
+
+
+def _decide(args: argparse.Namespace, lang: str, indicators: tuple[str, ...] | None, status: str, text: str) -> int:
+    year = _checked_year(args.year)
+    database = open_database(args.db)
+    with database.snapshot() as cur:
+        (code,) = checked_cities(cur, [args.city])
+    try:
+        n = queue.decide(database, year, code, indicators, status, text, actor(args))
+    except Refused as exc:
+        print(exc.text(lang), file=sys.stderr)
+        return EXIT_REFUSED
+    done = (
+        Text("已确认 {c} {y} 年 {n} 项。", "Confirmed {n} flags of {c} for {y}.")
+        if status == "confirmed"
+        else Text(
+            "已退回 {c} {y} 年 {n} 项，报送状态为“已退回”。",
+            "Sent back {n} flags of {c} for {y}; its status is returned.",
+        )
+    )
+    print(done.format(c=code, y=year, n=n)(lang))  # fmt: skip
+    return EXIT_OK
+
+
+def run_confirm(args: argparse.Namespace, lang: str) -> int:
+    """round confirm: a pilot's flagged value stands, with a comment saying why."""
+    known(args.indicator, registry.BASE_KEYS, Text("指标", "indicator"))
+    return _decide(args, lang, (args.indicator,), "confirmed", args.comment)
+
+
+def run_return(args: argparse.Namespace, lang: str) -> int:
+    """round return: a pilot's flagged figures go back to it with a reason."""
+    return _decide(args, lang, None, "returned", args.reason)

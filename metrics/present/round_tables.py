@@ -1,11 +1,15 @@
-"""The collection round for display: the tracker, the list of pilots to chase, and a batch of files checked."""
+"""The collection round for display: the tracker, the list of pilots to chase, a batch of files checked, and the
+review queue."""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from ..analysis import review
 from ..analysis.round_status import LATE, STATUSES, RoundStatus
+from ..domain import registry
 from ..domain.i18n import Text
+from ..domain.rules import number
 from ..ingest.batch import Outcome
 from ..ingest.report import Issue
 
@@ -116,3 +120,30 @@ def batch_table(outcomes: list[Outcome], names: dict[str, str], lang: str) -> pd
             }
         )
     return pd.DataFrame(rows)
+
+
+def review_table(queue: pd.DataFrame, year: int, lang: str) -> pd.DataFrame:
+    """The review queue: pilot, indicator, value, why it is flagged, the pilot's three years before, status and the
+    decision's comment."""
+
+    def shown(value: object) -> str:
+        return "" if value is None or pd.isna(value) else number(round(float(value), 2))  # type: ignore[arg-type]
+
+    if queue.empty:
+        return pd.DataFrame()
+    return pd.DataFrame(
+        {
+            Text("试点", "Pilot")(lang): queue[f"name_{lang}"],
+            Text("指标", "Indicator")(lang): [registry.get(k).label(lang) for k in queue["indicator"]],
+            str(year): [shown(v) for v in queue["value"]],
+            **{str(year - b): [shown(v) for v in queue[f"back_{b}"]] for b in range(1, review.BACK + 1)},
+            Text("原因", "Why")(lang): [m(lang) for m in queue["message"]],
+            Text("状态", "Status")(lang): [
+                review.STATUSES[s](lang)
+                + (Text("（数值已变，重新打开）", " (value changed: reopened)")(lang) if r else "")
+                for s, r in zip(queue["status"], queue["reopened"], strict=True)
+            ],
+            Text("说明", "Comment")(lang): queue["comment"].fillna(""),
+            Text("处理人", "By")(lang): queue["decided_by"].fillna(""),
+        }
+    )

@@ -14,7 +14,7 @@ from ..domain.roles import ROLES
 from .meta import get_meta, set_meta
 from .transactions import Cursor, transaction
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 # The kinds of upload the uploads table accepts (ingest/kinds/ holds each one's code). A new kind's migration
 # rebuilds the table with its name added (see _rebuilt_uploads), beside creating its own tables.
 UPLOAD_KINDS = ("sample", "cities", "figures", "events", "targets")
@@ -186,6 +186,24 @@ CREATE TABLE rule_overrides (
     changed_at TIMESTAMP NOT NULL DEFAULT current_timestamp
 );"""
 
+# The review queue's decisions (analysis/review.py): a flag (a value standing out from the pilot's own years or the
+# other pilots, or a rule broken) confirmed with a comment or sent back to the pilot with a reason, by whom and when,
+# and the value it was decided on (a changed value opens the flag again). Open flags are computed, never stored.
+_FLAGS_DDL = """
+CREATE TABLE flags (
+    city_code TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    indicator TEXT NOT NULL,
+    reason TEXT NOT NULL CHECK (reason IN ('own_history', 'peers', 'rule')),
+    rule_id TEXT,
+    value DOUBLE PRECISION,
+    z DOUBLE PRECISION,
+    status TEXT NOT NULL CHECK (status IN ('open', 'confirmed', 'returned')),
+    comment TEXT,
+    decided_by TEXT,
+    decided_at TIMESTAMP
+);"""
+
 
 def schema_ddl() -> str:
     """The DDL that creates an empty database of the current schema version."""
@@ -222,7 +240,7 @@ CREATE TABLE cities (
     lon DOUBLE PRECISION CHECK (lon BETWEEN -180 AND 180),
     upload_id INTEGER
 );{_EVENTS_DDL}{_USERS_DDL}{_NAME_KEY_DDL}
-{_NAME_KEY_INDEX};{_ROUNDS_DDL}{_ROUND_CLOSED_DDL}{_ASSESSMENT_DDL}{_SIGN_IN_DDL}{_RULES_DDL}{values}"""
+{_NAME_KEY_INDEX};{_ROUNDS_DDL}{_ROUND_CLOSED_DDL}{_ASSESSMENT_DDL}{_SIGN_IN_DDL}{_RULES_DDL}{_FLAGS_DDL}{values}"""
 
 
 def create_schema(cur: Cursor) -> None:
@@ -283,6 +301,7 @@ MIGRATIONS: dict[int, tuple] = {
     7: (_NAME_KEY_DDL, _NAME_KEY_INDEX, _fill_name_keys, _SIGN_IN_DDL),  # names compared one way; sign-in's state
     8: (_ROUND_CLOSED_DDL,),  # a round marked closed by an admin, who and when
     9: (_RULES_DDL,),  # what admins changed of the validation rules
+    10: (_FLAGS_DDL,),  # the review queue's decisions on flagged values
 }
 
 

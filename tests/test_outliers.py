@@ -1,0 +1,217 @@
+"""The review queue (analysis/outliers.py, analysis/review.py): the modified z-score, planted outliers flagged and
+plausible growth not, the sample's few flags, decisions that stick until the value changes, a pilot sent back on
+the tracker, and the CLI; the store on both engines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import EDITOR
+from test_pages import open_app, table_with
+
+from metrics.analysis.outliers import THRESHOLDS, modified_z, outliers
+from metrics.analysis.review import decide, review
+from metrics.analysis.round_status import round_status
+from metrics.cli import main
+from metrics.domain import registry
+from metrics.domain.i18n import Refused
+from metrics.domain.roles import Actor
+from metrics.store.transactions import transaction
+
+pytestmark = pytest.mark.both_engines
+YEAR = 2025
+FLAGGED = ("320100", "experts_in_pool")  # Nanjing's talent pool: far above the other pilots' in the sample
+OTHER = ("230100", "experts_in_pool")  # Harbin's, likewise
+
+
+@pytest.mark.parametrize(
+    ("x", "median", "mad", "expected"),
+    [
+        (100.0, 3.0, 1.0, 0.6745 * 97),  # [1, 2, 3, 4, 100]: median 3, deviations [2, 1, 0, 1, 97], MAD 1
+        (1.0, 3.0, 1.0, -1.349),
+        (30.0, 10.0, 4.0, 3.3725),
+        (10.0, 10.0, 4.0, 0.0),
+        (7.0, 5.0, 0.0, np.nan),  # a MAD of 0: no score from the bare formula (the detector floors the spread)
+    ],
+)
+def test_modified_z_by_hand(x, median, mad, expected):
+    got = float(modified_z(np.array([x]), median, mad)[0])
+    assert (np.isnan(got) and np.isnan(expected)) or got == pytest.approx(expected)
+
+
+def history(**planted: float) -> pd.DataFrame:
+    """Twelve pilots 2019–2025 growing 15% a year, activities from 20 and talent pools from 300 up, each pilot a
+    little bigger than the one before; `planted` sets P0's 2025 value of a key."""
+    rows = []
+    for i in range(12):
+        for year in range(2019, 2026):
+            grown = 1.15 ** (year - 2019)
+            rows.append({"city_code": f"P{i}", "year": year, "activities": round((20 + 2 * i) * grown),
+                         "experts_in_pool": round((300 + 20 * i) * grown)})  # fmt: skip
+    frame = pd.DataFrame(rows).astype({"activities": "float64", "experts_in_pool": "float64"})
+    for key, value in planted.items():
+        frame.loc[(frame["city_code"] == "P0") & (frame["year"] == YEAR), key] = value
+    return frame
+
+
+def reasons(frame: pd.DataFrame, code: str = "P0") -> set[tuple[str, str]]:
+    found = outliers(frame, YEAR)
+    mine = found[found["city_code"] == code]
+    return set(zip(mine["indicator"], mine["reason"], strict=True))
+
+
+@pytest.mark.parametrize(
+    ("planted", "expected"),
+    [
+        ({}, set()),  # ordinary growth
+        ({"activities": 20 * 1.15**5 * 2}, set()),  # a flow that doubles: not an outlier on the log scale
+        ({"activities": 20 * 1.15**5 * 100}, {("activities", "own_history"), ("activities", "peers")}),  # 100×
+        ({"activities": 0}, {("activities", "own_history"), ("activities", "peers")}),  # from ~40 a year to none
+        ({"experts_in_pool": 300 * 1.15**6 * 1.1}, set()),  # a stock growing 26% in the year (15% before)
+        ({"experts_in_pool": 300 * 1.15**6 * 3}, {("experts_in_pool", "own_history"), ("experts_in_pool", "peers")}),
+    ],
+)
+def test_planted_outliers_and_plausible_growth(planted, expected):
+    assert reasons(history(**planted)) == expected
+
+
+def test_a_value_fifty_times_the_peers_median_is_flagged_against_the_peers():
+    frame = history()
+    big = frame["city_code"] == "P5"
+    frame.loc[big, "activities"] = frame.loc[big, "activities"] * 50  # always that big: its own history agrees
+    assert reasons(frame, "P5") == {("activities", "peers")}
+
+
+@pytest.mark.parametrize(("value", "flagged"), [(12, False), (24, False), (36, False), (72, True), (1200, True)])
+def test_a_flat_history_has_a_floor_not_a_division_by_zero(value, flagged):
+    frame = pd.DataFrame({"city_code": "P0", "year": range(2019, 2026), "activities": [12] * 6 + [value]})
+    found = outliers(frame, YEAR)
+    assert (not found.empty) == flagged
+    assert np.isfinite(found["z"]).all()
+
+
+def test_few_values_are_not_compared():
+    frame = history(activities=20 * 1.15**5 * 100)
+    few = frame[(frame["year"] >= 2023) & frame["city_code"].isin([f"P{i}" for i in range(THRESHOLDS.min_peers - 1)])]
+    assert outliers(few, YEAR).empty  # two years before it, seven pilots: neither reference is enough
+
+
+def test_the_sample_yields_few_flags(db):
+    """About 500 values a year (65 pilots, 8 indicators): at most 8 outliers a year and 12 flags with the rules'."""
+    with db.snapshot() as cur:
+        counts = {year: review(cur, year)["reason"].value_counts() for year in range(2014, YEAR + 1)}
+    assert all(c.sum() <= 12 for c in counts.values()), counts
+    assert all(c.drop("rule", errors="ignore").sum() <= 8 for c in counts.values()), counts
+    assert counts[2016].drop("rule", errors="ignore").sum() == 0
+
+
+def flag_of(db, code: str, key: str) -> dict:
+    with db.snapshot() as cur:
+        queue = review(cur, YEAR)
+    mine = queue[(queue["city_code"] == code) & (queue["indicator"] == key) & (queue["reason"] == "peers")]
+    return mine.iloc[0].to_dict()
+
+
+def change_value(db, code: str, key: str, value: float) -> None:
+    ind = registry.get(key)
+    with db.write_lock, db.cursor() as cur, transaction(cur):
+        cur.execute(
+            f"UPDATE {ind.table} SET {ind.column} = $v WHERE city_code = $c AND year = $y",
+            {"v": value, "c": code, "y": YEAR},
+        )
+
+
+def test_a_decision_sticks_and_reopens_when_the_value_changes(db):
+    code, key = FLAGGED
+    assert flag_of(db, code, key)["status"] == "open"
+    assert decide(db, YEAR, code, (key,), "confirmed", "市科协电话确认：含两场大型对接会", EDITOR) == 1
+    decided = flag_of(db, code, key)
+    assert (decided["status"], decided["comment"], decided["decided_by"]) == (
+        "confirmed", "市科协电话确认：含两场大型对接会", EDITOR.name)  # fmt: skip
+    assert pd.notna(decided["decided_at"]) and not decided["reopened"]
+    change_value(db, code, key, decided["value"] * 1.5)
+    again = flag_of(db, code, key)
+    assert (again["status"], again["reopened"]) == ("open", True) and pd.isna(again["comment"])
+
+
+def test_a_pilot_sent_back_is_returned_on_the_tracker_until_its_values_change(db):
+    code, key = OTHER
+    decide(db, YEAR, code, None, "returned", "请核实专家库人数", EDITOR)
+    with db.snapshot() as cur:
+        pilots = round_status(cur, YEAR, dt.date(YEAR + 1, 1, 10)).pilots.set_index("city_code")
+        counts = round_status(cur, YEAR, dt.date(YEAR + 1, 1, 10)).counts
+    assert pilots.loc[code, "status"] == "returned" and counts["returned"] == 1
+    assert "请核实专家库人数" in pilots.loc[code, "reasons"][0].message.zh
+    change_value(db, code, key, 1900)
+    with db.snapshot() as cur:
+        assert round_status(cur, YEAR).pilots.set_index("city_code").loc[code, "status"] == "loaded"
+
+
+@pytest.mark.parametrize(
+    ("who", "indicators", "comment", "refusal"),
+    [
+        (Actor("v", "viewer", "password"), None, "why", "may not"),
+        (EDITOR, None, "  ", "Say why"),
+        (EDITOR, ("activities",), "why", "no flags"),
+    ],
+)
+def test_decisions_refused(db, who, indicators, comment, refusal):
+    with pytest.raises(Refused, match=refusal):
+        decide(db, YEAR, FLAGGED[0], indicators, "confirmed", comment, who)
+
+
+@pytest.mark.parametrize(
+    ("args", "status"),
+    [
+        (["round", "review", str(YEAR), "--json"], 0),
+        (["round", "confirm", str(YEAR), "--city", FLAGGED[0], "--indicator", FLAGGED[1], "--comment", "ok"], 0),
+        (["round", "confirm", str(YEAR), "--city", FLAGGED[0], "--indicator", "activities", "--comment", "ok"], 1),
+        (["round", "confirm", str(YEAR), "--city", FLAGGED[0], "--indicator", "nope", "--comment", "ok"], 2),
+        (["round", "confirm", str(YEAR), "--city", "999999", "--indicator", FLAGGED[1], "--comment", "ok"], 2),
+        (["round", "return", str(YEAR), "--city", OTHER[0], "--reason", "请核实"], 0),
+        (["round", "return", str(YEAR), "--city", "330100", "--reason", "请核实"], 1),  # no flags
+        (["round", "review", "1990"], 2),
+    ],
+)
+def test_cli_exit_codes(sample_path, capsys, args, status):
+    assert main([*args, "--db", str(sample_path)]) == status
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_cli_review_json_after_decisions(sample_path, capsys):
+    db = ["--db", str(sample_path)]
+    assert main(["round", "confirm", str(YEAR), "--city", FLAGGED[0], "--indicator", FLAGGED[1], "--comment", "ok",
+                 *db]) == 0  # fmt: skip
+    assert main(["round", "return", str(YEAR), "--city", OTHER[0], "--reason", "请核实", *db]) == 0
+    capsys.readouterr()
+    assert main(["round", "review", str(YEAR), "--json", *db]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["counts"]["confirmed"] >= 1 and out["counts"]["returned"] >= 1
+    by = {(f["city_code"], f["indicator"], f["reason"]): f for f in out["flags"]}
+    nanjing = by[(*FLAGGED, "peers")]
+    assert (nanjing["status"], nanjing["comment"], len(nanjing["last_years"])) == ("confirmed", "ok", 3)
+    assert nanjing["z"] > 3.5 and nanjing["value"] > 0
+    assert {f["reason"] for f in out["flags"]} <= {"own_history", "peers", "rule"}
+    assert main(["round", "status", str(YEAR), "--json", *db]) == 0
+    status = {p["city_code"]: p["status"] for p in json.loads(capsys.readouterr().out)["pilots"]}
+    assert status[OTHER[0]] == "returned"
+
+
+@pytest.mark.duckdb_only
+def test_the_round_page_lists_the_flags_and_an_editor_confirms_one(app_db):
+    at = open_app("round", lang="en", year=str(YEAR))
+    assert not at.exception, [e.value for e in at.exception]
+    shown = table_with(at, "Why")
+    assert list(shown.columns[:6]) == ["Pilot", "Indicator", str(YEAR), str(YEAR - 1), str(YEAR - 2), str(YEAR - 3)]
+    assert "Nanjing" in set(shown["Pilot"]) and set(shown["Status"]) == {"open"}
+    at.multiselect(key="review_pick").set_value(["|".join(FLAGGED)]).run()
+    at.text_input(key="review_comment").set_value("confirmed by phone").run()
+    at.button(key="review_confirm").click().run()
+    assert any("1 flags confirmed" in s.value for s in at.success), [e.value for e in at.error]
+    shown = table_with(at, "Why")
+    nanjing = shown[(shown["Pilot"] == "Nanjing") & (shown["Status"] == "confirmed")]
+    assert list(nanjing["Comment"]) == ["confirmed by phone"]
