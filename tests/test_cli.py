@@ -260,6 +260,9 @@ COMMANDS = [
     ("round status", "round status YEAR [--json]"),
     ("round close", "round close YEAR [--by NAME]"),
     ("round reopen", "round reopen YEAR [--by NAME]"),
+    ("round approve", "round approve YEAR [--city CODE …] [--all-clear] [--by NAME]"),
+    ("round unapprove", "round unapprove YEAR --city CODE … --reason TEXT [--by NAME]"),
+    ("round skip", "round skip YEAR --city CODE … [--by NAME]"),
     ("rules list", "rules list [--json]"),
     ("rules check", "rules check [--year YEAR] [--json]"),
     (
