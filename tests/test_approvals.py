@@ -200,6 +200,7 @@ def test_round_status_json_shows_each_approval_and_the_history(sample_path, caps
     assert main(["round", "status", str(YEAR), "--json", *db]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["counts"]["approved"] == 1 and out["complete"] is False
+    assert {p["approval"] for p in out["pilots"]} == {"approved", None}  # null, never NaN, for the others
     mine = next(p for p in out["pilots"] if p["city_code"] == "210100")
     assert mine["approval"] == "approved" and mine["approved_by"] == "li"
     assert [(h["action"], h["by"], h["reason"]) for h in out["history"]] == [
@@ -220,3 +221,26 @@ def test_schema_10_adds_the_approvals_to_a_version_9_database(db):
         assert meta.get_meta(cur, "schema_version") == str(SCHEMA_VERSION)
     code, _ = pilot(db)
     assert approval.approve(db, YEAR, [code], EDITOR).done == [code]
+
+
+@pytest.mark.duckdb_only
+def test_the_round_page_approves_all_that_are_clear_and_an_admin_lifts_one_with_a_reason(app_db, capsys):
+    from test_pages import open_app, table_with
+
+    at = open_app("round", lang="en", year=str(YEAR))
+    at.button(key="round_approve_clear").click().run()
+    assert not at.exception and at.success, [e.value for e in at.exception]
+    approved = table_with(at, "Approval")["Approval"]
+    assert approved.str.startswith("approved").sum() > 0
+    code = at.multiselect(key="round_unapprove_pilots").options[0].split("(")[-1].rstrip(")")
+    at.multiselect(key="round_unapprove_pilots").set_value([code])
+    at.text_input(key="round_unapprove_reason").input("a late correction").run()
+    at.button(key="round_unapprove").click().run()
+    assert not at.exception and at.success, [e.value for e in at.exception]
+    assert main(["round", "status", str(YEAR), "--json"]) == 0  # the app's own database, as the CLI reads it
+    history = json.loads(capsys.readouterr().out)["history"]
+    assert (history[-1]["city_code"], history[-1]["action"], history[-1]["reason"]) == (
+        code,
+        "unapprove",
+        "a late correction",
+    )

@@ -145,8 +145,8 @@ def run_status(args: argparse.Namespace, lang: str) -> int:
                         "file_name": p["file_name"],
                         "warnings": [i.message(lang) for i in p["warnings"]],
                         "reasons": [i.as_dict(lang) for i in p["reasons"]],
-                        "approval": p["approval"],
-                        "approved_by": p["approved_by"],
+                        "approval": p["approval"] if isinstance(p["approval"], str) else None,
+                        "approved_by": p["approved_by"] if isinstance(p["approved_by"], str) else None,
                         "approved_at": _when(p["approved_at"]),
                     }
                     for p in pilots.to_dict("records")

@@ -84,7 +84,7 @@ def tracker_table(status: RoundStatus, lang: str) -> pd.DataFrame:
 
 def approval_label(state: str | None, by: str | None, at: object, lang: str) -> str:
     """A pilot's approval as the tracker shows it: approved (or marked as not reported), by whom and when."""
-    if not state:
+    if not isinstance(state, str):  # None, or NaN beside others' states in a column
         return ""
     when = "" if at is None or pd.isna(at) else pd.Timestamp(at).strftime("%Y-%m-%d")
     return f"{APPROVAL[state](lang)} · {by or ''} {when}".strip()
