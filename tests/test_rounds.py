@@ -272,7 +272,7 @@ def test_forms_out_filled_in_back_in_one_command_and_the_tracker(sample_path, tm
     assert refused["city_code"] == written[0].name.split("_")[0] and refused["errors"][0]["row"] == 3
     status = run_cli("round", "status", str(YEAR), "--json", "--db", str(sample_path))
     report = json.loads(status.stdout)
-    assert report["counts"] == {"loaded": 62, "refused": 1, "missing": 2, "late": 3}
+    assert report["counts"] == {"loaded": 62, "refused": 1, "missing": 2, "late": 3, "approved": 0, "not_reported": 0}
     assert report["due"] == f"{YEAR}-01-31"
     by_code = {p["city_code"]: p for p in report["pilots"]}
     assert by_code[written[0].name.split("_")[0]]["status"] == "refused"
