@@ -288,7 +288,7 @@ def test_forms_out_filled_in_back_in_one_command_and_the_tracker(sample_path, tm
     assert again.returncode == 0, again.stderr
     assert "2 files: 1 loaded, 1 unchanged, 0 refused." in again.stdout
     counts = json.loads(run_cli("round", "status", str(YEAR), "--json", "--db", str(sample_path)).stdout)["counts"]
-    assert counts == {"loaded": 63, "refused": 0, "missing": 2, "late": 2}
+    assert counts == {"loaded": 63, "refused": 0, "missing": 2, "late": 2, "approved": 0, "not_reported": 0}
     code = written[1].name.split("_")[0]  # sent back for corrections: its loaded figures filled in
     sent = run_cli("round", "forms", str(YEAR), "--out", str(tmp_path / "corrections"), "--city", code, "--filled",
                    "--db", str(sample_path))  # fmt: skip
