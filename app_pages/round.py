@@ -6,7 +6,7 @@ import functools
 
 import streamlit as st
 
-from metrics.analysis import review
+from metrics.analysis import approval, review
 from metrics.analysis.round_status import round_status
 from metrics.domain import registry
 from metrics.domain.i18n import LANGS, Problem, Text
@@ -338,3 +338,109 @@ if who is not None and who.may("edit") and len(queue):
 if "review_message" in st.session_state:
     level, message = st.session_state.pop("review_message")
     (st.success if level == "success" else st.error)(show.escaped(message(lang)))
+
+
+# Approval: an editor approves pilots' figures (approved figures are locked); an admin lifts an approval with a
+# reason, and marks pilots that did not report.
+st.subheader(t(Text("审核", "Approval")))
+counts = status.counts
+st.caption(
+    t(
+        Text(
+            "已审核 {a} / {n} 个试点，标记未报送 {s} 个。{c}",
+            "{a} of {n} pilots approved, {s} marked as not reported. {c}",
+        )
+    ).format(
+        a=counts["approved"],
+        n=len(pilots),
+        s=counts["not_reported"],
+        c=t(Text("报送已完整：该年份不再是“报送中”。", "The round is complete: the year is no longer being collected."))
+        if status.complete
+        else "",
+    )
+)
+names_all = dict(zip(pilots["city_code"], pilots[f"name_{lang}"], strict=True)) if len(pilots) else {}
+
+
+def _approval_step(ability: str, change, *args) -> None:
+    # A callback: one approval step, its outcome kept for the next run.
+    try:
+        outcome = writes.write(ability, change, year, *args)
+    except Problem as exc:
+        st.session_state["round_approval"] = ("error", exc.text)
+        return
+    left = "; ".join(f"{names_all.get(c, c)}: {why(lang)}" for c, why in outcome.left)
+    done = Text("已处理 {n} 个试点。", "{n} pilots done.").format(n=len(outcome.done))
+    st.session_state["round_approval"] = (
+        "success" if outcome.done else "error",
+        done.then(Text(left, left), zh=" ", en=" "),
+    )
+
+
+if who is not None and who.may("edit"):
+    clear = data.read(v, approval.approvable, year)
+    open_ = pilots[(pilots["status"] == "loaded") & pilots["approval"].isna()]
+    chosen_codes = st.multiselect(
+        t(Text("选择要审核通过的试点", "Pilots to approve")),
+        list(open_["city_code"]),
+        format_func=lambda c: f"{names_all.get(c, c)} ({c})",
+        key="round_approve_pilots",
+    )
+    left_, right_ = st.columns(2)
+    left_.button(
+        t(Text("审核通过所选试点", "Approve the selected pilots")),
+        key="round_approve",
+        on_click=_approval_step,
+        args=("edit", approval.approve, tuple(chosen_codes)),
+        disabled=not chosen_codes,
+        icon=":material/verified:",
+    )
+    right_.button(
+        t(Text("审核通过无待处理问题的 {n} 个试点", "Approve the {n} with nothing open")).format(n=len(clear)),
+        key="round_approve_clear",
+        on_click=_approval_step,
+        args=("edit", approval.approve, tuple(clear)),
+        disabled=not clear,
+        help=t(
+            Text(
+                "核实清单中有未确认项的试点不在其中。", "Pilots with unconfirmed flags in the review list are left out."
+            )
+        ),
+    )
+if who is not None and who.may("admin"):
+    settled = pilots[pilots["approval"].notna()]
+    lift = st.multiselect(
+        t(Text("撤销审核（管理员）", "Lift approval (admin)")),
+        list(settled["city_code"]),
+        format_func=lambda c: f"{names_all.get(c, c)} ({c})",
+        key="round_unapprove_pilots",
+    )
+    reason = st.text_input(t(Text("撤销原因", "Reason")), key="round_unapprove_reason")
+    st.button(
+        t(Text("撤销审核", "Un-approve")),
+        key="round_unapprove",
+        on_click=_approval_step,
+        args=("admin", approval.unapprove, tuple(lift), reason),
+        disabled=not (lift and reason.strip()),
+    )
+    silent = pilots[(pilots["status"] != "loaded") & pilots["approval"].isna()]
+    skip = st.multiselect(
+        t(Text("标记为未报送（管理员）", "Mark as not reported (admin)")),
+        list(silent["city_code"]),
+        format_func=lambda c: f"{names_all.get(c, c)} ({c})",
+        key="round_skip_pilots",
+    )
+    st.button(
+        t(Text("标记未报送", "Mark as not reported")),
+        key="round_skip",
+        on_click=_approval_step,
+        args=("admin", approval.mark_not_reported, tuple(skip)),
+        disabled=not skip,
+    )
+if "round_approval" in st.session_state:
+    level, message = st.session_state.pop("round_approval")
+    (st.success if level == "success" else st.error)(show.escaped(message(lang)))
+steps = round_tables.approval_history(status, names_all, lang)
+if not steps.empty:
+    with st.expander(t(Text("审核记录（{n}）", "Approval history ({n})")).format(n=len(steps))):
+        show.table(steps, f"round-{year}-approvals", key="round_approval_history")

@@ -463,10 +463,11 @@ def test_cli_exit_statuses(sample_path, capsys, args, status, lang):
 
 # What version 7 added (sign-in's tables, the users' name_key), taken away again to make an older database (its index
 # first, on its own: DuckDB keeps an index dropped in a transaction until it ends).
-# Versions 10, 9, 8 and 7 undone: the review's decisions, the rules' table, the rounds' closing, then sign-in's
-# state and the name keys.
+# Versions 11 to 7 undone: the approvals, the review's decisions, the rules' table, the rounds' closing, then
+# sign-in's state and the name keys.
 ROUND_CLOSED_UNDONE = ("ALTER TABLE rounds DROP COLUMN closed_at", "ALTER TABLE rounds DROP COLUMN closed_by")  # 8
-SIGN_IN_UNDONE = ("DROP TABLE flags", "DROP TABLE rule_overrides", *ROUND_CLOSED_UNDONE, "DROP TABLE sessions",
+SIGN_IN_UNDONE = ("DROP TABLE approvals", "DROP TABLE approval_events", "DROP SEQUENCE approval_event_id_seq",
+                  "DROP TABLE flags", "DROP TABLE rule_overrides", *ROUND_CLOSED_UNDONE, "DROP TABLE sessions",
                   "DROP TABLE sign_in_failures", "DROP TABLE trusted_devices",
                   "ALTER TABLE users DROP COLUMN name_key")  # fmt: skip
 

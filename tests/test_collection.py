@@ -152,12 +152,15 @@ def test_schema_8_adds_the_closing_to_a_version_7_database(db):
     with db.cursor() as cur, transaction(cur):
         cur.execute("DROP TABLE flags")  # version 10's
         cur.execute("DROP TABLE rule_overrides")  # version 9's
+        cur.execute("DROP TABLE approvals")  # version 11's
+        cur.execute("DROP TABLE approval_events")
+        cur.execute("DROP SEQUENCE approval_event_id_seq")
         cur.execute("ALTER TABLE rounds DROP COLUMN closed_at")
         cur.execute("ALTER TABLE rounds DROP COLUMN closed_by")
         set_meta(cur, "schema_version", "7")
     with db.cursor() as cur:
         migrate(cur)
-        assert get_meta(cur, "schema_version") == str(SCHEMA_VERSION) == "10"
+        assert get_meta(cur, "schema_version") == str(SCHEMA_VERSION) == "11"
     forms.close_round(db, YEAR, ADMIN)  # a year with no round yet gets one, closed
     with db.snapshot() as cur:
         round_ = get_round(cur, YEAR)

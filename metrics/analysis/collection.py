@@ -1,8 +1,8 @@
 """Which years are still being collected: provisional, never a page's, a headline's, a ranking's, the index's or
 the deck's default "latest year", and marked as such wherever someone chooses to see them.
 
-years_being_collected() is the one place that decides; when approval per pilot comes, its rule for a year with a
-round changes here (complete once every designated pilot is approved or marked "did not report") and nowhere else.
+years_being_collected() is the one place that decides: a year with a round is complete once an admin closes the
+round, or once every designated pilot is approved or marked "did not report" (store/approvals.py).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ..domain.i18n import Text
 from ..domain.years import YearRange
+from ..store.approvals import settled_by_year
 from ..store.reporting import reporters_by_year
 from ..store.rounds import round_states
 from ..store.series import READ_CACHE, year_span
@@ -82,15 +83,17 @@ class Collection:
 
 
 def years_being_collected(cur: Cursor) -> tuple[YearBeingCollected, ...]:
-    """Every year being collected, oldest first: a year whose round is open (until an admin marks it closed), and
-    a year with figures but no round while fewer than COMPLETE_SHARE of its designated pilots have reported."""
+    """Every year being collected, oldest first: a year whose round is open (until an admin marks it closed, or
+    every pilot designated by then is approved or marked "did not report"), and a year with figures but no round
+    while fewer than COMPLETE_SHARE of its designated pilots have reported."""
     rounds = round_states(cur)
+    settled = settled_by_year(cur)
     counts = {int(r.year): (int(r.reported), int(r.designated)) for r in reporters_by_year(cur).itertuples()}
     out = []
     for year in sorted(set(rounds) | set(counts)):
         reported, designated = counts.get(year, (0, 0))
         if year in rounds:
-            if not rounds[year]:
+            if not rounds[year] and not (designated and settled.get(year, 0) >= designated):
                 out.append(YearBeingCollected(year, reported, designated, round_open=True))
         elif designated and reported < COMPLETE_SHARE * designated:
             out.append(YearBeingCollected(year, reported, designated, round_open=False))

@@ -5,13 +5,14 @@ due date has passed), read from the uploads and the files checked for the round,
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from ..domain import registry
 from ..domain.i18n import Text
 from ..ingest.report import Issue
+from ..store import approvals
 from ..store.cities import list_cities
 from ..store.reporting import round_reports
 from ..store.rounds import Round, attempts_of_year, default_round, get_round
@@ -25,6 +26,10 @@ STATUSES = {
     "returned": Text("已退回", "returned"),  # loaded, then sent back from the review queue (analysis/review.py)
 }
 LATE = Text("逾期", "late")
+APPROVAL = {
+    approvals.APPROVED: Text("已审核", "approved"),
+    approvals.NOT_REPORTED: Text("未报送（已标记）", "did not report (marked)"),
+}
 PILOT_COLUMNS = ("name_zh", "name_en", "province_zh", "province_en")
 PARTLY = Text("{n} 项指标未填：{k}", "{n} indicators left blank: {k}")
 SENT_BACK = Text("已退回：{r}", "sent back: {r}")
@@ -41,12 +46,23 @@ class RoundStatus:
     # file_name (loaded, else the latest refused), loaded_at, loaded_by, reported, reasons (issues of the latest
     # refused file since it was loaded), warnings (issues worth a look in what was loaded)
     unattributed: pd.DataFrame  # refused files that name no one pilot: file_name, checked_at, checked_by, reasons
+    history: pd.DataFrame = field(default_factory=pd.DataFrame)  # every approval step (store.approvals.history)
 
     @property
     def counts(self) -> dict[str, int]:
-        """How many pilots are loaded, refused, missing, and late."""
-        status = self.pilots["status"]
-        return {**{s: int((status == s).sum()) for s in STATUSES}, "late": int(self.pilots["late"].sum())}
+        """How many pilots are loaded, refused, missing, late, approved and marked as not reported."""
+        status, approval = self.pilots["status"], self.pilots["approval"]
+        return {
+            **{s: int((status == s).sum()) for s in STATUSES},
+            "late": int(self.pilots["late"].sum()),
+            "approved": int((approval == approvals.APPROVED).sum()),
+            "not_reported": int((approval == approvals.NOT_REPORTED).sum()),
+        }
+
+    @property
+    def complete(self) -> bool:
+        """Whether every designated pilot is approved or marked as not reported."""
+        return bool(len(self.pilots)) and bool(self.pilots["approval"].notna().all())
 
 
 def round_status(cur: Cursor, year: int, today: dt.date | None = None) -> RoundStatus:
@@ -67,6 +83,7 @@ def round_status(cur: Cursor, year: int, today: dt.date | None = None) -> RoundS
             loaded_with.setdefault(int(attempt["upload_id"]), []).extend(attempt["problems"])
     late = round_.due is not None and today > round_.due
     returned = returned_pilots(cur, year)
+    states = approvals.states(cur, year)
     rows = []
     for pilot in pilots.to_dict("records"):
         loaded = pilot["reported"] > 0
@@ -81,6 +98,7 @@ def round_status(cur: Cursor, year: int, today: dt.date | None = None) -> RoundS
             status = "returned"
             reasons = [Issue(None, None, "error", SENT_BACK.format(r=r)) for r in back]
         blank = [c for c in round_.indicators if not pilot[f"has_{c}"]]
+        state = states.get((pilot["city_code"], year))
         rows.append(
             {
                 **{c: pilot[c] for c in ("city_code", *PILOT_COLUMNS)},
@@ -93,6 +111,9 @@ def round_status(cur: Cursor, year: int, today: dt.date | None = None) -> RoundS
                 "reported": int(pilot["reported"]),
                 "reasons": reasons,
                 "warnings": _warnings(loaded_with.get(upload_id, []) if upload_id is not None else None, blank),
+                "approval": state.state if state is not None else None,
+                "approved_by": state.by if state is not None else None,
+                "approved_at": state.at if state is not None else None,
             }
         )
     loose = attempts[attempts["city_code"].isna() & attempts["upload_id"].isna()]
@@ -104,7 +125,12 @@ def round_status(cur: Cursor, year: int, today: dt.date | None = None) -> RoundS
             "reasons": [[Issue.from_stored(p) for p in problems] for problems in loose["problems"]],
         }
     )
-    return RoundStatus(round_, opened is not None, today, pd.DataFrame(rows), unattributed)
+    frame = pd.DataFrame(rows, columns=[*rows[0]] if rows else [*_COLUMNS])
+    return RoundStatus(round_, opened is not None, today, frame, unattributed, approvals.history(cur, year))
+
+
+_COLUMNS = ("city_code", *PILOT_COLUMNS, "status", "late", "upload_id", "file_name", "loaded_at", "loaded_by",
+            "reported", "reasons", "warnings", "approval", "approved_by", "approved_at")  # fmt: skip
 
 
 def _warnings(recorded: list[dict] | None, blank: list[str]) -> list[Issue]:

@@ -1,6 +1,7 @@
 """Commands of the yearly collection round: `round forms` (a form per pilot, the round opened), `round status`
-(the tracker), `round close` / `round reopen` (whether the year is still being collected), and the review queue:
-`round review`, `round confirm`, `round return`."""
+(the tracker, with each pilot's approval and the approval history), `round close` / `round reopen` (whether the year
+is still being collected), and the review queue: `round review`, `round confirm`, `round return`; approval's
+steps are in cli/approvals.py."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..analysis import review as queue
-from ..analysis.round_status import LATE, STATUSES, round_status
+from ..analysis.round_status import APPROVAL, LATE, STATUSES, round_status
 from ..domain import registry
 from ..domain.i18n import Refused, Text
 from ..domain.programme import MIN_YEAR, max_year
@@ -20,6 +21,7 @@ from ..domain.rules import number
 from ..ingest.forms import close_round, open_round, reopen_round, write_forms
 from ..store.database import open_database
 from ..store.rounds import Round, default_due, default_round, get_round
+from . import approvals
 from .common import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -62,8 +64,10 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
         parents=[common],
         help="every pilot's status in a year's round",
         description='every pilot\'s status in the round: `{"year", "due", "counts": {"loaded", "refused", "missing", '
-        '"late"}, "pilots": [{"city_code", "name_zh", "status", "late", "upload_id", "warnings", "reasons", …}]}`; '
-        "`status` is `loaded`, `refused`, `missing` or `returned` (sent back from the review queue)",
+        '"late", "returned", "approved", "not_reported"}, "complete", "pilots": [{"city_code", "name_zh", "status", '
+        '"late", "upload_id", "warnings", "reasons", "approval", "approved_by", "approved_at", …}], "history": '
+        '[{"city_code", "action", "by", "at", "reason"}]}`; `status` is `loaded`, `refused`, `missing` or `returned` '
+        "(sent back from the review queue); `approval` is `approved`, `not_reported` or null",
     )
     status.add_argument("year", type=int)
     status.add_argument("--json", action="store_true", help="print one JSON object")
@@ -78,6 +82,7 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
         step.add_argument("--by", default=None, metavar="NAME", help="who does it (default: $USER)")
         step.set_defaults(run=run)
     _add_review(steps, common)
+    approvals.add_steps(steps, common)
 
 
 def _add_review(steps: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -180,6 +185,7 @@ def run_status(args: argparse.Namespace, lang: str) -> int:
                 "closed_at": status.round.closed_at.isoformat(timespec="seconds") if status.round.closed_at else None,
                 "indicators": list(status.round.indicators),
                 "counts": status.counts,
+                "complete": status.complete,
                 "pilots": [
                     {
                         "city_code": p["city_code"],
@@ -192,8 +198,21 @@ def run_status(args: argparse.Namespace, lang: str) -> int:
                         "file_name": p["file_name"],
                         "warnings": [i.message(lang) for i in p["warnings"]],
                         "reasons": [i.as_dict(lang) for i in p["reasons"]],
+                        "approval": p["approval"] if isinstance(p["approval"], str) else None,
+                        "approved_by": p["approved_by"] if isinstance(p["approved_by"], str) else None,
+                        "approved_at": _when(p["approved_at"]),
                     }
                     for p in pilots.to_dict("records")
+                ],
+                "history": [
+                    {
+                        "city_code": h["city_code"],
+                        "action": h["action"],
+                        "by": h["done_by"],
+                        "at": _when(h["done_at"]),
+                        "reason": None if pd.isna(h["reason"]) else h["reason"],
+                    }
+                    for h in status.history.to_dict("records")
                 ],
                 "unattributed": [
                     {"file_name": r["file_name"], "reasons": [i.as_dict(lang) for i in r["reasons"]]}
@@ -203,12 +222,16 @@ def run_status(args: argparse.Namespace, lang: str) -> int:
         )
         return EXIT_OK
     counts = status.counts
-    summary = Text("{y} 年：已导入 {a}，被拒绝 {b}，未收到 {c}，已退回 {r}，逾期 {d}（共 {n} 个试点）。",
-                   "{y}: {a} loaded, {b} refused, {c} not received, {r} returned, {d} late ({n} pilots).")  # fmt: skip
+    summary = Text("{y} 年：已导入 {a}，被拒绝 {b}，未收到 {c}，已退回 {r}，逾期 {d}，已审核 {e}，"
+                   "标记未报送 {f}（共 {n} 个试点）。",
+                   "{y}: {a} loaded, {b} refused, {c} not received, {r} returned, {d} late, {e} approved, "
+                   "{f} marked as not reported ({n} pilots).")  # fmt: skip
     print(summary.format(y=year, a=counts["loaded"], b=counts["refused"], c=counts["missing"], r=counts["returned"],
-                         d=counts["late"], n=len(pilots))(lang))  # fmt: skip
+                         d=counts["late"], e=counts["approved"], f=counts["not_reported"],
+                         n=len(pilots))(lang))  # fmt: skip
     for p in pilots.to_dict("records"):
         state = STATUSES[p["status"]](lang) + (f" ({LATE(lang)})" if p["late"] else "")
+        state += f" · {APPROVAL[p['approval']](lang)}" if p["approval"] else ""
         detail = Text("上传 {i}", "upload {i}").format(i=int(p["upload_id"]))(lang) if pd.notna(p["upload_id"]) else ""
         notes = [i.message(lang) for i in p["reasons"][:2] or p["warnings"][:2]]
         print(f"{p['city_code']}  {p[f'name_{lang}']:<12}  {state:<14}  {detail:<10}  {'; '.join(notes)}")
@@ -216,6 +239,10 @@ def run_status(args: argparse.Namespace, lang: str) -> int:
         loose = Text("未能对应到试点的被拒文件：{f}", "A refused file naming no one pilot: {f}")
         print(loose.format(f=r["file_name"])(lang), file=sys.stderr)
     return EXIT_OK
+
+
+def _when(value: object) -> str | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).isoformat(timespec="seconds")
 
 
 def run_close(args: argparse.Namespace, lang: str) -> int:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..domain.i18n import Refused, Text
 from ..domain.roles import Actor, require
-from ..store import meta, raw_files, rounds
+from ..store import approvals, meta, raw_files, rounds
 from ..store import uploads as records
 from ..store.database import ENGINE_ERRORS, Database, DatabaseError
 from ..store.durable import remove_leftovers
@@ -139,7 +139,24 @@ def prepare(database: Database, data: bytes, file_name: str, sheet: str | None =
             report.read.append(found)
         if report.ok and report.rows is not None:
             prepared.changes = kind.changes(cur, report)
+            _refuse_locked_rows(cur, prepared)
     return prepared
+
+
+def _refuse_locked_rows(cur: Cursor, prepared: Prepared) -> None:
+    """An error on each file row that would change approved figures (commit refuses them anyway, in its own
+    transaction: this is what the preview and `import` show)."""
+    locked = approvals.approved_among(cur, approvals.figure_pairs(prepared.changes))
+    if not locked:
+        return
+    names = approvals.names_of(cur, {a.city_code for a in locked})
+    changes = prepared.changes
+    for approval in locked:
+        mine = changes[(changes["city_code"] == approval.city_code) & (changes["year"] == approval.year)
+                       & (changes["status"] != "unchanged")]  # fmt: skip
+        for row in sorted({int(r) for r in mine["row"].dropna()}):
+            prepared.report.add(row, None, "error", approval.locked(names.get(approval.city_code)))
+    prepared.changes = prepared.changes.iloc[0:0]
 
 
 class Stale(Refused):
@@ -175,6 +192,7 @@ def commit(database: Database, prepared: Prepared, data: bytes, by: Actor | None
         _check_fresh(database, prepared)
         _keep_raw_file(database.folder, prepared, data)  # before the commit, so every committed upload has its file
         with _refused_on_database_error(), database.cursor() as cur, transaction(cur):
+            approvals.refuse_locked(cur, approvals.figure_pairs(prepared.changes))  # approved since the check too
             upload_id = records.record_upload(
                 cur,
                 file_name=prepared.file_name,
@@ -283,6 +301,7 @@ def undo(database: Database, upload_id: int, by: Actor | None) -> int:
                     "Upload {i} cannot be undone (already undone, or the built-in sample).",
                 ).format(i=upload_id)
             )
+        approvals.refuse_locked(cur, approvals.undo_pairs(cur, upload_id))
         restored = kind.undo(cur, upload_id)
         records.mark_undone(cur, upload_id, actor.name)
         meta.bump_data_version(cur)

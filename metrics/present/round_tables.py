@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..analysis import review
-from ..analysis.round_status import LATE, STATUSES, RoundStatus
+from ..analysis.round_status import APPROVAL, LATE, STATUSES, RoundStatus
 from ..domain import registry
 from ..domain.i18n import Text
 from ..domain.rules import number
@@ -75,9 +75,45 @@ def tracker_table(status: RoundStatus, lang: str) -> pd.DataFrame:
             ],
             Text("上传人", "By")(lang): p["loaded_by"].fillna(""),
             Text("文件", "File")(lang): p["file_name"].fillna(""),
+            Text("审核", "Approval")(lang): [
+                approval_label(a, b, t, lang)
+                for a, b, t in zip(p["approval"], p["approved_by"], p["approved_at"], strict=True)
+            ],
             Text("说明", "Notes")(lang): [
                 _issues(r or w, lang) for r, w in zip(p["reasons"], p["warnings"], strict=True)
             ],
+        }
+    )
+
+
+def approval_label(state: str | None, by: str | None, at: object, lang: str) -> str:
+    """A pilot's approval as the tracker shows it: approved (or marked as not reported), by whom and when."""
+    if not isinstance(state, str):  # None, or NaN beside others' states in a column
+        return ""
+    when = "" if at is None or pd.isna(at) else pd.Timestamp(at).strftime("%Y-%m-%d")
+    return f"{APPROVAL[state](lang)} · {by or ''} {when}".strip()
+
+
+ACTIONS = {
+    "approve": Text("审核通过", "approved"),
+    "unapprove": Text("撤销审核", "un-approved"),
+    "skip": Text("标记未报送", "marked as not reported"),
+}
+
+
+def approval_history(status: RoundStatus, names: dict[str, str], lang: str) -> pd.DataFrame:
+    """Every approval step of the round's year, newest first: when, pilot, what, who, why."""
+    h = status.history
+    if h.empty:
+        return pd.DataFrame()
+    h = h.iloc[::-1]
+    return pd.DataFrame(
+        {
+            Text("时间", "When")(lang): [pd.Timestamp(t).strftime("%Y-%m-%d %H:%M") for t in h["done_at"]],
+            Text("试点", "Pilot")(lang): [names.get(c, c) for c in h["city_code"]],
+            Text("操作", "Step")(lang): [ACTIONS[a](lang) for a in h["action"]],
+            Text("操作人", "By")(lang): h["done_by"],
+            Text("原因", "Reason")(lang): h["reason"].fillna(""),
         }
     )
 

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..domain.i18n import Problem, Refused, Text
 from ..domain.roles import Actor, require
-from . import backup_accounts, catalogue, raw_files, secret_keys, sessions
+from . import approvals, backup_accounts, catalogue, raw_files, secret_keys, sessions
 from .backup_accounts import AccountChanges, BadAccounts
 from .database import ENGINE_ERRORS, Database
 from .meta import bump_data_version, data_identity, get_meta, set_meta
@@ -369,7 +369,9 @@ def restore(database: Database, backup_dir: Path | str, by: Actor, *, foreign: b
             with database.cursor() as cur, transaction(cur):
                 before = backup_accounts.in_database(cur)
                 sessions.end_all(cur, "restore")  # before the accounts they belong to are replaced
+                approved = approvals.approved_figures(cur)
                 _replace_tables(cur, folder, checked.manifest)
+                approvals.refuse_unlocking(cur, approved)
                 if backup_accounts.compare(before, backup_accounts.in_database(cur)) != checked.accounts:
                     raise Refused(  # the users table was swapped after it was checked: not what was shown
                         Text(

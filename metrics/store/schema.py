@@ -14,7 +14,7 @@ from ..domain.roles import ROLES
 from .meta import get_meta, set_meta
 from .transactions import Cursor, transaction
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 # The kinds of upload the uploads table accepts (ingest/kinds/ holds each one's code). A new kind's migration
 # rebuilds the table with its name added (see _rebuilt_uploads), beside creating its own tables.
 UPLOAD_KINDS = ("sample", "cities", "figures", "events", "targets")
@@ -204,6 +204,29 @@ CREATE TABLE flags (
     decided_at TIMESTAMP
 );"""
 
+# Approval per pilot and year: the current state (approved by an editor, or marked "did not report" by an admin; no
+# row: neither) and every step taken (approve, unapprove with its reason, skip), oldest first. Approved figures are
+# locked (store/approvals.py).
+_APPROVALS_DDL = """
+CREATE TABLE approvals (
+    city_code TEXT NOT NULL,
+    year INTEGER NOT NULL CHECK (year >= 2000),
+    state TEXT NOT NULL CHECK (state IN ('approved', 'not_reported')),
+    set_by TEXT NOT NULL,
+    set_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (city_code, year)
+);
+CREATE SEQUENCE approval_event_id_seq START 1;
+CREATE TABLE approval_events (
+    event_id INTEGER PRIMARY KEY DEFAULT nextval('approval_event_id_seq'),
+    city_code TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('approve', 'unapprove', 'skip')),
+    done_by TEXT NOT NULL,
+    done_at TIMESTAMP NOT NULL,
+    reason TEXT
+);"""
+
 
 def schema_ddl() -> str:
     """The DDL that creates an empty database of the current schema version."""
@@ -240,7 +263,7 @@ CREATE TABLE cities (
     lon DOUBLE PRECISION CHECK (lon BETWEEN -180 AND 180),
     upload_id INTEGER
 );{_EVENTS_DDL}{_USERS_DDL}{_NAME_KEY_DDL}
-{_NAME_KEY_INDEX};{_ROUNDS_DDL}{_ROUND_CLOSED_DDL}{_ASSESSMENT_DDL}{_SIGN_IN_DDL}{_RULES_DDL}{_FLAGS_DDL}{values}"""
+{_NAME_KEY_INDEX};{_ROUNDS_DDL}{_ROUND_CLOSED_DDL}{_ASSESSMENT_DDL}{_SIGN_IN_DDL}{_RULES_DDL}{_FLAGS_DDL}{_APPROVALS_DDL}{values}"""
 
 
 def create_schema(cur: Cursor) -> None:
@@ -302,6 +325,7 @@ MIGRATIONS: dict[int, tuple] = {
     8: (_ROUND_CLOSED_DDL,),  # a round marked closed by an admin, who and when
     9: (_RULES_DDL,),  # what admins changed of the validation rules
     10: (_FLAGS_DDL,),  # the review queue's decisions on flagged values
+    11: (_APPROVALS_DDL,),  # approval per pilot and year, and its history
 }
 
 

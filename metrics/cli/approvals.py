@@ -1,0 +1,103 @@
+"""Commands of approval per pilot and year: `round approve`, `round unapprove` (admin, with a reason) and `round skip`
+(an admin marks a pilot as not having reported)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..analysis import approval
+from ..domain.i18n import Problem, Text
+from ..store.database import open_database
+from .common import EXIT_OK, EXIT_REFUSED, UsageError, actor, checked_cities
+
+
+def add_steps(steps: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Register round approve, unapprove and skip under `round`."""
+    what = ("approve pilots' figures of a year (an editor): approved figures are locked, every upload, undo and "
+            "restore that would change them is refused until an admin un-approves; `--all-clear` approves every "
+            "pilot with figures and nothing open (every flag of `round review` confirmed)")  # fmt: skip
+    approve = steps.add_parser("approve", parents=[common], help="approve pilots' figures of a year",
+                               description=what)  # fmt: skip
+    approve.add_argument("year", type=int)
+    chosen = approve.add_mutually_exclusive_group(required=True)
+    chosen.add_argument("--city", action="extend", nargs="+", metavar="CODE", help="the pilots to approve")
+    chosen.add_argument("--all-clear", action="store_true", help="every pilot with figures and nothing open")
+    approve.add_argument("--by", default=None, metavar="NAME", help="who approves (default: $USER)")
+    approve.set_defaults(run=run_approve)
+    unapprove = steps.add_parser(
+        "unapprove",
+        parents=[common],
+        help="lift pilots' approval of a year (admin)",
+        description="lift the approval (or the 'did not report' mark) of pilots' figures of a year, with a reason "
+        "kept in the history; their figures may then change again (admin)",
+    )
+    unapprove.add_argument("year", type=int)
+    unapprove.add_argument("--city", action="extend", nargs="+", metavar="CODE", required=True)
+    unapprove.add_argument("--reason", required=True, metavar="TEXT", help="why (kept in the history)")
+    unapprove.add_argument("--by", default=None, metavar="NAME", help="who does it (default: $USER)")
+    unapprove.set_defaults(run=run_unapprove)
+    skip = steps.add_parser(
+        "skip",
+        parents=[common],
+        help="mark pilots as not having reported for a year (admin)",
+        description="mark pilots without figures as not having reported for a year: the round is complete once "
+        "every designated pilot is approved or so marked (admin)",
+    )
+    skip.add_argument("year", type=int)
+    skip.add_argument("--city", action="extend", nargs="+", metavar="CODE", required=True)
+    skip.add_argument("--by", default=None, metavar="NAME", help="who does it (default: $USER)")
+    skip.set_defaults(run=run_skip)
+
+
+DONE = {
+    "approve": Text("已审核通过 {y} 年 {n} 个试点：{c}", "Approved {n} pilots' {y} figures: {c}"),
+    "unapprove": Text("已撤销 {y} 年 {n} 个试点的审核：{c}", "Lifted the {y} approval of {n} pilots: {c}"),
+    "skip": Text("已将 {y} 年 {n} 个试点标记为未报送：{c}", "Marked {n} pilots as not reported for {y}: {c}"),
+}
+LEFT = Text("{c}：{w}，未改动。", "{c}: {w}; left alone.")
+NOTHING = Text("没有任何改动。", "Nothing was changed.")
+
+
+def _run(args: argparse.Namespace, lang: str, step: str) -> int:
+    database = open_database(args.db)
+    codes = None
+    if args.city:
+        with database.snapshot() as cur:
+            codes = checked_cities(cur, args.city)
+    try:
+        if step == "approve":
+            outcome = approval.approve(database, args.year, codes, actor(args))
+        elif step == "unapprove":
+            outcome = approval.unapprove(database, args.year, codes or (), args.reason, actor(args))
+        else:
+            outcome = approval.mark_not_reported(database, args.year, codes or (), actor(args))
+    except Problem as exc:
+        if isinstance(exc, UsageError):
+            raise
+        print(exc.text(lang), file=sys.stderr)
+        return EXIT_REFUSED
+    for code, why in outcome.left:
+        print(LEFT.format(c=code, w=why)(lang), file=sys.stderr)
+    if not outcome.done:
+        print(NOTHING(lang), file=sys.stderr)
+        return EXIT_REFUSED
+    print(DONE[step].format(y=args.year, n=len(outcome.done), c=", ".join(outcome.done))(lang))
+    return EXIT_OK
+
+
+def run_approve(args: argparse.Namespace, lang: str) -> int:
+    """round approve: approve the named pilots' figures of the year, or every one with nothing open."""
+    return _run(args, lang, "approve")
+
+
+def run_unapprove(args: argparse.Namespace, lang: str) -> int:
+    """round unapprove: lift the named pilots' approval of the year, with a reason (admin)."""
+    if not args.reason.strip():
+        raise UsageError(Text("--reason 不能为空。", "--reason must not be empty."))
+    return _run(args, lang, "unapprove")
+
+
+def run_skip(args: argparse.Namespace, lang: str) -> int:
+    """round skip: mark the named pilots as not having reported for the year (admin)."""
+    return _run(args, lang, "skip")
