@@ -3,5 +3,8 @@
 import sys
 
 from .cli import main
+from .store.database import close_all
 
-sys.exit(main())
+status = main()
+close_all()
+sys.exit(status)

@@ -215,6 +215,15 @@ def _forget(database: Database) -> None:
             del _BY_NAME[name]
 
 
+def close_all() -> None:
+    """Close every database this process opened (a command ends so: DuckDB's threads stop before the interpreter's
+    own teardown, which otherwise now and then aborted the process after the command was done)."""
+    with _OPEN_LOCK:
+        opened = list({id(d): d for d in _OPEN.values()}.values())
+    for database in opened:
+        database.close()
+
+
 _OPEN: dict[Path | str, Database] = {}
 _BY_NAME: dict[str, Database] = {}  # absolute path as given → its open database (resolving a path costs syscalls)
 _OPEN_LOCK = threading.Lock()
