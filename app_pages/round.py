@@ -299,30 +299,28 @@ def _decide(year_: int, status: str) -> None:
 
 
 st.subheader(t(Text("核实清单", "Review list")))
-queue = data.read(v, review.review, year)
+shown_review = data.read(v, round_tables.review_shown, year, lang)
 REVIEW_NOTE = Text(
     "与本试点前几年或本年其他试点相比明显偏离的数值（修正 z 分数，流量按对数），以及未通过的校验规则。"
     "待核实 {a} 项，已确认 {b} 项，已退回 {c} 项。",
     "Values far from the pilot's own years before or from the other pilots that year (modified z-score, flows on a "
     "log scale), and broken validation rules. {a} open, {b} confirmed, {c} returned.",
 )
-decided = queue["status"].value_counts() if len(queue) else {}
+decided = shown_review.counts
 st.caption(t(REVIEW_NOTE).format(a=decided.get("open", 0), b=decided.get("confirmed", 0), c=decided.get("returned", 0)))
-if len(queue):
+if shown_review.choices:
     show.table(
-        round_tables.review_table(queue, year, lang),
+        shown_review.table,
         f"round-{year}-review",
         key="round_review",
-        height=min(600, 38 + 35 * len(queue)),
+        height=min(600, 38 + 35 * len(shown_review.table)),
         column_config={t(Text("原因", "Why")): st.column_config.TextColumn(width="large")},
     )
-if who is not None and who.may("edit") and len(queue):
-    pairs = dict.fromkeys(f"{c}|{k}" for c, k in zip(queue["city_code"], queue["indicator"], strict=True))
-    pilot_name = dict(zip(queue["city_code"], queue[f"name_{lang}"], strict=True))
+if who is not None and who.may("edit") and shown_review.choices:
     st.multiselect(
         t(Text("选择要处理的项", "Flags to decide")),
-        list(pairs),
-        format_func=lambda p: f"{pilot_name[p.split('|')[0]]} · {registry.get(p.split('|')[1]).label(lang)}",
+        list(shown_review.choices),
+        format_func=shown_review.choices.__getitem__,
         key="review_pick",
     )
     st.text_input(
@@ -359,7 +357,8 @@ st.caption(
         else "",
     )
 )
-names_all = dict(zip(pilots["city_code"], pilots[f"name_{lang}"], strict=True)) if len(pilots) else {}
+shown_approval = data.read(v, round_tables.approval_shown, year, dt.date.today(), lang)
+names_all = shown_approval.labels
 
 
 def _approval_step(ability: str, change, *args) -> None:
@@ -379,11 +378,10 @@ def _approval_step(ability: str, change, *args) -> None:
 
 if who is not None and who.may("edit"):
     clear = data.read(v, approval.approvable, year)
-    open_ = pilots[(pilots["status"] == "loaded") & pilots["approval"].isna()]
     chosen_codes = st.multiselect(
         t(Text("选择要审核通过的试点", "Pilots to approve")),
-        list(open_["city_code"]),
-        format_func=lambda c: f"{names_all.get(c, c)} ({c})",
+        shown_approval.to_approve,
+        format_func=names_all.__getitem__,
         key="round_approve_pilots",
     )
     left_, right_ = st.columns(2)
@@ -408,11 +406,10 @@ if who is not None and who.may("edit"):
         ),
     )
 if who is not None and who.may("admin"):
-    settled = pilots[pilots["approval"].notna()]
     lift = st.multiselect(
         t(Text("撤销审核（管理员）", "Lift approval (admin)")),
-        list(settled["city_code"]),
-        format_func=lambda c: f"{names_all.get(c, c)} ({c})",
+        shown_approval.settled,
+        format_func=names_all.__getitem__,
         key="round_unapprove_pilots",
     )
     reason = st.text_input(t(Text("撤销原因", "Reason")), key="round_unapprove_reason")
@@ -423,11 +420,10 @@ if who is not None and who.may("admin"):
         args=("admin", approval.unapprove, tuple(lift), reason),
         disabled=not (lift and reason.strip()),
     )
-    silent = pilots[(pilots["status"] != "loaded") & pilots["approval"].isna()]
     skip = st.multiselect(
         t(Text("标记为未报送（管理员）", "Mark as not reported (admin)")),
-        list(silent["city_code"]),
-        format_func=lambda c: f"{names_all.get(c, c)} ({c})",
+        shown_approval.silent,
+        format_func=names_all.__getitem__,
         key="round_skip_pilots",
     )
     st.button(
@@ -440,7 +436,7 @@ if who is not None and who.may("admin"):
 if "round_approval" in st.session_state:
     level, message = st.session_state.pop("round_approval")
     (st.success if level == "success" else st.error)(show.escaped(message(lang)))
-steps = round_tables.approval_history(status, names_all, lang)
+steps = shown_approval.history
 if not steps.empty:
     with st.expander(t(Text("审核记录（{n}）", "Approval history ({n})")).format(n=len(steps))):
         show.table(steps, f"round-{year}-approvals", key="round_approval_history")

@@ -3,15 +3,19 @@ review queue."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 import pandas as pd
 
 from ..analysis import review
-from ..analysis.round_status import APPROVAL, LATE, STATUSES, RoundStatus
+from ..analysis.round_status import APPROVAL, LATE, STATUSES, RoundStatus, round_status
 from ..domain import registry
 from ..domain.i18n import Text
 from ..domain.rules import number
 from ..ingest.batch import Outcome
 from ..ingest.report import Issue
+from ..store.transactions import Cursor
 
 BATCH_STATUSES = {
     "ready": Text("可导入", "ready to load"),
@@ -182,4 +186,54 @@ def review_table(queue: pd.DataFrame, year: int, lang: str) -> pd.DataFrame:
             Text("说明", "Comment")(lang): queue["comment"].fillna(""),
             Text("处理人", "By")(lang): queue["decided_by"].fillna(""),
         }
+    )
+
+
+@dataclass(frozen=True)
+class ReviewShown:
+    """The review queue as the Collection round page shows it: counts by status, the table, and the flags to pick
+    (pilot|indicator) with their labels."""
+
+    counts: dict[str, int]
+    table: pd.DataFrame
+    choices: dict[str, str]
+
+
+def review_shown(cur: Cursor, year: int, lang: str) -> ReviewShown:
+    """The year's review queue, ready for the page (built once per data version, not on every rerun)."""
+    queue = review.review(cur, year)
+    counts = {str(k): int(n) for k, n in queue["status"].value_counts().items()} if len(queue) else {}
+    choices = {
+        f"{c}|{k}": f"{name} · {registry.get(k).label(lang)}"
+        for c, k, name in zip(queue["city_code"], queue["indicator"], queue[f"name_{lang}"], strict=True)
+    }
+    return ReviewShown(counts, review_table(queue, year, lang), choices)
+
+
+@dataclass(frozen=True)
+class ApprovalShown:
+    """The approval section's choices: every pilot's label, those to approve, those approved or marked (to lift),
+    those without figures (to mark), and the history table."""
+
+    labels: dict[str, str]
+    to_approve: tuple[str, ...]
+    settled: tuple[str, ...]
+    silent: tuple[str, ...]
+    history: pd.DataFrame
+
+
+def approval_shown(cur: Cursor, year: int, today: dt.date, lang: str) -> ApprovalShown:
+    """The round's approval choices, ready for the page (built once per data version, not on every rerun)."""
+    status = round_status(cur, year, today)
+    p = status.pilots
+    names = dict(zip(p["city_code"], p[f"name_{lang}"], strict=True)) if len(p) else {}
+    if p.empty:
+        return ApprovalShown({}, (), (), (), pd.DataFrame())
+    loaded, open_ = p["status"] == "loaded", p["approval"].isna()
+    return ApprovalShown(
+        {c: f"{n} ({c})" for c, n in names.items()},
+        tuple(p.loc[loaded & open_, "city_code"]),
+        tuple(p.loc[~open_, "city_code"]),
+        tuple(p.loc[~loaded & open_, "city_code"]),
+        approval_history(status, names, lang),
     )
