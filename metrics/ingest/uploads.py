@@ -146,6 +146,8 @@ def prepare(database: Database, data: bytes, file_name: str, sheet: str | None =
 def _refuse_locked_rows(cur: Cursor, prepared: Prepared) -> None:
     """An error on each file row that would change approved figures (commit refuses them anyway, in its own
     transaction: this is what the preview and `import` show)."""
+    if not approvals.any_approved(cur):
+        return
     locked = approvals.approved_among(cur, approvals.figure_pairs(prepared.changes))
     if not locked:
         return

@@ -73,8 +73,13 @@ def figure_pairs(changes: pd.DataFrame) -> set[tuple[str, int]]:
     if changes.empty or not {"table", "city_code", "year", "status"} <= set(changes.columns):
         return set()
     cells = changes[changes["table"].isin(registry.VALUE_TABLES) & (changes["status"] != "unchanged")]
-    cells = cells[cells["year"].notna()]
-    return {(str(c), int(y)) for c, y in zip(cells["city_code"], cells["year"], strict=True)}
+    pairs = cells.loc[cells["year"].notna(), ["city_code", "year"]].drop_duplicates()  # a row's cells: one pair
+    return {(str(c), int(y)) for c, y in zip(pairs["city_code"], pairs["year"], strict=True)}
+
+
+def any_approved(cur: Cursor) -> bool:
+    """Whether any pilot-year is approved at all (most checks, before a round is approved, need look no further)."""
+    return bool(cur.execute("SELECT 1 FROM approvals WHERE state = $state LIMIT 1", {"state": APPROVED}).fetchall())
 
 
 def undo_pairs(cur: Cursor, upload_id: int) -> set[tuple[str, int]]:
