@@ -248,11 +248,17 @@ def test_roles_in_the_browser_and_two_officers_at_once(browser, db):
         editor.get_by_role("button", name="Confirm and load").click()
         editor.get_by_text("Loaded as upload 2").wait_for(timeout=30_000)
 
-        # The viewer's open session shows the new year at its next run, whole.
+        # Two pilots of 2026 make it a year being collected: the viewer's overview keeps the latest complete year,
+        # and the editor sees 2026 only when asking for it, marked.
         nav = viewer.get_by_test_id("stSidebarNavItems")
         nav.get_by_role("link", name="Compare").click()
         nav.get_by_role("link", name="Overview").click()
-        viewer.get_by_text("Headline figures, 2026").wait_for(timeout=30_000)
+        viewer.get_by_text("Headline figures, 2025").wait_for(timeout=30_000)
+        assert not viewer.get_by_text("Include the year being collected").count()  # a viewer has no such choice
+        editor.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Overview").click()
+        editor.get_by_text("Headline figures, 2025").wait_for(timeout=30_000)
+        editor.get_by_text("Include the year being collected").click()
+        editor.get_by_text("Headline figures, 2026 (being collected, 2/65)").wait_for(timeout=30_000)
         viewer.close()
         editor.close()
 
