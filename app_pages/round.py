@@ -298,6 +298,7 @@ def _decide(year_: int, status: str) -> None:
     st.session_state["review_pick"] = []
 
 
+CHOOSE = Text("请选择", "Choose")  # Streamlit's own placeholder is English only
 st.subheader(t(Text("核实清单", "Review list")))
 shown_review = data.read(v, round_tables.review_shown, year, lang)
 REVIEW_NOTE = Text(
@@ -322,6 +323,7 @@ if who is not None and who.may("edit") and shown_review.choices:
         list(shown_review.choices),
         format_func=shown_review.choices.__getitem__,
         key="review_pick",
+        placeholder=t(CHOOSE),
     )
     st.text_input(
         t(Text("说明（确认依据或退回原因）", "Comment (what confirms it, or why it goes back)")),
@@ -383,6 +385,7 @@ if who is not None and who.may("edit"):
         shown_approval.to_approve,
         format_func=names_all.__getitem__,
         key="round_approve_pilots",
+        placeholder=t(CHOOSE),
     )
     left_, right_ = st.columns(2)
     left_.button(
@@ -411,6 +414,7 @@ if who is not None and who.may("admin"):
         shown_approval.settled,
         format_func=names_all.__getitem__,
         key="round_unapprove_pilots",
+        placeholder=t(CHOOSE),
     )
     reason = st.text_input(t(Text("撤销原因", "Reason")), key="round_unapprove_reason")
     st.button(
@@ -425,6 +429,7 @@ if who is not None and who.may("admin"):
         shown_approval.silent,
         format_func=names_all.__getitem__,
         key="round_skip_pilots",
+        placeholder=t(CHOOSE),
     )
     st.button(
         t(Text("标记未报送", "Mark as not reported")),
