@@ -32,25 +32,29 @@ class View:
     scope: Scope
     events: bool = True  # draw batch designations and programme events on time charts
     release: str | None = None  # a published release to show instead of the live data (not offered yet)
-    collecting: tuple[YearBeingCollected, ...] = ()  # the data's years still being collected (provisional)
+    collection: Collection | None = None  # which of the data's years are still being collected (provisional)
 
     def t(self, text: Text) -> str:
         """A message in the chosen language."""
         return text(self.lang)
 
+    def being_collected(self, year: int) -> YearBeingCollected | None:
+        """The year as being collected, or None when it is complete."""
+        return self.collection.of(year) if self.collection else None
+
     def year_label(self, year: int) -> str:
         """How a heading or card names a year: 2025, or 2026（报送中，12/65） while it is being collected."""
-        being = next((c for c in self.collecting if c.year == year), None)
+        being = self.being_collected(year)
         return being.label()(self.lang) if being else str(year)
 
     def heading(self, text: Text, year: int) -> str:
         """A heading naming a year ({y} in `text`), followed by （报送中，12/65） while the year is being collected."""
-        being = next((c for c in self.collecting if c.year == year), None)
+        being = self.being_collected(year)
         return self.t(text.format(y=year).then(being.mark()) if being else text.format(y=year))
 
     def offered(self, year: int) -> bool:
         """Whether a page may offer the year: not one being collected unless the sidebar's years include it."""
-        return year in self.years or all(c.year != year for c in self.collecting)
+        return year in self.years or self.being_collected(year) is None
 
 
 def _split(raw: str) -> list[str]:
@@ -226,7 +230,7 @@ def sidebar(collected: Collection, batches: Sequence[int], may_edit: bool = Fals
         kinds=tuple(kinds) or None,
         batches=tuple(int(b) for b in chosen_batches) or None,
     )
-    return View(lang, years, scope, events, collecting=collected.collecting)
+    return View(lang, years, scope, events, collection=collected)
 
 
 def view() -> View:

@@ -9,7 +9,7 @@ import sys
 from ..analysis import approval
 from ..domain.i18n import Problem, Text
 from ..store.database import open_database
-from .common import EXIT_OK, EXIT_REFUSED, UsageError, actor, checked_cities
+from .common import EXIT_OK, EXIT_REFUSED, UsageError, actor, add_by, checked_cities
 
 
 def add_steps(steps: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -23,7 +23,7 @@ def add_steps(steps: argparse._SubParsersAction, common: argparse.ArgumentParser
     chosen = approve.add_mutually_exclusive_group(required=True)
     chosen.add_argument("--city", action="extend", nargs="+", metavar="CODE", help="the pilots to approve")
     chosen.add_argument("--all-clear", action="store_true", help="every pilot with figures and nothing open")
-    approve.add_argument("--by", default=None, metavar="NAME", help="who approves (default: $USER)")
+    add_by(approve, "approves")
     approve.set_defaults(run=run_approve)
     unapprove = steps.add_parser(
         "unapprove",
@@ -35,7 +35,7 @@ def add_steps(steps: argparse._SubParsersAction, common: argparse.ArgumentParser
     unapprove.add_argument("year", type=int)
     unapprove.add_argument("--city", action="extend", nargs="+", metavar="CODE", required=True)
     unapprove.add_argument("--reason", required=True, metavar="TEXT", help="why (kept in the history)")
-    unapprove.add_argument("--by", default=None, metavar="NAME", help="who does it (default: $USER)")
+    add_by(unapprove)
     unapprove.set_defaults(run=run_unapprove)
     skip = steps.add_parser(
         "skip",
@@ -46,7 +46,7 @@ def add_steps(steps: argparse._SubParsersAction, common: argparse.ArgumentParser
     )
     skip.add_argument("year", type=int)
     skip.add_argument("--city", action="extend", nargs="+", metavar="CODE", required=True)
-    skip.add_argument("--by", default=None, metavar="NAME", help="who does it (default: $USER)")
+    add_by(skip)
     skip.set_defaults(run=run_skip)
 
 

@@ -169,6 +169,11 @@ def read_in(path: Path, limit: int) -> bytes:
         os.close(fd)
 
 
+def add_by(parser: argparse.ArgumentParser, doing: str = "does it") -> None:
+    """The --by NAME option of a command that writes: who acts (`actor` reads it); `doing` words its help."""
+    parser.add_argument("--by", default=None, metavar="NAME", help=f"who {doing} (default: $USER)")
+
+
 def actor(args: argparse.Namespace) -> Actor:
     """Who the command acts as: --by, else $USER (the CLI may do anything its user can do to the file)."""
     return cli_actor(getattr(args, "by", None) or os.environ.get("USER") or "cli")

@@ -28,6 +28,7 @@ from .common import (
     Parser,
     UsageError,
     actor,
+    add_by,
     checked_cities,
     known,
     print_json,
@@ -57,7 +58,7 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
                        help="when the forms are due back (default: the round's, else 31 March next year)")  # fmt: skip
     forms.add_argument("--city", action="extend", nargs="+", metavar="CODE", help="only these pilots' forms")
     forms.add_argument("--filled", action="store_true", help="with the loaded figures in (sent back for corrections)")
-    forms.add_argument("--by", default=None, metavar="NAME", help="who opens the round (default: $USER)")
+    add_by(forms, "opens the round")
     forms.set_defaults(run=run_forms)
     status = steps.add_parser(
         "status",
@@ -79,7 +80,7 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     ):  # fmt: skip
         step = steps.add_parser(name, parents=[common], help=what.split(":")[0], description=what)
         step.add_argument("year", type=int)
-        step.add_argument("--by", default=None, metavar="NAME", help="who does it (default: $USER)")
+        add_by(step)
         step.set_defaults(run=run)
     _add_review(steps, common)
     approvals.add_steps(steps, common)
@@ -107,7 +108,7 @@ def _add_review(steps: argparse._SubParsersAction, common: argparse.ArgumentPars
     confirm.add_argument("--city", required=True, metavar="CODE")
     confirm.add_argument("--indicator", required=True, metavar="KEY")
     confirm.add_argument("--comment", required=True, metavar="TEXT")
-    confirm.add_argument("--by", default=None, metavar="NAME", help="who does it (default: $USER)")
+    add_by(confirm)
     confirm.set_defaults(run=run_confirm)
     back = steps.add_parser(
         "return",
@@ -119,7 +120,7 @@ def _add_review(steps: argparse._SubParsersAction, common: argparse.ArgumentPars
     back.add_argument("year", type=int)
     back.add_argument("--city", required=True, metavar="CODE")
     back.add_argument("--reason", required=True, metavar="TEXT")
-    back.add_argument("--by", default=None, metavar="NAME", help="who does it (default: $USER)")
+    add_by(back)
     back.set_defaults(run=run_return)
 
 

@@ -11,7 +11,7 @@ from ..domain.i18n import Refused, Text
 from ..domain.rules import IMPORTANCES, MISSING, OPERATORS, new_rule
 from ..store.database import open_database
 from ..store.rules import find_rule, rules_in_force, save_rule, set_enabled
-from .common import EXIT_OK, EXIT_REFUSED, Parser, actor, print_json, reading_database
+from .common import EXIT_OK, EXIT_REFUSED, Parser, actor, add_by, print_json, reading_database
 
 _OP_HELP = f"the operator: {', '.join(OPERATORS)}"
 
@@ -70,7 +70,7 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
                        ("enable", "switch a rule back on (admin); exits 1 for an unknown rule")):  # fmt: skip
         switch = steps.add_parser(name, parents=[common], help=verb, description=verb)
         switch.add_argument("id", metavar="ID")
-        switch.add_argument("--by", default=None, metavar="NAME", help="who changes it (default: $USER)")
+        add_by(switch, "changes it")
         switch.set_defaults(run=run_switch, enabled=name == "enable")
 
 
@@ -82,7 +82,7 @@ def _rule_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
                         (" (default: skip)" if defaults else ""))  # fmt: skip
     parser.add_argument("--zh", metavar="TEXT", help="what the rule checks, in Chinese")
     parser.add_argument("--en", metavar="TEXT", help="what the rule checks, in English")
-    parser.add_argument("--by", default=None, metavar="NAME", help="who changes it (default: $USER)")
+    add_by(parser, "changes it")
     parser.set_defaults(run=run_add if defaults else run_edit)
 
 

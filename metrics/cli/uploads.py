@@ -15,7 +15,7 @@ from ..ingest.reader import is_archive
 from ..ingest.table import MAX_FILE_BYTES
 from ..store.database import Database, open_database
 from ..store.uploads import upload_history
-from .common import EXIT_OK, EXIT_REFUSED, actor, print_json, read_in, reading_database
+from .common import EXIT_OK, EXIT_REFUSED, actor, add_by, print_json, read_in, reading_database
 
 
 def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -49,7 +49,7 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     )
     imp.add_argument("--dry-run", action="store_true", help="validate and show what would change; write nothing")
     imp.add_argument("--json", action="store_true", help="print one JSON object")
-    imp.add_argument("--by", default=None, metavar="NAME", help="who is loading it (default: $USER)")
+    add_by(imp, "is loading it")
     imp.set_defaults(run=run_import)
 
     history = commands.add_parser(
@@ -72,7 +72,7 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     )
     undo.add_argument("upload_id", type=int, help="the upload's id (see `history`)")
     undo.add_argument("--json", action="store_true", help="print JSON")
-    undo.add_argument("--by", default=None, metavar="NAME", help="who is undoing it (default: $USER)")
+    add_by(undo, "is undoing it")
     undo.set_defaults(run=run_undo)
 
 
