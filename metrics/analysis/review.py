@@ -11,12 +11,13 @@ from ..domain import registry
 from ..domain.i18n import Refused, Text
 from ..domain.roles import Actor, require
 from ..domain.rules import keys, number
+from ..store.cities import pilot_names
 from ..store.database import Database
 from ..store.figures import years_values
 from ..store.flags import decisions, save_decisions
 from ..store.transactions import Cursor, transaction
 from .outliers import THRESHOLDS, Thresholds, outliers
-from .validation import check_stored, named, pilot_names
+from .validation import check_stored, named
 
 STATUSES = {"open": Text("待核实", "open"), "confirmed": Text("已确认", "confirmed"),
             "returned": Text("已退回", "returned")}  # fmt: skip

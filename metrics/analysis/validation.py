@@ -25,7 +25,6 @@ from ..domain.rules import (
     Value,
     number,
 )
-from ..store.cities import list_cities
 from ..store.figures import years_values
 from ..store.rules import rules_in_force
 from ..store.transactions import Cursor
@@ -223,14 +222,6 @@ def check_stored(cur: Cursor, year: int | None = None) -> list[Violation]:
     stored = _numeric(years_values(cur, first, year if year is not None else 9999), keys)
     current = stored if year is None else stored[stored["year"] == year]
     return violations(rules, with_last_year(current.reset_index(drop=True), stored, keys))
-
-
-def pilot_names(cur: Cursor) -> dict[str, Text]:
-    """Each pilot's name in both languages, by city code, as violation messages name them."""
-    cities = list_cities(cur)
-    return {
-        c: Text(zh, en) for c, zh, en in zip(cities["city_code"], cities["name_zh"], cities["name_en"], strict=True)
-    }
 
 
 def named(names: dict[str, Text], code: str) -> Text:

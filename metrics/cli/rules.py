@@ -6,9 +6,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..analysis.validation import check_stored, named, pilot_names
+from ..analysis.validation import check_stored, named
 from ..domain.i18n import Refused, Text
 from ..domain.rules import IMPORTANCES, MISSING, OPERATORS, new_rule
+from ..store.cities import pilot_names
 from ..store.database import open_database
 from ..store.rules import find_rule, rules_in_force, save_rule, set_enabled
 from .common import EXIT_OK, EXIT_REFUSED, Parser, actor, add_by, print_json, reading_database

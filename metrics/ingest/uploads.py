@@ -21,6 +21,7 @@ from ..domain.i18n import Refused, Text
 from ..domain.roles import Actor, require
 from ..store import approvals, meta, raw_files, rounds
 from ..store import uploads as records
+from ..store.cities import pilot_names
 from ..store.database import ENGINE_ERRORS, Database, DatabaseError
 from ..store.durable import remove_leftovers
 from ..store.transactions import Cursor, transaction
@@ -151,7 +152,7 @@ def _refuse_locked_rows(cur: Cursor, prepared: Prepared) -> None:
     locked = approvals.approved_among(cur, approvals.figure_pairs(prepared.changes))
     if not locked:
         return
-    names = approvals.names_of(cur, {a.city_code for a in locked})
+    names = pilot_names(cur)
     changes = prepared.changes
     for approval in locked:
         mine = changes[(changes["city_code"] == approval.city_code) & (changes["year"] == approval.year)

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..domain import registry
 from ..domain.i18n import Refused, Text
+from .cities import pilot_names
 from .meta import bump_records_version
 from .transactions import Cursor, registered
 
@@ -94,18 +95,11 @@ def undo_pairs(cur: Cursor, upload_id: int) -> set[tuple[str, int]]:
     return {(str(c), int(y)) for c, y in rows}
 
 
-def names_of(cur: Cursor, codes: Iterable[str]) -> dict[str, Text]:
-    """The pilots' names in both languages, by code (those the cities table knows)."""
-    rows = cur.execute("SELECT city_code, name_zh, name_en FROM cities").fetchall()
-    wanted = set(codes)
-    return {str(c): Text(zh, en) for c, zh, en in rows if c in wanted}
-
-
 def refuse_locked(cur: Cursor, pairs: Iterable[tuple[str, int]]) -> None:
     """Refused, naming each approval, when any of `pairs` is approved (call inside the writing transaction)."""
     found = approved_among(cur, pairs)
     if found:
-        names = names_of(cur, {a.city_code for a in found})
+        names = pilot_names(cur)
         first, *rest = [a.locked(names.get(a.city_code)) for a in found]
         raise Refused(first.then(*rest, zh="\n", en="\n"))
 
@@ -178,5 +172,5 @@ def refuse_unlocking(cur: Cursor, before: dict[tuple[str, int], tuple[Approval, 
     after = approved_figures(cur)
     lost = [a for key, (a, values) in before.items() if key not in after or after[key][1] != values]
     if lost:
-        names = names_of(cur, {a.city_code for a in lost})
+        names = pilot_names(cur)
         raise Refused(RESTORE_LOCKED.then(*[a.locked(names.get(a.city_code)) for a in lost], zh="\n", en="\n"))

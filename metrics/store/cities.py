@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..domain.i18n import Text
 from ..domain.programme import CITY_FIELDS, Scope
 from .transactions import Cursor, registered
 
@@ -82,6 +83,12 @@ def city_names(cur: Cursor, lang: str) -> dict[str, str]:
     """City code -> name in the language, for every pilot."""
     column = {"zh": "name_zh", "en": "name_en"}[lang]
     return dict(cur.execute(f"SELECT city_code, {column} FROM cities").fetchall())
+
+
+def pilot_names(cur: Cursor) -> dict[str, Text]:
+    """City code -> the pilot's name in both languages, as a message names it."""
+    rows = cur.execute("SELECT city_code, name_zh, name_en FROM cities").fetchall()
+    return {str(c): Text(zh, en) for c, zh, en in rows}
 
 
 def both_names(cur: Cursor, lang: str) -> dict[str, str]:

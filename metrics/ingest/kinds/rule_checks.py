@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ...analysis.validation import file_violations, pilot_names
+from ...analysis.validation import file_violations
 from ...domain.i18n import Text
+from ...store.cities import pilot_names
 from ...store.transactions import Cursor
 from ..report import Report
 
