@@ -32,7 +32,7 @@ from metrics.present.plotly_layout import Style
 from metrics.store import kept_backups, published
 from metrics.store.database import Database, DuckDBDatabase, open_database
 from metrics.store.meta import run_state
-from metrics.store.series import READ_CACHE, year_span
+from metrics.store.series import READ_CACHE
 from ui.single_flight import SingleFlightCache, single_flight
 from ui.state import View
 
@@ -222,12 +222,9 @@ def _view_key(view: View) -> tuple:
 
 
 def span() -> YearRange:
-    """The years the data spans (read once per data version; the sidebar and every page's years are within it)."""
-    return _cached(data_key(), _span, (), ())
-
-
-def _span(cur) -> YearRange:
-    return YearRange(*year_span(cur))
+    """The years the data spans (read once per data version, with the years being collected; the sidebar and every
+    page's years are within it)."""
+    return collection().span
 
 
 def collection() -> Collection:
