@@ -29,9 +29,10 @@ from metrics.present.chart_data import ChartData
 from metrics.present.chart_resolve import pilots, resolve
 from metrics.present.chart_spec import ChartSpec
 from metrics.present.plotly_layout import Style
-from metrics.store import kept_backups, published
+from metrics.store import kept_backups, published, releases
 from metrics.store.database import Database, DuckDBDatabase, open_database
 from metrics.store.meta import run_state
+from metrics.store.releases import Release
 from metrics.store.series import READ_CACHE
 from ui.single_flight import SingleFlightCache, single_flight
 from ui.state import View
@@ -57,13 +58,13 @@ def run_snapshot() -> Iterator[tuple]:
     clicks) asks DuckDB nothing at all (see Database.known_state)."""
     database_ = database()
     with ExitStack() as stack:
-        _RUN.stack, _RUN.database, _RUN.cursor, _RUN.local = stack, database_, None, {}
+        _RUN.stack, _RUN.database, _RUN.cursor, _RUN.local, _RUN.frozen = stack, database_, None, {}, {}
         try:
             state = database_.known_state() or database_.run_state(_run_cursor())
             _RUN.key = _remember_key(database_, state)
             yield _RUN.key
         finally:
-            _RUN.stack = _RUN.database = _RUN.cursor = _RUN.key = _RUN.local = None
+            _RUN.stack = _RUN.database = _RUN.cursor = _RUN.key = _RUN.local = _RUN.frozen = None
 
 
 def _run_cursor():
@@ -76,7 +77,12 @@ def _run_cursor():
 @contextmanager
 def reading(data_key: tuple | None = None) -> Iterator:
     """A cursor for reading: this run's snapshot when it shows the data `data_key` names, else a fresh one; the
-    store's reads through it are kept for that data (series.READ_CACHE)."""
+    store's reads through it are kept for that data (series.READ_CACHE). A release's key (release_key) gives a
+    cursor reading that release (releases.frozen), one per run and release."""
+    if data_key is not None and data_key[1] == _RELEASE:
+        with _frozen_cursor(data_key) as cur, _reads_kept(data_key):
+            yield cur
+        return
     if getattr(_RUN, "key", None) is not None and (data_key is None or data_key == _RUN.key):
         begun = _RUN.cursor is not None
         cur = _run_cursor()
@@ -90,6 +96,30 @@ def reading(data_key: tuple | None = None) -> Iterator:
         return
     with open_database(data_key[0] if data_key else None).cursor() as cur, _reads_kept(data_key):
         yield cur
+
+
+_RELEASE = "release"  # the second part of a release's data key (a working key has the database's id there)
+
+
+def release_key(release: Release) -> tuple:
+    """The data key of a release: (database path, "release", its stamp, its id). A release never changes, so what
+    is cached under it stays true whatever is loaded, undone or approved since."""
+    return (database().name, _RELEASE, release.stamp, release.release_id)
+
+
+@contextmanager
+def _frozen_cursor(key: tuple) -> Iterator:
+    """A cursor reading the release `key` names: the run's own (made on first use, closed with the run), or
+    outside a run one for the block."""
+    held = getattr(_RUN, "frozen", None)
+    if held is None:
+        with open_database(key[0]).cursor() as cur, releases.frozen(cur, key[3]) as frozen:
+            yield frozen
+        return
+    if key not in held:
+        cur = _RUN.stack.enter_context(open_database(key[0]).cursor())
+        held[key] = _RUN.stack.enter_context(releases.frozen(cur, key[3]))
+    yield held[key]
 
 
 _reads = SingleFlightCache[object](None, maxsize=4096)  # (data key, name, args) -> what the store read
@@ -206,19 +236,17 @@ def read(view, what, *args, **kwargs):  # fmt: skip
 def make(view: View, maker: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """maker(cursor, *args, **kwargs): a file made from the data the view shows when it is asked for (a
     download's bytes), not kept; outside a script run (a download made on click) it reads a snapshot of its own."""
-    _view_key(view)
-    if getattr(_RUN, "key", None) is not None:
-        with reading() as cur:
+    key = _view_key(view)
+    if key[1] == _RELEASE or getattr(_RUN, "key", None) is not None:
+        with reading(key) as cur:
             return maker(cur, *args, **kwargs)
     with database().snapshot() as cur:
         return maker(cur, *args, **kwargs)
 
 
 def _view_key(view: View) -> tuple:
-    """The data key of the data a view shows: this run's (a published release is not offered yet)."""
-    if view.release is not None:
-        raise NotImplementedError("showing a published release is not offered yet")
-    return data_key()
+    """The data key of the data a view shows: its release's, else this run's working data."""
+    return data_key() if view.release is None else release_key(view.release)
 
 
 def span() -> YearRange:
@@ -227,10 +255,10 @@ def span() -> YearRange:
     return collection().span
 
 
-def collection() -> Collection:
-    """The data's years and which of them are being collected (read once per data version: the sidebar asks on
-    every run)."""
-    return _cached(data_key(), _collection, (), ())
+def collection(release: Release | None = None) -> Collection:
+    """The data's years and which of them are being collected, of the working data or a release (read once per
+    data version: the sidebar asks on every run)."""
+    return _cached(data_key() if release is None else release_key(release), _collection, (), ())
 
 
 def get(function: Callable, *args, **kwargs):

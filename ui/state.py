@@ -12,6 +12,7 @@ from metrics.analysis.collection import Collection, YearBeingCollected
 from metrics.domain.i18n import Text
 from metrics.domain.programme import KIND_NAMES, KINDS, REGION_NAMES, REGIONS, Scope
 from metrics.domain.years import YearRange
+from metrics.store.releases import Release
 
 LANG_NAMES = {"zh": "中文", "en": "English"}
 EVENTS_HELP = Text(
@@ -31,7 +32,7 @@ class View:
     years: YearRange
     scope: Scope
     events: bool = True  # draw batch designations and programme events on time charts
-    release: str | None = None  # a published release to show instead of the live data (not offered yet)
+    release: Release | None = None  # a published release shown instead of the working data
     collection: Collection | None = None  # which of the data's years are still being collected (provisional)
 
     def t(self, text: Text) -> str:

@@ -14,7 +14,7 @@ from ..domain.roles import ROLES
 from .meta import get_meta, set_meta
 from .transactions import Cursor, transaction
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 # The kinds of upload the uploads table accepts (ingest/kinds/ holds each one's code). A new kind's migration
 # rebuilds the table with its name added (see _rebuilt_uploads), beside creating its own tables.
 UPLOAD_KINDS = ("sample", "cities", "figures", "events", "targets")
@@ -228,6 +228,34 @@ CREATE TABLE approval_events (
 );"""
 
 
+# Releases: named, frozen publications (store/releases.py). A release's rows of each table it freezes are kept in
+# release_<table>, that table's columns after a release_id; made from the table itself (WHERE false: no rows), so
+# the copy has its columns by construction.
+FROZEN_TABLES: tuple[str, ...] = (
+    *registry.VALUE_TABLES, "cities", "events", "targets", "index_methods", "rounds", "approvals", "flags",
+    "rule_overrides",
+)  # fmt: skip
+_RELEASES_DDL = """
+CREATE SEQUENCE release_id_seq START 1;
+CREATE TABLE releases (
+    release_id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    note TEXT,
+    published_by TEXT NOT NULL,
+    published_at TIMESTAMP NOT NULL,
+    data_version INTEGER NOT NULL,
+    sample BOOLEAN NOT NULL DEFAULT false,
+    withdrawn_by TEXT,
+    withdrawn_at TIMESTAMP,
+    withdrawn_reason TEXT
+);""" + "".join(
+    f"""
+CREATE TABLE release_{t} AS SELECT CAST(NULL AS INTEGER) AS release_id, * FROM {t} WHERE false;
+CREATE INDEX release_{t}_id ON release_{t} (release_id);"""
+    for t in FROZEN_TABLES
+)
+
+
 def schema_ddl() -> str:
     """The DDL that creates an empty database of the current schema version."""
     regions = ", ".join(f"'{r}'" for r in REGIONS)
@@ -263,7 +291,7 @@ CREATE TABLE cities (
     lon DOUBLE PRECISION CHECK (lon BETWEEN -180 AND 180),
     upload_id INTEGER
 );{_EVENTS_DDL}{_USERS_DDL}{_NAME_KEY_DDL}
-{_NAME_KEY_INDEX};{_ROUNDS_DDL}{_ROUND_CLOSED_DDL}{_ASSESSMENT_DDL}{_SIGN_IN_DDL}{_RULES_DDL}{_FLAGS_DDL}{_APPROVALS_DDL}{values}"""
+{_NAME_KEY_INDEX};{_ROUNDS_DDL}{_ROUND_CLOSED_DDL}{_ASSESSMENT_DDL}{_SIGN_IN_DDL}{_RULES_DDL}{_FLAGS_DDL}{_APPROVALS_DDL}{values}{_RELEASES_DDL}"""
 
 
 def create_schema(cur: Cursor) -> None:
@@ -326,6 +354,7 @@ MIGRATIONS: dict[int, tuple] = {
     9: (_RULES_DDL,),  # what admins changed of the validation rules
     10: (_FLAGS_DDL,),  # the review queue's decisions on flagged values
     11: (_APPROVALS_DDL,),  # approval per pilot and year, and its history
+    12: (_RELEASES_DDL,),  # releases: named, frozen publications
 }
 
 

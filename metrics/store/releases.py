@@ -1,0 +1,186 @@
+"""Releases: named, frozen publications of the data (every figure, target, city and event, and what decides which
+years were complete), each kept in release_<table> and never changed; an admin may withdraw one (kept, marked).
+
+A release is read with the same SQL as the working data: `frozen` gives a cursor whose tables are the release's
+(temporary views named like the tables, which an engine looks up before the database's own), so every read of the
+store, analysis and charts shows the release without knowing it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from ..domain.i18n import Refused, Text
+from ..domain.roles import Actor, require
+from .catalogue import quoted
+from .database import Database
+from .meta import bump_records_version, data_version, is_sample
+from .schema import FROZEN_TABLES
+from .transactions import Cursor, one_value, transaction
+
+MAX_NAME = 80
+SOURCE = Text("数据：{name}，{date} 发布", "Data: {name}, published {date}")
+WITHDRAWN = Text("（已撤回）", " (withdrawn)")
+WORKING = Text("数据：工作数据（未发布）", "Data: working data (not published)")
+
+
+@dataclass(frozen=True)
+class Release:
+    """A published release: its name, note, who published it and when, the data version it froze, and whether an
+    admin has withdrawn it (who, when, why)."""
+
+    release_id: int
+    name: str
+    note: str | None
+    published_by: str
+    published_at: dt.datetime
+    data_version: int
+    sample: bool = False
+    withdrawn_by: str | None = None
+    withdrawn_at: dt.datetime | None = None
+    withdrawn_reason: str | None = None
+
+    @property
+    def withdrawn(self) -> bool:
+        """Whether an admin has withdrawn it (it still opens, marked)."""
+        return self.withdrawn_at is not None
+
+    @property
+    def stamp(self) -> str:
+        """What names this release's rows for ever: its id and the moment it was published (a restore of another
+        database's backup cannot give the same stamp to other rows)."""
+        return f"r{self.release_id}@{self.published_at.isoformat()}"
+
+    def source(self) -> Text:
+        """The source line naming it: 数据：2025年度数据（第1版），2026-03-04 发布, marked if withdrawn."""
+        line = SOURCE.format(name=self.name, date=f"{self.published_at:%Y-%m-%d}")
+        return line.then(WITHDRAWN) if self.withdrawn else line
+
+
+_COLUMNS = """release_id, name, note, published_by, published_at, data_version, sample, withdrawn_by, withdrawn_at,
+              withdrawn_reason"""
+
+
+def list_releases(cur: Cursor) -> tuple[Release, ...]:
+    """Every release, newest first (withdrawn ones too)."""
+    rows = cur.execute(f"SELECT {_COLUMNS} FROM releases ORDER BY release_id DESC").fetchall()
+    return tuple(Release(*row) for row in rows)
+
+
+def find(cur: Cursor, name: str) -> Release | None:
+    """The release of that name (names are unique), or None."""
+    return next((r for r in list_releases(cur) if r.name == name.strip()), None)
+
+
+def latest(cur: Cursor) -> Release | None:
+    """The newest release not withdrawn: what a viewer sees by default once there is one."""
+    return next((r for r in list_releases(cur) if not r.withdrawn), None)
+
+
+NAME_MISSING = Text("请填写发布名称。", "Give the release a name.")
+NAME_TOO_LONG = Text("发布名称最长 {n} 个字符。", "A release's name is at most {n} characters.")
+NAME_TAKEN = Text(
+    "已有名为“{name}”的发布（{who}，{when}）：发布不能修改，请另起名称（例如下一版）。",
+    "There is already a release named “{name}” ({who}, {when}): a release is never changed; give this one "
+    "another name (its next edition, say).",
+)
+UNKNOWN = Text("没有名为“{name}”的发布。已有：{known}", "There is no release named “{name}”. Releases: {known}")
+NO_REASON = Text("撤回发布须写明原因。", "Say why the release is withdrawn.")
+ALREADY_WITHDRAWN = Text(
+    "发布“{name}”已于 {when} 由 {who} 撤回。", "The release “{name}” was withdrawn by {who} on {when} already."
+)
+
+
+def publish(database: Database, name: str, note: str | None, by: Actor | None) -> Release:
+    """Freeze the working data as it stands as a release named `name` (an editor); Refused for an empty, too long
+    or taken name. Nothing else changes: the working data, its version and every cache of it stay as they are."""
+    actor = require(by, "edit")
+    name = " ".join(name.split())
+    if not name:
+        raise Refused(NAME_MISSING)
+    if len(name) > MAX_NAME:
+        raise Refused(NAME_TOO_LONG.format(n=MAX_NAME))
+    with database.write_lock, database.cursor() as cur, transaction(cur):
+        taken = find(cur, name)
+        if taken is not None:
+            raise Refused(NAME_TAKEN.format(name=name, who=taken.published_by, when=f"{taken.published_at:%Y-%m-%d}"))
+        release_id = int(one_value(cur, "SELECT nextval('release_id_seq')"))
+        cur.execute(
+            """INSERT INTO releases (release_id, name, note, published_by, published_at, data_version, sample)
+               VALUES ($id, $name, $note, $by, now()::TIMESTAMP, $version, $sample)""",
+            {"id": release_id, "name": name, "note": (note or "").strip() or None, "by": actor.name,
+             "version": data_version(cur), "sample": is_sample(cur)},
+        )  # fmt: skip
+        for table in FROZEN_TABLES:
+            cur.execute(
+                f"INSERT INTO {quoted('release_' + table)} SELECT $id, * FROM {quoted(table)}", {"id": release_id}
+            )
+        bump_records_version(cur)
+        release = find(cur, name)
+    assert release is not None
+    return release
+
+
+def withdraw(database: Database, name: str, reason: str, by: Actor | None) -> Release:
+    """Mark a release withdrawn (an admin, with a reason): it is kept, still opens by its link, marked; Refused
+    for an unknown name, no reason or a release withdrawn already."""
+    actor = require(by, "admin")
+    reason = reason.strip()
+    if not reason:
+        raise Refused(NO_REASON)
+    with database.write_lock, database.cursor() as cur, transaction(cur):
+        release = named(cur, name)
+        if release.withdrawn:
+            raise Refused(
+                ALREADY_WITHDRAWN.format(
+                    name=release.name, who=release.withdrawn_by, when=f"{release.withdrawn_at:%Y-%m-%d}"
+                )
+            )
+        cur.execute(
+            """UPDATE releases SET withdrawn_by = $by, withdrawn_at = now()::TIMESTAMP, withdrawn_reason = $reason
+               WHERE release_id = $id""",
+            {"by": actor.name, "reason": reason, "id": release.release_id},
+        )
+        bump_records_version(cur)
+        withdrawn = find(cur, name)
+    assert withdrawn is not None
+    return withdrawn
+
+
+def named(cur: Cursor, name: str) -> Release:
+    """The release of that name; Refused (listing the releases there are) when there is none."""
+    release = find(cur, name)
+    if release is None:
+        known = "、".join(r.name for r in list_releases(cur)) or "—"
+        raise Refused(UNKNOWN.format(name=name, known=known))
+    return release
+
+
+_COLUMN_NAMES: dict[str, tuple[str, ...]] = {}  # table -> its columns (the schema is fixed while a process runs)
+
+
+def _columns(cur: Cursor, table: str) -> tuple[str, ...]:
+    if table not in _COLUMN_NAMES:
+        _COLUMN_NAMES[table] = tuple(cur.execute(f"SELECT * FROM {quoted(table)} WHERE false").df().columns)
+    return _COLUMN_NAMES[table]
+
+
+@contextmanager
+def frozen(cur: Cursor, release_id: int) -> Iterator[Cursor]:
+    """`cur`, inside a transaction of its own, reading the release instead of the working data: every table the
+    release froze is a temporary view of its rows (the engine looks temporary names up first); rolled back
+    afterwards, so nothing of it outlives the block. Read only through it."""
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        for table in FROZEN_TABLES:
+            columns = ", ".join(quoted(c) for c in _columns(cur, table))
+            cur.execute(
+                f"CREATE TEMPORARY VIEW {quoted(table)} AS SELECT {columns} FROM {quoted('release_' + table)} "
+                f"WHERE release_id = {int(release_id)}"  # a view's text takes no parameters
+            )
+        yield cur
+    finally:
+        cur.execute("ROLLBACK")
