@@ -10,17 +10,20 @@ import math
 import os
 import stat
 import sys
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
 from ..domain import registry
-from ..domain.i18n import LANGS, Problem, Text
+from ..domain.i18n import LANGS, Problem, Refused, Text
 from ..domain.roles import Actor, cli_actor
 from ..domain.years import InvalidYears, YearRange
+from ..store import releases
 from ..store.cities import list_cities
 from ..store.database import Database, open_for_reading
 from ..store.durable import write_durably
+from ..store.releases import Release
 from ..store.series import year_span
 from ..store.transactions import Cursor
 
@@ -57,6 +60,32 @@ def reading_database(args: argparse.Namespace, lang: str) -> Database:
         )
         print(note.format(t=when)(lang), file=sys.stderr)
     return database
+
+
+def add_release(parser: argparse.ArgumentParser) -> None:
+    """--release NAME, for a command that reads: a published release instead of the working data."""
+    parser.add_argument(
+        "--release", metavar="NAME", help="read the published release NAME (see `release list`), not the working data"
+    )
+
+
+@contextmanager
+def shown_data(args: argparse.Namespace, lang: str) -> Iterator[tuple[Cursor, Release | None]]:
+    """A cursor on what a reading command shows, and the release it is: the working data (one snapshot; None), or
+    the release --release names (a usage error listing the releases there are when there is none of that name)."""
+    database = reading_database(args, lang)
+    name = getattr(args, "release", None)
+    if not name:
+        with database.snapshot() as cur:
+            yield cur, None
+        return
+    with database.cursor() as cur:
+        try:
+            release = releases.named(cur, name)
+        except Refused as exc:
+            raise UsageError(exc.text) from None
+        with releases.frozen(cur, release.release_id) as frozen:
+            yield frozen, release
 
 
 def add_selection(parser: argparse.ArgumentParser) -> None:
