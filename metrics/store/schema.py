@@ -230,14 +230,15 @@ CREATE TABLE approval_events (
 
 # Releases: named, frozen publications (store/releases.py). A release's rows of each table it freezes are kept in
 # release_<table>, that table's columns after a release_id; made from the table itself (WHERE false: no rows), so
-# the copy has its columns by construction.
+# the copy has its columns by construction. (IF NOT EXISTS: the tests of older migrations migrate a database that
+# already has these.)
 FROZEN_TABLES: tuple[str, ...] = (
     *registry.VALUE_TABLES, "cities", "events", "targets", "index_methods", "rounds", "approvals", "flags",
     "rule_overrides",
 )  # fmt: skip
 _RELEASES_DDL = """
-CREATE SEQUENCE release_id_seq START 1;
-CREATE TABLE releases (
+CREATE SEQUENCE IF NOT EXISTS release_id_seq START 1;
+CREATE TABLE IF NOT EXISTS releases (
     release_id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
     note TEXT,
@@ -250,8 +251,8 @@ CREATE TABLE releases (
     withdrawn_reason TEXT
 );""" + "".join(
     f"""
-CREATE TABLE release_{t} AS SELECT CAST(NULL AS INTEGER) AS release_id, * FROM {t} WHERE false;
-CREATE INDEX release_{t}_id ON release_{t} (release_id);"""
+CREATE TABLE IF NOT EXISTS release_{t} AS SELECT CAST(NULL AS INTEGER) AS release_id, * FROM {t} WHERE false;
+CREATE INDEX IF NOT EXISTS release_{t}_id ON release_{t} (release_id);"""
     for t in FROZEN_TABLES
 )
 
