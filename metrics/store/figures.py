@@ -3,6 +3,8 @@ writing it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 from ..domain import registry
@@ -138,14 +140,16 @@ def year_values(cur: Cursor, year: int) -> pd.DataFrame:
     return cur.execute(f"SELECT c.city_code, {columns} FROM ({codes}) AS c{joins} ORDER BY 1", {"year": year}).df()
 
 
-def years_values(cur: Cursor, first: int, last: int) -> pd.DataFrame:
-    """Every city's stored figures for each year from `first` to `last`: city_code, year and one column per value
-    column (NULL where not reported), a row for each city and year with any row; ordered by year and city."""
+def years_values(cur: Cursor, first: int, last: int, codes: Sequence[str] | None = None) -> pd.DataFrame:
+    """Every city's (or the `codes`') stored figures for each year from `first` to `last`: city_code, year and one
+    column per value column (NULL where not reported), a row for each city and year with any row; ordered by year
+    and city."""
     tables = registry.VALUE_TABLES
-    keys = " UNION ".join(f"SELECT city_code, year FROM {t} WHERE year BETWEEN $first AND $last" for t in tables)
+    wanted = "year BETWEEN $first AND $last AND ($codes::VARCHAR[] IS NULL OR city_code = ANY($codes::VARCHAR[]))"
+    keys = " UNION ".join(f"SELECT city_code, year FROM {t} WHERE {wanted}" for t in tables)
     joins = "".join(f" LEFT JOIN {t} ON {t}.city_code = k.city_code AND {t}.year = k.year" for t in tables)
     columns = ", ".join(f"{i.table}.{i.column}" for i in registry.BASE_INDICATORS)
     return cur.execute(
         f"SELECT k.city_code, k.year, {columns} FROM ({keys}) AS k{joins} ORDER BY k.year, k.city_code",
-        {"first": first, "last": last},
+        {"first": first, "last": last, "codes": None if codes is None else list(codes)},
     ).df()
