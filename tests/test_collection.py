@@ -41,6 +41,15 @@ def load_forms(database: Database, year: int, codes, opened: bool = True) -> Non
         assert upload_id is not None
 
 
+def load_summary(database: Database, year: int, codes) -> None:
+    """Load one year's figures for these pilots the old way: one summary file, no round."""
+    with database.snapshot() as cur:
+        names = list_cities(cur).set_index("city_code")["name_zh"]
+    lines = ["城市,年份,对接活动（场）", *(f"{names[c]},{year},{10 + k}" for k, c in enumerate(codes))]
+    _, upload_id = uploads.load(database, "\n".join(lines).encode(), "summary.csv", EDITOR)
+    assert upload_id is not None
+
+
 def pilots_designated_by(database: Database, year: int) -> list[str]:
     with database.snapshot() as cur:
         cities = list_cities(cur)
@@ -79,7 +88,7 @@ def test_which_years_are_being_collected(db, story, collecting, latest):
         forms.reopen_round(db, YEAR, ADMIN)
     if story.startswith("no round"):
         share = {"below": COMPLETE_SHARE - 0.02, "at": COMPLETE_SHARE, "all": 1.0}[story.split()[2]]
-        load_forms(db, YEAR, _share(db, share), opened=False)
+        load_summary(db, YEAR, _share(db, share))
     with db.snapshot() as cur:
         found = years_being_collected(cur)
         assert [(c.year, c.reported, c.round_open) for c in found] == list(collecting)
