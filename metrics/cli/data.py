@@ -44,7 +44,8 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
         "init",
         parents=[common],
         help="create the database (with the built-in sample)",
-        description="create the schema and load the built-in sample (unless `--empty`); refuses (exit 1) to replace "
+        description="create the schema and load the built-in sample (unless `--empty`), published as one release "
+        "labelled as sample data (`2025年度数据（样例）`, after the sample's last year); refuses (exit 1) to replace "
         "an existing database unless `--force`, or leaves it as it is with `--if-missing` (exit 0). On PostgreSQL it "
         "creates the database when the server has none of that name. `--scale N` (1 to 100) loads N × 65 pilots over "
         "the same years: the sample and N − 1 synthetic copies of every unit (codes such as `330107`, `P0703`, names "
