@@ -9,6 +9,7 @@ import json
 
 import pytest
 from conftest import ADMIN, EDITOR, SAMPLE_END_YEAR
+from test_assessment import RELEASES_UNDONE
 
 from metrics.analysis import approval
 from metrics.analysis.collection import years_being_collected
@@ -20,7 +21,7 @@ from metrics.store import approvals, backup_creation, backups, meta
 from metrics.store.cities import list_cities
 from metrics.store.figures import year_values
 from metrics.store.rounds import default_round
-from metrics.store.schema import FROZEN_TABLES, SCHEMA_VERSION, migrate
+from metrics.store.schema import SCHEMA_VERSION, migrate
 from metrics.store.transactions import transaction
 
 pytestmark = pytest.mark.both_engines
@@ -215,9 +216,8 @@ def test_schema_11_adds_the_approvals_to_a_version_10_database(db):
         cur.execute("DROP TABLE approvals")
         cur.execute("DROP TABLE approval_events")
         cur.execute("DROP SEQUENCE approval_event_id_seq")
-        for table in ("releases", *(f"release_{t}" for t in FROZEN_TABLES)):  # schema 12's
-            cur.execute(f"DROP TABLE {table}")
-        cur.execute("DROP SEQUENCE release_id_seq")
+        for statement in RELEASES_UNDONE:  # version 12's
+            cur.execute(statement)
         meta.set_meta(cur, "schema_version", "10")
     with db.cursor() as cur:
         migrate(cur)
