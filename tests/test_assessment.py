@@ -20,7 +20,14 @@ from metrics.domain.roles import Forbidden
 from metrics.ingest import templates, uploads
 from metrics.store.index_methods import delete_method, get_method, list_methods, method_names, save_method
 from metrics.store.meta import get_meta, set_meta
-from metrics.store.schema import _UPLOAD_COLUMNS_V4, SCHEMA_VERSION, _kinds_check, _rebuilt_uploads, migrate
+from metrics.store.schema import (
+    _UPLOAD_COLUMNS_V4,
+    FROZEN_TABLES,
+    SCHEMA_VERSION,
+    _kinds_check,
+    _rebuilt_uploads,
+    migrate,
+)
 from metrics.store.transactions import transaction
 
 pytestmark = pytest.mark.both_engines
@@ -463,13 +470,15 @@ def test_cli_exit_statuses(sample_path, capsys, args, status, lang):
 
 # What version 7 added (sign-in's tables, the users' name_key), taken away again to make an older database (its index
 # first, on its own: DuckDB keeps an index dropped in a transaction until it ends).
-# Versions 11 to 7 undone: the approvals, the review's decisions, the rules' table, the rounds' closing, then
-# sign-in's state and the name keys.
+# Versions 12 to 7 undone: the releases, the approvals, the review's decisions, the rules' table, the rounds'
+# closing, then sign-in's state and the name keys.
 ROUND_CLOSED_UNDONE = ("ALTER TABLE rounds DROP COLUMN closed_at", "ALTER TABLE rounds DROP COLUMN closed_by")  # 8
-SIGN_IN_UNDONE = ("DROP TABLE approvals", "DROP TABLE approval_events", "DROP SEQUENCE approval_event_id_seq",
-                  "DROP TABLE flags", "DROP TABLE rule_overrides", *ROUND_CLOSED_UNDONE, "DROP TABLE sessions",
-                  "DROP TABLE sign_in_failures", "DROP TABLE trusted_devices",
-                  "ALTER TABLE users DROP COLUMN name_key")  # fmt: skip
+RELEASES_UNDONE = ("DROP TABLE releases", *(f"DROP TABLE release_{t}" for t in FROZEN_TABLES),
+                   "DROP SEQUENCE release_id_seq")  # fmt: skip
+SIGN_IN_UNDONE = (*RELEASES_UNDONE, "DROP TABLE approvals", "DROP TABLE approval_events",
+                  "DROP SEQUENCE approval_event_id_seq", "DROP TABLE flags", "DROP TABLE rule_overrides",
+                  *ROUND_CLOSED_UNDONE, "DROP TABLE sessions", "DROP TABLE sign_in_failures",
+                  "DROP TABLE trusted_devices", "ALTER TABLE users DROP COLUMN name_key")  # fmt: skip
 
 
 def drop_name_key_index(db) -> None:

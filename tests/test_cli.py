@@ -206,6 +206,8 @@ READING = [
     (("deck", "--out", "{tmp}/deck.pptx"), ""),
     (("backup", "--out", "{tmp}/backup"), ""),
     (("user", "list", "--json"), "[]"),
+    (("release", "list", "--json"), '"published_by": "init"'),
+    (("series", "agreements", "--release", "2025年度数据（样例）", "--json"), '"name": "2025年度数据（样例）"'),
 ]
 
 
@@ -243,11 +245,11 @@ def test_reading_commands_work_while_the_app_holds_the_file(sample_path, tmp_pat
 COMMANDS = [
     ("init", "init [--empty] [--force] [--if-missing] [--scale N]"),
     ("indicators", "indicators [--json] [--markdown]"),
-    ("series", "series INDICATOR [--city CODE …] [--from YEAR] [--to YEAR] [--json]"),
+    ("series", "series INDICATOR [--city CODE …] [--from YEAR] [--to YEAR] [--release NAME] [--json]"),
     (
         "export",
         "export TABLE_OR_INDICATOR --out PATH [--format csv|xlsx] [--indicator] [--city CODE …] [--from YEAR] "
-        "[--to YEAR]",
+        "[--to YEAR] [--release NAME]",
     ),
     ("deck", "deck --out FILE.pptx [--city CODE …] [--from YEAR] [--to YEAR]"),
     ("import", "import FILE … [--sheet NAME] [--dry-run] [--json] [--by NAME]"),
@@ -267,7 +269,7 @@ COMMANDS = [
     ("round unapprove", "round unapprove YEAR --city CODE … --reason TEXT [--by NAME]"),
     ("round skip", "round skip YEAR --city CODE … [--by NAME]"),
     ("rules list", "rules list [--json]"),
-    ("rules check", "rules check [--year YEAR] [--json]"),
+    ("rules check", "rules check [--year YEAR] [--release NAME] [--json]"),
     (
         "rules add",
         "rules add ID --left EXPR --op OP --right EXPR [--importance high|medium|low] [--missing skip|violation] "
@@ -280,8 +282,11 @@ COMMANDS = [
     ),
     ("rules disable", "rules disable ID [--by NAME]"),
     ("rules enable", "rules enable ID [--by NAME]"),
-    ("index", "index YEAR [--method NAME] [--json]"),
-    ("targets", "targets YEAR [--json]"),
+    ("index", "index YEAR [--method NAME] [--release NAME] [--json]"),
+    ("targets", "targets YEAR [--release NAME] [--json]"),
+    ("release publish", "release publish NAME [--note TEXT] [--by NAME]"),
+    ("release list", "release list [--json]"),
+    ("release withdraw", "release withdraw NAME --reason TEXT [--by NAME]"),
     ("user add", "user add NAME --role viewer|editor|admin [--oidc] [--password-stdin]"),
     ("user list", "user list [--json]"),
     ("user role", "user role NAME ROLE"),

@@ -211,6 +211,9 @@ def run_restore(args: argparse.Namespace, lang: str) -> int:
         "已从 {d} 恢复 {c} 的备份：{t} 张表，{r} 行。", "Restored the backup of {c} from {d}: {t} tables, {r} rows."
     )
     print(done.format(d=args.dir, c=manifest.created_at, t=len(manifest.tables), r=manifest.rows)(lang))
+    carried = checked.releases.text()
+    if carried is not None:
+        print(carried(lang))
     return EXIT_OK
 
 

@@ -19,7 +19,7 @@ from ..store.index_methods import get_method, method_names
 from ..store.meta import is_sample
 from ..store.targets import target_years
 from ..store.transactions import Cursor
-from .common import EXIT_OK, UsageError, json_number, print_json, reading_database
+from .common import EXIT_OK, UsageError, add_release, json_number, print_json, release_json, say_release, shown_data
 
 
 def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -31,10 +31,12 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
         description='the composite index of the pilots designated by YEAR: `{"year", "method", "pilots": '
         '[{"city_code", "index", "group", "rank", "rank_change", "scores": {KEY: 0–100}}, …]}`, best first; `index` '
         "and `group` null for not enough data, `group` one of `leaders`, `strong`, `moderate`, `emerging`; an "
-        "unknown method or a year with no pilots exits 2",
+        "unknown method or a year with no pilots exits 2; `--release NAME`: as that release froze the figures and "
+        'methods (`"release": {"name", "published_at", "withdrawn"}`, null for the working data)',
     )
     index.add_argument("year", type=int)
     index.add_argument("--method", default=None, metavar="NAME", help="a saved method (default: the programme's)")
+    add_release(index)
     index.add_argument("--json", action="store_true", help="print one JSON object")
     index.set_defaults(run=run_index)
     targets = commands.add_parser(
@@ -43,9 +45,11 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
         help="each pilot's targets of a year, met or not",
         description="each pilot's targets of the year with the actual, the share achieved and its status (`met`, "
         "`nearly`, `missed`, `no_actual`), the pilots ranked by achievement, and `summary` counts of pilots; a year "
-        "without targets exits 2",
+        "without targets exits 2; `--release NAME`: that release's targets and figures (`release` as `index` "
+        "gives it)",
     )
     targets.add_argument("year", type=int)
+    add_release(targets)
     targets.add_argument("--json", action="store_true", help="print one JSON object")
     targets.set_defaults(run=run_targets)
 
@@ -65,7 +69,7 @@ def _checked_year(cur: Cursor, year: int) -> int:
 
 def run_index(args: argparse.Namespace, lang: str) -> int:
     """index: every pilot designated by the year with its index, group, rank and scores, under a method."""
-    with reading_database(args, lang).snapshot() as cur:
+    with shown_data(args, lang) as (cur, release):
         method = get_method(cur, args.method)
         if method is None:
             raise UsageError(
@@ -77,7 +81,7 @@ def run_index(args: argparse.Namespace, lang: str) -> int:
         result = composite.year_index(cur, year, method)
         previous = composite.year_index(cur, year - 1, method) if year > MIN_YEAR else None
         cities = list_cities(cur).set_index("city_code")
-        sample_data = is_sample(cur)
+        sample_data = release.sample if release else is_sample(cur)
     if result.mean_index is None:
         raise UsageError(
             Text("{y} 年没有试点报送足够的数据，无法计算指数。", "No pilot reported enough for an index in {y}.")
@@ -90,6 +94,7 @@ def run_index(args: argparse.Namespace, lang: str) -> int:
                 "year": year,
                 "method": method.name,
                 "sample_data": sample_data,
+                "release": release_json(release),
                 "weights": dict(method.weights),
                 "transformed": list(result.transformed),
                 "mean_index": json_number(result.mean_index, 2),
@@ -109,6 +114,7 @@ def run_index(args: argparse.Namespace, lang: str) -> int:
             }
         )
         return EXIT_OK
+    say_release(release, lang)
     if sample_data:
         print(f"# {SAMPLE_NOTICE(lang)}", file=sys.stderr)
     title = Text("{y} 年综合指数（方法：{m}；平均 {a:.1f}）", "Composite index {y} (method: {m}; mean {a:.1f})")
@@ -125,7 +131,7 @@ def run_index(args: argparse.Namespace, lang: str) -> int:
 
 def run_targets(args: argparse.Namespace, lang: str) -> int:
     """targets: each pilot's targets of the year with the actual, the share achieved and whether it was met."""
-    with reading_database(args, lang).snapshot() as cur:
+    with shown_data(args, lang) as (cur, release):
         year = _checked_year(cur, args.year)
         years = target_years(cur)
         if year not in years:
@@ -136,7 +142,7 @@ def run_targets(args: argparse.Namespace, lang: str) -> int:
             )  # fmt: skip
         achieved = achievement.year_achievement(cur, year)
         cities = list_cities(cur).set_index("city_code")
-        sample_data = is_sample(cur)
+        sample_data = release.sample if release else is_sample(cur)
     ranked = achievement.ranking(achieved)
     by_pilot = {code: frame for code, frame in achieved.groupby("city_code", sort=False)}
     if args.json:
@@ -144,6 +150,7 @@ def run_targets(args: argparse.Namespace, lang: str) -> int:
             {
                 "year": year,
                 "sample_data": sample_data,
+                "release": release_json(release),
                 "summary": achievement.status_counts(ranked),
                 "pilots": [
                     {
@@ -169,6 +176,7 @@ def run_targets(args: argparse.Namespace, lang: str) -> int:
             }
         )
         return EXIT_OK
+    say_release(release, lang)
     if sample_data:
         print(f"# {SAMPLE_NOTICE(lang)}", file=sys.stderr)
     counts = achievement.status_counts(ranked)

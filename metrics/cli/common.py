@@ -88,6 +88,32 @@ def shown_data(args: argparse.Namespace, lang: str) -> Iterator[tuple[Cursor, Re
             yield frozen, release
 
 
+WITHDRAWN_NOTE = Text(
+    "此发布已于 {when} 由 {who} 撤回（原因：{why}），仍可查阅，但不应再引用。",
+    "This release was withdrawn by {who} on {when} ({why}): it still reads, but should no longer be cited.",
+)
+
+
+def release_json(release: Release | None) -> dict | None:
+    """The `"release"` field of a reading command's JSON: which release it shows (null for the working data)."""
+    if release is None:
+        return None
+    return {"name": release.name, "published_at": release.published_at.isoformat(timespec="seconds"),
+            "withdrawn": release.withdrawn}  # fmt: skip
+
+
+def say_release(release: Release | None, lang: str) -> None:
+    """Name the release a command's plain output shows, on stderr (stdout stays the output), and say if it was
+    withdrawn; nothing for the working data."""
+    if release is None:
+        return
+    print(f"# {release.source()(lang)}", file=sys.stderr)
+    if release.withdrawn:
+        when = f"{release.withdrawn_at:%Y-%m-%d}"
+        print(f"# {WITHDRAWN_NOTE.format(when=when, who=release.withdrawn_by, why=release.withdrawn_reason)(lang)}",
+              file=sys.stderr)  # fmt: skip
+
+
 def add_selection(parser: argparse.ArgumentParser) -> None:
     """--city, --from and --to, as the series, export and deck commands take them."""
     parser.add_argument("--city", action="extend", nargs="+", metavar="CODE", help="city codes (--city A B …)")

@@ -16,11 +16,13 @@ from ..store.cities import list_cities
 from ..store.creation import AlreadyExists, initialise
 from ..store.exports import EXPORT_TABLES
 from ..store.meta import is_sample
+from ..store.schema import FROZEN_TABLES
 from ..store.series import series
 from .common import (
     EXIT_OK,
     EXIT_REFUSED,
     UsageError,
+    add_release,
     add_selection,
     checked_cities,
     checked_years,
@@ -29,6 +31,9 @@ from .common import (
     known,
     print_json,
     reading_database,
+    release_json,
+    say_release,
+    shown_data,
     write_out,
 )
 
@@ -39,7 +44,8 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
         "init",
         parents=[common],
         help="create the database (with the built-in sample)",
-        description="create the schema and load the built-in sample (unless `--empty`); refuses (exit 1) to replace "
+        description="create the schema and load the built-in sample (unless `--empty`), published as one release "
+        "labelled as sample data (`2025年度数据（样例）`, after the sample's last year); refuses (exit 1) to replace "
         "an existing database unless `--force`, or leaves it as it is with `--if-missing` (exit 0). On PostgreSQL it "
         "creates the database when the server has none of that name. `--scale N` (1 to 100) loads N × 65 pilots over "
         "the same years: the sample and N − 1 synthetic copies of every unit (codes such as `330107`, `P0703`, names "
@@ -76,11 +82,13 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
         help="the yearly series of one indicator",
         description="the yearly series the dashboard draws: the programme total, or one series per named city; years "
         'from 2000 to the current year. `--json` prints `{"indicator", "label", "unit", "scope", "cities", '
-        '"sample_data", "series": [{"city_code", "name", "year", "value", "cities_reporting"}, …]}`, `city_code` '
-        "null for the programme",
+        '"sample_data", "release", "series": [{"city_code", "name", "year", "value", "cities_reporting"}, …]}`, '
+        '`city_code` null for the programme, `release` `{"name", "published_at", "withdrawn"}` with `--release NAME` '
+        "(the figures as that release froze them), else null",
     )
     yearly.add_argument("indicator", help="indicator key (see `indicators`)")
     add_selection(yearly)
+    add_release(yearly)
     yearly.add_argument("--json", action="store_true", help="print JSON")
     yearly.set_defaults(run=run_series)
 
@@ -93,7 +101,8 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
         "stored, yearly tables with `name_zh`/`name_en` beside the code; `events` in the upload format, so the list "
         "can be edited and loaded again. An indicator: one row per city and year (`city_code`, `name_zh`, `name_en`, "
         "`year`, the value, `cities_reporting`), then the programme total (blank `city_code`) unless cities are "
-        "named. `agreements` is both a table and an indicator: the table unless `--indicator`",
+        "named. `agreements` is both a table and an indicator: the table unless `--indicator`. `--release NAME`: as "
+        "that release froze it (every table but `uploads`)",
     )
     export.add_argument(
         "name", metavar="TABLE_OR_INDICATOR", help=f"one of {', '.join(EXPORT_TABLES)} or an indicator key"
@@ -104,6 +113,7 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
         "--indicator", action="store_true", help="read the name as an indicator key (agreements is both)"
     )
     add_selection(export)
+    add_release(export)
     export.set_defaults(run=run_export)
 
     deck = commands.add_parser(
@@ -180,14 +190,13 @@ def run_indicators(args: argparse.Namespace, lang: str) -> int:
 def run_series(args: argparse.Namespace, lang: str) -> int:
     """series: one indicator's yearly values, for the programme or per city."""
     ind = indicator(args.indicator)
-    database = reading_database(args, lang)
-    with database.snapshot() as cur:
+    with shown_data(args, lang) as (cur, release):
         codes = checked_cities(cur, args.city)
         years = checked_years(cur, args)
         cities = list_cities(cur).set_index("city_code")
         scope = Scope(cities=codes) if codes else Scope()
         frame = series(cur, ind.key, scope, per_city=bool(codes), years=years)
-        sample_data = is_sample(cur)
+        sample_data = release.sample if release else is_sample(cur)
 
     points = [
         {
@@ -208,10 +217,12 @@ def run_series(args: argparse.Namespace, lang: str) -> int:
                 "scope": "cities" if args.city else "programme",
                 "cities": list(args.city or []),
                 "sample_data": sample_data,
+                "release": release_json(release),
                 "series": points,
             }
         )
         return EXIT_OK
+    say_release(release, lang)
     if sample_data:
         print(f"# {SAMPLE_NOTICE(lang)}", file=sys.stderr)
     print(ind.title(lang))
@@ -235,13 +246,27 @@ def run_export(args: argparse.Namespace, lang: str) -> int:
     else:
         known(args.name, exports.export_names(), Text("表或指标", "table or indicator"))
     as_table = args.name in EXPORT_TABLES and not args.indicator
-    with reading_database(args, lang).snapshot() as cur:
+    if args.release and as_table and args.name not in FROZEN_TABLES:
+        raise UsageError(NOT_IN_RELEASES.format(t=args.name))
+    with shown_data(args, lang) as (cur, release):
         codes = checked_cities(cur, args.city)
         years = None if as_table else checked_years(cur, args)
         frame = exports.export_frame(cur, args.name, codes, years, as_table=as_table)
     write_out(out, exports.to_bytes(frame, file_format, sheet=args.name))
-    print(Text("已导出 {n} 行到 {f}。", "Wrote {n} rows to {f}.").format(n=len(frame), f=out)(lang))
+    say_release(release, lang)
+    if release is None:
+        print(Text("已导出 {n} 行到 {f}。", "Wrote {n} rows to {f}.").format(n=len(frame), f=out)(lang))
+    else:
+        wrote = Text("已导出 {n} 行到 {f}（{s}）。", "Wrote {n} rows to {f} ({s}).")
+        print(wrote.format(n=len(frame), f=out, s=release.source())(lang))
     return EXIT_OK
+
+
+NOT_IN_RELEASES = Text(
+    "{t} 表不属于发布（发布冻结数字、目标、城市和事件，不含上传记录），请去掉 --release。",
+    "The table {t} is not part of a release (a release freezes figures, targets, cities and events, not the record "
+    "of uploads); leave out --release.",
+)
 
 
 def run_deck(args: argparse.Namespace, lang: str) -> int:

@@ -12,7 +12,19 @@ from ..domain.rules import IMPORTANCES, MISSING, OPERATORS, new_rule
 from ..store.cities import pilot_names
 from ..store.database import open_database
 from ..store.rules import find_rule, rules_in_force, save_rule, set_enabled
-from .common import EXIT_OK, EXIT_REFUSED, Parser, actor, add_by, print_json, reading_database
+from .common import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    Parser,
+    actor,
+    add_by,
+    add_release,
+    print_json,
+    reading_database,
+    release_json,
+    say_release,
+    shown_data,
+)
 
 _OP_HELP = f"the operator: {', '.join(OPERATORS)}"
 
@@ -37,9 +49,11 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
         help="the stored figures against the rules in force",
         description='every rule in force over the stored figures (of `--year`, else all years): `{"year", "counts": '
         '{"high", "medium", "low"}, "violations": [{"rule", "importance", "city_code", "year", "left", "right", '
-        '"message"}, …]}`; exits 1 when a high-importance rule is broken',
+        '"message"}, …], "release"}`; exits 1 when a high-importance rule is broken; `--release NAME`: that release\'s '
+        'figures against the rules as it froze them (`"release": {"name", "published_at", "withdrawn"}`, else null)',
     )
     check.add_argument("--year", type=int, metavar="YEAR", help="only this year (default: every year)")
+    add_release(check)
     check.add_argument("--json", action="store_true", help="print one JSON object")
     check.set_defaults(run=run_check)
     add = steps.add_parser(
@@ -102,14 +116,16 @@ def run_list(args: argparse.Namespace, lang: str) -> int:
 
 def run_check(args: argparse.Namespace, lang: str) -> int:
     """rules check: the stored figures against the rules in force; 1 when a high-importance one is broken."""
-    with reading_database(args, lang).snapshot() as cur:
+    with shown_data(args, lang) as (cur, release):
         found = check_stored(cur, args.year)
         names = pilot_names(cur)
     counts = {level: sum(v.rule.importance == level for v in found) for level in IMPORTANCES}
     if args.json:
         print_json({"year": args.year, "counts": counts,
-                    "violations": [v.as_dict(lang, named(names, v.city_code)) for v in found]})  # fmt: skip
+                    "violations": [v.as_dict(lang, named(names, v.city_code)) for v in found],
+                    "release": release_json(release)})  # fmt: skip
     else:
+        say_release(release, lang)
         for v in found:
             print(v.message(named(names, v.city_code))(lang))
         summary = Text(

@@ -19,18 +19,19 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
 from ..domain.i18n import Problem, Refused, Text
 from ..domain.roles import Actor, require
-from . import approvals, backup_accounts, catalogue, raw_files, secret_keys, sessions
+from . import approvals, backup_accounts, catalogue, raw_files, release_carryover, secret_keys, sessions
 from .backup_accounts import AccountChanges, BadAccounts
 from .database import ENGINE_ERRORS, Database
 from .meta import bump_data_version, data_identity, get_meta, set_meta
 from .plain_files import NotPlain, kind_of, read_plain, sha256_of_plain, size_of
+from .release_carryover import Carried
 from .transactions import Cursor, transaction
 
 FORMAT_VERSION = 1
@@ -122,6 +123,7 @@ class Checked:
     signature: str
     accounts: AccountChanges
     key_path: Path  # where this database's key file is, or would be (named in messages)
+    releases: Carried = field(default_factory=Carried)  # after a restore: releases carried over, the backup's renamed
 
     @property
     def signed(self) -> bool:
@@ -347,6 +349,8 @@ def restore(database: Database, backup_dir: Path | str, by: Actor, *, foreign: b
     Only an admin may: it replaces the accounts too, and ends every session. `foreign` restores a backup this
     database's key did not sign (see verify); `expected_accounts`, what the person restoring was shown it does to the
     accounts: if that is no longer so (the accounts here, or the backup, changed since), nothing is written.
+    Releases here that the backup lacks stay, with their rows, and withdrawals made since stay (a release is never
+    deleted: store/release_carryover.py; the result's `releases` says what was carried over).
     `before_writing` runs once every check has passed, holding the write lock (a backup of the data as it was).
     """
     require(by, "admin")
@@ -370,7 +374,9 @@ def restore(database: Database, backup_dir: Path | str, by: Actor, *, foreign: b
                 before = backup_accounts.in_database(cur)
                 sessions.end_all(cur, "restore")  # before the accounts they belong to are replaced
                 approved = approvals.approved_figures(cur)
+                held = release_carryover.hold(cur)  # a release is never deleted: those the backup lacks stay
                 _replace_tables(cur, folder, checked.manifest)
+                carried = release_carryover.carry_over(cur, held)
                 approvals.refuse_unlocking(cur, approved)
                 if backup_accounts.compare(before, backup_accounts.in_database(cur)) != checked.accounts:
                     raise Refused(  # the users table was swapped after it was checked: not what was shown
@@ -386,7 +392,7 @@ def restore(database: Database, backup_dir: Path | str, by: Actor, *, foreign: b
                     "The database refused the restore; its data is unchanged: {e}",
                 ).format(e=failure_reason(exc))
             ) from None
-    return checked
+    return replace(checked, releases=carried)
 
 
 def _copy_back_raw_files(source: Path, destination: Path, names: list[str]) -> None:

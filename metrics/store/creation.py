@@ -15,6 +15,7 @@ from .database import Database, DatabaseError, open_database
 from .events import insert_events
 from .figures import insert_values
 from .meta import bump_data_version, set_meta
+from .releases import freeze
 from .schema import create_schema
 from .targets import insert_targets
 from .transactions import Cursor, transaction
@@ -61,7 +62,7 @@ def initialise(
 
 def _load_sample(cur: Cursor, frames: dict[str, pd.DataFrame]) -> int:
     """Insert the generated sample (its cities, figures and targets) and the sample events as an upload of kind
-    'sample' (in the caller's transaction)."""
+    'sample', and publish it as the sample's release (in the caller's transaction)."""
     events = sample.load_events()
     rows = sum(len(f) for f in frames.values()) + len(events)
     upload_id = record_upload(cur, file_name="built-in sample", kind="sample", created_by="init", inserted=rows)
@@ -72,4 +73,8 @@ def _load_sample(cur: Cursor, frames: dict[str, pd.DataFrame]) -> int:
     insert_events(cur, events.assign(upload_id=upload_id))
     set_meta(cur, "sample_data", "true")
     bump_data_version(cur)
+    years = pd.concat([frames[t]["year"] for t in registry.VALUE_TABLES])
+    first, last = int(years.min()), int(years.max())
+    freeze(cur, sample.RELEASE_NAME.format(year=last), sample.RELEASE_NOTE.format(first=first, year=last),
+           sample.RELEASE_BY)  # fmt: skip
     return upload_id

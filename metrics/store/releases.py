@@ -107,21 +107,26 @@ def publish(database: Database, name: str, note: str | None, by: Actor | None) -
         taken = find(cur, name)
         if taken is not None:
             raise Refused(NAME_TAKEN.format(name=name, who=taken.published_by, when=f"{taken.published_at:%Y-%m-%d}"))
-        release_id = int(one_value(cur, "SELECT nextval('release_id_seq')"))
-        cur.execute(
-            """INSERT INTO releases (release_id, name, note, published_by, published_at, data_version, sample)
-               VALUES ($id, $name, $note, $by, now()::TIMESTAMP, $version, $sample)""",
-            {"id": release_id, "name": name, "note": (note or "").strip() or None, "by": actor.name,
-             "version": data_version(cur), "sample": is_sample(cur)},
-        )  # fmt: skip
-        for table in FROZEN_TABLES:
-            cur.execute(
-                f"INSERT INTO {quoted('release_' + table)} SELECT $id, * FROM {quoted(table)}", {"id": release_id}
-            )
+        freeze(cur, name, note, actor.name)
         bump_records_version(cur)
         release = find(cur, name)
     assert release is not None
     return release
+
+
+def freeze(cur: Cursor, name: str, note: str | None, published_by: str) -> int:
+    """Copy every frozen table as it stands into a new release of that (checked, free) name, in the caller's
+    transaction; returns its id. `publish` checks who and what name; `init` calls it for the sample's release."""
+    release_id = int(one_value(cur, "SELECT nextval('release_id_seq')"))
+    cur.execute(
+        """INSERT INTO releases (release_id, name, note, published_by, published_at, data_version, sample)
+           VALUES ($id, $name, $note, $by, now()::TIMESTAMP, $version, $sample)""",
+        {"id": release_id, "name": name, "note": (note or "").strip() or None, "by": published_by,
+         "version": data_version(cur), "sample": is_sample(cur)},
+    )  # fmt: skip
+    for table in FROZEN_TABLES:
+        cur.execute(f"INSERT INTO {quoted('release_' + table)} SELECT $id, * FROM {quoted(table)}", {"id": release_id})
+    return release_id
 
 
 def withdraw(database: Database, name: str, reason: str, by: Actor | None) -> Release:

@@ -28,6 +28,15 @@ CALIBRATION_YEARS = (2014, 2015, 2016)
 PUBLISHED_TOTALS = {"activities": 432, "agreements": 1984, "stations_founded": 1331, "subcenters_founded": 10}
 TALENT_POOL_2016 = 10_268  # "a talent tank of over 10,000 experts"
 
+# The release the sample ships (store/creation.py publishes it as `init` loads the sample): its name is shown as it is
+# in both languages, so it reads as a Chinese name with the year; its note says what it is in both.
+RELEASE_NAME = "{year}年度数据（样例）"
+RELEASE_NOTE = (
+    "示例数据：随仪表板附带的演示数据（{first}—{year}年），并非真实统计。 / Sample data shipped with the dashboard "
+    "({first}–{year}), for trying it out: not real statistics."
+)
+RELEASE_BY = "init"
+
 # Relative size of each unit (3 = largest centres); unlisted units are 1.
 _TIER = {
     **dict.fromkeys(
