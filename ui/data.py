@@ -279,7 +279,8 @@ def of(release: Release | None, function: Callable, *args):
 
 @single_flight(maxsize=1024)
 def _chart_data(data_key: tuple, spec: ChartSpec, lang: str, release: Release | None) -> ChartData:
-    # `release` is the one the key reads (or None), for the source line; a withdrawal gives it a new entry
+    # `release` is the one the key reads (or None), named in the source line: in the key, a withdrawal makes a new
+    # entry, which says so
     named = _cached(data_key, pilots, (lang,), ())
     with reading(data_key) as cur:
         return resolve(cur, spec, lang, named, release)

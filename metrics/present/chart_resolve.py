@@ -16,7 +16,7 @@ from ..domain.years import YearRange
 from ..store.cities import designations, list_cities
 from ..store.events import events
 from ..store.meta import is_sample
-from ..store.releases import WORKING, Release
+from ..store.releases import WORKING, Release, shown
 from ..store.transactions import Cursor
 from .chart_data import MODE_NAMES, ChartData, Mark
 from .chart_spec import ChartSpec
@@ -46,10 +46,11 @@ def resolve(
 ) -> ChartData:
     """The chart a spec names, checked against its kind (kinds.checked), read from the database and labelled in
     `lang`; `named` is `pilots(cur, lang)` when the caller has it already (the app caches it: with thousands of
-    pilots it costs more than the chart). `release` is the release `cur` reads (releases.frozen), which the source
-    line names; None: the working data, said as such."""
+    pilots it costs more than the chart). The source line names the release `cur` reads (releases.frozen), as
+    `release` gives it (else as the cursor says), or the working data."""
     kind = kind_of(checked(spec))
     names, colours = named or pilots(cur, lang)
+    release = release or shown(cur)
     full, brief = sources(release.sample if release else is_sample(cur), release)
     common = {
         "spec": spec,
@@ -69,9 +70,9 @@ def resolve(
 def sources(sample: bool, release: Release | None) -> tuple[Text, Text]:
     """A chart's source line, in full (images, slides) and as a page's chart says it, each followed by which data
     it shows: 来源：…；数据：2025年度数据（第1版），2026-03-04 发布 (or the working data, not published)."""
-    shown = release.source() if release else WORKING
+    data = release.source() if release else WORKING
     full, brief = (SAMPLE_SOURCE, SAMPLE_SOURCE_BRIEF) if sample else (SOURCE, SOURCE)
-    return full.then(shown, zh="；", en="; "), brief.then(shown, zh=" · ", en=" · ")
+    return full.then(data, zh="；", en="; "), brief.then(data, zh=" · ", en=" · ")
 
 
 def _with_provisional(cur: Cursor, data: ChartData, kind: ChartKind) -> ChartData:

@@ -167,6 +167,15 @@ def named(cur: Cursor, name: str) -> Release:
     return release
 
 
+_SHOWING: dict[int, Release] = {}  # a cursor inside frozen(), by id -> the release it reads
+
+
+def shown(cur: Cursor) -> Release | None:
+    """The release `cur` reads (inside frozen), or None when it reads the working data: what a chart's source line
+    names, whoever made the cursor."""
+    return _SHOWING.get(id(cur))
+
+
 _COLUMN_NAMES: dict[str, tuple[str, ...]] = {}  # table -> its columns (the schema is fixed while a process runs)
 
 
@@ -180,7 +189,7 @@ def _columns(cur: Cursor, table: str) -> tuple[str, ...]:
 def frozen(cur: Cursor, release_id: int) -> Iterator[Cursor]:
     """`cur`, inside a transaction of its own, reading the release instead of the working data: every table the
     release froze is a temporary view of its rows (the engine looks temporary names up first); rolled back
-    afterwards, so nothing of it outlives the block. Read only through it."""
+    afterwards, so nothing of it outlives the block. Read only through it; `shown(cur)` is the release meanwhile."""
     cur.execute("BEGIN TRANSACTION")
     try:
         for table in FROZEN_TABLES:
@@ -189,6 +198,9 @@ def frozen(cur: Cursor, release_id: int) -> Iterator[Cursor]:
                 f"CREATE TEMPORARY VIEW {quoted(table)} AS SELECT {columns} FROM {quoted('release_' + table)} "
                 f"WHERE release_id = {int(release_id)}"  # a view's text takes no parameters
             )
+        row = cur.execute(f"SELECT {_COLUMNS} FROM releases WHERE release_id = $id", {"id": release_id}).fetchone()
+        _SHOWING[id(cur)] = Release(*row)
         yield cur
     finally:
+        _SHOWING.pop(id(cur), None)
         cur.execute("ROLLBACK")
