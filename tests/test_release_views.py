@@ -15,13 +15,14 @@ import pandas as pd
 import pytest
 from conftest import ADMIN, EDITOR, SAMPLE_END_YEAR, copy_sample
 from streamlit.testing.v1 import AppTest
-from test_pages import ROOT, SHOWN, URLS, metric_values, open_app
+from test_pages import ROOT, SHOWN, URLS, chart_traces, metric_values, open_app
 
 from metrics.access import accounts
 from metrics.analysis.publication import cautions, edition, suggested_name
 from metrics.domain import registry
 from metrics.domain.formatting import format_value
 from metrics.domain.i18n import LANGS, Refused
+from metrics.domain.programme import Scope
 from metrics.ingest import forms, uploads
 from metrics.present import exports
 from metrics.present.chart_resolve import resolve
@@ -40,13 +41,14 @@ PASSWORD = "a long enough password"
 WORKING_PAGES = {p.url for p in PAGES if p.working}
 
 
-def programme_agreements(path: Path, release: str | None) -> float:
-    """The programme's agreements of the last year, as the working data or a release holds them."""
+def agreements(path: Path, release: str | None, city: str | None = None) -> float:
+    """The programme's (or a city's) agreements of the last year, as the working data or a release holds them."""
+    scope = Scope(cities=(city,)) if city else None
     with open_database(path).cursor() as cur:
         if release is None:
-            return float(series(cur, "agreements", years=(SAMPLE_END_YEAR,) * 2)["value"].iloc[0])
+            return float(series(cur, "agreements", scope, years=(SAMPLE_END_YEAR,) * 2)["value"].iloc[0])
         with releases.frozen(cur, releases.named(cur, release).release_id) as frozen:
-            return float(series(frozen, "agreements", years=(SAMPLE_END_YEAR,) * 2)["value"].iloc[0])
+            return float(series(frozen, "agreements", scope, years=(SAMPLE_END_YEAR,) * 2)["value"].iloc[0])
 
 
 @pytest.fixture(scope="module")
@@ -163,8 +165,11 @@ def test_a_charts_source_line_names_the_release_or_the_working_data(released_fil
         working = resolve(cur, spec, lang)
         with releases.frozen(cur, release.release_id) as frozen:
             published = resolve(frozen, spec, lang, release=release)
+            asked = resolve(frozen, spec, lang)  # a caller that does not say (the deck): the cursor knows
+        assert releases.shown(cur) is None  # the block is over: the working data again
     assert releases.WORKING(lang) in working.source and releases.WORKING(lang) in working.brief_source
     assert release.source()(lang) in published.source and release.source()(lang) in published.brief_source
+    assert asked.source == published.source
     assert published.lines[0].values[-1] != working.lines[0].values[-1]  # the correction is not in the release
 
 
@@ -205,11 +210,17 @@ def test_every_page_shows_the_release_its_link_names(released_app, page, lang):
     assert sources if SHOWN[page].element == "plotly_chart" else not sources
     assert all(line in s for s in sources), sources
     if page == "overview":
-        assert headline(at, lang) == formatted(programme_agreements(released_app, NAME), lang)
+        assert headline(at, lang) == formatted(agreements(released_app, NAME), lang)
+    if page == "city":  # the corrected pilot's agreements chart, as published
+        titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+        lines = chart_traces(at, next(i for i, t in enumerate(titles) if registry.get("agreements").label(lang) in t))
+        shown = lines["杭州市" if lang == "zh" else "Hangzhou"][SAMPLE_END_YEAR]
+        assert shown == agreements(released_app, NAME, HANGZHOU)
+        assert agreements(released_app, None, HANGZHOU) == 9999  # the working data's, since corrected
 
 
 def test_the_release_shows_its_numbers_and_the_working_data_the_correction(released_app):
-    published, working = programme_agreements(released_app, NAME), programme_agreements(released_app, None)
+    published, working = agreements(released_app, NAME), agreements(released_app, None)
     assert published != working
     at = open_app("overview", lang="en", release=NAME)
     assert headline(at, "en") == formatted(published, "en")
@@ -252,7 +263,7 @@ def test_a_withdrawn_release_still_opens_under_a_banner_naming_who_when_and_why(
     assert picker.value == NAME
     assert any(c.value.startswith("已撤回" if lang == "zh" else "Withdrawn") for c in at.sidebar.caption)
     assert all(("（已撤回）" if lang == "zh" else "(withdrawn)") in s for s in chart_sources(at))
-    assert headline(at, lang) == formatted(programme_agreements(own_released, NAME), lang)
+    assert headline(at, lang) == formatted(agreements(own_released, NAME), lang)
 
 
 # --- who sees what by default ------------------------------------------------------------------------------------
@@ -276,7 +287,7 @@ def test_a_viewer_sees_the_latest_release_and_an_editor_the_working_data(own_rel
     accounts.add_user(database, name, role, PASSWORD, ADMIN)
     at = signed_in(name)
     assert at.sidebar.selectbox(key="release").value == shown
-    assert headline(at, "en") == formatted(programme_agreements(own_released, None if shown == "working" else shown),
+    assert headline(at, "en") == formatted(agreements(own_released, None if shown == "working" else shown),
                                            "en")  # fmt: skip
 
 
@@ -299,7 +310,7 @@ def test_an_editor_publishes_from_the_round_page_and_an_admin_withdraws(own_rele
     with open_database(own_released).cursor() as cur:
         second = releases.named(cur, f"{SAMPLE_END_YEAR}年度数据（第2版）")
     assert second.note == "更正杭州市数字后重新发布" and second.published_by == "local"
-    assert programme_agreements(own_released, second.name) == programme_agreements(own_released, None)
+    assert agreements(own_released, second.name) == agreements(own_released, None)
 
     at.text_input(key="release_name").input("working")  # refused, said, nothing written
     at.button(key="release_publish_button").click().run()
