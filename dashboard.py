@@ -95,7 +95,7 @@ def run(lang: str) -> bool:
         )
         auth.sidebar(who, lang)
         st.sidebar.caption(APP_NAME(lang))
-        if data.get(is_sample):
+        if release.sample if release else data.get(is_sample):  # a release says what it froze
             st.info(SAMPLE_NOTICE(lang), icon=":material/science:")
     st.set_page_config(page_title=f"{current.title} · {APP_NAME(lang)}")
     with contextlib.suppress(show.EndOfPage):  # a page with nothing more to show

@@ -19,7 +19,7 @@ from metrics.domain.index_method import (
 )  # fmt: skip
 from metrics.present import assessment_tables, plotly_layout
 from metrics.present.chart_spec import ChartSpec
-from ui import auth, data, show, state, stored, writes
+from ui import auth, data, data_choice, show, state, stored, writes
 
 MAX_CITIES = 12
 
@@ -127,7 +127,9 @@ elif problems:
 else:
     show.table(data.read(v, assessment_tables.reweighted, year, method, trial, lang), f"index_{year}_reweighted",
                key="assess-side", height=420)  # fmt: skip
-    if who is not None and who.may("admin"):
+    if who is not None and who.may("admin") and v.release is not None:  # its methods are the release's
+        st.caption(t(data_choice.READ_ONLY))
+    elif who is not None and who.may("admin"):
         with st.form("save-method", border=True):
             chosen_name = st.text_input(t(Text("保存为方法", "Save as the method")), max_chars=60)
             if st.form_submit_button(t(Text("保存", "Save")), type="primary"):
@@ -141,7 +143,7 @@ else:
                     st.session_state["_method_chosen"] = chosen_name.strip()
                     st.rerun()
 REMOVE = Text("删除方法“{n}”", "Remove the method “{n}”")
-if spec_method is not None and who is not None and who.may("admin"):
+if spec_method is not None and who is not None and who.may("admin") and v.release is None:
     with st.popover(t(REMOVE.format(n=method.name)), icon=":material/delete:"):
         st.warning(t(Text("删除后，用它做的图表改按默认方法计算。确定删除？",
                           "Once it is removed, charts made with it use the default method. Remove it?")))  # fmt: skip

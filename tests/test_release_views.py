@@ -266,6 +266,13 @@ def test_a_withdrawn_release_still_opens_under_a_banner_naming_who_when_and_why(
     assert headline(at, lang) == formatted(agreements(own_released, NAME), lang)
 
 
+@pytest.mark.parametrize(("release", "editable"), [(NAME, False), (releases.WORKING_NAME, True)])
+def test_a_release_offers_no_rule_to_change_the_working_data_does(released_app, release, editable):
+    at = open_app("about", lang="en", release=release)
+    assert ("rule-edit" in [s.key for s in at.selectbox]) is editable
+    assert any("published release, which never changes" in c.value for c in at.caption) is not editable
+
+
 # --- who sees what by default ------------------------------------------------------------------------------------
 
 

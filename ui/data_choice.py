@@ -28,6 +28,11 @@ DATA_HELP = Text(
     "data is what is loaded now, and changes with every upload, undo and approval.",
 )
 WORKING_ONLY = Text("本页显示工作数据（发布版本不适用）。", "This page shows the working data (releases do not apply).")
+READ_ONLY = Text(
+    "这里显示的是已发布的版本，它不会改变；要修改，请在侧栏“数据版本”中选择“工作数据”。",
+    "This shows a published release, which never changes; to change this, choose the working data in the sidebar "
+    "(Data).",
+)
 UNKNOWN = Text(
     "链接中的发布“{name}”不存在，现显示{shown}。",
     "The link names a release “{name}” that does not exist; showing {shown}.",
