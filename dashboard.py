@@ -11,7 +11,9 @@ from metrics.store.accounts import user_count
 from metrics.store.cities import batches
 from metrics.store.database import DatabaseError, DatabaseLocked
 from metrics.store.meta import is_sample
+from metrics.store.releases import latest, list_releases
 from ui import auth, data, show, slides, state
+from ui.data_choice import data_choice
 from ui.nav import DEFAULT, PAGES, Page
 from ui.run_slots import RUN_SLOTS
 
@@ -79,13 +81,21 @@ def run(lang: str) -> bool:
     closed = [_not_allowed(page, who, lang) for page in PAGES if not who.may(page.ability)]
     current = st.navigation([*pages, _at_its_own_name(default, default.title), *closed])
     slides.keep_in_url()
+    page = next((p for p in PAGES if _url_path(p.url) == current.url_path), PAGES[0])
+    releases = data.get(list_releases)  # read once per records version (a release published or withdrawn)
+    shown = None if who.may("edit") else data.get(latest)  # what this person sees unless they choose
     if current.url_path == "present":  # presentation mode has no sidebar and no banner (its charts name the source)
-        st.session_state["_view"] = state.View(lang, data.collection().complete_span, Scope())
+        release = data_choice(releases, shown, lang, drawn=False)
+        st.session_state["_view"] = state.View(lang, data.collection(release).complete_span, Scope(), release=release)
     else:
-        st.session_state["_view"] = state.sidebar(data.collection(), data.get(batches), who.may("edit"))
+        state.language_choice(lang)
+        release = data_choice(releases, shown, lang, working_only=page.working)
+        st.session_state["_view"] = state.sidebar(
+            data.collection(release), data.of(release, batches), who.may("edit"), release
+        )
         auth.sidebar(who, lang)
         st.sidebar.caption(APP_NAME(lang))
-        if data.get(is_sample):
+        if release.sample if release else data.get(is_sample):  # a release says what it froze
             st.info(SAMPLE_NOTICE(lang), icon=":material/science:")
     st.set_page_config(page_title=f"{current.title} · {APP_NAME(lang)}")
     with contextlib.suppress(show.EndOfPage):  # a page with nothing more to show

@@ -9,7 +9,7 @@ from metrics.domain.index_method import DEFAULT_METHOD, method_summary
 from metrics.domain.programme import SAMPLE_NOTICE
 from metrics.domain.rules import IMPORTANCES
 from metrics.present import definitions, rule_tables
-from ui import auth, data, show, state, stored, writes
+from ui import auth, data, data_choice, show, state, stored, writes
 
 v = state.view()
 t, lang = v.t, v.lang
@@ -43,7 +43,9 @@ CHECKED = Text(
 st.caption(t(CHECKED))
 st.table(data.read(v, rule_tables.rule_table, lang), hide_index=True)
 who = st.session_state.get(auth.RUN_ACTOR) or auth.actor()
-if who is not None and who.may("admin"):
+if who is not None and who.may("admin") and v.release is not None:  # its rules are the release's
+    st.caption(t(data_choice.READ_ONLY))
+elif who is not None and who.may("admin"):
     in_force = data.read(v, stored.rules_in_force)
     with st.expander(t(Text("修改规则（管理员）", "Change a rule (admin)"))):
         chosen = st.selectbox(t(Text("规则", "Rule")), [r.id for r in in_force], key="rule-edit")

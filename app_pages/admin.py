@@ -50,7 +50,7 @@ if users.empty:
         )
     )
 else:
-    show.table(data.read(v, admin_tables.users, lang), "accounts", key="accounts")
+    show.table(data.read(v, admin_tables.users, lang), "accounts", key="accounts", named=False)
     if (notice := accounts.exact_names_notice(users)) is not None:
         st.warning(show.escaped(t(notice)))
 
@@ -111,7 +111,7 @@ running = stored.active_sessions() if not users.empty else None
 if running is None or running.empty:
     st.caption(t(Text("目前没有以密码登录的会话。", "No one is signed in with a password now.")))
 else:
-    show.table(admin_tables.sessions(running, lang), "sessions", key="sessions")
+    show.table(admin_tables.sessions(running, lang), "sessions", key="sessions", named=False)
     left, right = st.columns(2)
     ending = left.selectbox(t(Text("结束会话", "End a session")), running["session_id"].tolist(), key="admin_session",
                             format_func=lambda s: admin_tables.session_label(running, s))  # fmt: skip
@@ -206,7 +206,7 @@ def _offer_restore(chosen_backup: str, checked: stored.Checked) -> None:
 
 kept = stored.kept()
 if kept:
-    show.table(admin_tables.backups_table(kept, lang), "backups", key="backups")
+    show.table(admin_tables.backups_table(kept, lang), "backups", key="backups", named=False)
     with st.expander(t(Text("从备份恢复", "Restore from a backup"))):
         st.warning(
             t(

@@ -19,14 +19,14 @@ from metrics.domain.index_method import (
 )  # fmt: skip
 from metrics.present import assessment_tables, plotly_layout
 from metrics.present.chart_spec import ChartSpec
-from ui import auth, data, show, state, stored, writes
+from ui import auth, data, data_choice, show, state, stored, writes
 
 MAX_CITIES = 12
 
 v = state.view()
 t, lang = v.t, v.lang
 who = st.session_state.get(auth.RUN_ACTOR) or auth.actor()
-shown_names = show.picker_names(lang)
+shown_names = show.picker_names(v)
 
 st.title(t(Text("考核评估", "Assessing the pilots")))
 methods = list(data.read(v, stored.method_names))
@@ -64,7 +64,7 @@ else:
         column.metric(t(g.label), int(counts.get(g.key, 0)), border=True,
                       help=t(Text("综合指数相当于全体平均的 {b}", "An index {b} of the programme's mean")
                              .format(b=bounds_text(g, method.groups))))  # fmt: skip
-    show.chart(ChartSpec("index", "composite_index", (year, year), method=spec_method), lang, key="assess-index",
+    show.chart(v, ChartSpec("index", "composite_index", (year, year), method=spec_method), key="assess-index",
                style=plotly_layout.WIDE)  # fmt: skip
 
 # --- over time -------------------------------------------------------------------------------------------------
@@ -79,7 +79,7 @@ chosen = st.multiselect(
 )  # fmt: skip
 if chosen:
     history = ChartSpec("index_history", "composite_index", v.years.pair, cities=tuple(chosen), method=spec_method)
-    show.chart(history, lang, key="assess-history", style=plotly_layout.WIDE)
+    show.chart(v, history, key="assess-history", style=plotly_layout.WIDE)
     show.table(data.read(v, assessment_tables.index_rank_history, tuple(chosen), method, v.years.pair, lang),
                data.read(v, history).file_stem + "_ranks", key="assess-ranks", coloured=False)  # fmt: skip
 else:
@@ -93,7 +93,7 @@ codes = result.pilots["city_code"].tolist()  # the pilots designated by the year
 state.bind_choice("assess_city", leaders[0] if leaders else codes[0], codes, name="city")
 code = st.selectbox(t(Text("城市或园区", "City or park")), codes, format_func=shown_names.get, key="assess_city")
 breakdown = ChartSpec("breakdown", "index_contribution", (year, year), cities=(code,), method=spec_method)
-show.chart(breakdown, lang, key="assess-breakdown", style=plotly_layout.WIDE)
+show.chart(v, breakdown, key="assess-breakdown", style=plotly_layout.WIDE)
 parts = data.read(v, breakdown)
 show.table(parts.table, parts.file_stem, key="assess-breakdown-table")
 
@@ -127,7 +127,9 @@ elif problems:
 else:
     show.table(data.read(v, assessment_tables.reweighted, year, method, trial, lang), f"index_{year}_reweighted",
                key="assess-side", height=420)  # fmt: skip
-    if who is not None and who.may("admin"):
+    if who is not None and who.may("admin") and v.release is not None:  # its methods are the release's
+        st.caption(t(data_choice.READ_ONLY))
+    elif who is not None and who.may("admin"):
         with st.form("save-method", border=True):
             chosen_name = st.text_input(t(Text("保存为方法", "Save as the method")), max_chars=60)
             if st.form_submit_button(t(Text("保存", "Save")), type="primary"):
@@ -141,7 +143,7 @@ else:
                     st.session_state["_method_chosen"] = chosen_name.strip()
                     st.rerun()
 REMOVE = Text("删除方法“{n}”", "Remove the method “{n}”")
-if spec_method is not None and who is not None and who.may("admin"):
+if spec_method is not None and who is not None and who.may("admin") and v.release is None:
     with st.popover(t(REMOVE.format(n=method.name)), icon=":material/delete:"):
         st.warning(t(Text("删除后，用它做的图表改按默认方法计算。确定删除？",
                           "Once it is removed, charts made with it use the default method. Remove it?")))  # fmt: skip
@@ -163,7 +165,7 @@ if target_year != year:
                  .format(y=year, z=target_year)))  # fmt: skip
 st.caption(t(Text("目标完成情况按侧栏所选的试点统计。", "The targets are those of the pilots the sidebar selects.")))
 show.target_counts(data.read(v, achievement.year_summary, target_year, v.scope), lang)
-show.chart(ChartSpec("achievement", "target_share", (target_year, target_year), v.scope), lang,
+show.chart(v, ChartSpec("achievement", "target_share", (target_year, target_year), v.scope),
            key="assess-targets", style=plotly_layout.WIDE)  # fmt: skip
 with st.expander(t(Text("每项目标", "Every target"))):
     every = data.read(v, assessment_tables.year_targets_table, target_year, v.scope, lang)

@@ -18,10 +18,10 @@ first, last = v.years
 cities = show.cities_in_scope(v)
 
 codes = cities["city_code"].tolist()
-names = show.city_names(lang)
+names = show.city_names(v)
 leader = data.read(v, standing.ranks, "agreements", last, v.scope)["city_code"]  # open on the busiest pilot
 state.bind_choice("city", leader.iloc[0] if len(leader) else codes[0], codes)
-shown = show.picker_names(lang)
+shown = show.picker_names(v)
 code = st.selectbox(t(Text("城市或园区", "City or park")), codes, format_func=shown.get, key="city") or codes[0]
 city = cities.set_index("city_code").loc[code]
 
@@ -70,5 +70,5 @@ columns = st.columns(2)
 charts = [ChartSpec("city", ind.key, v.years.pair, cities=(code,), events=v.events) for ind in registry.BASE_INDICATORS]
 for i, spec in enumerate(charts):
     with columns[i % 2]:
-        show.chart(spec, lang, key=f"city-{spec.indicator}", events_note=False)
-show.events_caption(charts[0], lang)  # the same events on every chart: said once
+        show.chart(v, spec, key=f"city-{spec.indicator}", events_note=False)
+show.events_caption(v, charts[0])  # the same events on every chart: said once

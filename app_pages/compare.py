@@ -18,7 +18,7 @@ v = state.view()
 t, lang = v.t, v.lang
 first, last = v.years
 cities = show.cities_in_scope(v)
-names = show.city_names(lang)
+names = show.city_names(v)
 
 st.title(t(Text("城市对比", "Compare cities")))
 left, middle, right = st.columns([2, 2, 1])
@@ -65,12 +65,12 @@ focus = focus or None
 
 spec = spec_of(chart, key, v.years.pair, cities=tuple(chosen), mode=mode, base_year=base_year, events=v.events,
                focus=focus)  # fmt: skip
-show.chart(spec, lang, key="compare-lines", style=plotly_layout.WIDE)
+show.chart(v, spec, key="compare-lines", style=plotly_layout.WIDE)
 
 left, right = st.columns([3, 2])
 with left:
-    show.chart(ChartSpec("slope", key, v.years.pair, cities=tuple(chosen), mode=mode, base_year=base_year, focus=focus),
-               lang)  # fmt: skip
+    show.chart(v, ChartSpec("slope", key, v.years.pair, cities=tuple(chosen), mode=mode, base_year=base_year,
+                            focus=focus))  # fmt: skip
 with right:
     st.subheader(v.heading(Text("{y} 年排名", "Ranking, {y}"), last))
     show.ranking(data.read(v, tables.ranking, key, last, v.scope, lang), f"ranking_{key}_{last}")

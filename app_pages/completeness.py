@@ -44,7 +44,7 @@ key = st.selectbox(
 )
 ind = registry.get(key)
 missing_now = data.read(v, reporting.not_reported, key, v.scope, last)
-names = show.city_names(lang)
+names = show.city_names(v)
 if missing_now:
     who = t(Text("、", ", ")).join(names[c] for c in missing_now[:NAMED])
     if len(missing_now) > NAMED:
@@ -53,4 +53,4 @@ if missing_now:
         y=last, ind=ind.label(lang), who=who))  # fmt: skip
 else:
     st.success(t(Text("{y} 年全部试点均已报送。", "Every pilot has reported for {y}.")).format(y=last))
-show.chart(ChartSpec("completeness", key, v.years.pair, v.scope), lang, key="completeness", style=plotly_layout.WIDE)
+show.chart(v, ChartSpec("completeness", key, v.years.pair, v.scope), key="completeness", style=plotly_layout.WIDE)

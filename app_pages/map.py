@@ -23,7 +23,7 @@ years = list(v.years.years)
 state.bind_choice("year", last, years, int)
 year = right.selectbox(t(Text("年份", "Year")), years, key="year", format_func=v.year_label)
 
-show.chart(ChartSpec("map", key, (first, year), v.scope), lang, key="map", style=plotly_layout.WIDE)
+show.chart(v, ChartSpec("map", key, (first, year), v.scope), key="map", style=plotly_layout.WIDE)
 st.caption(
     t(
         Text(

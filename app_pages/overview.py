@@ -42,10 +42,10 @@ st.subheader(t(Text("2014 年以来累计", "Cumulative since 2014")))
 cumulative = tuple(f"cumulative_{k}" for k in ("activities", "agreements", "stations_founded", "subcenters_founded"))
 show.cumulative_line(data.read(v, standing.headlines, cumulative, v.scope, last), lang)
 
-show.chart(ChartSpec("pilots", "pilot_cities", v.years.pair, v.scope, events=v.events), lang, style=plotly_layout.WIDE)
+show.chart(v, ChartSpec("pilots", "pilot_cities", v.years.pair, v.scope, events=v.events), style=plotly_layout.WIDE)
 
 st.subheader(t(Text("主要指标趋势", "Trends of the core indicators")))
 columns = st.columns(2)
 for i, key in enumerate(registry.CORE_KEYS):
     with columns[i % 2]:
-        show.chart(ChartSpec("trend", key, v.years.pair, v.scope, events=v.events), lang, events_note=False)
+        show.chart(v, ChartSpec("trend", key, v.years.pair, v.scope, events=v.events), events_note=False)

@@ -35,4 +35,4 @@ number_col.subheader(f"{number} / {count}", anchor=False)
 size_col.segmented_control(t(Text("屏幕", "Screen")), tuple(SCREENS), format_func=lambda k: {"1080": "1920×1080",
                            "720": "1280×720"}[k], key="present_screen", label_visibility="collapsed")  # fmt: skip
 leave.page_link("app_pages/deck.py", label=t(Text("退出放映", "Leave")), icon=":material/close:")
-show.chart(chosen[number - 1], lang, key="present", style=SCREENS[st.session_state.get("present_screen") or screen])
+show.chart(v, chosen[number - 1], key="present", style=SCREENS[st.session_state.get("present_screen") or screen])

@@ -1,5 +1,6 @@
 """Collection round: a year's forms out, who has sent what (loaded, refused, not received, late), whom to chase,
-and the review list of flagged values (confirmed with a comment or sent back to the pilot)."""
+the review list of flagged values (confirmed with a comment or sent back to the pilot), approval, and releases
+(ui/publishing.py)."""
 
 import datetime as dt
 import functools
@@ -12,7 +13,7 @@ from metrics.domain import registry
 from metrics.domain.i18n import LANGS, Problem, Text
 from metrics.ingest import forms
 from metrics.present import exports, round_tables
-from ui import auth, data, show, state, stored, writes
+from ui import auth, data, publishing, show, state, stored, writes
 
 HEADINGS = {"loaded": Text("已导入", "Loaded"), "refused": Text("被拒绝", "Refused"),
             "missing": Text("未收到", "Not received"), "returned": Text("已退回", "Returned"),
@@ -445,3 +446,5 @@ steps = shown_approval.history
 if not steps.empty:
     with st.expander(t(Text("审核记录（{n}）", "Approval history ({n})")).format(n=len(steps))):
         show.table(steps, f"round-{year}-approvals", key="round_approval_history")
+
+publishing.section(v, who)

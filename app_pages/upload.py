@@ -148,20 +148,24 @@ def _single(content: bytes, name: str) -> None:
         st.error(t(refused))
         _record_refusal(prepared)
     if len(issues):
-        show.table(issues, f"problems_{prepared.sha256[:8]}", key="issues", wrap=True)
+        show.table(issues, f"problems_{prepared.sha256[:8]}", key="issues", wrap=True, named=False)
     if report.ok and prepared.kind is not None:
         counts, labels = prepared.counts, prepared.kind.count_labels
         st.subheader(t(Text("将要做的改动", "What will change")))
         for column, (name, label) in zip(st.columns(len(labels)), labels.items(), strict=True):
             column.metric(t(label), counts[name])
-        preview = upload_tables.changes_table(prepared, show.city_names(lang), lang, limit=PREVIEW_CELLS)
+        preview = upload_tables.changes_table(prepared, show.city_names(v), lang, limit=PREVIEW_CELLS)
         if len(prepared.changes) > len(preview):
             st.caption(t(Text("共 {n:,} 个单元格，下表列出前 {m:,} 个（先列修改，再列新增）。",
                               "{n:,} cells in all; the first {m:,} are listed (changed first, then new).")).format(
                 n=len(prepared.changes), m=len(preview)))  # fmt: skip
         if len(preview):
             show.table(
-                preview, f"preview_{prepared.sha256[:8]}", key="preview", height=min(420, 38 + 35 * len(preview))
+                preview,
+                f"preview_{prepared.sha256[:8]}",
+                key="preview",
+                height=min(420, 38 + 35 * len(preview)),
+                named=False,
             )
         nothing = not any(n for name, n in counts.items() if name != "unchanged")
         if nothing:
@@ -218,11 +222,12 @@ def _batch(outcomes: list[batch.Outcome], done: bool) -> None:
             n=sum(counted.values()), p=("，" if lang == "zh" else ", ").join(parts)
         )
     )
-    table = round_tables.batch_table(outcomes, show.city_names(lang), lang)
+    table = round_tables.batch_table(outcomes, show.city_names(v), lang)
     show.table(
         table,
         "upload-batch",
         key="batch",
+        named=False,
         column_config={t(Text("问题", "Problems")): st.column_config.TextColumn(width="large")},
     )
     to_review = [o for o in outcomes if o.status == "review"]
@@ -244,9 +249,9 @@ def _batch(outcomes: list[batch.Outcome], done: bool) -> None:
             if len(issues):
                 st.table(issues, hide_index=True)
             if outcome not in refused:
-                preview = upload_tables.changes_table(outcome.prepared, show.city_names(lang), lang, PREVIEW_CELLS)
+                preview = upload_tables.changes_table(outcome.prepared, show.city_names(v), lang, PREVIEW_CELLS)
                 if len(preview):
-                    show.table(preview, f"changes_{outcome.prepared.sha256[:8]}", key=f"batch_changes_{k}")
+                    show.table(preview, f"changes_{outcome.prepared.sha256[:8]}", key=f"batch_changes_{k}", named=False)
     if counted["ready"]:
         st.button(
             t(Text("导入通过检查的 {n} 个文件", "Load the files that passed ({n})")).format(n=counted["ready"]),

@@ -227,16 +227,16 @@ def read(view, what, *args, **kwargs):  # fmt: skip
     The arguments must be hashable (tuples, not lists); the result is shared with every later caller, so it is
     never changed.
     """
-    key = _view_key(view)
+    key = _key(view.release)
     if isinstance(what, ChartSpec):
-        return _chart_data(key, what, view.lang)
+        return _chart_data(key, what, view.lang, view.release)
     return _cached(key, what, args, tuple(sorted(kwargs.items())) if kwargs else ())
 
 
 def make(view: View, maker: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """maker(cursor, *args, **kwargs): a file made from the data the view shows when it is asked for (a
     download's bytes), not kept; outside a script run (a download made on click) it reads a snapshot of its own."""
-    key = _view_key(view)
+    key = _key(view.release)
     if key[1] == _RELEASE or getattr(_RUN, "key", None) is not None:
         with reading(key) as cur:
             return maker(cur, *args, **kwargs)
@@ -244,9 +244,9 @@ def make(view: View, maker: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return maker(cur, *args, **kwargs)
 
 
-def _view_key(view: View) -> tuple:
-    """The data key of the data a view shows: its release's, else this run's working data."""
-    return data_key() if view.release is None else release_key(view.release)
+def _key(release: Release | None) -> tuple:
+    """The data key of the data shown: a release's, else (None) this run's working data."""
+    return data_key() if release is None else release_key(release)
 
 
 def span() -> YearRange:
@@ -258,7 +258,7 @@ def span() -> YearRange:
 def collection(release: Release | None = None) -> Collection:
     """The data's years and which of them are being collected, of the working data or a release (read once per
     data version: the sidebar asks on every run)."""
-    return _cached(data_key() if release is None else release_key(release), _collection, (), ())
+    return of(release, _collection)
 
 
 def get(function: Callable, *args, **kwargs):
@@ -271,16 +271,19 @@ def get(function: Callable, *args, **kwargs):
     return _cached(data_key(), function, args, tuple(sorted(kwargs.items())))
 
 
+def of(release: Release | None, function: Callable, *args):
+    """function(cursor, *args) of a release's data, or (None) of the working data, cached as `get` is: for the
+    sidebar, which reads the data it is about to show before there is a view of it."""
+    return _cached(_key(release), function, args, ())
+
+
 @single_flight(maxsize=1024)
-def _chart_data(data_key: tuple, spec: ChartSpec, lang: str) -> ChartData:
+def _chart_data(data_key: tuple, spec: ChartSpec, lang: str, release: Release | None) -> ChartData:
+    # `release` is the one the key reads (or None), named in the source line: in the key, a withdrawal makes a new
+    # entry, which says so
     named = _cached(data_key, pilots, (lang,), ())
     with reading(data_key) as cur:
-        return resolve(cur, spec, lang, named)
-
-
-def chart_data(spec: ChartSpec, lang: str) -> ChartData:
-    """The chart a spec names, resolved in `lang`, cached until the data changes."""
-    return _chart_data(data_key(), spec, lang)
+        return resolve(cur, spec, lang, named, release)
 
 
 class BuiltFigure(go.Figure):
@@ -298,14 +301,15 @@ class BuiltFigure(go.Figure):
 
 
 @single_flight(maxsize=512)
-def _figure(data_key: tuple, spec: ChartSpec, lang: str, style: Style) -> go.Figure:
-    figure = charts.figure(_chart_data(data_key, spec, lang), style)
+def _figure(data_key: tuple, spec: ChartSpec, lang: str, style: Style, release: Release | None) -> go.Figure:
+    figure = charts.figure(_chart_data(data_key, spec, lang, release), style)
     return BuiltFigure(json.loads(pio.to_json(figure, validate=False)))  # plain JSON values, a copy of its own
 
 
-def figure(spec: ChartSpec, lang: str, style: Style) -> go.Figure:
-    """The Plotly figure of a spec in a style, built once per data version (never changed once built)."""
-    return _figure(data_key(), spec, lang, style)
+def figure(view: View, spec: ChartSpec, style: Style) -> go.Figure:
+    """The Plotly figure of a spec in a style, of the data the view shows, built once per data version (never
+    changed once built)."""
+    return _figure(_key(view.release), spec, view.lang, style, view.release)
 
 
 def clear_caches() -> None:

@@ -14,6 +14,7 @@ class Page(NamedTuple):
     icon: str
     ability: str  # who may open it: an ability of metrics.domain.roles
     listed: bool = True  # in the navigation (presentation mode is reached from the deck page instead)
+    working: bool = False  # about the working data itself (uploads, the round, accounts): never shows a release
 
 
 PAGES = (
@@ -25,11 +26,11 @@ PAGES = (
     Page("app_pages/completeness.py", "completeness", Text("报送完整性", "Data completeness"),
          ":material/fact_check:", "view"),
     Page("app_pages/round.py", "round", Text("年度报送", "Collection round"), ":material/assignment_turned_in:",
-         "view"),
+         "view", working=True),
     Page("app_pages/deck.py", "deck", Text("演示文稿", "Deck"), ":material/slideshow:", "view"),
-    Page("app_pages/upload.py", "upload", Text("数据上传", "Upload"), ":material/upload_file:", "edit"),
+    Page("app_pages/upload.py", "upload", Text("数据上传", "Upload"), ":material/upload_file:", "edit", working=True),
     Page("app_pages/admin.py", "admin", Text("账户与备份", "Accounts and backups"),
-         ":material/admin_panel_settings:", "admin"),
+         ":material/admin_panel_settings:", "admin", working=True),
     Page("app_pages/about.py", "about", Text("指标说明", "About"), ":material/info:", "view"),
     Page("app_pages/present.py", "present", Text("放映", "Present"), ":material/present_to_all:", "view",
          listed=False),

@@ -37,34 +37,39 @@ TOTAL_CHANGE = Text("合计 {t}，同口径 {l}", "total {t}, like for like {l}"
 
 
 def chart(
+    view: state.View,
     spec: ChartSpec,
-    lang: str,
     *,
     key: str | None = None,
     style: plotly_layout.Style = plotly_layout.SCREEN,
     events_note: bool = True,
 ) -> None:
-    """Draw the chart a spec names, with "add to deck" and downloads (PNG, SVG, CSV, XLSX) under it, and the events
-    it marks (unless `events_note` is False: a page of several charts over the same years says them once).
+    """Draw the chart a spec names, of the data the view shows (its source line naming it), with "add to deck" and
+    downloads (PNG, SVG, CSV, XLSX) under it, and the events it marks (unless `events_note` is False: a page of
+    several charts over the same years says them once).
 
     The figure is built once per spec, language and data version, so a rerun that changes nothing builds nothing.
     """
-    resolved = data.chart_data(spec, lang)
-    fig = data.figure(spec, lang, style)
+    resolved = data.read(view, spec)
+    fig = data.figure(view, spec, style)
     st.plotly_chart(
-        fig, theme=None, config=charts.config(lang, resolved.file_stem), width="stretch", key=key or f"chart-{spec.id}"
+        fig,
+        theme=None,
+        config=charts.config(view.lang, resolved.file_stem),
+        width="stretch",
+        key=key or f"chart-{spec.id}",
     )
     if resolved.caption:
         st.caption(escaped(resolved.caption))
     if style.page:
         if events_note:
-            events_caption(spec, lang)
+            events_caption(view, spec)
         _toolbar(resolved, key or spec.id)
 
 
-def events_caption(spec: ChartSpec, lang: str) -> None:
+def events_caption(view: state.View, spec: ChartSpec) -> None:
     """The programme events a chart marks, in a line (① 2016 …)."""
-    events = [f"{m.tag} {m.year} {m.label}" for m in data.chart_data(spec, lang).marks if m.kind == "event"]
+    events = [f"{m.tag} {m.year} {m.label}" for m in data.read(view, spec).marks if m.kind == "event"]
     if events:
         st.caption(escaped(" · ".join(events)))
 
@@ -86,7 +91,7 @@ def _toolbar(resolved: ChartData, key: str) -> None:
         on_click=slides.toggle,
         args=(spec,),
     )
-    download_menu(resolved.table, resolved.file_stem, key, chart=resolved, into=bar)
+    download_menu(resolved.table, resolved.file_stem, key, chart=resolved, into=bar, source=resolved.source)
 
 
 FORMAT_LABELS = {
@@ -98,9 +103,15 @@ FORMAT_LABELS = {
 
 
 def download_menu(
-    table: pd.DataFrame, stem: str, key: str, chart: ChartData | None = None, into: DeltaGenerator | None = None
+    table: pd.DataFrame,
+    stem: str,
+    key: str,
+    chart: ChartData | None = None,
+    into: DeltaGenerator | None = None,
+    source: str = "",
 ) -> None:
-    """A "Download" menu offering the table as CSV and XLSX, and a chart also as PNG and SVG; files made on click.
+    """A "Download" menu offering the table as CSV and XLSX (with the `source` line under it, naming the data), and
+    a chart also as PNG and SVG (its own source line drawn under it); files made on click.
 
     The buttons are drawn only while the menu is open (opening it reruns the page): a page of six charts would
     otherwise draw 24 buttons on every click (docs/performance.md).
@@ -110,15 +121,15 @@ def download_menu(
     )
     if menu.open:
         with menu:
-            _download_buttons(table, stem, key, chart)
+            _download_buttons(table, stem, key, chart, source)
 
 
-def _download_buttons(table: pd.DataFrame, stem: str, key: str, chart: ChartData | None) -> None:
+def _download_buttons(table: pd.DataFrame, stem: str, key: str, chart: ChartData | None, source: str) -> None:
     lang = state.current_lang()
     makers: list[tuple[str, Callable[[], bytes]]] = []
     if chart is not None:
         makers += [(fmt, functools.partial(charts.image, chart, fmt)) for fmt in charts.IMAGE_FORMATS]
-    makers += [(fmt, functools.partial(exports.to_bytes, table, fmt, stem)) for fmt in exports.FORMATS]
+    makers += [(fmt, functools.partial(exports.to_bytes, table, fmt, stem, source)) for fmt in exports.FORMATS]
     for fmt, make in makers:
         st.download_button(
             FORMAT_LABELS[fmt](lang),
@@ -140,11 +151,15 @@ STATUS_COLOURS = {  # a target met, nearly met, missed or without an actual, by 
 }
 
 
-def table(frame: pd.DataFrame, stem: str, key: str, wrap: bool = False, coloured: bool = True, **dataframe) -> None:
-    """A table with CSV and XLSX downloads of exactly what it shows; `wrap`: a short one drawn whole, its long
-    cells wrapped (a list of a file's problems), rather than scrolling and cut off. A column of rank moves
-    (tables.MOVE) shows gains green and losses red; one of targets' statuses (tables.STATUS) in their colours; a
-    missing value (a pilot without a rank that year, an indicator not reported) as a dash, not "None".
+def table(
+    frame: pd.DataFrame, stem: str, key: str, wrap: bool = False, coloured: bool = True, named: bool = True, **dataframe
+) -> None:
+    """A table with CSV and XLSX downloads of exactly what it shows, which name the data the page shows (a release,
+    or the working data) unless `named` is False (a table not of the data: accounts, a file's problems); `wrap`: a
+    short one drawn whole, its long cells wrapped (a list of a file's problems), rather than scrolling and cut off. A
+    column of rank moves (tables.MOVE) shows gains green and losses red; one of targets' statuses (tables.STATUS) in
+    their colours; a missing value (a pilot without a rank that year, an indicator not reported) as a dash, not
+    "None".
     Colours cost every rerun (Streamlit styles each cell again): `coloured=False` for a wide table of many cells."""
     options = {"hide_index": True, "width": "stretch", "placeholder": MISSING, **dataframe}
     shown: pd.DataFrame | Styler = frame
@@ -161,7 +176,9 @@ def table(frame: pd.DataFrame, stem: str, key: str, wrap: bool = False, coloured
         st.table(shown, hide_index=options["hide_index"])
     else:
         st.dataframe(shown, **options)
-    download_menu(frame if options["hide_index"] else frame.reset_index(), stem, key)  # the row labels too
+    source = state.view().source()(state.current_lang()) if named else ""
+    downloaded = frame if options["hide_index"] else frame.reset_index()  # the row labels too
+    download_menu(downloaded, stem, key, source=source)
 
 
 MISSING = "—"
@@ -175,14 +192,15 @@ def _number_format(column: pd.Series) -> Callable[[object], str]:
     return lambda v: "" if pd.isna(v) else f"{v:,.{decimals}f}"
 
 
-def city_names(lang: str) -> dict[str, str]:
-    """City code -> name in the language (cached until the data changes)."""
-    return data.get(names_by_code, lang)
+def city_names(view: state.View) -> dict[str, str]:
+    """City code -> name in the view's language, of the data it shows (cached until that data changes)."""
+    return data.read(view, names_by_code, view.lang)
 
 
-def picker_names(lang: str) -> dict[str, str]:
-    """City code -> how a city picker lists it: in the language, then in the other, so typing either finds it."""
-    return data.get(both_names, lang)
+def picker_names(view: state.View) -> dict[str, str]:
+    """City code -> how a city picker lists it: in the view's language, then in the other, so typing either finds
+    it."""
+    return data.read(view, both_names, view.lang)
 
 
 def ranking(frame: pd.DataFrame, stem: str, height: int = 440) -> None:

@@ -12,7 +12,7 @@ from metrics.analysis.collection import Collection, YearBeingCollected
 from metrics.domain.i18n import Text
 from metrics.domain.programme import KIND_NAMES, KINDS, REGION_NAMES, REGIONS, Scope
 from metrics.domain.years import YearRange
-from metrics.store.releases import Release
+from metrics.store.releases import WORKING, Release
 
 LANG_NAMES = {"zh": "中文", "en": "English"}
 EVENTS_HELP = Text(
@@ -57,6 +57,10 @@ class View:
         """Whether a page may offer the year: not one being collected unless the sidebar's years include it."""
         return year in self.years or self.being_collected(year) is None
 
+    def source(self) -> Text:
+        """The line naming the data shown: 数据：2025年度数据（第1版），2026-03-04 发布, or the working data."""
+        return self.release.source() if self.release else WORKING
+
 
 def _split(raw: str) -> list[str]:
     return [p for p in raw.split(",") if p]
@@ -87,6 +91,13 @@ def bind(key: str, default: Any, parse: Callable[[str], Any] = str, dump: Callab
         st.session_state[key] = value
     st.session_state.setdefault(_BOUND, {})[name] = (key, dump)
     return st.session_state[key]
+
+
+def choose(key: str, value: Any, name: str | None = None) -> None:
+    """Make `value` the choice bound as bind(key, name=name), as if made earlier in this session; call it before
+    that bind() (whose widget then takes it)."""
+    st.session_state[_kept(name or key)] = value
+    st.session_state.pop(key, None)
 
 
 def bind_list(
@@ -181,21 +192,23 @@ COLLECTING_HELP = Text(
 )
 
 
-def sidebar(collected: Collection, batches: Sequence[int], may_edit: bool = False) -> View:
-    """Draw the shared sidebar (language, years within the data's, region, kind, batch) and return the selection.
+def sidebar(
+    collected: Collection, batches: Sequence[int], may_edit: bool = False, release: Release | None = None
+) -> View:
+    """Draw the rest of the shared sidebar, under the language and the data chosen (data_choice.py): years within
+    the data's, region, kind, batch; return the selection, a view of `release` (None: the working data), whose
+    years and batches `collected` and `batches` are.
 
-    The years end at the latest complete year; an editor may include the years being collected (`may_edit`),
-    which the view then carries so that every page marks them."""
+    The years end at the latest complete year; an editor may include the years being collected of the working data
+    (`may_edit`), which the view then carries so that every page marks them."""
     lang = current_lang()
 
     def t(text: Text) -> str:
         return text(lang)
 
     with st.sidebar:
-        language_choice(lang)
-
         span = collected.complete_span
-        if may_edit and collected.within(collected.span) and span != collected.span:
+        if may_edit and release is None and collected.within(collected.span) and span != collected.span:
             bind("collecting", False, lambda raw: raw == "1", lambda on: "1" if on else "")
             shown = t(Text("、", ", ")).join(str(c.year) for c in collected.within(collected.span))
             if st.toggle(t(COLLECTING), key="collecting", help=t(COLLECTING_HELP).format(y=shown)):
@@ -231,7 +244,7 @@ def sidebar(collected: Collection, batches: Sequence[int], may_edit: bool = Fals
         kinds=tuple(kinds) or None,
         batches=tuple(int(b) for b in chosen_batches) or None,
     )
-    return View(lang, years, scope, events, collection=collected)
+    return View(lang, years, scope, events, release=release, collection=collected)
 
 
 def view() -> View:

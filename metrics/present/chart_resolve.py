@@ -16,6 +16,7 @@ from ..domain.years import YearRange
 from ..store.cities import designations, list_cities
 from ..store.events import events
 from ..store.meta import is_sample
+from ..store.releases import WORKING, Release, shown
 from ..store.transactions import Cursor
 from .chart_data import MODE_NAMES, ChartData, Mark
 from .chart_spec import ChartSpec
@@ -37,18 +38,25 @@ def pilots(cur: Cursor, lang: str) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def resolve(
-    cur: Cursor, spec: ChartSpec, lang: str, named: tuple[dict[str, str], dict[str, str]] | None = None
+    cur: Cursor,
+    spec: ChartSpec,
+    lang: str,
+    named: tuple[dict[str, str], dict[str, str]] | None = None,
+    release: Release | None = None,
 ) -> ChartData:
     """The chart a spec names, checked against its kind (kinds.checked), read from the database and labelled in
     `lang`; `named` is `pilots(cur, lang)` when the caller has it already (the app caches it: with thousands of
-    pilots it costs more than the chart)."""
+    pilots it costs more than the chart). The source line names the release `cur` reads (releases.frozen), as
+    `release` gives it (else as the cursor says), or the working data."""
     kind = kind_of(checked(spec))
     names, colours = named or pilots(cur, lang)
+    release = release or shown(cur)
+    full, brief = sources(release.sample if release else is_sample(cur), release)
     common = {
         "spec": spec,
         "lang": lang,
-        "source": (SAMPLE_SOURCE if is_sample(cur) else SOURCE)(lang),
-        "brief_source": (SAMPLE_SOURCE_BRIEF if is_sample(cur) else SOURCE)(lang),
+        "source": full(lang),
+        "brief_source": brief(lang),
         "names": names,
         "colours": colours,
         "file_stem": file_stem(spec, kind, lang, names),
@@ -57,6 +65,14 @@ def resolve(
     if spec.events and "events" in kind.fields:  # the kinds over years mark batches and events
         data = _with_marks(cur, data)
     return _with_provisional(cur, data, kind)
+
+
+def sources(sample: bool, release: Release | None) -> tuple[Text, Text]:
+    """A chart's source line, in full (images, slides) and as a page's chart says it, each followed by which data
+    it shows: 来源：…；数据：2025年度数据（第1版），2026-03-04 发布 (or the working data, not published)."""
+    data = release.source() if release else WORKING
+    full, brief = (SAMPLE_SOURCE, SAMPLE_SOURCE_BRIEF) if sample else (SOURCE, SOURCE)
+    return full.then(data, zh="；", en="; "), brief.then(data, zh=" · ", en=" · ")
 
 
 def _with_provisional(cur: Cursor, data: ChartData, kind: ChartKind) -> ChartData:

@@ -49,17 +49,21 @@ def _rows(frame: pd.DataFrame) -> list[list]:
     return [[_cell(v) for v in row] for row in frame.itertuples(index=False, name=None)]
 
 
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """The frame as CSV in UTF-8 with a BOM (so Excel on Chinese Windows keeps the characters), CRLF lines."""
+def csv_bytes(frame: pd.DataFrame, source: str = "") -> bytes:
+    """The frame as CSV in UTF-8 with a BOM (so Excel on Chinese Windows keeps the characters), CRLF lines; a
+    `source` line (which data it is) under it after a blank line, as a statistical table says its source."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([neutralise(str(c)) for c in frame.columns])
     writer.writerows(_rows(frame))
+    if source:
+        writer.writerows([[], [neutralise(source)]])
     return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
 
 
-def xlsx_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:
-    """The frame as an XLSX workbook: bold frozen header, text cells stored as text, numbers as numbers."""
+def xlsx_bytes(frame: pd.DataFrame, sheet: str = "data", source: str = "") -> bytes:
+    """The frame as an XLSX workbook: bold frozen header, text cells stored as text, numbers as numbers; a `source`
+    line under the table after a blank row."""
     import openpyxl
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -72,6 +76,10 @@ def xlsx_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:
         cell.font = Font(bold=True)
     for row in _rows(frame):
         ws.append(row)
+    if source:
+        ws.append([])
+        ws.append([neutralise(source)])
+        ws.cell(ws.max_row, 1).font = Font(italic=True, color="666666")
     for row in ws.iter_rows(min_row=1):
         for cell in row:
             if isinstance(cell.value, str):
@@ -96,12 +104,12 @@ def _sheet_title(name: str) -> str:
     return "".join(" " if ch in "[]:*?/\\" else ch for ch in name)[:31] or "data"
 
 
-def to_bytes(frame: pd.DataFrame, file_format: str, sheet: str = "data") -> bytes:
-    """The frame in `file_format` ('csv' or 'xlsx')."""
+def to_bytes(frame: pd.DataFrame, file_format: str, sheet: str = "data", source: str = "") -> bytes:
+    """The frame in `file_format` ('csv' or 'xlsx'), with a `source` line under it if given."""
     if file_format == "csv":
-        return csv_bytes(frame)
+        return csv_bytes(frame, source)
     if file_format == "xlsx":
-        return xlsx_bytes(frame, sheet)
+        return xlsx_bytes(frame, sheet, source)
     raise ValueError(f"unknown format {file_format!r}")
 
 

@@ -22,6 +22,7 @@ from .schema import FROZEN_TABLES
 from .transactions import Cursor, one_value, transaction
 
 MAX_NAME = 80
+WORKING_NAME = "working"  # what a link says for the working data (release=working): no release may take it
 SOURCE = Text("数据：{name}，{date} 发布", "Data: {name}, published {date}")
 WITHDRAWN = Text("（已撤回）", " (withdrawn)")
 WORKING = Text("数据：工作数据（未发布）", "Data: working data (not published)")
@@ -82,6 +83,10 @@ def latest(cur: Cursor) -> Release | None:
 
 NAME_MISSING = Text("请填写发布名称。", "Give the release a name.")
 NAME_TOO_LONG = Text("发布名称最长 {n} 个字符。", "A release's name is at most {n} characters.")
+NAME_RESERVED = Text(
+    "“{name}”是保留名称（链接中用它表示工作数据），请另起名称。",
+    "“{name}” is reserved (a link uses it for the working data); give the release another name.",
+)
 NAME_TAKEN = Text(
     "已有名为“{name}”的发布（{who}，{when}）：发布不能修改，请另起名称（例如下一版）。",
     "There is already a release named “{name}” ({who}, {when}): a release is never changed; give this one "
@@ -95,14 +100,17 @@ ALREADY_WITHDRAWN = Text(
 
 
 def publish(database: Database, name: str, note: str | None, by: Actor | None) -> Release:
-    """Freeze the working data as it stands as a release named `name` (an editor); Refused for an empty, too long
-    or taken name. Nothing else changes: the working data, its version and every cache of it stay as they are."""
+    """Freeze the working data as it stands as a release named `name` (an editor); Refused for an empty, too long,
+    taken or reserved (WORKING_NAME) name. Nothing else changes: the working data, its version and every cache of it
+    stay as they are."""
     actor = require(by, "edit")
     name = " ".join(name.split())
     if not name:
         raise Refused(NAME_MISSING)
     if len(name) > MAX_NAME:
         raise Refused(NAME_TOO_LONG.format(n=MAX_NAME))
+    if name.casefold() == WORKING_NAME:
+        raise Refused(NAME_RESERVED.format(name=name))
     with database.write_lock, database.cursor() as cur, transaction(cur):
         taken = find(cur, name)
         if taken is not None:
@@ -164,6 +172,15 @@ def named(cur: Cursor, name: str) -> Release:
     return release
 
 
+_SHOWING: dict[int, Release] = {}  # a cursor inside frozen(), by id -> the release it reads
+
+
+def shown(cur: Cursor) -> Release | None:
+    """The release `cur` reads (inside frozen), or None when it reads the working data: what a chart's source line
+    names, whoever made the cursor."""
+    return _SHOWING.get(id(cur))
+
+
 _COLUMN_NAMES: dict[str, tuple[str, ...]] = {}  # table -> its columns (the schema is fixed while a process runs)
 
 
@@ -177,7 +194,7 @@ def _columns(cur: Cursor, table: str) -> tuple[str, ...]:
 def frozen(cur: Cursor, release_id: int) -> Iterator[Cursor]:
     """`cur`, inside a transaction of its own, reading the release instead of the working data: every table the
     release froze is a temporary view of its rows (the engine looks temporary names up first); rolled back
-    afterwards, so nothing of it outlives the block. Read only through it."""
+    afterwards, so nothing of it outlives the block. Read only through it; `shown(cur)` is the release meanwhile."""
     cur.execute("BEGIN TRANSACTION")
     try:
         for table in FROZEN_TABLES:
@@ -186,6 +203,9 @@ def frozen(cur: Cursor, release_id: int) -> Iterator[Cursor]:
                 f"CREATE TEMPORARY VIEW {quoted(table)} AS SELECT {columns} FROM {quoted('release_' + table)} "
                 f"WHERE release_id = {int(release_id)}"  # a view's text takes no parameters
             )
+        row = cur.execute(f"SELECT {_COLUMNS} FROM releases WHERE release_id = $id", {"id": release_id}).fetchone()
+        _SHOWING[id(cur)] = Release(*row)
         yield cur
     finally:
+        _SHOWING.pop(id(cur), None)
         cur.execute("ROLLBACK")
