@@ -9,7 +9,7 @@ import json
 
 import pytest
 from conftest import ADMIN, EDITOR, SAMPLE_END_YEAR
-from test_assessment import RELEASES_UNDONE
+from older_schemas import RELEASES_UNDONE
 
 from metrics.analysis import approval
 from metrics.analysis.collection import years_being_collected

@@ -9,6 +9,7 @@ import math
 import pandas as pd
 import pytest
 from conftest import ADMIN, EDITOR
+from older_schemas import SIGN_IN_UNDONE, drop_name_key_index
 
 from metrics.analysis import index as composite
 from metrics.analysis import targets as achievement
@@ -22,7 +23,6 @@ from metrics.store.index_methods import delete_method, get_method, list_methods,
 from metrics.store.meta import get_meta, set_meta
 from metrics.store.schema import (
     _UPLOAD_COLUMNS_V4,
-    FROZEN_TABLES,
     SCHEMA_VERSION,
     _kinds_check,
     _rebuilt_uploads,
@@ -466,25 +466,6 @@ def test_cli_exit_statuses(sample_path, capsys, args, status, lang):
     assert main([*args, "--db", str(sample_path), "--lang", lang]) == status
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err and (captured.out if status == 0 else captured.err)
-
-
-# What version 7 added (sign-in's tables, the users' name_key), taken away again to make an older database (its index
-# first, on its own: DuckDB keeps an index dropped in a transaction until it ends).
-# Versions 12 to 7 undone: the releases, the approvals, the review's decisions, the rules' table, the rounds'
-# closing, then sign-in's state and the name keys.
-ROUND_CLOSED_UNDONE = ("ALTER TABLE rounds DROP COLUMN closed_at", "ALTER TABLE rounds DROP COLUMN closed_by")  # 8
-RELEASES_UNDONE = ("DROP TABLE releases", *(f"DROP TABLE release_{t}" for t in FROZEN_TABLES),
-                   "DROP SEQUENCE release_id_seq")  # fmt: skip
-SIGN_IN_UNDONE = (*RELEASES_UNDONE, "DROP TABLE approvals", "DROP TABLE approval_events",
-                  "DROP SEQUENCE approval_event_id_seq", "DROP TABLE flags", "DROP TABLE rule_overrides",
-                  *ROUND_CLOSED_UNDONE, "DROP TABLE sessions", "DROP TABLE sign_in_failures",
-                  "DROP TABLE trusted_devices", "ALTER TABLE users DROP COLUMN name_key")  # fmt: skip
-
-
-def drop_name_key_index(db) -> None:
-    """Drop version 7's index on the users' name_key, before SIGN_IN_UNDONE."""
-    with db.write_lock, db.cursor() as cur:
-        cur.execute("DROP INDEX users_name_key")
 
 
 def test_a_version_5_database_gains_targets_and_methods_and_keeps_its_uploads(db):

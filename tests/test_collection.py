@@ -155,7 +155,7 @@ def test_closing_needs_an_admin(db):
 
 
 def test_schema_8_adds_the_closing_to_a_version_7_database(db):
-    from test_assessment import RELEASES_UNDONE
+    from older_schemas import RELEASES_UNDONE
 
     from metrics.store.meta import get_meta, set_meta
     from metrics.store.schema import SCHEMA_VERSION, migrate

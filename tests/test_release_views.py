@@ -35,6 +35,7 @@ from ui import data
 from ui.nav import PAGES
 
 NAME = "2025年度数据（第1版）"
+SAMPLE_RELEASE = f"{SAMPLE_END_YEAR}年度数据（样例）"  # what init publishes
 HANGZHOU = "330100"
 CORRECTION = f"city,year,agreements\n{HANGZHOU},{SAMPLE_END_YEAR},9999\n".encode()  # loaded after publishing
 PASSWORD = "a long enough password"
@@ -106,10 +107,12 @@ def formatted(value: float, lang: str) -> str:
 @pytest.mark.both_engines
 @pytest.mark.parametrize("name", ["working", "Working", " working "])
 def test_the_working_datas_name_is_reserved(db, name):
+    with db.cursor() as cur:
+        before = releases.list_releases(cur)  # the sample's own
     with pytest.raises(Refused, match="reserved"):
         releases.publish(db, name, None, EDITOR)
     with db.cursor() as cur:
-        assert releases.list_releases(cur) == ()
+        assert releases.list_releases(cur) == before
 
 
 @pytest.mark.parametrize(
@@ -128,12 +131,13 @@ def test_a_names_edition(name, expected):
 @pytest.mark.parametrize(
     ("published", "lang", "expected"),
     [
-        ((), "zh", f"{SAMPLE_END_YEAR}年度数据（第1版）"),
-        ((), "en", f"{SAMPLE_END_YEAR} annual data, edition 1"),
+        # The sample ships its own release of the year (SAMPLE_RELEASE, no edition named: the first).
+        ((), "zh", f"{SAMPLE_END_YEAR}年度数据（第2版）"),
+        ((), "en", f"{SAMPLE_END_YEAR} annual data, edition 2"),
         ((f"{SAMPLE_END_YEAR}年度数据（第1版）",), "zh", f"{SAMPLE_END_YEAR}年度数据（第2版）"),
         ((f"{SAMPLE_END_YEAR}年度数据（第1版）", f"{SAMPLE_END_YEAR} annual data, edition 2"), "zh",
          f"{SAMPLE_END_YEAR}年度数据（第3版）"),
-        (("2019年度数据（第4版）",), "zh", f"{SAMPLE_END_YEAR}年度数据（第1版）"),
+        (("2019年度数据（第4版）",), "zh", f"{SAMPLE_END_YEAR}年度数据（第2版）"),
     ],
 )  # fmt: skip
 def test_the_next_release_is_suggested_by_year_and_edition(db, published, lang, expected):
@@ -312,7 +316,7 @@ def test_an_editor_publishes_from_the_round_page_and_an_admin_withdraws(own_rele
     at.button(key="release_publish_button").click().run()
     assert any(f"已发布“{SAMPLE_END_YEAR}年度数据（第2版）”" in s.value for s in at.success)
     listed = next(d.value for d in [*at.dataframe, *at.table] if "名称" in d.value.columns)
-    assert list(listed["名称"]) == [f"{SAMPLE_END_YEAR}年度数据（第2版）", NAME]
+    assert list(listed["名称"]) == [f"{SAMPLE_END_YEAR}年度数据（第2版）", NAME, SAMPLE_RELEASE]
     assert at.text_input(key="release_name").value == f"{SAMPLE_END_YEAR}年度数据（第3版）"  # suggested afresh
     with open_database(own_released).cursor() as cur:
         second = releases.named(cur, f"{SAMPLE_END_YEAR}年度数据（第2版）")
@@ -329,7 +333,7 @@ def test_an_editor_publishes_from_the_round_page_and_an_admin_withdraws(own_rele
     at.button(key="release_withdraw_button").click().run()
     assert any(f"已撤回“{NAME}”" in s.value for s in at.success)
     with open_database(own_released).cursor() as cur:
-        assert [r.name for r in releases.list_releases(cur)] == [second.name, NAME]
+        assert [r.name for r in releases.list_releases(cur)] == [second.name, NAME, SAMPLE_RELEASE]
         assert releases.named(cur, NAME).withdrawn_reason == "杭州市数字有误"
 
 

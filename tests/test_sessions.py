@@ -338,7 +338,7 @@ def test_the_readmes_nginx_example_repeats_the_apps_own_headers():
 
 
 def test_a_version_6_database_gains_sign_in_state_and_compares_its_names_one_way(db):
-    from test_assessment import SIGN_IN_UNDONE, drop_name_key_index
+    from older_schemas import SIGN_IN_UNDONE, drop_name_key_index
 
     from metrics.store.meta import get_meta, set_meta
     from metrics.store.schema import SCHEMA_VERSION, migrate
@@ -362,7 +362,7 @@ def test_a_version_6_database_gains_sign_in_state_and_compares_its_names_one_way
 def test_names_that_compared_apart_before_version_7_are_never_taken_for_each_other(db):
     """A version 6 database could hold straße and STRASSE, li and ＬＩ (compared by lower() then): after migration
     each signs in by its exact name only, never as the other, until all but one are removed."""
-    from test_assessment import SIGN_IN_UNDONE, drop_name_key_index
+    from older_schemas import SIGN_IN_UNDONE, drop_name_key_index
 
     from metrics.store.accounts import list_users
     from metrics.store.meta import set_meta
