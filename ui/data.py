@@ -246,7 +246,11 @@ def make(view: View, maker: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 def _view_key(view: View) -> tuple:
     """The data key of the data a view shows: its release's, else this run's working data."""
-    return data_key() if view.release is None else release_key(view.release)
+    return _data_key_of(view.release)
+
+
+def _data_key_of(release: Release | None) -> tuple:
+    return data_key() if release is None else release_key(release)
 
 
 def span() -> YearRange:
@@ -258,7 +262,7 @@ def span() -> YearRange:
 def collection(release: Release | None = None) -> Collection:
     """The data's years and which of them are being collected, of the working data or a release (read once per
     data version: the sidebar asks on every run)."""
-    return _cached(data_key() if release is None else release_key(release), _collection, (), ())
+    return _cached(_data_key_of(release), _collection, (), ())
 
 
 def get(function: Callable, *args, **kwargs):
@@ -278,9 +282,9 @@ def _chart_data(data_key: tuple, spec: ChartSpec, lang: str) -> ChartData:
         return resolve(cur, spec, lang, named)
 
 
-def chart_data(spec: ChartSpec, lang: str) -> ChartData:
-    """The chart a spec names, resolved in `lang`, cached until the data changes."""
-    return _chart_data(data_key(), spec, lang)
+def chart_data(spec: ChartSpec, lang: str, release: Release | None = None) -> ChartData:
+    """The chart a spec names, resolved in `lang`, of the working data (cached until it changes) or of `release`."""
+    return _chart_data(_data_key_of(release), spec, lang)
 
 
 class BuiltFigure(go.Figure):
@@ -303,9 +307,10 @@ def _figure(data_key: tuple, spec: ChartSpec, lang: str, style: Style) -> go.Fig
     return BuiltFigure(json.loads(pio.to_json(figure, validate=False)))  # plain JSON values, a copy of its own
 
 
-def figure(spec: ChartSpec, lang: str, style: Style) -> go.Figure:
-    """The Plotly figure of a spec in a style, built once per data version (never changed once built)."""
-    return _figure(data_key(), spec, lang, style)
+def figure(spec: ChartSpec, lang: str, style: Style, release: Release | None = None) -> go.Figure:
+    """The Plotly figure of a spec in a style, of the working data (built once per data version) or of `release`;
+    never changed once built."""
+    return _figure(_data_key_of(release), spec, lang, style)
 
 
 def clear_caches() -> None:
