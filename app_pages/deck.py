@@ -105,8 +105,8 @@ with st.expander(t(Text("已保存的演示稿（{n}）", "Saved decks ({n})").f
     if not saved:
         st.caption(t(Text("还没有保存的演示稿。", "No deck has been saved yet.")))
     for i, kept in enumerate(saved):
-        row, opening, presenting, downloading, deleting = st.columns([6, 1.2, 1.2, 1.4, 1.2],
-                                                                     vertical_alignment="center")  # fmt: skip
+        row, actions = st.container(border=True).columns([3, 2], vertical_alignment="center")
+        bar = actions.container(horizontal=True, horizontal_alignment="right", vertical_alignment="center")
         row.markdown(f"**{show.escaped(kept.name)}**")
         try:
             specs, release = tuple(slides.charts(kept)), slides.release_of(kept)
@@ -114,12 +114,12 @@ with st.expander(t(Text("已保存的演示稿（{n}）", "Saved decks ({n})").f
             row.caption(show.escaped(t(refused.text)))
             continue
         row.caption(show.escaped(saved_line(kept, release, len(specs))))
-        opening.button(t(Text("打开", "Open")), key=f"saved-open-{i}", on_click=slides.open_saved, args=(kept,),
-                       icon=":material/folder_open:")  # fmt: skip
-        if presenting.button(t(Text("放映", "Present")), key=f"saved-present-{i}", icon=":material/present_to_all:"):
+        bar.button(t(Text("打开", "Open")), key=f"saved-open-{i}", on_click=slides.open_saved, args=(kept,),
+                   icon=":material/folder_open:")  # fmt: skip
+        if bar.button(t(Text("放映", "Present")), key=f"saved-present-{i}", icon=":material/present_to_all:"):
             slides.open_saved(kept)
             st.switch_page("app_pages/present.py")
-        downloading.download_button(
+        bar.download_button(
             "PPTX",
             functools.partial(data.make, slides.deck_view(v, slides.Opened(kept, release)), deck.build, specs, lang,
                               release=release),  # made when clicked
@@ -127,7 +127,7 @@ with st.expander(t(Text("已保存的演示稿（{n}）", "Saved decks ({n})").f
             icon=":material/download:", help=t(DOWNLOAD_HELP),
         )  # fmt: skip
         if stored.may_delete(who, kept):
-            with deleting.popover(t(Text("删除", "Delete")), icon=":material/delete:", key=f"saved-delete-{i}"):
+            with bar.popover(t(Text("删除", "Delete")), icon=":material/delete:", key=f"saved-delete-{i}"):
                 st.caption(t(DELETE_NOTE))
                 if st.button(t(Text("确定删除", "Delete it")), type="primary", key=f"saved-delete-yes-{i}"):
                     try:

@@ -1,5 +1,5 @@
 """Presentation mode: one chart at a time, full width, large type, no sidebar; next and previous (arrow keys). An
-opened saved deck is shown over its own release; a line under each chart names the data."""
+opened saved deck is shown over its own release; a line at the top names the data."""
 
 import streamlit as st
 
@@ -39,7 +39,7 @@ number_col, size_col = where.columns([1, 2], vertical_alignment="center")
 number_col.subheader(f"{number} / {count}", anchor=False)
 size_col.segmented_control(t(Text("屏幕", "Screen")), tuple(SCREENS), format_func=lambda k: {"1080": "1920×1080",
                            "720": "1280×720"}[k], key="present_screen", label_visibility="collapsed")  # fmt: skip
+where.caption(show.escaped(t(deck.data_line(v.release))))  # in sight on any screen, not under the chart
 leave.page_link("app_pages/deck.py", label=t(Text("退出放映", "Leave")), icon=":material/close:")
 show.chart(chosen[number - 1], lang, key="present", style=SCREENS[st.session_state.get("present_screen") or screen],
            release=v.release)  # fmt: skip
-st.caption(show.escaped(t(deck.data_line(v.release))))
