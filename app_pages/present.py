@@ -1,14 +1,19 @@
-"""Presentation mode: one chart at a time, full width, large type, no sidebar; next and previous (arrow keys)."""
+"""Presentation mode: one chart at a time, full width, large type, no sidebar; next and previous (arrow keys). An
+opened saved deck is shown over its own release; a line at the top names the data."""
 
 import streamlit as st
 
-from metrics.domain.i18n import Text
+from metrics.domain.i18n import Problem, Text
 from metrics.present import deck, plotly_layout
 from ui import data, show, slides, state
 
 v = state.view()
 t, lang = v.t, v.lang
 show.hide_sidebar()
+try:
+    v = slides.deck_view(v, slides.opened())
+except Problem as refused:  # a deleted deck's link: the charts in the link, over the data as it is
+    st.warning(t(refused.text))
 
 chosen = slides.chosen()
 if not chosen:  # nothing chosen yet: present the standard deck
@@ -34,5 +39,6 @@ number_col, size_col = where.columns([1, 2], vertical_alignment="center")
 number_col.subheader(f"{number} / {count}", anchor=False)
 size_col.segmented_control(t(Text("屏幕", "Screen")), tuple(SCREENS), format_func=lambda k: {"1080": "1920×1080",
                            "720": "1280×720"}[k], key="present_screen", label_visibility="collapsed")  # fmt: skip
+where.caption(show.escaped(t(deck.data_line(v.release))))  # in sight on any screen, not under the chart
 leave.page_link("app_pages/deck.py", label=t(Text("退出放映", "Leave")), icon=":material/close:")
 show.chart(v, chosen[number - 1], key="present", style=SCREENS[st.session_state.get("present_screen") or screen])

@@ -251,7 +251,8 @@ COMMANDS = [
         "export TABLE_OR_INDICATOR --out PATH [--format csv|xlsx] [--indicator] [--city CODE …] [--from YEAR] "
         "[--to YEAR] [--release NAME]",
     ),
-    ("deck", "deck --out FILE.pptx [--city CODE …] [--from YEAR] [--to YEAR]"),
+    ("deck", "deck --out FILE.pptx [--city CODE …] [--from YEAR] [--to YEAR] [--release NAME] [--saved NAME]"),
+    ("decks", "decks [--json]"),
     ("import", "import FILE … [--sheet NAME] [--dry-run] [--json] [--by NAME]"),
     ("history", "history [--json]"),
     ("undo", "undo UPLOAD_ID [--json] [--by NAME]"),

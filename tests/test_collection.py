@@ -215,7 +215,7 @@ def test_the_deck_command_defaults_to_the_latest_complete_year(sample_path, tmp_
     out = tmp_path / "deck.pptx"
     assert main(["deck", "--out", str(out), "--lang", "en", "--db", str(sample_path)]) == 0
     title = _deck_title(out.read_bytes())
-    assert f"figures up to {SAMPLE_END_YEAR} Source" in title
+    assert f"figures up to {SAMPLE_END_YEAR} Data: working data" in title  # unmarked, then the data it shows
 
 
 # --- the pages ----------------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from metrics.store.index_methods import get_method, method_names
 from metrics.store.meta import is_sample
 from metrics.store.rounds import Round, default_due, round_years
 from metrics.store.rules import rules_in_force
+from metrics.store.saved_decks import may_delete
 from metrics.store.targets import target_years
 from metrics.store.uploads import undoable_uploads, upload_history
 
@@ -36,6 +37,7 @@ __all__ = [
     "kept",
     "list_cities",
     "list_users",
+    "may_delete",
     "method_names",
     "round_years",
     "rules_in_force",

@@ -1,8 +1,8 @@
 """The one door for a page's writes: whether the person may, then the core's write, then what must be read afresh.
 
 Every write a page makes (uploads and undo, the round's settings, releases, the index's saved methods, the
-validation rules, accounts, sessions, backups) comes through `write`, which checks the role (metrics/domain/roles.py)
-before the core does it again."""
+validation rules, saved decks, accounts, sessions, backups) comes through `write`, which checks the role
+(metrics/domain/roles.py) before the core does it again."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from metrics.store.index_methods import delete_method, save_method
 from metrics.store.releases import publish as publish_release
 from metrics.store.releases import withdraw as withdraw_release
 from metrics.store.rules import save_rule
+from metrics.store.saved_decks import delete_deck, save_deck
 
 from . import auth, data
 
@@ -26,16 +27,9 @@ T = TypeVar("T")
 _NOW: Any = object()  # `by` not given: whoever uses this session now, their role read afresh
 
 __all__ = [
-    "back_up",
-    "delete_method",
-    "end_session",
-    "publish_release",
-    "restore_backup",
-    "save_method",
-    "save_rule",
-    "withdraw_release",
-    "write",
-]
+    "back_up", "delete_deck", "delete_method", "end_session", "publish_release", "restore_backup", "save_deck",
+    "save_method", "save_rule", "withdraw_release", "write",
+]  # fmt: skip
 
 
 def write(ability: str, change: Callable[..., T], *args: Any, by: Actor | None = _NOW, **options: Any) -> T:

@@ -1,4 +1,4 @@
-"""Commands about the data itself: init, indicators, series, export and deck."""
+"""Commands about the data itself: init, indicators, series and export (the deck: decks.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..analysis.collection import default_years
 from ..domain import registry
 from ..domain.i18n import Text
 from ..domain.programme import SAMPLE_NOTICE, Scope
@@ -20,7 +19,6 @@ from ..store.schema import FROZEN_TABLES
 from ..store.series import series
 from .common import (
     EXIT_OK,
-    EXIT_REFUSED,
     UsageError,
     add_release,
     add_selection,
@@ -30,7 +28,6 @@ from .common import (
     json_number,
     known,
     print_json,
-    reading_database,
     release_json,
     say_release,
     shown_data,
@@ -39,7 +36,7 @@ from .common import (
 
 
 def add_commands(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """Register init, indicators, series, export and deck."""
+    """Register init, indicators, series and export."""
     init = commands.add_parser(
         "init",
         parents=[common],
@@ -115,26 +112,6 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
     add_selection(export)
     add_release(export)
     export.set_defaults(run=run_export)
-
-    deck = commands.add_parser(
-        "deck",
-        parents=[common],
-        help="the meeting deck as an editable PowerPoint file",
-        description="the meeting deck: pilots, the four core indicators, the five leading cities on agreements, the "
-        "map; with `--city`, each city's core indicators against its batch median (and, for several, a comparison of "
-        "them) instead of the leaders; in the language of `--lang`",
-    )
-    deck.add_argument("--out", required=True, metavar="FILE.pptx", help="file to write")
-    deck.add_argument("--city", action="extend", nargs="+", metavar="CODE", help="add these cities' slides")
-    deck.add_argument("--from", dest="from_year", type=int, metavar="YEAR", help="first year")
-    deck.add_argument(
-        "--to",
-        dest="to_year",
-        type=int,
-        metavar="YEAR",
-        help="last year (default: the latest year not still being collected)",
-    )
-    deck.set_defaults(run=run_deck)
 
 
 def run_init(args: argparse.Namespace, lang: str) -> int:
@@ -267,24 +244,3 @@ NOT_IN_RELEASES = Text(
     "The table {t} is not part of a release (a release freezes figures, targets, cities and events, not the record "
     "of uploads); leave out --release.",
 )
-
-
-def run_deck(args: argparse.Namespace, lang: str) -> int:
-    """deck: the standard meeting deck (or the named cities') as a PowerPoint file."""
-    from ..present import deck  # python-pptx is needed by this command only
-
-    out = Path(args.out)
-    with reading_database(args, lang).snapshot() as cur:
-        if list_cities(cur).empty:
-            print(Text("数据库中还没有试点和数据，无法生成演示文稿。", "The database holds no pilots or figures yet; "
-                       "there is nothing to present.")(lang), file=sys.stderr)  # fmt: skip
-            return EXIT_REFUSED
-        codes = checked_cities(cur, args.city)
-        years = checked_years(cur, args, default_years(cur))  # not a year still being collected, unless asked
-        specs = deck.standard_specs(cur, years, codes)
-        content = deck.build(cur, specs, lang)
-    write_out(out, content)
-    print(
-        Text("已生成演示文稿 {f}（{n} 张图表）。", "Wrote the deck {f} ({n} charts).").format(f=out, n=len(specs))(lang)
-    )
-    return EXIT_OK

@@ -1,8 +1,10 @@
 """The meeting deck: a 16:9 PowerPoint file with native, editable charts (python-pptx), in Chinese or English.
 
-A title slide (programme, date, data source, the sample notice), the year's highlights, one slide per chart with its
-title, source line and key figures in the speaker notes, and a closing table of headline numbers. Charts are drawn
-from the same ChartData as the dashboard, so their values are those `python -m metrics series` prints.
+A title slide (programme, date, the data it shows and its source, the sample notice), the year's highlights, one slide
+per chart with its title, source line and key figures in the speaker notes, and a closing table of headline numbers.
+Charts are drawn from the same ChartData as the dashboard, so their values are those `python -m metrics series`
+prints. The title slide and every slide's notes name the data: a release
+("数据：2025年度数据（第1版），2026-03-04 发布") or the working data.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from ..domain.formatting import format_change, format_number
 from ..domain.i18n import Text
 from ..domain.programme import SAMPLE_NOTICE, SOURCE, Scope
 from ..store.meta import is_sample
+from ..store.releases import WORKING, Release
 from ..store.series import year_span
 from ..store.targets import target_years
 from ..store.transactions import Cursor
@@ -93,13 +96,23 @@ def standard_specs(
     return specs
 
 
-def build(cur: Cursor, specs: Sequence[ChartSpec], lang: str, today: date | None = None) -> bytes:
-    """The deck for these charts in `lang`, as the bytes of a .pptx file."""
+def data_line(release: Release | None) -> Text:
+    """What names the data a deck shows: the release's source line, or the working data's."""
+    return WORKING if release is None else release.source()
+
+
+def build(
+    cur: Cursor, specs: Sequence[ChartSpec], lang: str, today: date | None = None, *, release: Release | None = None
+) -> bytes:
+    """The deck for these charts in `lang`, as the bytes of a .pptx file; `cur` reads `release` (None: the working
+    data), which the title slide and every slide's notes name. A release's deck has no slide of the collection
+    round's progress: that is the working data's, and would change from day to day."""
     today = today or date.today()
     resolved = [resolve(cur, spec, lang) for spec in specs]
     first = min((s.years[0] for s in specs), default=year_span(cur)[0])
     last = max((s.years[1] for s in specs), default=default_years(cur)[1])
-    sample = is_sample(cur)
+    sample = is_sample(cur) if release is None else release.sample
+    named = data_line(release)(lang)
     scopes = {spec.scope for spec in specs}
     scope = scopes.pop() if len(scopes) == 1 else Scope()  # the pilots the charts show, when they all show the same
     notes = highlights(cur, last, scope)
@@ -110,13 +123,12 @@ def build(cur: Cursor, specs: Sequence[ChartSpec], lang: str, today: date | None
     _east_asian_theme_font(prs)
     source = resolved[0].source if resolved else SOURCE(lang)
 
-    _title_slide(prs, lang, first, last, mark, today, source, sample)
-    if being:
-        _notes(prs.slides[0], [being.note()(lang)])
+    _title_slide(prs, lang, first, last, mark, today, source, sample, named)
+    _notes(prs.slides[0], [named, *([being.note()(lang)] if being else [])])
     if notes:
         slide = _slide(prs, HIGHLIGHTS.format(y=last).then(mark)(lang), source)
         bullets(slide, [h.text(lang) for h in notes])
-        _notes(slide, [*(h.text(lang) for h in notes), *([being.note()(lang)] if being else [])])
+        _notes(slide, [*(h.text(lang) for h in notes), *([being.note()(lang)] if being else []), named])
     for data in resolved:
         slide = _slide(prs, data.title, data.source)
         beyond = kind_of(data.spec).slide(slide, data)  # drawn as its kind draws it, with what the slide leaves out
@@ -124,11 +136,11 @@ def build(cur: Cursor, specs: Sequence[ChartSpec], lang: str, today: date | None
         events = [f"{m.year} {m.label}" for m in data.marks]
         caption = [data.caption] if data.caption and data.caption not in data.notes else []  # what is not drawn
         _notes(slide, [NOTES_FIGURES(lang), *data.notes, *caption, *related,
-                       *([EVENTS(lang), *events] if events else []), *beyond])  # fmt: skip
-    _headline_slide(prs, cur, lang, last, source, scope, mark)
-    rounds = [c.year for c in collection(cur).collecting if c.round_open]
+                       *([EVENTS(lang), *events] if events else []), *beyond, named])  # fmt: skip
+    _headline_slide(prs, cur, lang, last, source, scope, mark, named)
+    rounds = [c.year for c in collection(cur).collecting if c.round_open] if release is None else []
     if rounds:  # the latest collection round, while one is open
-        _round_slide(prs, cur, lang, rounds[-1], today, source)
+        _round_slide(prs, cur, lang, rounds[-1], today, source, named)
     _number_slides(prs)
     out = io.BytesIO()
     prs.save(out)
@@ -159,7 +171,7 @@ def _slide(prs, title: str, source: str):
     return slide
 
 
-def _title_slide(prs, lang, first, last, mark: Text, today, source, sample) -> None:
+def _title_slide(prs, lang, first, last, mark: Text, today, source, sample, named: str) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[6])
     text_box(slide, PROGRAMME(lang), MARGIN, Inches(1.6), WIDTH - 2 * MARGIN, Inches(0.6), 22, colour=GREY)
     title = DECK_TITLE.format(a=first, b=last).then(mark)(lang)
@@ -174,7 +186,8 @@ def _title_slide(prs, lang, first, last, mark: Text, today, source, sample) -> N
         Inches(0.5),
         18,
     )
-    text_box(slide, source, MARGIN, Inches(4.1), WIDTH - 2 * MARGIN, Inches(0.8), 14, colour=GREY)
+    text_box(slide, named, MARGIN, Inches(4.1), WIDTH - 2 * MARGIN, Inches(0.5), 18, bold=True)
+    text_box(slide, source, MARGIN, Inches(4.65), WIDTH - 2 * MARGIN, Inches(0.7), 14, colour=GREY)
     if sample:
         text_box(slide, SAMPLE_NOTICE(lang), MARGIN, Inches(5.4), WIDTH - 2 * MARGIN, Inches(1.0), 16, bold=True,
               colour=ACCENT)  # fmt: skip
@@ -192,7 +205,7 @@ def _number_slides(prs) -> None:
                   Inches(0.4), 11, colour=GREY, align=PP_ALIGN.RIGHT)  # fmt: skip
 
 
-def _headline_slide(prs, cur: Cursor, lang: str, year: int, source: str, scope: Scope, mark: Text) -> None:
+def _headline_slide(prs, cur: Cursor, lang: str, year: int, source: str, scope: Scope, mark: Text, named: str) -> None:
     keys = (*registry.CORE_KEYS, "contract_value_10k_cny", "pilot_cities")
     heads = standing.headlines(cur, keys, scope, year)
     slide = _slide(prs, HEADLINES.format(y=year).then(mark)(lang), source)
@@ -217,10 +230,11 @@ def _headline_slide(prs, cur: Cursor, lang: str, year: int, source: str, scope: 
     table.columns[0].width = Inches(4.6)
     for col in range(1, cols):
         table.columns[col].width = Emu(int((WIDTH - 2 * MARGIN - Inches(4.6)) / (cols - 1)))
-    _notes(slide, [f"{r[0]}: {r[1]}" for r in ([c.text_frame.text for c in row.cells] for row in table.rows)][1:])
+    rows_said = [f"{r[0]}: {r[1]}" for r in ([c.text_frame.text for c in row.cells] for row in table.rows)][1:]
+    _notes(slide, [*rows_said, named])
 
 
-def _round_slide(prs, cur: Cursor, lang: str, year: int, today: date, source: str) -> None:
+def _round_slide(prs, cur: Cursor, lang: str, year: int, today: date, source: str, named: str) -> None:
     status = round_status(cur, year, today)
     counts = status.counts
     late = ROUND_LATE.format(d=status.round.due.isoformat(), n=counts["late"]) if status.round.due else Text("", "")
@@ -237,7 +251,7 @@ def _round_slide(prs, cur: Cursor, lang: str, year: int, today: date, source: st
         )
     slide = _slide(prs, ROUND_TITLE.format(y=year)(lang), source)
     bullets(slide, lines)
-    _notes(slide, lines)
+    _notes(slide, [*lines, named])
 
 
 def _cell(cell, text: str, *, bold=False, align=PP_ALIGN.RIGHT) -> None:

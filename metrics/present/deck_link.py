@@ -1,4 +1,5 @@
-"""A deck in a link: the charts of a deck as one short URL-safe text (`deck=` in the app's URLs), and back."""
+"""A deck in a link: the charts of a deck as one short URL-safe text (`deck=` in the app's URLs, and what a saved deck
+keeps), and back."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import MISSING, Field, asdict, fields, is_dataclass
 from typing import cast
 
+from ..domain.i18n import Refused, Text
 from ..domain.programme import Scope
+from ..store.saved_decks import SavedDeck
 from .chart_spec import ChartSpec
 from .kinds import checked
 
@@ -39,6 +42,20 @@ def specs_from_text(text: str) -> list[ChartSpec]:
         return [_spec_from_plain(p) for p in plain]
     except (ValueError, TypeError, KeyError, zlib.error) as exc:
         raise ValueError(f"not a deck: {exc}") from None
+
+
+UNREADABLE = Text(
+    "无法读取演示稿“{name}”的图表（可能由更新版本的仪表盘保存）。",
+    "The charts of the deck “{name}” cannot be read (a later version of the dashboard may have saved it).",
+)
+
+
+def saved_specs(deck: SavedDeck) -> list[ChartSpec]:
+    """The charts of a saved deck; Refused when they cannot be read."""
+    try:
+        return specs_from_text(deck.definition)
+    except ValueError:
+        raise Refused(UNREADABLE.format(name=deck.name)) from None
 
 
 def _default(f: Field) -> object:

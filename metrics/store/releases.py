@@ -19,7 +19,7 @@ from .catalogue import quoted
 from .database import Database
 from .meta import bump_records_version, data_version, is_sample
 from .schema import FROZEN_TABLES
-from .transactions import Cursor, one_value, transaction
+from .transactions import Cursor, dialect, one_value, transaction
 
 MAX_NAME = 80
 WORKING_NAME = "working"  # what a link says for the working data (release=working): no release may take it
@@ -195,6 +195,12 @@ def frozen(cur: Cursor, release_id: int) -> Iterator[Cursor]:
     """`cur`, inside a transaction of its own, reading the release instead of the working data: every table the
     release froze is a temporary view of its rows (the engine looks temporary names up first); rolled back
     afterwards, so nothing of it outlives the block. Read only through it; `shown(cur)` is the release meanwhile."""
+    # On PostgreSQL, a statement psycopg prepared earlier on this connection keeps the plan it made then, on the
+    # working tables: it would not see the views below. None is prepared or reused while the release is read.
+    connection = getattr(cur, "connection", None) if dialect(cur) == "postgres" else None
+    threshold = connection.prepare_threshold if connection is not None else None
+    if connection is not None:
+        connection.prepare_threshold = None
     cur.execute("BEGIN TRANSACTION")
     try:
         for table in FROZEN_TABLES:
@@ -209,3 +215,5 @@ def frozen(cur: Cursor, release_id: int) -> Iterator[Cursor]:
     finally:
         _SHOWING.pop(id(cur), None)
         cur.execute("ROLLBACK")
+        if connection is not None:
+            connection.prepare_threshold = threshold

@@ -14,7 +14,7 @@ from ..domain.roles import ROLES
 from .meta import get_meta, set_meta
 from .transactions import Cursor, transaction
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 # The kinds of upload the uploads table accepts (ingest/kinds/ holds each one's code). A new kind's migration
 # rebuilds the table with its name added (see _rebuilt_uploads), beside creating its own tables.
 UPLOAD_KINDS = ("sample", "cities", "figures", "events", "targets")
@@ -257,6 +257,20 @@ CREATE INDEX IF NOT EXISTS release_{t}_id ON release_{t} (release_id);"""
 )
 
 
+# Saved decks (store/saved_decks.py): a deck's charts as its link writes them (present/deck_link.py), pinned to a
+# release or, with `latest`, to the newest release in force (release_id NULL), who saved it and when.
+_SAVED_DECKS_DDL = """
+CREATE TABLE saved_decks (
+    name TEXT PRIMARY KEY,
+    definition TEXT NOT NULL,
+    release_id INTEGER,
+    latest BOOLEAN NOT NULL DEFAULT false,
+    saved_by TEXT NOT NULL,
+    saved_at TIMESTAMP NOT NULL,
+    CHECK (latest = (release_id IS NULL))
+);"""
+
+
 def schema_ddl() -> str:
     """The DDL that creates an empty database of the current schema version."""
     regions = ", ".join(f"'{r}'" for r in REGIONS)
@@ -292,7 +306,7 @@ CREATE TABLE cities (
     lon DOUBLE PRECISION CHECK (lon BETWEEN -180 AND 180),
     upload_id INTEGER
 );{_EVENTS_DDL}{_USERS_DDL}{_NAME_KEY_DDL}
-{_NAME_KEY_INDEX};{_ROUNDS_DDL}{_ROUND_CLOSED_DDL}{_ASSESSMENT_DDL}{_SIGN_IN_DDL}{_RULES_DDL}{_FLAGS_DDL}{_APPROVALS_DDL}{values}{_RELEASES_DDL}"""
+{_NAME_KEY_INDEX};{_ROUNDS_DDL}{_ROUND_CLOSED_DDL}{_ASSESSMENT_DDL}{_SIGN_IN_DDL}{_RULES_DDL}{_FLAGS_DDL}{_APPROVALS_DDL}{values}{_RELEASES_DDL}{_SAVED_DECKS_DDL}"""
 
 
 def create_schema(cur: Cursor) -> None:
@@ -356,6 +370,7 @@ MIGRATIONS: dict[int, tuple] = {
     10: (_FLAGS_DDL,),  # the review queue's decisions on flagged values
     11: (_APPROVALS_DDL,),  # approval per pilot and year, and its history
     12: (_RELEASES_DDL,),  # releases: named, frozen publications
+    13: (_SAVED_DECKS_DDL,),  # saved decks, each pinned to a release or to the latest
 }
 
 
