@@ -282,6 +282,7 @@ COMMANDS = [
     ("rules enable", "rules enable ID [--by NAME]"),
     ("index", "index YEAR [--method NAME] [--json]"),
     ("targets", "targets YEAR [--json]"),
+    ("changes", "changes --from A [--to B] [--json]"),
     ("user add", "user add NAME --role viewer|editor|admin [--oidc] [--password-stdin]"),
     ("user list", "user list [--json]"),
     ("user role", "user role NAME ROLE"),
