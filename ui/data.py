@@ -29,6 +29,7 @@ from metrics.present.chart_data import ChartData
 from metrics.present.chart_resolve import pilots, resolve
 from metrics.present.chart_spec import ChartSpec
 from metrics.present.plotly_layout import Style
+from metrics.present.revision_marks import RevisedSince, mark_revised
 from metrics.store import kept_backups, published, releases
 from metrics.store.database import Database, DuckDBDatabase, open_database
 from metrics.store.meta import run_state
@@ -303,14 +304,23 @@ def _figure(data_key: tuple, spec: ChartSpec, lang: str, style: Style) -> go.Fig
     return BuiltFigure(json.loads(pio.to_json(figure, validate=False)))  # plain JSON values, a copy of its own
 
 
-def figure(spec: ChartSpec, lang: str, style: Style) -> go.Figure:
-    """The Plotly figure of a spec in a style, built once per data version (never changed once built)."""
+@single_flight(maxsize=256)
+def _revised_figure(data_key: tuple, spec: ChartSpec, lang: str, style: Style, revised: RevisedSince) -> go.Figure:
+    plain = _figure(data_key, spec, lang, style).to_dict()
+    return BuiltFigure(mark_revised(plain, _chart_data(data_key, spec, lang), revised, style))
+
+
+def figure(spec: ChartSpec, lang: str, style: Style, revised: RevisedSince | None = None) -> go.Figure:
+    """The Plotly figure of a spec in a style, with the figures `revised` since a release ringed, built once per data
+    version (never changed once built)."""
+    if revised is not None and revised.revisions:
+        return _revised_figure(data_key(), spec, lang, style, revised)
     return _figure(data_key(), spec, lang, style)
 
 
 def clear_caches() -> None:
     """Forget every cached result and figure (the benchmark's cold runs start from here)."""
-    for cache in (_cached, _chart_data, _figure, _reads):
+    for cache in (_cached, _chart_data, _figure, _revised_figure, _reads):
         cache.cache_clear()
 
 

@@ -21,6 +21,7 @@ from metrics.domain.registry import RunningTotal
 from metrics.present import charts, exports, plotly_layout, tables
 from metrics.present.chart_data import ChartData
 from metrics.present.chart_spec import ChartSpec
+from metrics.present.revision_marks import RevisedSince
 from metrics.present.style import TARGET_COLOURS
 from metrics.store.cities import both_names, list_cities
 from metrics.store.cities import city_names as names_by_code
@@ -43,14 +44,16 @@ def chart(
     key: str | None = None,
     style: plotly_layout.Style = plotly_layout.SCREEN,
     events_note: bool = True,
+    revised: RevisedSince | None = None,
 ) -> None:
     """Draw the chart a spec names, with "add to deck" and downloads (PNG, SVG, CSV, XLSX) under it, and the events
-    it marks (unless `events_note` is False: a page of several charts over the same years says them once).
+    it marks (unless `events_note` is False: a page of several charts over the same years says them once); the
+    figures `revised` since a release ringed.
 
     The figure is built once per spec, language and data version, so a rerun that changes nothing builds nothing.
     """
     resolved = data.chart_data(spec, lang)
-    fig = data.figure(spec, lang, style)
+    fig = data.figure(spec, lang, style, revised)
     st.plotly_chart(
         fig, theme=None, config=charts.config(lang, resolved.file_stem), width="stretch", key=key or f"chart-{spec.id}"
     )
