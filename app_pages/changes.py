@@ -71,16 +71,18 @@ if not any(shown.counts.values()):
     raise show.EndOfPage
 st.markdown(f"**{show.escaped(shown.summary)}**")
 stem = change_tables.file_stem(old, new, lang)
+numbers = {c(lang): st.column_config.NumberColumn(format="localized")  # 1,990 as the reader writes it
+           for c in (change_tables.BEFORE, change_tables.AFTER, change_tables.DIFFERENCE)}  # fmt: skip
 
 if not shown.totals.empty:
     st.subheader(t(Text("项目合计的变化", "Programme totals moved")))
-    show.table(shown.totals, f"totals_{stem}", key="changes_totals")
+    show.table(shown.totals, f"totals_{stem}", key="changes_totals", column_config=numbers)
 
 st.subheader(t(Text("修订的数字（{n}）", "Figures revised ({n})").format(n=shown.counts["revised"])))
 if shown.revised.empty:
     st.caption(t(Text("没有修订的数字。", "No figure was revised.")))
 else:
-    show.table(shown.revised, f"revised_{stem}", key="changes_revised")
+    show.table(shown.revised, f"revised_{stem}", key="changes_revised", column_config=numbers)
 
 st.subheader(t(Text("新增的试点年度（{n}）", "New pilot-years ({n})").format(n=shown.counts["pilot_years_added"])))
 if shown.added.empty:
@@ -93,7 +95,7 @@ if not shown.removed.empty:
     gone = Text("这些试点年度在“到”一侧已没有任何数字（通常是撤销了上传）。",
                 "These pilot-years have no figure at all on the “To” side (usually an upload undone).")  # fmt: skip
     st.caption(t(gone))
-    show.table(shown.removed, f"removed_{stem}", key="changes_removed")
+    show.table(shown.removed, f"removed_{stem}", key="changes_removed", column_config=numbers)
 
 for frame, title, key in (
     (shown.targets, Text("目标的变化（{n}）", "Targets changed ({n})"), "targets"),
@@ -102,4 +104,5 @@ for frame, title, key in (
 ):
     if not frame.empty:
         with st.expander(t(title.format(n=len(frame)))):
-            show.table(frame, f"{key}_{stem}", key=f"changes_{key}")
+            shown_as = numbers if key == "targets" else None  # the pilots' fields are text
+            show.table(frame, f"{key}_{stem}", key=f"changes_{key}", column_config=shown_as)

@@ -10,7 +10,6 @@ from metrics.domain.i18n import Text
 from metrics.domain.programme import KIND_NAMES, REGION_NAMES
 from metrics.present import assessment_tables, tables
 from metrics.present.chart_spec import ChartSpec
-from metrics.present.revision_marks import RevisedSince
 from ui import data, show, state, stored
 
 v = state.view()
@@ -74,8 +73,7 @@ columns = st.columns(2)
 charts = [ChartSpec("city", ind.key, v.years.pair, cities=(code,), events=v.events) for ind in registry.BASE_INDICATORS]
 for i, spec in enumerate(charts):
     with columns[i % 2]:
-        marked = RevisedSince(since.name, revised[spec.indicator]) if since and spec.indicator in revised else None
-        show.chart(spec, lang, key=f"city-{spec.indicator}", events_note=False, revised=marked)
+        show.chart(spec, lang, key=f"city-{spec.indicator}", events_note=False, revised=revised.get(spec.indicator, ()))
 show.events_caption(charts[0], lang)  # the same events on every chart: said once
 if since and revised:
     ringed = sum(len(r) for r in revised.values())

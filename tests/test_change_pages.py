@@ -82,21 +82,24 @@ def test_without_a_release_the_page_says_how_to_make_one(sample_app, lang):
     assert ("还没有发布" if lang == "zh" else "Nothing has been published") in at.info[-1].value
 
 
-def rings(at) -> dict[str, dict]:
-    """The traces of revised figures on a page's charts, by the chart's title."""
+def rings(at) -> dict[str, tuple[dict, dict[int, str]]]:
+    """The rings of revised figures on a page's charts, by the chart's title: the ring's trace, and what the hover
+    of the pilot's line says at each year (its second line)."""
     found = {}
     for chart in at.get("plotly_chart"):
         spec = json.loads(chart.proto.spec)
-        for trace in spec["data"]:
+        traces = spec["data"]
+        for trace in traces:
             if trace.get("marker", {}).get("symbol") == "circle-open":
-                found[spec["layout"]["title"]["text"]] = trace
+                said = dict(zip(traces[0]["x"], (note[1] for note in traces[0]["customdata"]), strict=True))
+                found[spec["layout"]["title"]["text"]] = (trace, said)
     return found
 
 
 # (language, what the hover of the revised figure says)
 HOVERS = [
-    ("zh", "已修订：发布时 {old} 项 → 1,990 项（"),
-    ("en", "Revised: {old} agreements when published → 1,990 agreements ("),
+    ("zh", "已修订：发布时 {old} 项 → 1,990 项<br>（"),
+    ("en", "Revised: {old} agreements when published → 1,990 agreements<br>("),
 ]
 
 
@@ -107,11 +110,11 @@ def test_the_city_profile_rings_a_figure_revised_since_the_latest_release(app_db
         published = old.fetchall()[0][0]
     publish_and_correct(app_db)
     at = open_app("city", lang=lang, city="330100")
-    [(title, ring)] = rings(at).items()  # only the agreements chart has a revised figure
+    [(title, (ring, said))] = rings(at).items()  # only the agreements chart has a revised figure
     assert registry.get("agreements").label(lang) in title
     assert ring["x"] == [YEAR] and ring["y"] == [1990]
-    assert hover.format(old=f"{published:,}") in ring["customdata"][0][1]
-    assert "correction.csv" in ring["customdata"][0][1]
+    assert hover.format(old=f"{published:,}") in said[YEAR] and "correction.csv" in said[YEAR]
+    assert not said[YEAR - 1]  # the figures not revised say nothing more
     assert any(FIRST in c.value for c in at.caption)
 
 

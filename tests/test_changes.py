@@ -62,7 +62,9 @@ class Scenario:
 
     def between(self, old: str, new: str | None) -> changes.Changes:
         with self.db.cursor() as cur:
-            return changes.between(cur, self.releases[old].release_id, None if new is None else self.releases[new].release_id)
+            return changes.between(
+                cur, self.releases[old].release_id, None if new is None else self.releases[new].release_id
+            )
 
     def snapshot(self, name: str | None) -> tuple[dict, set]:
         """What a side shows, read as every page reads it (a release through its frozen cursor): its reported
@@ -110,13 +112,24 @@ CASES = {
         {(HANGZHOU, YEAR, "agreements", "revised", "fix.csv")},
     ),
     "a correction since the release": (
-        [("publish", "A"), ("load", "fix.csv", [(HANGZHOU, YEAR, "agreements", 1990), (GUANGZHOU, YEAR - 1, "activities", 3)])],
+        [
+            ("publish", "A"),
+            ("load", "fix.csv", [(HANGZHOU, YEAR, "agreements", 1990), (GUANGZHOU, YEAR - 1, "activities", 3)]),
+        ],
         ("A", None),
-        {(HANGZHOU, YEAR, "agreements", "revised", "fix.csv"), (GUANGZHOU, YEAR - 1, "activities", "revised", "fix.csv")},
+        {
+            (HANGZHOU, YEAR, "agreements", "revised", "fix.csv"),
+            (GUANGZHOU, YEAR - 1, "activities", "revised", "fix.csv"),
+        },
     ),
     "two corrections, one undone, published again": (
-        [("publish", "A"), ("load", "one.csv", [(HANGZHOU, YEAR, "agreements", 1990)]),
-         ("load", "two.csv", [(GUANGZHOU, YEAR, "agreements", 7)]), ("undo", "two.csv"), ("publish", "B")],
+        [
+            ("publish", "A"),
+            ("load", "one.csv", [(HANGZHOU, YEAR, "agreements", 1990)]),
+            ("load", "two.csv", [(GUANGZHOU, YEAR, "agreements", 7)]),
+            ("undo", "two.csv"),
+            ("publish", "B"),
+        ],
         ("A", "B"),
         {(HANGZHOU, YEAR, "agreements", "revised", "one.csv")},
     ),
@@ -126,9 +139,15 @@ CASES = {
         {(HANGZHOU, YEAR, "agreements", "revised", "undo fix.csv")},
     ),
     "a new pilot-year": (
-        [("publish", "A"), ("load", "next.csv", [(HANGZHOU, YEAR + 1, "agreements", 12), (HANGZHOU, YEAR + 1, "activities", 3)])],
+        [
+            ("publish", "A"),
+            ("load", "next.csv", [(HANGZHOU, YEAR + 1, "agreements", 12), (HANGZHOU, YEAR + 1, "activities", 3)]),
+        ],
         ("A", None),
-        {(HANGZHOU, YEAR + 1, "agreements", "added", "next.csv"), (HANGZHOU, YEAR + 1, "activities", "added", "next.csv")},
+        {
+            (HANGZHOU, YEAR + 1, "agreements", "added", "next.csv"),
+            (HANGZHOU, YEAR + 1, "activities", "added", "next.csv"),
+        },
     ),
     "a pilot-year removed by an undo": (
         [("load", "next.csv", [(HANGZHOU, YEAR + 1, "agreements", 12)]), ("publish", "A"), ("undo", "next.csv")],
@@ -136,13 +155,21 @@ CASES = {
         {(HANGZHOU, YEAR + 1, "agreements", "removed", "undo next.csv")},
     ),
     "corrected twice: the later upload made it": (
-        [("publish", "A"), ("load", "one.csv", [(HANGZHOU, YEAR, "agreements", 1990)]),
-         ("load", "two.csv", [(HANGZHOU, YEAR, "activities", 40)]), ("publish", "B")],
+        [
+            ("publish", "A"),
+            ("load", "one.csv", [(HANGZHOU, YEAR, "agreements", 1990)]),
+            ("load", "two.csv", [(HANGZHOU, YEAR, "activities", 40)]),
+            ("publish", "B"),
+        ],
         ("A", "B"),
         {(HANGZHOU, YEAR, "agreements", "revised", "one.csv"), (HANGZHOU, YEAR, "activities", "revised", "two.csv")},
     ),
-    "nothing since": ([("load", "fix.csv", [(HANGZHOU, YEAR, "agreements", 1990)]), ("publish", "A")], ("A", None), set()),
-}  # fmt: skip
+    "nothing since": (
+        [("load", "fix.csv", [(HANGZHOU, YEAR, "agreements", 1990)]), ("publish", "A")],
+        ("A", None),
+        set(),
+    ),
+}
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -208,7 +235,11 @@ def test_the_review_comment_stands_beside_the_revised_figure(db):
     with db.write_lock, db.cursor() as cur, transaction(cur):
         flags.save_decisions(cur, [flag], "confirmed", "电话核实：新签 1,676 项", "li")
     row = scenario.between("A", None).of("revised").iloc[0]
-    assert (row["review_status"], row["review_comment"], row["review_by"]) == ("confirmed", "电话核实：新签 1,676 项", "li")
+    assert (row["review_status"], row["review_comment"], row["review_by"]) == (
+        "confirmed",
+        "电话核实：新签 1,676 项",
+        "li",
+    )
 
 
 TARGETS = "city_code,year,indicator,target\n330100,2026,agreements,400\n"

@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 
+from metrics.analysis.changes import Revision
 from metrics.analysis.collection import Collection
 from metrics.analysis.collection import collection as _collection
 from metrics.domain.years import YearRange
@@ -29,7 +30,7 @@ from metrics.present.chart_data import ChartData
 from metrics.present.chart_resolve import pilots, resolve
 from metrics.present.chart_spec import ChartSpec
 from metrics.present.plotly_layout import Style
-from metrics.present.revision_marks import RevisedSince, mark_revised
+from metrics.present.revision_marks import mark_revised
 from metrics.store import kept_backups, published, releases
 from metrics.store.database import Database, DuckDBDatabase, open_database
 from metrics.store.meta import run_state
@@ -305,15 +306,15 @@ def _figure(data_key: tuple, spec: ChartSpec, lang: str, style: Style) -> go.Fig
 
 
 @single_flight(maxsize=256)
-def _revised_figure(data_key: tuple, spec: ChartSpec, lang: str, style: Style, revised: RevisedSince) -> go.Figure:
+def _revised_figure(data_key: tuple, spec: ChartSpec, lang: str, style: Style, revised: tuple[Revision, ...]):
     plain = _figure(data_key, spec, lang, style).to_dict()
     return BuiltFigure(mark_revised(plain, _chart_data(data_key, spec, lang), revised, style))
 
 
-def figure(spec: ChartSpec, lang: str, style: Style, revised: RevisedSince | None = None) -> go.Figure:
+def figure(spec: ChartSpec, lang: str, style: Style, revised: tuple[Revision, ...] = ()) -> go.Figure:
     """The Plotly figure of a spec in a style, with the figures `revised` since a release ringed, built once per data
     version (never changed once built)."""
-    if revised is not None and revised.revisions:
+    if revised:
         return _revised_figure(data_key(), spec, lang, style, revised)
     return _figure(data_key(), spec, lang, style)
 

@@ -12,6 +12,7 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 from streamlit.delta_generator import DeltaGenerator
 
+from metrics.analysis.changes import Revision
 from metrics.analysis.standing import Headline
 from metrics.analysis.targets import STATUS_RULES, STATUSES
 from metrics.domain import registry
@@ -21,7 +22,6 @@ from metrics.domain.registry import RunningTotal
 from metrics.present import charts, exports, plotly_layout, tables
 from metrics.present.chart_data import ChartData
 from metrics.present.chart_spec import ChartSpec
-from metrics.present.revision_marks import RevisedSince
 from metrics.present.style import TARGET_COLOURS
 from metrics.store.cities import both_names, list_cities
 from metrics.store.cities import city_names as names_by_code
@@ -44,7 +44,7 @@ def chart(
     key: str | None = None,
     style: plotly_layout.Style = plotly_layout.SCREEN,
     events_note: bool = True,
-    revised: RevisedSince | None = None,
+    revised: tuple[Revision, ...] = (),
 ) -> None:
     """Draw the chart a spec names, with "add to deck" and downloads (PNG, SVG, CSV, XLSX) under it, and the events
     it marks (unless `events_note` is False: a page of several charts over the same years says them once); the

@@ -93,14 +93,15 @@ class Changes:
         revised = self.cells[(self.cells["change"] == "revised") & self.cells["new"].notna()]
         out: dict[str, dict[str, list[Revision]]] = {}
         for row in revised.itertuples(index=False):
-            when = row.undone_at if row.undone else row.new_created_at
+            when, file_name = (row.undone_at, row.undone_file_name) if row.undone else (row.new_created_at,
+                                                                                         row.new_file_name)  # fmt: skip
             out.setdefault(row.city_code, {}).setdefault(row.indicator, []).append(
                 Revision(
                     int(row.year),
                     None if pd.isna(row.old) else float(row.old),
                     float(row.new),
                     None if pd.isna(when) else pd.Timestamp(when).date(),
-                    str(row.undone_file_name if row.undone else row.new_file_name or ""),
+                    file_name if isinstance(file_name, str) else "",
                     bool(row.undone),
                 )
             )
@@ -164,10 +165,8 @@ def _with_differences(cells: pd.DataFrame) -> pd.DataFrame:
 def _with_undo(cells: pd.DataFrame) -> pd.DataFrame:
     """Which changes are an undo: the old value's upload has been undone, and what stands now (if anything) was set
     before it."""
-    undone = (cells["old_status"] == "undone") & (
-        cells["new_upload_id"].isna() | (cells["new_upload_id"] < cells["old_upload_id"])
-    ).fillna(False)
-    undone = undone.fillna(False).astype(bool)
+    earlier = (cells["new_upload_id"] < cells["old_upload_id"]).fillna(False).astype(bool)
+    undone = (cells["old_status"] == "undone").fillna(False).astype(bool) & (cells["new_upload_id"].isna() | earlier)
     return cells.assign(
         undone=undone,
         undone_upload_id=cells["old_upload_id"].where(undone),
@@ -184,7 +183,8 @@ def _with_reviews(cells: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataFrame:
 
 
 def _totals(cur: Cursor, cells: pd.DataFrame, old: Side, new: Side) -> pd.DataFrame:
-    """Each programme total (indicator and year) the changed figures moved: before, after, difference."""
+    """Each programme total (indicator and year) the changed figures moved: before, after, difference; totals that
+    were published first (a year that had none, being new, after them), newest year first."""
     columns = ["indicator", "year", "before", "after", "difference"]
     if cells.empty:
         return pd.DataFrame(columns=columns)
@@ -192,8 +192,9 @@ def _totals(cur: Cursor, cells: pd.DataFrame, old: Side, new: Side) -> pd.DataFr
     moved = cells[["indicator", "year"]].drop_duplicates()
     totals = moved.merge(release_diff.programme_totals(cur, old, new, years), how="left")
     totals["difference"] = totals["after"].fillna(0) - totals["before"].fillna(0)
-    totals = totals[totals["difference"].abs() > 1e-9].assign(order=lambda t: t["indicator"].map(ORDER))
-    return totals.sort_values(["year", "order"], ascending=[False, True])[columns].reset_index(drop=True)
+    totals = totals[totals["difference"].abs() > 1e-9]
+    totals = totals.assign(new=totals["before"].isna(), order=totals["indicator"].map(ORDER))
+    return totals.sort_values(["new", "year", "order"], ascending=[True, False, True])[columns].reset_index(drop=True)
 
 
 def _change(old: pd.Series, new: pd.Series) -> pd.Series:

@@ -32,6 +32,8 @@ TOTALS = Text("；项目合计：{totals}", "; programme totals: {totals}")
 TOTAL = Text("{ind} {y} 年 {d}", "{ind} {y} {d}")
 SHOWN_TOTALS = 3  # programme totals named in the summary line (the table lists them all)
 REVIEWS = {"confirmed": Text("已确认", "confirmed"), "returned": Text("已退回", "sent back")}
+REVIEW_SAID = Text("{s}：{c}", "{s}: {c}")
+REVIEW_BY = Text("（{b}）", " ({b})")
 UNDO = Text("撤销 #{id} {f}", "undo of #{id} {f}")
 CITY_FIELD_CHANGES = {"added": Text("新增试点", "pilot added"), "removed": Text("删除试点", "pilot removed")}
 CHANGE_NAMES = {
@@ -140,8 +142,8 @@ def _review(row: dict, lang: str) -> str:
     status = row.get("review_status")
     if not isinstance(status, str):
         return ""
-    by = f"（{row['review_by']}）" if lang == "zh" else f" ({row['review_by']})"
-    return f"{REVIEWS.get(status, Text(status, status))(lang)}：{row['review_comment']}{by if row['review_by'] else ''}"
+    said = REVIEW_SAID.format(s=REVIEWS.get(status, Text(status, status)), c=row["review_comment"])(lang)
+    return said + (REVIEW_BY.format(b=row["review_by"])(lang) if isinstance(row["review_by"], str) else "")
 
 
 def figures_table(changes: Changes, change: str, lang: str) -> pd.DataFrame:

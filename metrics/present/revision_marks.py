@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import math
-from typing import NamedTuple
 
 from ..analysis.changes import Revision
 from ..domain.formatting import format_value
@@ -14,51 +13,62 @@ from .chart_data import ChartData
 from .plotly_layout import Figure, Style
 
 REVISED_COLOUR = "#d35400"
-LEGEND = Text("自“{r}”发布以来已修订", "Revised since “{r}”")
-REVISED = Text("已修订：发布时 {old} → {new}（{when}，上传 {file}）",
-               "Revised: {old} when published → {new} ({when}, upload {file})")  # fmt: skip
-UNDONE = Text("已修订：发布时 {old} → {new}（{when}，撤销上传 {file}）",
-              "Revised: {old} when published → {new} ({when}, upload {file} undone)")  # fmt: skip
+# Two lines: a hover as wide as one would be cut off at a half-width chart's edge.
+REVISED = Text("已修订：发布时 {old} → {new}<br>（{when}，上传 {file}）",
+               "Revised: {old} when published → {new}<br>({when}, upload {file})")  # fmt: skip
+UNDONE = Text("已修订：发布时 {old} → {new}<br>（{when}，撤销上传 {file}）",
+              "Revised: {old} when published → {new}<br>({when}, upload {file} undone)")  # fmt: skip
 NOT_REPORTED = Text("未报送", "not reported")
-
-
-class RevisedSince(NamedTuple):
-    """A chart's figures revised since a release: the release's name and the revisions (of the chart's indicator)."""
-
-    release: str
-    revisions: tuple[Revision, ...]
+RING_PAD = 0.05  # of the years shown, kept beside the first and last (about what Plotly pads a line of points with)
 
 
 def hover(revision: Revision, data: ChartData) -> str:
-    """What a revised point's hover says of it."""
+    """What a revised point's hover says of it (Plotly's markup: the text from the data escaped)."""
     ind, lang = data.indicator, data.lang
     old = NOT_REPORTED(lang) if revision.old is None else format_value(revision.old, ind, lang, compact=False)
     new = format_value(revision.new, ind, lang, compact=False)
     when = "" if revision.when is None else f"{revision.when:%Y-%m-%d}"
-    return (UNDONE if revision.undone else REVISED).format(old=old, new=new, when=when, file=revision.upload)(lang)
+    text = UNDONE if revision.undone else REVISED
+    return text.format(old=old, new=new, when=when, file=html.escape(revision.upload, quote=False))(lang)
 
 
-def mark_revised(fig: Figure, data: ChartData, revised: RevisedSince, style: Style) -> Figure:
-    """The figure with a ring around each revised point of its first line (the pilot's own), within its years; a
-    new figure sharing the old one's traces and layout (which stay unchanged)."""
+def mark_revised(fig: Figure, data: ChartData, revisions: tuple[Revision, ...], style: Style) -> Figure:
+    """The figure with each revised point of its first line (the pilot's own) ringed, its hover saying what the
+    release published and what changed it; a new figure: the traces it changes are copies, the rest shared."""
     line = data.lines[0] if data.lines else None
     if line is None:
         return fig
     values = dict(zip(line.years, line.values, strict=True))
-    shown = [r for r in revised.revisions if r.year in values and not math.isnan(values[r.year])]
+    shown = {r.year: r for r in revisions if r.year in values and not math.isnan(values[r.year])}
     if not shown:
         return fig
-    name = html.escape(line.name, quote=False)  # Plotly reads tags in text as markup: text from the data never is
+    said = {year: hover(r, data) for year, r in shown.items()}
+    name = html.escape(line.name, quote=False)  # as charts.figure names the trace (text from the data is escaped)
     ring = {
         "type": "scatter",
         "mode": "markers",
-        "x": [r.year for r in shown],
-        "y": [values[r.year] for r in shown],
-        "name": html.escape(LEGEND.format(r=revised.release)(data.lang), quote=False),
+        "x": list(shown),
+        "y": [values[year] for year in shown],
         "marker": {"symbol": "circle-open", "size": 17 * style.scale, "color": REVISED_COLOUR,
                    "line": {"width": 2.5 * style.scale, "color": REVISED_COLOUR}},
-        "customdata": [[name, html.escape(hover(r, data), quote=False)] for r in shown],
-        "hovertemplate": "<b>%{customdata[0]}</b> %{x}<br>%{customdata[1]}<extra></extra>",
-        "showlegend": True,
+        "hoverinfo": "skip",  # the point's own hover says it (two hovers on one point would hide one another)
+        "showlegend": False,  # the page says what the rings mean: a third entry would not fit a half-width legend
     }  # fmt: skip
-    return {**fig, "data": [*fig["data"], ring], "layout": {**fig["layout"], "showlegend": True}}
+    # A ring is larger than a point: Plotly would widen the year axis for it (a tick for the year after the last).
+    first, last = min(line.years), max(line.years)
+    pad = RING_PAD * max(last - first, 1)
+    xaxis = {**fig["layout"].get("xaxis", {}), "autorangeoptions": {"clipmin": first - pad, "clipmax": last + pad}}
+    traces = [_said(trace, said) if trace.get("name") == name else trace for trace in fig["data"]]
+    return {**fig, "data": [*traces, ring], "layout": {**fig["layout"], "xaxis": xaxis}}
+
+
+def _said(trace: dict, said: dict[int, str]) -> dict:
+    """A copy of a line's trace whose points in `said` (by year) have that as their hover's second line."""
+    notes = trace.get("customdata")
+    if not notes:
+        return trace
+    shown = [
+        [note[0], said[x]] if x in said and isinstance(note, list) else note
+        for x, note in zip(trace["x"], notes, strict=True)
+    ]
+    return {**trace, "customdata": shown}
