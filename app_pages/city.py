@@ -68,7 +68,7 @@ st.subheader(
 )
 # On the working data, the figures revised since the latest release are ringed (a release's own view marks nothing).
 since = data.read(v, stored.latest_release) if v.release is None else None
-revised = data.read(v, changes.between, since.release_id).revisions(code) if since else {}
+revised = data.read(v, changes.revisions, since.release_id).get(code, {}) if since else {}
 columns = st.columns(2)
 charts = [ChartSpec("city", ind.key, v.years.pair, cities=(code,), events=v.events) for ind in registry.BASE_INDICATORS]
 for i, spec in enumerate(charts):

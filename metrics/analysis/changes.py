@@ -43,7 +43,7 @@ class Changes:
 
     old: Release
     new: Release | None
-    cells: pd.DataFrame  # the yearly figures that differ: see `between`
+    cells: pd.DataFrame  # the yearly figures that differ: see `figures`
     totals: pd.DataFrame  # indicator, year, before, after, difference: each programme total the cells moved
     targets: pd.DataFrame  # city_code, name_zh, name_en, year, indicator, old, new, change, upload_id
     cities: pd.DataFrame  # city_code, name_zh, name_en, change, field, old, new (one row per field changed)
@@ -88,29 +88,6 @@ class Changes:
         """Whether nothing at all differs."""
         return not any(self.counts.values())
 
-    @functools.cached_property
-    def _by_city(self) -> dict[str, dict[str, tuple[Revision, ...]]]:
-        revised = self.cells[(self.cells["change"] == "revised") & self.cells["new"].notna()]
-        out: dict[str, dict[str, list[Revision]]] = {}
-        for row in revised.itertuples(index=False):
-            when, file_name = (row.undone_at, row.undone_file_name) if row.undone else (row.new_created_at,
-                                                                                         row.new_file_name)  # fmt: skip
-            out.setdefault(row.city_code, {}).setdefault(row.indicator, []).append(
-                Revision(
-                    int(row.year),
-                    None if pd.isna(row.old) else float(row.old),
-                    float(row.new),
-                    None if pd.isna(when) else pd.Timestamp(when).date(),
-                    file_name if isinstance(file_name, str) else "",
-                    bool(row.undone),
-                )
-            )
-        return {code: {k: tuple(sorted(v, key=lambda r: r.year)) for k, v in by.items()} for code, by in out.items()}
-
-    def revisions(self, city_code: str) -> dict[str, tuple[Revision, ...]]:
-        """A pilot's revised figures by indicator (what its profile's charts mark), oldest year first."""
-        return self._by_city.get(city_code, {})
-
 
 def release_by_id(cur: Cursor, release_id: int) -> Release:
     """The release of that id; Refused when there is none."""
@@ -121,16 +98,9 @@ def release_by_id(cur: Cursor, release_id: int) -> Release:
 
 
 def between(cur: Cursor, old: int, new: Side = None) -> Changes:
-    """What changed from release `old` to release `new` (None: the working data), read through a plain cursor.
-
-    `cells`: table_name, indicator, city_code, name_zh, name_en, year, old, new (NaN: not reported), difference,
-    difference_pct (NaN where there was no old value, or it was 0), change (revised, added, removed); the upload
-    that set each side's value (old_/new_ upload_id, file_name, kind, created_at, created_by, status); undone (the
-    change is an undo of the upload that set the old value) with undone_upload_id, undone_file_name, undone_by and
-    undone_at; and the review's latest decision with a comment on the figure, as the new side holds it
-    (review_status, review_comment, review_by, review_at). Newest year first, then by pilot and indicator.
-
-    The app reads it once per data version (series.READ_CACHE): the page of changes and the city profile share it."""
+    """What changed from release `old` to release `new` (None: the working data), read through a plain cursor (in
+    one of releases.frozen, the working data's tables are a release's): the figures (`figures`), the programme
+    totals they moved, and the targets, pilots and events. Read once per data version in the app, as `figures`."""
     memo = READ_CACHE.get()
     if memo is None:
         return _between(cur, old, new)
@@ -140,20 +110,63 @@ def between(cur: Cursor, old: int, new: Side = None) -> Changes:
 def _between(cur: Cursor, old: int, new: Side) -> Changes:
     release_old = release_by_id(cur, old)
     release_new = None if new is None else release_by_id(cur, new)
-    cells = _with_differences(release_diff.value_changes(cur, old, new))
-    cells = _with_undo(cells)
-    cells = _with_reviews(cells, release_diff.reviews(cur, new, cells))
-    cells["order"] = cells["indicator"].map(ORDER)
-    cells = cells.sort_values(["year", "city_code", "order"], ascending=[False, True, True], kind="stable")
+    cells = figures(cur, old, new)
     return Changes(
         old=release_old,
         new=release_new,
-        cells=cells.drop(columns="order").reset_index(drop=True),
+        cells=cells,
         totals=_totals(cur, cells, old, new),
         targets=_targets(cur, old, new),
         cities=_cities(cur, old, new),
         events=_events(cur, old, new),
     )
+
+
+def figures(cur: Cursor, old: int, new: Side = None) -> pd.DataFrame:
+    """Every yearly figure that differs from release `old` to `new` (None: the working data): table_name,
+    indicator, city_code, name_zh, name_en, year, old, new (NaN: not reported), difference, difference_pct (NaN
+    where there was no old value, or it was 0), change (revised, added, removed); the upload that set each side's
+    value (old_/new_ upload_id, file_name, kind, created_at, created_by, status); undone (the change is an undo of
+    the upload that set the old value) with undone_upload_id, undone_file_name, undone_by and undone_at; and the
+    review's latest decision with a comment on the figure, as the new side holds it (review_status, review_comment,
+    review_by, review_at). Newest year first, then by pilot and indicator.
+
+    The app reads it once per data version (series.READ_CACHE): the page of changes and the city profile share it."""
+    memo = READ_CACHE.get()
+    if memo is None:
+        return _figures(cur, old, new)
+    return memo("changed_figures", (old, new), lambda: _figures(cur, old, new))
+
+
+def _figures(cur: Cursor, old: int, new: Side) -> pd.DataFrame:
+    cells = _with_differences(release_diff.value_changes(cur, old, new))
+    cells = _with_undo(cells)
+    cells = _with_reviews(cells, release_diff.reviews(cur, new, cells))
+    cells["order"] = cells["indicator"].map(ORDER)
+    cells = cells.sort_values(["year", "city_code", "order"], ascending=[False, True, True], kind="stable")
+    return cells.drop(columns="order").reset_index(drop=True)
+
+
+def revisions(cur: Cursor, old: int) -> dict[str, dict[str, tuple[Revision, ...]]]:
+    """The working data's figures revised since release `old`, by pilot and indicator, oldest year first (what a
+    pilot's profile rings): a figure on both sides, with a value now."""
+    cells = figures(cur, old)
+    revised = cells[(cells["change"] == "revised") & cells["new"].notna()]
+    out: dict[str, dict[str, list[Revision]]] = {}
+    for row in revised.itertuples(index=False):
+        when, file_name = (row.undone_at, row.undone_file_name) if row.undone else (row.new_created_at,
+                                                                                     row.new_file_name)  # fmt: skip
+        out.setdefault(row.city_code, {}).setdefault(row.indicator, []).append(
+            Revision(
+                int(row.year),
+                None if pd.isna(row.old) else float(row.old),
+                float(row.new),
+                None if pd.isna(when) else pd.Timestamp(when).date(),
+                file_name if isinstance(file_name, str) else "",
+                bool(row.undone),
+            )
+        )
+    return {code: {k: tuple(sorted(v, key=lambda r: r.year)) for k, v in by.items()} for code, by in out.items()}
 
 
 def _with_differences(cells: pd.DataFrame) -> pd.DataFrame:
