@@ -60,6 +60,7 @@ new = None if to_name == WORKING else by_name[to_name]
 if new is not None and new.release_id == old.release_id:
     show.end_page(t(Text("请选择两个不同的数据版本。", "Choose two different states of the data.")))
 shown = data.read(working_view, change_tables.tables, old.release_id, None if new is None else new.release_id, lang)
+st.caption(" · ".join(show.escaped(change_tables.published(r, lang)) for r in (old, new) if r is not None))
 for release in (old, new):
     if release is not None and release.withdrawn:
         st.warning(t(Text("“{n}”已于 {d} 撤回：{r}", "“{n}” was withdrawn on {d}: {r}").format(

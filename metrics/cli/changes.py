@@ -14,6 +14,7 @@ from ..analysis.changes import Changes, between
 from ..domain import registry
 from ..domain.cells import is_missing
 from ..domain.i18n import Refused, Text
+from ..domain.programme import SAMPLE_NOTICE
 from ..present import change_tables
 from ..store import releases
 from ..store.releases import Release
@@ -170,10 +171,11 @@ SECTIONS = (
 def print_plain(changes: Changes, lang: str) -> None:
     """What changed as readable tables, the line of totals first (notes such as the sample's on stderr)."""
     if changes.old.sample:
-        print(f"# {Text('示例数据', 'Sample data')(lang)}", file=sys.stderr)
+        print(f"# {SAMPLE_NOTICE(lang)}", file=sys.stderr)
     heading = HEADING.format(a=change_tables.side_label(changes.old, lang),
                              b=change_tables.side_label(changes.new, lang))  # fmt: skip
     print(heading(lang))
+    print("  " + " · ".join(change_tables.published(r, lang) for r in (changes.old, changes.new) if r is not None))
     print(change_tables.summary(changes, lang))
     tables = {
         "totals": change_tables.totals_table(changes, lang),

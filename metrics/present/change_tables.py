@@ -72,6 +72,15 @@ def side_label(release: Release | None, lang: str) -> str:
     return side_name(release, lang) + when(lang)
 
 
+PUBLISHED = Text("“{n}”由 {b} 于 {d} 发布", "“{n}” was published by {b} on {d}")
+
+
+def published(release: Release, lang: str) -> str:
+    """Who published a release, when, and its note: “2025年度数据（第1版）”由 王科长 于 2026-03-04 发布：3 月会议."""
+    line = PUBLISHED.format(n=release.name, b=release.published_by, d=f"{release.published_at:%Y-%m-%d}")(lang)
+    return line + (Text("：{t}", ": {t}").format(t=release.note)(lang) if release.note else "")
+
+
 def side_source(release: Release | None, lang: str) -> str:
     """The source line of a side: 数据：NAME，YYYY-MM-DD 发布, or the working data's."""
     return (WORKING if release is None else release.source())(lang)
