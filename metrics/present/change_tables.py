@@ -11,9 +11,8 @@ import pandas as pd
 from ..analysis.changes import Changes, between
 from ..domain import registry
 from ..domain.cells import is_missing
-from ..domain.formatting import format_number
 from ..domain.i18n import Text
-from ..store.releases import WITHDRAWN, WORKING, Release
+from ..store.releases import WITHDRAWN, Release
 from ..store.transactions import Cursor
 from .chart_data import rounded
 from .upload_tables import SAMPLE_FILE, who
@@ -79,11 +78,6 @@ def published(release: Release, lang: str) -> str:
     """Who published a release, when, and its note: “2025年度数据（第1版）”由 王科长 于 2026-03-04 发布：3 月会议."""
     line = PUBLISHED.format(n=release.name, b=release.published_by, d=f"{release.published_at:%Y-%m-%d}")(lang)
     return line + (Text("：{t}", ": {t}").format(t=release.note)(lang) if release.note else "")
-
-
-def side_source(release: Release | None, lang: str) -> str:
-    """The source line of a side: 数据：NAME，YYYY-MM-DD 发布, or the working data's."""
-    return (WORKING if release is None else release.source())(lang)
 
 
 def file_stem(old: Release, new: Release | None, lang: str) -> str:
@@ -278,8 +272,3 @@ def tables(cur: Cursor, old: int, new: int | None, lang: str) -> ChangeTables:
         cities=cities_table(changes, lang),
         events=events_table(changes, lang),
     )
-
-
-def number(value: float | None, indicator: str, lang: str) -> str:
-    """A figure as a line of text gives it, every digit: 1,984 (— for none)."""
-    return format_number(value, lang, registry.get(indicator).decimals, compact=False)
