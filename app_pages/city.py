@@ -3,7 +3,7 @@ and its targets against the actuals (完成率)."""
 
 import streamlit as st
 
-from metrics.analysis import standing
+from metrics.analysis import changes, standing
 from metrics.analysis import targets as achievement
 from metrics.domain import registry
 from metrics.domain.i18n import Text
@@ -66,9 +66,23 @@ if target_year is not None:
 st.subheader(
     t(Text("各指标走势（对比同批次试点中位数）", "Every indicator over time, against the median of its batch"))
 )
+# On the working data, the figures revised since the latest release are ringed (a release's own view marks nothing).
+since = data.read(v, stored.latest_release) if v.release is None else None
+revised = data.read(v, changes.revisions, since.release_id).get(code, {}) if since else {}
 columns = st.columns(2)
 charts = [ChartSpec("city", ind.key, v.years.pair, cities=(code,), events=v.events) for ind in registry.BASE_INDICATORS]
 for i, spec in enumerate(charts):
     with columns[i % 2]:
-        show.chart(v, spec, key=f"city-{spec.indicator}", events_note=False)
+        show.chart(v, spec, key=f"city-{spec.indicator}", events_note=False, revised=revised.get(spec.indicator, ()))
 show.events_caption(v, charts[0])  # the same events on every chart: said once
+if since and revised:
+    ringed = sum(len(r) for r in revised.values())
+    st.caption(t(Text("圆圈标出自“{r}”发布以来修订的 {n} 个数字（悬停可见发布时的数值和修改它的上传）。",
+                      "Rings mark the figures revised since “{r}” was published ({n}; hover for the value then and "
+                      "the upload that changed it).").format(r=since.name, n=ringed)))  # fmt: skip
+    st.page_link(
+        "app_pages/changes.py",
+        label=t(Text("查看有何变化", "See what changed")),
+        icon=":material/difference:",
+        query_params={"from": since.name, "to": "working", "lang": lang},
+    )

@@ -39,6 +39,7 @@ DRAWN = {
     "assessment": CHART,
     "completeness": CHART,
     "round": '[data-testid="stDataFrame"]',
+    "changes": '[data-testid="stMainBlockContainer"] [data-testid="stCaptionContainer"]',
     "deck": '[data-testid="stButton"]',
     "upload": '[data-testid="stFileUploader"]',
     "admin": '[data-testid="stExpander"]',

@@ -81,6 +81,7 @@ FLIPS: dict[str, Callable] = {
     "assessment": _assessment_year,
     "completeness": _completeness,
     "round": _round_year,
+    "changes": _toggle_events,
     "deck": _deck_lang,
     "upload": _toggle_events,
     "admin": _toggle_events,

@@ -288,6 +288,7 @@ COMMANDS = [
     ("release publish", "release publish NAME [--note TEXT] [--by NAME]"),
     ("release list", "release list [--json]"),
     ("release withdraw", "release withdraw NAME --reason TEXT [--by NAME]"),
+    ("changes", "changes --from A [--to B] [--json]"),
     ("user add", "user add NAME --role viewer|editor|admin [--oidc] [--password-stdin]"),
     ("user list", "user list [--json]"),
     ("user role", "user role NAME ROLE"),

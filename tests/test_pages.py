@@ -44,6 +44,7 @@ SHOWN = {
     "assessment": Shows("plotly_chart"),
     "completeness": Shows("plotly_chart"),
     "round": Shows("dataframe"),
+    "changes": Shows("caption"),
     "deck": Shows("button"),
     "upload": Shows("file_uploader"),
     "admin": Shows("expander"),

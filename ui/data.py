@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 
+from metrics.analysis.changes import Revision
 from metrics.analysis.collection import Collection
 from metrics.analysis.collection import collection as _collection
 from metrics.domain.years import YearRange
@@ -29,6 +30,7 @@ from metrics.present.chart_data import ChartData
 from metrics.present.chart_resolve import pilots, resolve
 from metrics.present.chart_spec import ChartSpec
 from metrics.present.plotly_layout import Style
+from metrics.present.revision_marks import mark_revised
 from metrics.store import kept_backups, published, releases
 from metrics.store.database import Database, DuckDBDatabase, open_database
 from metrics.store.meta import run_state
@@ -306,15 +308,25 @@ def _figure(data_key: tuple, spec: ChartSpec, lang: str, style: Style, release: 
     return BuiltFigure(json.loads(pio.to_json(figure, validate=False)))  # plain JSON values, a copy of its own
 
 
-def figure(view: View, spec: ChartSpec, style: Style) -> go.Figure:
-    """The Plotly figure of a spec in a style, of the data the view shows, built once per data version (never
-    changed once built)."""
+@single_flight(maxsize=256)
+def _revised_figure(
+    data_key: tuple, spec: ChartSpec, lang: str, style: Style, release: Release | None, revised: tuple[Revision, ...]
+) -> go.Figure:
+    plain = _figure(data_key, spec, lang, style, release).to_dict()
+    return BuiltFigure(mark_revised(plain, _chart_data(data_key, spec, lang, release), revised, style))
+
+
+def figure(view: View, spec: ChartSpec, style: Style, revised: tuple[Revision, ...] = ()) -> go.Figure:
+    """The Plotly figure of a spec in a style, of the data the view shows, with the figures `revised` since a
+    release ringed, built once per data version (never changed once built)."""
+    if revised:
+        return _revised_figure(_key(view.release), spec, view.lang, style, view.release, revised)
     return _figure(_key(view.release), spec, view.lang, style, view.release)
 
 
 def clear_caches() -> None:
     """Forget every cached result and figure (the benchmark's cold runs start from here)."""
-    for cache in (_cached, _chart_data, _figure, _reads):
+    for cache in (_cached, _chart_data, _figure, _revised_figure, _reads):
         cache.cache_clear()
 
 

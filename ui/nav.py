@@ -27,6 +27,7 @@ PAGES = (
          ":material/fact_check:", "view"),
     Page("app_pages/round.py", "round", Text("年度报送", "Collection round"), ":material/assignment_turned_in:",
          "view", working=True),
+    Page("app_pages/changes.py", "changes", Text("有何变化", "What changed"), ":material/difference:", "view"),
     Page("app_pages/deck.py", "deck", Text("演示文稿", "Deck"), ":material/slideshow:", "view"),
     Page("app_pages/upload.py", "upload", Text("数据上传", "Upload"), ":material/upload_file:", "edit", working=True),
     Page("app_pages/admin.py", "admin", Text("账户与备份", "Accounts and backups"),

@@ -12,6 +12,7 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 from streamlit.delta_generator import DeltaGenerator
 
+from metrics.analysis.changes import Revision
 from metrics.analysis.standing import Headline
 from metrics.analysis.targets import STATUS_RULES, STATUSES
 from metrics.domain import registry
@@ -43,15 +44,16 @@ def chart(
     key: str | None = None,
     style: plotly_layout.Style = plotly_layout.SCREEN,
     events_note: bool = True,
+    revised: tuple[Revision, ...] = (),
 ) -> None:
     """Draw the chart a spec names, of the data the view shows (its source line naming it), with "add to deck" and
     downloads (PNG, SVG, CSV, XLSX) under it, and the events it marks (unless `events_note` is False: a page of
-    several charts over the same years says them once).
+    several charts over the same years says them once); the figures `revised` since a release ringed.
 
     The figure is built once per spec, language and data version, so a rerun that changes nothing builds nothing.
     """
     resolved = data.read(view, spec)
-    fig = data.figure(view, spec, style)
+    fig = data.figure(view, spec, style, revised)
     st.plotly_chart(
         fig,
         theme=None,

@@ -15,6 +15,8 @@ from metrics.store.backups import BackupError, Checked, Manifest
 from metrics.store.cities import list_cities
 from metrics.store.index_methods import get_method, method_names
 from metrics.store.meta import is_sample
+from metrics.store.releases import latest as latest_release
+from metrics.store.releases import list_releases
 from metrics.store.rounds import Round, default_due, round_years
 from metrics.store.rules import rules_in_force
 from metrics.store.saved_decks import may_delete
@@ -35,7 +37,9 @@ __all__ = [
     "get_method",
     "is_sample",
     "kept",
+    "latest_release",
     "list_cities",
+    "list_releases",
     "list_users",
     "may_delete",
     "method_names",

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from ..domain.i18n import default_lang
 from ..store.creation import AlreadyExists
 from ..store.database import DatabaseError
-from . import accounts, assessment, data, decks, reference, releases, rounds, rules, uploads
+from . import accounts, assessment, changes, data, decks, reference, releases, rounds, rules, uploads
 from .common import EXIT_ENVIRONMENT, EXIT_OK, EXIT_REFUSED, Parser, UsageError, common_options
 
-COMMAND_MODULES = (data, decks, uploads, rounds, rules, assessment, releases, accounts, reference)
+COMMAND_MODULES = (data, decks, uploads, rounds, rules, assessment, releases, changes, accounts, reference)
 EPILOG = (
     "Every command also takes --db PATH and --lang zh|en. `python -m metrics COMMAND --help` says what a command "
     "does and what its --json prints; `python -m metrics commands` says it of them all."

@@ -1,0 +1,234 @@
+"""What differs between two states of the data, each a release (its release_<table> rows) or the working data (the
+tables themselves): the yearly cells, the targets, the cities and the events, read straight from both sides in SQL.
+
+Read through a plain cursor, never one of releases.frozen: there the working data's tables are a release's.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..domain import registry
+from ..domain.programme import CITY_FIELDS
+from .catalogue import quoted
+from .transactions import Cursor
+
+Side = int | None  # a release's id, or None: the working data
+
+
+def _rows(table: str, side: Side, param: str) -> str:
+    """A FROM item: one side's rows of a table the releases freeze (a release's id as the bound parameter `param`)."""
+    if side is None:
+        return quoted(table)
+    return f"(SELECT * FROM {quoted('release_' + table)} WHERE release_id = ${param})"
+
+
+def _params(old: Side, new: Side) -> dict[str, int]:
+    return {name: side for name, side in (("old", old), ("new", new)) if side is not None}
+
+
+def _value_diff(table: str, old: Side, new: Side) -> str:
+    """The CTE `<table>_diff`: the table's rows that differ between the sides (either side's row may be missing)."""
+    columns = [i.column for i in registry.columns_of(table)]
+    differs = " OR ".join(f"a.{c} IS DISTINCT FROM b.{c}" for c in columns)
+    both = ", ".join(f"a.{c} AS a_{c}, b.{c} AS b_{c}" for c in columns)
+    return f"""{table}_diff AS (
+        SELECT coalesce(a.city_code, b.city_code) AS city_code, coalesce(a.year, b.year) AS year,
+               a.upload_id AS a_upload, b.upload_id AS b_upload, {both}
+        FROM {_rows(table, old, "old")} AS a
+        FULL JOIN {_rows(table, new, "new")} AS b ON a.city_code = b.city_code AND a.year = b.year
+        WHERE {differs})"""
+
+
+def _keys(side: Side, param: str) -> str:
+    """The changed pilot-years (CTE `changed`) that this side has a row for, in any yearly table."""
+    return " UNION ".join(
+        f"SELECT k.city_code, k.year FROM changed k JOIN {_rows(t, side, param)} AS r "
+        f"ON r.city_code = k.city_code AND r.year = k.year"
+        for t in registry.VALUE_TABLES
+    )
+
+
+def _setter(side: str) -> str:
+    """The CTE `<side>_setter` (side 'a', old, or 'b', new): for each changed cell, the upload that set the side's
+    value: the latest upload up to the row's own (which is the last to change any of its cells) whose change
+    history gave the cell that value; a cell with none (the sample, loaded without a history) has the row's."""
+    value = "old" if side == "a" else "new"
+    return f"""{side}_setter AS (
+        SELECT c.table_name, c.indicator, c.city_code, c.year, max(h.upload_id) AS upload_id
+        FROM cells c JOIN history h
+          ON h.table_name = c.table_name AND h.column_name = c.indicator AND h.city_code = c.city_code
+         AND h.year = c.year AND h.upload_id <= c.{side}_upload AND h.value = c.{value}
+        GROUP BY 1, 2, 3, 4)"""
+
+
+# The yearly tables' cells of the change history, their new values as numbers (only theirs: a city's are text).
+_HISTORY = f"""history AS (
+        SELECT upload_id, table_name, column_name, city_code, year, CAST(new_value AS DOUBLE PRECISION) AS value
+        FROM cell_history WHERE table_name IN ({", ".join(f"'{t}'" for t in registry.VALUE_TABLES)}))"""
+
+
+# A pilot's names as the new side has them, else (a pilot removed since) the old; its code where neither has it.
+_NAMES = (
+    "coalesce(nb.name_zh, na.name_zh, t.city_code) AS name_zh, coalesce(nb.name_en, na.name_en, t.city_code) AS name_en"
+)
+
+
+def _named(old: Side, new: Side) -> str:
+    """The joins that give each row `t` its pilot's names (_NAMES)."""
+    return (f"LEFT JOIN {_rows('cities', old, 'old')} AS na ON na.city_code = t.city_code "
+            f"LEFT JOIN {_rows('cities', new, 'new')} AS nb ON nb.city_code = t.city_code")  # fmt: skip
+
+
+def value_changes(cur: Cursor, old: Side, new: Side) -> pd.DataFrame:
+    """Every yearly cell that differs between the sides: table_name, indicator (the column), city_code, year, old,
+    new (NaN: not reported, or no row), change ('revised': the pilot-year is on both sides; 'added': only on the new
+    side, in no yearly table of the old; 'removed': the reverse), and for each side the upload that set its value
+    (old_upload_id, new_upload_id; NA where the side has no value) with that upload's file_name, kind, created_at,
+    created_by, status, undone_at and undone_by (prefixed old_ and new_)."""
+    tables = registry.VALUE_TABLES
+    cells = " UNION ALL ".join(
+        f"""SELECT '{i.table}' AS table_name, '{i.column}' AS indicator, city_code, year,
+                   CAST(a_{i.column} AS DOUBLE PRECISION) AS old, CAST(b_{i.column} AS DOUBLE PRECISION) AS new,
+                   a_upload, b_upload
+            FROM {i.table}_diff WHERE a_{i.column} IS DISTINCT FROM b_{i.column}"""
+        for i in registry.BASE_INDICATORS
+    )
+    upload = "u{s}.file_name AS {p}_file_name, u{s}.kind AS {p}_kind, u{s}.created_at AS {p}_created_at, " \
+             "u{s}.created_by AS {p}_created_by, u{s}.status AS {p}_status, u{s}.undone_at AS {p}_undone_at, " \
+             "u{s}.undone_by AS {p}_undone_by"  # fmt: skip
+    sql = f"""WITH {", ".join(_value_diff(t, old, new) for t in tables)},
+        cells AS ({cells}),
+        changed AS (SELECT DISTINCT city_code, year FROM cells),
+        a_keys AS ({_keys(old, "old")}),
+        b_keys AS ({_keys(new, "new")}),
+        {_HISTORY},
+        {_setter("a")},
+        {_setter("b")},
+        attributed AS (
+            SELECT c.*, CASE WHEN c.old IS NULL THEN NULL ELSE coalesce(sa.upload_id, c.a_upload) END AS old_upload_id,
+                   CASE WHEN c.new IS NULL THEN NULL ELSE coalesce(sb.upload_id, c.b_upload) END AS new_upload_id,
+                   CASE WHEN ak.city_code IS NULL THEN 'added' WHEN bk.city_code IS NULL THEN 'removed'
+                        ELSE 'revised' END AS change
+            FROM cells c
+            LEFT JOIN a_setter sa USING (table_name, indicator, city_code, year)
+            LEFT JOIN b_setter sb USING (table_name, indicator, city_code, year)
+            LEFT JOIN a_keys ak ON ak.city_code = c.city_code AND ak.year = c.year
+            LEFT JOIN b_keys bk ON bk.city_code = c.city_code AND bk.year = c.year)
+        SELECT t.table_name, t.indicator, t.city_code, {_NAMES}, t.year, t.old, t.new, t.change, t.old_upload_id,
+               t.new_upload_id, {upload.format(s="a", p="old")}, {upload.format(s="b", p="new")}
+        FROM attributed t
+        {_named(old, new)}
+        LEFT JOIN uploads ua ON ua.upload_id = t.old_upload_id
+        LEFT JOIN uploads ub ON ub.upload_id = t.new_upload_id
+        ORDER BY t.year DESC, t.city_code, t.table_name, t.indicator"""
+    frame = cur.execute(sql, _params(old, new)).df()
+    return frame.astype({"old": "float64", "new": "float64", "old_upload_id": "Int64", "new_upload_id": "Int64"})
+
+
+def reviews(cur: Cursor, side: Side, cells: pd.DataFrame) -> pd.DataFrame:
+    """The review's latest decision with a comment on each (city_code, year, indicator) of `cells`, as the side's
+    flags table holds it: city_code, year, indicator, status (confirmed, returned), comment, decided_by,
+    decided_at."""
+    columns = ["city_code", "year", "indicator", "status", "comment", "decided_by", "decided_at"]
+    if cells.empty:
+        return pd.DataFrame(columns=columns)
+    keys = cells[["city_code", "year", "indicator"]].drop_duplicates()
+    wanted = {"codes": keys["city_code"].tolist(), "years": [int(y) for y in keys["year"]],
+              "indicators": keys["indicator"].tolist()}  # fmt: skip
+    frame = cur.execute(
+        f"""SELECT city_code, year, indicator, status, comment, decided_by, decided_at FROM (
+                SELECT f.*, row_number() OVER (PARTITION BY city_code, year, indicator
+                                               ORDER BY decided_at DESC NULLS LAST) AS newest
+                FROM {_rows("flags", side, "side")} AS f
+                WHERE comment IS NOT NULL AND comment <> '' AND status <> 'open'
+                  AND city_code = ANY($codes::VARCHAR[]) AND year = ANY($years::INTEGER[])
+                  AND indicator = ANY($indicators::VARCHAR[])) AS decided
+            WHERE newest = 1""",
+        {**wanted, **({} if side is None else {"side": side})},
+    ).df()
+    return keys.merge(frame, on=["city_code", "year", "indicator"])[columns]
+
+
+def programme_totals(cur: Cursor, old: Side, new: Side, years: list[int]) -> pd.DataFrame:
+    """The programme total of every base indicator in each of `years` on each side (the sum over its pilots, as
+    series() totals them): indicator, year, before (the old side's), after (the new's); NaN where no pilot
+    reported."""
+    sums, parts = [], []
+    for side, param, name in ((old, "old", "before"), (new, "new", "after")):
+        for table in registry.VALUE_TABLES:
+            columns = [i.column for i in registry.columns_of(table)]
+            summed = ", ".join(f"CAST(sum(t.{c}) AS DOUBLE PRECISION) AS {c}" for c in columns)
+            sums.append(f"""{name}_{table} AS (
+                SELECT t.year, {summed} FROM {_rows(table, side, param)} AS t
+                JOIN {_rows("cities", side, param)} AS c ON c.city_code = t.city_code
+                WHERE t.year = ANY($years::INTEGER[]) GROUP BY t.year)""")
+            parts += [f"SELECT '{name}' AS side, '{c}' AS indicator, year, {c} AS total FROM {name}_{table}"
+                      for c in columns]  # fmt: skip
+    sql = f"WITH {', '.join(sums)} {' UNION ALL '.join(parts)}"
+    frame = cur.execute(sql, {"years": years, **_params(old, new)}).df()
+    wide = frame.pivot_table(index=["indicator", "year"], columns="side", values="total", aggfunc="first",
+                             dropna=False)  # fmt: skip
+    wide = wide.reindex(columns=["before", "after"]).reset_index()
+    wide.columns.name = None
+    return wide.astype({"year": "int64", "before": "float64", "after": "float64"})
+
+
+def target_changes(cur: Cursor, old: Side, new: Side) -> pd.DataFrame:
+    """Every target that differs between the sides: city_code, year, indicator, old, new (NaN: none set), and the
+    upload that set each side's (old_upload_id, new_upload_id)."""
+    frame = cur.execute(
+        f"""WITH t AS (
+                SELECT coalesce(a.city_code, b.city_code) AS city_code, coalesce(a.year, b.year) AS year,
+                       coalesce(a.indicator, b.indicator) AS indicator,
+                       CAST(a.target AS DOUBLE PRECISION) AS old, CAST(b.target AS DOUBLE PRECISION) AS new,
+                       a.upload_id AS old_upload_id, b.upload_id AS new_upload_id
+                FROM {_rows("targets", old, "old")} AS a
+                FULL JOIN {_rows("targets", new, "new")} AS b
+                  ON a.city_code = b.city_code AND a.year = b.year AND a.indicator = b.indicator
+                WHERE a.target IS DISTINCT FROM b.target)
+            SELECT t.city_code, {_NAMES}, t.year, t.indicator, t.old, t.new, t.old_upload_id, t.new_upload_id
+            FROM t {_named(old, new)}
+            ORDER BY t.year DESC, t.city_code, t.indicator""",
+        _params(old, new),
+    ).df()
+    return frame.astype({"old": "float64", "new": "float64", "old_upload_id": "Int64", "new_upload_id": "Int64"})
+
+
+def city_changes(cur: Cursor, old: Side, new: Side) -> pd.DataFrame:
+    """Every pilot whose cities row differs between the sides: city_code, then each field of the old side (a_name_zh,
+    …; NA for a pilot added) and of the new (b_…; NA for one removed)."""
+    fields = ", ".join(f"a.{f} AS a_{f}, b.{f} AS b_{f}" for f in CITY_FIELDS)
+    differs = " OR ".join(f"a.{f} IS DISTINCT FROM b.{f}" for f in CITY_FIELDS)
+    return cur.execute(
+        f"""SELECT coalesce(a.city_code, b.city_code) AS city_code, {fields}
+            FROM {_rows("cities", old, "old")} AS a
+            FULL JOIN {_rows("cities", new, "new")} AS b ON a.city_code = b.city_code
+            WHERE a.city_code IS NULL OR b.city_code IS NULL OR {differs}
+            ORDER BY 1""",
+        _params(old, new),
+    ).df()
+
+
+def event_changes(cur: Cursor, old: Side, new: Side) -> pd.DataFrame:
+    """Every programme event on one side only, or retitled in English: event_date, title_zh, old_title_en (NA:
+    added), new_title_en (NA: removed)."""
+    frame = cur.execute(
+        f"""SELECT coalesce(a.event_date, b.event_date) AS event_date, coalesce(a.title_zh, b.title_zh) AS title_zh,
+                   a.title_en AS old_title_en, b.title_en AS new_title_en
+            FROM {_rows("events", old, "old")} AS a
+            FULL JOIN {_rows("events", new, "new")} AS b
+              ON a.event_date = b.event_date AND a.title_zh = b.title_zh
+            WHERE a.title_en IS DISTINCT FROM b.title_en
+            ORDER BY 1, 2""",
+        _params(old, new),
+    ).df()
+    return frame.astype({"event_date": "datetime64[us]"})
+
+
+def pilot_names(cur: Cursor, side: Side) -> pd.DataFrame:
+    """Every pilot's names as the side holds them: city_code, name_zh, name_en."""
+    return cur.execute(
+        f"SELECT city_code, name_zh, name_en FROM {_rows('cities', side, 'side')} AS c ORDER BY 1",
+        {} if side is None else {"side": side},
+    ).df()
