@@ -160,7 +160,7 @@ def test_schema_8_adds_the_closing_to_a_version_7_database(db):
         set_meta(cur, "schema_version", "7")
     with db.cursor() as cur:
         migrate(cur)
-        assert get_meta(cur, "schema_version") == str(SCHEMA_VERSION) == "11"
+        assert get_meta(cur, "schema_version") == str(SCHEMA_VERSION) == "12"
     forms.close_round(db, YEAR, ADMIN)  # a year with no round yet gets one, closed
     with db.snapshot() as cur:
         round_ = get_round(cur, YEAR)
