@@ -200,3 +200,46 @@ def test_schema_12_keeps_a_version_11_databases_decisions_and_steps(db):
     with pytest.raises(Refused, match="were not recorded"):  # its figures then unknown: not approved again blindly
         approval.undo(db, YEAR, lifted, "", ADMIN)
     assert decide(db, YEAR, CLEAR, None, "returned", "请核实", EDITOR) == 0  # a whole year sent back: new in 12
+
+
+@pytest.mark.duckdb_only
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_round_page_approves_a_flagged_pilot_only_when_chosen_and_undoes_the_step(app_db, lang):
+    from test_pages import open_app, table_with
+
+    at = open_app("round", lang=lang, year=str(YEAR))
+    picker = at.multiselect(key="round_approve_pilots")
+    assert any(FLAGGED in o and ("1 项待处理" if lang == "zh" else "1 open") in o for o in picker.options)
+    picker.set_value([CLEAR, FLAGGED]).run()
+    at.button(key="round_approve").click().run()
+    refused = " ".join(e.value for e in at.error)
+    assert ("未审核任何试点" if lang == "zh" else "Nothing was approved") in refused and not at.success
+    at.checkbox(key="round_approve_despite").check().run()
+    at.button(key="round_approve").click().run()
+    assert at.success and not at.exception, [e.value for e in at.error]
+    steps = table_with(at, "#")
+    assert ("仍有 1 项待处理" if lang == "zh" else "despite 1 open") in " ".join(steps.iloc[:, 3])
+    undoable = at.selectbox(key="round_undo_step")
+    assert len(undoable.options) == 2  # the latest step of each pilot
+    nanjing = next(int(o.split(" ")[0][1:]) for o in undoable.options if "320100" in o or "南京" in o or "Nanjing" in o)
+    undoable.set_value(nanjing).run()
+    at.text_input(key="round_undo_reason").input("chosen by mistake").run()
+    at.button(key="round_undo_button").click().run()
+    assert at.success and not at.exception, [e.value for e in at.error]
+    steps = table_with(at, "#")
+    assert len(steps) == 3 and str(nanjing) in steps.iloc[0, 3] and steps.iloc[0, 5] == "chosen by mistake"
+
+
+@pytest.mark.duckdb_only
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_round_page_sends_a_pilot_without_a_flag_back(app_db, lang):
+    from test_pages import open_app, table_with
+
+    at = open_app("round", lang=lang, year=str(YEAR))
+    at.selectbox(key="round_correction_pilot").set_value(CLEAR).run()
+    at.text_input(key="round_return_reason").input("请核实全部数据").run()
+    at.button(key="round_return").click().run()
+    assert at.success and not at.exception, [e.value for e in at.error]
+    tracker = table_with(at, "代码" if lang == "zh" else "Code").set_index("代码" if lang == "zh" else "Code")
+    assert tracker.loc[CLEAR, "状态" if lang == "zh" else "Status"] == ("已退回" if lang == "zh" else "returned")
+    assert "请核实全部数据" in tracker.loc[CLEAR, "说明" if lang == "zh" else "Notes"]
