@@ -19,7 +19,7 @@ from ..store.figures import years_values
 from ..store.flags import PILOT, decisions, save_decisions
 from ..store.transactions import Cursor, transaction
 from .outliers import THRESHOLDS, Thresholds, outliers
-from .validation import LAST, check_stored, named
+from .validation import LAST, Violation, check_stored, named
 
 STATUSES = {"open": Text("待核实", "open"), "confirmed": Text("已确认", "confirmed"),
             "returned": Text("已退回", "returned")}  # fmt: skip
@@ -41,9 +41,9 @@ BACK = 3  # the pilot's years shown beside a flagged value
 KEY = ["city_code", "indicator", "reason", "rule_id"]
 
 
-def _figures(cur: Cursor, year: int, t: Thresholds) -> pd.DataFrame:
-    """The stored figures from the earliest year compared with to `year`, values as floats."""
-    frame = years_values(cur, year - max(t.history_years, BACK), year)
+def _figures(cur: Cursor, year: int, t: Thresholds, last: int | None = None) -> pd.DataFrame:
+    """The stored figures from the earliest year compared with to `year` (or to `last`), values as floats."""
+    frame = years_values(cur, year - max(t.history_years, BACK), year if last is None else last)
     for ind in registry.BASE_INDICATORS:
         frame[ind.key] = pd.to_numeric(frame[ind.column].astype("object"), errors="coerce").astype("float64")
     frame["year"] = frame["year"].astype("int64")
@@ -79,11 +79,31 @@ def _basis_now(figures: pd.DataFrame, code: str, year: int, keys_of: str) -> str
     return basis_of(values)
 
 
-def current_flags(cur: Cursor, year: int, t: Thresholds = THRESHOLDS) -> pd.DataFrame:
-    """The year's flags as the figures stand: city_code, year, indicator, reason, rule_id ('' but for rules), value,
-    z (None for rules), message (Text), basis (basis_of the values it was computed from), reads (the indicators of
-    the year it is about: a rule's, either side), and the pilot's values of the BACK years before as `back_1`…"""
-    figures = _figures(cur, year, t)
+FLAG_COLUMNS = ["year", *KEY, "value", "z", "message", "basis", "reads", *(f"back_{b}" for b in range(1, BACK + 1))]
+
+
+def current_flags(cur: Cursor, year: int, t: Thresholds = THRESHOLDS, last: int | None = None) -> pd.DataFrame:
+    """The year's flags (or those of each year from `year` to `last`) as the figures stand: city_code, year,
+    indicator, reason, rule_id ('' but for rules), value, z (None for rules), message (Text), basis (basis_of the
+    values it was computed from), reads (the indicators of the year it is about: a rule's, either side), and the
+    pilot's values of the BACK years before as `back_1`…"""
+    last = year if last is None else last
+    figures = _figures(cur, year, t, last)  # read once for all the years
+    names = pilot_names(cur)
+    broken: dict[int, list[Violation]] = {}
+    for v in check_stored(cur, year, through=last):
+        broken.setdefault(v.year, []).append(v)
+    frames = []
+    for y in range(year, last + 1):
+        window = figures[figures["year"].between(y - max(t.history_years, BACK), y)]
+        frames.append(_year_flags(window, y, broken.get(y, []), names, t))
+    found = [f for f in frames if not f.empty]
+    return pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=FLAG_COLUMNS)
+
+
+def _year_flags(figures: pd.DataFrame, year: int, broken: list[Violation], names: dict[str, Text],
+                t: Thresholds) -> pd.DataFrame:  # fmt: skip
+    """One year's flags (current_flags) from the figures of the years it is compared with."""
     found = outliers(figures, year, t)
     found["rule_id"] = ""
     found["basis"] = [basis_of({k: v}) for k, v in zip(found["indicator"], found["value"], strict=True)]
@@ -93,21 +113,19 @@ def current_flags(cur: Cursor, year: int, t: Thresholds = THRESHOLDS) -> pd.Data
         for r, n, m, z in zip(found["reason"], found["n"], found["reference"], found["z"], strict=True)
     ]
     now = figures[figures["year"] == year].set_index("city_code")
-    names = pilot_names(cur)
-    broken = []
-    for v in check_stored(cur, year):
+    rows = []
+    for v in broken:
         read = {k for k, _ in keys(v.rule.left)} or {k for k, _ in v.rule.reads()}
         key = next(i.key for i in registry.BASE_INDICATORS if i.key in read)
         value = now[key].get(v.city_code, np.nan) if key in now else np.nan
         this_year = tuple(i.key for i in registry.BASE_INDICATORS if (i.key, 0) in v.rule.reads())
-        broken.append({"city_code": v.city_code, "year": year, "indicator": key, "reason": "rule",
-                       "rule_id": v.rule.id, "value": value, "z": np.nan,
-                       "message": v.message(named(names, v.city_code)), "basis": basis_of(v.values),
-                       "reads": this_year or (key,)})  # fmt: skip
-    frame = pd.concat([found.drop(columns=["reference", "n"]), pd.DataFrame(broken)], ignore_index=True)
+        rows.append({"city_code": v.city_code, "year": year, "indicator": key, "reason": "rule",
+                     "rule_id": v.rule.id, "value": value, "z": np.nan,
+                     "message": v.message(named(names, v.city_code)), "basis": basis_of(v.values),
+                     "reads": this_year or (key,)})  # fmt: skip
+    frame = pd.concat([found.drop(columns=["reference", "n"]), pd.DataFrame(rows)], ignore_index=True)
     if frame.empty:
-        return pd.DataFrame(columns=["year", *KEY, "value", "z", "message", "basis", "reads",
-                                     *(f"back_{b}" for b in range(1, 4))])  # fmt: skip
+        return pd.DataFrame(columns=FLAG_COLUMNS)
     for b in range(1, BACK + 1):
         before = figures[figures["year"] == year - b].melt(
             id_vars="city_code", value_vars=list(registry.BASE_KEYS), var_name="indicator", value_name=f"back_{b}"
@@ -122,14 +140,16 @@ def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
     return (np.isnan(x) & np.isnan(y)) | np.isclose(x, y, rtol=1e-9, atol=0)
 
 
-def review(cur: Cursor, year: int, t: Thresholds = THRESHOLDS) -> pd.DataFrame:
-    """The year's review queue: each current flag with the pilot's names, its status (open unless decided on these
-    very values: the flagged one, and for a rule every value on either side), comment, decided_by, decided_at, and
-    `reopened` (decided on values since changed); open first."""
-    flags = current_flags(cur, year, t)
-    stored = decisions(cur, year).drop(columns=["year", "z"])
+def review(cur: Cursor, year: int, t: Thresholds = THRESHOLDS, last: int | None = None) -> pd.DataFrame:
+    """The year's review queue (or that of each year from `year` to `last`, by year): each current flag with the
+    pilot's names, its status (open unless decided on these very values: the flagged one, and for a rule every
+    value on either side), comment, decided_by, decided_at, and `reopened` (decided on values since changed); open
+    first."""
+    flags = current_flags(cur, year, t, last)
+    stored = decisions(cur, year, last).drop(columns=["z"])
     stored = stored[stored["reason"] != PILOT].rename(columns={"value": "decided_value", "basis": "decided_basis"})
-    queue = flags.merge(stored, on=KEY, how="left")
+    flags["year"] = flags["year"].astype("int64")
+    queue = flags.merge(stored.astype({"year": "int64"}), on=["year", *KEY], how="left")
     decided = queue["status"].notna().to_numpy()
     same = np.array([
         same_basis(then, now) if isinstance(then, str) else bool(was)  # a decision stored before bases: the value
@@ -145,7 +165,7 @@ def review(cur: Cursor, year: int, t: Thresholds = THRESHOLDS) -> pd.DataFrame:
     queue["name_zh"] = [named(names, c).zh for c in queue["city_code"]]
     queue["name_en"] = [named(names, c).en for c in queue["city_code"]]
     order = queue["status"].map({"open": 0, "returned": 1, "confirmed": 2})
-    return queue.assign(order=order).sort_values(["order", "city_code", "indicator", "reason"]).drop(
+    return queue.assign(order=order).sort_values(["year", "order", "city_code", "indicator", "reason"]).drop(
         columns=["order", "decided_value", "decided_basis"]
     ).reset_index(drop=True)  # fmt: skip
 

@@ -67,7 +67,10 @@ def _escaped(data: ChartData) -> ChartData:
     return replace(
         data,
         title=esc(data.title),
-        lines=tuple(replace(line, name=esc(line.name)) for line in data.lines),
+        lines=tuple(
+            replace(line, name=esc(line.name), flags=tuple(map(esc, line.flags)) if line.flags else None)
+            for line in data.lines
+        ),
         names={code: esc(data.names[code]) for code in shown if code in data.names},
         marks=tuple(replace(mark, label=esc(mark.label), tag=esc(mark.tag)) for mark in data.marks),
         frame=frame,

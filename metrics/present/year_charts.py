@@ -39,6 +39,7 @@ def time_chart(
             format_value(v, ind, lang, compact=False) if not math.isnan(v) else NOT_REPORTED(lang) for v in line.values
         ]
         notes = [REPORTING.format(n=n)(lang) for n in line.reporting] if line.reporting else [""] * len(line.values)
+        flags = [f.replace("\n", "<br>") for f in line.flags] if line.flags else [""] * len(line.values)
         traces.append(
             {
                 "type": "scatter",
@@ -50,10 +51,14 @@ def time_chart(
                 "line": {"color": line.colour, "width": line.width * style.scale, "dash": line.dash},
                 "marker": {"size": 7 * style.scale},
                 "opacity": 0.3 if line.faded else 1,
-                "customdata": [list(pair) for pair in zip(exact, notes, strict=True)],
-                "hovertemplate": "<b>%{fullData.name}</b> %{x}<br>%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
+                "customdata": [list(three) for three in zip(exact, notes, flags, strict=True)],
+                "hovertemplate": "<b>%{fullData.name}</b> %{x}<br>%{customdata[0]}<br>%{customdata[1]}"
+                + ("<br>%{customdata[2]}" if line.flags else "")
+                + "<extra></extra>",
             }
         )
+        if line.flags and any(line.flags):
+            traces.append(_flag_rings(line, style))
         all_values.extend(line.values)
     labelled = len(lines) >= LABELLED_LINES  # a legend of many colours is hard to match: names at the lines' ends
     fig = new_figure(traces, showlegend=len(lines) > 1 and not labelled, hovermode="closest")
@@ -64,6 +69,24 @@ def time_chart(
 
 
 LABELLED_LINES = 5  # from this many lines on, each is named at its end instead of in a legend
+FLAG_RING = "#B5542D"  # the ring around a value that carries a review flag
+
+
+def _flag_rings(line: Line, style: Style) -> dict:
+    """A ring around each of the line's values that carry a review flag (the line's own hover says why)."""
+    flagged = [(y, v) for y, v, f in zip(line.years, line.values, line.flags or (), strict=True)
+               if f and not math.isnan(v)]  # fmt: skip
+    return {
+        "type": "scatter",
+        "x": [y for y, _ in flagged],
+        "y": [v for _, v in flagged],
+        "name": f"{line.name} ⚑",
+        "mode": "markers",
+        "marker": {"symbol": "circle-open", "size": 15 * style.scale, "color": FLAG_RING,
+                   "line": {"width": 2 * style.scale}},
+        "hoverinfo": "skip",
+        "showlegend": False,
+    }  # fmt: skip
 
 
 def _name_line_ends(fig: Figure, lines: Sequence[Line], style: Style) -> None:

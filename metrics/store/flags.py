@@ -17,11 +17,13 @@ COLUMNS = ["city_code", "year", "indicator", "reason", "rule_id", "value", "z", 
            "decided_at", "basis"]  # fmt: skip
 
 
-def decisions(cur: Cursor, year: int) -> pd.DataFrame:
-    """Every decision stored for a year's flags (rule_id '' where the flag is not a rule's)."""
+def decisions(cur: Cursor, year: int, last: int | None = None) -> pd.DataFrame:
+    """Every decision stored for a year's flags, or those of each year from `year` to `last` (rule_id '' where the
+    flag is not a rule's)."""
     frame = cur.execute(
-        f"SELECT {', '.join(COLUMNS)} FROM flags WHERE year = $year ORDER BY city_code, indicator, reason, rule_id",
-        {"year": year},
+        f"""SELECT {", ".join(COLUMNS)} FROM flags WHERE year BETWEEN $year AND $last
+            ORDER BY year, city_code, indicator, reason, rule_id""",
+        {"year": year, "last": year if last is None else last},
     ).df()
     frame["rule_id"] = frame["rule_id"].fillna("").astype(str)
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype("float64")
