@@ -16,14 +16,14 @@ from metrics.store import kept_backups
 from metrics.store.backups import Manifest
 from metrics.store.database import Database
 from metrics.store.index_methods import delete_method, save_method
-from metrics.store.rules import save_rule
+from metrics.store.rules import add_rule, save_rule
 
 from . import auth, data
 
 T = TypeVar("T")
 _NOW: Any = object()  # `by` not given: whoever uses this session now, their role read afresh
 
-__all__ = ["back_up", "delete_method", "end_session", "restore_backup", "save_method", "save_rule", "write"]
+__all__ = ["add_rule", "back_up", "delete_method", "end_session", "restore_backup", "save_method", "save_rule", "write"]
 
 
 def write(ability: str, change: Callable[..., T], *args: Any, by: Actor | None = _NOW, **options: Any) -> T:
