@@ -121,7 +121,9 @@ if "round_closing" in st.session_state:
     (st.success if level == "success" else st.error)(show.escaped(message(lang)))
 
 if who is not None and who.may("edit"):
-    with st.expander(t(Text("报送设置与报表下载", "Round settings and forms")), expanded=not status.opened):
+    # Open until the round is, and while saying what saving did (a round just opened would fold its own message away).
+    unfolded = not status.opened or "round_message" in st.session_state
+    with st.expander(t(Text("报送设置与报表下载", "Round settings and forms")), expanded=unfolded):
         with st.form("round_settings", border=False):
             st.multiselect(
                 t(Text("所报指标", "Indicators asked for")),
