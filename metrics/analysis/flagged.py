@@ -22,19 +22,20 @@ def _kept(name: str, args: tuple, compute):
     return compute() if memo is None else memo(name, args, compute)
 
 
-def figure_flags(cur: Cursor, years: tuple[int, int]) -> pd.DataFrame:
-    """Every flag of the years (first, last), a row for each figure it is about (`key`: that figure's indicator),
-    by year; computed in one pass over the years, and kept per data version where reads are kept (every chart of
-    a city profile asks for the same years)."""
+def figure_flags(cur: Cursor, years: tuple[int, int], cities: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Every flag of the years (first, last) (of `cities` only, when given: a city profile needs one pilot's, still
+    judged against every pilot), a row for each figure it is about (`key`: that figure's indicator), by year;
+    computed in one pass over the years, and kept per data version where reads are kept (every chart of a city
+    profile asks for the same)."""
 
     def compute() -> pd.DataFrame:
-        queue = review(cur, years[0], last=years[1])
+        queue = review(cur, years[0], last=years[1], cities=cities)
         if queue.empty:
             return pd.DataFrame(columns=COLUMNS)
         rows = queue.assign(key=queue["reads"]).explode("key")
         return rows[COLUMNS].reset_index(drop=True)
 
-    return _kept("figure_flags", tuple(years), compute)
+    return _kept("figure_flags", (tuple(years), cities), compute)
 
 
 def flags_of(flags: pd.DataFrame, keys: Iterable[str], cities: Iterable[str] | None = None,

@@ -82,29 +82,39 @@ def _basis_now(figures: pd.DataFrame, code: str, year: int, keys_of: str) -> str
 FLAG_COLUMNS = ["year", *KEY, "value", "z", "message", "basis", "reads", *(f"back_{b}" for b in range(1, BACK + 1))]
 
 
-def current_flags(cur: Cursor, year: int, t: Thresholds = THRESHOLDS, last: int | None = None) -> pd.DataFrame:
-    """The year's flags (or those of each year from `year` to `last`) as the figures stand: city_code, year,
-    indicator, reason, rule_id ('' but for rules), value, z (None for rules), message (Text), basis (basis_of the
-    values it was computed from), reads (the indicators of the year it is about: a rule's, either side), and the
-    pilot's values of the BACK years before as `back_1`…"""
+def current_flags(cur: Cursor, year: int, t: Thresholds = THRESHOLDS, last: int | None = None,
+                  cities: tuple[str, ...] | None = None) -> pd.DataFrame:  # fmt: skip
+    """The year's flags (or those of each year from `year` to `last`; of `cities` only, when given) as the figures
+    stand: city_code, year, indicator, reason, rule_id ('' but for rules), value, z (None for rules), message
+    (Text), basis (basis_of the values it was computed from), reads (the indicators of the year it is about: a
+    rule's, either side), and the pilot's values of the BACK years before as `back_1`…"""
     last = year if last is None else last
     figures = _figures(cur, year, t, last)  # read once for all the years
     names = pilot_names(cur)
     broken: dict[int, list[Violation]] = {}
-    for v in check_stored(cur, year, through=last):
+    for v in check_stored(cur, year, through=last, cities=cities, figures=figures):
         broken.setdefault(v.year, []).append(v)
-    frames = []
-    for y in range(year, last + 1):
-        window = figures[figures["year"].between(y - max(t.history_years, BACK), y)]
-        frames.append(_year_flags(window, y, broken.get(y, []), names, t))
-    found = [f for f in frames if not f.empty]
-    return pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=FLAG_COLUMNS)
+    found = outliers(figures, year, t, cities, last)  # every year at once
+    if cities is not None:
+        figures = figures[figures["city_code"].isin(list(cities))]
+    frames = [_year_flags(figures[figures["year"] == y], y, found[found["year"] == y], broken.get(y, []), names)
+              for y in range(year, last + 1)]  # fmt: skip
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=FLAG_COLUMNS)
+    frame = pd.concat(frames, ignore_index=True).astype({"year": "int64"})
+    values = figures.melt(id_vars=["city_code", "year"], value_vars=list(registry.BASE_KEYS), var_name="indicator")
+    for b in range(1, BACK + 1):  # the pilot's values of the years before, beside each flag
+        before = values.assign(year=values["year"] + b).rename(columns={"value": f"back_{b}"})
+        frame = frame.merge(before, on=["city_code", "year", "indicator"], how="left")
+    return frame
 
 
-def _year_flags(figures: pd.DataFrame, year: int, broken: list[Violation], names: dict[str, Text],
-                t: Thresholds) -> pd.DataFrame:  # fmt: skip
-    """One year's flags (current_flags) from the figures of the years it is compared with."""
-    found = outliers(figures, year, t)
+def _year_flags(now: pd.DataFrame, year: int, found: pd.DataFrame, broken: list[Violation],
+                names: dict[str, Text]) -> pd.DataFrame:  # fmt: skip
+    """One year's flags (current_flags, but the years before): its outliers `found` and rules `broken`, with the
+    year's figures `now`."""
+    found = found.copy()
     found["rule_id"] = ""
     found["basis"] = [basis_of({k: v}) for k, v in zip(found["indicator"], found["value"], strict=True)]
     found["reads"] = [(k,) for k in found["indicator"]]
@@ -112,7 +122,7 @@ def _year_flags(figures: pd.DataFrame, year: int, broken: list[Violation], names
         WHY[r].format(n=int(n), m=number(round(m, 2)), z=f"{z:.1f}")
         for r, n, m, z in zip(found["reason"], found["n"], found["reference"], found["z"], strict=True)
     ]
-    now = figures[figures["year"] == year].set_index("city_code")
+    now = now.set_index("city_code")
     rows = []
     for v in broken:
         read = {k for k, _ in keys(v.rule.left)} or {k for k, _ in v.rule.reads()}
@@ -123,15 +133,7 @@ def _year_flags(figures: pd.DataFrame, year: int, broken: list[Violation], names
                      "rule_id": v.rule.id, "value": value, "z": np.nan,
                      "message": v.message(named(names, v.city_code)), "basis": basis_of(v.values),
                      "reads": this_year or (key,)})  # fmt: skip
-    frame = pd.concat([found.drop(columns=["reference", "n"]), pd.DataFrame(rows)], ignore_index=True)
-    if frame.empty:
-        return pd.DataFrame(columns=FLAG_COLUMNS)
-    for b in range(1, BACK + 1):
-        before = figures[figures["year"] == year - b].melt(
-            id_vars="city_code", value_vars=list(registry.BASE_KEYS), var_name="indicator", value_name=f"back_{b}"
-        )
-        frame = frame.merge(before, on=["city_code", "indicator"], how="left")
-    return frame
+    return pd.concat([found.drop(columns=["reference", "n"]), pd.DataFrame(rows)], ignore_index=True)
 
 
 def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
@@ -140,12 +142,13 @@ def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
     return (np.isnan(x) & np.isnan(y)) | np.isclose(x, y, rtol=1e-9, atol=0)
 
 
-def review(cur: Cursor, year: int, t: Thresholds = THRESHOLDS, last: int | None = None) -> pd.DataFrame:
-    """The year's review queue (or that of each year from `year` to `last`, by year): each current flag with the
-    pilot's names, its status (open unless decided on these very values: the flagged one, and for a rule every
-    value on either side), comment, decided_by, decided_at, and `reopened` (decided on values since changed); open
-    first."""
-    flags = current_flags(cur, year, t, last)
+def review(cur: Cursor, year: int, t: Thresholds = THRESHOLDS, last: int | None = None,
+           cities: tuple[str, ...] | None = None) -> pd.DataFrame:  # fmt: skip
+    """The year's review queue (or that of each year from `year` to `last`, by year; of `cities` only, when given):
+    each current flag with the pilot's names, its status (open unless decided on these very values: the flagged
+    one, and for a rule every value on either side), comment, decided_by, decided_at, and `reopened` (decided on
+    values since changed); open first."""
+    flags = current_flags(cur, year, t, last, cities)
     stored = decisions(cur, year, last).drop(columns=["z"])
     stored = stored[stored["reason"] != PILOT].rename(columns={"value": "decided_value", "basis": "decided_basis"})
     flags["year"] = flags["year"].astype("int64")

@@ -30,7 +30,7 @@ def _city(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
     mine = series(cur, ind.key, Scope(cities=(code,)), per_city=True, years=spec.years)
     peers = standing.peer_median(cur, ind.key, code, spec.years)
     (own,) = city_lines(mine.drop(columns="reporting"), names, {code: colours[code]})
-    flags = flags_of(figure_flags(cur, spec.years), (ind.key,), (code,))
+    flags = flags_of(figure_flags(cur, spec.years, (code,)), (ind.key,))
     if not flags.empty:  # each value's flags in its hover, the value ringed
         by_year = {int(y): flag_notes.hover(group, lang) for y, group in flags.groupby("year")}
         own = replace(own, flags=tuple(by_year.get(y, "") for y in own.years))
