@@ -11,11 +11,11 @@ from metrics.domain.rules import FIELDS, IMPORTANCES, MISSING, OPERATORS, new_ru
 from metrics.present import definitions, rule_tables
 from ui import auth, data, show, state, stored, writes
 
-SIDES_HELP = Text(
-    "每一侧可写指标键（agreements）、数字、乘数（20*activities）、比值（contract_value_10k_cny/agreements）"
-    "或上年值（0.5*last_year(experts_in_pool)）。",
-    "Each side is an indicator key (agreements), a number, a multiple (20*activities), a ratio "
-    "(contract_value_10k_cny/agreements) or last year's value (0.5*last_year(experts_in_pool)).",
+SIDES_HELP = Text(  # Markdown: the expressions in code spans
+    "每一侧可写指标键（`agreements`）、数字、乘数（`20*activities`）、比值（`contract_value_10k_cny/agreements`）"
+    "或上年值（`0.5*last_year(experts_in_pool)`）。",
+    "Each side is an indicator key (`agreements`), a number, a multiple (`20*activities`), a ratio "
+    "(`contract_value_10k_cny/agreements`) or last year's value (`0.5*last_year(experts_in_pool)`).",
 )
 NAME_NEEDED = Text("中文名称、英文名称：请至少填写一个，说明规则检查什么。",
                    "Name (Chinese), Name (English): give at least one, saying what the rule checks.")  # fmt: skip

@@ -38,7 +38,8 @@ shown_rounds = ([last] if last in rounds else []) + [y for y in open_years[-1:] 
 for year in shown_rounds:
     status = data.read(v, round_status, year, dt.date.today())
     counts = status.counts
-    late = t(Text("，逾期 {n} 个", ", {n} late")).format(n=counts["late"]) if counts["late"] else ""
+    chased = counts["late"] and not status.round.closed  # a closed round chases no one
+    late = t(Text("，逾期 {n} 个", ", {n} late")).format(n=counts["late"]) if chased else ""
     if status.round.closed:
         state_ = t(ROUND_CLOSED).format(b=status.round.closed_by or "", w=f"{status.round.closed_at:%Y-%m-%d}")
     else:

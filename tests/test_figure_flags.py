@@ -85,12 +85,13 @@ def test_a_city_chart_rings_flagged_values_and_says_why_and_what_was_decided_in_
     with decided.snapshot() as cur:
         data = resolve(cur, ChartSpec("city", "experts_in_pool", YEARS, cities=(NANJING,)), lang)
     figure = charts.figure(data)
-    line, rings, median = figure["data"]
-    assert rings["name"].endswith("⚑") and rings["hoverinfo"] == "skip" and rings["marker"]["symbol"] == "circle-open"
-    assert set(rings["x"]) <= set(line["x"]) and YEAR in rings["x"]
+    line, median = figure["data"]
+    ringed = [x for x, width in zip(line["x"], line["marker"]["line"]["width"], strict=True) if width]
+    assert YEAR in ringed and len(ringed) >= 2 and "line" not in median["marker"]
     hovers = {x: c[2].replace("<br>", "") for x, c in zip(line["x"], line["customdata"], strict=True)}
     assert all(part.replace(" ", "") in hovers[YEAR].replace(" ", "") for part in said[:3])
-    assert said[3] in " ".join(hovers[y] for y in rings["x"] if y != YEAR)  # the years nobody decided on yet
+    assert said[3] in " ".join(hovers[y] for y in ringed if y != YEAR)  # the years nobody decided on yet
+    assert all(not hovers[y] for y in set(line["x"]) - set(ringed))
     assert "%{customdata[2]}" in line["hovertemplate"] and "customdata[2]" not in median["hovertemplate"]
     assert data.caption == flag_notes.CAPTION(lang)
 
@@ -101,7 +102,7 @@ def test_a_city_without_flags_draws_as_before(sample_db):
         code = next(c for c in ("330100", "120000", "440300") if c not in set(flags["city_code"]))
         data = resolve(cur, ChartSpec("city", "activities", YEARS, cities=(code,)), "en")
     assert data.lines[0].flags is None and not data.caption
-    assert [t["name"] for t in charts.figure(data)["data"]][1:] == [data.lines[1].name]
+    assert charts.figure(data)["data"][0]["marker"] == {"size": 7}
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -137,7 +138,19 @@ def test_the_city_profile_shows_the_flags_in_the_hover(app_db, lang):
     database.close()
     at = open_app("city", lang=lang, city=NANJING)
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    pool = next(s for s in specs if any(t.get("name", "").endswith("⚑") for t in s["data"]))
+    pool = next(s for s in specs if "line" in s["data"][0]["marker"])  # its values ringed
     hover = " ".join(c[2] for c in pool["data"][0]["customdata"])
     assert "&lt;b&gt;" in hover and EDITOR.name in hover
     assert any(flag_notes.CAPTION(lang) in c.value.replace("\\", "") for c in at.caption)
+
+
+def test_a_provisional_year_keeps_each_points_ring_on_its_own_point():
+    from metrics.present.provisional import _marked
+
+    trace = {"type": "scatter", "x": [2023, 2024, 2025, 2026], "y": [1.0, 2.0, 3.0, 4.0], "name": "Nanjing",
+             "marker": {"size": [7, 10, 7, 10], "line": {"width": [0, 2.5, 0, 2.5], "color": "#B5542D"}},
+             "customdata": [["a"], ["b"], ["c"], ["d"]]}  # fmt: skip
+    solid, dashed = _marked(trace, trace["x"], {2026: "2026 provisional"})
+    assert dashed["x"] == [2025, 2026] and dashed["marker"]["size"] == [7, 10]
+    assert dashed["marker"]["line"] == {"width": [0, 2.5], "color": "#B5542D"}
+    assert solid["marker"] == trace["marker"] and solid["y"] == [1.0, 2.0, 3.0, None]

@@ -49,7 +49,7 @@ def time_chart(
                 "mode": "lines+markers",
                 "connectgaps": False,
                 "line": {"color": line.colour, "width": line.width * style.scale, "dash": line.dash},
-                "marker": {"size": 7 * style.scale},
+                "marker": _marker(line, style),
                 "opacity": 0.3 if line.faded else 1,
                 "customdata": [list(three) for three in zip(exact, notes, flags, strict=True)],
                 "hovertemplate": "<b>%{fullData.name}</b> %{x}<br>%{customdata[0]}<br>%{customdata[1]}"
@@ -57,8 +57,6 @@ def time_chart(
                 + "<extra></extra>",
             }
         )
-        if line.flags and any(line.flags):
-            traces.append(_flag_rings(line, style))
         all_values.extend(line.values)
     labelled = len(lines) >= LABELLED_LINES  # a legend of many colours is hard to match: names at the lines' ends
     fig = new_figure(traces, showlegend=len(lines) > 1 and not labelled, hovermode="closest")
@@ -72,21 +70,14 @@ LABELLED_LINES = 5  # from this many lines on, each is named at its end instead 
 FLAG_RING = "#B5542D"  # the ring around a value that carries a review flag
 
 
-def _flag_rings(line: Line, style: Style) -> dict:
-    """A ring around each of the line's values that carry a review flag (the line's own hover says why)."""
-    flagged = [(y, v) for y, v, f in zip(line.years, line.values, line.flags or (), strict=True)
-               if f and not math.isnan(v)]  # fmt: skip
+def _marker(line: Line, style: Style) -> dict:
+    """A line's markers: the values that carry a review flag a little larger, ringed (the hover says why)."""
+    if not (line.flags and any(line.flags)):
+        return {"size": 7 * style.scale}
     return {
-        "type": "scatter",
-        "x": [y for y, _ in flagged],
-        "y": [v for _, v in flagged],
-        "name": f"{line.name} ⚑",
-        "mode": "markers",
-        "marker": {"symbol": "circle-open", "size": 15 * style.scale, "color": FLAG_RING,
-                   "line": {"width": 2 * style.scale}},
-        "hoverinfo": "skip",
-        "showlegend": False,
-    }  # fmt: skip
+        "size": [(10 if f else 7) * style.scale for f in line.flags],
+        "line": {"width": [(2.5 if f else 0) * style.scale for f in line.flags], "color": FLAG_RING},
+    }
 
 
 def _name_line_ends(fig: Figure, lines: Sequence[Line], style: Style) -> None:
