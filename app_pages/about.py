@@ -4,12 +4,21 @@ assessment's method, data sources and the sample-data notice."""
 import streamlit as st
 
 from metrics.analysis.targets import STATUS_RULES, STATUSES
-from metrics.domain.i18n import Problem, Text
+from metrics.domain.i18n import Problem, Refused, Text
 from metrics.domain.index_method import DEFAULT_METHOD, method_summary
 from metrics.domain.programme import SAMPLE_NOTICE
-from metrics.domain.rules import IMPORTANCES
+from metrics.domain.rules import FIELDS, IMPORTANCES, MISSING, OPERATORS, new_rule
 from metrics.present import definitions, rule_tables
 from ui import auth, data, data_choice, show, state, stored, writes
+
+SIDES_HELP = Text(  # Markdown: the expressions in code spans
+    "每一侧可写指标键（`agreements`）、数字、乘数（`20*activities`）、比值（`contract_value_10k_cny/agreements`）"
+    "或上年值（`0.5*last_year(experts_in_pool)`）。",
+    "Each side is an indicator key (`agreements`), a number, a multiple (`20*activities`), a ratio "
+    "(`contract_value_10k_cny/agreements`) or last year's value (`0.5*last_year(experts_in_pool)`).",
+)
+NAME_NEEDED = Text("中文名称、英文名称：请至少填写一个，说明规则检查什么。",
+                   "Name (Chinese), Name (English): give at least one, saying what the rule checks.")  # fmt: skip
 
 v = state.view()
 t, lang = v.t, v.lang
@@ -65,6 +74,39 @@ elif who is not None and who.may("admin"):
                     st.error(t(refused.text))
                 else:
                     st.rerun()
+    with st.expander(t(Text("添加规则（管理员）", "Add a rule (admin)"))), st.form("rule-add", border=False):
+        new_id = st.text_input(t(FIELDS["id"]), placeholder="pool-per-station", key="rule-add-id",
+                               help=t(Text("小写字母、数字和连字符。", "a-z, 0-9 and '-'.")))  # fmt: skip
+        left, middle, right = st.columns([3, 2, 3])
+        left_side = left.text_input(t(FIELDS["left"]), placeholder="experts_in_pool", key="rule-add-left")
+        operator = middle.selectbox(t(FIELDS["operator"]), list(OPERATORS), index=list(OPERATORS).index(">="),
+                                    format_func=lambda k: t(OPERATORS[k]), key="rule-add-operator")  # fmt: skip
+        right_side = right.text_input(t(FIELDS["right"]), placeholder="0.5*last_year(experts_in_pool)",
+                                      key="rule-add-right")  # fmt: skip
+        st.caption(t(SIDES_HELP))
+        left, right = st.columns(2)
+        importance = left.selectbox(t(FIELDS["importance"]), list(IMPORTANCES), index=1,
+                                    format_func=lambda k: t(IMPORTANCES[k]), key="rule-add-importance")  # fmt: skip
+        missing = right.selectbox(t(FIELDS["missing"]), list(MISSING), format_func=lambda k: t(MISSING[k]),
+                                  key="rule-add-missing")  # fmt: skip
+        name_zh = st.text_input(t(FIELDS["description_zh"]), key="rule-add-zh")
+        name_en = st.text_input(t(FIELDS["description_en"]), key="rule-add-en")
+        if st.form_submit_button(t(Text("添加规则", "Add the rule")), type="primary"):
+            try:
+                if not (name_zh.strip() or name_en.strip()):
+                    raise Refused(NAME_NEEDED)
+                added = new_rule(new_id.strip(), left_side, operator, right_side, importance, missing,
+                                 name_zh.strip() or name_en.strip(), name_en.strip())  # fmt: skip
+                writes.write("admin", writes.add_rule, added, by=who)
+            except Problem as refused:
+                st.error(show.escaped(t(refused.text)))
+            else:
+                st.session_state["rule-added"] = Text("已添加规则 {i}：{f}", "Added the rule {i}: {f}").format(
+                    i=added.id, f=Text(added.formula("zh"), added.formula("en"))
+                )
+                st.rerun()
+    if "rule-added" in st.session_state:
+        st.success(show.escaped(t(st.session_state.pop("rule-added"))))
 st.subheader(t(Text("考核评估", "Assessing the pilots")))
 st.markdown(
     "- "

@@ -1,4 +1,5 @@
-"""Data completeness: which pilot reported which indicator for which year, so gaps show before a meeting."""
+"""Data completeness: which pilot reported which indicator for which year, so gaps show before a meeting; the
+collection round of the year shown (saying when it is closed) and the round still open."""
 
 import datetime as dt
 
@@ -15,19 +16,37 @@ from ui import data, show, state, stored
 KEYS = tuple(i.key for i in registry.BASE_INDICATORS)
 NAMED = 30  # pilots named in the warning; beyond that, how many more
 
+ROUND_SUMMARY = Text(
+    "{y} 年报送（{s}）：{n} 个试点中已导入 {a} 个，被拒绝 {b} 个，未收到 {c} 个{l}；已审核 {d} 个。",
+    "The {y} round ({s}): {a} of {n} pilots loaded, {b} refused, {c} not received{l}; {d} approved.",
+)
+ROUND_OPEN = Text("进行中", "open")
+ROUND_COMPLETE = Text("已完整：全部试点已审核或标记未报送", "complete: every pilot approved or marked")
+ROUND_CLOSED = Text("已由 {b} 于 {w} 标记结束", "closed by {b} on {w}")
+
 v = state.view()
 t, lang = v.t, v.lang
 first, last = v.years
 
 st.title(t(Text("报送完整性", "Data completeness")))
-if data.read(v, stored.round_years):  # the latest collection round, while one is open
-    year = data.read(v, stored.round_years)[0]
-    counts = data.read(v, round_status, year, dt.date.today()).counts
-    late = t(Text("，逾期 {n} 个", ", {n} late")).format(n=counts["late"]) if counts["late"] else ""
-    summary = t(Text("{y} 年报送：{n} 个试点中已导入 {a} 个，被拒绝 {b} 个，未收到 {c} 个{l}。",
-                     "The {y} round: {a} of {n} pilots loaded, {b} refused, {c} not received{l}."))  # fmt: skip
-    n = counts["loaded"] + counts["refused"] + counts["missing"]
-    st.info(summary.format(y=year, n=n, a=counts["loaded"], b=counts["refused"], c=counts["missing"], l=late),
+# The collection rounds an officer looks for here: the round of the year the view ends on (closed or not: the view
+# is about that year), and the round still open, if it is another year's (its figures are not in the view by default,
+# but how far it has come is what the officer chases before a meeting). A closed or complete round says so.
+rounds = data.read(v, stored.round_years)
+open_years = [c.year for c in data.collection().collecting if c.round_open]
+shown_rounds = ([last] if last in rounds else []) + [y for y in open_years[-1:] if y != last]
+for year in shown_rounds:
+    status = data.read(v, round_status, year, dt.date.today())
+    counts = status.counts
+    chased = counts["late"] and not status.round.closed  # a closed round chases no one
+    late = t(Text("，逾期 {n} 个", ", {n} late")).format(n=counts["late"]) if chased else ""
+    if status.round.closed:
+        state_ = t(ROUND_CLOSED).format(b=status.round.closed_by or "", w=f"{status.round.closed_at:%Y-%m-%d}")
+    else:
+        state_ = t(ROUND_COMPLETE if status.complete else ROUND_OPEN)
+    n = len(status.pilots)
+    st.info(t(ROUND_SUMMARY).format(y=year, s=state_, n=n, a=counts["loaded"] + counts["returned"],
+                                    b=counts["refused"], c=counts["missing"], d=counts["approved"], l=late),
             icon=":material/assignment_turned_in:")  # fmt: skip
     st.page_link("app_pages/round.py", label=t(Text("查看各试点报送状态", "See where each pilot stands")),
                  icon=":material/arrow_forward:", query_params={"year": str(year)})  # fmt: skip

@@ -1,19 +1,19 @@
-"""Collection round: a year's forms out, who has sent what (loaded, refused, not received, late), whom to chase,
-the review list of flagged values (confirmed with a comment or sent back to the pilot), approval, and releases
-(ui/publishing.py)."""
+"""Collection round: a year's forms out, who has sent what (loaded, refused, not received, late), whom to chase, a
+pilot's year sent back, the review list of flagged values (confirmed with a comment or sent back to the pilot),
+approval (ui/round_approval.py), and releases (ui/publishing.py)."""
 
 import datetime as dt
 import functools
 
 import streamlit as st
 
-from metrics.analysis import approval, review
+from metrics.analysis import review
 from metrics.analysis.round_status import round_status
 from metrics.domain import registry
 from metrics.domain.i18n import LANGS, Problem, Text
 from metrics.ingest import forms
 from metrics.present import exports, round_tables
-from ui import auth, data, publishing, show, state, stored, writes
+from ui import auth, data, publishing, round_approval, show, state, stored, writes
 
 HEADINGS = {"loaded": Text("已导入", "Loaded"), "refused": Text("被拒绝", "Refused"),
             "missing": Text("未收到", "Not received"), "returned": Text("已退回", "Returned"),
@@ -121,7 +121,9 @@ if "round_closing" in st.session_state:
     (st.success if level == "success" else st.error)(show.escaped(message(lang)))
 
 if who is not None and who.may("edit"):
-    with st.expander(t(Text("报送设置与报表下载", "Round settings and forms")), expanded=not status.opened):
+    # Open until the round is, and while saying what saving did (a round just opened would fold its own message away).
+    unfolded = not status.opened or "round_message" in st.session_state
+    with st.expander(t(Text("报送设置与报表下载", "Round settings and forms")), expanded=unfolded):
         with st.form("round_settings", border=False):
             st.multiselect(
                 t(Text("所报指标", "Indicators asked for")),
@@ -241,8 +243,28 @@ if not status.unattributed.empty:
             st.markdown(f"**{show.escaped(r['file_name'])}** · {show.escaped(checked)}")
             st.caption(show.escaped("; ".join(round_tables.issue_text(i, lang) for i in r["reasons"][:5])))
 
+
+def _send_back(year_: int, code_: str) -> None:
+    # A callback: send a pilot's year back with the reason given (its open flags, else the whole year).
+    try:
+        n = writes.write("edit", review.decide, year_, code_, None, "returned", st.session_state["round_return_reason"])
+    except Problem as exc:
+        st.session_state["round_returned"] = ("error", exc.text)
+        return
+    said = (
+        Text("已退回 {n} 项待核实项：", "{n} open flags sent back: ").format(n=n)
+        if n
+        else Text("已退回：", "Sent back: ")
+    )
+    st.session_state["round_returned"] = (
+        "success",
+        said.then(Text("该试点在报送状态中显示为“已退回”。", "the pilot shows as returned in the tracker.")),
+    )
+    st.session_state["round_return_reason"] = ""
+
+
 if who is not None and who.may("edit"):
-    loaded = pilots[pilots["status"] == "loaded"]
+    loaded = pilots[pilots["status"].isin(["loaded", "returned"])]
     if len(loaded):
         st.subheader(t(Text("退回更正", "Send back for corrections")))
         names = dict(zip(loaded["city_code"], loaded[f"name_{lang}"], strict=True))
@@ -274,6 +296,18 @@ if who is not None and who.may("edit"):
                 )
             ).format(y=year)
         )
+        left, right = st.columns([2, 1])
+        left.text_input(
+            t(Text("退回原因（试点状态显示为“已退回”）", "Why it goes back (the pilot shows as returned)")),
+            key="round_return_reason",
+            placeholder=t(Text("例：专家库人数与上年差异较大，请核实", "e.g. the talent pool is far from last year's")),
+        )
+        right.write("")
+        right.button(t(Text("退回该试点", "Send it back")), key="round_return", on_click=_send_back, args=(year, code),
+                     icon=":material/undo:")  # fmt: skip
+        if "round_returned" in st.session_state:
+            level, message = st.session_state.pop("round_returned")
+            (st.success if level == "success" else st.error)(show.escaped(message(lang)))
 
 
 def _decide(year_: int, status: str) -> None:
@@ -299,7 +333,7 @@ def _decide(year_: int, status: str) -> None:
     st.session_state["review_pick"] = []
 
 
-CHOOSE = Text("请选择", "Choose")  # Streamlit's own placeholder is English only
+CHOOSE = round_approval.CHOOSE
 st.subheader(t(Text("核实清单", "Review list")))
 shown_review = data.read(v, round_tables.review_shown, year, lang)
 REVIEW_NOTE = Text(
@@ -341,110 +375,6 @@ if "review_message" in st.session_state:
     (st.success if level == "success" else st.error)(show.escaped(message(lang)))
 
 
-# Approval: an editor approves pilots' figures (approved figures are locked); an admin lifts an approval with a
-# reason, and marks pilots that did not report.
-st.subheader(t(Text("审核", "Approval")))
-counts = status.counts
-st.caption(
-    t(
-        Text(
-            "已审核 {a} / {n} 个试点，标记未报送 {s} 个。{c}",
-            "{a} of {n} pilots approved, {s} marked as not reported. {c}",
-        )
-    ).format(
-        a=counts["approved"],
-        n=len(pilots),
-        s=counts["not_reported"],
-        c=t(Text("报送已完整：该年份不再是“报送中”。", "The round is complete: the year is no longer being collected."))
-        if status.complete
-        else "",
-    )
-)
-shown_approval = data.read(v, round_tables.approval_shown, year, dt.date.today(), lang)
-names_all = shown_approval.labels
-
-
-def _approval_step(ability: str, change, *args) -> None:
-    # A callback: one approval step, its outcome kept for the next run.
-    try:
-        outcome = writes.write(ability, change, year, *args)
-    except Problem as exc:
-        st.session_state["round_approval"] = ("error", exc.text)
-        return
-    left = "; ".join(f"{names_all.get(c, c)}: {why(lang)}" for c, why in outcome.left)
-    done = Text("已处理 {n} 个试点。", "{n} pilots done.").format(n=len(outcome.done))
-    st.session_state["round_approval"] = (
-        "success" if outcome.done else "error",
-        done.then(Text(left, left), zh=" ", en=" "),
-    )
-
-
-if who is not None and who.may("edit"):
-    clear = data.read(v, approval.approvable, year)
-    chosen_codes = st.multiselect(
-        t(Text("选择要审核通过的试点", "Pilots to approve")),
-        shown_approval.to_approve,
-        format_func=names_all.__getitem__,
-        key="round_approve_pilots",
-        placeholder=t(CHOOSE),
-    )
-    left_, right_ = st.columns(2)
-    left_.button(
-        t(Text("审核通过所选试点", "Approve the selected pilots")),
-        key="round_approve",
-        on_click=_approval_step,
-        args=("edit", approval.approve, tuple(chosen_codes)),
-        disabled=not chosen_codes,
-        icon=":material/verified:",
-    )
-    right_.button(
-        t(Text("审核通过无待处理问题的 {n} 个试点", "Approve the {n} with nothing open")).format(n=len(clear)),
-        key="round_approve_clear",
-        on_click=_approval_step,
-        args=("edit", approval.approve, tuple(clear)),
-        disabled=not clear,
-        help=t(
-            Text(
-                "核实清单中有未确认项的试点不在其中。", "Pilots with unconfirmed flags in the review list are left out."
-            )
-        ),
-    )
-if who is not None and who.may("admin"):
-    lift = st.multiselect(
-        t(Text("撤销审核（管理员）", "Lift approval (admin)")),
-        shown_approval.settled,
-        format_func=names_all.__getitem__,
-        key="round_unapprove_pilots",
-        placeholder=t(CHOOSE),
-    )
-    reason = st.text_input(t(Text("撤销原因", "Reason")), key="round_unapprove_reason")
-    st.button(
-        t(Text("撤销审核", "Un-approve")),
-        key="round_unapprove",
-        on_click=_approval_step,
-        args=("admin", approval.unapprove, tuple(lift), reason),
-        disabled=not (lift and reason.strip()),
-    )
-    skip = st.multiselect(
-        t(Text("标记为未报送（管理员）", "Mark as not reported (admin)")),
-        shown_approval.silent,
-        format_func=names_all.__getitem__,
-        key="round_skip_pilots",
-        placeholder=t(CHOOSE),
-    )
-    st.button(
-        t(Text("标记未报送", "Mark as not reported")),
-        key="round_skip",
-        on_click=_approval_step,
-        args=("admin", approval.mark_not_reported, tuple(skip)),
-        disabled=not skip,
-    )
-if "round_approval" in st.session_state:
-    level, message = st.session_state.pop("round_approval")
-    (st.success if level == "success" else st.error)(show.escaped(message(lang)))
-steps = shown_approval.history
-if not steps.empty:
-    with st.expander(t(Text("审核记录（{n}）", "Approval history ({n})")).format(n=len(steps))):
-        show.table(steps, f"round-{year}-approvals", key="round_approval_history")
+round_approval.approval_section(v, year, status, who)
 
 publishing.section(v, who)

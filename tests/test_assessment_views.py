@@ -17,7 +17,7 @@ from metrics.analysis.index import index_years
 from metrics.cli import main
 from metrics.domain.i18n import LANGS
 from metrics.domain.index_method import DEFAULT_METHOD
-from metrics.present import deck, slide_charts
+from metrics.present import deck, flag_notes, slide_charts
 from metrics.present.chart_resolve import resolve
 from metrics.present.chart_spec import ChartSpec
 from metrics.present.kinds import checked
@@ -119,7 +119,8 @@ def test_the_deck_shows_the_index_and_targets_as_native_bar_charts(sample_db):
     texts = [shape.text_frame.text for slide in prs.slides for shape in slide.shapes if shape.has_text_frame]
     assert f"前 {slide_charts.DECK_BARS} 名（共 {len(ranked)} 个），其余见备注" in texts
     notes = next(s for s in prs.slides if any(sh.has_chart for sh in s.shapes)).notes_slide.notes_text_frame.text
-    rest = notes.split("其余排名：")[1].strip().splitlines()[:-1]  # the last line names the data
+    rest = notes.split("其余排名：")[1].split(flag_notes.HEADING("zh"))[0].strip().splitlines()  # before the flags
+    rest = [line for line in rest if not line.startswith("数据：")]  # nor the line naming the data
     assert [line.split(" ")[0] for line in rest] == ranked["name"].iloc[slide_charts.DECK_BARS :].tolist()  # every one
 
 

@@ -296,6 +296,54 @@ def test_an_officer_drops_a_round_s_forms_at_once_loads_them_and_sees_the_tracke
         page.close()
 
 
+def test_a_round_opened_with_its_defaults_and_two_forms_loaded_leave_the_overview_on_the_last_complete_year(
+    browser, tmp_path, sample_file
+):
+    # The walk-through of issue 30: an officer opens next year's round with its defaults (nobody is late: the forms
+    # are due on 31 March of the year after), loads two pilots' forms on the Upload page, and the overview still
+    # leads with the last complete year; the year being collected appears only when the editor includes it, marked.
+    from conftest import SAMPLE_END_YEAR
+    from test_rounds import filled
+
+    from metrics.ingest import forms
+    from metrics.store.database import open_database
+    from metrics.store.rounds import default_round
+
+    year = SAMPLE_END_YEAR + 1
+    path = copy_sample(sample_file, tmp_path / "walk.duckdb")
+    database = open_database(path)
+    with database.snapshot() as cur:
+        made = forms.write_forms(cur, default_round(year), "zh", codes=["330100", "440100"])
+    database.close()
+    files = []
+    for k, form in enumerate(made):
+        (tmp_path / form.file_name).write_bytes(filled(form.content, seed=k))
+        files.append(str(tmp_path / form.file_name))
+    with streamlit_server(path) as url:
+        page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+        page.goto(f"{url}/round?lang=en&year={year}")
+        _wait_until_drawn(page, '[data-testid="stDataFrame"]')
+        page.get_by_role("button", name="Open the round").click()
+        page.get_by_text(f"The {year} round is saved.").wait_for(timeout=30_000)
+        page.get_by_text(f"due {year + 1}-03-31").first.wait_for(timeout=30_000)
+        metrics = page.locator('[data-testid="stMetric"]').all_inner_texts()
+        assert any(m.startswith("Late") and m.split()[-1] == "0" for m in metrics), metrics  # nobody late
+
+        page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Upload").click()
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(files)
+        page.get_by_role("button", name="Load the files that passed (2)").click()
+        page.get_by_text("Loaded 2 file(s)").wait_for(timeout=30_000)
+
+        page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Overview").click()
+        page.get_by_text(f"Headline figures, {SAMPLE_END_YEAR}", exact=True).wait_for(timeout=30_000)
+        assert not page.get_by_text(f"Headline figures, {year}").count()
+        page.get_by_text("Include the year being collected").click()
+        page.get_by_text(f"Headline figures, {year} (being collected, 2/65)").wait_for(timeout=30_000)
+        page.goto(f"{url}/?lang=zh&collecting=1")  # the same choice, in Chinese
+        page.get_by_text(f"{year} 年主要指标（报送中，2/65）").wait_for(timeout=30_000)
+        page.close()
+
+
 def test_the_overview_at_its_own_name_opens_without_page_not_found(browser, url):
     page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
     page.goto(f"{url}/overview?lang=en&years=2018-2025")  # typed or bookmarked; the default page lives at /

@@ -266,9 +266,10 @@ COMMANDS = [
     ("round review", "round review YEAR [--json]"),
     ("round confirm", "round confirm YEAR --city CODE --indicator KEY --comment TEXT [--by NAME]"),
     ("round return", "round return YEAR --city CODE --reason TEXT [--by NAME]"),
-    ("round approve", "round approve YEAR [--city CODE …] [--all-clear] [--by NAME]"),
+    ("round approve", "round approve YEAR [--city CODE …] [--all-clear] [--despite-flags] [--by NAME]"),
     ("round unapprove", "round unapprove YEAR --city CODE … --reason TEXT [--by NAME]"),
     ("round skip", "round skip YEAR --city CODE … [--by NAME]"),
+    ("round undo-approval", "round undo-approval YEAR --event ID [--reason TEXT] [--by NAME]"),
     ("rules list", "rules list [--json]"),
     ("rules check", "rules check [--year YEAR] [--release NAME] [--json]"),
     (

@@ -274,3 +274,45 @@ def test_the_year_being_collected_shows_when_chosen_and_is_marked(collecting_app
 def test_a_viewer_link_cannot_reach_the_year_being_collected_without_the_toggle(collecting_app):
     at = open_app("overview", lang="en", years=f"2014-{YEAR}")
     assert at.sidebar.slider[0].value[1] == SAMPLE_END_YEAR
+
+
+def _open_sample_year(database: Database) -> None:
+    forms.open_round(database, default_round(SAMPLE_END_YEAR), EDITOR)
+
+
+def _close_sample_year(database: Database) -> None:
+    _open_sample_year(database)
+    forms.close_round(database, SAMPLE_END_YEAR, ADMIN)
+
+
+def _close_the_new_year(database: Database) -> None:
+    load_forms(database, YEAR, TWO)
+    forms.close_round(database, YEAR, ADMIN)
+
+
+# (what happened before the page opens, and the rounds it summarises: (year, state) from the newest down): the round
+# of the year the view ends on, closed or not, and the round still open, if another year's
+COMPLETENESS_CASES = [
+    ("nothing", lambda db: None, []),
+    ("new-year-open", lambda db: load_forms(db, YEAR, TWO), [(YEAR, "open")]),
+    ("sample-year-closed", _close_sample_year, [(SAMPLE_END_YEAR, "closed")]),
+    ("both", lambda db: (_close_sample_year(db), load_forms(db, YEAR, TWO)), [(SAMPLE_END_YEAR, "closed"),
+                                                                              (YEAR, "open")]),
+    ("sample-year-open", _open_sample_year, [(SAMPLE_END_YEAR, "open")]),  # 63 of 65: still being collected
+    ("new-year-closed", _close_the_new_year, [(YEAR, "closed")]),  # the view now ends on it
+]  # fmt: skip
+STATE_WORDS = {"open": ("进行中", "open"), "closed": ("标记结束", "closed by admin-test")}
+
+
+@pytest.mark.parametrize(("story", "arrange", "shown"), COMPLETENESS_CASES, ids=[c[0] for c in COMPLETENESS_CASES])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_completeness_summarises_the_round_of_the_year_shown_and_the_open_one(app_db, story, arrange, shown, lang):
+    database = open_database(app_db)
+    arrange(database)
+    database.close()
+    at = open_app("completeness", lang=lang)
+    rounds = [i.value.replace("\\", "") for i in at.info if ("年报送（" in i.value or "round (" in i.value)]
+    assert len(rounds) == len(shown), rounds
+    for said, (year, state) in zip(rounds, shown, strict=True):
+        assert said.startswith(f"{year} 年报送（" if lang == "zh" else f"The {year} round (")
+        assert STATE_WORDS[state][0 if lang == "zh" else 1] in said

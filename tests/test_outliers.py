@@ -116,12 +116,12 @@ def flag_of(db, code: str, key: str) -> dict:
     return mine.iloc[0].to_dict()
 
 
-def change_value(db, code: str, key: str, value: float) -> None:
+def change_value(db, code: str, key: str, value: float, year: int = YEAR) -> None:
     ind = registry.get(key)
     with db.write_lock, db.cursor() as cur, transaction(cur):
         cur.execute(
             f"UPDATE {ind.table} SET {ind.column} = $v WHERE city_code = $c AND year = $y",
-            {"v": value, "c": code, "y": YEAR},
+            {"v": value, "c": code, "y": year},
         )
 
 
@@ -173,7 +173,8 @@ def test_decisions_refused(db, who, indicators, comment, refusal):
         (["round", "confirm", str(YEAR), "--city", FLAGGED[0], "--indicator", "nope", "--comment", "ok"], 2),
         (["round", "confirm", str(YEAR), "--city", "999999", "--indicator", FLAGGED[1], "--comment", "ok"], 2),
         (["round", "return", str(YEAR), "--city", OTHER[0], "--reason", "请核实"], 0),
-        (["round", "return", str(YEAR), "--city", "330100", "--reason", "请核实"], 1),  # no flags
+        (["round", "return", str(YEAR), "--city", "330100", "--reason", "请核实"], 0),  # no flags: the whole year
+        (["round", "return", str(YEAR + 1), "--city", "330100", "--reason", "请核实"], 1),  # no figures
         (["round", "review", "1990"], 2),
     ],
 )
@@ -215,3 +216,67 @@ def test_the_round_page_lists_the_flags_and_an_editor_confirms_one(app_db):
     shown = table_with(at, "Why")
     nanjing = shown[(shown["Pilot"] == "Nanjing") & (shown["Status"] == "confirmed")]
     assert list(nanjing["Comment"]) == ["confirmed by phone"]
+
+
+CLEAR = "120000"  # Tianjin: no flag in 2025 (39 activities, a talent pool of 869)
+# (the rule, a value planted in Tianjin's 2025 to break it, the value changed after the flag is confirmed (its key,
+# years back, new value), and whether the flag opens again): a rule's flag watches every value on either side
+RULE_CHANGES = [
+    ("agreements-per-activity", ("agreements", 2000), ("agreements", 0, 2100), True),  # the left side
+    ("agreements-per-activity", ("agreements", 2000), ("activities", 0, 41), True),  # the right side
+    ("agreements-per-activity", ("agreements", 2000), ("experts_in_pool", 0, 999), False),  # not read by the rule
+    ("talent-pool-kept", ("experts_in_pool", 100), ("experts_in_pool", 1, 900), True),  # last year's, on the right
+    ("talent-pool-kept", ("experts_in_pool", 100), ("experts_in_pool", 0, 101), True),
+    ("talent-pool-kept", ("experts_in_pool", 100), ("activities", 0, 41), False),
+]
+
+
+def rule_flag(db, rule: str) -> dict:
+    with db.snapshot() as cur:
+        queue = review(cur, YEAR)
+    mine = queue[(queue["city_code"] == CLEAR) & (queue["rule_id"] == rule)]
+    assert len(mine) == 1, queue[queue["city_code"] == CLEAR]
+    return mine.iloc[0].to_dict()
+
+
+@pytest.mark.parametrize(("rule", "planted", "changed", "reopened"), RULE_CHANGES)
+def test_a_rules_flag_opens_again_when_any_value_on_either_side_changes(db, rule, planted, changed, reopened):
+    change_value(db, CLEAR, *planted)
+    flag = rule_flag(db, rule)
+    decide(db, YEAR, CLEAR, (flag["indicator"],), "confirmed", "checked by phone", EDITOR)
+    assert rule_flag(db, rule)["status"] == "confirmed"
+    key, back, value = changed
+    change_value(db, CLEAR, key, value, YEAR - back)
+    again = rule_flag(db, rule)
+    assert (again["status"] == "open", bool(again["reopened"])) == (reopened, reopened)
+
+
+@pytest.mark.parametrize(
+    ("code", "year", "first", "refusal"),
+    [
+        (CLEAR, YEAR, None, None),  # no flag: the whole year goes back
+        ("330500", YEAR, None, "has no 2025 figures"),  # Huzhou reported nothing for 2025
+        (CLEAR, YEAR + 1, None, "has no 2026 figures"),
+        (CLEAR, YEAR, "approve", "are approved and cannot be sent back"),
+    ],
+)
+def test_a_pilot_without_a_flag_is_sent_back_whole_until_any_figure_changes(db, code, year, first, refusal):
+    from metrics.analysis import approval
+
+    if first == "approve":
+        approval.approve(db, year, [code], EDITOR)
+    if refusal:
+        with pytest.raises(Refused, match=refusal):
+            decide(db, year, code, None, "returned", "请核实全部数据", EDITOR)
+        return
+    assert decide(db, year, code, None, "returned", "请核实全部数据", EDITOR) == 0  # no flag decided
+    with db.snapshot() as cur:
+        pilot = round_status(cur, year).pilots.set_index("city_code").loc[code]
+        assert pilot["status"] == "returned" and "请核实全部数据" in pilot["reasons"][0].message.zh
+        assert code in approval.open_items(cur, year) and code not in approval.approvable(cur, year)
+    with pytest.raises(Refused, match="open"):
+        approval.approve(db, year, [code], EDITOR)
+    change_value(db, code, "stations_founded", 7, year)  # any figure of the year: the pilot has answered
+    with db.snapshot() as cur:
+        assert round_status(cur, year).pilots.set_index("city_code").loc[code, "status"] == "loaded"
+        assert code in approval.approvable(cur, year)

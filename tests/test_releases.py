@@ -91,7 +91,7 @@ def _undo(db, folder, code):
 
 
 def _approval(db, folder, code):
-    return None, lambda: approval.approve(db, YEAR, [code], EDITOR)
+    return None, lambda: approval.approve(db, YEAR, [code], EDITOR, despite_flags=True)
 
 
 def _withdrawal(db, folder, code):
@@ -241,7 +241,7 @@ def test_a_refused_restore_leaves_the_releases_and_can_be_tried_again(db, tmp_pa
     code = pilot(db)
     backup_creation.create(db, tmp_path / "backup")
     load(db, code, YEAR, 8888)
-    approval.approve(db, YEAR, [code], EDITOR)  # the restore would change approved figures: refused
+    approval.approve(db, YEAR, [code], EDITOR, despite_flags=True)  # the restore would change approved figures: refused
     releases.publish(db, "第1版", None, EDITOR)
     before = stored_releases(db)
     for _ in range(2):  # the second time too: nothing of the first (its temporary tables) is left over

@@ -389,7 +389,7 @@ def test_the_deck_and_the_completeness_page_show_the_open_round(app_db):
     (shown,) = [t for t in texts if f"Collecting the {YEAR} figures" in t]
     assert "1 loaded" in shown and "64 late" in shown and "(* late)" in shown
     at = open_app("completeness", lang="en")
-    summary = f"The {YEAR} round: 1 of 65 pilots loaded, 0 refused, 64 not received, 64 late."
+    summary = f"The {YEAR} round (open): 1 of 65 pilots loaded, 0 refused, 64 not received, 64 late; 0 approved."
     assert any(summary in i.value for i in at.info)
 
 

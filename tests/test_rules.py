@@ -16,7 +16,7 @@ from metrics.cli import main
 from metrics.domain.i18n import Refused
 from metrics.domain.rules import RULES, Constant, LastYear, Rule, Times, Value, new_rule, parse, text
 from metrics.ingest import uploads
-from metrics.store.rules import rules_in_force, save_rule, set_enabled
+from metrics.store.rules import add_rule, rules_in_force, save_rule, set_enabled
 
 pytestmark = pytest.mark.both_engines
 
@@ -207,3 +207,59 @@ def test_import_json_names_the_rule(sample_path, tmp_path, capsys):
     assert main(["import", str(path), "--dry-run", "--json", "--db", str(sample_path), "--lang", "en"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert [i["rule"] for i in printed["warnings"] if i["rule"]] == ["agreements-per-activity"]
+
+
+GOOD = {"rule_id": "pool-per-station", "left": "experts_in_pool", "operator": ">=",
+        "right": "0.5*last_year(experts_in_pool)", "importance": "low", "missing": "skip"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("changed", "field"),
+    [
+        ({"left": "experts_in_pol"}, ("左侧", "Left side")),  # a misspelt key
+        ({"right": "0.5*last_year(experts_in_pool"}, ("右侧", "Right side")),  # a bracket left open
+        ({"right": ""}, ("右侧", "Right side")),
+        ({"operator": "=<"}, ("运算符", "Operator")),
+        ({"importance": "urgent"}, ("重要性", "Importance")),
+        ({"missing": "zero"}, ("缺少一侧时", "A side missing")),
+        ({"rule_id": "Pool Rule"}, ("规则编号", "rule id")),
+        ({"rule_id": RULES[0].id}, ("规则编号", "Rule id")),  # a shipped rule's
+    ],
+)
+def test_a_rule_that_cannot_be_added_names_the_field(changed, field):
+    with pytest.raises(Refused) as refused:
+        new_rule(**(GOOD | changed))
+    assert field[0] in refused.value.text.zh and field[1] in refused.value.text.en
+
+
+def test_a_rule_is_added_once(db):
+    added = new_rule(**GOOD)
+    add_rule(db, added, ADMIN)
+    with pytest.raises(Refused, match="Rule id: 'pool-per-station' exists already"):
+        add_rule(db, added, ADMIN)
+    with pytest.raises(Refused, match="may not"):
+        add_rule(db, new_rule(**(GOOD | {"rule_id": "another"})), EDITOR)
+    with db.snapshot() as cur:
+        assert [r for r in rules_in_force(cur) if not r.shipped] == [added]
+
+
+@pytest.mark.duckdb_only
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_admin_adds_a_rule_on_the_about_page(app_db, lang):
+    from test_pages import open_app, table_with
+
+    at = open_app("about", lang=lang)
+    typed = {"rule-add-id": "pool-per-station", "rule-add-left": "experts_in_pool",
+             "rule-add-right": "0.5*last_year(experts_in_pol)", "rule-add-zh": "专家库不少于上年一半"}  # fmt: skip
+    for key, value in typed.items():
+        at.text_input(key=key).input(value)
+    at.button[-1].click().run()  # the form's submit button
+    said = " ".join(e.value for e in at.error).replace("\\", "")
+    assert ("右侧" if lang == "zh" else "Right side") in said and "experts_in_pol" in said
+    at.text_input(key="rule-add-right").input("0.5*last_year(experts_in_pool)")
+    at.button[-1].click().run()
+    assert not at.error and at.success, [e.value for e in at.error]
+    table = table_with(at, "编号" if lang == "zh" else "Id")
+    added = table[table["编号" if lang == "zh" else "Id"] == "pool-per-station"].iloc[0]
+    assert added.iloc[0] == ("专家库人数 ≥ 0.5 × 上年专家库人数" if lang == "zh" else
+                             "Experts in the talent pool ≥ 0.5 × last year's Experts in the talent pool")  # fmt: skip

@@ -189,10 +189,10 @@ def test_a_pin_to_a_release_not_in_the_database_is_refused():
     assert refused.value.text == saved_decks.RELEASE_GONE.format(name="d", id=7)
 
 
-def test_schema_13_adds_the_saved_decks_to_a_version_12_database(db):
+def test_schema_14_adds_the_saved_decks_to_a_version_13_database(db):
     with db.cursor() as cur, transaction(cur):
         cur.execute("DROP TABLE saved_decks")
-        cur.execute("UPDATE meta SET value = '12' WHERE key = 'schema_version'")
+        cur.execute("UPDATE meta SET value = '13' WHERE key = 'schema_version'")
     with db.cursor() as cur:
         migrate(cur)
         assert cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()[0][0] == str(

@@ -18,7 +18,7 @@ from metrics.store.database import Database
 from metrics.store.index_methods import delete_method, save_method
 from metrics.store.releases import publish as publish_release
 from metrics.store.releases import withdraw as withdraw_release
-from metrics.store.rules import save_rule
+from metrics.store.rules import add_rule, save_rule
 from metrics.store.saved_decks import delete_deck, save_deck
 
 from . import auth, data
@@ -27,8 +27,8 @@ T = TypeVar("T")
 _NOW: Any = object()  # `by` not given: whoever uses this session now, their role read afresh
 
 __all__ = [
-    "back_up", "delete_deck", "delete_method", "end_session", "publish_release", "restore_backup", "save_deck",
-    "save_method", "save_rule", "withdraw_release", "write",
+    "add_rule", "back_up", "delete_deck", "delete_method", "end_session", "publish_release", "restore_backup",
+    "save_deck", "save_method", "save_rule", "withdraw_release", "write",
 ]  # fmt: skip
 
 

@@ -4,6 +4,7 @@ Hoaglin), flows on a log scale (log1p) so that growth is judged as a ratio. Vect
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,17 +70,24 @@ def _unscaled(scaled: pd.Series, log: pd.Series) -> np.ndarray:
     return np.where(logged, np.expm1(np.where(logged, values, 0.0)), values)
 
 
-def outliers(figures: pd.DataFrame, year: int, t: Thresholds = THRESHOLDS) -> pd.DataFrame:
-    """The values of `year` that stand out from the pilot's own years before it or from the other pilots of the
-    year: city_code, year, indicator, reason (own_history | peers), value, z, reference (the median compared
-    with, in the indicator's unit), n (how many values that median is of)."""
-    long = long_values(figures)
-    now = long[long["year"] == year].reset_index(drop=True)
-    found = [_against_peers(now, year, t), _against_history(now, long, year, t)]
+def outliers(figures: pd.DataFrame, year: int, t: Thresholds = THRESHOLDS,
+             cities: Collection[str] | None = None, last: int | None = None) -> pd.DataFrame:  # fmt: skip
+    """The values of `year` (or of each year from `year` to `last`) that stand out from the pilot's own years before
+    it or from the other pilots of the year: city_code, year, indicator, reason (own_history | peers), value, z,
+    reference (the median compared with, in the indicator's unit), n (how many values that median is of). With
+    `cities`, only theirs (still against every pilot of the year: the others' own histories are then left unread)."""
+    last = year if last is None else last
+    now = long_values(figures[figures["year"].between(year, last)]).reset_index(drop=True)
+    peers = _against_peers(now, t)  # every year at once
+    if cities is not None:
+        peers = peers[peers["city_code"].isin(list(cities))]
+        figures = figures[figures["city_code"].isin(list(cities))]
+        now = now[now["city_code"].isin(list(cities))].reset_index(drop=True)
+    found = [peers, _against_history(now, long_values(figures[figures["year"] < last]), t)]
     out = pd.concat([f for f in found if not f.empty] or [pd.DataFrame(columns=COLUMNS)], ignore_index=True)
     types = {"year": "int64", "value": "float64", "z": "float64", "reference": "float64", "n": "int64"}
     out = out[COLUMNS].astype(types)
-    return out.sort_values(["city_code", "indicator", "reason"], ignore_index=True)
+    return out.sort_values(["year", "city_code", "indicator", "reason"], ignore_index=True)
 
 
 def _flagged(now: pd.DataFrame, median: pd.Series, mad: pd.Series, n: pd.Series, enough: pd.Series, reason: str,
@@ -101,22 +109,36 @@ def _flagged(now: pd.DataFrame, median: pd.Series, mad: pd.Series, n: pd.Series,
     )
 
 
-def _against_peers(now: pd.DataFrame, year: int, t: Thresholds) -> pd.DataFrame:
+def _against_peers(now: pd.DataFrame, t: Thresholds) -> pd.DataFrame:
     """Each value against the same indicator's values of every pilot that year."""
-    by = now.groupby("indicator")["scaled"]
+    keys = [now["year"], now["indicator"]]
+    by = now["scaled"].groupby(keys)
     median = by.transform("median")
-    mad = (now["scaled"] - median).abs().groupby(now["indicator"]).transform("median")
+    mad = (now["scaled"] - median).abs().groupby(keys).transform("median")
     n = by.transform("count")
     return _flagged(now, median, mad, n, n >= t.min_peers, "peers", t)
 
 
-def _against_history(now: pd.DataFrame, long: pd.DataFrame, year: int, t: Thresholds) -> pd.DataFrame:
-    """Each value against the same pilot's values of the indicator in the years before (at most history_years)."""
-    past = long[(long["year"] < year) & (long["year"] >= year - t.history_years)]
-    keys = ["city_code", "indicator"]
-    median = past.groupby(keys)["scaled"].transform("median")
-    past = past.assign(median=median, dev=(past["scaled"] - median).abs())
-    stats = past.groupby(keys).agg(median=("median", "first"), mad=("dev", "median"), n=("scaled", "count"))
+CHUNK = 50_000  # values judged against their own history at once (each paired with up to history_years before)
+
+
+def _against_history(now: pd.DataFrame, long: pd.DataFrame, t: Thresholds) -> pd.DataFrame:
+    """Each value against the same pilot's values of the indicator in the years before its own (at most
+    history_years): every year at once, or year by year when there are many values (the pairs stay small)."""
+    if len(now) <= CHUNK:
+        return _history_of(now, long, t)
+    found = [_history_of(now[now["year"] == y].reset_index(drop=True), long, t) for y in sorted(set(now["year"]))]
+    return pd.concat(found, ignore_index=True)
+
+
+def _history_of(now: pd.DataFrame, long: pd.DataFrame, t: Thresholds) -> pd.DataFrame:
+    keys = ["city_code", "indicator", "year"]
+    past = long[["city_code", "indicator", "year", "scaled"]].rename(columns={"year": "past"})
+    pairs = now[keys].merge(past, on=["city_code", "indicator"])
+    pairs = pairs[(pairs["past"] < pairs["year"]) & (pairs["past"] >= pairs["year"] - t.history_years)]
+    median = pairs.groupby(keys)["scaled"].transform("median")
+    pairs = pairs.assign(median=median, dev=(pairs["scaled"] - median).abs())
+    stats = pairs.groupby(keys).agg(median=("median", "first"), mad=("dev", "median"), n=("scaled", "count"))
     joined = now.merge(stats.reset_index(), on=keys, how="left")
     n = joined["n"].fillna(0)
     return _flagged(joined, joined["median"], joined["mad"], n, n >= t.min_history, "own_history", t)

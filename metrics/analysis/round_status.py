@@ -92,13 +92,14 @@ def round_status(cur: Cursor, year: int, today: dt.date | None = None) -> RoundS
         if loaded and pd.notna(pilot["created_at"]):  # only a refusal since the load still counts
             refused = [a for a in refused if a["checked_at"] > pilot["created_at"]]
         status = "loaded" if loaded else "refused" if refused else "missing"
-        back = returned.get(pilot["city_code"]) if loaded else None
+        state = states.get((pilot["city_code"], year))
+        approved = state is not None and state.state == approvals.APPROVED  # approved despite a return: settled
+        back = returned.get(pilot["city_code"]) if loaded and not approved else None
         reasons = [Issue.from_stored(p) for p in refused[-1]["problems"]] if refused else []
         if back:
             status = "returned"
             reasons = [Issue(None, None, "error", SENT_BACK.format(r=r)) for r in back]
         blank = [c for c in round_.indicators if not pilot[f"has_{c}"]]
-        state = states.get((pilot["city_code"], year))
         rows.append(
             {
                 **{c: pilot[c] for c in ("city_code", *PILOT_COLUMNS)},

@@ -215,13 +215,26 @@ def file_violations(cur: Cursor, rows: pd.DataFrame) -> list[Violation]:
     return violations(rules, with_last_year(merged, known, keys))
 
 
-def check_stored(cur: Cursor, year: int | None = None) -> list[Violation]:
-    """The rules in force over the stored figures (of one year, or all years), by rule, then pilot and year."""
+def check_stored(
+    cur: Cursor,
+    year: int | None = None,
+    *,
+    through: int | None = None,
+    cities: Sequence[str] | None = None,
+    figures: pd.DataFrame | None = None,
+) -> list[Violation]:
+    """The rules in force over the stored figures (of one year, of the years from `year` through `through`, or of
+    all years; of `cities` only, when given), by rule, then pilot and year; `figures`: the stored figures from the
+    year before on, when the caller has read them already (store.figures.years_values)."""
     rules = [r for r in rules_in_force(cur) if r.enabled]
     keys = rule_keys(rules)
     first = MIN_YEAR if year is None else year - 1
-    stored = _numeric(years_values(cur, first, year if year is not None else 9999), keys)
-    current = stored if year is None else stored[stored["year"] == year]
+    last = 9999 if year is None else year if through is None else through
+    stored = _numeric(years_values(cur, first, last) if figures is None else figures, keys)
+    stored = stored[stored["year"].between(first, last)]
+    current = stored if year is None else stored[stored["year"].between(year, last)]
+    if cities is not None:
+        current = current[current["city_code"].isin(list(cities))]
     return violations(rules, with_last_year(current.reset_index(drop=True), stored, keys))
 
 

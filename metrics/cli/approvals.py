@@ -1,5 +1,6 @@
-"""Commands of approval per pilot and year: `round approve`, `round unapprove` (admin, with a reason) and `round skip`
-(an admin marks a pilot as not having reported)."""
+"""Commands of approval per pilot and year: `round approve` (refused for pilots with open flags unless
+`--despite-flags`), `round unapprove` (admin, with a reason), `round skip` (an admin marks a pilot as not having
+reported) and `round undo-approval` (a step of the history undone by a new one)."""
 
 from __future__ import annotations
 
@@ -16,13 +17,17 @@ def add_steps(steps: argparse._SubParsersAction, common: argparse.ArgumentParser
     """Register round approve, unapprove and skip under `round`."""
     what = ("approve pilots' figures of a year (an editor): approved figures are locked, every upload, undo and "
             "restore that would change them is refused until an admin un-approves; `--all-clear` approves every "
-            "pilot with figures and nothing open (every flag of `round review` confirmed)")  # fmt: skip
+            "pilot with figures and nothing open (every flag of `round review` confirmed); a pilot of `--city` with "
+            "open flags (or its year sent back) refuses the step, naming them (exit 1, nothing approved), unless "
+            "`--despite-flags`, which the history records")  # fmt: skip
     approve = steps.add_parser("approve", parents=[common], help="approve pilots' figures of a year",
                                description=what)  # fmt: skip
     approve.add_argument("year", type=int)
     chosen = approve.add_mutually_exclusive_group(required=True)
     chosen.add_argument("--city", action="extend", nargs="+", metavar="CODE", help="the pilots to approve")
     chosen.add_argument("--all-clear", action="store_true", help="every pilot with figures and nothing open")
+    despite = "approve the pilots of --city even with open flags (recorded in the history)"
+    approve.add_argument("--despite-flags", action="store_true", help=despite)
     add_by(approve, "approves")
     approve.set_defaults(run=run_approve)
     unapprove = steps.add_parser(
@@ -48,6 +53,20 @@ def add_steps(steps: argparse._SubParsersAction, common: argparse.ArgumentParser
     skip.add_argument("--city", action="extend", nargs="+", metavar="CODE", required=True)
     add_by(skip)
     skip.set_defaults(run=run_skip)
+    undo = steps.add_parser(
+        "undo-approval",
+        parents=[common],
+        help="undo a step of the approval history",
+        description="undo one step of the year's approval history (its number: `round status YEAR --json`'s "
+        "`history[].event_id`) by a new step, where no later step of the same pilot-year depends on it: an "
+        "approval is lifted (an editor undoes their own, an admin anyone's), an un-approval approved again when the "
+        "figures are unchanged since (admin), a 'did not report' mark cleared (admin); exit 1 when refused",
+    )
+    undo.add_argument("year", type=int)
+    undo.add_argument("--event", required=True, type=int, metavar="ID", help="the step to undo")
+    undo.add_argument("--reason", default="", metavar="TEXT", help="why (kept in the history)")
+    add_by(undo)
+    undo.set_defaults(run=run_undo)
 
 
 DONE = {
@@ -67,7 +86,7 @@ def _run(args: argparse.Namespace, lang: str, step: str) -> int:
             codes = checked_cities(cur, args.city)
     try:
         if step == "approve":
-            outcome = approval.approve(database, args.year, codes, actor(args))
+            outcome = approval.approve(database, args.year, codes, actor(args), despite_flags=args.despite_flags)
         elif step == "unapprove":
             outcome = approval.unapprove(database, args.year, codes or (), args.reason, actor(args))
         else:
@@ -101,3 +120,16 @@ def run_unapprove(args: argparse.Namespace, lang: str) -> int:
 def run_skip(args: argparse.Namespace, lang: str) -> int:
     """round skip: mark the named pilots as not having reported for the year (admin)."""
     return _run(args, lang, "skip")
+
+
+def run_undo(args: argparse.Namespace, lang: str) -> int:
+    """round undo-approval: undo a step of the year's approval history by a new step."""
+    try:
+        done = approval.undo(open_database(args.db), args.year, args.event, args.reason, actor(args))
+    except Problem as exc:
+        if isinstance(exc, UsageError):
+            raise
+        print(exc.text(lang), file=sys.stderr)
+        return EXIT_REFUSED
+    print(done(lang))
+    return EXIT_OK

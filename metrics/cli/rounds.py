@@ -67,8 +67,9 @@ def add_commands(commands: argparse._SubParsersAction, common: argparse.Argument
         description='every pilot\'s status in the round: `{"year", "due", "counts": {"loaded", "refused", "missing", '
         '"late", "returned", "approved", "not_reported"}, "complete", "pilots": [{"city_code", "name_zh", "status", '
         '"late", "upload_id", "warnings", "reasons", "approval", "approved_by", "approved_at", …}], "history": '
-        '[{"city_code", "action", "by", "at", "reason"}]}`; `status` is `loaded`, `refused`, `missing` or `returned` '
-        "(sent back from the review queue); `approval` is `approved`, `not_reported` or null",
+        '[{"event_id", "city_code", "action", "by", "at", "reason", "undoes", "open_flags"}]}`; `status` is '
+        "`loaded`, `refused`, `missing` or `returned` (sent back from the review queue); `approval` is `approved`, "
+        "`not_reported` or null; `undoes`: the step a step undid; `open_flags`: approved despite so many",
     )
     status.add_argument("year", type=int)
     status.add_argument("--json", action="store_true", help="print one JSON object")
@@ -113,9 +114,10 @@ def _add_review(steps: argparse._SubParsersAction, common: argparse.ArgumentPars
     back = steps.add_parser(
         "return",
         parents=[common],
-        help="send a pilot's flagged figures back, with a reason",
+        help="send a pilot's figures of the year back, with a reason",
         description="send a pilot's figures of the year back with a reason: its flags not yet confirmed are marked "
-        "returned and the tracker shows it as returned until its values change; exit 1 when it has no flags",
+        "returned (with none, its whole year is sent back) and the tracker shows it as returned until its values "
+        "change; exit 1 when it has no figures for the year or they are approved",
     )
     back.add_argument("year", type=int)
     back.add_argument("--city", required=True, metavar="CODE")
@@ -207,11 +209,14 @@ def run_status(args: argparse.Namespace, lang: str) -> int:
                 ],
                 "history": [
                     {
+                        "event_id": int(h["event_id"]),
                         "city_code": h["city_code"],
                         "action": h["action"],
                         "by": h["done_by"],
                         "at": _when(h["done_at"]),
                         "reason": None if pd.isna(h["reason"]) else h["reason"],
+                        "undoes": None if pd.isna(h["undoes"]) else int(h["undoes"]),
+                        "open_flags": None if pd.isna(h["open_flags"]) else int(h["open_flags"]),
                     }
                     for h in status.history.to_dict("records")
                 ],
@@ -322,6 +327,11 @@ def _decide(args: argparse.Namespace, lang: str, indicators: tuple[str, ...] | N
             "已退回 {c} {y} 年 {n} 项，报送状态为“已退回”。",
             "Sent back {n} flags of {c} for {y}; its status is returned.",
         )
+        if n
+        else Text(
+            "已退回 {c} {y} 年数据（无待核实项），报送状态为“已退回”。",
+            "Sent back the {y} figures of {c} (no flag open); its status is returned.",
+        )
     )
     print(done.format(c=code, y=year, n=n)(lang))  # fmt: skip
     return EXIT_OK
@@ -334,5 +344,5 @@ def run_confirm(args: argparse.Namespace, lang: str) -> int:
 
 
 def run_return(args: argparse.Namespace, lang: str) -> int:
-    """round return: a pilot's flagged figures go back to it with a reason."""
+    """round return: a pilot's figures (its flags, else the whole year) go back to it with a reason."""
     return _decide(args, lang, None, "returned", args.reason)

@@ -11,7 +11,7 @@ from ..domain.i18n import Refused, Text
 from ..domain.rules import IMPORTANCES, MISSING, OPERATORS, new_rule
 from ..store.cities import pilot_names
 from ..store.database import open_database
-from ..store.rules import find_rule, rules_in_force, save_rule, set_enabled
+from ..store.rules import add_rule, find_rule, rules_in_force, save_rule, set_enabled
 from .common import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -141,11 +141,7 @@ def run_add(args: argparse.Namespace, lang: str) -> int:
     try:
         rule = new_rule(args.id, args.left, args.op, args.right, args.importance, args.missing, args.zh or "",
                         args.en or "")  # fmt: skip
-        database = open_database(args.db)
-        with database.cursor() as cur:
-            if any(r.id == rule.id for r in rules_in_force(cur)):
-                raise Refused(Text("规则“{i}”已存在。", "The rule '{i}' exists already.").format(i=rule.id))
-        save_rule(database, rule, actor(args))
+        add_rule(open_database(args.db), rule, actor(args))
     except Refused as exc:
         print(exc.text(lang), file=sys.stderr)
         return EXIT_REFUSED

@@ -256,23 +256,40 @@ class Rule:
         }
 
     def changed(self, **fields: object) -> Rule:
-        """The rule with some fields replaced (None leaves a field as it is), sides given as text."""
+        """The rule with some fields replaced (None leaves a field as it is), sides given as text; Refused naming
+        the field that is wrong."""
         given = {k: v for k, v in fields.items() if v is not None}
         for side in ("left", "right"):
             if isinstance(given.get(side), str):
-                given[side] = parse(str(given[side]))
+                try:
+                    given[side] = parse(str(given[side]))
+                except Refused as bad:
+                    raise Refused(FIELDS[side].then(bad.text, zh="：", en=": ")) from None
         problem = _field_problem(given)
         if problem is not None:
             raise Refused(problem)
         return dataclasses.replace(self, **given)  # type: ignore[arg-type]
 
 
+# A rule's fields as a form (the About page) and a refusal name them.
+FIELDS = {
+    "id": Text("规则编号", "Rule id"),
+    "left": Text("左侧", "Left side"),
+    "operator": Text("运算符", "Operator"),
+    "right": Text("右侧", "Right side"),
+    "importance": Text("重要性", "Importance"),
+    "missing": Text("缺少一侧时", "A side missing"),
+    "description_zh": Text("中文名称", "Name (Chinese)"),
+    "description_en": Text("英文名称", "Name (English)"),
+}
+
+
 def _field_problem(given: dict[str, object]) -> Text | None:
     """What is wrong with a rule's fields: an unknown operator, importance or missing-side meaning."""
     for name, allowed in (("operator", OPERATORS), ("importance", IMPORTANCES), ("missing", MISSING)):
         if name in given and given[name] not in allowed:
-            return Text("“{v}”不是可用的{n}：{all}", "'{v}' is not a valid {n}: {all}").format(
-                v=given[name], n=name, all=", ".join(allowed)
+            return Text("{f}：“{v}”不是可用的值：{all}", "{f}: '{v}' is not a valid value: {all}").format(
+                f=FIELDS[name], v=given[name], all=", ".join(allowed)
             )
     return None
 
@@ -285,12 +302,13 @@ def new_rule(rule_id: str, left: str, operator: str, right: str, importance: str
     """A rule an admin adds, from text; Refused naming what is wrong (an id taken by a shipped rule, a bad side)."""
     if not RULE_ID.fullmatch(rule_id):
         raise Refused(
-            Text("规则编号“{i}”无效：只能用小写字母、数字和连字符。", "Invalid rule id '{i}': use a-z, 0-9 and '-'.")
-            .format(i=rule_id)
+            Text("规则编号“{i}”无效：只能用小写字母、数字和连字符（2 至 63 个）。",
+                 "Invalid rule id '{i}': use 2 to 63 of a-z, 0-9 and '-'.").format(i=rule_id)
         )  # fmt: skip
     if rule_id in SHIPPED:
         raise Refused(
-            Text("“{i}”是内置规则，请用 rules edit 修改。", "'{i}' is a built-in rule: change it with rules edit.")
+            Text("规则编号：“{i}”是内置规则，请修改它（rules edit）。",
+                 "Rule id: '{i}' is a built-in rule: change it instead (rules edit).")
             .format(i=rule_id)
         )  # fmt: skip
     blank = Rule(rule_id, description_zh, description_en or description_zh, Constant(0), "==", Constant(0),

@@ -41,6 +41,7 @@ class Line:
     dash: str = "solid"
     width: float = 3.0
     faded: bool = False  # behind the city brought forward
+    flags: tuple[str, ...] | None = None  # each point's review flags in words ("" for none; lines apart by "\n")
 
     @classmethod
     def from_frame(cls, name: str, frame: pd.DataFrame, colour: str, **style) -> Line:

@@ -69,7 +69,10 @@ def _escaped(data: ChartData) -> ChartData:
         title=esc(data.title),
         source=esc(data.source),  # it names a release, whose name an editor typed
         brief_source=esc(data.brief_source),
-        lines=tuple(replace(line, name=esc(line.name)) for line in data.lines),
+        lines=tuple(
+            replace(line, name=esc(line.name), flags=tuple(map(esc, line.flags)) if line.flags else None)
+            for line in data.lines
+        ),
         names={code: esc(data.names[code]) for code in shown if code in data.names},
         marks=tuple(replace(mark, label=esc(mark.label), tag=esc(mark.tag)) for mark in data.marks),
         frame=frame,

@@ -1,9 +1,10 @@
 """The meeting deck: a 16:9 PowerPoint file with native, editable charts (python-pptx), in Chinese or English.
 
 A title slide (programme, date, the data it shows and its source, the sample notice), the year's highlights, one slide
-per chart with its title, source line and key figures in the speaker notes, and a closing table of headline numbers.
-Charts are drawn from the same ChartData as the dashboard, so their values are those `python -m metrics series`
-prints. The title slide and every slide's notes name the data: a release
+per chart with its title, source line and key figures in the speaker notes (with the review flags of the figures it
+shows: pilot, year, indicator, why, what was decided, the comment, who and when), and a closing table of headline
+numbers. Charts are drawn from the same ChartData as the dashboard, so their values are those `python -m metrics
+series` prints. The title slide and every slide's notes name the data: a release
 ("数据：2025年度数据（第1版），2026-03-04 发布") or the working data.
 """
 
@@ -23,6 +24,7 @@ from pptx.util import Emu, Inches, Pt
 
 from ..analysis import standing
 from ..analysis.collection import collection, default_years
+from ..analysis.flagged import figure_flags, flags_of
 from ..analysis.highlights import highlights
 from ..analysis.index import year_index
 from ..analysis.round_status import round_status
@@ -35,6 +37,7 @@ from ..store.releases import WORKING, Release
 from ..store.series import year_span
 from ..store.targets import target_years
 from ..store.transactions import Cursor
+from . import flag_notes
 from .chart_resolve import resolve
 from .chart_spec import ChartSpec
 from .kinds import kind_of
@@ -129,14 +132,19 @@ def build(
         slide = _slide(prs, HIGHLIGHTS.format(y=last).then(mark)(lang), source)
         bullets(slide, [h.text(lang) for h in notes])
         _notes(slide, [*(h.text(lang) for h in notes), *([being.note()(lang)] if being else []), named])
+    flags = figure_flags(cur, (first, last))  # once for the deck; each slide lists those of its figures
     for data in resolved:
         slide = _slide(prs, data.title, data.source)
-        beyond = kind_of(data.spec).slide(slide, data)  # drawn as its kind draws it, with what the slide leaves out
+        kind = kind_of(data.spec)
+        beyond = kind.slide(slide, data)  # drawn as its kind draws it, with what the slide leaves out
         related = [h.text(lang) for h in notes if h.key == data.spec.indicator]
         events = [f"{m.year} {m.label}" for m in data.marks]
-        caption = [data.caption] if data.caption and data.caption not in data.notes else []  # what is not drawn
+        said = data.caption.replace(flag_notes.CAPTION(lang), "").strip()  # a slide has no hover: its notes list them
+        caption = [said] if said and said not in data.notes else []  # what is not drawn
+        keys, cities, years = flag_notes.shown_figures(cur, data.spec, kind.one_year)
+        flagged = flag_notes.notes(flags_of(flags, keys, cities, years), lang) if keys else []
         _notes(slide, [NOTES_FIGURES(lang), *data.notes, *caption, *related,
-                       *([EVENTS(lang), *events] if events else []), *beyond, named])  # fmt: skip
+                       *([EVENTS(lang), *events] if events else []), *beyond, *flagged, named])  # fmt: skip
     _headline_slide(prs, cur, lang, last, source, scope, mark, named)
     rounds = [c.year for c in collection(cur).collecting if c.round_open] if release is None else []
     if rounds:  # the latest collection round, while one is open

@@ -72,7 +72,7 @@ def _marked(trace: dict, years: list[int], labels: dict[int, str]) -> list[dict]
         "x": years[start:],
         "y": ys[start:],
         "line": {**(trace.get("line") or {}), "dash": "dot"},
-        "marker": {**(trace.get("marker") or {}),
+        "marker": {**_from(trace.get("marker") or {}, start),
                    "symbol": ["circle" if not p else "circle-open" for p in provisional[start:]]},
         "connectgaps": True,
         "showlegend": False,
@@ -81,6 +81,15 @@ def _marked(trace: dict, years: list[int], labels: dict[int, str]) -> list[dict]
     if "legendgroup" not in trace:
         dashed["legendgroup"] = trace.get("name")
     return [{**trace, "y": solid, "legendgroup": dashed["legendgroup"]}, dashed]
+
+
+def _from(marker: dict, start: int) -> dict:
+    """A marker's settings for the points from `start` on (those given point by point, such as the sizes and rings
+    of values with a review flag, sliced)."""
+    sliced = {k: v[start:] if isinstance(v, list) else v for k, v in marker.items()}
+    if isinstance(marker.get("line"), dict):
+        sliced["line"] = _from(marker["line"], start)
+    return sliced
 
 
 def _gap(value: Any) -> bool:

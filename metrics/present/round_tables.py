@@ -4,11 +4,11 @@ review queue."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..analysis import review
+from ..analysis import approval, review
 from ..analysis.round_status import APPROVAL, LATE, STATUSES, RoundStatus, round_status
 from ..domain import registry
 from ..domain.i18n import Text
@@ -105,17 +105,34 @@ ACTIONS = {
 }
 
 
+UNDOES = Text("（撤销第 {e} 号）", " (undoing #{e})")
+DESPITE = Text("（仍有 {n} 项待处理）", " (despite {n} open)")
+
+
+def step_label(action: str, undoes: object, open_flags: object, lang: str) -> str:
+    """A step of the approval history in words: approved, approved (despite 2 open), un-approved (undoing #3)."""
+    said = ACTIONS[action](lang)
+    if open_flags is not None and not pd.isna(open_flags):
+        said += DESPITE.format(n=int(open_flags))(lang)  # type: ignore[call-overload]
+    if undoes is not None and not pd.isna(undoes):
+        said += UNDOES.format(e=int(undoes))(lang)  # type: ignore[call-overload]
+    return said
+
+
 def approval_history(status: RoundStatus, names: dict[str, str], lang: str) -> pd.DataFrame:
-    """Every approval step of the round's year, newest first: when, pilot, what, who, why."""
+    """Every approval step of the round's year, newest first: its number, when, pilot, what, who, why."""
     h = status.history
     if h.empty:
         return pd.DataFrame()
     h = h.iloc[::-1]
     return pd.DataFrame(
         {
+            "#": [str(int(e)) for e in h["event_id"]],
             Text("时间", "When")(lang): [pd.Timestamp(t).strftime("%Y-%m-%d %H:%M") for t in h["done_at"]],
             Text("试点", "Pilot")(lang): [names.get(c, c) for c in h["city_code"]],
-            Text("操作", "Step")(lang): [ACTIONS[a](lang) for a in h["action"]],
+            Text("操作", "Step")(lang): [
+                step_label(a, u, o, lang) for a, u, o in zip(h["action"], h["undoes"], h["open_flags"], strict=True)
+            ],
             Text("操作人", "By")(lang): h["done_by"],
             Text("原因", "Reason")(lang): h["reason"].fillna(""),
         }
@@ -211,15 +228,32 @@ def review_shown(cur: Cursor, year: int, lang: str) -> ReviewShown:
 
 
 @dataclass(frozen=True)
+class Step:
+    """A step of the approval history that nothing later depends on (the latest of its pilot-year): what undoing
+    it offers."""
+
+    event_id: int
+    action: str
+    done_by: str
+    label: str
+
+
+@dataclass(frozen=True)
 class ApprovalShown:
-    """The approval section's choices: every pilot's label, those to approve, those approved or marked (to lift),
-    those without figures (to mark), and the history table."""
+    """The approval section's choices: every pilot's label (with what is open about it), those to approve, those
+    approved or marked (to lift), those without figures (to mark), how many items each has open, the steps that may
+    be undone (newest first) and the history table."""
 
     labels: dict[str, str]
     to_approve: tuple[str, ...]
     settled: tuple[str, ...]
     silent: tuple[str, ...]
     history: pd.DataFrame
+    open_counts: dict[str, int] = field(default_factory=dict)
+    last_steps: tuple[Step, ...] = ()
+
+
+OPEN_COUNT = Text("（{n} 项待处理）", " ({n} open)")
 
 
 def approval_shown(cur: Cursor, year: int, today: dt.date, lang: str) -> ApprovalShown:
@@ -229,11 +263,27 @@ def approval_shown(cur: Cursor, year: int, today: dt.date, lang: str) -> Approva
     names = dict(zip(p["city_code"], p[f"name_{lang}"], strict=True)) if len(p) else {}
     if p.empty:
         return ApprovalShown({}, (), (), (), pd.DataFrame())
-    loaded, open_ = p["status"] == "loaded", p["approval"].isna()
+    opened = {c: len(items) for c, items in approval.open_items(cur, year).items()}
+    loaded, open_ = p["status"].isin(["loaded", "returned"]), p["approval"].isna()
     return ApprovalShown(
-        {c: f"{n} ({c})" for c, n in names.items()},
+        {c: f"{n} ({c})" + (OPEN_COUNT.format(n=opened[c])(lang) if c in opened else "") for c, n in names.items()},
         tuple(p.loc[loaded & open_, "city_code"]),
         tuple(p.loc[~open_, "city_code"]),
         tuple(p.loc[~loaded & open_, "city_code"]),
         approval_history(status, names, lang),
+        opened,
+        _last_steps(status.history, names, lang),
     )
+
+
+def _last_steps(history: pd.DataFrame, names: dict[str, str], lang: str) -> tuple[Step, ...]:
+    """The latest step of each pilot-year, newest first, labelled: #12 · 杭州市 · 审核通过 · li 2026-03-02."""
+    if history.empty:
+        return ()
+    last = history.drop_duplicates("city_code", keep="last").iloc[::-1]
+    return tuple(
+        Step(int(e), a, str(b), f"#{int(e)} · {names.get(c, c)} · {step_label(a, u, o, lang)} · {b} "
+                                f"{pd.Timestamp(t):%Y-%m-%d %H:%M}")
+        for e, c, a, b, t, u, o in zip(last["event_id"], last["city_code"], last["action"], last["done_by"],
+                                       last["done_at"], last["undoes"], last["open_flags"], strict=True)
+    )  # fmt: skip

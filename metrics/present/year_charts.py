@@ -39,6 +39,7 @@ def time_chart(
             format_value(v, ind, lang, compact=False) if not math.isnan(v) else NOT_REPORTED(lang) for v in line.values
         ]
         notes = [REPORTING.format(n=n)(lang) for n in line.reporting] if line.reporting else [""] * len(line.values)
+        flags = [f.replace("\n", "<br>") for f in line.flags] if line.flags else [""] * len(line.values)
         traces.append(
             {
                 "type": "scatter",
@@ -48,10 +49,12 @@ def time_chart(
                 "mode": "lines+markers",
                 "connectgaps": False,
                 "line": {"color": line.colour, "width": line.width * style.scale, "dash": line.dash},
-                "marker": {"size": 7 * style.scale},
+                "marker": _marker(line, style),
                 "opacity": 0.3 if line.faded else 1,
-                "customdata": [list(pair) for pair in zip(exact, notes, strict=True)],
-                "hovertemplate": "<b>%{fullData.name}</b> %{x}<br>%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
+                "customdata": [list(three) for three in zip(exact, notes, flags, strict=True)],
+                "hovertemplate": "<b>%{fullData.name}</b> %{x}<br>%{customdata[0]}<br>%{customdata[1]}"
+                + ("<br>%{customdata[2]}" if line.flags else "")
+                + "<extra></extra>",
             }
         )
         all_values.extend(line.values)
@@ -64,6 +67,17 @@ def time_chart(
 
 
 LABELLED_LINES = 5  # from this many lines on, each is named at its end instead of in a legend
+FLAG_RING = "#B5542D"  # the ring around a value that carries a review flag
+
+
+def _marker(line: Line, style: Style) -> dict:
+    """A line's markers: the values that carry a review flag a little larger, ringed (the hover says why)."""
+    if not (line.flags and any(line.flags)):
+        return {"size": 7 * style.scale}
+    return {
+        "size": [(10 if f else 7) * style.scale for f in line.flags],
+        "line": {"width": [(2.5 if f else 0) * style.scale for f in line.flags], "color": FLAG_RING},
+    }
 
 
 def _name_line_ends(fig: Figure, lines: Sequence[Line], style: Style) -> None:

@@ -5,6 +5,7 @@ own transaction, before writing anything)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -104,9 +105,11 @@ def refuse_locked(cur: Cursor, pairs: Iterable[tuple[str, int]]) -> None:
         raise Refused(first.then(*rest, zh="\n", en="\n"))
 
 
-def set_state(cur: Cursor, city_code: str, year: int, action: str, by: str, reason: str | None = None) -> None:
-    """Record one step (approve, unapprove, skip) and set the pilot-year's current state from it; inside the
-    caller's transaction."""
+def set_state(cur: Cursor, city_code: str, year: int, action: str, by: str, reason: str | None = None, *,
+              undoes: int | None = None, open_flags: int | None = None) -> None:  # fmt: skip
+    """Record one step (approve, unapprove, skip) with the pilot-year's figures as they stand, and set its current
+    state from it; `undoes`: the step it undoes; `open_flags`: how many flags were open when approved despite them.
+    Inside the caller's transaction."""
     if action not in ACTIONS:
         raise ValueError(f"unknown approval step {action!r}")
     params = {"code": city_code, "year": year, "by": by}
@@ -118,19 +121,49 @@ def set_state(cur: Cursor, city_code: str, year: int, action: str, by: str, reas
             {**params, "state": APPROVED if action == "approve" else NOT_REPORTED},
         )
     cur.execute(
-        """INSERT INTO approval_events (city_code, year, action, done_by, done_at, reason)
-           VALUES ($code, $year, $action, $by, now()::TIMESTAMP, $reason)""",
-        {**params, "action": action, "reason": reason},
-    )
+        """INSERT INTO approval_events (city_code, year, action, done_by, done_at, reason, undoes, figures, open_flags)
+           VALUES ($code, $year, $action, $by, now()::TIMESTAMP, $reason, $undoes, $figures, $open)""",
+        {**params, "action": action, "reason": reason, "undoes": undoes,
+         "figures": json.dumps(pilot_figures(cur, city_code, year)), "open": open_flags},
+    )  # fmt: skip
     bump_records_version(cur)
 
 
+def pilot_figures(cur: Cursor, city_code: str, year: int) -> list[str | None]:
+    """A pilot-year's stored figures, every value column as text (None where not reported), in registry order."""
+    tables = registry.VALUE_TABLES
+    joins = "".join(f" LEFT JOIN {t} ON {t}.city_code = k.code AND {t}.year = k.year" for t in tables)
+    columns = ", ".join(f"CAST({i.table}.{i.column} AS VARCHAR)" for i in registry.BASE_INDICATORS)
+    rows = cur.execute(
+        f"SELECT {columns} FROM (SELECT CAST($code AS VARCHAR) AS code, CAST($year AS INTEGER) AS year) AS k{joins}",
+        {"code": city_code, "year": year},
+    ).fetchall()
+    return list(rows[0])
+
+
+_EVENT_COLUMNS = "event_id, city_code, year, action, done_by, done_at, reason, undoes, figures, open_flags"
+
+
 def history(cur: Cursor, year: int) -> pd.DataFrame:
-    """Every approval step of a year, oldest first: event_id, city_code, year, action, done_by, done_at, reason."""
+    """Every approval step of a year, oldest first: event_id, city_code, year, action, done_by, done_at, reason,
+    undoes (the step it undid), figures (the pilot-year's, as JSON), open_flags (approved despite so many)."""
     return cur.execute(
-        """SELECT event_id, city_code, year, action, done_by, done_at, reason FROM approval_events
-           WHERE year = $year ORDER BY event_id""",
-        {"year": year},
+        f"SELECT {_EVENT_COLUMNS} FROM approval_events WHERE year = $year ORDER BY event_id", {"year": year}
+    ).df()
+
+
+def event(cur: Cursor, event_id: int) -> dict | None:
+    """One approval step by its id (the columns of `history`), None when there is none."""
+    frame = cur.execute(f"SELECT {_EVENT_COLUMNS} FROM approval_events WHERE event_id = $id", {"id": event_id}).df()
+    return None if frame.empty else frame.iloc[0].to_dict()
+
+
+def pilot_events(cur: Cursor, city_code: str, year: int) -> pd.DataFrame:
+    """A pilot-year's approval steps, oldest first (the columns of `history`)."""
+    return cur.execute(
+        f"""SELECT {_EVENT_COLUMNS} FROM approval_events WHERE city_code = $code AND year = $year
+            ORDER BY event_id""",
+        {"code": city_code, "year": year},
     ).df()
 
 

@@ -1,5 +1,6 @@
 """The review queue's decisions: a flagged value confirmed (with a comment) or sent back to its pilot (with a
-reason), the value it was decided on, who and when. The flags themselves are computed (analysis/review.py)."""
+reason), the values it was decided on (`value`, and `basis`: every value the flag was computed from), who and when;
+and a pilot's year sent back without a flag (reason PILOT). The flags themselves are computed (analysis/review.py)."""
 
 from __future__ import annotations
 
@@ -11,15 +12,18 @@ from .meta import bump_records_version
 from .transactions import Cursor
 
 DECISIONS = ("confirmed", "returned")
+PILOT = "pilot"  # the reason of a pilot's year sent back as a whole, not one flag of it (indicator '')
 COLUMNS = ["city_code", "year", "indicator", "reason", "rule_id", "value", "z", "status", "comment", "decided_by",
-           "decided_at"]  # fmt: skip
+           "decided_at", "basis"]  # fmt: skip
 
 
-def decisions(cur: Cursor, year: int) -> pd.DataFrame:
-    """Every decision stored for a year's flags (rule_id '' where the flag is not a rule's)."""
+def decisions(cur: Cursor, year: int, last: int | None = None) -> pd.DataFrame:
+    """Every decision stored for a year's flags, or those of each year from `year` to `last` (rule_id '' where the
+    flag is not a rule's)."""
     frame = cur.execute(
-        f"SELECT {', '.join(COLUMNS)} FROM flags WHERE year = $year ORDER BY city_code, indicator, reason, rule_id",
-        {"year": year},
+        f"""SELECT {", ".join(COLUMNS)} FROM flags WHERE year BETWEEN $year AND $last
+            ORDER BY year, city_code, indicator, reason, rule_id""",
+        {"year": year, "last": year if last is None else last},
     ).df()
     frame["rule_id"] = frame["rule_id"].fillna("").astype(str)
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype("float64")
@@ -27,8 +31,8 @@ def decisions(cur: Cursor, year: int) -> pd.DataFrame:
 
 
 def save_decisions(cur: Cursor, flags: Iterable[dict], status: str, comment: str, by: str) -> int:
-    """Store one decision for each flag (city_code, year, indicator, reason, rule_id, value, z), replacing the one
-    before; how many; inside the caller's transaction."""
+    """Store one decision for each flag (city_code, year, indicator, reason, rule_id, value, z, basis), replacing
+    the one before; how many; inside the caller's transaction."""
     count = 0
     for flag in flags:
         key = {"city": flag["city_code"], "year": int(flag["year"]), "indicator": flag["indicator"],
@@ -40,12 +44,12 @@ def save_decisions(cur: Cursor, flags: Iterable[dict], status: str, comment: str
         )
         cur.execute(
             """INSERT INTO flags (city_code, year, indicator, reason, rule_id, value, z, status, comment, decided_by,
-                                  decided_at)
+                                  decided_at, basis)
                VALUES ($city, $year, $indicator, $reason, $rule_id, $value, $z, $status, $comment, $by,
-                       now()::TIMESTAMP)""",
+                       now()::TIMESTAMP, $basis)""",
             {"city": key["city"], "year": key["year"], "indicator": key["indicator"], "reason": key["reason"],
              "rule_id": flag["rule_id"] or None, "value": _number(flag["value"]), "z": _number(flag["z"]),
-             "status": status, "comment": comment, "by": by},
+             "status": status, "comment": comment, "by": by, "basis": flag.get("basis")},
         )  # fmt: skip
         count += 1
     bump_records_version(cur)

@@ -98,6 +98,18 @@ def save_rule(database: Database, rule: Rule, by: Actor | None) -> None:
         bump_records_version(cur)
 
 
+TAKEN = Text("规则编号：“{i}”已存在。", "Rule id: '{i}' exists already.")
+
+
+def add_rule(database: Database, rule: Rule, by: Actor | None) -> None:
+    """Store a rule an admin added; refused when a rule of its id exists already or `by` is not an admin."""
+    require(by, "admin")
+    with database.cursor() as cur:
+        if any(r.id == rule.id for r in rules_in_force(cur)):
+            raise Refused(TAKEN.format(i=rule.id))
+    save_rule(database, rule, by)
+
+
 def set_enabled(database: Database, rule_id: str, enabled: bool, by: Actor | None) -> Rule:
     """Switch a rule on or off, keeping what else was changed of it; the rule as it now is. Refused for an
     unknown id or someone not an admin."""

@@ -14,7 +14,7 @@ from ..domain.roles import ROLES
 from .meta import get_meta, set_meta
 from .transactions import Cursor, transaction
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 # The kinds of upload the uploads table accepts (ingest/kinds/ holds each one's code). A new kind's migration
 # rebuilds the table with its name added (see _rebuilt_uploads), beside creating its own tables.
 UPLOAD_KINDS = ("sample", "cities", "figures", "events", "targets")
@@ -188,21 +188,34 @@ CREATE TABLE rule_overrides (
 
 # The review queue's decisions (analysis/review.py): a flag (a value standing out from the pilot's own years or the
 # other pilots, or a rule broken) confirmed with a comment or sent back to the pilot with a reason, by whom and when,
-# and the value it was decided on (a changed value opens the flag again). Open flags are computed, never stored.
-_FLAGS_DDL = """
-CREATE TABLE flags (
+# and the values it was decided on: `value`, the flagged one, and `basis`, every value the flag was computed from (a
+# rule's sides: a change to any of them opens the flag again). A pilot's year sent back without a flag is a row of
+# reason 'pilot' (indicator ''), its basis all of that year's figures. Open flags are computed, never stored.
+_FLAGS_TABLE = """
+CREATE TABLE {name} (
     city_code TEXT NOT NULL,
     year INTEGER NOT NULL,
     indicator TEXT NOT NULL,
-    reason TEXT NOT NULL CHECK (reason IN ('own_history', 'peers', 'rule')),
+    reason TEXT NOT NULL CHECK (reason IN ('own_history', 'peers', 'rule', 'pilot')),
     rule_id TEXT,
     value DOUBLE PRECISION,
     z DOUBLE PRECISION,
     status TEXT NOT NULL CHECK (status IN ('open', 'confirmed', 'returned')),
     comment TEXT,
     decided_by TEXT,
-    decided_at TIMESTAMP
+    decided_at TIMESTAMP,
+    basis TEXT
 );"""
+_FLAGS_DDL = _FLAGS_TABLE.format(name="flags")
+_FLAGS_V10_COLUMNS = "city_code, year, indicator, reason, rule_id, value, z, status, comment, decided_by, decided_at"
+# Version 12: a pilot's year sent back without a flag, and the basis of each decision (a CHECK changes only with its
+# table, so the table is rebuilt).
+_FLAGS_V12 = (
+    _FLAGS_TABLE.format(name="flags_v12"),
+    f"INSERT INTO flags_v12 ({_FLAGS_V10_COLUMNS}) SELECT {_FLAGS_V10_COLUMNS} FROM flags",
+    "DROP TABLE flags",
+    "ALTER TABLE flags_v12 RENAME TO flags",
+)
 
 # Approval per pilot and year: the current state (approved by an editor, or marked "did not report" by an admin; no
 # row: neither) and every step taken (approve, unapprove with its reason, skip), oldest first. Approved figures are
@@ -224,14 +237,26 @@ CREATE TABLE approval_events (
     action TEXT NOT NULL CHECK (action IN ('approve', 'unapprove', 'skip')),
     done_by TEXT NOT NULL,
     done_at TIMESTAMP NOT NULL,
-    reason TEXT
+    reason TEXT,
+    undoes INTEGER,
+    figures TEXT,
+    open_flags INTEGER
 );"""
+# Version 12: a step that undoes an earlier one (its event_id), the pilot-year's figures at each step (an undone
+# un-approval approves again only on the same figures), and how many flags were open when a pilot was approved
+# despite them.
+_APPROVAL_EVENTS_V12 = (
+    "ALTER TABLE approval_events ADD COLUMN IF NOT EXISTS undoes INTEGER",
+    "ALTER TABLE approval_events ADD COLUMN IF NOT EXISTS figures TEXT",
+    "ALTER TABLE approval_events ADD COLUMN IF NOT EXISTS open_flags INTEGER",
+)
 
 
 # Releases: named, frozen publications (store/releases.py). A release's rows of each table it freezes are kept in
 # release_<table>, that table's columns after a release_id; made from the table itself (WHERE false: no rows), so
-# the copy has its columns by construction. (IF NOT EXISTS: the tests of older migrations migrate a database that
-# already has these.)
+# the copy has its columns by construction; a later migration that changes a frozen table's columns changes its
+# release_ table's alike (releases.frozen reads the live table's columns from it). (IF NOT EXISTS: the tests of
+# older migrations migrate a database that already has these.)
 FROZEN_TABLES: tuple[str, ...] = (
     *registry.VALUE_TABLES, "cities", "events", "targets", "index_methods", "rounds", "approvals", "flags",
     "rule_overrides",
@@ -369,8 +394,9 @@ MIGRATIONS: dict[int, tuple] = {
     9: (_RULES_DDL,),  # what admins changed of the validation rules
     10: (_FLAGS_DDL,),  # the review queue's decisions on flagged values
     11: (_APPROVALS_DDL,),  # approval per pilot and year, and its history
-    12: (_RELEASES_DDL,),  # releases: named, frozen publications
-    13: (_SAVED_DECKS_DDL,),  # saved decks, each pinned to a release or to the latest
+    12: (*_FLAGS_V12, *_APPROVAL_EVENTS_V12),  # a pilot's year sent back; decisions' bases; steps undone
+    13: (_RELEASES_DDL,),  # releases: named, frozen publications
+    14: (_SAVED_DECKS_DDL,),  # saved decks, each pinned to a release or to the latest
 }
 
 

@@ -1,15 +1,19 @@
-"""One city against the median of its batch, over years."""
+"""One city against the median of its batch, over years; its values that carry a review flag ringed, the flag's
+reason and decision in their hover."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ...analysis import standing
+from ...analysis.flagged import figure_flags, flags_of
 from ...domain import registry
 from ...domain.i18n import Text
 from ...domain.programme import Scope
 from ...store.cities import city
 from ...store.series import series
 from ...store.transactions import Cursor
-from .. import miniatures, slide_charts, year_charts
+from .. import flag_notes, miniatures, slide_charts, year_charts
 from ..chart_data import ChartData, Line, city_lines, line_notes, years_table
 from ..chart_spec import ChartSpec
 from ..style import PEER_COLOUR
@@ -25,16 +29,19 @@ def _city(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
     batch = int(city(cur, code)["batch"])
     mine = series(cur, ind.key, Scope(cities=(code,)), per_city=True, years=spec.years)
     peers = standing.peer_median(cur, ind.key, code, spec.years)
-    lines = (
-        *city_lines(mine.drop(columns="reporting"), names, {code: colours[code]}),
-        Line.from_frame(BATCH_MEDIAN.format(b=batch)(lang), peers, PEER_COLOUR, dash="dash", width=2.5),
-    )
+    (own,) = city_lines(mine.drop(columns="reporting"), names, {code: colours[code]})
+    flags = flags_of(figure_flags(cur, spec.years, (code,)), (ind.key,))
+    if not flags.empty:  # each value's flags in its hover, the value ringed
+        by_year = {int(y): flag_notes.hover(group, lang) for y, group in flags.groupby("year")}
+        own = replace(own, flags=tuple(by_year.get(y, "") for y in own.years))
+    lines = (own, Line.from_frame(BATCH_MEDIAN.format(b=batch)(lang), peers, PEER_COLOUR, dash="dash", width=2.5))
     return ChartData(
         title=f"{names[code]} · {ind.label(lang)}",
         indicator=ind,
         lines=lines,
         table=years_table(lines, ind, lang),
         notes=line_notes(lines, ind, lang),
+        caption=flag_notes.CAPTION(lang) if not flags.empty else "",
         **common,
     )
 
