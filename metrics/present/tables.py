@@ -13,7 +13,9 @@ from ..domain.programme import Scope
 from ..store.cities import city_names
 from ..store.transactions import Cursor
 
-MOVE = Text("较上年", "Move")  # the column of rank moves (the dashboard colours gains and losses)
+MOVE = Text("较上年", "Vs year before")  # a column of rank moves on the year before
+METHOD_MOVE = Text("方法间位次变化", "Move between methods")  # a column of rank moves from one index method to another
+MOVES = (MOVE, METHOD_MOVE)  # the columns of rank moves, whose gains and losses the dashboard colours
 STATUS = Text("完成情况", "Status")  # the column of targets' statuses (the dashboard colours them)
 
 
