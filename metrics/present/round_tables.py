@@ -19,6 +19,7 @@ from ..store.transactions import Cursor
 
 BATCH_STATUSES = {
     "ready": Text("可导入", "ready to load"),
+    "warned": Text("通过检查，有提醒：见下方，勾选后导入", "passed, with warnings: see below, tick to load"),
     "unchanged": Text("无改动（数值已在库中，不导入）", "unchanged (its values are stored already; not loaded)"),
     "loaded": Text("已导入", "loaded"),
     "refused": Text("被拒绝", "refused"),
@@ -151,7 +152,9 @@ def batch_table(outcomes: list[Outcome], names: dict[str, str], lang: str) -> pd
                 Text("文件", "File")(lang): o.prepared.file_name,
                 Text("试点", "Pilot")(lang): names.get(code, code) if code else "",
                 Text("年份", "Year")(lang): str(year) if year else "",
-                Text("状态", "Status")(lang): BATCH_STATUSES[o.status](lang),
+                Text("状态", "Status")(lang): BATCH_STATUSES[
+                    "warned" if o.status == "ready" and o.warnings else o.status
+                ](lang),
                 Text("上传", "Upload")(lang): "" if o.upload_id is None else str(o.upload_id),
                 Text("新增/修改/未变", "New/changed/unchanged")(lang): (
                     f"{counts['inserted']} / {counts['updated']} / {counts['unchanged']}" if counts else ""
