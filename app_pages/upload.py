@@ -6,7 +6,7 @@ import streamlit as st
 
 from metrics.domain.i18n import Problem, Text
 from metrics.domain.programme import max_year
-from metrics.domain.roles import Actor, local_actor
+from metrics.domain.roles import Actor, local_actor, shown_name
 from metrics.ingest import batch, templates, uploads
 from metrics.ingest.reader import is_archive
 from metrics.present import exports, round_tables, upload_tables
@@ -350,7 +350,8 @@ if undoable:
         if upload_id not in made.index:
             return str(upload_id)
         u = made.loc[upload_id]
-        return f"{upload_id} · {u['file_name']} · {u['created_at']:%Y-%m-%d %H:%M} · {u['created_by'] or ''}"
+        by = shown_name(u["created_by"], lang)
+        return f"{upload_id} · {u['file_name']} · {u['created_at']:%Y-%m-%d %H:%M} · {by}"
 
     left, right = st.columns([2, 1])
     chosen = left.selectbox(t(Text("撤销上传", "Undo upload")), undoable, format_func=_named, key="undo_id")
@@ -359,9 +360,10 @@ if undoable:
         st.session_state["undo_pending"] = int(chosen)
     pending = st.session_state.get("undo_pending")
     if pending is not None and pending in undoable:
+        by = shown_name((_by() or who).name, lang)
         st.warning(t(Text("确认撤销上传 {u}？它改动的每个单元格都将恢复原值；撤销会记入上传记录（记录人：{b}）。",
                           "Undo upload {u}? Every cell it changed goes back to its old value; the undo is recorded "
-                          "in the history (by {b}).")).format(u=_named(pending), b=(_by() or who).name))  # fmt: skip
+                          "in the history (by {b}).")).format(u=_named(pending), b=by))  # fmt: skip
         yes, no, _ = st.columns([1, 1, 3])
         if yes.button(t(Text("确认撤销", "Undo it")), type="primary", key="undo_confirm"):
             st.session_state.pop("undo_pending")

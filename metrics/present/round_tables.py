@@ -12,6 +12,7 @@ from ..analysis import review
 from ..analysis.round_status import APPROVAL, LATE, STATUSES, RoundStatus, round_status
 from ..domain import registry
 from ..domain.i18n import Text
+from ..domain.roles import shown_name
 from ..domain.rules import number
 from ..ingest.batch import Outcome
 from ..ingest.report import Issue
@@ -78,7 +79,7 @@ def tracker_table(status: RoundStatus, lang: str) -> pd.DataFrame:
             Text("导入时间", "Loaded at")(lang): [
                 "" if pd.isna(t) else pd.Timestamp(t).strftime("%Y-%m-%d %H:%M") for t in p["loaded_at"]
             ],
-            Text("上传人", "By")(lang): p["loaded_by"].fillna(""),
+            Text("上传人", "By")(lang): [shown_name(n, lang) for n in p["loaded_by"]],
             Text("文件", "File")(lang): p["file_name"].fillna(""),
             Text("审核", "Approval")(lang): [
                 approval_label(a, b, t, lang)
@@ -96,7 +97,7 @@ def approval_label(state: str | None, by: str | None, at: object, lang: str) -> 
     if not isinstance(state, str):  # None, or NaN beside others' states in a column
         return ""
     when = "" if at is None or pd.isna(at) else pd.Timestamp(at).strftime("%Y-%m-%d")
-    return f"{APPROVAL[state](lang)} · {by or ''} {when}".strip()
+    return f"{APPROVAL[state](lang)} · {shown_name(by, lang)} {when}".strip()
 
 
 ACTIONS = {
@@ -117,7 +118,7 @@ def approval_history(status: RoundStatus, names: dict[str, str], lang: str) -> p
             Text("时间", "When")(lang): [pd.Timestamp(t).strftime("%Y-%m-%d %H:%M") for t in h["done_at"]],
             Text("试点", "Pilot")(lang): [names.get(c, c) for c in h["city_code"]],
             Text("操作", "Step")(lang): [ACTIONS[a](lang) for a in h["action"]],
-            Text("操作人", "By")(lang): h["done_by"],
+            Text("操作人", "By")(lang): [shown_name(n, lang) for n in h["done_by"]],
             Text("原因", "Reason")(lang): h["reason"].fillna(""),
         }
     )
@@ -187,7 +188,7 @@ def review_table(queue: pd.DataFrame, year: int, lang: str) -> pd.DataFrame:
                 for s, r in zip(queue["status"], queue["reopened"], strict=True)
             ],
             Text("说明", "Comment")(lang): queue["comment"].fillna(""),
-            Text("处理人", "By")(lang): queue["decided_by"].fillna(""),
+            Text("处理人", "By")(lang): [shown_name(n, lang) for n in queue["decided_by"]],
         }
     )
 

@@ -81,9 +81,9 @@ def completeness(cur: Cursor, scope: Scope, years: tuple[int, int], lang: str) -
 
 
 def completeness_table(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Share of pilots reporting (from reporting.completeness_summary), indicators titled in the language, the newest
-    year first (what a meeting asks about shows without scrolling, however many years there are)."""
+    """Share of pilots reporting (from reporting.completeness_summary), indicators titled in the language, the years
+    in order as the grid beside it and every chart has them."""
     table = summary.round(0).astype("Int64")
     table.index = [registry.get(k).title(lang) for k in summary.index]
     table.columns = [str(c) for c in summary.columns]
-    return table[table.columns[::-1]]
+    return table
