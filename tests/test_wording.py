@@ -8,6 +8,7 @@ from conftest import EDITOR, SAMPLE_END_YEAR
 
 from metrics.domain.i18n import named_few
 from metrics.domain.index_method import DEFAULT_METHOD
+from metrics.domain.roles import shown_name
 from metrics.ingest import forms
 from metrics.present import assessment_tables, deck, tables
 from metrics.present.chart_resolve import file_stem
@@ -99,3 +100,17 @@ def test_a_file_name_of_many_cities_says_how_many_more(cities, lang, expected):
     if lang == "en":
         names = {"330100": "Hangzhou", "440100": "Guangzhou", "420100": "Wuhan", "510100": "Chengdu"}
     assert file_stem(spec, kind_of(spec), lang, names) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "lang", "expected"),
+    [
+        ("local", "zh", "本机用户"),  # no accounts: who opened a round or undid an upload
+        ("local", "en", "this computer's user"),
+        ("init", "zh", "系统（初始化）"),
+        ("王伟", "en", "王伟"),  # a person's name as recorded
+        (None, "zh", ""),
+    ],
+)
+def test_the_program_s_own_names_for_a_person_are_shown_in_the_language(name, lang, expected):
+    assert shown_name(name, lang) == expected
