@@ -229,6 +229,8 @@ def test_roles_in_the_browser_and_two_officers_at_once(browser, db):
     with streamlit_server(db.path) as url:
         viewer = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
         viewer.goto(f"{url}/upload?lang=en")  # straight to the upload page's address
+        viewer.get_by_label("Account name").wait_for(timeout=30_000)
+        assert viewer.title() == "Sign in · Pilot-city innovation dashboard"  # the tab in the page's language
         _sign_in(viewer, "viewer", "correct horse")
         _wait_until_drawn(viewer, selector=None)  # told why there is no upload page for them
         viewer.get_by_text("The Upload page needs the editor role").wait_for(timeout=30_000)

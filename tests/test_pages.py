@@ -151,7 +151,7 @@ def test_switching_language_relabels_everything(sample_app):
     assert at.metric[0].label == "对接活动"
     at.sidebar.radio(key="lang").set_value("en").run()
     assert at.metric[0].label == "Matching activities held"
-    assert at.title[0].value == "Programme overview"
+    assert at.title[0].value == "Pilot-city innovation dashboard"
 
 
 @pytest.mark.parametrize("mode", ["absolute", "change", "indexed", "share"])
