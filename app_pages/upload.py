@@ -233,24 +233,8 @@ def _batch(outcomes: list[batch.Outcome], done: bool) -> None:
     refused = [o for o in outcomes if o.status in ("refused", "unread")]
     told = [o for o in outcomes if o.prepared.report.read or o.prepared.report.issues]
     passed = [o for o in told if o.status in ("ready", "unchanged", "loaded") and not any(o is w for w in warned)]
-    for k, outcome in enumerate([*to_review, *refused, *passed][:MAX_ISSUE_LISTS]):
-        reviewing = outcome.status == "review"
-        title = (Text("{f}：已重新检查，请核对", "{f}: checked again, review it") if reviewing
-                 else Text("{f}：需改正的问题", "{f}: what to fix") if outcome in refused
-                 else Text("{f}：如何读取、提醒与改动", "{f}: how it was read, its warnings and changes"))  # fmt: skip
-        with st.expander(t(title).format(f=outcome.prepared.file_name), expanded=reviewing):
-            why = batch.REVIEW.format(d=batch.differences(outcome)) if reviewing else outcome.refusal
-            if why is not None:
-                st.warning(show.escaped(why(lang)))
-            for note in outcome.prepared.report.read:
-                st.info(show.escaped(note(lang)), icon=":material/table_view:")
-            issues = upload_tables.issues_table(outcome.prepared.report, lang)
-            if len(issues):
-                st.table(issues, hide_index=True)
-            if outcome not in refused:
-                preview = upload_tables.changes_table(outcome.prepared, show.city_names(lang), lang, PREVIEW_CELLS)
-                if len(preview):
-                    show.table(preview, f"changes_{outcome.prepared.sha256[:8]}", key=f"batch_changes_{k}")
+    listed = [*to_review, *refused, *passed][:MAX_ISSUE_LISTS]
+    _details(listed[: len(to_review) + len(refused)], refused)  # what needs the officer, before the buttons
     clean = [o for o in outcomes if o.status == "unchanged" or (o.status == "ready" and not o.warnings)]
     if counted["ready"]:
         st.button(
@@ -272,6 +256,29 @@ def _batch(outcomes: list[batch.Outcome], done: bool) -> None:
         )
     if warned:
         _with_warnings(outcomes, warned)
+    _details(listed[len(to_review) + len(refused) :], refused, first=len(to_review) + len(refused))
+
+
+def _details(outcomes: list[batch.Outcome], refused: list[batch.Outcome], first: int = 0) -> None:
+    """Each file's expander: why it waits or was refused, how it was read, its issues whole, its changes."""
+    for k, outcome in enumerate(outcomes, start=first):
+        reviewing, refusing = outcome.status == "review", any(outcome is r for r in refused)
+        title = (Text("{f}：已重新检查，请核对", "{f}: checked again, review it") if reviewing
+                 else Text("{f}：需改正的问题", "{f}: what to fix") if refusing
+                 else Text("{f}：如何读取、提醒与改动", "{f}: how it was read, its warnings and changes"))  # fmt: skip
+        with st.expander(t(title).format(f=outcome.prepared.file_name), expanded=reviewing):
+            why = batch.REVIEW.format(d=batch.differences(outcome)) if reviewing else outcome.refusal
+            if why is not None:
+                st.warning(show.escaped(why(lang)))
+            for note in outcome.prepared.report.read:
+                st.info(show.escaped(note(lang)), icon=":material/table_view:")
+            issues = upload_tables.issues_table(outcome.prepared.report, lang)
+            if len(issues):
+                st.table(issues, hide_index=True)
+            if not refusing:
+                preview = upload_tables.changes_table(outcome.prepared, show.city_names(lang), lang, PREVIEW_CELLS)
+                if len(preview):
+                    show.table(preview, f"changes_{outcome.prepared.sha256[:8]}", key=f"batch_changes_{k}")
 
 
 ALSO_LOAD = Text("同时导入勾选的 {n} 个有提醒的文件", "Also load the ticked files with warnings ({n})")

@@ -352,9 +352,9 @@ def test_one_workbook_whose_sheets_hold_tables_shows_the_batch_view_on_the_uploa
     ("lang", "summary", "status", "warning"),
     [
         ("en", "**2 files**: 1 passed, ready to load, 1 passed with warnings, for you to decide.",
-         "passed, with warnings: see below, tick to load", "times last year's"),
+         "warnings: see below", "times last year's"),
         ("zh", "**2 个文件**：1 个通过检查、可导入，1 个通过检查但有提醒、待您决定。",
-         "通过检查，有提醒：见下方，勾选后导入", "是上年"),
+         "有提醒，见下方", "是上年"),
     ],
 )  # fmt: skip
 def test_a_file_with_warnings_is_listed_apart_and_loads_only_when_ticked(app_db, lang, summary, status, warning):

@@ -20,7 +20,7 @@ from ..store.transactions import Cursor
 
 BATCH_STATUSES = {
     "ready": Text("可导入", "ready to load"),
-    "warned": Text("通过检查，有提醒：见下方，勾选后导入", "passed, with warnings: see below, tick to load"),
+    "warned": Text("有提醒，见下方", "warnings: see below"),
     "unchanged": Text("无改动（数值已在库中，不导入）", "unchanged (its values are stored already; not loaded)"),
     "loaded": Text("已导入", "loaded"),
     "refused": Text("被拒绝", "refused"),
