@@ -18,7 +18,7 @@ first, last = v.years
 
 st.title(t(APP_NAME))  # the first screen says what the tool is and shows
 overview = Text("项目概览：{y}，所选试点合计", "Programme overview: {y}, total of the selected pilots")
-st.caption(f"{t(APP_PURPOSE)}  \n{t(overview).format(y=v.years.label())}")
+st.caption(f"{t(APP_PURPOSE)}  \n{t(overview.format(y=v.years.label()))}")
 
 shown = v.year_label(last)  # 2026（报送中，12/65） on the cards when the sidebar reaches a year being collected
 note = shown if shown != str(last) else ""

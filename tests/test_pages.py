@@ -151,7 +151,8 @@ def test_switching_language_relabels_everything(sample_app):
     assert at.metric[0].label == "对接活动"
     at.sidebar.radio(key="lang").set_value("en").run()
     assert at.metric[0].label == "Matching activities held"
-    assert at.title[0].value == "Pilot-city innovation dashboard"
+    assert at.title[0].value == "Pilot-city innovation dashboard"  # the first screen says what the tool is
+    assert at.caption[0].value.endswith("Programme overview: 2014–2025, total of the selected pilots")
 
 
 @pytest.mark.parametrize("mode", ["absolute", "change", "indexed", "share"])
