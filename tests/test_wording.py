@@ -108,6 +108,7 @@ def test_a_file_name_of_many_cities_says_how_many_more(cities, lang, expected):
         ("local", "zh", "本机用户"),  # no accounts: who opened a round or undid an upload
         ("local", "en", "this computer's user"),
         ("init", "zh", "系统（初始化）"),
+        ("cli", "zh", "命令行"),
         ("王伟", "en", "王伟"),  # a person's name as recorded
         (None, "zh", ""),
     ],

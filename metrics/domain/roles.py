@@ -36,7 +36,11 @@ def local_actor(name: str = "") -> Actor:
 
 
 # The names the program records for its own doings, as the reader's language shows them (what is stored is unchanged).
-SYSTEM_NAMES = {"init": Text("系统（初始化）", "system (set-up)"), "local": Text("本机用户", "this computer's user")}
+SYSTEM_NAMES = {
+    "init": Text("系统（初始化）", "system (set-up)"),
+    "local": Text("本机用户", "this computer's user"),
+    "cli": Text("命令行", "the command line"),  # a command run where $USER is not set (cli_actor's fallback)
+}
 
 
 def shown_name(name: object, lang: str) -> str:
