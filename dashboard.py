@@ -5,7 +5,7 @@ import contextlib
 import streamlit as st
 
 from metrics.domain.i18n import Problem, Text
-from metrics.domain.programme import SAMPLE_NOTICE, Scope
+from metrics.domain.programme import APP_NAME, SAMPLE_NOTICE, Scope
 from metrics.domain.roles import ROLE_NAMES, Actor
 from metrics.store.accounts import user_count
 from metrics.store.cities import batches
@@ -17,8 +17,7 @@ from ui.data_choice import data_choice
 from ui.nav import DEFAULT, PAGES, Page
 from ui.run_slots import RUN_SLOTS
 
-APP_NAME = Text("试点城市创新仪表盘", "Pilot-city innovation dashboard")
-st.set_page_config(page_title=APP_NAME.zh, page_icon="📈", layout="wide")
+st.set_page_config(page_title=APP_NAME(state.current_lang()), page_icon="📈", layout="wide")
 
 SIGN_IN = Text("登录", "Sign in")
 ROOT_PATH = "_root"  # the pathname the default page reserves; Streamlit serves it at / (never at /overview)
@@ -69,6 +68,7 @@ def run(lang: str) -> bool:
                            url_path=_url_path(page.url), default=(page.url == DEFAULT)) for page in PAGES]  # fmt: skip
         state.language_choice()  # drawn here, as the sidebar draws it, so the choice carries over after signing in
         sign_in.append(_at_its_own_name(next(p for p in sign_in if p.url_path == ""), SIGN_IN(lang)))
+        st.set_page_config(page_title=f"{SIGN_IN(lang)} · {APP_NAME(lang)}")
         st.navigation(sign_in, position="hidden").run()
         return True
     pages = [

@@ -26,7 +26,7 @@ MAX_CITIES = 12
 v = state.view()
 t, lang = v.t, v.lang
 who = st.session_state.get(auth.RUN_ACTOR) or auth.actor()
-shown_names = show.picker_names(v)
+shown_names = show.picker_names(v)  # a picker of one city lists both names; chosen cities are tagged in one
 
 st.title(t(Text("考核评估", "Assessing the pilots")))
 methods = list(data.read(v, stored.method_names))
@@ -74,7 +74,7 @@ everyone = pilots.loc[pilots["designated_year"] <= v.years.last, "city_code"].to
 leaders = result.pilots.dropna(subset=["index"])["city_code"].head(5).tolist()
 state.bind_list("assess_cities", leaders, everyone, limit=MAX_CITIES, name="cities")
 chosen = st.multiselect(
-    t(Text("城市或园区", "Cities and parks")), everyone, format_func=shown_names.get, key="assess_cities",
+    t(Text("城市或园区", "Cities and parks")), everyone, format_func=show.city_names(v).get, key="assess_cities",
     max_selections=MAX_CITIES, placeholder=t(Text("选择城市", "Choose cities")), select_all=False,
 )  # fmt: skip
 if chosen:

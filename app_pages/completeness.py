@@ -8,7 +8,7 @@ import streamlit as st
 from metrics.analysis import reporting
 from metrics.analysis.round_status import round_status
 from metrics.domain import registry
-from metrics.domain.i18n import Text
+from metrics.domain.i18n import Text, named_few
 from metrics.present import plotly_layout, tables
 from metrics.present.chart_spec import ChartSpec
 from ui import data, show, state, stored
@@ -65,9 +65,7 @@ ind = registry.get(key)
 missing_now = data.read(v, reporting.not_reported, key, v.scope, last)
 names = show.city_names(v)
 if missing_now:
-    who = t(Text("、", ", ")).join(names[c] for c in missing_now[:NAMED])
-    if len(missing_now) > NAMED:
-        who += t(Text("等 {n} 个", " and {n} more")).format(n=f"{len(missing_now) - NAMED:,}")
+    who = named_few([names[c] for c in missing_now], NAMED, lang)
     st.warning(t(Text("{y} 年尚未报送“{ind}”：{who}", "Not yet reported for {y}, {ind}: {who}")).format(
         y=last, ind=ind.label(lang), who=who))  # fmt: skip
 else:

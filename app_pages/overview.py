@@ -7,6 +7,7 @@ from metrics.analysis import highlights, standing
 from metrics.analysis import targets as achievement
 from metrics.domain import registry
 from metrics.domain.i18n import Text
+from metrics.domain.programme import APP_NAME, APP_PURPOSE
 from metrics.present import plotly_layout
 from metrics.present.chart_spec import ChartSpec
 from ui import data, show, state, stored
@@ -15,8 +16,9 @@ v = state.view()
 t, lang = v.t, v.lang
 first, last = v.years
 
-st.title(t(Text("项目概览", "Programme overview")))
-st.caption(t(Text("{y} · 所选试点合计", "{y} · total of the selected pilots").format(y=v.years.label())))
+st.title(t(APP_NAME))  # the first screen says what the tool is and shows
+overview = Text("项目概览：{y}，所选试点合计", "Programme overview: {y}, total of the selected pilots")
+st.caption(f"{t(APP_PURPOSE)}  \n{t(overview.format(y=v.years.label()))}")
 
 shown = v.year_label(last)  # 2026（报送中，12/65） on the cards when the sidebar reaches a year being collected
 note = shown if shown != str(last) else ""

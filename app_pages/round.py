@@ -11,6 +11,7 @@ from metrics.analysis import review
 from metrics.analysis.round_status import round_status
 from metrics.domain import registry
 from metrics.domain.i18n import LANGS, Problem, Text
+from metrics.domain.roles import shown_name
 from metrics.ingest import forms
 from metrics.present import exports, round_tables
 from ui import auth, data, publishing, round_approval, show, state, stored, writes
@@ -45,7 +46,7 @@ if status.opened:
                 "{y} 年报送：{k} 项指标，截止 {d}；{b} 于 {w} 开启。",
                 "The {y} round: {k} indicators, due {d}; opened by {b} on {w}.",
             )
-        ).format(y=year, k=len(round_.indicators), d=due, b=round_.opened_by or "", w=opened)
+        ).format(y=year, k=len(round_.indicators), d=due, b=shown_name(round_.opened_by, lang), w=opened)
     )
 else:
     st.info(
@@ -89,7 +90,7 @@ OPEN = Text(
     "being collected.",
 )
 if round_.closed:
-    st.caption(t(CLOSED).format(y=year, b=round_.closed_by or "", w=f"{round_.closed_at:%Y-%m-%d %H:%M}"))
+    st.caption(t(CLOSED).format(y=year, b=shown_name(round_.closed_by, lang), w=f"{round_.closed_at:%Y-%m-%d %H:%M}"))
 elif status.opened:
     st.caption(t(OPEN).format(y=year))
 
@@ -239,7 +240,7 @@ if not status.unattributed.empty:
         )
     ):
         for r in status.unattributed.to_dict("records"):
-            checked = f"{r['checked_at']:%Y-%m-%d %H:%M} · {r['checked_by'] or ''}"
+            checked = f"{r['checked_at']:%Y-%m-%d %H:%M} · {shown_name(r['checked_by'], lang)}"
             st.markdown(f"**{show.escaped(r['file_name'])}** · {show.escaped(checked)}")
             st.caption(show.escaped("; ".join(round_tables.issue_text(i, lang) for i in r["reasons"][:5])))
 

@@ -6,7 +6,7 @@ import streamlit as st
 
 from metrics.domain.i18n import Problem, Text
 from metrics.domain.programme import max_year
-from metrics.domain.roles import Actor, local_actor
+from metrics.domain.roles import Actor, local_actor, shown_name
 from metrics.ingest import batch, templates, uploads
 from metrics.ingest.reader import is_archive
 from metrics.present import exports, round_tables, upload_tables
@@ -175,12 +175,12 @@ def _single(content: bytes, name: str) -> None:
                   on_click=_confirm, args=(prepared, content))  # fmt: skip
 
 
-def _load_batch(outcomes: list[batch.Outcome]) -> None:
-    # A callback: loads the files that passed, each its own upload, every file checked again against the data the
-    # ones before it wrote; a file whose new check shows something the officer has not seen waits for a look. The
-    # outcomes stay listed until the next drop.
+def _load_batch(outcomes: list[batch.Outcome], chosen: list[batch.Outcome]) -> None:
+    # A callback: loads the chosen files, each its own upload, every file checked again against the data the ones
+    # before it wrote; a file whose new check shows something the officer has not seen waits for a look. All the
+    # batch's outcomes stay listed until the next drop (those not chosen can still be loaded).
     try:
-        writes.write("edit", batch.load_passed, outcomes, by=_by(), review=True)
+        writes.write("edit", batch.load_passed, chosen, by=_by(), review=True)
     except Problem as exc:
         st.session_state["upload_refused"] = exc.text
         return
@@ -192,6 +192,7 @@ def _load_batch(outcomes: list[batch.Outcome]) -> None:
 BATCH_COUNTS = (  # the batch's summary, a count of each outcome (each file counted once)
     ("loaded", Text("{n} 个已导入", "{n} loaded")),
     ("ready", Text("{n} 个通过检查、可导入", "{n} passed, ready to load")),
+    ("warned", Text("{n} 个通过检查但有提醒、待您决定", "{n} passed with warnings, for you to decide")),
     ("unchanged", Text("{n} 个无改动（数值已在库中，不导入）", "{n} unchanged (their values are stored already)")),
     ("review", Text("{n} 个重新检查后不同、需核对（未导入）", "{n} checked again, different: to review (not loaded)")),
     ("refused", Text("{n} 个被拒绝", "{n} refused")),
@@ -200,7 +201,8 @@ BATCH_COUNTS = (  # the batch's summary, a count of each outcome (each file coun
 
 
 def _batch(outcomes: list[batch.Outcome], done: bool) -> None:
-    """Many files: each with its pilot, status and problems; one click loads every file that passed."""
+    """Many files: each with its pilot, status and problems; one click loads the files that passed without
+    warnings, those with warnings are listed apart and loaded only when ticked."""
     if not done:
         for outcome in outcomes:
             if not outcome.prepared.report.ok and outcome.status != "unread":
@@ -216,6 +218,8 @@ def _batch(outcomes: list[batch.Outcome], done: bool) -> None:
                 )
             ).format(n=len(loaded), i=", ".join(map(str, loaded)))
         )
+    warned = batch.with_warnings(outcomes)
+    counted = {**counted, "ready": counted["ready"] - len(warned), "warned": len(warned)}
     parts = [t(text).format(n=counted[s]) for s, text in BATCH_COUNTS if counted[s]]
     st.markdown(
         t(Text("**{n} 个文件**：{p}。", "**{n} files**: {p}.")).format(
@@ -233,11 +237,39 @@ def _batch(outcomes: list[batch.Outcome], done: bool) -> None:
     to_review = [o for o in outcomes if o.status == "review"]
     refused = [o for o in outcomes if o.status in ("refused", "unread")]
     told = [o for o in outcomes if o.prepared.report.read or o.prepared.report.issues]
-    passed = [o for o in told if o.status in ("ready", "unchanged", "loaded")]
-    for k, outcome in enumerate([*to_review, *refused, *passed][:MAX_ISSUE_LISTS]):
-        reviewing = outcome.status == "review"
+    passed = [o for o in told if o.status in ("ready", "unchanged", "loaded") and not any(o is w for w in warned)]
+    listed = [*to_review, *refused, *passed][:MAX_ISSUE_LISTS]
+    _details(listed[: len(to_review) + len(refused)], refused)  # what needs the officer, before the buttons
+    clean = [o for o in outcomes if o.status == "unchanged" or (o.status == "ready" and not o.warnings)]
+    if counted["ready"]:
+        st.button(
+            t(Text("导入无提醒的 {n} 个文件", "Load the files without warnings ({n})")).format(n=counted["ready"]),
+            type="primary",
+            key="upload_batch_confirm",
+            on_click=_load_batch,
+            args=(outcomes, clean),
+        )
+    if to_review:
+        st.button(
+            t(Text("核对无误，导入重新检查的 {n} 个文件", "Reviewed: load the files checked again ({n})")).format(
+                n=len(to_review)
+            ),
+            type="primary",
+            key="upload_batch_review_confirm",
+            on_click=_load_batch,
+            args=(outcomes, to_review),
+        )
+    if warned:
+        _with_warnings(outcomes, warned)
+    _details(listed[len(to_review) + len(refused) :], refused, first=len(to_review) + len(refused))
+
+
+def _details(outcomes: list[batch.Outcome], refused: list[batch.Outcome], first: int = 0) -> None:
+    """Each file's expander: why it waits or was refused, how it was read, its issues whole, its changes."""
+    for k, outcome in enumerate(outcomes, start=first):
+        reviewing, refusing = outcome.status == "review", any(outcome is r for r in refused)
         title = (Text("{f}：已重新检查，请核对", "{f}: checked again, review it") if reviewing
-                 else Text("{f}：需改正的问题", "{f}: what to fix") if outcome in refused
+                 else Text("{f}：需改正的问题", "{f}: what to fix") if refusing
                  else Text("{f}：如何读取、提醒与改动", "{f}: how it was read, its warnings and changes"))  # fmt: skip
         with st.expander(t(title).format(f=outcome.prepared.file_name), expanded=reviewing):
             why = batch.REVIEW.format(d=batch.differences(outcome)) if reviewing else outcome.refusal
@@ -248,28 +280,54 @@ def _batch(outcomes: list[batch.Outcome], done: bool) -> None:
             issues = upload_tables.issues_table(outcome.prepared.report, lang)
             if len(issues):
                 st.table(issues, hide_index=True)
-            if outcome not in refused:
+            if not refusing:
                 preview = upload_tables.changes_table(outcome.prepared, show.city_names(v), lang, PREVIEW_CELLS)
                 if len(preview):
                     show.table(preview, f"changes_{outcome.prepared.sha256[:8]}", key=f"batch_changes_{k}", named=False)
-    if counted["ready"]:
-        st.button(
-            t(Text("导入通过检查的 {n} 个文件", "Load the files that passed ({n})")).format(n=counted["ready"]),
-            type="primary",
-            key="upload_batch_confirm",
-            on_click=_load_batch,
-            args=(outcomes,),
-        )
-    if to_review:
-        st.button(
-            t(Text("核对无误，导入重新检查的 {n} 个文件", "Reviewed: load the files checked again ({n})")).format(
-                n=len(to_review)
-            ),
-            type="primary",
-            key="upload_batch_review_confirm",
-            on_click=_load_batch,
-            args=(outcomes,),
-        )
+
+
+ALSO_LOAD = Text("同时导入勾选的 {n} 个有提醒的文件", "Also load the ticked files with warnings ({n})")
+WARNED = Text("有提醒的 {n} 个文件：请先查看", "{n} files with warnings: look before loading them")
+WARNED_HOW = Text(
+    "这些文件通过了检查，但有值得核对的提醒（如与上年相比变化很大、单位已换算）。勾选核对无误的文件再导入；"
+    "未勾选的不会导入。",
+    "These files passed their checks but have warnings worth a look (a large jump on last year, a unit converted …). "
+    "Tick the files you have checked to load them; the others are not loaded.",
+)
+
+
+def _tick_all(keys: list[str]) -> None:
+    st.session_state.update(dict.fromkeys(keys, st.session_state["load_warned_all"]))
+
+
+def _with_warnings(outcomes: list[batch.Outcome], warned: list[batch.Outcome]) -> None:
+    """The files that passed with warnings, apart: each with its warnings in full and a box to tick, and a button
+    that loads the ticked ones only."""
+    st.subheader(t(WARNED).format(n=len(warned)))
+    st.caption(t(WARNED_HOW))
+    keys = [f"load_warned_{o.prepared.sha256[:16]}_{o.sheet or ''}_{o.prepared.file_name}" for o in warned]
+    st.checkbox(t(Text("全部勾选", "Tick them all")), key="load_warned_all", on_change=_tick_all, args=(keys,))
+    names = show.city_names(v)
+    for k, (outcome, key) in enumerate(zip(warned, keys, strict=True)):
+        code, year = outcome.prepared.pilot
+        pilot = f" · {names.get(code, code)} {year or ''}" if code else ""
+        with st.container(border=True):
+            st.markdown(f"**{show.escaped(outcome.prepared.file_name)}**{show.escaped(pilot)}")
+            st.markdown("\n".join(f"- {show.escaped(round_tables.issue_text(i, lang))}" for i in outcome.warnings))
+            for note in outcome.prepared.report.read:
+                st.caption(show.escaped(note(lang)))
+            with st.expander(t(Text("将要做的改动", "What will change"))):
+                preview = upload_tables.changes_table(outcome.prepared, names, lang, PREVIEW_CELLS)
+                show.table(preview, f"changes_{outcome.prepared.sha256[:8]}", key=f"warned_changes_{k}", named=False)
+            st.checkbox(t(Text("已核对，导入此文件", "Checked: load this file")), key=key)
+    ticked = [o for o, key in zip(warned, keys, strict=True) if st.session_state.get(key)]
+    st.button(
+        t(ALSO_LOAD).format(n=len(ticked)),
+        key="upload_batch_warned_confirm",
+        disabled=not ticked,
+        on_click=_load_batch,
+        args=(outcomes, ticked),
+    )
 
 
 def _stands_for_sheets(content: bytes, name: str) -> bool:
@@ -304,7 +362,8 @@ if undoable:
         if upload_id not in made.index:
             return str(upload_id)
         u = made.loc[upload_id]
-        return f"{upload_id} · {u['file_name']} · {u['created_at']:%Y-%m-%d %H:%M} · {u['created_by'] or ''}"
+        by = shown_name(u["created_by"], lang)
+        return f"{upload_id} · {u['file_name']} · {u['created_at']:%Y-%m-%d %H:%M} · {by}"
 
     left, right = st.columns([2, 1])
     chosen = left.selectbox(t(Text("撤销上传", "Undo upload")), undoable, format_func=_named, key="undo_id")
@@ -313,9 +372,10 @@ if undoable:
         st.session_state["undo_pending"] = int(chosen)
     pending = st.session_state.get("undo_pending")
     if pending is not None and pending in undoable:
+        by = shown_name((_by() or who).name, lang)
         st.warning(t(Text("确认撤销上传 {u}？它改动的每个单元格都将恢复原值；撤销会记入上传记录（记录人：{b}）。",
                           "Undo upload {u}? Every cell it changed goes back to its old value; the undo is recorded "
-                          "in the history (by {b}).")).format(u=_named(pending), b=(_by() or who).name))  # fmt: skip
+                          "in the history (by {b}).")).format(u=_named(pending), b=by))  # fmt: skip
         yes, no, _ = st.columns([1, 1, 3])
         if yes.button(t(Text("确认撤销", "Undo it")), type="primary", key="undo_confirm"):
             st.session_state.pop("undo_pending")

@@ -272,6 +272,22 @@ def test_navigation_offers_only_what_the_role_may_use(shared_accounts, name, pre
     assert present <= titles and not absent & titles, titles
 
 
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", ("Pilot-city innovation dashboard", "pilot cities and parks", "Sample data:", "Sign in")),
+        ("zh", ("试点城市创新仪表盘", "试点城市与园区", "示例数据：", "登录")),
+    ],
+)
+def test_the_sign_in_page_says_what_the_tool_is_and_that_its_data_is_a_sample(shared_accounts, lang, words):
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params["lang"] = lang
+    at.run()
+    name, purpose, sample, sign_in = words
+    assert at.title[0].value == name and purpose in at.caption[0].value
+    assert at.info[0].value.startswith(sample) and at.subheader[0].value == sign_in
+
+
 def test_a_wrong_password_signs_nobody_in(shared_accounts):
     at = signed_in("root", "not the password")
     assert [e.value for e in at.error] == ["Wrong account name or password."]

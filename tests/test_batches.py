@@ -319,8 +319,11 @@ def test_the_upload_page_shows_a_file_checked_again_for_review_and_loads_it_when
     at = open_app("upload", lang="en")
     at.get("file_uploader")[0].set_value(("x.zip", zipped(files), "application/zip")).run()
     assert not at.exception, [e.value for e in at.exception]
-    assert any("**2 files**: 2 passed, ready to load." in m.value for m in at.markdown)
-    at.button(key="upload_batch_confirm").click().run()
+    assert any("**2 files**: 1 passed, ready to load, 1 passed with warnings, for you to decide." in m.value
+               for m in at.markdown)  # fmt: skip
+    next(c for c in at.checkbox if c.key.endswith("_a.csv")).check().run()  # a.csv's warnings looked at
+    at.button(key="upload_batch_warned_confirm").click().run()
+    at.button(key="upload_batch_confirm").click().run()  # b.csv, checked again against a.csv's 2024
     assert not at.exception, [e.value for e in at.exception]
     assert list(table_with(at, "Problems")["Status"]) == ["loaded", "checked again: review it (not loaded)"]
     assert any("**2 files**: 1 loaded, 1 checked again, different: to review (not loaded)." in m.value
@@ -342,3 +345,43 @@ def test_one_workbook_whose_sheets_hold_tables_shows_the_batch_view_on_the_uploa
     assert list(shown["File"]) == ["book.xlsx › 2024", "book.xlsx › 2025"]
     at.button(key="upload_batch_confirm").click().run()
     assert list(table_with(at, "Problems")["Status"]) == ["loaded", "loaded"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "summary", "status", "warning"),
+    [
+        ("en", "**2 files**: 1 passed, ready to load, 1 passed with warnings, for you to decide.",
+         "warnings: see below", "times last year's"),
+        ("zh", "**2 个文件**：1 个通过检查、可导入，1 个通过检查但有提醒、待您决定。",
+         "有提醒，见下方", "是上年"),
+    ],
+)  # fmt: skip
+def test_a_file_with_warnings_is_listed_apart_and_loads_only_when_ticked(app_db, lang, summary, status, warning):
+    files = {
+        "a.csv": "城市,年份,对接活动（场）\n杭州市,2025,40\n".encode(),
+        "b.csv": "城市,年份,对接活动（场）\n广州市,2025,2500\n".encode(),  # a jump on last year: a warning
+    }
+    at = open_app("upload", lang=lang)
+    at.get("file_uploader")[0].set_value(("x.zip", zipped(files), "application/zip")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(summary in m.value for m in at.markdown)
+    statuses = table_with(at, "File" if lang == "en" else "文件").iloc[:, 3].tolist()
+    assert statuses[1] == status
+    (whole,) = [m.value for m in at.markdown if warning in m.value]  # the warning in full, apart from the table
+    assert whole.startswith("- ") and "2500" in whole
+    at.button(key="upload_batch_confirm").click().run()  # the file without warnings only
+    assert not at.exception, [e.value for e in at.exception]
+    database = open_database(app_db)
+    assert _stored(database, "330100", 2025, "activities") == 40
+    assert _stored(database, "440100", 2025, "activities") != 2500
+    database.close()
+    assert at.button(key="upload_batch_warned_confirm").disabled  # nothing ticked: nothing more loads
+    (tick,) = [c for c in at.checkbox if c.key.startswith("load_warned_") and c.key != "load_warned_all"]
+    tick.check().run()
+    assert not at.button(key="upload_batch_warned_confirm").disabled
+    at.button(key="upload_batch_warned_confirm").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    database = open_database(app_db)
+    assert _stored(database, "440100", 2025, "activities") == 2500
+    database.close()
+    assert not [c for c in at.checkbox if c.key.startswith("load_warned_")]  # loaded: no longer waiting

@@ -230,3 +230,5 @@ def test_the_chart_toolbar_speaks_the_pages_language(lang, locale):
     if locale:  # every button the toolbar shows has its words in the dictionary given with the chart
         words = config["locales"][locale]["dictionary"]
         assert {"Download plot as a PNG", "Zoom", "Pan", "Zoom in", "Zoom out", "Autoscale", "Reset axes"} <= set(words)
+        # and the notices its download shows (Plotly's Lib.notifier, over the page's top right)
+        assert {"Preparing image - this may take a few seconds", "Image download succeeded"} <= set(words)

@@ -17,16 +17,16 @@ NAN = math.nan
     ("key", "value", "growth", "record", "kind", "zh", "en"),
     [
         ("agreements", 5606, 10.43, False, "total", "2025 年签订合作协议：5,606 项，同口径比上年增长 10.4%。",
-         "Cooperation agreements signed: 5,606 agreements in 2025, up 10.4% like for like."),
+         "Cooperation agreements signed: 5,606 agreements in 2025, up 10.4% on the year before, like for like."),
         ("activities", 300, -3.26, False, "total", "2025 年对接活动：300 场，同口径比上年下降 3.3%。",
-         "Matching activities held: 300 activities in 2025, down 3.3% like for like."),
+         "Matching activities held: 300 activities in 2025, down 3.3% on the year before, like for like."),
         ("experts_in_pool", 59294, 15.3, True, "record", "2025 年专家库人数：59,294 人，同口径比上年增长 15.3%，为项目开展以来最高。",
-         "Experts in the talent pool: 59,294 experts in 2025, up 15.3% like for like, the highest since the programme began."),
+         "Experts in the talent pool: 59,294 experts in 2025, up 15.3% on the year before, like for like, the highest since the programme began."),
         ("activities", 12, NAN, False, "total", "2025 年对接活动：12 场。", "Matching activities held: 12 activities in 2025."),
         ("stations_founded", 552, -24.1, True, "total", "2025 年新建学会服务站：552 个，同口径比上年下降 24.1%。",
-         "Service stations founded: 552 stations in 2025, down 24.1% like for like."),  # more reporters, no record
+         "Service stations founded: 552 stations in 2025, down 24.1% on the year before, like for like."),  # more reporters, no record
         ("activities", 300, 0.04, False, "total", "2025 年对接活动：300 场，同口径与上年持平。",
-         "Matching activities held: 300 activities in 2025, unchanged like for like."),
+         "Matching activities held: 300 activities in 2025, unchanged on the year before, like for like."),
         ("activities", NAN, NAN, False, None, None, None),
     ],
 )  # fmt: skip
@@ -84,7 +84,7 @@ def test_movers(before, after, expected):
         ([], 10, None, None),
         (["甲市"], 10, "2025 年应报送的 10 个试点中，1 个尚未报齐主要指标：甲市。",
          "1 of 10 pilots have not yet reported every core indicator for 2025: A."),
-        ([f"{i}市" for i in range(7)], 65, "2025 年应报送的 65 个试点中，7 个尚未报齐主要指标：0市、1市、2市、3市、4市等 7 个。",
+        ([f"{i}市" for i in range(7)], 65, "2025 年应报送的 65 个试点中，7 个尚未报齐主要指标：0市、1市、2市、3市、4市，另有 2 个。",
          "7 of 65 pilots have not yet reported every core indicator for 2025: A, A, A, A, A and 2 more."),
     ],
 )  # fmt: skip

@@ -152,7 +152,8 @@ def test_switching_language_relabels_everything(sample_app):
     assert at.metric[0].label == "对接活动"
     at.sidebar.radio(key="lang").set_value("en").run()
     assert at.metric[0].label == "Matching activities held"
-    assert at.title[0].value == "Programme overview"
+    assert at.title[0].value == "Pilot-city innovation dashboard"  # the first screen says what the tool is
+    assert at.caption[0].value.endswith("Programme overview: 2014–2025, total of the selected pilots")
 
 
 @pytest.mark.parametrize("mode", ["absolute", "change", "indexed", "share"])
@@ -322,8 +323,10 @@ def test_a_workbook_with_a_table_on_two_sheets_loads_each_sheet_as_a_file_of_a_b
     upload_file(at, "forms.xlsx", data)
     shown = table_with(at, "Problems")
     assert list(shown["File"]) == ["forms.xlsx › 汇总", "forms.xlsx › 2024"]
-    assert list(shown["Status"]) == ["ready to load", "ready to load"]
+    assert list(shown["Status"]) == ["warnings: see below", "ready to load"]  # 汇总's figures warrant a look
     assert list(shown["New/changed/unchanged"]) == ["0 / 2 / 0", "0 / 1 / 0"]
+    at.checkbox(key="load_warned_all").check().run()  # looked at: loaded as the officer asks
+    at.button(key="upload_batch_warned_confirm").click().run()
     at.button(key="upload_batch_confirm").click().run()
     assert any("Loaded 2 file(s) (upload(s) 2, 3)" in s.value for s in at.success)
 

@@ -11,8 +11,10 @@ from streamlit.errors import StreamlitSecretNotFoundError
 from metrics.access import limits, sessions, sign_in
 from metrics.access.accounts import accounts_configured
 from metrics.domain.i18n import Text
+from metrics.domain.programme import APP_NAME, APP_PURPOSE, SAMPLE_NOTICE
 from metrics.domain.roles import ROLE_NAMES, Actor, local_actor
 from metrics.store import accounts
+from metrics.store.meta import is_sample
 
 from . import data, run_slots, show, state
 
@@ -92,7 +94,11 @@ def sign_in_page() -> None:
     """The only page for someone not signed in: a password form, and the identity provider's button if configured."""
     lang = state.current_lang()
     t = lambda text: text(lang)  # noqa: E731
-    st.title(t(Text("登录", "Sign in")))
+    st.title(t(APP_NAME))
+    st.caption(t(APP_PURPOSE))
+    if data.get(is_sample):
+        st.info(t(SAMPLE_NOTICE), icon=":material/science:")
+    st.subheader(t(Text("登录", "Sign in")))
     if provider_configured():
         if st.user.is_logged_in:  # signed in with the provider, but no account has that address
             st.warning(

@@ -159,13 +159,13 @@ def table(
     """A table with CSV and XLSX downloads of exactly what it shows, which name the data the page shows (a release,
     or the working data) unless `named` is False (a table not of the data: accounts, a file's problems); `wrap`: a
     short one drawn whole, its long cells wrapped (a list of a file's problems), rather than scrolling and cut off. A
-    column of rank moves (tables.MOVE) shows gains green and losses red; one of targets' statuses (tables.STATUS) in
+    column of rank moves (tables.MOVES) shows gains green and losses red; one of targets' statuses (tables.STATUS) in
     their colours; a missing value (a pilot without a rank that year, an indicator not reported) as a dash, not
     "None".
     Colours cost every rerun (Streamlit styles each cell again): `coloured=False` for a wide table of many cells."""
     options = {"hide_index": True, "width": "stretch", "placeholder": MISSING, **dataframe}
     shown: pd.DataFrame | Styler = frame
-    moves = [c for c in frame.columns if c in (tables.MOVE.zh, tables.MOVE.en)]
+    moves = [c for c in frame.columns if c in {label(lang) for label in tables.MOVES for lang in LANGS}]
     statuses = [c for c in frame.columns if c in (tables.STATUS.zh, tables.STATUS.en)]
     statuses = [c for c in statuses if frame[c].isin(list(STATUS_COLOURS)).all()]  # not the round's "Status"
     if coloured and (moves or statuses) and frame.size <= STYLED_CELLS:

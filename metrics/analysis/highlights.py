@@ -14,7 +14,7 @@ import pandas as pd
 from ..domain import registry
 from ..domain.cells import is_missing
 from ..domain.formatting import format_number, format_value
-from ..domain.i18n import LANGS, Text
+from ..domain.i18n import LANGS, Text, named_few
 from ..domain.programme import PROGRAMME_START, Scope
 from ..store.cities import list_cities
 from ..store.series import series
@@ -23,7 +23,7 @@ from . import standing
 
 # Indicators the highlights speak about, in order.
 KEYS = registry.CORE_KEYS
-MAX_NAMED = 5  # list at most this many cities by name, then "and N more"
+MAX_NAMED = 5  # list at most this many cities by name, then how many more (i18n.named_few)
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,14 @@ class Highlight:
     text: Text
 
 
+TOTAL = Text("{y} 年{l}：{v}。", "{l}: {v} in {y}.")
+TOTAL_SAME = Text("{y} 年{l}：{v}，同口径与上年持平。", "{l}: {v} in {y}, unchanged on the year before, like for like.")
+TOTAL_UP = Text("{y} 年{l}：{v}，同口径比上年增长 {c}。", "{l}: {v} in {y}, up {c} on the year before, like for like.")
+TOTAL_DOWN = Text(
+    "{y} 年{l}：{v}，同口径比上年下降 {c}。", "{l}: {v} in {y}, down {c} on the year before, like for like."
+)
+
+
 def total(key: str, year: int, value: float, growth_pct: float, record: bool) -> Highlight | None:
     """The year's programme total and its like-for-like change; notes a record high."""
     ind = registry.get(key)
@@ -44,13 +52,9 @@ def total(key: str, year: int, value: float, growth_pct: float, record: bool) ->
     # A total can be the highest yet only because more pilots reported; a like-for-like fall is then no record.
     record = record and (is_missing(growth_pct) or growth_pct >= 0)
     if is_missing(growth_pct):
-        text = Text("{y} 年{l}：{v}。", "{l}: {v} in {y}.")
-    elif round(growth_pct, 1) == 0:
-        text = Text("{y} 年{l}：{v}，同口径与上年持平。", "{l}: {v} in {y}, unchanged like for like.")
-    elif growth_pct >= 0:
-        text = Text("{y} 年{l}：{v}，同口径比上年增长 {c}。", "{l}: {v} in {y}, up {c} like for like.")
+        text = TOTAL
     else:
-        text = Text("{y} 年{l}：{v}，同口径比上年下降 {c}。", "{l}: {v} in {y}, down {c} like for like.")
+        text = TOTAL_SAME if round(growth_pct, 1) == 0 else TOTAL_UP if growth_pct >= 0 else TOTAL_DOWN
     change = f"{abs(growth_pct):.1f}%" if not is_missing(growth_pct) else ""
     text = Text(
         text.zh.format(y=year, l=ind.label_zh, v=shown["zh"], c=change),
@@ -110,8 +114,7 @@ def missing(year: int, who: Sequence[str], who_en: Sequence[str], due: int) -> H
     """Pilots that have not reported every core indicator for `year`, named (the first few)."""
     if not who:
         return None
-    named_zh = "、".join(who[:MAX_NAMED]) + (f"等 {len(who)} 个" if len(who) > MAX_NAMED else "")
-    named_en = ", ".join(who_en[:MAX_NAMED]) + (f" and {len(who) - MAX_NAMED} more" if len(who) > MAX_NAMED else "")
+    named_zh, named_en = named_few(who, MAX_NAMED, "zh"), named_few(who_en, MAX_NAMED, "en")
     return Highlight(
         "missing",
         "",

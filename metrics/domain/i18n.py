@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 LANGS = ("zh", "en")
@@ -29,6 +30,16 @@ class Text(NamedTuple):
         """This message followed by others, joined in each language by `zh` and `en` (a Text is a tuple: + would
         join the tuples, not the words)."""
         return Text(zh.join([self.zh, *(o.zh for o in others)]), en.join([self.en, *(o.en for o in others)]))
+
+
+LIST_SEPARATOR = Text("、", ", ")
+REST = Text("，另有 {n:,} 个", " and {n:,} more")  # how many a cut-short list leaves out, never the total
+
+
+def named_few(names: Sequence[str], limit: int, lang: str) -> str:
+    """The first `limit` names and how many more: '沈阳市、大连市，另有 40 个' / 'Shenyang, Dalian and 40 more'."""
+    shown = LIST_SEPARATOR(lang).join(names[:limit])
+    return shown + (REST.format(n=len(names) - limit)(lang) if len(names) > limit else "")
 
 
 class Problem(Exception):

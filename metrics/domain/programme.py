@@ -23,6 +23,12 @@ REGION_NAMES = {
 }
 KIND_NAMES = {"city": Text("城市", "City"), "park": Text("园区", "Park")}
 
+APP_NAME = Text("试点城市创新仪表盘", "Pilot-city innovation dashboard")
+APP_PURPOSE = Text(  # what the tool shows, in a line under its name on the first screen
+    "中国科协创新驱动助力工程试点城市与园区的逐年工作数据：按城市查看、对比、考核与汇报。",
+    "The yearly figures of the pilot cities and parks of CAST's innovation-driven programme: followed, compared, "
+    "assessed and presented, city by city.",
+)
 SAMPLE_NOTICE = Text(
     "示例数据：按中国科协公布的2014—2016年项目总数校准的演示数据，各城市数值和目标值为示意，并非真实统计。",
     "Sample data: illustrative figures calibrated to CAST's published 2014–2016 programme totals; "

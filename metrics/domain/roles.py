@@ -35,6 +35,21 @@ def local_actor(name: str = "") -> Actor:
     return Actor(name.strip() or "local", "admin", "local")
 
 
+# The names the program records for its own doings, as the reader's language shows them (what is stored is unchanged).
+SYSTEM_NAMES = {
+    "init": Text("系统（初始化）", "system (set-up)"),
+    "local": Text("本机用户", "this computer's user"),
+    "cli": Text("命令行", "the command line"),  # a command run where $USER is not set (cli_actor's fallback)
+}
+
+
+def shown_name(name: object, lang: str) -> str:
+    """A recorded person as shown: the program's own names in the reader's language, blank for none."""
+    if not isinstance(name, str):
+        return ""
+    return SYSTEM_NAMES[name](lang) if name in SYSTEM_NAMES else name
+
+
 def cli_actor(name: str) -> Actor:
     """The CLI's user: whoever can open the database file can change it anyway."""
     return Actor(name, "admin", "cli")

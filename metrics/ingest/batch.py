@@ -73,6 +73,11 @@ class Outcome:
         return "ready" if _changes_something(self.prepared) else "unchanged"
 
     @property
+    def warnings(self) -> list[Issue]:
+        """The warnings of its check (a file that passed may have some worth a look before it is loaded)."""
+        return [i for i in self.prepared.report.sorted_issues() if i.level == "warning"]
+
+    @property
     def files(self) -> int:
         """How many files it stands for (the entry for files not read stands for all of them)."""
         return self.not_read or 1
@@ -80,6 +85,11 @@ class Outcome:
 
 def _changes_something(prepared: uploads.Prepared) -> bool:
     return any(n for name, n in prepared.counts.items() if name != "unchanged")
+
+
+def with_warnings(outcomes: list[Outcome]) -> list[Outcome]:
+    """The files ready to load whose check has warnings (the Upload page loads them only when the officer asks)."""
+    return [o for o in outcomes if o.status == "ready" and o.warnings]
 
 
 def counts(outcomes: list[Outcome]) -> dict[str, int]:

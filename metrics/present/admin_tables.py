@@ -7,11 +7,10 @@ from pathlib import Path
 import pandas as pd
 
 from ..domain.i18n import Text
-from ..domain.roles import ROLE_NAMES
+from ..domain.roles import ROLE_NAMES, shown_name
 from ..store.accounts import list_users
 from ..store.backups import Manifest
 from ..store.transactions import Cursor
-from .upload_tables import who
 
 
 def users(cur: Cursor, lang: str) -> pd.DataFrame:
@@ -28,9 +27,9 @@ def users_table(users: pd.DataFrame, lang: str) -> pd.DataFrame:
             Text("角色", "Role")(lang): users["role"].map(lambda r: ROLE_NAMES[r](lang)),
             Text("登录方式", "Signs in with")(lang): users["has_password"].map(lambda p: how[bool(p)](lang)),
             Text("创建", "Created")(lang): users["created_at"].dt.strftime("%Y-%m-%d %H:%M").fillna(""),
-            Text("创建人", "Created by")(lang): users["created_by"].map(lambda n: who(n, lang)),
+            Text("创建人", "Created by")(lang): users["created_by"].map(lambda n: shown_name(n, lang)),
             Text("修改", "Changed")(lang): users["changed_at"].dt.strftime("%Y-%m-%d %H:%M").fillna(""),  # not "None"
-            Text("修改人", "Changed by")(lang): users["changed_by"].map(lambda n: who(n, lang)),
+            Text("修改人", "Changed by")(lang): users["changed_by"].map(lambda n: shown_name(n, lang)),
         }
     )
 

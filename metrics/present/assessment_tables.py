@@ -14,7 +14,7 @@ from ..domain.index_method import NOT_ENOUGH_DATA, Method, group, method_label
 from ..domain.programme import Scope
 from ..store.cities import city_names
 from ..store.transactions import Cursor
-from .tables import MOVE, STATUS, rank_move
+from .tables import METHOD_MOVE, MOVE, STATUS, rank_move
 
 RANK = Text("位次", "Rank")
 CITY = Text("城市", "City")
@@ -85,7 +85,7 @@ def ranks_side_by_side(
             CITY(lang): [names[c] for c in codes],
             Text("位次（{m}）", "Rank ({m})").format(m=first)(lang): ranks.to_numpy(),
             Text("位次（{m}）", "Rank ({m})").format(m=second)(lang): b["rank"].astype("Int64").to_numpy(),
-            MOVE(lang): [rank_move(c) for c in change],
+            METHOD_MOVE(lang): [rank_move(c) for c in change],
             Text("指数（{m}）", "Index ({m})").format(m=first)(lang): a["index"].reindex(codes).round(1).to_numpy(),
             Text("指数（{m}）", "Index ({m})").format(m=second)(lang): b["index"].round(1).to_numpy(),
             Text("分组（{m}）", "Group ({m})").format(m=second)(lang): [_group(g, lang) for g in b["group"]],

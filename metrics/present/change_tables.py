@@ -12,10 +12,11 @@ from ..analysis.changes import Changes, between
 from ..domain import registry
 from ..domain.cells import is_missing
 from ..domain.i18n import Text
+from ..domain.roles import shown_name
 from ..store.releases import WITHDRAWN, Release
 from ..store.transactions import Cursor
 from .chart_data import rounded
-from .upload_tables import SAMPLE_FILE, who
+from .upload_tables import SAMPLE_FILE
 
 WORKING_DATA = Text("工作数据（未发布）", "working data (not published)")
 LIST_SEP = Text("，", ", ")
@@ -129,12 +130,12 @@ def _upload(row: dict, side: str, lang: str) -> tuple[str, str, str]:
     """(upload, by, when) of the upload that set a side's value, or of the undo that brought it back."""
     if row.get("undone"):
         upload = UNDO.format(id=row["undone_upload_id"], f=row["undone_file_name"] or "")(lang)
-        return upload, who(row["undone_by"], lang), _when(row["undone_at"])
+        return upload, shown_name(row["undone_by"], lang), _when(row["undone_at"])
     upload_id = row[f"{side}_upload_id"]
     if is_missing(upload_id):
         return "", "", ""
     name = SAMPLE_FILE(lang) if row[f"{side}_kind"] == "sample" else (row[f"{side}_file_name"] or "")
-    return f"#{upload_id} {name}", who(row[f"{side}_created_by"], lang), _when(row[f"{side}_created_at"])
+    return f"#{upload_id} {name}", shown_name(row[f"{side}_created_by"], lang), _when(row[f"{side}_created_at"])
 
 
 def _when(value: object) -> str:
@@ -183,7 +184,7 @@ def pilot_years_table(changes: Changes, change: str, lang: str) -> pd.DataFrame:
             PILOT(lang): years[f"name_{lang}"],
             FIGURES(lang): years["figures"].astype(int),
             UPLOAD(lang): [f"#{u} {f or ''}" for u, f in zip(years["upload_id"], years["file_name"], strict=True)],
-            BY(lang): years["by"].map(lambda n: who(n, lang)),
+            BY(lang): years["by"].map(lambda n: shown_name(n, lang)),
             WHEN(lang): years["at"].map(_when),
         }
     )

@@ -27,7 +27,7 @@ BATCH_DESIGNATED = Text("第{b}批试点（{n}个）", "Batch {b} ({n} pilots)")
 BATCH_DESIGNATED_ONE = Text("第{b}批试点（{n}个）", "Batch {b} ({n} pilot)")
 BATCH = Text("第{b}批试点", "Batch {b}")
 BATCH_TAG = Text("{b}批", "B{b}")
-MORE_CITIES = Text("等{n}个", "-and-{n}-more")
+MORE_CITIES = Text("，另有{n}个", "-and-{n}-more")  # i18n.REST's words, without spaces for a file name
 
 
 def pilots(cur: Cursor, lang: str) -> tuple[dict[str, str], dict[str, str]]:

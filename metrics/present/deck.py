@@ -30,7 +30,7 @@ from ..analysis.index import year_index
 from ..analysis.round_status import round_status
 from ..domain import registry
 from ..domain.formatting import format_change, format_number
-from ..domain.i18n import Text
+from ..domain.i18n import Text, named_few
 from ..domain.programme import SAMPLE_NOTICE, SOURCE, Scope
 from ..store.meta import is_sample
 from ..store.releases import WORKING, Release
@@ -243,23 +243,27 @@ def _headline_slide(prs, cur: Cursor, lang: str, year: int, source: str, scope: 
 
 
 def _round_slide(prs, cur: Cursor, lang: str, year: int, today: date, source: str, named: str) -> None:
+    lines = round_lines(cur, year, lang, today)
+    slide = _slide(prs, ROUND_TITLE.format(y=year)(lang), source)
+    bullets(slide, lines)
+    _notes(slide, [*lines, named])
+
+
+def round_lines(cur: Cursor, year: int, lang: str, today: date) -> list[str]:
+    """The round slide's lines: the counts, then the pilots not loaded yet (ROUND_NAMED of them, then how many more)."""
     status = round_status(cur, year, today)
     counts = status.counts
     late = ROUND_LATE.format(d=status.round.due.isoformat(), n=counts["late"]) if status.round.due else Text("", "")
     todo = status.pilots[status.pilots["status"] != "loaded"]
     names = [f"{n}{'*' if is_late else ''}" for n, is_late in zip(todo[f"name_{lang}"], todo["late"], strict=True)]
-    shown = ("、" if lang == "zh" else ", ").join(names[:ROUND_NAMED])
-    if len(names) > ROUND_NAMED:
-        shown += Text("等 {n} 个", " and {n} more").format(n=len(names) - ROUND_NAMED)(lang)
+    shown = named_few(names, ROUND_NAMED, lang)
     lines = [ROUND_COUNTS.format(n=len(status.pilots), a=counts["loaded"], b=counts["refused"], c=counts["missing"],
                                  late=late)(lang)]  # fmt: skip
     if names:
         lines.append(
             ROUND_TODO.format(names=shown)(lang) + (Text("（* 逾期）", " (* late)")(lang) if counts["late"] else "")
         )
-    slide = _slide(prs, ROUND_TITLE.format(y=year)(lang), source)
-    bullets(slide, lines)
-    _notes(slide, [*lines, named])
+    return lines
 
 
 def _cell(cell, text: str, *, bold=False, align=PP_ALIGN.RIGHT) -> None:

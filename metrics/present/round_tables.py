@@ -12,6 +12,7 @@ from ..analysis import approval, review
 from ..analysis.round_status import APPROVAL, LATE, STATUSES, RoundStatus, round_status
 from ..domain import registry
 from ..domain.i18n import Text
+from ..domain.roles import shown_name
 from ..domain.rules import number
 from ..ingest.batch import Outcome
 from ..ingest.report import Issue
@@ -19,6 +20,7 @@ from ..store.transactions import Cursor
 
 BATCH_STATUSES = {
     "ready": Text("可导入", "ready to load"),
+    "warned": Text("有提醒，见下方", "warnings: see below"),
     "unchanged": Text("无改动（数值已在库中，不导入）", "unchanged (its values are stored already; not loaded)"),
     "loaded": Text("已导入", "loaded"),
     "refused": Text("被拒绝", "refused"),
@@ -77,7 +79,7 @@ def tracker_table(status: RoundStatus, lang: str) -> pd.DataFrame:
             Text("导入时间", "Loaded at")(lang): [
                 "" if pd.isna(t) else pd.Timestamp(t).strftime("%Y-%m-%d %H:%M") for t in p["loaded_at"]
             ],
-            Text("上传人", "By")(lang): p["loaded_by"].fillna(""),
+            Text("上传人", "By")(lang): [shown_name(n, lang) for n in p["loaded_by"]],
             Text("文件", "File")(lang): p["file_name"].fillna(""),
             Text("审核", "Approval")(lang): [
                 approval_label(a, b, t, lang)
@@ -95,7 +97,7 @@ def approval_label(state: str | None, by: str | None, at: object, lang: str) -> 
     if not isinstance(state, str):  # None, or NaN beside others' states in a column
         return ""
     when = "" if at is None or pd.isna(at) else pd.Timestamp(at).strftime("%Y-%m-%d")
-    return f"{APPROVAL[state](lang)} · {by or ''} {when}".strip()
+    return f"{APPROVAL[state](lang)} · {shown_name(by, lang)} {when}".strip()
 
 
 ACTIONS = {
@@ -133,7 +135,7 @@ def approval_history(status: RoundStatus, names: dict[str, str], lang: str) -> p
             Text("操作", "Step")(lang): [
                 step_label(a, u, o, lang) for a, u, o in zip(h["action"], h["undoes"], h["open_flags"], strict=True)
             ],
-            Text("操作人", "By")(lang): h["done_by"],
+            Text("操作人", "By")(lang): [shown_name(n, lang) for n in h["done_by"]],
             Text("原因", "Reason")(lang): h["reason"].fillna(""),
         }
     )
@@ -168,7 +170,9 @@ def batch_table(outcomes: list[Outcome], names: dict[str, str], lang: str) -> pd
                 Text("文件", "File")(lang): o.prepared.file_name,
                 Text("试点", "Pilot")(lang): names.get(code, code) if code else "",
                 Text("年份", "Year")(lang): str(year) if year else "",
-                Text("状态", "Status")(lang): BATCH_STATUSES[o.status](lang),
+                Text("状态", "Status")(lang): BATCH_STATUSES[
+                    "warned" if o.status == "ready" and o.warnings else o.status
+                ](lang),
                 Text("上传", "Upload")(lang): "" if o.upload_id is None else str(o.upload_id),
                 Text("新增/修改/未变", "New/changed/unchanged")(lang): (
                     f"{counts['inserted']} / {counts['updated']} / {counts['unchanged']}" if counts else ""
@@ -201,7 +205,7 @@ def review_table(queue: pd.DataFrame, year: int, lang: str) -> pd.DataFrame:
                 for s, r in zip(queue["status"], queue["reopened"], strict=True)
             ],
             Text("说明", "Comment")(lang): queue["comment"].fillna(""),
-            Text("处理人", "By")(lang): queue["decided_by"].fillna(""),
+            Text("处理人", "By")(lang): [shown_name(n, lang) for n in queue["decided_by"]],
         }
     )
 

@@ -13,7 +13,9 @@ from ..domain.programme import Scope
 from ..store.cities import city_names
 from ..store.transactions import Cursor
 
-MOVE = Text("较上年", "Move")  # the column of rank moves (the dashboard colours gains and losses)
+MOVE = Text("较上年", "Vs year before")  # a column of rank moves on the year before
+METHOD_MOVE = Text("方法间位次变化", "Move between methods")  # a column of rank moves from one index method to another
+MOVES = (MOVE, METHOD_MOVE)  # the columns of rank moves, whose gains and losses the dashboard colours
 STATUS = Text("完成情况", "Status")  # the column of targets' statuses (the dashboard colours them)
 
 
@@ -79,9 +81,9 @@ def completeness(cur: Cursor, scope: Scope, years: tuple[int, int], lang: str) -
 
 
 def completeness_table(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Share of pilots reporting (from reporting.completeness_summary), indicators titled in the language, the newest
-    year first (what a meeting asks about shows without scrolling, however many years there are)."""
+    """Share of pilots reporting (from reporting.completeness_summary), indicators titled in the language, the years
+    in order as the grid beside it and every chart has them."""
     table = summary.round(0).astype("Int64")
     table.index = [registry.get(k).title(lang) for k in summary.index]
     table.columns = [str(c) for c in summary.columns]
-    return table[table.columns[::-1]]
+    return table

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..domain.i18n import Text
+from ..domain.roles import shown_name
 from ..ingest import kinds
 from ..ingest.report import Report
 from ..ingest.shapes import sheet_rows
@@ -13,16 +14,7 @@ from ..store.transactions import Cursor
 from ..store.uploads import upload_history
 
 LEVELS = {"error": Text("错误", "error"), "warning": Text("提醒", "warning")}
-# What the history records for the program's own doings, as the reader's language names them.
-SYSTEM_NAMES = {"init": Text("系统（初始化）", "system (set-up)"), "local": Text("本机用户", "local user")}
 SAMPLE_FILE = Text("内置示例数据", "built-in sample")
-
-
-def who(name: object, lang: str) -> str:
-    """A recorded person as shown: the program's own names in the reader's language, blank for none."""
-    if not isinstance(name, str):
-        return ""
-    return SYSTEM_NAMES[name](lang) if name in SYSTEM_NAMES else name
 
 
 def issues_table(report: Report, lang: str) -> pd.DataFrame:
@@ -70,7 +62,7 @@ def history_table(history: pd.DataFrame, lang: str) -> pd.DataFrame:
                 for name, kind in zip(history["file_name"], history["kind"], strict=True)
             ],
             Text("类型", "Kind")(lang): history["kind"].map(lambda k: kinds.label(k)(lang)),
-            Text("上传人", "By")(lang): history["created_by"].map(lambda n: who(n, lang)),
+            Text("上传人", "By")(lang): history["created_by"].map(lambda n: shown_name(n, lang)),
             Text("新增/修改/未变", "New/changed/unchanged")(lang): [
                 f"{a} / {b} / {c}"
                 for a, b, c in zip(
@@ -78,6 +70,6 @@ def history_table(history: pd.DataFrame, lang: str) -> pd.DataFrame:
                 )
             ],
             Text("状态", "Status")(lang): history["status"].map(lambda s: status[s](lang)),
-            Text("撤销人", "Undone by")(lang): history["undone_by"].map(lambda n: who(n, lang)),  # blank until undone
+            Text("撤销人", "Undone by")(lang): [shown_name(n, lang) for n in history["undone_by"]],  # blank: not undone
         }
     )
