@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from conftest import ADMIN, copy_sample
@@ -459,3 +460,95 @@ def _eventually(read, name: str, tries: int = 50) -> list:
             return found
         time.sleep(0.1)
     raise AssertionError(f"no {name} cookie")
+
+
+def test_a_release_stays_as_published_while_a_correction_changes_the_working_data_and_what_changed_lists_it(
+    browser, tmp_path, sample_file
+):
+    # The walk-through of issue 31: an editor publishes the working data as a release on the round page, saves the
+    # standard deck pinned to it, then loads a pilot's correction on the Upload page. The release's link still shows
+    # the numbers as published, the working data the correction; What changed lists that one figure; the saved deck
+    # still names the release.
+    from conftest import SAMPLE_END_YEAR
+    from test_release_views import CORRECTION, HANGZHOU, agreements
+
+    from metrics.domain import registry
+    from metrics.domain.formatting import format_value
+    from metrics.store.database import open_database
+
+    name, note, deck_name = "2025 annual data, edition 2", "published once the 2025 round was approved", "March deck"
+    path = copy_sample(sample_file, tmp_path / "release.duckdb")
+    published, was = agreements(path, None), agreements(path, None, HANGZHOU)  # what the release will freeze
+    open_database(path).close()  # the server opens the file
+    assert was != 9999
+    corrected = published - was + 9999
+    (tmp_path / "correction.csv").write_bytes(CORRECTION)
+    label = registry.get("agreements").label("en")
+
+    def headline_card(page) -> str:
+        card = page.locator('[data-testid="stMetric"]').filter(
+            has=page.locator('[data-testid="stMetricLabel"]', has_text=re.compile(f"^{re.escape(label)}$"))
+        )
+        return card.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+    with streamlit_server(path) as url:
+        page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+        page.goto(f"{url}/round?lang=en")
+        _wait_until_drawn(page, '[data-testid="stExpander"]')
+        page.get_by_text("Publish a release").click()
+        page.get_by_label("Name of the release").fill(name)
+        page.get_by_label("Note (optional)").fill(note)
+        page.locator(".st-key-release_publish_button button").click()
+        page.get_by_text(f"Published “{name}” (").wait_for(timeout=30_000)
+
+        page.goto(f"{url}/deck?release={quote(name)}&lang=en")  # the release shown: the deck can be pinned to it
+        page.get_by_role("button", name="Start from the standard deck").click()
+        page.get_by_label("Name", exact=True).fill(deck_name)
+        pinned = f"Pinned to the release “{name}”"
+        page.get_by_text(pinned).click()
+        page.locator(".st-key-deck_save button").click()
+        page.get_by_text(f"Saved deck {deck_name} open").wait_for(timeout=30_000)
+
+        page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Upload").click()
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+            str(tmp_path / "correction.csv")
+        )
+        page.get_by_role("button", name="Confirm and load").click()
+        page.get_by_text("Loaded as upload").wait_for(timeout=30_000)
+
+        page.goto(f"{url}/?release={quote(name)}&lang=en")  # the release: as published
+        _wait_until_drawn(page)
+        assert headline_card(page) == format_value(published, registry.get("agreements"), "en")
+        page.goto(f"{url}/?release=working&lang=en")  # the working data: corrected
+        _wait_until_drawn(page)
+        assert headline_card(page) == format_value(corrected, registry.get("agreements"), "en")
+
+        page.goto(f"{url}/changes?lang=en&from={quote(name)}&to=working")
+        page.get_by_text("Figures revised (1)").wait_for(timeout=30_000)
+        _wait_until_drawn(page, '[data-testid="stDataFrame"]')
+        # A table's canvas is not text: its accessible grid is, once drawn.
+        page.wait_for_function(f"() => ({_GRID_TEXT})().some(rows => rows.length > 1 && rows[0].includes('Pilot'))",
+                               timeout=30_000)  # fmt: skip
+        tables = page.evaluate(_GRID_TEXT)
+        revised = [rows for rows in tables if "Pilot" in rows[0]]
+        assert len(revised) == 1 and len(revised[0]) == 2, tables  # the header and exactly one figure
+        row = dict(zip(revised[0][0], revised[0][1], strict=True))
+        assert (row["Year"], row["Pilot"], row["Before"], row["After"]) == (
+            str(SAMPLE_END_YEAR), "Hangzhou", str(int(was)), "9999"), row  # fmt: skip
+        assert row["Indicator"].startswith(label), row
+
+        page.goto(f"{url}/deck?saved={quote(deck_name)}&lang=en")
+        page.get_by_text(f"Saved deck {deck_name} open").wait_for(timeout=30_000)
+        page.get_by_text(f"{pinned} · 9 charts · saved by").first.wait_for(timeout=30_000)
+        page.get_by_text(re.compile(rf"^Data: {re.escape(name)}, published \d{{4}}-\d\d-\d\d$")).wait_for(
+            timeout=30_000
+        )
+        page.close()
+    assert agreements(path, name) == published and agreements(path, None, HANGZHOU) == 9999  # as the store holds them
+    open_database(path).close()
+
+
+# Every table's visible rows, as the text of its cells (the header first).
+_GRID_TEXT = """() => [...document.querySelectorAll('[data-testid=stDataFrame]')].map(table =>
+    [...table.querySelectorAll('[role=row]')].map(row =>
+        [...row.querySelectorAll('[role=gridcell],[role=columnheader]')].map(cell => cell.textContent)))"""
