@@ -8,6 +8,7 @@ from datetime import date
 import streamlit as st
 
 from metrics.domain.i18n import Problem, Text
+from metrics.domain.roles import person
 from metrics.domain.years import YearRange
 from metrics.present import deck, thumbnails
 from metrics.present.deck_link import specs_text
@@ -69,7 +70,9 @@ def pin_label(pinned_to_latest: bool, release) -> Text:
 def saved_line(kept, release, charts: int) -> str:
     """A saved deck's data, size, saver and time, in a line."""
     when = f"{kept.saved_at:%Y-%m-%d %H:%M}"
-    return f"{t(pin_label(kept.latest, release))} · {t(SAVED_BY.format(n=charts, who=kept.saved_by, when=when))}"
+    return (
+        f"{t(pin_label(kept.latest, release))} · {t(SAVED_BY.format(n=charts, who=person(kept.saved_by), when=when))}"
+    )
 
 
 def file_name(name: str, deck_lang: str) -> str:

@@ -8,7 +8,7 @@ from conftest import EDITOR, SAMPLE_END_YEAR
 
 from metrics.domain.i18n import named_few
 from metrics.domain.index_method import DEFAULT_METHOD
-from metrics.domain.roles import shown_name
+from metrics.domain.roles import person, shown_name
 from metrics.ingest import forms
 from metrics.present import assessment_tables, deck, tables
 from metrics.present.chart_resolve import file_stem
@@ -115,3 +115,4 @@ def test_a_file_name_of_many_cities_says_how_many_more(cities, lang, expected):
 )
 def test_the_program_s_own_names_for_a_person_are_shown_in_the_language(name, lang, expected):
     assert shown_name(name, lang) == expected
+    assert person(name)(lang) == expected  # as a message naming them says it (a release published, a deck saved)

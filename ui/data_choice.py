@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import streamlit as st
 
 from metrics.domain.i18n import Text
+from metrics.domain.roles import person
 from metrics.store.releases import WORKING_NAME, Release
 
 from . import show, state
@@ -90,7 +91,7 @@ def data_choice(
         st.sidebar.caption(show.escaped(t(_said(release))))
     if release is not None and release.withdrawn:
         when = f"{release.withdrawn_at:%Y-%m-%d}"
-        banner = WITHDRAWN_BANNER.format(when=when, who=release.withdrawn_by, why=release.withdrawn_reason)
+        banner = WITHDRAWN_BANNER.format(when=when, who=person(release.withdrawn_by), why=release.withdrawn_reason)
         st.warning(show.escaped(t(banner)), icon=":material/unpublished:")
     return release
 
@@ -100,5 +101,5 @@ def _said(release: Release | None) -> Text:
     if release is None:
         return NOT_PUBLISHED
     if release.withdrawn:
-        return WITHDRAWN_BY.format(when=f"{release.withdrawn_at:%Y-%m-%d}", who=release.withdrawn_by)
-    return PUBLISHED_BY.format(when=f"{release.published_at:%Y-%m-%d}", who=release.published_by)
+        return WITHDRAWN_BY.format(when=f"{release.withdrawn_at:%Y-%m-%d}", who=person(release.withdrawn_by))
+    return PUBLISHED_BY.format(when=f"{release.published_at:%Y-%m-%d}", who=person(release.published_by))

@@ -7,7 +7,7 @@ import streamlit as st
 
 from metrics.analysis.publication import cautions, suggested_name
 from metrics.domain.i18n import Problem, Text
-from metrics.domain.roles import Actor
+from metrics.domain.roles import Actor, person
 from metrics.present.release_tables import releases_table
 from metrics.store.releases import MAX_NAME, list_releases
 
@@ -85,7 +85,7 @@ def _publish() -> None:
         st.session_state[_MESSAGE] = ("error", exc.text, None)
         return
     when = f"{release.published_at:%Y-%m-%d %H:%M}"
-    st.session_state[_MESSAGE] = ("success", PUBLISHED.format(name=release.name, who=release.published_by,
+    st.session_state[_MESSAGE] = ("success", PUBLISHED.format(name=release.name, who=person(release.published_by),
                                                               when=when), release.name)  # fmt: skip
     del st.session_state["release_name"]  # the next release's name is suggested afresh
     st.session_state["release_note"] = ""

@@ -50,6 +50,11 @@ def shown_name(name: object, lang: str) -> str:
     return SYSTEM_NAMES[name](lang) if name in SYSTEM_NAMES else name
 
 
+def person(name: object) -> Text:
+    """A recorded person as shown, in both languages (for a message that names them)."""
+    return Text(shown_name(name, "zh"), shown_name(name, "en"))
+
+
 def cli_actor(name: str) -> Actor:
     """The CLI's user: whoever can open the database file can change it anyway."""
     return Actor(name, "admin", "cli")

@@ -12,7 +12,7 @@ from ..analysis.changes import Changes, between
 from ..domain import registry
 from ..domain.cells import is_missing
 from ..domain.i18n import Text
-from ..domain.roles import shown_name
+from ..domain.roles import person, shown_name
 from ..store.releases import WITHDRAWN, Release
 from ..store.transactions import Cursor
 from .chart_data import rounded
@@ -77,7 +77,7 @@ PUBLISHED = Text("“{n}”由 {b} 于 {d} 发布", "“{n}” was published by 
 
 def published(release: Release, lang: str) -> str:
     """Who published a release, when, and its note: “2025年度数据（第1版）”由 王科长 于 2026-03-04 发布：3 月会议."""
-    line = PUBLISHED.format(n=release.name, b=release.published_by, d=f"{release.published_at:%Y-%m-%d}")(lang)
+    line = PUBLISHED.format(n=release.name, b=person(release.published_by), d=f"{release.published_at:%Y-%m-%d}")(lang)
     return line + (Text("：{t}", ": {t}").format(t=release.note)(lang) if release.note else "")
 
 
