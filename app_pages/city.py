@@ -66,7 +66,8 @@ if target_year is not None:
 st.subheader(
     t(Text("各指标走势（对比同批次试点中位数）", "Every indicator over time, against the median of its batch"))
 )
-# On the working data, the figures revised since the latest release are ringed (a release's own view marks nothing).
+# On the working data, the figures revised since the latest release are marked with a diamond (a ring is a review
+# flag); a release's own view marks nothing.
 since = data.read(v, stored.latest_release) if v.release is None else None
 revised = data.read(v, changes.revisions, since.release_id).get(code, {}) if since else {}
 columns = st.columns(2)
@@ -77,9 +78,11 @@ for i, spec in enumerate(charts):
 show.events_caption(v, charts[0])  # the same events on every chart: said once
 if since and revised:
     ringed = sum(len(r) for r in revised.values())
-    st.caption(t(Text("圆圈标出自“{r}”发布以来修订的 {n} 个数字（悬停可见发布时的数值和修改它的上传）。",
-                      "Rings mark the figures revised since “{r}” was published ({n}; hover for the value then and "
-                      "the upload that changed it).").format(r=since.name, n=ringed)))  # fmt: skip
+    st.caption(t(Text("菱形框标出自“{r}”发布以来修订的 {n} 个数字（悬停可见发布时的数值和修改它的上传；"
+                      "圆圈是核实标记）。",
+                      "Diamonds mark the figures revised since “{r}” was published ({n}; hover for the value then "
+                      "and the upload that changed it; rings are review flags).")
+                 .format(r=since.name, n=ringed)))  # fmt: skip
     st.page_link(
         "app_pages/changes.py",
         label=t(Text("查看有何变化", "See what changed")),

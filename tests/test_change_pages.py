@@ -93,7 +93,7 @@ def rings(at) -> dict[str, tuple[dict, dict[int, str]]]:
         spec = json.loads(chart.proto.spec)
         traces = spec["data"]
         for trace in traces:
-            if trace.get("marker", {}).get("symbol") == "circle-open":
+            if trace.get("marker", {}).get("symbol") == "diamond-open":
                 said = dict(zip(traces[0]["x"], (note[1] for note in traces[0]["customdata"]), strict=True))
                 found[spec["layout"]["title"]["text"]] = (trace, said)
     return found

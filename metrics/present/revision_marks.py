@@ -1,5 +1,5 @@
-"""Figures revised since a release, marked on a pilot's chart over years: a ring around each revised point, whose
-hover says what the release published and what changed it (已修订：发布时 1,984 → 1,990（2026-06-02，上传 X）)."""
+"""Figures revised since a release, marked on a pilot's chart over years: a diamond around each revised point (a
+ring is a review flag), whose hover says what the release published and what changed it (已修订：发布时 1,984 → 1,990（2026-06-02，上传 X）)."""
 
 from __future__ import annotations
 
@@ -49,10 +49,10 @@ def mark_revised(fig: Figure, data: ChartData, revisions: tuple[Revision, ...], 
         "mode": "markers",
         "x": list(shown),
         "y": [values[year] for year in shown],
-        "marker": {"symbol": "circle-open", "size": 17 * style.scale, "color": REVISED_COLOUR,
+        "marker": {"symbol": "diamond-open", "size": 17 * style.scale, "color": REVISED_COLOUR,
                    "line": {"width": 2.5 * style.scale, "color": REVISED_COLOUR}},
         "hoverinfo": "skip",  # the point's own hover says it (two hovers on one point would hide one another)
-        "showlegend": False,  # the page says what the rings mean: a third entry would not fit a half-width legend
+        "showlegend": False,  # the page says what the diamonds mean: a third entry would not fit a half-width legend
     }  # fmt: skip
     # A ring is larger than a point: Plotly would widen the year axis for it (a tick for the year after the last).
     first, last = min(line.years), max(line.years)
