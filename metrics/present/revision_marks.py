@@ -1,5 +1,6 @@
 """Figures revised since a release, marked on a pilot's chart over years: a diamond around each revised point (a
-ring is a review flag), whose hover says what the release published and what changed it (已修订：发布时 1,984 → 1,990（2026-06-02，上传 X）)."""
+ring is a review flag), whose hover says what the release published and what changed it
+(已修订：发布时 1,984 → 1,990（2026-06-02，上传 X）)."""
 
 from __future__ import annotations
 
