@@ -201,3 +201,12 @@ def lock_holder(path: Path | str) -> Iterator[subprocess.Popen]:
     finally:
         holder.kill()
         holder.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright, one per test module (the browser tests')."""
+    from benchmarks.browser import chromium
+
+    with chromium() as launched:
+        yield launched
