@@ -25,7 +25,7 @@ def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=180,  # a hang fails; a busy machine does not
         env={**os.environ, **(env or {})},
     )
 
