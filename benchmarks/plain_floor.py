@@ -55,22 +55,41 @@ def cities(scope: str = "TRUE") -> pd.DataFrame:
     return query(f"SELECT * FROM cities WHERE {scope} ORDER BY city_code")
 
 
-def sidebar() -> tuple[int, int, str, bool]:
-    """The shared sidebar as ours draws it; the years chosen, a WHERE clause on cities for the pilots chosen, and
-    whether charts mark events."""
+REPORTED = " UNION ".join(f"SELECT city_code, year FROM {t}" for t in sorted(set(TABLE.values())))
+
+
+def complete_years() -> tuple[int, int]:
+    """The first and the last year whose figures are complete: not in an open round, and with figures from at least
+    four in five of the pilots designated by then (a later year is still being collected)."""
+    years = query(f"""WITH reported AS ({REPORTED})
+        SELECT r.year, count(*) FILTER (WHERE c.designated_year <= r.year) AS reported,
+               (SELECT count(*) FROM cities d WHERE d.designated_year <= r.year) AS designated,
+               (SELECT count(*) FROM rounds o WHERE o.year = r.year AND o.closed_at IS NULL) AS open
+        FROM reported r JOIN cities c USING (city_code) GROUP BY r.year ORDER BY r.year""")  # fmt: skip
+    done = years[(years["open"] == 0) & (years["reported"] >= 0.8 * years["designated"])]
+    return int(years["year"].min()), int(done["year"].max())
+
+
+def sidebar(working: bool = False) -> tuple[int, int, str, bool]:
+    """The shared sidebar as ours draws it (on a page about the working data, a note instead of the data's choice);
+    the years chosen, a WHERE clause on cities for the pilots chosen, and whether charts mark events."""
     releases = query("SELECT name FROM releases WHERE withdrawn_at IS NULL ORDER BY published_at DESC")
-    first, last = (int(x) for x in query("SELECT min(year), max(year) FROM agreements").iloc[0])
+    first, last = complete_years()
     batches = query("SELECT DISTINCT batch FROM cities ORDER BY 1")["batch"].tolist()
+    users = query("SELECT count(*) AS n FROM users")["n"].iloc[0]
     with st.sidebar:
         st.radio("语言", ["中文", "English"], key="lang", horizontal=True)
-        st.selectbox("数据版本", [*releases["name"], "工作数据"], index=len(releases), key="release")
-        st.caption("未发布：当前载入的数据，随上传、撤销和审核变化")
+        if working:
+            st.caption("本页显示工作数据（发布版本不适用）。")
+        else:
+            st.selectbox("数据版本", [*releases["name"], "工作数据"], index=len(releases), key="release")
+            st.caption("未发布：当前载入的数据，随上传、撤销和审核变化")
         years = st.slider("年份", first, last, (first, last), key="years")
         regions = st.multiselect("地区", list(REGIONS), format_func=REGIONS.get, key="region")
         kinds = st.multiselect("类型", list(KINDS), format_func=KINDS.get, key="kind")
         chosen = st.multiselect("试点批次", batches, format_func=lambda b: f"第{b}批", key="batch")
         events = st.toggle("图中标注批次与大事", value=True, key="events")
-        st.caption("本机单用户模式：尚未设置账户，能打开本页面的人都可修改数据。")
+        st.caption("本机单用户模式：尚未设置账户，能打开本页面的人都可修改数据。" if not users else "已登录")
         st.caption("试点城市创新仪表盘")
     banner()
     where = [f"region IN ({', '.join(repr(r) for r in regions)})"] if regions else []
@@ -80,11 +99,8 @@ def sidebar() -> tuple[int, int, str, bool]:
 
 
 def working_sidebar() -> None:
-    """The sidebar of a page about the working data (upload, round, admin): the language and a note."""
-    with st.sidebar:
-        st.radio("语言", ["中文", "English"], key="lang", horizontal=True)
-        st.caption("本页显示工作数据（发布版本不适用）。")
-    banner()
+    """The sidebar of a page about the working data (upload, round, admin)."""
+    sidebar(working=True)
 
 
 def banner() -> None:
@@ -133,16 +149,9 @@ def table(frame: pd.DataFrame, download: bool = True, **kwargs) -> None:
         st.popover("下载")
 
 
-def totals(frame: pd.DataFrame, key: str, designated: pd.DataFrame) -> pd.DataFrame:
-    """The yearly total of a base indicator over the pilots designated by then (year, value, reporting)."""
-    here = frame[frame["city_code"].isin(designated["city_code"])]
-    grouped = here.groupby("year")[key]
-    return pd.DataFrame({"value": grouped.sum(min_count=1), "reporting": grouped.count()}).reset_index()
-
-
 def like_for_like(frame: pd.DataFrame, key: str, year: int) -> float:
     """Growth in percent over the pilots that reported the indicator in both years."""
-    wide = frame.pivot_table(index="city_code", columns="year", values=key)
+    wide = frame[frame["year"].isin((year - 1, year))].pivot_table(index="city_code", columns="year", values=key)
     if year not in wide or year - 1 not in wide:
         return float("nan")
     both = wide[[year - 1, year]].dropna()

@@ -27,7 +27,6 @@ from benchmarks.plain_floor import (
     review,
     sidebar,
     table,
-    totals,
     values,
 )
 
@@ -56,13 +55,14 @@ def overview() -> None:
     st.caption(f"中国科协创新驱动助力工程试点城市与园区的逐年工作数据  \n项目概览：{first}—{last} 年，所选试点合计")
     st.subheader(f"{last} 年主要指标")
     columns = st.columns(2)
+    by_year = frame.groupby("year")[list(CORE)]
+    total, reporting = by_year.sum(min_count=1), by_year.count()
     for i, key in enumerate(CORE):
-        t = totals(frame, key, designated).set_index("year")
-        now, before = t["value"].get(last), t["value"].get(last - 1)
+        now, before = total.at[last, key], total.at[last - 1, key]
         growth = like_for_like(frame, key, last)
         with columns[i % 2].container():
             st.metric(LABEL[key], f"{now:,.0f}")
-            st.caption(f"{t['reporting'].get(last, 0)}/{len(designated)} 个试点已报送 · 上年 {before:,.0f} · "
+            st.caption(f"{reporting.at[last, key]}/{len(designated)} 个试点已报送 · 上年 {before:,.0f} · "
                        f"合计 {(now / before - 1) * 100:+.1f}%，同口径 {growth:+.1f}%")  # fmt: skip
     if last in query("SELECT DISTINCT year FROM targets")["year"].tolist():
         st.subheader(f"{last} 年目标完成情况")
@@ -84,24 +84,24 @@ def overview() -> None:
     _events_caption(first, last)
     st.subheader("主要指标趋势")
     columns = st.columns(2)
+    trends = total.reindex(years)
     for i, key in enumerate(CORE):
-        t = pd.concat([totals(frame[frame["year"] == y], key, pilots[pilots["designated_year"] <= y])
-                       for y in years], ignore_index=True).set_index("year").reindex(years)  # fmt: skip
         with columns[i % 2]:
-            chart(figure(LABEL[key], [_line(LABEL[key], years, t["value"], COLOURS[0])], shapes, notes), f"t-{key}")
+            chart(figure(LABEL[key], [_line(LABEL[key], years, trends[key], COLOURS[0])], shapes, notes), f"t-{key}")
 
 
 def _highlights(frame: pd.DataFrame, pilots: pd.DataFrame, last: int) -> list[str]:
     names = dict(zip(pilots["city_code"], pilots["name_zh"], strict=True))
     out = []
+    totals = frame.groupby("year")[list(CORE)].sum(min_count=1)
     for key in CORE:
-        by_year = frame.groupby("year")[key].sum(min_count=1)
+        by_year = totals[key]
         record = by_year.get(last, 0) > by_year[by_year.index < last].max()
         out.append(f"- {last} 年{LABEL[key]}：{by_year.get(last, 0):,.0f}，同口径比上年增长 "
                    f"{like_for_like(frame, key, last):.1f}%{'，为项目开展以来最高' if record else ''}。")  # fmt: skip
+    two = frame[frame["year"].isin((last - 1, last))].pivot_table(index="city_code", columns="year", values=list(CORE))
     for key in CORE:
-        wide = frame.pivot_table(index="city_code", columns="year", values=key)
-        change = (wide[last] - wide[last - 1]).dropna().sort_values(kind="stable")
+        change = (two[(key, last)] - two[(key, last - 1)]).dropna().sort_values(kind="stable")
         if len(change):
             out.append(f"- {LABEL[key]}增加最多的是{names[change.index[-1]]}：增加 {change.iloc[-1]:,.0f}。")
     missing = pilots.loc[~pilots["city_code"].isin(frame.loc[frame["year"] == last, "city_code"]), "name_zh"]

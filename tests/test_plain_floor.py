@@ -12,7 +12,8 @@ from ui.nav import PAGES
 
 
 def shape(at) -> dict[str, list]:
-    """What a run drew, counted: each chart's points per trace, each table's rows, the metrics and pictures."""
+    """What a run drew, counted: each chart's points per trace, each table's rows, the metrics and pictures; and
+    the sidebar's elements."""
     found: dict[str, list] = {"charts": [], "tables": [], "metrics": [], "images": []}
 
     def walk(block) -> None:
@@ -28,7 +29,8 @@ def shape(at) -> dict[str, list]:
                 walk(node)
 
     walk(at.main)
-    return {k: sorted(v) for k, v in found.items()}
+    found["sidebar"] = [node.type for node in at.sidebar.children.values()]
+    return {k: v if k == "sidebar" else sorted(v) for k, v in found.items()}
 
 
 @pytest.mark.parametrize("page", [p.url for p in PAGES])
