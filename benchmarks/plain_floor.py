@@ -236,10 +236,12 @@ STATUSES = {"met": "已完成", "nearly": "基本完成", "missed": "未完成",
 def pilot_statuses(achieved: pd.DataFrame) -> pd.DataFrame:
     """Each pilot's status over its targets and its mean share (capped at 150%), best first."""
     frame = achieved.assign(capped=achieved["share"].clip(upper=1.5).where(achieved["status"] != "no_actual", 0.0))
-    by = frame.groupby("city_code")
-    status = by["status"].agg(lambda s: "met" if (s == "met").all() else "missed" if (s == "missed").any()
-                              else "no_actual" if (s == "no_actual").any() else "nearly")  # fmt: skip
-    out = pd.DataFrame({"status": status, "mean_share": by["capped"].mean()}).reset_index()
+    flags = pd.DataFrame({s: frame["status"] == s for s in STATUSES}).assign(city_code=frame["city_code"])
+    by = flags.groupby("city_code")
+    every, some = by.all(), by.any()
+    status = np.select([every["met"], some["missed"], some["no_actual"]], ["met", "missed", "no_actual"], "nearly")
+    mean = frame.groupby("city_code")["capped"].mean()
+    out = pd.DataFrame({"city_code": every.index, "status": status, "mean_share": mean.reindex(every.index).to_numpy()})
     return out.sort_values("mean_share", ascending=False)
 
 
