@@ -193,8 +193,8 @@ def compare() -> None:
     bring.selectbox("突出显示", ["", *chosen], key="focus")
     draw.radio("图形", ["compare", "multiples"], key="chart")
     years = list(range(first, last + 1))
-    wide = frame[frame["year"].between(first, last)].pivot_table(index="year", columns="city_code", values=key)
-    wide = wide.reindex(years)
+    shown = frame[frame["city_code"].isin(chosen) & frame["year"].between(first, last)]
+    wide = shown.pivot_table(index="year", columns="city_code", values=key).reindex(years)
     if mode == "change":
         wide = wide.diff()
     shapes, notes = marks(first, last, f"city_code IN ({', '.join(repr(c) for c in chosen)})", events)

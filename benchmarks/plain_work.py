@@ -172,9 +172,10 @@ def _standard_deck(first: int, last: int) -> list[tuple[str, str, list[list[floa
     slides = [("试点城市（园区）数", "柱状图", [[float((pilots["designated_year"] <= y).sum()) for y in years]])]
     slides += [(LABEL[k], "折线图", [by_year[k].tolist()])
                for k in ("activities", "agreements", "stations_founded", "experts_in_pool")]  # fmt: skip
-    top = ranks(frame, "agreements", last)["city_code"].head(5)
-    wide = frame[frame["year"].between(first, last)].pivot_table(index="year", columns="city_code", values="agreements")
-    slides.append(("签订合作协议 · 数值", "折线图", [wide.reindex(years)[c].tolist() for c in top]))
+    top = ranks(frame, "agreements", last)["city_code"].head(5).tolist()
+    five = frame[frame["city_code"].isin(top) & frame["year"].between(first, last)]
+    wide = five.pivot_table(index="year", columns="city_code", values="agreements").reindex(years)
+    slides.append(("签订合作协议 · 数值", "折线图", [wide[c].tolist() for c in top]))
     now = frame[frame["year"] == last]
     slides.append((f"签订合作协议 · {last}", "分布图", [now["agreements"].fillna(0).tolist()]))
     index = composite(frame, pilots, range(last, last + 1))
