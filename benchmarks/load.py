@@ -70,6 +70,7 @@ from benchmarks.agent_sessions import (  # noqa: E402
     summary,
 )
 from benchmarks.browser import CHART, CHROMIUM, chromium  # noqa: E402
+from benchmarks.process_scaling import scaling, scaling_report  # noqa: E402
 from benchmarks.run import save_section  # noqa: E402
 from benchmarks.sign_in_flood import add_accounts, combine_flood, flood_report, run_flood  # noqa: E402
 
@@ -292,6 +293,9 @@ def main(argv: list[str] | None = None) -> int:
     result = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "cpus": os.cpu_count(), "scale": args.scale,
               "engine": args.engine, "editor": editor, "repeats": args.repeats, "runs": runs}  # fmt: skip
     text = flood_report(runs, args.engine) if args.sign_in_flood else report(runs, args.engine)
+    if not args.sign_in_flood:  # how two processes scale, ours against the floor's
+        result["process_scaling"] = scaling(runs)
+        text += scaling_report(result["process_scaling"])
     print(json.dumps(result, indent=2) if args.json else text)
     if args.save:
         section = "load-flood" if args.sign_in_flood else "load"

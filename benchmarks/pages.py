@@ -23,6 +23,7 @@ from ui.nav import DEFAULT, PAGES
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = str(ROOT / "dashboard.py")
 FLOOR_APP = str(ROOT / "benchmarks" / "floor_app.py")
+PLAIN_APP = str(ROOT / "benchmarks" / "plain_floor_app.py")
 TIMEOUT = 300
 WARM_RUNS = 30  # warm reruns and floor reruns each (a few milliseconds apiece): medians steady enough to compare
 
@@ -187,6 +188,7 @@ def measure_page(page: str, repeats: int, warm_runs: int = WARM_RUNS) -> dict:
         _clear_script_cache()
         bare = _app(page, FLOOR_APP)
         cold_floor.append(_timed_run(bare))
+    cold_plain = _plain_cold(page, repeats)
     bare.radio(key="floor_state").set_value("B")
     _timed_run(bare)
 
@@ -201,11 +203,25 @@ def measure_page(page: str, repeats: int, warm_runs: int = WARM_RUNS) -> dict:
         "page": page,
         "cold_s": statistics.median(cold),
         "cold_floor_s": statistics.median(cold_floor),
+        "cold_plain_s": statistics.median(cold_plain),
         "change_s": change,
         "warm_s": statistics.median(warm),
         "floor_s": statistics.median(floor_times),
         "elements": len(scene_a),
     }
+
+
+def _plain_cold(page: str, repeats: int) -> list[float]:
+    """The plain floor's first runs of the page (benchmarks/plain_floor.py), caches cleared as for ours."""
+    from benchmarks import floor
+
+    floor.PAGE[0] = page
+    _timed_run(_app(page, PLAIN_APP))  # its modules imported and its connection opened, as ours are by then
+    times = []
+    for _ in range(repeats):
+        _clear_caches()
+        times.append(_timed_run(_app(page, PLAIN_APP)))
+    return times
 
 
 def measure_deck(repeats: int) -> float:

@@ -5,7 +5,8 @@
 Builds sample databases 1, 10 and 100 times the size (`python -m metrics init --scale N`: 65, 650 and 6,500
 pilots over the same years) in a temporary folder, then measures, each part in a process of its own:
 - every page through AppTest (benchmarks/pages.py): the cold first run, the warm rerun after a widget change, and
-  the floor, a bare Streamlit script drawing the same elements from precomputed data (benchmarks/floor.py);
+  the floor, a bare Streamlit script drawing the same elements from precomputed data (benchmarks/floor.py); the
+  cold first run also against the plain floor, the same page computed by plain code (benchmarks/plain_floor.py);
 - a 10,000- and a 100,000-row import against DuckDB's own read of the same file (benchmarks/imports.py);
 - the standard deck; the peak memory of each scale's process;
 - the time to the first drawn chart of the overview in Chromium, on a fresh server (benchmarks/browser.py).
@@ -20,6 +21,7 @@ import json
 import math
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -35,7 +37,8 @@ VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 TARGETS = (
     ("warm rerun <= 1.5x floor at scale 1", lambda r: _worst_ratio(r, 1) <= 1.5),
     ("warm rerun <= 2x floor at scale 100", lambda r: _worst_ratio(r, 100) <= 2.0),
-    ("cold first run <= 1.5x the floor's cold at scale 100", lambda r: _worst_cold(r, 100) <= 1.5),
+    ("cold first run <= 1.5x the plain floor's cold at scale 1", lambda r: _worst_cold(r, 1) <= 1.5),
+    ("cold first run <= 1.5x the plain floor's cold at scale 100", lambda r: _worst_cold(r, 100) <= 1.5),
     ("100,000-row import <= 10x DuckDB's read", lambda r: _import_ratio(r, 100_000) <= 10),
     ("first chart in the browser <= 1.2x the floor's at scale 100", lambda r: _first_chart_ratio(r, "100") <= 1.2),
     ("memory sub-linear in scale", lambda r: r["memory_growth_exponent"] < 1.0),
@@ -51,7 +54,7 @@ def _worst_ratio(result: dict, scale: int) -> float:
 
 
 def _worst_cold(result: dict, scale: int) -> float:
-    return max((p["cold_s"] / p["cold_floor_s"] for p in _pages_at(result, scale)), default=math.nan)
+    return max((p["cold_s"] / p["cold_plain_s"] for p in _pages_at(result, scale)), default=math.nan)
 
 
 def _first_chart_ratio(result: dict, scale: str) -> float:
@@ -190,7 +193,7 @@ def _checkable(name: str, result: dict) -> bool:
         return False
     needs_scale_100 = "scale 100" in name and not _pages_at(result, 100) and "browser" not in name
     needs_browser = "browser" in name and "100" not in result["browser_first_chart_s"]
-    needs_scale_1 = "scale 1" in name and not _pages_at(result, 1)
+    needs_scale_1 = re.search(r"scale 1\b", name) is not None and not _pages_at(result, 1)
     return not (needs_scale_100 or needs_browser or needs_scale_1)
 
 
@@ -203,15 +206,16 @@ def report(result: dict) -> str:
     lines = [f"Measured {result['when']} on {result['machine']['cpus']} CPUs, Python {result['machine']['python']}; "
              f"medians of {result['repeats']} runs.", ""]  # fmt: skip
     scales = sorted({p["scale"] for p in result["pages"]})
-    lines += ["Page times through AppTest, in milliseconds: cold first run / the floor's cold (ratio) · warm rerun "
-              "after a widget change / the floor's (ratio).", ""]  # fmt: skip
+    lines += ["Page times through AppTest, in milliseconds: cold first run / the plain floor's cold (ratio; the bare "
+              "floor's cold in brackets) · warm rerun after a widget change / the floor's (ratio).", ""]  # fmt: skip
     lines += ["| page | " + " | ".join(f"scale {s}" for s in scales) + " |", "| --- |" + " --- |" * len(scales)]
     for name in dict.fromkeys(p["page"] for p in result["pages"]):
         cells = []
         for s in scales:
             p = next(x for x in result["pages"] if x["page"] == name and x["scale"] == s)
-            cells.append(f"{p['cold_s'] * 1000:.0f} / {p['cold_floor_s'] * 1000:.0f} "
-                         f"({p['cold_s'] / p['cold_floor_s']:.1f}x) · {p['warm_s'] * 1000:.1f} / "
+            cells.append(f"{p['cold_s'] * 1000:.0f} / {p['cold_plain_s'] * 1000:.0f} "
+                         f"({p['cold_s'] / p['cold_plain_s']:.2f}x; {p['cold_floor_s'] * 1000:.0f}) · "
+                         f"{p['warm_s'] * 1000:.1f} / "
                          f"{p['floor_s'] * 1000:.1f} ({p['warm_s'] / p['floor_s']:.2f}x)")  # fmt: skip
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += [

@@ -160,3 +160,36 @@ def test_no_page_holds_a_cursor_or_the_database(page, misdeed):
     source = (ROOT / page).read_text(encoding="utf-8")
     found = [source.count("\n", 0, m.start()) + 1 for m in PAGE_MISDEEDS[misdeed].finditer(source)]
     assert not found, f"{page} {misdeed} (line {', '.join(map(str, found))}): go through ui/data.py or ui/writes.py"
+
+
+def bare_expressions(source: str) -> list[str]:
+    """The statements that Streamlit's "magic" would draw: bare expressions other than calls and docstrings."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        body = getattr(node, "body", None)
+        for i, statement in enumerate(body if isinstance(body, list) else []):  # a lambda's body is one expression
+            if not isinstance(statement, ast.Expr) or isinstance(statement.value, ast.Call | ast.Await | ast.Yield):
+                continue
+            if i == 0 and isinstance(statement.value, ast.Constant) and isinstance(statement.value.value, str):
+                continue  # a docstring
+            found.append(ast.unparse(statement))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ('"""A page."""\nst.title("x")\n', []),
+        ('"""A page."""\nfigures\n', ["figures"]),
+        ("def f():\n    '''Docstring.'''\n    x, y\n", ["(x, y)"]),
+        ('st.title("x")\n"a string later"\n', ["'a string later'"]),
+    ],
+)
+def test_bare_expressions_are_found(source, expected):
+    assert bare_expressions(source) == expected
+
+
+@pytest.mark.parametrize("path", ["dashboard.py", *(p.path for p in PAGES)])
+def test_no_page_relies_on_magic(path):
+    # .streamlit/config.toml turns Streamlit's magic off: a bare expression would draw nothing
+    assert bare_expressions((ROOT / path).read_text(encoding="utf-8")) == []

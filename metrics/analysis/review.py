@@ -17,6 +17,7 @@ from ..store.cities import pilot_names
 from ..store.database import Database
 from ..store.figures import years_values
 from ..store.flags import PILOT, decisions, save_decisions
+from ..store.series import kept
 from ..store.transactions import Cursor, transaction
 from .outliers import THRESHOLDS, Thresholds, outliers
 from .validation import LAST, Violation, check_stored, named
@@ -147,7 +148,12 @@ def review(cur: Cursor, year: int, t: Thresholds = THRESHOLDS, last: int | None 
     """The year's review queue (or that of each year from `year` to `last`, by year; of `cities` only, when given):
     each current flag with the pilot's names, its status (open unless decided on these very values: the flagged
     one, and for a rule every value on either side), comment, decided_by, decided_at, and `reopened` (decided on
-    values since changed); open first."""
+    values since changed); open first. Kept per data version where reads are kept (the round page's review list and
+    its approvals each ask)."""
+    return kept("review", (year, t, last, cities), lambda: _review(cur, year, t, last, cities))
+
+
+def _review(cur: Cursor, year: int, t: Thresholds, last: int | None, cities: tuple[str, ...] | None) -> pd.DataFrame:
     flags = current_flags(cur, year, t, last, cities)
     stored = decisions(cur, year, last).drop(columns=["z"])
     stored = stored[stored["reason"] != PILOT].rename(columns={"value": "decided_value", "basis": "decided_basis"})

@@ -16,6 +16,7 @@ from ..store import approvals
 from ..store.cities import list_cities
 from ..store.reporting import round_reports
 from ..store.rounds import Round, attempts_of_year, default_round, get_round
+from ..store.series import kept
 from ..store.transactions import Cursor
 from .review import returned_pilots
 
@@ -66,8 +67,13 @@ class RoundStatus:
 
 
 def round_status(cur: Cursor, year: int, today: dt.date | None = None) -> RoundStatus:
-    """Every pilot designated by `year` and where it stands in that year's round (opened or not)."""
+    """Every pilot designated by `year` and where it stands in that year's round (opened or not); kept per data
+    version where reads are kept (the round page's tracker and its approvals each ask)."""
     today = today or dt.date.today()
+    return kept("round_status", (year, today), lambda: _round_status(cur, year, today))
+
+
+def _round_status(cur: Cursor, year: int, today: dt.date) -> RoundStatus:
     opened = get_round(cur, year)
     round_ = opened or default_round(year)
     reports = round_reports(cur, year, round_.indicators)

@@ -11,7 +11,7 @@ import pandas as pd
 from ..domain import registry
 from ..domain.programme import Scope
 from ..store.cities import batch_peers, city
-from ..store.series import series
+from ..store.series import kept, pilot_series, series
 from ..store.transactions import Cursor
 
 
@@ -58,8 +58,8 @@ def _value_in(cur: Cursor, key: str, scope: Scope, year: int) -> float:
 
 def peer_median(cur: Cursor, key: str, city_code: str, years: tuple[int, int]) -> pd.DataFrame:
     """Median per year over the other cities of the same pilot batch that reported (columns year, value, reporting)."""
-    peers = batch_peers(cur, city_code)
-    frame = series(cur, key, Scope(cities=peers), per_city=True, years=years)
+    peers = kept("batch_peers", (city_code,), lambda: batch_peers(cur, city_code))
+    frame = pilot_series(cur, key, peers, years)
     grouped = frame.groupby("year")["value"]
     return pd.DataFrame({"value": grouped.median(), "reporting": grouped.count()}).reset_index()
 
@@ -95,10 +95,10 @@ class Growth:
 
 def growth_since_designation(cur: Cursor, key: str, city_code: str, until: int) -> Growth | None:
     """Growth since the city was designated (its first reported year from then), or None without two points."""
-    designated = city(cur, city_code)["designated_year"]
+    designated = kept("city", (city_code,), lambda: city(cur, city_code))["designated_year"]
     if until < designated:  # the years looked at end before it was a pilot
         return None
-    frame = series(cur, key, Scope(cities=(city_code,)), per_city=True, years=(int(designated), until))
+    frame = pilot_series(cur, key, (city_code,), (int(designated), until))
     reported = frame[frame["value"].notna()]
     if len(reported) < 2:
         return None

@@ -17,6 +17,7 @@ from ..store.cities import designations, list_cities
 from ..store.events import events
 from ..store.meta import is_sample
 from ..store.releases import WORKING, Release, shown
+from ..store.series import kept
 from ..store.transactions import Cursor
 from .chart_data import MODE_NAMES, ChartData, Mark
 from .chart_spec import ChartSpec
@@ -51,7 +52,8 @@ def resolve(
     kind = kind_of(checked(spec))
     names, colours = named or pilots(cur, lang)
     release = release or shown(cur)
-    full, brief = sources(release.sample if release else is_sample(cur), release)
+    sample = release.sample if release else kept("is_sample", (), lambda: is_sample(cur))
+    full, brief = sources(sample, release)
     common = {
         "spec": spec,
         "lang": lang,
@@ -116,12 +118,13 @@ def marks(cur: Cursor, scope: Scope, years: tuple[int, int], lang: str, counts: 
     in date order."""
     lo, hi = years
     out = []
-    for year, batch, pilots_then in designations(cur, scope).itertuples(index=False):
+    batches = kept("designations", (scope,), lambda: designations(cur, scope))  # every chart of a page asks
+    for year, batch, pilots_then in batches.itertuples(index=False):
         if lo <= year <= hi:
             named = BATCH_DESIGNATED_ONE if pilots_then == 1 else BATCH_DESIGNATED
             label = (named if counts else BATCH)(lang).format(b=int(batch), n=int(pilots_then))
             out.append(Mark(int(year), label, BATCH_TAG.format(b=int(batch))(lang), "batch"))
-    listed = events(cur)
+    listed = kept("events", (), lambda: events(cur))
     listed = listed[(listed["year"] >= lo) & (listed["year"] <= hi)]
     for number, e in enumerate(listed.itertuples(), start=1):
         out.append(Mark(int(e.year), e.title_zh if lang == "zh" else e.title_en, _circled(number), "event"))

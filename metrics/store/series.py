@@ -107,6 +107,13 @@ _SLICE = "\nWHERE year BETWEEN $from_year AND $to_year"
 READ_CACHE: ContextVar[Callable[[str, tuple, Callable[[], Any]], Any] | None] = ContextVar("read_cache", default=None)
 
 
+def kept(name: str, args: tuple, compute: Callable[[], Any]) -> Any:
+    """`compute()`, kept for the data it was read from where the caller keeps reads (READ_CACHE: the app), so that
+    the pieces of one page asking for the same thing compute it once; the result is shared, so never changed."""
+    memo = READ_CACHE.get()
+    return compute() if memo is None else memo(name, args, compute)
+
+
 def year_span(cur: Cursor) -> tuple[int, int]:
     """First and last year the database holds figures for (the programme start year when empty)."""
     memo = READ_CACHE.get()
@@ -146,6 +153,16 @@ def series(
     if wanted == span:
         return whole.copy()  # a copy: the kept frame is shared
     return whole[whole["year"].between(wanted.first, wanted.last)].reset_index(drop=True)  # a copy
+
+
+def pilot_series(cur: Cursor, key: str, cities: tuple[str, ...], years: YearRange | tuple[int, int] | None = None
+                 ) -> pd.DataFrame:  # fmt: skip
+    """`series` per city of the pilots named. Where reads are kept (the app), a slice of every pilot's series, which
+    the pages that ask (a city profile: its ranks) read anyway, rather than a query for a few pilots per chart."""
+    if READ_CACHE.get() is None:
+        return series(cur, key, Scope(cities=cities), per_city=True, years=years)
+    every = series(cur, key, per_city=True, years=years)
+    return every[every["city_code"].isin(cities)].reset_index(drop=True)
 
 
 def _query(

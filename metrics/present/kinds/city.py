@@ -9,9 +9,8 @@ from ...analysis import standing
 from ...analysis.flagged import figure_flags, flags_of
 from ...domain import registry
 from ...domain.i18n import Text
-from ...domain.programme import Scope
 from ...store.cities import city
-from ...store.series import series
+from ...store.series import kept, pilot_series
 from ...store.transactions import Cursor
 from .. import flag_notes, miniatures, slide_charts, year_charts
 from ..chart_data import ChartData, Line, city_lines, line_notes, years_table
@@ -26,8 +25,8 @@ def _city(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
     ind = registry.get(spec.indicator)
     code = spec.cities[0]
     names, colours = common["names"], common["colours"]
-    batch = int(city(cur, code)["batch"])
-    mine = series(cur, ind.key, Scope(cities=(code,)), per_city=True, years=spec.years)
+    batch = int(kept("city", (code,), lambda: city(cur, code))["batch"])
+    mine = pilot_series(cur, ind.key, (code,), spec.years)
     peers = standing.peer_median(cur, ind.key, code, spec.years)
     (own,) = city_lines(mine.drop(columns="reporting"), names, {code: colours[code]})
     flags = flags_of(figure_flags(cur, spec.years, (code,)), (ind.key,))
