@@ -32,18 +32,20 @@ def spans(placed: list[tuple], years: list[int], style: Style) -> list[tuple[int
     return out
 
 
+A_YEAR_APART = list(range(2014, 2026))
+BESIDE = [
+    Mark(2014, BATCH.format(n=1), "1批", "batch"),
+    Mark(2014, LONG_EVENT, "①", "event"),
+    Mark(2015, BATCH.format(n=2), "2批", "batch"),
+    Mark(2016, "全国科技创新大会召开", "②", "event"),
+]
+LAST_YEARS = marks_every_year(2022, 4, "Batch {n} (10 pilots)")
 CASES = {  # marks, years on the axis, style, unit label
-    "batches a year apart, in full": (marks_every_year(2014, 8, BATCH), list(range(2014, 2026)), IMAGE, "单位：场"),
-    "a long event beside a batch": (
-        [Mark(2014, BATCH.format(n=1), "1批", "batch"), Mark(2014, LONG_EVENT, "①", "event"),
-         Mark(2015, BATCH.format(n=2), "2批", "batch"), Mark(2016, "全国科技创新大会召开", "②", "event")],
-        list(range(2014, 2026)), IMAGE, "单位：场",
-    ),  # fmt: skip
-    "tags on a half-width chart": (marks_every_year(2014, 8, BATCH), list(range(2014, 2026)), SCREEN, "sub-centres"),
-    "on a projector": (marks_every_year(2014, 8, "Batch {n} (10 pilots)"), list(range(2014, 2026)), PROJECTOR, ""),
-    "the last years, right-anchored": (
-        marks_every_year(2022, 4, "Batch {n} (10 pilots)"), list(range(2014, 2026)), PROJECTOR_HD, "agreements",
-    ),  # fmt: skip
+    "batches a year apart, in full": (marks_every_year(2014, 8, BATCH), A_YEAR_APART, IMAGE, "单位：场"),
+    "a long event beside a batch": (BESIDE, A_YEAR_APART, IMAGE, "单位：场"),
+    "tags on a half-width chart": (marks_every_year(2014, 8, BATCH), A_YEAR_APART, SCREEN, "sub-centres"),
+    "on a projector": (marks_every_year(2014, 8, "Batch {n} (10 pilots)"), A_YEAR_APART, PROJECTOR, ""),
+    "the last years, right-anchored": (LAST_YEARS, A_YEAR_APART, PROJECTOR_HD, "agreements"),
 }
 
 
@@ -132,10 +134,11 @@ def lines_of(names: list[str]) -> list[Line]:
     return [Line.from_frame(n, frame, "#123456") for n in names]
 
 
+LONG_NAMES = ["Wuhan East Lake High-Tech Zone", "Batch 2 median", "Zhongguancun Science Park"]
+
+
 @pytest.mark.parametrize("style", [SCREEN, WIDE, IMAGE, PROJECTOR, PROJECTOR_HD], ids=lambda s: str(s.width))
-@pytest.mark.parametrize(
-    "names", [["杭州市", "批次中位数"], ["Wuhan East Lake High-Tech Zone", "Batch 2 median", "Zhongguancun Science Park"]]
-)
+@pytest.mark.parametrize("names", [["杭州市", "批次中位数"], LONG_NAMES])
 def test_the_legend_stands_under_the_title_with_its_rows_room(style, names):
     title = "Transformation sub-centres founded · the programme over time"
     fig = year_charts.time_chart(lines_of(names), ACT, "en", title, "s", style=style)
@@ -203,3 +206,10 @@ def test_a_presented_chart_has_no_toolbar(style):
 @pytest.mark.parametrize("style", [SCREEN, WIDE])
 def test_a_chart_on_a_page_keeps_its_toolbar(style):
     assert "displayModeBar" not in charts.config("en", "stem", style)
+
+
+@pytest.mark.parametrize("units", [("stations", "sub-centres"), ("单位：个", "participations")])
+def test_charts_side_by_side_on_a_page_stack_their_marks_alike_whatever_their_unit(units):
+    marks, years = marks_every_year(2014, 6, BATCH), list(range(2014, 2026))
+    rows = [[p[2] for p in plotly_layout.place_marks(marks, years, SCREEN, unit)] for unit in units]
+    assert rows[0] == rows[1]

@@ -62,7 +62,7 @@ class Style:
     """How big a chart is drawn: in a half-width dashboard column, as a 1280x720 image, or for a projector."""
 
     scale: float = 1.0  # type and spacing
-    title_units: int = 37  # what fits one title line at the narrowest screen, in display units (a CJK character is 2)
+    title_units: int = 35  # what fits one title line at the narrowest screen, in display units (a CJK character is 2)
     source_units: int = 48
     height: int | None = None  # None: the chart's own height
     full_marks: bool = False  # events labelled in full rather than tagged (the full text shows on hover)
@@ -75,7 +75,7 @@ class Style:
 # The widths are those at 1280x720, the narrowest screen the dashboard is made for: a label placed to fit there
 # fits a wider screen too.
 SCREEN = Style(page=True)
-WIDE = Style(page=True, title_units=76, source_units=110, plot_width=600, width=820)  # the page's full width
+WIDE = Style(page=True, title_units=72, source_units=110, plot_width=600, width=820)  # the page's full width
 IMAGE = Style(title_units=96, source_units=130, height=720, full_marks=True, plot_width=1100, edge=32, width=1280)
 PROJECTOR = Style(scale=1.45, title_units=70, source_units=96, height=560, full_marks=True, plot_width=960,
                   width=1120)  # fmt: skip
@@ -88,6 +88,7 @@ MARK_FONT = 11
 ABOVE_PLOT = 6  # px between the plot's top and the unit and event labels over it (a top tick's label reaches up)
 UNIT_FONT = 13
 UNIT_SHIFT = -62  # px from the plot's left edge to the unit label's start, at scale 1
+UNIT_ROOM = 110  # px a unit label takes at most, at scale 1 ('participations')
 UNIT = Text("单位：{unit}", "{unit}")
 _BREAK_BEFORE = (" · ", "（", " (")
 _BREAK_AFTER = (" ", "，", "、", "；", "：")
@@ -256,8 +257,9 @@ def place_marks(marks: Sequence, years: Sequence[int], style: Style, unit: str =
         return (year - lo) / (hi - lo) * style.plot_width if hi > lo else 0.0
 
     rows: list[list[tuple[float, float]]] = [[]]  # per row, the spans taken, in px from the plot's left edge
-    if unit:
-        rows[0].append((UNIT_SHIFT * k, UNIT_SHIFT * k + text_width(unit, UNIT_FONT * k)))
+    if unit:  # on a page, at least a usual unit's room: charts side by side then stack their labels alike
+        room = max(text_width(unit, UNIT_FONT * k), UNIT_ROOM * k if style.page else 0)
+        rows[0].append((UNIT_SHIFT * k, UNIT_SHIFT * k + room))
     lines = sorted({at(m.year) for m in marks})
     placed = []
     for mark in sorted(marks, key=lambda m: m.year):
