@@ -70,11 +70,12 @@ st.subheader(
 # flag); a release's own view marks nothing.
 since = data.read(v, stored.latest_release) if v.release is None else None
 revised = data.read(v, changes.revisions, since.release_id).get(code, {}) if since else {}
-columns = st.columns(2)
 charts = [ChartSpec("city", ind.key, v.years.pair, cities=(code,), events=v.events) for ind in registry.BASE_INDICATORS]
-for i, spec in enumerate(charts):
-    with columns[i % 2]:
-        show.chart(v, spec, key=f"city-{spec.indicator}", events_note=False, revised=revised.get(spec.indicator, ()))
+for row in range(0, len(charts), 2):  # a row of columns per pair: a taller chart never pushes the next row apart
+    for column, spec in zip(st.columns(2), charts[row : row + 2], strict=False):
+        with column:
+            show.chart(v, spec, key=f"city-{spec.indicator}", events_note=False,
+                       revised=revised.get(spec.indicator, ()))  # fmt: skip
 show.events_caption(v, charts[0])  # the same events on every chart: said once
 if since and revised:
     ringed = sum(len(r) for r in revised.values())

@@ -34,7 +34,7 @@ back.button(t(Text("上一张", "Previous")), icon=":material/arrow_back:", on_c
 forward.button(t(Text("下一张", "Next")), icon=":material/arrow_forward:", on_click=_go, args=(1,), shortcut="Right",
                disabled=number == count, key="present_next", width="stretch")  # fmt: skip
 SCREENS = {"1080": plotly_layout.PROJECTOR_HD, "720": plotly_layout.PROJECTOR}  # the screen presented on
-screen = state.bind_choice("present_screen", "1080", tuple(SCREENS), name="screen")
+screen = state.bind_choice("present_screen", "720", tuple(SCREENS), name="screen")  # fits the smaller screen
 number_col, size_col = where.columns([1, 2], vertical_alignment="center")
 number_col.subheader(f"{number} / {count}", anchor=False)
 size_col.segmented_control(t(Text("屏幕", "Screen")), tuple(SCREENS), format_func=lambda k: {"1080": "1920×1080",

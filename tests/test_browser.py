@@ -158,13 +158,13 @@ def test_sidebar_navigation_and_url_state(browser, url):
     page.close()
 
 
-@pytest.mark.parametrize(("width", "height", "screen"), [(1920, 1080, ""), (1280, 720, "&screen=720")])
+@pytest.mark.parametrize(("width", "height", "screen"), [(1920, 1080, "&screen=1080"), (1280, 720, "")])
 def test_presentation_mode_fills_the_screen_without_a_sidebar(browser, url, width, height, screen):
     for lang in LANGS:
         page = browser.new_page(viewport={"width": width, "height": height})
         errors: list[str] = []
         page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
-        page.goto(f"{url}/present?lang={lang}{screen}")  # a projector's 1920x1080 unless the link says otherwise
+        page.goto(f"{url}/present?lang={lang}{screen}")  # the 1280x720 layout unless the link says otherwise
         _wait_until_drawn(page, sidebar=False)
         assert not page.locator('[data-testid="stSidebar"]').is_visible()
         chart = page.locator(".js-plotly-plot").first.bounding_box()

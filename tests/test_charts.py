@@ -12,6 +12,7 @@ from metrics.domain.i18n import LANGS
 from metrics.present import chart_data, charts, map_chart, plotly_layout, rank_charts, style, year_charts
 from metrics.present.chart_resolve import resolve
 from metrics.present.kinds import kind_of
+from metrics.present.plotly_layout import WIDE
 
 ACT = registry.get("activities")
 FRAME = pd.DataFrame(
@@ -129,7 +130,8 @@ def test_map_names_go_where_they_cover_no_other_point_or_name():
             "region_label": ["East", "East", "West"],
         }
     )
-    fig = drawn(map_chart.point_map(cities, registry.get("agreements"), "en", "Agreements", "Source"))
+    # As wide as the map page draws it: the key to the sizes in the south-west keeps clear of Big
+    fig = drawn(map_chart.point_map(cities, registry.get("agreements"), "en", "Agreements", "Source", style=WIDE))
     east = fig.data[0]
     places = dict(zip(east.text, east.textposition, strict=True))
     assert places["Big"] != "middle right"

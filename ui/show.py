@@ -57,7 +57,7 @@ def chart(
     st.plotly_chart(
         fig,
         theme=None,
-        config=charts.config(view.lang, resolved.file_stem),
+        config=charts.config(view.lang, resolved.file_stem, style),
         width="stretch",
         key=key or f"chart-{spec.id}",
     )

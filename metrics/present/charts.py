@@ -44,11 +44,12 @@ ZH_CN = {
 }
 
 
-def config(lang: str, file_stem: str) -> dict:
-    """The Plotly config of a chart on a page: its toolbar in the reader's language, and its PNG download named
-    for what it shows."""
+def config(lang: str, file_stem: str, style: Style = SCREEN) -> dict:
+    """The Plotly config of a chart drawn in a style: on a page, its toolbar in the reader's language and its PNG
+    download named for what it shows; presented (a projector's style), no toolbar at all."""
     words = {"locale": "zh-CN", "locales": {"zh-CN": {"dictionary": ZH_CN}}} if lang == "zh" else {}
-    return {**CONFIG, **words, "toImageButtonOptions": {"filename": file_stem, "scale": 2}}
+    shown = {} if style.page else {"displayModeBar": False}
+    return {**CONFIG, **words, **shown, "toImageButtonOptions": {"filename": file_stem, "scale": 2}}
 
 
 def figure(data: ChartData, style: Style = SCREEN) -> Figure:

@@ -4,6 +4,7 @@ key to the sizes."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -95,11 +96,12 @@ def point_map(
     px = min(plot_px[0] / (x_range[1] - x_range[0]), plot_px[1] / ((y_range[1] - y_range[0]) * 1.22))
     points = [(float(r.lon), float(r.lat), size(r.value) if not math.isnan(r.value) else 8.0)
               for r in cities.itertuples()]  # fmt: skip
-    positions = _label_places(shown, set(shown.nlargest(labelled, "value")["name"]), points, px, style)
+    key_trace, key_notes = _size_key(largest, size, ind, lang, (x_range[0] + 1, y_range[0] + 1.2), px, style)
+    key_box = _key_box(key_trace, key_notes, px, style)
+    positions = _label_places(shown, set(shown.nlargest(labelled, "value")["name"]), points, px, style, key_box)
     for trace, group in zip(traces, groups, strict=False):  # the regions' traces, named where a name fits
         trace["text"] = [n if n in positions else "" for n in group["name"]]
         trace["textposition"] = [positions.get(n, "middle right") for n in group["name"]]
-    key_trace, key_notes = _size_key(largest, size, ind, lang, (x_range[0] + 1, y_range[0] + 1.2), px, style)
     fig["data"] = [*traces, *key_trace]
     layout["annotations"].extend(key_notes)
     merge(layout, {
@@ -115,8 +117,28 @@ SIZE_KEY = Text("点的大小：{unit}", "Point size: {unit}")
 _PLACES = ("middle right", "middle left", "top center", "bottom center")
 
 
+def _key_box(trace: list[dict], notes: list[dict], px: float, style: Style) -> list[tuple[float, ...]]:
+    """The size key's box (its bubbles, their values and its heading) in the px of _label_places, where no name
+    goes."""
+    if not trace:
+        return []
+    k = style.scale
+    xs, y, heading = trace[0]["x"], trace[0]["y"][0], notes[0]
+    biggest = max(trace[0]["marker"]["size"])
+    left = notes[0]["x"] * px
+    right = max(xs[-1] * px + biggest / 2, left + display_units(heading["text"]) * 12 * k * 0.58)
+    bottom = y * px * 1.22 - biggest / 2 - 11 * k * 1.45
+    top = heading["y"] * px * 1.22 + 12 * k * 1.45
+    return [(left, bottom, right, top)]
+
+
 def _label_places(
-    shown: pd.DataFrame, candidates: set[str], points: list[tuple[float, float, float]], px: float, style: Style
+    shown: pd.DataFrame,
+    candidates: set[str],
+    points: list[tuple[float, float, float]],
+    px: float,
+    style: Style,
+    reserved: Sequence[tuple[float, ...]] = (),
 ) -> dict[str, str]:
     """Where each candidate's name goes beside its point (a Plotly textposition), largest point first: the first
     side where the name covers no other point and no name placed before it; a name with no free side is left to
@@ -136,14 +158,14 @@ def _label_places(
     for row in shown[shown["name"].isin(candidates)].sort_values("value", ascending=False).itertuples():
         own = (float(row.lon), float(row.lat))
         (x, y), r = at(*own), next(d for lon, lat, d in points if (lon, lat) == own) / 2
-        w, h = display_units(str(row.name)) * font * 0.55 + 4, font * 1.25
+        w, h = display_units(str(row.name)) * font * 0.58 + 4, font * 1.45
         boxes = {
             "middle right": (x + r + 2, y - h / 2, x + r + 2 + w, y + h / 2),
             "middle left": (x - r - 2 - w, y - h / 2, x - r - 2, y + h / 2),
             "top center": (x - w / 2, y + r, x + w / 2, y + r + h),
             "bottom center": (x - w / 2, y - r - h, x + w / 2, y - r),
         }
-        others = [box for centre, box in bubbles if centre != own] + names
+        others = [box for centre, box in bubbles if centre != own] + names + list(reserved)
         place = next((p for p in _PLACES if not any(_overlap(boxes[p], other) for other in others)), None)
         if place is not None:
             places[str(row.name)] = place
@@ -163,15 +185,17 @@ def _size_key(largest: float, size, ind: Indicator, lang: str, corner: tuple[flo
         return [], []
     top = max((v for v in nice_ticks(0, largest, count=6) if v <= largest), default=largest) or largest
     values = [top / 4, top / 2, top]
+    texts = [format_value(v, ind, lang) for v in values]
     xs, x = [], corner[0]
-    for v in values:
-        x += size(v) / 2 / px
+    for v, text in zip(values, texts, strict=True):  # each bubble as wide as its value under it, then a gap
+        half = max(size(v), display_units(text) * 11 * style.scale * 0.58) / 2
+        x += half / px
         xs.append(x)
-        x += (size(v) / 2 + 28 * style.scale) / px
+        x += (half + 12 * style.scale) / px
     y = corner[1] + size(values[-1]) / 2 / (px * 1.22)
     trace = {
         "type": "scatter", "x": xs, "y": [y] * len(xs), "mode": "markers+text", "showlegend": False,
-        "hoverinfo": "skip", "text": [format_value(v, ind, lang) for v in values], "textposition": "bottom center",
+        "hoverinfo": "skip", "text": texts, "textposition": "bottom center",
         "textfont": {"size": 11 * style.scale, "color": "#5f6b7a"},
         "marker": {"size": [size(v) for v in values], "color": "rgba(0,0,0,0)",
                    "line": {"width": 1.2, "color": "#8a94a0"}},

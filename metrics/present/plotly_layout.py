@@ -62,26 +62,69 @@ class Style:
     """How big a chart is drawn: in a half-width dashboard column, as a 1280x720 image, or for a projector."""
 
     scale: float = 1.0  # type and spacing
-    title_units: int = 40  # what fits one title line, in display units (a CJK character is 2)
-    source_units: int = 52
+    title_units: int = 35  # what fits one title line at the narrowest screen, in display units (a CJK character is 2)
+    source_units: int = 48
     height: int | None = None  # None: the chart's own height
     full_marks: bool = False  # events labelled in full rather than tagged (the full text shows on hover)
-    plot_width: int = 460  # about how wide the plot area is, in px, for placing labels
+    plot_width: int = 300  # about how wide the plot area is at the narrowest screen, in px, for placing labels
     edge: int = 0  # px kept free at the left and right edges (an image has no page around it)
     page: bool = False  # drawn on a dashboard page: the page says what the data is, so the source line is brief
+    width: int = 400  # how wide the whole figure is at the narrowest screen it is meant for (1280x720), in px
 
 
+# The widths are those at 1280x720, the narrowest screen the dashboard is made for: a label placed to fit there
+# fits a wider screen too.
 SCREEN = Style(page=True)
-WIDE = Style(page=True, title_units=100, source_units=130, plot_width=1000)  # a chart the page's full width
-IMAGE = Style(title_units=96, source_units=130, height=720, full_marks=True, plot_width=1100, edge=32)
-PROJECTOR = Style(scale=1.45, title_units=70, source_units=96, height=560, full_marks=True, plot_width=1050)
+WIDE = Style(page=True, title_units=72, source_units=110, plot_width=600, width=820)  # the page's full width
+IMAGE = Style(title_units=96, source_units=130, height=720, full_marks=True, plot_width=1100, edge=32, width=1280)
+PROJECTOR = Style(scale=1.45, title_units=70, source_units=96, height=560, full_marks=True, plot_width=960,
+                  width=1120)  # fmt: skip
 # Presentation mode on a 1920x1080 screen (a meeting room's projector): the chart fills what the slide's own
 # controls leave of the screen; PROJECTOR fits 1280x720.
-PROJECTOR_HD = Style(scale=1.8, title_units=86, source_units=118, height=900, full_marks=True, plot_width=1600)
+PROJECTOR_HD = Style(scale=1.8, title_units=86, source_units=118, height=900, full_marks=True, plot_width=1560,
+                     width=1760)  # fmt: skip
 MARK_ROW = 17  # px between rows of event labels above a time chart
+MARK_FONT = 11
+ABOVE_PLOT = 6  # px between the plot's top and the unit and event labels over it (a top tick's label reaches up)
+UNIT_FONT = 13
+UNIT_SHIFT = -62  # px from the plot's left edge to the unit label's start, at scale 1
+UNIT_ROOM = 110  # px a unit label takes at most, at scale 1 ('participations')
 UNIT = Text("单位：{unit}", "{unit}")
 _BREAK_BEFORE = (" · ", "（", " (")
 _BREAK_AFTER = (" ", "，", "、", "；", "：")
+
+
+TITLE_FONT = 19
+SMALLEST_TITLE = 13  # a page's title is set as small as this to keep it on one line, before it wraps
+
+
+def title_font(title: str, style: Style) -> float:
+    """The title's type size: on a page, a title a little too long for one line is set smaller to stay on one (so
+    that charts side by side keep their plots in line); elsewhere, and when it would be too small, the usual size
+    (the title wraps)."""
+    usual = TITLE_FONT * style.scale
+    units = display_units(title)
+    if not style.page or units <= style.title_units:
+        return usual
+    fitted = usual * style.title_units / units
+    return fitted if fitted >= SMALLEST_TITLE * style.scale else usual
+
+
+LEGEND_FONT = 14
+LEGEND_ROW = 26  # px a row of the legend takes, at scale 1
+
+
+def legend_lines(names: Sequence[str], style: Style) -> int:
+    """How many rows a horizontal legend of these entries takes in the figure's width (Plotly wraps it there)."""
+    k = style.scale
+    room = style.width - 2 * style.edge - 8 * k
+    rows, used = 1, 0.0
+    for name in names:
+        entry = (display_units(name) * LEGEND_FONT * 0.6 + 46) * k  # the symbol, the text and the gap after it
+        if used and used + entry > room:
+            rows, used = rows + 1, 0.0
+        used += entry
+    return rows
 
 
 def display_units(text: str) -> int:
@@ -116,16 +159,17 @@ def base_layout(
     """Title (wrapped), legend, unit label above the value axis and source line under the chart; `mark_rows`
     rows of event labels share the unit's row and stack above it, and `marks` holds their (shapes, annotations)."""
     k = style.scale
-    title_lines = wrap(title, style.title_units)
+    title_size = title_font(title, style)
+    title_lines = wrap(title, style.title_units) if title_size == TITLE_FONT * k else [title]
     source_lines = wrap(source, style.source_units)
     shown = fig["layout"].get("showlegend") is not False
-    legend_entries = sum(1 for t in fig["data"] if shown and t.get("showlegend") is not False and t.get("name"))
-    legend_rows = 0 if legend_entries < 2 else 1 if legend_entries <= 5 else 2
-    unit_row = (22 + MARK_ROW * max(mark_rows - 1, 0)) * k if unit or mark_rows else 0
-    top = (16 + 26 * len(title_lines) + 8 + 26 * legend_rows + 6) * k + unit_row
+    names = [t["name"] for t in fig["data"] if shown and t.get("showlegend") is not False and t.get("name")]
+    legend_rows = legend_lines(names, style) if len(names) > 1 else 0
+    unit_row = (ABOVE_PLOT + 18 + MARK_ROW * max(mark_rows - 1, 0)) * k if unit or mark_rows else 0
+    title_block = (16 + 26 * len(title_lines) + 8) * k
+    top = title_block + (LEGEND_ROW * legend_rows + 6) * k + unit_row
     bottom = (58 + 16 * len(source_lines)) * k
     total = (style.height or height) + 26 * k * (len(title_lines) - 1)
-    plot_height = max(total - top - bottom, 100)
     annotations = [
         {
             "text": "<br>".join(source_lines),
@@ -149,12 +193,12 @@ def base_layout(
                 "yref": "paper",
                 "x": 0,
                 "y": 1,
-                "xshift": -62 * k,
-                "yshift": 4,
+                "xshift": UNIT_SHIFT * k,
+                "yshift": ABOVE_PLOT * k,
                 "xanchor": "left",
                 "yanchor": "bottom",
                 "showarrow": False,
-                "font": {"size": 13 * k, "color": "#5f6b7a"},
+                "font": {"size": UNIT_FONT * k, "color": "#5f6b7a"},
             }
         )
     layout = fig["layout"]
@@ -168,16 +212,18 @@ def base_layout(
             "yref": "container",
             "yanchor": "top",
             "pad": {"t": 16 * k, "l": style.edge},
-            "font": {"size": 19 * k},
+            "font": {"size": title_size},
         },
         font={"family": FONT_FAMILY, "size": 15 * k, "color": TEXT_COLOUR},
         margin={"l": 70 * k + style.edge, "r": 24 * k + style.edge, "t": top, "b": bottom},
-        legend={
+        legend={  # under the title, across the figure's width (not the plot's): it never runs into the title
             "orientation": "h",
-            "x": 0,
-            "y": 1 + (unit_row + 4) / plot_height,
-            "yanchor": "bottom",
-            "font": {"size": 14 * k},
+            "xref": "container",
+            "x": style.edge / style.width,
+            "yref": "container",
+            "y": 1 - title_block / round(total),
+            "yanchor": "top",
+            "font": {"size": LEGEND_FONT * k},
         },
         hoverlabel={"font": {"family": FONT_FAMILY, "size": 15 * k}},
         separators=".,",
@@ -190,27 +236,59 @@ def base_layout(
     return fig
 
 
-def _place_marks(marks: Sequence, years: Sequence[int], style: Style) -> list[tuple]:
-    """(mark, text, row, right-anchored) for each mark: labels go into rows above the plot, each in the lowest
-    row where it does not run into a label placed before it (widths estimated from the text)."""
+def text_width(text: str, font: float) -> float:
+    """About how wide a line of text is drawn, in px (a CJK character is a square of the font's size)."""
+    return display_units(text) * font * 0.6
+
+
+def place_marks(marks: Sequence, years: Sequence[int], style: Style, unit: str = "") -> list[tuple]:
+    """(mark, text, row, right-anchored) for each mark: each label goes into the lowest row above the plot where it
+    runs into no label placed before it and, in the first row (just over the lines' tops), across no other mark's
+    line; it starts at its line, or ends there where it would otherwise leave the plot or climb higher. The unit
+    label (`unit`, shown above the value axis) holds the first row's left end. Widths are estimated from the text
+    at the narrowest screen the style is for."""
     if not marks or not years:
         return []
     lo, hi = min(years), max(years)
-    font = 11 * style.scale
-    ends: list[float] = []  # per row, the right edge of its last label, in px from the plot's left edge
+    k = style.scale
+    gap = 6 * k
+
+    def at(year: int) -> float:
+        return (year - lo) / (hi - lo) * style.plot_width if hi > lo else 0.0
+
+    rows: list[list[tuple[float, float]]] = [[]]  # per row, the spans taken, in px from the plot's left edge
+    if unit:  # on a page, at least a usual unit's room: charts side by side then stack their labels alike
+        room = max(text_width(unit, UNIT_FONT * k), UNIT_ROOM * k if style.page else 0)
+        rows[0].append((UNIT_SHIFT * k, UNIT_SHIFT * k + room))
+    lines = sorted({at(m.year) for m in marks})
     placed = []
-    for mark in marks:
+    for mark in sorted(marks, key=lambda m: m.year):
         text = mark.label if style.full_marks else mark.tag
-        width = display_units(text) * font * 0.55 + 8
-        x = (mark.year - lo) / (hi - lo) * style.plot_width if hi > lo else 0
-        right = hi > lo and (mark.year - lo) / (hi - lo) > 0.75
-        left_edge = x - width if right else x
-        row = next((i for i, end in enumerate(ends) if end <= left_edge), len(ends))
-        if row == len(ends):
-            ends.append(0)
-        ends[row] = left_edge + width
+        x, width = at(mark.year), text_width(text, MARK_FONT * k) + 2
+        spans = {False: (x + 2, x + 2 + width), True: (x - 2 - width, x - 2)}
+        fits = {right: -60 * k <= x0 and x1 <= style.plot_width + 20 * k for right, (x0, x1) in spans.items()}
+        if not any(fits.values()):
+            fits = {False: True, True: False}  # wider than the plot: it starts at its line
+
+        others = [line for line in lines if abs(line - x) > 1]
+        row, right = next(
+            (r, right)
+            for r in range(len(rows) + 1)
+            for right in (False, True)
+            if fits[right] and _free(spans[right], rows[r] if r < len(rows) else [], others if r == 0 else [], gap)
+        )
+        if row == len(rows):
+            rows.append([])
+        rows[row].append(spans[right])
         placed.append((mark, text, row, right))
-    return placed
+    order = {id(m): i for i, m in enumerate(marks)}
+    return sorted(placed, key=lambda p: order[id(p[0])])
+
+
+def _free(span: tuple[float, float], taken: list[tuple[float, float]], lines: list[float], gap: float) -> bool:
+    """Whether a label's span keeps `gap` from every span taken in its row and crosses none of these lines."""
+    x0, x1 = span
+    return not any(x0 - 1 < line < x1 + 1 for line in lines) and all(x1 + gap <= a or b + gap <= x0 for a, b in taken)
 
 
 def _mark_layout(placed: list[tuple], style: Style) -> tuple[list, list]:
@@ -228,13 +306,13 @@ def _mark_layout(placed: list[tuple], style: Style) -> tuple[list, list]:
                 "y": 1,
                 "yref": "paper",
                 "yanchor": "bottom",
-                "yshift": (4 + MARK_ROW * row) * style.scale,
+                "yshift": (ABOVE_PLOT + MARK_ROW * row) * style.scale,
                 "xanchor": "right" if right else "left",
                 "xshift": -2 if right else 2,
                 "text": text,
                 "hovertext": f"{mark.year} {mark.label}",
                 "showarrow": False,
-                "font": {"size": 11 * style.scale, "color": colour},
+                "font": {"size": MARK_FONT * style.scale, "color": colour},
             }
         )
     return shapes, annotations
@@ -266,8 +344,8 @@ def _year_axis(fig: Figure, years: Sequence[int]) -> None:
 
 def over_years(fig, values, years, ind, lang, title, source, height, marks, style) -> Figure:
     """The value axis, layout, year axis and event marks that every chart over years shares."""
-    placed = _place_marks(marks, years, style)
     unit = value_axis(fig, values, ind, lang)
+    placed = place_marks(marks, years, style, UNIT.format(unit=unit)(lang) if unit else "")
     rows = 1 + max((p[2] for p in placed), default=-1)
     base_layout(fig, title, source, height, lang, unit=unit, style=style, mark_rows=rows,
                  marks=_mark_layout(placed, style))  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -13,7 +14,7 @@ import pandas as pd
 from ..domain.formatting import axis_ticks
 from ..domain.i18n import Text
 from .chart_data import COMPLETENESS_LABELS, ChartData
-from .plotly_layout import SCREEN, Figure, Style, base_layout, display_units, merge, new_figure
+from .plotly_layout import SCREEN, Figure, Style, base_layout, display_units, merge, new_figure, text_width
 from .style import COMPLETENESS_COLOURS, PEER_COLOUR
 
 
@@ -131,34 +132,66 @@ def ranking_chart(data: ChartData, source: str, style: Style = SCREEN) -> Figure
             "hovertemplate": "<b>%{y}</b> %{text}<br>%{customdata}<extra></extra>",
         })  # fmt: skip
     fig = new_figure(traces, barmode="stack", hovermode="closest", bargap=0.25)
-    height = round(RANKING_ROW * k * max(len(frame), 3) + 170 * k)
+    height = round(RANKING_ROW * k * max(len(frame), 3) + 170 * k + 24 * k)  # 24: the value axis's ticks on top
     base_layout(fig, title, source, height, lang, style=style if fixed else replace(style, height=None))
     values = [v for v in frame["value"] if not math.isnan(v)] + [g for g, _ in data.guides]
     high = max(values, default=1.0)
     ticks, labels, _ = axis_ticks(0, high, ind, lang)  # no unit line: the title says what the bars are
+    labels = ["" if tick == 0 else label for tick, label in zip(ticks, labels, strict=True)]  # by the first name
     longest = max((display_units(str(n)) for n in frame["name"]), default=4)
     layout = fig["layout"]
-    shapes = [{"type": "line", "x0": g, "x1": g, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
-               "line": {"color": PEER_COLOUR, "width": 1.2, "dash": "dash"}, "layer": "below"}
-              for g, _ in data.guides]  # fmt: skip
-    layout["annotations"].extend(  # under the last bar, every other one a row lower, as guides can lie close
-        {"x": g, "y": 0, "xref": "x", "yref": "y domain", "yanchor": "top", "yshift": -(2 + 16 * (i % 2)) * k,
-         "text": html.escape(text), "showarrow": False, "font": {"size": 12 * k, "color": "#5f6b7a"}}
-        for i, (g, text) in enumerate(data.guides)
-    )  # fmt: skip
     left = min(longest * 7.6 * k + 24 * k, 320 * k) + style.edge
+    right = 70 * k + style.edge
+    top = max(ticks[-1], high) * 1.08
+    per_unit = (style.width - left - right) / top  # px per unit of value at the narrowest screen
+    labels_px = [(v, text_width(t, 13 * k) + 8 * k) for v, t in zip(frame["value"], frame["text"], strict=True)]
+    shapes = [{"type": "line", "x0": g, "x1": g, "xref": "x", "y0": a - 0.5, "y1": b + 0.5, "yref": "y",
+               "line": {"color": PEER_COLOUR, "width": 1.2, "dash": "dash"}, "layer": "below"}
+              for g, _ in data.guides for a, b in guide_runs(g, labels_px, per_unit)]  # fmt: skip
+    layout["annotations"].extend(  # under the last bar, in rows where guides lie close
+        {"x": g, "y": 0, "xref": "x", "yref": "y domain", "yanchor": "top", "yshift": -(2 + 18 * row) * k,
+         "text": html.escape(text), "showarrow": False, "font": {"size": 12 * k, "color": "#5f6b7a"}}
+        for (g, text), row in zip(data.guides, guide_rows(data.guides, per_unit, 12 * k), strict=True)
+    )  # fmt: skip
     layout["annotations"][0]["xshift"] = -(left - style.edge - 8 * k)  # the source line starts under the names
     merge(layout, {
         "shapes": shapes,
-        "margin": {"l": left, "r": 70 * k + style.edge},
+        "margin": {"l": left, "r": right, "t": layout["margin"]["t"] + 24 * k},
         "yaxis": {"type": "category", "categoryorder": "array", "categoryarray": frame["name"].tolist(),
                   "autorange": "reversed", "automargin": False, "tickfont": {"size": 13 * k}, "showgrid": False},
-        "xaxis": {"tickvals": ticks, "ticktext": labels, "range": [0, max(ticks[-1], high) * 1.08], "side": "top"},
+        "xaxis": {"tickvals": ticks, "ticktext": labels, "range": [0, top], "side": "top"},
+        "legend": {"traceorder": "normal"},
     })  # fmt: skip
-    # The value axis's ticks stand above the first bar; the legend goes above them.
-    merge(layout, {"margin": {"t": layout["margin"]["t"] + 24 * k}})
-    if not fixed:
-        layout["height"] += round(24 * k)
-    plot_px = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
-    merge(layout, {"legend": {"traceorder": "normal", "y": 1 + 26 * k / plot_px}})
     return fig
+
+
+def guide_runs(guide: float, labels: list[tuple[float, float]], per_unit: float) -> list[tuple[int, int]]:
+    """The runs of bars (first, last, by position) a guide's dashed line is drawn across: it leaves a gap where a
+    bar's value label (value, width in px) stands over it, so that the label reads clear of the line."""
+    runs: list[tuple[int, int]] = []
+    for i, (value, width) in enumerate(labels):
+        end = 0 if math.isnan(value) else value
+        covered = end - 4 / per_unit <= guide <= end + width / per_unit
+        if covered:
+            continue
+        if runs and runs[-1][1] == i - 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs
+
+
+def guide_rows(guides: Sequence[tuple[float, str]], per_unit: float, font: float) -> list[int]:
+    """The row under the chart each guide's label goes in: the first where it keeps clear of those placed."""
+    ends: list[list[tuple[float, float]]] = []  # per row, the spans taken in px
+    rows = []
+    for value, text in guides:
+        half = text_width(text, font) / 2 + 4
+        span = (value * per_unit - half, value * per_unit + half)
+        row = next((r for r, taken in enumerate(ends) if all(span[1] <= a or b <= span[0] for a, b in taken)), None)
+        if row is None:
+            row = len(ends)
+            ends.append([])
+        ends[row].append(span)
+        rows.append(row)
+    return rows

@@ -13,7 +13,17 @@ from ..domain.formatting import format_number, format_value
 from ..domain.i18n import Text
 from ..domain.registry import Indicator
 from .chart_data import ChartData, Line
-from .plotly_layout import SCREEN, Figure, Style, base_layout, merge, new_figure, over_years, value_axis
+from .plotly_layout import (
+    SCREEN,
+    Figure,
+    Style,
+    base_layout,
+    merge,
+    new_figure,
+    over_years,
+    text_width,
+    value_axis,
+)
 from .style import PEER_COLOUR, PROGRAMME_COLOUR
 
 REPORTING = Text("{n} 个城市报送", "{n} cities reporting")
@@ -92,7 +102,7 @@ def _name_line_ends(fig: Figure, lines: Sequence[Line], style: Style) -> None:
         return
     low, high = layout.get("yaxis", {}).get("range") or (0, 1)
     plot_px = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
-    positions = _spread([v for (_, v), _ in ends], (high - low) * 18 * style.scale / plot_px, (low, high))
+    positions = _spread([v for (_, v), _ in ends], (high - low) * 20 * style.scale / plot_px, (low, high))
     last_year = max(y for (y, _), _ in ends)
     focused = any(line.faded for line in lines)  # one city is brought forward
     for (_, line), y in zip(ends, positions, strict=True):
@@ -129,7 +139,28 @@ def bar_chart(
     }
     fig = new_figure([bars], showlegend=False)
     values, years = frame["value"].tolist(), frame["year"].tolist()
-    return over_years(fig, values, years, ind, lang, title, source, height, marks, style)
+    fig = over_years(fig, values, years, ind, lang, title, source, height, marks, style)
+    _room_above(fig, values, 15 * style.scale * 1.4 + 4)
+    return fig
+
+
+def _room_above(fig: Figure, values: Sequence[float], px: float) -> None:
+    """Raise the value axis's top so that `px` above the highest bar stay inside the plot: a bar's value stands
+    there, and above the plot it would run into the event labels."""
+    layout = fig["layout"]
+    low, high = layout.get("yaxis", {}).get("range") or (0, 1)
+    tallest = max((v for v in values if v is not None and not math.isnan(v)), default=None)
+    plot_px = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
+    share = min(px / max(plot_px, 1), 0.5)
+    if tallest is not None and (high - tallest) / (high - low) < share:
+        high = (tallest - share * low) / (1 - share)
+        layout["yaxis"]["range"] = [low, high]
+    # A mark's line starts over its year's bar and value (the bar hides it below; the value must not be crossed).
+    above = dict(zip(fig["data"][0]["x"], values, strict=True))
+    for shape in layout.get("shapes", []):
+        value = above.get(shape["x0"])
+        if value is not None and not math.isnan(value):
+            shape.update(yref="y", y0=value + share * (high - low), y1=high)
 
 
 def slope_chart(
@@ -191,10 +222,24 @@ def slope_chart(
         )  # fmt: skip
     starts = sorted({int(y) for y in frame["year"]} | {first, last})
     pad = max(last - first, 1) * 0.08
+    margin = layout["margin"]
+    ticks = thin_years(starts, (first - pad, last + pad), style.width - margin["l"] - 150 * style.scale, style)
     merge(layout, {"margin": {"r": 150 * style.scale},
-                   "xaxis": {"tickmode": "array", "tickvals": starts, "ticktext": [str(y) for y in starts],
-                             "range": [first - pad, last + pad]}})  # fmt: skip
+                   "xaxis": {"tickmode": "array", "tickvals": ticks, "ticktext": [str(y) for y in ticks],
+                             "tickangle": 0, "range": [first - pad, last + pad]}})  # fmt: skip
     return fig
+
+
+def thin_years(years: Sequence[int], span: tuple[float, float], plot_px: float, style: Style) -> list[int]:
+    """The years to label on an axis `plot_px` wide showing `span`: the first and the last always, the others
+    where their labels keep clear of those kept (a start a year after another would run into it)."""
+    per_year = plot_px / max(span[1] - span[0], 1)
+    room = text_width("2000", 15 * style.scale) + 10 * style.scale  # a year's label and a gap
+    kept = [years[0], years[-1]] if len(years) > 1 else list(years)
+    for year in years[1:-1]:
+        if all(abs(year - other) * per_year >= room for other in kept):
+            kept.append(year)
+    return sorted(kept)
 
 
 def _spread(values: Sequence[float], gap: float, within: tuple[float, float] | None = None) -> list[float]:
