@@ -12,7 +12,7 @@ from metrics.store.cities import batches
 from metrics.store.database import DatabaseError, DatabaseLocked
 from metrics.store.meta import is_sample
 from metrics.store.releases import latest, list_releases
-from ui import auth, data, show, slides, state
+from ui import auth, data, nav, show, slides, state
 from ui.data_choice import data_choice
 from ui.nav import DEFAULT, PAGES, Page
 from ui.run_slots import RUN_SLOTS
@@ -71,12 +71,8 @@ def run(lang: str) -> bool:
         st.set_page_config(page_title=f"{SIGN_IN(lang)} · {APP_NAME(lang)}")
         st.navigation(sign_in, position="hidden").run()
         return True
-    pages = [
-        st.Page(page.path, title=page.title(lang), icon=page.icon, url_path=_url_path(page.url),
-                default=(page.url == DEFAULT), visibility="visible" if page.listed else "hidden")
-        for page in PAGES
-        if who.may(page.ability)
-    ]  # fmt: skip
+    pages = [nav.st_page(page, page.title(lang), _url_path(page.url), page.url == DEFAULT) for page in PAGES
+             if who.may(page.ability)]  # fmt: skip
     default = next(p for p in pages if p.url_path == "")
     closed = [_not_allowed(page, who, lang) for page in PAGES if not who.may(page.ability)]
     current = st.navigation([*pages, _at_its_own_name(default, default.title), *closed])

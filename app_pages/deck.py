@@ -173,7 +173,7 @@ for i, spec in enumerate(chosen):
     with st.container(border=True):
         number, picture, body, up, down, drop = st.columns([0.5, 2, 6, 1, 1, 1], vertical_alignment="center")
         number.markdown(f"**{i + 1}**")
-        picture.image(thumbnails.thumbnail(resolved), width=160)
+        picture.image(data.drawn(v, spec, thumbnails.thumbnail), width=160)
         body.markdown(f"**{show.escaped(resolved.title)}**")
         kind = kind_of(spec)
         years = f"{spec.years[1]}" if kind.one_year else YearRange.of(spec.years).label()(lang)

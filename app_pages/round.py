@@ -8,7 +8,6 @@ import functools
 import streamlit as st
 
 from metrics.analysis import review
-from metrics.analysis.round_status import round_status
 from metrics.domain import registry
 from metrics.domain.i18n import LANGS, Problem, Text
 from metrics.domain.roles import shown_name
@@ -31,10 +30,11 @@ opened_years = data.read(v, stored.round_years)
 years = sorted({*opened_years, last, last + 1}, reverse=True)
 state.bind_choice("round_year", opened_years[0] if opened_years else last + 1, years, int, name="year")
 year = st.selectbox(t(Text("报送年份", "Year of the round")), years, key="round_year")
-status = data.read(v, round_status, year, dt.date.today())  # late: as of today
+tracker = data.read(v, round_tables.tracker_shown, year, dt.date.today(), lang)  # late: as of today
+status = tracker.status
 round_ = status.round
 
-counts = status.counts
+counts = tracker.counts
 for column, (name, label) in zip(st.columns(len(HEADINGS)), HEADINGS.items(), strict=True):
     column.metric(t(label), f"{counts[name]} / {len(status.pilots)}" if name == "loaded" else counts[name])
 due = round_.due.isoformat() if round_.due else t(Text("未设", "none set"))
@@ -206,14 +206,7 @@ chosen = (
     )
     or "all"
 )
-table = round_tables.tracker_table(status, lang)
-pilots = status.pilots
-if chosen == "late":
-    table = table[pilots["late"].to_numpy()]
-elif chosen == "warned":
-    table = table[[bool(w) for w in pilots["warnings"]]]
-elif chosen != "all":
-    table = table[(pilots["status"] == chosen).to_numpy()]
+table = tracker.tracker[chosen]
 show.table(
     table,
     f"round-{year}-{chosen}",
@@ -222,7 +215,7 @@ show.table(
     column_config={t(Text("说明", "Notes")): st.column_config.TextColumn(width="large")},
 )
 
-chase = round_tables.chase_list(status, lang)
+chase = tracker.chase
 st.markdown(
     t(
         Text(
@@ -265,10 +258,9 @@ def _send_back(year_: int, code_: str) -> None:
 
 
 if who is not None and who.may("edit"):
-    loaded = pilots[pilots["status"].isin(["loaded", "returned"])]
-    if len(loaded):
+    names = tracker.loaded
+    if names:
         st.subheader(t(Text("退回更正", "Send back for corrections")))
-        names = dict(zip(loaded["city_code"], loaded[f"name_{lang}"], strict=True))
         left, right = st.columns([2, 1])
         code = left.selectbox(
             t(Text("试点", "Pilot")),

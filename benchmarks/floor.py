@@ -9,12 +9,19 @@ itself costs to serialise and send the same elements is in both.
 from __future__ import annotations
 
 import base64
+import functools
 import json
+import re
 import urllib.parse
 from dataclasses import dataclass, field
 
+import pandas as pd
 import plotly.graph_objects as go
+from pandas.io.formats.style import Styler
+from streamlit import dataframe_util
 from streamlit.proto.Block_pb2 import Block
+
+from ui import show
 
 TEXT = ("title", "header", "subheader", "caption", "markdown", "info", "warning", "success", "error")
 SKIPPED = {"event", "html"}  # navigation bookkeeping; static style
@@ -42,7 +49,7 @@ def capture(at) -> list[Step]:
 
 
 def _steps(block) -> list[Step]:
-    steps = []
+    steps: list[Step] = []
     for node in block.children.values():
         step = _step(node, node.type, f"{id(block)}-{len(steps)}")
         if step is not None:
@@ -85,7 +92,8 @@ def _step(node, kind: str, i: str) -> Step | None:
         figure = go.Figure(json.loads(proto.spec))
         return Step("plotly_chart", (figure,), {"config": json.loads(proto.config or "{}"), "theme": None, **key})
     if kind in ("dataframe", "table"):
-        return Step(kind, (node.value,), {"hide_index": True} if kind == "dataframe" else {})
+        shown = _styled(node.value, proto.arrow_data.styler) if proto.arrow_data.styler.styles else node.value
+        return Step(kind, (shown,), {"hide_index": True} if kind == "dataframe" else {})
     if kind in ("selectbox", "radio"):
         return Step(kind, (proto.label, list(proto.options)), {"index": node.index or 0, **key})
     if kind == "multiselect":
@@ -114,6 +122,30 @@ def _step(node, kind: str, i: str) -> Step | None:
     if kind == "image":  # st.image (the deck's miniatures): the same picture where it is inline, else one as small
         return Step("image", (_picture(proto.imgs[0].url),), {"width": 160})
     raise ValueError(f"the floor cannot draw a {kind!r} element yet")
+
+
+def _styled(frame: pd.DataFrame, styler) -> Styler:
+    """A table drawn with colours (a Styler): the same cells' styles and shown values as the page's, worked out
+    once (show.held), as the page's are; so that the floor's table costs Streamlit what the page's does."""
+    css = pd.DataFrame("", index=frame.index, columns=frame.columns)
+    for rule in styler.styles.splitlines():
+        selectors, _, declarations = rule.partition("{")
+        for row, column in CELL.findall(selectors):
+            css.iat[int(row), int(column)] = declarations.strip(" }")
+    values = dataframe_util.convert_arrow_bytes_to_pandas_df(styler.display_values)
+    formats = {}
+    for i, column in enumerate(frame.columns):
+        written = dict(zip(frame[column], values.iloc[:, i], strict=True))
+        if any(str(value) != text for value, text in written.items()):
+            formats[column] = functools.partial(_written, written)
+    return show.held(frame.style.apply(lambda _: css, axis=None).format(formats))
+
+
+CELL = re.compile(r"row(\d+)_col(\d+)")
+
+
+def _written(written: dict, value: object) -> str:
+    return written.get(value, "") if not pd.isna(value) else ""
 
 
 def _picture(url: str) -> str:

@@ -35,8 +35,8 @@ VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 
 # (what, how it is checked): the performance targets.
 TARGETS = (
-    ("warm rerun <= 1.5x floor at scale 1", lambda r: _worst_ratio(r, 1) <= 1.5),
-    ("warm rerun <= 2x floor at scale 100", lambda r: _worst_ratio(r, 100) <= 2.0),
+    ("warm rerun <= 1.2x floor at scale 1", lambda r: _worst_ratio(r, 1) <= 1.2),
+    ("warm rerun <= 1.2x floor at scale 100", lambda r: _worst_ratio(r, 100) <= 1.2),
     ("cold first run <= 1.5x the plain floor's cold at scale 1", lambda r: _worst_cold(r, 1) <= 1.5),
     ("cold first run <= 1.5x the plain floor's cold at scale 100", lambda r: _worst_cold(r, 100) <= 1.5),
     ("100,000-row import <= 10x DuckDB's read", lambda r: _import_ratio(r, 100_000) <= 10),

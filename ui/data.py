@@ -288,6 +288,17 @@ def _chart_data(data_key: tuple, spec: ChartSpec, lang: str, release: Release | 
         return resolve(cur, spec, lang, named, release)
 
 
+@single_flight(maxsize=512)
+def _drawn(data_key: tuple, spec: ChartSpec, lang: str, release: Release | None, draw: Callable[[ChartData], T]) -> T:
+    return draw(_chart_data(data_key, spec, lang, release))
+
+
+def drawn(view: View, spec: ChartSpec, draw: Callable[[ChartData], T]) -> T:
+    """draw(the chart data of spec), of the data the view shows (a chart's miniature, say): made once per data
+    version, as the chart data is, and shared (never changed)."""
+    return _drawn(_key(view.release), spec, view.lang, view.release, draw)
+
+
 class BuiltFigure(go.Figure):
     """A finished figure that keeps its dict form: st.plotly_chart asks every rerun for figure.to_dict(), and
     Plotly's to_dict walks every array of every trace to encode it again (in a load test, the largest part of a
@@ -326,7 +337,7 @@ def figure(view: View, spec: ChartSpec, style: Style, revised: tuple[Revision, .
 
 def clear_caches() -> None:
     """Forget every cached result and figure (the benchmark's cold runs start from here)."""
-    for cache in (_cached, _chart_data, _figure, _revised_figure, _reads):
+    for cache in (_cached, _chart_data, _drawn, _figure, _revised_figure, _reads):
         cache.cache_clear()
 
 

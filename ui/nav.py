@@ -1,6 +1,11 @@
 """The dashboard's pages: file, URL, title, icon and who may open them (dashboard.py builds the navigation)."""
 
+import copy
+import threading
 from typing import NamedTuple
+
+import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from metrics.domain.i18n import Text
 
@@ -37,3 +42,22 @@ PAGES = (
          listed=False),
 )  # fmt: skip
 DEFAULT = "overview"
+
+
+_MADE: dict[tuple, StreamlitPage] = {}  # (file, title, url, default, visibility) -> its st.Page, made once
+_MADE_LOCK = threading.Lock()
+
+
+def st_page(page: Page, title: str, url_path: str, default: bool) -> StreamlitPage:
+    """The st.Page of a page's file, for this run: a copy of one made once per process and title. Making one
+    resolves the file's path on disk (a dozen system calls a page, every run); st.navigation marks the copies it is
+    given, so each run has its own."""
+    visibility = "visible" if page.listed else "hidden"
+    key = (page.path, title, url_path, default, visibility)
+    made = _MADE.get(key)
+    if made is None:
+        made = st.Page(page.path, title=title, icon=page.icon, url_path=url_path, default=default,
+                       visibility=visibility)  # fmt: skip
+        with _MADE_LOCK:
+            _MADE.setdefault(key, made)
+    return copy.copy(made)

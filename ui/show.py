@@ -27,6 +27,7 @@ from metrics.store.cities import both_names, list_cities
 from metrics.store.cities import city_names as names_by_code
 
 from . import data, slides, state
+from .single_flight import SingleFlightCache
 
 HEADLINE_HELP = Text(
     "增幅按两年都报送的城市同口径计算，因此不受个别城市未报送影响。",
@@ -165,15 +166,10 @@ def table(
     Colours cost every rerun (Streamlit styles each cell again): `coloured=False` for a wide table of many cells."""
     options = {"hide_index": True, "width": "stretch", "placeholder": MISSING, **dataframe}
     shown: pd.DataFrame | Styler = frame
-    moves = [c for c in frame.columns if c in {label(lang) for label in tables.MOVES for lang in LANGS}]
-    statuses = [c for c in frame.columns if c in (tables.STATUS.zh, tables.STATUS.en)]
-    statuses = [c for c in statuses if frame[c].isin(list(STATUS_COLOURS)).all()]  # not the round's "Status"
-    if coloured and (moves or statuses) and frame.size <= STYLED_CELLS:
-        shown = (  # a Styler writes numbers with six decimals unless told: each float column as its values need
-            frame.style.map(lambda cell: MOVE_COLOURS.get(str(cell)[:1], ""), subset=moves)
-            .map(lambda cell: STATUS_COLOURS.get(str(cell), ""), subset=statuses)
-            .format({c: _number_format(frame[c]) for c in frame.columns if pd.api.types.is_float_dtype(frame[c])})
-        )
+    if coloured and frame.size <= STYLED_CELLS:
+        held, styled = _styled.get(id(frame), lambda: (frame, _coloured(frame)))
+        if held is frame and styled is not None:
+            shown = styled
     if wrap and len(frame) <= WRAPPED_ROWS:
         st.table(shown, hide_index=options["hide_index"])
     else:
@@ -185,6 +181,37 @@ def table(
 
 MISSING = "—"
 STYLED_CELLS = 600  # a larger table goes without colours, whatever it asks
+
+
+def held(styler: Styler) -> Styler:
+    """The Styler with its cells' styles and shown values worked out now, once, and kept: st.dataframe has a Styler
+    compute and translate every cell again on each run (most of a rerun of a page with a coloured table). Never
+    changed once held, so sessions may share it. (Streamlit takes only a Styler itself, not a subclass.)"""
+    styler._compute()
+    translated = styler._translate(False, False)
+    styler._compute = lambda: styler
+    styler._translate = lambda *args, **kwargs: translated
+    return styler
+
+
+# id(frame) -> (the frame, its held Styler or None: nothing to colour). An entry keeps its frame alive, so while it is
+# kept no other frame has that id; the frames shown are mostly the shared results of data.read.
+_styled = SingleFlightCache[tuple[pd.DataFrame, Styler | None]](None, maxsize=256)
+
+
+def _coloured(frame: pd.DataFrame) -> Styler | None:
+    """The frame with its rank moves (tables.MOVES) and targets' statuses (tables.STATUS) in their colours, each
+    float column written as its values need (a Styler writes six decimals unless told); None if it has neither."""
+    moves = [c for c in frame.columns if c in {label(lang) for label in tables.MOVES for lang in LANGS}]
+    statuses = [c for c in frame.columns if c in (tables.STATUS.zh, tables.STATUS.en)]
+    statuses = [c for c in statuses if frame[c].isin(list(STATUS_COLOURS)).all()]  # not the round's "Status"
+    if not (moves or statuses):
+        return None
+    return held(
+        frame.style.map(lambda cell: MOVE_COLOURS.get(str(cell)[:1], ""), subset=moves)
+        .map(lambda cell: STATUS_COLOURS.get(str(cell), ""), subset=statuses)
+        .format({c: _number_format(frame[c]) for c in frame.columns if pd.api.types.is_float_dtype(frame[c])})
+    )
 
 
 def _number_format(column: pd.Series) -> Callable[[object], str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 from dataclasses import dataclass
 
 import streamlit as st
@@ -26,12 +27,22 @@ def keep_in_url() -> None:
     """Bind the deck to the URL's `deck` parameter and the saved deck opened to `saved` for this run (every page's,
     so that both survive a reload); a link naming only a saved deck opens its charts."""
     fresh = _KEY not in st.session_state
-    state.bind(_KEY, [], specs_from_text, specs_text, name="deck")
+    state.bind(_KEY, [], specs_from_text, _deck_text, name="deck")
     state.bind(_SAVED, "", name="saved")
     if fresh and not st.session_state[_KEY] and st.session_state[_SAVED]:
         deck = next((d for d in saved() if d.name == st.session_state[_SAVED]), None)
         with contextlib.suppress(Refused):  # the Deck page says so when it opens the deck
             st.session_state[_KEY] = charts(deck) if deck else []
+
+
+@functools.lru_cache(maxsize=256)
+def _text(specs: tuple[ChartSpec, ...]) -> str:
+    return specs_text(specs)
+
+
+def _deck_text(specs: list[ChartSpec]) -> str:
+    """The deck as its URL carries it, worked out once per deck (the URL is brought up to date on every run)."""
+    return _text(tuple(specs))
 
 
 def chosen() -> list[ChartSpec]:

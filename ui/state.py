@@ -143,10 +143,11 @@ def bind_range(key: str, span: YearRange) -> YearRange:
     """
     lo, hi = bind(key, span.pair, lambda raw: YearRange.parse(raw).pair, lambda v: YearRange.of(v).url)
     span_key = f"_span_{key}"
-    old_first, old_last = st.session_state.get(span_key, span.pair)
+    old_first, old_last = old = st.session_state.get(span_key, span.pair)
     lo = span.first if lo == old_first else lo
     hi = span.last if hi == old_last else hi
-    st.session_state[span_key] = span.pair
+    if old != span.pair or span_key not in st.session_state:
+        st.session_state[span_key] = span.pair
     years = YearRange.clamped(lo, hi, span)
     if st.session_state[key] != years.pair:
         st.session_state[key] = years.pair
@@ -158,15 +159,22 @@ def write_url(keep_others: bool = False) -> None:
     pages' keys), and keep a copy of each so that it survives a visit to another page. The sign-in page keeps the
     others: a shared link's view is still there once its reader has signed in."""
     bound = st.session_state.pop(_BOUND, {})
-    wanted = dict(st.query_params) if keep_others else {}
+    shown = dict(st.query_params)
+    wanted = dict(shown) if keep_others else {}
     for name, (key, dump) in bound.items():
-        if key in st.session_state:
-            st.session_state[_kept(name)] = st.session_state[key]
-            text = dump(st.session_state[key])
-            if text:
-                wanted[name] = text
-    if dict(st.query_params) != wanted:
+        value = st.session_state.get(key, _ABSENT)
+        if value is _ABSENT:
+            continue
+        if st.session_state.get(_kept(name), _ABSENT) is not value:  # a write costs more than a read
+            st.session_state[_kept(name)] = value
+        text = dump(value)
+        if text:
+            wanted[name] = text
+    if shown != wanted:
         st.query_params.from_dict(wanted)
+
+
+_ABSENT = object()
 
 
 def current_lang() -> str:

@@ -5,6 +5,7 @@ due date has passed), read from the uploads and the files checked for the round,
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -49,7 +50,7 @@ class RoundStatus:
     unattributed: pd.DataFrame  # refused files that name no one pilot: file_name, checked_at, checked_by, reasons
     history: pd.DataFrame = field(default_factory=pd.DataFrame)  # every approval step (store.approvals.history)
 
-    @property
+    @functools.cached_property  # the page and its approval section each ask on every rerun
     def counts(self) -> dict[str, int]:
         """How many pilots are loaded, refused, missing, late, approved and marked as not reported."""
         status, approval = self.pilots["status"], self.pilots["approval"]

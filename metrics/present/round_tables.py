@@ -155,6 +155,37 @@ def chase_list(status: RoundStatus, lang: str) -> pd.DataFrame:
     )
 
 
+@dataclass(frozen=True)
+class TrackerShown:
+    """A round's year for the page: where each pilot stands, the counts, the tracker's rows under each filter
+    (TRACKER_FILTERS), the pilots to chase and those loaded (whom a correction may send back), by code."""
+
+    status: RoundStatus
+    counts: dict[str, int]
+    tracker: dict[str, pd.DataFrame]
+    chase: pd.DataFrame
+    loaded: dict[str, str]
+
+
+TRACKER_FILTERS = ("all", *STATUSES, "late", "warned")
+
+
+def tracker_shown(cur: Cursor, year: int, today: dt.date, lang: str) -> TrackerShown:
+    """The year's round as the tracker shows it, as of `today` (built once per data version, not on every rerun)."""
+    status = round_status(cur, year, today)
+    table, p = tracker_table(status, lang), status.pilots
+    rows = {"all": None, "late": p["late"].to_numpy(), "warned": [bool(w) for w in p["warnings"]]} if len(p) else {}
+    rows.update({s: (p["status"] == s).to_numpy() for s in STATUSES} if len(p) else {})
+    loaded = p[p["status"].isin(["loaded", "returned"])] if len(p) else p
+    return TrackerShown(
+        status,
+        status.counts,
+        {f: table if rows.get(f) is None else table[rows[f]] for f in TRACKER_FILTERS},
+        chase_list(status, lang),
+        dict(zip(loaded["city_code"], loaded[f"name_{lang}"], strict=True)) if len(loaded) else {},
+    )
+
+
 def batch_table(outcomes: list[Outcome], names: dict[str, str], lang: str) -> pd.DataFrame:
     """A batch of files: each with its pilot, status, counts and problems (errors, else warnings; a file checked
     again shows its new check's)."""
