@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Callable, Sequence
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 
 import pandas as pd
 import streamlit as st
@@ -194,6 +195,14 @@ def _number_format(column: pd.Series) -> Callable[[object], str]:
     return lambda v: "" if pd.isna(v) else f"{v:,.{decimals}f}"
 
 
+def fitted_width(values: Iterable[object], header: str = "") -> int:
+    """Pixels a data grid's column needs to show its longest value (or its header) whole: a data grid sizes its
+    columns from the first rows only, and cuts the longer names further down."""
+    longest = max((sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in str(v)) for v in
+                   [*values, header]), default=0)  # fmt: skip
+    return round(24 + 7.5 * longest)  # half-widths of a 14px font, with the cell's padding
+
+
 def city_names(view: state.View) -> dict[str, str]:
     """City code -> name in the view's language, of the data it shows (cached until that data changes)."""
     return data.read(view, names_by_code, view.lang)
@@ -221,7 +230,7 @@ def headline(head: Headline, lang: str, provisional: str = "") -> None:
     """One headline card: the year's value, like-for-like change, who reported, last year's value; `provisional`
     names a year still being collected (2026（报送中，12/65）), said on the card."""
     ind = registry.get(head.key)
-    with st.container(border=True):
+    with st.container(border=True, height="stretch"):  # as tall as the card beside it
         if provisional:
             st.caption(f":orange-badge[:material/hourglass_top: {escaped(provisional)}]")
         st.metric(
