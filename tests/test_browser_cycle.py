@@ -216,8 +216,8 @@ def test_opening_a_round_keeps_its_message_and_forms_in_view_and_a_past_due_date
         zip_button = page.get_by_role("button", name=re.compile("Download all 65 forms"))
         assert zip_button.is_visible()
         page.get_by_text("English", exact=True).last.click()  # the forms' language: a rerun
+        page.wait_for_timeout(1500)  # the rerun begun (the status widget shows only after a moment)
         page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
-        page.wait_for_timeout(500)
         assert zip_button.is_visible(), "the forms stay in view"
         for segment, typed in (("year", "2026"), ("month", "01"), ("day", "31")):
             page.get_by_label(f"{segment}, Due date").click()

@@ -176,6 +176,13 @@ def table(
             .format({c: _number_format(frame[c]) for c in frame.columns if pd.api.types.is_float_dtype(frame[c])})
         )
     if wrap and len(frame) <= WRAPPED_ROWS:
+        # A table writes a float with four decimals and a count without separators unless told: floats, and the
+        # columns the grid would have shown as numbers, as the grid would.
+        config = dataframe.get("column_config") or {}
+        kinds = {c: v.get("type_config", {}).get("type") for c, v in config.items() if isinstance(v, dict)}
+        numbers = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c]) or kinds.get(c) == NUMBER]
+        if numbers and not isinstance(shown, Styler):
+            shown = frame.style.format({c: _number_format(frame[c]) for c in numbers})
         st.table(shown, hide_index=options["hide_index"])
     else:
         st.dataframe(shown, **options)
@@ -185,6 +192,7 @@ def table(
 
 
 MISSING = "—"
+NUMBER = "number"  # a number column's type in Streamlit's column configuration
 STYLED_CELLS = 600  # a larger table goes without colours, whatever it asks
 
 
