@@ -83,7 +83,8 @@ st.subheader(t(Text("修订的数字（{n}）", "Figures revised ({n})").format(
 if shown.revised.empty:
     st.caption(t(Text("没有修订的数字。", "No figure was revised.")))
 else:
-    show.table(shown.revised, f"revised_{stem}", key="changes_revised", column_config=numbers)
+    # Drawn whole, its cells wrapped: eleven columns are wider than the page beside the sidebar at 1280.
+    show.table(shown.revised, f"revised_{stem}", key="changes_revised", column_config=numbers, wrap=True)
 
 st.subheader(t(Text("新增的试点年度（{n}）", "New pilot-years ({n})").format(n=shown.counts["pilot_years_added"])))
 if shown.added.empty:
@@ -96,7 +97,7 @@ if not shown.removed.empty:
     gone = Text("这些试点年度在“到”一侧已没有任何数字（通常是撤销了上传）。",
                 "These pilot-years have no figure at all on the “To” side (usually an upload undone).")  # fmt: skip
     st.caption(t(gone))
-    show.table(shown.removed, f"removed_{stem}", key="changes_removed", column_config=numbers)
+    show.table(shown.removed, f"removed_{stem}", key="changes_removed", column_config=numbers, wrap=True)
 
 for frame, title, key in (
     (shown.targets, Text("目标的变化（{n}）", "Targets changed ({n})"), "targets"),

@@ -48,6 +48,7 @@ pick, bring, draw = st.columns([4, 1, 1])
 chosen = pick.multiselect(
     t(Text("城市或园区", "Cities and parks")), codes, format_func=names.__getitem__, key="cities",
     max_selections=MAX_CITIES, placeholder=t(Text("选择要对比的城市", "Choose cities to compare")), select_all=False,
+    wrap=True,  # every city chosen in view (in a column, Streamlit would scroll the first ones out of sight)
 )  # fmt: skip
 if not chosen:
     show.end_page(t(Text("请至少选择一个城市。", "Choose at least one city.")))

@@ -24,10 +24,10 @@ shown = v.year_label(last)  # 2026（报送中，12/65） on the cards when the 
 note = shown if shown != str(last) else ""
 st.subheader(v.heading(Text("{y} 年主要指标", "Headline figures, {y}"), last))
 heads = data.read(v, standing.headlines, registry.CORE_KEYS, v.scope, last)
-columns = st.columns(2)
-for i, head in enumerate(heads):
-    with columns[i % 2]:
-        show.headline(head, lang, note)
+for i in range(0, len(heads), 2):  # a row per pair, so that cards side by side line up whatever their captions
+    for column, head in zip(st.columns(2), heads[i : i + 2], strict=False):
+        with column:
+            show.headline(head, lang, note)
 
 if last in data.read(v, stored.target_years):
     st.subheader(v.heading(Text("{y} 年目标完成情况", "Targets for {y}"), last))

@@ -76,6 +76,7 @@ def _save(year_: int) -> None:
     except Problem as exc:
         st.session_state["round_message"] = ("error", exc.text)
     else:
+        st.session_state["round_settings_saved"] = year_
         st.session_state["round_message"] = (
             "success",
             Text("已保存 {y} 年报送设置。", "The {y} round is saved.").format(y=year_),
@@ -122,77 +123,79 @@ if "round_closing" in st.session_state:
     (st.success if level == "success" else st.error)(show.escaped(message(lang)))
 
 if who is not None and who.may("edit"):
-    # Open until the round is, and while saying what saving did (a round just opened would fold its own message away).
-    unfolded = not status.opened or "round_message" in st.session_state
-    with st.expander(t(Text("报送设置与报表下载", "Round settings and forms")), expanded=unfolded):
-        with st.form("round_settings", border=False):
-            st.multiselect(
-                t(Text("所报指标", "Indicators asked for")),
-                [i.key for i in registry.BASE_INDICATORS],
-                default=list(round_.indicators),
-                format_func=lambda k: registry.get(k).title(lang),
-                key="round_indicators",
-                select_all=lang == "en",  # Streamlit says "Select all" in English only
-            )
-            left, right = st.columns(2)
-            left.date_input(
-                t(Text("截止日期", "Due date")),
-                value=round_.due or stored.default_due(year),
-                key="round_due",
-                format="YYYY-MM-DD",
-            )
-            right.write("")
-            right.checkbox(
-                t(Text("不设截止日期", "No due date")), value=status.opened and round_.due is None, key="round_no_due"
-            )
-            st.form_submit_button(
-                t(
-                    Text(
-                        "开启报送" if not status.opened else "保存设置",
-                        "Open the round" if not status.opened else "Save",
-                    )
-                ),
-                type="primary",
-                key="round_save",
-                on_click=_save,
-                args=(year,),
-            )
-        if "round_message" in st.session_state:
-            level, message = st.session_state.pop("round_message")
-            (st.success if level == "success" else st.error)(show.escaped(message(lang)))
-        form_lang = st.radio(
-            t(Text("报表语言", "Language of the forms")),
-            LANGS,
-            horizontal=True,
-            format_func=lambda code: "中文" if code == "zh" else "English",
-            key="round_form_lang",
+    # Open until the round is, and for the rest of the session once saved here: folding away as the round opens
+    # would move the page under the officer's pointer.
+    unfolded = not status.opened or st.session_state.get("round_settings_saved") == year
+    settings = st.expander(t(Text("报送设置", "Round settings")), expanded=unfolded)
+    with settings, st.form("round_settings", border=False):
+        st.multiselect(
+            t(Text("所报指标", "Indicators asked for")),
+            [i.key for i in registry.BASE_INDICATORS],
+            default=list(round_.indicators),
+            format_func=lambda k: registry.get(k).title(lang),
+            key="round_indicators",
+            select_all=lang == "en",  # Streamlit says "Select all" in English only
         )
-
-        st.download_button(
+        left, right = st.columns(2)
+        left.date_input(
+            t(Text("截止日期", "Due date")),
+            value=round_.due or stored.default_due(year),
+            key="round_due",
+            format="YYYY-MM-DD",
+        )
+        right.write("")
+        right.checkbox(
+            t(Text("不设截止日期", "No due date")), value=status.opened and round_.due is None, key="round_no_due"
+        )
+        st.form_submit_button(
             t(
                 Text(
-                    "下载全部 {n} 份报表（zip，每个试点一份 Excel）",
-                    "Download all {n} forms (a zip, one workbook per pilot)",
+                    "开启报送" if not status.opened else "保存设置",
+                    "Open the round" if not status.opened else "Save",
                 )
-            ).format(n=len(status.pilots)),
-            functools.partial(data.make, v, forms.round_zip, round_, form_lang),
-            file_name=f"pilot-forms-{year}-{form_lang}.zip",
-            mime="application/zip",
-            key="round_forms_zip",
-            on_click="ignore",
-            icon=":material/folder_zip:",
+            ),
+            type="primary",
+            key="round_save",
+            on_click=_save,
+            args=(year,),
         )
-        st.caption(
-            t(
-                Text(
-                    "报表中城市代码、名称和年份已锁定；数值单元格只接受不小于 0 的数（数量为整数）；"
-                    "上年数值列仅供参考，不会导入。填好的报表可在“数据上传”页一次全部上传（可打包为 zip）。",
-                    "Each form has the pilot's code, name and year locked; its value cells accept only numbers "
-                    "of 0 or more (whole numbers for counts); last year's columns are for reference and are "
-                    "never read. Drop the filled-in forms on the Upload page all at once (or as one zip).",
-                )
+    # Outside the settings, so that what saving did and the forms stay in view whether they are open or not.
+    if "round_message" in st.session_state:
+        level, message = st.session_state.pop("round_message")
+        (st.success if level == "success" else st.error)(show.escaped(message(lang)))
+    left, right = st.columns([1, 2], vertical_alignment="bottom")
+    form_lang = left.radio(
+        t(Text("报表语言", "Language of the forms")),
+        LANGS,
+        horizontal=True,
+        format_func=lambda code: "中文" if code == "zh" else "English",
+        key="round_form_lang",
+    )
+    right.download_button(
+        t(
+            Text(
+                "下载全部 {n} 份报表（zip，每个试点一份 Excel）",
+                "Download all {n} forms (a zip, one workbook per pilot)",
+            )
+        ).format(n=len(status.pilots)),
+        functools.partial(data.make, v, forms.round_zip, round_, form_lang),
+        file_name=f"pilot-forms-{year}-{form_lang}.zip",
+        mime="application/zip",
+        key="round_forms_zip",
+        on_click="ignore",
+        icon=":material/folder_zip:",
+    )
+    st.caption(
+        t(
+            Text(
+                "报表中城市代码、名称和年份已锁定；数值单元格只接受不小于 0 的数（数量为整数）；"
+                "上年数值列仅供参考，不会导入。填好的报表可在“数据上传”页一次全部上传（可打包为 zip）。",
+                "Each form has the pilot's code, name and year locked; its value cells accept only numbers "
+                "of 0 or more (whole numbers for counts); last year's columns are for reference and are "
+                "never read. Drop the filled-in forms on the Upload page all at once (or as one zip).",
             )
         )
+    )
 
 st.subheader(t(Text("各试点报送状态", "Where each pilot stands")))
 state.bind_choice("round_filter", "all", tuple(FILTERS), name="show")
@@ -212,7 +215,14 @@ show.table(
     f"round-{year}-{chosen}",
     key="round_tracker",
     height=min(600, 38 + 35 * max(len(table), 1)),
-    column_config={t(Text("说明", "Notes")): st.column_config.TextColumn(width="large")},
+    column_config={
+        t(Text("说明", "Notes")): st.column_config.TextColumn(width="large"),
+        # every pilot's name and province whole (park names are the longest), wherever it is in the list
+        **{
+            c: st.column_config.TextColumn(width=show.fitted_width(pilots[f"{field}_{lang}"], c))
+            for c, field in ((t(Text("试点", "Pilot")), "name"), (t(Text("省份", "Province")), "province"))
+        },
+    },
 )
 
 chase = tracker.chase

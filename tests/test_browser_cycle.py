@@ -199,3 +199,32 @@ def test_a_release_stays_as_published_while_a_correction_changes_the_working_dat
 _GRID_TEXT = """() => [...document.querySelectorAll('[data-testid=stDataFrame]')].map(table =>
     [...table.querySelectorAll('[role=row]')].map(row =>
         [...row.querySelectorAll('[role=gridcell],[role=columnheader]')].map(cell => cell.textContent)))"""
+
+
+def test_opening_a_round_keeps_its_message_and_forms_in_view_and_a_past_due_date_makes_every_row_late(
+    browser, tmp_path, sample_file
+):
+    # Issue 33 item 2: once the round is open, choosing the forms' language folded the settings away with the zip
+    # button in them; after a due date in the past is saved, the counts and every row say late at once.
+    path = copy_sample(sample_file, tmp_path / "round.duckdb")
+    with streamlit_server(path) as url:
+        page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+        page.goto(f"{url}/round?lang=en")
+        _wait_until_drawn(page, '[data-testid="stDataFrame"]')
+        page.get_by_role("button", name="Open the round").click()
+        page.get_by_text("round is saved").wait_for(timeout=30_000)
+        zip_button = page.get_by_role("button", name=re.compile("Download all 65 forms"))
+        assert zip_button.is_visible()
+        page.get_by_text("English", exact=True).last.click()  # the forms' language: a rerun
+        page.wait_for_timeout(1500)  # the rerun begun (the status widget shows only after a moment)
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
+        assert zip_button.is_visible(), "the forms stay in view"
+        for segment, typed in (("year", "2026"), ("month", "01"), ("day", "31")):
+            page.get_by_label(f"{segment}, Due date").click()
+            page.keyboard.type(typed)
+        page.get_by_role("button", name="Save").click()
+        page.locator('[data-testid="stMetric"]').filter(has_text="Late").filter(has_text="65").wait_for(timeout=30_000)
+        _wait_until_drawn(page, '[data-testid="stDataFrame"]')
+        rows = page.locator('[data-testid="stDataFrame"] table').first.inner_text()
+        assert rows.count("not received (late)") == rows.count("not received") > 0, rows[:400]
+        page.close()

@@ -49,9 +49,13 @@ def test_format_value(value, ind, lang, compact, expected):
     assert format_value(value, ind, lang, compact=compact) == expected
 
 
-@pytest.mark.parametrize(("value", "expected"), [(7.71, "+7.7%"), (-3.04, "-3.0%"), (0, "+0.0%"), (math.nan, "—")])
-def test_format_change(value, expected):
-    assert format_change(value, "zh") == expected
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(7.71, "+7.7%"), (-3.04, "-3.0%"), (0, "+0.0%"), (math.nan, "—"), (3084.44, "+3,084.4%"), (-1234.5, "-1,234.5%")],
+)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_format_change(value, expected, lang):
+    assert format_change(value, lang) == expected
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Callable, Sequence
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 
 import pandas as pd
 import streamlit as st
@@ -171,6 +172,13 @@ def table(
         if held is frame and styled is not None:
             shown = styled
     if wrap and len(frame) <= WRAPPED_ROWS:
+        # A table writes a float with four decimals and a count without separators unless told: floats, and the
+        # columns the grid would have shown as numbers, as the grid would.
+        config = dataframe.get("column_config") or {}
+        kinds = {c: v.get("type_config", {}).get("type") for c, v in config.items() if isinstance(v, dict)}
+        numbers = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c]) or kinds.get(c) == NUMBER]
+        if numbers and not isinstance(shown, Styler):
+            shown = frame.style.format({c: _number_format(frame[c]) for c in numbers})
         st.table(shown, hide_index=options["hide_index"])
     else:
         st.dataframe(shown, **options)
@@ -180,6 +188,7 @@ def table(
 
 
 MISSING = "—"
+NUMBER = "number"  # a number column's type in Streamlit's column configuration
 STYLED_CELLS = 600  # a larger table goes without colours, whatever it asks
 
 
@@ -221,6 +230,14 @@ def _number_format(column: pd.Series) -> Callable[[object], str]:
     return lambda v: "" if pd.isna(v) else f"{v:,.{decimals}f}"
 
 
+def fitted_width(values: Iterable[object], header: str = "") -> int:
+    """Pixels a data grid's column needs to show its longest value (or its header) whole: a data grid sizes its
+    columns from the first rows only, and cuts the longer names further down."""
+    longest = max((sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in str(v)) for v in
+                   [*values, header]), default=0)  # fmt: skip
+    return round(24 + 7.5 * longest)  # half-widths of a 14px font, with the cell's padding
+
+
 def city_names(view: state.View) -> dict[str, str]:
     """City code -> name in the view's language, of the data it shows (cached until that data changes)."""
     return data.read(view, names_by_code, view.lang)
@@ -248,7 +265,7 @@ def headline(head: Headline, lang: str, provisional: str = "") -> None:
     """One headline card: the year's value, like-for-like change, who reported, last year's value; `provisional`
     names a year still being collected (2026（报送中，12/65）), said on the card."""
     ind = registry.get(head.key)
-    with st.container(border=True):
+    with st.container(border=True, height="stretch"):  # as tall as the card beside it
         if provisional:
             st.caption(f":orange-badge[:material/hourglass_top: {escaped(provisional)}]")
         st.metric(

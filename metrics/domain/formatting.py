@@ -54,10 +54,10 @@ def format_value(value, ind: Indicator, lang: str, *, compact: bool = True, deci
 
 
 def format_change(value, lang: str, decimals: int = 1) -> str:
-    """A signed percentage change: '+12.3%'."""
+    """A signed percentage change, thousands separated: '+12.3%', '+3,084.4%'."""
     if is_missing(value):
         return "—"
-    return f"{value:+.{decimals}f}%"
+    return f"{value:+,.{decimals}f}%"
 
 
 def nice_ticks(low: float, high: float, count: int = 5, min_step: float = 0) -> list[float]:

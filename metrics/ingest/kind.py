@@ -178,4 +178,4 @@ def _by_how_much(old: object, new: object) -> str:
         return ""
     if before == 0 or not before.is_finite() or not after.is_finite() or before == after:
         return ""
-    return f"{(after - before) / before:+.0%}".replace("-", "−")
+    return f"{(after - before) / before:+,.0%}".replace("-", "−")
