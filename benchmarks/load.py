@@ -244,6 +244,7 @@ def combine(repeats: list[dict]) -> dict:
         "elapsed_each_s": [r["elapsed_s"] for r in repeats],
         "open": summary([t for r in repeats for t in r["open_s"]]),
         "click": summary([t for r in repeats for t in r["click_s"]]),
+        "click_p95_each": [summary(r["click_s"])["p95"] for r in repeats],
         "errors": sum(r["errors"] for r in repeats),
         "first_errors": [e for r in repeats for e in r["first_errors"]][:3],
         "rss_mb_per_session": statistics.median(r["rss_mb_per_session"] for r in repeats),
@@ -306,11 +307,31 @@ def report(runs: list[dict], engine: str = "duckdb") -> str:
                 f"\n{n} officers: two processes finished in {two['elapsed_s'] / one['elapsed_s']:.2f}x the time one "
                 f"process took ({two['elapsed_s']:.1f} s against {one['elapsed_s']:.1f} s)."
             )
+    lines += click_targets(by, keys)
     failures = [
         f"- {r['app']} at {r['officers']}x{r.get('processes', 1)}: {e}" for r in runs for e in r["first_errors"]
     ]
     failures += [f"- editor at {r['officers']}: {r['editor_failure']}" for r in runs if r.get("editor_failure")]
     return "\n".join(lines + (["", "Errors:", *failures] if failures else []))
+
+
+CLICK_TARGET = 1.3  # each run's click P95 at most this times the floor's run beside it, with the editor uploading
+
+
+def click_targets(by: dict, keys: list[tuple[int, int]]) -> list[str]:
+    """Each run's click P95 over the floor's run taken in turn with it, against CLICK_TARGET: one line per load."""
+    lines = []
+    for n, procs in keys:
+        ours, floor = by[(n, procs, "dashboard")], by.get((n, procs, "floor"))
+        if floor is None or "click_p95_each" not in ours:
+            continue
+        ratios = [a / b for a, b in zip(ours["click_p95_each"], floor["click_p95_each"], strict=False)]
+        met = sum(r <= CLICK_TARGET for r in ratios)
+        lines.append(
+            f"\n{n} officers, {procs} process(es): click P95 of each run over the floor's, "
+            f"{', '.join(f'{r:.2f}x' for r in ratios)}; {met} of {len(ratios)} within {CLICK_TARGET}x."
+        )
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
