@@ -4,6 +4,8 @@ what it read."""
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import random
 from collections.abc import Callable
 
@@ -91,7 +93,8 @@ CASES = [
      lambda db, tmp: approval.approve(db, LAST - 1, [CODE], EDITOR, despite_flags=True),
      READ_ALL_OF_LAST | {"ranks of LAST - 1"}),
     ("a round opened for the year being collected", None,
-     lambda db, tmp: forms.open_round(db, default_round(NEW), EDITOR), {"trend of agreements to NEW", "headlines of NEW"}),
+     lambda db, tmp: forms.open_round(db, default_round(NEW), EDITOR),
+     {"trend of agreements to NEW", "headlines of NEW"}),
     ("a release published", None, lambda db, tmp: releases.publish(db, "2025 first", None, EDITOR), set()),
     ("a restore", None, restore, set(RESULTS)),
 ]  # fmt: skip
@@ -160,28 +163,24 @@ def test_a_file_of_the_year_being_collected_shows_at_once_where_that_year_is_sho
     assert shown.lines[0].values[-1] == 97 and [year for year, _ in shown.provisional] == [NEW]
 
 
+_COMMITTED = "SELECT upload_id FROM uploads WHERE status = 'committed' AND kind = 'figures'"
+
+
 # Writes a random sequence draws from: uploads of any year near the latest, undos, approvals, rounds, releases.
 def _random_write(db: Database, rng: random.Random, step: int) -> None:
     what = rng.choice(["upload", "upload", "upload", "undo", "approve", "round", "release"])
     year = rng.choice([LAST - 2, LAST - 1, LAST, NEW])
     if what == "undo":
         with db.cursor() as cur:
-            committed = [r[0] for r in cur.execute(
-                "SELECT upload_id FROM uploads WHERE status = 'committed' AND kind = 'figures'").fetchall()]  # fmt: skip
+            committed = [r[0] for r in cur.execute(_COMMITTED).fetchall()]
         if committed:
-            try:
+            with contextlib.suppress(uploads.Refused):  # a later upload stands in the way, or an approval
                 uploads.undo(db, rng.choice(committed), EDITOR)
-            except uploads.Refused:  # a later upload stands in the way, or an approval: nothing written
-                pass
             return
         what = "upload"
-    if what == "upload":
-        try:
-            upload(
-                db, rng.choice([CODE, OTHER]), year, activities=rng.randrange(1, 300), agreements=rng.randrange(1, 300)
-            )
-        except AssertionError:  # refused (an approved pilot-year): nothing written
-            pass
+    if what == "upload":  # refused when the pilot-year is approved: nothing written
+        values = {"activities": rng.randrange(1, 300), "agreements": rng.randrange(1, 300)}
+        uploads.load(db, figures(rng.choice([CODE, OTHER]), year, values), f"{step}.csv", EDITOR)
     elif what == "approve":
         approval.approve(db, year, [rng.choice([CODE, OTHER])], EDITOR, despite_flags=True)
     elif what == "round":
@@ -201,3 +200,13 @@ def test_every_kept_result_equals_a_fresh_computation_after_any_writes(app, seed
         _random_write(app, rng, step)
     for name in RESULTS:
         assert same(read_cached(name)[0], read_fresh(app, name)), name
+
+
+def test_every_declaration_takes_the_arguments_of_its_function():
+    """A declaration is called with the function's own arguments after the cursor: it must take them all."""
+    from metrics.store import reads
+
+    assert len(reads._DECLARED) >= 10  # the pages' modules are imported above
+    for function, declared in reads._DECLARED.items():
+        names = list(inspect.signature(function).parameters)[1:]  # after the cursor
+        inspect.signature(declared).bind(*names)  # raises TypeError when they do not fit

@@ -269,19 +269,19 @@ def _key(release: Release | None) -> tuple:
 
 
 def span() -> YearRange:
-    """The years the data spans (read once per data version, with the years being collected; the sidebar and every
+    """The years the data spans (read once per write, with the years being collected; the sidebar and every
     page's years are within it)."""
     return collection().span
 
 
 def collection(release: Release | None = None) -> Collection:
     """The data's years and which of them are being collected, of the working data or a release (read once per
-    data version: the sidebar asks on every run)."""
+    write: the sidebar asks on every run)."""
     return of(release, _collection)
 
 
 def get(function: Callable, *args, **kwargs):
-    """function(cursor, *args, **kwargs) of metrics, cached until the data changes (a new data version): for ui/
+    """function(cursor, *args, **kwargs) of metrics, cached until what it reads changes: for ui/
     itself (the sidebar, sign-in); pages read through `read`, with their view.
 
     The arguments must be hashable (tuples, not lists); the result is shared with every later caller, so it is
@@ -358,7 +358,7 @@ def _revised_figure(
 
 def figure(view: View, spec: ChartSpec, style: Style, revised: tuple[Revision, ...] = ()) -> go.Figure:
     """The Plotly figure of a spec in a style, of the data the view shows, with the figures `revised` since a
-    release ringed, built once per data version (never changed once built)."""
+    release ringed, built once per version of what it reads (never changed once built)."""
     if revised:
         return _revised_figure(_key(view.release), spec, view.lang, style, view.release, revised)
     return _figure(_key(view.release), spec, view.lang, style, view.release)

@@ -35,10 +35,10 @@ class Reads:
     years: tuple[int, int] = ALL_YEARS
 
 
-def up_to(last: int, tables: frozenset[str] = FIGURES) -> Reads:
+def up_to(last: int | None, tables: frozenset[str] = FIGURES) -> Reads:
     """The tables in every year up to `last` (a year's figures with the years before them: growth, running totals,
-    a pilot's own history)."""
-    return Reads(tables, (ALL_YEARS[0], int(last)))
+    a pilot's own history); in every year when `last` is None."""
+    return Reads(tables, ALL_YEARS if last is None else (ALL_YEARS[0], int(last)))
 
 
 def every_year(tables: frozenset[str] = FIGURES) -> Reads:
