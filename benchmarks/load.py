@@ -8,7 +8,9 @@ benchmark with `--server.enableAgentApi true`; the shipped configuration keeps i
 meeting does when the presenter shares the link, and each opens the overview, changes the years twice and opens
 the city and compare pages. "open" is a page's first run in the session, "click" a rerun after a widget change,
 each timed from the request to the finished page. Meanwhile an editor commits an upload through the Upload page
-in Chromium every few seconds, so that officers' caches are invalidated as they would be in a real round.
+in Chromium every few seconds, as in a real round: each one pilot's form of the year being collected (the year
+after the sample's last), every indicator, a different pilot each time; the officers' pages show the complete
+years, which such a file leaves as they were.
 
 The floor (benchmarks/load_floor_app.py) is bare Streamlit with the same shape (three pages of five metrics and
 five Plotly charts, a years slider) under the same officers; the ratios are to it, in the same run, as absolute
@@ -51,10 +53,12 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -73,6 +77,7 @@ from benchmarks.browser import CHART, CHROMIUM, chromium  # noqa: E402
 from benchmarks.process_scaling import scaling, scaling_report  # noqa: E402
 from benchmarks.run import save_section  # noqa: E402
 from benchmarks.sign_in_flood import add_accounts, combine_flood, flood_report, run_flood  # noqa: E402
+from metrics.domain import registry  # noqa: E402
 
 PAGES = ("city", "compare")  # opened after the overview
 
@@ -102,9 +107,9 @@ class Editor(threading.Thread):
     floor, which has no uploads, the same browser opens the page again and again instead (the same load on the
     machine, so that the ratio compares the servers alone)."""
 
-    def __init__(self, url: str, folder: Path, commits: bool):
+    def __init__(self, url: str, folder: Path, commits: bool, forms: RoundForms | None = None):
         super().__init__(name="editor", daemon=True)
-        self.url, self.folder, self.commits = url, folder, commits
+        self.url, self.folder, self.commits, self.forms = url, folder, commits, forms
         self.stop = threading.Event()
         self.committed = 0
         self.failure: str | None = None
@@ -121,8 +126,9 @@ class Editor(threading.Thread):
                         page.wait_for_selector(CHART, timeout=300_000)
                         self.stop.wait(2)
                         continue
+                    assert self.forms is not None, "an editor who commits has forms to load"
                     path = self.folder / f"round-{n}.csv"
-                    path.write_text(f"城市,年份,签订合作协议（项）\n杭州市,2025,{300 + n}\n", encoding="utf-8")
+                    path.write_text(self.forms.form(n), encoding="utf-8")
                     page.goto(f"{self.url}/upload?lang=zh", timeout=300_000)  # under load, a page takes a while
                     page.wait_for_selector('[data-testid="stFileUploader"]', timeout=300_000)
                     page.locator('input[type="file"]').set_input_files(str(path))
@@ -134,7 +140,60 @@ class Editor(threading.Thread):
             self.failure = f"{type(exc).__name__}: {exc}"[:300]
 
 
-def run_load(db: str, officers: int, floor: bool, editor: bool, work: Path, processes: int = 1) -> dict:
+@dataclass(frozen=True)
+class RoundForms:
+    """The pilots' forms of the year being collected, as they come back to the editor: one pilot's every figure,
+    a little above its year before (a file that reads as real, not one that trips every check)."""
+
+    year: int
+    pilots: tuple[
+        tuple[str, tuple], ...
+    ]  # each pilot designated by then: its Chinese name, its figures the year before
+
+    def form(self, n: int) -> str:
+        """The n-th form that comes back (a different pilot each time, round and round), as CSV."""
+        name, before = self.pilots[(n - 1) % len(self.pilots)]
+        grown = 1.04 + n % 5 / 100
+        values = [
+            _figure(v, grown, i.sql_type == "INTEGER") for i, v in zip(registry.BASE_INDICATORS, before, strict=True)
+        ]
+        headers = ",".join(i.header_zh for i in registry.BASE_INDICATORS)
+        return f"城市,年份,{headers}\n{name},{self.year},{','.join(values)}\n"
+
+
+def _figure(before: object, grown: float, integer: bool) -> str:
+    if before is None or pd.isna(before):
+        return ""  # not reported this year either
+    value = float(before) * grown  # type: ignore[arg-type]
+    return str(round(value)) if integer else f"{value:.2f}"
+
+
+def round_forms(db: str) -> RoundForms:
+    """The forms of the year after the last year the database `db` holds figures for (read, then closed)."""
+    from metrics.store.database import open_database
+    from metrics.store.figures import year_values
+    from metrics.store.series import year_span
+
+    database = open_database(db)
+    try:
+        with database.cursor() as cur:
+            year = year_span(cur)[1] + 1
+            rows = cur.execute(
+                "SELECT city_code, name_zh FROM cities WHERE designated_year <= $y ORDER BY batch, city_code",
+                {"y": year},
+            ).fetchall()
+            before = year_values(cur, year - 1).set_index("city_code")
+    finally:
+        database.close()
+    columns = [i.column for i in registry.BASE_INDICATORS]
+    return RoundForms(year, tuple(
+        (name, tuple(before.loc[code, columns]) if code in before.index else (None,) * len(columns))
+        for code, name in rows
+    ))  # fmt: skip
+
+
+def run_load(db: str, officers: int, floor: bool, editor: bool, work: Path, processes: int = 1,
+             forms: RoundForms | None = None) -> dict:  # fmt: skip
     """One run: fresh servers, `officers` at once shared between them (and the editor, on the first); figures."""
     with dashboard_servers(db, floor, processes, work / "files") as servers:
         for server in servers:  # one visit first, so that no server is measured cold
@@ -146,7 +205,7 @@ def run_load(db: str, officers: int, floor: bool, editor: bool, work: Path, proc
         threads = [
             threading.Thread(target=officer, args=(servers[i % processes].url, start, timings)) for i in range(officers)
         ]
-        writer = Editor(servers[0].url, work, commits=not floor) if editor else None
+        writer = Editor(servers[0].url, work, commits=not floor, forms=forms) if editor else None
         if writer is not None:
             writer.start()
         elapsed = all_at_once(threads)
@@ -186,6 +245,7 @@ def combine(repeats: list[dict]) -> dict:
         "elapsed_each_s": [r["elapsed_s"] for r in repeats],
         "open": summary([t for r in repeats for t in r["open_s"]]),
         "click": summary([t for r in repeats for t in r["click_s"]]),
+        "click_p95_each": [summary(r["click_s"])["p95"] for r in repeats],
         "errors": sum(r["errors"] for r in repeats),
         "first_errors": [e for r in repeats for e in r["first_errors"]][:3],
         "rss_mb_per_session": statistics.median(r["rss_mb_per_session"] for r in repeats),
@@ -248,11 +308,31 @@ def report(runs: list[dict], engine: str = "duckdb") -> str:
                 f"\n{n} officers: two processes finished in {two['elapsed_s'] / one['elapsed_s']:.2f}x the time one "
                 f"process took ({two['elapsed_s']:.1f} s against {one['elapsed_s']:.1f} s)."
             )
+    lines += click_targets(by, keys)
     failures = [
         f"- {r['app']} at {r['officers']}x{r.get('processes', 1)}: {e}" for r in runs for e in r["first_errors"]
     ]
     failures += [f"- editor at {r['officers']}: {r['editor_failure']}" for r in runs if r.get("editor_failure")]
     return "\n".join(lines + (["", "Errors:", *failures] if failures else []))
+
+
+CLICK_TARGET = 1.3  # each run's click P95 at most this times the floor's run beside it, with the editor uploading
+
+
+def click_targets(by: dict, keys: list[tuple[int, int]]) -> list[str]:
+    """Each run's click P95 over the floor's run taken in turn with it, against CLICK_TARGET: one line per load."""
+    lines = []
+    for n, procs in keys:
+        ours, floor = by[(n, procs, "dashboard")], by.get((n, procs, "floor"))
+        if floor is None or "click_p95_each" not in ours:
+            continue
+        ratios = [a / b for a, b in zip(ours["click_p95_each"], floor["click_p95_each"], strict=False)]
+        met = sum(r <= CLICK_TARGET for r in ratios)
+        lines.append(
+            f"\n{n} officers, {procs} process(es): click P95 of each run over the floor's, "
+            f"{', '.join(f'{r:.2f}x' for r in ratios)}; {met} of {len(ratios)} within {CLICK_TARGET}x."
+        )
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -287,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.sign_in_flood:
             runs = _flood_runs(args, server, template, work)
         else:
-            runs = _load_runs(args, server, template, work, editor)
+            runs = _load_runs(args, server, template, work, editor, round_forms(template) if editor else None)
         if server:
             pg_server.recreate(server, "pilot_load_template", None)
     result = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "cpus": os.cpu_count(), "scale": args.scale,
@@ -304,7 +384,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _load_runs(args: argparse.Namespace, server: str, template: str, work: Path, editor: bool) -> list[dict]:
+def _load_runs(args: argparse.Namespace, server: str, template: str, work: Path, editor: bool,
+               forms: RoundForms | None = None) -> list[dict]:  # fmt: skip
     """Each number of officers on each number of processes, the dashboard and the floor taking turns; figures."""
     runs = []
     for n in args.officers:
@@ -314,7 +395,7 @@ def _load_runs(args: argparse.Namespace, server: str, template: str, work: Path,
                 with _copy(server, template, work, f"run-{n}-{processes}-{'floor' if floor else 'app'}-{repeat}") as db:
                     what = f"{n} officers, {processes} process(es), {'floor' if floor else 'dashboard'}"
                     print(f"[load] {what}, run {repeat + 1}", file=sys.stderr, flush=True)
-                    done[floor].append(run_load(db, n, floor, editor, work, processes))
+                    done[floor].append(run_load(db, n, floor, editor, work, processes, forms))
             runs += [combine(done[False]), combine(done[True])]
     return runs
 

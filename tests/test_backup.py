@@ -43,10 +43,13 @@ def _load(database: Database, data: bytes, name: str = "figures.csv") -> int:
 
 
 def _tables(database: Database) -> dict[str, pd.DataFrame]:
-    """Every table's rows in a fixed order; meta without the data version and database id (restore sets those)."""
+    """Every table's rows in a fixed order; meta without the data version and database id, and not the versions of
+    what results read (restore sets those)."""
     out = {}
     with database.cursor() as cur:
         for table in table_names(cur):
+            if table == "change_versions":
+                continue
             frame = cur.execute(f'SELECT * FROM "{table}"').df()
             if table == "meta":
                 frame = frame[~frame["key"].isin(["data_version", "database_id"])]

@@ -1,4 +1,5 @@
-"""Cached access to metrics from the app: results are keyed on the data version, so a commit invalidates them.
+"""Cached access to metrics from the app: results are keyed on the versions of what they read (store/reads.py), so
+a commit invalidates those that read what it changed and leaves the others warm.
 
 The caches are plain in-process LRU maps (ui/single_flight.py) rather than st.cache_data/st.cache_resource: a
 warm rerun looks up a dozen results, and Streamlit's caches hash every argument with their own hasher and
@@ -15,7 +16,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar, cast, overload
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -25,7 +26,7 @@ from metrics.analysis.changes import Revision
 from metrics.analysis.collection import Collection
 from metrics.analysis.collection import collection as _collection
 from metrics.domain.years import YearRange
-from metrics.present import charts
+from metrics.present import chart_resolve, charts
 from metrics.present.chart_data import ChartData
 from metrics.present.chart_resolve import pilots, resolve
 from metrics.present.chart_spec import ChartSpec
@@ -34,9 +35,10 @@ from metrics.present.revision_marks import mark_revised
 from metrics.store import kept_backups, published, releases
 from metrics.store.database import Database, DuckDBDatabase, open_database
 from metrics.store.meta import run_state
+from metrics.store.reads import Reads, kept_reads, reads_of
 from metrics.store.releases import Release
 from metrics.store.series import READ_CACHE
-from ui.single_flight import SingleFlightCache, single_flight
+from ui.single_flight import SingleFlightCache
 from ui.state import View
 
 T = TypeVar("T")
@@ -124,7 +126,7 @@ def _frozen_cursor(key: tuple) -> Iterator:
     yield held[key]
 
 
-_reads = SingleFlightCache[object](None, maxsize=4096)  # (data key, name, args) -> what the store read
+_reads = SingleFlightCache[object](None, maxsize=4096)  # (stamp, name, args) -> what the store read
 _PER_RUN = frozenset({"year_span"})  # reads every series asks for: a run looks them up once, then holds them
 
 
@@ -138,9 +140,9 @@ def _reads_kept(data_key: tuple | None, run_local: dict | None = None) -> Iterat
 
     def memo(name: str, args: tuple, compute: Callable[[], Any]) -> Any:
         if run_local is None or name not in _PER_RUN:
-            return _reads.get((data_key, name, args), compute)
+            return _reads.get((_stamp(data_key, kept_reads(name, args)), name, args), compute)
         if (name, args) not in run_local:
-            run_local[name, args] = _reads.get((data_key, name, args), compute)
+            run_local[name, args] = _reads.get((_stamp(data_key, kept_reads(name, args)), name, args), compute)
         return run_local[name, args]
 
     token = READ_CACHE.set(memo)
@@ -211,10 +213,25 @@ def _remember_key(database_: Database, state: tuple) -> tuple:
     return key
 
 
-@single_flight(maxsize=2048)
+def _stamp(data_key: tuple, reads: Reads | None) -> tuple:
+    """What a result reading `reads` of the data `data_key` names is kept under: a release's key whole (a release
+    never changes); of the working data, the database and the version of what it reads, so that a write leaves
+    the results that do not read what it changed warm (None: it reads everything, and any write changes it)."""
+    if len(data_key) < 5:  # a release's, or a key without versions (a test's)
+        return data_key
+    return data_key[0], data_key[1], data_key[4].stamp(reads)
+
+
+_results = SingleFlightCache[object](None, maxsize=2048)  # (stamp, function, args, kwargs) -> its result
+
+
 def _cached(data_key: tuple, function: Callable, args: tuple, kwargs: tuple):
-    with reading(data_key) as cur:
-        return function(cur, *args, **dict(kwargs))
+    def compute():
+        with reading(data_key) as cur:
+            return function(cur, *args, **dict(kwargs))
+
+    stamp = _stamp(data_key, reads_of(function, args, kwargs))
+    return _results.get((stamp, function, args, kwargs), compute)
 
 
 @overload
@@ -252,19 +269,19 @@ def _key(release: Release | None) -> tuple:
 
 
 def span() -> YearRange:
-    """The years the data spans (read once per data version, with the years being collected; the sidebar and every
+    """The years the data spans (read once per write, with the years being collected; the sidebar and every
     page's years are within it)."""
     return collection().span
 
 
 def collection(release: Release | None = None) -> Collection:
     """The data's years and which of them are being collected, of the working data or a release (read once per
-    data version: the sidebar asks on every run)."""
+    write: the sidebar asks on every run)."""
     return of(release, _collection)
 
 
 def get(function: Callable, *args, **kwargs):
-    """function(cursor, *args, **kwargs) of metrics, cached until the data changes (a new data version): for ui/
+    """function(cursor, *args, **kwargs) of metrics, cached until what it reads changes: for ui/
     itself (the sidebar, sign-in); pages read through `read`, with their view.
 
     The arguments must be hashable (tuples, not lists); the result is shared with every later caller, so it is
@@ -279,24 +296,42 @@ def of(release: Release | None, function: Callable, *args):
     return _cached(_key(release), function, args, ())
 
 
-@single_flight(maxsize=1024)
+_charts = SingleFlightCache[ChartData](None, maxsize=1024)  # (chart key, spec, lang, release) -> its data
+
+
+def _chart_key(data_key: tuple, spec: ChartSpec) -> tuple:
+    """What a chart's data is kept under: the version of what it reads, and which of its years are being collected
+    (read with the run's other reads: its axis and caption say so; a file for a year it does not show leaves it
+    alone)."""
+    if len(data_key) < 5:
+        return data_key
+    collecting = _cached(data_key, _collection, (), ()).within(YearRange(*spec.years))
+    return (*_stamp(data_key, chart_resolve.reads(spec)), collecting)
+
+
 def _chart_data(data_key: tuple, spec: ChartSpec, lang: str, release: Release | None) -> ChartData:
     # `release` is the one the key reads (or None), named in the source line: in the key, a withdrawal makes a new
     # entry, which says so
-    named = _cached(data_key, pilots, (lang,), ())
-    with reading(data_key) as cur:
-        return resolve(cur, spec, lang, named, release)
+    def compute() -> ChartData:
+        named = _cached(data_key, pilots, (lang,), ())
+        with reading(data_key) as cur:
+            return resolve(cur, spec, lang, named, release)
+
+    return _charts.get((_chart_key(data_key, spec), spec, lang, release), compute)
 
 
-@single_flight(maxsize=512)
-def _drawn(data_key: tuple, spec: ChartSpec, lang: str, release: Release | None, draw: Callable[[ChartData], T]) -> T:
-    return draw(_chart_data(data_key, spec, lang, release))
+_drawn = SingleFlightCache[object](None, maxsize=512)  # (chart key, spec, lang, release, draw) -> what it drew
 
 
 def drawn(view: View, spec: ChartSpec, draw: Callable[[ChartData], T]) -> T:
-    """draw(the chart data of spec), of the data the view shows (a chart's miniature, say): made once per data
-    version, as the chart data is, and shared (never changed)."""
-    return _drawn(_key(view.release), spec, view.lang, view.release, draw)
+    """draw(the chart data of spec), of the data the view shows (a chart's miniature, say): made once per version of
+    what the chart reads, as the chart data is, and shared (never changed)."""
+    key = _key(view.release)
+    found = _drawn.get(
+        (_chart_key(key, spec), spec, view.lang, view.release, draw),
+        lambda: draw(_chart_data(key, spec, view.lang, view.release)),
+    )
+    return cast(T, found)
 
 
 class BuiltFigure(go.Figure):
@@ -313,23 +348,31 @@ class BuiltFigure(go.Figure):
         return self._as_dict
 
 
-@single_flight(maxsize=512)
+_figures = SingleFlightCache[go.Figure](None, maxsize=512)  # (chart key, spec, lang, style, release) -> figure
+_revised_figures = SingleFlightCache[go.Figure](None, maxsize=256)  # the same and the figures revised -> figure
+
+
 def _figure(data_key: tuple, spec: ChartSpec, lang: str, style: Style, release: Release | None) -> go.Figure:
-    figure = charts.figure(_chart_data(data_key, spec, lang, release), style)
-    return BuiltFigure(json.loads(pio.to_json(figure, validate=False)))  # plain JSON values, a copy of its own
+    def compute() -> go.Figure:
+        figure = charts.figure(_chart_data(data_key, spec, lang, release), style)
+        return BuiltFigure(json.loads(pio.to_json(figure, validate=False)))  # plain JSON values, a copy of its own
+
+    return _figures.get((_chart_key(data_key, spec), spec, lang, style, release), compute)
 
 
-@single_flight(maxsize=256)
 def _revised_figure(
     data_key: tuple, spec: ChartSpec, lang: str, style: Style, release: Release | None, revised: tuple[Revision, ...]
 ) -> go.Figure:
-    plain = _figure(data_key, spec, lang, style, release).to_dict()
-    return BuiltFigure(mark_revised(plain, _chart_data(data_key, spec, lang, release), revised, style))
+    def compute() -> go.Figure:
+        plain = _figure(data_key, spec, lang, style, release).to_dict()
+        return BuiltFigure(mark_revised(plain, _chart_data(data_key, spec, lang, release), revised, style))
+
+    return _revised_figures.get((_chart_key(data_key, spec), spec, lang, style, release, revised), compute)
 
 
 def figure(view: View, spec: ChartSpec, style: Style, revised: tuple[Revision, ...] = ()) -> go.Figure:
     """The Plotly figure of a spec in a style, of the data the view shows, with the figures `revised` since a
-    release ringed, built once per data version (never changed once built)."""
+    release ringed, built once per version of what it reads (never changed once built)."""
     if revised:
         return _revised_figure(_key(view.release), spec, view.lang, style, view.release, revised)
     return _figure(_key(view.release), spec, view.lang, style, view.release)
@@ -337,13 +380,13 @@ def figure(view: View, spec: ChartSpec, style: Style, revised: tuple[Revision, .
 
 def clear_caches() -> None:
     """Forget every cached result and figure (the benchmark's cold runs start from here)."""
-    for cache in (_cached, _chart_data, _drawn, _figure, _revised_figure, _reads):
+    for cache in (_results, _charts, _drawn, _figures, _revised_figures, _reads):
         cache.cache_clear()
 
 
 def data_key() -> tuple:
-    """(database path, database id, data version, records version) of this run: what every cache here is keyed
-    on."""
+    """(database path, database id, data version, records version, versions of each table and year) of this run:
+    what every cache here keys on, each result on the versions of what it reads."""
     return getattr(_RUN, "key", None) or st.session_state.get("_data_key") or refresh_data_version()
 
 

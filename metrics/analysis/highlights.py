@@ -17,6 +17,7 @@ from ..domain.formatting import format_number, format_value
 from ..domain.i18n import LANGS, Text, named_few
 from ..domain.programme import PROGRAMME_START, Scope
 from ..store.cities import list_cities
+from ..store.reads import declare, up_to
 from ..store.series import series
 from ..store.transactions import Cursor
 from . import standing
@@ -139,6 +140,7 @@ def designated(year: int, count: int, batch: int | None) -> Highlight | None:
     )
 
 
+@declare(lambda year, scope=None: up_to(year))
 def highlights(cur: Cursor, year: int, scope: Scope | None = None) -> list[Highlight]:
     """The highlights for `year` over the pilots in scope: totals and records, movers, new pilots, gaps."""
     scope = scope or Scope()

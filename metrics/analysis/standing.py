@@ -11,6 +11,7 @@ import pandas as pd
 from ..domain import registry
 from ..domain.programme import Scope
 from ..store.cities import batch_peers, city
+from ..store.reads import declare, up_to
 from ..store.series import kept, pilot_series, series
 from ..store.transactions import Cursor
 
@@ -28,6 +29,7 @@ class Headline:
     designated: int  # pilots in scope by that year
 
 
+@declare(lambda keys, scope, year: up_to(year))
 def headlines(cur: Cursor, keys: tuple[str, ...], scope: Scope, year: int) -> list[Headline]:
     """Headline figures for `year`: value, previous year's value and like-for-like growth per indicator."""
     designated = series(cur, "pilot_cities", scope, years=(year, year))["value"].iloc[0]
@@ -64,6 +66,7 @@ def peer_median(cur: Cursor, key: str, city_code: str, years: tuple[int, int]) -
     return pd.DataFrame({"value": grouped.median(), "reporting": grouped.count()}).reset_index()
 
 
+@declare(lambda key, year, scope=None: up_to(year))
 def ranks(cur: Cursor, key: str, year: int, scope: Scope | None = None) -> pd.DataFrame:
     """Cities ranked by value in `year` (1 = highest) with last year's rank and the move since.
 
@@ -116,6 +119,7 @@ def growth_since_designation(cur: Cursor, key: str, city_code: str, until: int) 
     )
 
 
+@declare(lambda city_code, year: up_to(year))
 def profile(cur: Cursor, city_code: str, year: int) -> pd.DataFrame:
     """One city's standing on every base indicator in `year`: value, rank among all pilots, move, growth.
 

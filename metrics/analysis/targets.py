@@ -25,6 +25,7 @@ from ..domain.i18n import Text
 from ..domain.programme import Scope
 from ..store.cities import list_cities
 from ..store.figures import year_values
+from ..store.reads import declare, up_to
 from ..store.targets import year_targets
 from ..store.transactions import Cursor
 from .index import competition_ranks
@@ -105,6 +106,7 @@ def status_counts(ranked: pd.DataFrame) -> dict[str, int]:
     return {**{s: int((statuses == s).sum()) for s in STATUS_KEYS}, "pilots": len(statuses)}
 
 
+@declare(lambda year, scope=None: up_to(year))
 def year_summary(cur: Cursor, year: int, scope: Scope | None = None) -> dict[str, int]:
     """The summary of a year's targets (see `summary`), of the pilots in `scope` when given, from the store."""
     return summary(year_achievement(cur, year, scope))
@@ -118,6 +120,7 @@ def shown_year(years_with_targets: tuple[int, ...], year: int) -> int | None:
     return next((y for y in sorted(years_with_targets, reverse=True) if y <= year), min(years_with_targets))
 
 
+@declare(lambda year, scope=None: up_to(year))
 def year_achievement(cur: Cursor, year: int, scope: Scope | None = None) -> pd.DataFrame:
     """Every target of a year against the stored actuals (see `achievement`), ordered by pilot, then indicators in
     the registry's order; of the pilots in `scope` only, when given."""

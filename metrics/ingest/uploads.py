@@ -25,6 +25,7 @@ from ..store.cities import pilot_names
 from ..store.database import ENGINE_ERRORS, Database, DatabaseError
 from ..store.durable import remove_leftovers
 from ..store.transactions import Cursor, transaction
+from ..store.versions import Change
 from . import kinds, layout
 from .kind import NO_COUNTS, UploadKind
 from .reader import read_tables
@@ -208,8 +209,21 @@ def commit(database: Database, prepared: Prepared, data: bytes, by: Actor | None
             kind.write(cur, prepared.report, prepared.changes, upload_id)
             if kind.name == "figures":  # for the collection round's tracker: which pilot's file, its warnings
                 _record_attempt(cur, prepared, actor, upload_id)
-            meta.bump_data_version(cur)  # even with no cell changed, the upload history has a new row
+            meta.bump_data_version(cur, changed_by(cur, kind.name, upload_id))  # the history has a new row at least
     return upload_id
+
+
+def changed_by(cur: Cursor, kind_name: str, upload_id: int) -> list[Change] | None:
+    """The tables and years an upload changes, or changed and is being undone: for figures and targets, those its
+    cells' history names, and the upload history; for the other kinds, None (everything: the pilots and the events
+    are read by nearly every result)."""
+    if kind_name not in ("figures", "targets"):
+        return None
+    rows = cur.execute(
+        "SELECT DISTINCT table_name, year FROM cell_history WHERE upload_id = $id", {"id": upload_id}
+    ).fetchall()
+    cells = [(str(table), None if year is None else int(year)) for table, year in rows]
+    return [("uploads", None), *cells, *(("cell_history", year) for _, year in cells)]
 
 
 def record_refusal(database: Database, prepared: Prepared, by: Actor | None) -> bool:
@@ -305,7 +319,8 @@ def undo(database: Database, upload_id: int, by: Actor | None) -> int:
                 ).format(i=upload_id)
             )
         approvals.refuse_locked(cur, approvals.undo_pairs(cur, upload_id))
+        changed = changed_by(cur, kind.name, upload_id)  # before the undo, which may forget the history
         restored = kind.undo(cur, upload_id)
         records.mark_undone(cur, upload_id, actor.name)
-        meta.bump_data_version(cur)
+        meta.bump_data_version(cur, changed)
     return restored

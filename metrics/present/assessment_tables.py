@@ -13,6 +13,7 @@ from ..domain.i18n import Text
 from ..domain.index_method import NOT_ENOUGH_DATA, Method, group, method_label
 from ..domain.programme import Scope
 from ..store.cities import city_names
+from ..store.reads import declare, up_to
 from ..store.transactions import Cursor
 from .tables import METHOD_MOVE, MOVE, STATUS, rank_move
 
@@ -149,6 +150,7 @@ def targets_table(achieved: pd.DataFrame, lang: str, names: dict[str, str] | Non
 # --- straight from the database (what the Assessment page caches) -----------------------------------------------
 
 
+@declare(lambda year, scope, lang: up_to(year))
 def year_targets_table(cur: Cursor, year: int, scope: Scope | None, lang: str) -> pd.DataFrame:
     """Every target of a year against its actual (targets_table), of the pilots in scope."""
     return targets_table(achievement.year_achievement(cur, year, scope), lang, city_names(cur, lang))
@@ -167,6 +169,7 @@ def reweighted(cur: Cursor, year: int, method: Method, edited: Method, lang: str
     return ranks_side_by_side(before, after, city_names(cur, lang), lang)
 
 
+@declare(lambda code, year, lang: up_to(year))
 def pilot_index_line(cur: Cursor, code: str, year: int, lang: str) -> str | None:
     """A pilot's composite index of a year in a sentence (index_standing, default method); None when it was not yet
     a pilot, or when nobody has an index that year (its figures have yet to come in)."""
@@ -174,6 +177,7 @@ def pilot_index_line(cur: Cursor, code: str, year: int, lang: str) -> str | None
     return index_standing(result, code, lang) if result.mean_index is not None else None
 
 
+@declare(lambda code, year, lang: up_to(year))
 def pilot_targets(cur: Cursor, code: str, year: int, lang: str) -> tuple[str | None, pd.DataFrame]:
     """A pilot's status against its targets of a year (None when it had none) and the table of them."""
     achieved = achievement.year_achievement(cur, year, Scope(cities=(code,)))

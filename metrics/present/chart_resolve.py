@@ -13,9 +13,10 @@ from ..domain import registry
 from ..domain.i18n import Text
 from ..domain.programme import SAMPLE_SOURCE, SAMPLE_SOURCE_BRIEF, SOURCE, Scope
 from ..domain.years import YearRange
-from ..store.cities import designations, list_cities
+from ..store.cities import CITIES_READ, designations, list_cities
 from ..store.events import events
 from ..store.meta import is_sample
+from ..store.reads import FIGURES, Reads, declare, indicator_tables, up_to
 from ..store.releases import WORKING, Release, shown
 from ..store.series import kept
 from ..store.transactions import Cursor
@@ -31,6 +32,23 @@ BATCH_TAG = Text("{b}批", "B{b}")
 MORE_CITIES = Text("，另有{n}个", "-and-{n}-more")  # i18n.REST's words, without spaces for a file name
 
 
+# The kinds that read their indicator's series alone (beside the pilots and the events every chart reads); the others
+# read more (the index all the indicators and its methods, the targets, a city's review flags and the rules).
+SERIES_KINDS = frozenset({"trend", "pilots", "compare", "slope", "multiples", "map"})
+_EVERY_CHART = frozenset({"cities", "events"})
+
+
+def reads(spec: ChartSpec) -> Reads:
+    """What resolving `spec` reads, but for which of its years are being collected (the caller keys on that
+    itself): its indicator's tables, or every table of the figures, in every year up to its last (running totals
+    and growth read the years before the first), and the pilots and the events."""
+    last = max(spec.years[1], spec.base_year or spec.years[1])
+    if spec.chart in SERIES_KINDS:
+        return up_to(last, indicator_tables(spec.indicator) | _EVERY_CHART)
+    return up_to(last, FIGURES)
+
+
+@declare(lambda lang: CITIES_READ)
 def pilots(cur: Cursor, lang: str) -> tuple[dict[str, str], dict[str, str]]:
     """Every pilot's name in `lang` and colour, by code (what every chart labels and colours its cities with)."""
     cities = list_cities(cur)

@@ -11,6 +11,7 @@ from ..domain.formatting import format_change, format_value
 from ..domain.i18n import Text
 from ..domain.programme import Scope
 from ..store.cities import city_names
+from ..store.reads import declare, up_to
 from ..store.transactions import Cursor
 
 MOVE = Text("较上年", "Vs year before")  # a column of rank moves on the year before
@@ -65,11 +66,13 @@ def ranking_table(ranking: pd.DataFrame, names: dict[str, str], ind: registry.In
     )
 
 
+@declare(lambda key, year, scope, lang: up_to(year))
 def ranking(cur: Cursor, key: str, year: int, scope: Scope | None, lang: str) -> pd.DataFrame:
     """The ranking table of an indicator in a year over the pilots in scope, straight from the database."""
     return ranking_table(standing.ranks(cur, key, year, scope), city_names(cur, lang), registry.get(key), lang)
 
 
+@declare(lambda city_code, year, lang: up_to(year))
 def profile(cur: Cursor, city_code: str, year: int, lang: str) -> pd.DataFrame:
     """A city's standing table in a year, straight from the database."""
     return profile_table(standing.profile(cur, city_code, year), lang)

@@ -11,11 +11,13 @@ import pandas as pd
 
 from ..domain.account_names import account_key
 from .meta import bump_records_version
+from .reads import Reads, declare
 from .transactions import Cursor, one_value
 
 # --- the users table ---------------------------------------------------------------------------------------
 
 
+@declare(lambda: Reads(frozenset({"users"})))
 def user_count(cur: Cursor) -> int:
     """How many accounts there are (none: local single-user mode)."""
     return int(one_value(cur, "SELECT count(*) FROM users"))
@@ -68,7 +70,7 @@ def list_users(cur: Cursor) -> pd.DataFrame:
 
 def _accounts_changed(cur: Cursor) -> None:
     """Advance the records version (run_state), inside the transaction that changes the accounts."""
-    bump_records_version(cur)
+    bump_records_version(cur, [("users", None)])
 
 
 def insert_user(cur: Cursor, name: str, role: str, password_hash: str | None, by: str) -> None:

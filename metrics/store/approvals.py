@@ -126,7 +126,7 @@ def set_state(cur: Cursor, city_code: str, year: int, action: str, by: str, reas
         {**params, "action": action, "reason": reason, "undoes": undoes,
          "figures": json.dumps(pilot_figures(cur, city_code, year)), "open": open_flags},
     )  # fmt: skip
-    bump_records_version(cur)
+    bump_records_version(cur, [("approvals", year), ("approval_events", year)])
 
 
 def pilot_figures(cur: Cursor, city_code: str, year: int) -> list[str | None]:

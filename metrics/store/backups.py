@@ -45,7 +45,7 @@ MAX_USERS_BYTES = 64 * 2**20  # the users table, read into memory to say what a 
 # Sign-in state: who is signed in, failed sign-ins, trusted browsers. A restore brings back accounts, never this: these
 # tables are not written into a backup, not read from one (even one that holds them), and left as they are by a
 # restore, which ends every session instead.
-NOT_BACKED_UP = ("sessions", "sign_in_failures", "trusted_devices")
+NOT_BACKED_UP = ("sessions", "sign_in_failures", "trusted_devices", "change_versions")
 # The backup key: the same on every machine whose backups should restore on the others without a confirmation.
 KEY_ENV, KEY_FILE = "PILOT_BACKUP_KEY", ".backup-key"
 SIGNED, UNSIGNED, OTHER_KEY = "signed", "unsigned", "other key"  # a backup's signature, as checked against the key

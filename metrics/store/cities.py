@@ -6,7 +6,10 @@ import pandas as pd
 
 from ..domain.i18n import Text
 from ..domain.programme import CITY_FIELDS, Scope
+from .reads import Reads, declare
 from .transactions import Cursor, registered
+
+CITIES_READ = Reads(frozenset({"cities"}))  # what the reads of the pilots alone read
 
 SCOPE_CTE = """
 scope AS (
@@ -26,6 +29,7 @@ def insert_cities(cur: Cursor, cities: pd.DataFrame, upload_id: int) -> None:
         cur.execute(f"INSERT INTO cities ({cols}) SELECT {cols} FROM new_cities")
 
 
+@declare(lambda *args: CITIES_READ)
 def list_cities(cur: Cursor, scope: Scope | None = None) -> pd.DataFrame:
     """The pilot cities and parks in scope (all when None), ordered by batch and code."""
     return cur.execute(
@@ -63,6 +67,7 @@ def batch_peers(cur: Cursor, city_code: str) -> tuple[str, ...]:
     return tuple(r[0] for r in rows)
 
 
+@declare(lambda *args: CITIES_READ)
 def designations(cur: Cursor, scope: Scope | None = None) -> pd.DataFrame:
     """How many pilots in scope were designated each year, and the (first) batch they formed: designated_year,
     batch, pilots."""
@@ -74,11 +79,13 @@ def designations(cur: Cursor, scope: Scope | None = None) -> pd.DataFrame:
     ).df()
 
 
+@declare(lambda *args: CITIES_READ)
 def batches(cur: Cursor) -> tuple[int, ...]:
     """The pilot batches there are, in order."""
     return tuple(r[0] for r in cur.execute("SELECT DISTINCT batch FROM cities ORDER BY 1").fetchall())
 
 
+@declare(lambda *args: CITIES_READ)
 def city_names(cur: Cursor, lang: str) -> dict[str, str]:
     """City code -> name in the language, for every pilot."""
     column = {"zh": "name_zh", "en": "name_en"}[lang]
@@ -91,6 +98,7 @@ def pilot_names(cur: Cursor) -> dict[str, Text]:
     return {str(c): Text(zh, en) for c, zh, en in rows}
 
 
+@declare(lambda *args: CITIES_READ)
 def both_names(cur: Cursor, lang: str) -> dict[str, str]:
     """City code -> its name in the language, then in the other ("杭州市 · Hangzhou"), as a city picker lists it so
     that typing either finds it."""

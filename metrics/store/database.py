@@ -114,11 +114,11 @@ class Database:
     # Set on a DuckDB file's published copy opened read-only (open_for_reading): when it was written.
     published_at: datetime | None = None
 
-    def known_state(self) -> tuple[str, int, int] | None:
+    def known_state(self) -> meta.RunState | None:
         """meta.run_state as last read, when this process can know that nothing changed since; else None."""
         return None
 
-    def run_state(self, cur: Cursor) -> tuple[str, int, int]:
+    def run_state(self, cur: Cursor) -> meta.RunState:
         """meta.run_state, read through `cur` (this database's) only when known_state() does not know it."""
         return meta.run_state(cur)
 
@@ -154,13 +154,13 @@ class DuckDBDatabase(Database):
         self.write_lock = threading.RLock()
         self._state: tuple[int, tuple] | None = None  # (write mark, run state) when last read
 
-    def known_state(self) -> tuple[str, int, int] | None:
+    def known_state(self) -> meta.RunState | None:
         """meta.run_state as last read, if no write has begun in this process since (see transactions.write_mark);
         else None. Every click asks for it, and a DuckDB statement costs a fraction of a millisecond."""
         mark, known = write_mark(), self._state
         return known[1] if mark is not None and known is not None and known[0] == mark else None
 
-    def run_state(self, cur: Cursor) -> tuple[str, int, int]:
+    def run_state(self, cur: Cursor) -> meta.RunState:
         known = self.known_state()
         if known is not None:
             return known

@@ -33,7 +33,7 @@ def decisions(cur: Cursor, year: int, last: int | None = None) -> pd.DataFrame:
 def save_decisions(cur: Cursor, flags: Iterable[dict], status: str, comment: str, by: str) -> int:
     """Store one decision for each flag (city_code, year, indicator, reason, rule_id, value, z, basis), replacing
     the one before; how many; inside the caller's transaction."""
-    count = 0
+    count, years = 0, set()
     for flag in flags:
         key = {"city": flag["city_code"], "year": int(flag["year"]), "indicator": flag["indicator"],
                "reason": flag["reason"], "rule": flag["rule_id"] or ""}  # fmt: skip
@@ -52,7 +52,8 @@ def save_decisions(cur: Cursor, flags: Iterable[dict], status: str, comment: str
              "status": status, "comment": comment, "by": by, "basis": flag.get("basis")},
         )  # fmt: skip
         count += 1
-    bump_records_version(cur)
+        years.add(key["year"])
+    bump_records_version(cur, [("flags", year) for year in years])
     return count
 
 

@@ -36,7 +36,7 @@ def save_method(database: Database, method: Method, by: Actor | None) -> None:
                       saved_at = now()::TIMESTAMP""",
             {"name": method.name.strip(), "definition": method.as_json(), "by": actor.name},
         )
-        bump_records_version(cur)
+        bump_records_version(cur, [("index_methods", None)])
 
 
 def delete_method(database: Database, name: str, by: Actor | None) -> bool:
@@ -46,7 +46,7 @@ def delete_method(database: Database, name: str, by: Actor | None) -> bool:
         found = cur.execute("SELECT count(*) FROM index_methods WHERE name = $name", {"name": name}).fetchall()[0][0]
         if found:
             cur.execute("DELETE FROM index_methods WHERE name = $name", {"name": name})
-            bump_records_version(cur)
+            bump_records_version(cur, [("index_methods", None)])
     return bool(found)
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from .reads import Reads, declare
 from .transactions import Cursor, writing
+from .versions import ROWS_SQL, Change, Versions, bump, versions_of
 
 
 def get_meta(cur: Cursor, key: str) -> str | None:
@@ -21,6 +25,7 @@ def set_meta(cur: Cursor, key: str, value: str) -> None:
         )
 
 
+@declare(lambda: Reads(frozenset()))  # set when the database is made or restored: every result sees it
 def is_sample(cur: Cursor) -> bool:
     """Whether the loaded data is the built-in sample (labelled as such everywhere it is shown)."""
     return get_meta(cur, "sample_data") == "true"
@@ -36,8 +41,12 @@ def data_identity(cur: Cursor) -> tuple[str, int]:
     return run_state(cur)[:2]
 
 
-def run_state(cur: Cursor) -> tuple[str, int, int]:
-    """(database id, data version, records version): what every page run asks first, in one statement.
+RunState = tuple[str, int, int, Versions]  # what run_state reads
+
+
+def run_state(cur: Cursor) -> RunState:
+    """(database id, data version, records version, the versions of each table and year): what every page run asks
+    first, in one statement.
 
     The records version advances with every change to what is not figures: the accounts, the collection rounds,
     the files checked for them. It leaves the data version alone, so that an officer's checked upload does not go
@@ -45,19 +54,30 @@ def run_state(cur: Cursor) -> tuple[str, int, int]:
     """
     # One statement without parameters, the whole (tiny) meta table: each DuckDB statement costs a fraction of a
     # millisecond, and this one runs on every click.
-    meta = dict(cur.execute("SELECT key, value FROM meta").fetchall())
-    return (meta.get("database_id") or "", int(meta.get("data_version") or 0),
-            int(meta.get("records_version") or 0))  # fmt: skip
+    meta = dict(cur.execute(f"SELECT key, value FROM meta UNION ALL {ROWS_SQL}").fetchall())
+    database_id = meta.get("database_id") or ""
+    versions = versions_of(meta)
+    if _LAST.get(database_id) == versions:  # the one read before: its stamps are worked out already
+        versions = _LAST[database_id]
+    else:
+        _LAST[database_id] = versions
+    return database_id, int(meta.get("data_version") or 0), int(meta.get("records_version") or 0), versions
 
 
-def bump_data_version(cur: Cursor) -> int:
-    """Advance the data version (caches key on it); call inside the committing transaction."""
+_LAST: dict[str, Versions] = {}  # database id -> the versions last read of it
+
+
+def bump_data_version(cur: Cursor, changed: Iterable[Change] | None = None) -> int:
+    """Advance the data version (a checked upload is checked against it) and the versions of the tables and years
+    `changed` (None: of everything; caches key on them); call inside the committing transaction."""
     version = int(get_meta(cur, "data_version") or 0) + 1
     set_meta(cur, "data_version", str(version))
+    bump(cur, changed)
     return version
 
 
-def bump_records_version(cur: Cursor) -> None:
-    """Advance the records version (run_state); call inside the transaction that changes accounts, rounds or
-    attempts."""
+def bump_records_version(cur: Cursor, changed: Iterable[Change] | None = None) -> None:
+    """Advance the records version (run_state) and the versions of the tables and years `changed` (None: of
+    everything); call inside the transaction that changes accounts, rounds or attempts."""
     set_meta(cur, "records_version", str(int(get_meta(cur, "records_version") or 0) + 1))
+    bump(cur, changed)

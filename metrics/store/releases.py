@@ -18,6 +18,7 @@ from ..domain.roles import Actor, require
 from .catalogue import quoted
 from .database import Database
 from .meta import bump_records_version, data_version, is_sample
+from .reads import Reads, declare
 from .schema import FROZEN_TABLES
 from .transactions import Cursor, dialect, one_value, transaction
 
@@ -65,6 +66,7 @@ _COLUMNS = """release_id, name, note, published_by, published_at, data_version, 
               withdrawn_reason"""
 
 
+@declare(lambda: Reads(frozenset({"releases"})))
 def list_releases(cur: Cursor) -> tuple[Release, ...]:
     """Every release, newest first (withdrawn ones too)."""
     rows = cur.execute(f"SELECT {_COLUMNS} FROM releases ORDER BY release_id DESC").fetchall()
@@ -76,6 +78,7 @@ def find(cur: Cursor, name: str) -> Release | None:
     return next((r for r in list_releases(cur) if r.name == name.strip()), None)
 
 
+@declare(lambda: Reads(frozenset({"releases"})))
 def latest(cur: Cursor) -> Release | None:
     """The newest release not withdrawn: what a viewer sees by default once there is one."""
     return next((r for r in list_releases(cur) if not r.withdrawn), None)
@@ -116,7 +119,7 @@ def publish(database: Database, name: str, note: str | None, by: Actor | None) -
         if taken is not None:
             raise Refused(NAME_TAKEN.format(name=name, who=taken.published_by, when=f"{taken.published_at:%Y-%m-%d}"))
         freeze(cur, name, note, actor.name)
-        bump_records_version(cur)
+        bump_records_version(cur, [("releases", None)])
         release = find(cur, name)
     assert release is not None
     return release
@@ -157,7 +160,7 @@ def withdraw(database: Database, name: str, reason: str, by: Actor | None) -> Re
                WHERE release_id = $id""",
             {"by": actor.name, "reason": reason, "id": release.release_id},
         )
-        bump_records_version(cur)
+        bump_records_version(cur, [("releases", None)])
         withdrawn = find(cur, name)
     assert withdrawn is not None
     return withdrawn

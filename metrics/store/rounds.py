@@ -93,7 +93,7 @@ def set_closed(cur: Cursor, year: int, closed: bool, by: str) -> None:
                WHERE year = $year""",
             {"year": year, "by": by},
         )
-    bump_records_version(cur)
+    bump_records_version(cur, [("rounds", year)])
 
 
 def save_round(cur: Cursor, round_: Round, by: str) -> None:
@@ -107,7 +107,7 @@ def save_round(cur: Cursor, round_: Round, by: str) -> None:
                   changed_at = now()::TIMESTAMP, changed_by = $by""",
         params,
     )
-    bump_records_version(cur)
+    bump_records_version(cur, [("rounds", round_.year)])
 
 
 def record_attempt(
@@ -128,7 +128,7 @@ def record_attempt(
         {"file_name": file_name, "sha256": sha256, "city_code": city_code, "year": year, "by": by,
          "upload_id": upload_id, "problems": json.dumps(problems, ensure_ascii=False)},
     )  # fmt: skip
-    bump_records_version(cur)
+    bump_records_version(cur, [("attempts", year)])
 
 
 def refusal_recorded(cur: Cursor, key: str) -> bool:

@@ -95,7 +95,7 @@ def save_rule(database: Database, rule: Rule, by: Actor | None) -> None:
                 VALUES ($id, {", ".join(f"${f}" for f in _FIELDS)}, $enabled, $by, now()::TIMESTAMP)""",
             {"id": rule.id, **fields, "enabled": rule.enabled, "by": actor.name},
         )
-        bump_records_version(cur)
+        bump_records_version(cur, [("rule_overrides", None)])
 
 
 TAKEN = Text("规则编号：“{i}”已存在。", "Rule id: '{i}' exists already.")

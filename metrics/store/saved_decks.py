@@ -140,7 +140,7 @@ def save_deck(database: Database, name: str, definition: str, release: Release |
             {"name": name, "definition": definition, "release": None if release is None else release.release_id,
              "latest": release is None, "by": actor.name},
         )  # fmt: skip
-        bump_records_version(cur)
+        bump_records_version(cur, [("saved_decks", None)])
         saved = find_deck(cur, name)
     assert saved is not None
     return saved
@@ -155,7 +155,7 @@ def delete_deck(database: Database, name: str, by: Actor | None) -> SavedDeck:
         if not may_delete(actor, deck):
             raise Forbidden(NOT_YOURS.format(name=deck.name, who=deck.saved_by))
         cur.execute("DELETE FROM saved_decks WHERE name = $name", {"name": deck.name})
-        bump_records_version(cur)
+        bump_records_version(cur, [("saved_decks", None)])
     return deck
 
 

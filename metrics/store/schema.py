@@ -14,7 +14,7 @@ from ..domain.roles import ROLES
 from .meta import get_meta, set_meta
 from .transactions import Cursor, transaction
 
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 15
 # The kinds of upload the uploads table accepts (ingest/kinds/ holds each one's code). A new kind's migration
 # rebuilds the table with its name added (see _rebuilt_uploads), beside creating its own tables.
 UPLOAD_KINDS = ("sample", "cities", "figures", "events", "targets")
@@ -296,6 +296,13 @@ CREATE TABLE saved_decks (
 );"""
 
 
+# The versions of what results read (store/versions.py): a row per table and year changed, per table without
+# years, and the counter. Never backed up: a restore sets a new version on everything instead. (IF NOT EXISTS: the
+# tests of older migrations migrate a database that already has it.)
+_CHANGE_VERSIONS_DDL = """
+CREATE TABLE IF NOT EXISTS change_versions (name TEXT PRIMARY KEY, version BIGINT NOT NULL);"""
+
+
 def schema_ddl() -> str:
     """The DDL that creates an empty database of the current schema version."""
     regions = ", ".join(f"'{r}'" for r in REGIONS)
@@ -331,7 +338,7 @@ CREATE TABLE cities (
     lon DOUBLE PRECISION CHECK (lon BETWEEN -180 AND 180),
     upload_id INTEGER
 );{_EVENTS_DDL}{_USERS_DDL}{_NAME_KEY_DDL}
-{_NAME_KEY_INDEX};{_ROUNDS_DDL}{_ROUND_CLOSED_DDL}{_ASSESSMENT_DDL}{_SIGN_IN_DDL}{_RULES_DDL}{_FLAGS_DDL}{_APPROVALS_DDL}{values}{_RELEASES_DDL}{_SAVED_DECKS_DDL}"""
+{_NAME_KEY_INDEX};{_ROUNDS_DDL}{_ROUND_CLOSED_DDL}{_ASSESSMENT_DDL}{_SIGN_IN_DDL}{_RULES_DDL}{_FLAGS_DDL}{_APPROVALS_DDL}{values}{_RELEASES_DDL}{_SAVED_DECKS_DDL}{_CHANGE_VERSIONS_DDL}"""
 
 
 def create_schema(cur: Cursor) -> None:
@@ -397,6 +404,7 @@ MIGRATIONS: dict[int, tuple] = {
     12: (*_FLAGS_V12, *_APPROVAL_EVENTS_V12),  # a pilot's year sent back; decisions' bases; steps undone
     13: (_RELEASES_DDL,),  # releases: named, frozen publications
     14: (_SAVED_DECKS_DDL,),  # saved decks, each pinned to a release or to the latest
+    15: (_CHANGE_VERSIONS_DDL,),  # the versions of what results read, per table and year
 }
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..domain.cells import cell_text
 from .history import CHANGE_COLUMNS, TARGETS
+from .reads import Reads, declare
 from .transactions import Cursor, registered
 
 TARGET_COLUMNS = ("city_code", "year", "indicator", "target")
@@ -68,6 +69,7 @@ def year_targets(cur: Cursor, year: int) -> pd.DataFrame:
     ).df()
 
 
+@declare(lambda: Reads(frozenset({"targets"})))
 def target_years(cur: Cursor) -> tuple[int, ...]:
     """The years with any target, newest first."""
     return tuple(int(r[0]) for r in cur.execute("SELECT DISTINCT year FROM targets ORDER BY 1 DESC").fetchall())
