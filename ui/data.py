@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
+import functools
 import hashlib
 import json
 import threading
@@ -36,6 +37,7 @@ from metrics.store.database import Database, DuckDBDatabase, open_database
 from metrics.store.meta import run_state
 from metrics.store.releases import Release
 from metrics.store.series import READ_CACHE
+from ui.run_slots import RUN_SLOTS
 from ui.single_flight import SingleFlightCache, single_flight
 from ui.state import View
 
@@ -67,6 +69,20 @@ def run_snapshot() -> Iterator[tuple]:
             yield _RUN.key
         finally:
             _RUN.stack = _RUN.database = _RUN.cursor = _RUN.key = _RUN.local = _RUN.frozen = None
+
+
+def fragment(body: Callable[[], None]) -> Callable[[], None]:
+    """st.fragment(body): a widget in it reruns `body` alone, which takes a run slot and reads one snapshot of the
+    data, as a whole run does in dashboard.py."""
+
+    @functools.wraps(body)
+    def in_a_snapshot() -> None:
+        if getattr(_RUN, "key", None) is not None:  # drawn by the whole script's run: its slot and snapshot
+            return body()
+        with RUN_SLOTS, run_snapshot():
+            return body()
+
+    return st.fragment(in_a_snapshot)
 
 
 def _run_cursor():
