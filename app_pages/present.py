@@ -51,9 +51,7 @@ def _slide() -> None:
     show.chart(v, chosen[number - 1], key="present", style=SCREENS[screen])
     state.write_now("slide", str(number))
     state.write_now("present_screen", screen, name="screen")
-    for ahead in (number, number - 2):  # the next slide, then the one before
-        if 0 <= ahead < count:
-            data.figure(v, chosen[ahead], SCREENS[screen])
+    data.build_ahead(v, [chosen[i] for i in (number, number - 2) if 0 <= i < count], SCREENS[screen])
 
 
 _slide()
