@@ -43,14 +43,17 @@ SETTLED = """([charts, selector, path, before]) => {
 def settled(
     page, charts: int, selector: str | None = None, path: str | None = None, before: str | None = None
 ) -> tuple[float, str]:
-    """Wait until the page has settled (see the module's docstring); when it first had, and what it showed."""
-    while True:
+    """Wait until the page has settled (see the module's docstring); when it first had, and what it showed.
+    TimeoutError if it has not within TIMEOUT."""
+    deadline = time.perf_counter() + TIMEOUT / 1000
+    while time.perf_counter() < deadline:
         shown = page.wait_for_function(SETTLED, arg=[charts, selector, path, before], polling="raf",
                                        timeout=TIMEOUT).json_value()  # fmt: skip
         when = time.perf_counter()
         page.wait_for_timeout(STILL * 1000)
         if page.evaluate(SETTLED, [charts, selector, path, None]) == shown:
             return when, shown
+    raise TimeoutError(f"{page.url} did not settle with {charts} charts drawn")
 
 
 def _path(url: str) -> str:
