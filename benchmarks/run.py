@@ -8,7 +8,9 @@ pilots over the same years) in a temporary folder, then measures, each part in a
   the floor, a bare Streamlit script drawing the same elements from precomputed data (benchmarks/floor.py);
 - a 10,000- and a 100,000-row import against DuckDB's own read of the same file (benchmarks/imports.py);
 - the standard deck; the peak memory of each scale's process;
-- the time to the first drawn chart of the overview in Chromium, on a fresh server (benchmarks/browser.py).
+- the time to the first drawn chart of the overview in Chromium, on a fresh server (benchmarks/browser.py), and a
+  sidebar click to each page, a widget, the city picker, presentation's next slide and a first visit that signs in,
+  each beside a floor app doing the same (benchmarks/browser_actions.py).
 Prints a report with the performance targets, or with --json one object holding every figure; --save also writes the
 report into docs/performance.md (between its bench markers) and every figure into docs/performance.json.
 """
