@@ -8,7 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import copy_sample
 
+from benchmarks.browser import CHROMIUM
+from benchmarks.browser_actions import LISTED
 from ui.nav import PAGES
 
 pytestmark = pytest.mark.benchmark  # runs the benchmark, small: left out of `make test-fast`
@@ -50,3 +53,23 @@ def test_the_benchmark_runs_end_to_end_and_reports_every_figure():
     assert set(result) >= {"pages", "imports", "deck_s", "peak_rss_mb", "browser_first_chart_s", "targets"}
     assert result["deck_s"] > 0 and result["peak_rss_mb"]["1"] > 100
     assert all(set(t) == {"target", "met"} for t in result["targets"])
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (see .ci/run)")
+def test_the_browser_actions_are_timed_beside_their_floor(sample_file, tmp_path):
+    from benchmarks import browser_actions
+
+    database = copy_sample(sample_file, tmp_path / "scale-1.duckdb")
+    entries = browser_actions.measure({1: database}, 1, tmp_path, say=lambda _: None)
+
+    actions = [e["action"] for e in entries]
+    assert actions == [
+        *(f"navigate to {page.url}" for page in [*LISTED[1:], LISTED[0]]),
+        "overview events toggle",
+        "city picker",
+        "present next slide",
+        "sign-in form, first visit (accounts)",
+        "first chart after signing in (accounts)",
+    ]
+    assert all(e["scale"] == 1 and e["s"] > 0 and e["floor_s"] > 0 for e in entries)  # figures, not speeds

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
+import functools
 import hashlib
 import json
+import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import Any, TypeVar, cast, overload
 
@@ -38,6 +40,7 @@ from metrics.store.meta import run_state
 from metrics.store.reads import Reads, kept_reads, reads_of
 from metrics.store.releases import Release
 from metrics.store.series import READ_CACHE
+from ui.run_slots import RUN_SLOTS
 from ui.single_flight import SingleFlightCache
 from ui.state import View
 
@@ -60,15 +63,35 @@ def run_snapshot() -> Iterator[tuple]:
 
     The snapshot's transaction begins at the run's first query, so a run whose results are all cached (most
     clicks) asks DuckDB nothing at all (see Database.known_state)."""
+    with _snapshot() as key:
+        yield _remember_key(database(), key[1:])
+
+
+@contextmanager
+def _snapshot() -> Iterator[tuple]:
+    """This thread's snapshot of the data (as run_snapshot's) and its key, without the session's state."""
     database_ = database()
     with ExitStack() as stack:
         _RUN.stack, _RUN.database, _RUN.cursor, _RUN.local, _RUN.frozen = stack, database_, None, {}, {}
         try:
-            state = database_.known_state() or database_.run_state(_run_cursor())
-            _RUN.key = _remember_key(database_, state)
+            _RUN.key = (database_.name, *(database_.known_state() or database_.run_state(_run_cursor())))
             yield _RUN.key
         finally:
             _RUN.stack = _RUN.database = _RUN.cursor = _RUN.key = _RUN.local = _RUN.frozen = None
+
+
+def fragment(body: Callable[[], None]) -> Callable[[], None]:
+    """st.fragment(body): a widget in it reruns `body` alone, which takes a run slot and reads one snapshot of the
+    data, as a whole run does in dashboard.py."""
+
+    @functools.wraps(body)
+    def in_a_snapshot() -> None:
+        if getattr(_RUN, "key", None) is not None:  # drawn by the whole script's run: its slot and snapshot
+            return body()
+        with RUN_SLOTS, run_snapshot():
+            return body()
+
+    return st.fragment(in_a_snapshot)
 
 
 def _run_cursor():
@@ -376,6 +399,25 @@ def figure(view: View, spec: ChartSpec, style: Style, revised: tuple[Revision, .
     if revised:
         return _revised_figure(_key(view.release), spec, view.lang, style, view.release, revised)
     return _figure(_key(view.release), spec, view.lang, style, view.release)
+
+
+def build_ahead(view: View, specs: Sequence[ChartSpec], style: Style) -> None:
+    """Build these figures of the data the view shows on a thread of their own, after this run (the slides either
+    side of the one shown): a step to one then only sends it. Nothing is built if the data has changed meanwhile."""
+    key = _key(view.release)
+    threading.Thread(target=_build, args=(key, tuple(specs), view.lang, style, view.release), daemon=True).start()
+
+
+def _build(key: tuple, specs: tuple[ChartSpec, ...], lang: str, style: Style, release: Release | None) -> None:
+    try:
+        with RUN_SLOTS, _snapshot() as now:
+            # a statement, which fixes the snapshot (see reading), that still shows the data the key names
+            if key[1] != _RELEASE and (now != key or run_state(_run_cursor()) != key[1:]):
+                return
+            for spec in specs:
+                _figure(key, spec, lang, style, release)
+    except Exception:  # the step builds the figure itself, and shows what is wrong
+        logging.getLogger(__name__).debug("building slides ahead failed", exc_info=True)
 
 
 def clear_caches() -> None:

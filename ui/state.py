@@ -177,6 +177,18 @@ def write_url(keep_others: bool = False) -> None:
 _ABSENT = object()
 
 
+def write_now(key: str, text: str, *, name: str | None = None) -> None:
+    """Put the state `key`, bound as bind(key, name=name), into the URL now (as `text`; empty drops it) and keep it for
+    other pages, as write_url does at the end of a run: a fragment's rerun (ui/data.fragment) never gets there."""
+    name = name or key
+    if key in st.session_state:
+        st.session_state[_kept(name)] = st.session_state[key]
+    if text and st.query_params.get(name) != text:
+        st.query_params[name] = text
+    elif not text and name in st.query_params:
+        del st.query_params[name]
+
+
 def current_lang() -> str:
     """The chosen language (read before the sidebar is drawn, for page titles)."""
     return bind_choice("lang", "zh", tuple(LANG_NAMES))
