@@ -143,23 +143,6 @@ ALIGNED = """() => {
 }"""
 
 
-# Overlaps in charts that wait on the chart-level part of issue 33 item 5: (page, a label of the pair, what fixes it).
-# Each is to be taken off this list with its fix; anything else found fails.
-KNOWN_CHART_OVERLAPS = (
-    ("overview", "'65'", "item 5: the pilots chart's batch marks under its last value label"),
-    ("present", "", "item 5: presentation legend and title, event labels at 1280"),
-    ("compare", "'2014'", "item 5: the slope chart's year ticks"),
-    ("assessment", "Composite index", "item 5: the index chart's legend against its title"),
-    ("map", "agreements", "item 5 (not in the charts part as briefed): the map's size legend labels"),
-)
-
-
-def known(said: str) -> bool:
-    """Whether a problem found is a chart overlap on the list of known cases."""
-    page = said.split(" ", 1)[0]
-    return " labels overlap: " in said and any(p == page and label in said for p, label, _ in KNOWN_CHART_OVERLAPS)
-
-
 def problems(page) -> list[str]:
     """What is clipped or overlapping on the page as drawn, each in a line."""
     said = [f"text {how}: {text!r} ({sizes})" for how, text, sizes in page.evaluate(OVERFLOWS, TEXTS)]
@@ -221,5 +204,5 @@ def page_problems(browser, url: str, nav_page, lang: str, seen=None) -> Iterator
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_nothing_is_clipped_or_overlapping(browser, url, lang):
-    found = [said for nav_page in PAGES for said in page_problems(browser, url, nav_page, lang) if not known(said)]
+    found = [said for nav_page in PAGES for said in page_problems(browser, url, nav_page, lang)]
     assert not found, "\n".join(found)

@@ -259,7 +259,8 @@ def place_marks(marks: Sequence, years: Sequence[int], style: Style, unit: str =
     rows: list[list[tuple[float, float]]] = [[]]  # per row, the spans taken, in px from the plot's left edge
     if unit:  # on a page, at least a usual unit's room: charts side by side then stack their labels alike
         room = max(text_width(unit, UNIT_FONT * k), UNIT_ROOM * k if style.page else 0)
-        rows[0].append((UNIT_SHIFT * k, UNIT_SHIFT * k + room))
+        # its larger type reaches a few px into the second row: held there too
+        rows = [[(UNIT_SHIFT * k, UNIT_SHIFT * k + room)], [(UNIT_SHIFT * k, UNIT_SHIFT * k + room)]]
     lines = sorted({at(m.year) for m in marks})
     placed = []
     for mark in sorted(marks, key=lambda m: m.year):
