@@ -27,8 +27,8 @@ def test_a_slide_is_built_ahead_only_for_the_data_shown(sample_app, changed, bui
         spec = deck.standard_specs(cur)[3]
         key = (database.name, *database.run_state(cur))
     if changed:  # a write landed since the step's run read the data
-        key = (*key[:2], key[2] - 1, key[3])
+        key = (*key[:2], key[2] - 1, *key[3:])
     data.clear_caches()
-    before = data._figure.computed
+    before = data._figures.computed
     data._build(key, (spec,), "en", plotly_layout.PROJECTOR, None)
-    assert data._figure.computed - before == built
+    assert data._figures.computed - before == built
