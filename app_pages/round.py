@@ -219,7 +219,7 @@ show.table(
         t(Text("说明", "Notes")): st.column_config.TextColumn(width="large"),
         # every pilot's name and province whole (park names are the longest), wherever it is in the list
         **{
-            c: st.column_config.TextColumn(width=show.fitted_width(status.pilots[f"{field}_{lang}"], c))
+            c: st.column_config.TextColumn(width=show.fitted_width(tracker.widest[field], c))
             for c, field in ((t(Text("试点", "Pilot")), "name"), (t(Text("省份", "Province")), "province"))
         },
     },

@@ -5,8 +5,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 import streamlit as st
@@ -230,12 +229,11 @@ def _number_format(column: pd.Series) -> Callable[[object], str]:
     return lambda v: "" if pd.isna(v) else f"{v:,.{decimals}f}"
 
 
-def fitted_width(values: Iterable[object], header: str = "") -> int:
-    """Pixels a data grid's column needs to show its longest value (or its header) whole: a data grid sizes its
-    columns from the first rows only, and cuts the longer names further down."""
-    longest = max((sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in str(v)) for v in
-                   [*values, header]), default=0)  # fmt: skip
-    return round(24 + 7.5 * longest)  # half-widths of a 14px font, with the cell's padding
+def fitted_width(units: int, header: str = "") -> int:
+    """Pixels a data grid's column needs to show a value `units` display units long (a CJK character is 2), or its
+    header, whole: a data grid sizes its columns from the first rows only, and cuts the longer names further down."""
+    # half-widths of a 14px font, with the cell's padding
+    return round(24 + 7.5 * max(units, plotly_layout.display_units(header)))
 
 
 def city_names(view: state.View) -> dict[str, str]:

@@ -17,6 +17,7 @@ from ..domain.rules import number
 from ..ingest.batch import Outcome
 from ..ingest.report import Issue
 from ..store.transactions import Cursor
+from .plotly_layout import display_units
 
 BATCH_STATUSES = {
     "ready": Text("可导入", "ready to load"),
@@ -165,6 +166,7 @@ class TrackerShown:
     tracker: dict[str, pd.DataFrame]
     chase: pd.DataFrame
     loaded: dict[str, str]
+    widest: dict[str, int]  # "name", "province" -> display units of the longest (a CJK character is 2)
 
 
 TRACKER_FILTERS = ("all", *STATUSES, "late", "warned")
@@ -183,6 +185,7 @@ def tracker_shown(cur: Cursor, year: int, today: dt.date, lang: str) -> TrackerS
         {f: table if rows.get(f) is None else table[rows[f]] for f in TRACKER_FILTERS},
         chase_list(status, lang),
         dict(zip(loaded["city_code"], loaded[f"name_{lang}"], strict=True)) if len(loaded) else {},
+        {f: max((display_units(str(v)) for v in p[f"{f}_{lang}"]), default=0) for f in ("name", "province")},
     )
 
 
