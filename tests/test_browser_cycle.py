@@ -172,16 +172,15 @@ def test_a_release_stays_as_published_while_a_correction_changes_the_working_dat
 
         page.goto(f"{url}/changes?lang=en&from={quote(name)}&to=working")
         page.get_by_text("Figures revised (1)").wait_for(timeout=30_000)
-        _wait_until_drawn(page, '[data-testid="stDataFrame"]')
-        # A table's canvas is not text: its accessible grid is, once drawn.
-        page.wait_for_function(f"() => ({_GRID_TEXT})().some(rows => rows.length > 1 && rows[0].includes('Pilot'))",
+        # The revised figures are drawn whole (a table of text, its cells wrapped), not in a data grid.
+        page.wait_for_function(f"() => ({_TABLE_TEXT})().some(rows => rows.length > 1 && rows[0].includes('Pilot'))",
                                timeout=30_000)  # fmt: skip
-        tables = page.evaluate(_GRID_TEXT)
+        tables = page.evaluate(_TABLE_TEXT)
         revised = [rows for rows in tables if "Pilot" in rows[0]]
         assert len(revised) == 1 and len(revised[0]) == 2, tables  # the header and exactly one figure
         row = dict(zip(revised[0][0], revised[0][1], strict=True))
         assert (row["Year"], row["Pilot"], row["Before"], row["After"]) == (
-            str(SAMPLE_END_YEAR), "Hangzhou", str(int(was)), "9999"), row  # fmt: skip
+            str(SAMPLE_END_YEAR), "Hangzhou", f"{int(was):,}", "9,999"), row  # fmt: skip
         assert row["Indicator"].startswith(label), row
 
         page.goto(f"{url}/deck?saved={quote(deck_name)}&lang=en")
@@ -195,10 +194,9 @@ def test_a_release_stays_as_published_while_a_correction_changes_the_working_dat
     open_database(path).close()
 
 
-# Every table's visible rows, as the text of its cells (the header first).
-_GRID_TEXT = """() => [...document.querySelectorAll('[data-testid=stDataFrame]')].map(table =>
-    [...table.querySelectorAll('[role=row]')].map(row =>
-        [...row.querySelectorAll('[role=gridcell],[role=columnheader]')].map(cell => cell.textContent)))"""
+# Every table drawn whole (st.table): its rows, as the text of its cells (the header first).
+_TABLE_TEXT = """() => [...document.querySelectorAll('[data-testid=stTable] table')].map(table =>
+    [...table.querySelectorAll('tr')].map(row => [...row.querySelectorAll('th,td')].map(cell => cell.textContent)))"""
 
 
 def test_opening_a_round_keeps_its_message_and_forms_in_view_and_a_past_due_date_makes_every_row_late(
