@@ -210,3 +210,27 @@ def test_every_declaration_takes_the_arguments_of_its_function():
     for function, declared in reads._DECLARED.items():
         names = list(inspect.signature(function).parameters)[1:]  # after the cursor
         inspect.signature(declared).bind(*names)  # raises TypeError when they do not fit
+
+
+def test_two_copies_of_one_database_at_the_same_counter_are_not_taken_for_each_other(sample_file, tmp_path):
+    # Copies share the database id; a run's versions equal to the last read reuse its worked-out stamps, so equal
+    # must mean every table's version, not the counter alone (seen as a stale chart in the random test above).
+    from conftest import copy_sample
+
+    from metrics.store.database import open_database
+    from metrics.store.reads import indicator_tables, up_to
+
+    first, second = (open_database(copy_sample(sample_file, tmp_path / f"{n}.duckdb")) for n in ("a", "b"))
+    try:
+        upload(first, CODE, LAST, agreements=5)  # one write each: the same counter, different tables changed
+        upload(second, CODE, LAST, activities=5)
+        agreements, activities = (up_to(LAST, indicator_tables(key)) for key in ("agreements", "activities"))
+        stamps = []
+        for database in (first, second, first):
+            with database.cursor() as cur:
+                versions = database.run_state(cur)[3]
+            stamps.append((versions.stamp(agreements), versions.stamp(activities)))
+        assert stamps[0][0] > stamps[1][0] and stamps[1][1] > stamps[0][1] and stamps[2] == stamps[0], stamps
+    finally:
+        first.close()
+        second.close()

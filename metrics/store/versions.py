@@ -52,9 +52,10 @@ ROWS_SQL = f"SELECT '{PREFIX}' || name, CAST(version AS TEXT) FROM change_versio
 class Versions:
     """The versions a run reads its data at: `stamp(reads)` is the number that keys a result reading `reads`."""
 
-    __slots__ = ("_stamps", "_tables", "everything", "latest")
+    __slots__ = ("_rows", "_stamps", "_tables", "everything", "latest")
 
     def __init__(self, rows: dict[str, int]):
+        self._rows = rows
         self.latest = rows.get(COUNTER, 0)
         self.everything = rows.get(EVERYTHING, 0)
         self._tables: dict[str, list[tuple[int | None, int]]] = {}
@@ -66,8 +67,9 @@ class Versions:
         self._stamps: dict[Reads, int] = {}
 
     def __eq__(self, other: object) -> bool:
-        # the counter moves with every write: equal counters, equal versions (of one database)
-        return isinstance(other, Versions) and other.latest == self.latest and other.everything == self.everything
+        # every row, not the counter alone: two databases can share an id (copies of one file) and a counter value
+        # while their tables' versions differ, and run_state reuses the stamps of versions equal to the last read
+        return isinstance(other, Versions) and other._rows == self._rows
 
     def __hash__(self) -> int:
         return hash((self.latest, self.everything))
