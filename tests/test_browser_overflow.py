@@ -191,7 +191,7 @@ def page_problems(browser, url: str, nav_page, lang: str, seen=None) -> Iterator
         for k, (width, height) in enumerate(SIZES):
             page.set_viewport_size({"width": width, "height": height})
             if k == 0 or nav_page.url == "present":
-                screen = f"&screen={height}" if nav_page.url == "present" and height != 1080 else ""
+                screen = f"&screen={height}" if nav_page.url == "present" else ""  # each size its own layout
                 page.goto(f"{url}/{path}?lang={lang}{screen}{QUERIES.get(nav_page.url, '')}")
                 _wait_until_drawn(page, DRAWN[nav_page.url], sidebar=nav_page.listed)
             page.wait_for_timeout(400)  # Plotly lays its labels out again a moment after a draw or a resize
