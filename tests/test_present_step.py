@@ -32,3 +32,29 @@ def test_a_slide_is_built_ahead_only_for_the_data_shown(sample_app, changed, bui
     before = data._figures.computed
     data._build(key, (spec,), "en", plotly_layout.PROJECTOR, None)
     assert data._figures.computed - before == built
+
+
+@pytest.mark.parametrize(("built_before", "threads"), [(False, 1), (True, 0)])
+def test_a_step_starts_no_thread_when_the_slides_either_side_are_built(sample_app, monkeypatch, built_before, threads):
+    from conftest import SAMPLE_END_YEAR
+
+    from metrics.domain.programme import Scope
+    from metrics.domain.years import YearRange
+    from ui.state import View
+
+    database = data.database()
+    with database.cursor() as cur:
+        spec = deck.standard_specs(cur)[3]
+    data.clear_caches()
+    view = View("en", YearRange(2014, SAMPLE_END_YEAR), Scope())
+    if built_before:
+        data.figure(view, spec, plotly_layout.PROJECTOR)
+    started: list = []
+    monkeypatch.setattr(data.threading, "Thread", lambda **kwargs: started.append(kwargs) or _NotStarted())
+    data.build_ahead(view, (spec,), plotly_layout.PROJECTOR)
+    assert len(started) == threads
+
+
+class _NotStarted:
+    def start(self) -> None:
+        pass

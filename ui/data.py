@@ -405,7 +405,9 @@ def build_ahead(view: View, specs: Sequence[ChartSpec], style: Style) -> None:
     """Build these figures of the data the view shows on a thread of their own, after this run (the slides either
     side of the one shown): a step to one then only sends it. Nothing is built if the data has changed meanwhile."""
     key = _key(view.release)
-    threading.Thread(target=_build, args=(key, tuple(specs), view.lang, style, view.release), daemon=True).start()
+    missing = tuple(s for s in specs if (_chart_key(key, s), s, view.lang, style, view.release) not in _figures)
+    if missing:  # most steps land where the last step built ahead: no thread, no run slot, no snapshot
+        threading.Thread(target=_build, args=(key, missing, view.lang, style, view.release), daemon=True).start()
 
 
 def _build(key: tuple, specs: tuple[ChartSpec, ...], lang: str, style: Style, release: Release | None) -> None:

@@ -46,6 +46,11 @@ class SingleFlightCache(Generic[T]):
         assert function is not None, "a cache without a function is read with get()"
         return self.get(args, lambda: function(*args))
 
+    def __contains__(self, key: Hashable) -> bool:
+        """Whether a result is kept for `key` (without computing it or marking it used)."""
+        with self._lock:
+            return key in self._results
+
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The result kept for `key`, else compute()'s, kept (computed once however many callers miss at once)."""
         while True:
