@@ -109,6 +109,31 @@ def test_the_sample_yields_few_flags(db):
     assert counts[2016].drop("rule", errors="ignore").sum() == 0
 
 
+@pytest.mark.parametrize("kept", [False, True])
+@pytest.mark.parametrize("years", [(YEAR, YEAR), (2016, YEAR)])
+def test_a_pilots_own_review_is_the_whole_queue_s_rows_of_that_pilot(db, years, kept):
+    """A city profile asks for one pilot's flags (still judged against every pilot); with reads kept, the pilots'
+    figures and the outliers against peers are shared by every pilot's review."""
+    from metrics.store.series import READ_CACHE
+
+    memo: dict = {}
+    token = READ_CACHE.set((lambda name, args, compute: memo.setdefault((name, args), compute()) if (name, args)
+                            not in memo else memo[(name, args)]) if kept else None)  # fmt: skip
+    try:
+        with db.snapshot() as cur:
+            whole = review(cur, years[0], last=years[1])
+            rules = whole.loc[whole["reason"] == "rule", "city_code"].iloc[0]
+            for code in (FLAGGED[0], OTHER[0], rules, "330100"):
+                mine = review(cur, years[0], last=years[1], cities=(code,))
+                expected = whole[whole["city_code"] == code]
+                key = ["year", "indicator", "reason", "rule_id"]
+                pd.testing.assert_frame_equal(mine.sort_values(key).reset_index(drop=True),
+                                              expected.sort_values(key).reset_index(drop=True), check_dtype=False,
+                                              check_like=True)  # fmt: skip
+    finally:
+        READ_CACHE.reset(token)
+
+
 def flag_of(db, code: str, key: str) -> dict:
     with db.snapshot() as cur:
         queue = review(cur, YEAR)

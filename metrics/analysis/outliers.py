@@ -70,19 +70,27 @@ def _unscaled(scaled: pd.Series, log: pd.Series) -> np.ndarray:
     return np.where(logged, np.expm1(np.where(logged, values, 0.0)), values)
 
 
-def outliers(figures: pd.DataFrame, year: int, t: Thresholds = THRESHOLDS,
-             cities: Collection[str] | None = None, last: int | None = None) -> pd.DataFrame:  # fmt: skip
+def peer_outliers(figures: pd.DataFrame, year: int, t: Thresholds = THRESHOLDS, last: int | None = None
+                  ) -> pd.DataFrame:  # fmt: skip
+    """The values of `year` (or of each year from `year` to `last`) that stand out from every pilot's of the year,
+    as `outliers` gives them (reason `peers`), unsorted."""
+    last = year if last is None else last
+    return _against_peers(long_values(figures[figures["year"].between(year, last)]).reset_index(drop=True), t)
+
+
+def outliers(figures: pd.DataFrame, year: int, t: Thresholds = THRESHOLDS, cities: Collection[str] | None = None,
+             last: int | None = None, peers: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
     """The values of `year` (or of each year from `year` to `last`) that stand out from the pilot's own years before
     it or from the other pilots of the year: city_code, year, indicator, reason (own_history | peers), value, z,
     reference (the median compared with, in the indicator's unit), n (how many values that median is of). With
-    `cities`, only theirs (still against every pilot of the year: the others' own histories are then left unread)."""
+    `cities`, only theirs (still against every pilot of the year: the others' own histories are then left unread).
+    `peers`: peer_outliers of the same figures, years and thresholds, when the caller has them."""
     last = year if last is None else last
-    now = long_values(figures[figures["year"].between(year, last)]).reset_index(drop=True)
-    peers = _against_peers(now, t)  # every year at once
-    if cities is not None:
+    peers = peer_outliers(figures, year, t, last) if peers is None else peers
+    if cities is not None:  # only the cities' values are judged against their own years
         peers = peers[peers["city_code"].isin(list(cities))]
         figures = figures[figures["city_code"].isin(list(cities))]
-        now = now[now["city_code"].isin(list(cities))].reset_index(drop=True)
+    now = long_values(figures[figures["year"].between(year, last)]).reset_index(drop=True)
     found = [peers, _against_history(now, long_values(figures[figures["year"] < last]), t)]
     out = pd.concat([f for f in found if not f.empty] or [pd.DataFrame(columns=COLUMNS)], ignore_index=True)
     types = {"year": "int64", "value": "float64", "z": "float64", "reference": "float64", "n": "int64"}

@@ -13,13 +13,14 @@ from ..domain.i18n import Refused, Text
 from ..domain.roles import Actor, require
 from ..domain.rules import keys, number
 from ..store import approvals
-from ..store.cities import pilot_names
+from ..store.cities import CITIES_READ, pilot_names
 from ..store.database import Database
 from ..store.figures import years_values
 from ..store.flags import PILOT, decisions, save_decisions
+from ..store.reads import declare_kept, up_to
 from ..store.series import kept
 from ..store.transactions import Cursor, transaction
-from .outliers import THRESHOLDS, Thresholds, outliers
+from .outliers import THRESHOLDS, Thresholds, outliers, peer_outliers
 from .validation import LAST, Violation, check_stored, named
 
 STATUSES = {"open": Text("待核实", "open"), "confirmed": Text("已确认", "confirmed"),
@@ -80,6 +81,10 @@ def _basis_now(figures: pd.DataFrame, code: str, year: int, keys_of: str) -> str
     return basis_of(values)
 
 
+declare_kept("review_figures", lambda year, t, last: up_to(last))
+declare_kept("peer_outliers", lambda year, t, last: up_to(last))
+declare_kept("pilot_names", lambda: CITIES_READ)
+
 FLAG_COLUMNS = ["year", *KEY, "value", "z", "message", "basis", "reads", *(f"back_{b}" for b in range(1, BACK + 1))]
 
 
@@ -90,12 +95,15 @@ def current_flags(cur: Cursor, year: int, t: Thresholds = THRESHOLDS, last: int 
     (Text), basis (basis_of the values it was computed from), reads (the indicators of the year it is about: a
     rule's, either side), and the pilot's values of the BACK years before as `back_1`…"""
     last = year if last is None else last
-    figures = _figures(cur, year, t, last)  # read once for all the years
-    names = pilot_names(cur)
+    # Every pilot's figures and their outliers against peers are the same for each city's review: kept, so that
+    # a city profile after another city's costs only its own pilot's checks.
+    figures = kept("review_figures", (year, t, last), lambda: _figures(cur, year, t, last))
+    names = kept("pilot_names", (), lambda: pilot_names(cur))
     broken: dict[int, list[Violation]] = {}
     for v in check_stored(cur, year, through=last, cities=cities, figures=figures):
         broken.setdefault(v.year, []).append(v)
-    found = outliers(figures, year, t, cities, last)  # every year at once
+    peers = kept("peer_outliers", (year, t, last), lambda: peer_outliers(figures, year, t, last))
+    found = outliers(figures, year, t, cities, last, peers=peers)  # every year at once
     if cities is not None:
         figures = figures[figures["city_code"].isin(list(cities))]
     frames = [_year_flags(figures[figures["year"] == y], y, found[found["year"] == y], broken.get(y, []), names)

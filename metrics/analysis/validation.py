@@ -230,11 +230,12 @@ def check_stored(
     keys = rule_keys(rules)
     first = MIN_YEAR if year is None else year - 1
     last = 9999 if year is None else year if through is None else through
-    stored = _numeric(years_values(cur, first, last) if figures is None else figures, keys)
+    source = years_values(cur, first, last, cities) if figures is None else figures
+    if cities is not None:  # a rule reads one pilot's own values, this year's and last year's
+        source = source[source["city_code"].isin(list(cities))]
+    stored = _numeric(source, keys)
     stored = stored[stored["year"].between(first, last)]
     current = stored if year is None else stored[stored["year"].between(year, last)]
-    if cities is not None:
-        current = current[current["city_code"].isin(list(cities))]
     return violations(rules, with_last_year(current.reset_index(drop=True), stored, keys))
 
 
