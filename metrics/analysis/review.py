@@ -91,6 +91,11 @@ def current_flags(cur: Cursor, year: int, t: Thresholds = THRESHOLDS, last: int 
     rule's, either side), and the pilot's values of the BACK years before as `back_1`…"""
     last = year if last is None else last
     figures = _figures(cur, year, t, last)  # read once for all the years
+    shown = figures[figures["year"].between(year, last)]
+    if cities is not None:
+        shown = shown[shown["city_code"].isin(list(cities))]
+    if shown.empty:  # no figures of these years (a round's year before any file): no outlier, no rule broken
+        return pd.DataFrame(columns=FLAG_COLUMNS)
     names = pilot_names(cur)
     broken: dict[int, list[Violation]] = {}
     for v in check_stored(cur, year, through=last, cities=cities, figures=figures):
