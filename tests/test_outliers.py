@@ -303,3 +303,16 @@ def test_years_without_figures_have_no_flags_and_the_queue_its_columns(db, year,
     if empty:  # as the whole computation gives it for no figures: no row, the same columns
         pd.testing.assert_frame_equal(flags, pd.DataFrame(columns=FLAG_COLUMNS))
         assert set(queue.columns) == set(full.columns)
+
+
+@pytest.mark.parametrize("year, last", [(2016, None), (YEAR, None), (2014, YEAR), (YEAR + 1, None)])
+def test_the_figures_judged_are_the_stored_values_as_floats(db, year, last):
+    from metrics.analysis.review import _figures
+    from metrics.store.figures import years_values
+
+    with db.snapshot() as cur:
+        figures = _figures(cur, year, THRESHOLDS, last)
+        stored = years_values(cur, year - 5, year if last is None else last)
+    for ind in registry.BASE_INDICATORS:  # as every value once was converted: through Python objects
+        expected = pd.to_numeric(stored[ind.column].astype("object"), errors="coerce").astype("float64")
+        pd.testing.assert_series_equal(figures[ind.key], expected, check_names=False, check_exact=True)
