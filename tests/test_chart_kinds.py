@@ -173,3 +173,62 @@ def test_the_compare_page_offers_small_multiples_and_adds_them_to_the_deck(sampl
     assert any(c.value.startswith("小多图 · ") for c in at.caption)
     at.switch_page("app_pages/present.py").run()
     assert not at.exception and len(at.get("plotly_chart")) == 1
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_index_bars_say_each_pilots_place_as_both_languages_filled_would(sample_db, lang):
+    import pandas as pd
+
+    from metrics.analysis import index as composite
+    from metrics.domain.i18n import Text
+    from metrics.domain.index_method import group
+    from metrics.present.kinds.assessment import _move
+
+    with sample_db.cursor() as cur:
+        data = resolve(cur, ChartSpec("index", "composite_index", (SAMPLE_END_YEAR, SAMPLE_END_YEAR)), lang)
+        pilots = composite.with_movement(composite.year_index(cur, SAMPLE_END_YEAR),
+                                         composite.year_index(cur, SAMPLE_END_YEAR - 1))  # fmt: skip
+    moves = {1: Text("上升 {n} 位", "up {n}").format(n=1), -2: Text("下降 {n} 位", "down {n}").format(n=2),
+             0: Text("位次不变", "same rank")}  # fmt: skip
+    assert all(_move(change, lang) == text(lang) for change, text in moves.items())
+    expected = []
+    for p in pilots[pilots["index"].notna()].itertuples():
+        place = Text("第 {r} 位", "rank {r}").format(r=int(p.rank))(lang)
+        relative = Text("平均的 {s:.0f}%", "{s:.0f}% of the mean").format(s=p.relative * 100)(lang)
+        moved = "" if pd.isna(p.rank_change) else _move(int(p.rank_change), lang)
+        expected.append(" · ".join(x for x in (group(p.group).label(lang), place, relative, moved) if x))
+    assert data.frame.iloc[:, -1].tolist() == expected
+
+
+def _points_by_row(data) -> list[str]:
+    """The map's miniature as it was drawn row by row (itertuples), to compare with miniatures.points."""
+    import math
+
+    from metrics.present.miniatures import HEIGHT, PAD, WIDTH, scale
+    from metrics.present.style import PROGRAMME_COLOUR, REGION_COLOURS
+
+    frame = data.drawn()
+    x = scale(frame["lon"], PAD * 3, WIDTH - PAD * 3, from_zero=False)
+    y = scale(frame["lat"], HEIGHT - PAD, PAD, from_zero=False)
+    largest = float(frame["value"].max()) if frame["value"].notna().any() else 0.0
+    shapes = []
+    for row in frame.itertuples():
+        value = float(row.value)
+        if math.isnan(value):
+            shapes.append(f'<circle cx="{x(row.lon):.1f}" cy="{y(row.lat):.1f}" r="1.5" fill="none" stroke="#8a8f98"/>')
+        else:
+            r = 1.5 + 5 * math.sqrt(max(value, 0) / largest) if largest > 0 else 1.5
+            colour = REGION_COLOURS.get(str(row.region), PROGRAMME_COLOUR)
+            shapes.append(f'<circle cx="{x(row.lon):.1f}" cy="{y(row.lat):.1f}" r="{r:.1f}" fill="{colour}" '
+                          f'fill-opacity="0.7"/>')  # fmt: skip
+    return shapes
+
+
+@pytest.mark.parametrize("year", [2016, SAMPLE_END_YEAR])
+@pytest.mark.parametrize("key", ["agreements", "contract_value_10k_cny"])
+def test_the_map_miniature_is_the_one_drawn_row_by_row(sample_db, year, key):
+    from metrics.present.miniatures import points
+
+    with sample_db.cursor() as cur:
+        data = resolve(cur, ChartSpec("map", key, (year, year)), "zh")
+    assert points(data) == _points_by_row(data)

@@ -305,3 +305,39 @@ def test_a_pilot_without_a_flag_is_sent_back_whole_until_any_figure_changes(db, 
     with db.snapshot() as cur:
         assert round_status(cur, year).pilots.set_index("city_code").loc[code, "status"] == "loaded"
         assert code in approval.approvable(cur, year)
+
+
+@pytest.mark.parametrize(
+    "year, last, cities, empty",
+    [
+        (YEAR + 1, None, None, True),  # a round's year before any file
+        (YEAR + 1, YEAR + 2, None, True),
+        (YEAR, None, ("999999",), True),  # a code with no figures
+        (YEAR, None, (FLAGGED[0],), False),
+        (YEAR, YEAR + 1, None, False),
+    ],
+)
+def test_years_without_figures_have_no_flags_and_the_queue_its_columns(db, year, last, cities, empty):
+    from metrics.analysis.review import FLAG_COLUMNS, current_flags
+
+    with db.snapshot() as cur:
+        flags = current_flags(cur, year, last=last, cities=cities)
+        queue = review(cur, year, last=last, cities=cities)
+        full = review(cur, YEAR)
+    assert flags.empty == queue.empty == empty
+    if empty:  # as the whole computation gives it for no figures: no row, the same columns
+        pd.testing.assert_frame_equal(flags, pd.DataFrame(columns=FLAG_COLUMNS))
+        assert set(queue.columns) == set(full.columns)
+
+
+@pytest.mark.parametrize("year, last", [(2016, None), (YEAR, None), (2014, YEAR), (YEAR + 1, None)])
+def test_the_figures_judged_are_the_stored_values_as_floats(db, year, last):
+    from metrics.analysis.review import _figures
+    from metrics.store.figures import years_values
+
+    with db.snapshot() as cur:
+        figures = _figures(cur, year, THRESHOLDS, last)
+        stored = years_values(cur, year - 5, year if last is None else last)
+    for ind in registry.BASE_INDICATORS:  # as every value once was converted: through Python objects
+        expected = pd.to_numeric(stored[ind.column].astype("object"), errors="coerce").astype("float64")
+        pd.testing.assert_series_equal(figures[ind.key], expected, check_names=False, check_exact=True)

@@ -204,3 +204,32 @@ def test_a_series_served_from_the_kept_span_is_the_one_the_database_gives(sample
                 finally:
                     READ_CACHE.reset(token)
     assert kept, "the span was kept and served"
+
+
+@pytest.mark.both_engines
+@pytest.mark.parametrize("keys", [tuple(i.key for i in registry.BASE_INDICATORS), registry.CORE_KEYS, ("agreements",)])
+@pytest.mark.parametrize("scope", [Scope(), Scope(cities=("330100", "440100")), Scope(batches=(2,), kinds=("park",))])
+@pytest.mark.parametrize("per_city", [False, True])
+def test_series_read_together_are_those_read_one_by_one(db, keys, scope, per_city):
+    from pandas.testing import assert_frame_equal
+
+    from metrics.store.series import READ_CACHE, read_together
+
+    kept, memo = _kept_reads()
+    with db.cursor() as cur:
+        token = READ_CACHE.set(memo)
+        try:
+            read_together(cur, keys, scope, per_city=per_city)
+            together = {key: kept["series", (key, scope, per_city)] for key in keys}
+            for years in (None, (2016, SAMPLE_END_YEAR)):
+                for key in keys:
+                    served = series(cur, key, scope, per_city=per_city, years=years)
+                    READ_CACHE.reset(token)
+                    try:
+                        assert_frame_equal(served, series(cur, key, scope, per_city=per_city, years=years),
+                                           check_exact=True)  # fmt: skip
+                    finally:
+                        token = READ_CACHE.set(memo)
+        finally:
+            READ_CACHE.reset(token)
+    assert all(kept["series", (key, scope, per_city)] is frame for key, frame in together.items())

@@ -18,7 +18,7 @@ from ..domain.i18n import LANGS, Text, named_few
 from ..domain.programme import PROGRAMME_START, Scope
 from ..store.cities import list_cities
 from ..store.reads import declare, up_to
-from ..store.series import series
+from ..store.series import read_together, series
 from ..store.transactions import Cursor
 from . import standing
 
@@ -146,6 +146,7 @@ def highlights(cur: Cursor, year: int, scope: Scope | None = None) -> list[Highl
     scope = scope or Scope()
     cities = list_cities(cur, scope)
     names = {lang: dict(zip(cities["city_code"], cities[f"name_{lang}"], strict=True)) for lang in LANGS}
+    read_together(cur, KEYS, scope, per_city=True)  # every pilot's series of each, in one statement
     out: list[Highlight | None] = []
     for key in KEYS:
         totals = series(cur, key, scope, years=(min(PROGRAMME_START, year), year))

@@ -47,10 +47,19 @@ def _figures(cur: Cursor, year: int, t: Thresholds, last: int | None = None) -> 
     """The stored figures from the earliest year compared with to `year` (or to `last`), values as floats."""
     frame = years_values(cur, year - max(t.history_years, BACK), year if last is None else last)
     for ind in registry.BASE_INDICATORS:
-        frame[ind.key] = pd.to_numeric(frame[ind.column].astype("object"), errors="coerce").astype("float64")
+        column = frame[ind.column]
+        if column.dtype.kind in "iuf":  # numbers already (NumPy's or nullable): the same floats, without objects
+            frame[ind.key] = pd.Series(column.to_numpy(dtype="float64", na_value=np.nan), index=frame.index)
+        else:
+            frame[ind.key] = pd.to_numeric(column.astype("object"), errors="coerce").astype("float64")
     frame["year"] = frame["year"].astype("int64")
     frame["city_code"] = frame["city_code"].astype(str)
     return frame
+
+
+def _names(cur: Cursor) -> dict[str, Text]:
+    """Every pilot's names, read once per data version where reads are kept (the flags and the queue each name)."""
+    return kept("pilot_names", (), lambda: pilot_names(cur))
 
 
 def basis_of(values: dict[str, float | None]) -> str:
@@ -98,7 +107,12 @@ def current_flags(cur: Cursor, year: int, t: Thresholds = THRESHOLDS, last: int 
     # Every pilot's figures and their outliers against peers are the same for each city's review: kept, so that
     # a city profile after another city's costs only its own pilot's checks.
     figures = kept("review_figures", (year, t, last), lambda: _figures(cur, year, t, last))
-    names = kept("pilot_names", (), lambda: pilot_names(cur))
+    shown = figures[figures["year"].between(year, last)]
+    if cities is not None:
+        shown = shown[shown["city_code"].isin(list(cities))]
+    if shown.empty:  # no figures of these years (a round's year before any file): no outlier, no rule broken
+        return pd.DataFrame(columns=FLAG_COLUMNS)
+    names = _names(cur)
     broken: dict[int, list[Violation]] = {}
     for v in check_stored(cur, year, through=last, cities=cities, figures=figures):
         broken.setdefault(v.year, []).append(v)
@@ -178,7 +192,7 @@ def _review(cur: Cursor, year: int, t: Thresholds, last: int | None, cities: tup
     queue["status"] = np.where(stands, queue["status"], "open")
     for column in ("comment", "decided_by", "decided_at"):
         queue[column] = queue[column].where(stands, None)
-    names = pilot_names(cur)
+    names = _names(cur)
     queue["name_zh"] = [named(names, c).zh for c in queue["city_code"]]
     queue["name_en"] = [named(names, c).en for c in queue["city_code"]]
     order = queue["status"].map({"open": 0, "returned": 1, "confirmed": 2})

@@ -19,6 +19,7 @@ from ..store.reporting import round_reports
 from ..store.rounds import Round, attempts_of_year, default_round, get_round
 from ..store.series import kept
 from ..store.transactions import Cursor
+from .records import records
 from .review import returned_pilots
 
 STATUSES = {
@@ -92,7 +93,7 @@ def _round_status(cur: Cursor, year: int, today: dt.date) -> RoundStatus:
     returned = returned_pilots(cur, year)
     states = approvals.states(cur, year)
     rows = []
-    for pilot in pilots.to_dict("records"):
+    for pilot in records(pilots):
         loaded = pilot["reported"] > 0
         upload_id = int(pilot["upload_id"]) if loaded and pd.notna(pilot["upload_id"]) else None
         refused = refusals.get(pilot["city_code"], [])

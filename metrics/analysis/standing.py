@@ -12,7 +12,7 @@ from ..domain import registry
 from ..domain.programme import Scope
 from ..store.cities import batch_peers, city
 from ..store.reads import declare, up_to
-from ..store.series import kept, pilot_series, series
+from ..store.series import kept, pilot_series, read_together, series
 from ..store.transactions import Cursor
 
 
@@ -32,6 +32,7 @@ class Headline:
 @declare(lambda keys, scope, year: up_to(year))
 def headlines(cur: Cursor, keys: tuple[str, ...], scope: Scope, year: int) -> list[Headline]:
     """Headline figures for `year`: value, previous year's value and like-for-like growth per indicator."""
+    read_together(cur, tuple(key for key in keys if key in registry.BASE_KEYS), scope)  # in one statement
     designated = series(cur, "pilot_cities", scope, years=(year, year))["value"].iloc[0]
     result = []
     for key in keys:
@@ -125,6 +126,7 @@ def profile(cur: Cursor, city_code: str, year: int) -> pd.DataFrame:
 
     Columns: key, value, rank, ranked, rank_change, since_year, until_year, change_pct, annual_pct.
     """
+    read_together(cur, tuple(i.key for i in registry.BASE_INDICATORS), per_city=True)  # in one statement
     rows = []
     for ind in registry.BASE_INDICATORS:
         ranking = ranks(cur, ind.key, year).set_index("city_code")

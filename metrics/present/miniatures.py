@@ -79,18 +79,20 @@ def points(data: ChartData) -> list[str]:
     frame = data.drawn()
     if frame.empty:
         return []
-    x = scale(frame["lon"], PAD * 3, WIDTH - PAD * 3, from_zero=False)
-    y = scale(frame["lat"], HEIGHT - PAD, PAD, from_zero=False)
+    # Each column as Python's values at once: a map has a dot for every pilot, thousands of them.
+    lons, lats, values, regions = (frame[c].tolist() for c in ("lon", "lat", "value", "region"))
+    x = scale(lons, PAD * 3, WIDTH - PAD * 3, from_zero=False)
+    y = scale(lats, HEIGHT - PAD, PAD, from_zero=False)
     largest = float(frame["value"].max()) if frame["value"].notna().any() else 0.0
     shapes = []
-    for row in frame.itertuples():
-        value = float(row.value)
+    for lon, lat, given, region in zip(lons, lats, values, regions, strict=True):
+        value = float(given)
         if math.isnan(value):
-            shapes.append(f'<circle cx="{x(row.lon):.1f}" cy="{y(row.lat):.1f}" r="1.5" fill="none" stroke="#8a8f98"/>')
+            shapes.append(f'<circle cx="{x(lon):.1f}" cy="{y(lat):.1f}" r="1.5" fill="none" stroke="#8a8f98"/>')
         else:
             r = 1.5 + 5 * math.sqrt(max(value, 0) / largest) if largest > 0 else 1.5
-            colour = REGION_COLOURS.get(str(row.region), PROGRAMME_COLOUR)
-            shapes.append(f'<circle cx="{x(row.lon):.1f}" cy="{y(row.lat):.1f}" r="{r:.1f}" fill="{colour}" '
+            colour = REGION_COLOURS.get(str(region), PROGRAMME_COLOUR)
+            shapes.append(f'<circle cx="{x(lon):.1f}" cy="{y(lat):.1f}" r="{r:.1f}" fill="{colour}" '
                           f'fill-opacity="0.7"/>')  # fmt: skip
     return shapes
 

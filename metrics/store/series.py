@@ -155,6 +155,75 @@ def series(
     return whole[whole["year"].between(wanted.first, wanted.last)].reset_index(drop=True)  # a copy
 
 
+def read_together(cur: Cursor, keys: tuple[str, ...], scope: Scope | None = None, *, per_city: bool = False) -> None:
+    """Where reads are kept (the app), the whole span of these base indicators' series read in one statement and
+    kept as `series` keeps each, for a page that asks for several: one pass over the pilots and years rather than
+    one per indicator. Without kept reads, nothing (each `series` call queries)."""
+    memo = READ_CACHE.get()
+    if memo is None:
+        return
+    span = YearRange(*year_span(cur))
+    scope = scope or Scope()
+    bases = tuple(registry.base(key) for key in keys)
+    read: list[dict[str, pd.DataFrame]] = []  # the statement's series, once one of them is not kept yet
+
+    def one(key: str) -> Callable[[], pd.DataFrame]:
+        def compute() -> pd.DataFrame:
+            if not read:
+                read.append(_query_bases(cur, bases, scope, per_city, span))
+            return read[0][key]
+
+        return compute
+
+    for key in keys:
+        memo("series", (key, scope, per_city), one(key))
+
+
+def _bases_sql(bases: tuple[BaseIndicator, ...]) -> str:
+    """The series of several base indicators over the grid's years: for each, its column (the value, as _vals_sql
+    totals it) and `<column>__n` (how many reported it); the same groups, order and values as one query each."""
+    ctes, columns, joins = [], [], []
+    for n, table in enumerate(dict.fromkeys(ind.table for ind in bases)):
+        mine = [ind for ind in bases if ind.table == table]
+        totals = ", ".join(
+            f"sum(t.{ind.column})::{'BIGINT' if ind.sql_type == 'INTEGER' else ind.sql_type} AS {ind.column}, "
+            f"count(t.{ind.column}) AS {ind.column}__n"
+            for ind in mine
+        )
+        ctes.append(f"""
+v{n} AS (
+    SELECT {_GROUP.format(alias="t")} AS city_code, t.year, {totals}
+    FROM {table} t JOIN scope USING (city_code)
+    GROUP BY 1, 2
+)""")
+        columns += [f"v{n}.{ind.column}, coalesce(v{n}.{ind.column}__n, 0) AS {ind.column}__n" for ind in mine]
+        joins.append(f"LEFT JOIN v{n} ON v{n}.city_code IS NOT DISTINCT FROM grid.city_code AND v{n}.year = grid.year")
+    return f"""
+WITH {SCOPE_CTE},{_GRID_CTES},{",".join(ctes)}
+SELECT grid.city_code, grid.year, {", ".join(columns)}
+FROM grid {" ".join(joins)}
+ORDER BY city_code NULLS FIRST, year"""
+
+
+def _query_bases(cur: Cursor, bases: tuple[BaseIndicator, ...], scope: Scope, per_city: bool, span: YearRange
+                 ) -> dict[str, pd.DataFrame]:  # fmt: skip
+    params = {**scope.params(), "per_city": per_city, "first": span.first, "last": span.last}
+    wide = cur.execute(_bases_sql(bases), params).df()
+    return {ind.key: _one_series(wide, ind.column) for ind in bases}
+
+
+def _one_series(wide: pd.DataFrame, column: str) -> pd.DataFrame:
+    """One indicator's series (as _query gives it) out of _bases_sql's columns."""
+    return pd.DataFrame(
+        {
+            "city_code": wide["city_code"],
+            "year": wide["year"],
+            "value": wide[column].astype("float64"),
+            "reporting": wide[f"{column}__n"].astype("int64"),
+        }
+    )
+
+
 def pilot_series(cur: Cursor, key: str, cities: tuple[str, ...], years: YearRange | tuple[int, int] | None = None
                  ) -> pd.DataFrame:  # fmt: skip
     """`series` per city of the pilots named. Where reads are kept (the app), a slice of every pilot's series, which

@@ -90,9 +90,11 @@ def _index(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
     names = common["names"]
     ranked = pilots[pilots["index"].notna()]
     rows = []
+    # Each pilot's words filled in the language shown only (Text.format fills both): thousands of pilots.
+    place_in, relative_in = Text("第 {r} 位", "rank {r}")(lang), Text("平均的 {s:.0f}%", "{s:.0f}% of the mean")(lang)
     for p in ranked.itertuples():
-        place = Text("第 {r} 位", "rank {r}").format(r=int(p.rank))(lang)
-        relative = Text("平均的 {s:.0f}%", "{s:.0f}% of the mean").format(s=p.relative * 100)(lang)
+        place = place_in.format(r=int(p.rank))
+        relative = relative_in.format(s=p.relative * 100)
         moved = "" if pd.isna(p.rank_change) else _move(int(p.rank_change), lang)
         detail = " · ".join(x for x in (group(p.group).label(lang), place, relative, moved) if x)
         rows.append((p.city_code, names[p.city_code], float(p.index), GROUP_COLOURS[p.group], f"{p.index:.1f}", detail))
@@ -118,9 +120,9 @@ def _not_enough(method: Method, unranked: list[str], lang: str) -> str:
 
 def _move(change: int, lang: str) -> str:
     if change > 0:
-        return Text("上升 {n} 位", "up {n}").format(n=change)(lang)
+        return Text("上升 {n} 位", "up {n}")(lang).format(n=change)
     if change < 0:
-        return Text("下降 {n} 位", "down {n}").format(n=-change)(lang)
+        return Text("下降 {n} 位", "down {n}")(lang).format(n=-change)
     return Text("位次不变", "same rank")(lang)
 
 
