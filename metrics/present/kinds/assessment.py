@@ -90,11 +90,12 @@ def _index(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
     names = common["names"]
     ranked = pilots[pilots["index"].notna()]
     rows = []
+    labels = {g.key: g.label(lang) for g in GROUPS}
+    place, relative = Text("第 {r} 位", "rank {r}")(lang), Text("平均的 {s:.0f}%", "{s:.0f}% of the mean")(lang)
     for p in ranked.itertuples():
-        place = Text("第 {r} 位", "rank {r}").format(r=int(p.rank))(lang)
-        relative = Text("平均的 {s:.0f}%", "{s:.0f}% of the mean").format(s=p.relative * 100)(lang)
         moved = "" if pd.isna(p.rank_change) else _move(int(p.rank_change), lang)
-        detail = " · ".join(x for x in (group(p.group).label(lang), place, relative, moved) if x)
+        parts = (labels[p.group], place.format(r=int(p.rank)), relative.format(s=p.relative * 100), moved)
+        detail = " · ".join(x for x in parts if x)
         rows.append((p.city_code, names[p.city_code], float(p.index), GROUP_COLOURS[p.group], f"{p.index:.1f}", detail))
     counts = ranked["group"].value_counts()
     mean = result.mean_index
@@ -118,9 +119,9 @@ def _not_enough(method: Method, unranked: list[str], lang: str) -> str:
 
 def _move(change: int, lang: str) -> str:
     if change > 0:
-        return Text("上升 {n} 位", "up {n}").format(n=change)(lang)
+        return Text("上升 {n} 位", "up {n}")(lang).format(n=change)
     if change < 0:
-        return Text("下降 {n} 位", "down {n}").format(n=-change)(lang)
+        return Text("下降 {n} 位", "down {n}")(lang).format(n=-change)
     return Text("位次不变", "same rank")(lang)
 
 
