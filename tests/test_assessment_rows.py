@@ -14,6 +14,7 @@ from metrics.domain import registry
 from metrics.domain.formatting import format_value
 from metrics.domain.i18n import LANGS, Text
 from metrics.domain.index_method import group
+from metrics.domain.programme import Scope
 from metrics.present.assessment_tables import CITY, targets_table
 from metrics.present.chart_resolve import resolve
 from metrics.present.chart_spec import ChartSpec
@@ -97,3 +98,13 @@ def test_the_sample_s_rows_are_as_written_row_by_row(db, lang):
             drawn = resolve(cur, ChartSpec("index", "composite_index", (year, year)), lang).frame
             expected = ranking_rows_by_rows(pilots, names, lang)
             assert list(drawn.itertuples(index=False, name=None)) == expected
+
+
+@pytest.mark.parametrize("scope", [None, Scope(regions=("east",))])
+def test_a_year_s_ranking_and_counts_are_those_of_its_targets(db, scope):
+    with db.snapshot() as cur:
+        last = year_span(cur)[1] - 1
+        for year in (last - 1, last):
+            achieved = achievement.year_achievement(cur, year, scope)
+            pd.testing.assert_frame_equal(achievement.year_ranking(cur, year, scope), achievement.ranking(achieved))
+            assert achievement.year_summary(cur, year, scope) == achievement.summary(achieved)

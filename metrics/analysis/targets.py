@@ -109,7 +109,13 @@ def status_counts(ranked: pd.DataFrame) -> dict[str, int]:
 @declare(lambda year, scope=None: up_to(year))
 def year_summary(cur: Cursor, year: int, scope: Scope | None = None) -> dict[str, int]:
     """The summary of a year's targets (see `summary`), of the pilots in `scope` when given, from the store."""
-    return summary(year_achievement(cur, year, scope))
+    return status_counts(year_ranking(cur, year, scope))
+
+
+def year_ranking(cur: Cursor, year: int, scope: Scope | None = None) -> pd.DataFrame:
+    """The ranking of a year's targets achieved (see `ranking`), of the pilots in `scope` when given, from the store;
+    made once where reads are kept (the page's counts and its chart both ask)."""
+    return kept("targets_ranking", (year, scope), lambda: ranking(year_achievement(cur, year, scope)))
 
 
 def shown_year(years_with_targets: tuple[int, ...], year: int) -> int | None:

@@ -227,8 +227,7 @@ def _breakdown(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartDa
 
 def _achievement(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
     year = spec.years[1]
-    achieved = achievement.year_achievement(cur, year, spec.scope)
-    ranked = achievement.ranking(achieved)
+    ranked = achievement.year_ranking(cur, year, spec.scope)
     names = common["names"]
     rows = []
     for p in ranked.itertuples():
