@@ -132,8 +132,8 @@ def scores(values: pd.DataFrame, method: Method) -> tuple[pd.DataFrame, tuple[st
 
 def _scores(values: np.ndarray, method: Method) -> tuple[np.ndarray, tuple[str, ...]]:
     """scores, of a float matrix (a column per method indicator)."""
-    out = np.empty(values.shape, order="F")  # column by column, as a frame's columns are: the sums below add up in
-    transformed = []  # the same order whichever way they were built
+    out = np.empty(values.shape, order="F")  # laid out as a frame's columns are (see _indexes)
+    transformed = []
     for j, key in enumerate(method.keys):
         column = values[:, j]
         skew = _skewness(column[~np.isnan(column)])
@@ -158,6 +158,8 @@ def indexes(scored: pd.DataFrame, method: Method) -> pd.Series:
 def _indexes(matrix: np.ndarray, method: Method) -> np.ndarray:
     """indexes, of a float matrix of scores (a column per method indicator)."""
     weights = np.array([w for _, w in method.weights], dtype=float)
+    # column-major, as a frame built column by column hands it over: the products below then add in the same order
+    # and give the same floats to the last bit
     matrix = np.asfortranarray(matrix)
     reported = ~np.isnan(matrix)
     have = reported @ weights
