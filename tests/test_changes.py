@@ -196,6 +196,9 @@ def test_the_changes_between_releases_are_the_cells_the_history_changed(db, case
             ).fetchall()
             assert set_to == [(value,)]
     assert result.counts["revised"] + result.counts["added"] + result.counts["removed"] == len(expected)
+    assert [result.counts[f"pilot_years_{c}"] for c in ("added", "removed")] == [
+        len(result.pilot_years(c)) for c in ("added", "removed")
+    ]
     assert result.empty == (not expected)
 
 

@@ -70,14 +70,18 @@ class Changes:
         )
         return out.reset_index()
 
+    def _pilot_year_count(self, change: str) -> int:
+        """len(self.pilot_years(change)), without aggregating their columns."""
+        return self.of(change).groupby(["city_code", "year"], sort=False).ngroups
+
     @functools.cached_property
     def counts(self) -> dict[str, int]:
         """How many figures were revised, added and removed, pilot-years added and removed, and targets, pilots and
         events changed."""
         return {
             **{change: int((self.cells["change"] == change).sum()) for change in CHANGES},
-            "pilot_years_added": len(self.pilot_years("added")),
-            "pilot_years_removed": len(self.pilot_years("removed")),
+            "pilot_years_added": self._pilot_year_count("added"),
+            "pilot_years_removed": self._pilot_year_count("removed"),
             "targets": len(self.targets),
             "cities": int(self.cities["city_code"].nunique()),
             "events": len(self.events),

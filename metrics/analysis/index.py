@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..domain import registry
-from ..domain.index_method import DEFAULT_METHOD, Method, covered, group_of
+from ..domain.index_method import DEFAULT_METHOD, Group, Method, covered, group_of
 from ..store.cities import list_cities
 from ..store.figures import year_values, years_values
 from ..store.series import READ_CACHE, year_span
@@ -67,24 +67,37 @@ def own_values(figures: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
     indicator as reported, a ratio its own numerator over its own denominator where both are reported and the
     denominator is above 0; NaN otherwise. Indexed by city_code, a column per key."""
     frame = figures.set_index("city_code")
-    out = pd.DataFrame(index=frame.index)
-    for key in keys:
+    return pd.DataFrame(_own_matrix(frame, keys), index=frame.index, columns=list(keys))
+
+
+def _own_matrix(frame: pd.DataFrame, keys: tuple[str, ...]) -> np.ndarray:
+    """own_values as a float matrix, a row per row of `frame` (its base columns) and a column per key."""
+    out = np.empty((len(frame), len(keys)), dtype=float)
+    for j, key in enumerate(keys):
         ind = registry.get(key)
         if isinstance(ind, registry.Ratio):
-            num = pd.to_numeric(frame[ind.numerator], errors="coerce").astype(float)
-            den = pd.to_numeric(frame[ind.denominator], errors="coerce").astype(float)
-            out[key] = (num / den).where(den > 0)
+            num, den = _numbers(frame[ind.numerator]), _numbers(frame[ind.denominator])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[:, j] = np.where(den > 0, num / den, np.nan)
         elif isinstance(ind, registry.BaseIndicator):
-            out[key] = pd.to_numeric(frame[key], errors="coerce").astype(float)
+            out[:, j] = _numbers(frame[key])
         else:
             raise ValueError(f"{key} cannot be an index indicator")
     return out
 
 
+def _numbers(column: pd.Series) -> np.ndarray:
+    return pd.to_numeric(column, errors="coerce").astype(float).to_numpy()
+
+
 def skewness(values: pd.Series) -> float | None:
     """The population skewness of the values given (third central moment over σ³, σ the population standard
     deviation); None when σ is 0 (fewer than two different values)."""
-    x = values.dropna().to_numpy(dtype=float)
+    return _skewness(values.dropna().to_numpy(dtype=float))
+
+
+def _skewness(x: np.ndarray) -> float | None:
+    """skewness of values without NaN."""
     if len(x) == 0:
         return None
     d = x - x.mean()
@@ -96,26 +109,38 @@ def skewness(values: pd.Series) -> float | None:
 
 def normalised(values: pd.Series) -> pd.Series:
     """Min–max to 0–100 over the values given (NaN stays NaN): the highest 100, the lowest 0, all equal 100."""
-    low, high = values.min(), values.max()
-    if pd.isna(low):
-        return values
+    return pd.Series(_normalised(values.to_numpy(dtype=float)), index=values.index, name=values.name)
+
+
+def _normalised(x: np.ndarray) -> np.ndarray:
+    """normalised, of a float array."""
+    seen = ~np.isnan(x)
+    if not seen.any():
+        return x
+    low, high = x[seen].min(), x[seen].max()
     if high == low:
-        return values.where(values.isna(), 100.0)
-    return (values - low) / (high - low) * 100
+        return np.where(seen, 100.0, x)
+    return (x - low) / (high - low) * 100
 
 
 def scores(values: pd.DataFrame, method: Method) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """Each indicator's values normalised to 0–100 over the pilots that reported it, square roots first where they
     are skewed above the method's threshold; and which indicators were transformed."""
-    out = pd.DataFrame(index=values.index)
+    scored, transformed = _scores(values[list(method.keys)].to_numpy(dtype=float), method)
+    return pd.DataFrame(scored, index=values.index, columns=list(method.keys)), transformed
+
+
+def _scores(values: np.ndarray, method: Method) -> tuple[np.ndarray, tuple[str, ...]]:
+    """scores, of a float matrix (a column per method indicator)."""
+    out = np.empty(values.shape, order="F")  # laid out as a frame's columns are (see _indexes)
     transformed = []
-    for key in method.keys:
-        column = values[key]
-        skew = skewness(column)
+    for j, key in enumerate(method.keys):
+        column = values[:, j]
+        skew = _skewness(column[~np.isnan(column)])
         if skew is not None and skew > method.skew_threshold:
             column = np.sqrt(column)
             transformed.append(key)
-        out[key] = normalised(column)
+        out[:, j] = _normalised(column)
     return out, tuple(transformed)
 
 
@@ -127,39 +152,82 @@ def competition_ranks(values: pd.Series) -> pd.Series:
 def indexes(scored: pd.DataFrame, method: Method) -> pd.Series:
     """Each pilot's index from its scores (NaN where not reported): the weighted mean over the indicators it
     reported, NaN when they carry less than the method's coverage of its total weight."""
+    return pd.Series(_indexes(scored[list(method.keys)].to_numpy(dtype=float), method), index=scored.index, dtype=float)
+
+
+def _indexes(matrix: np.ndarray, method: Method) -> np.ndarray:
+    """indexes, of a float matrix of scores (a column per method indicator)."""
     weights = np.array([w for _, w in method.weights], dtype=float)
-    matrix = scored[list(method.keys)].to_numpy(dtype=float)
+    # column-major, as a frame built column by column hands it over: the products below then add in the same order
+    # and give the same floats to the last bit
+    matrix = np.asfortranarray(matrix)
     reported = ~np.isnan(matrix)
     have = reported @ weights
-    enough = np.array([covered(method, w) for w in have], dtype=bool) & (have > 0)
+    levels, at = np.unique(have, return_inverse=True)  # few distinct weights reported: each judged once
+    enough = np.array([covered(method, w) for w in levels], dtype=bool)[at.reshape(-1)] & (have > 0)
     total = np.where(reported, matrix, 0.0) @ weights
     with np.errstate(invalid="ignore", divide="ignore"):
-        return pd.Series(np.where(enough, total / have, np.nan), index=scored.index, dtype=float)
+        return np.where(enough, total / have, np.nan)
+
+
+def _groups(relative: np.ndarray, groups: tuple[Group, ...]) -> np.ndarray:
+    """group_of's key for each relative index (None for NaN). Compared to nine decimals, a value can only land in
+    another group within rounding distance of a bound: those go through group_of one by one, the rest in arrays."""
+    out = np.full(len(relative), None, dtype=object)
+    known = ~np.isnan(relative)
+    bounds = np.array([g.bound for g in groups if math.isfinite(g.bound)], dtype=float)
+    near = known & (np.abs(relative[:, None] - bounds[None, :]) < 1e-6).any(axis=1)
+    left = known & ~near
+    for g in groups:
+        hit = left & (relative > g.bound if g.strict else relative >= g.bound)
+        out[hit] = g.key
+        left &= ~hit
+    for i in np.flatnonzero(near | left):  # near a bound, or in no group (group_of says why)
+        out[i] = group_of(float(relative[i]), groups).key
+    return out
+
+
+@dataclass(frozen=True)
+class _Year:
+    """One year's index as arrays, a row per pilot in the order given; `order` puts them best first."""
+
+    scores: np.ndarray
+    transformed: tuple[str, ...]
+    index: np.ndarray
+    mean: float | None
+    relative: np.ndarray
+    group: np.ndarray
+    rank: pd.api.extensions.ExtensionArray
+    reported: np.ndarray
+    order: np.ndarray
+
+
+def _year(values: np.ndarray, codes: pd.Index, method: Method) -> _Year:
+    """The index of pilots whose own values (a column per method indicator) are `values`, `codes` their codes."""
+    scored, transformed = _scores(values, method)
+    index = _indexes(scored, method)
+    series = pd.Series(index, dtype=float)
+    mean = float(series.mean()) if series.notna().any() else None
+    relative = index / mean if mean else np.full(len(index), np.nan)
+    missing = np.isnan(index)
+    order = np.lexsort((np.asarray(codes, dtype=str), -np.where(missing, 0.0, index), missing))
+    return _Year(scored, transformed, index, mean, relative, _groups(relative, method.groups),
+                 competition_ranks(series).array, (~np.isnan(scored)).sum(axis=1), order)  # fmt: skip
 
 
 def compute_index(figures: pd.DataFrame, method: Method = DEFAULT_METHOD, year: int = 0) -> IndexResult:
     """The index of the pilots in `figures` (city_code and the base columns, a row per pilot designated by the
     year, NaN where not reported) under `method`."""
-    values = own_values(figures, method.keys)
-    scored, transformed = scores(values, method)
-    index = indexes(scored, method)
-    mean = float(index.mean()) if index.notna().any() else None
-    relative = index / mean if mean else pd.Series(np.nan, index=index.index)
-    pilots = pd.DataFrame(
-        {
-            "city_code": index.index,
-            "index": index.to_numpy(),
-            "relative": relative.to_numpy(),
-            "group": pd.Series(
-                [None if pd.isna(r) else group_of(float(r), method.groups).key for r in relative], dtype=object
-            ).to_numpy(),
-            "rank": competition_ranks(index).array,
-            "reported": scored.notna().sum(axis=1).to_numpy(),
-        }
-    )
-    order = pilots.assign(missing=pilots["index"].isna(), neg=-pilots["index"].fillna(0))
-    pilots = pilots.loc[order.sort_values(["missing", "neg", "city_code"]).index].reset_index(drop=True)
-    return IndexResult(year, method, pilots, values, scored, transformed, mean)
+    frame = figures.set_index("city_code")
+    values = _own_matrix(frame, method.keys)
+    found = _year(values, frame.index, method)
+    pilots = pd.DataFrame({"city_code": frame.index, "index": found.index, "relative": found.relative,
+                           "group": found.group, "rank": found.rank, "reported": found.reported})  # fmt: skip
+    pilots = pilots.take(found.order).reset_index(drop=True)
+    keys = list(method.keys)
+    values_frame = pd.DataFrame(values, index=frame.index, columns=keys)
+    scores_frame = pd.DataFrame(found.scores, index=frame.index, columns=keys)
+    return IndexResult(year, method, pilots, values_frame, scores_frame, found.transformed, found.mean)
 
 
 PARTS = ("key", "weight", "value", "score", "reported", "contribution")  # the columns of a breakdown
@@ -208,11 +276,21 @@ def _kept(name: str, args: tuple, compute):
     return compute() if memo is None else memo(name, args, compute)
 
 
+def pilots_kept(cur: Cursor) -> pd.DataFrame:
+    """Every pilot (list_cities), read once where reads are kept: each year's index and the targets ask."""
+    return _kept("list_cities", (), lambda: list_cities(cur))
+
+
+def year_values_kept(cur: Cursor, year: int) -> pd.DataFrame:
+    """A year's stored figures (year_values), read once where reads are kept: the index and the targets ask."""
+    return _kept("year_values", (year,), lambda: year_values(cur, year))
+
+
 def year_index(cur: Cursor, year: int, method: Method = DEFAULT_METHOD) -> IndexResult:
     """The index of a year under `method`, for the pilots designated by then, from the stored figures."""
 
     def compute() -> IndexResult:
-        return compute_index(designated_figures(list_cities(cur), year_values(cur, year), year), method, year)
+        return compute_index(designated_figures(pilots_kept(cur), year_values_kept(cur, year), year), method, year)
 
     return _kept("year_index", (year, method), compute)
 
@@ -237,18 +315,42 @@ def index_table(cur: Cursor, method: Method = DEFAULT_METHOD, years: tuple[int, 
 
 def _index_table(cur: Cursor, method: Method, years: tuple[int, int]) -> pd.DataFrame:
     first, last = years
-    cities = list_cities(cur)
+    cities = pilots_kept(cur)
     figures = years_values(cur, first, last)
-    frames = []
-    previous: IndexResult | None = None
+    codes = cities["city_code"]
+    where = pd.Index(codes).get_indexer(figures["city_code"])  # each figures row's pilot, by position
+    own = _own_matrix(figures, method.keys)
+    figure_years = figures["year"].to_numpy()
+    rows, indexes, groups, ranks, before = [], [], [], [], []
+    previous = np.full(len(codes), np.nan)  # each pilot's rank the year before (NaN: none)
     for year in range(first, last + 1):
-        result = compute_index(designated_figures(cities, figures[figures["year"] == year], year), method, year)
-        frames.append(with_movement(result, previous).assign(year=year))
-        previous = result
-    if not frames:
+        here = np.flatnonzero((cities["designated_year"] <= year).to_numpy())
+        grid = np.full((len(codes), len(method.keys)), np.nan)
+        mine = (figure_years == year) & (where >= 0)
+        grid[where[mine]] = own[mine]
+        found = _year(grid[here], codes.take(here), method)
+        rank = found.rank.to_numpy(dtype=float, na_value=np.nan)
+        order = found.order
+        rows.append(here[order])
+        indexes.append(found.index[order])
+        groups.append(found.group[order])
+        ranks.append(rank[order])
+        before.append(previous[here][order])
+        previous = np.full(len(codes), np.nan)
+        previous[here] = rank
+    if not rows:
         return pd.DataFrame(columns=["year", "city_code", "index", "group", "rank", "rank_change"])
-    table = pd.concat(frames, ignore_index=True)
-    return table[["year", "city_code", "index", "group", "rank", "rank_change"]]
+    rank = np.concatenate(ranks)
+    return pd.DataFrame(
+        {
+            "year": np.repeat(np.arange(first, last + 1, dtype=np.int64), [len(r) for r in rows]),
+            "city_code": codes.take(np.concatenate(rows)).reset_index(drop=True),
+            "index": np.concatenate(indexes),
+            "group": np.concatenate(groups),
+            "rank": pd.array(rank, dtype="Int64"),
+            "rank_change": pd.array(np.concatenate(before) - rank, dtype="Int64"),
+        }
+    )
 
 
 def pilot_history(cur: Cursor, city_code: str, method: Method = DEFAULT_METHOD) -> pd.DataFrame:

@@ -10,10 +10,11 @@ import pandas as pd
 
 from ..domain import registry
 from ..domain.programme import Scope
-from ..store.cities import batch_peers, city
+from ..store.cities import batch_peers, city, list_cities
 from ..store.reads import declare, up_to
 from ..store.series import kept, pilot_series, read_together, series
 from ..store.transactions import Cursor
+from .index import pilots_kept, year_values_kept
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,22 @@ def ranks(cur: Cursor, key: str, year: int, scope: Scope | None = None) -> pd.Da
     out["ranked"] = int(out["value"].notna().sum())
     out = out[out["value"].notna()].sort_values(["rank", "value"])
     return out.drop(columns="previous").reset_index()
+
+
+def leaders(cur: Cursor, key: str, year: int, scope: Scope | None = None, n: int = 5) -> tuple[str, ...]:
+    """The first `n` pilots of `ranks` (the highest value first, equal values by code): of a base indicator from
+    the year's stored figures, which the year's index reads too, not every pilot's series."""
+    ind = registry.get(key)
+    if not isinstance(ind, registry.BaseIndicator):
+        return tuple(ranks(cur, key, year, scope)["city_code"].head(n))
+    chosen = pilots_kept(cur) if scope is None or scope == Scope() else list_cities(cur, scope)
+    figures = year_values_kept(cur, year)
+    figures = figures[figures["city_code"].isin(set(chosen["city_code"]))]
+    value = pd.to_numeric(figures[ind.column], errors="coerce").astype("float64")
+    out = pd.DataFrame({"value": value.to_numpy()}, index=pd.Index(figures["city_code"], name="city_code"))
+    out = out[out["value"].notna()].sort_index()
+    out["rank"] = out["value"].rank(ascending=False, method="min")
+    return tuple(out.sort_values(["rank", "value"]).index[:n])
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,11 @@ from ..domain import registry
 from ..domain.i18n import Text
 from ..domain.programme import Scope
 from ..store.cities import list_cities
-from ..store.figures import year_values
 from ..store.reads import declare, up_to
+from ..store.series import kept
 from ..store.targets import year_targets
 from ..store.transactions import Cursor
-from .index import competition_ranks
+from .index import competition_ranks, year_values_kept
 
 NEARLY = 0.8  # a share from here to below 100% is nearly met
 SHARE_CAP = 1.5  # the most a single target's share adds to the ranking's mean (150%)
@@ -109,7 +109,13 @@ def status_counts(ranked: pd.DataFrame) -> dict[str, int]:
 @declare(lambda year, scope=None: up_to(year))
 def year_summary(cur: Cursor, year: int, scope: Scope | None = None) -> dict[str, int]:
     """The summary of a year's targets (see `summary`), of the pilots in `scope` when given, from the store."""
-    return summary(year_achievement(cur, year, scope))
+    return status_counts(year_ranking(cur, year, scope))
+
+
+def year_ranking(cur: Cursor, year: int, scope: Scope | None = None) -> pd.DataFrame:
+    """The ranking of a year's targets achieved (see `ranking`), of the pilots in `scope` when given, from the store;
+    made once where reads are kept (the page's counts and its chart both ask)."""
+    return kept("targets_ranking", (year, scope), lambda: ranking(year_achievement(cur, year, scope)))
 
 
 def shown_year(years_with_targets: tuple[int, ...], year: int) -> int | None:
@@ -124,11 +130,15 @@ def shown_year(years_with_targets: tuple[int, ...], year: int) -> int | None:
 def year_achievement(cur: Cursor, year: int, scope: Scope | None = None) -> pd.DataFrame:
     """Every target of a year against the stored actuals (see `achievement`), ordered by pilot, then indicators in
     the registry's order; of the pilots in `scope` only, when given."""
-    targets = year_targets(cur, year)
-    if scope is not None and scope != Scope():
-        targets = targets[targets["city_code"].isin(set(list_cities(cur, scope)["city_code"]))]
-    order = {i.key: n for n, i in enumerate(registry.BASE_INDICATORS)}
-    targets = targets.sort_values(
-        ["city_code", "indicator"], key=lambda s: s.map(order) if s.name == "indicator" else s
-    )
-    return achievement(targets, year_values(cur, year))
+
+    def compute() -> pd.DataFrame:
+        targets = year_targets(cur, year)
+        if scope is not None and scope != Scope():
+            targets = targets[targets["city_code"].isin(set(list_cities(cur, scope)["city_code"]))]
+        order = {i.key: n for n, i in enumerate(registry.BASE_INDICATORS)}
+        targets = targets.sort_values(
+            ["city_code", "indicator"], key=lambda s: s.map(order) if s.name == "indicator" else s
+        )
+        return achievement(targets, year_values_kept(cur, year))
+
+    return kept("year_achievement", (year, scope), compute)  # the page's counts, chart and table all ask

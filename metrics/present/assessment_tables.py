@@ -131,20 +131,26 @@ def achievement_table(ranked: pd.DataFrame, names: dict[str, str], lang: str) ->
 def targets_table(achieved: pd.DataFrame, lang: str, names: dict[str, str] | None = None) -> pd.DataFrame:
     """Targets against actuals (achievement.achievement), one row per target: (city,) indicator, target, actual,
     完成率 and status; values written with their units."""
-    rows = []
-    for row in achieved.itertuples():
-        ind = registry.get(row.indicator)
-        rows.append(
-            {
-                **({CITY(lang): names[row.city_code]} if names is not None else {}),
-                Text("指标", "Indicator")(lang): ind.label(lang),
-                Text("目标", "Target")(lang): format_value(row.target, ind, lang, compact=False),
-                Text("实际", "Actual")(lang): format_value(row.actual, ind, lang, compact=False),
-                Text("完成率（%）", "Achieved (%)")(lang): None if pd.isna(row.share) else round(row.share * 100),
-                STATUS(lang): achievement.STATUSES[row.status](lang),
-            }
-        )
-    return pd.DataFrame(rows)
+    if achieved.empty:
+        return pd.DataFrame([])
+    indicators = {key: registry.get(key) for key in achieved["indicator"].unique()}
+    shown: dict[tuple[str, float], str] = {}  # many targets are the same round numbers: each written once
+
+    def written(value: float, key: str) -> str:
+        if (key, value) not in shown:
+            shown[key, value] = format_value(value, indicators[key], lang, compact=False)
+        return shown[key, value]
+
+    keys = achieved["indicator"].tolist()
+    statuses = {key: label(lang) for key, label in achievement.STATUSES.items()}
+    columns: dict[str, list] = {CITY(lang): [names[c] for c in achieved["city_code"]]} if names is not None else {}
+    columns[Text("指标", "Indicator")(lang)] = [indicators[k].label(lang) for k in keys]
+    for heading, column in ((Text("目标", "Target"), "target"), (Text("实际", "Actual"), "actual")):
+        columns[heading(lang)] = [written(v, k) for v, k in zip(achieved[column].tolist(), keys, strict=True)]
+    columns[Text("完成率（%）", "Achieved (%)")(lang)] = [None if pd.isna(s) else round(s * 100)
+                                                      for s in achieved["share"].tolist()]  # fmt: skip
+    columns[STATUS(lang)] = [statuses[s] for s in achieved["status"]]
+    return pd.DataFrame(columns)
 
 
 # --- straight from the database (what the Assessment page caches) -----------------------------------------------

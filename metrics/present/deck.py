@@ -88,8 +88,8 @@ def standard_specs(
         if len(cities) > 1:
             specs.append(ChartSpec("compare", "agreements", years, cities=tuple(cities)))
     else:
-        leaders = standing.ranks(cur, "agreements", years[1], scope)["city_code"].head(5)
-        specs.append(ChartSpec("compare", "agreements", years, cities=tuple(leaders)))
+        leaders = standing.leaders(cur, "agreements", years[1], scope)
+        specs.append(ChartSpec("compare", "agreements", years, cities=leaders))
     specs.append(ChartSpec("map", "agreements", years, scope))
     last = (years[1], years[1])
     if year_index(cur, years[1]).mean_index is not None:  # the assessment: over all pilots, whatever the scope

@@ -91,12 +91,12 @@ def _index(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
     ranked = pilots[pilots["index"].notna()]
     rows = []
     # Each pilot's words filled in the language shown only (Text.format fills both): thousands of pilots.
-    place_in, relative_in = Text("第 {r} 位", "rank {r}")(lang), Text("平均的 {s:.0f}%", "{s:.0f}% of the mean")(lang)
+    labels = {g.key: g.label(lang) for g in GROUPS}
+    place, relative = Text("第 {r} 位", "rank {r}")(lang), Text("平均的 {s:.0f}%", "{s:.0f}% of the mean")(lang)
     for p in ranked.itertuples():
-        place = place_in.format(r=int(p.rank))
-        relative = relative_in.format(s=p.relative * 100)
         moved = "" if pd.isna(p.rank_change) else _move(int(p.rank_change), lang)
-        detail = " · ".join(x for x in (group(p.group).label(lang), place, relative, moved) if x)
+        parts = (labels[p.group], place.format(r=int(p.rank)), relative.format(s=p.relative * 100), moved)
+        detail = " · ".join(x for x in parts if x)
         rows.append((p.city_code, names[p.city_code], float(p.index), GROUP_COLOURS[p.group], f"{p.index:.1f}", detail))
     counts = ranked["group"].value_counts()
     mean = result.mean_index
@@ -228,8 +228,7 @@ def _breakdown(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartDa
 
 def _achievement(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
     year = spec.years[1]
-    achieved = achievement.year_achievement(cur, year, spec.scope)
-    ranked = achievement.ranking(achieved)
+    ranked = achievement.year_ranking(cur, year, spec.scope)
     names = common["names"]
     rows = []
     for p in ranked.itertuples():
