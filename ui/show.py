@@ -175,9 +175,10 @@ def table(
         # columns the grid would have shown as numbers, as the grid would.
         config = dataframe.get("column_config") or {}
         kinds = {c: v.get("type_config", {}).get("type") for c, v in config.items() if isinstance(v, dict)}
-        numbers = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c]) or kinds.get(c) == NUMBER]
+        numbers = tuple(c for c in frame.columns if pd.api.types.is_float_dtype(frame[c]) or kinds.get(c) == NUMBER)
         if numbers and not isinstance(shown, Styler):
-            shown = frame.style.format({c: _number_format(frame[c]) for c in numbers})
+            held_frame, written = _written.get((id(frame), numbers), lambda: (frame, _written_numbers(frame, numbers)))
+            shown = written if held_frame is frame else _written_numbers(frame, numbers)
         st.table(shown, hide_index=options["hide_index"])
     else:
         st.dataframe(shown, **options)
@@ -205,6 +206,15 @@ def held(styler: Styler) -> Styler:
 # id(frame) -> (the frame, its held Styler or None: nothing to colour). An entry keeps its frame alive, so while it is
 # kept no other frame has that id; the frames shown are mostly the shared results of data.read.
 _styled = SingleFlightCache[tuple[pd.DataFrame, Styler | None]](None, maxsize=256)
+
+
+# (id(frame), its number columns) -> (the frame, held Styler writing them): a short table drawn whole (`wrap`)
+_written = SingleFlightCache[tuple[pd.DataFrame, Styler]](None, maxsize=256)
+
+
+def _written_numbers(frame: pd.DataFrame, numbers: tuple[str, ...]) -> Styler:
+    """The frame with these columns written as their values need (_number_format), held."""
+    return held(frame.style.format({c: _number_format(frame[c]) for c in numbers}))
 
 
 def _coloured(frame: pd.DataFrame) -> Styler | None:
