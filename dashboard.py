@@ -17,7 +17,8 @@ from ui.data_choice import data_choice
 from ui.nav import DEFAULT, PAGES, Page
 from ui.run_slots import RUN_SLOTS
 
-st.set_page_config(page_title=APP_NAME(state.current_lang()), page_icon="📈", layout="wide")
+lang = state.current_lang()
+st.set_page_config(page_title=APP_NAME(lang), page_icon="📈", layout="wide")
 
 SIGN_IN = Text("登录", "Sign in")
 ROOT_PATH = "_root"  # the pathname the default page reserves; Streamlit serves it at / (never at /overview)
@@ -88,7 +89,8 @@ def run(lang: str) -> bool:
         state.language_choice(lang)
         release = data_choice(releases, shown, lang, working_only=page.working)
         state.hold(
-            state.VIEW, state.sidebar(data.collection(release), data.of(release, batches), who.may("edit"), release)
+            state.VIEW,
+            state.sidebar(data.collection(release), data.of(release, batches), who.may("edit"), release, lang),
         )
         auth.sidebar(who, lang)
         st.sidebar.caption(APP_NAME(lang))
@@ -100,7 +102,6 @@ def run(lang: str) -> bool:
     return False
 
 
-lang = state.current_lang()
 with contextlib.ExitStack() as this_run:
     this_run.enter_context(RUN_SLOTS)  # a few runs at a time (ui/run_slots.py), before the snapshot is taken
     try:

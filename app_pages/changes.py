@@ -46,9 +46,9 @@ left, right = st.columns(2)
 state.bind_choice("changes_from", default_from, names, name="from")
 from_name = left.selectbox(t(Text("从", "From")), names, format_func=labels.__getitem__, key="changes_from")
 to_options = [WORKING, *names]
-state.bind("changes_to", default_to, lambda raw: WORKING if raw == WORKING_URL and raw not in by_name else raw,
-           lambda name: name or WORKING_URL, name="to")  # fmt: skip
-if st.session_state["changes_to"] not in to_options:  # a release no longer there, or a hand-edited link
+bound_to = state.bind("changes_to", default_to, lambda raw: WORKING if raw == WORKING_URL and raw not in by_name
+                      else raw, lambda name: name or WORKING_URL, name="to")  # fmt: skip
+if bound_to not in to_options:  # a release no longer there, or a hand-edited link
     st.session_state["changes_to"] = default_to
 to_name = right.selectbox(t(Text("到", "To")), to_options, format_func=labels.__getitem__, key="changes_to")
 

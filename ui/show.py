@@ -94,7 +94,7 @@ def _toolbar(resolved: ChartData, key: str) -> None:
         on_click=slides.toggle,
         args=(spec,),
     )
-    download_menu(resolved.table, resolved.file_stem, key, chart=resolved, into=bar, source=resolved.source)
+    download_menu(resolved.table, resolved.file_stem, key, chart=resolved, into=bar, source=resolved.source, lang=lang)
 
 
 FORMAT_LABELS = {
@@ -112,6 +112,7 @@ def download_menu(
     chart: ChartData | None = None,
     into: DeltaGenerator | None = None,
     source: str = "",
+    lang: str | None = None,
 ) -> None:
     """A "Download" menu offering the table as CSV and XLSX (with the `source` line under it, naming the data), and
     a chart also as PNG and SVG (its own source line drawn under it); files made on click.
@@ -120,7 +121,7 @@ def download_menu(
     otherwise draw 24 buttons on every click (docs/performance.md).
     """
     menu = (into or st).popover(
-        DOWNLOAD(state.current_lang()), icon=":material/download:", key=f"downloads-{key}", on_change="rerun"
+        DOWNLOAD(lang or state.current_lang()), icon=":material/download:", key=f"downloads-{key}", on_change="rerun"
     )
     if menu.open:
         with menu:
@@ -182,9 +183,10 @@ def table(
         st.table(shown, hide_index=options["hide_index"])
     else:
         st.dataframe(shown, **options)
-    source = state.view().source()(state.current_lang()) if named else ""
+    view = state.view()  # its language is the chosen one (current_lang), read once for the run
+    source = view.source()(view.lang) if named else ""
     downloaded = frame if options["hide_index"] else frame.reset_index()  # the row labels too
-    download_menu(downloaded, stem, key, source=source)
+    download_menu(downloaded, stem, key, source=source, lang=view.lang)
 
 
 MISSING = "—"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections import abc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from metrics.analysis.collection import Collection, YearBeingCollected
 from metrics.domain.i18n import Text
@@ -74,10 +76,21 @@ def _book() -> dict[str, dict]:
     year range was last clamped to; "bound", the names bound during this run. One entry in the session state,
     changed in place: each write to the session state costs several reads, and each entry is walked by every
     widget drawn."""
+    ctx = get_script_run_ctx()
+    session = ctx.session_state if ctx is not None else None
+    held = getattr(_HELD, "book", None)
+    if held is not None and session is not None and held[0] is session:  # a dozen binds a run: looked up once
+        return held[1]
     book = st.session_state.get(_BOOK)
     if book is None:
         book = st.session_state[_BOOK] = {"kept": {}, "spans": {}, "bound": {}}
+    if session is not None:
+        _HELD.book = (session, book)
     return book
+
+
+_HELD = threading.local()  # the script run on this thread: its session's state and book (Streamlit runs each
+# session's script on a thread of its own)
 
 
 def bind(key: str, default: Any, parse: Callable[[str], Any] = str, dump: Callable[[Any], str] = str, *,
@@ -228,15 +241,20 @@ COLLECTING_HELP = Text(
 
 
 def sidebar(
-    collected: Collection, batches: Sequence[int], may_edit: bool = False, release: Release | None = None
+    collected: Collection,
+    batches: Sequence[int],
+    may_edit: bool = False,
+    release: Release | None = None,
+    lang: str | None = None,
 ) -> View:
     """Draw the rest of the shared sidebar, under the language and the data chosen (data_choice.py): years within
     the data's, region, kind, batch; return the selection, a view of `release` (None: the working data), whose
     years and batches `collected` and `batches` are.
 
     The years end at the latest complete year; an editor may include the years being collected of the working data
-    (`may_edit`), which the view then carries so that every page marks them."""
-    lang = current_lang()
+    (`may_edit`), which the view then carries so that every page marks them. `lang` is current_lang() when the
+    caller has just read it."""
+    lang = lang or current_lang()
 
     def t(text: Text) -> str:
         return text(lang)
