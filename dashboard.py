@@ -17,7 +17,8 @@ from ui.data_choice import data_choice
 from ui.nav import DEFAULT, PAGES, Page
 from ui.run_slots import RUN_SLOTS
 
-st.set_page_config(page_title=APP_NAME(state.current_lang()), page_icon="📈", layout="wide")
+lang = state.current_lang()
+st.set_page_config(page_title=APP_NAME(lang), page_icon="📈", layout="wide")
 
 SIGN_IN = Text("登录", "Sign in")
 ROOT_PATH = "_root"  # the pathname the default page reserves; Streamlit serves it at / (never at /overview)
@@ -60,7 +61,8 @@ def run(lang: str) -> bool:
     """Sign-in, navigation over the pages this person may use, the sidebar, then the page; whether it was the
     sign-in page (whose URL keeps the link's parameters for after signing in)."""
     # Whether accounts exist is cached with this run's data key; a page's own role check reuses who this is.
-    who = st.session_state[auth.RUN_ACTOR] = auth.actor(data.get(user_count) > 0)
+    who = auth.actor(data.get(user_count) > 0)
+    state.hold(auth.RUN_ACTOR, who)
     auth.hand_over()
     if who is None:  # accounts are set up and nobody has signed in: every address shows the sign-in form, so a
         # link to a page still leads there once signed in
@@ -82,12 +84,13 @@ def run(lang: str) -> bool:
     shown = None if who.may("edit") else data.get(latest)  # what this person sees unless they choose
     if current.url_path == "present":  # presentation mode has no sidebar and no banner (its charts name the source)
         release = data_choice(releases, shown, lang, drawn=False)
-        st.session_state["_view"] = state.View(lang, data.collection(release).complete_span, Scope(), release=release)
+        state.hold(state.VIEW, state.View(lang, data.collection(release).complete_span, Scope(), release=release))
     else:
         state.language_choice(lang)
         release = data_choice(releases, shown, lang, working_only=page.working)
-        st.session_state["_view"] = state.sidebar(
-            data.collection(release), data.of(release, batches), who.may("edit"), release
+        state.hold(
+            state.VIEW,
+            state.sidebar(data.collection(release), data.of(release, batches), who.may("edit"), release, lang),
         )
         auth.sidebar(who, lang)
         st.sidebar.caption(APP_NAME(lang))
@@ -99,7 +102,6 @@ def run(lang: str) -> bool:
     return False
 
 
-lang = state.current_lang()
 with contextlib.ExitStack() as this_run:
     this_run.enter_context(RUN_SLOTS)  # a few runs at a time (ui/run_slots.py), before the snapshot is taken
     try:

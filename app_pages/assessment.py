@@ -54,12 +54,13 @@ with st.expander(t(Text("指数如何计算", "How the index is made")), icon=":
 
 # --- the year's ranking and groups -----------------------------------------------------------------------------
 result = data.read(v, composite.year_index, year, method)
+groups = data.read(v, assessment_tables.year_groups, year, method)  # its pilots, worked out once, not every rerun
 st.subheader(v.heading(Text("{y} 年综合指数与分组", "The composite index and its groups, {y}"), year))
 if result.mean_index is None:
     st.info(t(Text("{y} 年没有试点报送足够的数据，无法计算指数。", "No pilot reported enough for an index in {y}.")
               .format(y=year)))  # fmt: skip
 else:
-    counts = result.pilots["group"].value_counts()
+    counts = groups.counts
     for column, g in zip(st.columns(len(GROUPS)), GROUPS, strict=True):
         column.metric(t(g.label), int(counts.get(g.key, 0)), border=True,
                       help=t(Text("综合指数相当于全体平均的 {b}", "An index {b} of the programme's mean")
@@ -69,12 +70,11 @@ else:
 
 # --- over time -------------------------------------------------------------------------------------------------
 st.subheader(t(Text("指数走势与位次变化", "The index over time, and rank moves")))
-pilots = data.read(v, stored.list_cities)
-everyone = pilots.loc[pilots["designated_year"] <= v.years.last, "city_code"].tolist()  # pilots within the years
-leaders = result.pilots.dropna(subset=["index"])["city_code"].head(5).tolist()
-state.bind_list("assess_cities", leaders, everyone, limit=MAX_CITIES, name="cities")
+everyone = data.read(v, assessment_tables.designated_by, v.years.last)  # pilots within the years
+leaders = list(groups.leaders)
+state.bind_list("assess_cities", leaders, everyone.known, limit=MAX_CITIES, name="cities")
 chosen = st.multiselect(
-    t(Text("城市或园区", "Cities and parks")), everyone, format_func=show.city_names(v).get, key="assess_cities",
+    t(Text("城市或园区", "Cities and parks")), everyone.codes, format_func=show.city_names(v).get, key="assess_cities",
     max_selections=MAX_CITIES, placeholder=t(Text("选择城市", "Choose cities")), select_all=False,
 )  # fmt: skip
 if chosen:
@@ -89,8 +89,8 @@ else:
 
 # --- one pilot -------------------------------------------------------------------------------------------------
 st.subheader(t(Text("单个试点的指数构成", "One pilot's index, indicator by indicator")))
-codes = result.pilots["city_code"].tolist()  # the pilots designated by the year
-state.bind_choice("assess_city", leaders[0] if leaders else codes[0], codes, name="city")
+codes = groups.pilots.codes  # the pilots designated by the year
+state.bind_choice("assess_city", leaders[0] if leaders else codes[0], groups.pilots.known, name="city")
 code = st.selectbox(t(Text("城市或园区", "City or park")), codes, format_func=shown_names.get, key="assess_city")
 breakdown = ChartSpec("breakdown", "index_contribution", (year, year), cities=(code,), method=spec_method)
 show.chart(v, breakdown, key="assess-breakdown", style=plotly_layout.WIDE)

@@ -41,19 +41,16 @@ if len(listed) > 1 and data.read(working_view, changes.between, newest.release_i
     default_from, default_to = listed[1].name, newest.name
 
 
-def _label(name: str) -> str:
-    return change_tables.side_label(None if name == WORKING else by_name[name], lang)
-
-
+labels = data.read(working_view, change_tables.side_labels, lang)  # "" (WORKING): the working data's
 left, right = st.columns(2)
 state.bind_choice("changes_from", default_from, names, name="from")
-from_name = left.selectbox(t(Text("从", "From")), names, format_func=_label, key="changes_from")
+from_name = left.selectbox(t(Text("从", "From")), names, format_func=labels.__getitem__, key="changes_from")
 to_options = [WORKING, *names]
-state.bind("changes_to", default_to, lambda raw: WORKING if raw == WORKING_URL and raw not in by_name else raw,
-           lambda name: name or WORKING_URL, name="to")  # fmt: skip
-if st.session_state["changes_to"] not in to_options:  # a release no longer there, or a hand-edited link
+bound_to = state.bind("changes_to", default_to, lambda raw: WORKING if raw == WORKING_URL and raw not in by_name
+                      else raw, lambda name: name or WORKING_URL, name="to")  # fmt: skip
+if bound_to not in to_options:  # a release no longer there, or a hand-edited link
     st.session_state["changes_to"] = default_to
-to_name = right.selectbox(t(Text("到", "To")), to_options, format_func=_label, key="changes_to")
+to_name = right.selectbox(t(Text("到", "To")), to_options, format_func=labels.__getitem__, key="changes_to")
 
 old = by_name[from_name]
 new = None if to_name == WORKING else by_name[to_name]

@@ -275,7 +275,7 @@ if who is not None and who.may("edit"):
         code = left.selectbox(
             t(Text("试点", "Pilot")),
             list(names),
-            format_func=lambda c: f"{names[c]} ({c})",
+            format_func=names.__getitem__,  # labels made once per data version, not one string per pilot per run
             key="round_correction_pilot",
         )
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 
 import streamlit as st
+from streamlit import config
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from metrics.access import limits, sessions, sign_in
@@ -35,10 +37,20 @@ LOCAL_MODE = Text(
 
 def provider_configured() -> bool:
     """Whether an identity provider is configured for st.login ([auth] in .streamlit/secrets.toml)."""
-    try:
-        return bool(st.secrets.get("auth"))
-    except (FileNotFoundError, StreamlitSecretNotFoundError):
+    secrets, held = st.secrets, _NO_SECRETS_FILE
+    # Without a secrets file, Streamlit works out where to look (the option's default: a dozen system calls) and
+    # opens each place again on every run; where the same secrets found none from the same folder, and none of those
+    # files has appeared since, the answer is the same.
+    if held and held[0] is secrets and held[1] == os.getcwd() and not any(map(os.path.exists, held[2])):
         return False
+    try:
+        return bool(secrets.get("auth"))
+    except (FileNotFoundError, StreamlitSecretNotFoundError):
+        _NO_SECRETS_FILE[:] = [secrets, os.getcwd(), tuple(config.get_option("secrets.files"))]
+        return False
+
+
+_NO_SECRETS_FILE: list = []  # [the st.secrets that found no secrets file, from which folder, where it looked]
 
 
 def actor(any_accounts: bool | None = None) -> Actor | None:

@@ -94,7 +94,7 @@ def _toolbar(resolved: ChartData, key: str) -> None:
         on_click=slides.toggle,
         args=(spec,),
     )
-    download_menu(resolved.table, resolved.file_stem, key, chart=resolved, into=bar, source=resolved.source)
+    download_menu(resolved.table, resolved.file_stem, key, chart=resolved, into=bar, source=resolved.source, lang=lang)
 
 
 FORMAT_LABELS = {
@@ -112,6 +112,7 @@ def download_menu(
     chart: ChartData | None = None,
     into: DeltaGenerator | None = None,
     source: str = "",
+    lang: str | None = None,
 ) -> None:
     """A "Download" menu offering the table as CSV and XLSX (with the `source` line under it, naming the data), and
     a chart also as PNG and SVG (its own source line drawn under it); files made on click.
@@ -120,7 +121,7 @@ def download_menu(
     otherwise draw 24 buttons on every click (docs/performance.md).
     """
     menu = (into or st).popover(
-        DOWNLOAD(state.current_lang()), icon=":material/download:", key=f"downloads-{key}", on_change="rerun"
+        DOWNLOAD(lang or state.current_lang()), icon=":material/download:", key=f"downloads-{key}", on_change="rerun"
     )
     if menu.open:
         with menu:
@@ -175,15 +176,17 @@ def table(
         # columns the grid would have shown as numbers, as the grid would.
         config = dataframe.get("column_config") or {}
         kinds = {c: v.get("type_config", {}).get("type") for c, v in config.items() if isinstance(v, dict)}
-        numbers = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c]) or kinds.get(c) == NUMBER]
+        numbers = tuple(c for c in frame.columns if pd.api.types.is_float_dtype(frame[c]) or kinds.get(c) == NUMBER)
         if numbers and not isinstance(shown, Styler):
-            shown = frame.style.format({c: _number_format(frame[c]) for c in numbers})
+            held_frame, written = _written.get((id(frame), numbers), lambda: (frame, _written_numbers(frame, numbers)))
+            shown = written if held_frame is frame else _written_numbers(frame, numbers)
         st.table(shown, hide_index=options["hide_index"])
     else:
         st.dataframe(shown, **options)
-    source = state.view().source()(state.current_lang()) if named else ""
+    view = state.view()  # its language is the chosen one (current_lang), read once for the run
+    source = view.source()(view.lang) if named else ""
     downloaded = frame if options["hide_index"] else frame.reset_index()  # the row labels too
-    download_menu(downloaded, stem, key, source=source)
+    download_menu(downloaded, stem, key, source=source, lang=view.lang)
 
 
 MISSING = "—"
@@ -205,6 +208,15 @@ def held(styler: Styler) -> Styler:
 # id(frame) -> (the frame, its held Styler or None: nothing to colour). An entry keeps its frame alive, so while it is
 # kept no other frame has that id; the frames shown are mostly the shared results of data.read.
 _styled = SingleFlightCache[tuple[pd.DataFrame, Styler | None]](None, maxsize=256)
+
+
+# (id(frame), its number columns) -> (the frame, held Styler writing them): a short table drawn whole (`wrap`)
+_written = SingleFlightCache[tuple[pd.DataFrame, Styler]](None, maxsize=256)
+
+
+def _written_numbers(frame: pd.DataFrame, numbers: tuple[str, ...]) -> Styler:
+    """The frame with these columns written as their values need (_number_format), held."""
+    return held(frame.style.format({c: _number_format(frame[c]) for c in numbers}))
 
 
 def _coloured(frame: pd.DataFrame) -> Styler | None:

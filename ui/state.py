@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+from collections import abc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from metrics.analysis.collection import Collection, YearBeingCollected
 from metrics.domain.i18n import Text
@@ -19,8 +22,6 @@ EVENTS_HELP = Text(
     "在趋势图上标出各批试点命名和项目大事（大事表可在“数据上传”页更新）。",
     "Marks pilot batches and programme events on time charts (the events list is updated on the Upload page).",
 )
-
-_BOUND = "_url_bound"  # keys bound to the URL during this run
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,30 @@ def _split(raw: str) -> list[str]:
     return [p for p in raw.split(",") if p]
 
 
-def _kept(name: str) -> str:
-    # Streamlit forgets a widget's state on a run that does not draw it (another page); this copy survives.
-    return f"_kept_{name}"
+_BOOK = "_url_book"  # this session's bookkeeping of the URL's state, one plain dict (see _book)
+
+
+def _book() -> dict[str, dict]:
+    """This session's bookkeeping: "kept", a copy of each choice bound to the URL, by name (Streamlit forgets a
+    widget's state on a run that does not draw it, on another page; the copy survives); "spans", the data's span a
+    year range was last clamped to; "bound", the names bound during this run. One entry in the session state,
+    changed in place: each write to the session state costs several reads, and each entry is walked by every
+    widget drawn."""
+    ctx = get_script_run_ctx()
+    session = ctx.session_state if ctx is not None else None
+    held = getattr(_HELD, "book", None)
+    if held is not None and session is not None and held[0] is session:  # a dozen binds a run: looked up once
+        return held[1]
+    book = st.session_state.get(_BOOK)
+    if book is None:
+        book = st.session_state[_BOOK] = {"kept": {}, "spans": {}, "bound": {}}
+    if session is not None:
+        _HELD.book = (session, book)
+    return book
+
+
+_HELD = threading.local()  # the script run on this thread: its session's state and book (Streamlit runs each
+# session's script on a thread of its own)
 
 
 def bind(key: str, default: Any, parse: Callable[[str], Any] = str, dump: Callable[[Any], str] = str, *,
@@ -80,37 +102,40 @@ def bind(key: str, default: Any, parse: Callable[[str], Any] = str, dump: Callab
     choice (an indicator, say) share a name but each needs its own key: Streamlit ties a key to one widget.
     """
     name = name or key
-    if key not in st.session_state:
-        value = st.session_state.get(_kept(name), default)
+    book = _book()
+    value = st.session_state.get(key, _ABSENT)
+    if value is _ABSENT:
+        kept = book["kept"]
+        value = kept.get(name, default)
         raw = st.query_params.get(name)
-        if _kept(name) not in st.session_state and raw is not None:
+        if name not in kept and raw is not None:
             try:
                 value = parse(raw)
             except (ValueError, TypeError):
                 value = default  # a hand-edited link with a bad value falls back to the default
         st.session_state[key] = value
-    st.session_state.setdefault(_BOUND, {})[name] = (key, dump)
-    return st.session_state[key]
+    book["bound"][name] = (key, dump)
+    return value
 
 
 def choose(key: str, value: Any, name: str | None = None) -> None:
     """Make `value` the choice bound as bind(key, name=name), as if made earlier in this session; call it before
     that bind() (whose widget then takes it)."""
-    st.session_state[_kept(name or key)] = value
+    _book()["kept"][name or key] = value
     st.session_state.pop(key, None)
 
 
 def bind_list(
     key: str,
     default: Sequence,
-    options: Sequence,
+    options: abc.Collection,
     cast: Callable[[str], Any] = str,
     limit: int | None = None,
     *,
     name: str | None = None,
 ) -> list:
     """bind() for a multiselect: a comma-separated list in the URL; unknown and repeated entries dropped, at most
-    `limit` kept."""
+    `limit` kept (`options` is only tested for membership: a set where there are thousands)."""
 
     def clean(values: Sequence) -> list:
         return [v for v in dict.fromkeys(values) if v in options][:limit]
@@ -119,19 +144,20 @@ def bind_list(
         return [cast(p) for p in _split(raw)]
 
     current = bind(key, list(default), parse, lambda v: ",".join(str(x) for x in v), name=name)
-    if clean(current) != list(current):
-        st.session_state[key] = clean(current)
-    return st.session_state[key]
+    cleaned = clean(current)
+    if cleaned != list(current):
+        st.session_state[key] = current = cleaned
+    return current
 
 
 def bind_choice(
-    key: str, default: Any, options: Sequence, cast: Callable[[str], Any] = str, *, name: str | None = None
+    key: str, default: Any, options: abc.Collection, cast: Callable[[str], Any] = str, *, name: str | None = None
 ) -> Any:
-    """bind() for a single choice among options."""
-    bind(key, default, cast, name=name)
-    if st.session_state[key] not in options:
-        st.session_state[key] = default
-    return st.session_state[key]
+    """bind() for a single choice among options (a set where there are thousands: only tested for membership)."""
+    value = bind(key, default, cast, name=name)
+    if value not in options:
+        st.session_state[key] = value = default
+    return value
 
 
 def bind_range(key: str, span: YearRange) -> YearRange:
@@ -141,15 +167,15 @@ def bind_range(key: str, span: YearRange) -> YearRange:
     A range that reached the first or last year of the data keeps reaching it when the data grows (a new year
     uploaded shows at once).
     """
-    lo, hi = bind(key, span.pair, lambda raw: YearRange.parse(raw).pair, lambda v: YearRange.of(v).url)
-    span_key = f"_span_{key}"
-    old_first, old_last = old = st.session_state.get(span_key, span.pair)
+    chosen = bind(key, span.pair, lambda raw: YearRange.parse(raw).pair, lambda v: YearRange.of(v).url)
+    lo, hi = chosen
+    spans = _book()["spans"]
+    old_first, old_last = spans.get(key, span.pair)
     lo = span.first if lo == old_first else lo
     hi = span.last if hi == old_last else hi
-    if old != span.pair or span_key not in st.session_state:
-        st.session_state[span_key] = span.pair
+    spans[key] = span.pair
     years = YearRange.clamped(lo, hi, span)
-    if st.session_state[key] != years.pair:
+    if chosen != years.pair:
         st.session_state[key] = years.pair
     return years
 
@@ -158,15 +184,16 @@ def write_url(keep_others: bool = False) -> None:
     """Put every state bound during this run into the URL (dropping empty ones and, unless `keep_others`, other
     pages' keys), and keep a copy of each so that it survives a visit to another page. The sign-in page keeps the
     others: a shared link's view is still there once its reader has signed in."""
-    bound = st.session_state.pop(_BOUND, {})
-    shown = dict(st.query_params)
+    book = _book()
+    bound, book["bound"] = book["bound"], {}
+    kept = book["kept"]
+    shown = st.query_params.to_dict()
     wanted = dict(shown) if keep_others else {}
     for name, (key, dump) in bound.items():
         value = st.session_state.get(key, _ABSENT)
         if value is _ABSENT:
             continue
-        if st.session_state.get(_kept(name), _ABSENT) is not value:  # a write costs more than a read
-            st.session_state[_kept(name)] = value
+        kept[name] = value
         text = dump(value)
         if text:
             wanted[name] = text
@@ -181,8 +208,9 @@ def write_now(key: str, text: str, *, name: str | None = None) -> None:
     """Put the state `key`, bound as bind(key, name=name), into the URL now (as `text`; empty drops it) and keep it for
     other pages, as write_url does at the end of a run: a fragment's rerun (ui/data.fragment) never gets there."""
     name = name or key
-    if key in st.session_state:
-        st.session_state[_kept(name)] = st.session_state[key]
+    value = st.session_state.get(key, _ABSENT)
+    if value is not _ABSENT:
+        _book()["kept"][name] = value
     if text and st.query_params.get(name) != text:
         st.query_params[name] = text
     elif not text and name in st.query_params:
@@ -213,15 +241,20 @@ COLLECTING_HELP = Text(
 
 
 def sidebar(
-    collected: Collection, batches: Sequence[int], may_edit: bool = False, release: Release | None = None
+    collected: Collection,
+    batches: Sequence[int],
+    may_edit: bool = False,
+    release: Release | None = None,
+    lang: str | None = None,
 ) -> View:
     """Draw the rest of the shared sidebar, under the language and the data chosen (data_choice.py): years within
     the data's, region, kind, batch; return the selection, a view of `release` (None: the working data), whose
     years and batches `collected` and `batches` are.
 
     The years end at the latest complete year; an editor may include the years being collected of the working data
-    (`may_edit`), which the view then carries so that every page marks them."""
-    lang = current_lang()
+    (`may_edit`), which the view then carries so that every page marks them. `lang` is current_lang() when the
+    caller has just read it."""
+    lang = lang or current_lang()
 
     def t(text: Text) -> str:
         return text(lang)
@@ -267,6 +300,16 @@ def sidebar(
     return View(lang, years, scope, events, release=release, collection=collected)
 
 
+VIEW = "_view"  # the session state's key of the view of this run
+
+
 def view() -> View:
     """The selection made in the sidebar during this run (pages call this)."""
-    return st.session_state["_view"]
+    return st.session_state[VIEW]
+
+
+def hold(key: str, value: Any) -> None:
+    """Keep `value` in the session state under `key` for the rest of this run (and a fragment's reruns), written only
+    when it differs from what is held: most runs find what the last one held, and a write costs several reads."""
+    if st.session_state.get(key, _ABSENT) != value:
+        st.session_state[key] = value

@@ -62,7 +62,7 @@ class RoundStatus:
             "not_reported": int((approval == approvals.NOT_REPORTED).sum()),
         }
 
-    @property
+    @functools.cached_property  # asked on every rerun of the round page
     def complete(self) -> bool:
         """Whether every designated pilot is approved or marked as not reported."""
         return bool(len(self.pilots)) and bool(self.pilots["approval"].notna().all())

@@ -3,6 +3,8 @@ methods side by side, ranks over the years, the ranking by targets achieved, and
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from ..analysis import index as composite
@@ -12,7 +14,7 @@ from ..domain.formatting import format_value
 from ..domain.i18n import Text
 from ..domain.index_method import NOT_ENOUGH_DATA, Method, group, method_label
 from ..domain.programme import Scope
-from ..store.cities import city_names
+from ..store.cities import CITIES_READ, city_names, list_cities
 from ..store.reads import declare, up_to
 from ..store.transactions import Cursor
 from .tables import METHOD_MOVE, MOVE, STATUS, rank_move
@@ -189,3 +191,42 @@ def pilot_targets(cur: Cursor, code: str, year: int, lang: str) -> tuple[str | N
     achieved = achievement.year_achievement(cur, year, Scope(cities=(code,)))
     status = achievement.ranking(achieved)["status"].iloc[0] if len(achieved) else None
     return status, targets_table(achieved, lang)
+
+
+@dataclass(frozen=True)
+class Pilots:
+    """Pilots as the assessment's pickers offer them: in order (`codes`), and as a set to test a choice against."""
+
+    codes: tuple[str, ...]
+    known: frozenset[str]
+
+
+def _pilots(codes) -> Pilots:
+    chosen = tuple(codes)
+    return Pilots(chosen, frozenset(chosen))
+
+
+@dataclass(frozen=True)
+class YearGroups:
+    """A year's index as the page's cards and pickers use it: pilots per group (GROUPS keys), the five with the
+    highest index (best first), and every pilot designated by the year in the index's order."""
+
+    counts: dict[str, int]
+    leaders: tuple[str, ...]
+    pilots: Pilots
+
+
+def year_groups(cur: Cursor, year: int, method: Method) -> YearGroups:
+    """The year's groups, leaders and pilots (composite.year_index), worked out once per data version, not on every
+    rerun."""
+    pilots = composite.year_index(cur, year, method).pilots
+    counts = pilots["group"].value_counts() if "group" in pilots else pd.Series(dtype="int64")
+    leaders = pilots.dropna(subset=["index"])["city_code"].head(5).tolist()
+    return YearGroups({k: int(n) for k, n in counts.items()}, tuple(leaders), _pilots(pilots["city_code"]))
+
+
+@declare(lambda year: CITIES_READ)
+def designated_by(cur: Cursor, year: int) -> Pilots:
+    """Every pilot designated by the year, in the store's order."""
+    cities = list_cities(cur)
+    return _pilots(cities.loc[cities["designated_year"] <= year, "city_code"])

@@ -13,7 +13,8 @@ from ..domain import registry
 from ..domain.cells import is_missing
 from ..domain.i18n import Text
 from ..domain.roles import person, shown_name
-from ..store.releases import WITHDRAWN, Release
+from ..store.reads import Reads, declare
+from ..store.releases import WITHDRAWN, Release, list_releases
 from ..store.transactions import Cursor
 from .chart_data import rounded
 from .upload_tables import SAMPLE_FILE
@@ -70,6 +71,13 @@ def side_label(release: Release | None, lang: str) -> str:
         return WORKING_DATA(lang)
     when = Text("（{d} 发布）", " (published {d})").format(d=f"{release.published_at:%Y-%m-%d}")
     return side_name(release, lang) + when(lang)
+
+
+@declare(lambda lang: Reads(frozenset({"releases"})))
+def side_labels(cur: Cursor, lang: str) -> dict[str, str]:
+    """side_label of every release, by name, and of the working data under "" (no release's name is empty): worked
+    out once per change to the releases, not for every option of the pickers on every rerun."""
+    return {"": side_label(None, lang), **{r.name: side_label(r, lang) for r in list_releases(cur)}}
 
 
 PUBLISHED = Text("“{n}”由 {b} 于 {d} 发布", "“{n}” was published by {b} on {d}")

@@ -159,7 +159,8 @@ def chase_list(status: RoundStatus, lang: str) -> pd.DataFrame:
 @dataclass(frozen=True)
 class TrackerShown:
     """A round's year for the page: where each pilot stands, the counts, the tracker's rows under each filter
-    (TRACKER_FILTERS), the pilots to chase and those loaded (whom a correction may send back), by code."""
+    (TRACKER_FILTERS), the pilots to chase and those loaded (whom a correction may send back), by code, each as the
+    page's picker lists it: 杭州市 (330100)."""
 
     status: RoundStatus
     counts: dict[str, int]
@@ -184,7 +185,9 @@ def tracker_shown(cur: Cursor, year: int, today: dt.date, lang: str) -> TrackerS
         status.counts,
         {f: table if rows.get(f) is None else table[rows[f]] for f in TRACKER_FILTERS},
         chase_list(status, lang),
-        dict(zip(loaded["city_code"], loaded[f"name_{lang}"], strict=True)) if len(loaded) else {},
+        {c: f"{n} ({c})" for c, n in zip(loaded["city_code"], loaded[f"name_{lang}"], strict=True)}
+        if len(loaded)
+        else {},
         {f: max((display_units(str(v)) for v in p[f"{f}_{lang}"]), default=0) for f in ("name", "province")},
     )
 
