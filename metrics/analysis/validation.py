@@ -3,6 +3,7 @@ on demand. Vectorised over the frame of figures, rule by rule, never row by row.
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -87,20 +88,33 @@ class Violation:
 
 def _with_values(expr: Expr, values: dict[str, float | None], lang: str) -> str:
     """The expression with each indicator's value beside it: `20 × 对接活动 30 场`."""
+    return _wording(expr, lang)(values)
+
+
+@functools.cache
+def _wording(expr: Expr, lang: str) -> Callable[[dict[str, float | None]], str]:
+    """_with_values of one expression in one language, its words found once (a file may break a rule 10,000 times)."""
     if isinstance(expr, (Value, LastYear)):
         ind = registry.get(expr.key)
         column = expr.key if isinstance(expr, Value) else LAST + expr.key
         label = ind.label(lang) if isinstance(expr, Value) else (
             f"上年{ind.label(lang)}" if lang == "zh" else f"last year's {ind.label(lang)}")  # fmt: skip
-        value = values.get(column)
-        if value is None:
-            return f"{label}（未报送）" if lang == "zh" else f"{label} (not reported)"
-        return f"{label} {number(value)} {ind.unit(lang)}"
+        missing = f"{label}（未报送）" if lang == "zh" else f"{label} (not reported)"
+        unit = ind.unit(lang)
+
+        def indicator(values: dict[str, float | None]) -> str:
+            value = values.get(column)
+            return missing if value is None else f"{label} {number(value)} {unit}"
+
+        return indicator
     if isinstance(expr, Constant):
-        return number(expr.value)
+        constant = number(expr.value)
+        return lambda values: constant
     if isinstance(expr, Times):
-        return f"{number(expr.factor)} × {_with_values(expr.of, values, lang)}"
-    return f"{_with_values(expr.numerator, values, lang)} ÷ {_with_values(expr.denominator, values, lang)}"
+        factor, of = number(expr.factor), _wording(expr.of, lang)
+        return lambda values: f"{factor} × {of(values)}"
+    top, bottom = _wording(expr.numerator, lang), _wording(expr.denominator, lang)
+    return lambda values: f"{top(values)} ÷ {bottom(values)}"
 
 
 def column(key: str, back: int) -> str:
