@@ -437,3 +437,22 @@ def test_a_file_s_every_error_is_reported_in_one_pass(db):
     report = uploads.prepare(db, data, "three.csv").report
     errors = [(i.row, i.column) for i in report.sorted_issues() if i.level == "error"]
     assert (1, "签定合作协议") in errors and (2, "对接活动（场）") in errors and (3, "城市") in errors, errors
+
+
+JUMPS = [  # a file of years no figure is stored for; each warning's (row, column), in the order the check gives them
+    ("对接活动（场）,专家库人数（人）\n杭州,2001,10,500\n杭州,2002,100,400\n武汉,2001,50,30\n武汉,2002,5,30\n",
+     [(3, "对接活动（场）"), (5, "对接活动（场）"), (3, "专家库人数（人）")]),
+    ("专家库人数（人）,对接活动（场）\n武汉,2002,20,50\n杭州,2002,400,100\n杭州,2001,500,10\n武汉,2001,30,5\n",
+     [(2, "专家库人数（人）"), (3, "专家库人数（人）"), (2, "对接活动（场）"), (3, "对接活动（场）")]),
+    ("协议金额（万元）\n杭州,2001,1.50\n杭州,2002,15000\n杭州,2003,9\n",
+     [(3, "协议金额（万元）"), (4, "协议金额（万元）")]),
+    ("对接活动（场）\n杭州,2001,\n杭州,2002,100\n杭州,2003,0\n杭州,2004,\n", [(4, "对接活动（场）")]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("columns_and_rows", "expected"), JUMPS)
+def test_jump_warnings_come_column_by_column_in_file_order(db, columns_and_rows, expected):
+    data = f"城市,年份,{columns_and_rows}".encode()
+    report = uploads.prepare(db, data, "j.csv").report
+    assert report.ok
+    assert [(i.row, i.column) for i in report.issues if i.rule is None] == expected

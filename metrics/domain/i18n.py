@@ -21,6 +21,12 @@ class Text(NamedTuple):
     def format(self, *_: Any, **values: Any) -> Text:
         """The same message with placeholders filled in both languages (a Text value fills each in its own)."""
 
+        for value in values.values():
+            if isinstance(value, Text):
+                break
+        else:  # most messages: the same values in both languages
+            return Text(self.zh.format(**values), self.en.format(**values))
+
         def pick(lang: str) -> dict[str, Any]:
             return {k: v(lang) if isinstance(v, Text) else v for k, v in values.items()}
 

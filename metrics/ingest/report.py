@@ -4,6 +4,7 @@ English) and the rows it could parse. Checks never raise for bad input; they add
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -99,10 +100,27 @@ class Report:
             message = message.then(HIDDEN_COLUMN.format(c=column))
         self.place(Issue(row, column, level, message, self.sheet, rule))
 
+    def add_all(self, found: Iterable[tuple[int | None, str | None, Text, str | None]], level: Level) -> None:
+        """Record an issue for each (row, column, message, rule), in order, as `add` records each one."""
+        if self.places is not None or self.hidden_rows or self.hidden_columns:
+            for row, column, message, rule in found:
+                self.add(row, column, level, message, rule)
+            return
+        # Nothing to place or say of hidden cells: the issues go straight in (a big file can have 50,000 warnings).
+        said, issues, sheet = self._said, self.issues, self.sheet
+        for row, column, message, rule in found:
+            issue = Issue(row, column, level, message, sheet, rule)
+            if issue not in said:
+                said.add(issue)
+                issues.append(issue)
+                self.errors += level == "error"
+
     def place(self, issue: Issue) -> None:
         """Record an issue already placed on the sheet (a reshaping's: its row and column are the sheet's), once:
         a reshaped sheet's cell read for several years would otherwise say the same thing for each."""
-        issue = dataclasses.replace(issue, sheet=issue.sheet or self.sheet)
+        sheet = issue.sheet or self.sheet
+        if sheet != issue.sheet:
+            issue = dataclasses.replace(issue, sheet=sheet)
         if issue in self._said:
             return
         self._said.add(issue)

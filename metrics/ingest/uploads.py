@@ -60,7 +60,7 @@ class Prepared:
         codes: set = set()
         years: set = set()
         if rows is not None and {"city_code", "year"} <= set(rows.columns):
-            codes, years = set(rows["city_code"].dropna()), set(rows["year"].dropna())
+            codes, years = set(rows["city_code"].dropna().unique()), set(rows["year"].dropna().unique())
         named = _FORM_NAME.match(Path(self.file_name).name)
         code = next(iter(codes)) if len(codes) == 1 else named.group(1) if named and not codes else None
         year = next(iter(years)) if len(years) == 1 else int(named.group(2)) if named and not years else None
@@ -196,7 +196,8 @@ def commit(database: Database, prepared: Prepared, data: bytes, by: Actor | None
         _check_fresh(database, prepared)
         _keep_raw_file(database.folder, prepared, data)  # before the commit, so every committed upload has its file
         with _refused_on_database_error(), database.cursor() as cur, transaction(cur):
-            approvals.refuse_locked(cur, approvals.figure_pairs(prepared.changes))  # approved since the check too
+            if approvals.any_approved(cur):  # approved since the check too
+                approvals.refuse_locked(cur, approvals.figure_pairs(prepared.changes))
             upload_id = records.record_upload(
                 cur,
                 file_name=prepared.file_name,

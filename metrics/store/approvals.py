@@ -57,7 +57,7 @@ def states(cur: Cursor, year: int | None = None) -> dict[tuple[str, int], Approv
 
 def approved_among(cur: Cursor, pairs: Iterable[tuple[str, int]]) -> list[Approval]:
     """The approvals of those of `pairs` (city code, year) that are approved, by year and city."""
-    wanted = pd.DataFrame(sorted(set(pairs)), columns=["city_code", "year"]).astype({"year": "int64"})
+    wanted = pd.DataFrame(list(set(pairs)), columns=["city_code", "year"]).astype({"year": "int64"})
     if wanted.empty:
         return []
     with registered(cur, "wanted_pairs", wanted):
@@ -74,9 +74,10 @@ def figure_pairs(changes: pd.DataFrame) -> set[tuple[str, int]]:
     """The pilot-years whose yearly figures a kind's changes (table, city_code, year, status) would change."""
     if changes.empty or not {"table", "city_code", "year", "status"} <= set(changes.columns):
         return set()
-    cells = changes[changes["table"].isin(registry.VALUE_TABLES) & (changes["status"] != "unchanged")]
-    pairs = cells.loc[cells["year"].notna(), ["city_code", "year"]].drop_duplicates()  # a row's cells: one pair
-    return {(str(c), int(y)) for c, y in zip(pairs["city_code"], pairs["year"], strict=True)}
+    cells = changes[["table", "city_code", "year", "status"]]  # only these columns taken: a million cells
+    cells = cells[cells["table"].isin(registry.VALUE_TABLES) & (cells["status"] != "unchanged") & cells["year"].notna()]
+    pairs = cells[["city_code", "year"]].drop_duplicates()  # a row's cells: one pair
+    return set(zip(map(str, pairs["city_code"].tolist()), map(int, pairs["year"].tolist()), strict=True))
 
 
 def any_approved(cur: Cursor) -> bool:

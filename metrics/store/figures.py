@@ -79,26 +79,22 @@ def jumps(
     joins = "".join(
         f" LEFT JOIN {t} AS {t}_prev ON {t}_prev.city_code = f.city_code AND {t}_prev.year = f.year - 1" for t in tables
     )
-    values, pairs, flags = [], [], []
-    for c in columns:
+    values, cells = [], []
+    for i, c in enumerate(columns):
         # last year: the file's value where it reports one
         values.append(f"f.{c} AS this_{c}, coalesce(p.{c}, {registry.base(c).table}_prev.{c}) AS last_{c}")
-        pairs.append(f"this_{c}::VARCHAR, last_{c}::VARCHAR")
         fell = f"this_{c} < last_{c}" if c in falls else f"this_{c} * $factor <= last_{c}"
-        flags.append(
-            f"coalesce(greatest(this_{c}, last_{c}) >= 10 AND (this_{c} >= $factor * last_{c} OR {fell}), false)"
-        )
-    # Last year's values are taken once, in a subquery: spelt out in every flag, they were most of the query.
-    sql = f"""SELECT "row", {", ".join(pairs)}, {", ".join(flags)} FROM (
+        cells.append(f"""SELECT {i} AS part, "row", this_{c}::VARCHAR, last_{c}::VARCHAR FROM pairs
+            WHERE greatest(this_{c}, last_{c}) >= 10 AND (this_{c} >= $factor * last_{c} OR {fell})""")
+    # Last year's values are taken once; each column's jumps come back as rows of their own (as a row per file row
+    # with every column's values and flags, most of the time went into making Python tuples of them).
+    sql = f"""WITH pairs AS MATERIALIZED (
             SELECT f."row", {", ".join(values)}
             FROM file_rows f LEFT JOIN file_rows p ON p.city_code = f.city_code AND p.year = f.year - 1{joins})
-        AS pairs WHERE {" OR ".join(flags)} ORDER BY 1"""
+        {" UNION ALL ".join(cells)} ORDER BY 1, 2"""
     with registered(cur, "file_rows", rows):
         found = cur.execute(sql, {"factor": factor}).fetchall()
-    n = len(columns)
-    return [
-        (c, int(r[0]), r[1 + 2 * i], r[2 + 2 * i]) for i, c in enumerate(columns) for r in found if r[1 + 2 * n + i]
-    ]
+    return [(columns[part], int(row), new, old) for part, row, new, old in found]
 
 
 def write_figures(cur: Cursor, rows: pd.DataFrame, upload_id: int) -> None:

@@ -325,14 +325,13 @@ def _warn_jumps(cur: Cursor, report: Report, headers: dict[str, str]) -> None:
     if rows is None or rows.empty:
         return
     stocks = frozenset(c for c in headers if registry.base(c).kind == "stock")
-    for column, row, new, old in jumps(cur, rows, list(headers), JUMP, falls=stocks):
-        money = registry.base(column).unit_zh == "万元"
-        report.add(
-            row,
-            headers[column],
-            "warning",
-            _jump_message(Decimal(str(new)), Decimal(str(old)), column in stocks, money),
-        )
+    money = frozenset(c for c in headers if registry.base(c).unit_zh == "万元")
+    found = jumps(cur, rows, list(headers), JUMP, falls=stocks)
+    report.add_all(
+        ((row, headers[column], _jump_message(Decimal(str(new)), Decimal(str(old)), column in stocks, column in money),
+          None) for column, row, new, old in found),
+        "warning",
+    )  # fmt: skip
 
 
 def _jump_message(new: Decimal, old: Decimal, stock: bool, money: bool = False) -> Text:

@@ -22,7 +22,8 @@ def broken_rules(cur: Cursor, report: Report, name_of: Callable[[str], str]) -> 
     if not found:
         return
     names = pilot_names(cur)
-    for violation in found:
-        code = violation.city_code
-        name = names.get(code) or Text(name_of(code), name_of(code))
-        report.add(violation.row, None, "warning", violation.message(name), rule=violation.rule.id)
+
+    def named(code: str) -> Text:
+        return names.get(code) or Text(name_of(code), name_of(code))
+
+    report.add_all(((v.row, None, v.message(named(v.city_code)), v.rule.id) for v in found), "warning")
