@@ -9,17 +9,12 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from ..store.series import READ_CACHE
+from ..store.series import kept
 from ..store.transactions import Cursor
 from .review import review
 
 COLUMNS = ["city_code", "year", "key", "indicator", "reason", "rule_id", "message", "status", "comment",
            "decided_by", "decided_at", "name_zh", "name_en"]  # fmt: skip
-
-
-def _kept(name: str, args: tuple, compute):
-    memo = READ_CACHE.get()
-    return compute() if memo is None else memo(name, args, compute)
 
 
 def figure_flags(cur: Cursor, years: tuple[int, int], cities: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -35,7 +30,7 @@ def figure_flags(cur: Cursor, years: tuple[int, int], cities: tuple[str, ...] | 
         rows = queue.assign(key=queue["reads"]).explode("key")
         return rows[COLUMNS].reset_index(drop=True)
 
-    return _kept("figure_flags", (tuple(years), cities), compute)
+    return kept("figure_flags", (tuple(years), cities), compute)
 
 
 def flags_of(flags: pd.DataFrame, keys: Iterable[str], cities: Iterable[str] | None = None,

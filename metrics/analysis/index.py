@@ -30,7 +30,7 @@ from ..domain import registry
 from ..domain.index_method import DEFAULT_METHOD, Group, Method, covered, group_of
 from ..store.cities import list_cities
 from ..store.figures import year_values, years_values
-from ..store.series import READ_CACHE, year_span
+from ..store.series import kept, year_span
 from ..store.transactions import Cursor
 
 DECIMALS = 9  # indexes compared (for ties and groups) to this many decimals, so float noise never splits a tie
@@ -269,21 +269,14 @@ def designated_figures(cities: pd.DataFrame, figures: pd.DataFrame, year: int) -
     return frame.rename_axis("city_code").reset_index()
 
 
-def _kept(name: str, args: tuple, compute):
-    """`compute()`, kept for the data it was read from where the caller keeps reads (the app: series.READ_CACHE);
-    the result is shared, so never changed."""
-    memo = READ_CACHE.get()
-    return compute() if memo is None else memo(name, args, compute)
-
-
 def pilots_kept(cur: Cursor) -> pd.DataFrame:
     """Every pilot (list_cities), read once where reads are kept: each year's index and the targets ask."""
-    return _kept("list_cities", (), lambda: list_cities(cur))
+    return kept("list_cities", (), lambda: list_cities(cur))
 
 
 def year_values_kept(cur: Cursor, year: int) -> pd.DataFrame:
     """A year's stored figures (year_values), read once where reads are kept: the index and the targets ask."""
-    return _kept("year_values", (year,), lambda: year_values(cur, year))
+    return kept("year_values", (year,), lambda: year_values(cur, year))
 
 
 def year_index(cur: Cursor, year: int, method: Method = DEFAULT_METHOD) -> IndexResult:
@@ -292,7 +285,7 @@ def year_index(cur: Cursor, year: int, method: Method = DEFAULT_METHOD) -> Index
     def compute() -> IndexResult:
         return compute_index(designated_figures(pilots_kept(cur), year_values_kept(cur, year), year), method, year)
 
-    return _kept("year_index", (year, method), compute)
+    return kept("year_index", (year, method), compute)
 
 
 def index_years(cur: Cursor, method: Method = DEFAULT_METHOD) -> tuple[int, ...]:
@@ -307,7 +300,7 @@ def index_table(cur: Cursor, method: Method = DEFAULT_METHOD, years: tuple[int, 
     year, city_code, index, group, rank, rank_change (on the year before; positive: moved up), in year order. The
     whole span is computed once (where reads are kept) and any years within it served from it."""
     span = year_span(cur)
-    whole = _kept("index_table", (method,), lambda: _index_table(cur, method, span))
+    whole = kept("index_table", (method,), lambda: _index_table(cur, method, span))
     if years is None:
         return whole
     return whole[whole["year"].between(*years)].reset_index(drop=True)
