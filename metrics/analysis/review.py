@@ -107,26 +107,22 @@ def current_flags(cur: Cursor, year: int, t: Thresholds = THRESHOLDS, last: int 
     # Every pilot's figures and their outliers against peers are the same for each city's review: kept, so that
     # a city profile after another city's costs only its own pilot's checks.
     figures = kept("review_figures", (year, t, last), lambda: _figures(cur, year, t, last))
-    shown = figures[figures["year"].between(year, last)]
-    if cities is not None:
-        shown = shown[shown["city_code"].isin(list(cities))]
-    if shown.empty:  # no figures of these years (a round's year before any file): no outlier, no rule broken
+    own = figures if cities is None else figures[figures["city_code"].isin(list(cities))]
+    if not own["year"].between(year, last).any():  # no figures of these years (a round's year before any file)
         return pd.DataFrame(columns=FLAG_COLUMNS)
     names = _names(cur)
     broken: dict[int, list[Violation]] = {}
-    for v in check_stored(cur, year, through=last, cities=cities, figures=figures):
+    for v in check_stored(cur, year, through=last, cities=cities, figures=own):  # a rule reads one pilot's values
         broken.setdefault(v.year, []).append(v)
     peers = kept("peer_outliers", (year, t, last), lambda: peer_outliers(figures, year, t, last))
     found = outliers(figures, year, t, cities, last, peers=peers)  # every year at once
-    if cities is not None:
-        figures = figures[figures["city_code"].isin(list(cities))]
-    frames = [_year_flags(figures[figures["year"] == y], y, found[found["year"] == y], broken.get(y, []), names)
+    frames = [_year_flags(own[own["year"] == y], y, found[found["year"] == y], broken.get(y, []), names)
               for y in range(year, last + 1)]  # fmt: skip
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame(columns=FLAG_COLUMNS)
     frame = pd.concat(frames, ignore_index=True).astype({"year": "int64"})
-    values = figures.melt(id_vars=["city_code", "year"], value_vars=list(registry.BASE_KEYS), var_name="indicator")
+    values = own.melt(id_vars=["city_code", "year"], value_vars=list(registry.BASE_KEYS), var_name="indicator")
     for b in range(1, BACK + 1):  # the pilot's values of the years before, beside each flag
         before = values.assign(year=values["year"] + b).rename(columns={"value": f"back_{b}"})
         frame = frame.merge(before, on=["city_code", "year", "indicator"], how="left")
