@@ -28,13 +28,17 @@ grid AS (
 _GROUP = "CASE WHEN $per_city THEN {alias}.city_code END"
 
 
+def _total(ind: BaseIndicator) -> str:
+    """A base indicator's total over the rows of table alias `t` (integers summed as BIGINT, so they never wrap)."""
+    return f"sum(t.{ind.column})::{'BIGINT' if ind.sql_type == 'INTEGER' else ind.sql_type}"
+
+
 def _vals_sql(ind: Indicator) -> str:
     """A CTE `vals(city_code, year, value, reporting)` for one indicator, before gaps are filled."""
     if isinstance(ind, BaseIndicator):
-        total = f"sum(t.{ind.column})::{'BIGINT' if ind.sql_type == 'INTEGER' else ind.sql_type}"
         return f"""
 vals AS (
-    SELECT {_GROUP.format(alias="t")} AS city_code, t.year, {total} AS value, count(*) AS reporting
+    SELECT {_GROUP.format(alias="t")} AS city_code, t.year, {_total(ind)} AS value, count(*) AS reporting
     FROM {ind.table} t JOIN scope USING (city_code)
     WHERE t.{ind.column} IS NOT NULL
     GROUP BY 1, 2
@@ -185,11 +189,7 @@ def _bases_sql(bases: tuple[BaseIndicator, ...]) -> str:
     ctes, columns, joins = [], [], []
     for n, table in enumerate(dict.fromkeys(ind.table for ind in bases)):
         mine = [ind for ind in bases if ind.table == table]
-        totals = ", ".join(
-            f"sum(t.{ind.column})::{'BIGINT' if ind.sql_type == 'INTEGER' else ind.sql_type} AS {ind.column}, "
-            f"count(t.{ind.column}) AS {ind.column}__n"
-            for ind in mine
-        )
+        totals = ", ".join(f"{_total(ind)} AS {ind.column}, count(t.{ind.column}) AS {ind.column}__n" for ind in mine)
         ctes.append(f"""
 v{n} AS (
     SELECT {_GROUP.format(alias="t")} AS city_code, t.year, {totals}
