@@ -202,6 +202,26 @@ def test_the_changes_between_releases_are_the_cells_the_history_changed(db, case
     assert result.empty == (not expected)
 
 
+# Revisions since a release as a pilot's profile reads them (up to the release's last year): each case of the working
+# data above, and then a file of the year after the release's last, which revises nothing.
+LATER = ("load", "later.csv", [(HANGZHOU, YEAR + 1, "agreements", 5), (GUANGZHOU, YEAR + 1, "activities", 4)])
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if CASES[c][1][1] is None])
+@pytest.mark.parametrize("later", [False, True], ids=["as published", "then a later year loaded"])
+def test_the_revisions_up_to_the_release_are_those_of_every_change(db, case, later):
+    steps, (old, _), _ = CASES[case]
+    scenario = Scenario(db)
+    scenario.run([*steps, *([LATER] if later else [])])
+    release_id = scenario.releases[old].release_id
+    with db.cursor() as cur:
+        last = changes.last_year(cur, release_id)
+        assert last == max(year for _, year in scenario.snapshot(old)[1])
+        every = changes.revised_by_pilot(changes.figures(cur, release_id))
+        assert changes.revisions(cur, release_id, last) == every
+        assert changes.revisions(cur, release_id, None) == {}
+
+
 def test_new_and_removed_pilot_years_are_counted_once_each(db):
     scenario = Scenario(db)
     scenario.run([("load", "old.csv", [(GUANGZHOU, YEAR + 1, "agreements", 4)]), ("publish", "A"),

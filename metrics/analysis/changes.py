@@ -14,6 +14,7 @@ from ..domain import registry
 from ..domain.i18n import Refused, Text
 from ..domain.programme import CITY_FIELDS
 from ..store import release_diff
+from ..store.reads import declare, up_to
 from ..store.release_diff import Side
 from ..store.releases import Release, list_releases
 from ..store.series import READ_CACHE
@@ -151,10 +152,24 @@ def _figures(cur: Cursor, old: int, new: Side) -> pd.DataFrame:
     return cells.drop(columns="order").reset_index(drop=True)
 
 
-def revisions(cur: Cursor, old: int) -> dict[str, dict[str, tuple[Revision, ...]]]:
+last_year = release_diff.last_year  # the last year a release holds figures for: revisions read up to it
+
+
+# A revised figure is on both sides, so in a year the release holds: later years (the one being collected) leave
+# it as it was. The uploads it names change only when undone, which writes their cells' years too.
+@declare(lambda old, last: up_to(last, frozenset((*registry.VALUE_TABLES, "cell_history"))))
+def revisions(cur: Cursor, old: int, last: int | None) -> dict[str, dict[str, tuple[Revision, ...]]]:
     """The working data's figures revised since release `old`, by pilot and indicator, oldest year first (what a
-    pilot's profile rings): a figure on both sides, with a value now."""
-    cells = figures(cur, old)
+    pilot's profile rings): a figure on both sides, with a value now; `last` is the release's last year
+    (`last_year`), after which nothing can be revised."""
+    if last is None:
+        return {}
+    return revised_by_pilot(_with_undo(release_diff.value_changes(cur, old, None, last)))
+
+
+def revised_by_pilot(cells: pd.DataFrame) -> dict[str, dict[str, tuple[Revision, ...]]]:
+    """The revised figures of changed cells (as `figures` gives them) with a value now, by pilot and indicator,
+    oldest year first."""
     revised = cells[(cells["change"] == "revised") & cells["new"].notna()]
     out: dict[str, dict[str, list[Revision]]] = {}
     for row in revised.itertuples(index=False):

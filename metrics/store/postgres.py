@@ -70,12 +70,15 @@ def _translated(query: str) -> str:
 
 
 _CONVERTER = threading.local()
+_CONVERTERS = duckdb.connect()  # the process's in-memory DuckDB: each thread converts on a cursor of its own
 
 
 def _converter() -> duckdb.DuckDBPyConnection:
-    """This thread's in-memory DuckDB, which turns Arrow tables into frames exactly as DuckDB's own results are."""
+    """This thread's cursor on the process's in-memory DuckDB, which turns Arrow tables into frames exactly as
+    DuckDB's own results are. A cursor, not a database of its own: Streamlit runs each rerun on a new thread, and a
+    new in-memory database costs far more than the frame it converts."""
     if getattr(_CONVERTER, "connection", None) is None:
-        _CONVERTER.connection = duckdb.connect()
+        _CONVERTER.connection = _CONVERTERS.cursor()
     return _CONVERTER.connection
 
 

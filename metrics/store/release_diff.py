@@ -11,32 +11,36 @@ import pandas as pd
 from ..domain import registry
 from ..domain.programme import CITY_FIELDS
 from .catalogue import quoted
+from .reads import Reads, declare
 from .transactions import Cursor
 
 Side = int | None  # a release's id, or None: the working data
 
 
-def _rows(table: str, side: Side, param: str) -> str:
-    """A FROM item: one side's rows of a table the releases freeze (a release's id as the bound parameter `param`)."""
+def _rows(table: str, side: Side, param: str, bounded: bool = False) -> str:
+    """A FROM item: one side's rows of a table the releases freeze (a release's id as the bound parameter `param`),
+    `bounded`: of the years up to the bound parameter `last` only."""
+    up_to = " AND year <= $last" if bounded else ""
     if side is None:
-        return quoted(table)
-    return f"(SELECT * FROM {quoted('release_' + table)} WHERE release_id = ${param})"
+        return f"(SELECT * FROM {quoted(table)} WHERE TRUE{up_to})" if bounded else quoted(table)
+    return f"(SELECT * FROM {quoted('release_' + table)} WHERE release_id = ${param}{up_to})"
 
 
 def _params(old: Side, new: Side) -> dict[str, int]:
     return {name: side for name, side in (("old", old), ("new", new)) if side is not None}
 
 
-def _value_diff(table: str, old: Side, new: Side) -> str:
-    """The CTE `<table>_diff`: the table's rows that differ between the sides (either side's row may be missing)."""
+def _value_diff(table: str, old: Side, new: Side, bounded: bool) -> str:
+    """The CTE `<table>_diff`: the table's rows that differ between the sides (either side's row may be missing), of
+    the years up to `$last` where `bounded`."""
     columns = [i.column for i in registry.columns_of(table)]
     differs = " OR ".join(f"a.{c} IS DISTINCT FROM b.{c}" for c in columns)
     both = ", ".join(f"a.{c} AS a_{c}, b.{c} AS b_{c}" for c in columns)
     return f"""{table}_diff AS (
         SELECT coalesce(a.city_code, b.city_code) AS city_code, coalesce(a.year, b.year) AS year,
                a.upload_id AS a_upload, b.upload_id AS b_upload, {both}
-        FROM {_rows(table, old, "old")} AS a
-        FULL JOIN {_rows(table, new, "new")} AS b ON a.city_code = b.city_code AND a.year = b.year
+        FROM {_rows(table, old, "old", bounded)} AS a
+        FULL JOIN {_rows(table, new, "new", bounded)} AS b ON a.city_code = b.city_code AND a.year = b.year
         WHERE {differs})"""
 
 
@@ -65,7 +69,7 @@ def _setter(side: str) -> str:
 # The yearly tables' cells of the change history, their new values as numbers (only theirs: a city's are text).
 _HISTORY = f"""history AS (
         SELECT upload_id, table_name, column_name, city_code, year, CAST(new_value AS DOUBLE PRECISION) AS value
-        FROM cell_history WHERE table_name IN ({", ".join(f"'{t}'" for t in registry.VALUE_TABLES)}))"""
+        FROM cell_history WHERE table_name IN ({", ".join(f"'{t}'" for t in registry.VALUE_TABLES)}){{up_to}})"""
 
 
 # A pilot's names as the new side has them, else (a pilot removed since) the old; its code where neither has it.
@@ -80,8 +84,9 @@ def _named(old: Side, new: Side) -> str:
             f"LEFT JOIN {_rows('cities', new, 'new')} AS nb ON nb.city_code = t.city_code")  # fmt: skip
 
 
-def value_changes(cur: Cursor, old: Side, new: Side) -> pd.DataFrame:
-    """Every yearly cell that differs between the sides: table_name, indicator (the column), city_code, year, old,
+def value_changes(cur: Cursor, old: Side, new: Side, last: int | None = None) -> pd.DataFrame:
+    """Every yearly cell that differs between the sides (of the years up to `last`, if given): table_name,
+    indicator (the column), city_code, year, old,
     new (NaN: not reported, or no row), change ('revised': the pilot-year is on both sides; 'added': only on the new
     side, in no yearly table of the old; 'removed': the reverse), and for each side the upload that set its value
     (old_upload_id, new_upload_id; NA where the side has no value) with that upload's file_name, kind, created_at,
@@ -97,12 +102,13 @@ def value_changes(cur: Cursor, old: Side, new: Side) -> pd.DataFrame:
     upload = "u{s}.file_name AS {p}_file_name, u{s}.kind AS {p}_kind, u{s}.created_at AS {p}_created_at, " \
              "u{s}.created_by AS {p}_created_by, u{s}.status AS {p}_status, u{s}.undone_at AS {p}_undone_at, " \
              "u{s}.undone_by AS {p}_undone_by"  # fmt: skip
-    sql = f"""WITH {", ".join(_value_diff(t, old, new) for t in tables)},
+    bounded = last is not None
+    sql = f"""WITH {", ".join(_value_diff(t, old, new, bounded) for t in tables)},
         cells AS ({cells}),
         changed AS (SELECT DISTINCT city_code, year FROM cells),
         a_keys AS ({_keys(old, "old")}),
         b_keys AS ({_keys(new, "new")}),
-        {_HISTORY},
+        {_HISTORY.format(up_to=" AND year <= $last" if bounded else "")},
         {_setter("a")},
         {_setter("b")},
         attributed AS (
@@ -122,8 +128,17 @@ def value_changes(cur: Cursor, old: Side, new: Side) -> pd.DataFrame:
         LEFT JOIN uploads ua ON ua.upload_id = t.old_upload_id
         LEFT JOIN uploads ub ON ub.upload_id = t.new_upload_id
         ORDER BY t.year DESC, t.city_code, t.table_name, t.indicator"""
-    frame = cur.execute(sql, _params(old, new)).df()
+    frame = cur.execute(sql, {**_params(old, new), **({"last": last} if bounded else {})}).df()
     return frame.astype({"old": "float64", "new": "float64", "old_upload_id": "Int64", "new_upload_id": "Int64"})
+
+
+@declare(lambda release_id: Reads(frozenset({"releases"})))  # a release's rows are written once, as it is published
+def last_year(cur: Cursor, release_id: int) -> int | None:
+    """The last year a release holds figures for (None: none)."""
+    tables = registry.VALUE_TABLES
+    years = " UNION ALL ".join(f"SELECT max(year) AS y FROM {_rows(t, release_id, 'id')} AS r" for t in tables)
+    found = cur.execute(f"SELECT max(y) FROM ({years}) AS t", {"id": release_id}).fetchone()
+    return None if found is None or found[0] is None else int(found[0])
 
 
 def reviews(cur: Cursor, side: Side, cells: pd.DataFrame) -> pd.DataFrame:
