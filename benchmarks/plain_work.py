@@ -8,14 +8,17 @@ import streamlit as st
 
 from benchmarks.plain_floor import (
     BASE,
+    INDEX_KEYS,
     LABEL,
     TABLE,
     achievement,
     chart,
     cities,
+    complete_years,
     composite,
     figure,
     marks,
+    own,
     pilot_statuses,
     query,
     ranks,
@@ -308,18 +311,23 @@ def about() -> None:
 
 
 def present() -> None:
-    """Presentation mode: the first slide of the standard deck, full width."""
-    last = int(query("SELECT max(year) FROM agreements").iloc[0, 0])
-    first = int(query("SELECT min(year) FROM agreements").iloc[0, 0])
+    """Presentation mode: the first slide of the standard deck, full width, over the complete years, numbered among
+    the deck's slides (seven, and the last complete year's index and targets when that year has them)."""
+    first, last = complete_years()
+    pilots = cities()
+    now = values(last, last)
+    now = now[now["city_code"].isin(pilots.loc[pilots["designated_year"] <= last, "city_code"])]
+    reported = pd.DataFrame({key: own(now, key) for key in INDEX_KEYS}).notna().sum(axis=1)
+    has_index = bool((reported >= len(INDEX_KEYS) * 2 / 3 - 1e-9).any())  # a pilot with an index: two thirds reported
+    has_targets = not query("SELECT 1 FROM targets WHERE year = ? LIMIT 1", last).empty
     back, middle, forward, leave = st.columns([3, 12.5, 3, 3])
     back.button("上一张", key="present_back")
     top = middle.columns([1, 2])
-    top[0].subheader("1 / 9")
+    top[0].subheader(f"1 / {7 + int(has_index) + int(has_targets)}")
     top[1].segmented_control("屏幕", ["1920×1080", "1280×720"], key="screen")
     middle.caption("数据：工作数据（未发布）")
     forward.button("下一张", key="present_next")
     leave.markdown("[退出放映](/deck)")
-    pilots = cities()
     years = list(range(first, last + 1))
     count = [int((pilots["designated_year"] <= y).sum()) for y in years]
     shapes, notes = marks(first, last)

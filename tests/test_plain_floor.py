@@ -4,6 +4,7 @@ points, tables with as many rows, as many metrics and pictures, so that its cold
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -12,9 +13,9 @@ from ui.nav import PAGES
 
 
 def shape(at) -> dict[str, list]:
-    """What a run drew, counted: each chart's points per trace, each table's rows, the metrics and pictures; and
-    the sidebar's elements."""
-    found: dict[str, list] = {"charts": [], "tables": [], "metrics": [], "images": []}
+    """What a run drew, counted: each chart's points per trace, each table's rows, the metrics and pictures, a
+    slide's number among the deck's ("1 / 9"); and the sidebar's elements."""
+    found: dict[str, list] = {"charts": [], "tables": [], "metrics": [], "images": [], "slides": []}
 
     def walk(block) -> None:
         for node in block.children.values():
@@ -25,6 +26,8 @@ def shape(at) -> dict[str, list]:
                 found["tables"].append(len(node.value))
             elif node.type in ("metric", "image"):
                 found[f"{node.type}s"].append(1)
+            elif node.type in ("title", "header", "subheader", "heading") and re.fullmatch(r"\d+ / \d+", node.value):
+                found["slides"].append(node.value)
             if getattr(node, "children", None):
                 walk(node)
 
