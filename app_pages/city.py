@@ -69,8 +69,8 @@ st.subheader(
 # On the working data, the figures revised since the latest release are marked with a diamond (a ring is a review
 # flag); a release's own view marks nothing.
 since = data.read(v, stored.latest_release) if v.release is None else None
-last = data.read(v, changes.last_year, since.release_id) if since else None
-revised = data.read(v, changes.revisions, since.release_id, last).get(code, {}) if since else {}
+released_to = data.read(v, changes.last_year, since.release_id) if since else None
+revised = data.read(v, changes.revisions, since.release_id, released_to).get(code, {}) if since else {}
 charts = [ChartSpec("city", ind.key, v.years.pair, cities=(code,), events=v.events) for ind in registry.BASE_INDICATORS]
 for row in range(0, len(charts), 2):  # a row of columns per pair: a taller chart never pushes the next row apart
     for column, spec in zip(st.columns(2), charts[row : row + 2], strict=False):

@@ -4,7 +4,7 @@ before the core is called and read the data version afresh after it (ui/writes.p
 import pytest
 
 from metrics.domain.roles import Actor, Forbidden
-from metrics.store.series import READ_CACHE
+from metrics.store.reads import READ_CACHE
 from ui import data, writes
 
 

@@ -114,7 +114,7 @@ def test_the_sample_yields_few_flags(db):
 def test_a_pilots_own_review_is_the_whole_queue_s_rows_of_that_pilot(db, years, kept):
     """A city profile asks for one pilot's flags (still judged against every pilot); with reads kept, the pilots'
     figures and the outliers against peers are shared by every pilot's review."""
-    from metrics.store.series import READ_CACHE
+    from metrics.store.reads import READ_CACHE
 
     memo: dict = {}
     token = READ_CACHE.set((lambda name, args, compute: memo.setdefault((name, args), compute()) if (name, args)

@@ -188,7 +188,7 @@ def _kept_reads() -> tuple[dict, object]:
 def test_a_series_served_from_the_kept_span_is_the_one_the_database_gives(sample_db, scope, years):
     from pandas.testing import assert_frame_equal
 
-    from metrics.store.series import READ_CACHE
+    from metrics.store.reads import READ_CACHE
 
     kept, memo = _kept_reads()
     with sample_db.cursor() as cur:
@@ -213,7 +213,8 @@ def test_a_series_served_from_the_kept_span_is_the_one_the_database_gives(sample
 def test_series_read_together_are_those_read_one_by_one(db, keys, scope, per_city):
     from pandas.testing import assert_frame_equal
 
-    from metrics.store.series import READ_CACHE, read_together
+    from metrics.store.reads import READ_CACHE
+    from metrics.store.series import read_together
 
     kept, memo = _kept_reads()
     with db.cursor() as cur:

@@ -37,9 +37,8 @@ from metrics.present.revision_marks import mark_revised
 from metrics.store import kept_backups, published, releases
 from metrics.store.database import Database, DuckDBDatabase, open_database
 from metrics.store.meta import run_state
-from metrics.store.reads import Reads, kept_reads, reads_of
+from metrics.store.reads import READ_CACHE, Reads, kept_reads, reads_of
 from metrics.store.releases import Release
-from metrics.store.series import READ_CACHE
 from ui.run_slots import RUN_SLOTS
 from ui.single_flight import SingleFlightCache
 from ui.state import View

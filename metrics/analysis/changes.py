@@ -14,10 +14,9 @@ from ..domain import registry
 from ..domain.i18n import Refused, Text
 from ..domain.programme import CITY_FIELDS
 from ..store import release_diff
-from ..store.reads import declare, up_to
+from ..store.reads import READ_CACHE, declare, up_to
 from ..store.release_diff import Side
 from ..store.releases import Release, list_releases
-from ..store.series import READ_CACHE
 from ..store.transactions import Cursor
 
 CHANGES = ("revised", "added", "removed")  # a figure of a pilot-year on both sides, only the new, only the old

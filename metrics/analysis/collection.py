@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from ..domain.i18n import Text
 from ..domain.years import YearRange
 from ..store.approvals import settled_by_year
+from ..store.reads import READ_CACHE
 from ..store.reporting import reporters_by_year
 from ..store.rounds import round_states
-from ..store.series import READ_CACHE, year_span
+from ..store.series import year_span
 from ..store.transactions import Cursor
 
 # A year loaded without a round (files uploaded the old way) counts as complete once this share of the pilots

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from ..store.series import kept
+from ..store.reads import kept
 from ..store.transactions import Cursor
 from .review import review
 

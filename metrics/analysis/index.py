@@ -30,7 +30,8 @@ from ..domain import registry
 from ..domain.index_method import DEFAULT_METHOD, Group, Method, covered, group_of
 from ..store.cities import list_cities
 from ..store.figures import year_values, years_values
-from ..store.series import kept, year_span
+from ..store.reads import Reads, declare_kept, kept
+from ..store.series import year_span
 from ..store.transactions import Cursor
 
 DECIMALS = 9  # indexes compared (for ties and groups) to this many decimals, so float noise never splits a tie
@@ -269,21 +270,19 @@ def designated_figures(cities: pd.DataFrame, figures: pd.DataFrame, year: int) -
     return frame.rename_axis("city_code").reset_index()
 
 
-def pilots_kept(cur: Cursor) -> pd.DataFrame:
-    """Every pilot (list_cities), read once where reads are kept: each year's index and the targets ask."""
-    return kept("list_cities", (), lambda: list_cities(cur))
-
-
 def year_values_kept(cur: Cursor, year: int) -> pd.DataFrame:
     """A year's stored figures (year_values), read once where reads are kept: the index and the targets ask."""
     return kept("year_values", (year,), lambda: year_values(cur, year))
+
+
+declare_kept("year_values", lambda year: Reads(frozenset(registry.VALUE_TABLES), (year, year)))
 
 
 def year_index(cur: Cursor, year: int, method: Method = DEFAULT_METHOD) -> IndexResult:
     """The index of a year under `method`, for the pilots designated by then, from the stored figures."""
 
     def compute() -> IndexResult:
-        return compute_index(designated_figures(pilots_kept(cur), year_values_kept(cur, year), year), method, year)
+        return compute_index(designated_figures(list_cities(cur), year_values_kept(cur, year), year), method, year)
 
     return kept("year_index", (year, method), compute)
 
@@ -308,7 +307,7 @@ def index_table(cur: Cursor, method: Method = DEFAULT_METHOD, years: tuple[int, 
 
 def _index_table(cur: Cursor, method: Method, years: tuple[int, int]) -> pd.DataFrame:
     first, last = years
-    cities = pilots_kept(cur)
+    cities = list_cities(cur)
     figures = years_values(cur, first, last)
     codes = cities["city_code"]
     where = pd.Index(codes).get_indexer(figures["city_code"])  # each figures row's pilot, by position

@@ -17,8 +17,7 @@ from ..store.cities import CITIES_READ, pilot_names
 from ..store.database import Database
 from ..store.figures import years_values
 from ..store.flags import PILOT, decisions, save_decisions
-from ..store.reads import declare_kept, up_to
-from ..store.series import kept
+from ..store.reads import declare_kept, kept, up_to
 from ..store.transactions import Cursor, transaction
 from .outliers import THRESHOLDS, Thresholds, outliers, peer_outliers
 from .validation import LAST, Violation, check_stored, named

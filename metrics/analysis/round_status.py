@@ -15,9 +15,9 @@ from ..domain.i18n import Text
 from ..ingest.report import Issue
 from ..store import approvals
 from ..store.cities import list_cities
+from ..store.reads import kept
 from ..store.reporting import round_reports
 from ..store.rounds import Round, attempts_of_year, default_round, get_round
-from ..store.series import kept
 from ..store.transactions import Cursor
 from .records import records
 from .review import returned_pilots

@@ -11,10 +11,10 @@ import pandas as pd
 from ..domain import registry
 from ..domain.programme import Scope
 from ..store.cities import batch_peers, city, list_cities
-from ..store.reads import declare, up_to
-from ..store.series import kept, pilot_series, read_together, series
+from ..store.reads import declare, kept, up_to
+from ..store.series import pilot_series, read_together, series
 from ..store.transactions import Cursor
-from .index import pilots_kept, year_values_kept
+from .index import year_values_kept
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def leaders(cur: Cursor, key: str, year: int, scope: Scope | None = None, n: int
     ind = registry.get(key)
     if not isinstance(ind, registry.BaseIndicator):
         return tuple(ranks(cur, key, year, scope)["city_code"].head(n))
-    chosen = pilots_kept(cur) if scope is None or scope == Scope() else list_cities(cur, scope)
+    chosen = list_cities(cur, scope)
     figures = year_values_kept(cur, year)
     figures = figures[figures["city_code"].isin(set(chosen["city_code"]))]
     value = pd.to_numeric(figures[ind.column], errors="coerce").astype("float64")

@@ -24,8 +24,7 @@ from ..domain import registry
 from ..domain.i18n import Text
 from ..domain.programme import Scope
 from ..store.cities import list_cities
-from ..store.reads import declare, up_to
-from ..store.series import kept
+from ..store.reads import declare, kept, up_to
 from ..store.targets import year_targets
 from ..store.transactions import Cursor
 from .index import competition_ranks, year_values_kept

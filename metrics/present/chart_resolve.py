@@ -16,9 +16,8 @@ from ..domain.years import YearRange
 from ..store.cities import CITIES_READ, designations, list_cities
 from ..store.events import events
 from ..store.meta import is_sample
-from ..store.reads import FIGURES, Reads, declare, indicator_tables, up_to
+from ..store.reads import FIGURES, Reads, declare, declare_kept, indicator_tables, kept, up_to
 from ..store.releases import WORKING, Release, shown
-from ..store.series import kept
 from ..store.transactions import Cursor
 from .chart_data import MODE_NAMES, ChartData, Mark
 from .chart_spec import ChartSpec
@@ -129,6 +128,9 @@ def file_stem(spec: ChartSpec, kind: ChartKind, lang: str, names: dict[str, str]
         parts.append(spec.method)
     parts.append(f"{spec.years[1]}" if kind.one_year else YearRange.of(spec.years).url)
     return re.sub(r'[\\/:*?"<>|()（）=\s]+', "-", "_".join(parts)).replace("-_", "_").strip("-")
+
+
+declare_kept("events", lambda: Reads(frozenset({"events"})))
 
 
 def marks(cur: Cursor, scope: Scope, years: tuple[int, int], lang: str, counts: bool = True) -> tuple[Mark, ...]:

@@ -6,7 +6,7 @@ import pandas as pd
 
 from ..domain.i18n import Text
 from ..domain.programme import CITY_FIELDS, Scope
-from .reads import Reads, declare
+from .reads import Reads, declare, declare_kept, kept
 from .transactions import Cursor, registered
 
 CITIES_READ = Reads(frozenset({"cities"}))  # what the reads of the pilots alone read
@@ -31,14 +31,26 @@ def insert_cities(cur: Cursor, cities: pd.DataFrame, upload_id: int) -> None:
 
 @declare(lambda *args: CITIES_READ)
 def list_cities(cur: Cursor, scope: Scope | None = None) -> pd.DataFrame:
-    """The pilot cities and parks in scope (all when None), ordered by batch and code."""
+    """The pilot cities and parks in scope (all when None), ordered by batch and code; read once where reads are
+    kept (the app: a page's charts, index, targets and review all ask), each caller given its own copy."""
+    scope = scope or Scope()
+    return kept("list_cities", (scope,), lambda: _list_cities(cur, scope)).copy()
+
+
+# What callers keep under these names reads the pilots alone (list_cities here; the others where the app keeps a
+# pilot's row, its batch's peers and the designations each chart marks).
+for _name in ("list_cities", "city", "batch_peers", "designations"):
+    declare_kept(_name, lambda *args: CITIES_READ)
+
+
+def _list_cities(cur: Cursor, scope: Scope) -> pd.DataFrame:
     return cur.execute(
         f"""WITH {SCOPE_CTE}
             SELECT city_code, name_zh, name_en, province_zh, province_en, region, kind, batch, designated_year,
                    lat, lon
             FROM cities WHERE city_code IN (SELECT city_code FROM scope)
             ORDER BY batch NULLS LAST, city_code""",
-        (scope or Scope()).params(),
+        scope.params(),
     ).df()
 
 

@@ -9,6 +9,7 @@ declaration may name more than the function reads, never less: a table or year l
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -84,7 +85,7 @@ def reads_of(function: Callable, args: tuple, kwargs: tuple) -> Reads | None:
 
 
 def declare_kept(name: str, reads: Callable[..., Reads]) -> None:
-    """Declare what a read kept under `name` in series.READ_CACHE reads, given the arguments it is kept by."""
+    """Declare what a read kept under `name` in READ_CACHE reads, given the arguments it is kept by."""
     _KEPT[name] = reads
 
 
@@ -92,3 +93,18 @@ def kept_reads(name: str, args: tuple) -> Reads | None:
     """What the read kept under `name` with `args` reads, as declared; None when undeclared (everything)."""
     declared = _KEPT.get(name)
     return None if declared is None else declared(*args)
+
+
+# A read-through cache the app installs for the code that reads one snapshot (ui/data.py): memo(name, args, compute)
+# returns compute()'s result for (name, args) as of the data that snapshot shows. With it, `series` reads each
+# indicator's whole span once and serves any years within it as a slice (a chart over new years, a ranking of two
+# years, the headlines), and the pilots are read once, without asking the database again; without it, every call is
+# a query, as in the CLI.
+READ_CACHE: ContextVar[Callable[[str, tuple, Callable[[], Any]], Any] | None] = ContextVar("read_cache", default=None)
+
+
+def kept(name: str, args: tuple, compute: Callable[[], Any]) -> Any:
+    """`compute()`, kept for the data it was read from where the caller keeps reads (READ_CACHE: the app), so that
+    the pieces of one page asking for the same thing compute it once; the result is shared, so never changed."""
+    memo = READ_CACHE.get()
+    return compute() if memo is None else memo(name, args, compute)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextvars import ContextVar
-from typing import Any
 
 import pandas as pd
 
@@ -13,6 +11,7 @@ from ..domain.programme import PROGRAMME_START, Scope
 from ..domain.registry import BaseIndicator, Growth, Indicator, PilotCount, Ratio, RunningTotal
 from ..domain.years import YearRange
 from .cities import SCOPE_CTE
+from .reads import READ_CACHE
 from .transactions import Cursor, one_row
 
 # The groups (each city, or one programme total) crossed with every year.
@@ -102,20 +101,6 @@ ORDER BY city_code NULLS FIRST, year"""
 
 
 _SLICE = "\nWHERE year BETWEEN $from_year AND $to_year"
-
-
-# A read-through cache the app installs for the code that reads one snapshot (ui/data.py): memo(name, args, compute)
-# returns compute()'s result for (name, args) as of the data that snapshot shows. With it, `series` reads each
-# indicator's whole span once and serves any years within it as a slice (a chart over new years, a ranking of two
-# years, the headlines) without asking the database again; without it, every call is a query, as in the CLI.
-READ_CACHE: ContextVar[Callable[[str, tuple, Callable[[], Any]], Any] | None] = ContextVar("read_cache", default=None)
-
-
-def kept(name: str, args: tuple, compute: Callable[[], Any]) -> Any:
-    """`compute()`, kept for the data it was read from where the caller keeps reads (READ_CACHE: the app), so that
-    the pieces of one page asking for the same thing compute it once; the result is shared, so never changed."""
-    memo = READ_CACHE.get()
-    return compute() if memo is None else memo(name, args, compute)
 
 
 def year_span(cur: Cursor) -> tuple[int, int]:

@@ -10,7 +10,8 @@ from ...analysis.flagged import figure_flags, flags_of
 from ...domain import registry
 from ...domain.i18n import Text
 from ...store.cities import city
-from ...store.series import kept, pilot_series
+from ...store.reads import kept
+from ...store.series import pilot_series
 from ...store.transactions import Cursor
 from .. import flag_notes, miniatures, slide_charts, year_charts
 from ..chart_data import ChartData, Line, city_lines, line_notes, years_table
