@@ -93,6 +93,8 @@ CASES = [
     ("pilot_cities", None, 2014, 1),
     ("pilot_cities", None, 2015, 2),
     ("pilot_cities", SMALL, 2014, 0),
+    ("pilot_cities", SMALL, 2015, 1),
+    ("pilot_cities", BIG, 2014, 1),
 ]
 
 
@@ -101,6 +103,16 @@ def test_aggregation_rules(two_cities, key, code, year, expected):
     scope = Scope(cities=(code,)) if code else Scope()
     got = values(two_cities, key, scope, per_city=bool(code))[(code, year)]
     assert got == pytest.approx(expected) if expected is not None else got is None
+
+
+@pytest.mark.parametrize("per_city", [False, True])
+@pytest.mark.parametrize("years", [None, (2015, 2016), (2010, 2016)])
+def test_the_count_of_pilots_is_framed_as_every_series(two_cities, per_city, years):
+    with two_cities.cursor() as cur:
+        pilots = series(cur, "pilot_cities", per_city=per_city, years=years)
+        base = series(cur, "activities", per_city=per_city, years=years)
+    assert pilots.dtypes.to_dict() == base.dtypes.to_dict()
+    assert pilots[["city_code", "year"]].equals(base[["city_code", "year"]])
 
 
 def test_cumulative_counts_from_the_start_whatever_the_range_shown(two_cities):
