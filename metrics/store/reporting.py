@@ -83,12 +83,14 @@ def reporters_by_year(cur: Cursor) -> pd.DataFrame:
         + " OR ".join(f"{i.column} IS NOT NULL" for i in registry.columns_of(table))
         for table in registry.VALUE_TABLES
     )
+    # Grouped once per year rather than counted per year in subqueries, which DuckDB runs in about twice the time.
     return cur.execute(
         f"""WITH reported AS ({reported}),
-            years AS (SELECT year FROM reported UNION SELECT year FROM rounds)
-            SELECT years.year::INTEGER AS year,
-                   (SELECT count(*) FROM cities c WHERE c.designated_year <= years.year)::INTEGER AS designated,
-                   (SELECT count(*) FROM reported r JOIN cities c ON c.city_code = r.city_code
-                    WHERE r.year = years.year AND c.designated_year <= years.year)::INTEGER AS reported
-            FROM years ORDER BY year"""
+            years AS (SELECT year FROM reported UNION SELECT year FROM rounds),
+            designated AS (SELECT y.year, count(c.city_code) AS n FROM years y
+                           LEFT JOIN cities c ON c.designated_year <= y.year GROUP BY y.year),
+            counted AS (SELECT r.year, count(*) AS n FROM reported r
+                        JOIN cities c ON c.city_code = r.city_code AND c.designated_year <= r.year GROUP BY r.year)
+            SELECT d.year::INTEGER AS year, d.n::INTEGER AS designated, coalesce(k.n, 0)::INTEGER AS reported
+            FROM designated d LEFT JOIN counted k ON k.year = d.year ORDER BY d.year"""
     ).df()
