@@ -246,3 +246,16 @@ def test_series_read_together_are_those_read_one_by_one(db, keys, scope, per_cit
         finally:
             READ_CACHE.reset(token)
     assert all(kept["series", (key, scope, per_city)] is frame for key, frame in together.items())
+
+
+@pytest.mark.both_engines
+@pytest.mark.parametrize(
+    "every", [Scope(kinds=("city", "park")), Scope(regions=("east", "central", "west", "northeast"))]
+)
+def test_every_pilot_listed_is_every_pilot_a_scope_keeps(db, every):
+    from pandas.testing import assert_frame_equal
+
+    from metrics.store.cities import list_cities
+
+    with db.cursor() as cur:
+        assert_frame_equal(list_cities(cur), list_cities(cur, every))

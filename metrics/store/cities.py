@@ -43,13 +43,15 @@ for _name in ("list_cities", "city", "batch_peers", "designations"):
     declare_kept(_name, lambda *args: CITIES_READ)
 
 
+_LISTED = "city_code, name_zh, name_en, province_zh, province_en, region, kind, batch, designated_year, lat, lon"
+
+
 def _list_cities(cur: Cursor, scope: Scope) -> pd.DataFrame:
+    order = "ORDER BY batch NULLS LAST, city_code"
+    if scope == Scope():  # every pilot: the table itself, in half the time of the scope's filter that keeps all
+        return cur.execute(f"SELECT {_LISTED} FROM cities {order}").df()
     return cur.execute(
-        f"""WITH {SCOPE_CTE}
-            SELECT city_code, name_zh, name_en, province_zh, province_en, region, kind, batch, designated_year,
-                   lat, lon
-            FROM cities WHERE city_code IN (SELECT city_code FROM scope)
-            ORDER BY batch NULLS LAST, city_code""",
+        f"WITH {SCOPE_CTE} SELECT {_LISTED} FROM cities WHERE city_code IN (SELECT city_code FROM scope) {order}",
         scope.params(),
     ).df()
 
