@@ -1,7 +1,7 @@
 """The browser benchmark's floor: a bare Streamlit app with the dashboard's navigation, each page drawing what the
 dashboard's drew (benchmarks/browser_scenes.py, from $PILOT_FLOOR_SCENES): its sidebar widgets, banner, headline
 cards and the same Plotly figures, precomputed. The widget an action uses shows the page's other captured view
-(events switched, another city, the next slide: two precomputed figures swapped on the arrow key). With
+(events switched, another city, the next slide: the deck's precomputed slides in turn on the arrow key). With
 $PILOT_FLOOR_SIGN_IN set, a sign-in form comes first, as where everyone signs in."""
 
 import os
@@ -29,10 +29,11 @@ def _page(url: str):
         scene = SCENES[url]
         shown = scene["A"]
         if "B" in scene:
-            if scene["value"] is None:  # a button: each press swaps the views
+            if scene["value"] is None:  # the Next button: each press shows the next slide, round the deck
+                slides = scene["slides"]
                 if st.session_state.get(scene["key"]):
-                    st.session_state["floor_b"] = not st.session_state.get("floor_b", False)
-                shown = scene["B"] if st.session_state.get("floor_b") else scene["A"]
+                    st.session_state["floor_slide"] = (st.session_state.get("floor_slide", 0) + 1) % len(slides)
+                shown = slides[st.session_state.get("floor_slide", 0)]
             elif st.session_state.get(scene["key"]) == scene["value"]:
                 shown = scene["B"]
         floor.draw(st, shown)

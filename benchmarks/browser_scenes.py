@@ -4,8 +4,9 @@
 
 Each page's default view (scene A), and for the actions the benchmark times on a page, the view after the action
 (scene B): the overview with its events toggle switched, the city profile with another city, presentation mode at
-its second slide. The widget the action uses keeps its own key in the floor, so that the browser finds it the same
-way in both apps (the Next button also its arrow key).
+its second slide (and every slide of the deck in order, which the floor steps through as ours does). The widget
+the action uses keeps its own key in the floor, so that the browser finds it the same way in both apps (the Next
+button also its arrow key).
 """
 
 from __future__ import annotations
@@ -70,6 +71,13 @@ def capture(page: str) -> dict:
     elif function == "toggle":
         scene["value"] = b.kwargs["value"]
         b.kwargs["value"] = a.kwargs["value"]
+    else:  # the Next button: every slide of the deck, as the benchmark steps through them
+        scene["slides"] = [scene["A"], scene["B"]]
+        while not at.button(key=key).disabled:
+            pages.FLIPS[page](at, True)
+            pages._timed_run(at)
+            scene["slides"].append(floor.capture(at))
+            _keyed(scene["slides"][-1], function, label, key)
     return scene
 
 
