@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..domain import registry
 from ..domain.i18n import Text
@@ -52,7 +54,7 @@ class Violation:
         """`杭州市 2025：签订合作协议 900 项 > 20 × 对接活动 30 场 = 600（规则 agreements-per-activity，高）`."""
         # Each number is written once for both languages (a file may break a rule 10,000 times).
         shown = {k: None if v is None else number(v) for k, v in self.values.items()}
-        sides = tuple(None if v is None else number(v) for v in (self.left, self.right))
+        sides = (None if self.left is None else number(self.left), None if self.right is None else number(self.right))
         say = _saying(self.rule)
         return Text(say[0](name.zh, self.year, shown, sides), say[1](name.en, self.year, shown, sides))
 
@@ -212,6 +214,10 @@ def _numeric(frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
 def _floats(values: pd.Series) -> np.ndarray:
     """A column of values (Arrow integers or decimals, numbers, objects) as floats, NaN where none."""
     if isinstance(values.dtype, pd.ArrowDtype):
+        if pa.types.is_decimal(values.dtype.pyarrow_dtype):
+            # Through their text, which Arrow parses as float() does: Arrow's own cast from decimals rounds some
+            # differently, and the default makes a Python Decimal of each.
+            return pc.cast(pc.cast(pa.array(values), pa.string()), pa.float64()).to_numpy(zero_copy_only=False)
         return values.to_numpy(dtype="float64", na_value=np.nan)
     return pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
