@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..domain import registry
 from ..domain.i18n import Text
@@ -50,34 +52,11 @@ class Violation:
 
     def message(self, name: Text) -> Text:
         """`杭州市 2025：签订合作协议 900 项 > 20 × 对接活动 30 场 = 600（规则 agreements-per-activity，高）`."""
-        rule = self.rule
-
-        def side(expr: Expr, value: float | None, lang: str) -> str:
-            said = _with_values(expr, self.values, lang)
-            return (
-                said if value is None or isinstance(expr, (Value, LastYear, Constant)) else f"{said} = {number(value)}"
-            )
-
-        def say(lang: str) -> str:
-            left, right = side(rule.left, self.left, lang), side(rule.right, self.right, lang)
-            if rule.operator in BROKEN and self.left is not None and self.right is not None:
-                middle = f"{left} {BROKEN[rule.operator]} {right}"
-            elif rule.operator in BROKEN:
-                middle = (f"{left}、{right}：缺少数值，无法比较 {OPERATORS[rule.operator](lang)}" if lang == "zh" else
-                          f"{left}, {right}: a value is missing for {OPERATORS[rule.operator](lang)}")  # fmt: skip
-            elif rule.operator == "both_or_neither":
-                middle = (f"{left}、{right}：只填报了其中一项" if lang == "zh" else
-                          f"{left}, {right}: only one of them is reported")  # fmt: skip
-            else:
-                middle = (f"{left}、{right}：不应同时填报" if lang == "zh" else
-                          f"{left}, {right}: must not both be reported")  # fmt: skip
-            importance = IMPORTANCES[rule.importance](lang)
-            where = f"{name(lang)} {self.year}"
-            if lang == "zh":
-                return f"{where}：{middle}（规则 {rule.id}，{importance}）"
-            return f"{where}: {middle} (rule {rule.id}, {importance})"
-
-        return Text(say("zh"), say("en"))
+        # Each number is written once for both languages (a file may break a rule 10,000 times).
+        shown = {k: None if v is None else number(v) for k, v in self.values.items()}
+        sides = (None if self.left is None else number(self.left), None if self.right is None else number(self.right))
+        say = _saying(self.rule)
+        return Text(say[0](name.zh, self.year, shown, sides), say[1](name.en, self.year, shown, sides))
 
     def as_dict(self, lang: str, name: Text) -> dict[str, object]:
         """The violation as plain data (`rules check --json`)."""
@@ -86,14 +65,47 @@ class Violation:
                 "message": self.message(name)(lang)}  # fmt: skip
 
 
-def _with_values(expr: Expr, values: dict[str, float | None], lang: str) -> str:
-    """The expression with each indicator's value beside it: `20 × 对接活动 30 场`."""
-    return _wording(expr, lang)(values)
+Saying = Callable[[str, int, dict[str, str | None], tuple[str | None, str | None]], str]
 
 
 @functools.cache
-def _wording(expr: Expr, lang: str) -> Callable[[dict[str, float | None]], str]:
-    """_with_values of one expression in one language, its words found once (a file may break a rule 10,000 times)."""
+def _saying(rule: Rule) -> tuple[Saying, Saying]:
+    """How a violation of the rule reads in Chinese and in English, from the pilot's name, the year, the values it
+    read and its two sides (each number as `number` writes it, None where missing); its words found once."""
+    return _phrase(rule, "zh"), _phrase(rule, "en")
+
+
+def _phrase(rule: Rule, lang: str) -> Saying:
+    left_words, right_words = _wording(rule.left, lang), _wording(rule.right, lang)
+    plain = (isinstance(rule.left, (Value, LastYear, Constant)), isinstance(rule.right, (Value, LastYear, Constant)))
+    importance = IMPORTANCES[rule.importance](lang)
+
+    def say(name: str, year: int, shown: dict[str, str | None], sides: tuple[str | None, str | None]) -> str:
+        said = (left_words(shown), right_words(shown))
+        left, right = (w if v is None or p else f"{w} = {v}" for w, v, p in zip(said, sides, plain, strict=True))
+        if rule.operator in BROKEN and sides[0] is not None and sides[1] is not None:
+            middle = f"{left} {BROKEN[rule.operator]} {right}"
+        elif rule.operator in BROKEN:
+            middle = (f"{left}、{right}：缺少数值，无法比较 {OPERATORS[rule.operator](lang)}" if lang == "zh" else
+                      f"{left}, {right}: a value is missing for {OPERATORS[rule.operator](lang)}")  # fmt: skip
+        elif rule.operator == "both_or_neither":
+            middle = (f"{left}、{right}：只填报了其中一项" if lang == "zh" else
+                      f"{left}, {right}: only one of them is reported")  # fmt: skip
+        else:
+            middle = (f"{left}、{right}：不应同时填报" if lang == "zh" else
+                      f"{left}, {right}: must not both be reported")  # fmt: skip
+        where = f"{name} {year}"
+        if lang == "zh":
+            return f"{where}：{middle}（规则 {rule.id}，{importance}）"
+        return f"{where}: {middle} (rule {rule.id}, {importance})"
+
+    return say
+
+
+@functools.cache
+def _wording(expr: Expr, lang: str) -> Callable[[dict[str, str | None]], str]:
+    """An expression in one language with each indicator's value beside it (`20 × 对接活动 30 场`), from the values
+    as `number` writes them; its words found once."""
     if isinstance(expr, (Value, LastYear)):
         ind = registry.get(expr.key)
         column = expr.key if isinstance(expr, Value) else LAST + expr.key
@@ -102,19 +114,19 @@ def _wording(expr: Expr, lang: str) -> Callable[[dict[str, float | None]], str]:
         missing = f"{label}（未报送）" if lang == "zh" else f"{label} (not reported)"
         unit = ind.unit(lang)
 
-        def indicator(values: dict[str, float | None]) -> str:
-            value = values.get(column)
-            return missing if value is None else f"{label} {number(value)} {unit}"
+        def indicator(shown: dict[str, str | None]) -> str:
+            value = shown.get(column)
+            return missing if value is None else f"{label} {value} {unit}"
 
         return indicator
     if isinstance(expr, Constant):
         constant = number(expr.value)
-        return lambda values: constant
+        return lambda shown: constant
     if isinstance(expr, Times):
         factor, of = number(expr.factor), _wording(expr.of, lang)
-        return lambda values: f"{factor} × {of(values)}"
+        return lambda shown: f"{factor} × {of(shown)}"
     top, bottom = _wording(expr.numerator, lang), _wording(expr.denominator, lang)
-    return lambda values: f"{top(values)} ÷ {bottom(values)}"
+    return lambda shown: f"{top(shown)} ÷ {bottom(shown)}"
 
 
 def column(key: str, back: int) -> str:
@@ -202,6 +214,10 @@ def _numeric(frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
 def _floats(values: pd.Series) -> np.ndarray:
     """A column of values (Arrow integers or decimals, numbers, objects) as floats, NaN where none."""
     if isinstance(values.dtype, pd.ArrowDtype):
+        if pa.types.is_decimal(values.dtype.pyarrow_dtype):
+            # Through their text, which Arrow parses as float() does: Arrow's own cast from decimals rounds some
+            # differently, and the default makes a Python Decimal of each.
+            return pc.cast(pc.cast(pa.array(values), pa.string()), pa.float64()).to_numpy(zero_copy_only=False)
         return values.to_numpy(dtype="float64", na_value=np.nan)
     return pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
@@ -222,7 +238,8 @@ def file_violations(cur: Cursor, rows: pd.DataFrame) -> list[Violation]:
     given = _numeric(rows, keys)
     given["row"] = rows["row"].astype("int64").to_numpy()
     years = given["year"]
-    codes = sorted(set(given["city_code"]))  # rules compare a pilot's own values only
+    codes = sorted(set(given["city_code"].to_numpy()))  # rules compare a pilot's own values only (to_numpy: a set
+    # of the Arrow-backed column itself takes its 100,000 values one by one)
     stored = _numeric(years_values(cur, int(years.min()) - 1, int(years.max()), codes), keys)
     # The file's value where it reports one, else the stored one: a rule over two indicators still runs when the
     # file gives one and the database the other.

@@ -113,15 +113,16 @@ class CityMatcher:
     """Finds a city by any of the forms officers write for it (see the module's docstring)."""
 
     def __init__(self, cities: pd.DataFrame):
-        self._names = dict(zip(cities["city_code"], cities["name_zh"], strict=True))
-        self._province = dict(zip(cities["city_code"], cities["province_zh"], strict=True))
+        codes, names_zh = cities["city_code"].tolist(), cities["name_zh"].tolist()
+        self._names = dict(zip(codes, names_zh, strict=True))
+        self._province = dict(zip(codes, cities["province_zh"].tolist(), strict=True))
         self._index: dict[str, Found] = {}
-        for code, zh, en in zip(cities["city_code"].tolist(), cities["name_zh"].tolist(), cities["name_en"].tolist(),
-                                strict=True):  # fmt: skip
+        for code, zh, en in zip(codes, names_zh, cities["name_en"].tolist(), strict=True):
             en = en if isinstance(en, str) else ""
-            for key in (name_key(code), name_key(zh), name_key(short_name(zh)), name_key(en)):
+            zh_key, en_key = name_key(zh), name_key(en)
+            for key in (name_key(code), zh_key, name_key(short_name(zh)), en_key):
                 self._add(key, code)
-            for key in (*park_forms(name_key(zh)), *park_forms(name_key(en))):
+            for key in (*park_forms(zh_key), *park_forms(en_key)):
                 self._add(key, code)
         for name, code, kind in aliases():
             if code in self._names:
