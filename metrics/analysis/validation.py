@@ -204,11 +204,10 @@ def with_last_year(current: pd.DataFrame, known: pd.DataFrame, keys: Sequence[st
 
 def _numeric(frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
     """city_code, year (as int) and the keys as floats (NaN where not reported or absent)."""
-    out = pd.DataFrame({"city_code": frame["city_code"].astype(str).to_numpy(),
-                        "year": frame["year"].astype("int64").to_numpy()})  # fmt: skip
+    columns = {"city_code": frame["city_code"].astype(str).to_numpy(), "year": frame["year"].astype("int64").to_numpy()}
     for key in keys:
-        out[key] = _floats(frame[key]) if key in frame else np.nan
-    return out
+        columns[key] = _floats(frame[key]) if key in frame else np.full(len(frame), np.nan)
+    return pd.DataFrame(columns)
 
 
 def _floats(values: pd.Series) -> np.ndarray:
@@ -241,13 +240,38 @@ def file_violations(cur: Cursor, rows: pd.DataFrame) -> list[Violation]:
     codes = sorted(set(given["city_code"].to_numpy()))  # rules compare a pilot's own values only (to_numpy: a set
     # of the Arrow-backed column itself takes its 100,000 values one by one)
     stored = _numeric(years_values(cur, int(years.min()) - 1, int(years.max()), codes), keys)
+    # Looked up by (pilot, year) in dicts rather than merged: a file is mostly a few rows, and pandas' merges
+    # were most of its rules check.
+    pilot_years = list(zip(given["city_code"].tolist(), given["year"].tolist(), strict=True))
+    stored_at = {k: i for i, k in enumerate(zip(stored["city_code"].tolist(), stored["year"].tolist(), strict=True))}
+    frame = {"city_code": given["city_code"].to_numpy(), "year": given["year"].to_numpy()}
     # The file's value where it reports one, else the stored one: a rule over two indicators still runs when the
     # file gives one and the database the other.
-    merged = given.merge(stored, on=["city_code", "year"], how="left", suffixes=("", "__stored"))
+    from_store = np.array([stored_at.get(k, -1) for k in pilot_years], dtype="int64")
     for key in keys:
-        merged[key] = merged[key].fillna(merged.pop(f"{key}__stored"))
-    known = pd.concat([merged[["city_code", "year", *keys]], stored]).drop_duplicates(["city_code", "year"])
-    return violations(rules, with_last_year(merged, known, keys))
+        frame[key] = _or_other(given[key].to_numpy(), stored[key].to_numpy(), from_store)
+    frame["row"] = given["row"].to_numpy()
+    # Last year's values: the file's (its first row of that pilot-year, as filled above) where it has the year,
+    # else the stored ones.
+    file_at: dict[tuple[str, int], int] = {}
+    for i, k in enumerate(pilot_years):
+        file_at.setdefault(k, i)
+    before = [(code, year - 1) for code, year in pilot_years]
+    from_file = np.array([file_at.get(k, -1) for k in before], dtype="int64")
+    from_store = np.array([-1 if k in file_at else stored_at.get(k, -1) for k in before], dtype="int64")
+    for key in keys:
+        frame[LAST + key] = _or_other(_taken(frame[key], from_file), stored[key].to_numpy(), from_store)
+    return violations(rules, pd.DataFrame(frame))
+
+
+def _taken(values: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """values[at], NaN where at is -1."""
+    return np.where(at >= 0, values[np.maximum(at, 0)], np.nan) if len(values) else np.full(len(at), np.nan)
+
+
+def _or_other(values: np.ndarray, other: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The values, each NaN one replaced by other[at] (NaN where at is -1)."""
+    return np.where(np.isnan(values), _taken(other, at), values)
 
 
 def check_stored(

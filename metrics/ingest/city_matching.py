@@ -109,6 +109,20 @@ def sound(key: str) -> str:
     return "".join(lazy_pinyin(key))
 
 
+_MATCHED_BY = ("city_code", "name_zh", "name_en", "province_zh")  # the columns of the cities a matcher reads
+
+
+def matcher_for(cities: pd.DataFrame) -> CityMatcher:
+    """A CityMatcher of the cities (list_cities), made once for the same cities: the files of a batch, and the
+    checks of one file again, share it."""
+    return _matcher(tuple(tuple(cities[c].tolist()) for c in _MATCHED_BY))
+
+
+@functools.lru_cache(maxsize=4)
+def _matcher(columns: tuple[tuple, ...]) -> CityMatcher:
+    return CityMatcher(pd.DataFrame(dict(zip(_MATCHED_BY, columns, strict=True))))
+
+
 class CityMatcher:
     """Finds a city by any of the forms officers write for it (see the module's docstring)."""
 
@@ -273,11 +287,12 @@ class CityMatcher:
         """The codes of the pilots with a Chinese form that sounds as one of the keys (toneless pinyin)."""
         if not keys:
             return []
-        if self._by_length is None:
-            self._by_length = {}
+        if self._by_length is None:  # made whole, then shared: a matcher is shared by threads (matcher_for)
+            by_length: dict[int, list[str]] = {}
             for k in self._index:
                 if not k.isascii():
-                    self._by_length.setdefault(len(k), []).append(k)
+                    by_length.setdefault(len(k), []).append(k)
+            self._by_length = by_length
         codes: dict[str, None] = {}
         for key in keys:
             heard = sound(key)

@@ -34,7 +34,7 @@ from ..checks import (
     shown,
     year_value,
 )
-from ..city_matching import CityMatcher
+from ..city_matching import CityMatcher, matcher_for
 from ..headers import CITY_HEADERS, FIGURE_HEADERS, SHOWN_HEADERS, YEAR_HEADERS, is_known
 from ..kind import CellKind
 from ..report import Issue, Report
@@ -66,7 +66,7 @@ def check_figures(cur: Cursor, table: Table) -> Report:
     city and year is looked up once, numbers in the plain forms are parsed by Arrow, and only the other cells go
     through `parse_number`, which says what is wrong with them.
     """
-    matcher = CityMatcher(list_cities(cur))
+    matcher = matcher_for(list_cities(cur))
     shaped = shapes.read(table, matcher)
     report = Report.of(FiguresKind.name, shaped.table or table)
     report.read.extend(shaped.notes)
