@@ -86,11 +86,11 @@ def _named(old: Side, new: Side) -> str:
 
 def value_changes(cur: Cursor, old: Side, new: Side, last: int | None = None) -> pd.DataFrame:
     """Every yearly cell that differs between the sides (of the years up to `last`, if given): table_name,
-    indicator (the column), city_code, year, old,
-    new (NaN: not reported, or no row), change ('revised': the pilot-year is on both sides; 'added': only on the new
-    side, in no yearly table of the old; 'removed': the reverse), and for each side the upload that set its value
-    (old_upload_id, new_upload_id; NA where the side has no value) with that upload's file_name, kind, created_at,
-    created_by, status, undone_at and undone_by (prefixed old_ and new_)."""
+    indicator (the column), city_code, year, old, new (NaN: not reported, or no row), change ('revised': the
+    pilot-year is on both sides; 'added': only on the new side, in no yearly table of the old; 'removed': the
+    reverse), and for each side the upload that set its value (old_upload_id, new_upload_id; NA where the side has
+    no value) with that upload's file_name, kind, created_at, created_by, status, undone_at and undone_by (prefixed
+    old_ and new_)."""
     tables = registry.VALUE_TABLES
     cells = " UNION ALL ".join(
         f"""SELECT '{i.table}' AS table_name, '{i.column}' AS indicator, city_code, year,
