@@ -1,5 +1,6 @@
 """Charts: gaps stay gaps, colours are stable per city, every chart has its source line."""
 
+import html
 import itertools
 import math
 
@@ -234,3 +235,18 @@ def test_the_chart_toolbar_speaks_the_pages_language(lang, locale):
         assert {"Download plot as a PNG", "Zoom", "Pan", "Zoom in", "Zoom out", "Autoscale", "Reset axes"} <= set(words)
         # and the notices its download shows (Plotly's Lib.notifier, over the page's top right)
         assert {"Preparing image - this may take a few seconds", "Image download succeeded"} <= set(words)
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["北京", "Tianjin"],
+        ['<a href="https://x.example">点我</a>', "A & B <b>", "&amp; already"],
+        ["&<>", "", "<<&&>>"],
+        pd.Series(["深圳 <i>", "x"], dtype="object"),
+        pd.Series([], dtype="str"),
+    ],
+)
+def test_a_column_of_names_is_escaped_as_html_escape_writes_each(names):
+    column = pd.Series(names)
+    assert charts._escaped_text(column).tolist() == [html.escape(n, quote=False) for n in column.tolist()]

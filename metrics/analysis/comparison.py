@@ -7,7 +7,7 @@ import pandas as pd
 
 from ..domain.programme import REGION_NAMES, Scope
 from ..store.cities import list_cities
-from ..store.series import series
+from ..store.series import pilot_series, series
 from ..store.transactions import Cursor
 
 COMPARE_MODES = ("absolute", "change", "indexed", "share")
@@ -25,7 +25,7 @@ def compare(
         raise ValueError(f"unknown mode {mode!r}")
     lo, hi = years
     first = lo - 1 if mode == "change" else lo
-    frame = series(cur, key, Scope(cities=city_codes), per_city=True, years=(first, hi))
+    frame = pilot_series(cur, key, city_codes, (first, hi))
     if mode == "change":
         frame["value"] = frame.groupby("city_code")["value"].diff()
         frame = frame[frame["year"] >= lo]
@@ -47,8 +47,8 @@ def map_points(cur: Cursor, key: str, year: int, scope: Scope | None, lang: str)
     """
     cities = list_cities(cur, scope)
     cities = cities[cities["designated_year"] <= year]
-    values = series(cur, key, Scope(cities=tuple(cities["city_code"])), per_city=True, years=(year, year))
+    values = series(cur, key, scope, per_city=True, years=(year, year))  # the pilots in scope, designated or not
     out = cities.merge(values[["city_code", "value"]], on="city_code", how="left")
     out["name"] = out[f"name_{lang}"]
-    out["region_label"] = out["region"].map(lambda r: REGION_NAMES[r](lang))
+    out["region_label"] = out["region"].map({key: name(lang) for key, name in REGION_NAMES.items()})
     return out[["city_code", "name", "lon", "lat", "value", "region", "region_label"]]

@@ -39,8 +39,8 @@ def index_ranking_table(
     table = pd.DataFrame(
         {
             RANK(lang): pilots["rank"].astype("Int64").to_numpy(),
-            CITY(lang): [names[c] for c in pilots["city_code"]],
-            GROUP(lang): [_group(g, lang) for g in pilots["group"]],
+            CITY(lang): [names[c] for c in pilots["city_code"].tolist()],
+            GROUP(lang): [_group(g, lang) for g in pilots["group"].tolist()],
             Text("{i}（{m}）", "{i} ({m})").format(i=INDEX, m=method_label(result.method.name))(lang): pilots["index"]
             .round(1)
             .to_numpy(),
@@ -115,11 +115,12 @@ def rank_history(
 
 def achievement_table(ranked: pd.DataFrame, names: dict[str, str], lang: str) -> pd.DataFrame:
     """The ranking by targets achieved (achievement.ranking): rank, city, status, mean share (%), targets met."""
+    statuses = {key: label(lang) for key, label in achievement.STATUSES.items()}
     return pd.DataFrame(
         {
             RANK(lang): ranked["rank"].astype("Int64").to_numpy(),
-            CITY(lang): [names[c] for c in ranked["city_code"]],
-            STATUS(lang): [achievement.STATUSES[s](lang) for s in ranked["status"]],
+            CITY(lang): [names[c] for c in ranked["city_code"].tolist()],
+            STATUS(lang): [statuses[s] for s in ranked["status"].tolist()],
             Text("平均完成率（%）", "Mean share achieved (%)")(lang): (ranked["mean_share"].astype(float) * 100)
             .round(0)
             .to_numpy(),
@@ -145,13 +146,16 @@ def targets_table(achieved: pd.DataFrame, lang: str, names: dict[str, str] | Non
 
     keys = achieved["indicator"].tolist()
     statuses = {key: label(lang) for key, label in achievement.STATUSES.items()}
-    columns: dict[str, list] = {CITY(lang): [names[c] for c in achieved["city_code"]]} if names is not None else {}
-    columns[Text("指标", "Indicator")(lang)] = [indicators[k].label(lang) for k in keys]
+    columns: dict[str, list] = {}
+    if names is not None:
+        columns[CITY(lang)] = [names[c] for c in achieved["city_code"].tolist()]
+    labels = {key: ind.label(lang) for key, ind in indicators.items()}
+    columns[Text("指标", "Indicator")(lang)] = [labels[k] for k in keys]
     for heading, column in ((Text("目标", "Target"), "target"), (Text("实际", "Actual"), "actual")):
         columns[heading(lang)] = [written(v, k) for v, k in zip(achieved[column].tolist(), keys, strict=True)]
     columns[Text("完成率（%）", "Achieved (%)")(lang)] = [None if pd.isna(s) else round(s * 100)
                                                       for s in achieved["share"].tolist()]  # fmt: skip
-    columns[STATUS(lang)] = [statuses[s] for s in achieved["status"]]
+    columns[STATUS(lang)] = [statuses[s] for s in achieved["status"].tolist()]
     return pd.DataFrame(columns)
 
 

@@ -12,6 +12,7 @@ from ...analysis import index as composite
 from ...analysis import targets as achievement
 from ...domain import registry
 from ...domain.formatting import format_value
+from ...domain.frames import rows
 from ...domain.i18n import Text
 from ...domain.index_method import DEFAULT_METHOD, GROUPS, Method, coverage_text, group, method_label
 from ...domain.programme import Scope
@@ -89,22 +90,22 @@ def _index(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
     pilots = composite.with_movement(result, previous)
     names = common["names"]
     ranked = pilots[pilots["index"].notna()]
-    rows = []
+    bars = []
     # Each pilot's words filled in the language shown only (Text.format fills both): thousands of pilots.
     labels = {g.key: g.label(lang) for g in GROUPS}
     place, relative = Text("第 {r} 位", "rank {r}")(lang), Text("平均的 {s:.0f}%", "{s:.0f}% of the mean")(lang)
-    for p in ranked.itertuples():
+    for p in rows(ranked, "city_code", "group", "rank", "relative", "rank_change", "index"):
         moved = "" if pd.isna(p.rank_change) else _move(int(p.rank_change), lang)
         parts = (labels[p.group], place.format(r=int(p.rank)), relative.format(s=p.relative * 100), moved)
         detail = " · ".join(x for x in parts if x)
-        rows.append((p.city_code, names[p.city_code], float(p.index), GROUP_COLOURS[p.group], f"{p.index:.1f}", detail))
+        bars.append((p.city_code, names[p.city_code], float(p.index), GROUP_COLOURS[p.group], f"{p.index:.1f}", detail))
     counts = ranked["group"].value_counts()
     mean = result.mean_index
-    unranked = [names[c] for c in pilots.loc[pilots["index"].isna(), "city_code"]]
+    unranked = [names[c] for c in pilots.loc[pilots["index"].isna(), "city_code"].tolist()]
     return ChartData(
         title=f"{INDEX.label(lang)} · {year} · {method_label(method.name)(lang)}",
         indicator=INDEX,
-        frame=pd.DataFrame(rows, columns=BARS),
+        frame=pd.DataFrame(bars, columns=BARS),
         table=index_ranking_table(pilots, result, names, lang),
         notes=_index_notes(result, ranked, names, lang),
         caption=_joined(gone(lang) if gone else "", _not_enough(method, unranked, lang)),
@@ -118,12 +119,15 @@ def _not_enough(method: Method, unranked: list[str], lang: str) -> str:
     return NOT_ENOUGH.format(s=coverage_text(method), c=_listed(unranked, lang))(lang) if unranked else ""
 
 
+UP, DOWN, SAME = Text("上升 {n} 位", "up {n}"), Text("下降 {n} 位", "down {n}"), Text("位次不变", "same rank")
+
+
 def _move(change: int, lang: str) -> str:
     if change > 0:
-        return Text("上升 {n} 位", "up {n}")(lang).format(n=change)
+        return UP(lang).format(n=change)
     if change < 0:
-        return Text("下降 {n} 位", "down {n}")(lang).format(n=-change)
-    return Text("位次不变", "same rank")(lang)
+        return DOWN(lang).format(n=-change)
+    return SAME(lang)
 
 
 def _index_notes(result: composite.IndexResult, ranked: pd.DataFrame, names: dict[str, str], lang: str) -> tuple:
@@ -186,7 +190,7 @@ def _breakdown(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartDa
             if has_index
             else NO_INDEX.format(s=coverage_text(method))(lang)
         )
-    rows = []
+    bars = []
     for part in parts.itertuples():
         ind = registry.get(part.key)
         score = "—" if pd.isna(part.score) else f"{part.score:.1f}"
@@ -200,7 +204,7 @@ def _breakdown(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartDa
             text = "—" if pd.isna(part.contribution) else f"{part.contribution:.1f}"
         own = format_value(part.value, ind, lang, compact=False)
         detail_text = detail.format(v=own, s=score, q=rooted, w=part.weight)(lang)
-        rows.append((code, ind.label(lang), part.contribution, colour, text, detail_text))
+        bars.append((code, ind.label(lang), part.contribution, colour, text, detail_text))
     table = pd.DataFrame(
         {
             Text("指标", "Indicator")(lang): [registry.get(k).label(lang) for k in parts["key"]],
@@ -213,7 +217,7 @@ def _breakdown(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartDa
             CONTRIBUTION.label(lang): parts["contribution"].astype(float).round(1).to_numpy(),
         }
     )
-    frame = pd.DataFrame(rows, columns=BARS)
+    frame = pd.DataFrame(bars, columns=BARS)
     title = Text("{c} · {i}构成 · {y} · {m}", "{c} · what makes up the index · {y} · {m}")
     return ChartData(
         title=title.format(c=names[code], i=INDEX.label(lang), y=year, m=method_label(method.name))(lang),
@@ -230,13 +234,14 @@ def _achievement(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> Chart
     year = spec.years[1]
     ranked = achievement.year_ranking(cur, year, spec.scope)
     names = common["names"]
-    rows = []
-    for p in ranked.itertuples():
+    bars = []
+    met = Text("{s} · 完成 {m}/{n} 项目标", "{s} · {m} of {n} targets met")(lang)  # filled per pilot: thousands
+    statuses = {key: label(lang) for key, label in achievement.STATUSES.items()}
+    for p in rows(ranked, "city_code", "mean_share", "status", "met", "targets"):
         share = math.nan if pd.isna(p.mean_share) else float(p.mean_share) * 100
-        met = Text("{s} · 完成 {m}/{n} 项目标", "{s} · {m} of {n} targets met")
-        detail = met.format(s=achievement.STATUSES[p.status], m=int(p.met), n=int(p.targets))(lang)
+        detail = met.format(s=statuses[p.status], m=int(p.met), n=int(p.targets))
         text = "—" if math.isnan(share) else f"{share:.0f}%"
-        rows.append((p.city_code, names[p.city_code], share, TARGET_COLOURS[p.status], text, detail))
+        bars.append((p.city_code, names[p.city_code], share, TARGET_COLOURS[p.status], text, detail))
     counts = achievement.status_counts(ranked)
     missed = _listed([names[c] for c in ranked.loc[ranked["status"] == "missed", "city_code"]], lang)
     notes = (
@@ -251,7 +256,7 @@ def _achievement(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> Chart
     return ChartData(
         title=" · ".join([TARGET_SHARE.label(lang), str(year), *([SELECTED(lang)] if spec.scope != Scope() else [])]),
         indicator=TARGET_SHARE,
-        frame=pd.DataFrame(rows, columns=BARS),
+        frame=pd.DataFrame(bars, columns=BARS),
         table=achievement_table(ranked, names, lang),
         notes=notes,
         caption=SHARE_RULE(lang),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ...domain import registry
 from ...domain.programme import Scope
-from ...store.series import series
+from ...store.series import read_together, series
 from ...store.transactions import Cursor
 from .. import miniatures, slide_charts, year_charts
 from ..chart_data import ALL_PILOTS, SELECTED_PILOTS, ChartData, Line, line_notes, years_table
@@ -16,6 +16,8 @@ from .base import BAR_CHART, LINE_CHART, ChartKind
 
 def _trend(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
     ind = registry.get(spec.indicator)
+    if ind.key in registry.BASE_KEYS:  # a deck of trends asks for several: every total in one statement, for one's cost
+        read_together(cur, tuple(i.key for i in registry.BASE_INDICATORS), spec.scope)
     frame = series(cur, ind.key, spec.scope, years=spec.years)
     name = (ALL_PILOTS if spec.scope == Scope() else SELECTED_PILOTS)(lang)
     lines = (Line.from_frame(name, frame, PROGRAMME_COLOUR),)
