@@ -131,10 +131,16 @@ def series(
     memo = READ_CACHE.get()
     if memo is None or not wanted.within(span):  # years beyond the data: the grid is not a slice of the span
         return _query(cur, ind, scope, per_city, span, wanted)
-    whole = memo("series", (key, scope, per_city), lambda: _query(cur, ind, scope, per_city, span, span))
+    whole = _kept_span(memo, cur, ind, scope, per_city, span)
     if wanted == span:
         return whole.copy()  # a copy: the kept frame is shared
     return whole[whole["year"].between(wanted.first, wanted.last)].reset_index(drop=True)  # a copy
+
+
+def _kept_span(memo: Callable, cur: Cursor, ind: Indicator, scope: Scope, per_city: bool, span: YearRange
+               ) -> pd.DataFrame:  # fmt: skip
+    """The series over the whole span as kept (shared: never changed)."""
+    return memo("series", (ind.key, scope, per_city), lambda: _query(cur, ind, scope, per_city, span, span))
 
 
 def read_together(cur: Cursor, keys: tuple[str, ...], scope: Scope | None = None, *, per_city: bool = False) -> None:
@@ -206,10 +212,28 @@ def pilot_series(cur: Cursor, key: str, cities: tuple[str, ...], years: YearRang
                  ) -> pd.DataFrame:  # fmt: skip
     """`series` per city of the pilots named. Where reads are kept (the app), a slice of every pilot's series, which
     the pages that ask (a city profile: its ranks) read anyway, rather than a query for a few pilots per chart."""
-    if READ_CACHE.get() is None:
+    memo = READ_CACHE.get()
+    if memo is None:
         return series(cur, key, Scope(cities=cities), per_city=True, years=years)
-    every = series(cur, key, per_city=True, years=years)
-    return every[every["city_code"].isin(cities)].reset_index(drop=True)
+    span = YearRange(*year_span(cur))
+    wanted = (span if years is None else YearRange.of(years)).checked()
+    if not wanted.within(span):
+        every = series(cur, key, per_city=True, years=years)
+        return every[every["city_code"].isin(cities)].reset_index(drop=True)
+    whole = _kept_span(memo, cur, registry.get(key), Scope(), True, span)
+    # Each pilot's rows found once per data version: a city profile asks for a few pilots' series many times.
+    rows = memo("series_rows", (key,), lambda: _rows_by_city(whole))
+    found = [rows[code] for code in dict.fromkeys(cities) if code in rows]
+    picked = whole.iloc[np.sort(np.concatenate(found))] if found else whole.iloc[:0]
+    return picked[picked["year"].between(wanted.first, wanted.last)].reset_index(drop=True)
+
+
+def _rows_by_city(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Each pilot's row positions in a per-city series, in order."""
+    codes, pilots = pd.factorize(frame["city_code"])
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(pilots) + 1))
+    return {code: order[bounds[n] : bounds[n + 1]] for n, code in enumerate(pilots.tolist())}
 
 
 def _query(
