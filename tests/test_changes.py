@@ -202,6 +202,27 @@ def test_the_changes_between_releases_are_the_cells_the_history_changed(db, case
     assert result.empty == (not expected)
 
 
+@pytest.mark.parametrize("case", CASES)
+def test_the_cells_that_differ_are_those_the_whole_statement_gives(db, case, monkeypatch):
+    """value_changes asks first whether any cell differs (and, none, attributes nothing): the frame it gives is
+    the whole statement's, with and without a bound, an empty one included, types and all."""
+    from pandas.testing import assert_frame_equal
+
+    from metrics.store import release_diff
+
+    steps, (old, new), _ = CASES[case]
+    scenario = Scenario(db)
+    scenario.run(steps)
+    sides = [scenario.releases[old].release_id, None if new is None else scenario.releases[new].release_id]
+    with db.cursor() as cur:
+        for last in (None, YEAR - 1, YEAR, YEAR + 1):
+            checked = release_diff.value_changes(cur, *sides, last)
+            with monkeypatch.context() as always:
+                always.setattr(release_diff, "_any_differs", lambda *_: True)
+                whole = release_diff.value_changes(cur, *sides, last)
+            assert_frame_equal(checked, whole, check_exact=True)
+
+
 # Revisions since a release as a pilot's profile reads them (up to the release's last year): each case of the working
 # data above, and then a file of the year after the release's last, which revises nothing.
 LATER = ("load", "later.csv", [(HANGZHOU, YEAR + 1, "agreements", 5), (GUANGZHOU, YEAR + 1, "activities", 4)])

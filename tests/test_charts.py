@@ -250,3 +250,12 @@ def test_the_chart_toolbar_speaks_the_pages_language(lang, locale):
 def test_a_column_of_names_is_escaped_as_html_escape_writes_each(names):
     column = pd.Series(names)
     assert charts._escaped_text(column).tolist() == [html.escape(n, quote=False) for n in column.tolist()]
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [[], [""], ["北京市"], ["Beijing", "北京市"], ["abcdefgh", "中文中文"], ["中a", "ab中", "abcd", "ab"], ["x"] * 3],
+)
+def test_the_widest_text_is_the_most_display_units_of_any(texts):
+    expected = max((plotly_layout.display_units(t) for t in texts), default=7)
+    assert plotly_layout.widest(texts, default=7) == expected

@@ -246,7 +246,16 @@ def test_a_pilot_series_served_from_the_kept_span_is_the_one_the_database_gives(
 
 
 @pytest.mark.both_engines
-@pytest.mark.parametrize("keys", [tuple(i.key for i in registry.BASE_INDICATORS), registry.CORE_KEYS, ("agreements",)])
+@pytest.mark.parametrize(
+    "keys",
+    [
+        tuple(i.key for i in registry.BASE_INDICATORS),
+        registry.CORE_KEYS,
+        ("agreements",),
+        tuple(i.key for i in registry.INDICATORS if i.kind != "score"),  # every kind of indicator at once
+        ("cumulative_activities", "growth_agreements", "agreements_per_activity", "pilot_cities", "agreements"),
+    ],
+)
 @pytest.mark.parametrize("scope", [Scope(), Scope(cities=("330100", "440100")), Scope(batches=(2,), kinds=("park",))])
 @pytest.mark.parametrize("per_city", [False, True])
 def test_series_read_together_are_those_read_one_by_one(db, keys, scope, per_city):
@@ -260,7 +269,8 @@ def test_series_read_together_are_those_read_one_by_one(db, keys, scope, per_cit
         token = READ_CACHE.set(memo)
         try:
             read_together(cur, keys, scope, per_city=per_city)
-            together = {key: kept["series", (key, scope, per_city)] for key in keys}
+            # every series read, but the count of pilots (worked out from the pilots' list when asked)
+            together = {key: kept["series", (key, scope, per_city)] for key in keys if key != "pilot_cities"}
             for years in (None, (2016, SAMPLE_END_YEAR)):
                 for key in keys:
                     served = series(cur, key, scope, per_city=per_city, years=years)

@@ -33,7 +33,8 @@ class Headline:
 @declare(lambda keys, scope, year: up_to(year))
 def headlines(cur: Cursor, keys: tuple[str, ...], scope: Scope, year: int) -> list[Headline]:
     """Headline figures for `year`: value, previous year's value and like-for-like growth per indicator."""
-    read_together(cur, tuple(key for key in keys if key in registry.BASE_KEYS), scope)  # in one statement
+    growths = tuple(f"growth_{key}" for key in keys if f"growth_{key}" in registry.KEYS)
+    read_together(cur, (*keys, *growths), scope)  # in a statement or two, not one each
     designated = series(cur, "pilot_cities", scope, years=(year, year))["value"].iloc[0]
     result = []
     for key in keys:

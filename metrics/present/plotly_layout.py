@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import math
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,6 +129,20 @@ def legend_lines(names: Sequence[str], style: Style) -> int:
 
 def display_units(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def widest(texts: Iterable[str], default: int = 0) -> int:
+    """The most display units of any of the texts: each counted only while it could still be the widest (a text
+    takes between one and two units a character), since thousands of pilots' names are measured."""
+    ordered = sorted(set(texts), key=len, reverse=True)
+    if not ordered:
+        return default
+    best = 0
+    for text in ordered:
+        if 2 * len(text) <= best:
+            break
+        best = max(best, display_units(text))
+    return best
 
 
 def wrap(text: str, units: int) -> list[str]:

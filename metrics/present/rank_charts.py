@@ -14,7 +14,7 @@ import pandas as pd
 from ..domain.formatting import axis_ticks
 from ..domain.i18n import Text
 from .chart_data import COMPLETENESS_LABELS, ChartData
-from .plotly_layout import SCREEN, Figure, Style, base_layout, display_units, merge, new_figure, text_width
+from .plotly_layout import SCREEN, Figure, Style, base_layout, merge, new_figure, text_width, widest
 from .style import COMPLETENESS_COLOURS, PEER_COLOUR
 
 
@@ -138,7 +138,7 @@ def ranking_chart(data: ChartData, source: str, style: Style = SCREEN) -> Figure
     high = max(values, default=1.0)
     ticks, labels, _ = axis_ticks(0, high, ind, lang)  # no unit line: the title says what the bars are
     labels = ["" if tick == 0 else label for tick, label in zip(ticks, labels, strict=True)]  # by the first name
-    longest = max((display_units(str(n)) for n in frame["name"]), default=4)
+    longest = widest(map(str, frame["name"].tolist()), default=4)
     layout = fig["layout"]
     left = min(longest * 7.6 * k + 24 * k, 320 * k) + style.edge
     right = 70 * k + style.edge

@@ -17,7 +17,7 @@ from ..domain.rules import number
 from ..ingest.batch import Outcome
 from ..ingest.report import Issue
 from ..store.transactions import Cursor
-from .plotly_layout import display_units
+from . import plotly_layout
 
 BATCH_STATUSES = {
     "ready": Text("可导入", "ready to load"),
@@ -188,7 +188,7 @@ def tracker_shown(cur: Cursor, year: int, today: dt.date, lang: str) -> TrackerS
         {c: f"{n} ({c})" for c, n in zip(loaded["city_code"], loaded[f"name_{lang}"], strict=True)}
         if len(loaded)
         else {},
-        {f: max((display_units(str(v)) for v in p[f"{f}_{lang}"]), default=0) for f in ("name", "province")},
+        {f: plotly_layout.widest(map(str, p[f"{f}_{lang}"].tolist())) for f in ("name", "province")},
     )
 
 

@@ -99,10 +99,11 @@ def value_changes(cur: Cursor, old: Side, new: Side, last: int | None = None) ->
             FROM {i.table}_diff WHERE a_{i.column} IS DISTINCT FROM b_{i.column}"""
         for i in registry.BASE_INDICATORS
     )
-    upload = "u{s}.file_name AS {p}_file_name, u{s}.kind AS {p}_kind, u{s}.created_at AS {p}_created_at, " \
-             "u{s}.created_by AS {p}_created_by, u{s}.status AS {p}_status, u{s}.undone_at AS {p}_undone_at, " \
-             "u{s}.undone_by AS {p}_undone_by"  # fmt: skip
     bounded = last is not None
+    params = {**_params(old, new), **({"last": last} if bounded else {})}
+    if not _any_differs(cur, old, new, bounded, params):  # most often (a profile's revisions): no need to attribute
+        return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in _CHANGE_COLUMNS.items()})
+    upload = ", ".join(f"u{{s}}.{field} AS {{p}}_{field}" for field in _UPLOAD_FIELDS)
     sql = f"""WITH {", ".join(_value_diff(t, old, new, bounded) for t in tables)},
         cells AS ({cells}),
         changed AS (SELECT DISTINCT city_code, year FROM cells),
@@ -128,8 +129,28 @@ def value_changes(cur: Cursor, old: Side, new: Side, last: int | None = None) ->
         LEFT JOIN uploads ua ON ua.upload_id = t.old_upload_id
         LEFT JOIN uploads ub ON ub.upload_id = t.new_upload_id
         ORDER BY t.year DESC, t.city_code, t.table_name, t.indicator"""
-    frame = cur.execute(sql, {**_params(old, new), **({"last": last} if bounded else {})}).df()
+    frame = cur.execute(sql, params).df()
     return frame.astype({"old": "float64", "new": "float64", "old_upload_id": "Int64", "new_upload_id": "Int64"})
+
+
+def _any_differs(cur: Cursor, old: Side, new: Side, bounded: bool, params: dict) -> bool:
+    """Whether any yearly cell differs between the sides (of the years up to `$last` where `bounded`)."""
+    tables = registry.VALUE_TABLES
+    found = cur.execute(f"""WITH {", ".join(_value_diff(t, old, new, bounded) for t in tables)}
+        SELECT {" OR ".join(f"EXISTS (SELECT 1 FROM {t}_diff)" for t in tables)}""", params).fetchone()  # fmt: skip
+    return bool(found and found[0])
+
+
+# Of each side's upload, what value_changes names (prefixed old_ and new_), with the type an empty result gives it.
+_UPLOAD_FIELDS = {"file_name": "object", "kind": "object", "created_at": "datetime64[us]", "created_by": "object",
+                  "status": "object", "undone_at": "datetime64[us]", "undone_by": "object"}  # fmt: skip
+# value_changes' columns and their types when no cell differs (as the full statement's empty result has them).
+_CHANGE_COLUMNS = {
+    **dict.fromkeys(("table_name", "indicator", "city_code", "name_zh", "name_en"), "object"),
+    "year": "int32", "old": "float64", "new": "float64", "change": "object",
+    "old_upload_id": "Int64", "new_upload_id": "Int64",
+    **{f"{side}_{field}": dtype for side in ("old", "new") for field, dtype in _UPLOAD_FIELDS.items()},
+}  # fmt: skip
 
 
 @declare(lambda release_id: Reads(frozenset({"releases"})))  # a release's rows are written once, as it is published

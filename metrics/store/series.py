@@ -33,22 +33,22 @@ def _total(ind: BaseIndicator) -> str:
     return f"sum(t.{ind.column})::{'BIGINT' if ind.sql_type == 'INTEGER' else ind.sql_type}"
 
 
-def _vals_sql(ind: Indicator) -> str:
-    """A CTE `vals(city_code, year, value, reporting)` for one indicator, before gaps are filled."""
+def _vals_sql(ind: Indicator, name: str = "vals") -> str:
+    """A CTE `<name>(city_code, year, value, reporting)` for one indicator, before gaps are filled."""
     if isinstance(ind, BaseIndicator):
         return f"""
-vals AS (
+{name} AS (
     SELECT {_GROUP.format(alias="t")} AS city_code, t.year, {_total(ind)} AS value, count(*) AS reporting
     FROM {ind.table} t JOIN scope USING (city_code)
     WHERE t.{ind.column} IS NOT NULL
     GROUP BY 1, 2
 )"""
     if isinstance(ind, RunningTotal):
-        return _vals_sql(registry.base(ind.base))  # the window in _series_sql does the running
+        return _vals_sql(registry.base(ind.base), name)  # the window in _value_sql does the running
     if isinstance(ind, Ratio):
         num, den = registry.base(ind.numerator), registry.base(ind.denominator)
         return f"""
-vals AS (
+{name} AS (
     SELECT {_GROUP.format(alias="n")} AS city_code, n.year,
            CASE WHEN sum(d.{den.column}) > 0
                 THEN sum(n.{num.column})::DOUBLE PRECISION / sum(d.{den.column}) END AS value,
@@ -62,7 +62,7 @@ vals AS (
     if isinstance(ind, Growth):
         base = registry.base(ind.base)
         return f"""
-vals AS (
+{name} AS (
     SELECT {_GROUP.format(alias="cur")} AS city_code, cur.year,
            CASE WHEN sum(prev.{base.column}) > 0
                 THEN (sum(cur.{base.column})::DOUBLE PRECISION / sum(prev.{base.column}) - 1) * 100 END AS value,
@@ -76,18 +76,22 @@ vals AS (
     raise ValueError(f"unknown aggregation {ind.aggregation!r}")
 
 
+def _value_sql(ind: Indicator, vals: str) -> str:
+    """The indicator's value in a row of the grid, joined to its CTE `vals` (_vals_sql)."""
+    if ind.aggregation == "running_sum":
+        # Running total since the programme began, whatever the displayed year range.
+        return f"sum({vals}.value) OVER (PARTITION BY grid.city_code ORDER BY grid.year ROWS UNBOUNDED PRECEDING)"
+    return f"{vals}.value"
+
+
 def _series_sql(ind: Indicator, sliced: bool) -> str:
     """The series over the grid's years; `sliced`: only the years $from_year to $to_year of it (else every year of
     the grid: a WHERE that would keep them all is left out)."""
-    value = "vals.value"
-    if ind.aggregation == "running_sum":
-        # Running total since the programme began, whatever the displayed year range.
-        value = "sum(vals.value) OVER (PARTITION BY grid.city_code ORDER BY grid.year ROWS UNBOUNDED PRECEDING)"
     return f"""
 WITH {SCOPE_CTE},{_GRID_CTES},
 {_vals_sql(ind).lstrip()}
 SELECT * FROM (
-    SELECT grid.city_code, grid.year, {value} AS value, coalesce(vals.reporting, 0) AS reporting
+    SELECT grid.city_code, grid.year, {_value_sql(ind, "vals")} AS value, coalesce(vals.reporting, 0) AS reporting
     FROM grid LEFT JOIN vals ON vals.city_code IS NOT DISTINCT FROM grid.city_code AND vals.year = grid.year
 ) AS rows{_SLICE if sliced else ""}
 ORDER BY city_code NULLS FIRST, year"""
@@ -144,27 +148,33 @@ def _kept_span(memo: Callable, cur: Cursor, ind: Indicator, scope: Scope, per_ci
 
 
 def read_together(cur: Cursor, keys: tuple[str, ...], scope: Scope | None = None, *, per_city: bool = False) -> None:
-    """Where reads are kept (the app), the whole span of these base indicators' series read in one statement and
-    kept as `series` keeps each, for a page that asks for several: one pass over the pilots and years rather than
-    one per indicator. Without kept reads, nothing (each `series` call queries)."""
+    """Where reads are kept (the app), the whole span of these indicators' series read together and kept as
+    `series` keeps each, for a page that asks for several: one statement for the base indicators (one pass over the
+    pilots and years) and one for those computed from them, rather than one per indicator. Without kept reads,
+    nothing (each `series` call queries)."""
     memo = READ_CACHE.get()
     if memo is None:
         return
     span = YearRange(*year_span(cur))
     scope = scope or Scope()
-    bases = tuple(registry.base(key) for key in keys)
-    read: list[dict[str, pd.DataFrame]] = []  # the statement's series, once one of them is not kept yet
+    inds = tuple(ind for ind in map(registry.get, keys) if not isinstance(ind, PilotCount))  # counted, not queried
+    bases = tuple(ind for ind in inds if isinstance(ind, BaseIndicator))
+    derived = tuple(ind for ind in inds if not isinstance(ind, BaseIndicator))
+    read: dict[bool, dict[str, pd.DataFrame]] = {}  # each statement's series, once one of them is not kept yet
 
-    def one(key: str) -> Callable[[], pd.DataFrame]:
+    def one(ind: Indicator) -> Callable[[], pd.DataFrame]:
+        based = isinstance(ind, BaseIndicator)
+
         def compute() -> pd.DataFrame:
-            if not read:
-                read.append(_query_bases(cur, bases, scope, per_city, span))
-            return read[0][key]
+            if based not in read:
+                read[based] = (_query_bases(cur, bases, scope, per_city, span) if based
+                               else _query_derived(cur, derived, scope, per_city, span))  # fmt: skip
+            return read[based][ind.key]
 
         return compute
 
-    for key in keys:
-        memo("series", (key, scope, per_city), one(key))
+    for ind in inds:
+        memo("series", (ind.key, scope, per_city), one(ind))
 
 
 def _bases_sql(bases: tuple[BaseIndicator, ...]) -> str:
@@ -196,8 +206,30 @@ def _query_bases(cur: Cursor, bases: tuple[BaseIndicator, ...], scope: Scope, pe
     return {ind.key: _one_series(wide, ind.column) for ind in bases}
 
 
+def _derived_sql(inds: tuple[Indicator, ...]) -> str:
+    """The series of several indicators computed from the base ones, over the grid's years: for each, a column named
+    by its key (the value, as _series_sql computes it) and `<key>__n` (how many reported it)."""
+    ctes = ",".join(_vals_sql(ind, f"v{n}") for n, ind in enumerate(inds))
+    columns = ", ".join(f"{_value_sql(ind, f'v{n}')} AS {ind.key}, coalesce(v{n}.reporting, 0) AS {ind.key}__n"
+                        for n, ind in enumerate(inds))  # fmt: skip
+    joins = " ".join(f"LEFT JOIN v{n} ON v{n}.city_code IS NOT DISTINCT FROM grid.city_code AND v{n}.year = grid.year"
+                     for n in range(len(inds)))  # fmt: skip
+    return f"""
+WITH {SCOPE_CTE},{_GRID_CTES},{ctes}
+SELECT grid.city_code, grid.year, {columns}
+FROM grid {joins}
+ORDER BY city_code NULLS FIRST, year"""
+
+
+def _query_derived(cur: Cursor, inds: tuple[Indicator, ...], scope: Scope, per_city: bool, span: YearRange
+                   ) -> dict[str, pd.DataFrame]:  # fmt: skip
+    params = {**scope.params(), "per_city": per_city, "first": span.first, "last": span.last}
+    wide = cur.execute(_derived_sql(inds), params).df()
+    return {ind.key: _one_series(wide, ind.key) for ind in inds}
+
+
 def _one_series(wide: pd.DataFrame, column: str) -> pd.DataFrame:
-    """One indicator's series (as _query gives it) out of _bases_sql's columns."""
+    """One indicator's series (as _query gives it) out of _bases_sql's or _derived_sql's columns."""
     return pd.DataFrame(
         {
             "city_code": wide["city_code"],
