@@ -62,7 +62,7 @@ key = st.selectbox(
     key="completeness_indicator",
 )
 ind = registry.get(key)
-missing_now = data.read(v, reporting.not_reported, key, v.scope, last)
+missing_now = data.read(v, reporting.not_reported, key, v.scope, v.years.pair)  # the chart's statuses, its last year
 names = show.city_names(v)
 if missing_now:
     who = named_few([names[c] for c in missing_now], NAMED, lang)

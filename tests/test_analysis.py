@@ -97,6 +97,20 @@ def test_completeness_tells_missing_from_not_yet_designated(three):
     assert summary.loc["agreements"].tolist() == [0, 0, 0]
 
 
+@pytest.mark.parametrize(
+    ("years", "key", "missing"),
+    [
+        ((2014, 2016), "activities", (B,)),  # reported the two years before, not the last
+        ((2016, 2016), "activities", (B,)),
+        ((2014, 2015), "activities", ()),
+        ((2014, 2014), "agreements", (A, B)),  # C, designated in 2015, is not yet due
+        ((2014, 2016), "agreements", (A, B, C)),
+    ],
+)
+def test_who_has_not_reported_the_last_year(three, years, key, missing):
+    assert set(run(three, reporting.not_reported, key, Scope(), years)) == set(missing)
+
+
 def test_profile_ranks_a_city_on_every_base_indicator(three):
     profile = run(three, standing.profile, A, 2016).set_index("key")
     assert profile.at["activities", "rank"] == 2 and profile.at["activities", "ranked"] == 2

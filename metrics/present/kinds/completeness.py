@@ -22,13 +22,13 @@ def _completeness(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> Char
     status = reporting.completeness(cur, ind.key, spec.scope, spec.years)
     names = common["names"]
     labels = {s: t(lang) for s, t in COMPLETENESS_LABELS.items()}
-    grid = status.pivot(index="city_code", columns="year", values="status")
-    grid = grid.reindex(index=list(dict.fromkeys(status["city_code"])))
-    table = grid.apply(lambda col: col.map(labels)).rename(index=names, columns=str).reset_index(names=CITY(lang))
+    grid = status.assign(label=status["status"].map(labels)).pivot(index="city_code", columns="year", values="label")
+    grid = grid.reindex(index=list(dict.fromkeys(status["city_code"].tolist())))
+    table = grid.rename(index=names, columns=str).reset_index(names=CITY(lang))
     last = spec.years[1]
     missing = status[(status["year"] == last) & (status["status"] == "missing")]["city_code"].map(names).tolist()
     due = status[(status["status"] != "not_designated")]
-    rate = due.groupby("year")["status"].apply(lambda s: (s == "reported").mean() * 100)
+    rate = due["status"].eq("reported").groupby(due["year"]).mean() * 100
     notes = [
         Text("{y} 年报送率 {r:.0f}%", "{r:.0f}% reported for {y}").format(y=last, r=rate.get(last, math.nan))(lang),
         Text("未报送：{who}", "Not reported: {who}").format(who=Text("、", ", ")(lang).join(missing) or "—")(lang),
