@@ -1,4 +1,5 @@
-"""records(frame) gives a frame's rows exactly as DataFrame.to_dict("records") does: keys, values and their types."""
+"""records(frame) gives a frame's rows exactly as DataFrame.to_dict("records") does: keys, values and their types;
+rows(frame) as itertuples does."""
 
 import datetime as dt
 import math
@@ -7,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics.analysis.records import records
+from metrics.analysis.records import records, rows
 from metrics.analysis.round_status import PILOT_COLUMNS
 from metrics.store.cities import list_cities
 from metrics.store.reporting import round_reports
@@ -48,12 +49,29 @@ FRAMES = {
     ),
     "no rows": pd.DataFrame({"a": pd.Series([], dtype="str"), "b": pd.Series([], dtype="Int32")}),
     "no columns": pd.DataFrame(index=range(3)),
+    "names that are not identifiers": pd.DataFrame({"class": [1], "2025": [2.0], "城市": ["北京"]}),
 }
 
 
 @pytest.mark.parametrize("name", list(FRAMES))
 def test_records_are_to_dicts(name):
     _assert_as_to_dict(FRAMES[name])
+
+
+@pytest.mark.parametrize("name", list(FRAMES))
+def test_rows_are_itertuples(name):
+    frame = FRAMES[name]
+    got, expected = list(rows(frame)), list(frame.itertuples(index=False))
+    assert len(got) == len(expected)
+    for row, want in zip(got, expected, strict=True):
+        assert len(row) == len(want)
+        for a, b in zip(row, want, strict=True):
+            assert a is b or (pd.isna(a) is True and pd.isna(b) is True) or a == b
+
+
+def test_rows_of_some_columns_are_named_by_them():
+    first = next(rows(FRAMES["every kind of column"], "float", "text"))
+    assert (first.float, first.text) == (1.5, "a")
 
 
 @pytest.mark.parametrize("year", [2016, 2025, 2026])

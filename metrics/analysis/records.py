@@ -1,8 +1,11 @@
-"""A frame's rows as dicts, as `DataFrame.to_dict("records")` gives them, a column at a time: pandas boxes each cell
-of a text column on its own, which with thousands of pilots was most of the round tracker's time."""
+"""A frame's rows as dicts, as `DataFrame.to_dict("records")` gives them, or as named tuples, as `itertuples` does, a
+column at a time: pandas boxes each cell of a text column on its own, which with thousands of pilots was most of the
+round tracker's time (and of the assessment's charts)."""
 
 from __future__ import annotations
 
+from collections import namedtuple
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -27,3 +30,12 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     if not names:
         return [{} for _ in range(len(frame))]
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def rows(frame: pd.DataFrame, *columns: str) -> Iterator[Any]:
+    """`frame.itertuples(index=False)` of the given columns (all, if none): the same values, as named tuples."""
+    names = list(columns or frame.columns)
+    row = namedtuple("row", names, rename=True)  # type: ignore[misc]
+    if not names:
+        return (row() for _ in range(len(frame)))
+    return map(row._make, zip(*(frame[c].tolist() for c in names), strict=True))

@@ -10,9 +10,9 @@ import pandas as pd
 
 from ...analysis import index as composite
 from ...analysis import targets as achievement
+from ...analysis.records import rows
 from ...domain import registry
 from ...domain.formatting import format_value
-from ...domain.frames import rows
 from ...domain.i18n import Text
 from ...domain.index_method import DEFAULT_METHOD, GROUPS, Method, coverage_text, group, method_label
 from ...domain.programme import Scope
