@@ -100,6 +100,12 @@ def build_database(folder: Path, scale: int) -> tuple[Path, float]:
     return path, time.perf_counter() - start
 
 
+def browser_repeats(repeats: int) -> int:
+    """Runs per browser figure: at least three (a median of one is a sample), at most half the page runs' (each
+    starts servers and a browser, and takes seconds)."""
+    return max(min(3, repeats), repeats // 2)
+
+
 def browser_times(databases: dict[int, Path], repeats: int, folder: Path) -> tuple[dict, dict, dict]:
     """Median seconds to the overview's first chart on a fresh server (cold) and on a second visit (warm), and the
     floor's: a bare page drawing the same figure, on its own fresh server, at its second visit (its script compiled
@@ -157,6 +163,7 @@ def measure(scales: list[int], repeats: int, browser: bool, import_rows: list[in
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "repeats": repeats,
+        "browser_repeats": browser_repeats(repeats) if browser else 0,
         "pages": [],
         "init_s": {},
         "deck_s_by_scale": {},
@@ -184,14 +191,14 @@ def measure(scales: list[int], repeats: int, browser: bool, import_rows: list[in
         if browser:
             _say("browser")
             ends = {s: databases[s] for s in dict.fromkeys([min(scales), largest])}
-            cold, warm, floor = browser_times(ends, max(1, repeats // 2), folder)
+            cold, warm, floor = browser_times(ends, browser_repeats(repeats), folder)
             result["browser_first_chart_s"], result["browser_second_visit_s"] = cold, warm
             result["browser_first_chart_floor_s"] = floor
             result["browser"] = [{"action": "first chart, first visit", "scale": int(s), "s": cold[s],
                                   "floor_s": floor[s]} for s in cold]  # fmt: skip
             from benchmarks import browser_actions
 
-            result["browser"] += browser_actions.measure(ends, max(1, repeats // 2), folder, _say)
+            result["browser"] += browser_actions.measure(ends, browser_repeats(repeats), folder, _say)
     result["deck_s"] = result["deck_s_by_scale"][str(min(scales))]
     rss = result["peak_rss_mb"]
     lo, hi = str(min(scales)), str(largest)
@@ -223,8 +230,11 @@ def _say(message: str) -> None:
 
 def report(result: dict) -> str:
     """The figures as Markdown tables, as the README quotes them."""
+    runs = f"medians of {result['repeats']} runs"
+    if result.get("browser_repeats"):
+        runs += f" ({result['browser_repeats']} in the browser)"
     lines = [f"Measured {result['when']} on {result['machine']['cpus']} CPUs, Python {result['machine']['python']}; "
-             f"medians of {result['repeats']} runs.", ""]  # fmt: skip
+             f"{runs}.", ""]  # fmt: skip
     scales = sorted({p["scale"] for p in result["pages"]})
     lines += ["Page times through AppTest, in milliseconds: cold first run / the plain floor's cold (ratio; the bare "
               "floor's cold in brackets) · warm rerun after a widget change / the floor's (ratio).", ""]  # fmt: skip
