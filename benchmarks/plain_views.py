@@ -281,7 +281,8 @@ def assessment() -> None:
     lines = [_line(names[c], part["year"], part["index"], COLOURS[i % 9])
              for i, (c, part) in enumerate(mine.groupby("city_code", sort=False))]  # fmt: skip
     chart(figure("综合指数走势 · 默认方法", lines), "index-trend")
-    table(mine.pivot_table(index="city_code", columns="year", values="rank").rename(index=names).reset_index())
+    ranks = mine.pivot_table(index="city_code", columns="year", values="rank")
+    table(ranks.rename(index=names, columns=str).reset_index())
     st.subheader("单个试点的指数构成")
     ranked = result.dropna(subset=["index"])["city_code"].tolist()
     code = st.selectbox("城市或园区", ranked, format_func=names.get, key="assess_city")
