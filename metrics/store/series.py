@@ -157,7 +157,10 @@ def read_together(cur: Cursor, keys: tuple[str, ...], scope: Scope | None = None
         return
     span = YearRange(*year_span(cur))
     scope = scope or Scope()
-    inds = tuple(ind for ind in map(registry.get, keys) if not isinstance(ind, PilotCount))  # counted, not queried
+    # The count of pilots is worked out from the pilots' list, not queried; a score is no series at all.
+    inds = tuple(
+        ind for ind in map(registry.get, keys) if isinstance(ind, BaseIndicator | RunningTotal | Ratio | Growth)
+    )
     bases = tuple(ind for ind in inds if isinstance(ind, BaseIndicator))
     derived = tuple(ind for ind in inds if not isinstance(ind, BaseIndicator))
     read: dict[bool, dict[str, pd.DataFrame]] = {}  # each statement's series, once one of them is not kept yet
