@@ -21,11 +21,13 @@ import plotly.graph_objects as go
 from pandas.io.formats.style import Styler
 from streamlit import dataframe_util
 from streamlit.proto.Block_pb2 import Block
+from streamlit.proto.TextInput_pb2 import TextInput
 
 from ui import show
 
 TEXT = ("title", "header", "subheader", "caption", "markdown", "info", "warning", "success", "error")
 SKIPPED = {"event", "html"}  # navigation bookkeeping; static style
+TEXT_INPUT_TYPES = {TextInput.PASSWORD: "password"}  # st.text_input's `type`, as its proto says it
 
 
 @dataclass
@@ -71,8 +73,8 @@ def _container(node, kind: str) -> Step:
         return Step("container", (), {"horizontal": horizontal, "border": border}, [_steps(node)])
     if kind == "popover":
         return Step("popover", (proto.popover.label,), children=[_steps(node)])
-    if kind == "expander":
-        return Step("expander", (node.label,), children=[_steps(node)])
+    if kind == "expander":  # open where ours opens it (the Accounts page's form to add the first account)
+        return Step("expander", (node.label,), {"expanded": proto.expanded}, [_steps(node)])
     if kind == "form":
         return Step("form", (f"floor-{proto.form.form_id}",), {"border": proto.form.border}, [_steps(node)])
     raise ValueError(f"the floor cannot draw a {kind!r} block yet")
@@ -109,7 +111,7 @@ def _step(node, kind: str, i: str) -> Step | None:
     if kind == "download_button":
         return Step("download_button", (proto.label, b""), key)
     if kind == "text_input":
-        return Step("text_input", (proto.label,), key)
+        return Step("text_input", (proto.label,), {"type": TEXT_INPUT_TYPES.get(proto.type, "default"), **key})
     if kind == "number_input":  # the Assessment page's weights
         return Step("number_input", (proto.label,), {"value": float(node.value), **key})
     if kind == "date_input":  # the Collection round page's due date

@@ -251,7 +251,7 @@ def admin() -> None:
         st.info("尚无账户，应用以本机单用户模式运行。")
     else:
         table(users)
-    with st.expander("添加账户"), st.form("add_account"):
+    with st.expander("添加账户", expanded=users.empty), st.form("add_account"):  # open, as ours, with none yet
         st.text_input("账户名（或电子邮件）")
         st.selectbox("角色", ["查看者", "编辑", "管理员"])
         st.checkbox("通过单位身份提供方登录（无密码）")
