@@ -183,7 +183,8 @@ def read_together(cur: Cursor, keys: tuple[str, ...], scope: Scope | None = None
 def _bases_sql(bases: tuple[BaseIndicator, ...]) -> str:
     """The series of several base indicators over the grid's years: for each, its column (the value, as _vals_sql
     totals it) and `<column>__n` (how many reported it); the same groups, order and values as one query each."""
-    ctes, columns, joins = [], [], []
+    ctes: list[str] = []
+    columns: list[str] = []
     for n, table in enumerate(dict.fromkeys(ind.table for ind in bases)):
         mine = [ind for ind in bases if ind.table == table]
         totals = ", ".join(f"{_total(ind)} AS {ind.column}, count(t.{ind.column}) AS {ind.column}__n" for ind in mine)
@@ -194,41 +195,45 @@ v{n} AS (
     GROUP BY 1, 2
 )""")
         columns += [f"v{n}.{ind.column}, coalesce(v{n}.{ind.column}__n, 0) AS {ind.column}__n" for ind in mine]
-        joins.append(f"LEFT JOIN v{n} ON v{n}.city_code IS NOT DISTINCT FROM grid.city_code AND v{n}.year = grid.year")
-    return f"""
-WITH {SCOPE_CTE},{_GRID_CTES},{",".join(ctes)}
-SELECT grid.city_code, grid.year, {", ".join(columns)}
-FROM grid {" ".join(joins)}
-ORDER BY city_code NULLS FIRST, year"""
-
-
-def _query_bases(cur: Cursor, bases: tuple[BaseIndicator, ...], scope: Scope, per_city: bool, span: YearRange
-                 ) -> dict[str, pd.DataFrame]:  # fmt: skip
-    params = {**scope.params(), "per_city": per_city, "first": span.first, "last": span.last}
-    wide = cur.execute(_bases_sql(bases), params).df()
-    return {ind.key: _one_series(wide, ind.column) for ind in bases}
+    return _side_by_side(ctes, columns)
 
 
 def _derived_sql(inds: tuple[Indicator, ...]) -> str:
     """The series of several indicators computed from the base ones, over the grid's years: for each, a column named
     by its key (the value, as _series_sql computes it) and `<key>__n` (how many reported it)."""
-    ctes = ",".join(_vals_sql(ind, f"v{n}") for n, ind in enumerate(inds))
-    columns = ", ".join(f"{_value_sql(ind, f'v{n}')} AS {ind.key}, coalesce(v{n}.reporting, 0) AS {ind.key}__n"
-                        for n, ind in enumerate(inds))  # fmt: skip
+    ctes = [_vals_sql(ind, f"v{n}") for n, ind in enumerate(inds)]
+    columns = [f"{_value_sql(ind, f'v{n}')} AS {ind.key}, coalesce(v{n}.reporting, 0) AS {ind.key}__n"
+               for n, ind in enumerate(inds)]  # fmt: skip
+    return _side_by_side(ctes, columns)
+
+
+def _side_by_side(ctes: list[str], columns: list[str]) -> str:
+    """A statement of several series over the grid, side by side: the CTEs v0, v1, … (each a row per group and year
+    at most) joined to the grid, and the columns read from them."""
     joins = " ".join(f"LEFT JOIN v{n} ON v{n}.city_code IS NOT DISTINCT FROM grid.city_code AND v{n}.year = grid.year"
-                     for n in range(len(inds)))  # fmt: skip
+                     for n in range(len(ctes)))  # fmt: skip
     return f"""
-WITH {SCOPE_CTE},{_GRID_CTES},{ctes}
-SELECT grid.city_code, grid.year, {columns}
+WITH {SCOPE_CTE},{_GRID_CTES},{",".join(ctes)}
+SELECT grid.city_code, grid.year, {", ".join(columns)}
 FROM grid {joins}
 ORDER BY city_code NULLS FIRST, year"""
 
 
+def _query_bases(cur: Cursor, bases: tuple[BaseIndicator, ...], scope: Scope, per_city: bool, span: YearRange
+                 ) -> dict[str, pd.DataFrame]:  # fmt: skip
+    wide = _read_wide(cur, _bases_sql(bases), scope, per_city, span)
+    return {ind.key: _one_series(wide, ind.column) for ind in bases}
+
+
 def _query_derived(cur: Cursor, inds: tuple[Indicator, ...], scope: Scope, per_city: bool, span: YearRange
                    ) -> dict[str, pd.DataFrame]:  # fmt: skip
-    params = {**scope.params(), "per_city": per_city, "first": span.first, "last": span.last}
-    wide = cur.execute(_derived_sql(inds), params).df()
+    wide = _read_wide(cur, _derived_sql(inds), scope, per_city, span)
     return {ind.key: _one_series(wide, ind.key) for ind in inds}
+
+
+def _read_wide(cur: Cursor, sql: str, scope: Scope, per_city: bool, span: YearRange) -> pd.DataFrame:
+    """A statement of series side by side (_side_by_side) over the span, for the scope."""
+    return cur.execute(sql, {**scope.params(), "per_city": per_city, "first": span.first, "last": span.last}).df()
 
 
 def _one_series(wide: pd.DataFrame, column: str) -> pd.DataFrame:
