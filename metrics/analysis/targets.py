@@ -38,6 +38,13 @@ STATUSES = {
     "no_actual": Text("缺实际值", "No actual"),
 }
 STATUS_KEYS = tuple(STATUSES)
+
+
+def status_labels(lang: str) -> dict[str, str]:
+    """Each status's name in the language, picked once (tables and charts name thousands of pilots' statuses)."""
+    return {key: label(lang) for key, label in STATUSES.items()}
+
+
 STATUS_RULES = {  # what a pilot's status means (ranking decides it)
     "met": Text("每项目标都已完成", "Every target met"),
     "nearly": Text("每项目标至少完成 80%，有的未到 100%", "Every target at least 80% met, some below 100%"),

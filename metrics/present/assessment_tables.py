@@ -115,7 +115,7 @@ def rank_history(
 
 def achievement_table(ranked: pd.DataFrame, names: dict[str, str], lang: str) -> pd.DataFrame:
     """The ranking by targets achieved (achievement.ranking): rank, city, status, mean share (%), targets met."""
-    statuses = {key: label(lang) for key, label in achievement.STATUSES.items()}
+    statuses = achievement.status_labels(lang)
     return pd.DataFrame(
         {
             RANK(lang): ranked["rank"].astype("Int64").to_numpy(),
@@ -145,7 +145,7 @@ def targets_table(achieved: pd.DataFrame, lang: str, names: dict[str, str] | Non
         return shown[key, value]
 
     keys = achieved["indicator"].tolist()
-    statuses = {key: label(lang) for key, label in achievement.STATUSES.items()}
+    statuses = achievement.status_labels(lang)
     columns: dict[str, list] = {}
     if names is not None:
         columns[CITY(lang)] = [names[c] for c in achieved["city_code"].tolist()]

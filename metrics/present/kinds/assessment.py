@@ -236,7 +236,7 @@ def _achievement(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> Chart
     names = common["names"]
     bars = []
     met = Text("{s} · 完成 {m}/{n} 项目标", "{s} · {m} of {n} targets met")(lang)  # filled per pilot: thousands
-    statuses = {key: label(lang) for key, label in achievement.STATUSES.items()}
+    statuses = achievement.status_labels(lang)
     for p in rows(ranked, "city_code", "mean_share", "status", "met", "targets"):
         share = math.nan if pd.isna(p.mean_share) else float(p.mean_share) * 100
         detail = met.format(s=statuses[p.status], m=int(p.met), n=int(p.targets))
