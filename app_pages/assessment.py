@@ -33,8 +33,8 @@ methods = list(data.read(v, stored.method_names))
 if "_method_chosen" in st.session_state:  # a method just saved or removed: the choice follows it
     st.session_state["method"] = st.session_state.pop("_method_chosen")
 left, right = st.columns([1, 2])
-state.bind_choice("method", DEFAULT_NAME, methods)
-name = right.selectbox(t(Text("指数方法", "Index method")), methods, key="method",
+name = right.selectbox(t(Text("指数方法", "Index method")), methods,
+                       index=state.bind_index("method", DEFAULT_NAME, methods), key="method",
                        format_func=lambda n: method_label(n)(lang)[:1].upper() + method_label(n)(lang)[1:])  # fmt: skip
 method = data.read(v, stored.get_method, name) or DEFAULT_METHOD
 spec_method = None if method.name == DEFAULT_NAME else method.name
@@ -43,8 +43,8 @@ if not years:
     show.end_page(t(Text("还没有哪个试点报送了足够的数据来计算综合指数。",
                          "No pilot has reported enough figures for a composite index yet.")))  # fmt: skip
 latest = next((y for y in years if y <= v.years.last), years[-1])  # the sidebar's last year, or the one before it
-state.bind_choice("assess_year", latest, years, int, name="year")
-year = left.selectbox(t(Text("年份", "Year")), years, key="assess_year", format_func=v.year_label)
+picked = state.bind_index("assess_year", latest, years, int, name="year")
+year = left.selectbox(t(Text("年份", "Year")), years, index=picked, key="assess_year", format_func=v.year_label)
 ALL_PILOTS = Text(
     "指数在全部试点间计算，侧栏的地区、类型、批次筛选不影响它。",
     "The index is computed over all pilots: the sidebar's filters do not change it.",
@@ -72,9 +72,10 @@ else:
 st.subheader(t(Text("指数走势与位次变化", "The index over time, and rank moves")))
 everyone = data.read(v, assessment_tables.designated_by, v.years.last)  # pilots within the years
 leaders = list(groups.leaders)
-state.bind_list("assess_cities", leaders, everyone.known, limit=MAX_CITIES, name="cities")
+bound = state.bind_list("assess_cities", leaders, everyone.known, limit=MAX_CITIES, name="cities")
 chosen = st.multiselect(
-    t(Text("城市或园区", "Cities and parks")), everyone.codes, format_func=show.city_names(v).get, key="assess_cities",
+    t(Text("城市或园区", "Cities and parks")), everyone.codes, default=bound, format_func=show.city_names(v).get,
+    key="assess_cities",
     max_selections=MAX_CITIES, placeholder=t(Text("选择城市", "Choose cities")), select_all=False,
 )  # fmt: skip
 if chosen:
@@ -90,8 +91,9 @@ else:
 # --- one pilot -------------------------------------------------------------------------------------------------
 st.subheader(t(Text("单个试点的指数构成", "One pilot's index, indicator by indicator")))
 codes = groups.pilots.codes  # the pilots designated by the year
-state.bind_choice("assess_city", leaders[0] if leaders else codes[0], groups.pilots.known, name="city")
-code = st.selectbox(t(Text("城市或园区", "City or park")), codes, format_func=shown_names.get, key="assess_city")
+picked = state.bind_index("assess_city", leaders[0] if leaders else codes[0], codes, name="city")
+code = st.selectbox(t(Text("城市或园区", "City or park")), codes, index=picked, format_func=shown_names.get,
+                    key="assess_city")  # fmt: skip
 breakdown = ChartSpec("breakdown", "index_contribution", (year, year), cities=(code,), method=spec_method)
 show.chart(v, breakdown, key="assess-breakdown", style=plotly_layout.WIDE)
 parts = data.read(v, breakdown)

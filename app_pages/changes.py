@@ -43,14 +43,16 @@ if len(listed) > 1 and data.read(working_view, changes.between, newest.release_i
 
 labels = data.read(working_view, change_tables.side_labels, lang)  # "" (WORKING): the working data's
 left, right = st.columns(2)
-state.bind_choice("changes_from", default_from, names, name="from")
-from_name = left.selectbox(t(Text("从", "From")), names, format_func=labels.__getitem__, key="changes_from")
+picked = state.bind_index("changes_from", default_from, names, name="from")
+from_name = left.selectbox(t(Text("从", "From")), names, index=picked, format_func=labels.__getitem__,
+                           key="changes_from")  # fmt: skip
 to_options = [WORKING, *names]
 bound_to = state.bind("changes_to", default_to, lambda raw: WORKING if raw == WORKING_URL and raw not in by_name
                       else raw, lambda name: name or WORKING_URL, name="to")  # fmt: skip
 if bound_to not in to_options:  # a release no longer there, or a hand-edited link
-    st.session_state["changes_to"] = default_to
-to_name = right.selectbox(t(Text("到", "To")), to_options, format_func=labels.__getitem__, key="changes_to")
+    st.session_state["changes_to"] = bound_to = default_to
+to_name = right.selectbox(t(Text("到", "To")), to_options, index=to_options.index(bound_to),
+                          format_func=labels.__getitem__, key="changes_to")  # fmt: skip
 
 old = by_name[from_name]
 new = None if to_name == WORKING else by_name[to_name]

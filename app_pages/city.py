@@ -20,9 +20,10 @@ cities = show.cities_in_scope(v)
 codes = cities["city_code"].tolist()
 names = show.city_names(v)
 leader = data.read(v, standing.ranks, "agreements", last, v.scope)["city_code"]  # open on the busiest pilot
-state.bind_choice("city", leader.iloc[0] if len(leader) else codes[0], codes)
+picked = state.bind_index("city", leader.iloc[0] if len(leader) else codes[0], codes)
 shown = show.picker_names(v)
-code = st.selectbox(t(Text("城市或园区", "City or park")), codes, format_func=shown.get, key="city") or codes[0]
+code = st.selectbox(t(Text("城市或园区", "City or park")), codes, index=picked, format_func=shown.get, key="city")
+code = code or codes[0]
 city = cities.set_index("city_code").loc[code]
 
 st.title(show.escaped(names[code]))

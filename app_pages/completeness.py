@@ -54,10 +54,10 @@ st.subheader(t(Text("各指标报送率（%，已命名试点中）", "Share of 
 show.table(data.read(v, tables.completeness, v.scope, v.years.pair, lang), f"reporting_{v.years.url}", "summary",
            hide_index=False)  # fmt: skip
 
-state.bind_choice("completeness_indicator", KEYS[0], KEYS, name="indicator")
 key = st.selectbox(
     t(Text("查看指标", "Indicator")),
     KEYS,
+    index=state.bind_index("completeness_indicator", KEYS[0], KEYS, name="indicator"),
     format_func=lambda k: registry.get(k).title(lang),
     key="completeness_indicator",
 )

@@ -14,14 +14,14 @@ first, last = v.years
 
 st.title(t(Text("试点分布", "Where the pilots are")))
 left, right = st.columns([3, 1])
-state.bind_choice("map_indicator", "agreements", registry.COMPARABLE_KEYS, name="indicator")
 key = left.selectbox(
     t(Text("点的大小表示", "Point size shows")), registry.COMPARABLE_KEYS,
+    index=state.bind_index("map_indicator", "agreements", registry.COMPARABLE_KEYS, name="indicator"),
     format_func=lambda k: registry.get(k).title(lang), key="map_indicator",
 )  # fmt: skip
 years = list(v.years.years)
-state.bind_choice("year", last, years, int)
-year = right.selectbox(t(Text("年份", "Year")), years, key="year", format_func=v.year_label)
+year = right.selectbox(t(Text("年份", "Year")), years, index=state.bind_index("year", last, years, int), key="year",
+                      format_func=v.year_label)  # fmt: skip
 
 show.chart(v, ChartSpec("map", key, (first, year), v.scope), key="map", style=plotly_layout.WIDE)
 st.caption(

@@ -43,8 +43,10 @@ def _slide() -> None:
                    shortcut="Right", disabled=number == count, key="present_next", width="stretch")  # fmt: skip
     number_col, size_col = where.columns([1, 2], vertical_alignment="center")
     number_col.subheader(f"{number} / {count}", anchor=False)
-    size_col.segmented_control(t(Text("屏幕", "Screen")), tuple(SCREENS), format_func=lambda k: {"1080": "1920×1080",
-                               "720": "1280×720"}[k], key="present_screen", label_visibility="collapsed")  # fmt: skip
+    size_col.segmented_control(t(Text("屏幕", "Screen")), tuple(SCREENS),
+                               default=st.session_state.get("present_screen"),
+                               format_func=lambda k: {"1080": "1920×1080", "720": "1280×720"}[k], key="present_screen",
+                               label_visibility="collapsed")  # fmt: skip
     screen = st.session_state.get("present_screen") or "720"
     where.caption(show.escaped(data_line))  # in sight on any screen, not under the chart
     leave.page_link("app_pages/deck.py", label=t(Text("退出放映", "Leave")), icon=":material/close:")

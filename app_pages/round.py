@@ -28,8 +28,8 @@ st.title(t(Text("年度报送", "Collection round")))
 last = data.span().last
 opened_years = data.read(v, stored.round_years)
 years = sorted({*opened_years, last, last + 1}, reverse=True)
-state.bind_choice("round_year", opened_years[0] if opened_years else last + 1, years, int, name="year")
-year = st.selectbox(t(Text("报送年份", "Year of the round")), years, key="round_year")
+picked = state.bind_index("round_year", opened_years[0] if opened_years else last + 1, years, int, name="year")
+year = st.selectbox(t(Text("报送年份", "Year of the round")), years, index=picked, key="round_year")
 tracker = data.read(v, round_tables.tracker_shown, year, dt.date.today(), lang)  # late: as of today
 status = tracker.status
 round_ = status.round
@@ -198,11 +198,11 @@ if who is not None and who.may("edit"):
     )
 
 st.subheader(t(Text("各试点报送状态", "Where each pilot stands")))
-state.bind_choice("round_filter", "all", tuple(FILTERS), name="show")
 chosen = (
     st.segmented_control(
         t(Text("显示", "Show")),
         list(FILTERS),
+        default=state.bind_choice("round_filter", "all", tuple(FILTERS), name="show"),
         format_func=lambda k: t(FILTERS[k]),
         key="round_filter",
         label_visibility="collapsed",

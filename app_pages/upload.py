@@ -85,6 +85,7 @@ if who.via == "local":  # no accounts: the name recorded with every upload and u
         st.session_state["upload_by"] = st.session_state["_officer_name"]  # kept across pages (widget state is not)
     st.text_input(
         t(Text("您的姓名（记入上传与撤销记录）", "Your name (recorded with each upload and undo)")),
+        value=st.session_state.get("upload_by", ""),
         key="upload_by",
         max_chars=60,
         on_change=lambda: st.session_state.update(_officer_name=st.session_state["upload_by"]),

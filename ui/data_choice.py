@@ -87,7 +87,8 @@ def data_choice(
         def label(name: str) -> str:
             return t(WORKING_DATA) if name == WORKING_NAME else name
 
-        st.sidebar.selectbox(t(DATA), [*offered, WORKING_NAME], format_func=label, key=KEY, help=t(DATA_HELP))
+        listed = [*offered, WORKING_NAME]
+        st.sidebar.selectbox(t(DATA), listed, index=listed.index(chosen), format_func=label, key=KEY, help=t(DATA_HELP))
         st.sidebar.caption(show.escaped(t(_said(release))))
     if release is not None and release.withdrawn:
         when = f"{release.withdrawn_at:%Y-%m-%d}"

@@ -67,7 +67,7 @@ def _publish_form(view: state.View) -> None:
     if "release_name" not in st.session_state:  # the next edition's name; typed over, kept until published
         st.session_state["release_name"] = data.read(view, suggested_name, view.lang)
     with opened, st.form("release_publish", border=False):
-        st.text_input(t(NAME), key="release_name", max_chars=MAX_NAME)
+        st.text_input(t(NAME), value=st.session_state["release_name"], key="release_name", max_chars=MAX_NAME)
         st.text_input(t(NOTE), key="release_note", placeholder=t(NOTE_HINT))
         for caution in data.read(view, cautions):
             st.warning(t(caution), icon=":material/warning:")

@@ -98,8 +98,12 @@ def bind(key: str, default: Any, parse: Callable[[str], Any] = str, dump: Callab
     """Seed the state of the widget `key` and keep the URL parameter `name` (default: the key) in step with it.
 
     The seed is the choice made under that name earlier in this session (on any page), else the URL's, else
-    default. Call before creating the widget; the widget must not get its own default. Pages that offer the same
-    choice (an indicator, say) share a name but each needs its own key: Streamlit ties a key to one widget.
+    default. Call before creating the widget, and give the widget the value returned as its default (`index=`,
+    `value=`, `default=`): the browser falls back on a widget's default when it has lost the widget's state, which
+    Streamlit's page does in a race at the start of a run, and a form submitted then would send that default
+    (`global.disableWidgetStateDuplicationWarning` in .streamlit/config.toml: both are set on purpose). Pages that
+    offer the same choice (an indicator, say) share a name but each needs its own key: Streamlit ties a key to one
+    widget.
     """
     name = name or key
     book = _book()
@@ -158,6 +162,13 @@ def bind_choice(
     if value not in options:
         st.session_state[key] = value = default
     return value
+
+
+def bind_index(
+    key: str, default: Any, options: Sequence, cast: Callable[[str], Any] = str, *, name: str | None = None
+) -> int:
+    """bind_choice() as the position of the choice in `options`: a radio's or a selectbox's index=."""
+    return options.index(bind_choice(key, default, options, cast, name=name))
 
 
 def bind_range(key: str, span: YearRange) -> YearRange:
@@ -228,8 +239,9 @@ def language_choice(lang: str | None = None) -> str:
     lang = lang or current_lang()
     with st.sidebar:
         return st.radio(
-            Text("语言", "Language")(lang), tuple(LANG_NAMES), format_func=LANG_NAMES.get, key="lang", horizontal=True
-        )
+            Text("语言", "Language")(lang), tuple(LANG_NAMES), index=tuple(LANG_NAMES).index(lang),
+            format_func=LANG_NAMES.get, key="lang", horizontal=True,
+        )  # fmt: skip
 
 
 COLLECTING = Text("含报送中年份", "Include the year being collected")
@@ -262,36 +274,33 @@ def sidebar(
     with st.sidebar:
         span = collected.complete_span
         if may_edit and release is None and collected.within(collected.span) and span != collected.span:
-            bind("collecting", False, lambda raw: raw == "1", lambda on: "1" if on else "")
+            included = bind("collecting", False, lambda raw: raw == "1", lambda on: "1" if on else "")
             shown = t(Text("、", ", ")).join(str(c.year) for c in collected.within(collected.span))
-            if st.toggle(t(COLLECTING), key="collecting", help=t(COLLECTING_HELP).format(y=shown)):
+            if st.toggle(t(COLLECTING), value=included, key="collecting", help=t(COLLECTING_HELP).format(y=shown)):
                 span = collected.span
         years = bind_range("years", span)
         if span.first < span.last:
-            picked: Any = st.slider(t(Text("年份", "Years")), span.first, span.last, key="years")  # a (from, to) pair
+            picked: Any = st.slider(t(Text("年份", "Years")), span.first, span.last, value=years.pair, key="years")
             years = YearRange(int(picked[0]), int(picked[1]))
-        bind_list("region", [], REGIONS)
         regions = st.multiselect(
-            t(Text("地区", "Region")), REGIONS, format_func=lambda r: REGION_NAMES[r](lang), key="region",
+            t(Text("地区", "Region")), REGIONS, default=bind_list("region", [], REGIONS), key="region",
+            format_func=lambda r: REGION_NAMES[r](lang),
             placeholder=t(Text("全部地区", "All regions")), select_all=False,
         )  # fmt: skip
-        bind_list("kind", [], KINDS)
         kinds = st.multiselect(
-            t(Text("类型", "Kind")), KINDS, format_func=lambda k: KIND_NAMES[k](lang), key="kind",
+            t(Text("类型", "Kind")), KINDS, default=bind_list("kind", [], KINDS), key="kind",
+            format_func=lambda k: KIND_NAMES[k](lang),
             placeholder=t(Text("城市和园区", "Cities and parks")), select_all=False,
         )  # fmt: skip
-        bind_list("batch", [], list(batches), int)
         chosen_batches = st.multiselect(
-            t(Text("试点批次", "Pilot batch")), list(batches), key="batch",
+            t(Text("试点批次", "Pilot batch")), list(batches), default=bind_list("batch", [], list(batches), int),
+            key="batch",
             format_func=lambda b: t(Text("第{b}批", "Batch {b}").format(b=b)),
             placeholder=t(Text("全部批次", "All batches")), select_all=False,
         )  # fmt: skip
-        bind("events", True, lambda raw: raw != "0", lambda on: "" if on else "0")
-        events = st.toggle(
-            t(Text("图中标注批次与大事", "Mark batches and events")),
-            key="events",
-            help=t(EVENTS_HELP),
-        )
+        marked = bind("events", True, lambda raw: raw != "0", lambda on: "" if on else "0")
+        events = st.toggle(t(Text("图中标注批次与大事", "Mark batches and events")), value=marked, key="events",
+                           help=t(EVENTS_HELP))  # fmt: skip
     scope = Scope(
         regions=tuple(regions) or None,
         kinds=tuple(kinds) or None,
