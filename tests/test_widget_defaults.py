@@ -26,6 +26,8 @@ LINKS = [
      ["assess_year", "assess_cities", "assess_city"]),
     ("completeness", {"indicator": "agreements"}, ["completeness_indicator"]),
     ("round", {"year": str(SAMPLE_END_YEAR), "show": "warned"}, ["round_year", "round_filter"]),
+    ("changes", {}, []),
+    ("upload", {}, []),
     ("present", {"screen": "1080"}, ["present_screen"]),
 ]
 # fmt: on
