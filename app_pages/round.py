@@ -61,18 +61,26 @@ else:
     )
 
 
+def _settings_key(name: str, year_: int) -> str:
+    # A year's settings are widgets of their own: a widget keyed alike for every year would keep the year shown
+    # before (Streamlit knows a keyed widget by its key alone, whatever its default), and saving would give this
+    # year another year's indicators and due date.
+    return f"round_{name}_{year_}"
+
+
 def _save(year_: int) -> None:
     # A callback: the form's values are in the session state.
-    keys = st.session_state["round_indicators"]
-    no_due = st.session_state["round_no_due"]
+    keys = st.session_state[_settings_key("indicators", year_)]
+    no_due = st.session_state[_settings_key("no_due", year_)]
     chosen = tuple(i.key for i in registry.BASE_INDICATORS if i.key in keys)
     if not chosen:
         st.session_state["round_message"] = ("error", Text("请至少选择一项指标。", "Choose at least one indicator."))
         return
     try:
         writes.write(
-            "edit", forms.open_round, stored.Round(year_, chosen, None if no_due else st.session_state["round_due"])
-        )
+            "edit", forms.open_round,
+            stored.Round(year_, chosen, None if no_due else st.session_state[_settings_key("due", year_)]),
+        )  # fmt: skip
     except Problem as exc:
         st.session_state["round_message"] = ("error", exc.text)
     else:
@@ -133,19 +141,21 @@ if who is not None and who.may("edit"):
             [i.key for i in registry.BASE_INDICATORS],
             default=list(round_.indicators),
             format_func=lambda k: registry.get(k).title(lang),
-            key="round_indicators",
+            key=_settings_key("indicators", year),
             select_all=lang == "en",  # Streamlit says "Select all" in English only
         )
         left, right = st.columns(2)
         left.date_input(
             t(Text("截止日期", "Due date")),
             value=round_.due or stored.default_due(year),
-            key="round_due",
+            key=_settings_key("due", year),
             format="YYYY-MM-DD",
         )
         right.write("")
         right.checkbox(
-            t(Text("不设截止日期", "No due date")), value=status.opened and round_.due is None, key="round_no_due"
+            t(Text("不设截止日期", "No due date")),
+            value=status.opened and round_.due is None,
+            key=_settings_key("no_due", year),
         )
         st.form_submit_button(
             t(

@@ -349,8 +349,8 @@ def test_several_files_dropped_on_the_upload_page_load_at_once_and_the_tracker_c
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_round_page_opens_a_round_and_offers_the_forms_and_the_chase_list(app_db, lang, capsys):
     at = open_app("round", lang=lang, year=str(YEAR))
-    at.multiselect(key="round_indicators").set_value(["activities", "agreements"])
-    at.checkbox(key="round_no_due").check()
+    at.multiselect(key=f"round_indicators_{YEAR}").set_value(["activities", "agreements"])
+    at.checkbox(key=f"round_no_due_{YEAR}").check()
     at.button(key="round_save").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.success, "the round was not saved"
@@ -361,6 +361,32 @@ def test_the_round_page_opens_a_round_and_offers_the_forms_and_the_chase_list(ap
     at.session_state["downloads-round_chase"] = True
     at.run()
     assert len(at.get("download_button")) >= 3  # the forms, and the chase list as CSV and Excel
+
+
+def test_switching_the_round_year_shows_and_saves_that_year_s_own_settings(app_db, capsys):
+    # The settings' widgets once had one key for every year: after switching years the form still showed the year
+    # before's indicators and due date, and saving gave them to this year. Found by their labels, whatever the keys.
+    def indicators(at):
+        return next(m for m in at.multiselect if m.label == "Indicators asked for")
+
+    def due(at):
+        return next(d for d in at.date_input if d.label == "Due date")
+
+    at = open_app("round", lang="en", year=str(YEAR))
+    indicators(at).set_value(["activities", "agreements"])
+    due(at).set_value(dt.date(YEAR + 1, 5, 1))
+    at.button(key="round_save").click().run()
+    assert main(["round", "status", str(YEAR), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["indicators"] == ["activities", "agreements"]
+    at.selectbox(key="round_year").set_value(YEAR - 1).run()
+    every = [i.key for i in registry.BASE_INDICATORS]
+    assert (indicators(at).value, due(at).value) == (every, dt.date(YEAR, 3, 31))  # the year's own: not opened
+    at.button(key="round_save").click().run()
+    assert main(["round", "status", str(YEAR - 1), "--json"]) == 0
+    saved = json.loads(capsys.readouterr().out)
+    assert saved["indicators"] == every and saved["due"] == f"{YEAR}-03-31", saved
+    at.selectbox(key="round_year").set_value(YEAR).run()  # and back: as saved
+    assert (indicators(at).value, due(at).value) == (["activities", "agreements"], dt.date(YEAR + 1, 5, 1))
 
 
 def test_decimal_values_of_a_form_keep_their_fraction(db):
