@@ -8,8 +8,10 @@ import re
 from collections.abc import Callable, Sequence
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 from pandas.io.formats.style import Styler
+from streamlit import dataframe_util
 from streamlit.delta_generator import DeltaGenerator
 
 from metrics.analysis.changes import Revision
@@ -182,7 +184,7 @@ def table(
             shown = written if held_frame is frame else _written_numbers(frame, numbers)
         st.table(shown, hide_index=options["hide_index"])
     else:
-        st.dataframe(shown, **options)
+        st.dataframe(shown if isinstance(shown, Styler) else arrow_table(frame), **options)
     view = state.view()  # its language is the chosen one (current_lang), read once for the run
     source = view.source()(view.lang) if named else ""
     downloaded = frame if options["hide_index"] else frame.reset_index()  # the row labels too
@@ -208,6 +210,17 @@ def held(styler: Styler) -> Styler:
 # id(frame) -> (the frame, its held Styler or None: nothing to colour). An entry keeps its frame alive, so while it is
 # kept no other frame has that id; the frames shown are mostly the shared results of data.read.
 _styled = SingleFlightCache[tuple[pd.DataFrame, Styler | None]](None, maxsize=256)
+
+
+def arrow_table(frame: pd.DataFrame) -> pa.Table:
+    """The frame as st.dataframe would convert it (Streamlit's own conversion), done once per frame and kept:
+    st.dataframe converts a pandas frame again on every run, most of a rerun's cost of a table of many pilots."""
+    held_frame, table = _arrow.get(id(frame), lambda: (frame, dataframe_util.convert_pandas_df_to_arrow_table(frame)))
+    return table if held_frame is frame else dataframe_util.convert_pandas_df_to_arrow_table(frame)
+
+
+# id(frame) -> (the frame, its Arrow table), as _styled
+_arrow = SingleFlightCache[tuple[pd.DataFrame, pa.Table]](None, maxsize=256)
 
 
 # (id(frame), its number columns) -> (the frame, held Styler writing them): a short table drawn whole (`wrap`)
