@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
+from typing import TypeVar
 
 import pandas as pd
 import pyarrow as pa
@@ -170,8 +171,8 @@ def table(
     options = {"hide_index": True, "width": "stretch", "placeholder": MISSING, **dataframe}
     shown: pd.DataFrame | Styler = frame
     if coloured and frame.size <= STYLED_CELLS:
-        held, styled = _styled.get(id(frame), lambda: (frame, _coloured(frame)))
-        if held is frame and styled is not None:
+        styled = _per_frame(_styled, id(frame), frame, lambda: _coloured(frame))
+        if styled is not None:
             shown = styled
     if wrap and len(frame) <= WRAPPED_ROWS:
         # A table writes a float with four decimals and a count without separators unless told: floats, and the
@@ -180,8 +181,7 @@ def table(
         kinds = {c: v.get("type_config", {}).get("type") for c, v in config.items() if isinstance(v, dict)}
         numbers = tuple(c for c in frame.columns if pd.api.types.is_float_dtype(frame[c]) or kinds.get(c) == NUMBER)
         if numbers and not isinstance(shown, Styler):
-            held_frame, written = _written.get((id(frame), numbers), lambda: (frame, _written_numbers(frame, numbers)))
-            shown = written if held_frame is frame else _written_numbers(frame, numbers)
+            shown = _per_frame(_written, (id(frame), numbers), frame, lambda: _written_numbers(frame, numbers))
         st.table(shown, hide_index=options["hide_index"])
     else:
         st.dataframe(shown if isinstance(shown, Styler) else arrow_table(frame), **options)
@@ -207,19 +207,29 @@ def held(styler: Styler) -> Styler:
     return styler
 
 
-# id(frame) -> (the frame, its held Styler or None: nothing to colour). An entry keeps its frame alive, so while it is
-# kept no other frame has that id; the frames shown are mostly the shared results of data.read.
+T = TypeVar("T")
+
+
+def _per_frame(cache: SingleFlightCache[tuple[pd.DataFrame, T]], key: Hashable, frame: pd.DataFrame,
+               make: Callable[[], T]) -> T:  # fmt: skip
+    """make()'s result for the frame, kept in `cache` under `key` (which holds id(frame)) together with the frame: an
+    entry keeps its frame alive, so while it is kept no other frame has that id (checked all the same); the frames
+    shown are mostly the shared results of data.read."""
+    held_frame, value = cache.get(key, lambda: (frame, make()))
+    return value if held_frame is frame else make()
+
+
+# id(frame) -> (the frame, its held Styler or None: nothing to colour)
 _styled = SingleFlightCache[tuple[pd.DataFrame, Styler | None]](None, maxsize=256)
 
 
 def arrow_table(frame: pd.DataFrame) -> pa.Table:
     """The frame as st.dataframe would convert it (Streamlit's own conversion), done once per frame and kept:
     st.dataframe converts a pandas frame again on every run, most of a rerun's cost of a table of many pilots."""
-    held_frame, table = _arrow.get(id(frame), lambda: (frame, dataframe_util.convert_pandas_df_to_arrow_table(frame)))
-    return table if held_frame is frame else dataframe_util.convert_pandas_df_to_arrow_table(frame)
+    return _per_frame(_arrow, id(frame), frame, lambda: dataframe_util.convert_pandas_df_to_arrow_table(frame))
 
 
-# id(frame) -> (the frame, its Arrow table), as _styled
+# id(frame) -> (the frame, its Arrow table)
 _arrow = SingleFlightCache[tuple[pd.DataFrame, pa.Table]](None, maxsize=256)
 
 
