@@ -203,9 +203,10 @@ def test_the_changes_between_releases_are_the_cells_the_history_changed(db, case
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_the_cells_that_differ_are_those_the_whole_statement_gives(db, case, monkeypatch):
-    """value_changes asks first whether any cell differs (and, none, attributes nothing): the frame it gives is
-    the whole statement's, with and without a bound, an empty one included, types and all."""
+def test_what_differs_is_what_the_whole_statements_give(db, case, monkeypatch):
+    """Each kind's read asks first whether anything of its kind differs (release_diff.differing, one statement) and,
+    nothing, reads nothing: the frames it gives are the whole statements', with and without a bound, empty ones
+    included, types and all."""
     from pandas.testing import assert_frame_equal
 
     from metrics.store import release_diff
@@ -214,13 +215,18 @@ def test_the_cells_that_differ_are_those_the_whole_statement_gives(db, case, mon
     scenario = Scenario(db)
     scenario.run(steps)
     sides = [scenario.releases[old].release_id, None if new is None else scenario.releases[new].release_id]
+    reads = [lambda cur, last: release_diff.value_changes(cur, *sides, last)] + [
+        lambda cur, _, read=read: read(cur, *sides)
+        for read in (release_diff.target_changes, release_diff.city_changes, release_diff.event_changes)
+    ]
     with db.cursor() as cur:
-        for last in (None, YEAR - 1, YEAR, YEAR + 1):
-            checked = release_diff.value_changes(cur, *sides, last)
-            with monkeypatch.context() as always:
-                always.setattr(release_diff, "_any_differs", lambda *_: True)
-                whole = release_diff.value_changes(cur, *sides, last)
-            assert_frame_equal(checked, whole, check_exact=True)
+        for read in reads:
+            for last in (None, YEAR - 1, YEAR, YEAR + 1):
+                checked = read(cur, last)
+                with monkeypatch.context() as always:
+                    always.setattr(release_diff, "differing", lambda *_: frozenset(release_diff.KINDS))
+                    whole = read(cur, last)
+                assert_frame_equal(checked, whole, check_exact=True)
 
 
 # Revisions since a release as a pilot's profile reads them (up to the release's last year): each case of the working

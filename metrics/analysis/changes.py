@@ -57,22 +57,13 @@ class Changes:
         """The pilot-years added (or removed): city_code, name_zh, name_en, year, figures (how many reported), and
         the upload that brought them (or, removed, had brought them)."""
         cells = self.of(change)
-        side = "new" if change == "added" else "old"
-        grouped = cells.groupby(["city_code", "year"], sort=False)
-        out = grouped.agg(
-            name_zh=("name_zh", "first"),
-            name_en=("name_en", "first"),
-            figures=(side, "count"),
-            upload_id=(f"{side}_upload_id", "max"),
-            file_name=(f"{side}_file_name", "last"),
-            by=(f"{side}_created_by", "last"),
-            at=(f"{side}_created_at", "last"),
-        )
-        return out.reset_index()
+        if cells.empty:  # aggregating nothing costs a few milliseconds: its columns, worked out once
+            return _no_pilot_years(change).copy()
+        return _pilot_years_of(cells, change)
 
     def _pilot_year_count(self, change: str) -> int:
         """len(self.pilot_years(change)), without aggregating their columns."""
-        return self.of(change).groupby(["city_code", "year"], sort=False).ngroups
+        return 0 if self.cells.empty else self.of(change).groupby(["city_code", "year"], sort=False).ngroups
 
     @functools.cached_property
     def counts(self) -> dict[str, int]:
@@ -91,6 +82,26 @@ class Changes:
     def empty(self) -> bool:
         """Whether nothing at all differs."""
         return not any(self.counts.values())
+
+
+def _pilot_years_of(cells: pd.DataFrame, change: str) -> pd.DataFrame:
+    side = "new" if change == "added" else "old"
+    grouped = cells.groupby(["city_code", "year"], sort=False)
+    out = grouped.agg(
+        name_zh=("name_zh", "first"),
+        name_en=("name_en", "first"),
+        figures=(side, "count"),
+        upload_id=(f"{side}_upload_id", "max"),
+        file_name=(f"{side}_file_name", "last"),
+        by=(f"{side}_created_by", "last"),
+        at=(f"{side}_created_at", "last"),
+    )
+    return out.reset_index()
+
+
+@functools.cache
+def _no_pilot_years(change: str) -> pd.DataFrame:
+    return _pilot_years_of(_no_figures(), change)
 
 
 def release_by_id(cur: Cursor, release_id: int) -> Release:
@@ -143,12 +154,24 @@ def figures(cur: Cursor, old: int, new: Side = None) -> pd.DataFrame:
 
 
 def _figures(cur: Cursor, old: int, new: Side) -> pd.DataFrame:
-    cells = _with_differences(release_diff.value_changes(cur, old, new))
-    cells = _with_undo(cells)
-    cells = _with_reviews(cells, release_diff.reviews(cur, new, cells))
+    changed = release_diff.value_changes(cur, old, new)
+    if changed.empty:  # most often, just after a release: the empty frame's columns, worked out once
+        return _no_figures().copy()
+    return _attributed(changed, release_diff.reviews(cur, new, changed))
+
+
+def _attributed(changed: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataFrame:
+    """The changed cells (release_diff.value_changes) with their differences, undo and review, in figures' order."""
+    cells = _with_reviews(_with_undo(_with_differences(changed)), reviews)
     cells["order"] = cells["indicator"].map(ORDER)
     cells = cells.sort_values(["year", "city_code", "order"], ascending=[False, True, True], kind="stable")
     return cells.drop(columns="order").reset_index(drop=True)
+
+
+@functools.cache
+def _no_figures() -> pd.DataFrame:
+    """What `figures` gives when no cell differs."""
+    return _attributed(release_diff.no_value_changes(), release_diff.no_reviews())
 
 
 last_year = release_diff.last_year  # the last year a release holds figures for: revisions read up to it

@@ -6,12 +6,14 @@ Read through a plain cursor, never one of releases.frozen: there the working dat
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 
 from ..domain import registry
 from ..domain.programme import CITY_FIELDS
 from .catalogue import quoted
-from .reads import Reads, declare
+from .reads import Reads, declare, kept
 from .transactions import Cursor
 
 Side = int | None  # a release's id, or None: the working data
@@ -101,8 +103,8 @@ def value_changes(cur: Cursor, old: Side, new: Side, last: int | None = None) ->
     )
     bounded = last is not None
     params = {**_params(old, new), **({"last": last} if bounded else {})}
-    if not _any_differs(cur, old, new, bounded, params):  # most often (a profile's revisions): no need to attribute
-        return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in _CHANGE_COLUMNS.items()})
+    if "values" not in differing(cur, old, new, last):  # most often (a profile's revisions): nothing to attribute
+        return no_value_changes()
     upload = ", ".join(f"u{{s}}.{field} AS {{p}}_{field}" for field in _UPLOAD_FIELDS)
     sql = f"""WITH {", ".join(_value_diff(t, old, new, bounded) for t in tables)},
         cells AS ({cells}),
@@ -133,12 +135,43 @@ def value_changes(cur: Cursor, old: Side, new: Side, last: int | None = None) ->
     return frame.astype({"old": "float64", "new": "float64", "old_upload_id": "Int64", "new_upload_id": "Int64"})
 
 
-def _any_differs(cur: Cursor, old: Side, new: Side, bounded: bool, params: dict) -> bool:
-    """Whether any yearly cell differs between the sides (of the years up to `$last` where `bounded`)."""
+KINDS = ("values", "targets", "cities", "events")  # what two states of the data can differ in
+
+
+def differing(cur: Cursor, old: Side, new: Side, last: int | None = None) -> frozenset[str]:
+    """Which KINDS differ between the sides (of the years up to `last`, if given: the yearly values alone), asked in
+    one statement, so that what does not differ (most often everything, just after a release) is never read in
+    full. Kept for the snapshot where the caller keeps reads: each kind's read asks."""
+    return kept("release_differing", (old, new, last), lambda: _differing(cur, old, new, last))
+
+
+def _differing(cur: Cursor, old: Side, new: Side, last: int | None) -> frozenset[str]:
     tables = registry.VALUE_TABLES
+    bounded = last is not None
+    asked = {"values": " OR ".join(f"EXISTS (SELECT 1 FROM {t}_diff)" for t in tables)}
+    if not bounded:
+        asked |= {"targets": f"EXISTS (SELECT 1 {_targets_differ(old, new)})",
+                  "cities": f"EXISTS (SELECT 1 {_cities_differ(old, new)})",
+                  "events": f"EXISTS (SELECT 1 {_events_differ(old, new)})"}  # fmt: skip
+    params = {**_params(old, new), **({"last": last} if bounded else {})}
     found = cur.execute(f"""WITH {", ".join(_value_diff(t, old, new, bounded) for t in tables)}
-        SELECT {" OR ".join(f"EXISTS (SELECT 1 FROM {t}_diff)" for t in tables)}""", params).fetchone()  # fmt: skip
-    return bool(found and found[0])
+        SELECT {", ".join(asked.values())}""", params).fetchone()  # fmt: skip
+    return frozenset(kind for kind, differs in zip(asked, found or (), strict=False) if differs)
+
+
+def no_value_changes() -> pd.DataFrame:
+    """What `value_changes` gives when no cell differs."""
+    return _none(_CHANGE_COLUMNS)
+
+
+def _none(columns: dict[str, str]) -> pd.DataFrame:
+    """An empty result with these columns and types (as the statement's empty result has them)."""
+    return _empty(tuple(columns.items())).copy()
+
+
+@functools.cache
+def _empty(columns: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in columns})  # some milliseconds: made once
 
 
 # Of each side's upload, what value_changes names (prefixed old_ and new_), with the type an empty result gives it.
@@ -166,9 +199,8 @@ def reviews(cur: Cursor, side: Side, cells: pd.DataFrame) -> pd.DataFrame:
     """The review's latest decision with a comment on each (city_code, year, indicator) of `cells`, as the side's
     flags table holds it: city_code, year, indicator, status (confirmed, returned), comment, decided_by,
     decided_at."""
-    columns = ["city_code", "year", "indicator", "status", "comment", "decided_by", "decided_at"]
     if cells.empty:
-        return pd.DataFrame(columns=columns)
+        return no_reviews()
     keys = cells[["city_code", "year", "indicator"]].drop_duplicates()
     wanted = {"codes": keys["city_code"].tolist(), "years": [int(y) for y in keys["year"]],
               "indicators": keys["indicator"].tolist()}  # fmt: skip
@@ -183,7 +215,15 @@ def reviews(cur: Cursor, side: Side, cells: pd.DataFrame) -> pd.DataFrame:
             WHERE newest = 1""",
         {**wanted, **({} if side is None else {"side": side})},
     ).df()
-    return keys.merge(frame, on=["city_code", "year", "indicator"])[columns]
+    return keys.merge(frame, on=["city_code", "year", "indicator"])[_REVIEW_COLUMNS]
+
+
+_REVIEW_COLUMNS = ["city_code", "year", "indicator", "status", "comment", "decided_by", "decided_at"]
+
+
+def no_reviews() -> pd.DataFrame:
+    """What `reviews` gives of no cells."""
+    return pd.DataFrame(columns=_REVIEW_COLUMNS)
 
 
 def programme_totals(cur: Cursor, old: Side, new: Side, years: list[int]) -> pd.DataFrame:
@@ -213,16 +253,15 @@ def programme_totals(cur: Cursor, old: Side, new: Side, years: list[int]) -> pd.
 def target_changes(cur: Cursor, old: Side, new: Side) -> pd.DataFrame:
     """Every target that differs between the sides: city_code, year, indicator, old, new (NaN: none set), and the
     upload that set each side's (old_upload_id, new_upload_id)."""
+    if "targets" not in differing(cur, old, new):
+        return _none(_TARGET_COLUMNS)
     frame = cur.execute(
         f"""WITH t AS (
                 SELECT coalesce(a.city_code, b.city_code) AS city_code, coalesce(a.year, b.year) AS year,
                        coalesce(a.indicator, b.indicator) AS indicator,
                        CAST(a.target AS DOUBLE PRECISION) AS old, CAST(b.target AS DOUBLE PRECISION) AS new,
                        a.upload_id AS old_upload_id, b.upload_id AS new_upload_id
-                FROM {_rows("targets", old, "old")} AS a
-                FULL JOIN {_rows("targets", new, "new")} AS b
-                  ON a.city_code = b.city_code AND a.year = b.year AND a.indicator = b.indicator
-                WHERE a.target IS DISTINCT FROM b.target)
+                {_targets_differ(old, new)})
             SELECT t.city_code, {_NAMES}, t.year, t.indicator, t.old, t.new, t.old_upload_id, t.new_upload_id
             FROM t {_named(old, new)}
             ORDER BY t.year DESC, t.city_code, t.indicator""",
@@ -231,35 +270,65 @@ def target_changes(cur: Cursor, old: Side, new: Side) -> pd.DataFrame:
     return frame.astype({"old": "float64", "new": "float64", "old_upload_id": "Int64", "new_upload_id": "Int64"})
 
 
+def _targets_differ(old: Side, new: Side) -> str:
+    """FROM … WHERE: the targets (a: old side, b: new) set on one side only or set to another value."""
+    return f"""FROM {_rows("targets", old, "old")} AS a
+                FULL JOIN {_rows("targets", new, "new")} AS b
+                  ON a.city_code = b.city_code AND a.year = b.year AND a.indicator = b.indicator
+                WHERE a.target IS DISTINCT FROM b.target"""
+
+
+_TARGET_COLUMNS = {**dict.fromkeys(("city_code", "name_zh", "name_en"), "object"), "year": "int32",
+                   "indicator": "object", "old": "float64", "new": "float64", "old_upload_id": "Int64",
+                   "new_upload_id": "Int64"}  # fmt: skip
+
+
 def city_changes(cur: Cursor, old: Side, new: Side) -> pd.DataFrame:
     """Every pilot whose cities row differs between the sides: city_code, then each field of the old side (a_name_zh,
     …; NA for a pilot added) and of the new (b_…; NA for one removed)."""
     fields = ", ".join(f"a.{f} AS a_{f}, b.{f} AS b_{f}" for f in CITY_FIELDS)
-    differs = " OR ".join(f"a.{f} IS DISTINCT FROM b.{f}" for f in CITY_FIELDS)
+    if "cities" not in differing(cur, old, new):
+        return _none({"city_code": "object", **{f"{s}_{f}": _CITY_TYPES.get(f, "object") for f in CITY_FIELDS
+                                                 for s in "ab"}})  # fmt: skip
     return cur.execute(
-        f"""SELECT coalesce(a.city_code, b.city_code) AS city_code, {fields}
-            FROM {_rows("cities", old, "old")} AS a
-            FULL JOIN {_rows("cities", new, "new")} AS b ON a.city_code = b.city_code
-            WHERE a.city_code IS NULL OR b.city_code IS NULL OR {differs}
-            ORDER BY 1""",
+        f"""SELECT coalesce(a.city_code, b.city_code) AS city_code, {fields} {_cities_differ(old, new)} ORDER BY 1""",
         _params(old, new),
     ).df()
+
+
+_CITY_TYPES = {"batch": "int32", "designated_year": "int32", "lat": "float64", "lon": "float64"}  # else text
+
+
+def _cities_differ(old: Side, new: Side) -> str:
+    """FROM … WHERE: the pilots (a: old side, b: new) on one side only or with a field changed."""
+    differs = " OR ".join(f"a.{f} IS DISTINCT FROM b.{f}" for f in CITY_FIELDS)
+    return f"""FROM {_rows("cities", old, "old")} AS a
+            FULL JOIN {_rows("cities", new, "new")} AS b ON a.city_code = b.city_code
+            WHERE a.city_code IS NULL OR b.city_code IS NULL OR {differs}"""
 
 
 def event_changes(cur: Cursor, old: Side, new: Side) -> pd.DataFrame:
     """Every programme event on one side only, or retitled in English: event_date, title_zh, old_title_en (NA:
     added), new_title_en (NA: removed)."""
+    if "events" not in differing(cur, old, new):
+        return _none({"event_date": "datetime64[us]", "title_zh": "object", "old_title_en": "object",
+                      "new_title_en": "object"})  # fmt: skip
     frame = cur.execute(
         f"""SELECT coalesce(a.event_date, b.event_date) AS event_date, coalesce(a.title_zh, b.title_zh) AS title_zh,
                    a.title_en AS old_title_en, b.title_en AS new_title_en
-            FROM {_rows("events", old, "old")} AS a
-            FULL JOIN {_rows("events", new, "new")} AS b
-              ON a.event_date = b.event_date AND a.title_zh = b.title_zh
-            WHERE a.title_en IS DISTINCT FROM b.title_en
+            {_events_differ(old, new)}
             ORDER BY 1, 2""",
         _params(old, new),
     ).df()
     return frame.astype({"event_date": "datetime64[us]"})
+
+
+def _events_differ(old: Side, new: Side) -> str:
+    """FROM … WHERE: the events (a: old side, b: new) on one side only or retitled in English."""
+    return f"""FROM {_rows("events", old, "old")} AS a
+            FULL JOIN {_rows("events", new, "new")} AS b
+              ON a.event_date = b.event_date AND a.title_zh = b.title_zh
+            WHERE a.title_en IS DISTINCT FROM b.title_en"""
 
 
 def pilot_names(cur: Cursor, side: Side) -> pd.DataFrame:
