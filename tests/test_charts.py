@@ -259,3 +259,20 @@ def test_a_column_of_names_is_escaped_as_html_escape_writes_each(names):
 def test_the_widest_text_is_the_most_display_units_of_any(texts):
     expected = max((plotly_layout.display_units(t) for t in texts), default=7)
     assert plotly_layout.widest(texts, default=7) == expected
+
+
+@pytest.mark.parametrize("name", ["pilots", "trend", "compare", "slope", "map", "completeness", "index",
+                                  "index_history", "breakdown", "achievement"])  # fmt: skip
+def test_a_charts_table_is_made_when_first_asked_for_and_kept(sample_db, name):
+    """Drawing a chart (its miniature, its figure) never makes its table: only a download or the deck's file asks."""
+    from test_specs import SPECS
+
+    from metrics.present import thumbnails
+
+    with sample_db.cursor() as cur:
+        data = resolve(cur, SPECS[name], "zh")
+    thumbnails.thumbnail(data)
+    charts.figure(data)
+    assert "table" not in vars(data)
+    table = data.table
+    assert not table.empty and table is data.table

@@ -4,8 +4,9 @@ kinds of chart build them with (lines of cities, a table by year, notes)."""
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -109,13 +110,18 @@ class ChartData:
     names: dict[str, str] = field(default_factory=dict)
     colours: dict[str, str] = field(default_factory=dict)
     marks: tuple[Mark, ...] = ()
-    table: pd.DataFrame = field(default_factory=pd.DataFrame)  # the data behind the chart, headed in the language
+    table_of: Callable[[], pd.DataFrame] = pd.DataFrame  # makes `table`: only a download or a deck's file asks
     notes: tuple[str, ...] = ()  # key figures, for speaker notes
     caption: str = ""  # what the reader must know about what is not drawn, said under the chart
     brief_source: str = ""  # the source as a chart on a dashboard page says it (the page's banner says the rest)
     legend: tuple[tuple[str, str], ...] = ()  # a ranking's colours and what each means: (label, colour)
     guides: tuple[tuple[float, str], ...] = ()  # a ranking's reference values, drawn as lines: (value, label)
     provisional: tuple[tuple[int, str], ...] = ()  # years shown that are still being collected: (year, label)
+
+    @functools.cached_property  # a chart is drawn far more often than its data is downloaded: thousands of rows
+    def table(self) -> pd.DataFrame:
+        """The data behind the chart, headed in the language (made when first asked for)."""
+        return self.table_of()
 
     def drawn(self) -> pd.DataFrame:
         """The frame a bar, slope, point, grid or ranking chart draws (a chart of lines has none); a ranking's: name,

@@ -4,6 +4,7 @@ ranking by share of targets achieved. Every index chart names the method that ma
 
 from __future__ import annotations
 
+import functools
 import math
 
 import pandas as pd
@@ -106,7 +107,7 @@ def _index(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
         title=f"{INDEX.label(lang)} · {year} · {method_label(method.name)(lang)}",
         indicator=INDEX,
         frame=pd.DataFrame(bars, columns=BARS),
-        table=index_ranking_table(pilots, result, names, lang),
+        table_of=functools.partial(index_ranking_table, pilots, result, names, lang),
         notes=_index_notes(result, ranked, names, lang),
         caption=_joined(gone(lang) if gone else "", _not_enough(method, unranked, lang)),
         legend=tuple((_counted(g.label(lang), int(counts.get(g.key, 0)), lang), GROUP_COLOURS[g.key]) for g in GROUPS),
@@ -166,7 +167,7 @@ def _index_history(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> Cha
         title=title(lang),
         indicator=INDEX,
         lines=lines,
-        table=years_table(lines, INDEX, lang),
+        table_of=functools.partial(years_table, lines, INDEX, lang),
         notes=tuple(notes),
         caption=gone(lang) if gone else "",
         **common,
@@ -223,7 +224,7 @@ def _breakdown(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartDa
         title=title.format(c=names[code], i=INDEX.label(lang), y=year, m=method_label(method.name))(lang),
         indicator=CONTRIBUTION,
         frame=frame,
-        table=table,
+        table_of=lambda: table,
         notes=(summary, *(f"{r.name}: {r.text} ({r.detail})" for r in frame.itertuples())),
         caption=_joined(gone(lang) if gone else "", summary),
         **common,
@@ -257,7 +258,7 @@ def _achievement(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> Chart
         title=" · ".join([TARGET_SHARE.label(lang), str(year), *([SELECTED(lang)] if spec.scope != Scope() else [])]),
         indicator=TARGET_SHARE,
         frame=pd.DataFrame(bars, columns=BARS),
-        table=achievement_table(ranked, names, lang),
+        table_of=functools.partial(achievement_table, ranked, names, lang),
         notes=notes,
         caption=SHARE_RULE(lang),
         legend=legend,

@@ -3,6 +3,7 @@ reason and decision in their hover."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 
 from ...analysis import standing
@@ -39,7 +40,7 @@ def _city(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
         title=f"{names[code]} · {ind.label(lang)}",
         indicator=ind,
         lines=lines,
-        table=years_table(lines, ind, lang),
+        table_of=functools.partial(years_table, lines, ind, lang),
         notes=line_notes(lines, ind, lang),
         caption=flag_notes.CAPTION(lang) if not flags.empty else "",
         **common,

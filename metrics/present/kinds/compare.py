@@ -3,6 +3,7 @@ slope from each one's start to the last year. The small multiples (multiples.py)
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -49,7 +50,7 @@ def resolve_compare(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> Ch
         title=compare_title(spec, lang),
         indicator=shown,
         lines=lines,
-        table=years_table(lines, shown, lang),
+        table_of=functools.partial(years_table, lines, shown, lang),
         notes=(*line_notes(lines, shown, lang, levels=spec.mode == "absolute"), *((caption,) if caption else ())),
         caption=caption,
         **common,
@@ -118,7 +119,7 @@ def _slope(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
         indicator=shown,
         lines=lines,
         frame=drawn,
-        table=table,
+        table_of=lambda: table,
         notes=(*line_notes(lines, shown, lang, levels=spec.mode == "absolute"), *((caption,) if caption else ())),
         caption=caption,
         **common,

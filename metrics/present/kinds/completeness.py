@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import math
+
+import pandas as pd
 
 from ...analysis import reporting
 from ...domain import registry
@@ -17,14 +20,18 @@ GRID_CHART = Text("报送情况", "reporting grid")
 REPORTING_FILE = Text("报送情况", "Reporting")
 
 
+def _grid(status: pd.DataFrame, names: dict[str, str], lang: str) -> pd.DataFrame:
+    """Who reported, a row per pilot and a column per year (the chart's table)."""
+    labels = {s: t(lang) for s, t in COMPLETENESS_LABELS.items()}
+    grid = status.assign(label=status["status"].map(labels)).pivot(index="city_code", columns="year", values="label")
+    grid = grid.reindex(index=list(dict.fromkeys(status["city_code"].tolist())))
+    return grid.rename(index=names, columns=str).reset_index(names=CITY(lang))
+
+
 def _completeness(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
     ind = registry.get(spec.indicator)
     status = reporting.completeness(cur, ind.key, spec.scope, spec.years)
     names = common["names"]
-    labels = {s: t(lang) for s, t in COMPLETENESS_LABELS.items()}
-    grid = status.assign(label=status["status"].map(labels)).pivot(index="city_code", columns="year", values="label")
-    grid = grid.reindex(index=list(dict.fromkeys(status["city_code"].tolist())))
-    table = grid.rename(index=names, columns=str).reset_index(names=CITY(lang))
     last = spec.years[1]
     missing = status[(status["year"] == last) & (status["status"] == "missing")]["city_code"].map(names).tolist()
     due = status[(status["status"] != "not_designated")]
@@ -37,7 +44,7 @@ def _completeness(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> Char
         title=f"{ind.label(lang)} · {Text('报送情况', 'who reported')(lang)}",
         indicator=ind,
         frame=status,
-        table=table,
+        table_of=functools.partial(_grid, status, names, lang),
         notes=tuple(notes),
         **common,
     )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 
 from ...analysis import comparison
 from ...domain import registry
 from ...domain.formatting import format_value
 from ...domain.i18n import Text
+from ...domain.registry import Indicator
 from ...store.transactions import Cursor
 from .. import map_chart, miniatures, slide_charts
 from ..chart_data import CITY, REGION, ChartData, rounded
@@ -18,10 +21,8 @@ MAP_CHART = Text("分布图", "map")
 MAP_FILE = Text("分布图", "Map")
 
 
-def _map(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
-    ind = registry.get(spec.indicator)
-    year = spec.years[1]
-    points = comparison.map_points(cur, ind.key, year, spec.scope, lang)
+def _table(points: pd.DataFrame, ind: Indicator, lang: str) -> pd.DataFrame:
+    """Each pilot's value, the largest first (the chart's table)."""
     table = pd.DataFrame(
         {
             CITY(lang): points["name"],
@@ -29,6 +30,13 @@ def _map(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
             ind.title(lang): [rounded(v, ind) for v in points["value"]],
         }
     ).sort_values(ind.title(lang), ascending=False, na_position="last")
+    return table.reset_index(drop=True)
+
+
+def _map(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
+    ind = registry.get(spec.indicator)
+    year = spec.years[1]
+    points = comparison.map_points(cur, ind.key, year, spec.scope, lang)
     reported = points[points["value"].notna()].nlargest(3, "value")
     leaders = Text("、", ", ")(lang).join(
         f"{r.name} {format_value(r.value, ind, lang, compact=False)}" for r in reported.itertuples()
@@ -41,7 +49,7 @@ def _map(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
         title=f"{ind.label(lang)} · {year}",  # the size key names the unit
         indicator=ind,
         frame=points,
-        table=table.reset_index(drop=True),
+        table_of=functools.partial(_table, points, ind, lang),
         notes=tuple(notes),
         **common,
     )

@@ -3,6 +3,8 @@ designated by each year (bars)."""
 
 from __future__ import annotations
 
+import functools
+
 from ...domain import registry
 from ...domain.programme import Scope
 from ...store.series import read_together, series
@@ -25,7 +27,7 @@ def _trend(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
         title=ind.label(lang),  # the unit stands above the value axis, in the unit the ticks are in
         indicator=ind,
         lines=lines,
-        table=years_table(lines, ind, lang),
+        table_of=functools.partial(years_table, lines, ind, lang),
         notes=line_notes(lines, ind, lang),
         **common,
     )
@@ -42,7 +44,7 @@ def _pilots(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
         indicator=ind,
         lines=lines,
         frame=frame[["year", "value"]],
-        table=years_table(lines, ind, lang),
+        table_of=functools.partial(years_table, lines, ind, lang),
         notes=line_notes(lines, ind, lang),
         **common,
     )
