@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics.analysis.records import records, rows
+from metrics.analysis.records import columns, records, rows
 from metrics.analysis.round_status import PILOT_COLUMNS
 from metrics.store.cities import list_cities
 from metrics.store.reporting import round_reports
@@ -56,6 +56,17 @@ FRAMES = {
 @pytest.mark.parametrize("name", list(FRAMES))
 def test_records_are_to_dicts(name):
     _assert_as_to_dict(FRAMES[name])
+
+
+@pytest.mark.parametrize("name", list(FRAMES))
+def test_columns_hold_the_records_values(name):
+    frame = FRAMES[name]
+    got = columns(frame)
+    assert list(got) == list(frame.columns)
+    for name_, values in got.items():
+        wanted = [r[name_] for r in frame.to_dict("records")]
+        assert [type(v) for v in values] == [type(w) for w in wanted]
+        assert all(v is w or v == w or (pd.isna(v) and pd.isna(w)) for v, w in zip(values, wanted, strict=True))
 
 
 @pytest.mark.parametrize("name", list(FRAMES))

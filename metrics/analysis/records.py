@@ -1,6 +1,6 @@
-"""A frame's rows as dicts, as `DataFrame.to_dict("records")` gives them, or as named tuples, as `itertuples` does, a
-column at a time: pandas boxes each cell of a text column on its own, which with thousands of pilots was most of the
-round tracker's time (and of the assessment's charts)."""
+"""A frame's rows as dicts, as `DataFrame.to_dict("records")` gives them, or as named tuples, as `itertuples` does, or
+its columns as lists of those values, a column at a time: pandas boxes each cell of a text column on its own, which
+with thousands of pilots was most of the round tracker's time (and of the assessment's charts)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,16 @@ from pandas.core.dtypes.dtypes import BaseMaskedDtype
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """`frame.to_dict("records")`: the same keys, values and value types."""
-    columns = []
+    values = columns(frame)
+    names = list(values)
+    if not names:
+        return [{} for _ in range(len(frame))]
+    return [dict(zip(names, row, strict=True)) for row in zip(*values.values(), strict=True)]
+
+
+def columns(frame: pd.DataFrame) -> dict[str, list[Any]]:
+    """Each column's values as `records` gives them (pandas' own values boxed as Python's), by name."""
+    out = {}
     for name in frame.columns:
         column = frame[name]
         values = column.tolist()
@@ -25,11 +34,8 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             values = [None if value is pd.NA else value for value in values]
         elif column.dtype == np.dtype(object) or isinstance(column.dtype, ExtensionDtype):
             values = [maybe_box_native(value) for value in values]  # as to_dict boxes these columns
-        columns.append(values)
-    names = list(frame.columns)
-    if not names:
-        return [{} for _ in range(len(frame))]
-    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+        out[name] = values
+    return out
 
 
 def rows(frame: pd.DataFrame, *columns: str) -> Iterator[Any]:

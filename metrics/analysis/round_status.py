@@ -19,7 +19,7 @@ from ..store.reads import kept
 from ..store.reporting import round_reports
 from ..store.rounds import Round, attempts_of_year, default_round, get_round
 from ..store.transactions import Cursor
-from .records import records
+from .records import columns
 from .review import returned_pilots
 
 STATUSES = {
@@ -92,39 +92,40 @@ def _round_status(cur: Cursor, year: int, today: dt.date) -> RoundStatus:
     late = round_.due is not None and today > round_.due
     returned = returned_pilots(cur, year)
     states = approvals.states(cur, year)
-    rows = []
-    for pilot in records(pilots):
-        loaded = pilot["reported"] > 0
-        upload_id = int(pilot["upload_id"]) if loaded and pd.notna(pilot["upload_id"]) else None
-        refused = refusals.get(pilot["city_code"], [])
-        if loaded and pd.notna(pilot["created_at"]):  # only a refusal since the load still counts
-            refused = [a for a in refused if a["checked_at"] > pilot["created_at"]]
+    given = columns(pilots)  # a column at a time, each pilot's row made as a position in them: thousands of pilots
+    has = [given[f"has_{c}"] for c in round_.indicators]
+    every = pilots[[f"has_{c}" for c in round_.indicators]].all(axis=1).tolist()  # reported all the round asks
+    out: dict[str, list] = {name: [] for name in _COLUMNS}
+    for i, code in enumerate(given["city_code"]):
+        reported, created_at = given["reported"][i], given["created_at"][i]
+        loaded = reported > 0
+        upload_id = int(given["upload_id"][i]) if loaded and pd.notna(given["upload_id"][i]) else None
+        refused = refusals.get(code, [])
+        if loaded and pd.notna(created_at):  # only a refusal since the load still counts
+            refused = [a for a in refused if a["checked_at"] > created_at]
         status = "loaded" if loaded else "refused" if refused else "missing"
-        state = states.get((pilot["city_code"], year))
+        state = states.get((code, year))
         approved = state is not None and state.state == approvals.APPROVED  # approved despite a return: settled
-        back = returned.get(pilot["city_code"]) if loaded and not approved else None
+        back = returned.get(code) if loaded and not approved else None
         reasons = [Issue.from_stored(p) for p in refused[-1]["problems"]] if refused else []
         if back:
             status = "returned"
             reasons = [Issue(None, None, "error", SENT_BACK.format(r=r)) for r in back]
-        blank = [c for c in round_.indicators if not pilot[f"has_{c}"]]
-        rows.append(
-            {
-                **{c: pilot[c] for c in ("city_code", *PILOT_COLUMNS)},
-                "status": status,
-                "late": status not in ("loaded", "returned") and late,
-                "upload_id": upload_id,
-                "file_name": pilot["file_name"] if loaded else refused[-1]["file_name"] if refused else None,
-                "loaded_at": pilot["created_at"] if loaded else None,
-                "loaded_by": pilot["created_by"] if loaded else None,
-                "reported": int(pilot["reported"]),
-                "reasons": reasons,
-                "warnings": _warnings(loaded_with.get(upload_id, []) if upload_id is not None else None, blank),
-                "approval": state.state if state is not None else None,
-                "approved_by": state.by if state is not None else None,
-                "approved_at": state.at if state is not None else None,
-            }
-        )
+        blank = [] if every[i] else [c for c, column in zip(round_.indicators, has, strict=True) if not column[i]]
+        for name in ("city_code", *PILOT_COLUMNS):
+            out[name].append(given[name][i])
+        out["status"].append(status)
+        out["late"].append(status not in ("loaded", "returned") and late)
+        out["upload_id"].append(upload_id)
+        out["file_name"].append(given["file_name"][i] if loaded else refused[-1]["file_name"] if refused else None)
+        out["loaded_at"].append(created_at if loaded else None)
+        out["loaded_by"].append(given["created_by"][i] if loaded else None)
+        out["reported"].append(int(reported))
+        out["reasons"].append(reasons)
+        out["warnings"].append([] if upload_id is None else _warnings(loaded_with.get(upload_id, []), blank))
+        out["approval"].append(state.state if state is not None else None)
+        out["approved_by"].append(state.by if state is not None else None)
+        out["approved_at"].append(state.at if state is not None else None)
     loose = attempts[attempts["city_code"].isna() & attempts["upload_id"].isna()]
     unattributed = pd.DataFrame(
         {
@@ -134,7 +135,7 @@ def _round_status(cur: Cursor, year: int, today: dt.date) -> RoundStatus:
             "reasons": [[Issue.from_stored(p) for p in problems] for problems in loose["problems"]],
         }
     )
-    frame = pd.DataFrame(rows, columns=[*rows[0]] if rows else [*_COLUMNS])
+    frame = pd.DataFrame(out, columns=[*_COLUMNS]) if given["city_code"] else pd.DataFrame(columns=[*_COLUMNS])
     return RoundStatus(round_, opened is not None, today, frame, unattributed, approvals.history(cur, year))
 
 
@@ -142,12 +143,9 @@ _COLUMNS = ("city_code", *PILOT_COLUMNS, "status", "late", "upload_id", "file_na
             "reported", "reasons", "warnings", "approval", "approved_by", "approved_at")  # fmt: skip
 
 
-def _warnings(recorded: list[dict] | None, blank: list[str]) -> list[Issue]:
-    """What deserves a look in a loaded pilot's figures (None: not loaded): the warnings its file was loaded with (a
-    flow three times last year's, a falling stock, a total that does not add up), and the round's indicators it
-    left blank."""
-    if recorded is None:
-        return []
+def _warnings(recorded: list[dict], blank: list[str]) -> list[Issue]:
+    """What deserves a look in a loaded pilot's figures: the warnings its file was loaded with (a flow three times
+    last year's, a falling stock, a total that does not add up), and the round's indicators it left blank."""
     found = [Issue.from_stored(p) for p in recorded]
     if blank:
         labels = Text(
