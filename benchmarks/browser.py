@@ -30,6 +30,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 CHART = ".js-plotly-plot .main-svg"  # a Plotly chart has drawn
+FIRST_CHART = "first chart, first visit"  # the browser benchmark's action its first-chart target is of
 # What shows that each page (by its url in ui.nav.PAGES) has drawn: a chart where it has one.
 DRAWN = {
     "overview": CHART,

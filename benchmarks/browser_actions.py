@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks.browser import DRAWN, ROOT, Server, chromium, launch
+from benchmarks.browser import DRAWN, FIRST_CHART, ROOT, Server, chromium, launch
 from ui.nav import DEFAULT, PAGES
 
 FLOOR_APP = "benchmarks/browser_floor_app.py"
@@ -121,6 +121,21 @@ def next_slide(page, base: str, scenes: dict, steps: int) -> list[float]:
     return times
 
 
+def first_visit(browser, base: str, charts: int) -> tuple[float, float]:
+    """A first visit to the overview, in a new browser context: seconds to its first chart drawn, and to the page
+    settled with all of them."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    try:
+        page = context.new_page()
+        start = time.perf_counter()
+        page.goto(base)
+        page.wait_for_selector(DRAWN[DEFAULT], timeout=TIMEOUT)
+        first = time.perf_counter() - start
+        return first, settled(page, charts, DRAWN[DEFAULT], "")[0] - start
+    finally:
+        context.close()
+
+
 def sign_in_visit(browser, base: str, charts: int) -> tuple[float, float]:
     """A first visit where everyone signs in: seconds to the sign-in form drawn, and from submitting it to the
     overview's charts drawn."""
@@ -172,6 +187,8 @@ def measure(databases: dict[int, Path], repeats: int, folder: Path, say: Callabl
             pickle = folder / f"scenes-{scale}.pickle"
             scenes = capture_scenes(path, pickle)
             entries += _actions(browser, scale, path, pickle, scenes, repeats)
+            say(f"browser first visits at scale {scale}")
+            entries += _first_visits(browser, scale, path, pickle, scenes, repeats)
             say(f"browser sign-in at scale {scale}")
             entries += _sign_in(browser, scale, with_account(path, folder), pickle, scenes, repeats)
     return entries
@@ -210,6 +227,28 @@ def _actions(browser, scale: int, path: Path, pickle: Path, scenes: dict, repeat
         for server in servers:
             server.stop()
     return [_entry(action, scale, *pair) for action, pair in times.items()]
+
+
+def _first_visits(browser, scale: int, path: Path, pickle: Path, scenes: dict, repeats: int) -> list[dict]:
+    """The overview's first visit on fresh servers (ours as `make run` starts it, warmed up; the floor with its
+    script compiled by a visit before), each repeat on servers of its own."""
+    firsts: tuple[list[float], list[float]] = ([], [])
+    drawn: tuple[list[float], list[float]] = ([], [])
+    charts = scenes[DEFAULT]["charts"]
+    for _ in range(repeats):
+        servers = _servers(path, pickle)
+        try:
+            for server in servers:
+                server.wait_until_up()
+            first_visit(browser, servers[1].url, charts)  # the floor's script compiled, as ours by its warm-up
+            for side, server in enumerate(servers):
+                first, settled_at = first_visit(browser, server.url, charts)
+                firsts[side].append(first)
+                drawn[side].append(settled_at)
+        finally:
+            for server in servers:
+                server.stop()
+    return [_entry(FIRST_CHART, scale, *firsts), _entry("every chart drawn, first visit", scale, *drawn)]
 
 
 def _sign_in(browser, scale: int, path: Path, pickle: Path, scenes: dict, repeats: int) -> list[dict]:

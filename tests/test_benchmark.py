@@ -71,6 +71,8 @@ def test_the_browser_actions_are_timed_beside_their_floor(sample_file, tmp_path)
         "overview events toggle",
         "city picker",
         "present next slide",
+        "first chart, first visit",
+        "every chart drawn, first visit",
         "sign-in form, first visit (accounts)",
         "first chart after signing in (accounts)",
     ]

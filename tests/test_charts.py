@@ -264,7 +264,7 @@ def test_the_widest_text_is_the_most_display_units_of_any(texts):
 @pytest.mark.parametrize("name", ["pilots", "trend", "compare", "slope", "map", "completeness", "index",
                                   "index_history", "breakdown", "achievement"])  # fmt: skip
 def test_a_charts_table_is_made_when_first_asked_for_and_kept(sample_db, name):
-    """Drawing a chart (its miniature, its figure) never makes its table: only a download or the deck's file asks."""
+    """Drawing a chart (its miniature, its figure) never makes its table: only a download asks for it."""
     from test_specs import SPECS
 
     from metrics.present import thumbnails

@@ -110,7 +110,7 @@ class ChartData:
     names: dict[str, str] = field(default_factory=dict)
     colours: dict[str, str] = field(default_factory=dict)
     marks: tuple[Mark, ...] = ()
-    table_of: Callable[[], pd.DataFrame] = pd.DataFrame  # makes `table`: only a download or a deck's file asks
+    table_of: Callable[[], pd.DataFrame] = pd.DataFrame  # makes `table`: only a download asks for it
     notes: tuple[str, ...] = ()  # key figures, for speaker notes
     caption: str = ""  # what the reader must know about what is not drawn, said under the chart
     brief_source: str = ""  # the source as a chart on a dashboard page says it (the page's banner says the rest)
