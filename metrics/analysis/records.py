@@ -17,6 +17,8 @@ from pandas.core.dtypes.dtypes import BaseMaskedDtype
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """`frame.to_dict("records")`: the same keys, values and value types."""
+    if not len(frame):  # no rows (most tables of what changed, most often): nothing to convert
+        return []
     values = columns(frame)
     names = list(values)
     if not names:

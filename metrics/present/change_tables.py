@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..analysis.changes import Changes, between
+from ..analysis.records import records
 from ..domain import registry
 from ..domain.cells import is_missing
 from ..domain.i18n import Text
@@ -146,11 +147,6 @@ def _upload(row: dict, side: str, lang: str) -> tuple[str, str, str]:
     return f"#{upload_id} {name}", shown_name(row[f"{side}_created_by"], lang), _when(row[f"{side}_created_at"])
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
-    """frame.to_dict("records"), without pandas' millisecond for an empty frame (most tables, most often)."""
-    return [] if frame.empty else frame.to_dict("records")
-
-
 def _when(value: object) -> str:
     return "" if is_missing(value) or value is pd.NaT else f"{pd.Timestamp(value):%Y-%m-%d %H:%M}"
 
@@ -168,7 +164,7 @@ def figures_table(changes: Changes, change: str, lang: str) -> pd.DataFrame:
     upload that made the new value (or the undo), who, when, and the review's comment."""
     side = "old" if change == "removed" else "new"
     rows = []
-    for row in _records(changes.of(change)):
+    for row in records(changes.of(change)):
         ind = registry.get(row["indicator"])
         upload, by, when = _upload(row, side, lang)
         rows.append({
@@ -216,7 +212,7 @@ def totals_table(changes: Changes, lang: str) -> pd.DataFrame:
 def targets_table(changes: Changes, lang: str) -> pd.DataFrame:
     """The targets set, changed or dropped: year, pilot, indicator, before, after, what."""
     rows = []
-    for t in _records(changes.targets):
+    for t in records(changes.targets):
         ind = registry.get(t["indicator"])
         rows.append({YEAR(lang): int(t["year"]), PILOT(lang): t[f"name_{lang}"], INDICATOR(lang): ind.title(lang),
                      BEFORE(lang): rounded(t["old"], ind), AFTER(lang): rounded(t["new"], ind),
@@ -233,7 +229,7 @@ def cities_table(changes: Changes, lang: str) -> pd.DataFrame:
         {PILOT(lang): c[f"name_{lang}"], FIELD(lang): c["field"] or CITY_FIELD_CHANGES[c["change"]](lang),
          BEFORE(lang): "" if c["old"] is None else str(c["old"]),
          AFTER(lang): "" if c["new"] is None else str(c["new"])}
-        for c in _records(changes.cities)
+        for c in records(changes.cities)
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=[c(lang) for c in (PILOT, FIELD, BEFORE, AFTER)])
 
@@ -248,7 +244,7 @@ def events_table(changes: Changes, lang: str) -> pd.DataFrame:
         {DATE(lang): f"{pd.Timestamp(e['event_date']):%Y-%m-%d}",
          EVENT(lang): e["title_zh"] if lang == "zh" else (e["new_title_en"] or e["old_title_en"]),
          WHAT(lang): CHANGE_NAMES[e["change"]](lang)}
-        for e in _records(changes.events)
+        for e in records(changes.events)
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=[c(lang) for c in (DATE, EVENT, WHAT)])
 
