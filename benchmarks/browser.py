@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ui.nav import PAGES
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -30,6 +32,9 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 CHART = ".js-plotly-plot .main-svg"  # a Plotly chart has drawn
+_LISTED = [page for page in PAGES if page.listed]
+# the sidebar's pages in the order the navigation benchmark clicks them, from the overview round to it again
+MENU = [*_LISTED[1:], _LISTED[0]]
 FIRST_CHART = "first chart, first visit"  # the browser benchmark's action its first-chart target is of
 # What shows that each page (by its url in ui.nav.PAGES) has drawn: a chart where it has one.
 DRAWN = {

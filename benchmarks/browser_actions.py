@@ -18,11 +18,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks.browser import DRAWN, FIRST_CHART, ROOT, Server, chromium, launch
-from ui.nav import DEFAULT, PAGES
+from benchmarks.browser import DRAWN, FIRST_CHART, MENU, ROOT, Server, chromium, launch
+from ui.nav import DEFAULT
 
 FLOOR_APP = "benchmarks/browser_floor_app.py"
-LISTED = [page for page in PAGES if page.listed]
 STILL = 0.4  # seconds a settled page must stay so
 WATCH = 0.02  # seconds between looks while it must stay still
 TIMEOUT = 120_000  # ms
@@ -77,15 +76,17 @@ def _open(page, base: str, url: str, charts: int) -> str:
     return settled(page, charts, DRAWN[url], _path(url))[1]
 
 
-def navigation(page, base: str, scenes: dict) -> dict[str, float]:
-    """Seconds from a click on each page's link in the sidebar to that page drawn, round the menu from the overview."""
+def navigation(page, base: str, scenes: dict) -> dict[str, tuple[float, int]]:
+    """Seconds from a click on each page's link in the sidebar to that page drawn, round the menu from the overview,
+    and how many elements it then showed (the floor's page must show as many)."""
     _open(page, base, DEFAULT, scenes[DEFAULT]["charts"])
     times = {}
-    for target in [*LISTED[1:], LISTED[0]]:
+    for target in MENU:
         link = page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=target.title("zh"), exact=True)
         start = time.perf_counter()
         link.click()
-        times[target.url] = settled(page, scenes[target.url]["charts"], DRAWN[target.url], _path(target.url))[0] - start
+        when, shown = settled(page, scenes[target.url]["charts"], DRAWN[target.url], _path(target.url))
+        times[target.url] = (when - start, int(shown.rpartition("#")[2]))
     return times
 
 
@@ -215,6 +216,7 @@ def _servers(path: Path, pickle: Path, sign_in: bool = False) -> tuple[Server, S
 def _actions(browser, scale: int, path: Path, pickle: Path, scenes: dict, repeats: int) -> list[dict]:
     servers = _servers(path, pickle)
     times: dict[str, tuple[list[float], list[float]]] = {}
+    elements: dict[str, tuple[set[int], set[int]]] = {}  # navigate to a page -> how many elements it showed
 
     def timed(action: str, side: int, seconds: list[float]) -> None:
         times.setdefault(action, ([], []))[side].extend(seconds)
@@ -228,8 +230,9 @@ def _actions(browser, scale: int, path: Path, pickle: Path, scenes: dict, repeat
         for round_ in range(repeats):
             for side in (0, 1) if round_ % 2 == 0 else (1, 0):  # ours first, then the floor first
                 page, base = pages[side], servers[side].url
-                for url, seconds in navigation(page, base, scenes).items():
+                for url, (seconds, shown) in navigation(page, base, scenes).items():
                     timed(f"navigate to {url}", side, [seconds])
+                    elements.setdefault(f"navigate to {url}", (set(), set()))[side].add(shown)
                 timed("overview events toggle", side, events_toggle(page, base, scenes, 2))
                 timed("city picker", side, city_picker(page, base, scenes, 2))
         steps = max(2, min(repeats, 8))  # the standard deck's 9 slides: at most 8 steps from the first
@@ -238,7 +241,15 @@ def _actions(browser, scale: int, path: Path, pickle: Path, scenes: dict, repeat
     finally:
         for server in servers:
             server.stop()
-    return [_entry(action, scale, *pair) for action, pair in times.items()]
+    return [{**_entry(action, scale, *pair), **_shown(elements.get(action))} for action, pair in times.items()]
+
+
+def _shown(elements: tuple[set[int], set[int]] | None) -> dict:
+    """How many elements a navigation's page showed, every count seen, in ours and in the floor: the floor stands
+    for the page only where they are the same."""
+    if elements is None:
+        return {}
+    return {"elements": sorted(elements[0]), "floor_elements": sorted(elements[1])}
 
 
 def _first_visits(browser, scale: int, path: Path, pickle: Path, scenes: dict, repeats: int) -> list[dict]:

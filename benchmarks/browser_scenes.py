@@ -2,11 +2,13 @@
 
     python -m benchmarks.browser_scenes --db PATH --out FILE.pickle   (prints a JSON summary: charts per page)
 
-Each page's default view (scene A), and for the actions the benchmark times on a page, the view after the action
-(scene B): the overview with its events toggle switched, the city profile with another city, presentation mode at
-its second slide (and every slide of the deck in order, which the floor steps through as ours does). The widget
-the action uses keeps its own key in the floor, so that the browser finds it the same way in both apps (the Next
-button also its arrow key).
+Each page's view as the navigation benchmark reaches it (scene A: one session going round the sidebar's menu from
+the overview, so that each page shows what the pages before left in its URL, as in the browser: the Collection
+round the year the map chose), and for the actions the benchmark times on a page, the view after the action
+(scene B, from a fresh session, as the action starts from the page opened by its address): the overview with its
+events toggle switched, the city profile with another city, presentation mode at its second slide (and every
+slide of the deck in order, which the floor steps through as ours does). The widget the action uses keeps its own
+key in the floor, so that the browser finds it the same way in both apps (the Next button also its arrow key).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from benchmarks import floor, pages
+from benchmarks.browser import MENU
 from benchmarks.floor import Step
 from ui.nav import PAGES
 
@@ -48,12 +51,27 @@ def _keyed(steps: list[Step], function: str, label: str, key: str) -> Step:
     return step
 
 
-def capture(page: str) -> dict:
-    """Scene A of the page, and where an action is timed on it, scene B and the key and value that show it (one
-    widget in both scenes, as A draws it: the floor shows B while the widget holds B's value)."""
+def walked() -> dict[str, list[Step]]:
+    """Every page of the sidebar's menu as one session reaches it, clicking round it from the overview."""
+    at = pages._app(MENU[-1].url)
+    pages._timed_run(at)
+    drawn = {}
+    for page in MENU:
+        at.switch_page(page.path)
+        pages._timed_run(at)
+        drawn[page.url] = floor.capture(at)
+    return drawn
+
+
+def capture(page: str, reached: list[Step] | None = None) -> dict:
+    """Scene A of the page (as the menu reached it, where it is in the menu), and where an action is timed on it,
+    scene B and the key and value that show it (one widget in both scenes, as A draws it: the floor shows B while
+    the widget holds B's value)."""
+    if reached is not None and page not in FLIPPED:
+        return {"A": reached}
     at = pages._app(page)
     pages._timed_run(at)
-    scene: dict = {"A": floor.capture(at)}
+    scene: dict = {"A": reached or floor.capture(at)}
     if page not in FLIPPED:
         return scene
     function, key = FLIPPED[page]
@@ -92,7 +110,8 @@ def main(argv=None) -> int:
     import streamlit.logger
 
     streamlit.logger.set_log_level("error")  # AppTest outside a server warns on every run
-    scenes = {page.url: capture(page.url) for page in PAGES}
+    reached = walked()
+    scenes = {page.url: capture(page.url, reached.get(page.url)) for page in PAGES}
     Path(args.out).write_bytes(pickle.dumps(scenes))
     summary = {url: {"charts": charts(s["A"]), **({"charts_b": charts(s["B"]), "value": s["value"],
                                                    "value_a": s.get("value_a")} if "B" in s else {})}
