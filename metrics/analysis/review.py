@@ -18,6 +18,7 @@ from ..store.database import Database
 from ..store.figures import years_values
 from ..store.flags import PILOT, decisions, save_decisions
 from ..store.reads import declare_kept, kept, up_to
+from ..store.series import year_span
 from ..store.transactions import Cursor, transaction
 from .outliers import THRESHOLDS, Thresholds, outliers, peer_outliers
 from .validation import LAST, Violation, check_stored, named
@@ -103,6 +104,8 @@ def current_flags(cur: Cursor, year: int, t: Thresholds = THRESHOLDS, last: int 
     (Text), basis (basis_of the values it was computed from), reads (the indicators of the year it is about: a
     rule's, either side), and the pilot's values of the BACK years before as `back_1`…"""
     last = year if last is None else last
+    if year > year_span(cur)[1]:  # a round's year before any file: not the years before it read to find none
+        return pd.DataFrame(columns=FLAG_COLUMNS)
     # Every pilot's figures and their outliers against peers are the same for each city's review: kept, so that
     # a city profile after another city's costs only its own pilot's checks.
     figures = kept("review_figures", (year, t, last), lambda: _figures(cur, year, t, last))
@@ -187,7 +190,7 @@ def _review(cur: Cursor, year: int, t: Thresholds, last: int | None, cities: tup
     queue["status"] = np.where(stands, queue["status"], "open")
     for column in ("comment", "decided_by", "decided_at"):
         queue[column] = queue[column].where(stands, None)
-    names = _names(cur)
+    names = _names(cur) if len(queue) else {}  # thousands of pilots' names, not read for an empty queue
     queue["name_zh"] = [named(names, c).zh for c in queue["city_code"]]
     queue["name_en"] = [named(names, c).en for c in queue["city_code"]]
     order = queue["status"].map({"open": 0, "returned": 1, "confirmed": 2})

@@ -111,7 +111,6 @@ def _round_status(cur: Cursor, year: int, today: dt.date) -> RoundStatus:
         if back:
             status = "returned"
             reasons = [Issue(None, None, "error", SENT_BACK.format(r=r)) for r in back]
-        blank = [] if every[i] else [c for c, column in zip(round_.indicators, has, strict=True) if not column[i]]
         for name in ("city_code", *PILOT_COLUMNS):
             out[name].append(given[name][i])
         out["status"].append(status)
@@ -122,7 +121,11 @@ def _round_status(cur: Cursor, year: int, today: dt.date) -> RoundStatus:
         out["loaded_by"].append(given["created_by"][i] if loaded else None)
         out["reported"].append(int(reported))
         out["reasons"].append(reasons)
-        out["warnings"].append([] if upload_id is None else _warnings(loaded_with.get(upload_id, []), blank))
+        if upload_id is None:
+            out["warnings"].append([])
+        else:  # what it left blank, asked of a loaded pilot only (a round's thousands of pilots before any file)
+            blank = [] if every[i] else [c for c, column in zip(round_.indicators, has, strict=True) if not column[i]]
+            out["warnings"].append(_warnings(loaded_with.get(upload_id, []), blank))
         out["approval"].append(state.state if state is not None else None)
         out["approved_by"].append(state.by if state is not None else None)
         out["approved_at"].append(state.at if state is not None else None)
