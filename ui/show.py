@@ -202,9 +202,26 @@ def held(styler: Styler) -> Styler:
     changed once held, so sessions may share it. (Streamlit takes only a Styler itself, not a subclass.)"""
     styler._compute()
     translated = styler._translate(False, False)
+    _unwritten(translated, styler.data)
     styler._compute = lambda: styler
     styler._translate = lambda *args, **kwargs: translated
     return styler
+
+
+_CELL = re.compile(r"row(\d+)_col(\d+)")  # a cell's id in a translated Styler, as Streamlit reads it
+
+
+def _unwritten(translated: dict, frame: pd.DataFrame) -> None:
+    """Take out of the translated cells the ids of those shown as their own text: on every run, Streamlit writes
+    each identified cell's shown value into a text copy of the table, one column at a time (slow into a column of
+    strings), and these would be written as they already are. Only that writing reads the ids (the cells' styles
+    have selectors of their own), so what it sends is the same."""
+    text = frame.astype(str)
+    for row in translated.get("body", ()):
+        for cell in row:
+            found = _CELL.fullmatch(cell.get("id") or "")
+            if found and str(cell.get("display_value")) == text.iat[int(found[1]), int(found[2])]:
+                del cell["id"]
 
 
 T = TypeVar("T")
