@@ -5,6 +5,7 @@ when). The flags are analysis/flagged.py's."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import pandas as pd
 
@@ -46,11 +47,11 @@ def why(flag: dict, lang: str) -> str:
     return flag["message"](lang)
 
 
-def hover(flags: pd.DataFrame, lang: str) -> str:
-    """The flags of one figure for its hover, lines apart by "\\n" (the chart breaks them): ⚑ why, then the
-    decision, each wrapped to a half-width chart."""
+def hover(flags: Iterable[dict], lang: str) -> str:
+    """The flags of one figure (rows of analysis/flagged.py's, as dicts) for its hover, lines apart by "\\n" (the
+    chart breaks them): ⚑ why, then the decision, each wrapped to a half-width chart; "" for none."""
     lines: list[str] = []
-    for flag in flags.to_dict("records"):
+    for flag in flags:
         lines += _wrapped(f"{MARK} {why(flag, lang)}")
         lines += _wrapped(f"   {decision(flag, lang)}")
     return "\n".join(lines)

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from ...analysis import standing
 from ...analysis.flagged import figure_flags, flags_of
+from ...analysis.records import records
 from ...domain import registry
 from ...domain.i18n import Text
 from ...store.cities import city
@@ -33,8 +34,10 @@ def _city(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
     (own,) = city_lines(mine.drop(columns="reporting"), names, {code: colours[code]})
     flags = flags_of(figure_flags(cur, spec.years, (code,)), (ind.key,))
     if not flags.empty:  # each value's flags in its hover, the value ringed
-        by_year = {int(y): flag_notes.hover(group, lang) for y, group in flags.groupby("year")}
-        own = replace(own, flags=tuple(by_year.get(y, "") for y in own.years))
+        by_year: dict[int, list[dict]] = {}
+        for flag in records(flags):  # the rows at once, not a frame and its rows per year
+            by_year.setdefault(int(flag["year"]), []).append(flag)
+        own = replace(own, flags=tuple(flag_notes.hover(by_year.get(y, []), lang) for y in own.years))
     lines = (own, Line.from_frame(BATCH_MEDIAN.format(b=batch)(lang), peers, PEER_COLOUR, dash="dash", width=2.5))
     return ChartData(
         title=f"{names[code]} · {ind.label(lang)}",
