@@ -231,7 +231,12 @@ def _checkable(name: str, result: dict) -> bool:
 
 def _unlike_floors(result: dict) -> list[str]:
     """The browser actions whose floor page showed another number of elements than ours."""
-    return [b["action"] for b in result["browser"] if b.get("elements", []) != b.get("floor_elements", [])]
+    return [b["action"] for b in result["browser"] if _unlike_floor(b)]
+
+
+def _unlike_floor(entry: dict) -> bool:
+    """Whether a browser action's floor page showed another number of elements than ours (navigations count them)."""
+    return entry.get("elements", []) != entry.get("floor_elements", [])
 
 
 def _say(message: str) -> None:
@@ -307,7 +312,7 @@ def _browser_rows(entries: list[dict]) -> list[str]:
         for s in scales:
             b = next((x for x in entries if x["action"] == action and x["scale"] == s), None)
             cells.append(f"{b['s']:.2f} / {b['floor_s']:.2f} ({b['s'] / b['floor_s']:.2f}x)" if b else "—")
-            if b and b.get("elements", []) != b.get("floor_elements", []):
+            if b and _unlike_floor(b):
                 cells[-1] += f", but {b['elements']} elements against the floor's {b['floor_elements']}"
         rows.append(f"| {action} | " + " | ".join(cells) + " |")
     return rows
