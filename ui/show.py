@@ -216,11 +216,11 @@ def _unwritten(translated: dict, frame: pd.DataFrame) -> None:
     each identified cell's shown value into a text copy of the table, one column at a time (slow into a column of
     strings), and these would be written as they already are. Only that writing reads the ids (the cells' styles
     have selectors of their own), so what it sends is the same."""
-    text = frame.astype(str)
+    text = frame.astype(str).to_numpy()
     for row in translated.get("body", ()):
         for cell in row:
             found = _CELL.fullmatch(cell.get("id") or "")
-            if found and str(cell.get("display_value")) == text.iat[int(found[1]), int(found[2])]:
+            if found and str(cell.get("display_value")) == text[int(found[1]), int(found[2])]:
                 del cell["id"]
 
 
