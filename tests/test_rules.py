@@ -143,6 +143,27 @@ def test_last_year_in_the_file_or_else_stored(db):
     assert not warnings_of(db, f"城市,年份,专家库人数（人）\n杭州市,2024,{half * 2 - 2}\n杭州市,2025,{half - 1}\n")
 
 
+@pytest.mark.parametrize(
+    "years, warned",
+    [
+        # Last year's pool is the file's own row of that year, wherever it stands (a sheet newest year first, a
+        # year added at the bottom); the pool below half of it is the one warning.
+        ({2024: "high", 2025: "low"}, [3]),
+        ({2025: "low", 2024: "high"}, [2]),
+        ({2024: "high", 2025: "low", 2023: "high"}, [3]),
+        ({2025: "low", 2023: "high", 2024: "kept"}, []),
+    ],
+)
+def test_last_year_is_the_file_row_of_that_year_in_any_order(db, years, warned):
+    with db.snapshot() as cur:
+        pool = cur.execute("SELECT experts_in_pool FROM experts WHERE city_code = '330100' AND year = 2024").fetchall()
+    low = int(pool[0][0]) // 2
+    values = {"low": low, "high": 4 * low, "kept": 2 * low}
+    csv = "城市,年份,专家库人数（人）\n" + "".join(f"杭州市,{y},{values[v]}\n" for y, v in years.items())
+    found = warnings_of(db, csv)
+    assert [(i.rule, i.row) for i in found] == [("talent-pool-kept", r) for r in warned]
+
+
 def test_a_switched_off_rule_does_not_run_and_a_changed_threshold_does(db):
     csv = "城市,年份,对接活动（场）,签订合作协议（项）\n杭州市,2025,30,900\n"
     set_enabled(db, "agreements-per-activity", False, ADMIN)

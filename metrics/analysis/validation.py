@@ -240,28 +240,38 @@ def file_violations(cur: Cursor, rows: pd.DataFrame) -> list[Violation]:
     codes = sorted(set(given["city_code"].to_numpy()))  # rules compare a pilot's own values only (to_numpy: a set
     # of the Arrow-backed column itself takes its 100,000 values one by one)
     stored = _numeric(years_values(cur, int(years.min()) - 1, int(years.max()), codes), keys)
-    # Looked up by (pilot, year) in dicts rather than merged: a file is mostly a few rows, and pandas' merges
-    # were most of its rules check.
-    pilot_years = list(zip(given["city_code"].tolist(), given["year"].tolist(), strict=True))
-    stored_at = {k: i for i, k in enumerate(zip(stored["city_code"].tolist(), stored["year"].tolist(), strict=True))}
+    # Looked up by (pilot, year) as one integer each, in hash indexes rather than merged: pandas' merges were most of
+    # a small file's rules check, and Python dicts most of a big one's.
+    pilot_years, stored_keys = _pilot_year_keys(given, stored)
+    stored_at = pd.Index(stored_keys)  # one row per pilot-year
     frame = {"city_code": given["city_code"].to_numpy(), "year": given["year"].to_numpy()}
     # The file's value where it reports one, else the stored one: a rule over two indicators still runs when the
     # file gives one and the database the other.
-    from_store = np.array([stored_at.get(k, -1) for k in pilot_years], dtype="int64")
+    from_store = stored_at.get_indexer(pilot_years)
     for key in keys:
         frame[key] = _or_other(given[key].to_numpy(), stored[key].to_numpy(), from_store)
     frame["row"] = given["row"].to_numpy()
     # Last year's values: the file's (its first row of that pilot-year, as filled above) where it has the year,
     # else the stored ones.
-    file_at: dict[tuple[str, int], int] = {}
-    for i, k in enumerate(pilot_years):
-        file_at.setdefault(k, i)
-    before = [(code, year - 1) for code, year in pilot_years]
-    from_file = np.array([file_at.get(k, -1) for k in before], dtype="int64")
-    from_store = np.array([-1 if k in file_at else stored_at.get(k, -1) for k in before], dtype="int64")
+    in_file, first_row = np.unique(pilot_years, return_index=True)
+    before = pilot_years - 1  # the same pilot, the year before
+    at = pd.Index(in_file).get_indexer(before)
+    from_file = np.where(at >= 0, first_row[np.maximum(at, 0)], -1)
+    from_store = np.where(at >= 0, -1, stored_at.get_indexer(before))
     for key in keys:
         frame[LAST + key] = _or_other(_taken(frame[key], from_file), stored[key].to_numpy(), from_store)
     return violations(rules, pd.DataFrame(frame))
+
+
+def _pilot_year_keys(given: pd.DataFrame, stored: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's (pilot, year) of the file and of the store as one integer, the same for the same pair; a pilot's
+    key of the year before is its key minus 1."""
+    pilots = pd.factorize(np.concatenate([given["city_code"].to_numpy(), stored["city_code"].to_numpy()]))[0]
+    keys = pilots.astype("int64") * _YEARS + np.concatenate([given["year"].to_numpy(), stored["year"].to_numpy()])
+    return keys[: len(given)], keys[len(given) :]
+
+
+_YEARS = 100_000  # above any year, so that a pilot's years never reach the next pilot's keys
 
 
 def _taken(values: np.ndarray, at: np.ndarray) -> np.ndarray:

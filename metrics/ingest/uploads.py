@@ -153,7 +153,7 @@ def _refuse_locked_rows(cur: Cursor, prepared: Prepared) -> None:
     locked = approvals.approved_among(cur, approvals.figure_pairs(prepared.changes))
     if not locked:
         return
-    names = pilot_names(cur)
+    names = pilot_names(cur, (a.city_code for a in locked))
     changes = prepared.changes
     for approval in locked:
         mine = changes[(changes["city_code"] == approval.city_code) & (changes["year"] == approval.year)

@@ -101,7 +101,7 @@ def refuse_locked(cur: Cursor, pairs: Iterable[tuple[str, int]]) -> None:
     """Refused, naming each approval, when any of `pairs` is approved (call inside the writing transaction)."""
     found = approved_among(cur, pairs)
     if found:
-        names = pilot_names(cur)
+        names = pilot_names(cur, (a.city_code for a in found))
         first, *rest = [a.locked(names.get(a.city_code)) for a in found]
         raise Refused(first.then(*rest, zh="\n", en="\n"))
 
@@ -206,5 +206,5 @@ def refuse_unlocking(cur: Cursor, before: dict[tuple[str, int], tuple[Approval, 
     after = approved_figures(cur)
     lost = [a for key, (a, values) in before.items() if key not in after or after[key][1] != values]
     if lost:
-        names = pilot_names(cur)
+        names = pilot_names(cur, (a.city_code for a in lost))
         raise Refused(RESTORE_LOCKED.then(*[a.locked(names.get(a.city_code)) for a in lost], zh="\n", en="\n"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 
 from ..domain.i18n import Text
@@ -106,9 +108,14 @@ def city_names(cur: Cursor, lang: str) -> dict[str, str]:
     return dict(cur.execute(f"SELECT city_code, {column} FROM cities").fetchall())
 
 
-def pilot_names(cur: Cursor) -> dict[str, Text]:
-    """City code -> the pilot's name in both languages, as a message names it."""
-    rows = cur.execute("SELECT city_code, name_zh, name_en FROM cities").fetchall()
+def pilot_names(cur: Cursor, codes: Iterable[str] | None = None) -> dict[str, Text]:
+    """City code -> the pilot's name in both languages, as a message names it (of every pilot, or of `codes`)."""
+    wanted = None if codes is None else sorted(set(codes))
+    rows = cur.execute(
+        "SELECT city_code, name_zh, name_en FROM cities"
+        " WHERE $codes::VARCHAR[] IS NULL OR city_code = ANY($codes::VARCHAR[])",
+        {"codes": wanted},
+    ).fetchall()
     return {str(c): Text(zh, en) for c, zh, en in rows}
 
 

@@ -21,7 +21,7 @@ def broken_rules(cur: Cursor, report: Report, name_of: Callable[[str], str]) -> 
     found = file_violations(cur, rows)
     if not found:
         return
-    names = pilot_names(cur)
+    names = pilot_names(cur, (v.city_code for v in found))
 
     def named(code: str) -> Text:
         return names.get(code) or Text(name_of(code), name_of(code))
