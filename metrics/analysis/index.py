@@ -102,10 +102,11 @@ def _skewness(x: np.ndarray) -> float | None:
     if len(x) == 0:
         return None
     d = x - x.mean()
-    m2 = float(np.mean(d**2))
+    squared = d * d
+    m2 = float(np.mean(squared))
     if m2 <= 0 or math.isclose(m2, 0.0, abs_tol=1e-18):
         return None
-    return float(np.mean(d**3)) / m2**1.5
+    return float(np.mean(squared * d)) / m2**1.5  # d * d * d: d**3 goes through pow(), a hundred times slower
 
 
 def normalised(values: pd.Series) -> pd.Series:

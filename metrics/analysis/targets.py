@@ -20,7 +20,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..domain import registry
 from ..domain.i18n import Text
 from ..domain.programme import Scope
 from ..store.cities import list_cities
@@ -141,10 +140,6 @@ def year_achievement(cur: Cursor, year: int, scope: Scope | None = None) -> pd.D
         targets = year_targets(cur, year)
         if scope is not None and scope != Scope():
             targets = targets[targets["city_code"].isin(set(list_cities(cur, scope)["city_code"]))]
-        order = {i.key: n for n, i in enumerate(registry.BASE_INDICATORS)}
-        targets = targets.sort_values(
-            ["city_code", "indicator"], key=lambda s: s.map(order) if s.name == "indicator" else s
-        )
         return achievement(targets, year_values_kept(cur, year))
 
     return kept("year_achievement", (year, scope), compute)  # the page's counts, chart and table all ask

@@ -3,6 +3,7 @@ methods side by side, ranks over the years, the ranking by targets achieved, and
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -137,14 +138,14 @@ def targets_table(achieved: pd.DataFrame, lang: str, names: dict[str, str] | Non
     if achieved.empty:
         return pd.DataFrame([])
     indicators = {key: registry.get(key) for key in achieved["indicator"].unique()}
-    shown: dict[tuple[str, float], str] = {}  # many targets are the same round numbers: each written once
-
-    def written(value: float, key: str) -> str:
-        if (key, value) not in shown:
-            shown[key, value] = format_value(value, indicators[key], lang, compact=False)
-        return shown[key, value]
-
     keys = achieved["indicator"].tolist()
+
+    def written(values: list[float]) -> list[str]:
+        # Many targets are the same round numbers: each (value, indicator) written once.
+        pairs = list(zip(values, keys, strict=True))
+        shown = {pair: format_value(pair[0], indicators[pair[1]], lang, compact=False) for pair in dict.fromkeys(pairs)}
+        return list(map(shown.__getitem__, pairs))
+
     statuses = achievement.status_labels(lang)
     columns: dict[str, list] = {}
     if names is not None:
@@ -152,9 +153,9 @@ def targets_table(achieved: pd.DataFrame, lang: str, names: dict[str, str] | Non
     labels = {key: ind.label(lang) for key, ind in indicators.items()}
     columns[Text("指标", "Indicator")(lang)] = [labels[k] for k in keys]
     for heading, column in ((Text("目标", "Target"), "target"), (Text("实际", "Actual"), "actual")):
-        columns[heading(lang)] = [written(v, k) for v, k in zip(achieved[column].tolist(), keys, strict=True)]
-    columns[Text("完成率（%）", "Achieved (%)")(lang)] = [None if pd.isna(s) else round(s * 100)
-                                                      for s in achieved["share"].tolist()]  # fmt: skip
+        columns[heading(lang)] = written(achieved[column].tolist())
+    columns[Text("完成率（%）", "Achieved (%)")(lang)] = [None if math.isnan(s) else round(s * 100)
+                                                      for s in achieved["share"].astype(float).tolist()]  # fmt: skip
     columns[STATUS(lang)] = [statuses[s] for s in achieved["status"].tolist()]
     return pd.DataFrame(columns)
 

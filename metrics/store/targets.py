@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pandas as pd
 
+from ..domain import registry
 from ..domain.cells import cell_text
 from .history import CHANGE_COLUMNS, TARGETS
 from .reads import Reads, declare
@@ -61,10 +62,12 @@ def target_changes(cur: Cursor, rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def year_targets(cur: Cursor, year: int) -> pd.DataFrame:
-    """Every target set for a year: city_code, indicator, target (a float), ordered by pilot and indicator."""
+    """Every target set for a year: city_code, indicator, target (a float), ordered by pilot, then indicators in the
+    registry's order."""
+    position = " ".join(f"WHEN '{i.key}' THEN {n}" for n, i in enumerate(registry.BASE_INDICATORS))
     return cur.execute(
-        """SELECT city_code, indicator, CAST(target AS DOUBLE PRECISION) AS target FROM targets
-           WHERE year = $year ORDER BY city_code, indicator""",
+        f"""SELECT city_code, indicator, CAST(target AS DOUBLE PRECISION) AS target FROM targets
+            WHERE year = $year ORDER BY city_code, CASE indicator {position} END, indicator""",
         {"year": year},
     ).df()
 

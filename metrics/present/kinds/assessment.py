@@ -11,7 +11,6 @@ import pandas as pd
 
 from ...analysis import index as composite
 from ...analysis import targets as achievement
-from ...analysis.records import rows
 from ...domain import registry
 from ...domain.formatting import format_value
 from ...domain.i18n import Text
@@ -91,22 +90,25 @@ def _index(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> ChartData:
     pilots = composite.with_movement(result, previous)
     names = common["names"]
     ranked = pilots[pilots["index"].notna()]
-    bars = []
-    # Each pilot's words filled in the language shown only (Text.format fills both): thousands of pilots.
+    # Each pilot's words filled in the language shown only (Text.format fills both), a column at a time: thousands
+    # of pilots.
     labels = {g.key: g.label(lang) for g in GROUPS}
     place, relative = Text("第 {r} 位", "rank {r}")(lang), Text("平均的 {s:.0f}%", "{s:.0f}% of the mean")(lang)
-    for p in rows(ranked, "city_code", "group", "rank", "relative", "rank_change", "index"):
-        moved = "" if pd.isna(p.rank_change) else _move(int(p.rank_change), lang)
-        parts = (labels[p.group], place.format(r=int(p.rank)), relative.format(s=p.relative * 100), moved)
-        detail = " · ".join(x for x in parts if x)
-        bars.append((p.city_code, names[p.city_code], float(p.index), GROUP_COLOURS[p.group], f"{p.index:.1f}", detail))
+    codes, groups, index = ranked["city_code"].tolist(), ranked["group"].tolist(), ranked["index"].tolist()
+    moves = ["" if pd.isna(m) else _move(int(m), lang) for m in ranked["rank_change"].tolist()]
+    details = [
+        " · ".join(x for x in (labels[g], place.format(r=int(r)), relative.format(s=s * 100), m) if x)
+        for g, r, s, m in zip(groups, ranked["rank"].tolist(), ranked["relative"].tolist(), moves, strict=True)
+    ]
+    bars = _bars(codes, names, [float(i) for i in index], [GROUP_COLOURS[g] for g in groups],
+                 [f"{i:.1f}" for i in index], details)  # fmt: skip
     counts = ranked["group"].value_counts()
     mean = result.mean_index
     unranked = [names[c] for c in pilots.loc[pilots["index"].isna(), "city_code"].tolist()]
     return ChartData(
         title=f"{INDEX.label(lang)} · {year} · {method_label(method.name)(lang)}",
         indicator=INDEX,
-        frame=pd.DataFrame(bars, columns=BARS),
+        frame=bars,
         table_of=functools.partial(index_ranking_table, pilots, result, names, lang),
         notes=_index_notes(result, ranked, names, lang),
         caption=_joined(gone(lang) if gone else "", _not_enough(method, unranked, lang)),
@@ -235,14 +237,16 @@ def _achievement(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> Chart
     year = spec.years[1]
     ranked = achievement.year_ranking(cur, year, spec.scope)
     names = common["names"]
-    bars = []
     met = Text("{s} · 完成 {m}/{n} 项目标", "{s} · {m} of {n} targets met")(lang)  # filled per pilot: thousands
     statuses = achievement.status_labels(lang)
-    for p in rows(ranked, "city_code", "mean_share", "status", "met", "targets"):
-        share = math.nan if pd.isna(p.mean_share) else float(p.mean_share) * 100
-        detail = met.format(s=statuses[p.status], m=int(p.met), n=int(p.targets))
-        text = "—" if math.isnan(share) else f"{share:.0f}%"
-        bars.append((p.city_code, names[p.city_code], share, TARGET_COLOURS[p.status], text, detail))
+    codes, status = ranked["city_code"].tolist(), ranked["status"].tolist()
+    shares = [math.nan if pd.isna(s) else float(s) * 100 for s in ranked["mean_share"].tolist()]
+    details = [
+        met.format(s=statuses[s], m=int(m), n=int(n))
+        for s, m, n in zip(status, ranked["met"].tolist(), ranked["targets"].tolist(), strict=True)
+    ]
+    texts = ["—" if math.isnan(s) else f"{s:.0f}%" for s in shares]
+    bars = _bars(codes, names, shares, [TARGET_COLOURS[s] for s in status], texts, details)
     counts = achievement.status_counts(ranked)
     missed = _listed([names[c] for c in ranked.loc[ranked["status"] == "missed", "city_code"]], lang)
     notes = (
@@ -257,7 +261,7 @@ def _achievement(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> Chart
     return ChartData(
         title=" · ".join([TARGET_SHARE.label(lang), str(year), *([SELECTED(lang)] if spec.scope != Scope() else [])]),
         indicator=TARGET_SHARE,
-        frame=pd.DataFrame(bars, columns=BARS),
+        frame=bars,
         table_of=functools.partial(achievement_table, ranked, names, lang),
         notes=notes,
         caption=SHARE_RULE(lang),
@@ -265,6 +269,12 @@ def _achievement(cur: Cursor, spec: ChartSpec, lang: str, common: dict) -> Chart
         guides=((100.0, Text("目标", "target")(lang)), (80.0, "80%")),
         **common,
     )
+
+
+def _bars(codes: list[str], names: dict[str, str], *columns: list) -> pd.DataFrame:
+    """A ranking's frame (BARS) from its columns after the pilot's name: value, colour, text and detail."""
+    columns = (codes, [names[c] for c in codes], *columns)
+    return pd.DataFrame(dict(zip(BARS, columns, strict=True)), columns=BARS)
 
 
 def _one_pilot(spec: ChartSpec) -> None:
