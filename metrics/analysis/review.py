@@ -118,12 +118,10 @@ def current_flags(cur: Cursor, year: int, t: Thresholds = THRESHOLDS, last: int 
         broken.setdefault(v.year, []).append(v)
     peers = kept("peer_outliers", (year, t, last), lambda: peer_outliers(figures, year, t, last))
     found = outliers(figures, year, t, cities, last, peers=peers)  # every year at once
-    frames = [_year_flags(own[own["year"] == y], y, found[found["year"] == y], broken.get(y, []), names)
-              for y in range(year, last + 1)]  # fmt: skip
-    frames = [f for f in frames if not f.empty]
-    if not frames:
+    frame = _flags(own, found, [v for y in range(year, last + 1) for v in broken.get(y, [])], names)
+    if frame.empty:
         return pd.DataFrame(columns=FLAG_COLUMNS)
-    frame = pd.concat(frames, ignore_index=True).astype({"year": "int64"})
+    frame = frame.astype({"year": "int64"})
     values = own.melt(id_vars=["city_code", "year"], value_vars=list(registry.BASE_KEYS), var_name="indicator")
     for b in range(1, BACK + 1):  # the pilot's values of the years before, beside each flag
         before = values.assign(year=values["year"] + b).rename(columns={"value": f"back_{b}"})
@@ -131,10 +129,9 @@ def current_flags(cur: Cursor, year: int, t: Thresholds = THRESHOLDS, last: int 
     return frame
 
 
-def _year_flags(now: pd.DataFrame, year: int, found: pd.DataFrame, broken: list[Violation],
-                names: dict[str, Text]) -> pd.DataFrame:  # fmt: skip
-    """One year's flags (current_flags, but the years before): its outliers `found` and rules `broken`, with the
-    year's figures `now`."""
+def _flags(own: pd.DataFrame, found: pd.DataFrame, broken: list[Violation], names: dict[str, Text]) -> pd.DataFrame:
+    """The flags (current_flags, but the years before) of every year at once: the outliers `found` and the rules
+    `broken`, with the figures `own`; year by year, each year's outliers before its rules."""
     found = found.copy()
     found["rule_id"] = ""
     found["basis"] = [basis_of({k: v}) for k, v in zip(found["indicator"], found["value"], strict=True)]
@@ -143,18 +140,20 @@ def _year_flags(now: pd.DataFrame, year: int, found: pd.DataFrame, broken: list[
         WHY[r].format(n=int(n), m=number(round(m, 2)), z=f"{z:.1f}")
         for r, n, m, z in zip(found["reason"], found["n"], found["reference"], found["z"], strict=True)
     ]
-    now = now.set_index("city_code")
+    now = own.set_index(["city_code", "year"])
     rows = []
     for v in broken:
         read = {k for k, _ in keys(v.rule.left)} or {k for k, _ in v.rule.reads()}
         key = next(i.key for i in registry.BASE_INDICATORS if i.key in read)
-        value = now[key].get(v.city_code, np.nan) if key in now else np.nan
+        value = now[key].get((v.city_code, v.year), np.nan) if key in now else np.nan
         this_year = tuple(i.key for i in registry.BASE_INDICATORS if (i.key, 0) in v.rule.reads())
-        rows.append({"city_code": v.city_code, "year": year, "indicator": key, "reason": "rule",
+        rows.append({"city_code": v.city_code, "year": v.year, "indicator": key, "reason": "rule",
                      "rule_id": v.rule.id, "value": value, "z": np.nan,
                      "message": v.message(named(names, v.city_code)), "basis": basis_of(v.values),
                      "reads": this_year or (key,)})  # fmt: skip
-    return pd.concat([found.drop(columns=["reference", "n"]), pd.DataFrame(rows)], ignore_index=True)
+    frame = pd.concat([found.drop(columns=["reference", "n"]), pd.DataFrame(rows)], ignore_index=True)
+    # A stable sort keeps each year's outliers, then its rules, in the order they were found.
+    return frame.sort_values("year", kind="stable", ignore_index=True)
 
 
 def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
