@@ -50,7 +50,7 @@ def test_a_step_starts_no_thread_when_the_slides_either_side_are_built(sample_ap
     if built_before:
         data.figure(view, spec, plotly_layout.PROJECTOR)
     started: list = []
-    monkeypatch.setattr(data.threading, "Thread", lambda **kwargs: started.append(kwargs) or _NotStarted())
+    monkeypatch.setattr(data.threading, "Timer", lambda *args, **kwargs: started.append(args) or _NotStarted())
     data.build_ahead(view, (spec,), plotly_layout.PROJECTOR)
     assert len(started) == threads
 

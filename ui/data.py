@@ -400,13 +400,19 @@ def figure(view: View, spec: ChartSpec, style: Style, revised: tuple[Revision, .
     return _figure(_key(view.release), spec, view.lang, style, view.release)
 
 
+AHEAD_AFTER = 0.1  # seconds after a slide's run that the slides either side start being built
+
+
 def build_ahead(view: View, specs: Sequence[ChartSpec], style: Style) -> None:
     """Build these figures of the data the view shows on a thread of their own, after this run (the slides either
     side of the one shown): a step to one then only sends it. Nothing is built if the data has changed meanwhile."""
     key = _key(view.release)
     missing = tuple(s for s in specs if (_chart_key(key, s), s, view.lang, style, view.release) not in _figures)
     if missing:  # most steps land where the last step built ahead: no thread, no run slot, no snapshot
-        threading.Thread(target=_build, args=(key, missing, view.lang, style, view.release), daemon=True).start()
+        # A moment later: built at once, they held the interpreter while this run was still sending its slide.
+        later = threading.Timer(AHEAD_AFTER, _build, args=(key, missing, view.lang, style, view.release))
+        later.daemon = True
+        later.start()
 
 
 def _build(key: tuple, specs: tuple[ChartSpec, ...], lang: str, style: Style, release: Release | None) -> None:
