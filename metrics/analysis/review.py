@@ -140,12 +140,15 @@ def _flags(own: pd.DataFrame, found: pd.DataFrame, broken: list[Violation], name
         WHY[r].format(n=int(n), m=number(round(m, 2)), z=f"{z:.1f}")
         for r, n, m, z in zip(found["reason"], found["n"], found["reference"], found["z"], strict=True)
     ]
-    now = own.set_index(["city_code", "year"])
+    # Each violation's row of the figures found at once (a lookup per violation was most of a year's flags).
+    pilot_years = pd.MultiIndex.from_arrays([own["city_code"], own["year"]])
+    at = pilot_years.get_indexer(pd.MultiIndex.from_arrays([[v.city_code for v in broken], [v.year for v in broken]]))
+    values = {i.key: own[i.key].to_numpy() for i in registry.BASE_INDICATORS if i.key in own}
     rows = []
-    for v in broken:
+    for v, row in zip(broken, at, strict=True):
         read = {k for k, _ in keys(v.rule.left)} or {k for k, _ in v.rule.reads()}
         key = next(i.key for i in registry.BASE_INDICATORS if i.key in read)
-        value = now[key].get((v.city_code, v.year), np.nan) if key in now else np.nan
+        value = values[key][row] if key in values and row >= 0 else np.nan
         this_year = tuple(i.key for i in registry.BASE_INDICATORS if (i.key, 0) in v.rule.reads())
         rows.append({"city_code": v.city_code, "year": v.year, "indicator": key, "reason": "rule",
                      "rule_id": v.rule.id, "value": value, "z": np.nan,
